@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (Python deps in .venv, Debian chromium for the
+# browser tests, npm MCP servers used as real peers) and runs the whole suite.
+# Usage: ./scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian's chromium for the Playwright browser tests (browser downloads fail here).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# npm peers used as real MCP servers in the tests.
+if command -v npm >/dev/null 2>&1 && [ -f tests/npm/package.json ]; then
+  (cd tests/npm && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+python3 -m venv .venv
+if ! out=$(.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1); then
+  echo "$out" | grep -v "^WARNING: Location" >&2; exit 1
+fi
+
+exec .venv/bin/python -m pytest "$@"

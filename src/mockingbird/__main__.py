@@ -1,0 +1,5 @@
+"""``python -m mockingbird`` runs the CLI."""
+
+from mockingbird.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""The log record: one row of the request log, for HTTP and MCP traffic alike. PURE.
+
+This is the contract between whatever serves traffic (the HTTP mock runtime, the
+stdio proxy) and the store. Producers build a ``LogRecord`` and hand it to
+``LogStore.write``; the store owns batching, persistence and queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Kind = Literal["http", "mcp"]
+
+# Where a response came from. HTTP: example, generated, override, state, chaos, error
+# (validation/auth/404 answers), proxy. MCP: mocked, passthrough, blocked, notification.
+Source = str
+
+
+@dataclass(slots=True, kw_only=True)
+class LogRecord:
+    """One request/response pair (or one unpaired MCP message).
+
+    Bodies are stored as text (UTF-8, ``errors="replace"``) bounded by the store's
+    body limit; ``request_truncated``/``response_truncated`` record the cut.
+    Headers are lower-cased names -> values, with credentials already redacted by
+    the producer (the producer knows which parameters are API keys).
+
+    For MCP (``kind="mcp"``): ``method`` is the JSON-RPC method, ``path`` the
+    server command or ``""``, ``status`` is ``None`` for success or the JSON-RPC
+    error code, ``correlation_id`` the JSON-RPC id, and ``extra["direction"]`` is
+    ``"client->server"`` / ``"server->client"``.
+    """
+
+    ts: float  # request start, seconds since the epoch (time.time())
+    method: str
+    path: str
+    kind: Kind = "http"
+    query: str = ""
+    operation: str | None = None  # "GET /pets/{petId}" or an operationId-less key
+    status: int | None = None
+    latency_ms: float = 0.0
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str | None = None
+    request_truncated: bool = False
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    response_truncated: bool = False
+    client: str | None = None  # "127.0.0.1:53122"
+    user_agent: str | None = None
+    session_id: str | None = None
+    correlation_id: str | None = None
+    scenario: str | None = None
+    is_admin: bool = False
+    source: Source | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None  # assigned by the store
+
+
+class LogSink(Protocol):
+    """What a producer needs: hand over a record without blocking the request path."""
+
+    def write(self, record: LogRecord) -> None:
+        """Queue a record. Applies back-pressure (blocks briefly) when the queue is full;
+        never drops a record silently."""
+        ...
