@@ -27,6 +27,7 @@ from mockingbird.openapi.model import (
 )
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_METHOD_SET = frozenset(METHODS)
 _TEMPLATE_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
@@ -65,9 +66,8 @@ class OperationBuilder:
             item, item_target = ctx.deref(raw_item, pointer)
             if not isinstance(item, dict):
                 raise ctx.error(pointer, "a path item must be an object")
-            for method in METHODS:
-                node = item.get(method)
-                if node is None:
+            for method, node in item.items():
+                if method not in _METHOD_SET or node is None:
                     continue
                 op_pointer = f"{pointer}/{method}"
                 # Not allowed by OpenAPI, but real multi-file specs (DigitalOcean) $ref whole operations.
@@ -186,10 +186,10 @@ class OperationBuilder:
         if not isinstance(item, dict):
             return []
         result = []
-        for method in METHODS:
-            if method not in item:
+        for method, raw in item.items():
+            if method not in _METHOD_SET:
                 continue
-            node, target = self.ctx.deref(item[method], f"{item_pointer}/{method}")
+            node, target = self.ctx.deref(raw, f"{item_pointer}/{method}")
             if not isinstance(node, dict):
                 continue
             _, body, responses = self._parts(item, node, item_pointer, target)
