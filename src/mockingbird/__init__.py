@@ -18,6 +18,7 @@ from mockingbird.errors import (
     StoreError,
     UnmockedCallError,
 )
+from mockingbird.openapi import load_spec
 
 __version__ = "0.1.0"
 
@@ -32,4 +33,5 @@ __all__ = [
     "SpecNotFoundError",
     "StoreError",
     "UnmockedCallError",
+    "load_spec",
 ]
