@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "load_spec",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",
@@ -33,5 +34,4 @@ __all__ = [
     "SpecNotFoundError",
     "StoreError",
     "UnmockedCallError",
-    "load_spec",
 ]
