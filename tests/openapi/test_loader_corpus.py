@@ -25,7 +25,7 @@ def _find_corpus() -> Path:
 
 
 CORPUS = _find_corpus()
-_ROW = re.compile(r"^\| `([^`]+)` \|(?:[^|]*\|){3} [^|]* \| (\d+) \|", re.M)
+_ROW = re.compile(r"^\| `([^`]+)` \|(?:[^|]*\|){3} [^|]* \| (\d+) \|", re.MULTILINE)
 # Operations INDEX.md's scanner did not count: path items that `$ref` another path item
 # (valid OpenAPI) are operations too.
 _PATH_ITEM_REF_OPS = {"surevoip__api.json": 2}

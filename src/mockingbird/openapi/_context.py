@@ -97,7 +97,7 @@ class LoadContext:
         cached = self._schema_cache.get(ref)
         if cached is not None:
             return cached
-        node, pointer = self.deref({"$ref": ref}, ref[1:] if ref.startswith("#") else ref)
+        node, pointer = self.deref({"$ref": ref}, ref.removeprefix("#"))
         result = self.schema(node, pointer) or {}
         self._schema_cache[ref] = result
         return result

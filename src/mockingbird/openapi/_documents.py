@@ -114,18 +114,16 @@ def parse_document(data: bytes, uri: str) -> Any:
 
 def parse_yaml(text: str, uri: str) -> Any:
     """Parse YAML text with ryaml, falling back to PyYAML (which also locates errors)."""
-    try:
-        import ryaml
+    import ryaml  # imported here: JSON-only runs never pay for it
 
-        return ryaml.loads(text)
-    except ImportError:
-        pass
-    except ryaml.InvalidYamlError:
+    try:
+        return ryaml.loads(text)  # type: ignore[attr-defined]
+    except ryaml.InvalidYamlError:  # type: ignore[attr-defined]
         pass  # PyYAML gets a second chance: it accepts a few things ryaml rejects (huge ints)
     import yaml
 
     try:
-        return yaml.load(text, Loader=_StringTimestampLoader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=_StringTimestampLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}" if mark is not None else ""

@@ -80,7 +80,8 @@ def build_body(
     for node, pointer in params:
         if node.get("in") == "body":
             schema = ctx.schema(node.get("schema"), f"{pointer}/schema") or {}
-            examples = node.get("x-examples") if isinstance(node.get("x-examples"), dict) else {}
+            raw_examples = node.get("x-examples")
+            examples: dict[str, Any] = raw_examples if isinstance(raw_examples, dict) else {}
             return RequestBody(
                 required=bool(node.get("required", False)),
                 content={
@@ -100,15 +101,15 @@ def build_body(
         properties[name] = simple_schema(ctx, node, pointer)
         if node.get("required"):
             required.append(name)
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    form_schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
-        schema["required"] = required
+        form_schema["required"] = required
     form_types = [ct for ct in consumes if ct.split(";")[0].strip() in (_MULTIPART, _URLENCODED)]
     if not form_types:
         form_types = [_MULTIPART if has_file else _URLENCODED]
     return RequestBody(
         required=bool(required),
-        content={ct: MediaType(content_type=ct, schema=schema) for ct in form_types},
+        content={ct: MediaType(content_type=ct, schema=form_schema) for ct in form_types},
     )
 
 
@@ -143,7 +144,8 @@ def build_responses(ctx: LoadContext, operation: dict[str, Any], pointer: str) -
         node, target = ctx.deref(value, at)
         if not isinstance(node, dict):
             raise ctx.error(at, "a response must be an object")
-        examples = node.get("examples") if isinstance(node.get("examples"), dict) else {}
+        raw_examples = node.get("examples")
+        examples: dict[str, Any] = raw_examples if isinstance(raw_examples, dict) else {}
         content: dict[str, MediaType] = {}
         if node.get("schema") is not None:
             schema = ctx.schema(node["schema"], f"{target}/schema")

@@ -65,7 +65,7 @@ def load_spec(source: str | os.PathLike[str]) -> Spec:
         ['GET /pets', 'POST /pets']
     """
     text = os.fspath(source)
-    display = text if is_url(text) else text
+    display = text  # errors name the source as the user gave it
     uri = absolute_uri(text)
     data = read_source(uri) if is_url(uri) else _read_local(uri, display)
     document = parse_document(data, display)
