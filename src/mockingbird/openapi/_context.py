@@ -31,6 +31,8 @@ class LoadContext:
         self.warnings: list[str] = []
         self.normalizer = SchemaNormalizer(dialect, self.warn)
         self._schema_cache: dict[str, Schema] = {}
+        # Model objects built from a shared (``$ref``'d) node, keyed by kind + target pointer.
+        self.memo: dict[tuple[str, ...], Any] = {}
 
     def warn(self, message: str) -> None:
         """Record a tolerated deviation (shown by the CLI, kept in ``Spec.warnings``)."""

@@ -157,10 +157,16 @@ def build_responses(ctx: LoadContext, raw: Any, pointer: str) -> dict[str, Respo
         node, target = ctx.deref(value, at)
         if not isinstance(node, dict):
             raise ctx.error(at, "a response must be an object")
-        responses[status] = Response(
-            status=status,
-            description=str(node.get("description") or ""),
-            headers=build_headers(ctx, node.get("headers"), f"{target}/headers"),
-            content=build_content(ctx, node.get("content"), f"{target}/content"),
-        )
+        key = ("response", status, target)
+        response = ctx.memo.get(key) if target != at else None
+        if response is None:
+            response = Response(
+                status=status,
+                description=str(node.get("description") or ""),
+                headers=build_headers(ctx, node.get("headers"), f"{target}/headers"),
+                content=build_content(ctx, node.get("content"), f"{target}/content"),
+            )
+            if target != at:
+                ctx.memo[key] = response
+        responses[status] = response
     return responses

@@ -45,6 +45,7 @@ class OperationBuilder:
         self.swagger2 = ctx.dialect == "2.0"
         self.global_security = build_security(ctx, ctx.document.get("security"), "/security", schemes)
         self._missing_responses: list[str] = []
+        self._params: dict[str, Parameter | None] = {}
 
     def build_all(self) -> list[Operation]:
         """Every operation under ``paths``, in document order."""
@@ -102,19 +103,19 @@ class OperationBuilder:
         ctx = self.ctx
         raw_params = self._merged_parameters(item, node, item_pointer, op_pointer)
         params: list[Parameter] = []
+        build = _swagger2.build_parameter if self.swagger2 else _openapi3.build_parameter
+        for param_node, at in raw_params:
+            if self.swagger2 and param_node.get("in") in ("body", "formData"):
+                continue
+            # Keyed by the parameter's own pointer: path-level and `$ref`'d parameters are
+            # shared by many operations (Kubernetes: ~6 per operation), build them once.
+            param = self._params[at] if at in self._params else self._params.setdefault(at, build(ctx, param_node, at))
+            if param is not None:
+                params.append(param)
         if self.swagger2:
-            for param_node, at in raw_params:
-                if param_node.get("in") not in ("body", "formData"):
-                    param = _swagger2.build_parameter(ctx, param_node, at)
-                    if param is not None:
-                        params.append(param)
             body = _swagger2.build_body(ctx, raw_params, node)
             responses = _swagger2.build_responses(ctx, node, op_pointer)
         else:
-            for param_node, at in raw_params:
-                param = _openapi3.build_parameter(ctx, param_node, at)
-                if param is not None:
-                    params.append(param)
             body = _openapi3.build_request_body(ctx, node.get("requestBody"), f"{op_pointer}/requestBody")
             responses = _openapi3.build_responses(ctx, node.get("responses"), f"{op_pointer}/responses")
         return params, body, responses

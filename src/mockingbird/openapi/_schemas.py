@@ -10,9 +10,14 @@ document stays as written for ``/docs``); a new dict is returned.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, Union
+
+from mockingbird.openapi._pointers import escape
 
 Dialect = Literal["2.0", "3.0", "3.1"]
+# A location built lazily as nested tuples (parent, token, ...): formatting a pointer for
+# every schema node would cost more than normalising it.
+Where = Union[str, tuple[Any, ...]]
 
 # Keywords whose value is a subschema, a list of subschemas, or a map of name -> subschema.
 _SUBSCHEMA = frozenset(
@@ -57,38 +62,72 @@ class SchemaNormalizer:
         self._warn = warn
         self._warned: set[str] = set()
 
-    def _notice(self, template: str, where: str) -> None:
+    def _notice(self, template: str, where: Where) -> None:
         if template not in self._warned:
             self._warned.add(template)
-            self._warn(template.format(dialect=f"OpenAPI {self.dialect}" if self.dialect != "2.0"
-                                       else "Swagger 2.0", where=where or "/"))
+            dialect = f"OpenAPI {self.dialect}" if self.dialect != "2.0" else "Swagger 2.0"
+            self._warn(template.format(dialect=dialect, where=_where(where) or "/"))
 
     def normalize(self, schema: Any, where: str) -> Any:
         """Return the canonical form of ``schema`` (a dict, or a 3.1 boolean schema).
+
+        Copy-on-write: a subtree that needs no rewriting is returned as is (shared with the
+        document), so callers must treat results as read-only.
 
         Args:
             schema: the schema as written.
             where: its JSON pointer, used only in warnings.
         """
+        return self._normalize(schema, where)
+
+    def _normalize(self, schema: Any, where: Where) -> Any:
         if not isinstance(schema, dict):
             return schema
-        out: dict[str, Any] = {}
+        out: dict[str, Any] | None = None
         for key, value in schema.items():
             if key in _SUBSCHEMA:
-                if key == "items" and isinstance(value, list):  # draft-4 tuple form
-                    out["prefixItems"] = [self.normalize(v, f"{where}/items/{i}") for i, v in enumerate(value)]
+                if isinstance(value, list):  # draft-4 tuple ``items``: rewritten below
                     continue
-                out[key] = self.normalize(value, f"{where}/{key}")
+                new = self._normalize(value, (where, key))
             elif key in _SUBSCHEMA_LIST and isinstance(value, list):
-                out[key] = [self.normalize(v, f"{where}/{key}/{i}") for i, v in enumerate(value)]
+                new = [self._normalize(v, (where, key, i)) for i, v in enumerate(value)]
+                if all(n is v for n, v in zip(new, value)):
+                    continue
             elif key in _SUBSCHEMA_MAP and isinstance(value, dict):
-                out[key] = {name: self.normalize(v, f"{where}/{key}/{name}") for name, v in value.items()}
+                new = {name: self._normalize(v, (where, key, name)) for name, v in value.items()}
+                if all(new[name] is v for name, v in value.items()):
+                    continue
             else:
-                out[key] = value
-        return self._rewrite_keywords(out, where)
+                continue
+            if new is not value:
+                if out is None:
+                    out = dict(schema)
+                out[key] = new
+        result = out if out is not None else schema
+        if self._needs_rewrite(result):
+            return self._rewrite_keywords(out if out is not None else dict(schema), where)
+        return result
 
-    def _rewrite_keywords(self, out: dict[str, Any], where: str) -> dict[str, Any]:
-        if "$ref" in out and self._legacy and len(out) > 1 and any(k != "$ref" and not k.startswith("x-") for k in out):
+    def _needs_rewrite(self, schema: dict[str, Any]) -> bool:
+        kind = schema.get("type")
+        return (
+            "nullable" in schema
+            or "x-nullable" in schema
+            or kind == "file"
+            or (isinstance(kind, list) and (self._legacy or "file" in kind))
+            or isinstance(schema.get("discriminator"), str)
+            or isinstance(schema.get("exclusiveMinimum"), bool)
+            or isinstance(schema.get("exclusiveMaximum"), bool)
+            or isinstance(schema.get("items"), list)
+            or (self._legacy and "$ref" in schema and len(schema) > 1)
+        )
+
+    def _rewrite_keywords(self, out: dict[str, Any], where: Where) -> dict[str, Any]:
+        items = out.get("items")
+        if isinstance(items, list):
+            del out["items"]
+            out["prefixItems"] = [self._normalize(v, (where, "items", i)) for i, v in enumerate(items)]
+        if "$ref" in out and self._legacy and any(k != "$ref" and not k.startswith("x-") for k in out):
             self._notice(REF_SIBLINGS_WARNING, where)
         kind = out.get("type")
         if kind == "file":
@@ -113,6 +152,15 @@ class SchemaNormalizer:
         if nullable is True or x_nullable is True:
             return _make_nullable(out)
         return out
+
+
+def _where(where: Where) -> str:
+    """Materialise a lazy location (only warnings need the string)."""
+    tokens: list[str] = []
+    while isinstance(where, tuple):
+        tokens.extend(escape(str(t)) for t in reversed(where[1:]))
+        where = where[0]
+    return where + "".join("/" + t for t in reversed(tokens))
 
 
 def _make_nullable(schema: dict[str, Any]) -> dict[str, Any]:

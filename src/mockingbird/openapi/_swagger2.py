@@ -144,6 +144,10 @@ def build_responses(ctx: LoadContext, operation: dict[str, Any], pointer: str) -
         node, target = ctx.deref(value, at)
         if not isinstance(node, dict):
             raise ctx.error(at, "a response must be an object")
+        key = ("response", status, target, *produces)
+        if target != at and key in ctx.memo:
+            responses[status] = ctx.memo[key]
+            continue
         raw_examples = node.get("examples")
         examples: dict[str, Any] = raw_examples if isinstance(raw_examples, dict) else {}
         content: dict[str, MediaType] = {}
@@ -160,4 +164,6 @@ def build_responses(ctx: LoadContext, operation: dict[str, Any], pointer: str) -
             headers=build_headers(ctx, node.get("headers"), f"{target}/headers"),
             content=content,
         )
+        if target != at:
+            ctx.memo[key] = responses[status]
     return responses
