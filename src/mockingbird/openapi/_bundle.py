@@ -48,6 +48,14 @@ def needs_bundling(document: Any, raw: bytes) -> bool:
     return any(not node["$ref"].startswith("#") for node in _walk_refs(document))
 
 
+def _format(location: Any) -> str:
+    tokens: list[str] = []
+    while isinstance(location, tuple):
+        location, token = location
+        tokens.append(_pointers.escape(str(token)))
+    return str(location) + "".join("/" + t for t in reversed(tokens))
+
+
 class _Bundler:
     def __init__(self, root: dict[str, Any], root_uri: str, display: str) -> None:
         self.root = root
@@ -73,13 +81,13 @@ class _Bundler:
     def _name(self, uri: str) -> str:
         return self.display if uri == self.root_uri else uri
 
-    def _target_prefix(self, uri: str, referrer: str, where: str) -> str:
+    def _target_prefix(self, uri: str, referrer: str, where: Any) -> str:
         """The local pointer prefix of a document, loading and queueing it on first sight."""
         if uri == self.root_uri:
             return ""
         key = self.keys.get(uri)
         if key is None:
-            document = load_document(uri, referrer=self._name(referrer), pointer=where)
+            document = load_document(uri, referrer=self._name(referrer), pointer=_format(where))
             key = self._key(uri)
             self.keys[uri] = key
             self.documents[uri] = document
@@ -87,39 +95,39 @@ class _Bundler:
             self.pending.append((uri, document, _pointers.join(f"/{BUNDLE_KEY}", key)))
         return _pointers.join(f"/{BUNDLE_KEY}", key)
 
-    def _rewrite(self, ref: str, uri: str, prefix: str, where: str) -> str:
+    def _rewrite(self, ref: str, uri: str, prefix: str, location: Any) -> str:
+        where = location  # formatted with _format only when an error or a new file needs it
         doc_part, _, fragment = ref.partition("#")
         if fragment and not fragment.startswith("/"):
-            raise SpecError(self._name(uri), where, f"$ref {ref!r}: only JSON-pointer fragments are supported")
+            raise SpecError(self._name(uri), _format(where), f"$ref {ref!r}: only JSON-pointer fragments are supported")
         target = join_uri(uri, doc_part) if doc_part else uri
         target_prefix = self._target_prefix(target, uri, where) if doc_part else prefix
         try:
             _pointers.lookup(self.documents[target], fragment)
         except (_pointers.PointerError, ValueError):
             raise SpecError(
-                self._name(uri), where, f"$ref {ref!r} does not resolve: nothing at {fragment or '/'!r} in "
+                self._name(uri), _format(where), f"$ref {ref!r} does not resolve: nothing at {fragment or '/'!r} in "
                 f"{self._name(target)}"
             ) from None
         return "#" + target_prefix + fragment
 
     def _rewrite_document(self, document: Any, uri: str, prefix: str) -> None:
-        stack: list[tuple[Any, str]] = [(document, "")]
+        # Locations are kept as (parent, token) chains and only formatted for an error.
+        stack: list[tuple[Any, Any]] = [(document, "")]
         while stack:
-            node, pointer = stack.pop()
+            node, where = stack.pop()
             if isinstance(node, dict):
                 ref = node.get("$ref")
                 if isinstance(ref, str) and (prefix or not ref.startswith("#")):
-                    node["$ref"] = self._rewrite(ref, uri, prefix, f"{pointer}/$ref")
+                    node["$ref"] = self._rewrite(ref, uri, prefix, (where, "$ref"))
                 mapping = node.get("mapping")
                 if isinstance(mapping, dict) and "propertyName" in node:  # a discriminator
                     for name, value in mapping.items():
                         if isinstance(value, str) and _MAPPING_REF.search(value):
-                            mapping[name] = self._rewrite(value, uri, prefix, _pointers.join(pointer, "mapping", name))
-                for key, value in node.items():
-                    if isinstance(value, (dict, list)):
-                        stack.append((value, _pointers.join(pointer, str(key))))
+                            mapping[name] = self._rewrite(value, uri, prefix, ((where, "mapping"), name))
+                stack.extend((value, (where, key)) for key, value in node.items() if isinstance(value, (dict, list)))
             elif isinstance(node, list):
-                stack.extend((value, f"{pointer}/{index}") for index, value in enumerate(node)
+                stack.extend((value, (where, index)) for index, value in enumerate(node)
                              if isinstance(value, (dict, list)))
 
     def run(self) -> dict[str, Any]:

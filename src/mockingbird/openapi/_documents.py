@@ -8,11 +8,13 @@ ryaml rejects, e.g. integers beyond 128 bits). Every failure becomes a
 
 from __future__ import annotations
 
+import functools
 import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import orjson
 
@@ -45,7 +47,14 @@ def join_uri(base: str, relative: str) -> str:
         return urljoin(base, relative)
     if relative.startswith("file://"):
         return absolute_uri(relative)
-    return str((Path(base).parent / relative).resolve())
+    # Lexical normalisation, not Path.resolve(): a realpath per $ref cost DigitalOcean's
+    # 9,400 refs over a second of lstat calls. The root was resolved once already.
+    return _join_path(posixpath.dirname(base), relative)
+
+
+@functools.lru_cache(maxsize=4096)
+def _join_path(directory: str, relative: str) -> str:
+    return posixpath.normpath(posixpath.join(directory, unquote(relative)))
 
 
 def read_source(uri: str, *, referrer: str = "", pointer: str = "") -> bytes:

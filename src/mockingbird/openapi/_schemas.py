@@ -10,14 +10,14 @@ document stays as written for ``/docs``); a new dict is returned.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from mockingbird.openapi._pointers import escape
 
 Dialect = Literal["2.0", "3.0", "3.1"]
 # A location built lazily as nested tuples (parent, token, ...): formatting a pointer for
 # every schema node would cost more than normalising it.
-Where = Union[str, tuple[Any, ...]]
+Where = str | tuple[Any, ...]
 
 # Keywords whose value is a subschema, a list of subschemas, or a map of name -> subschema.
 _SUBSCHEMA = frozenset(
