@@ -134,3 +134,13 @@ def test_type_arrays_in_3_1_are_not_warned_about() -> None:
 
 def test_boolean_schemas_pass_through() -> None:
     assert normalize({"additionalProperties": False}, "3.1")[0] == {"additionalProperties": False}
+
+
+def test_discriminator_mapping_names_become_component_pointers() -> None:
+    schema = {"oneOf": [], "discriminator": {"propertyName": "kind", "mapping": {
+        "dog": "Dog", "cat": "#/components/schemas/Cat", "bird": "birds.yaml#/Bird"}}}
+    result, _ = normalize(schema)
+    assert result["discriminator"]["mapping"] == {
+        "dog": "#/components/schemas/Dog", "cat": "#/components/schemas/Cat", "bird": "birds.yaml#/Bird"}
+    assert normalize(schema, "2.0")[0]["discriminator"]["mapping"]["dog"] == "#/definitions/Dog"
+    assert schema["discriminator"]["mapping"]["dog"] == "Dog"  # input untouched

@@ -115,7 +115,7 @@ class SchemaNormalizer:
             or "x-nullable" in schema
             or kind == "file"
             or (isinstance(kind, list) and (self._legacy or "file" in kind))
-            or isinstance(schema.get("discriminator"), str)
+            or _needs_discriminator_rewrite(schema.get("discriminator"))
             or isinstance(schema.get("exclusiveMinimum"), bool)
             or isinstance(schema.get("exclusiveMaximum"), bool)
             or isinstance(schema.get("items"), list)
@@ -141,6 +141,12 @@ class SchemaNormalizer:
         discriminator = out.get("discriminator")
         if isinstance(discriminator, str):
             out["discriminator"] = {"propertyName": discriminator}
+        elif _needs_discriminator_rewrite(discriminator):
+            # A bare schema name in `mapping` means that component schema: make it a pointer.
+            base = "#/definitions/" if self.dialect == "2.0" else "#/components/schemas/"
+            out["discriminator"] = {**discriminator, "mapping": {
+                key: value if value.startswith("#") or "/" in value else base + escape(value)
+                for key, value in discriminator["mapping"].items()}}
         for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
             flag = out.get(exclusive)
             if isinstance(flag, bool):
@@ -152,6 +158,15 @@ class SchemaNormalizer:
         if nullable is True or x_nullable is True:
             return _make_nullable(out)
         return out
+
+
+def _needs_discriminator_rewrite(discriminator: Any) -> bool:
+    if isinstance(discriminator, str):
+        return True
+    mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
+    return isinstance(mapping, dict) and any(
+        isinstance(v, str) and not v.startswith("#") and "/" not in v for v in mapping.values()
+    )
 
 
 def _where(where: Where) -> str:
