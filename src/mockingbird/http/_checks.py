@@ -1,0 +1,104 @@
+"""Request checks on the hot path: security (401) then validation (400/415/422).
+
+A thin adapter from an ASGI scope to ``openapi.security`` and ``openapi.validation``;
+the rules themselves live there. Imported on the first request that needs it, so
+startup does not pay for the validator.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mockingbird.http.problem import build_problem, problem_from_document
+from mockingbird.openapi.model import Operation, Spec
+from mockingbird.openapi.selection import MockResponse
+
+if TYPE_CHECKING:
+    from starlette.types import Scope
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        out[name] = f"{out[name]}, {value}" if name in out and name != "cookie" else value
+    return out
+
+
+def _cookies(header: str | None) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    if header:
+        for item in header.split(";"):
+            name, sep, value = item.strip().partition("=")
+            if sep and name:
+                cookies[name] = value.strip().strip('"')
+    return cookies
+
+
+class RequestChecker:
+    """Checks one request against its operation; returns a problem response or ``None``.
+
+    Args:
+        spec: the spec (security schemes, ``$ref`` resolution).
+        validate: run request validation.
+        auth: enforce security requirements.
+    """
+
+    def __init__(self, spec: Spec, *, validate: bool, auth: bool) -> None:
+        from mockingbird.openapi.validation import RequestValidator
+
+        self.spec = spec
+        self.validate = validate
+        self.auth = auth
+        self._validator = RequestValidator(spec) if validate else None
+
+    def check(
+        self, op: Operation, scope: Scope, path_params: dict[str, str], query: str, body: bytes
+    ) -> MockResponse | None:
+        """Security first (as Prism: a request without credentials is 401 whatever its body), then validation."""
+        headers = _headers(scope)
+        cookies = _cookies(headers.get("cookie"))
+        if self.auth and op.security:
+            problem = self._check_security(op, headers, query, cookies)
+            if problem is not None:
+                return problem
+        if self._validator is not None and (op.parameters or op.request_body is not None):
+            return self._check_request(op, headers, path_params, query, cookies, body)
+        return None
+
+    def _check_security(
+        self, op: Operation, headers: dict[str, str], query: str, cookies: dict[str, str]
+    ) -> MockResponse | None:
+        from mockingbird.openapi.security import check_security
+
+        failure: Any = check_security(self.spec, op, headers=headers, query=query, cookies=cookies)
+        if failure is None:
+            return None
+        extra = [(b"www-authenticate", failure.www_authenticate.encode("latin-1"))]
+        return build_problem(401, failure.detail, title="Unauthorized", headers=extra)
+
+    def _check_request(
+        self,
+        op: Operation,
+        headers: dict[str, str],
+        path_params: dict[str, str],
+        query: str,
+        cookies: dict[str, str],
+        body: bytes,
+    ) -> MockResponse | None:
+        from mockingbird.openapi.validation import RequestParts, format_problem
+
+        assert self._validator is not None
+        parts = RequestParts(
+            path_params=path_params,
+            query=query,
+            headers=headers,
+            cookies=cookies,
+            body=body,
+            content_type=headers.get("content-type"),
+        )
+        result = self._validator.validate(op, parts)
+        if result.ok:
+            return None
+        return problem_from_document(result.status, format_problem(result))

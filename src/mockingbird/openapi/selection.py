@@ -1,0 +1,277 @@
+"""Choose and build the mocked response for an operation. PURE: no I/O.
+
+Selection follows Prism, with these documented decisions:
+
+* **Status.** With no ``Prefer: code``, the lowest explicit ``2xx`` code; else a
+  ``2XX`` range (served as 200); else ``default`` (served as 200); else the lowest
+  ``3xx``; else the lowest documented code. ``Prefer: code=404`` picks ``404``, then
+  a ``4XX`` range, then ``default`` (served as 404). An undocumented code is a
+  ``SelectionError`` (HTTP 400) that lists the documented ones.
+* **Content type.** Negotiated against ``Accept`` (q-values, wildcards; ties go to
+  JSON, then spec order). Nothing acceptable is a ``SelectionError`` with 406.
+* **Body.** The spec's example first (``mockingbird.openapi.examples``), else data
+  generated from the schema (``mockingbird.openapi.generate``) with a
+  ``random.Random`` seeded from (server seed, method, path, query): the same request
+  always gets the same body. ``Prefer: dynamic=true`` generates even when an example
+  exists; ``Prefer: example=name`` picks a named example (unknown: 400 listing the
+  names). Path parameters are passed to the generator as hints, so ``/pets/42``
+  answers with ``"id": 42`` where the schema has an id field. 204, 205, 304 and
+  ``HEAD`` send no body.
+* **Headers.** Every documented response header gets a value (example, else
+  generated from its schema), plus ``Content-Type``.
+
+Example responses are static, so ``ResponseBuilder`` caches their encoded bytes per
+(operation, status, content type, example name): serving one is a dict lookup.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
+from mockingbird.openapi.negotiation import NO_PREFERENCES, Preferences, concrete_content_type, is_json, negotiate
+
+NO_BODY_STATUSES = frozenset({204, 205, 304})
+_SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
+
+
+class SelectionError(Exception):
+    """The request asked for a response the spec does not document.
+
+    Args:
+        status: the HTTP status to answer with (400, 406).
+        title: a short problem title.
+        detail: one sentence saying what exists.
+        extra: extra problem+json members (``available`` lists).
+    """
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+@dataclass(slots=True)
+class MockResponse:
+    """A response ready to send: raw ASGI header pairs include ``content-type``."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    source: str  # "example" | "generated" | "empty"
+    content_type: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _code_of(status: str) -> int:
+    if status.isdigit():
+        return int(status)
+    if len(status) == 3 and status[0].isdigit() and status[1:].upper() == "XX":
+        return int(status[0]) * 100
+    return 200
+
+
+def pick_status(operation: Operation, code: str | None) -> tuple[Response, int]:
+    """Choose the documented response (and the status to send) for an operation.
+
+    Raises:
+        SelectionError: ``code`` is not documented (nor covered by a range or ``default``),
+            or the operation documents no response at all.
+    """
+    responses = operation.responses
+    if code is not None:
+        wanted = code.strip().upper()
+        if wanted in responses:
+            return responses[wanted], _code_of(wanted)
+        if wanted.isdigit() and len(wanted) == 3:
+            rng = f"{wanted[0]}XX"
+            if rng in responses:
+                return responses[rng], int(wanted)
+            if "default" in responses:
+                return responses["default"], int(wanted)
+        available = list(responses)
+        raise SelectionError(
+            400,
+            "Unknown response code",
+            f"{operation.key} documents no response {code!r}; it documents: {', '.join(available) or 'none'}.",
+            available=available,
+        )
+    explicit = sorted((int(s), s) for s in responses if s.isdigit())
+    for number, status in explicit:
+        if 200 <= number < 300:
+            return responses[status], number
+    if "2XX" in responses:
+        return responses["2XX"], 200
+    if "default" in responses:
+        return responses["default"], 200
+    for number, status in explicit:
+        if 300 <= number < 400:
+            return responses[status], number
+    if explicit:
+        return responses[explicit[0][1]], explicit[0][0]
+    for status, response in responses.items():
+        return response, _code_of(status)
+    # No responses documented at all: an empty 200 is the only honest answer.
+    return Response(status="200"), 200
+
+
+def encode_body(value: Any, content_type: str) -> bytes:
+    """Serialise a value for a content type: JSON for JSON-ish types, text for strings."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str) and not is_json(content_type):
+        return value.encode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+
+def format_header_value(value: Any) -> str:
+    """A header value from an example or generated value (simple style, RFC 6570)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(format_header_value(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k},{format_header_value(v)}" for k, v in value.items())
+    if value is None:
+        return ""
+    return str(value)
+
+
+def request_rng(seed: int, method: str, path: str, query: str) -> random.Random:
+    """The per-request random source: same seed and request, same data."""
+    return random.Random(f"{seed}|{method}|{path}|{query}")
+
+
+class ResponseBuilder:
+    """Builds ``MockResponse``s for a spec; caches static (example) responses.
+
+    Args:
+        spec: the loaded spec (its ``resolve`` follows ``$ref``s).
+        seed: the server seed (``--seed``).
+
+    Example:
+        >>> builder = ResponseBuilder(spec, seed=1)
+        >>> builder.build(op, method="GET", path="/pets/1", query="", path_params={"petId": "1"})
+        MockResponse(status=200, ...)
+    """
+
+    def __init__(self, spec: Spec, *, seed: int = 0) -> None:
+        self.spec = spec
+        self.seed = seed
+        self._cache: dict[tuple[str, int, str | None, str | None, str | None], MockResponse] = {}
+
+    def build(
+        self,
+        operation: Operation,
+        *,
+        method: str,
+        path: str,
+        query: str = "",
+        path_params: Mapping[str, str] | None = None,
+        prefer: Preferences = NO_PREFERENCES,
+        accept: str | None = None,
+    ) -> MockResponse:
+        """Select and build the response for one request.
+
+        Raises:
+            SelectionError: an undocumented ``Prefer`` code or example, or no acceptable
+                content type (406).
+        """
+        response, status = pick_status(operation, prefer.code)
+        media: MediaType | None = None
+        if response.content:
+            ctype = negotiate(accept, list(response.content))
+            if ctype is None:
+                available = list(response.content)
+                raise SelectionError(
+                    406,
+                    "Not Acceptable",
+                    f"{operation.key} answers {status} with {', '.join(available)}; none is acceptable "
+                    f"for Accept: {accept}.",
+                    available=available,
+                )
+            media = response.content[ctype]
+        dynamic = bool(prefer.dynamic)
+        key = (operation.key, status, media.content_type if media else None, prefer.example, accept)
+        if not dynamic:
+            cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+        no_body = status in NO_BODY_STATUSES or media is None
+        value: Any = MISSING
+        source = "empty"
+        if not no_body and media is not None:
+            if not dynamic or prefer.example is not None:
+                value = self._example(operation, media, prefer.example)
+            if value is not MISSING:
+                source = "example"
+        static = source == "example" or no_body
+        rng = (
+            random.Random(f"{self.seed}|{operation.key}|{status}")
+            if static
+            else request_rng(self.seed, method, path, query)
+        )
+        if not no_body and media is not None and value is MISSING:
+            if media.schema is not None:
+                value = self._generate(media.schema, rng, path_params or {}, dynamic)
+                source = "generated"
+        headers = self._headers(response.headers, rng)
+        content_type: str | None = None
+        body = b""
+        if media is not None:
+            content_type = concrete_content_type(media.content_type, accept)
+            headers.append((b"content-type", content_type.encode("latin-1")))
+            if value is not MISSING and status not in NO_BODY_STATUSES:
+                body = encode_body(value, content_type)
+        result = MockResponse(status, headers, body, source, content_type)
+        if static:
+            self._cache[key] = result
+        return result
+
+    def _example(self, operation: Operation, media: MediaType, name: str | None) -> Any:
+        from mockingbird.openapi import examples
+
+        try:
+            return examples.select_example(media, name, self.spec.resolve)
+        except LookupError:
+            names = examples.example_names(media)
+            raise SelectionError(
+                400,
+                "Unknown example",
+                f"{operation.key} has no example {name!r} for {media.content_type}; "
+                f"examples: {', '.join(names) or 'none'}.",
+                available=names,
+            ) from None
+
+    def _generate(self, schema: Any, rng: random.Random, hints: Mapping[str, str], dynamic: bool) -> Any:
+        from mockingbird.openapi.generate import generate
+
+        return generate(schema, self.spec.resolve, rng=rng, hints=dict(hints))
+
+    def _headers(self, documented: Mapping[str, Header], rng: random.Random) -> list[tuple[bytes, bytes]]:
+        out: list[tuple[bytes, bytes]] = []
+        for name, header in documented.items():
+            if name.lower() in _SKIP_HEADERS:
+                continue
+            value: Any = header.example
+            if value is MISSING and header.examples:
+                value = header.examples[0].value
+            if value is MISSING and header.schema is not None:
+                value = self._generate(header.schema, rng, {}, False)
+            if value is MISSING:
+                if not header.required:
+                    continue
+                value = ""
+            text = format_header_value(value).replace("\r", " ").replace("\n", " ")
+            out.append((name.lower().encode("latin-1"), text.encode("latin-1", "replace")))
+        return out
