@@ -7,9 +7,10 @@ startup does not pay for the validator.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
-from mockingbird.http.problem import build_problem, problem_from_document
+from mockingbird.http.problem import problem_from_document
 from mockingbird.openapi.model import Operation, Spec
 from mockingbird.openapi.selection import MockResponse
 
@@ -56,49 +57,28 @@ class RequestChecker:
     def check(
         self, op: Operation, scope: Scope, path_params: dict[str, str], query: str, body: bytes
     ) -> MockResponse | None:
-        """Security first (as Prism: a request without credentials is 401 whatever its body), then validation."""
-        headers = _headers(scope)
-        cookies = _cookies(headers.get("cookie"))
-        if self.auth and op.security:
-            problem = self._check_security(op, headers, query, cookies)
-            if problem is not None:
-                return problem
-        if self._validator is not None and (op.parameters or op.request_body is not None):
-            return self._check_request(op, headers, path_params, query, cookies, body)
-        return None
-
-    def _check_security(
-        self, op: Operation, headers: dict[str, str], query: str, cookies: dict[str, str]
-    ) -> MockResponse | None:
-        from mockingbird.openapi.security import check_security
-
-        failure: Any = check_security(self.spec, op, headers=headers, query=query, cookies=cookies)
-        if failure is None:
-            return None
-        extra = [(b"www-authenticate", failure.www_authenticate.encode("latin-1"))]
-        return build_problem(401, failure.detail, title="Unauthorized", headers=extra)
-
-    def _check_request(
-        self,
-        op: Operation,
-        headers: dict[str, str],
-        path_params: dict[str, str],
-        query: str,
-        cookies: dict[str, str],
-        body: bytes,
-    ) -> MockResponse | None:
+        """Security first (as Prism: no credentials is 401 whatever the body), then validation."""
         from mockingbird.openapi.validation import RequestParts, format_problem
 
-        assert self._validator is not None
+        headers = _headers(scope)
         parts = RequestParts(
+            method=scope["method"],
             path_params=path_params,
-            query=query,
+            query=parse_qsl(query, keep_blank_values=True) if query else (),
             headers=headers,
-            cookies=cookies,
-            body=body,
+            cookies=_cookies(headers.get("cookie")),
             content_type=headers.get("content-type"),
+            body=body,
         )
-        result = self._validator.validate(op, parts)
-        if result.ok:
-            return None
-        return problem_from_document(result.status, format_problem(result))
+        if self.auth and op.security:
+            from mockingbird.openapi.security import check_security
+
+            failure = check_security(op, self.spec, parts)
+            if failure is not None:
+                extra = [(b"www-authenticate", failure.www_authenticate.encode("latin-1", "replace"))]
+                return problem_from_document(failure.status, failure.problem(), extra)
+        if self._validator is not None and (op.parameters or op.request_body is not None):
+            result = self._validator.validate(op, parts)
+            if not result.ok:
+                return problem_from_document(result.status or 400, format_problem(result))
+        return None

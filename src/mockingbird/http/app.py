@@ -30,9 +30,9 @@ lifespan (a log store flushes there).
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +147,7 @@ class MockApp:
             elif name == b"x-request-id":
                 rid = value
         if rid is None:
-            rid = uuid.uuid4().hex.encode()
+            rid = os.urandom(16).hex().encode()
         meta = {"operation": None, "source": "error", "scenario": None, "is_admin": False, "request_id": rid.decode("latin-1")}
         state = scope.get("state")
         if state is None:
@@ -267,5 +267,5 @@ def _request_id(scope: Scope) -> bytes:
     for name, value in scope.get("headers", ()):
         if name == b"x-request-id":
             return bytes(value)
-    return uuid.uuid4().hex.encode()
+    return os.urandom(16).hex().encode()
 

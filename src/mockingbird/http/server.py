@@ -12,6 +12,8 @@ import errno
 import logging
 import signal
 import socket
+import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
@@ -111,3 +113,42 @@ def _run_granian(app: ASGIApp, host: str, port: int, on_listening: Callable[[int
         await task
 
     uvloop.run(main())
+
+
+class ThreadedServer:
+    """Run an ASGI app under uvicorn in a background thread on a free loopback port.
+
+    For tests and embedding: ``with ThreadedServer(app) as base_url: httpx.get(base_url + "/pets")``.
+
+    Args:
+        app: the ASGI app.
+        host: the address (default loopback).
+        timeout: seconds to wait for startup and shutdown.
+    """
+
+    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
+        import uvicorn
+
+        self._sock = bind_socket(host, 0)
+        self.port: int = self._sock.getsockname()[1]
+        self.base_url = f"http://{host}:{self.port}"
+        self._timeout = timeout
+        config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> str:
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + self._timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise ConfigError(f"the test server on {self.base_url} did not start")
+            time.sleep(0.005)
+        return self.base_url
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(self._timeout)
+        self._sock.close()

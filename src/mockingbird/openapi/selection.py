@@ -29,12 +29,15 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
 from mockingbird.openapi.negotiation import NO_PREFERENCES, Preferences, concrete_content_type, is_json, negotiate
+
+if TYPE_CHECKING:
+    from mockingbird.openapi.generate import DataGenerator
 
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
@@ -169,6 +172,7 @@ class ResponseBuilder:
         self.spec = spec
         self.seed = seed
         self._cache: dict[tuple[str, int, str | None, str | None, str | None], MockResponse] = {}
+        self._generator: DataGenerator | None = None
 
     def build(
         self,
@@ -223,7 +227,7 @@ class ResponseBuilder:
         )
         if not no_body and media is not None and value is MISSING:
             if media.schema is not None:
-                value = self._generate(media.schema, rng, path_params or {}, dynamic)
+                value = self._generate(media.schema, rng, path_params or {})
                 source = "generated"
         headers = self._headers(response.headers, rng)
         content_type: str | None = None
@@ -253,10 +257,12 @@ class ResponseBuilder:
                 available=names,
             ) from None
 
-    def _generate(self, schema: Any, rng: random.Random, hints: Mapping[str, str], dynamic: bool) -> Any:
-        from mockingbird.openapi.generate import generate
+    def _generate(self, schema: Any, rng: random.Random, hints: Mapping[str, str]) -> Any:
+        if self._generator is None:
+            from mockingbird.openapi.generate import DataGenerator
 
-        return generate(schema, self.spec.resolve, rng=rng, hints=dict(hints))
+            self._generator = DataGenerator(self.spec.resolve)
+        return self._generator.generate(schema, rng=rng, hints=hints or None, mode="response")
 
     def _headers(self, documented: Mapping[str, Header], rng: random.Random) -> list[tuple[bytes, bytes]]:
         out: list[tuple[bytes, bytes]] = []
@@ -267,7 +273,7 @@ class ResponseBuilder:
             if value is MISSING and header.examples:
                 value = header.examples[0].value
             if value is MISSING and header.schema is not None:
-                value = self._generate(header.schema, rng, {}, False)
+                value = self._generate(header.schema, rng, {})
             if value is MISSING:
                 if not header.required:
                     continue
