@@ -53,6 +53,17 @@ class RequestChecker:
         self.validate = validate
         self.auth = auth
         self._validator = RequestValidator(spec) if validate else None
+        self._header_need: dict[int, bool] = {}
+
+    def _needs_headers(self, op: Operation) -> bool:
+        """Whether the checks read headers at all (a GET with only path/query parameters does not)."""
+        need = self._header_need.get(id(op))
+        if need is None:
+            need = bool(op.security and self.auth) or op.request_body is not None or any(
+                p.location in ("header", "cookie") for p in op.parameters
+            )
+            self._header_need[id(op)] = need
+        return need
 
     def check(
         self, op: Operation, scope: Scope, path_params: dict[str, str], query: str, body: bytes
@@ -60,7 +71,7 @@ class RequestChecker:
         """Security first (as Prism: no credentials is 401 whatever the body), then validation."""
         from mockingbird.openapi.validation import RequestParts, format_problem
 
-        headers = _headers(scope)
+        headers = _headers(scope) if self._needs_headers(op) else {}
         parts = RequestParts(
             method=scope["method"],
             path_params=path_params,

@@ -38,6 +38,7 @@ from mockingbird.openapi.negotiation import NO_PREFERENCES, Preferences, concret
 
 if TYPE_CHECKING:
     from mockingbird.openapi.generate import DataGenerator
+    from mockingbird.openapi.jsonschema import ValidatorCache
 
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
@@ -173,6 +174,9 @@ class ResponseBuilder:
         self.seed = seed
         self._cache: dict[tuple[str, int, str | None, str | None, str | None], MockResponse] = {}
         self._generator: DataGenerator | None = None
+        self._validators: ValidatorCache | None = None
+        self._conformity: dict[int, bool] = {}
+        self.skipped_examples: list[str] = []
 
     def build(
         self,
@@ -211,58 +215,93 @@ class ResponseBuilder:
             cached = self._cache.get(key)
             if cached is not None:
                 return cached
-        no_body = status in NO_BODY_STATUSES or media is None
         value: Any = MISSING
         source = "empty"
-        if not no_body and media is not None:
-            if not dynamic or prefer.example is not None:
-                value = self._example(operation, media, prefer.example)
-            if value is not MISSING:
-                source = "example"
-        static = source == "example" or no_body
-        rng = (
-            random.Random(f"{self.seed}|{operation.key}|{status}")
-            if static
-            else request_rng(self.seed, method, path, query)
-        )
-        if not no_body and media is not None and value is MISSING:
-            if media.schema is not None:
-                value = self._generate(media.schema, rng, path_params or {})
-                source = "generated"
-        headers = self._headers(response.headers, rng)
+        static = True
+        rng = request_rng(self.seed, method, path, query)
+        if status not in NO_BODY_STATUSES and media is not None:
+            value, source, static = self._body(operation, media, prefer, rng, path_params or {})
+        header_rng = random.Random(f"{self.seed}|{operation.key}|{status}") if static else rng
+        headers = self._headers(response.headers, header_rng)
         content_type: str | None = None
         body = b""
         if media is not None:
             content_type = concrete_content_type(media.content_type, accept)
             headers.append((b"content-type", content_type.encode("latin-1")))
-            if value is not MISSING and status not in NO_BODY_STATUSES:
+            if value is not MISSING:
                 body = encode_body(value, content_type)
         result = MockResponse(status, headers, body, source, content_type)
-        if static:
+        if static and not dynamic:
             self._cache[key] = result
         return result
 
-    def _example(self, operation: Operation, media: MediaType, name: str | None) -> Any:
-        from mockingbird.openapi import examples
+    def _body(
+        self,
+        operation: Operation,
+        media: MediaType,
+        prefer: Preferences,
+        rng: random.Random,
+        hints: Mapping[str, str],
+    ) -> tuple[Any, str, bool]:
+        """(value, source, static): static values are the same for every request."""
+        from mockingbird.errors import ExampleNotFoundError
+        from mockingbird.openapi.examples import spec_example
 
-        try:
-            return examples.select_example(media, name, self.spec.resolve)
-        except LookupError:
-            names = examples.example_names(media)
-            raise SelectionError(
-                400,
-                "Unknown example",
-                f"{operation.key} has no example {name!r} for {media.content_type}; "
-                f"examples: {', '.join(names) or 'none'}.",
-                available=names,
-            ) from None
+        generator = self._get_generator()
+        if prefer.example is not None:
+            try:
+                chosen = spec_example(media, generator, name=prefer.example)
+            except ExampleNotFoundError as exc:
+                raise SelectionError(
+                    400,
+                    "Unknown example",
+                    f"{operation.key} has no example {prefer.example!r} for {media.content_type}; "
+                    f"examples: {', '.join(exc.available) or 'none'}.",
+                    available=list(exc.available),
+                ) from None
+            if chosen is not None:
+                return chosen.value, "example", True
+        if not prefer.dynamic:
+            chosen = spec_example(media, generator)
+            if chosen is not None and self._conforms(operation, media, chosen.value):
+                return chosen.value, "example", True
+        if media.schema is None:
+            return MISSING, "empty", True
+        value = generator.generate(
+            media.schema, rng=rng, hints=hints or None, mode="response", use_examples=not prefer.dynamic
+        )
+        return value, "generated", False
 
-    def _generate(self, schema: Any, rng: random.Random, hints: Mapping[str, str]) -> Any:
+    def _conforms(self, operation: Operation, media: MediaType, value: Any) -> bool:
+        """Whether a spec example validates against its schema (checked once per media type).
+
+        A mock must answer what its spec promises, so an example that contradicts its own
+        schema is skipped (recorded in ``skipped_examples``) and data is generated instead;
+        ``Prefer: example=NAME`` still serves it as written.
+        """
+        if media.schema is None or not is_json(media.content_type):
+            return True
+        known = self._conformity.get(id(media))
+        if known is None:
+            from mockingbird.openapi.jsonschema import validator_cache
+
+            if self._validators is None:
+                self._validators = validator_cache(self.spec.resolve)
+            known = self._validators.get(media.schema, "response").is_valid(value)
+            self._conformity[id(media)] = known
+            if not known:
+                self.skipped_examples.append(f"{operation.key} {media.content_type}")
+        return known
+
+    def _get_generator(self) -> DataGenerator:
         if self._generator is None:
             from mockingbird.openapi.generate import DataGenerator
 
             self._generator = DataGenerator(self.spec.resolve)
-        return self._generator.generate(schema, rng=rng, hints=hints or None, mode="response")
+        return self._generator
+
+    def _generate(self, schema: Any, rng: random.Random) -> Any:
+        return self._get_generator().generate(schema, rng=rng, mode="response", use_examples=True)
 
     def _headers(self, documented: Mapping[str, Header], rng: random.Random) -> list[tuple[bytes, bytes]]:
         out: list[tuple[bytes, bytes]] = []
@@ -273,7 +312,7 @@ class ResponseBuilder:
             if value is MISSING and header.examples:
                 value = header.examples[0].value
             if value is MISSING and header.schema is not None:
-                value = self._generate(header.schema, rng, {})
+                value = self._generate(header.schema, rng)
             if value is MISSING:
                 if not header.required:
                     continue
