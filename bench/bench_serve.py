@@ -110,7 +110,7 @@ def mock_server(spec: Path, port: int, server: str = "granian") -> Server:
 
 def wrk(url: str, duration: float, connections: int, headers: dict[str, str] | None = None) -> tuple[float, float]:
     """Run wrk; return (requests/s, p99 latency in ms). Non-2xx answers fail the run."""
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
@@ -172,9 +172,11 @@ def startup(spec: Path, path: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=4.0, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--path", default="/pets/1", help="petstore path to load (an example response)")
+    parser.add_argument(
+        "--path", default="/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11", help="petstore path (an example response)"
+    )
     parser.add_argument("--github-path", default="/emojis", help="GitHub path to load")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

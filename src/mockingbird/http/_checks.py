@@ -7,7 +7,7 @@ startup does not pay for the validator.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from mockingbird.http.problem import problem_from_document
@@ -16,6 +16,9 @@ from mockingbird.openapi.selection import MockResponse
 
 if TYPE_CHECKING:
     from starlette.types import Scope
+
+MEMO_SIZE = 8192
+_UNSET: Any = object()
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -54,6 +57,7 @@ class RequestChecker:
         self.auth = auth
         self._validator = RequestValidator(spec) if validate else None
         self._header_need: dict[int, bool] = {}
+        self._memo: dict[tuple[Any, ...], MockResponse | None] = {}
 
     def _needs_headers(self, op: Operation) -> bool:
         """Whether the checks read headers at all (a GET with only path/query parameters does not)."""
@@ -69,9 +73,33 @@ class RequestChecker:
         self, op: Operation, scope: Scope, path_params: dict[str, str], query: str, body: bytes
     ) -> MockResponse | None:
         """Security first (as Prism: no credentials is 401 whatever the body), then validation."""
+        if self._needs_headers(op):
+            return self._check(op, scope, path_params, query, body, _headers(scope))
+        # Only the path and query matter: the verdict is a pure function of them, so memoise it.
+        key = (id(op), query, *path_params.values())
+        hit = self._memo.get(key, _UNSET)
+        if hit is _UNSET:
+            hit = self._check(op, scope, path_params, query, body, {})
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = hit
+        return hit  # type: ignore[return-value]
+
+    def clear_caches(self) -> None:
+        """Forget memoised verdicts."""
+        self._memo.clear()
+
+    def _check(
+        self,
+        op: Operation,
+        scope: Scope,
+        path_params: dict[str, str],
+        query: str,
+        body: bytes,
+        headers: dict[str, str],
+    ) -> MockResponse | None:
         from mockingbird.openapi.validation import RequestParts, format_problem
 
-        headers = _headers(scope) if self._needs_headers(op) else {}
         parts = RequestParts(
             method=scope["method"],
             path_params=path_params,

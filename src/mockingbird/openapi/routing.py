@@ -33,6 +33,7 @@ from urllib.parse import unquote
 
 from mockingbird.openapi.model import Operation
 
+MEMO_SIZE = 8192
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
@@ -103,6 +104,8 @@ class Router:
         # Paths without templates: exact dict lookup, the common fast path.
         self._static: dict[str, dict[str, Operation]] = {}
         self.operation_count = 0
+        # Routing is a pure function of (method, path): remember recent answers.
+        self._memo: dict[tuple[str, str], RouteMatch | RouteMiss] = {}
         for op in operations:
             self._add(op)
 
@@ -140,7 +143,17 @@ class Router:
         Returns:
             ``RouteMatch`` on success, else ``RouteMiss`` (404 or 405 with ``allowed``).
         """
-        method = method.upper()
+        memo_key = (method, raw_path)
+        hit = self._memo.get(memo_key)
+        if hit is not None:
+            return hit
+        result = self._match(method.upper(), raw_path)
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[memo_key] = result
+        return result
+
+    def _match(self, method: str, raw_path: str) -> RouteMatch | RouteMiss:
         best = self._match_once(method, raw_path)
         if isinstance(best, RouteMatch):
             return best

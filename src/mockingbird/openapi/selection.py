@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from mockingbird.openapi.generate import DataGenerator
     from mockingbird.openapi.jsonschema import ValidatorCache
 
+GENERATED_CACHE_SIZE = 4096
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
 
@@ -72,6 +73,13 @@ class MockResponse:
     source: str  # "example" | "generated" | "empty"
     content_type: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    _wire: list[tuple[bytes, bytes]] | None = None
+
+    def wire_headers(self) -> list[tuple[bytes, bytes]]:
+        """``headers`` plus ``content-length``, computed once (cached responses are reused)."""
+        if self._wire is None:
+            self._wire = [*self.headers, (b"content-length", str(len(self.body)).encode())]
+        return self._wire
 
 
 def _code_of(status: str) -> int:
@@ -173,6 +181,10 @@ class ResponseBuilder:
         self.spec = spec
         self.seed = seed
         self._cache: dict[tuple[str, int, str | None, str | None, str | None], MockResponse] = {}
+        # (operation id, Accept) -> the default answer, when it is static: one lookup per request.
+        self._fast: dict[tuple[int, str | None], MockResponse] = {}
+        # Generated answers are a pure function of (seed, request): a bounded LRU of them.
+        self._generated: dict[tuple[Any, ...], MockResponse] = {}
         self._generator: DataGenerator | None = None
         self._validators: ValidatorCache | None = None
         self._conformity: dict[int, bool] = {}
@@ -195,6 +207,15 @@ class ResponseBuilder:
             SelectionError: an undocumented ``Prefer`` code or example, or no acceptable
                 content type (406).
         """
+        default = prefer is NO_PREFERENCES
+        if default:
+            fast = self._fast.get((id(operation), accept))
+            if fast is not None:
+                return fast
+        memo_key = (id(operation), method, path, query, prefer, accept)
+        memo = self._generated.get(memo_key)
+        if memo is not None:
+            return memo
         response, status = pick_status(operation, prefer.code)
         media: MediaType | None = None
         if response.content:
@@ -233,7 +254,19 @@ class ResponseBuilder:
         result = MockResponse(status, headers, body, source, content_type)
         if static and not dynamic:
             self._cache[key] = result
+            if default:
+                self._fast[(id(operation), accept)] = result
+        else:
+            if len(self._generated) >= GENERATED_CACHE_SIZE:
+                del self._generated[next(iter(self._generated))]
+            self._generated[memo_key] = result
         return result
+
+    def clear_caches(self) -> None:
+        """Forget cached answers (call after changing what an operation answers)."""
+        self._cache.clear()
+        self._fast.clear()
+        self._generated.clear()
 
     def _body(
         self,
