@@ -18,6 +18,7 @@ _INT = re.compile(r"-?(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _MAX_DEPTH = 5
 _ABSENT: Any = object()
+_MALFORMED: Any = object()
 
 
 @dataclass(slots=True)
@@ -220,7 +221,8 @@ def split_query(
         pairs: all query pairs (for exploded objects and ``deepObject``).
         claimed: names of the operation's other declared parameters (never taken as object properties).
     """
-    if style == "deepObject" or (shape.is_object and not values):
+    # Bracketed keys (deepObject, and the ?ids[]=1 / items[0][qty]=1 habit of form bodies) nest.
+    if style == "deepObject" or (not values and (shape.is_object or shape.is_array)):
         prefix = name + "["
         entries = [(path[1:], v) for k, v in pairs if k.startswith(prefix) and (path := parse_brackets(k))]
         if entries:

@@ -34,6 +34,7 @@ from typing import Any
 from mockingbird.openapi._bodies import OPAQUE, MalformedBody, decode_body, decode_json
 from mockingbird.openapi._styles import (
     _ABSENT,
+    _MALFORMED,
     ANY,
     Shape,
     build_shape,
@@ -220,6 +221,8 @@ class RequestValidator:
                     violations.append(Violation(p.prefix, "missing", f"required {p.location} parameter "
                                                 f"{p.name!r} is missing"))
                 continue
+            if value is _MALFORMED:
+                continue
             values[p.location][p.name] = value
             if p.validator is not None and p.content_json is not False:
                 if p.allow_empty and value == "":
@@ -253,7 +256,7 @@ class RequestValidator:
                 return decode_json(raw)
             except MalformedBody as exc:
                 violations.append(Violation(p.prefix, "malformed", str(exc)))
-                return raw
+                return _MALFORMED
         if loc == "path":
             if p.style == "label":
                 return split_label(raw, p.shape, p.explode)
