@@ -427,6 +427,19 @@ def test_opaque_media_types_are_accepted_as_bytes() -> None:
     assert result.ok and result.body == b"\x89PNG" and result.media_type == "image/*"
 
 
+def test_binary_schema_makes_any_media_type_opaque() -> None:
+    operation = op(body=body("*/*", schema={"type": "string", "format": "binary"}))
+    result = check(operation, content_type="application/json", body=b'{"not": "a string"}')
+    assert result.ok and result.body == b'{"not": "a string"}'
+
+
+def test_json_without_schema_must_still_parse() -> None:
+    operation = op(body=RequestBody(content={"application/json": MediaType(content_type="application/json")}))
+    assert check(operation, content_type="application/json", body=b"[1, 2]").body == [1, 2]
+    assert [v.code for v in check(operation, content_type="application/json", body=b"[1,").violations] == [
+        "malformed_body"]
+
+
 def test_parameter_and_body_violations_are_reported_together_with_400() -> None:
     operation = op(param("limit", "query", {"$ref": "#/components/schemas/Limit"}, required=True),
                    body=body("application/json"))

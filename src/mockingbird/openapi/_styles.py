@@ -29,14 +29,8 @@ class Shape:
     items: Shape | None = None
     props: dict[str, Shape] = field(default_factory=dict)
     extra: Shape | None = None  # additionalProperties / patternProperties
-
-    @property
-    def is_array(self) -> bool:
-        return "array" in self.types
-
-    @property
-    def is_object(self) -> bool:
-        return "object" in self.types and "array" not in self.types
+    is_array: bool = False  # set by build_shape (hot path: plain attributes, not properties)
+    is_object: bool = False
 
 
 ANY = Shape()
@@ -46,6 +40,8 @@ def build_shape(schema: Any, resolve: Callable[[str], Schema], depth: int = 0) -
     """Summarise ``schema`` (following ``$ref``, ``allOf``/``anyOf``/``oneOf``) to a bounded depth."""
     shape = Shape()
     _merge(shape, schema, resolve, depth, set())
+    shape.is_array = "array" in shape.types
+    shape.is_object = "object" in shape.types and not shape.is_array
     return shape
 
 

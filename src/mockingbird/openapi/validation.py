@@ -133,6 +133,11 @@ class _MediaPlan:
     shape: Shape
     validator: SchemaValidator | None
     encoding: Mapping[str, Any]
+    opaque: bool  # a binary-string schema: the body is bytes whatever its media type
+
+
+def _is_binary(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") == "string" and schema.get("format") == "binary"
 
 
 @dataclass(slots=True)
@@ -140,6 +145,7 @@ class _OperationPlan:
     params: list[_ParamPlan]
     declared_names: frozenset[str]
     media: dict[str, _MediaPlan] = field(default_factory=dict)
+    matches: dict[str, str | None] = field(default_factory=dict)  # Content-Type value -> declared key
 
 
 class RequestValidator:
@@ -197,6 +203,7 @@ class RequestValidator:
                 build_shape(schema, self.spec.resolve) if schema is not None else ANY,
                 self._cache.get(schema, "request") if schema is not None else None,
                 media.encoding,
+                _is_binary(schema),
             )
             plan.media[key] = hit
         return hit
@@ -279,20 +286,26 @@ class RequestValidator:
             if request_body.required:
                 violations.append(Violation("body", "missing", "a request body is required"))
             return None, None
-        declared = list(request_body.content)
-        accepted = ", ".join(declared)
         if not parts.content_type:
+            accepted = ", ".join(request_body.content)
             violations.append(Violation("header/content-type", "unknown_content_type",
                                         f"the request has a body but no Content-Type; expected one of: {accepted}",
                                         415))
             return None, None
-        key = match_media_type(parts.content_type, declared)
+        key = plan.matches.get(parts.content_type, "")
+        if key == "":
+            key = match_media_type(parts.content_type, request_body.content)
+            if len(plan.matches) < 64:  # multipart boundaries make values unique: keep the memo bounded
+                plan.matches[parts.content_type] = key
         if key is None:
+            accepted = ", ".join(request_body.content)
             violations.append(Violation("header/content-type", "unknown_content_type",
                                         f"Content-Type {parts.content_type!r} is not accepted; "
                                         f"expected one of: {accepted}", 415))
             return None, None
         media_plan = self._media_plan(plan, key, request_body.content[key])
+        if media_plan.opaque:
+            return parts.body, key
         bare, params = parse_media_type(parts.content_type)
         try:
             value = decode_body(bare, params, parts.body, media_plan.shape, media_plan.encoding)
