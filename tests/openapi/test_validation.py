@@ -128,6 +128,7 @@ def test_content_typed_query_parameter_is_parsed_as_json() -> None:
         ({"type": "number"}, "1e3", 1000.0),
         ({"type": "boolean"}, "true", True),
         ({"type": "boolean"}, "false", False),
+        ({"type": "boolean"}, "True", True),
         ({"type": "string"}, "042", "042"),
         ({"type": ["integer", "string"]}, "5", 5),
         ({"type": ["integer", "string"]}, "five", "five"),
@@ -204,7 +205,7 @@ def test_path_default_style_from_model_defaults_is_simple() -> None:
 def test_header_parameters_are_case_insensitive_and_simple_style() -> None:
     operation = op(param("X-Rate", "header", {"type": "integer", "maximum": 5}, required=True),
                    param("X-Ids", "header", INTS))
-    ok = check(operation, headers={"x-rate": "3", "x-ids": "1,2"})
+    ok = check(operation, headers={"x-rate": "3", "x-ids": "1, 2"})
     assert ok.ok and ok.headers == {"X-Rate": 3, "X-Ids": [1, 2]}
     bad = check(operation, headers={"x-rate": "9"})
     assert [(v.location, v.code) for v in bad.violations] == [("header/X-Rate", "maximum")]

@@ -93,8 +93,8 @@ def coerce(raw: str, shape: Shape) -> Any:
         return int(raw)
     if "number" in types and _NUMBER.fullmatch(raw):
         return int(raw) if _INT.fullmatch(raw) else float(raw)
-    if "boolean" in types and raw in ("true", "false"):
-        return raw == "true"
+    if "boolean" in types and raw.lower() in ("true", "false"):  # Python clients send "True"
+        return raw.lower() == "true"
     if "null" in types and "string" not in types and raw in ("", "null"):
         return None
     if "array" in types and "string" not in types:

@@ -271,6 +271,8 @@ class RequestValidator:
                 return split_matrix(raw, p.name, p.shape, p.explode)
             return split_simple(raw, p.shape, p.explode)
         if loc == "header":
+            if p.shape.is_array or p.shape.is_object:  # "1, 2": lists in headers allow spaces after commas
+                raw = ",".join(token.strip() for token in raw.split(","))
             return split_simple(raw, p.shape, p.explode)
         # cookie, style form: arrays and objects are comma-separated (explode cannot be expressed in a cookie)
         if p.shape.is_array or p.shape.is_object:
