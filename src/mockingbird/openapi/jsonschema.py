@@ -179,6 +179,12 @@ class SchemaValidator:
                 prop = str(kind.as_dict().get("property", ""))
                 out.append(Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", err.message, status))
                 continue
+            if name == "additionalProperties":  # one violation per unexpected property, located at it
+                unexpected = kind.as_dict().get("unexpected") or []
+                out.extend(Violation(f"{location}{pointer}/{escape_token(str(prop))}", "additional_properties",
+                                     f"property {prop!r} is not allowed here", status) for prop in unexpected)
+                if unexpected:
+                    continue
             code = {"additionalProperties": "additional_properties", "const": "enum"}.get(name, _snake(name))
             out.append(Violation(f"{location}{pointer}", code, err.message, status))
         return out
