@@ -30,16 +30,15 @@ def bundle(schema: Any, resolve: Callable[[str], Any], *, mode: str = "response"
     defs: dict[str, Any] = {}
     pending: list[str] = []
 
-    def flagged(sub: Any) -> bool:
-        for _ in range(10):
-            if not isinstance(sub, Mapping):
-                return False
-            if sub.get(flag):
-                return True
-            if not isinstance(sub.get("$ref"), str):
-                return False
-            sub = resolve(sub["$ref"])
-        return False
+    def flagged(sub: Any, depth: int = 0) -> bool:
+        """The flag on the property schema, through ``$ref`` and ``allOf`` (as the generator reads it)."""
+        if not isinstance(sub, Mapping) or depth > 10:
+            return False
+        if sub.get(flag):
+            return True
+        if isinstance(sub.get("$ref"), str) and flagged(resolve(sub["$ref"]), depth + 1):
+            return True
+        return any(flagged(branch, depth + 1) for branch in sub.get("allOf") or ())
 
     def walk(node: Any) -> Any:
         if isinstance(node, list):

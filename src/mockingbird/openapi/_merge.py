@@ -14,6 +14,7 @@ A *flat* schema is a new dict (never the spec's own, which stays untouched) wher
   ``_conds`` every ``(if, then, else)``;
 * ``_closed`` lists ``(names, patterns)`` of each part with ``additionalProperties: false``:
   a property name must be allowed by all of them;
+* ``_conflict`` says why the merged constraints admit no value (contradictory types/enums);
 * ``_ref`` is the pointer the schema was reached through, and ``_force`` maps a
   discriminator property to the value that names this schema (allOf inheritance).
 
@@ -193,7 +194,10 @@ def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None
             continue
         current = out[key]
         if key == "type":
-            out[key] = _intersect_types(current, value)
+            common = _intersect_types(current, value)
+            if not any(t in value or (t == "integer" and "number" in value) for t in common):
+                out["_conflict"] = f"no type is both {list(current)} and {list(value)}"
+            out[key] = common
         elif key in _MAX_KEYS:
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 out[key] = max(current, value) if isinstance(current, (int, float)) else value
@@ -202,6 +206,8 @@ def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None
                 out[key] = min(current, value) if isinstance(current, (int, float)) else value
         elif key == "enum":
             common = [v for v in current if v in value]
+            if not common:
+                out["_conflict"] = "enums with no common value"
             out[key] = common or current
         elif key == "multipleOf":
             if isinstance(current, int) and isinstance(value, int):

@@ -87,7 +87,13 @@ class StructureMixin:
             if read_only if omit_ro else write_only:
                 continue
             if closed and not _allowed(pname, closed):
-                continue
+                if not required:
+                    continue
+                # Required yet forbidden (e.g. `additionalProperties: false` beside an anyOf whose
+                # branches hold the properties): keep the author's evident intent, and say so.
+                if ctx.problems is not None:
+                    ctx.problems.append(f"{name or 'object'}: required property {pname!r} is forbidden "
+                                        "by additionalProperties: false")
             if not required and pname not in force:
                 if deep or (optional_room is not None and optional_room <= 0) or self._recursive(schema, ctx):
                     skipped.append((pname, schema))

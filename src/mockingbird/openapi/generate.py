@@ -58,9 +58,11 @@ _SCALAR_TYPES = ("string", "integer", "number", "boolean")
 class _Context:
     """Per-call state: the RNG, the mode, the refs on the current path and the node budget."""
 
-    __slots__ = ("rng", "mode", "use_examples", "refs", "budget", "checker")
+    __slots__ = ("rng", "mode", "use_examples", "refs", "budget", "checker", "problems")
 
-    def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker) -> None:
+    def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
+                 problems: list[str] | None) -> None:
+        self.problems = problems
         self.rng = rng
         self.mode = mode
         self.use_examples = use_examples
@@ -106,6 +108,7 @@ class DataGenerator(StructureMixin):
         hints: Mapping[str, Any] | None = None,
         mode: Mode = "response",
         use_examples: bool = False,
+        problems: list[str] | None = None,
     ) -> Any:
         """Generate one value conforming to ``schema``.
 
@@ -115,11 +118,14 @@ class DataGenerator(StructureMixin):
             hints: path parameters to echo into matching top-level properties.
             mode: ``"response"`` omits ``writeOnly`` properties, ``"request"`` ``readOnly`` ones.
             use_examples: prefer conforming schema-level examples/defaults (assembled examples).
+            problems: when given, receives one line per constraint that could not be met
+                because the schema contradicts itself (e.g. a ``oneOf`` of identical branches,
+                ``type: null`` beside ``oneOf: [string, number]``); the value is then a best effort.
 
         Raises:
             SchemaGenerationError: the schema admits no value (``false``) or recursion never ends.
         """
-        ctx = _Context(rng, mode, use_examples, self._checkers[mode])
+        ctx = _Context(rng, mode, use_examples, self._checkers[mode], problems)
         value = self._gen(schema, ctx, 0, None)
         if hints and isinstance(value, dict) and isinstance(schema, Mapping):
             value = self._apply_hints(value, schema, hints, ctx)
@@ -142,10 +148,10 @@ class DataGenerator(StructureMixin):
         flat = self._flattener.flat(schema)
         ref = flat.get("_ref")
         if ref is None:
-            return self._gen_flat(flat, ctx, depth, name)
+            return self._gen_flat(flat, ctx, depth, name, schema)
         ctx.refs[ref] = ctx.refs.get(ref, 0) + 1
         try:
-            return self._gen_flat(flat, ctx, depth, name)
+            return self._gen_flat(flat, ctx, depth, name, schema)
         finally:
             ctx.refs[ref] -= 1
 
@@ -153,11 +159,13 @@ class DataGenerator(StructureMixin):
         """Past the depth bound, inside a recursion, or over budget: only make required data."""
         return depth >= self.max_depth or ctx.budget > self.max_nodes or any(n > 1 for n in ctx.refs.values())
 
-    def _gen_flat(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> Any:
+    def _gen_flat(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
         if flat.get("_false"):
             raise SchemaGenerationError("the schema is `false`: no value can conform")
+        if "_conflict" in flat and ctx.problems is not None:
+            ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: {flat['_conflict']}")
         if flat.get("_choices"):
-            return self._gen_choice(flat, ctx, depth, name)
+            return self._gen_choice(flat, ctx, depth, name, raw)
         if flat.get("_conds"):
             flat = self._apply_conditions(flat, ctx)
         nots = flat.get("_nots")
@@ -227,23 +235,55 @@ class DataGenerator(StructureMixin):
 
     # -- choices ------------------------------------------------------------------------------
 
-    def _gen_choice(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> Any:
+    def _gen_choice(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
         kind, branches, _discriminator = flat["_choices"][0]
         order = self._branch_order(flat, branches, ctx, depth)
-        value: Any = None
         attempts = (order * 3)[:6]
+        value: Any = None
         for attempt, index in enumerate(attempts):
-            branch = branches[index]
-            merged = self._flattener.merge_choice(flat, 0, branch)
-            value = self._gen_flat(merged, ctx, depth, name)
-            if kind != "oneOf" or len(branches) == 1:
+            merged = self._flattener.merge_choice(flat, 0, branches[index])
+            value = self._gen_flat(merged, ctx, depth, name, raw)
+            if kind != "oneOf" or len(branches) == 1 or ctx.checker.is_valid(value, raw):
                 return value
-            clash = any(
-                i != index and ctx.checker.is_valid(value, other) for i, other in enumerate(branches)
-            )
-            if not clash or attempt == len(attempts) - 1:
-                return value
+            # Also valid under another branch: try to make it fail there without failing here.
+            repaired = self._separate(value, index, branches, merged, raw, ctx)
+            if repaired is not _MISSING:
+                return repaired
+            if attempt == len(attempts) - 1:
+                break
+        if ctx.problems is not None:
+            ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
         return value
+
+    def _separate(self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any,
+                  ctx: _Context) -> Any:
+        """Edit object ``value`` so only branch ``index`` of a ``oneOf`` matches, or ``_MISSING``."""
+        if not isinstance(value, dict):
+            return _MISSING
+        needed = set(merged.get("required") or ())
+        check = ctx.checker.is_valid
+        candidate = dict(value)
+        for j, other in enumerate(branches):
+            if j == index or not isinstance(other, Mapping) or not check(candidate, other):
+                continue
+            other_flat = self._flattener.flat(other)
+            trials: list[dict[str, Any]] = []
+            # 1. drop what only the other branch requires (keeps the value realistic)
+            droppable = [k for k in other_flat.get("required") or () if k in candidate and k not in needed]
+            if droppable:
+                trials.append({k: v for k, v in candidate.items() if k not in droppable})
+            # 2. a property the other branch forbids (it is closed)
+            if other_flat.get("additionalProperties") is False or other_flat.get("_closed"):
+                trials.append({**candidate, "x_" + ctx.rng.choice(("kind", "variant", "source")): "other"})
+            # 3. a value the other branch rejects for one of its properties
+            for prop in other_flat.get("properties") or {}:
+                if prop not in needed:
+                    trials.extend({**candidate, prop: poison} for poison in (None, 0, "", False, [], {}))
+            for trial in trials:
+                if not check(trial, other) and check(trial, branches[index]):
+                    candidate = trial
+                    break
+        return candidate if check(candidate, raw) else _MISSING
 
     def _branch_order(self, flat: Flat, branches: list[Any], ctx: _Context, depth: int) -> list[int]:
         own = flat.get("_ref")
