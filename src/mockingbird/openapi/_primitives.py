@@ -10,6 +10,7 @@ integer in float arithmetic (what JSON Schema validators check).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from random import Random
 from typing import Any
@@ -18,7 +19,11 @@ from mockingbird.openapi._check import is_multiple
 from mockingbird.openapi._faker_pools import category_for
 from mockingbird.openapi._strings import (
     STRICT_FORMATS,
+    category_maker,
+    category_pool,
     filler,
+    format_maker,
+    format_pool,
     from_category,
     from_format,
     from_pattern,
@@ -52,6 +57,45 @@ def _string_ok(value: str | None, min_len: int, max_len: int | None, patterns: t
         and (max_len is None or len(value) <= max_len)
         and all(pattern_matches(p, value) for p in patterns)
     )
+
+
+def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random], str]:
+    """A fast drawer of ``gen_string`` values for ``flat``.
+
+    Pool-backed formats and name categories become a choice from the pool pre-filtered by
+    the length and pattern constraints; constraint-free computed formats call their maker
+    directly; everything else goes through ``gen_string``.
+    """
+    min_len = flat.get("minLength", 0)
+    max_len = flat.get("maxLength")
+    min_len = min_len if isinstance(min_len, int) else 0
+    max_len = max_len if isinstance(max_len, int) else None
+    patterns = tuple(p for p in flat.get("_patterns", ()) if isinstance(p, str))
+    constrained = bool(min_len or max_len is not None or patterns)
+    fmt = flat.get("format")
+    fmt = fmt if isinstance(fmt, str) else None
+    category = category_for(name) if name and (fmt is None or fmt not in STRICT_FORMATS) else None
+    if fmt is not None and format_maker(fmt) is not None:
+        values = format_pool(fmt)
+        if values is not None:
+            fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
+            if len(fitting) >= 8:
+                return lambda rng: rng.choice(fitting)
+        elif not constrained:
+            return format_maker(fmt)  # type: ignore[return-value]
+    elif category is not None and not patterns:
+        values = category_pool(category)
+        if values is not None:
+            fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
+            if len(fitting) >= 8:
+                return lambda rng: rng.choice(fitting)
+        elif not constrained and category_maker(category) is not None:
+            return category_maker(category)  # type: ignore[return-value]
+    elif fmt is None and not patterns:
+        words = tuple(v for v in category_pool("word") or () if _string_ok(v, min_len, max_len, ()))
+        if len(words) >= 8:
+            return lambda rng: rng.choice(words)
+    return lambda rng: gen_string(flat, rng, name)
 
 
 def gen_string(flat: dict[str, Any], rng: Random, name: str | None) -> str:
@@ -156,6 +200,11 @@ def _is_num(value: Any) -> bool:
 
 def gen_number(flat: dict[str, Any], rng: Random, name: str | None, *, integer: bool) -> int | float:
     """An integer or number within the bounds of ``flat`` honouring ``multipleOf``."""
+    return compile_number(flat, name, integer=integer)(rng)
+
+
+def compile_number(flat: dict[str, Any], name: str | None, *, integer: bool) -> Callable[[Random], int | float]:
+    """A fast drawer of ``gen_number`` values for ``flat`` (the bounds are worked out once)."""
     low, low_ex, high, high_ex = _bounds(flat)
     fmt = flat.get("format")
     category = category_for(name) if name else None
@@ -173,18 +222,22 @@ def gen_number(flat: dict[str, Any], rng: Random, name: str | None, *, integer: 
             lo, hi = low, high
     step = flat.get("multipleOf")
     if _is_num(step) and step > 0:
-        return _multiple(rng, step, lo, hi, low, low_ex, high, high_ex, integer)
+        return lambda rng: _multiple(rng, step, lo, hi, low, low_ex, high, high_ex, integer)
     if integer:
         a = math.ceil(lo) + (1 if low_ex and lo == low and float(math.ceil(lo)) == lo else 0)
         b = math.floor(hi) - (1 if high_ex and hi == high and float(math.floor(hi)) == hi else 0)
         if a > b:
-            return a
-        return rng.randint(int(a), int(b))
-    value = round(rng.uniform(lo, hi), decimals)
-    if _inside(value, low, low_ex, high, high_ex):
-        return value
+            return lambda rng: a
+        a, b = int(a), int(b)
+        return lambda rng: rng.randint(a, b)
     middle = (lo + hi) / 2
-    return middle if _inside(middle, low, low_ex, high, high_ex) else lo
+    fallback = middle if _inside(middle, low, low_ex, high, high_ex) else lo
+
+    def draw(rng: Random) -> float:
+        value = round(rng.uniform(lo, hi), decimals)
+        return value if _inside(value, low, low_ex, high, high_ex) else fallback
+
+    return draw
 
 
 def _window(low: float | None, high: float | None, real_low: float, real_high: float, *,

@@ -144,12 +144,19 @@ def from_pattern(pattern: str, rng: Random, min_length: int = 0, max_length: int
     return None
 
 
+@lru_cache(maxsize=1)
+def _days() -> tuple[str, ...]:
+    import datetime
+
+    start = datetime.date(2020, 1, 1)
+    return tuple((start + datetime.timedelta(days=i)).isoformat() for i in range(_SPAN // 86400))
+
+
 def random_datetime(rng: Random) -> str:
     """An RFC 3339 UTC date-time between 2020 and 2026, whole seconds."""
-    import time
-
-    t = time.gmtime(_EPOCH_2020 + rng.randrange(_SPAN))
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}Z"
+    hours, rest = divmod(rng.randrange(86400), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{rng.choice(_days())}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
 
 
 def random_uuid(rng: Random) -> str:
@@ -182,7 +189,7 @@ def _email(rng: Random) -> str:
 _FORMATS = {
     "date-time": random_datetime,
     "datetime": random_datetime,
-    "date": lambda rng: random_datetime(rng)[:10],
+    "date": lambda rng: rng.choice(_days()),
     "time": lambda rng: random_datetime(rng)[11:],
     "duration": _duration,
     "email": _email,
@@ -224,6 +231,34 @@ STRICT_FORMATS = frozenset({
     "iri-reference", "uri-template", "uuid", "hostname", "idn-hostname", "ipv4", "ipv6", "byte",
     "json-pointer", "relative-json-pointer", "regex",
 })
+
+
+_FORMAT_POOLS = {
+    "email": "email", "idn-email": "email", "uri": "url", "url": "url", "iri": "url",
+    "uri-reference": "path", "iri-reference": "path", "hostname": "domain", "idn-hostname": "domain",
+    "phone": "phone", "color": "color", "country-code": "country_code", "currency": "currency",
+}
+
+
+def format_maker(fmt: str) -> Any:
+    """The ``rng -> str`` maker of string format ``fmt``, or ``None`` when unknown."""
+    return _FORMATS.get(fmt) or _FORMATS.get(fmt.lower())
+
+
+def format_pool(fmt: str) -> tuple[str, ...] | None:
+    """The value pool a format draws from uniformly, when it is pool-backed."""
+    category = _FORMAT_POOLS.get(fmt) or _FORMAT_POOLS.get(fmt.lower())
+    return _faker_pools.pool(category) if category else None
+
+
+def category_pool(category: str) -> tuple[str, ...] | None:
+    """The value pool of a name category, when it is pool-backed."""
+    return _faker_pools.pool(category) if _faker_pools.has_pool(category) else None
+
+
+def category_maker(category: str) -> Any:
+    """The ``rng -> str`` maker of a computed (not pool-backed) name category, or ``None``."""
+    return _COMPUTED.get(category)
 
 
 def from_format(fmt: str, rng: Random) -> str | None:

@@ -44,7 +44,7 @@ class StructureMixin:
     _plans: dict[int, Any]
 
     def _object_plan(self, flat: Flat) -> _ObjectPlan:
-        plans = self.__dict__.setdefault("_plans", {})
+        plans = self._plans
         hit = plans.get(id(flat))
         if hit is not None:
             return hit  # type: ignore[no-any-return]

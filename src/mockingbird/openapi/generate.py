@@ -47,6 +47,7 @@ from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi._check import TYPE_CHECKS, Checker
 from mockingbird.openapi._merge import Flat, Flattener, merge_flat
 from mockingbird.openapi._primitives import gen_boolean, gen_number, gen_string
+from mockingbird.openapi._compile import CompilerMixin
 from mockingbird.openapi._structures import StructureMixin
 
 Mode = Literal["response", "request"]
@@ -58,7 +59,7 @@ _SCALAR_TYPES = ("string", "integer", "number", "boolean")
 class _Context:
     """Per-call state: the RNG, the mode, the refs on the current path and the node budget."""
 
-    __slots__ = ("rng", "mode", "use_examples", "refs", "budget", "checker", "problems")
+    __slots__ = ("rng", "mode", "use_examples", "refs", "cycles", "budget", "checker", "problems")
 
     def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
                  problems: list[str] | None) -> None:
@@ -67,11 +68,12 @@ class _Context:
         self.mode = mode
         self.use_examples = use_examples
         self.refs: dict[str, int] = {}
+        self.cycles = 0  # refs currently entered more than once on the path
         self.budget = 0
         self.checker = checker
 
 
-class DataGenerator(StructureMixin):
+class DataGenerator(CompilerMixin, StructureMixin):
     """Generates values for the schemas of one spec, caching derived per-schema data.
 
     Args:
@@ -95,6 +97,8 @@ class DataGenerator(StructureMixin):
             "request": Checker(resolve, exempt="readOnly"),
         }
         self._example_cache: dict[int, tuple[Any, Any]] = {}
+        self._fast = {}
+        self._plans = {}
 
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema`` (see ``_merge``)."""
@@ -134,6 +138,15 @@ class DataGenerator(StructureMixin):
     # -- core ---------------------------------------------------------------------------------
 
     def _gen(self, schema: Any, ctx: _Context, depth: int, name: str | None) -> Any:
+        if ctx.use_examples:
+            return self._gen_slow(schema, ctx, depth, name)
+        fn = self._fast.get((id(schema), name))
+        if fn is None:
+            fn = self._compile(schema, name)
+        return fn(ctx, depth)
+
+    def _gen_slow(self, schema: Any, ctx: _Context, depth: int, name: str | None) -> Any:
+        """The generic path: handles every keyword (compiled closures cover common shapes)."""
         if schema is True or schema is None:
             return self._anything(ctx, name)
         if schema is False:
@@ -149,15 +162,20 @@ class DataGenerator(StructureMixin):
         ref = flat.get("_ref")
         if ref is None:
             return self._gen_flat(flat, ctx, depth, name, schema)
-        ctx.refs[ref] = ctx.refs.get(ref, 0) + 1
+        seen = ctx.refs.get(ref, 0)
+        ctx.refs[ref] = seen + 1
+        if seen == 1:
+            ctx.cycles += 1
         try:
             return self._gen_flat(flat, ctx, depth, name, schema)
         finally:
-            ctx.refs[ref] -= 1
+            ctx.refs[ref] = seen
+            if seen == 1:
+                ctx.cycles -= 1
 
     def _deep(self, ctx: _Context, depth: int) -> bool:
         """Past the depth bound, inside a recursion, or over budget: only make required data."""
-        return depth >= self.max_depth or ctx.budget > self.max_nodes or any(n > 1 for n in ctx.refs.values())
+        return depth >= self.max_depth or ctx.budget > self.max_nodes or ctx.cycles > 0
 
     def _gen_flat(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
         if flat.get("_false"):
