@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from mockingbird.errors import (
     ConfigError,
+    ExampleNotFoundError,
     MCPKitError,
     MCPTimeoutError,
     MockingbirdError,
     MocksFileError,
     RouteNotFound,
+    SchemaGenerationError,
     SpecError,
     SpecNotFoundError,
     StoreError,
@@ -24,12 +26,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ExampleNotFoundError",
     "load_spec",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",
     "MocksFileError",
     "RouteNotFound",
+    "SchemaGenerationError",
     "SpecError",
     "SpecNotFoundError",
     "StoreError",
