@@ -95,7 +95,10 @@ _V2 = [
     # Old rows keep their ids; ISO text -> epoch seconds; host + port -> "host:port".
     """INSERT INTO requests (id, ts, kind, method, path, query, status, latency_ms, request_headers,
             request_body, response_body, client, user_agent, is_admin)
-        SELECT id, (julianday(timestamp) - 2440587.5) * 86400.0, 'http', method, path,
+        SELECT id,
+            CAST(strftime('%s', timestamp) AS REAL)
+                + CAST(strftime('%f', timestamp) AS REAL) - CAST(strftime('%S', timestamp) AS REAL),
+            'http', method, path,
             COALESCE(query_params, ''), status_code, COALESCE(process_time_ms, 0), COALESCE(headers, '{}'),
             request_body, response_body,
             CASE WHEN client_host IS NULL THEN NULL ELSE client_host || ':' || COALESCE(client_port, 0) END,
