@@ -3,10 +3,11 @@
 ``RequestLogMiddleware(app, sink)`` wraps any ASGI app. Per request it keeps only
 what it must (timestamps, the raw header lists, up to ``body_limit`` bytes of each
 body) and builds one ``LogRecord`` when the response's last chunk is about to go
-out. The record is handed to the sink *before* that chunk is sent, so a response
+out. A small ``DeferredRecord`` is handed to the sink *before* that chunk is sent, so a response
 a client has received always has its record queued, and a full queue slows the
-server down (back-pressure) instead of losing rows. JSON encoding and body
-decoding happen later, in the store's writer thread.
+server down (back-pressure) instead of losing rows. Header decoding, redaction,
+body decoding and JSON encoding happen later, in the store's writer thread
+(``DeferredRecord.build``): the request path only keeps references.
 
 Conventions (documented for users in the README):
 
@@ -96,101 +97,112 @@ class RequestLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        ts = time.time()
-        start = time.perf_counter()
-        limit = self.body_limit
-        request_id: bytes | None = None
+        exchange = _Exchange(self, scope, receive, send)
+        try:
+            await self.app(scope, exchange.receive, exchange.send)
+        except BaseException:
+            if not exchange.logged:
+                exchange.error = True
+                if exchange.status is None:
+                    exchange.status = 500
+                self._emit(exchange)
+            raise
+        if not exchange.logged:  # the app returned without finishing its response
+            exchange.error = True
+            self._emit(exchange)
+
+    def _emit(self, exchange: _Exchange) -> None:
+        exchange.logged = True
+        exchange.latency_ms = (time.perf_counter() - exchange.start) * 1000.0
+        try:
+            self.sink.write(exchange)  # type: ignore[arg-type]  # a DeferredRecord: built in the writer thread
+        except StoreError as exc:
+            self.unlogged += 1
+            log.error("request %s %s not logged: %s", exchange.scope["method"], exchange.scope["path"], exc)
+
+
+def _state(scope: Scope) -> dict[str, Any]:
+    state = scope.get("state")
+    if not state:
+        return {}
+    meta = state.get("mockingbird")
+    return meta if isinstance(meta, dict) else {}
+
+
+class _Exchange:
+    """One request/response pair in flight: raw captures only; ``build`` (writer thread) makes the record."""
+
+    __slots__ = ("mw", "scope", "_receive", "_send", "ts", "start", "request_id", "req_chunks", "req_size",
+                 "resp_chunks", "resp_size", "status", "resp_headers", "logged", "error", "latency_ms")  # fmt: skip
+
+    def __init__(self, mw: RequestLogMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+        self.mw = mw
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self.ts = time.time()
+        self.start = time.perf_counter()
+        self.request_id: bytes | None = None
         for key, value in scope["headers"]:
             if key == b"x-request-id":
-                request_id = value
+                self.request_id = value
                 break
-        req_chunks: list[bytes] = []
-        req_size = 0
-        resp_chunks: list[bytes] = []
-        resp_size = 0
-        status: int | None = None
-        resp_headers: list[tuple[bytes, bytes]] = []
-        logged = False
+        self.req_chunks: list[bytes] = []
+        self.req_size = 0
+        self.resp_chunks: list[bytes] = []
+        self.resp_size = 0
+        self.status: int | None = None
+        self.resp_headers: list[tuple[bytes, bytes]] = []
+        self.logged = False
+        self.error = False
+        self.latency_ms = 0.0
 
-        async def receive_logged() -> Message:
-            nonlocal req_size
-            message = await receive()
+    async def receive(self) -> Message:
+        message = await self._receive()
+        body = message.get("body")
+        if body:
+            if self.req_size < self.mw.body_limit:
+                self.req_chunks.append(body)
+            self.req_size += len(body)
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.status = message["status"]
+            headers = list(message.get("headers", ()))
+            for key, value in headers:
+                if key == b"x-request-id":
+                    self.request_id = value
+                    break
+            else:
+                if self.request_id is None:
+                    rid = _state(self.scope).get("request_id")
+                    self.request_id = str(rid).encode("latin-1") if rid else os.urandom(12).hex().encode("ascii")
+                headers.append((b"x-request-id", self.request_id))
+                message = {**message, "headers": headers}
+            self.resp_headers = headers
+        elif kind == "http.response.body":
             body = message.get("body")
             if body:
-                if req_size < limit:
-                    req_chunks.append(body)
-                req_size += len(body)
-            return message
+                if self.resp_size < self.mw.body_limit:
+                    self.resp_chunks.append(body)
+                self.resp_size += len(body)
+            if not self.logged and not message.get("more_body", False):
+                # Queue the record before the last chunk goes out: what a client received is logged.
+                self.mw._emit(self)
+        await self._send(message)
 
-        async def send_logged(message: Message) -> None:
-            nonlocal status, resp_headers, resp_size, logged, request_id
-            kind = message["type"]
-            if kind == "http.response.start":
-                status = message["status"]
-                resp_headers = list(message.get("headers", ()))
-                for key, value in resp_headers:
-                    if key == b"x-request-id":
-                        request_id = value
-                        break
-                else:
-                    if request_id is None:
-                        request_id = self._state_request_id(scope)
-                    resp_headers.append((b"x-request-id", request_id))
-                    message = {**message, "headers": resp_headers}
-            elif kind == "http.response.body":
-                body = message.get("body")
-                if body:
-                    if resp_size < limit:
-                        resp_chunks.append(body)
-                    resp_size += len(body)
-                if not message.get("more_body", False) and not logged:
-                    logged = True
-                    self._emit(scope, ts, start, status, request_id, req_chunks, req_size, resp_headers,
-                               resp_chunks, resp_size)  # fmt: skip
-            await send(message)
-
-        try:
-            await self.app(scope, receive_logged, send_logged)
-        except BaseException:
-            if not logged:
-                logged = True
-                self._emit(scope, ts, start, status or 500, request_id, req_chunks, req_size, resp_headers,
-                           resp_chunks, resp_size, error=True)  # fmt: skip
-            raise
-        if not logged:  # the app returned without finishing its response
-            self._emit(scope, ts, start, status, request_id, req_chunks, req_size, resp_headers, resp_chunks,
-                       resp_size, error=True)  # fmt: skip
-
-    @staticmethod
-    def _state_request_id(scope: Scope) -> bytes:
-        meta = (scope.get("state") or {}).get("mockingbird") or {}
-        rid = meta.get("request_id")
-        if rid:
-            return str(rid).encode("latin-1")
-        return os.urandom(12).hex().encode("ascii")
-
-    def _emit(
-        self,
-        scope: Scope,
-        ts: float,
-        start: float,
-        status: int | None,
-        request_id: bytes | None,
-        req_chunks: list[bytes],
-        req_size: int,
-        resp_headers: list[tuple[bytes, bytes]],
-        resp_chunks: list[bytes],
-        resp_size: int,
-        *,
-        error: bool = False,
-    ) -> None:
-        latency = (time.perf_counter() - start) * 1000.0
-        limit = self.body_limit
-        raw_headers = scope["headers"]
+    def build(self) -> LogRecord:
+        """The ``LogRecord``: decoding, redaction and session extraction, run by the store's writer thread."""
+        mw = self.mw
+        scope = self.scope
+        limit = mw.body_limit
         session: str | None = None
         user_agent: str | None = None
         cookie: str | None = None
-        session_key = self.session_header
+        session_key = mw.session_header
+        raw_headers = scope["headers"]
         for key, value in raw_headers:
             if key == session_key:
                 session = value.decode("latin-1")
@@ -199,39 +211,34 @@ class RequestLogMiddleware:
             elif key == b"cookie":
                 cookie = value.decode("latin-1")
         if session is None and cookie is not None:
-            session = session_from_cookie(cookie, self.session_cookie)
-        meta: dict[str, Any] = (scope.get("state") or {}).get("mockingbird") or {}
+            session = session_from_cookie(cookie, mw.session_cookie)
+        meta = _state(scope)
         client = scope.get("client")
         path: str = scope["path"]
         is_admin = bool(meta.get("is_admin")) or is_admin_path(path)
-        redact = self._admin_redact if is_admin else self.redact
-        request_body = b"".join(req_chunks) if req_chunks else None
-        response_body = b"".join(resp_chunks) if resp_chunks else None
-        record = LogRecord(
-            ts=ts,
+        redact = mw._admin_redact if is_admin else mw.redact
+        request_body = b"".join(self.req_chunks)[:limit] if self.req_chunks else None
+        response_body = b"".join(self.resp_chunks)[:limit] if self.resp_chunks else None
+        return LogRecord(
+            ts=self.ts,
             method=scope["method"],
             path=path,
             query=redact.redact_query(scope.get("query_string", b"").decode("latin-1")),
             operation=meta.get("operation"),
-            status=status,
-            latency_ms=latency,
+            status=self.status,
+            latency_ms=self.latency_ms,
             request_headers=redact.redact_headers(raw_headers),
-            request_body=request_body[:limit] if request_body is not None else None,
-            request_truncated=req_size > limit,
-            response_headers=redact.redact_headers(resp_headers),
-            response_body=response_body[:limit] if response_body is not None else None,
-            response_truncated=resp_size > limit,
+            request_body=request_body,
+            request_truncated=self.req_size > limit,
+            response_headers=redact.redact_headers(self.resp_headers),
+            response_body=response_body,
+            response_truncated=self.resp_size > limit,
             client=f"{client[0]}:{client[1]}" if client else None,
             user_agent=user_agent,
             session_id=session,
-            correlation_id=request_id.decode("latin-1") if request_id is not None else None,
+            correlation_id=self.request_id.decode("latin-1") if self.request_id is not None else None,
             scenario=meta.get("scenario"),
             is_admin=is_admin,
-            source=meta.get("source") or ("error" if error else None),
-            extra={"error": "the app raised or did not finish its response"} if error else {},
+            source=meta.get("source") or ("error" if self.error else None),
+            extra={"error": "the app raised or did not finish its response"} if self.error else {},
         )
-        try:
-            self.sink.write(record)
-        except StoreError as exc:
-            self.unlogged += 1
-            log.error("request %s %s not logged: %s", scope["method"], path, exc)

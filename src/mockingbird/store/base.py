@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from mockingbird.analysis.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
-from mockingbird.store.records import LogRecord
+from mockingbird.store.records import DeferredRecord, LogRecord
 
 DEFAULT_DIR = ".mockingbird"
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -34,7 +34,7 @@ class LogStore(Protocol):
     values are JSON-serialisable objects, grouped by ``namespace``.
     """
 
-    def write(self, record: LogRecord) -> None:
+    def write(self, record: LogRecord | DeferredRecord) -> None:
         """Queue a record (non-blocking unless the writer has fallen behind)."""
         ...
 

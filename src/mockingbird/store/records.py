@@ -59,10 +59,23 @@ class LogRecord:
     id: int | None = None  # assigned by the store
 
 
+class DeferredRecord(Protocol):
+    """A record whose fields are computed later, by the store's writer thread.
+
+    The HTTP middleware hands these over so that decoding, redaction and
+    serialisation stay off the request path. ``build`` must not block and must
+    return a complete (redacted) ``LogRecord``.
+    """
+
+    def build(self) -> LogRecord:
+        """Make the record (called once, in the writer thread)."""
+        ...
+
+
 class LogSink(Protocol):
     """What a producer needs: hand over a record without blocking the request path."""
 
-    def write(self, record: LogRecord) -> None:
+    def write(self, record: LogRecord | DeferredRecord) -> None:
         """Queue a record. Applies back-pressure (blocks briefly) when the queue is full;
         never drops a record silently."""
         ...

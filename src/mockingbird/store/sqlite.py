@@ -46,7 +46,7 @@ from mockingbird.analysis.query import LogPage, LogQuery
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.store.base import DEFAULT_BODY_LIMIT
 from mockingbird.store.dialect import SQLITE, Dialect
-from mockingbird.store.records import LogRecord
+from mockingbird.store.records import DeferredRecord, LogRecord
 
 log = logging.getLogger("mockingbird.store")
 
@@ -137,8 +137,8 @@ class SqliteLogStore:
             raise StoreError(f"cannot open {self.path} for writing: {self._writer_error}")
 
     # ------------------------------------------------------------------ writing
-    def write(self, record: LogRecord) -> None:
-        """Queue a record; blocks while the queue is full (see the module docstring).
+    def write(self, record: LogRecord | DeferredRecord) -> None:
+        """Queue a record (or a ``DeferredRecord`` built later by the writer); blocks while the queue is full.
 
         Raises:
             StoreError: the store is closed.
@@ -229,7 +229,7 @@ class SqliteLogStore:
         try:
             while not stop:
                 item = get()
-                batch: list[LogRecord] = []
+                batch: list[LogRecord | DeferredRecord] = []
                 markers: list[threading.Event] = []
                 deadline = time.monotonic() + self._flush_interval
                 while True:
@@ -269,10 +269,20 @@ class SqliteLogStore:
         finally:
             conn.close()
 
-    def _commit(self, conn: sqlite3.Connection, batch: list[LogRecord]) -> None:
+    def _commit(self, conn: sqlite3.Connection, batch: list[LogRecord | DeferredRecord]) -> None:
         if not batch:
             return
-        rows = [self._row(r) for r in batch]
+        rows: list[tuple[Any, ...]] = []
+        for item in batch:
+            if type(item) is not LogRecord:
+                try:
+                    item = item.build()
+                # A broken producer must not stop the writer: count it and say so loudly.
+                except Exception:  # noqa: BLE001 - top-level handler of the writer thread
+                    self._failed += 1
+                    log.exception("log writer: a deferred record could not be built")
+                    continue
+            rows.append(self._row(item))
         for attempt in range(5):
             try:
                 conn.execute("BEGIN IMMEDIATE")
