@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,11 +29,13 @@ def _free_port() -> int:
 @contextmanager
 def serving(*args: str, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = _free_port()
+    workdir = tempfile.mkdtemp(prefix="mockingbird-serve-")  # the default log db goes under ./.mockingbird
     proc = subprocess.Popen(
         [*MOCKINGBIRD, "serve", *args, "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        cwd=workdir,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -115,3 +118,24 @@ def test_port_in_use_is_a_clear_one_line_error() -> None:
     assert result.returncode == 2
     err = result.stderr.decode().strip()
     assert len(err.splitlines()) == 1 and "already in use" in err
+
+
+def test_requests_are_logged_and_queryable_through_the_admin_api(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    with serving(str(PETSTORE), "--log-db", str(db)) as (url, _):
+        httpx.get(f"{url}/pets", headers={"X-Request-ID": "trace-1"})
+        deadline = time.monotonic() + 10
+        while True:
+            items = httpx.get(f"{url}/admin/api/logs/search", params={"path": "^/pets$"}).json()["items"]
+            if items or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert items and items[0]["operation"] == "GET /pets" and items[0]["source"] == "example"
+        assert items[0]["correlation_id"] == "trace-1"
+    assert db.exists()
+
+
+def test_no_log_serves_without_admin(tmp_path: Path) -> None:
+    with serving(str(PETSTORE), "--no-log") as (url, _):
+        assert httpx.get(f"{url}/pets").status_code == 200
+        assert httpx.get(f"{url}/admin/api/info").status_code == 404

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
 SIDE_ROUTES = ("docs", "health", "admin")
+RESERVED_PREFIX = "/__mockingbird"
 
 
 class MockApp:
@@ -220,7 +221,8 @@ class MockApp:
         await send({"type": "http.response.body", "body": b"" if head else response.body})
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
-        is_admin = scope["path"].startswith(("/admin", "/__mockingbird/admin"))
+        path: str = scope["path"]
+        is_admin = path == "/admin" or path.startswith(("/admin/", "/__mockingbird/admin"))
         state = scope.get("state")
         if state is None:
             state = scope["state"] = {}
@@ -231,6 +233,18 @@ class MockApp:
             "is_admin": is_admin,
             "request_id": None,
         }
+        if is_admin and self.admin_app is not None:
+            # The admin app expects full "/admin/..." paths: forward them unchanged, and
+            # "/__mockingbird/admin/..." with the reserved prefix moved into root_path.
+            if path.startswith(RESERVED_PREFIX):
+                scope = dict(scope)
+                scope["path"] = path[len(RESERVED_PREFIX):]
+                scope["root_path"] = scope.get("root_path", "") + RESERVED_PREFIX
+                raw = scope.get("raw_path")
+                if raw:
+                    scope["raw_path"] = raw[len(RESERVED_PREFIX):]
+            await self.admin_app(scope, receive, send)
+            return
         if self._side is None:
             from mockingbird.http.docs import build_side_app
 
@@ -238,7 +252,6 @@ class MockApp:
                 self.spec,
                 stats=lambda: {"requests": self.requests},
                 at_root=self._root_side,
-                admin_app=self.admin_app,
             )
         await self._side(scope, receive, send)
 

@@ -23,7 +23,6 @@ from mockingbird.openapi.model import Spec
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-    from starlette.types import ASGIApp
 
 RESERVED_PREFIX = "/__mockingbird"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -77,16 +76,14 @@ def build_side_app(
     *,
     stats: Callable[[], dict[str, Any]],
     at_root: frozenset[str],
-    admin_app: ASGIApp | None = None,
 ) -> Starlette:
-    """The Starlette app serving docs, health, the spec JSON, static files and ``/admin``.
+    """The Starlette app serving docs, health, the spec JSON and static files.
 
     Args:
         spec: the spec being mocked.
         stats: returns live counters for ``/health`` (``requests``).
-        at_root: which of ``docs``, ``health`` and ``admin`` are also served at the root
+        at_root: which of ``docs`` and ``health`` are also served at the root
             (those the spec does not use).
-        admin_app: the admin API/UI app to mount under ``/admin``, if any.
     """
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -122,13 +119,9 @@ def build_side_app(
         Route("/openapi.json", openapi_json),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR)),
     ]
-    if admin_app is not None:
-        reserved.append(Mount("/admin", app=admin_app))
     routes: list[Any] = [Mount(RESERVED_PREFIX, routes=reserved)]
     if "docs" in at_root:
         routes.append(Route("/docs", docs_page))
     if "health" in at_root:
         routes.append(Route("/health", health))
-    if "admin" in at_root and admin_app is not None:
-        routes.append(Mount("/admin", app=admin_app))
     return Starlette(routes=routes)
