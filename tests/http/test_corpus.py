@@ -33,13 +33,23 @@ from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import MISSING, Operation, Parameter
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "openapi"
+
+
+def _find_corpus() -> Path:
+    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
+    repo = Path(__file__).resolve().parents[2]
+    for parent in repo.parents:
+        candidate = parent / "shared" / "corpus" / "openapi"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the spec corpus is missing: expected it at {repo.parent / 'shared/corpus/openapi'}")
+
+
+CORPUS = _find_corpus()
 SAMPLE = 40
 
 
 def _entries() -> list[Path]:
-    if not CORPUS.is_dir():
-        raise FileNotFoundError(f"the spec corpus is missing: expected it at {CORPUS}")
     index = (CORPUS / "INDEX.md").read_text()
     names = re.findall(r"^\| `([^`]+)` \|", index, flags=re.M)
     return [CORPUS / name for name in names]

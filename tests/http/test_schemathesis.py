@@ -29,7 +29,19 @@ from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import Operation, Spec
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus" / "openapi"
+
+
+def _find_corpus() -> Path:
+    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
+    repo = Path(__file__).resolve().parents[2]
+    for parent in repo.parents:
+        candidate = parent / "shared" / "corpus" / "openapi"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the spec corpus is missing: expected it at {repo.parent / 'shared/corpus/openapi'}")
+
+
+CORPUS = _find_corpus()
 SPECS = [
     ROOT / "examples" / "petstore.yaml",
     CORPUS / "readme-examples__discriminators.yaml",
