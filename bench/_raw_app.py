@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 
-_BODY = open(os.environ["BENCH_BODY_FILE"], "rb").read()
+with open(os.environ["BENCH_BODY_FILE"], "rb") as _fh:
+    _BODY = _fh.read()
 _HEADERS = [
     (b"content-type", os.environ.get("BENCH_CONTENT_TYPE", "application/json").encode()),
     (b"content-length", str(len(_BODY)).encode()),

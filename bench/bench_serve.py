@@ -97,7 +97,7 @@ class Server:
                 pass
             self.proc.wait()
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Server:  # noqa: PYI034 (3.10: no typing.Self)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -132,17 +132,12 @@ def wrk(
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
     for name, value in (headers or {}).items():
         argv += ["-H", f"{name}: {value}"]
-    script = None
-    if distinct is not None:
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(_DISTINCT_LUA % distinct)
-        script.close()
-        argv += ["-s", script.name]
-    try:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if distinct is not None:
+            script.write(_DISTINCT_LUA % distinct)
+            script.flush()
+            argv += ["-s", script.name]
         out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
-    finally:
-        if script is not None:
-            os.unlink(script.name)
     if "Non-2xx" in out:
         raise RuntimeError(f"wrk saw non-2xx answers for {url}:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]

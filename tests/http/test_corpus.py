@@ -34,7 +34,6 @@ from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import MISSING, Operation, Parameter
 
 
-
 def _find_corpus() -> Path:
     """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
     repo = Path(__file__).resolve().parents[2]
@@ -51,7 +50,7 @@ SAMPLE = 40
 
 def _entries() -> list[Path]:
     index = (CORPUS / "INDEX.md").read_text()
-    names = re.findall(r"^\| `([^`]+)` \|", index, flags=re.M)
+    names = re.findall(r"^\| `([^`]+)` \|", index, flags=re.MULTILINE)
     return [CORPUS / name for name in names]
 
 

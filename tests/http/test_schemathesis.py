@@ -118,7 +118,12 @@ def test_schemathesis_finds_no_server_errors_and_no_nonconformance(source: Path)
                 suppress_health_check=list(HealthCheck),
             )
             @given(operation.as_strategy().filter(_no_empty_params))
-            def run(case: Any) -> None:
+            def run(
+                case: Any,
+                headers: dict[str, str] = headers,
+                query: dict[str, str] = query,
+                cookies: dict[str, str] = cookies,
+            ) -> None:
                 response = case.call(
                     base_url=base_url,
                     headers=headers or None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from mockingbird.openapi.model import Operation
 from mockingbird.openapi.routing import RouteMatch, RouteMiss, Router
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from starlette.types import Scope
 
 MEMO_SIZE = 8192
-_UNSET: Any = object()
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -77,13 +76,13 @@ class RequestChecker:
             return self._check(op, scope, path_params, query, body, _headers(scope))
         # Only the path and query matter: the verdict is a pure function of them, so memoise it.
         key = (id(op), query, *path_params.values())
-        hit = self._memo.get(key, _UNSET)
-        if hit is _UNSET:
-            hit = self._check(op, scope, path_params, query, body, {})
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = hit
-        return hit  # type: ignore[return-value]
+        if key in self._memo:
+            return self._memo[key]
+        verdict = self._check(op, scope, path_params, query, body, {})
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = verdict
+        return verdict
 
     def clear_caches(self) -> None:
         """Forget memoised verdicts."""

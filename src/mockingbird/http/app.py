@@ -34,7 +34,7 @@ import random
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mockingbird.http.problem import build_problem, method_not_allowed, not_found
 from mockingbird.openapi.model import Spec
@@ -127,7 +127,7 @@ class MockApp:
                 return
             try:
                 await self._serve_mock(scope, receive, send)
-            except Exception:  # top-level handler: a mock must answer, never drop the connection
+            except Exception:  # noqa: BLE001 (top-level handler: a mock must answer, not drop the connection)
                 traceback.print_exc(file=sys.stderr)
                 await self._send(
                     send,

@@ -105,7 +105,7 @@ def _parse_accept(header: str) -> list[_Range]:
 def is_json(content_type: str) -> bool:
     """True for ``application/json``, ``*+json`` and JSON-ish wildcards."""
     ct = content_type.split(";", 1)[0].strip().lower()
-    return ct.endswith("/json") or ct.endswith("+json") or ct in ("*/*", "application/*", "*")
+    return ct.endswith(("/json", "+json")) or ct in ("*/*", "application/*", "*")
 
 
 def _q_for(content_type: str, ranges: list[_Range]) -> float:

@@ -34,7 +34,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
-from mockingbird.openapi.negotiation import NO_PREFERENCES, Preferences, concrete_content_type, is_json, negotiate
+from mockingbird.openapi.negotiation import (
+    NO_PREFERENCES,
+    Preferences,
+    concrete_content_type,
+    is_json,
+    negotiate,
+)
 
 if TYPE_CHECKING:
     from mockingbird.openapi.generate import DataGenerator
