@@ -234,3 +234,17 @@ def test_admin_app_is_mounted(pets_spec: Spec, path: str) -> None:
     with ThreadedServer(MockApp(pets_spec, admin_app=admin)) as url:
         assert httpx.get(f"{url}{path}").text == path
         assert httpx.get(f"{url}/__mockingbird{path}").text == path
+
+
+def test_an_internal_check_failure_still_answers_the_mock(pets_spec: Spec) -> None:
+    """A bug in a checker must not turn the mock into a 500: it answers unchecked (and logs)."""
+
+    class Broken:
+        def check(self, *args: object) -> None:
+            raise KeyError("validator bug")
+
+    app = MockApp(pets_spec)
+    app._checker = Broken()  # type: ignore[assignment]
+    with ThreadedServer(app) as url:
+        resp = httpx.get(f"{url}/pets", params={"limit": "5"})
+    assert resp.status_code == 200 and resp.json() == [{"id": 1, "name": "Rex"}]

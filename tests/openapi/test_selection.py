@@ -121,3 +121,10 @@ def test_no_body_for_204_and_documented_headers_get_values() -> None:
     response = ResponseBuilder(_spec(op)).build(op, method="DELETE", path="/pets/1")
     assert response.status == 204 and response.body == b""
     assert dict(response.headers)[b"x-rate-limit"].isdigit()
+
+
+def test_204_documented_with_content_sends_neither_body_nor_content_type() -> None:
+    media = MediaType(content_type="application/json", schema=PET, example={"id": 1, "name": "x"})
+    op = Operation(method="PUT", path="/x", responses={"204": Response(status="204", content={"application/json": media})})
+    response = ResponseBuilder(_spec(op)).build(op, method="PUT", path="/x")
+    assert response.body == b"" and b"content-type" not in dict(response.headers)

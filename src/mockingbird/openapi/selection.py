@@ -252,7 +252,8 @@ class ResponseBuilder:
         headers = self._headers(response.headers, header_rng)
         content_type: str | None = None
         body = b""
-        if media is not None:
+        if media is not None and status not in NO_BODY_STATUSES:
+            # No body, no Content-Type: a 204 documented with content still sends nothing.
             content_type = concrete_content_type(media.content_type, accept)
             headers.append((b"content-type", content_type.encode("latin-1")))
             if value is not MISSING:
