@@ -127,6 +127,7 @@ def choose_example(
     rng: random.Random,
     name: str | None = None,
     hints: Mapping[str, Any] | None = None,
+    problems: list[str] | None = None,
 ) -> ChosenExample | None:
     """The example body for ``media``: the spec's own example first, else an assembled one.
 
@@ -138,6 +139,8 @@ def choose_example(
         name: a named example to use (``Prefer: example=NAME``).
         hints: path parameters, applied to assembled examples only (spec examples are
             served as written).
+        problems: receives why an assembled example cannot conform when the schema
+            contradicts itself (see ``DataGenerator.generate``).
 
     Returns:
         ``None`` when there is neither an example nor a schema (no body to send).
@@ -151,5 +154,5 @@ def choose_example(
         return found
     if media.schema is None:
         return None
-    value = generator.generate(media.schema, rng=rng, hints=hints, use_examples=True)
+    value = generator.generate(media.schema, rng=rng, hints=hints, use_examples=True, problems=problems)
     return ChosenExample(value, "assembled")
