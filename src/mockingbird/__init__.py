@@ -20,12 +20,14 @@ from mockingbird.errors import (
     StoreError,
     UnmockedCallError,
 )
+from mockingbird.openapi import load_spec
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
     "ExampleNotFoundError",
+    "load_spec",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",

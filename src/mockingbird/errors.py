@@ -4,12 +4,14 @@ Tree::
 
     MockingbirdError
     ├── ConfigError                 bad option or config file
+    │   └── LogQueryError           a bad log filter (status, time, regex...)
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
     ├── RouteNotFound (LookupError) no operation for a method + path
     ├── SchemaGenerationError       no value can be generated for a schema
     ├── ExampleNotFoundError (LookupError) a named example that does not exist
     ├── StoreError                  the request log store failed (open, migrate, write)
+    │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
     └── MCPKitError                 MCP test-kit failures
         ├── MCPTimeoutError (TimeoutError)
@@ -71,6 +73,24 @@ class RouteNotFound(LookupError, MockingbirdError):
 
 class StoreError(MockingbirdError):
     """The request log store failed to open, migrate or write."""
+
+
+class LogQueryError(ConfigError):
+    """A log filter that cannot be understood (bad status class, time or regex).
+
+    Args:
+        field: the filter name (``status``, ``since``, ``path``...).
+        problem: what is wrong.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class StoreFullError(StoreError):
+    """A record could not be queued: the writer fell behind for longer than the back-pressure limit."""
 
 
 class MocksFileError(MockingbirdError):
