@@ -3,7 +3,8 @@
 For one spec: every (or a seeded sample of) operation, every documented response media
 type with a JSON-ish schema: the example body (``examples.choose_example``) and generated
 bodies must conform to the response schema, checked by ``jsonschema_rs`` over a bundled
-registry (``SpecConformance``). Request bodies are generated in request mode and checked
+registry (``SpecConformance``), and must pass the product's own validator
+(``openapi.jsonschema.compile_validator``, what the runtime uses). Request bodies are generated in request mode and checked
 the same way. Spec-author examples are checked too but only counted: the runtime serves
 them as written.
 """
@@ -20,6 +21,7 @@ from _schema_conformance import SpecConformance
 
 from mockingbird.openapi.examples import choose_example
 from mockingbird.openapi.generate import DataGenerator
+from mockingbird.openapi.jsonschema import compile_validator
 from mockingbird.openapi.loader import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,7 +96,8 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
             problems: list[str] = []
             value = gen.generate(media.schema, rng=random.Random(seed), mode=mode, problems=problems)
             result.generated += 1
-            _record(result, f"{key} (seed {seed})", checker.errors(value, media.schema), problems)
+            errors = checker.errors(value, media.schema) + _product_errors(value, media.schema, spec.resolve, mode)
+            _record(result, f"{key} (seed {seed})", errors, problems)
         if mode != "response":
             continue
         problems = []
@@ -102,6 +105,8 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
         if chosen is None:
             continue
         errors = checker.errors(chosen.value, media.schema)
+        if not chosen.from_spec:
+            errors += _product_errors(chosen.value, media.schema, spec.resolve, mode)
         if chosen.from_spec:
             result.spec_examples += 1
             if errors:
@@ -110,6 +115,13 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
             result.assembled += 1
             _record(result, f"{key} (assembled example)", errors, problems)
     return result
+
+
+def _product_errors(value: Any, schema: Any, resolve: Any, mode: str) -> list[str]:
+    validator = compile_validator(schema, resolve, mode=mode)  # type: ignore[arg-type]
+    if validator.is_valid(value):
+        return []
+    return [f"product validator: {v.message} at {v.location}" for v in validator.errors(value)[:3]]
 
 
 def _record(result: CorpusResult, key: str, errors: list[str], problems: list[str]) -> None:
