@@ -8,26 +8,32 @@ from __future__ import annotations
 
 from mockingbird.errors import (
     ConfigError,
+    ExampleNotFoundError,
     MCPKitError,
     MCPTimeoutError,
     MockingbirdError,
     MocksFileError,
     RouteNotFound,
+    SchemaGenerationError,
     SpecError,
     SpecNotFoundError,
     StoreError,
     UnmockedCallError,
 )
+from mockingbird.openapi import load_spec
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ExampleNotFoundError",
+    "load_spec",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",
     "MocksFileError",
     "RouteNotFound",
+    "SchemaGenerationError",
     "SpecError",
     "SpecNotFoundError",
     "StoreError",

@@ -8,6 +8,8 @@ Tree::
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
     ├── RouteNotFound (LookupError) no operation for a method + path
+    ├── SchemaGenerationError       no value can be generated for a schema
+    ├── ExampleNotFoundError (LookupError) a named example that does not exist
     ├── StoreError                  the request log store failed (open, migrate, write)
     │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
@@ -117,3 +119,22 @@ class MCPTimeoutError(TimeoutError, MCPKitError):
 
 class UnmockedCallError(AssertionError, MCPKitError):
     """A call reached no mock where one was required (fails like an assert)."""
+
+
+class SchemaGenerationError(MockingbirdError):
+    """No value can be generated for a schema (``false``, or recursion that never ends)."""
+
+
+class ExampleNotFoundError(LookupError, MockingbirdError):
+    """A named example that does not exist; ``available`` lists the names that do.
+
+    Args:
+        name: the example asked for.
+        available: the example names that exist, in spec order.
+    """
+
+    def __init__(self, name: str, available: tuple[str, ...] | list[str]) -> None:
+        self.name = name
+        self.available = tuple(available)
+        known = ", ".join(self.available) if self.available else "none"
+        super().__init__(f"No example named {name!r}; available: {known}")
