@@ -189,7 +189,7 @@ class SqliteLogStore:
                 self._kv_conn.close()
                 self._kv_conn = None
 
-    def __enter__(self) -> SqliteLogStore:
+    def __enter__(self) -> SqliteLogStore:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -274,11 +274,11 @@ class SqliteLogStore:
             return
         rows: list[tuple[Any, ...]] = []
         for item in batch:
-            if type(item) is not LogRecord:
+            if not isinstance(item, LogRecord):
                 try:
                     item = item.build()
                 # A broken producer must not stop the writer: count it and say so loudly.
-                except Exception:  # noqa: BLE001 - top-level handler of the writer thread
+                except Exception:  # top-level handler of the writer thread
                     self._failed += 1
                     log.exception("log writer: a deferred record could not be built")
                     continue

@@ -196,7 +196,7 @@ class AdminRoot:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             root = scope.get("root_path", "")
-            rest = scope["path"][len(root):] if scope["path"].startswith(root) else scope["path"]
+            rest = scope["path"].removeprefix(root)
             if rest == "/admin" or rest.startswith("/admin/"):
                 scope = {**scope, "root_path": root + "/admin"}
         await self.app(scope, receive, send)

@@ -89,7 +89,7 @@ class AdminTokenGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         root = scope.get("root_path", "")
-        sub = scope["path"][len(root):] if scope["path"].startswith(root) else scope["path"]
+        sub = scope["path"].removeprefix(root)
         if scope["type"] != "http" or self.token is None or sub in PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return
