@@ -6,9 +6,12 @@ by ``tests/test_exported_members.py``). Adding a name is a deliberate decision.
 
 from __future__ import annotations
 
+from mockingbird.analysis.query import LogQuery
+from mockingbird.analysis.stats import analyze
 from mockingbird.errors import (
     ConfigError,
     ExampleNotFoundError,
+    LogQueryError,
     MCPKitError,
     MCPTimeoutError,
     MockingbirdError,
@@ -18,24 +21,34 @@ from mockingbird.errors import (
     SpecError,
     SpecNotFoundError,
     StoreError,
+    StoreFullError,
     UnmockedCallError,
 )
 from mockingbird.openapi import load_spec
+from mockingbird.store.base import LogStore, open_store
+from mockingbird.store.records import LogRecord
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "analyze",
     "ConfigError",
     "ExampleNotFoundError",
     "load_spec",
+    "LogQuery",
+    "LogQueryError",
+    "LogRecord",
+    "LogStore",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",
     "MocksFileError",
+    "open_store",
     "RouteNotFound",
     "SchemaGenerationError",
     "SpecError",
     "SpecNotFoundError",
     "StoreError",
+    "StoreFullError",
     "UnmockedCallError",
 ]
