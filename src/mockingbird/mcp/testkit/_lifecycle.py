@@ -15,6 +15,17 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup
 
+from mockingbird.errors import MockingbirdError
+
+
+def single_leaf(exc: BaseException) -> BaseException:
+    """The only exception inside (nested) exception groups, or ``exc`` itself."""
+    while True:
+        inner = getattr(exc, "exceptions", None)
+        if not isinstance(inner, tuple) or len(inner) != 1:
+            return exc
+        exc = inner[0]
+
 
 class Service:
     """Base: subclasses provide ``_open()`` (an async context manager) and ``_start_timeout``."""
@@ -38,12 +49,19 @@ class Service:
         deadline = math.inf if self._start_timeout is None else anyio.current_time() + self._start_timeout
         # One scope around the whole life (never exited while the resource's own task
         # groups are open); its deadline only covers the start.
-        with anyio.CancelScope(deadline=deadline) as scope:
-            async with self._open():
-                scope.deadline = math.inf
-                started = True
-                task_status.started()
-                await self._stop_event.wait()
+        try:
+            with anyio.CancelScope(deadline=deadline) as scope:
+                async with self._open():
+                    scope.deadline = math.inf
+                    started = True
+                    task_status.started()
+                    await self._stop_event.wait()
+        except BaseException as exc:
+            # Task groups wrap our own clear errors in exception groups: unwrap a lone one.
+            leaf = single_leaf(exc)
+            if leaf is not exc and isinstance(leaf, MockingbirdError):
+                raise leaf from None
+            raise
         if not started:
             raise self._start_timed_out()
 

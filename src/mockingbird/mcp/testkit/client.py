@@ -124,7 +124,7 @@ class AsyncMCPTestClient(Service):
 
         @asynccontextmanager
         async def transport() -> Any:
-            async with handle.open_streams() as streams, wire.attach(streams) as client_streams:
+            async with handle.open_streams(self.handshake) as streams, wire.attach(streams) as client_streams:
                 yield client_streams
 
         return transport()

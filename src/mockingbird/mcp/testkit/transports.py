@@ -193,14 +193,28 @@ class ServerHandle(Service):
         return text
 
     @asynccontextmanager
-    async def open_streams(self) -> AsyncIterator[Streams]:
-        """One client's (read, write) SessionMessage streams to this server."""
+    async def open_streams(self, handshake: str = "auto") -> AsyncIterator[Streams]:
+        """One client's (read, write) SessionMessage streams to this server.
+
+        Args:
+            handshake: the client's handshake. A stdio process serves one protocol era for
+                its whole life (a server that answered server/discover refuses a later
+                initialize); a client needing the other era gets a private process.
+        """
         kind = self.target.kind
         if kind == "stdio":
-            if self._mux is None:
+            mux = self._mux
+            if mux is None:
                 raise MCPKitError(f"MCP server {self.target.describe()!r} is not started")
-            async with self._mux.channel() as streams:
-                yield streams
+            conflict = (mux.era == "modern" and handshake == "legacy") or (
+                mux.era == "legacy" and handshake == "modern"
+            )
+            if conflict:
+                async with self._private_process() as streams:
+                    yield streams
+            else:
+                async with mux.channel() as streams:
+                    yield streams
         elif kind == "http":
             from mcp.client.streamable_http import streamable_http_client
 
@@ -216,6 +230,16 @@ class ServerHandle(Service):
         else:
             async with _inprocess_streams(self.target.server) as streams:
                 yield streams
+
+    @asynccontextmanager
+    async def _private_process(self) -> AsyncIterator[Streams]:
+        from mcp.client.stdio import StdioServerParameters, stdio_client
+
+        params = StdioServerParameters(
+            command=self.target.command[0], args=self.target.command[1:], env=self.target.env, cwd=self.target.cwd
+        )
+        async with stdio_client(params, errlog=self._stderr or sys.stderr) as streams:
+            yield streams
 
 
 @asynccontextmanager
@@ -256,6 +280,8 @@ class _StdioMux:
         self._pending: dict[Any, tuple[_Channel, Any]] = {}
         self._channels: list[_Channel] = []
         self.closed = False
+        self.era: str | None = None  # "legacy" / "modern": the first handshake the process accepted
+        self._handshakes: dict[int, str] = {}
 
     async def run(self) -> None:
         from mcp_types import JSONRPCError, JSONRPCResponse
@@ -269,6 +295,9 @@ class _StdioMux:
                     continue
                 msg = item.message
                 if isinstance(msg, JSONRPCResponse | JSONRPCError) and msg.id in self._pending:
+                    era = self._handshakes.pop(msg.id, None)  # type: ignore[arg-type]
+                    if era is not None and self.era is None and isinstance(msg, JSONRPCResponse):
+                        self.era = era
                     channel, original_id = self._pending.pop(msg.id)
                     item = type(item)(message=msg.model_copy(update={"id": original_id}), metadata=item.metadata)
                     await channel.deliver(item)
@@ -302,6 +331,8 @@ class _StdioMux:
         msg = item.message
         if isinstance(msg, JSONRPCRequest):
             wire_id = next(self._wire_ids)
+            if msg.method in ("initialize", "server/discover"):
+                self._handshakes[wire_id] = "legacy" if msg.method == "initialize" else "modern"
             self._pending[wire_id] = (channel, msg.id)
             msg = msg.model_copy(update={"id": wire_id})
             item = type(item)(message=msg, metadata=item.metadata)
