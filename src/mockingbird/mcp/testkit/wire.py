@@ -42,6 +42,8 @@ def _to_message(data: Mapping[str, Any]) -> Any:
 
 
 MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
+_CACHEABLE = frozenset({"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"})
+_MCP_METHODS = _CACHEABLE | {"tools/call", "prompts/get", "completion/complete", "server/discover"}
 
 
 def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
@@ -52,10 +54,15 @@ def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
     """
     result = response.get("result")
     params = request.get("params")
-    if isinstance(result, dict) and isinstance(params, dict):
+    method = request.get("method")
+    if isinstance(result, dict) and isinstance(params, dict) and method in _MCP_METHODS:
         meta = params.get("_meta")
         if isinstance(meta, dict) and MODERN_META_KEY in meta:
             result.setdefault("resultType", "complete")
+            if method in _CACHEABLE:
+                # Cache hints are required; ttl 0 keeps a mocked answer out of any client cache.
+                result.setdefault("ttlMs", 0)
+                result.setdefault("cacheScope", "private")
 
 
 class Wire:
