@@ -76,7 +76,13 @@ class Service:
         try:
             await tg.start(self.serve)
         except BaseException as exc:
-            await tg.__aexit__(type(exc), exc, exc.__traceback__)
+            try:
+                await tg.__aexit__(type(exc), exc, exc.__traceback__)
+            except BaseException as group:
+                leaf = single_leaf(group)
+                if isinstance(leaf, MockingbirdError):
+                    raise leaf from None
+                raise
             raise
         self._tg = tg
         return self

@@ -24,6 +24,7 @@ import anyio
 import orjson
 from anyio.abc import TaskGroup
 
+from mockingbird.errors import MCPKitError
 from mockingbird.mcp.testkit import responses
 from mockingbird.mcp.testkit.interceptors import Answer, InterceptorChain
 from mockingbird.mcp.testkit.notifications import NotificationLog
@@ -139,11 +140,18 @@ class Wire:
                 forwarded = True
                 if outcome.delay_ms:
                     await anyio.sleep(outcome.delay_ms / 1000)
-                await self._deliver(outcome.response)
+                await self._deliver_checked(request, outcome.response, outcome.source)
                 return
             self._pending[request_id] = (outcome.request, time.perf_counter())
             self._last_forwarded = (outcome.request, metadata)
-            await self._forward(outcome.request, metadata)
+            try:
+                await self._forward(outcome.request, metadata)
+            except (TypeError, ValueError) as exc:  # a modified request that is not JSON-RPC
+                self._pending.pop(request_id, None)
+                self.user_errors.append(MCPKitError(f"a request interceptor made an invalid request: {exc}"))
+                await self._deliver(
+                    responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid request", None, request_id)
+                )
             self._done()
             forwarded = True
         finally:
@@ -166,6 +174,19 @@ class Wire:
                 await self._deliver(
                     responses.error(responses.INTERNAL_ERROR, "MCP server connection is closed", None, data["id"])
                 )
+
+    async def _deliver_checked(self, request: dict[str, Any], data: dict[str, Any], source: str) -> None:
+        """Deliver a mocked answer; one that is not valid JSON-RPC becomes an error in the test."""
+        from pydantic import ValidationError
+
+        try:
+            _to_message(data)
+        except (TypeError, ValueError, ValidationError) as exc:
+            self.user_errors.append(
+                MCPKitError(f"the {source} answer to {request.get('method')} is not valid JSON-RPC: {exc}")
+            )
+            data = responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid mocked answer", None, request["id"])
+        await self._deliver(data)
 
     async def _deliver(self, data: dict[str, Any]) -> None:
         from mcp.shared.message import SessionMessage

@@ -56,6 +56,13 @@ def explode(message: str) -> str:
     raise ValueError(message)
 
 
+@server.tool()
+def header(name: str, ctx: Context) -> str:
+    """The value of an HTTP request header ("" over stdio or in process)."""
+    headers = ctx.headers or {}
+    return str(headers.get(name.lower(), ""))
+
+
 @server.resource("config://app", mime_type="application/json")
 def app_config() -> str:
     return '{"debug": false, "name": "demo"}'
