@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mockingbird.errors import (
     ConfigError,
+    MCPCallError,
     MCPKitError,
     MCPTimeoutError,
     MockingbirdError,
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "MCPCallError",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",
