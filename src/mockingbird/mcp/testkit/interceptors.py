@@ -24,10 +24,10 @@ import copy
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import anyio
+import orjson
 
 from mockingbird.errors import ConfigError, MCPCallError
 from mockingbird.mcp.testkit import responses
@@ -65,7 +65,14 @@ class Fail:
     data: Any = None
 
 
-Action = Passthrough | Modify | MockAction | Fail | None
+@dataclass(frozen=True)
+class _Delay:
+    """Internal action of ``intercept.delay``: wait before forwarding, without blocking other calls."""
+
+    ms: float
+
+
+Action = Passthrough | Modify | MockAction | Fail | _Delay | None
 
 
 def passthrough() -> Passthrough:
@@ -89,22 +96,41 @@ def fail(error: BaseException | str, code: int | None = None, data: Any = None) 
     return Fail(error, code, data)
 
 
-@dataclass
+def copy_message(message: Any) -> Any:
+    """A deep copy of a JSON message (a JSON round trip: ~5x faster than ``copy.deepcopy``)."""
+    try:
+        return orjson.loads(orjson.dumps(message))
+    except TypeError:  # a value only Python can hold (from a mock callable): copy it the slow way
+        return copy.deepcopy(message)
+
+
 class RequestContext:
     """What a request interceptor receives.
 
     Attributes:
-        request: the JSON-RPC request dict (a copy: mutate it and return ``modify(ctx.request)``).
+        request: the JSON-RPC request dict. A private copy, made on first access (most
+            interceptors only read ``method``): mutate it and return ``modify(ctx.request)``.
+        method: the request's method. params: its ``params`` (from the copy).
         meta: ``transport`` ("stdio" / "http" / "inprocess"), ``server`` (a description),
             ``protocol_version`` (None during the handshake).
     """
 
-    request: Request
-    meta: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("_original", "_copy", "meta")
+
+    def __init__(self, request: Request, meta: dict[str, Any] | None = None) -> None:
+        self._original = request
+        self._copy: Request | None = None
+        self.meta = meta if meta is not None else {}
+
+    @property
+    def request(self) -> Request:
+        if self._copy is None:
+            self._copy = copy_message(self._original)
+        return self._copy
 
     @property
     def method(self) -> str:
-        return str(self.request.get("method"))
+        return str(self._original.get("method"))
 
     @property
     def params(self) -> dict[str, Any]:
@@ -112,19 +138,34 @@ class RequestContext:
         return params if isinstance(params, dict) else {}
 
 
-@dataclass
 class ResponseContext:
     """What a response interceptor receives: the request as sent to the server, its response
-    (a copy) and the round-trip time in milliseconds."""
+    (both private copies, made on first access) and the round-trip time in milliseconds."""
 
-    request: Request
-    response: Response
-    duration_ms: float
-    meta: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("_request", "_response", "_copies", "duration_ms", "meta")
+
+    def __init__(self, request: Request, response: Response, duration_ms: float, meta: dict[str, Any] | None = None) -> None:
+        self._request = request
+        self._response = response
+        self._copies: dict[str, Any] = {}
+        self.duration_ms = duration_ms
+        self.meta = meta if meta is not None else {}
+
+    @property
+    def request(self) -> Request:
+        if "request" not in self._copies:
+            self._copies["request"] = copy_message(self._request)
+        return self._copies["request"]  # type: ignore[no-any-return]
+
+    @property
+    def response(self) -> Response:
+        if "response" not in self._copies:
+            self._copies["response"] = copy_message(self._response)
+        return self._copies["response"]  # type: ignore[no-any-return]
 
     @property
     def method(self) -> str:
-        return str(self.request.get("method"))
+        return str(self._request.get("method"))
 
 
 RequestInterceptor = Callable[[RequestContext], Action | Awaitable[Action]]
@@ -159,9 +200,10 @@ class Answer:
 
 @dataclass
 class Forward:
-    """The chain passes: send ``request`` (possibly modified) to the server."""
+    """The chain passes: send ``request`` (possibly modified) to the server after ``delay_ms``."""
 
     request: Request
+    delay_ms: float = 0.0
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -172,7 +214,7 @@ async def _maybe_await(value: Any) -> Any:
 
 def _normalize_action(value: Any, where: str) -> Action:
     """Accept our action objects, ``None``, or FrontMCP-style ``{"action": ...}`` dicts."""
-    if value is None or isinstance(value, Passthrough | Modify | MockAction | Fail):
+    if value is None or isinstance(value, Passthrough | Modify | MockAction | Fail | _Delay):
         return value
     if isinstance(value, Mapping) and "action" in value:
         kind = value["action"]
@@ -252,8 +294,8 @@ class InterceptorChain:
         if isinstance(ms, bool) or not isinstance(ms, int | float) or ms < 0:
             raise ConfigError(f"delay must be a non-negative number of milliseconds, got {ms!r}")
 
-        async def _delay(ctx: RequestContext) -> None:
-            await anyio.sleep(ms / 1000)
+        def _delay(ctx: RequestContext) -> _Delay:
+            return _Delay(float(ms))
 
         return self.request(_delay)
 
@@ -296,10 +338,14 @@ class InterceptorChain:
         with self._lock:
             interceptors = list(self._request)
         current = request
+        delay_ms = 0.0
         for fn in interceptors:
-            ctx = RequestContext(copy.deepcopy(current), meta)
+            ctx = RequestContext(current, meta)
             action = _normalize_action(await _maybe_await(fn(ctx)), f"request interceptor {fn!r}")
             if action is None or isinstance(action, Passthrough):
+                continue
+            if isinstance(action, _Delay):
+                delay_ms += action.ms
                 continue
             if isinstance(action, Modify):
                 current = dict(action.message)
@@ -309,7 +355,7 @@ class InterceptorChain:
                 return Answer(build_response(action.response, request_id), 0.0, "interceptor")
             else:
                 return Answer(error_response(action.error, request_id, action.code, action.data), 0.0, "interceptor")
-        return Forward(current)
+        return Forward(current, delay_ms)
 
     async def handle_response(
         self, request: Request, response: Response, duration_ms: float, meta: dict[str, Any]
@@ -319,7 +365,7 @@ class InterceptorChain:
             interceptors = list(self._response)
         current = response
         for fn in interceptors:
-            ctx = ResponseContext(copy.deepcopy(request), copy.deepcopy(current), duration_ms, meta)
+            ctx = ResponseContext(request, current, duration_ms, meta)
             action = _normalize_action(await _maybe_await(fn(ctx)), f"response interceptor {fn!r}")
             if action is None or isinstance(action, Passthrough):
                 continue
@@ -340,5 +386,5 @@ class InterceptorChain:
             return build_response(responses.build_tool_value_result(value, schema), request_id)
         value = found.response
         if callable(value):
-            value = await _maybe_await(value(copy.deepcopy(request)))
+            value = await _maybe_await(value(copy_message(request)))
         return build_response(value, request_id)

@@ -29,6 +29,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from mockingbird.errors import ConfigError
 from mockingbird.mcp.testkit import responses
 
@@ -36,6 +38,13 @@ Request = dict[str, Any]
 ParamsPattern = Mapping[str, Any] | Callable[[dict[str, Any]], bool] | None
 ResponseSpec = Any  # a JSON-RPC response dict, a result value, or fn(request) -> either (sync or async)
 ResponseFn = Callable[[Request], Any | Awaitable[Any]]
+
+
+def _copy(message: Any) -> Any:
+    try:
+        return orjson.loads(orjson.dumps(message))
+    except TypeError:
+        return copy.deepcopy(message)
 
 
 def _same_json_type(a: object, b: object) -> bool:
@@ -113,7 +122,7 @@ class MockHandle:
 
     @property
     def calls(self) -> list[Request]:
-        return [copy.deepcopy(c) for c in self._mock.calls]
+        return [_copy(c) for c in self._mock.calls]
 
     @property
     def exhausted(self) -> bool:
@@ -258,7 +267,7 @@ class MockRegistry:
             mocks = list(self._mocks)
         for mock in mocks:
             if not mock.exhausted and mock.matches(request):
-                mock.calls.append(copy.deepcopy(request))
+                mock.calls.append(_copy(request))
                 return mock
         return None
 

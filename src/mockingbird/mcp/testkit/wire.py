@@ -111,35 +111,35 @@ class Wire:
                 if "method" in data and "id" in data:
                     self._inflight += 1
                     self._idle = anyio.Event()
-                    assert self._tg is not None
-                    self._tg.start_soon(self._handle_request, data, item.metadata)
+                    # The chain runs inline (it is fast); only a delayed answer or forward
+                    # gets its own task, so delays never hold up other calls.
+                    outcome = await self._decide(data)
+                    if outcome.delay_ms:
+                        assert self._tg is not None
+                        self._tg.start_soon(self._finish, data, outcome, item.metadata)
+                    else:
+                        await self._finish(data, outcome, item.metadata)
                 else:
                     # A notification must not overtake a request sent before it (e.g.
                     # notifications/initialized after initialize).
                     await self._idle.wait()
                     await self._forward(data, item.metadata)
 
-    async def _handle_request(self, request: dict[str, Any], metadata: Any) -> None:
-        request_id = request["id"]
-        forwarded = False
+    async def _decide(self, request: dict[str, Any]) -> Answer | Forward:
         try:
-            try:
-                outcome = await self.chain.handle_request(request, self.meta, self._tool_schema)
-            except Exception as exc:  # boundary: user code (mocks, predicates, interceptors) raised
-                self.user_errors.append(exc)
-                outcome = Answer(
-                    responses.error(
-                        responses.INTERNAL_ERROR, f"mockingbird: a mock or interceptor raised {exc!r}", None, request_id
-                    ),
-                    0.0,
-                    "error",
-                )
+            return await self.chain.handle_request(request, self.meta, self._tool_schema)
+        except Exception as exc:  # boundary: user code (mocks, predicates, interceptors) raised
+            self.user_errors.append(exc)
+            message = f"mockingbird: a mock or interceptor raised {exc!r}"
+            return Answer(responses.error(responses.INTERNAL_ERROR, message, None, request["id"]), 0.0, "error")
+
+    async def _finish(self, request: dict[str, Any], outcome: Answer | Forward, metadata: Any) -> None:
+        request_id = request["id"]
+        try:
+            if outcome.delay_ms:
+                await anyio.sleep(outcome.delay_ms / 1000)
             if isinstance(outcome, Answer):
                 _fit_protocol(request, outcome.response)
-                self._done()
-                forwarded = True
-                if outcome.delay_ms:
-                    await anyio.sleep(outcome.delay_ms / 1000)
                 await self._deliver_checked(request, outcome.response, outcome.source)
                 return
             self._pending[request_id] = (outcome.request, time.perf_counter())
@@ -152,11 +152,8 @@ class Wire:
                 await self._deliver(
                     responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid request", None, request_id)
                 )
-            self._done()
-            forwarded = True
         finally:
-            if not forwarded:
-                self._done()
+            self._done()
 
     def _done(self) -> None:
         self._inflight -= 1
