@@ -14,6 +14,7 @@ Tree::
     │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
     └── MCPKitError                 MCP test-kit failures
+        ├── MCPCallError                a JSON-RPC error answer (code, message, data)
         ├── MCPTimeoutError (TimeoutError)
         └── UnmockedCallError (AssertionError)
 
@@ -113,8 +114,40 @@ class MCPKitError(MockingbirdError):
     """Base for MCP test-kit errors."""
 
 
+class MCPCallError(MCPKitError):
+    """A JSON-RPC error answer to an MCP call, or one to simulate from an interceptor.
+
+    Args:
+        code: the JSON-RPC error code.
+        message: the error message.
+        data: optional error data.
+    """
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        self.code = code
+        self.message = message
+        self.data = data
+        super().__init__(f"[{code}] {message}")
+
+
 class MCPTimeoutError(TimeoutError, MCPKitError):
-    """An MCP call did not answer within its timeout."""
+    """An MCP call did not answer within its timeout.
+
+    Args:
+        method: the JSON-RPC method (``tools/call``...), with the tool or URI when known.
+        timeout: the timeout in seconds.
+        server: a description of the server under test.
+    """
+
+    def __init__(self, method: str, timeout: float, server: str = "") -> None:
+        self.method = method
+        self.timeout = timeout
+        self.server = server
+        where = f" from {server}" if server else ""
+        super().__init__(
+            f"{method} got no answer{where} within {timeout:g} s "
+            "(raise the timeout with timeout=..., or check the server's stderr)"
+        )
 
 
 class UnmockedCallError(AssertionError, MCPKitError):
