@@ -7,6 +7,7 @@ by ``tests/test_exported_members.py``). Adding a name is a deliberate decision.
 from __future__ import annotations
 
 from mockingbird.errors import (
+    CommandNotFoundError,
     ConfigError,
     MCPKitError,
     MCPTimeoutError,
@@ -22,6 +23,7 @@ from mockingbird.errors import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CommandNotFoundError",
     "ConfigError",
     "MCPKitError",
     "MCPTimeoutError",

@@ -4,6 +4,7 @@ Tree::
 
     MockingbirdError
     ├── ConfigError                 bad option or config file
+    │   └── CommandNotFoundError    the stdio proxy's server command cannot start
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
     ├── RouteNotFound (LookupError) no operation for a method + path
@@ -97,3 +98,19 @@ class MCPTimeoutError(TimeoutError, MCPKitError):
 
 class UnmockedCallError(AssertionError, MCPKitError):
     """A call reached no mock where one was required (fails like an assert)."""
+
+
+class CommandNotFoundError(ConfigError):
+    """The command given to ``mockingbird stdio`` cannot be started.
+
+    Args:
+        command: the program.
+        problem: why (not found, not executable).
+    """
+
+    exit_code = 127
+
+    def __init__(self, command: str, problem: str) -> None:
+        self.command = command
+        self.problem = problem
+        super().__init__(f"cannot start {command!r}: {problem}")
