@@ -105,7 +105,7 @@ class ProxySession:
                 self.tracker.immediate(CLIENT_TO_SERVER, message, reply, "blocked")
             return [(STDOUT, reply)]
         if message.text.strip():
-            logger.info("dropped unmatched %s", message.method or "non-JSON line")
+            logger.debug("dropped unmatched %s", message.method or "non-JSON line")
             if self.tracker is not None:
                 self.tracker.immediate(CLIENT_TO_SERVER, message, None, "blocked")
         return []
