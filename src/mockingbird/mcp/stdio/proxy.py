@@ -23,6 +23,7 @@ import logging
 import os
 import shlex
 import signal
+import stat
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,15 @@ def run_proxy(options: ProxyOptions) -> int:
     return asyncio.run(_Proxy(options).run())
 
 
+def _pollable(fd: int) -> bool:
+    """Whether epoll accepts the fd: pipes, sockets and terminals (not regular files or /dev/null)."""
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
+
+
 def exit_code_of(returncode: int) -> int:
     """A shell-style exit code: signals become ``128 + N``."""
     return 128 - returncode if returncode < 0 else returncode
@@ -106,12 +116,11 @@ class _Writer:
     async def open(self, fd: int) -> None:
         loop = asyncio.get_running_loop()
         self._lost = loop.create_future()
-        pipe = os.fdopen(os.dup(fd), "wb", buffering=0)
-        try:
-            self.transport, _ = await loop.connect_write_pipe(lambda: _WriteProtocol(self), pipe)
-        except ValueError:  # a regular file: writes never block for long, write directly
-            pipe.close()
+        if not _pollable(fd):  # a regular file or /dev/null: writes never block for long, write directly
             self._fd = fd
+            return
+        pipe = os.fdopen(os.dup(fd), "wb", buffering=0)
+        self.transport, _ = await loop.connect_write_pipe(lambda: _WriteProtocol(self), pipe)
 
     def write(self, data: bytes) -> None:
         if self.closed:
@@ -297,12 +306,12 @@ class _Proxy:
         self.child_stdin = self.child.get_pipe_transport(0)  # type: ignore[assignment]
 
     async def _open_stdin(self, loop: asyncio.AbstractEventLoop) -> None:
-        pipe = os.fdopen(os.dup(self.options.stdin_fd), "rb", buffering=0)
-        try:
-            self.stdin_transport, _ = await loop.connect_read_pipe(lambda: _StdinProtocol(self), pipe)
-        except ValueError:  # a regular file: read it in a thread
-            pipe.close()
+        fd = self.options.stdin_fd
+        if not _pollable(fd):  # a regular file or /dev/null cannot be polled: read it in a thread
             threading.Thread(target=self._read_file_stdin, args=(loop,), daemon=True).start()
+            return
+        pipe = os.fdopen(os.dup(fd), "rb", buffering=0)
+        self.stdin_transport, _ = await loop.connect_read_pipe(lambda: _StdinProtocol(self), pipe)
 
     def _read_file_stdin(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
