@@ -9,6 +9,7 @@ from __future__ import annotations
 from mockingbird.analysis.query import LogQuery
 from mockingbird.analysis.stats import analyze
 from mockingbird.errors import (
+    CommandNotFoundError,
     ConfigError,
     ExampleNotFoundError,
     LogQueryError,
@@ -33,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "analyze",
+    "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
     "load_spec",

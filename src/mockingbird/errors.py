@@ -4,7 +4,8 @@ Tree::
 
     MockingbirdError
     ├── ConfigError                 bad option or config file
-    │   └── LogQueryError           a bad log filter (status, time, regex...)
+    │   ├── LogQueryError           a bad log filter (status, time, regex...)
+    │   └── CommandNotFoundError    the stdio proxy's server command cannot start
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
     ├── RouteNotFound (LookupError) no operation for a method + path
@@ -171,3 +172,19 @@ class ExampleNotFoundError(LookupError, MockingbirdError):
         self.available = tuple(available)
         known = ", ".join(self.available) if self.available else "none"
         super().__init__(f"No example named {name!r}; available: {known}")
+
+
+class CommandNotFoundError(ConfigError):
+    """The command given to ``mockingbird stdio`` cannot be started.
+
+    Args:
+        command: the program.
+        problem: why (not found, not executable).
+    """
+
+    exit_code = 127
+
+    def __init__(self, command: str, problem: str) -> None:
+        self.command = command
+        self.problem = problem
+        super().__init__(f"cannot start {command!r}: {problem}")
