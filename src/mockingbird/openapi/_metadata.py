@@ -65,7 +65,8 @@ def build_servers(ctx: LoadContext) -> tuple[tuple[str, ...], str]:
     if ctx.dialect == "2.0":
         base_path = normalize_base_path(str(doc.get("basePath", "") or ""))
         host = doc.get("host")
-        schemes = doc.get("schemes") if isinstance(doc.get("schemes"), list) and doc["schemes"] else ["https"]
+        raw_schemes = doc.get("schemes")
+        schemes: list[Any] = raw_schemes if isinstance(raw_schemes, list) and raw_schemes else ["https"]
         if isinstance(host, str) and host:
             servers = tuple(f"{scheme}://{host}{base_path}" for scheme in schemes if isinstance(scheme, str))
         else:
@@ -112,7 +113,7 @@ def _build_scheme(ctx: LoadContext, name: str, node: dict[str, Any], pointer: st
         return SecurityScheme(name=name, type="http", scheme="basic")
     if kind == "apiKey":
         location = node.get("in")
-        if not isinstance(location, str) or location not in _LOCATIONS - {"path"}:
+        if location not in ("header", "query", "cookie"):
             raise ctx.error(pointer, f"apiKey scheme has 'in: {location}', expected header, query or cookie")
         return SecurityScheme(name=name, type="apiKey", location=location, param_name=str(node.get("name", "")))
     if kind == "http":
