@@ -11,7 +11,6 @@ from mockingbird.openapi._context import LoadContext
 from mockingbird.openapi.model import SecurityRequirement, SecurityScheme
 
 _SERVER_VARIABLE = re.compile(r"\{([^{}]+)\}")
-_LOCATIONS = frozenset({"path", "query", "header", "cookie"})
 # Swagger 2.0 oauth2 flow names -> OpenAPI 3 flow names.
 _FLOWS_2_TO_3 = {
     "implicit": "implicit",
