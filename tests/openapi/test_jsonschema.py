@@ -245,3 +245,44 @@ def test_equal_schemas_share_one_compiled_validator() -> None:
     first = compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response")
     assert compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response") is first
     assert compile_validator({"$ref": "#/components/schemas/Parent"}, resolve, mode="response") is not first
+
+
+PETS = {
+    "#/components/schemas/Base": {"type": "object", "required": ["kind"],
+                                  "properties": {"kind": {"type": "string"}, "name": {"type": "string"}}},
+    "#/components/schemas/Cat": {"allOf": [{"$ref": "#/components/schemas/Base"},
+                                           {"properties": {"lives": {"type": "integer", "maximum": 9}}}]},
+    "#/components/schemas/Dog": {"allOf": [{"$ref": "#/components/schemas/Base"},
+                                           {"properties": {"bark": {"type": "boolean"}}}]},
+}
+
+
+def test_discriminator_picks_the_branch_among_overlapping_one_of() -> None:
+    """Cat and Dog both accept {"kind": "cat"}: strict oneOf would reject every value."""
+    schema = {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+              "discriminator": {"propertyName": "kind", "mapping": {"kitty": "#/components/schemas/Cat"}}}
+    v = compile_validator(schema, resolver(PETS), mode="request")
+    assert v.is_valid({"kind": "kitty", "lives": 3})
+    assert v.is_valid({"kind": "Dog", "bark": True})  # implicit mapping by schema name
+    assert [(e.location, e.code) for e in v.errors({"kind": "kitty", "lives": 12}, location="body")] == [
+        ("body/lives", "maximum")]
+    assert not v.is_valid({"kind": "Dog", "bark": "loud"})
+    assert not v.is_valid({"name": "no kind"})
+
+
+def test_properties_map_given_by_reference_is_resolved() -> None:
+    defs = {"#/attrs": {"ids": {"type": "array", "items": {"type": "integer"}}}}
+    v = compile_validator({"type": "object", "properties": {"$ref": "#/attrs"}, "required": ["ids"]},
+                          resolver(defs), mode="request")
+    assert v.is_valid({"ids": [1, 2]})
+    assert [e.location for e in v.errors({"ids": ["x"]})] == ["/ids/0"]
+    assert v.warnings == []
+
+
+def test_additional_properties_false_beside_branches_means_unevaluated() -> None:
+    schema = {"additionalProperties": False, "properties": {"id": {"type": "integer"}},
+              "allOf": [{"$ref": "#/components/schemas/Base"}]}
+    v = compile_validator(schema, resolver(PETS), mode="request")
+    assert v.is_valid({"id": 1, "kind": "cat", "name": "Tom"})
+    assert [(e.location, e.code) for e in v.errors({"kind": "cat", "colour": "red"}, location="body")] == [
+        ("body/colour", "additional_properties")]

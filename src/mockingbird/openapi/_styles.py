@@ -70,6 +70,11 @@ def _merge(shape: Shape, schema: Any, resolve: Callable[[str], Schema], depth: i
         if isinstance(items, dict):
             shape.items = build_shape(items, resolve, depth + 1)
         props = schema.get("properties")
+        if isinstance(props, dict) and len(props) == 1 and isinstance(props.get("$ref"), str):
+            try:  # a whole properties map by reference (see jsonschema.SchemaConverter._map)
+                props = resolve(props["$ref"])
+            except (SpecError, LookupError, ValueError, TypeError):
+                props = {}
         if isinstance(props, dict):
             for name, sub in props.items():
                 if name not in shape.props:

@@ -10,6 +10,10 @@ Decisions, for users and for the other areas:
 * **OpenAPI-only keywords are dropped** (``discriminator``, ``example``, ``xml``, ``externalDocs``, ``nullable``
   leftovers, ``x-*``) together with pure annotations (``title``, ``description``, ``default``...): they never
   change validity, and dropping them keeps documents small and compiles fast.
+* **discriminator** keeps its OpenAPI meaning: with a discriminator, ``oneOf`` relaxes to ``anyOf`` and the
+  discriminator value selects the branch that must validate (explicit ``mapping`` and implicit schema names).
+* ``additionalProperties: false`` next to ``allOf``/``anyOf``/``oneOf`` becomes ``unevaluatedProperties: false``:
+  taken literally it rejects every property the branches declare, which is never what the author meant.
 * **readOnly / writeOnly by mode.** In ``"request"`` mode a ``readOnly`` property is not required; in
   ``"response"`` mode a ``writeOnly`` property is not required. Sending a readOnly property in a request is
   *accepted* (as Prism does): clients often send back what they read. ``"plain"`` mode changes nothing.
@@ -180,7 +184,7 @@ class SchemaValidator:
                 prop = str(kind.as_dict().get("property", ""))
                 out.append(Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", err.message, status))
                 continue
-            if name == "additionalProperties":  # one violation per unexpected property, located at it
+            if name in ("additionalProperties", "unevaluatedProperties"):  # one per unexpected property
                 unexpected = kind.as_dict().get("unexpected") or []
                 out.extend(Violation(f"{location}{pointer}/{escape_token(str(prop))}", "additional_properties",
                                      f"property {prop!r} is not allowed here", status) for prop in unexpected)
@@ -227,6 +231,17 @@ class SchemaConverter:
             self._warnings[ref] = f"unresolvable $ref {ref!r} accepts anything: {exc}"
             return {}
 
+    def _map(self, value: dict[str, Any]) -> dict[str, Any]:
+        """``properties: {$ref: "#/..."}``: a whole map by reference (seen in DigitalOcean's spec).
+
+        A string cannot be the schema of a property named ``$ref``, so this reading is unambiguous.
+        """
+        ref = value.get("$ref")
+        if len(value) == 1 and isinstance(ref, str):
+            target = self._lookup(ref)
+            return target if isinstance(target, dict) else {}
+        return value
+
     def _flagged(self, schema: Any, depth: int = 0) -> bool:
         """Whether a property schema carries the flag hidden in this mode (through $ref and allOf)."""
         if not isinstance(schema, dict) or depth > 6 or self._hidden is None:
@@ -251,6 +266,7 @@ class SchemaConverter:
                     out[key] = "#/$defs/" + self._name(value)
                 continue  # non-local refs cannot happen (the loader bundles); ignore defensively
             if key in _MAP_KEYWORDS and isinstance(value, dict):
+                value = self._map(value)
                 out[key] = {k: self._convert(v, refs) for k, v in value.items()}
             elif key in _LIST_KEYWORDS and isinstance(value, list):
                 out[key] = [self._convert(v, refs) for v in value]
@@ -260,9 +276,17 @@ class SchemaConverter:
                 out[key] = self._convert(value, refs)
             else:
                 out[key] = value
+        if out.get("additionalProperties") is False and any(k in out for k in ("allOf", "anyOf", "oneOf")):
+            # Authors mean "nothing beyond what the branches declare"; additionalProperties cannot see into
+            # the branches (so it would reject every property), unevaluatedProperties can.
+            del out["additionalProperties"]
+            out["unevaluatedProperties"] = False
+        discriminator = schema.get("discriminator")
+        if isinstance(discriminator, dict) and isinstance(discriminator.get("propertyName"), str):
+            self._discriminate(schema, discriminator, out, refs)
         required = out.get("required")
         if self._hidden and isinstance(required, list) and isinstance(schema.get("properties"), dict):
-            props = schema["properties"]
+            props = self._map(schema["properties"])
             kept = [name for name in required if not self._flagged(props.get(name))]
             if len(kept) != len(required):
                 if kept:
@@ -270,6 +294,34 @@ class SchemaConverter:
                 else:
                     del out["required"]
         return out
+
+    def _discriminate(self, schema: Schema, discriminator: dict[str, Any], out: dict[str, Any],
+                      refs: set[str]) -> None:
+        """Give ``discriminator`` its OpenAPI meaning: the named property picks the branch.
+
+        Overlapping ``oneOf`` branches told apart only by the discriminator are common (and with pure JSON
+        Schema semantics no value could ever match them), so ``oneOf`` relaxes to ``anyOf`` and each mapping
+        entry adds ``if: {prop: const value} then: {$ref: branch}``, which also reports the chosen branch's
+        violations at their own locations.
+        """
+        prop = discriminator["propertyName"]
+        mapping = {k: v for k, v in (discriminator.get("mapping") or {}).items()
+                   if isinstance(v, str) and v.startswith("#")}
+        branches = schema.get("oneOf") or schema.get("anyOf") or []
+        for branch in branches if isinstance(branches, list) else ():
+            ref = branch.get("$ref") if isinstance(branch, dict) else None
+            if isinstance(ref, str) and ref.startswith("#") and ref not in mapping.values():
+                mapping.setdefault(ref.rsplit("/", 1)[-1], ref)  # implicit mapping: the schema's name
+        if not mapping:
+            return
+        all_of = list(out.get("allOf", []))
+        if "oneOf" in out:
+            all_of.append({"anyOf": out.pop("oneOf")})
+        for value, ref in mapping.items():
+            refs.add(ref)
+            all_of.append({"if": {"properties": {prop: {"const": value}}, "required": [prop]},
+                           "then": {"$ref": "#/$defs/" + self._name(ref)}})
+        out["allOf"] = all_of
 
     def _target(self, ref: str) -> tuple[Any, frozenset[str]]:
         hit = self._converted.get(ref)
