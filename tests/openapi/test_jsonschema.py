@@ -7,6 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from mockingbird.errors import SpecError
 from mockingbird.openapi.jsonschema import (
     SchemaValidator,
     ValidatorCache,
@@ -14,7 +15,6 @@ from mockingbird.openapi.jsonschema import (
     compile_validator,
     validator_cache,
 )
-from mockingbird.errors import SpecError
 
 
 def resolver(defs: dict[str, Any]):

@@ -14,9 +14,9 @@ import pytest
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi.generate import generate
 from mockingbird.openapi.jsonschema import compile_validator
+from mockingbird.openapi.loader import load_spec
 from mockingbird.openapi.mediatypes import is_json, parse_media_type
 from mockingbird.openapi.model import Operation
-from mockingbird.openapi.loader import load_spec
 from mockingbird.openapi.validation import RequestParts, RequestValidator, ValidationResult
 
 REPO = Path(__file__).resolve().parents[2]

@@ -119,7 +119,7 @@ class SchemaValidator:
         ['body/id']
     """
 
-    __slots__ = ("document", "warnings", "_validator")
+    __slots__ = ("_validator", "document", "warnings")
 
     def __init__(self, document: dict[str, Any], warnings: tuple[str, ...] = ()) -> None:
         self.document = document
