@@ -6,6 +6,7 @@ schema validator reports the ``type`` violation with its usual message and locat
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,7 +98,11 @@ def coerce(raw: str, shape: Shape) -> Any:
     if "integer" in types and _INT.fullmatch(raw):
         return int(raw)
     if "number" in types and _NUMBER.fullmatch(raw):
-        return int(raw) if _INT.fullmatch(raw) else float(raw)
+        if _INT.fullmatch(raw):
+            return int(raw)
+        number = float(raw)
+        if math.isfinite(number):  # "1e400" stays a string: JSON has no infinity
+            return number
     if "boolean" in types and raw.lower() in ("true", "false"):  # Python clients send "True"
         return raw.lower() == "true"
     if "null" in types and "string" not in types and raw in ("", "null"):
