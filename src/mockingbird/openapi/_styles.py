@@ -183,7 +183,8 @@ def parse_brackets(key: str) -> list[str] | None:
 
 def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
     """Build a nested value from bracket paths (``deepObject`` and form bodies such as Stripe's)."""
-    if shape.is_array or (entries and all(p and (p[0] == "" or p[0].isdigit()) for p, _ in entries)):
+    listy = bool(entries) and all(p and (p[0] == "" or p[0].isdigit()) for p, _ in entries)
+    if listy:  # names where an array is expected build an object: the validator reports the type
         item = shape.items or ANY
         indexed: dict[int, list[tuple[list[str], str]]] = {}
         flat: list[Any] = []
