@@ -286,3 +286,10 @@ def test_additional_properties_false_beside_branches_means_unevaluated() -> None
     assert v.is_valid({"id": 1, "kind": "cat", "name": "Tom"})
     assert [(e.location, e.code) for e in v.errors({"kind": "cat", "colour": "red"}, location="body")] == [
         ("body/colour", "additional_properties")]
+
+
+def test_long_instances_are_abbreviated_in_messages() -> None:
+    v = compile_validator({"anyOf": [{"type": "string"}, {"type": "integer"}]}, resolver({}), mode="plain")
+    [error] = v.errors({"a": "x" * 500})
+    assert error.code == "any_of"
+    assert len(error.message) < 200 and "…" in error.message and "anyOf" in error.message

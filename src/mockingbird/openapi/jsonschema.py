@@ -108,6 +108,21 @@ def _check_byte(value: str) -> bool:
 
 
 _FORMATS = {"byte": _check_byte}
+_MAX_SHOWN = 80
+
+
+def _message(err: Any) -> str:
+    """The validator's message, with a long instance (it quotes whole objects) abbreviated."""
+    message: str = err.message
+    if len(message) <= 2 * _MAX_SHOWN:
+        return message
+    try:
+        shown = orjson.dumps(err.instance).decode()
+    except TypeError:
+        return message[: 2 * _MAX_SHOWN] + "…"
+    if message.startswith(shown) and len(shown) > _MAX_SHOWN:
+        return shown[:_MAX_SHOWN] + "…" + message[len(shown):]
+    return message
 
 
 class SchemaValidator:
@@ -182,7 +197,7 @@ class SchemaValidator:
             name = kind.name
             if name == "required":
                 prop = str(kind.as_dict().get("property", ""))
-                out.append(Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", err.message, status))
+                out.append(Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", _message(err), status))
                 continue
             if name in ("additionalProperties", "unevaluatedProperties"):  # one per unexpected property
                 unexpected = kind.as_dict().get("unexpected") or []
@@ -191,7 +206,7 @@ class SchemaValidator:
                 if unexpected:
                     continue
             code = {"additionalProperties": "additional_properties", "const": "enum"}.get(name, _snake(name))
-            out.append(Violation(f"{location}{pointer}", code, err.message, status))
+            out.append(Violation(f"{location}{pointer}", code, _message(err), status))
         return out
 
 
