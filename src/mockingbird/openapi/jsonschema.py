@@ -125,6 +125,17 @@ def _message(err: Any) -> str:
     return message
 
 
+def _branch_hints(context: list[list[Any]], depth: int) -> str:
+    """Why each ``anyOf``/``oneOf`` option failed (first errors of the first options), for the message."""
+    hints = []
+    for i, branch in enumerate(context[:3], 1):
+        if branch:
+            first = branch[0]
+            where = "".join("/" + escape_token(str(seg)) for seg in list(first.instance_path)[depth:])
+            hints.append(f"option {i}: {where + ': ' if where else ''}{_message(first)}")
+    return " (" + "; ".join(hints) + ")" if hints else ""
+
+
 class SchemaValidator:
     """A compiled validator for one schema. Build it with :func:`compile_validator` (cached).
 
@@ -206,7 +217,10 @@ class SchemaValidator:
                 if unexpected:
                     continue
             code = {"additionalProperties": "additional_properties", "const": "enum"}.get(name, _snake(name))
-            out.append(Violation(f"{location}{pointer}", code, _message(err), status))
+            message = _message(err)
+            if name in ("anyOf", "oneOf"):
+                message += _branch_hints(kind.as_dict().get("context") or [], len(err.instance_path))
+            out.append(Violation(f"{location}{pointer}", code, message, status))
         return out
 
 
