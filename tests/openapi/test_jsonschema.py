@@ -302,3 +302,15 @@ def test_one_of_message_says_why_each_option_failed() -> None:
     assert error.location == "body/p"
     assert 'option 1: "x" is a required property' in error.message
     assert 'option 2: {"q":1} is not of type "integer"' in error.message
+
+
+def test_discriminator_on_an_inherited_base_does_not_recurse() -> None:
+    defs = {
+        "#/Pet": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}},
+                  "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/Cat"}}},
+        "#/Cat": {"allOf": [{"$ref": "#/Pet"}, {"properties": {"lives": {"type": "integer"}}}]},
+    }
+    doc = build_json_schema({"$ref": "#/Cat"}, resolver(defs), mode="request")
+    assert "if" not in str(doc)
+    assert jsonschema.Draft202012Validator(doc).is_valid({"kind": "cat", "lives": 1})
+    assert not compile_validator({"$ref": "#/Cat"}, resolver(defs), mode="request").is_valid({"lives": 1})

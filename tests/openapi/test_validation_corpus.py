@@ -8,12 +8,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import orjson
 import pytest
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi.generate import generate
-from mockingbird.openapi.jsonschema import compile_validator
+from mockingbird.openapi.jsonschema import build_json_schema, compile_validator
 from mockingbird.openapi.loader import load_spec
 from mockingbird.openapi.mediatypes import is_json, parse_media_type
 from mockingbird.openapi.model import Operation
@@ -89,20 +90,17 @@ def _json_bodies(operation: Operation) -> list[tuple[str, Any]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", [
-    pytest.param(e, marks=pytest.mark.xfail(raises=AttributeError, strict=False,
-                                            reason="generate.py: properties given by $ref (DigitalOcean)"))
-    if e.startswith("digitalocean") else e
-    for e in corpus_entries()
-])
-def test_generated_request_bodies_pass_request_validation(entry: str) -> None:
-    """A cross-check of two independent implementations: what the generator makes, the validator accepts."""
+@pytest.mark.parametrize("entry", corpus_entries())
+def test_request_validation_agrees_with_an_independent_validator_on_generated_bodies(entry: str) -> None:
+    """Generated JSON bodies go through the whole request pipeline (parse, match, validate with jsonschema-rs)
+    and through the reference Python ``jsonschema``: both must give the same verdict, and most must pass."""
     assert CORPUS is not None, f"the OpenAPI corpus is missing: expected {REPO.parent}/shared/corpus/openapi"
     spec = load_spec(str(CORPUS / entry))
     operations = [op for op in spec.iter_operations() if _json_bodies(op)]
     if len(operations) > SAMPLE:
         operations = random.Random(1234).sample(operations, SAMPLE)
     validator = RequestValidator(spec)
+    verdicts: list[bool] = []
     for operation in operations:
         for key, schema in _json_bodies(operation):
             try:
@@ -112,5 +110,13 @@ def test_generated_request_bodies_pass_request_validation(entry: str) -> None:
             media = "application/json" if "*" in key else parse_media_type(key)[0]
             result = validator.validate(operation, RequestParts(method=operation.method, content_type=media,
                                                                 body=orjson.dumps(value)))
-            body_violations = [v for v in result.violations if v.location.startswith("body") or v.status == 415]
-            assert body_violations == [], (operation.key, key, value)
+            ours = not [v for v in result.violations if v.location.startswith("body") or v.status == 415]
+            reference = jsonschema.Draft202012Validator(
+                build_json_schema(schema, spec.resolve, mode="request"),
+                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+            ).is_valid(value)
+            assert ours == reference, (operation.key, key, value, result.violations)
+            verdicts.append(ours)
+    # Generated data is meant to be valid: a low pass rate means the validator is too strict.
+    if len(verdicts) >= 5:
+        assert sum(verdicts) / len(verdicts) >= 0.9, f"{sum(verdicts)}/{len(verdicts)} generated bodies accepted"

@@ -143,8 +143,12 @@ class SchemaConverter:
         prop = discriminator["propertyName"]
         mapping = {k: v for k, v in (discriminator.get("mapping") or {}).items()
                    if isinstance(v, str) and v.startswith("#")}
-        branches = schema.get("oneOf") or schema.get("anyOf") or []
-        for branch in branches if isinstance(branches, list) else ():
+        branches = schema.get("oneOf") or schema.get("anyOf")
+        if not isinstance(branches, list):
+            # The inheritance form (a base schema that children extend with allOf): the discriminator only
+            # names the subtype; mapping it back to the children would recurse (child -> base -> child).
+            return
+        for branch in branches:
             ref = branch.get("$ref") if isinstance(branch, dict) else None
             if isinstance(ref, str) and ref.startswith("#") and ref not in mapping.values():
                 mapping.setdefault(ref.rsplit("/", 1)[-1], ref)  # implicit mapping: the schema's name
