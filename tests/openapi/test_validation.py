@@ -522,3 +522,20 @@ def test_any_input_gives_violations_never_an_exception(path: str, pairs: list[tu
     assert result.status in (None, 400, 415, 422)
     assert all(v.location.split("/")[0] in {"path", "query", "header", "cookie", "body"} for v in result.violations)
     json.dumps(format_problem(result))
+
+
+def test_warm_compiles_ahead_of_the_first_request() -> None:
+    calls: list[str] = []
+
+    def resolve(ref: str) -> Any:
+        calls.append(ref)
+        return SCHEMAS[ref]
+
+    validator = RequestValidator(Spec(title="t", version="1", source="inline", resolve=resolve))
+    operation = op(param("limit", "query", {"$ref": "#/components/schemas/Limit"}), body=body("application/json"))
+    assert validator.warm([operation]) == 1
+    assert "#/components/schemas/Pet" in calls and "#/components/schemas/Limit" in calls
+    before = len(calls)
+    result = validator.validate(operation, RequestParts(query=[("limit", "5")], content_type="application/json",
+                                                        body=b'{"name": "x"}'))
+    assert result.ok and len(calls) == before
