@@ -13,8 +13,8 @@ on what is valid: the closures are only shortcuts for the common shapes.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi._primitives import compile_number, compile_string
@@ -28,6 +28,7 @@ Compiled = Callable[["_Context", int], Any]
 _GENERIC_KEYS = ("_false", "_conflict", "_choices", "_nots", "_conds")
 _SCALARS = (str, int, float, bool, type(None))
 _MAX_NESTING = 60
+_UNSET: Any = object()
 
 
 class CompilerMixin:
@@ -40,9 +41,19 @@ class CompilerMixin:
         self._fast[(id(schema), name)] = fn
         return fn
 
+    def _flat_runner(self, flat: Flat, name: str | None) -> Compiled | None:
+        """A compiled closure for an already flat schema (a decided choice), or ``None`` when
+        it needs the generic path. ``flat`` must stay alive (the choice memo keeps it)."""
+        key = (id(flat), name)
+        fn = self._fast.get(key, _UNSET)
+        if fn is _UNSET:
+            fn = None if any(k in flat for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
+            self._fast[key] = fn  # type: ignore[assignment]
+        return cast("Compiled | None", fn)
+
     def _build(self, schema: Any, name: str | None) -> Compiled:
         slow = self._gen_slow  # type: ignore[attr-defined]
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             return lambda ctx, depth: slow(schema, ctx, depth, name)
         flat = self.flat(schema)  # type: ignore[attr-defined]  # also keeps `schema` (and its id) alive
         body = None if any(k in flat for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
@@ -126,7 +137,7 @@ class CompilerMixin:
         plan = self._object_plan(flat)  # type: ignore[attr-defined]
         if (flat.get("_force") or flat.get("minProperties") or plan.forbidden or flat.get("maxProperties") is not None
                 or flat.get("dependentRequired") or plan.pattern_items
-                or (not plan.entries and isinstance(plan.additional, Mapping))):
+                or (not plan.entries and isinstance(plan.additional, dict))):
             return None
         from mockingbird.openapi._structures import _allowed
 
@@ -190,11 +201,11 @@ class CompilerMixin:
 
 def _ref_of(schema: Any) -> str | None:
     """The ``$ref`` a property (or its array items) points to: re-entering it means recursion."""
-    if isinstance(schema, Mapping):
+    if isinstance(schema, dict):
         ref = schema.get("$ref")
         if isinstance(ref, str):
             return ref
         items = schema.get("items")
-        if isinstance(items, Mapping) and isinstance(items.get("$ref"), str):
+        if isinstance(items, dict) and isinstance(items.get("$ref"), str):
             return str(items["$ref"])
     return None

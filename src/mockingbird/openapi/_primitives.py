@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 from random import Random
-from typing import Any
+from typing import Any, TypeGuard
 
 from mockingbird.openapi._check import is_multiple
 from mockingbird.openapi._faker_pools import category_for
@@ -75,22 +75,25 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
     fmt = flat.get("format")
     fmt = fmt if isinstance(fmt, str) else None
     category = category_for(name) if name and (fmt is None or fmt not in STRICT_FORMATS) else None
-    if fmt is not None and format_maker(fmt) is not None:
+    maker = format_maker(fmt) if fmt is not None else None
+    if fmt is not None and maker is not None:
         values = format_pool(fmt)
         if values is not None:
             fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
             if len(fitting) >= 8:
                 return lambda rng: rng.choice(fitting)
         elif not constrained:
-            return format_maker(fmt)  # type: ignore[return-value]
+            return maker
     elif category is not None and not patterns:
         values = category_pool(category)
         if values is not None:
             fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
             if len(fitting) >= 8:
                 return lambda rng: rng.choice(fitting)
-        elif not constrained and category_maker(category) is not None:
-            return category_maker(category)  # type: ignore[return-value]
+        elif not constrained:
+            computed = category_maker(category)
+            if computed is not None:
+                return computed
     elif fmt is None and not patterns:
         words = tuple(v for v in category_pool("word") or () if _string_ok(v, min_len, max_len, ()))
         if len(words) >= 8:
@@ -194,7 +197,7 @@ def _bounds(flat: dict[str, Any]) -> tuple[float | None, bool, float | None, boo
     return low, low_ex, high, high_ex
 
 
-def _is_num(value: Any) -> bool:
+def _is_num(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -39,27 +39,30 @@ that value whenever it conforms; everything else is generated.
 from __future__ import annotations
 
 import copy
+import math
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi._check import TYPE_CHECKS, Checker
+from mockingbird.openapi._compile import CompilerMixin
 from mockingbird.openapi._merge import Flat, Flattener, merge_flat
 from mockingbird.openapi._primitives import gen_boolean, gen_number, gen_string
-from mockingbird.openapi._compile import CompilerMixin
 from mockingbird.openapi._structures import StructureMixin
 
 Mode = Literal["response", "request"]
 
 _MISSING = object()
+# Values that violate most property schemas: used to make a oneOf value fail other branches.
+_POISONS: tuple[Any, ...] = (None, 0, "", False, [], {})
 _SCALAR_TYPES = ("string", "integer", "number", "boolean")
 
 
 class _Context:
     """Per-call state: the RNG, the mode, the refs on the current path and the node budget."""
 
-    __slots__ = ("rng", "mode", "use_examples", "refs", "cycles", "budget", "checker", "problems")
+    __slots__ = ("budget", "checker", "cycles", "mode", "problems", "refs", "rng", "use_examples")
 
     def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
                  problems: list[str] | None) -> None:
@@ -99,6 +102,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         self._example_cache: dict[int, tuple[Any, Any]] = {}
         self._fast = {}
         self._plans = {}
+        self._branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]] = {}
 
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema`` (see ``_merge``)."""
@@ -131,7 +135,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         """
         ctx = _Context(rng, mode, use_examples, self._checkers[mode], problems)
         value = self._gen(schema, ctx, 0, None)
-        if hints and isinstance(value, dict) and isinstance(schema, Mapping):
+        if hints and isinstance(value, dict) and isinstance(schema, dict):
             value = self._apply_hints(value, schema, hints, ctx)
         return value
 
@@ -149,7 +153,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         """The generic path: handles every keyword (compiled closures cover common shapes)."""
         if schema is False:
             raise SchemaGenerationError("the schema is `false`: no value can conform")
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             # `true`, or something that is not a schema at all (a spec bug): anything goes.
             return self._anything(ctx, name)
         if depth > 60:
@@ -260,8 +264,20 @@ class DataGenerator(CompilerMixin, StructureMixin):
         attempts = (order * 3)[:6]
         value: Any = None
         for attempt, index in enumerate(attempts):
-            merged = self._flattener.merge_choice(flat, 0, branches[index])
-            value = self._gen_flat(merged, ctx, depth, name, raw)
+            branch = branches[index]
+            merged = self._flattener.merge_choice(flat, 0, branch)
+            runner = self._flat_runner(merged, name)
+            ref = branch.get("$ref") if isinstance(branch, dict) else None
+            seen = ctx.refs.get(ref, 0) if isinstance(ref, str) else -1
+            if seen >= 0:  # entering the branch's $ref: track it for recursion bounds
+                ctx.refs[ref] = seen + 1  # type: ignore[index]
+                ctx.cycles += seen == 1
+            try:
+                value = runner(ctx, depth) if runner is not None else self._gen_flat(merged, ctx, depth, name, raw)
+            finally:
+                if seen >= 0:
+                    ctx.refs[ref] = seen  # type: ignore[index]
+                    ctx.cycles -= seen == 1
             if kind != "oneOf" or len(branches) == 1 or ctx.checker.is_valid(value, raw):
                 return value
             # Also valid under another branch: try to make it fail there without failing here.
@@ -283,7 +299,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         check = ctx.checker.is_valid
         candidate = dict(value)
         for j, other in enumerate(branches):
-            if j == index or not isinstance(other, Mapping) or not check(candidate, other):
+            if j == index or not isinstance(other, dict) or not check(candidate, other):
                 continue
             other_flat = self._flattener.flat(other)
             trials: list[dict[str, Any]] = []
@@ -297,7 +313,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
             # 3. a value the other branch rejects for one of its properties
             for prop in other_flat.get("properties") or {}:
                 if prop not in needed:
-                    trials.extend({**candidate, prop: poison} for poison in (None, 0, "", False, [], {}))
+                    trials.extend({**candidate, prop: poison} for poison in _POISONS)
             for trial in trials:
                 if not check(trial, other) and check(trial, branches[index]):
                     candidate = trial
@@ -308,27 +324,38 @@ class DataGenerator(CompilerMixin, StructureMixin):
         own = flat.get("_ref")
         if own is not None:
             for i, branch in enumerate(branches):
-                if isinstance(branch, Mapping) and branch.get("$ref") == own:
+                if isinstance(branch, dict) and branch.get("$ref") == own:
                     return [i] + [j for j in range(len(branches)) if j != i]
-        costs = [self._branch_cost(b, ctx) for b in branches]
-        deep = self._deep(ctx, depth)
-        if deep:
+        refs = ctx.refs
+        costs = [3 if ref is not None and refs.get(ref) else cost for ref, cost in self._branch_info(branches)]
+        if self._deep(ctx, depth):
             return sorted(range(len(branches)), key=lambda i: (costs[i], i))
-        # Shallow: a random non-null, non-recursive branch first (null is for the deep end).
+        # Shallow: a non-null, non-recursive branch first (null is for the deep end): for anyOf
+        # the first one, as authors list the main shape first (Stripe: the id before the
+        # expanded object); for oneOf a random one, so every variant gets served.
         good = [i for i, c in enumerate(costs) if 0 < c < 3]
         rest = [i for i in range(len(branches)) if i not in good]
-        ctx.rng.shuffle(good)
+        if flat["_choices"][0][0] == "oneOf":
+            ctx.rng.shuffle(good)
         return good + sorted(rest, key=lambda i: (costs[i], i))
 
-    def _branch_cost(self, branch: Any, ctx: _Context) -> int:
-        """0: null, 1: scalar, 2: structure, 3: recursive (ref already on the path), 4: false."""
+    def _branch_info(self, branches: list[Any]) -> list[tuple[str | None, int]]:
+        """Per branch: its ``$ref`` (recursion check) and static cost (cached per branch list)."""
+        hit = self._branches.get(id(branches))
+        if hit is None:
+            info = []
+            for branch in branches:
+                ref = branch.get("$ref") if isinstance(branch, dict) else None
+                info.append((ref if isinstance(ref, str) else None, self._branch_cost(branch)))
+            hit = self._branches[id(branches)] = (branches, info)
+        return hit[1]
+
+    def _branch_cost(self, branch: Any) -> int:
+        """0: null, 1: scalar, 2: structure, 4: false (3, recursive, is decided per call)."""
         if branch is False:
             return 4
-        if not isinstance(branch, Mapping):
+        if not isinstance(branch, dict):
             return 1
-        ref = branch.get("$ref")
-        if isinstance(ref, str) and ctx.refs.get(ref):
-            return 3
         flat = self._flattener.flat(branch)
         types = flat.get("type")
         if types == ("null",) or flat.get("const", 0) is None:
@@ -342,7 +369,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         out = {k: v for k, v in flat.items() if k not in ("_conds", "_memo")}
         for cond, then, _else in flat["_conds"]:
             for part in (cond, then):
-                if isinstance(part, Mapping):
+                if isinstance(part, dict):
                     merge_flat(out, self._flattener.flat(part), annotations=False)
         return out
 
@@ -350,7 +377,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
 
     def _schema_example(self, schema: Any, ctx: _Context) -> Any:
         """The first conforming example/default of ``schema`` itself (cached), else ``_MISSING``."""
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             return _MISSING
         key = id(schema)
         hit = self._example_cache.get(key)
@@ -404,7 +431,7 @@ def _coercions(raw: Any) -> list[Any]:
         pass
     try:
         number = float(text)
-        if number == number and number not in (float("inf"), float("-inf")):
+        if math.isfinite(number):
             out.append(number)
     except ValueError:
         pass
