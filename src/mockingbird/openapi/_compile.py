@@ -47,7 +47,7 @@ class CompilerMixin:
         key = (id(flat), name)
         fn = self._fast.get(key, _UNSET)
         if fn is _UNSET:
-            fn = None if any(k in flat for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
+            fn = None if any(flat.get(k) for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
             self._fast[key] = fn  # type: ignore[assignment]
         return cast("Compiled | None", fn)
 
@@ -56,7 +56,10 @@ class CompilerMixin:
         if not isinstance(schema, dict):
             return lambda ctx, depth: slow(schema, ctx, depth, name)
         flat = self.flat(schema)  # type: ignore[attr-defined]  # also keeps `schema` (and its id) alive
-        body = None if any(k in flat for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
+        if not any(flat.get(k) for k in _GENERIC_KEYS):
+            body = self._compile_flat(flat, name)
+        else:
+            body = self._compile_any_of(flat, name, schema)
         if body is None:
             return lambda ctx, depth: slow(schema, ctx, depth, name)
         ref = flat.get("_ref")
@@ -87,6 +90,48 @@ class CompilerMixin:
                     ctx.cycles -= 1
 
         return run_ref
+
+    def _compile_any_of(self, flat: Flat, name: str | None, schema: Any) -> Compiled | None:
+        """A lone ``anyOf`` (Stripe's nullable and expandable fields): the generic path's choice
+        is static unless recursion is involved, so precompile the shallow and the deep pick."""
+        choices = flat.get("_choices")
+        if (not choices or len(choices) != 1 or choices[0][0] != "anyOf"
+                or any(flat.get(k) for k in ("_false", "_conflict", "_nots", "_conds"))):
+            return None
+        branches = choices[0][1]
+        own = flat.get("_ref")
+        if own is not None and any(isinstance(b, dict) and b.get("$ref") == own for b in branches):
+            return None
+        info = self._branch_info(branches)  # type: ignore[attr-defined]
+        costs = [cost for _, cost in info]
+        deep_index = min(range(len(branches)), key=lambda i: (costs[i], i))
+        shallow_index = next((i for i, c in enumerate(costs) if 0 < c < 3), deep_index)
+        picks = []
+        for index in (shallow_index, deep_index):
+            merged = self._flattener.merge_choice(flat, 0, branches[index])  # type: ignore[attr-defined]
+            runner = self._flat_runner(merged, name)
+            if runner is None:
+                return None
+            picks.append((runner, info[index][0]))
+        (shallow, shallow_ref), (deep, deep_ref) = picks
+        deep_check = self._deep  # type: ignore[attr-defined]
+        slow_flat = self._gen_flat  # type: ignore[attr-defined]
+
+        def run(ctx: _Context, depth: int) -> Any:
+            runner, ref = (deep, deep_ref) if deep_check(ctx, depth) else (shallow, shallow_ref)
+            if ref is None:
+                return runner(ctx, depth)
+            refs = ctx.refs
+            seen = refs.get(ref, 0)
+            if seen:  # recursion: the generic path weighs the branches again
+                return slow_flat(flat, ctx, depth, name, schema)
+            refs[ref] = 1
+            try:
+                return runner(ctx, depth)
+            finally:
+                refs[ref] = 0
+
+        return run
 
     def _compile_flat(self, flat: Flat, name: str | None) -> Compiled | None:
         if "const" in flat:

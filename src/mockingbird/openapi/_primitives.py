@@ -40,6 +40,8 @@ _RANGES: dict[str, tuple[float, float, int]] = {
     "id": (1, 10000, 0), "age": (18, 90, 0), "count": (0, 100, 0), "page": (1, 10, 0),
     "money": (1, 1000, 2), "latitude": (-90, 90, 6), "longitude": (-180, 180, 6),
     "year": (1990, 2026, 0), "port": (1024, 65535, 0), "datetime": (1577836800, 1767225600, 0),
+    "month": (1, 12, 0), "day": (1, 28, 0), "hour": (0, 23, 0), "minute": (0, 59, 0), "rating": (1, 5, 0),
+    "percent": (0, 100, 1),
 }
 _DEFAULT_INT = (1, 1000, 0)
 _DEFAULT_NUMBER = (0, 1000, 2)

@@ -291,6 +291,8 @@ _COMPUTED: dict[str, Callable[[Random], str]] = {
     "longitude": lambda rng: f"{rng.uniform(-180, 180):.6f}",
     "money": lambda rng: f"{rng.randint(1, 999)}.{rng.randrange(100):02d}",
     "code": lambda rng: "".join(rng.choices(string.ascii_uppercase + string.digits, k=6)),
+    "last4": lambda rng: "".join(rng.choices(string.digits, k=4)),
+    "cvc": lambda rng: "".join(rng.choices(string.digits, k=3)),
 }
 
 
