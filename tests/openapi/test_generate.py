@@ -435,3 +435,13 @@ def test_non_schema_values_are_tolerated() -> None:
     schema = {"type": "object", "properties": {"$ref": "#/components/schemas/Pet", "name": {"type": "string"}}}
     value = DataGenerator(RESOLVE).generate(schema, rng=random.Random(0))
     assert isinstance(value["name"], str)
+
+
+def test_image_urls_win_over_generic_uris_for_avatar_like_names() -> None:
+    schema = {"type": "object", "required": ["avatar_url", "homepage"], "properties": {
+        "avatar_url": {"type": "string", "format": "uri"}, "homepage": {"type": "string", "format": "uri"}}}
+    gen = DataGenerator(RESOLVE)
+    for seed in range(10):
+        value = gen.generate(schema, rng=random.Random(seed))
+        assert value["avatar_url"].startswith("https://picsum.photos/")
+        assert_conforms(value, schema)

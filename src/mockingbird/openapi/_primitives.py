@@ -43,6 +43,7 @@ _RANGES: dict[str, tuple[float, float, int]] = {
     "month": (1, 12, 0), "day": (1, 28, 0), "hour": (0, 23, 0), "minute": (0, 59, 0), "rating": (1, 5, 0),
     "percent": (0, 100, 1),
 }
+_URL_FORMATS = frozenset({"uri", "url", "iri"})
 _DEFAULT_INT = (1, 1000, 0)
 _DEFAULT_NUMBER = (0, 1000, 2)
 
@@ -77,6 +78,10 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
     fmt = flat.get("format")
     fmt = fmt if isinstance(fmt, str) else None
     category = category_for(name) if name and (fmt is None or fmt not in STRICT_FORMATS) else None
+    if fmt in _URL_FORMATS and name and category_for(name) == "image_url":
+        images = tuple(v for v in category_pool("image_url") or () if _string_ok(v, min_len, max_len, patterns))
+        if len(images) >= 8:
+            return lambda rng: rng.choice(images)  # an avatar URL is a URI too, and reads better
     maker = format_maker(fmt) if fmt is not None else None
     if fmt is not None and maker is not None:
         values = format_pool(fmt)
@@ -114,6 +119,10 @@ def gen_string(flat: dict[str, Any], rng: Random, name: str | None) -> str:
     patterns: tuple[str, ...] = tuple(p for p in flat.get("_patterns", ()) if isinstance(p, str))
     fmt = flat.get("format")
     fmt = fmt if isinstance(fmt, str) else None
+    if fmt in _URL_FORMATS and name and category_for(name) == "image_url":
+        value = from_category("image_url", rng)  # an avatar URL is a URI too, and reads better
+        if _string_ok(value, min_len, max_len, patterns):
+            return value  # type: ignore[return-value]
     if fmt:
         for _ in range(24 if patterns else 3):
             value = from_format(fmt, rng)
