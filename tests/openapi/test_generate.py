@@ -445,3 +445,12 @@ def test_image_urls_win_over_generic_uris_for_avatar_like_names() -> None:
         value = gen.generate(schema, rng=random.Random(seed))
         assert value["avatar_url"].startswith("https://picsum.photos/")
         assert_conforms(value, schema)
+
+
+def test_only_id_like_hints_reach_the_id_property() -> None:
+    schema = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    gen = DataGenerator(RESOLVE)
+    for hint in ("petId", "pet_id", "petID", "pet-id", "id", "ID"):
+        assert gen.generate(schema, rng=random.Random(0), hints={hint: "x1"})["id"] == "x1", hint
+    for hint in ("paid", "valid", "name"):
+        assert gen.generate(schema, rng=random.Random(0), hints={hint: "x1"})["id"] != "x1", hint

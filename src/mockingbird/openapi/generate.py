@@ -41,6 +41,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -55,6 +56,8 @@ from mockingbird.openapi._structures import StructureMixin
 Mode = Literal["response", "request"]
 
 _MISSING = object()
+# "id", "petId", "pet_id", "petID", "pet-id" (not "paid")
+_ID_HINT = re.compile(r"(^[Ii][Dd]$)|([a-z0-9]Id$)|([_-][Ii][Dd]$)|([a-z0-9]ID$)")
 
 
 class _Context:
@@ -288,10 +291,8 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
         out = dict(value)
         for hint, raw in hints.items():
             target = hint if hint in out else None
-            if target is None and "id" in out:
-                lowered = hint.lower()
-                if lowered == "id" or lowered.endswith("id"):
-                    target = "id"
+            if target is None and "id" in out and _ID_HINT.search(hint):
+                target = "id"
             if target is None:
                 continue
             for candidate in _coercions(raw):
