@@ -30,7 +30,14 @@ from concurrent.futures import Future
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
-from mockingbird.mcp.testkit.client import DEFAULT_TIMEOUT, AsyncMCPTestClient, Handshake, Prompts, Resources, Tools
+from mockingbird.mcp.testkit.client import (
+    DEFAULT_TIMEOUT,
+    AsyncMCPTestClient,
+    Handshake,
+    Prompts,
+    Resources,
+    Tools,
+)
 from mockingbird.mcp.testkit.interceptors import (
     InterceptorChain,
     RequestContext,
@@ -111,9 +118,10 @@ class Runner:
         self.portal = self._cm.__enter__()
         self._closed = False
 
-    def call(self, fn: Callable[..., Awaitable[T]] | Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on the runner's loop and return its result (blocks this thread)."""
-        return self.portal.call(fn, *args)  # type: ignore[arg-type]
+    def call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run the coroutine function ``fn(*args)`` on the runner's loop and return its result
+        (blocks this thread)."""
+        return self.portal.call(fn, *args)
 
     async def acall(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Await ``fn(*args)`` running on the runner's loop, from another event loop."""
@@ -243,6 +251,10 @@ class MCPTestClient:
     def stderr_tail(self, lines: int = 30) -> str:
         """The last lines the (stdio) server wrote to stderr."""
         return self._client.stderr_tail(lines)
+
+    def traffic(self, last: int = 20) -> str:
+        """The last JSON-RPC messages of this client, one per line (see ``AsyncMCPTestClient.traffic``)."""
+        return self._client.traffic(last)
 
     def request(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> RawResult:
         """Send any JSON-RPC request through mocks and interceptors; see ``AsyncMCPTestClient.request``."""

@@ -272,3 +272,16 @@ def test_concurrent_calls_are_answered_independently(mcp: MCPTestClient) -> None
 
     slow, fast = anyio.run(both)
     assert slow.json() == {"total": 7} and fast.json() == {"total": 3}
+
+
+def test_traffic_shows_who_answered(mcp: MCPTestClient) -> None:
+    mcp.mock.tool("add", {"total": 9})
+    mcp.tools.call("add", {"a": 1, "b": 1})
+    mcp.intercept.fail_method("prompts/list", "down")
+    mcp.prompts.list()
+    lines = mcp.traffic(20).splitlines()
+    call = next(i for i, line in enumerate(lines) if line.startswith("-> tools/call #"))
+    assert '{"name":"add","arguments":{"a":1,"b":1}' in lines[call]  # the protocol envelope is left out
+    assert "[mock] result" in lines[call + 1] and '"total":9' in lines[call + 1]
+    assert lines[-2].startswith("-> prompts/list #")
+    assert "[interceptor] error" in lines[-1] and '"down"' in lines[-1]

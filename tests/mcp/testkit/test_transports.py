@@ -55,9 +55,8 @@ def test_late_answers_from_an_earlier_client_never_reach_the_next(demo_command: 
     from mockingbird.errors import MCPTimeoutError
 
     with start_server(demo_command) as server:
-        with server.connect(timeout=10) as first:
-            with pytest.raises(MCPTimeoutError):
-                first.tools.call("slow", {"seconds": 0.6}, timeout=0.1)
+        with server.connect(timeout=10) as first, pytest.raises(MCPTimeoutError):
+            first.tools.call("slow", {"seconds": 0.6}, timeout=0.1)
         with server.connect(timeout=10) as second:
             # the new client's ids restart at the same numbers as the first client's
             results = [second.tools.call("add", {"a": i, "b": 0}).json() for i in range(4)]

@@ -28,7 +28,7 @@ from mockingbird.mcp.testkit.results import (
     _Result,
 )
 from mockingbird.mcp.testkit.transports import ServerHandle
-from mockingbird.mcp.testkit.wire import Wire
+from mockingbird.mcp.testkit.wire import Wire, format_traffic
 
 Handshake = Literal["auto", "modern", "legacy"]
 HANDSHAKES = ("auto", "modern", "legacy")
@@ -92,8 +92,9 @@ class AsyncMCPTestClient(Service):
 
     @asynccontextmanager
     async def _open(self) -> AsyncIterator[None]:
-        from mcp import Client
         from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+        from mcp import Client
 
         client = Client(
             self._transport(),
@@ -153,6 +154,11 @@ class AsyncMCPTestClient(Service):
     def stderr_tail(self, lines: int = 30) -> str:
         """The last lines the (stdio) server wrote to stderr."""
         return self.server.stderr_tail(lines)
+
+    def traffic(self, last: int = 20) -> str:
+        """The last JSON-RPC messages of this client, one per line, with who answered
+        (``[server]``, ``[mock]``, ``[interceptor]``): the first thing to read when a test fails."""
+        return format_traffic(self._wire.traffic, last)
 
     @property
     def _sdk(self) -> Any:

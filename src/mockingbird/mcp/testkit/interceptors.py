@@ -115,7 +115,7 @@ class RequestContext:
             ``protocol_version`` (None during the handshake).
     """
 
-    __slots__ = ("_original", "_copy", "meta")
+    __slots__ = ("_copy", "_original", "meta")
 
     def __init__(self, request: Request, meta: dict[str, Any] | None = None) -> None:
         self._original = request
@@ -142,7 +142,7 @@ class ResponseContext:
     """What a response interceptor receives: the request as sent to the server, its response
     (both private copies, made on first access) and the round-trip time in milliseconds."""
 
-    __slots__ = ("_request", "_response", "_copies", "duration_ms", "meta")
+    __slots__ = ("_copies", "_request", "_response", "duration_ms", "meta")
 
     def __init__(self, request: Request, response: Response, duration_ms: float, meta: dict[str, Any] | None = None) -> None:
         self._request = request

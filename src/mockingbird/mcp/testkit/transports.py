@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TextIO, cast
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -158,7 +158,7 @@ class ServerHandle(Service):
         with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
             self._stderr = stderr
             try:
-                async with stdio_client(params, errlog=stderr) as (read, write):
+                async with stdio_client(params, errlog=cast(TextIO, stderr)) as (read, write):
                     self._mux = _StdioMux(read, write)
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(self._mux.run)
@@ -238,7 +238,7 @@ class ServerHandle(Service):
         params = StdioServerParameters(
             command=self.target.command[0], args=self.target.command[1:], env=self.target.env, cwd=self.target.cwd
         )
-        async with stdio_client(params, errlog=self._stderr or sys.stderr) as streams:
+        async with stdio_client(params, errlog=cast(TextIO, self._stderr or sys.stderr)) as streams:
             yield streams
 
 

@@ -15,10 +15,11 @@ client to re-raise in the test.
 from __future__ import annotations
 
 import itertools
+from collections import deque
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import orjson
@@ -26,7 +27,7 @@ from anyio.abc import TaskGroup
 
 from mockingbird.errors import MCPKitError
 from mockingbird.mcp.testkit import responses
-from mockingbird.mcp.testkit.interceptors import Answer, InterceptorChain
+from mockingbird.mcp.testkit.interceptors import Answer, Forward, InterceptorChain
 from mockingbird.mcp.testkit.notifications import NotificationLog
 from mockingbird.mcp.testkit.transports import Streams
 
@@ -42,6 +43,7 @@ def _to_message(data: Mapping[str, Any]) -> Any:
     return jsonrpc_message_adapter.validate_json(orjson.dumps(data), by_name=False)
 
 
+TRAFFIC_KEPT = 200
 MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
 _CACHEABLE = frozenset({"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"})
 _MCP_METHODS = _CACHEABLE | {"tools/call", "prompts/get", "completion/complete", "server/discover"}
@@ -66,6 +68,33 @@ def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
                 result.setdefault("cacheScope", "private")
 
 
+def _without_envelope(value: Any) -> Any:
+    """Drop the protocol's own ``_meta`` entries (version, client info...): noise in a report."""
+    if not isinstance(value, dict) or not isinstance(value.get("_meta"), dict):
+        return value
+    meta = {k: v for k, v in value["_meta"].items() if not k.startswith("io.modelcontextprotocol/")}
+    trimmed = {k: v for k, v in value.items() if k != "_meta"}
+    if meta:
+        trimmed["_meta"] = meta
+    return trimmed
+
+
+def format_traffic(traffic: Any, last: int = 20, width: int = 220) -> str:
+    """The last messages as lines: ``-> tools/call #3 {...}`` / ``<- #3 [mock] result {...}``."""
+    lines = []
+    for direction, source, message in list(traffic)[-last:]:
+        ident = f" #{message['id']}" if "id" in message else ""
+        if "method" in message:
+            body = orjson.dumps(_without_envelope(message.get("params", {}))).decode()
+            line = f"{direction} {message['method']}{ident} {body}"
+        else:
+            kind = "error" if "error" in message else "result"
+            body = orjson.dumps(_without_envelope(message.get(kind))).decode()
+            line = f"{direction}{ident} [{source}] {kind} {body}"
+        lines.append(line if len(line) <= width else line[: width - 3] + "...")
+    return "\n".join(lines)
+
+
 class Wire:
     """Runs the chain over one client connection (see the module docstring)."""
 
@@ -74,6 +103,9 @@ class Wire:
         self.notifications = notifications
         self.meta = meta
         self.user_errors: list[BaseException] = []
+        # (direction, source, message): the last messages, for failure reports. References
+        # only (the wire never mutates a message after recording it), so this costs ~nothing.
+        self.traffic: deque[tuple[str, str, dict[str, Any]]] = deque(maxlen=TRAFFIC_KEPT)
         self.tool_schemas: dict[str, Mapping[str, Any] | None] = {}
         self._pending: dict[Any, tuple[dict[str, Any], float]] = {}
         self._private: dict[Any, tuple[anyio.Event, list[dict[str, Any]]]] = {}
@@ -108,6 +140,7 @@ class Wire:
         async with out:
             async for item in out:
                 data = _to_dict(item.message)
+                self.traffic.append(("->", "client", data))
                 if "method" in data and "id" in data:
                     self._inflight += 1
                     self._idle = anyio.Event()
@@ -128,7 +161,7 @@ class Wire:
     async def _decide(self, request: dict[str, Any]) -> Answer | Forward:
         try:
             return await self.chain.handle_request(request, self.meta, self._tool_schema)
-        except Exception as exc:  # boundary: user code (mocks, predicates, interceptors) raised
+        except Exception as exc:  # noqa: BLE001 - boundary: user code (mocks, predicates, interceptors) raised
             self.user_errors.append(exc)
             message = f"mockingbird: a mock or interceptor raised {exc!r}"
             return Answer(responses.error(responses.INTERNAL_ERROR, message, None, request["id"]), 0.0, "error")
@@ -183,11 +216,12 @@ class Wire:
                 MCPKitError(f"the {source} answer to {request.get('method')} is not valid JSON-RPC: {exc}")
             )
             data = responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid mocked answer", None, request["id"])
-        await self._deliver(data)
+        await self._deliver(data, source)
 
-    async def _deliver(self, data: dict[str, Any]) -> None:
+    async def _deliver(self, data: dict[str, Any], source: str = "kit") -> None:
         from mcp.shared.message import SessionMessage
 
+        self.traffic.append(("<-", source, data))
         try:
             await self._client_in.send(SessionMessage(_to_message(data)))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -222,14 +256,14 @@ class Wire:
                 if changed is not data:
                     _fit_protocol(request, changed)
                 data = changed
-            except Exception as exc:  # boundary: a response interceptor raised
+            except Exception as exc:  # noqa: BLE001 - boundary: a response interceptor raised
                 self.user_errors.append(exc)
                 data = responses.error(
                     responses.INTERNAL_ERROR, f"mockingbird: a response interceptor raised {exc!r}", None, data["id"]
                 )
         elif "method" in data and "id" not in data:
             self.notifications.record(str(data["method"]), data.get("params"))
-        await self._deliver(data)
+        await self._deliver(data, "server")
 
     def _learn_tools(self, response: dict[str, Any]) -> None:
         result = response.get("result")
@@ -260,7 +294,7 @@ class Wire:
             headers = {k: v for k, v in last_metadata.headers.items() if k.lower() != "mcp-name"}
             headers["mcp-method"] = "tools/list"
             metadata = ClientMessageMetadata(headers=headers)
-        event, box = anyio.Event(), []
+        event, box = anyio.Event(), cast(list[dict[str, Any]], [])
         self._private[request_id] = (event, box)
         await self._forward(request, metadata)
         await event.wait()
