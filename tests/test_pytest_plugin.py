@@ -63,9 +63,13 @@ def test_marker_selects_an_in_process_server_and_handshake(pytester: pytest.Pyte
         @pytest.mark.mcp_server(demo.server)
         def test_closest_marker_wins(mcp):
             assert mcp.protocol_version == "2026-07-28"
+
+        @pytest.mark.mcp_server(demo.server, transport="http")
+        def test_served_over_http(mcp):
+            assert mcp.tools.call("header", {{"name": "host"}}).text().startswith("127.0.0.1:")
         """
     )
-    run(pytester, "--strict-markers").assert_outcomes(passed=2)
+    run(pytester, "--strict-markers").assert_outcomes(passed=3)
 
 
 def test_ini_options_and_session_scope_share_one_process(pytester: pytest.Pytester) -> None:

@@ -34,10 +34,10 @@ import pytest
 _HANDLE = pytest.StashKey[Any]()
 _CLIENT = pytest.StashKey[Any]()
 _MARKER_DOC = (
-    "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None): "
+    "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None, transport=None): "
     "the MCP server under test for the mcp/amcp fixtures (a command, an http(s) URL or an MCPServer)"
 )
-_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers"}
+_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -160,7 +160,11 @@ def _mockingbird_client(request: pytest.FixtureRequest, mcp_server: Any, _mockin
     try:
         timeout = float(options.get("timeout") or request.config.getini("mcp_timeout"))
         target = parse_server(
-            mcp_server, env=options.get("env"), cwd=options.get("cwd"), headers=options.get("headers")
+            mcp_server,
+            env=options.get("env"),
+            cwd=options.get("cwd"),
+            headers=options.get("headers"),
+            transport=options.get("transport") or "inprocess",
         )
         pool: _Pool = request.getfixturevalue(f"_mockingbird_pool_{scope}")
         handle = pool.get(target)

@@ -28,7 +28,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from mockingbird.mcp.testkit.client import (
     DEFAULT_TIMEOUT,
@@ -295,6 +295,7 @@ def start_server(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
     runner: Runner | None = None,
 ) -> Iterator[MCPTestServer]:
     """Start a server under test (a stdio process lives as long as the block).
@@ -302,6 +303,8 @@ def start_server(
     Args:
         server: a command (str or list), an http(s) URL, or an ``MCPServer`` / ``Server``.
         env / cwd: for a stdio command. headers: for a URL.
+        transport: for a server object, ``"http"`` serves it over real streamable HTTP
+            (uvicorn on a free port) instead of memory streams.
         runner: share an existing ``Runner`` (default: a new one for this block).
 
     Raises:
@@ -310,7 +313,7 @@ def start_server(
     own = runner is None
     run = runner or Runner()
     try:
-        handle = ServerHandle(parse_server(server, env=env, cwd=cwd, headers=headers))
+        handle = ServerHandle(parse_server(server, env=env, cwd=cwd, headers=headers, transport=transport))
         future = run.start(handle)
         try:
             yield MCPTestServer(run, handle)
@@ -330,6 +333,7 @@ def connect(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
 ) -> Iterator[MCPTestClient]:
     """Start ``server`` and connect one sync client to it.
 
@@ -343,7 +347,7 @@ def connect(
         with connect(["python", "server.py"], handshake="legacy") as mcp:
             mcp.tools.list().assert_contains("add")
     """
-    with start_server(server, env=env, cwd=cwd, headers=headers) as started:
+    with start_server(server, env=env, cwd=cwd, headers=headers, transport=transport) as started:
         with started.connect(handshake=handshake, timeout=timeout) as client:
             yield client
 
@@ -357,8 +361,10 @@ async def connect_async(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
 ) -> AsyncIterator[AsyncMCPTestClient]:
     """Start ``server`` and connect one async client to it, in the current event loop."""
-    async with ServerHandle(parse_server(server, env=env, cwd=cwd, headers=headers)) as handle:
+    target = parse_server(server, env=env, cwd=cwd, headers=headers, transport=transport)
+    async with ServerHandle(target) as handle:
         async with AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout) as client:
             yield client

@@ -106,3 +106,21 @@ async def test_server_handle_reports_a_start_timeout(tmp_path: Path) -> None:
         with pytest.raises(MCPTimeoutError, match="the MCP handshake got no answer"):
             async with AsyncMCPTestClient(handle, timeout=0.5):
                 pass
+
+
+def test_a_server_object_can_be_served_over_real_http(demo_server: Any) -> None:
+    with start_server(demo_server, transport="http") as server:
+        assert server.handle.target.url.startswith("http://127.0.0.1:")
+        for handshake in ("auto", "legacy"):
+            with server.connect(handshake=handshake, timeout=10) as mcp:
+                # the Host header only exists because the call crossed real HTTP
+                assert mcp.tools.call("header", {"name": "host"}).text().startswith("127.0.0.1:")
+                mcp.mock.tool("add", {"total": 0})
+                assert mcp.tools.call("add", {"a": 1, "b": 1}).json() == {"total": 0}
+
+
+def test_transport_option_only_applies_to_server_objects() -> None:
+    with pytest.raises(ConfigError, match="serves a server object"):
+        parse_server("python server.py", transport="http")
+    with pytest.raises(ConfigError, match="transport must be"):
+        parse_server("python server.py", transport="carrier-pigeon")  # type: ignore[arg-type]

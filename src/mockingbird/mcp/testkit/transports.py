@@ -52,14 +52,17 @@ class ServerTarget:
         """A short human description, used in error messages and reports."""
         if self.kind == "stdio":
             return "stdio: " + shlex.join(self.command)
+        if self.kind == "http" and self.server is not None:
+            name = getattr(self.server, "name", "")
+            return f"http (served by the kit): {type(self.server).__name__} {name}".rstrip()
         if self.kind == "http":
             return "http: " + self.url
         return f"in-process: {type(self.server).__name__} {getattr(self.server, 'name', '')}".rstrip()
 
     def key(self) -> tuple[Any, ...]:
         """Identity used to share one running server between tests."""
-        if self.kind == "inprocess":
-            return ("inprocess", id(self.server))
+        if self.server is not None:
+            return (self.kind, id(self.server))
         env = tuple(sorted((self.env or {}).items()))
         return (self.kind, tuple(self.command), self.url, env, self.cwd, tuple(sorted(self.headers.items())))
 
@@ -70,6 +73,7 @@ def parse_server(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
 ) -> ServerTarget:
     """Read any supported description of a server under test.
 
@@ -80,9 +84,12 @@ def parse_server(
         env: extra environment variables for a stdio server (added to the current environment).
         cwd: working directory of a stdio server.
         headers: HTTP headers for a URL server (auth tokens...).
+        transport: for a server *object*: ``"inprocess"`` (memory streams) or ``"http"`` (the
+            kit serves its ``streamable_http_app()`` with uvicorn on a free 127.0.0.1 port, so
+            the test goes through real streamable HTTP).
 
     Raises:
-        ConfigError: the target is empty or of an unsupported type.
+        ConfigError: the target is empty or of an unsupported type, or a bad ``transport``.
 
     Example:
         >>> parse_server("python -m my_server").command
@@ -96,8 +103,12 @@ def parse_server(
 
     full_env = {**os.environ, **env} if env else None
     cwd_s = os.fspath(cwd) if cwd is not None else None
+    if transport not in ("inprocess", "http"):
+        raise ConfigError(f"transport must be 'inprocess' or 'http', got {transport!r}")
     if isinstance(target, MCPServer | Server):
-        return ServerTarget("inprocess", server=target)
+        return ServerTarget("http" if transport == "http" else "inprocess", server=target, headers=dict(headers or {}))
+    if transport == "http":
+        raise ConfigError("transport='http' serves a server object; a command or URL already has its transport")
     if isinstance(target, StdioServerParameters):
         merged = {**os.environ, **(target.env or {}), **(env or {})} if (target.env or env) else None
         cwd_p = target.cwd if cwd_s is None else cwd_s
@@ -147,6 +158,11 @@ class ServerHandle(Service):
 
     @asynccontextmanager
     async def _open(self) -> AsyncIterator[None]:
+        if self.target.kind == "http" and self.target.server is not None:
+            async with _serve_http(self.target.server) as url:
+                self.target.url = url
+                yield
+            return
         if self.target.kind != "stdio":
             yield
             return
@@ -240,6 +256,43 @@ class ServerHandle(Service):
         )
         async with stdio_client(params, errlog=cast(TextIO, self._stderr or sys.stderr)) as streams:
             yield streams
+
+
+@asynccontextmanager
+async def _serve_http(server: Any) -> AsyncIterator[str]:
+    """Serve a server object's streamable-HTTP app with uvicorn on a free port; yield its URL."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # a free port, never a fixed one
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(server.streamable_http_app(), log_level="warning", lifespan="on")
+    web = uvicorn.Server(config)
+    done = anyio.Event()
+
+    async def run() -> None:
+        try:
+            await web.serve([sock])
+        finally:
+            done.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        with anyio.fail_after(30):
+            while not web.started and not done.is_set():
+                await anyio.sleep(0.005)
+        if not web.started:
+            raise MCPKitError(f"could not serve {type(server).__name__} over HTTP (see the log above)")
+        try:
+            yield f"http://127.0.0.1:{port}/mcp"
+        finally:
+            web.should_exit = True
+            with anyio.move_on_after(5):
+                await done.wait()
+            tg.cancel_scope.cancel()
+            sock.close()
 
 
 @asynccontextmanager
