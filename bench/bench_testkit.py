@@ -75,10 +75,14 @@ async def measure(calls: dict[str, Callable[[], Awaitable[Any]]], total: int) ->
 def report(title: str, samples: dict[str, list[float]], base: str, kit: str) -> None:
     print(f"\n{title}")
     for name, values in samples.items():
-        print(f"  {name:<34} p50 {pct(values, 0.5):8.0f} µs   p99 {pct(values, 0.99):8.0f} µs   mean {statistics.fmean(values):8.0f} µs")
+        print(
+            f"  {name:<34} p50 {pct(values, 0.5):8.0f} µs   p99 {pct(values, 0.99):8.0f} µs   mean {statistics.fmean(values):8.0f} µs"
+        )
     b, k = samples[base], samples[kit]
     added50, added99 = pct(k, 0.5) - pct(b, 0.5), pct(k, 0.99) - pct(b, 0.99)
-    print(f"  kit adds p50 {added50:+.0f} µs, p99 {added99:+.0f} µs per call; ratio p50 {pct(k, 0.5) / pct(b, 0.5):.2f}x")
+    print(
+        f"  kit adds p50 {added50:+.0f} µs, p99 {added99:+.0f} µs per call; ratio p50 {pct(k, 0.5) / pct(b, 0.5):.2f}x"
+    )
 
 
 async def in_process(total: int) -> None:
@@ -103,7 +107,12 @@ async def in_process(total: int) -> None:
             },
             total,
         )
-    report("in process: tools/call work (async tool, output schema)", samples, "SDK client, memory transport", "kit client (chain walked)")
+    report(
+        "in process: tools/call work (async tool, output schema)",
+        samples,
+        "SDK client, memory transport",
+        "kit client (chain walked)",
+    )
 
 
 async def stdio(total: int) -> None:
@@ -120,10 +129,18 @@ async def stdio(total: int) -> None:
     ):
         equip(kit)
         samples = await measure(
-            {"SDK client, stdio": lambda: sdk.call_tool("work", args), "kit client, stdio (chain walked)": lambda: kit.tools.call("work", args)},
+            {
+                "SDK client, stdio": lambda: sdk.call_tool("work", args),
+                "kit client, stdio (chain walked)": lambda: kit.tools.call("work", args),
+            },
             total,
         )
-    report("stdio: tools/call work (async tool)", samples, "SDK client, stdio", "kit client, stdio (chain walked)")
+    report(
+        "stdio: tools/call work (async tool)",
+        samples,
+        "SDK client, stdio",
+        "kit client, stdio (chain walked)",
+    )
 
 
 def sync_facade(total: int) -> None:
@@ -139,7 +156,9 @@ def sync_facade(total: int) -> None:
             started = time.perf_counter()
             mcp.tools.call("work", {"steps": 0})
             values.append((time.perf_counter() - started) * 1e6)
-    print(f"\nsync facade (portal thread hop included), in process: p50 {pct(values, 0.5):.0f} µs, p99 {pct(values, 0.99):.0f} µs")
+    print(
+        f"\nsync facade (portal thread hop included), in process: p50 {pct(values, 0.5):.0f} µs, p99 {pct(values, 0.99):.0f} µs"
+    )
 
 
 async def chain_only(total: int) -> None:
@@ -149,9 +168,22 @@ async def chain_only(total: int) -> None:
     from mockingbird.mcp.testkit.wire import _to_dict, _to_message
 
     meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "progressToken": 5}
-    request = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "work", "arguments": {"steps": 0}, "_meta": meta}}
-    response = {"jsonrpc": "2.0", "id": 5, "result": {"content": [{"type": "text", "text": "did 0 steps"}], "isError": False,
-                "structuredContent": {"result": "did 0 steps"}, "resultType": "complete"}}
+    request = {
+        "jsonrpc": "2.0",
+        "id": 5,
+        "method": "tools/call",
+        "params": {"name": "work", "arguments": {"steps": 0}, "_meta": meta},
+    }
+    response = {
+        "jsonrpc": "2.0",
+        "id": 5,
+        "result": {
+            "content": [{"type": "text", "text": "did 0 steps"}],
+            "isError": False,
+            "structuredContent": {"result": "did 0 steps"},
+            "resultType": "complete",
+        },
+    }
     chain = InterceptorChain(MockRegistry())
     equip(type("C", (), {"mock": chain.mocks, "intercept": chain})())
 

@@ -134,7 +134,11 @@ def test_a_failing_test_shows_the_servers_stderr(pytester: pytest.Pytester) -> N
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*expected tools/call to fail, but it returned*"])
     result.stdout.fnmatch_lines(
-        ["*mcp traffic (last messages)*", '-> tools/call #* {"name":"add","arguments":{"a":1,"b":2}*', "<- #* [[]server] result *"]
+        [
+            "*mcp traffic (last messages)*",
+            '-> tools/call #* {"name":"add","arguments":{"a":1,"b":2}*',
+            "<- #* [[]server] result *",
+        ]
     )
     result.stdout.fnmatch_lines(["*mcp server stderr (last lines)*", "*demo server: starting on stdio*"])
 
@@ -173,4 +177,7 @@ def test_readme_example_runs_as_shown(pytester: pytest.Pytester) -> None:
     blocks = dict(re.findall(r"```python\n# (\w+\.py)\n(.*?)```", section, flags=re.DOTALL))
     assert set(blocks) == {"weather_server.py", "test_weather.py"}, sorted(blocks)
     pytester.makepyfile(**{name[:-3]: code for name, code in blocks.items()})
-    run(pytester).assert_outcomes(passed=blocks["test_weather.py"].count("\ndef test_") + blocks["test_weather.py"].count("\nasync def test_"))
+    run(pytester).assert_outcomes(
+        passed=blocks["test_weather.py"].count("\ndef test_")
+        + blocks["test_weather.py"].count("\nasync def test_")
+    )

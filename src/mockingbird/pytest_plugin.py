@@ -43,8 +43,12 @@ _OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport"}
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mcp_server_command", "command line of the MCP server under test (stdio)", default="")
     parser.addini("mcp_server_url", "streamable-HTTP URL of the MCP server under test", default="")
-    parser.addini("mcp_server_scope", "how long one server process lives: module (default) or session", default="module")
-    parser.addini("mcp_handshake", "auto (default), modern (server/discover) or legacy (initialize)", default="auto")
+    parser.addini(
+        "mcp_server_scope", "how long one server process lives: module (default) or session", default="module"
+    )
+    parser.addini(
+        "mcp_handshake", "auto (default), modern (server/discover) or legacy (initialize)", default="auto"
+    )
     parser.addini("mcp_timeout", "default per-call timeout in seconds", default="30")
 
 
@@ -123,8 +127,10 @@ def _marker(request: pytest.FixtureRequest) -> tuple[Any, dict[str, Any]]:
     unknown = set(marker.kwargs) - _OPTIONS - {"target", "command", "url"}
     if unknown:
         pytest.fail(f"mcp_server marker: unknown option(s) {sorted(unknown)}", pytrace=False)
-    target = marker.args[0] if marker.args else (
-        marker.kwargs.get("target") or marker.kwargs.get("command") or marker.kwargs.get("url")
+    target = (
+        marker.args[0]
+        if marker.args
+        else (marker.kwargs.get("target") or marker.kwargs.get("command") or marker.kwargs.get("url"))
     )
     return target, {k: v for k, v in marker.kwargs.items() if k in _OPTIONS}
 
@@ -147,7 +153,9 @@ def mcp_server(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def _mockingbird_client(request: pytest.FixtureRequest, mcp_server: Any, _mockingbird_runner: Any) -> Iterator[Any]:
+def _mockingbird_client(
+    request: pytest.FixtureRequest, mcp_server: Any, _mockingbird_runner: Any
+) -> Iterator[Any]:
     from mockingbird.errors import MockingbirdError
     from mockingbird.mcp.testkit.client import AsyncMCPTestClient
     from mockingbird.testing import MCPTestClient, parse_server

@@ -256,7 +256,9 @@ class MCPTestClient:
         """The last JSON-RPC messages of this client, one per line (see ``AsyncMCPTestClient.traffic``)."""
         return self._client.traffic(last)
 
-    def request(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> RawResult:
+    def request(
+        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> RawResult:
         """Send any JSON-RPC request through mocks and interceptors; see ``AsyncMCPTestClient.request``."""
         return self._runner.call(lambda: self._client.request(method, params, timeout=timeout))
 

@@ -250,8 +250,11 @@ class Tools:
     async def list(self, *, timeout: float | None = None) -> ListResult:
         """``tools/list`` (first page); a ``ListResult`` of tool dicts."""
         return await self._c._call(
-            "tools/list", "tools/list", lambda r, e: ListResult("tools/list", r, e, key="tools"),
-            lambda: self._c._sdk.list_tools(), timeout,
+            "tools/list",
+            "tools/list",
+            lambda r, e: ListResult("tools/list", r, e, key="tools"),
+            lambda: self._c._sdk.list_tools(),
+            timeout,
         )
 
     async def call(
@@ -295,21 +298,30 @@ class Resources:
 
     async def list(self, *, timeout: float | None = None) -> ListResult:
         return await self._c._call(
-            "resources/list", "resources/list", lambda r, e: ListResult("resources/list", r, e, key="resources"),
-            lambda: self._c._sdk.list_resources(), timeout,
+            "resources/list",
+            "resources/list",
+            lambda r, e: ListResult("resources/list", r, e, key="resources"),
+            lambda: self._c._sdk.list_resources(),
+            timeout,
         )
 
     async def templates(self, *, timeout: float | None = None) -> ListResult:
         m = "resources/templates/list"
         return await self._c._call(
-            m, m, lambda r, e: ListResult(m, r, e, key="resourceTemplates"),
-            lambda: self._c._sdk.list_resource_templates(), timeout,
+            m,
+            m,
+            lambda r, e: ListResult(m, r, e, key="resourceTemplates"),
+            lambda: self._c._sdk.list_resource_templates(),
+            timeout,
         )
 
     async def read(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
         return await self._c._call(
-            f"resources/read {uri!r}", "resources/read", lambda r, e: ResourceResult("resources/read", r, e),
-            lambda: self._c._sdk.read_resource(uri), timeout,
+            f"resources/read {uri!r}",
+            "resources/read",
+            lambda r, e: ResourceResult("resources/read", r, e),
+            lambda: self._c._sdk.read_resource(uri),
+            timeout,
         )
 
 
@@ -321,12 +333,20 @@ class Prompts:
 
     async def list(self, *, timeout: float | None = None) -> ListResult:
         return await self._c._call(
-            "prompts/list", "prompts/list", lambda r, e: ListResult("prompts/list", r, e, key="prompts"),
-            lambda: self._c._sdk.list_prompts(), timeout,
+            "prompts/list",
+            "prompts/list",
+            lambda r, e: ListResult("prompts/list", r, e, key="prompts"),
+            lambda: self._c._sdk.list_prompts(),
+            timeout,
         )
 
-    async def get(self, name: str, arguments: dict[str, str] | None = None, *, timeout: float | None = None) -> PromptResult:
+    async def get(
+        self, name: str, arguments: dict[str, str] | None = None, *, timeout: float | None = None
+    ) -> PromptResult:
         return await self._c._call(
-            f"prompts/get {name!r}", "prompts/get", lambda r, e: PromptResult("prompts/get", r, e),
-            lambda: self._c._sdk.get_prompt(name, arguments), timeout,
+            f"prompts/get {name!r}",
+            "prompts/get",
+            lambda r, e: PromptResult("prompts/get", r, e),
+            lambda: self._c._sdk.get_prompt(name, arguments),
+            timeout,
         )

@@ -106,14 +106,21 @@ def parse_server(
     if transport not in ("inprocess", "http"):
         raise ConfigError(f"transport must be 'inprocess' or 'http', got {transport!r}")
     if isinstance(target, MCPServer | Server):
-        return ServerTarget("http" if transport == "http" else "inprocess", server=target, headers=dict(headers or {}))
+        return ServerTarget(
+            "http" if transport == "http" else "inprocess", server=target, headers=dict(headers or {})
+        )
     if transport == "http":
-        raise ConfigError("transport='http' serves a server object; a command or URL already has its transport")
+        raise ConfigError(
+            "transport='http' serves a server object; a command or URL already has its transport"
+        )
     if isinstance(target, StdioServerParameters):
         merged = {**os.environ, **(target.env or {}), **(env or {})} if (target.env or env) else None
         cwd_p = target.cwd if cwd_s is None else cwd_s
         return ServerTarget(
-            "stdio", command=[target.command, *target.args], env=merged, cwd=None if cwd_p is None else str(cwd_p)
+            "stdio",
+            command=[target.command, *target.args],
+            env=merged,
+            cwd=None if cwd_p is None else str(cwd_p),
         )
     if isinstance(target, str):
         if target.startswith(("http://", "https://")):
@@ -154,7 +161,9 @@ class ServerHandle(Service):
         self._mux: _StdioMux | None = None
 
     def _start_timed_out(self) -> BaseException:
-        return MCPKitError(f"MCP server {self.target.describe()!r} did not start within {self._start_timeout:g} s")
+        return MCPKitError(
+            f"MCP server {self.target.describe()!r} did not start within {self._start_timeout:g} s"
+        )
 
     @asynccontextmanager
     async def _open(self) -> AsyncIterator[None]:
@@ -169,7 +178,10 @@ class ServerHandle(Service):
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
         params = StdioServerParameters(
-            command=self.target.command[0], args=self.target.command[1:], env=self.target.env, cwd=self.target.cwd
+            command=self.target.command[0],
+            args=self.target.command[1:],
+            env=self.target.env,
+            cwd=self.target.cwd,
         )
         with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
             self._stderr = stderr
@@ -252,7 +264,10 @@ class ServerHandle(Service):
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
         params = StdioServerParameters(
-            command=self.target.command[0], args=self.target.command[1:], env=self.target.env, cwd=self.target.cwd
+            command=self.target.command[0],
+            args=self.target.command[1:],
+            env=self.target.env,
+            cwd=self.target.cwd,
         )
         async with stdio_client(params, errlog=cast(TextIO, self._stderr or sys.stderr)) as streams:
             yield streams
@@ -307,7 +322,9 @@ async def _inprocess_streams(server: Any) -> AsyncIterator[Streams]:
 
         async def _run() -> None:
             try:
-                await lowlevel.run(server_streams[0], server_streams[1], lowlevel.create_initialization_options())
+                await lowlevel.run(
+                    server_streams[0], server_streams[1], lowlevel.create_initialization_options()
+                )
             finally:
                 done.set()
 
@@ -352,7 +369,9 @@ class _StdioMux:
                     if era is not None and self.era is None and isinstance(msg, JSONRPCResponse):
                         self.era = era
                     channel, original_id = self._pending.pop(msg.id)
-                    item = type(item)(message=msg.model_copy(update={"id": original_id}), metadata=item.metadata)
+                    item = type(item)(
+                        message=msg.model_copy(update={"id": original_id}), metadata=item.metadata
+                    )
                     await channel.deliver(item)
                 elif self._channels:
                     await self._channels[-1].deliver(item)

@@ -15,8 +15,8 @@ client to re-raise in the test.
 from __future__ import annotations
 
 import itertools
-from collections import deque
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -45,7 +45,9 @@ def _to_message(data: Mapping[str, Any]) -> Any:
 
 TRAFFIC_KEPT = 200
 MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
-_CACHEABLE = frozenset({"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"})
+_CACHEABLE = frozenset(
+    {"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"}
+)
 _MCP_METHODS = _CACHEABLE | {"tools/call", "prompts/get", "completion/complete", "server/discover"}
 
 
@@ -164,7 +166,9 @@ class Wire:
         except Exception as exc:  # noqa: BLE001 - boundary: user code (mocks, predicates, interceptors) raised
             self.user_errors.append(exc)
             message = f"mockingbird: a mock or interceptor raised {exc!r}"
-            return Answer(responses.error(responses.INTERNAL_ERROR, message, None, request["id"]), 0.0, "error")
+            return Answer(
+                responses.error(responses.INTERNAL_ERROR, message, None, request["id"]), 0.0, "error"
+            )
 
     async def _finish(self, request: dict[str, Any], outcome: Answer | Forward, metadata: Any) -> None:
         request_id = request["id"]
@@ -183,7 +187,9 @@ class Wire:
                 self._pending.pop(request_id, None)
                 self.user_errors.append(MCPKitError(f"a request interceptor made an invalid request: {exc}"))
                 await self._deliver(
-                    responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid request", None, request_id)
+                    responses.error(
+                        responses.INTERNAL_ERROR, "mockingbird: invalid request", None, request_id
+                    )
                 )
         finally:
             self._done()
@@ -202,7 +208,9 @@ class Wire:
             if "id" in data and "method" in data:
                 self._pending.pop(data["id"], None)
                 await self._deliver(
-                    responses.error(responses.INTERNAL_ERROR, "MCP server connection is closed", None, data["id"])
+                    responses.error(
+                        responses.INTERNAL_ERROR, "MCP server connection is closed", None, data["id"]
+                    )
                 )
 
     async def _deliver_checked(self, request: dict[str, Any], data: dict[str, Any], source: str) -> None:
@@ -215,7 +223,9 @@ class Wire:
             self.user_errors.append(
                 MCPKitError(f"the {source} answer to {request.get('method')} is not valid JSON-RPC: {exc}")
             )
-            data = responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid mocked answer", None, request["id"])
+            data = responses.error(
+                responses.INTERNAL_ERROR, "mockingbird: invalid mocked answer", None, request["id"]
+            )
         await self._deliver(data, source)
 
     async def _deliver(self, data: dict[str, Any], source: str = "kit") -> None:
@@ -259,7 +269,10 @@ class Wire:
             except Exception as exc:  # noqa: BLE001 - boundary: a response interceptor raised
                 self.user_errors.append(exc)
                 data = responses.error(
-                    responses.INTERNAL_ERROR, f"mockingbird: a response interceptor raised {exc!r}", None, data["id"]
+                    responses.INTERNAL_ERROR,
+                    f"mockingbird: a response interceptor raised {exc!r}",
+                    None,
+                    data["id"],
                 )
         elif "method" in data and "id" not in data:
             self.notifications.record(str(data["method"]), data.get("params"))
