@@ -124,3 +124,13 @@ def test_transport_option_only_applies_to_server_objects() -> None:
         parse_server("python server.py", transport="http")
     with pytest.raises(ConfigError, match="transport must be"):
         parse_server("python server.py", transport="carrier-pigeon")  # type: ignore[arg-type]
+
+
+def test_a_dying_server_fails_calls_and_new_clients_clearly(demo_command: list[str]) -> None:
+    with start_server(demo_command) as server:
+        with server.connect(timeout=10) as mcp:
+            mcp.tools.call("crash", {"code": 3}).assert_error(-32000)  # connection closed
+            assert mcp.tools.call("add", {"a": 1, "b": 1}).error_message == "Connection closed"
+        assert "crashing with exit code 3" in server.stderr_tail()
+        with pytest.raises(MCPKitError, match="process has exited"), server.connect(timeout=10):
+            pass
