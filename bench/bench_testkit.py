@@ -103,6 +103,7 @@ async def in_process(total: int) -> None:
             {
                 "SDK client, memory transport": lambda: sdk_streams.call_tool("work", args),
                 "kit client (chain walked)": lambda: kit.tools.call("work", args),
+                "SDK call_tool over the kit's wire": lambda: kit.sdk_client.call_tool("work", args),
                 "SDK client, direct dispatch": lambda: sdk_direct.call_tool("work", args),
             },
             total,
