@@ -386,16 +386,14 @@ class _StdioMux:
             raise MCPKitError("the MCP server process has exited (see its stderr above)")
         channel = _Channel(self)
         self._channels.append(channel)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(channel.pump_out)
-            try:
-                yield channel.client_read, channel.client_write
-            finally:
-                self._channels.remove(channel)
-                for wire_id in [w for w, (c, _) in self._pending.items() if c is channel]:
-                    del self._pending[wire_id]
-                tg.cancel_scope.cancel()
-        await channel.close()
+        try:
+            # The channel itself is the write side: its send() writes to the process directly.
+            yield channel.client_read, channel
+        finally:
+            self._channels.remove(channel)
+            for wire_id in [w for w, (c, _) in self._pending.items() if c is channel]:
+                del self._pending[wire_id]
+            await channel.close()
 
     async def send(self, channel: _Channel, item: Any) -> None:
         from mcp_types import JSONRPCRequest
@@ -412,19 +410,29 @@ class _StdioMux:
 
 
 class _Channel:
+    """One client's view of the shared process: a read stream, and itself as the write side."""
+
     def __init__(self, mux: _StdioMux) -> None:
         self.mux = mux
-        self.client_write: MemoryObjectSendStream[Any]
-        self._out: MemoryObjectReceiveStream[Any]
+        self._writable = True
         self._in: MemoryObjectSendStream[Any]
         self.client_read: MemoryObjectReceiveStream[Any]
-        self.client_write, self._out = anyio.create_memory_object_stream(64)
         self._in, self.client_read = anyio.create_memory_object_stream(64)
 
-    async def pump_out(self) -> None:
-        async with self._out:
-            async for item in self._out:
-                await self.mux.send(self, item)
+    async def send(self, item: Any, /) -> None:
+        if not self._writable or self.mux.closed:
+            raise anyio.ClosedResourceError
+        await self.mux.send(self, item)
+
+    async def aclose(self) -> None:
+        # Closing a client's write side must not close the shared process's stdin.
+        self._writable = False
+
+    async def __aenter__(self) -> _Channel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     async def deliver(self, item: Any) -> None:
         try:
@@ -436,8 +444,8 @@ class _Channel:
         await self._in.aclose()
 
     async def close(self) -> None:
+        self._writable = False
         await self._in.aclose()
-        await self._out.aclose()
 
 
 def python_command(script: str | os.PathLike[str], *args: str) -> list[str]:
