@@ -4,13 +4,18 @@ Tree::
 
     MockingbirdError
     ├── ConfigError                 bad option or config file
+    │   ├── LogQueryError           a bad log filter (status, time, regex...)
     │   └── CommandNotFoundError    the stdio proxy's server command cannot start
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
     ├── RouteNotFound (LookupError) no operation for a method + path
+    ├── SchemaGenerationError       no value can be generated for a schema
+    ├── ExampleNotFoundError (LookupError) a named example that does not exist
     ├── StoreError                  the request log store failed (open, migrate, write)
+    │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
     └── MCPKitError                 MCP test-kit failures
+        ├── MCPCallError                a JSON-RPC error answer (code, message, data)
         ├── MCPTimeoutError (TimeoutError)
         └── UnmockedCallError (AssertionError)
 
@@ -72,6 +77,24 @@ class StoreError(MockingbirdError):
     """The request log store failed to open, migrate or write."""
 
 
+class LogQueryError(ConfigError):
+    """A log filter that cannot be understood (bad status class, time or regex).
+
+    Args:
+        field: the filter name (``status``, ``since``, ``path``...).
+        problem: what is wrong.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class StoreFullError(StoreError):
+    """A record could not be queued: the writer fell behind for longer than the back-pressure limit."""
+
+
 class MocksFileError(MockingbirdError):
     """A stdio mocks file that cannot be read or parsed.
 
@@ -92,12 +115,63 @@ class MCPKitError(MockingbirdError):
     """Base for MCP test-kit errors."""
 
 
+class MCPCallError(MCPKitError):
+    """A JSON-RPC error answer to an MCP call, or one to simulate from an interceptor.
+
+    Args:
+        code: the JSON-RPC error code.
+        message: the error message.
+        data: optional error data.
+    """
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        self.code = code
+        self.message = message
+        self.data = data
+        super().__init__(f"[{code}] {message}")
+
+
 class MCPTimeoutError(TimeoutError, MCPKitError):
-    """An MCP call did not answer within its timeout."""
+    """An MCP call did not answer within its timeout.
+
+    Args:
+        method: the JSON-RPC method (``tools/call``...), with the tool or URI when known.
+        timeout: the timeout in seconds.
+        server: a description of the server under test.
+    """
+
+    def __init__(self, method: str, timeout: float, server: str = "") -> None:
+        self.method = method
+        self.timeout = timeout
+        self.server = server
+        where = f" from {server}" if server else ""
+        super().__init__(
+            f"{method} got no answer{where} within {timeout:g} s "
+            "(raise the timeout with timeout=..., or check the server's stderr)"
+        )
 
 
 class UnmockedCallError(AssertionError, MCPKitError):
     """A call reached no mock where one was required (fails like an assert)."""
+
+
+class SchemaGenerationError(MockingbirdError):
+    """No value can be generated for a schema (``false``, or recursion that never ends)."""
+
+
+class ExampleNotFoundError(LookupError, MockingbirdError):
+    """A named example that does not exist; ``available`` lists the names that do.
+
+    Args:
+        name: the example asked for.
+        available: the example names that exist, in spec order.
+    """
+
+    def __init__(self, name: str, available: tuple[str, ...] | list[str]) -> None:
+        self.name = name
+        self.available = tuple(available)
+        known = ", ".join(self.available) if self.available else "none"
+        super().__init__(f"No example named {name!r}; available: {known}")
 
 
 class CommandNotFoundError(ConfigError):

@@ -152,9 +152,12 @@ class Callback:
     """A callback declared by an operation (or a 3.1 webhook / x-webhooks entry)."""
 
     name: str
-    expression: str  # runtime expression for the URL, e.g. "{$request.body#/callbackUrl}"
+    expression: str  # runtime expression for the URL, e.g. "{$request.body#/callbackUrl}"; "" for webhooks
     method: str
     request_body: RequestBody | None = None
+    responses: Mapping[str, Response] = field(default_factory=dict)  # what the receiver may answer
+    operation_id: str | None = None
+    summary: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

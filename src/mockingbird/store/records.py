@@ -23,6 +23,8 @@ class LogRecord:
 
     Bodies are stored as text (UTF-8, ``errors="replace"``) bounded by the store's
     body limit; ``request_truncated``/``response_truncated`` record the cut.
+    Producers may hand raw ``bytes`` bodies: the store's writer thread decodes them
+    (off the request path). Records read back from a store always carry ``str``.
     Headers are lower-cased names -> values, with credentials already redacted by
     the producer (the producer knows which parameters are API keys).
 
@@ -41,10 +43,10 @@ class LogRecord:
     status: int | None = None
     latency_ms: float = 0.0
     request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: str | None = None
+    request_body: str | bytes | None = None
     request_truncated: bool = False
     response_headers: dict[str, str] = field(default_factory=dict)
-    response_body: str | None = None
+    response_body: str | bytes | None = None
     response_truncated: bool = False
     client: str | None = None  # "127.0.0.1:53122"
     user_agent: str | None = None
@@ -57,10 +59,23 @@ class LogRecord:
     id: int | None = None  # assigned by the store
 
 
+class DeferredRecord(Protocol):
+    """A record whose fields are computed later, by the store's writer thread.
+
+    The HTTP middleware hands these over so that decoding, redaction and
+    serialisation stay off the request path. ``build`` must not block and must
+    return a complete (redacted) ``LogRecord``.
+    """
+
+    def build(self) -> LogRecord:
+        """Make the record (called once, in the writer thread)."""
+        ...
+
+
 class LogSink(Protocol):
     """What a producer needs: hand over a record without blocking the request path."""
 
-    def write(self, record: LogRecord) -> None:
+    def write(self, record: LogRecord | DeferredRecord) -> None:
         """Queue a record. Applies back-pressure (blocks briefly) when the queue is full;
         never drops a record silently."""
         ...

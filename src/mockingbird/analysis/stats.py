@@ -1,0 +1,367 @@
+"""``analyze(records) -> Analysis``: the numbers behind the log. PURE.
+
+Counts, latency percentiles, error categories, per-route stats, traffic patterns,
+sessions and a latency/status timeline, all computed in one pass plus sorts.
+Percentiles interpolate linearly between closest ranks (the "inclusive" method
+of ``statistics.quantiles``, numpy's default).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mockingbird.analysis.query import iso
+from mockingbird.store.records import LogRecord
+
+VALIDATION_STATUSES = frozenset({400, 415, 422})
+AUTH_STATUSES = frozenset({401, 403})
+UNMATCHED = "(no matching route)"
+_BOT = re.compile(r"bot\b|bot/|crawl|spider|slurp|scrap|headless|facebookexternalhit|monitor", re.IGNORECASE)
+_TOOL = re.compile(
+    r"^(curl|wget|python-requests|python-httpx|httpx|aiohttp|go-http-client|okhttp|java/|postmanruntime|insomnia"
+    r"|k6|locust|apache-httpclient|node-fetch|axios|undici|schemathesis|hey/|wrk|ab/)",
+    re.IGNORECASE,
+)
+_BUCKETS = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 6 * 3600, 86400)
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """The ``p``-th percentile (0-100) of already sorted values, linearly interpolated.
+
+    Example:
+        >>> percentile([1, 2, 3, 4], 50)
+        2.5
+    """
+    if not sorted_values:
+        return 0.0
+    k = (len(sorted_values) - 1) * p / 100.0
+    lo = int(k)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+@dataclass(slots=True)
+class LatencyStats:
+    """Latency summary in milliseconds."""
+
+    count: int = 0
+    min: float = 0.0
+    avg: float = 0.0
+    p50: float = 0.0
+    p90: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    max: float = 0.0
+
+    @classmethod
+    def of(cls, latencies: Iterable[float]) -> LatencyStats:
+        """Summarise latencies (any order)."""
+        values = sorted(latencies)
+        if not values:
+            return cls()
+        def r(v: float) -> float:
+            return round(v, 3)
+
+        return cls(
+            count=len(values), min=r(values[0]), avg=r(sum(values) / len(values)), p50=r(percentile(values, 50)),
+            p90=r(percentile(values, 90)), p95=r(percentile(values, 95)), p99=r(percentile(values, 99)),
+            max=r(values[-1]),
+        )  # fmt: skip
+
+
+@dataclass(slots=True)
+class ErrorStats:
+    """Error counts by category. Rates are fractions of all analysed requests (0-1)."""
+
+    errors: int = 0
+    error_rate: float = 0.0
+    client_errors: int = 0
+    client_by_status: dict[str, int] = field(default_factory=dict)
+    server_errors: int = 0
+    server_by_status: dict[str, int] = field(default_factory=dict)
+    validation_failures: int = 0
+    auth_failures: int = 0
+    unknown_routes: int = 0
+    unknown_paths: dict[str, int] = field(default_factory=dict)  # top unmatched paths
+
+
+@dataclass(slots=True)
+class RouteStats:
+    """Stats of one operation (``"GET /pets/{petId}"``), or of unmatched requests."""
+
+    route: str
+    count: int
+    errors: int
+    error_rate: float
+    validation_failures: int
+    auth_failures: int
+    statuses: dict[str, int]
+    sources: dict[str, int]
+    latency: LatencyStats
+
+
+@dataclass(slots=True)
+class TrafficStats:
+    """Who sends traffic and how it is spread over time."""
+
+    top_clients: list[dict[str, Any]] = field(default_factory=list)
+    top_user_agents: list[dict[str, Any]] = field(default_factory=list)
+    bots: list[dict[str, Any]] = field(default_factory=list)
+    automated_clients: list[dict[str, Any]] = field(default_factory=list)
+    peak_per_second: int = 0
+    peak_at: str | None = None
+    average_per_second: float = 0.0
+
+
+@dataclass(slots=True)
+class SessionStats:
+    """Requests grouped by session id."""
+
+    sessions: int = 0
+    requests_with_session: int = 0
+    top: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class TimelineBucket:
+    """Traffic in one time bucket (for charts)."""
+
+    start: str
+    ts: float
+    count: int
+    errors: int
+    p50: float
+    p95: float
+
+
+@dataclass(slots=True)
+class Insight:
+    """A plain-language finding with what to do about it.
+
+    ``severity`` is ``info``, ``warning`` or ``critical``; ``category`` one of
+    ``validation``, ``auth``, ``latency``, ``routing``, ``server``, ``traffic``, ``summary``.
+    """
+
+    severity: str
+    category: str
+    message: str
+    recommendation: str
+    route: str | None = None
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything ``analyze`` found. ``to_dict()`` gives JSON-ready data."""
+
+    total: int = 0
+    first: str | None = None
+    last: str | None = None
+    duration_s: float = 0.0
+    methods: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    status_classes: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
+    latency: LatencyStats = field(default_factory=LatencyStats)
+    errors: ErrorStats = field(default_factory=ErrorStats)
+    routes: list[RouteStats] = field(default_factory=list)
+    traffic: TrafficStats = field(default_factory=TrafficStats)
+    sessions: SessionStats = field(default_factory=SessionStats)
+    bucket_seconds: int = 1
+    timeline: list[TimelineBucket] = field(default_factory=list)
+    insights: list[Insight] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (nested dataclasses become dicts)."""
+        return asdict(self)
+
+
+def route_key(record: LogRecord) -> str:
+    """The per-route grouping key: the matched operation, else a shared bucket for unmatched requests."""
+    if record.operation:
+        return record.operation
+    if record.kind == "mcp":
+        return record.method
+    return UNMATCHED
+
+
+def client_host(client: str | None) -> str | None:
+    """``"127.0.0.1:5000"`` -> ``"127.0.0.1"``."""
+    if not client:
+        return None
+    host, sep, port = client.rpartition(":")
+    return host if sep and port.isdigit() else client
+
+
+def _top(counter: Counter[str], n: int, key: str) -> list[dict[str, Any]]:
+    return [{key: name, "count": count} for name, count in counter.most_common(n)]
+
+
+def is_unknown_route(record: LogRecord) -> bool:
+    """An HTTP request no operation matched (404/405 without an operation)."""
+    return record.kind == "http" and record.operation is None and record.status in (404, 405)
+
+
+def analyze(records: Iterable[LogRecord], *, top: int = 10) -> Analysis:
+    """Analyse records (any order) into numbers and insights.
+
+    Args:
+        records: the records to analyse, typically ``store.iter_records(query)``.
+        top: how many entries the "top" lists keep.
+
+    Example:
+        >>> analyze([]).total
+        0
+    """
+    from mockingbird.analysis.insights import build_insights
+
+    rows = sorted(records, key=lambda r: r.ts)
+    result = Analysis(total=len(rows))
+    if not rows:
+        result.insights = build_insights(result, rows)
+        return result
+    n = len(rows)
+    result.first, result.last = iso(rows[0].ts), iso(rows[-1].ts)
+    result.duration_s = round(rows[-1].ts - rows[0].ts, 3)
+    methods: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    classes: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    clients: Counter[str] = Counter()
+    agents: Counter[str] = Counter()
+    unknown: Counter[str] = Counter()
+    by_route: dict[str, list[LogRecord]] = defaultdict(list)
+    by_session: dict[str, list[LogRecord]] = defaultdict(list)
+    err = result.errors
+    client_by_status: Counter[str] = Counter()
+    server_by_status: Counter[str] = Counter()
+    for r in rows:
+        methods[r.method] += 1
+        status = r.status
+        statuses[str(status)] += 1
+        classes[f"{status // 100}xx" if status is not None else "none"] += 1
+        if r.source:
+            sources[r.source] += 1
+        host = client_host(r.client)
+        if host:
+            clients[host] += 1
+        if r.user_agent:
+            agents[r.user_agent] += 1
+        by_route[route_key(r)].append(r)
+        if r.session_id:
+            by_session[r.session_id].append(r)
+        if status is None or r.kind != "http":
+            continue
+        if 400 <= status < 500:
+            client_by_status[str(status)] += 1
+            if status in VALIDATION_STATUSES:
+                err.validation_failures += 1
+            elif status in AUTH_STATUSES:
+                err.auth_failures += 1
+            if is_unknown_route(r):
+                err.unknown_routes += 1
+                unknown[f"{r.method} {r.path}"] += 1
+        elif status >= 500:
+            server_by_status[str(status)] += 1
+    err.client_errors = sum(client_by_status.values())
+    err.server_errors = sum(server_by_status.values())
+    err.client_by_status = dict(sorted(client_by_status.items()))
+    err.server_by_status = dict(sorted(server_by_status.items()))
+    err.errors = err.client_errors + err.server_errors
+    err.error_rate = round(err.errors / n, 4)
+    err.unknown_paths = dict(unknown.most_common(top))
+    result.methods = dict(methods.most_common())
+    result.statuses = dict(sorted(statuses.items()))
+    result.status_classes = dict(sorted(classes.items()))
+    result.sources = dict(sources.most_common())
+    result.latency = LatencyStats.of(r.latency_ms for r in rows)
+    result.routes = sorted((_route_stats(k, v) for k, v in by_route.items()), key=lambda s: (-s.count, s.route))
+    result.traffic = _traffic(rows, clients, agents, top)
+    result.sessions = _sessions(by_session, top)
+    result.bucket_seconds, result.timeline = _timeline(rows)
+    result.insights = build_insights(result, rows)
+    return result
+
+
+def _is_error(r: LogRecord) -> bool:
+    return r.status is not None and r.status >= 400 if r.kind == "http" else r.status is not None
+
+
+def _route_stats(route: str, rows: list[LogRecord]) -> RouteStats:
+    errors = sum(1 for r in rows if _is_error(r))
+    return RouteStats(
+        route=route,
+        count=len(rows),
+        errors=errors,
+        error_rate=round(errors / len(rows), 4),
+        validation_failures=sum(1 for r in rows if r.status in VALIDATION_STATUSES),
+        auth_failures=sum(1 for r in rows if r.status in AUTH_STATUSES),
+        statuses=dict(sorted(Counter(str(r.status) for r in rows).items())),
+        sources=dict(Counter(r.source for r in rows if r.source).most_common()),
+        latency=LatencyStats.of(r.latency_ms for r in rows),
+    )
+
+
+def _traffic(rows: list[LogRecord], clients: Counter[str], agents: Counter[str], top: int) -> TrafficStats:
+    bots: Counter[str] = Counter({ua: c for ua, c in agents.items() if _BOT.search(ua)})
+    tools: Counter[str] = Counter({ua: c for ua, c in agents.items() if ua not in bots and _TOOL.search(ua)})
+    # Busiest one-second window: two pointers over the sorted start times.
+    peak, peak_start, j = 0, rows[0].ts, 0
+    for i, r in enumerate(rows):
+        while r.ts - rows[j].ts >= 1.0:
+            j += 1
+        if i - j + 1 > peak:
+            peak, peak_start = i - j + 1, rows[j].ts
+    span = rows[-1].ts - rows[0].ts
+    return TrafficStats(
+        top_clients=_top(clients, top, "client"),
+        top_user_agents=_top(agents, top, "user_agent"),
+        bots=_top(bots, top, "user_agent"),
+        automated_clients=_top(tools, top, "user_agent"),
+        peak_per_second=peak,
+        peak_at=iso(peak_start),
+        average_per_second=round(len(rows) / span, 3) if span >= 1.0 else float(len(rows)),
+    )
+
+
+def _sessions(by_session: dict[str, list[LogRecord]], top: int) -> SessionStats:
+    ranked = sorted(by_session.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+    return SessionStats(
+        sessions=len(by_session),
+        requests_with_session=sum(len(v) for v in by_session.values()),
+        top=[
+            {
+                "session_id": sid,
+                "requests": len(v),
+                "errors": sum(1 for r in v if _is_error(r)),
+                "first": iso(v[0].ts),
+                "last": iso(v[-1].ts),
+                "duration_s": round(v[-1].ts - v[0].ts, 3),
+                "routes": len({route_key(r) for r in v}),
+            }
+            for sid, v in ranked
+        ],
+    )
+
+
+def _timeline(rows: list[LogRecord], max_buckets: int = 120) -> tuple[int, list[TimelineBucket]]:
+    span = rows[-1].ts - rows[0].ts
+    size = next((b for b in _BUCKETS if span / b <= max_buckets), _BUCKETS[-1])
+    buckets: dict[int, list[LogRecord]] = defaultdict(list)
+    for r in rows:
+        buckets[int(r.ts // size)].append(r)
+    out = []
+    for key in sorted(buckets):
+        group = buckets[key]
+        lat = sorted(r.latency_ms for r in group)
+        out.append(
+            TimelineBucket(
+                start=iso(key * size), ts=float(key * size), count=len(group),
+                errors=sum(1 for r in group if _is_error(r)),
+                p50=round(percentile(lat, 50), 3), p95=round(percentile(lat, 95), 3),
+            )
+        )  # fmt: skip
+    return size, out

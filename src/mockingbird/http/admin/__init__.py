@@ -1,0 +1,6 @@
+"""The admin API (``/admin/api/...``) and, later, the admin page at ``/admin``.
+
+``build_admin_app(store, info=..., token=..., routes_provider=...)`` returns an ASGI
+app that expects full paths (``/admin/api/logs/search``): the runtime forwards
+every request under ``/admin`` to it unchanged.
+"""

@@ -1,0 +1,202 @@
+"""The admin API: JSON endpoints under ``/admin/api/`` over a ``LogStore``.
+
+Starlette, because this is not the hot path. Store calls run in a worker thread
+so a slow query never blocks the mock's event loop. Endpoints (documented in
+``openapi.py``): ``logs/search``, ``logs/analyze``, ``logs/export``, ``logs/{id}``,
+``routes``, ``info``, ``openapi.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockingbird.analysis.export import iter_har, iter_jsonl
+from mockingbird.analysis.query import LogQuery, record_to_dict
+from mockingbird.analysis.stats import analyze
+from mockingbird.errors import LogQueryError, StoreError
+from mockingbird.http.admin.auth import AdminTokenGuard
+from mockingbird.http.admin.openapi import ADMIN_OPENAPI
+from mockingbird.store.base import LogStore
+
+PREFIX = "/api"  # relative to where the admin app is mounted (/admin)
+RoutesProvider = Callable[[], list[dict[str, Any]]]
+
+
+class JSON(Response):
+    """orjson-encoded JSON (admin answers can be large: analysis, pages of records)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    """An ``application/problem+json`` answer."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json")
+
+
+def _query(request: Request) -> LogQuery:
+    return LogQuery.from_params(request.query_params)
+
+
+def _bad_query(exc: LogQueryError) -> Response:
+    return problem(400, "Bad filter", str(exc), field=exc.field)
+
+
+class _Handlers:
+    def __init__(self, store: LogStore, info: dict[str, Any], routes_provider: RoutesProvider | None) -> None:
+        self.store = store
+        self.info = info
+        self.routes_provider = routes_provider
+        self.started = time.time()
+
+    async def search(self, request: Request) -> Response:
+        try:
+            query = _query(request)
+            page = await anyio.to_thread.run_sync(self.store.query, query)
+        except LogQueryError as exc:
+            return _bad_query(exc)
+        except StoreError as exc:
+            return problem(500, "Store error", str(exc))
+        return JSON(page.to_dict(bodies=False))
+
+    async def analyze(self, request: Request) -> Response:
+        try:
+            query = _query(request)
+            result = await anyio.to_thread.run_sync(lambda: analyze(self.store.iter_records(query)))
+        except LogQueryError as exc:
+            return _bad_query(exc)
+        except StoreError as exc:
+            return problem(500, "Store error", str(exc))
+        return JSON(result.to_dict())
+
+    async def detail(self, request: Request) -> Response:
+        record_id: int = request.path_params["id"]
+        record = await anyio.to_thread.run_sync(self.store.get, record_id)
+        if record is None:
+            return problem(404, "Not Found", f"no log record with id {record_id}")
+        return JSON(record_to_dict(record, bodies=True))
+
+    async def export(self, request: Request) -> Response:
+        fmt = request.query_params.get("format", "jsonl")
+        if fmt not in ("jsonl", "har"):
+            return problem(400, "Bad format", f"format must be 'jsonl' or 'har', not {fmt!r}", field="format")
+        try:
+            query = _query(request)
+        except LogQueryError as exc:
+            return _bad_query(exc)
+        records = self.store.iter_records(query)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        body: Iterator[bytes]
+        if fmt == "har":
+            base = f"{request.url.scheme}://{request.url.netloc}"
+            body = iter_har(records, base_url=base, creator_version=str(self.info.get("mockingbird_version", "0")))
+            media, ext = "application/json", "har"
+        else:
+            body = iter_jsonl(records)
+            media, ext = "application/x-ndjson", "jsonl"
+        headers = {"content-disposition": f'attachment; filename="mockingbird-logs-{stamp}.{ext}"'}
+        # A sync iterator: Starlette pulls it in a worker thread, chunk by chunk.
+        return StreamingResponse(body, media_type=media, headers=headers)
+
+    async def routes(self, request: Request) -> Response:
+        items = self.routes_provider() if self.routes_provider is not None else []
+        return JSON({"items": items})
+
+    async def info_endpoint(self, request: Request) -> Response:
+        def counts() -> dict[str, int]:
+            total = self.store.query(LogQuery(limit=0, include_admin=True)).total
+            mock = self.store.query(LogQuery(limit=0)).total
+            errors = self.store.query(LogQuery(limit=0, status=(400, 599))).total
+            return {"requests": mock, "admin_requests": total - mock, "errors": errors}
+
+        now = time.time()
+        body = {
+            **self.info,
+            "started_at": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
+            "uptime_s": round(now - self.started, 3),
+            "counts": await anyio.to_thread.run_sync(counts),
+            "store": self.store.stats(),
+        }
+        return JSON(body)
+
+    async def openapi(self, request: Request) -> Response:
+        return JSON(ADMIN_OPENAPI)
+
+
+def build_admin_app(
+    store: LogStore,
+    *,
+    info: dict[str, Any] | None = None,
+    token: str | None = None,
+    routes_provider: RoutesProvider | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> ASGIApp:
+    """The admin ASGI app: mount it at ``/admin`` (Starlette ``Mount``), or forward full ``/admin...`` paths to it.
+
+    Args:
+        store: the log store to read.
+        info: static facts for ``GET /admin/api/info`` (``title``, ``version``, ``spec``...).
+        token: the admin token, or ``None`` for an unguarded admin (loopback only:
+            see ``check_admin_exposure``).
+        routes_provider: called on each ``GET /admin/api/routes``; returns one dict
+            per operation (``method``, ``path``, ``operation_id``, ``behaviour``...).
+        extra_routes: more routes (the admin page, scenario endpoints) served
+            behind the same token guard; paths relative to the mount point
+            (``Route("/", page)`` is ``/admin/``, ``Route("/api/scenarios", ...)``).
+
+    Example:
+        >>> admin = build_admin_app(store, info={"title": spec.title}, token=None)  # doctest: +SKIP
+    """
+    h = _Handlers(store, dict(info or {}), routes_provider)
+    routes: list[BaseRoute] = [
+        Route(f"{PREFIX}/logs/search", h.search, methods=["GET"]),
+        Route(f"{PREFIX}/logs/analyze", h.analyze, methods=["GET"]),
+        Route(f"{PREFIX}/logs/export", h.export, methods=["GET"]),
+        Route(PREFIX + "/logs/{id:int}", h.detail, methods=["GET"]),
+        Route(f"{PREFIX}/routes", h.routes, methods=["GET"]),
+        Route(f"{PREFIX}/info", h.info_endpoint, methods=["GET"]),
+        Route(f"{PREFIX}/openapi.json", h.openapi, methods=["GET"]),
+        *extra_routes,
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return problem(404, "Not Found", f"no admin endpoint at {request.url.path}")
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        return problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.url.path}")
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    return AdminRoot(AdminTokenGuard(app, token))
+
+
+class AdminRoot:
+    """Let the admin app run mounted (``Mount("/admin", app)``: ``root_path`` is set) or bare.
+
+    Bare, it receives full paths (``/admin/api/info``): it then sets ``root_path`` to
+    ``/admin`` the way a Starlette ``Mount`` would, so its routes are the same either way.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            root = scope.get("root_path", "")
+            rest = scope["path"].removeprefix(root)
+            if rest == "/admin" or rest.startswith("/admin/"):
+                scope = {**scope, "root_path": root + "/admin"}
+        await self.app(scope, receive, send)

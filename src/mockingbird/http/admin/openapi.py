@@ -1,0 +1,168 @@
+"""The admin API's own OpenAPI 3.1 document (served at ``/admin/api/openapi.json``).
+
+Written as data, not generated: it is the published contract of the admin API,
+and ``tests/http/admin/test_openapi.py`` checks it with openapi-spec-validator and
+against the app's real routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _param(name: str, description: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
+    return {"name": name, "in": where, "required": where == "path", "description": description, "schema": schema}
+
+
+_FILTERS: list[dict[str, Any]] = [
+    _param("method", "HTTP method (or JSON-RPC method for MCP records).", {"type": "string"}),
+    _param("path", "Regular expression searched in the path (alias: path_pattern).", {"type": "string"}),
+    _param("path_pattern", "MockLoop name of `path`.", {"type": "string"}),
+    _param("status", "A status code (404) or class (4xx).", {"type": "string", "pattern": "^([1-5][0-9]{2}|[1-5][xX]{2})$"}),
+    _param("since", "ISO 8601 start time, inclusive (alias: time_from). Naive times are UTC.", {"type": "string"}),
+    _param("time_from", "MockLoop name of `since`.", {"type": "string"}),
+    _param("until", "ISO 8601 end time, exclusive (alias: time_to).", {"type": "string"}),
+    _param("time_to", "MockLoop name of `until`.", {"type": "string"}),
+    _param("session", "Session id (alias: session_id).", {"type": "string"}),
+    _param("session_id", "MockLoop name of `session`.", {"type": "string"}),
+    _param("include_admin", "Include calls to /admin (default false).", {"type": "boolean", "default": False}),
+    _param("kind", "Only HTTP or only MCP records.", {"type": "string", "enum": ["http", "mcp"]}),
+    _param("operation", "Exact operation key, e.g. `GET /pets/{petId}`.", {"type": "string"}),
+]
+_PAGE: list[dict[str, Any]] = [
+    _param("limit", "Page size (newest first), at most 10000.", {"type": "integer", "minimum": 0, "default": 100}),
+    _param("offset", "Rows to skip.", {"type": "integer", "minimum": 0, "default": 0}),
+]
+
+_PROBLEM = {"description": "A problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+_UNAUTHORIZED = {"description": "Missing or wrong admin token", "content": _PROBLEM["content"]}
+
+
+def _json(description: str, ref: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+ADMIN_OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "mockingbird admin API",
+        "version": "1.0.0",
+        "description": "Request logs, analytics and routes of a running mockingbird mock. When the mock has an admin "
+        "token, send it as `Authorization: Bearer <token>` or `X-Admin-Token`.",
+    },
+    "servers": [{"url": "/admin/api"}],
+    "security": [{"bearer": []}, {"adminToken": []}, {}],
+    "paths": {
+        "/logs/search": {"get": {
+            "operationId": "searchLogs", "summary": "Search the request log (newest first)",
+            "parameters": [*_FILTERS, *_PAGE],
+            "responses": {"200": _json("A page of records and the total", "LogPage"), "400": _PROBLEM, "401": _UNAUTHORIZED},
+        }},
+        "/logs/analyze": {"get": {
+            "operationId": "analyzeLogs", "summary": "Analyse the matching records: latency, errors, routes, traffic, insights",
+            "parameters": _FILTERS,
+            "responses": {"200": _json("The analysis", "Analysis"), "400": _PROBLEM, "401": _UNAUTHORIZED},
+        }},
+        "/logs/export": {"get": {
+            "operationId": "exportLogs", "summary": "Export the matching records (oldest first), streamed",
+            "parameters": [*_FILTERS, _param("format", "jsonl (one record per line) or har (HAR 1.2).",
+                                             {"type": "string", "enum": ["jsonl", "har"], "default": "jsonl"})],
+            "responses": {
+                "200": {"description": "The export", "content": {
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "object", "description": "A HAR 1.2 document"}},
+                }},
+                "400": _PROBLEM, "401": _UNAUTHORIZED,
+            },
+        }},
+        "/logs/{id}": {"get": {
+            "operationId": "getLog", "summary": "One record with headers and bodies",
+            "parameters": [_param("id", "Record id.", {"type": "integer", "minimum": 1}, "path")],
+            "responses": {"200": _json("The record", "LogRecordDetail"), "404": _PROBLEM, "401": _UNAUTHORIZED},
+        }},
+        "/routes": {"get": {
+            "operationId": "listRoutes", "summary": "Every operation the mock serves and its current behaviour",
+            "responses": {"200": {"description": "Routes", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items"],
+                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Route"}}},
+            }}}}, "401": _UNAUTHORIZED},
+        }},
+        "/info": {"get": {
+            "operationId": "getInfo", "summary": "The mocked spec, uptime and counts",
+            "responses": {"200": _json("Server info", "Info"), "401": _UNAUTHORIZED},
+        }},
+        "/openapi.json": {"get": {
+            "operationId": "getOpenAPI", "summary": "This document", "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }},
+    },
+    "components": {
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "adminToken": {"type": "apiKey", "in": "header", "name": "X-Admin-Token"},
+        },
+        "schemas": {
+            "Problem": {"type": "object", "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                "detail": {"type": "string"}, "field": {"type": "string"},
+            }},
+            "LogRecord": {"type": "object", "required": ["id", "time", "method", "path", "status"], "properties": {
+                "id": {"type": "integer"}, "time": {"type": "string", "format": "date-time"}, "ts": {"type": "number"},
+                "kind": {"type": "string", "enum": ["http", "mcp"]}, "method": {"type": "string"},
+                "path": {"type": "string"}, "query": {"type": "string"}, "operation": _NULLABLE_STR,
+                "status": {"type": ["integer", "null"]}, "latency_ms": {"type": "number"}, "client": _NULLABLE_STR,
+                "user_agent": _NULLABLE_STR, "session_id": _NULLABLE_STR, "correlation_id": _NULLABLE_STR,
+                "scenario": _NULLABLE_STR, "is_admin": {"type": "boolean"}, "source": _NULLABLE_STR,
+            }},
+            "LogRecordDetail": {"allOf": [{"$ref": "#/components/schemas/LogRecord"}, {"type": "object", "properties": {
+                "request_headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                "request_body": _NULLABLE_STR, "request_truncated": {"type": "boolean"},
+                "response_headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                "response_body": _NULLABLE_STR, "response_truncated": {"type": "boolean"},
+                "extra": {"type": "object"},
+            }}]},
+            "LogPage": {"type": "object", "required": ["items", "total", "limit", "offset"], "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/LogRecord"}},
+                "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
+            }},
+            "Latency": {"type": "object", "properties": {k: {"type": "number"} for k in
+                        ("count", "min", "avg", "p50", "p90", "p95", "p99", "max")}},
+            "Insight": {"type": "object", "required": ["severity", "category", "message", "recommendation"], "properties": {
+                "severity": {"type": "string", "enum": ["info", "warning", "critical"]}, "category": {"type": "string"},
+                "message": {"type": "string"}, "recommendation": {"type": "string"}, "route": _NULLABLE_STR,
+            }},
+            "Analysis": {"type": "object", "required": ["total", "latency", "errors", "routes", "insights"], "properties": {
+                "total": {"type": "integer"}, "first": _NULLABLE_STR, "last": _NULLABLE_STR,
+                "duration_s": {"type": "number"},
+                "methods": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "statuses": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "status_classes": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "sources": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "latency": {"$ref": "#/components/schemas/Latency"},
+                "errors": {"type": "object"},
+                "routes": {"type": "array", "items": {"type": "object", "properties": {
+                    "route": {"type": "string"}, "count": {"type": "integer"}, "errors": {"type": "integer"},
+                    "error_rate": {"type": "number"}, "latency": {"$ref": "#/components/schemas/Latency"},
+                }}},
+                "traffic": {"type": "object"}, "sessions": {"type": "object"},
+                "bucket_seconds": {"type": "integer"},
+                "timeline": {"type": "array", "items": {"type": "object", "properties": {
+                    "start": {"type": "string"}, "ts": {"type": "number"}, "count": {"type": "integer"},
+                    "errors": {"type": "integer"}, "p50": {"type": "number"}, "p95": {"type": "number"},
+                }}},
+                "insights": {"type": "array", "items": {"$ref": "#/components/schemas/Insight"}},
+            }},
+            "Route": {"type": "object", "required": ["method", "path"], "properties": {
+                "method": {"type": "string"}, "path": {"type": "string"}, "operation_id": _NULLABLE_STR,
+                "summary": {"type": "string"}, "behaviour": {"type": "object"},
+            }, "additionalProperties": True},
+            "Info": {"type": "object", "required": ["uptime_s", "counts"], "properties": {
+                "title": {"type": "string"}, "version": {"type": "string"}, "started_at": {"type": "string"},
+                "uptime_s": {"type": "number"}, "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "store": {"type": "object"},
+            }, "additionalProperties": True},
+        },
+    },
+}

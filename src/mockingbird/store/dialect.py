@@ -1,0 +1,252 @@
+"""Every SQL string the log store uses, for one SQL dialect: SQLite.
+
+This is the one place that knows SQL syntax. ``SqliteLogStore`` only executes
+what it finds here, so a PostgreSQL store is a second ``Dialect`` instance
+(``%s`` placeholders, ``~`` for regular expressions, ``BIGSERIAL`` ids,
+``ON CONFLICT`` upserts, a ``schema_version`` table instead of
+``PRAGMA user_version``) plus a driver-specific connection class.
+
+Schema history (``PRAGMA user_version``):
+
+1. ``request_logs``: the first layout (ISO text timestamps, integer
+   milliseconds, one JSON ``headers`` column, host and port apart).
+2. ``requests``: one row per ``LogRecord`` (epoch ``ts``, float latency,
+   request/response headers, truncation flags, session, correlation id,
+   scenario, admin flag, source, kind, extra), indices for the time order and the
+   selective filters (session, operation), and
+   the ``kv`` table that runtime control (scenarios, overrides) builds on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockingbird.analysis.query import LogQuery
+
+# Column order of the ``requests`` table, as written by the writer thread.
+COLUMNS: tuple[str, ...] = (
+    "ts",
+    "kind",
+    "method",
+    "path",
+    "query",
+    "operation",
+    "status",
+    "latency_ms",
+    "request_headers",
+    "request_body",
+    "request_truncated",
+    "response_headers",
+    "response_body",
+    "response_truncated",
+    "client",
+    "user_agent",
+    "session_id",
+    "correlation_id",
+    "scenario",
+    "is_admin",
+    "source",
+    "extra",
+)
+
+_V1 = [
+    """CREATE TABLE request_logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        timestamp TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        query_params TEXT,
+        status_code INTEGER,
+        process_time_ms INTEGER,
+        client_host TEXT,
+        client_port INTEGER,
+        headers TEXT,
+        request_body TEXT,
+        response_body TEXT
+    )""",
+    "CREATE INDEX idx_request_logs_timestamp ON request_logs(timestamp)",
+]
+
+_V2 = [
+    """CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'http',
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        query TEXT NOT NULL DEFAULT '',
+        operation TEXT,
+        status INTEGER,
+        latency_ms REAL NOT NULL DEFAULT 0,
+        request_headers TEXT NOT NULL DEFAULT '{}',
+        request_body TEXT,
+        request_truncated INTEGER NOT NULL DEFAULT 0,
+        response_headers TEXT NOT NULL DEFAULT '{}',
+        response_body TEXT,
+        response_truncated INTEGER NOT NULL DEFAULT 0,
+        client TEXT,
+        user_agent TEXT,
+        session_id TEXT,
+        correlation_id TEXT,
+        scenario TEXT,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        source TEXT,
+        extra TEXT NOT NULL DEFAULT '{}'
+    )""",
+    # Old rows keep their ids; ISO text -> epoch seconds; host + port -> "host:port".
+    """INSERT INTO requests (id, ts, kind, method, path, query, status, latency_ms, request_headers,
+            request_body, response_body, client, user_agent, is_admin)
+        SELECT id,
+            CAST(strftime('%s', timestamp) AS REAL)
+                + CAST(strftime('%f', timestamp) AS REAL) - CAST(strftime('%S', timestamp) AS REAL),
+            'http', method, path,
+            COALESCE(query_params, ''), status_code, COALESCE(process_time_ms, 0), COALESCE(headers, '{}'),
+            request_body, response_body,
+            CASE WHEN client_host IS NULL THEN NULL ELSE client_host || ':' || COALESCE(client_port, 0) END,
+            json_extract(COALESCE(headers, '{}'), '$."user-agent"'),
+            CASE WHEN path LIKE '/admin%' OR path LIKE '/__mockingbird%' THEN 1 ELSE 0 END
+        FROM request_logs""",
+    "DROP TABLE request_logs",
+    # Few indices on purpose: each one costs every insert. Time order (the default view) and the
+    # selective filters get one; method and status have a handful of values, where a scan of the
+    # time-ordered index is as fast as an index lookup.
+    "CREATE INDEX idx_requests_ts ON requests(is_admin, ts)",
+    "CREATE INDEX idx_requests_session ON requests(session_id)",
+    "CREATE INDEX idx_requests_operation ON requests(operation)",
+    """CREATE TABLE kv (
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (namespace, key)
+    )""",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step: run ``statements`` in one transaction to reach ``version``."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """The SQL of one database engine."""
+
+    name: str
+    param: str
+    regexp: str  # infix operator: "value <regexp> pattern"
+    migrations: tuple[Migration, ...]
+    version_get: str
+    version_set: str  # format with {version}
+    kv_upsert: str
+
+    @property
+    def latest(self) -> int:
+        """The schema version this code writes."""
+        return self.migrations[-1].version
+
+    @property
+    def insert(self) -> str:
+        """The batched insert of one ``requests`` row."""
+        marks = ", ".join(self.param for _ in COLUMNS)
+        return f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES ({marks})"
+
+    def where(self, query: LogQuery) -> tuple[str, list[object]]:
+        """The WHERE clause (``""`` when empty) and its parameters for a query's filters."""
+        p = self.param
+        clauses: list[str] = []
+        params: list[object] = []
+        if not query.include_admin:
+            clauses.append("is_admin = 0")
+        if query.kind is not None:
+            clauses.append(f"kind = {p}")
+            params.append(query.kind)
+        if query.method is not None:
+            clauses.append(f"method = {p}")
+            params.append(query.method)
+        if query.path is not None:
+            clauses.append(f"path {self.regexp} {p}")
+            params.append(query.path)
+        if query.status is not None:
+            low, high = query.status
+            if low == high:
+                clauses.append(f"status = {p}")
+                params.append(low)
+            else:
+                clauses.append(f"status BETWEEN {p} AND {p}")
+                params.extend((low, high))
+        if query.since is not None:
+            clauses.append(f"ts >= {p}")
+            params.append(query.since)
+        if query.until is not None:
+            clauses.append(f"ts < {p}")
+            params.append(query.until)
+        if query.session_id is not None:
+            clauses.append(f"session_id = {p}")
+            params.append(query.session_id)
+        if query.operation is not None:
+            clauses.append(f"operation = {p}")
+            params.append(query.operation)
+        return (" WHERE " + " AND ".join(clauses) if clauses else "", params)
+
+    def select_page(self, query: LogQuery) -> tuple[str, list[object]]:
+        """Newest first, one page."""
+        where, params = self.where(query)
+        sql = f"SELECT id, {', '.join(COLUMNS)} FROM requests{where} ORDER BY ts DESC, id DESC LIMIT {self.param} OFFSET {self.param}"
+        return sql, [*params, query.limit, query.offset]
+
+    def count(self, query: LogQuery) -> tuple[str, list[object]]:
+        """How many rows match the filters (the page is ignored)."""
+        where, params = self.where(query)
+        return f"SELECT COUNT(*) FROM requests{where}", params
+
+    def select_after(self, query: LogQuery, after_id: int, batch: int) -> tuple[str, list[object]]:
+        """Oldest first, keyset-paginated by id: for streaming exports and analysis."""
+        where, params = self.where(query)
+        joiner = " AND " if where else " WHERE "
+        sql = (
+            f"SELECT id, {', '.join(COLUMNS)} FROM requests{where}{joiner}id > {self.param} "
+            f"ORDER BY id LIMIT {self.param}"
+        )
+        return sql, [*params, after_id, batch]
+
+    @property
+    def select_one(self) -> str:
+        """One row by id."""
+        return f"SELECT id, {', '.join(COLUMNS)} FROM requests WHERE id = {self.param}"
+
+    @property
+    def kv_get(self) -> str:
+        """One value by namespace and key."""
+        return f"SELECT value FROM kv WHERE namespace = {self.param} AND key = {self.param}"
+
+    @property
+    def kv_items(self) -> str:
+        """All keys and values of a namespace."""
+        return f"SELECT key, value FROM kv WHERE namespace = {self.param} ORDER BY key"
+
+    @property
+    def kv_delete(self) -> str:
+        """Delete one key."""
+        return f"DELETE FROM kv WHERE namespace = {self.param} AND key = {self.param}"
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    param="?",
+    regexp="REGEXP",  # needs the ``regexp`` function registered on each reader connection
+    migrations=(
+        Migration(1, "request_logs: first layout", tuple(_V1)),
+        Migration(2, "requests: one row per LogRecord, filter indices, kv table", tuple(_V2)),
+    ),
+    version_get="PRAGMA user_version",
+    version_set="PRAGMA user_version = {version}",
+    kv_upsert=(
+        "INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+    ),
+)

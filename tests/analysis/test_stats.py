@@ -1,0 +1,90 @@
+"""analyze() on a known dataset: every number checked against a straightforward computation."""
+
+import statistics
+
+from mockingbird.analysis.query import iso
+from mockingbird.analysis.stats import analyze, percentile
+from mockingbird.store.records import LogRecord
+
+T0 = 1_795_000_000.0
+
+
+def _rec(i: int, *, status: int = 200, op: str | None = "GET /pets", latency: float | None = None, **kw: object) -> LogRecord:
+    return LogRecord(ts=T0 + i, method="GET", path="/pets", status=status, operation=op,  # type: ignore[arg-type]
+                     latency_ms=float(i % 97) * 3.7 if latency is None else latency, **kw)
+
+
+def test_percentiles_match_statistics_quantiles() -> None:
+    values = sorted((i * 37 % 101) * 1.3 for i in range(250))
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    for p in (50, 90, 95, 99):
+        assert abs(percentile(values, p) - cuts[p - 1]) < 1e-9
+    assert percentile([], 50) == 0.0 and percentile([4.0], 99) == 4.0
+
+
+def test_counts_latency_and_error_categories() -> None:
+    records = [_rec(i) for i in range(60)]
+    records += [_rec(100 + i, status=422, op="POST /pets") for i in range(10)]
+    records += [_rec(200 + i, status=400, op="POST /pets") for i in range(2)]
+    records += [_rec(300 + i, status=401) for i in range(5)]
+    records += [_rec(400 + i, status=403) for i in range(1)]
+    records += [_rec(500 + i, status=404, op=None) for i in range(8)]
+    records += [_rec(600 + i, status=503, source="chaos") for i in range(4)]
+    a = analyze(reversed(records))  # order does not matter
+    assert a.total == 90
+    lat = sorted(r.latency_ms for r in records)
+    cuts = statistics.quantiles(lat, n=100, method="inclusive")
+    assert (a.latency.p50, a.latency.p90, a.latency.p95, a.latency.p99) == tuple(
+        round(cuts[p - 1], 3) for p in (50, 90, 95, 99))
+    assert a.latency.max == round(max(lat), 3) and a.latency.min == round(min(lat), 3)
+    e = a.errors
+    assert e.client_by_status == {"400": 2, "401": 5, "403": 1, "404": 8, "422": 10}
+    assert (e.client_errors, e.server_errors, e.errors) == (26, 4, 30)
+    assert e.error_rate == round(30 / 90, 4)
+    assert (e.validation_failures, e.auth_failures, e.unknown_routes) == (12, 6, 8)
+    assert e.server_by_status == {"503": 4}
+    assert a.status_classes == {"2xx": 60, "4xx": 26, "5xx": 4}
+    assert a.sources == {"chaos": 4}
+    routes = {r.route: r for r in a.routes}
+    assert routes["GET /pets"].count == 70 and routes["GET /pets"].errors == 10
+    assert routes["GET /pets"].auth_failures == 6
+    assert routes["POST /pets"].validation_failures == 12 and routes["POST /pets"].error_rate == 1.0
+    assert routes["(no matching route)"].count == 8
+    assert [r.route for r in a.routes][0] == "GET /pets"  # busiest first
+
+
+def test_traffic_bots_bursts_and_sessions() -> None:
+    records = [_rec(i, client="10.0.0.1:4000", user_agent="curl/8.4", session_id="a") for i in range(10)]
+    # A burst: 25 requests within 0.5 s starting at T0+50.
+    records += [LogRecord(ts=T0 + 50 + j * 0.02, method="GET", path="/pets", status=200, client=f"10.0.0.2:{j}",
+                          user_agent="Googlebot/2.1 (+http://www.google.com/bot.html)", session_id="b")
+                for j in range(25)]
+    records += [_rec(60, client="[::1]:9", user_agent="Mozilla/5.0", session_id=None)]
+    a = analyze(records)
+    t = a.traffic
+    assert t.peak_per_second == 25
+    assert t.peak_at == iso(T0 + 50)
+    assert t.top_clients[0] == {"client": "10.0.0.2", "count": 25}
+    assert {"client": "10.0.0.1", "count": 10} in t.top_clients
+    assert t.bots == [{"user_agent": "Googlebot/2.1 (+http://www.google.com/bot.html)", "count": 25}]
+    assert t.automated_clients == [{"user_agent": "curl/8.4", "count": 10}]
+    s = a.sessions
+    assert (s.sessions, s.requests_with_session) == (2, 35)
+    assert s.top[0]["session_id"] == "b" and s.top[0]["requests"] == 25
+    assert s.top[1] == {"session_id": "a", "requests": 10, "errors": 0, "first": s.top[1]["first"],
+                        "last": s.top[1]["last"], "duration_s": 9.0, "routes": 1}
+
+
+def test_timeline_buckets_cover_every_request() -> None:
+    records = [_rec(i * 10, status=500 if i % 5 == 0 else 200) for i in range(100)]  # 990 s span
+    a = analyze(records)
+    assert a.bucket_seconds == 10
+    assert sum(b.count for b in a.timeline) == 100
+    assert sum(b.errors for b in a.timeline) == 20
+    assert [b.ts for b in a.timeline] == sorted(b.ts for b in a.timeline)
+
+
+def test_empty_analysis_is_valid_json() -> None:
+    a = analyze([])
+    d = a.to_dict()
+    assert d["total"] == 0 and d["insights"][0]["message"].startswith("No requests")

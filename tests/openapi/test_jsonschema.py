@@ -1,0 +1,247 @@
+"""Canonical schema -> standalone JSON Schema -> compiled validator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+
+from mockingbird.openapi.jsonschema import (
+    SchemaValidator,
+    ValidatorCache,
+    build_json_schema,
+    compile_validator,
+    validator_cache,
+)
+from mockingbird.errors import SpecError
+
+
+def resolver(defs: dict[str, Any]):
+    def resolve(ref: str) -> Any:
+        try:
+            return defs[ref]
+        except KeyError:
+            raise SpecError("spec.yaml", ref[1:], "unresolvable $ref") from None
+
+    return resolve
+
+
+NODE = {
+    "#/components/schemas/Node": {
+        "type": "object",
+        "required": ["value"],
+        "properties": {
+            "value": {"type": "integer"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            "parent": {"$ref": "#/components/schemas/Parent"},
+        },
+    },
+    "#/components/schemas/Parent": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/Node"}]},
+}
+
+
+def test_refs_are_collected_into_defs_and_rewritten() -> None:
+    doc = build_json_schema({"$ref": "#/components/schemas/Node"}, resolver(NODE))
+    assert doc["$ref"] == "#/$defs/Node"
+    assert set(doc["$defs"]) == {"Node", "Parent"}
+    assert doc["$defs"]["Node"]["properties"]["children"]["items"] == {"$ref": "#/$defs/Node"}
+    # The document is a valid 2020-12 schema for an independent validator too.
+    jsonschema.Draft202012Validator.check_schema(doc)
+
+
+def test_cyclic_schema_compiles_and_validates_deeply() -> None:
+    v = compile_validator({"$ref": "#/components/schemas/Node"}, resolver(NODE), mode="plain")
+    good = {"value": 1, "children": [{"value": 2, "children": [{"value": 3, "parent": None}]}]}
+    assert v.is_valid(good)
+    bad = {"value": 1, "children": [{"value": 2, "children": [{"value": "three"}]}]}
+    assert [e.location for e in v.errors(bad, location="body")] == ["body/children/0/children/0/value"]
+
+
+def test_defs_names_are_unique_for_same_last_segment() -> None:
+    defs = {"#/a/Item": {"type": "string"}, "#/b/Item": {"type": "integer"}}
+    doc = build_json_schema({"prefixItems": [{"$ref": "#/a/Item"}, {"$ref": "#/b/Item"}]}, resolver(defs))
+    assert len(doc["$defs"]) == 2
+    v = SchemaValidator(doc)
+    assert v.is_valid(["x", 1]) and not v.is_valid([1, "x"])
+
+
+def test_openapi_only_keywords_are_dropped() -> None:
+    schema = {
+        "type": "object",
+        "discriminator": {"propertyName": "kind"},
+        "example": {"kind": "x"},
+        "xml": {"name": "pet"},
+        "externalDocs": {"url": "https://example.com"},
+        "x-internal": True,
+        "properties": {"kind": {"type": "string", "x-order": 1, "example": 7}},
+    }
+    doc = build_json_schema(schema, resolver({}))
+    assert doc == {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"kind": {"type": "string"}},
+    }
+
+
+def test_property_named_like_a_keyword_is_kept() -> None:
+    schema = {"type": "object", "properties": {"example": {"type": "integer"}, "$ref": {"type": "string"}}}
+    v = compile_validator(schema, resolver({}), mode="plain")
+    assert not v.is_valid({"example": "no"})
+    assert not v.is_valid({"$ref": 1})
+
+
+def test_ref_inside_enum_values_is_data_not_a_reference() -> None:
+    v = compile_validator({"enum": [{"$ref": "#/nowhere"}]}, resolver({}), mode="plain")
+    assert v.is_valid({"$ref": "#/nowhere"})
+    assert v.warnings == []
+
+
+READ_WRITE = {
+    "#/components/schemas/Id": {"type": "integer", "readOnly": True},
+    "#/components/schemas/User": {
+        "type": "object",
+        "required": ["id", "name", "password"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"$ref": "#/components/schemas/Id"},
+            "name": {"type": "string"},
+            "password": {"type": "string", "writeOnly": True},
+            "created": {"allOf": [{"type": "string"}, {"readOnly": True}]},
+        },
+    },
+}
+
+
+def test_request_mode_does_not_require_read_only_properties() -> None:
+    v = compile_validator({"$ref": "#/components/schemas/User"}, resolver(READ_WRITE), mode="request")
+    assert v.is_valid({"name": "a", "password": "p"})
+    # Sent anyway: accepted, as Prism does.
+    assert v.is_valid({"id": 3, "name": "a", "password": "p"})
+    assert [e.location for e in v.errors({"name": "a"})] == ["/password"]
+
+
+def test_response_mode_does_not_require_write_only_properties() -> None:
+    v = compile_validator({"$ref": "#/components/schemas/User"}, resolver(READ_WRITE), mode="response")
+    assert v.is_valid({"id": 1, "name": "a"})
+    assert [e.code for e in v.errors({"name": "a"})] == ["missing"]
+
+
+def test_plain_mode_requires_everything() -> None:
+    v = compile_validator({"$ref": "#/components/schemas/User"}, resolver(READ_WRITE), mode="plain")
+    assert {e.location for e in v.errors({"name": "a"})} == {"/id", "/password"}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "good", "bad"),
+    [
+        ("email", "ann@example.com", "ann-at-example"),
+        ("uuid", "123e4567-e89b-12d3-a456-426614174000", "123e4567"),
+        ("date-time", "2024-05-01T12:00:00Z", "yesterday"),
+        ("date", "2024-05-01", "2024-13-45"),
+        ("ipv4", "10.0.0.1", "10.0.0.300"),
+        ("byte", "aGVsbG8=", "not base64!"),
+    ],
+)
+def test_known_formats_are_asserted(fmt: str, good: str, bad: str) -> None:
+    v = compile_validator({"type": "string", "format": fmt}, resolver({}), mode="request")
+    assert v.is_valid(good)
+    errors = v.errors(bad)
+    assert [e.code for e in errors] == ["format"]
+
+
+@pytest.mark.parametrize("fmt", ["int64", "binary", "password", "x-company-sku", "phone"])
+def test_unknown_and_openapi_formats_never_fail(fmt: str) -> None:
+    v = compile_validator({"type": "string", "format": fmt}, resolver({}), mode="request")
+    assert v.is_valid("anything at all")
+    assert v.warnings == []
+
+
+def test_uncompilable_pattern_is_dropped_with_a_warning() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "string", "pattern": "([a-z"}, "b": {"maxLength": 2}}}
+    v = compile_validator(schema, resolver({}), mode="plain")
+    assert v.is_valid({"a": "ANYTHING"})
+    assert not v.is_valid({"b": "long"})  # the rest of the schema still validates
+    assert len(v.warnings) == 1 and "pattern" in v.warnings[0]
+
+
+def test_boolean_exclusive_minimum_leftover_is_dropped() -> None:
+    v = compile_validator({"type": "number", "minimum": 1, "exclusiveMinimum": True}, resolver({}), mode="plain")
+    assert v.is_valid(1) and not v.is_valid(0)
+    assert v.warnings
+
+
+def test_unresolvable_ref_accepts_anything_with_a_warning() -> None:
+    v = compile_validator({"type": "object", "properties": {"a": {"$ref": "#/missing"}}}, resolver({}), mode="plain")
+    assert v.is_valid({"a": [1, 2]})
+    assert any("#/missing" in w for w in v.warnings)
+
+
+def test_draft4_tuple_items_become_prefix_items() -> None:
+    v = compile_validator({"type": "array", "items": [{"type": "integer"}, {"type": "string"}]}, resolver({}),
+                          mode="plain")
+    assert v.is_valid([1, "a", None]) and not v.is_valid(["a", 1])
+
+
+def test_boolean_schemas() -> None:
+    assert compile_validator(True, resolver({}), mode="plain").is_valid({"x": 1})
+    assert not compile_validator(False, resolver({}), mode="plain").is_valid(1)
+
+
+def test_every_error_is_reported_with_pointer_and_code() -> None:
+    schema = {
+        "type": "object",
+        "required": ["id"],
+        "additionalProperties": False,
+        "properties": {
+            "a/b": {"type": "integer"},
+            "tags": {"type": "array", "items": {"enum": ["x", "y"]}, "maxItems": 2},
+            "kind": {"const": "pet"},
+        },
+    }
+    v = compile_validator(schema, resolver({}), mode="plain")
+    errors = v.errors({"a/b": "1", "tags": ["x", "z", "y"], "kind": "cat", "extra": 1}, location="body")
+    got = {(e.location, e.code) for e in errors}
+    assert got == {
+        ("body/id", "missing"),
+        ("body/a~1b", "type"),
+        ("body/tags/1", "enum"),
+        ("body/tags", "max_items"),
+        ("body/kind", "enum"),
+        ("body/extra", "additional_properties"),
+    }
+    assert all(e.message for e in errors)
+    assert all(e.status == 422 for e in errors)
+    assert {e.status for e in v.errors({}, status=400)} == {400}
+
+
+def test_validators_are_cached_per_schema_and_mode() -> None:
+    schema = {"$ref": "#/components/schemas/User"}
+    resolve = resolver(READ_WRITE)
+    first = compile_validator(schema, resolve, mode="request")
+    assert compile_validator(schema, resolve, mode="request") is first
+    assert compile_validator(schema, resolve, mode="response") is not first
+    assert validator_cache(resolve) is validator_cache(resolve)
+
+
+def test_cache_compiles_lazily() -> None:
+    calls: list[str] = []
+
+    def resolve(ref: str) -> Any:
+        calls.append(ref)
+        return NODE[ref]
+
+    cache = ValidatorCache(resolve)
+    assert calls == []
+    cache.get({"$ref": "#/components/schemas/Node"}, "plain")
+    assert sorted(set(calls)) == ["#/components/schemas/Node", "#/components/schemas/Parent"]
+    before = len(calls)
+    cache.get({"type": "array", "items": {"$ref": "#/components/schemas/Node"}}, "plain")
+    assert len(calls) == before  # converted targets are memoised per spec and mode
+
+
+def test_equal_schemas_share_one_compiled_validator() -> None:
+    resolve = resolver(NODE)
+    first = compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response")
+    assert compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response") is first
+    assert compile_validator({"$ref": "#/components/schemas/Parent"}, resolve, mode="response") is not first

@@ -1,0 +1,110 @@
+"""Every filter in SQL agrees with LogQuery.matches (the reference semantics) on one dataset."""
+
+import random
+from datetime import datetime, timezone
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockingbird.analysis.query import LogQuery
+from mockingbird.errors import LogQueryError
+from mockingbird.store import open_store
+from mockingbird.store.records import LogRecord
+from mockingbird.store.sqlite import SqliteLogStore
+
+T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()
+
+
+def _dataset() -> list[LogRecord]:
+    rng = random.Random(7)
+    out = []
+    for i in range(400):
+        path = rng.choice(["/pets", "/pets/1", "/pets/2/toys", "/users/9", "/admin/api/logs/search", "/v2/pets"])
+        out.append(LogRecord(
+            ts=T0 + i * 0.5,
+            kind="mcp" if i % 10 == 0 else "http",
+            method=rng.choice(["GET", "POST", "DELETE"]),
+            path=path,
+            status=rng.choice([200, 201, 204, 400, 401, 404, 422, 500, 503, None]),
+            session_id=rng.choice([None, "s1", "s2"]),
+            is_admin=path.startswith("/admin"),
+            operation=rng.choice([None, "GET /pets", "GET /pets/{petId}"]),
+            latency_ms=rng.random() * 100,
+        ))
+    return out
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteLogStore]:
+    s = open_store(tmp_path_factory.mktemp("q") / "logs.db")
+    for r in _dataset():
+        s.write(r)
+    s.flush()
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def _expected(query: LogQuery) -> list[float]:
+    return sorted((r.ts for r in _dataset() if query.matches(r)), reverse=True)
+
+
+QUERIES = [
+    {},
+    {"include_admin": True},
+    {"method": "post"},
+    {"path": r"^/pets/\d+$"},
+    {"path": "toys"},
+    {"status": "404"},
+    {"status": "4xx"},
+    {"status": "5XX"},
+    {"status": 201},
+    {"since": "2026-11-20T10:01:00Z"},
+    {"until": "2026-11-20T10:00:30Z"},
+    {"since": "2026-11-20T10:00:30", "until": "2026-11-20T10:01:30+00:00"},
+    {"since": "2026-11-20T11:00:30+01:00"},
+    {"session_id": "s2"},
+    {"kind": "mcp"},
+    {"kind": "http", "include_admin": True, "path": "^/admin"},
+    {"operation": "GET /pets/{petId}"},
+    {"method": "GET", "status": "2xx", "session_id": "s1", "path": "pets"},
+]
+
+
+@pytest.mark.parametrize("filters", QUERIES, ids=[str(q) for q in QUERIES])
+def test_sql_filters_match_the_reference_semantics(store: SqliteLogStore, filters: dict[str, object]) -> None:
+    query = LogQuery.build(limit=1000, **filters)  # type: ignore[arg-type]
+    page = store.query(query)
+    expected = _expected(query)
+    assert expected, "each filter must select something in the dataset"
+    assert page.total == len(expected)
+    assert [r.ts for r in page.items] == expected
+    assert sorted(r.ts for r in store.iter_records(query)) == sorted(expected)
+
+
+def test_admin_calls_are_hidden_by_default(store: SqliteLogStore) -> None:
+    assert all(not r.is_admin for r in store.iter_records(LogQuery()))
+    assert any(r.is_admin for r in store.iter_records(LogQuery(include_admin=True)))
+
+
+def test_pages_are_newest_first_with_a_stable_total(store: SqliteLogStore) -> None:
+    query = LogQuery.build(status="4xx", limit=7)
+    expected = _expected(query)
+    seen: list[float] = []
+    for offset in range(0, len(expected), 7):
+        page = store.query(query.with_page(limit=7, offset=offset))
+        assert page.total == len(expected) and page.offset == offset and page.limit == 7
+        seen.extend(r.ts for r in page.items)
+    assert seen == expected
+    assert store.query(query.with_page(limit=7, offset=10_000)).items == []
+    assert store.query(query.with_page(limit=0)).total == len(expected)
+
+
+def test_iter_records_streams_in_batches(store: SqliteLogStore) -> None:
+    ids = [r.id for r in store.iter_records(LogQuery(include_admin=True), batch=33)]
+    assert len(ids) == 400 and ids == sorted(ids) and len(set(ids)) == 400
+
+
+def test_invalid_regex_is_a_clear_error() -> None:
+    with pytest.raises(LogQueryError, match="invalid regular expression"):
+        LogQuery.build(path="(unclosed")
