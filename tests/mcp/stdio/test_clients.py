@@ -84,6 +84,21 @@ async def test_mocked_initialize_still_initialises_the_real_server(tmp_path: Pat
         assert _text(await client.call_tool("add", {"a": 1, "b": 1})) == "2"
 
 
+async def test_mocked_server_discover_with_the_rest_passed_through(tmp_path: Path) -> None:
+    """The modern handshake is stateless: a mocked discover needs nothing from the real server."""
+    mocks = tmp_path / "stdio-mocks.json"
+    mocks.write_text(json.dumps({"mocks": [
+        {"request": {"method": "server/discover"},
+         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {
+             "supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, **MODERN,
+             "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "Mocked", "version": "9"}}}}}},
+    ]}))
+    async with Client(_through_proxy("--mocks-file", str(mocks), server=DEMO), mode="auto") as client:
+        assert client.session.protocol_version == "2026-07-28"
+        assert client.session.server_info is not None and client.session.server_info.name == "Mocked"
+        assert _text(await client.call_tool("add", {"a": 20, "b": 22})) == "42"
+
+
 @pytest.mark.parametrize("mode", MODES)
 async def test_mcp_server_time_from_pypi(mode: str) -> None:
     async with Client(_through_proxy("--no-mocks", server=[TIME_SERVER]), mode=mode) as client:
