@@ -207,3 +207,11 @@ async def test_own_messages_go_to_the_log_file_and_never_to_stdout(tmp_path: Pat
     assert bytes(proxy.stderr) == b""
     text = log.read_text()
     assert "mock #0 answered mocked" in text and "blocked other (id 2)" in text
+
+
+async def test_a_failed_start_leaves_an_earlier_recording_alone(tmp_path: Path) -> None:
+    recording = tmp_path / "rec.json"
+    recording.write_text('{"mocks": []}')
+    async with run_proxy("--record", str(recording), "--", "no-such-program-mockingbird") as proxy:
+        assert await proxy.process.wait() == 127
+    assert recording.read_text() == '{"mocks": []}'

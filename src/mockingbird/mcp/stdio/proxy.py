@@ -233,6 +233,7 @@ class _Proxy:
         self._stdin_event = threading.Event()
         self._stdin_event.set()
         self._client_eof = False
+        self._started = False
         self._done: asyncio.Future[int] | None = None
         self._watch_handle: asyncio.TimerHandle | None = None
         self._grace_handle: asyncio.TimerHandle | None = None
@@ -256,6 +257,7 @@ class _Proxy:
                     logger.warning("warning: %s", warning)
             if self.options.command:
                 await self._start_child(loop)
+            self._started = True
             self._perform(self.session.start())
             await self._open_stdin(loop)
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -270,7 +272,8 @@ class _Proxy:
             for handle in (self._watch_handle, self._grace_handle):
                 if handle is not None:
                     handle.cancel()
-            self._finish_session()
+            if self._started:  # a proxy that never started must not overwrite an earlier recording
+                self._finish_session()
             if self.stdin_transport is not None:
                 self.stdin_transport.close()
             if self.child is not None:
