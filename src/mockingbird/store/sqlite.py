@@ -134,6 +134,9 @@ class SqliteLogStore:
         from mockingbird.store.migrations import migrate
 
         self.schema_version = migrate(self.path, self.dialect)
+        self._start_writer()
+
+    def _start_writer(self) -> None:
         self._writer_ready = threading.Event()
         self._writer_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"mockingbird-log-writer:{self.path.name}", daemon=True)
@@ -198,6 +201,9 @@ class SqliteLogStore:
             self._items.append(_STOP)
             self._wake.set()
             self._thread.join()
+        self._close_readers()
+
+    def _close_readers(self) -> None:
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
