@@ -9,9 +9,11 @@ from __future__ import annotations
 from mockingbird.analysis.query import LogQuery
 from mockingbird.analysis.stats import analyze
 from mockingbird.errors import (
+    CommandNotFoundError,
     ConfigError,
     ExampleNotFoundError,
     LogQueryError,
+    MCPCallError,
     MCPKitError,
     MCPTimeoutError,
     MockingbirdError,
@@ -32,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "analyze",
+    "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
     "load_spec",
@@ -39,6 +42,7 @@ __all__ = [
     "LogQueryError",
     "LogRecord",
     "LogStore",
+    "MCPCallError",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",
