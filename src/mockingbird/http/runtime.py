@@ -8,6 +8,7 @@ under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,7 +93,8 @@ def build_runtime(
     target = log_db if log_db is not None else default_db_path(spec.source)
     # The writer runs in a child process: building and inserting rows off this process's GIL
     # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
-    store = open_store(target, writer="process")
+    # MOCKINGBIRD_LOG_WRITER=thread keeps the writer in-process (bench/bench_logging.py compares both).
+    store = open_store(target, writer=os.environ.get("MOCKINGBIRD_LOG_WRITER", "process"))
     holder: list[MockApp] = []
     admin = build_admin_app(
         store,
