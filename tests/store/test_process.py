@@ -120,3 +120,26 @@ def test_killing_the_server_process_loses_nothing_already_sent(tmp_path: Path) -
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def test_a_dead_writer_process_is_replaced_by_a_writer_thread(tmp_path: Path) -> None:
+    """If the child dies, records are not dropped: the server process takes the writing over."""
+    db = tmp_path / "d.db"
+    store = open_store(db, writer="process")
+    for i in range(100):
+        store.write(LogRecord(ts=float(i), method="GET", path=f"/before/{i}", status=200))
+    store.flush()
+    child = store.stats()["writer_pid"]
+    os.kill(child, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while store._proc.poll() is None:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    for i in range(300):
+        store.write(LogRecord(ts=1000.0 + i, method="GET", path=f"/after/{i}", status=200))
+    store.flush(timeout=10)
+    assert store.query(LogQuery(limit=0)).total == 400
+    for i in range(50):
+        store.write(LogRecord(ts=2000.0 + i, method="GET", path=f"/late/{i}", status=200))
+    store.close()
+    assert _count(db) == 450

@@ -20,7 +20,8 @@ which commits every record before it exits. If the server process dies (even
 ``kill -9``), the child reads what is left in the pipe, commits it and exits (a frame
 the kill cut in half is dropped: at most one batch of 500). The
 child ignores SIGINT/SIGTERM (it runs in its own session) and stops at end of input.
-Back-pressure: when the child falls behind, the pipe fills, the sender blocks, the
+If the child dies, the server process takes the writing over (a writer thread) without
+dropping what was queued. Back-pressure: when the child falls behind, the pipe fills, the sender blocks, the
 deque reaches ``queue_max`` and ``write`` blocks, then raises ``StoreFullError``,
 exactly as the thread writer does.
 """
@@ -41,7 +42,7 @@ from typing import Any
 
 from mockingbird.errors import StoreError
 from mockingbird.store.records import DeferredRecord, LogRecord
-from mockingbird.store.sqlite import SqliteLogStore
+from mockingbird.store.sqlite import _STOP, SqliteLogStore
 
 log = logging.getLogger("mockingbird.store")
 
@@ -75,6 +76,7 @@ class ProcessLogStore(SqliteLogStore):
         self._seq = 0
         self._send_lock = threading.Lock()
         self._stopping = False
+        self._fallback = False
         self._acks = threading.Thread(target=self._read_acks, name="mockingbird-log-acks", daemon=True)
         self._acks.start()
         self._thread = threading.Thread(target=self._run_sender, name="mockingbird-log-sender", daemon=True)
@@ -90,16 +92,16 @@ class ProcessLogStore(SqliteLogStore):
                 self._wake.wait(self._flush_interval)
                 self._wake.clear()
                 continue
-            batch: list[tuple[Any, ...]] = []
+            raw: list[Any] = []
             popleft = items.popleft
             # Frames of at most one transaction's worth: the child starts committing sooner.
-            while items and len(batch) < self._batch_size:
-                batch.append(self._encode(popleft()))
+            while items and len(raw) < self._batch_size:
+                raw.append(popleft())
             try:
-                self._send(batch)
+                self._send([self._encode(item) for item in raw])
             except OSError as exc:
-                self._failed += sum(1 for b in batch if b[0] in ("X", "R"))
-                log.error("log writer process is gone (%s): %d records not stored", exc, len(batch))
+                self._take_over(raw, exc)
+                return
             if self._waiting:
                 with self._space:
                     self._space.notify_all()
@@ -107,6 +109,28 @@ class ProcessLogStore(SqliteLogStore):
             self._pipe.close()
         except OSError:
             pass
+
+    def _take_over(self, unsent: list[Any], exc: OSError) -> None:
+        """The child is gone: write from this process from now on (a writer thread, as ``SqliteLogStore``)."""
+        log.error("log writer process for %s is gone (%s); writing from the server process from now on",
+                  self.path, exc)  # fmt: skip
+        self._fallback = True
+        self._items.extendleft(reversed(unsent))
+        if self._stopping:
+            self._items.append(_STOP)
+        self._writer_ready = threading.Event()
+        self._writer_error = None
+        SqliteLogStore._run(self)  # this sender thread becomes the writer thread, until _STOP
+
+    @staticmethod
+    def _is_marker(item: Any) -> bool:
+        return isinstance(item, (threading.Event, tuple))
+
+    def _marker_event(self, item: Any) -> threading.Event:
+        if isinstance(item, tuple):  # ("F", seq) queued for the child before it died
+            return self._flushes.pop(item[1], None) or threading.Event()
+        event: threading.Event = item
+        return event
 
     def _encode(self, item: Any) -> tuple[Any, ...]:
         if isinstance(item, tuple):  # a flush marker
@@ -176,6 +200,8 @@ class ProcessLogStore(SqliteLogStore):
             return
         self._closed = True
         self._stopping = True
+        if self._fallback:
+            self._items.append(_STOP)
         self._wake.set()
         self._thread.join()
         try:

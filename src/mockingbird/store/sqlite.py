@@ -264,8 +264,8 @@ class SqliteLogStore:
                     if item is _STOP:
                         # Records that raced in behind the stop marker are still acknowledged: keep them.
                         stop = True
-                    elif isinstance(item, threading.Event):
-                        markers.append(item)
+                    elif self._is_marker(item):
+                        markers.append(self._marker_event(item))
                         break  # commit what came before the flush marker, then release the flusher
                     else:
                         batch.append(item)
@@ -280,6 +280,14 @@ class SqliteLogStore:
                     items.append(_STOP)
         finally:
             conn.close()
+
+    @staticmethod
+    def _is_marker(item: Any) -> bool:
+        return isinstance(item, threading.Event)
+
+    def _marker_event(self, item: Any) -> threading.Event:
+        marker: threading.Event = item
+        return marker
 
     def _commit(self, conn: sqlite3.Connection, batch: list[LogRecord | DeferredRecord]) -> None:
         if not batch:
