@@ -87,7 +87,8 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
             or ``:memory:``-free path. ``postgresql://...`` is reserved.
         **options: ``writer="thread"`` (default: a writer thread in this process) or
             ``"process"`` (a child writer process, off this process's GIL: what
-            ``mockingbird serve`` uses); and for the store ``body_limit``,
+            ``mockingbird serve`` uses) or ``"none"`` (read-only: queries and kv);
+            and for the store ``body_limit``,
             ``queue_max``, ``block_timeout``, ``batch_size``, ``flush_interval``.
 
     Raises:
@@ -99,8 +100,10 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
     from mockingbird.store.sqlite import SqliteLogStore
 
     writer = options.pop("writer", "thread")
-    if writer not in ("thread", "process"):
-        raise StoreError(f"writer must be 'thread' or 'process', not {writer!r}")
+    if writer not in ("thread", "process", "none"):
+        raise StoreError(f"writer must be 'thread', 'process' or 'none', not {writer!r}")
+    if writer == "none":
+        options["readonly"] = True
     text = str(path_or_url)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
         url = urlparse(text)

@@ -87,6 +87,7 @@ class SqliteLogStore:
         block_timeout: seconds ``write`` blocks on a full queue before ``StoreFullError``.
         batch_size: most rows per transaction.
         flush_interval: seconds between the writer's looks at the queue.
+        readonly: no writer at all (queries and kv only): what ``mockingbird logs`` opens.
 
     Raises:
         StoreError: the file is not a SQLite database, is from a newer mockingbird,
@@ -104,8 +105,10 @@ class SqliteLogStore:
         block_timeout: float = 10.0,
         batch_size: int = 500,
         flush_interval: float = 0.01,
+        readonly: bool = False,
     ) -> None:
         self.path = Path(path)
+        self._readonly = readonly
         self.body_limit = body_limit
         self._block_timeout = block_timeout
         self._batch_size = batch_size
@@ -137,6 +140,9 @@ class SqliteLogStore:
         self._start_writer()
 
     def _start_writer(self) -> None:
+        if self._readonly:
+            self._thread = threading.Thread(target=lambda: None)  # never started: is_alive() is False
+            return
         self._writer_ready = threading.Event()
         self._writer_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"mockingbird-log-writer:{self.path.name}", daemon=True)
@@ -153,8 +159,8 @@ class SqliteLogStore:
             StoreError: the store is closed.
             StoreFullError: the queue stayed full for ``block_timeout`` seconds.
         """
-        if self._closed:
-            raise StoreError(f"log store {self.path} is closed")
+        if self._closed or self._readonly:
+            raise StoreError(f"log store {self.path} is {'closed' if self._closed else 'open read-only'}")
         items = self._items
         if len(items) >= self._queue_max:
             self._wait_for_space()
