@@ -8,6 +8,7 @@ under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,10 @@ def build_runtime(
     token = resolve_admin_token(admin_token)
     check_admin_exposure(host, token)
     target = log_db if log_db is not None else default_db_path(spec.source)
-    store = open_store(target)
+    # The writer runs in a child process: building and inserting rows off this process's GIL
+    # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
+    # MOCKINGBIRD_LOG_WRITER=thread keeps the writer in-process (bench/bench_logging.py compares both).
+    store = open_store(target, writer=os.environ.get("MOCKINGBIRD_LOG_WRITER", "process"))
     holder: list[MockApp] = []
 
     def build_admin() -> ASGIApp:
