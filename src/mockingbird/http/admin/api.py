@@ -144,6 +144,7 @@ def build_admin_app(
     token: str | None = None,
     routes_provider: RoutesProvider | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    ui: bool = True,
 ) -> ASGIApp:
     """The admin ASGI app. It expects full paths: forward every ``/admin...`` request to it unchanged.
 
@@ -156,6 +157,7 @@ def build_admin_app(
             per operation (``method``, ``path``, ``operation_id``, ``behaviour``...).
         extra_routes: more routes (the admin page, scenario endpoints) served
             behind the same token guard.
+        ui: serve the admin page at ``/admin`` and its assets under ``/admin/static/``.
 
     Example:
         >>> admin = build_admin_app(store, info={"title": spec.title}, token=None)  # doctest: +SKIP
@@ -171,6 +173,10 @@ def build_admin_app(
         Route(f"{PREFIX}/openapi.json", h.openapi, methods=["GET"]),
         *extra_routes,
     ]
+    if ui:
+        from mockingbird.http.admin.ui import admin_ui_routes
+
+        routes += admin_ui_routes(info)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return problem(404, "Not Found", f"no admin endpoint at {request.url.path}")
