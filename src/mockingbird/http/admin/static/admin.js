@@ -525,7 +525,7 @@
     form.addEventListener("input", (e) => (e.target.matches("input[type=search], input[name=status]") ? typed() : null));
     form.addEventListener("change", (e) => { if (e.target.id !== "live") filtersChanged(); });
     form.addEventListener("submit", (e) => { e.preventDefault(); filtersChanged(); });
-    form.addEventListener("reset", () => setTimeout(() => { state.filters.operation = ""; syncForm(); filtersChanged(); }));
+    form.addEventListener("reset", (e) => { e.preventDefault(); state.filters = { ...EMPTY_FILTERS }; syncForm(); filtersChanged(); });
     $("#operation-chip button").addEventListener("click", () => { state.filters.operation = ""; syncForm(); filtersChanged(); });
     $("#live").addEventListener("change", (e) => { state.live = e.target.checked; document.body.classList.toggle("paused", !state.live); });
     $("#page-size").addEventListener("change", (e) => { state.limit = parseInt(e.target.value, 10); state.offset = 0; writeHash(); refresh(false); });

@@ -1,5 +1,6 @@
-"""A real server for the admin page's browser tests: a small pets API behind the logging
-middleware, with the admin app (API + page) beside it, under uvicorn on a free port.
+"""Fixtures for the admin tests. ``serve_admin``: a real server for the admin page's browser
+tests, a small pets API behind the logging middleware with the admin app (API + page) beside
+it, under uvicorn on a free port.
 
 It stands in for ``mockingbird serve`` until the runtime and the request log are wired
 together in main; it uses the same parts (``RequestLogMiddleware``, ``build_admin_app``,
@@ -11,12 +12,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -131,3 +133,16 @@ def serve(db: Path, *, token: str | None = None) -> Iterator[str]:
         thread.join(10)
         sock.close()
         store.close()
+
+
+ServeAdmin = Callable[..., AbstractContextManager[str]]
+
+
+@pytest.fixture
+def serve_admin(tmp_path: Path) -> ServeAdmin:
+    """``with serve_admin(token=None) as url:`` a fresh server with an empty log database."""
+
+    def start(*, token: str | None = None) -> AbstractContextManager[str]:
+        return serve(tmp_path / "logs.db", token=token)
+
+    return start

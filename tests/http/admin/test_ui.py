@@ -1,0 +1,280 @@
+"""The admin page in a real browser: Debian's chromium driven by Playwright, against a real server.
+
+One browser for the module; every test gets its own server (fresh log database) and its own
+browser context (fresh cookies), sends real HTTP traffic with httpx, and checks what a person
+sees. Every test also fails on any console error or uncaught page error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect, sync_playwright
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+TOKEN = "s3cret-admin"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (./scripts/test.sh installs it)")
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    yield b
+    b.close()
+
+
+class Console:
+    """Console errors and uncaught exceptions of one page."""
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text} at {message.location.get('url')}")
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[tuple[Page, Console]]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(8000)
+    p = context.new_page()
+    console = Console(p)
+    yield p, console
+    context.close()
+
+
+@pytest.fixture
+def server(serve_admin: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
+    with serve_admin() as url:
+        yield url
+
+
+def send_traffic(url: str) -> list[httpx.Response]:
+    """A mix of 200, 201, 400, 401, 404 and 422 answers (11 requests)."""
+    with httpx.Client(base_url=url, timeout=10) as c:
+        return [
+            c.get("/pets"), c.get("/pets"), c.get("/pets"),
+            c.get("/pets/1"), c.get("/pets/2"), c.get("/pets/404"), c.get("/pets/abc"),
+            c.post("/pets", json={"name": "Rex"}), c.post("/pets", json={"name": "Tom", "tag": "cat"}),
+            c.post("/pets", json={"name": 5}, headers={"x-trace": "bad-pet"}),
+            c.get("/owners"),
+        ]  # fmt: skip
+
+
+def rows(page: Page) -> list[tuple[str, str, str]]:
+    """(method, path, status) of every row of the log table, top to bottom."""
+    out = []
+    for row in page.locator("#log-table tbody tr").all():
+        cells = row.locator("td")
+        out.append((cells.nth(1).inner_text().strip(), cells.nth(2).inner_text().strip(), cells.nth(3).inner_text().strip()))
+    return out
+
+
+def test_rows_appear_for_the_traffic_sent(server: str, page: tuple[Page, Console]) -> None:
+    p, console = page
+    sent = send_traffic(server)
+    assert sorted(r.status_code for r in sent) == [200, 200, 200, 200, 200, 201, 201, 400, 401, 404, 422]
+    p.goto(f"{server}/admin")
+    expect(p.locator("#log-table tbody tr")).to_have_count(11)
+    expect(p.locator("#page-info")).to_have_text("1–11 of 11")
+    assert rows(p)[0] == ("GET", "/owners", "401")  # newest first
+    assert rows(p)[-1] == ("GET", "/pets", "200")
+    expect(p.locator("#spec-title")).to_contain_text("Mockingbird Petstore")
+    expect(p.locator("#spec-title")).to_contain_text("v1.2.0")
+    expect(p.locator("#uptime")).to_have_text(re.compile(r"^\d+s$"))
+    expect(p.locator("#count-requests")).to_have_text("11")
+    expect(p.locator("#count-errors")).to_have_text("4")
+    assert p.locator("#log-table .status.s4").count() == 4  # 4xx rows are coloured as such
+    p.screenshot(path="/tmp/mockingbird-admin-requests.png")
+    assert console.errors == []
+
+
+def test_filters_narrow_the_rows_to_exactly_the_matching_requests(server: str, page: tuple[Page, Console]) -> None:
+    p, console = page
+    send_traffic(server)
+    p.goto(f"{server}/admin")
+    expect(p.locator("#log-table tbody tr")).to_have_count(11)
+    p.select_option("select[name=method]", "POST")
+    expect(p.locator("#log-table tbody tr")).to_have_count(3)
+    assert rows(p) == [("POST", "/pets", "422"), ("POST", "/pets", "201"), ("POST", "/pets", "201")]
+    assert "method=POST" in p.url  # the filters live in the URL: a reload or a shared link keeps them
+    p.select_option("select[name=method]", "")
+    p.fill("input[name=status]", "4xx")
+    expect(p.locator("#log-table tbody tr")).to_have_count(4)
+    assert sorted(rows(p)) == [("GET", "/owners", "401"), ("GET", "/pets/404", "404"), ("GET", "/pets/abc", "400"),
+                               ("POST", "/pets", "422")]  # fmt: skip
+    p.fill("input[name=path]", r"^/pets/\d+$")
+    expect(p.locator("#log-table tbody tr")).to_have_count(1)
+    assert rows(p) == [("GET", "/pets/404", "404")]
+    p.reload()
+    expect(p.locator("#log-table tbody tr")).to_have_count(1)
+    expect(p.locator("input[name=path]")).to_have_value(r"^/pets/\d+$")
+    p.fill("input[name=status]", "9xx")  # a bad filter is explained, not thrown
+    expect(p.locator("#filter-error")).to_contain_text("status")
+    p.click("button[type=reset]")
+    expect(p.locator("#log-table tbody tr")).to_have_count(11)
+    expect(p.locator("#filter-error")).to_be_hidden()
+    errors = [e for e in console.errors if "status of 400" not in e]  # the bad filter's 400 answer
+    assert errors == []
+
+
+def test_live_refresh_shows_a_new_request_without_reloading(server: str, page: tuple[Page, Console]) -> None:
+    p, console = page
+    send_traffic(server)
+    p.goto(f"{server}/admin")
+    expect(p.locator("#log-table tbody tr")).to_have_count(11)
+    p.evaluate("window.__sameDocument = true")
+    with httpx.Client(base_url=server) as c:
+        assert c.get("/pets/77").status_code == 200
+    expect(p.locator("#log-table tbody tr")).to_have_count(12)
+    assert rows(p)[0] == ("GET", "/pets/77", "200")
+    assert p.evaluate("window.__sameDocument") is True  # no page reload happened
+    p.uncheck("#live")
+    with httpx.Client(base_url=server) as c:
+        c.get("/pets/78")
+    p.wait_for_timeout(2500)  # longer than one poll: a paused page must not change
+    expect(p.locator("#log-table tbody tr")).to_have_count(12)
+    assert console.errors == []
+
+
+def test_clicking_a_row_opens_the_full_request_and_response(server: str, page: tuple[Page, Console]) -> None:
+    p, console = page
+    sent = send_traffic(server)
+    bad = sent[9]
+    assert bad.status_code == 422
+    p.goto(f"{server}/admin")
+    expect(p.locator("#log-table tbody tr")).to_have_count(11)
+    p.locator("#log-table tbody tr", has_text="422").click()
+    drawer = p.locator("#detail")
+    expect(drawer).to_be_visible()
+    expect(p.locator("#detail-title")).to_contain_text("POST")
+    expect(p.locator("#detail-title")).to_contain_text("/pets")
+    body = p.locator("#detail-body")
+    expect(body).to_contain_text(bad.headers["x-request-id"])  # the correlation id echoed to the client
+    expect(body).to_contain_text("POST /pets")  # the operation
+    expect(body).to_contain_text("generated")  # the source
+    headers = body.locator("table.headers").first
+    expect(headers).to_contain_text("x-trace")
+    expect(headers).to_contain_text("bad-pet")
+    blocks = body.locator("pre.code")
+    expect(blocks.nth(0)).to_have_text('{\n  "name": 5\n}')  # the request body, pretty-printed JSON
+    expect(blocks.nth(1)).to_contain_text('"title": "Unprocessable Content"')
+    expect(blocks.nth(1)).to_contain_text("'name' is a required property")
+    assert re.search(r"[?&]id=\d+", p.url)
+    p.screenshot(path="/tmp/mockingbird-admin-detail.png")
+    p.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    assert console.errors == []
+
+
+def test_analytics_draws_charts_from_the_data(server: str, page: tuple[Page, Console]) -> None:
+    p, console = page
+    send_traffic(server)
+    p.goto(f"{server}/admin#analytics")
+    volume = p.locator("#chart-volume svg")
+    expect(volume).to_be_visible()
+    counts = [int(c) for c in volume.locator("g.bar").evaluate_all("gs => gs.map(g => g.dataset.count)")]
+    errors = [int(c) for c in volume.locator("g.bar").evaluate_all("gs => gs.map(g => g.dataset.errors)")]
+    assert sum(counts) == 11 and sum(errors) == 4 and all(c > 0 for c in counts)
+    assert volume.locator("rect").count() >= len(counts)
+    latency = p.locator("#chart-latency svg")
+    assert int(latency.get_attribute("data-points") or 0) == len(counts) > 0
+    assert latency.locator("path.line").count() == 2  # p50 and p95
+    segments = p.locator("#chart-status svg circle.seg")
+    by_class = dict(zip(segments.evaluate_all("cs => cs.map(c => c.dataset.class)"),
+                        map(int, segments.evaluate_all("cs => cs.map(c => c.dataset.count)"))))  # fmt: skip
+    assert by_class == {"2xx": 7, "4xx": 4}
+    expect(p.locator("#summary-cards")).to_contain_text("11")
+    expect(p.locator("#summary-cards")).to_contain_text("36%")  # 4 errors of 11
+    route_rows = p.locator("#route-stats tbody tr")
+    expect(route_rows).to_have_count(4)  # GET /pets, GET /pets/{petId}, POST /pets, GET /owners
+    expect(route_rows.first).to_contain_text("GET /pets/{petId}")
+    expect(p.locator("#insights")).to_contain_text("POST /pets fails validation")
+    expect(p.locator("#error-categories")).to_contain_text("validation failures")
+    expect(p.locator("#top-clients")).to_contain_text("127.0.0.1")
+    p.screenshot(path="/tmp/mockingbird-admin-analytics.png", full_page=True)
+    route_rows.first.locator("a.route-link").click()  # a route's requests, one click away
+    expect(p.locator("#log-table tbody tr")).to_have_count(4)
+    expect(p.locator("#operation-chip")).to_contain_text("GET /pets/{petId}")
+    assert console.errors == []
+
+
+def test_routes_tab_lists_every_operation_of_the_spec(server: str, page: tuple[Page, Console]) -> None:
+    p, console = page
+    p.goto(f"{server}/admin")
+    p.click("[data-tab=routes]")
+    table = p.locator("#routes-table tbody tr")
+    expect(table).to_have_count(10)
+    keys = table.evaluate_all("trs => trs.map(tr => tr.dataset.key)")
+    assert keys[:3] == ["GET /pets", "POST /pets", "GET /pets/{petId}"]
+    assert "GET /owners/{ownerId}/pets" in keys
+    expect(table.nth(1)).to_contain_text("createPet")
+    expect(table.nth(1)).to_contain_text("201")
+    p.fill("#route-search", "owner")
+    expect(table).to_have_count(4)
+    for tab, text in (("scenarios", "Coming with runtime control"), ("chaos", "Coming with runtime control")):
+        p.click(f"[data-tab={tab}]")
+        expect(p.locator(f"#tab-{tab}")).to_contain_text(text)
+    assert console.errors == []
+
+
+def test_a_token_guarded_admin_asks_a_person_for_the_token(
+    serve_admin: Callable[..., AbstractContextManager[str]], page: tuple[Page, Console]
+) -> None:
+    p, console = page
+    with serve_admin(token=TOKEN) as url:
+        send_traffic(url)
+        p.goto(f"{url}/admin#requests?method=POST")
+        p.fill("input[name=token]", TOKEN)  # the guard's own form
+        p.keyboard.press("Enter")
+        expect(p.locator("#log-table tbody tr")).to_have_count(3)  # logged in, filters kept
+        assert "token" not in p.url
+        p.context.clear_cookies()  # the cookie is gone (or the mock restarted with another token)
+        dialog = p.locator("#token-dialog")
+        expect(dialog).to_be_visible()
+        dialog.locator("input").fill(TOKEN)
+        dialog.locator("button[type=submit]").click()
+        expect(p.locator("#log-table tbody tr")).to_have_count(3)
+        expect(dialog).to_be_hidden()
+    # The 401 answers are announced by chromium as failed loads; anything else is a bug.
+    assert [e for e in console.errors if "401" not in e] == []
+
+
+def test_page_and_assets_carry_the_right_headers(server: str) -> None:
+    with httpx.Client(base_url=server) as c:
+        for path in ("/admin", "/admin/"):
+            page = c.get(path, follow_redirects=True)
+            assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+            assert page.headers["cache-control"] == "no-store"
+            assert "script-src 'self'" in page.headers["content-security-policy"]
+        html = c.get("/admin/").text
+        js_url = re.search(r'src="(/admin/static/admin\.js\?v=[0-9a-f]{10})"', html)
+        css_url = re.search(r'href="(/admin/static/admin\.css\?v=[0-9a-f]{10})"', html)
+        assert js_url and css_url
+        assert "http://" not in html and "https://" not in html  # nothing from a CDN
+        js = c.get(js_url.group(1))
+        assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+        assert js.headers["cache-control"] == "private, max-age=31536000, immutable"
+        plain = c.get("/admin/static/admin.css")
+        assert plain.headers["cache-control"] == "no-cache" and plain.headers["etag"]
+        again = c.get("/admin/static/admin.css", headers={"if-none-match": plain.headers["etag"]})
+        assert again.status_code == 304
+        assert c.get("/admin/static/nope.js").status_code == 404
