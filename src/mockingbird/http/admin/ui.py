@@ -84,7 +84,9 @@ def render_page(info: Mapping[str, Any], base: str) -> str:
 class _AdminStatic(StaticFiles):
     """``StaticFiles`` with cache headers: immutable for hashed URLs, revalidated otherwise."""
 
-    def file_response(self, full_path: Any, stat_result: Any, scope: Scope, status_code: int = 200) -> Response:
+    def file_response(
+        self, full_path: Any, stat_result: Any, scope: Scope, status_code: int = 200
+    ) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
         hashed = b"v=" in scope.get("query_string", b"")
         response.headers["cache-control"] = IMMUTABLE if hashed else "no-cache"
@@ -100,8 +102,8 @@ def admin_ui_routes(info: Mapping[str, Any] | None = None) -> list[BaseRoute]:
 
     Example:
         >>> routes = admin_ui_routes({"title": "Petstore", "version": "1.0"})
-        >>> sorted(type(r).__name__ for r in routes)
-        ['Mount', 'Route', 'Route']
+        >>> {"admin_page", "admin_static"} <= {getattr(r, "name", None) for r in routes}
+        True
     """
     facts = dict(info or {})
 
