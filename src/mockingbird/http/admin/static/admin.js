@@ -503,11 +503,14 @@
     syncForm();
     setTab("requests");
   }
-  let timer = null;
+  let timer = null, ticks = 0;
   function schedule() {
     clearTimeout(timer);
     timer = setTimeout(async () => {
-      if (state.live && !document.hidden && !state.authNeeded) await refresh(true);
+      ticks += 1;
+      // Analysis reads every matching record: refresh it every 10 s, the log list every 2 s.
+      const due = state.tab !== "analytics" || ticks % 5 === 0;
+      if (state.live && due && !document.hidden && !state.authNeeded) await refresh(true);
       tickUptime();
       schedule();
     }, POLL_MS);
