@@ -167,6 +167,7 @@
     logState.textContent = logging ? "on" : "off";
     logState.className = logging ? "ok" : "warn";
     logState.title = logging ? (info.log_db || (info.store && info.store.path) || "") : "logging is off (--no-log)";
+    if (!logging) $("#log-empty").textContent = "Logging is off (--no-log): this mock records no requests.";
   }
   function tickUptime() {
     if (state.startedAt !== null) $("#uptime").textContent = fmtDuration((Date.now() - state.startedAt) / 1000);
