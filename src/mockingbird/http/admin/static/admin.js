@@ -373,7 +373,7 @@
   // ---------- analytics tab ----------
   async function loadAnalytics() {
     const a = await api("/logs/analyze", queryParams());
-    const lat = a.latency || {}, err = a.errors || {}, traffic = a.traffic || {};
+    const lat = a.total ? a.latency || {} : {}, err = a.errors || {}, traffic = a.traffic || {};
     const card = (label, value, hint, cls) => el("div", { class: "card stat " + (cls || "") }, el("span", { class: "label", text: label }),
       el("strong", { text: value }), hint ? el("span", { class: "hint", text: hint }) : null);
     $("#summary-cards").replaceChildren(
