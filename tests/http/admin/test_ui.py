@@ -177,6 +177,10 @@ def test_clicking_a_row_opens_the_full_request_and_response(server: str, page: t
     expect(blocks.nth(0)).to_have_text('{\n  "name": 5\n}')  # the request body, pretty-printed JSON
     expect(blocks.nth(1)).to_contain_text('"title": "Unprocessable Content"')
     expect(blocks.nth(1)).to_contain_text("'name' is a required property")
+    body.locator("details.curl summary").click()
+    curl = body.locator("details.curl pre").inner_text()
+    assert curl.startswith(f"curl -X POST '{server}/pets'")
+    assert "-H 'x-trace: bad-pet'" in curl and """--data-raw '{"name":5}'""" in curl
     assert re.search(r"[?&]id=\d+", p.url)
     p.screenshot(path="/tmp/mockingbird-admin-detail.png")
     p.keyboard.press("Escape")

@@ -235,6 +235,16 @@
       el("h4", {}, label, truncated ? el("span", { class: "tag warn", text: "truncated" }) : null),
       pretty === null ? el("p", { class: "muted", text: "empty body" }) : el("pre", { class: "code", text: pretty }));
   }
+  const SKIP_CURL = new Set(["host", "content-length", "connection", "accept-encoding"]);
+  function curlCommand(r) {
+    const q = (v) => "'" + String(v).replace(/'/g, "'\\''") + "'";
+    const headers = r.request_headers || {};
+    const url = `${location.protocol}//${headers.host || location.host}${r.path}${r.query ? "?" + r.query : ""}`;
+    const parts = ["curl", "-X", r.method, q(url)];
+    for (const [k, v] of Object.entries(headers)) if (!SKIP_CURL.has(k)) parts.push("-H", q(`${k}: ${v}`));
+    if (r.request_body) parts.push("--data-raw", q(r.request_body));
+    return parts.join(" ");
+  }
   async function openDetail(id) {
     state.detail = id;
     writeHash();
@@ -271,6 +281,7 @@
         el("h3", {}, "Response ", el("span", { class: "status " + statusClass(r.status), text: r.status ?? "–" })),
         el("h4", { text: "Headers" }), headerTable(r.response_headers),
         bodyBlock("Body", r.response_body, r.response_headers, r.response_truncated)),
+      r.kind === "http" ? el("details", { class: "curl" }, el("summary", { text: "Replay with curl" }), el("pre", { class: "code", text: curlCommand(r) })) : null,
       r.extra && Object.keys(r.extra).length ? el("section", {}, el("h4", { text: "Extra" }), el("pre", { class: "code", text: JSON.stringify(r.extra, null, 2) })) : null);
   }
   function closeDetail() {
