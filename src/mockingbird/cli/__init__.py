@@ -16,6 +16,7 @@ from mockingbird.errors import MockingbirdError
 
 # name -> module under mockingbird.cli.commands exposing ``command``
 COMMANDS: dict[str, str] = {
+    "serve": "serve",
     "logs": "logs",
 }
 

@@ -1,0 +1,116 @@
+"""``mockingbird serve SPEC``: serve a mock of an OpenAPI document."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from mockingbird.http.app import MockApp
+    from mockingbird.openapi.model import Spec
+
+_STARTED = time.monotonic()
+
+
+def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: Path | None) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    console.print(
+        f"[bold]mockingbird[/] mocking [cyan]{spec.title}[/] {spec.version} "
+        f"({len(spec.operations)} operations, loaded in {load_seconds:.2f}s)"
+    )
+    prefix = f" (and under {spec.base_path})" if spec.base_path else ""
+    console.print(f"  API     {url}/{prefix}")
+    console.print(f"  docs    {url}{app.side_url('docs')}")
+    console.print(f"  health  {url}{app.side_url('health')}")
+    if app.admin_app is not None:
+        console.print(f"  admin   {url}{app.side_url('admin')}/")
+    console.print(f"  log     {log_path}" if log_path is not None else "  log     off (--no-log)")
+    for name in app.relocated:
+        console.print(f"  [yellow]note[/]    the spec has its own /{name}: ours is at /__mockingbird/{name}")
+    checks = [
+        "validation " + ("on" if app.validate else "off"),
+        "auth " + ("on" if app.auth else "off"),
+        f"seed {app.seed}",
+    ]
+    console.print(f"  {', '.join(checks)}")
+    if spec.warnings:
+        console.print(f"  [yellow]{len(spec.warnings)} spec warning(s)[/]; first: {spec.warnings[0]}")
+
+
+@click.command("serve")
+@click.argument("spec_source", metavar="SPEC")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for generated data.")
+@click.option("--no-validate", is_flag=True, help="Do not validate requests against the spec.")
+@click.option(
+    "--auth/--no-auth",
+    default=True,
+    show_default=True,
+    help="Enforce the operations' security requirements (401 without credentials).",
+)
+@click.option("--log-db", metavar="PATH", help="Request log database (default: .mockingbird/<spec>.db).")
+@click.option("--no-log", is_flag=True, help="Do not log requests (and serve no admin API).")
+@click.option(
+    "--admin-token",
+    metavar="TOKEN",
+    help="Token guarding /admin (default: $MOCKINGBIRD_ADMIN_TOKEN; required beyond loopback).",
+)
+@click.option(
+    "--server",
+    type=click.Choice(["granian", "uvicorn"]),
+    default="granian",
+    show_default=True,
+    help="ASGI server to run on.",
+)
+def command(
+    spec_source: str,
+    host: str,
+    port: int,
+    seed: int,
+    no_validate: bool,
+    auth: bool,
+    log_db: str | None,
+    no_log: bool,
+    admin_token: str | None,
+    server: str,
+) -> None:
+    """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL).
+
+    Every operation answers with the spec's examples, else with data generated from
+    its schemas. Control a response with `Prefer: code=404`, `Prefer: example=NAME`
+    or `Prefer: dynamic=true`. Swagger UI is at /docs, status at /health.
+    """
+    from mockingbird.http.runtime import build_runtime
+    from mockingbird.http.server import bind_socket, serve_app
+    from mockingbird.openapi import load_spec
+
+    # Bind check before the (possibly slow) spec load: a busy port fails at once.
+    bind_socket(host, port).close()
+    spec = load_spec(spec_source)
+    runtime = build_runtime(
+        spec,
+        seed=seed,
+        validate=not no_validate,
+        auth=auth,
+        log=not no_log,
+        log_db=log_db,
+        admin_token=admin_token,
+        host=host,
+    )
+    load_seconds = time.monotonic() - _STARTED
+
+    def on_listening(bound: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        _summary(runtime.mock, spec, f"http://{shown}:{bound}", load_seconds, runtime.log_path)
+
+    try:
+        serve_app(runtime.asgi, host=host, port=port, server=server, on_listening=on_listening)  # type: ignore[arg-type]
+    finally:
+        if runtime.store is not None:
+            runtime.store.close()

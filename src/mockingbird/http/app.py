@@ -1,0 +1,300 @@
+"""The mock runtime: a raw ASGI app that answers every operation of a spec.
+
+Speed is the point, so the hot path is a thin ASGI dispatcher (no framework): read
+the scope, route (``openapi.routing``), validate the request (``openapi.validation``
+and ``openapi.security``, compiled lazily per operation), build the response
+(``openapi.selection``, example responses cached as bytes) and send two messages.
+Starlette only serves the side routes (``/docs``, ``/health``, the admin app): see
+``http/docs.py``.
+
+Hooks for the request log (``mockingbird.store``)
+-------------------------------------------------
+``MockApp`` is plain ASGI, so a logging middleware wraps it. For every HTTP request
+the app writes what it knows into ``scope["state"]["mockingbird"]`` (creating
+``scope["state"]`` when the server gave none) *before* it sends the response start,
+so a middleware reads it after ``await app(scope, receive, send)`` or while
+intercepting ``send``::
+
+    scope["state"]["mockingbird"] = {
+        "operation": "GET /pets/{petId}" | None,   # Operation.key; None for 404/405/side routes
+        "source": "example" | "generated" | "empty" | "error" | "side",
+        "scenario": None,                          # reserved for scenarios
+        "is_admin": bool,                          # /admin and /__mockingbird/admin calls
+        "request_id": "…",                         # the X-Request-ID sent back
+    }
+
+The admin app (``admin_app=``) is mounted under ``/admin`` and always under
+``/__mockingbird/admin``. ``on_startup``/``on_shutdown`` callables run in the ASGI
+lifespan (a log store flushes there).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from mockingbird.http.problem import build_problem, method_not_allowed, not_found
+from mockingbird.openapi.model import Spec
+from mockingbird.openapi.negotiation import NO_PREFERENCES, parse_prefer
+from mockingbird.openapi.routing import RouteMatch, Router
+from mockingbird.openapi.selection import MockResponse, ResponseBuilder, SelectionError
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from mockingbird.http._checks import RequestChecker
+
+log = logging.getLogger("mockingbird.http")
+# Request ids need uniqueness, not secrecy: a seeded-from-OS PRNG is 10x cheaper than os.urandom.
+_ids = random.Random()
+Hook = Callable[[], Awaitable[None] | None]
+SIDE_ROUTES = ("docs", "health", "admin")
+RESERVED_PREFIX = "/__mockingbird"
+
+
+class MockApp:
+    """ASGI app mocking a spec.
+
+    Args:
+        spec: the loaded spec.
+        seed: seed for generated data (same seed and request, same body).
+        validate: validate requests (400/415/422 problem+json on violations).
+        auth: enforce the operations' security requirements (401 + ``WWW-Authenticate``).
+        admin_app: an ASGI app mounted under ``/admin`` (and ``/__mockingbird/admin``).
+
+    Example:
+        >>> app = MockApp(load_spec("examples/petstore.yaml"), seed=1)
+        >>> uvicorn.run(app)
+    """
+
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        seed: int = 0,
+        validate: bool = True,
+        auth: bool = True,
+        admin_app: ASGIApp | None = None,
+    ) -> None:
+        self.spec = spec
+        self.seed = seed
+        self.validate = validate
+        self.auth = auth
+        self.admin_app = admin_app
+        self.router = Router(spec.operations, spec.base_path)
+        self.builder = ResponseBuilder(spec, seed=seed)
+        self.requests = 0
+        self.on_startup: list[Hook] = []
+        self.on_shutdown: list[Hook] = []
+        self._side: ASGIApp | None = None
+        self._checker: RequestChecker | None = None
+        self.relocated: tuple[str, ...] = tuple(
+            name for name in SIDE_ROUTES if self._collides(f"/{name}")
+        )
+        root = [n for n in SIDE_ROUTES if n not in self.relocated and (n != "admin" or admin_app is not None)]
+        self._root_side = frozenset(root)
+        self._side_exact = frozenset(f"/{n}" for n in root if n != "admin")
+        self._admin_at_root = "admin" in self._root_side
+
+    def _collides(self, path: str) -> bool:
+        """Whether the spec itself serves ``path`` (for ``/admin``: anything below it too)."""
+        if self.router.allowed_methods(path):
+            return True
+        return path == "/admin" and any(
+            op.path == path or op.path.startswith(path + "/") for op in self.spec.operations
+        )
+
+    def clear_caches(self) -> None:
+        """Forget memoised answers; call after changing what operations answer at runtime."""
+        self.builder.clear_caches()
+        if self._checker is not None:
+            self._checker.clear_caches()
+
+    def side_url(self, name: str) -> str:
+        """Where a side route (``docs``, ``health``, ``admin``) is served."""
+        return f"/{name}" if name in self._root_side else f"/__mockingbird/{name}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path: str = scope["path"]
+            if path in self._side_exact or path.startswith("/__mockingbird") or (
+                self._admin_at_root and (path == "/admin" or path.startswith("/admin/"))
+            ):
+                await self._serve_side(scope, receive, send)
+                return
+            try:
+                await self._serve_mock(scope, receive, send)
+            except Exception:  # noqa: BLE001 (top-level handler: a mock must answer, not drop the connection)
+                traceback.print_exc(file=sys.stderr)
+                await self._send(
+                    send,
+                    build_problem(500, "The mock failed to build this response; see the server log."),
+                    _request_id(scope),
+                    scope.get("method") == "HEAD",
+                )
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _serve_mock(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.requests += 1
+        method: str = scope["method"]
+        raw = scope.get("raw_path")
+        raw_path = raw.decode("latin-1") if raw else scope["path"]
+        if "?" in raw_path:  # some servers keep the query in raw_path
+            raw_path = raw_path.split("?", 1)[0]
+        prefer_h = accept = rid = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+            elif name == b"prefer":
+                prefer_h = value.decode("latin-1")
+            elif name == b"x-request-id":
+                rid = value
+        if rid is None:
+            rid = b"%032x" % _ids.getrandbits(128)
+        meta = {
+            "operation": None,
+            "source": "error",
+            "scenario": None,
+            "is_admin": False,
+            "request_id": rid.decode("latin-1"),
+        }
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state["mockingbird"] = meta
+        head = method == "HEAD"
+
+        found = self.router.match(method, raw_path)
+        if not isinstance(found, RouteMatch):
+            if found.allowed:
+                response = method_not_allowed(method, scope["path"], found.allowed)
+            else:
+                response = not_found(method, scope["path"])
+            await self._send(send, response, rid, head)
+            return
+        op = found.operation
+        meta["operation"] = op.key
+        query_b: bytes = scope.get("query_string", b"")
+        query = query_b.decode("latin-1") if query_b else ""
+
+        if (self.validate or self.auth) and (op.parameters or op.request_body or op.security):
+            # A body sent to an operation that declares none is ignored (validation.py), so unread.
+            body = await _read_body(receive) if op.request_body is not None else b""
+            try:
+                problem = self._get_checker().check(op, scope, found.path_params, query, body)
+            except Exception:  # noqa: BLE001 (boundary: a validator bug must not turn the mock into a 500)
+                log.warning("request checks failed internally for %s; answering unchecked", op.key, exc_info=True)
+                problem = None
+            if problem is not None:
+                await self._send(send, problem, rid, head)
+                return
+
+        prefer = parse_prefer(prefer_h, query) if (prefer_h or "__" in query) else NO_PREFERENCES
+        try:
+            response = self.builder.build(
+                op,
+                method=method,
+                path=raw_path,
+                query=query,
+                path_params=found.path_params,
+                prefer=prefer,
+                accept=accept,
+            )
+        except SelectionError as exc:
+            response = build_problem(exc.status, exc.detail, title=exc.title, **exc.extra)
+        meta["source"] = response.source
+        await self._send(send, response, rid, head)
+
+    def _get_checker(self) -> RequestChecker:
+        if self._checker is None:
+            from mockingbird.http._checks import RequestChecker
+
+            self._checker = RequestChecker(self.spec, validate=self.validate, auth=self.auth)
+        return self._checker
+
+    @staticmethod
+    async def _send(send: Send, response: MockResponse, rid: bytes, head: bool) -> None:
+        headers = response.wire_headers() + [(b"x-request-id", rid)]
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else response.body})
+
+    async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        is_admin = path == "/admin" or path.startswith(("/admin/", "/__mockingbird/admin"))
+        state = scope.get("state")
+        if state is None:
+            state = scope["state"] = {}
+        state["mockingbird"] = {
+            "operation": None,
+            "source": "side",
+            "scenario": None,
+            "is_admin": is_admin,
+            "request_id": None,
+        }
+        if is_admin and self.admin_app is not None:
+            # The admin app expects full "/admin/..." paths: forward them unchanged, and
+            # "/__mockingbird/admin/..." with the reserved prefix moved into root_path.
+            if path.startswith(RESERVED_PREFIX):
+                scope = dict(scope)
+                scope["path"] = path[len(RESERVED_PREFIX):]
+                scope["root_path"] = scope.get("root_path", "") + RESERVED_PREFIX
+                raw = scope.get("raw_path")
+                if raw:
+                    scope["raw_path"] = raw[len(RESERVED_PREFIX):]
+            await self.admin_app(scope, receive, send)
+            return
+        if self._side is None:
+            from mockingbird.http.docs import build_side_app
+
+            self._side = build_side_app(
+                self.spec,
+                stats=lambda: {"requests": self.requests},
+                at_root=self._root_side,
+            )
+        await self._side(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await _run_hooks(self.on_startup)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await _run_hooks(self.on_shutdown)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _run_hooks(hooks: list[Hook]) -> None:
+    for hook in hooks:
+        result = hook()
+        if result is not None:
+            await result
+
+
+async def _read_body(receive: Receive) -> bytes:
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        return body
+    chunks = [body]
+    while message.get("more_body", False):
+        message = await receive()
+        chunks.append(message.get("body", b""))
+    return b"".join(chunks)
+
+
+def _request_id(scope: Scope) -> bytes:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            return bytes(value)
+    return b"%032x" % _ids.getrandbits(128)
+

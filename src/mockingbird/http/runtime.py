@@ -1,0 +1,105 @@
+"""Assemble a served mock: ``MockApp`` + request log store + logging middleware + admin API.
+
+``build_runtime`` is what ``mockingbird serve`` runs (and what anything embedding a
+mock should call): it opens the log store (SQLite, ``.mockingbird/<spec>.db`` by
+default), wraps the ``MockApp`` in ``RequestLogMiddleware`` and mounts the admin app
+under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mockingbird.http.app import MockApp
+from mockingbird.openapi.model import Spec
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from mockingbird.store.base import LogStore
+
+
+@dataclass(slots=True)
+class Runtime:
+    """A mock ready to serve: ``asgi`` is the outermost app, ``mock`` the ``MockApp`` inside it."""
+
+    asgi: ASGIApp
+    mock: MockApp
+    store: LogStore | None
+    log_path: Path | None
+
+
+def routes_of(app: MockApp) -> list[dict[str, Any]]:
+    """One dict per operation for ``GET /admin/api/routes``: what it answers by default."""
+    from mockingbird.openapi.selection import pick_status
+
+    items = []
+    for op in app.spec.iter_operations():
+        response, status = pick_status(op, None)
+        items.append(
+            {
+                "method": op.method,
+                "path": op.path,
+                "operation_id": op.operation_id,
+                "summary": op.summary,
+                "statuses": list(op.responses),
+                "behaviour": {"status": status, "content_types": list(response.content)},
+                "security": bool(op.security),
+            }
+        )
+    return items
+
+
+def build_runtime(
+    spec: Spec,
+    *,
+    seed: int = 0,
+    validate: bool = True,
+    auth: bool = True,
+    log: bool = True,
+    log_db: str | Path | None = None,
+    admin_token: str | None = None,
+    host: str = "127.0.0.1",
+) -> Runtime:
+    """Build the full served mock for ``spec``.
+
+    Args:
+        spec: the loaded spec.
+        seed, validate, auth: see ``MockApp``.
+        log: log every request to the store and serve the admin API.
+        log_db: the store's path or URL (default ``.mockingbird/<spec-stem>.db``).
+        admin_token: token guarding ``/admin`` (else ``$MOCKINGBIRD_ADMIN_TOKEN``).
+        host: where the server will listen (an unguarded admin is refused beyond loopback).
+
+    Raises:
+        ConfigError: an unguarded admin API on a non-loopback host.
+        StoreError: the log store cannot be opened or migrated.
+    """
+    if not log:
+        mock = MockApp(spec, seed=seed, validate=validate, auth=auth)
+        return Runtime(mock, mock, None, None)
+
+    from mockingbird.http.admin.api import build_admin_app
+    from mockingbird.http.admin.auth import check_admin_exposure, resolve_admin_token
+    from mockingbird.http.logging import RequestLogMiddleware
+    from mockingbird.http.redaction import CredentialFields
+    from mockingbird.store import default_db_path, open_store
+
+    token = resolve_admin_token(admin_token)
+    check_admin_exposure(host, token)
+    target = log_db if log_db is not None else default_db_path(spec.source)
+    store = open_store(target)
+    holder: list[MockApp] = []
+    admin = build_admin_app(
+        store,
+        info={"title": spec.title, "version": spec.version, "spec": spec.source, "operations": len(spec.operations)},
+        token=token,
+        routes_provider=lambda: routes_of(holder[0]),
+    )
+    mock = MockApp(spec, seed=seed, validate=validate, auth=auth, admin_app=admin)
+    holder.append(mock)
+    mock.on_shutdown.append(store.close)
+    asgi = RequestLogMiddleware(mock, store, redact=CredentialFields.from_spec(spec))
+    return Runtime(asgi, mock, store, getattr(store, "path", None))

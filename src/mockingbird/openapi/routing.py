@@ -1,0 +1,237 @@
+"""Match an HTTP method and path to a spec operation. PURE: no I/O.
+
+``Router(operations, base_path)`` compiles every operation's path template into a
+segment trie once; ``Router.match(method, raw_path)`` then costs a few dict lookups
+per segment, whatever the number of operations (GitHub: 845, Kubernetes: 1,014).
+
+Rules (the documented behaviour of ``mockingbird serve``):
+
+* **Prefix.** The API answers both under the spec's ``base_path`` (``servers[0]``
+  path or Swagger ``basePath``) *and* at the root: ``/v1/pets`` and ``/pets`` both
+  reach ``GET /pets`` when ``base_path == "/v1"``. Clients configured with the full
+  server URL work, and so do clients that point at the mock's root (as with Prism).
+  The prefixed reading is tried first.
+* **Literal beats template.** ``/pets/mine`` wins over ``/pets/{petId}``, segment by
+  segment; a segment with a template inside (``/files/{name}.{ext}``) ranks between
+  the two. If the best-ranked branch has no operation for the path, the router
+  backtracks to the others.
+* **Path parameters** are matched on the raw (percent-encoded) path and decoded
+  afterwards, so ``%2F`` inside a value stays in the value. Empty values never match.
+* **Trailing slash.** ``/pets/`` reaches ``/pets`` (and the other way round) when the
+  spec does not declare the exact form.
+* **HEAD** reaches the ``GET`` operation when the spec declares no ``HEAD``.
+* A path that matches but not with this method gives ``RouteMiss`` carrying the
+  allowed methods (HTTP 405); no path match gives ``RouteMiss`` with none (404).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from mockingbird.openapi.model import Operation
+
+MEMO_SIZE = 8192
+_PARAM = re.compile(r"\{([^{}/]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMatch:
+    """A successful match: the operation and its decoded path parameters."""
+
+    operation: Operation
+    path_params: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteMiss:
+    """No operation: ``allowed`` is empty for 404, else the methods the path supports (405)."""
+
+    allowed: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> int:
+        """404 when no path matched, 405 when only the method is wrong."""
+        return 405 if self.allowed else 404
+
+
+@dataclass(slots=True)
+class _Leaf:
+    # method -> (operation, parameter names in capture order)
+    methods: dict[str, tuple[Operation, tuple[str, ...]]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Node:
+    literals: dict[str, _Node] = field(default_factory=dict)
+    # segments with a template inside text, e.g. "{name}.{ext}": (regex, node); tried in order
+    patterns: list[tuple[re.Pattern[str], _Node]] = field(default_factory=list)
+    pattern_index: dict[str, _Node] = field(default_factory=dict)
+    param: _Node | None = None  # a whole-segment "{id}"
+    leaf: _Leaf | None = None
+
+
+def _split(path: str) -> list[str]:
+    # "/a/b/" -> ["a", "b", ""]: a trailing "" keeps the trailing slash significant.
+    return path.split("/")[1:] if path.startswith("/") else path.split("/")
+
+
+def _segment_regex(segment: str) -> tuple[str, re.Pattern[str]]:
+    parts = _PARAM.split(segment)  # literal, name, literal, name, ..., literal
+    key = "{}".join(parts[0::2])
+    regex = "".join(re.escape(p) if i % 2 == 0 else "([^/]+?)" for i, p in enumerate(parts))
+    return key, re.compile(f"^{regex}$")
+
+
+class Router:
+    """A compiled router over a spec's operations.
+
+    Args:
+        operations: the operations to serve (``Spec.operations``).
+        base_path: the spec's path prefix (``""`` for none, no trailing slash).
+
+    Example:
+        >>> router = Router(spec.operations, spec.base_path)
+        >>> router.match("GET", "/v1/pets/42")
+        RouteMatch(operation=..., path_params={'petId': '42'})
+    """
+
+    def __init__(self, operations: Iterable[Operation], base_path: str = "") -> None:
+        self.base_path = base_path.rstrip("/")
+        self._root = _Node()
+        # Paths without templates: exact dict lookup, the common fast path.
+        self._static: dict[str, dict[str, Operation]] = {}
+        self.operation_count = 0
+        # Routing is a pure function of (method, path): remember recent answers.
+        self._memo: dict[tuple[str, str], RouteMatch | RouteMiss] = {}
+        for op in operations:
+            self._add(op)
+
+    def _add(self, op: Operation) -> None:
+        self.operation_count += 1
+        method = op.method.upper()
+        if "{" not in op.path:
+            self._static.setdefault(op.path, {}).setdefault(method, op)
+        node = self._root
+        names: list[str] = []
+        for segment in _split(op.path):
+            found = _PARAM.findall(segment)
+            if not found:
+                node = node.literals.setdefault(segment, _Node())
+            elif segment == "{" + found[0] + "}":
+                names.append(found[0])
+                if node.param is None:
+                    node.param = _Node()
+                node = node.param
+            else:
+                names.extend(found)
+                key, regex = _segment_regex(segment)
+                child = node.pattern_index.get(key)
+                if child is None:
+                    child = node.pattern_index[key] = _Node()
+                    node.patterns.append((regex, child))
+                node = child
+        if node.leaf is None:
+            node.leaf = _Leaf()
+        node.leaf.methods.setdefault(method, (op, tuple(names)))
+
+    def match(self, method: str, raw_path: str) -> RouteMatch | RouteMiss:
+        """Find the operation for ``method`` on ``raw_path`` (percent-encoded, no query).
+
+        Returns:
+            ``RouteMatch`` on success, else ``RouteMiss`` (404 or 405 with ``allowed``).
+        """
+        memo_key = (method, raw_path)
+        hit = self._memo.get(memo_key)
+        if hit is not None:
+            return hit
+        result = self._match(method.upper(), raw_path)
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[memo_key] = result
+        return result
+
+    def _match(self, method: str, raw_path: str) -> RouteMatch | RouteMiss:
+        best = self._match_once(method, raw_path)
+        if isinstance(best, RouteMatch):
+            return best
+        bp = self.base_path
+        if bp and (raw_path == bp or raw_path.startswith(bp + "/")):
+            stripped = self._match_once(method, raw_path[len(bp):] or "/")
+            if isinstance(stripped, RouteMatch) or (stripped.allowed and not best.allowed):
+                return stripped
+        return best
+
+    def _match_once(self, method: str, path: str) -> RouteMatch | RouteMiss:
+        static = self._static.get(path)
+        if static is not None:
+            op = static.get(method) or (static.get("GET") if method == "HEAD" else None)
+            if op is not None:
+                return RouteMatch(op, {})
+        result = self._walk(method, _split(path))
+        if isinstance(result, RouteMatch) or result.allowed:
+            return result
+        if len(path) > 1 and path.endswith("/"):
+            alt = self._walk(method, _split(path[:-1]))
+        else:
+            alt = self._walk(method, _split(path + "/"))
+        if isinstance(alt, RouteMatch) or alt.allowed:
+            return alt
+        return result
+
+    def _walk(self, method: str, segments: list[str]) -> RouteMatch | RouteMiss:
+        leaves: list[tuple[_Leaf, list[str]]] = []
+        found = self._search(self._root, segments, 0, [], method, leaves)
+        if found is not None:
+            return found
+        if leaves:
+            methods = set(leaves[0][0].methods)
+            if "GET" in methods:
+                methods.add("HEAD")
+            return RouteMiss(tuple(sorted(methods)))
+        return RouteMiss()
+
+    def _search(
+        self,
+        node: _Node,
+        segments: list[str],
+        i: int,
+        captured: list[str],
+        method: str,
+        leaves: list[tuple[_Leaf, list[str]]],
+    ) -> RouteMatch | None:
+        if i == len(segments):
+            leaf = node.leaf
+            if leaf is None:
+                return None
+            entry = leaf.methods.get(method)
+            if entry is None and method == "HEAD":
+                entry = leaf.methods.get("GET")
+            if entry is None:
+                leaves.append((leaf, captured))
+                return None
+            op, names = entry
+            return RouteMatch(op, {n: unquote(v) for n, v in zip(names, captured)})
+        segment = segments[i]
+        child = node.literals.get(segment)
+        if child is not None:
+            found = self._search(child, segments, i + 1, captured, method, leaves)
+            if found is not None:
+                return found
+        if segment:
+            for regex, pchild in node.patterns:
+                m = regex.match(segment)
+                if m is not None:
+                    found = self._search(pchild, segments, i + 1, [*captured, *m.groups()], method, leaves)
+                    if found is not None:
+                        return found
+            if node.param is not None:
+                return self._search(node.param, segments, i + 1, [*captured, segment], method, leaves)
+        return None
+
+    def allowed_methods(self, raw_path: str) -> tuple[str, ...]:
+        """The methods documented for a path (empty when the path matches nothing)."""
+        result = self.match("\x00", raw_path)
+        return result.allowed if isinstance(result, RouteMiss) else ()
