@@ -62,19 +62,34 @@ def page(browser: Browser) -> Iterator[tuple[Page, Console]]:
 
 @pytest.fixture
 def server(serve_admin: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
+    """A fresh mock with an empty log (for tests that send their own traffic)."""
     with serve_admin() as url:
         yield url
 
 
+@pytest.fixture(scope="module")
+def traffic(serve_admin_module: Callable[..., AbstractContextManager[str]]) -> Iterator[tuple[str, list[httpx.Response]]]:
+    """One mock and its 11 requests, shared by the tests that only read (the page's own admin
+    calls are logged as admin calls, which the log and the analysis leave out by default)."""
+    with serve_admin_module() as url:
+        yield url, send_traffic(url)
+
+
+PET = "/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11"
+KEY = {"x-api-key": "k3y"}
+NEW_PET = {"name": "Rex", "species": {"kind": "dog", "breed": "Labrador"}}
+BAD_PET = {"name": 5, "species": {"kind": "dog"}}
+
+
 def send_traffic(url: str) -> list[httpx.Response]:
-    """A mix of 200, 201, 400, 401, 404 and 422 answers (11 requests)."""
+    """11 requests to the petstore mock: 200 x4, 201 x2, 400, 401, 404 x2 (one unknown route), 422."""
     with httpx.Client(base_url=url, timeout=10) as c:
         return [
-            c.get("/pets"), c.get("/pets"), c.get("/pets"),
-            c.get("/pets/1"), c.get("/pets/2"), c.get("/pets/404"), c.get("/pets/abc"),
-            c.post("/pets", json={"name": "Rex"}), c.post("/pets", json={"name": "Tom", "tag": "cat"}),
-            c.post("/pets", json={"name": 5}, headers={"x-trace": "bad-pet"}),
-            c.get("/owners"),
+            c.get("/pets"), c.get("/pets"), c.get("/pets"), c.get(PET),
+            c.get(PET, headers={"prefer": "code=404"}), c.get("/pets", params={"limit": "abc"}),
+            c.post("/pets", json=NEW_PET, headers=KEY), c.post("/pets", json=NEW_PET, headers=KEY),
+            c.post("/pets", json=BAD_PET, headers={**KEY, "x-trace": "bad-pet"}),
+            c.post("/pets", json=NEW_PET), c.get("/nope"),
         ]  # fmt: skip
 
 
@@ -87,45 +102,48 @@ def rows(page: Page) -> list[tuple[str, str, str]]:
     return out
 
 
-def test_rows_appear_for_the_traffic_sent(server: str, page: tuple[Page, Console]) -> None:
+def test_rows_appear_for_the_traffic_sent(
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
     p, console = page
-    sent = send_traffic(server)
-    assert sorted(r.status_code for r in sent) == [200, 200, 200, 200, 200, 201, 201, 400, 401, 404, 422]
+    server, sent = traffic
+    assert [r.status_code for r in sent] == [200, 200, 200, 200, 404, 400, 201, 201, 422, 401, 404]
     p.goto(f"{server}/admin")
     expect(p.locator("#log-table tbody tr")).to_have_count(11)
     expect(p.locator("#page-info")).to_have_text("1–11 of 11")
-    assert rows(p)[0] == ("GET", "/owners", "401")  # newest first
+    assert rows(p)[0] == ("GET", "/nope", "404")  # newest first
     assert rows(p)[-1] == ("GET", "/pets", "200")
     expect(p.locator("#spec-title")).to_contain_text("Mockingbird Petstore")
     expect(p.locator("#spec-title")).to_contain_text("v1.2.0")
     expect(p.locator("#uptime")).to_have_text(re.compile(r"^\d+s$"))
     expect(p.locator("#count-requests")).to_have_text("11")
-    expect(p.locator("#count-errors")).to_have_text("4")
-    assert p.locator("#log-table .status.s4").count() == 4  # 4xx rows are coloured as such
+    expect(p.locator("#count-errors")).to_have_text("5")
+    assert p.locator("#log-table .status.s4").count() == 5  # 4xx rows are coloured as such
+    assert p.locator("#log-table .status.s2").count() == 6
     p.screenshot(path="/tmp/mockingbird-admin-requests.png")
     assert console.errors == []
 
 
-def test_filters_narrow_the_rows_to_exactly_the_matching_requests(server: str, page: tuple[Page, Console]) -> None:
+def test_filters_narrow_the_rows_to_exactly_the_matching_requests(
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
     p, console = page
-    send_traffic(server)
+    server, _ = traffic
     p.goto(f"{server}/admin")
     expect(p.locator("#log-table tbody tr")).to_have_count(11)
     p.select_option("select[name=method]", "POST")
-    expect(p.locator("#log-table tbody tr")).to_have_count(3)
-    assert rows(p) == [("POST", "/pets", "422"), ("POST", "/pets", "201"), ("POST", "/pets", "201")]
+    expect(p.locator("#log-table tbody tr")).to_have_count(4)
+    assert rows(p) == [("POST", "/pets", "401"), ("POST", "/pets", "422"), ("POST", "/pets", "201"), ("POST", "/pets", "201")]
     assert "method=POST" in p.url  # the filters live in the URL: a reload or a shared link keeps them
     p.select_option("select[name=method]", "")
     p.fill("input[name=status]", "4xx")
-    expect(p.locator("#log-table tbody tr")).to_have_count(4)
-    assert sorted(rows(p)) == [("GET", "/owners", "401"), ("GET", "/pets/404", "404"), ("GET", "/pets/abc", "400"),
-                               ("POST", "/pets", "422")]  # fmt: skip
-    p.fill("input[name=path]", r"^/pets/\d+$")
+    expect(p.locator("#log-table tbody tr")).to_have_count(5)
+    assert sorted(rows(p)) == [("GET", "/nope", "404"), ("GET", PET, "404"), ("GET", "/pets?limit=abc", "400"),
+                               ("POST", "/pets", "401"), ("POST", "/pets", "422")]  # fmt: skip
+    p.fill("input[name=path]", r"^/pets/[0-9a-f-]+$")
     expect(p.locator("#log-table tbody tr")).to_have_count(1)
-    assert rows(p) == [("GET", "/pets/404", "404")]
+    assert rows(p) == [("GET", PET, "404")]
     p.reload()
     expect(p.locator("#log-table tbody tr")).to_have_count(1)
-    expect(p.locator("input[name=path]")).to_have_value(r"^/pets/\d+$")
+    expect(p.locator("input[name=path]")).to_have_value(r"^/pets/[0-9a-f-]+$")
     p.fill("input[name=status]", "9xx")  # a bad filter is explained, not thrown
     expect(p.locator("#filter-error")).to_contain_text("status")
     p.click("button[type=reset]")
@@ -142,22 +160,23 @@ def test_live_refresh_shows_a_new_request_without_reloading(server: str, page: t
     expect(p.locator("#log-table tbody tr")).to_have_count(11)
     p.evaluate("window.__sameDocument = true")
     with httpx.Client(base_url=server) as c:
-        assert c.get("/pets/77").status_code == 200
+        assert c.get("/owners").status_code == 200
     expect(p.locator("#log-table tbody tr")).to_have_count(12)
-    assert rows(p)[0] == ("GET", "/pets/77", "200")
+    assert rows(p)[0] == ("GET", "/owners", "200")
     assert p.evaluate("window.__sameDocument") is True  # no page reload happened
     p.uncheck("#live")
     with httpx.Client(base_url=server) as c:
-        c.get("/pets/78")
+        c.get("/owners")
     p.wait_for_timeout(2500)  # longer than one poll: a paused page must not change
     expect(p.locator("#log-table tbody tr")).to_have_count(12)
     assert console.errors == []
 
 
-def test_clicking_a_row_opens_the_full_request_and_response(server: str, page: tuple[Page, Console]) -> None:
+def test_clicking_a_row_opens_the_full_request_and_response(
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
     p, console = page
-    sent = send_traffic(server)
-    bad = sent[9]
+    server, sent = traffic
+    bad = sent[8]
     assert bad.status_code == 422
     p.goto(f"{server}/admin")
     expect(p.locator("#log-table tbody tr")).to_have_count(11)
@@ -169,18 +188,20 @@ def test_clicking_a_row_opens_the_full_request_and_response(server: str, page: t
     body = p.locator("#detail-body")
     expect(body).to_contain_text(bad.headers["x-request-id"])  # the correlation id echoed to the client
     expect(body).to_contain_text("POST /pets")  # the operation
-    expect(body).to_contain_text("generated")  # the source
+    expect(body).to_contain_text("error")  # the source: a validation answer
     headers = body.locator("table.headers").first
     expect(headers).to_contain_text("x-trace")
     expect(headers).to_contain_text("bad-pet")
+    expect(headers).to_contain_text("[REDACTED]")  # the API key never reached the log
+    expect(headers).not_to_contain_text("k3y")
     blocks = body.locator("pre.code")
-    expect(blocks.nth(0)).to_have_text('{\n  "name": 5\n}')  # the request body, pretty-printed JSON
+    expect(blocks.nth(0)).to_have_text('{\n  "name": 5,\n  "species": {\n    "kind": "dog"\n  }\n}')  # pretty JSON
     expect(blocks.nth(1)).to_contain_text('"title": "Unprocessable Content"')
-    expect(blocks.nth(1)).to_contain_text("'name' is a required property")
+    expect(blocks.nth(1)).to_contain_text('"location": "body/name"')
     body.locator("details.curl summary").click()
     curl = body.locator("details.curl pre").inner_text()
     assert curl.startswith(f"curl -X POST '{server}/pets'")
-    assert "-H 'x-trace: bad-pet'" in curl and """--data-raw '{"name":5}'""" in curl
+    assert "-H 'x-trace: bad-pet'" in curl and """--data-raw '{"name":5,"species":{"kind":"dog"}}'""" in curl
     assert re.search(r"[?&]id=\d+", p.url)
     p.screenshot(path="/tmp/mockingbird-admin-detail.png")
     p.keyboard.press("Escape")
@@ -188,15 +209,16 @@ def test_clicking_a_row_opens_the_full_request_and_response(server: str, page: t
     assert console.errors == []
 
 
-def test_analytics_draws_charts_from_the_data(server: str, page: tuple[Page, Console]) -> None:
+def test_analytics_draws_charts_from_the_data(
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
     p, console = page
-    send_traffic(server)
+    server, _ = traffic
     p.goto(f"{server}/admin#analytics")
     volume = p.locator("#chart-volume svg")
     expect(volume).to_be_visible()
     counts = [int(c) for c in volume.locator("g.bar").evaluate_all("gs => gs.map(g => g.dataset.count)")]
     errors = [int(c) for c in volume.locator("g.bar").evaluate_all("gs => gs.map(g => g.dataset.errors)")]
-    assert sum(counts) == 11 and sum(errors) == 4 and all(c > 0 for c in counts)
+    assert sum(counts) == 11 and sum(errors) == 5 and all(c > 0 for c in counts)
     assert volume.locator("rect").count() >= len(counts)
     latency = p.locator("#chart-latency svg")
     assert int(latency.get_attribute("data-points") or 0) == len(counts) > 0
@@ -204,24 +226,27 @@ def test_analytics_draws_charts_from_the_data(server: str, page: tuple[Page, Con
     segments = p.locator("#chart-status svg circle.seg")
     by_class = dict(zip(segments.evaluate_all("cs => cs.map(c => c.dataset.class)"),
                         map(int, segments.evaluate_all("cs => cs.map(c => c.dataset.count)"))))  # fmt: skip
-    assert by_class == {"2xx": 7, "4xx": 4}
+    assert by_class == {"2xx": 6, "4xx": 5}
     expect(p.locator("#summary-cards")).to_contain_text("11")
-    expect(p.locator("#summary-cards")).to_contain_text("36%")  # 4 errors of 11
+    expect(p.locator("#summary-cards")).to_contain_text("45%")  # 5 errors of 11
     route_rows = p.locator("#route-stats tbody tr")
-    expect(route_rows).to_have_count(4)  # GET /pets, GET /pets/{petId}, POST /pets, GET /owners
-    expect(route_rows.first).to_contain_text("GET /pets/{petId}")
+    expect(route_rows).to_have_count(4)  # GET /pets, POST /pets, GET /pets/{petId}, unmatched
+    expect(route_rows.first).to_contain_text("GET /pets")
     expect(p.locator("#insights")).to_contain_text("POST /pets fails validation")
     expect(p.locator("#error-categories")).to_contain_text("validation failures")
     expect(p.locator("#top-clients")).to_contain_text("127.0.0.1")
     p.screenshot(path="/tmp/mockingbird-admin-analytics.png", full_page=True)
     route_rows.first.locator("a.route-link").click()  # a route's requests, one click away
     expect(p.locator("#log-table tbody tr")).to_have_count(4)
-    expect(p.locator("#operation-chip")).to_contain_text("GET /pets/{petId}")
+    expect(p.locator("#operation-chip")).to_contain_text("GET /pets")
+    assert sorted(rows(p)) == [("GET", "/pets", "200")] * 3 + [("GET", "/pets?limit=abc", "400")]
     assert console.errors == []
 
 
-def test_routes_tab_lists_every_operation_of_the_spec(server: str, page: tuple[Page, Console]) -> None:
+def test_routes_tab_lists_every_operation_of_the_spec(
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
     p, console = page
+    server, _ = traffic
     p.goto(f"{server}/admin")
     p.click("[data-tab=routes]")
     table = p.locator("#routes-table tbody tr")
@@ -248,21 +273,21 @@ def test_a_token_guarded_admin_asks_a_person_for_the_token(
         p.goto(f"{url}/admin#requests?method=POST")
         p.fill("input[name=token]", TOKEN)  # the guard's own form
         p.keyboard.press("Enter")
-        expect(p.locator("#log-table tbody tr")).to_have_count(3)  # logged in, filters kept
+        expect(p.locator("#log-table tbody tr")).to_have_count(4)  # logged in, filters kept
         assert "token" not in p.url
         p.context.clear_cookies()  # the cookie is gone (or the mock restarted with another token)
         dialog = p.locator("#token-dialog")
         expect(dialog).to_be_visible()
         dialog.locator("input").fill(TOKEN)
         dialog.locator("button[type=submit]").click()
-        expect(p.locator("#log-table tbody tr")).to_have_count(3)
+        expect(p.locator("#log-table tbody tr")).to_have_count(4)
         expect(dialog).to_be_hidden()
     # The 401 answers are announced by chromium as failed loads; anything else is a bug.
     assert [e for e in console.errors if "401" not in e] == []
 
 
-def test_page_and_assets_carry_the_right_headers(server: str) -> None:
-    with httpx.Client(base_url=server) as c:
+def test_page_and_assets_carry_the_right_headers(traffic: tuple[str, list[httpx.Response]]) -> None:
+    with httpx.Client(base_url=traffic[0]) as c:
         for path in ("/admin", "/admin/"):
             page = c.get(path, follow_redirects=True)
             assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -437,8 +437,10 @@
     const parts = [];
     for (const [k, v] of Object.entries(b)) {
       if (v === null || v === undefined || v === false || (typeof v === "object" && !Object.keys(v).length)) continue;
-      const text = typeof v === "object" ? JSON.stringify(v) : String(v);
-      parts.push(el("span", { class: "chip " + (k === "status" ? "plain" : "hot"), title: `${k}: ${text}` }, el("b", { text: k }), " " + text));
+      const text = Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v);
+      // Defaults (status, content types) look plain; anything set at runtime (override, chaos...) stands out.
+      const plain = ["status", "content_types", "example", "source"].includes(k);
+      parts.push(el("span", { class: "chip " + (plain ? "plain" : "hot"), title: `${k}: ${text}` }, el("b", { text: k.replace(/_/g, " ") }), " " + text));
     }
     return parts.length ? parts : el("span", { class: "muted", text: "default" });
   }
@@ -456,9 +458,9 @@
       const key = r.key || `${r.method} ${r.path}`;
       return el("tr", { dataset: { key } },
         el("td", {}, el("span", { class: "method m-" + String(r.method).toLowerCase(), text: r.method })),
-        el("td", { class: "mono" }, r.path, r.secured ? el("span", { class: "tag", title: "needs credentials", text: "auth" }) : null),
+        el("td", { class: "mono" }, r.path, r.secured || r.security ? el("span", { class: "tag", title: "needs credentials", text: "auth" }) : null),
         el("td", {}, el("div", { class: "mono", text: r.operation_id || "" }), r.summary ? el("div", { class: "muted", text: r.summary }) : null),
-        el("td", {}, (r.responses || []).map((s) => el("span", { class: "status small " + statusClass(/^\d/.test(s) ? s : null), text: s }))),
+        el("td", {}, (r.responses || r.statuses || []).map((s) => el("span", { class: "status small " + statusClass(/^\d/.test(s) ? s : null), text: s }))),
         el("td", {}, behaviourCell(r.behaviour)),
         el("td", {}, el("a", { href: "#", class: "route-link", dataset: { operation: key }, text: "requests →" })));
     }));
