@@ -1,8 +1,9 @@
-"""The admin page in a real browser: Debian's chromium driven by Playwright, against a real server.
+"""The admin page in a real browser: Debian's chromium driven by Playwright, against ``mockingbird serve``.
 
-One browser for the module; every test gets its own server (fresh log database) and its own
-browser context (fresh cookies), sends real HTTP traffic with httpx, and checks what a person
-sees. Every test also fails on any console error or uncaught page error.
+One browser for the module. The read-only tests share one served petstore mock and the 11
+requests sent to it; the tests that change something (live traffic, a token) start their own.
+Every test gets a fresh browser context (fresh cookies) and fails on any console error or
+uncaught page error. Real HTTP traffic comes from httpx.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Console:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[tuple[Page, Console]]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(8000)
+    context.set_default_timeout(15000)  # bounded, with room for a loaded machine
     p = context.new_page()
     console = Console(p)
     yield p, console
