@@ -6,9 +6,14 @@ by ``tests/test_exported_members.py``). Adding a name is a deliberate decision.
 
 from __future__ import annotations
 
+from mockingbird.analysis.query import LogQuery
+from mockingbird.analysis.stats import analyze
 from mockingbird.errors import (
+    CommandNotFoundError,
     ConfigError,
     ExampleNotFoundError,
+    LogQueryError,
+    MCPCallError,
     MCPKitError,
     MCPTimeoutError,
     MockingbirdError,
@@ -18,24 +23,36 @@ from mockingbird.errors import (
     SpecError,
     SpecNotFoundError,
     StoreError,
+    StoreFullError,
     UnmockedCallError,
 )
 from mockingbird.openapi import load_spec
+from mockingbird.store.base import LogStore, open_store
+from mockingbird.store.records import LogRecord
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "analyze",
+    "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
     "load_spec",
+    "LogQuery",
+    "LogQueryError",
+    "LogRecord",
+    "LogStore",
+    "MCPCallError",
     "MCPKitError",
     "MCPTimeoutError",
     "MockingbirdError",
     "MocksFileError",
+    "open_store",
     "RouteNotFound",
     "SchemaGenerationError",
     "SpecError",
     "SpecNotFoundError",
     "StoreError",
+    "StoreFullError",
     "UnmockedCallError",
 ]

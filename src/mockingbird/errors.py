@@ -4,7 +4,8 @@ Tree::
 
     MockingbirdError
     ├── ConfigError                 bad option or config file
-    │   └── LogQueryError           a bad log filter (status, time, regex...)
+    │   ├── LogQueryError           a bad log filter (status, time, regex...)
+    │   └── CommandNotFoundError    the stdio proxy's server command cannot start
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
     ├── RouteNotFound (LookupError) no operation for a method + path
@@ -14,6 +15,7 @@ Tree::
     │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
     └── MCPKitError                 MCP test-kit failures
+        ├── MCPCallError                a JSON-RPC error answer (code, message, data)
         ├── MCPTimeoutError (TimeoutError)
         └── UnmockedCallError (AssertionError)
 
@@ -113,8 +115,40 @@ class MCPKitError(MockingbirdError):
     """Base for MCP test-kit errors."""
 
 
+class MCPCallError(MCPKitError):
+    """A JSON-RPC error answer to an MCP call, or one to simulate from an interceptor.
+
+    Args:
+        code: the JSON-RPC error code.
+        message: the error message.
+        data: optional error data.
+    """
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        self.code = code
+        self.message = message
+        self.data = data
+        super().__init__(f"[{code}] {message}")
+
+
 class MCPTimeoutError(TimeoutError, MCPKitError):
-    """An MCP call did not answer within its timeout."""
+    """An MCP call did not answer within its timeout.
+
+    Args:
+        method: the JSON-RPC method (``tools/call``...), with the tool or URI when known.
+        timeout: the timeout in seconds.
+        server: a description of the server under test.
+    """
+
+    def __init__(self, method: str, timeout: float, server: str = "") -> None:
+        self.method = method
+        self.timeout = timeout
+        self.server = server
+        where = f" from {server}" if server else ""
+        super().__init__(
+            f"{method} got no answer{where} within {timeout:g} s "
+            "(raise the timeout with timeout=..., or check the server's stderr)"
+        )
 
 
 class UnmockedCallError(AssertionError, MCPKitError):
@@ -138,3 +172,19 @@ class ExampleNotFoundError(LookupError, MockingbirdError):
         self.available = tuple(available)
         known = ", ".join(self.available) if self.available else "none"
         super().__init__(f"No example named {name!r}; available: {known}")
+
+
+class CommandNotFoundError(ConfigError):
+    """The command given to ``mockingbird stdio`` cannot be started.
+
+    Args:
+        command: the program.
+        problem: why (not found, not executable).
+    """
+
+    exit_code = 127
+
+    def __init__(self, command: str, problem: str) -> None:
+        self.command = command
+        self.problem = problem
+        super().__init__(f"cannot start {command!r}: {problem}")

@@ -116,3 +116,14 @@ def test_example_names_per_response_and_operation() -> None:
     assert media is xml_media and value == 2
     with pytest.raises(ExampleNotFoundError):
         find_named_example(ok.content.values(), "zzz")
+
+
+def test_json_text_examples_are_decoded_for_json_media_types() -> None:
+    media = MediaType(content_type="application/json", schema=PET, example='{"id": 3, "name": "Rex"}')
+    assert choose(media).value == {"id": 3, "name": "Rex"}
+    text_schema = MediaType(content_type="application/json", schema={"type": "string"}, example='{"a": 1}')
+    assert choose(text_schema).value == '{"a": 1}'
+    plain = MediaType(content_type="text/plain", schema=PET, example='{"id": 3}')
+    assert choose(plain).value == '{"id": 3}'
+    broken = MediaType(content_type="application/json", schema=PET, example="{not json")
+    assert choose(broken).value == "{not json"

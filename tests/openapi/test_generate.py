@@ -358,3 +358,80 @@ def test_conformance_helper_rejects_wrong_values() -> None:
     assert conformance_errors("x", {"type": "integer"}, RESOLVE)
     assert conformance_errors("nope", {"type": "string", "format": "email"}, RESOLVE)
     assert conformance_errors({"petType": "Cat", "name": "x"}, ref("Cat"), RESOLVE)
+
+
+def test_discriminator_under_anyof_names_the_branch() -> None:
+    schema = {"anyOf": [ref("Cat"), ref("Dog")], "discriminator": {"propertyName": "petType"}}
+    gen = DataGenerator(RESOLVE)
+    for seed in SEEDS:
+        value = gen.generate(schema, rng=random.Random(seed))
+        assert value["petType"] == ("Cat" if "hunts" in value else "Dog")
+        assert_conforms(value, schema, RESOLVE)
+
+
+def test_discriminator_value_yields_to_an_enum_on_the_property() -> None:
+    """A mapping key the property's own enum forbids is not forced into the value."""
+    components = {"A": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["a"]}}},
+                  "B": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["b"]}}}}
+    resolve = resolver_for({"components": {"schemas": components}})
+    schema = {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+              "discriminator": {"propertyName": "kind"}}
+    for seed in SEEDS:
+        assert_conforms(DataGenerator(resolve).generate(schema, rng=random.Random(seed)), schema, resolve)
+
+
+def test_contradictory_schemas_are_reported_not_hidden() -> None:
+    gen = DataGenerator(RESOLVE)
+    same = {"type": "object", "properties": {"id": {"type": "string"}}}
+    problems: list[str] = []
+    gen.generate({"oneOf": [same, dict(same)]}, rng=random.Random(0), problems=problems)
+    assert any("oneOf" in p for p in problems)
+    problems = []
+    gen.generate({"type": "null", "oneOf": [{"type": "string"}, {"type": "number"}]}, rng=random.Random(0),
+                 problems=problems)
+    assert any("no type" in p for p in problems)
+    problems = []
+    value = gen.generate({"type": "object", "required": ["a"], "additionalProperties": False},
+                         rng=random.Random(0), problems=problems)
+    assert "a" in value and problems
+    problems = []
+    gen.generate(SCHEMAS["discriminator-mapping"], rng=random.Random(0), problems=problems)
+    assert problems == []
+
+
+def test_output_does_not_depend_on_the_hash_seed() -> None:
+    """Pools, patterns with negated classes and unique sets must not follow PYTHONHASHSEED."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, random\n"
+        "from mockingbird.openapi.generate import DataGenerator\n"
+        "s = {'type': 'object', 'properties': {'email': {'type': 'string'}, 'city': {'type': 'string'},\n"
+        "     'code': {'type': 'string', 'pattern': '^[^abc]{4}-[A-Z]+$'},\n"
+        "     'tags': {'type': 'array', 'items': {'type': 'string'}, 'uniqueItems': True, 'minItems': 3}}}\n"
+        "print(json.dumps([DataGenerator(lambda r: {}).generate(s, rng=random.Random(i)) for i in range(5)]))\n"
+    )
+    outputs = set()
+    for hash_seed in ("1", "2", "3"):
+        env = {"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
+                              check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert len(json.loads(outputs.pop())) == 5
+
+
+def test_optional_false_properties_are_left_out() -> None:
+    schema = {"type": "object", "properties": {"never": False, "ok": {"type": "integer"}}}
+    for mode in ("response", "request"):
+        value = DataGenerator(RESOLVE).generate(schema, rng=random.Random(0), mode=mode)  # type: ignore[arg-type]
+        assert "never" not in value and "ok" in value
+
+
+def test_non_schema_values_are_tolerated() -> None:
+    """A spec bug such as ``properties: {"$ref": "#/..."}`` (a string where a schema belongs)."""
+    schema = {"type": "object", "properties": {"$ref": "#/components/schemas/Pet", "name": {"type": "string"}}}
+    value = DataGenerator(RESOLVE).generate(schema, rng=random.Random(0))
+    assert isinstance(value["name"], str)

@@ -95,7 +95,7 @@ def describe_problem(location: str, message: str) -> str:
 
 def build_insights(analysis: Analysis, rows: list[LogRecord]) -> list[Any]:
     """Findings ordered by severity (critical first), then by how many requests they concern."""
-    from mockingbird.analysis.stats import Insight, is_unknown_route, route_key
+    from mockingbird.analysis.stats import Insight, route_key
 
     total = analysis.total
     found: list[tuple[int, Insight]] = []

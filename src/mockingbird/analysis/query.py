@@ -193,10 +193,10 @@ class LogQuery:
 
         def as_int(name: str, default: int) -> int:
             raw = params.get(name)
-            if raw in (None, ""):
+            if raw is None or raw == "":
                 return default
             try:
-                return int(raw)  # type: ignore[arg-type]
+                return int(raw)
             except ValueError:
                 raise LogQueryError(name, f"expected an integer, got {raw!r}") from None
 
@@ -253,9 +253,8 @@ class LogQuery:
             return False
         if self._regex is not None and not self._regex.search(record.path):
             return False
-        if self.status is not None:
-            if record.status is None or not self.status[0] <= record.status <= self.status[1]:
-                return False
+        if self.status is not None and (record.status is None or not self.status[0] <= record.status <= self.status[1]):
+            return False
         if self.since is not None and record.ts < self.since:
             return False
         if self.until is not None and record.ts >= self.until:

@@ -20,11 +20,11 @@ from mockingbird.store.records import LogRecord
 VALIDATION_STATUSES = frozenset({400, 415, 422})
 AUTH_STATUSES = frozenset({401, 403})
 UNMATCHED = "(no matching route)"
-_BOT = re.compile(r"bot\b|bot/|crawl|spider|slurp|scrap|headless|facebookexternalhit|monitor", re.I)
+_BOT = re.compile(r"bot\b|bot/|crawl|spider|slurp|scrap|headless|facebookexternalhit|monitor", re.IGNORECASE)
 _TOOL = re.compile(
     r"^(curl|wget|python-requests|python-httpx|httpx|aiohttp|go-http-client|okhttp|java/|postmanruntime|insomnia"
     r"|k6|locust|apache-httpclient|node-fetch|axios|undici|schemathesis|hey/|wrk|ab/)",
-    re.I,
+    re.IGNORECASE,
 )
 _BUCKETS = (1, 5, 10, 30, 60, 300, 600, 1800, 3600, 6 * 3600, 86400)
 
@@ -63,7 +63,9 @@ class LatencyStats:
         values = sorted(latencies)
         if not values:
             return cls()
-        r = lambda v: round(v, 3)  # noqa: E731
+        def r(v: float) -> float:
+            return round(v, 3)
+
         return cls(
             count=len(values), min=r(values[0]), avg=r(sum(values) / len(values)), p50=r(percentile(values, 50)),
             p90=r(percentile(values, 90)), p95=r(percentile(values, 95)), p99=r(percentile(values, 99)),

@@ -18,6 +18,7 @@ from mockingbird.errors import MockingbirdError
 COMMANDS: dict[str, str] = {
     "serve": "serve",
     "logs": "logs",
+    "stdio": "stdio",
 }
 
 

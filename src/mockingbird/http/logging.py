@@ -115,7 +115,7 @@ class RequestLogMiddleware:
         exchange.logged = True
         exchange.latency_ms = (time.perf_counter() - exchange.start) * 1000.0
         try:
-            self.sink.write(exchange)  # type: ignore[arg-type]  # a DeferredRecord: built in the writer thread
+            self.sink.write(exchange)  # a DeferredRecord: built in the writer thread
         except StoreError as exc:
             self.unlogged += 1
             log.error("request %s %s not logged: %s", exchange.scope["method"], exchange.scope["path"], exc)
@@ -132,8 +132,24 @@ def _state(scope: Scope) -> dict[str, Any]:
 class _Exchange:
     """One request/response pair in flight: raw captures only; ``build`` (writer thread) makes the record."""
 
-    __slots__ = ("mw", "scope", "_receive", "_send", "ts", "start", "request_id", "req_chunks", "req_size",
-                 "resp_chunks", "resp_size", "status", "resp_headers", "logged", "error", "latency_ms")  # fmt: skip
+    __slots__ = (
+        "_receive",
+        "_send",
+        "error",
+        "latency_ms",
+        "logged",
+        "mw",
+        "req_chunks",
+        "req_size",
+        "request_id",
+        "resp_chunks",
+        "resp_headers",
+        "resp_size",
+        "scope",
+        "start",
+        "status",
+        "ts",
+    )  # fmt: skip
 
     def __init__(self, mw: RequestLogMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
         self.mw = mw

@@ -124,7 +124,7 @@ class CompilerMixin:
 
     def _compile_object(self, flat: Flat, name: str | None) -> Compiled | None:
         plan = self._object_plan(flat)  # type: ignore[attr-defined]
-        if (flat.get("_force") or flat.get("minProperties") or flat.get("maxProperties") is not None
+        if (flat.get("_force") or flat.get("minProperties") or plan.forbidden or flat.get("maxProperties") is not None
                 or flat.get("dependentRequired") or plan.pattern_items
                 or (not plan.entries and isinstance(plan.additional, Mapping))):
             return None

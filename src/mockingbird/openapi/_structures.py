@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class _ObjectPlan:
-    __slots__ = ("entries", "required_count", "pattern_items", "additional", "flat")
+    __slots__ = ("entries", "required_count", "pattern_items", "additional", "flat", "forbidden")
 
     def __init__(self, flat: Flat, entries: list[tuple[str, Any, bool, bool, bool]],
                  pattern_items: list[tuple[str, Any]], additional: Any) -> None:
@@ -32,6 +32,7 @@ class _ObjectPlan:
         self.required_count = sum(1 for e in entries if e[2])
         self.pattern_items = pattern_items
         self.additional = additional
+        self.forbidden: tuple[str, ...] = ()
 
 
 def _freeze(value: Any) -> str:
@@ -54,21 +55,28 @@ class StructureMixin:
         pattern_items = [(p, s) for p, s in patterns.items() if isinstance(p, str)]
         entries: list[tuple[str, Any, bool, bool, bool]] = []
         for name, schema in properties.items():
+            if schema is False and name not in required:
+                continue  # a property that may never appear (`"x": false`): leave it out
             matching = [s for p, s in pattern_items if pattern_matches(p, name)]
             if matching:
                 schema = {"allOf": [schema, *matching]}
             sub = self.flat(schema) if isinstance(schema, Mapping) else {}  # type: ignore[attr-defined]
             entries.append((name, schema, name in required, bool(sub.get("readOnly")),
                             bool(sub.get("writeOnly"))))
+        forbidden: list[str] = []
         for name in required:
             if name not in properties:
                 schema = next((s for p, s in pattern_items if pattern_matches(p, name)), None)
                 if schema is None:
                     schema = flat.get("additionalProperties", True)
+                if schema is False:
+                    forbidden.append(name)  # required but forbidden: the schema contradicts itself
+                    schema = True
                 entries.append((name, schema, True, False, False))
         # Required first keeps maxProperties simple; the spec's order is kept within each group.
         entries.sort(key=lambda e: not e[2])
         plan = _ObjectPlan(flat, entries, pattern_items, flat.get("additionalProperties"))
+        plan.forbidden = tuple(forbidden)
         plans[id(flat)] = plan
         return plan
 
@@ -81,6 +89,9 @@ class StructureMixin:
         max_props = flat.get("maxProperties")
         min_props = flat.get("minProperties", 0)
         optional_room = None if not isinstance(max_props, int) else max_props - plan.required_count
+        if plan.forbidden and ctx.problems is not None:
+            ctx.problems.append(f"{name or 'object'}: required {', '.join(plan.forbidden)} not allowed by "
+                                "additionalProperties: false")
         out: dict[str, Any] = {}
         skipped: list[tuple[str, Any]] = []
         for pname, schema, required, read_only, write_only in plan.entries:

@@ -10,8 +10,11 @@ Order (what Prism and the OpenAPI spec imply):
    ``default``/``const``/a single-value ``enum`` use that value when it conforms, the rest is
    generated, so the whole value conforms (see ``generate.DataGenerator``).
 
-Spec examples (1-3) are returned exactly as the author wrote them, even when they do not
-conform to the schema: ``ChosenExample.from_spec`` tells them apart from assembled ones.
+Spec examples (1-3) are returned as the author wrote them, even when they do not conform to
+the schema: ``ChosenExample.from_spec`` tells them apart from assembled ones. One tolerance:
+a JSON media type whose example is a *string holding a JSON object or array* (Jira writes
+``"example": "{\"id\":10001}"``) yields the decoded value, unless the schema says the
+body is a string.
 Treat returned values as read-only: spec examples are the loaded document's own objects.
 
 Example::
@@ -24,7 +27,9 @@ Example::
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +37,8 @@ from typing import Any, Literal
 from mockingbird.errors import ExampleNotFoundError
 from mockingbird.openapi.generate import DataGenerator
 from mockingbird.openapi.model import MISSING, MediaType, Operation, Response
+
+_JSONISH = re.compile(r"(^|[/+])json\b", re.IGNORECASE)
 
 ExampleSource = Literal["example", "examples", "schema-example", "assembled"]
 
@@ -99,6 +106,28 @@ def spec_example(media: MediaType, generator: DataGenerator, *, name: str | None
     Raises:
         ExampleNotFoundError: ``name`` was given and ``media`` has no such named example.
     """
+    found = _author_example(media, generator, name)
+    if found is None or not isinstance(found.value, str) or not _JSONISH.search(media.content_type):
+        return found
+    text = found.value.strip()
+    if not text.startswith(("{", "[")) or _string_body(media, generator):
+        return found
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        return found
+    return ChosenExample(decoded, found.source, found.name)
+
+
+def _string_body(media: MediaType, generator: DataGenerator) -> bool:
+    schema = media.schema
+    if not isinstance(schema, Mapping):
+        return False
+    types = generator.flat(schema).get("type") or ()
+    return "string" in types and "object" not in types and "array" not in types
+
+
+def _author_example(media: MediaType, generator: DataGenerator, name: str | None) -> ChosenExample | None:
     if name is not None:
         for example in media.examples:
             if example.name == name and example.value is not MISSING:
@@ -127,6 +156,7 @@ def choose_example(
     rng: random.Random,
     name: str | None = None,
     hints: Mapping[str, Any] | None = None,
+    problems: list[str] | None = None,
 ) -> ChosenExample | None:
     """The example body for ``media``: the spec's own example first, else an assembled one.
 
@@ -138,6 +168,8 @@ def choose_example(
         name: a named example to use (``Prefer: example=NAME``).
         hints: path parameters, applied to assembled examples only (spec examples are
             served as written).
+        problems: receives why an assembled example cannot conform when the schema
+            contradicts itself (see ``DataGenerator.generate``).
 
     Returns:
         ``None`` when there is neither an example nor a schema (no body to send).
@@ -151,5 +183,5 @@ def choose_example(
         return found
     if media.schema is None:
         return None
-    value = generator.generate(media.schema, rng=rng, hints=hints, use_examples=True)
+    value = generator.generate(media.schema, rng=rng, hints=hints, use_examples=True, problems=problems)
     return ChosenExample(value, "assembled")

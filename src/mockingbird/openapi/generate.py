@@ -147,10 +147,11 @@ class DataGenerator(CompilerMixin, StructureMixin):
 
     def _gen_slow(self, schema: Any, ctx: _Context, depth: int, name: str | None) -> Any:
         """The generic path: handles every keyword (compiled closures cover common shapes)."""
-        if schema is True or schema is None:
-            return self._anything(ctx, name)
         if schema is False:
             raise SchemaGenerationError("the schema is `false`: no value can conform")
+        if not isinstance(schema, Mapping):
+            # `true`, or something that is not a schema at all (a spec bug): anything goes.
+            return self._anything(ctx, name)
         if depth > 60:
             raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
         ctx.budget += 1

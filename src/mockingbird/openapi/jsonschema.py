@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import jsonschema_rs
+import orjson
 
 from mockingbird.errors import SpecError
 from mockingbird.openapi.model import Schema
@@ -278,13 +279,17 @@ class SchemaConverter:
             self._converted[ref] = hit
         return hit
 
-    def build(self, schema: Schema | bool) -> tuple[dict[str, Any], tuple[str, ...]]:
-        """A standalone 2020-12 document for ``schema`` and the warnings met while building it."""
+    def convert_root(self, schema: Schema | bool) -> tuple[dict[str, Any], frozenset[str]]:
+        """The converted top level of ``schema`` (``$defs`` not yet collected) and the refs it uses."""
         refs: set[str] = set()
         root = self._convert(schema, refs)
         if not isinstance(root, dict):
             root = {} if root is True or not isinstance(root, bool) else {"not": {}}
-        defs: dict[str, Any] = dict(root.pop("$defs", {}) or {})
+        return root, frozenset(refs)
+
+    def assemble(self, root: dict[str, Any], refs: frozenset[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """Collect the transitive closure of ``refs`` into ``$defs``: a standalone document, and warnings."""
+        defs: dict[str, Any] = dict(root.get("$defs", {}) or {})
         seen: set[str] = set()
         todo = list(refs)
         while todo:
@@ -295,11 +300,15 @@ class SchemaConverter:
             converted, more = self._target(ref)
             defs[self._name(ref)] = converted
             todo.extend(more - seen)
-        doc: dict[str, Any] = {"$schema": _DIALECT, **root}
+        doc: dict[str, Any] = {"$schema": _DIALECT, **{k: v for k, v in root.items() if k != "$defs"}}
         if defs:
             doc["$defs"] = defs
         warnings = tuple(self._warnings[r] for r in sorted(seen) if r in self._warnings)
         return doc, warnings
+
+    def build(self, schema: Schema | bool) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """A standalone 2020-12 document for ``schema`` and the warnings met while building it."""
+        return self.assemble(*self.convert_root(schema))
 
 
 def build_json_schema(schema: Schema | bool, resolve: Resolve, *, mode: Mode = "plain") -> dict[str, Any]:
@@ -318,15 +327,19 @@ def build_json_schema(schema: Schema | bool, resolve: Resolve, *, mode: Mode = "
 
 
 class ValidatorCache:
-    """Compiled validators for one spec, keyed by (schema identity, mode); compiles lazily on first use.
+    """Compiled validators for one spec; compiles lazily on first use.
 
-    The cache keeps a reference to each schema it saw, so identities stay unique while it lives.
+    Keyed first by (schema identity, mode), then by the converted top level of the schema, so the many
+    operations whose responses are the same ``{"$ref": ".../Error"}`` share one compiled validator (on
+    Stripe's spec one closure is ~500 schemas and tens of milliseconds to compile). The cache keeps a
+    reference to each schema it saw, so identities stay unique while it lives.
     """
 
     def __init__(self, resolve: Resolve) -> None:
         self.resolve = resolve
         self._converters: dict[str, SchemaConverter] = {}
         self._validators: dict[tuple[int, str], tuple[object, SchemaValidator]] = {}
+        self._by_content: dict[tuple[bytes, str], SchemaValidator] = {}
 
     def get(self, schema: Schema | bool, mode: Mode = "plain") -> SchemaValidator:
         """The compiled validator of ``schema`` in ``mode``."""
@@ -337,8 +350,16 @@ class ValidatorCache:
         converter = self._converters.get(mode)
         if converter is None:
             converter = self._converters[mode] = SchemaConverter(self.resolve, mode)
-        doc, warnings = converter.build(schema)
-        validator = SchemaValidator(doc, warnings)
+        root, refs = converter.convert_root(schema)
+        try:
+            content: tuple[bytes, str] | None = (orjson.dumps(root, option=orjson.OPT_SORT_KEYS), mode)
+        except TypeError:  # a value orjson cannot encode: no sharing, still correct
+            content = None
+        validator = self._by_content.get(content) if content is not None else None
+        if validator is None:
+            validator = SchemaValidator(*converter.assemble(root, refs))
+            if content is not None:
+                self._by_content[content] = validator
         self._validators[key] = (schema, validator)
         return validator
 

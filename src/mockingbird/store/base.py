@@ -103,7 +103,7 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
             raise StoreError("PostgreSQL log stores are not available yet; use a SQLite file path")
         if url.scheme != "sqlite":
             raise StoreError(f"unknown store URL scheme {url.scheme!r}; use a file path or sqlite:///path")
-        text = url.path[1:] if url.path.startswith("/") else url.path
+        text = url.path.removeprefix("/")
         if not text:
             raise StoreError(f"store URL {path_or_url!r} has no database path")
     return SqliteLogStore(Path(text), **options)

@@ -35,7 +35,7 @@ def migrate(path: Path, dialect: Dialect) -> int:
         raise StoreError(f"cannot open log database {path}: {exc}") from None
     try:
         try:
-            version = conn.execute(dialect.version_get).fetchone()[0]
+            version = int(conn.execute(dialect.version_get).fetchone()[0])
             tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a SQLite database ({exc})") from None

@@ -165,3 +165,21 @@ def test_non_loopback_without_token_is_refused(monkeypatch: pytest.MonkeyPatch) 
     assert resolve_admin_token(None) == "from-env" and resolve_admin_token("opt") == "opt"
     monkeypatch.setenv("MOCKINGBIRD_ADMIN_TOKEN", "")
     assert resolve_admin_token(None) is None
+
+
+@pytest.mark.parametrize("mount", ["/admin", "/__mockingbird/admin"])
+async def test_works_mounted_under_a_starlette_mount(store: SqliteLogStore, mount: str) -> None:
+    """The runtime mounts the admin app with Starlette's Mount, at /admin and /__mockingbird/admin."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    outer = Starlette(routes=[Mount(mount, app=build_admin_app(store, token=TOKEN))])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(outer), base_url="http://t") as c:
+        r = await c.get(f"{mount}/api/logs/search", params={"limit": 1}, headers=AUTH)
+        assert r.status_code == 200 and r.json()["total"] == 30
+        assert (await c.get(f"{mount}/api/openapi.json")).status_code == 200
+        assert (await c.get(f"{mount}/api/info")).status_code == 401
+        login = await c.get(f"{mount}/api/info", params={"token": TOKEN})
+        assert login.status_code == 303 and login.headers["location"] == f"{mount}/api/info"
+        assert f"Path={mount}" in login.headers["set-cookie"]
+        assert (await c.get(login.headers["location"])).status_code == 200

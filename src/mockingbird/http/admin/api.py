@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockingbird.analysis.export import iter_har, iter_jsonl
 from mockingbird.analysis.query import LogQuery, record_to_dict
@@ -29,7 +29,7 @@ from mockingbird.http.admin.auth import AdminTokenGuard
 from mockingbird.http.admin.openapi import ADMIN_OPENAPI
 from mockingbird.store.base import LogStore
 
-PREFIX = "/admin/api"
+PREFIX = "/api"  # relative to where the admin app is mounted (/admin)
 RoutesProvider = Callable[[], list[dict[str, Any]]]
 
 
@@ -146,7 +146,7 @@ def build_admin_app(
     extra_routes: Sequence[BaseRoute] = (),
     ui: bool = True,
 ) -> ASGIApp:
-    """The admin ASGI app. It expects full paths: forward every ``/admin...`` request to it unchanged.
+    """The admin ASGI app: mount it at ``/admin`` (Starlette ``Mount``), or forward full ``/admin...`` paths to it.
 
     Args:
         store: the log store to read.
@@ -156,8 +156,9 @@ def build_admin_app(
         routes_provider: called on each ``GET /admin/api/routes``; returns one dict
             per operation (``method``, ``path``, ``operation_id``, ``behaviour``...).
         extra_routes: more routes (the admin page, scenario endpoints) served
-            behind the same token guard.
-        ui: serve the admin page at ``/admin`` and its assets under ``/admin/static/``.
+            behind the same token guard; paths relative to the mount point
+            (``Route("/", page)`` is ``/admin/``, ``Route("/api/scenarios", ...)``).
+        ui: serve the admin page at ``/admin/`` and its assets under ``/admin/static/``.
 
     Example:
         >>> admin = build_admin_app(store, info={"title": spec.title}, token=None)  # doctest: +SKIP
@@ -185,4 +186,23 @@ def build_admin_app(
         return problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.url.path}")
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
-    return AdminTokenGuard(app, token)
+    return AdminRoot(AdminTokenGuard(app, token))
+
+
+class AdminRoot:
+    """Let the admin app run mounted (``Mount("/admin", app)``: ``root_path`` is set) or bare.
+
+    Bare, it receives full paths (``/admin/api/info``): it then sets ``root_path`` to
+    ``/admin`` the way a Starlette ``Mount`` would, so its routes are the same either way.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            root = scope.get("root_path", "")
+            rest = scope["path"].removeprefix(root)
+            if rest == "/admin" or rest.startswith("/admin/"):
+                scope = {**scope, "root_path": root + "/admin"}
+        await self.app(scope, receive, send)

@@ -8,7 +8,7 @@ request under ``/admin`` must present it, in one of three ways:
 * the ``mockingbird_admin_token`` cookie, which a browser gets by opening
   ``/admin?token=<token>`` once: the guard answers with a redirect to the same
   URL without the token and sets the cookie (``HttpOnly; SameSite=Strict;
-  Path=/admin``), so the token does not linger in the address bar or history.
+  Path=<mount point>``), so the token does not linger in the address bar or history.
 
 Without it, ``/admin/api/*`` answers ``401`` ``application/problem+json`` with
 ``WWW-Authenticate: Bearer``; other admin pages answer a small HTML form asking
@@ -30,7 +30,7 @@ from mockingbird.errors import ConfigError
 
 TOKEN_ENV = "MOCKINGBIRD_ADMIN_TOKEN"
 COOKIE_NAME = "mockingbird_admin_token"
-PUBLIC_PATHS = frozenset({"/admin/api/openapi.json"})
+PUBLIC_PATHS = frozenset({"/api/openapi.json"})  # relative to the admin mount point
 
 _PROMPT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mockingbird admin</title>
 <link rel="icon" href="data:,"></head>
@@ -89,22 +89,24 @@ class AdminTokenGuard:
         return hmac.compare_digest(raw, self.token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.token is None or scope["path"] in PUBLIC_PATHS:
+        root = scope.get("root_path", "")
+        sub = scope["path"].removeprefix(root)
+        if scope["type"] != "http" or self.token is None or sub in PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return
         params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         from_query = next((v for k, v in params if k == "token"), None)
         if from_query is not None and self._ok(from_query):
             rest = urlencode([(k, v) for k, v in params if k != "token"])
-            location = scope.get("root_path", "") + scope["path"] + (f"?{rest}" if rest else "")
-            cookie = f"{COOKIE_NAME}={quote(from_query, safe='')}; HttpOnly; SameSite=Strict; Path=/admin"
+            location = scope["path"] + (f"?{rest}" if rest else "")
+            cookie = f"{COOKIE_NAME}={quote(from_query, safe='')}; HttpOnly; SameSite=Strict; Path={root or '/admin'}"
             await self._respond(send, 303, b"", b"text/plain", [(b"location", location.encode()),
                                                                  (b"set-cookie", cookie.encode())])  # fmt: skip
             return
         if self._presented(scope):
             await self.app(scope, receive, send)
             return
-        if "/api/" in scope["path"] or scope["path"].endswith("/api"):
+        if sub.startswith("/api/") or sub == "/api":
             body = orjson.dumps({
                 "type": "about:blank", "title": "Unauthorized", "status": 401,
                 "detail": "this mock's admin API needs its token: send 'Authorization: Bearer <token>' "

@@ -1,0 +1,110 @@
+"""``mockingbird stdio``: a stdio proxy that mocks an MCP server from a Dev Proxy mocks file."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from mockingbird.errors import ConfigError
+from mockingbird.mcp.stdio.mocks import DEFAULT_MOCKS_FILE, MocksFile, load_config_file, load_mocks_file
+
+
+@click.command(
+    "stdio",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    short_help="Proxy an MCP server's stdio and answer from a mocks file.",
+)
+@click.option("--mocks-file", "--stdio-mocks-file", "mocks_file", type=click.Path(dir_okay=False),
+              help=f"Mocks file (Dev Proxy's format). Default: {DEFAULT_MOCKS_FILE} if it exists.")
+@click.option("--no-mocks", "--no-stdio-mocks", "no_mocks", is_flag=True, help="Load no mocks: relay only.")
+@click.option("--block-unmocked", is_flag=True,
+              help="Answer requests no mock matches with a JSON-RPC error; drop such notifications.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file with mocksFile / blockUnmockedRequests (or a Dev Proxy devproxyrc.json).")
+@click.option("--record", "record_path", type=click.Path(dir_okay=False),
+              help="Write a mocks file of the session here, to replay with --block-unmocked.")
+@click.option("--log-db", "log_db", type=click.Path(dir_okay=False),
+              help="Log every message to this SQLite log store (the one `serve` uses).")
+@click.option("--log-file", "log_file", type=click.Path(dir_okay=False),
+              help="Write the proxy's own messages here instead of stderr.")
+@click.option("--no-reload", is_flag=True, help="Do not reload the mocks file when it changes.")
+@click.option("-v", "--verbose", is_flag=True, help="Also log every mocked message.")
+@click.option("-q", "--quiet", is_flag=True, help="Log only warnings and errors.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def command(
+    mocks_file: str | None,
+    no_mocks: bool,
+    block_unmocked: bool,
+    config_file: str | None,
+    record_path: str | None,
+    log_db: str | None,
+    log_file: str | None,
+    no_reload: bool,
+    verbose: bool,
+    quiet: bool,
+    command: tuple[str, ...],
+) -> None:
+    """Run COMMAND (an MCP server speaking stdio) behind a proxy that answers from mocks.
+
+    \b
+      mockingbird stdio --mocks-file stdio-mocks.json -- npx -y @modelcontextprotocol/server-everything
+
+    Messages that a mock matches are answered by the proxy; the rest reach the server, unless
+    --block-unmocked is given. Without COMMAND the proxy answers from the mocks alone. The exit
+    code is the server's. Only protocol is written to stdout; the proxy's messages go to stderr.
+    """
+    from mockingbird.mcp.stdio.proxy import ProxyOptions, run_proxy
+
+    argv = list(command)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    block = block_unmocked
+    configured_mocks: str | None = None
+    if config_file is not None:
+        config = load_config_file(config_file)
+        configured_mocks = config.mocks_file
+        block = block or config.block_unmocked
+    mocks: MocksFile | None = None
+    if not no_mocks:
+        path = mocks_file or configured_mocks
+        if path is None and os.path.isfile(DEFAULT_MOCKS_FILE):
+            path = DEFAULT_MOCKS_FILE
+        if path is not None:
+            mocks = load_mocks_file(path)
+    _configure_logging(log_file, verbose=verbose, quiet=quiet)
+    sink: Any = _open_log_store(log_db) if log_db is not None else None
+    try:
+        code = run_proxy(ProxyOptions(
+            command=argv, mocks=mocks, block_unmocked=block, record_path=record_path, sink=sink,
+            reload=not no_reload, log_to_stderr=log_file is None,
+        ))
+    finally:
+        if sink is not None:
+            sink.close()
+    # The proxy's exit code is the child's; click's non-standalone mode would swallow ctx.exit(code).
+    sys.exit(code)
+
+
+def _configure_logging(log_file: str | None, *, verbose: bool, quiet: bool) -> None:
+    logger = logging.getLogger("mockingbird.stdio")
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+    if log_file is not None:
+        try:
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--log-file {log_file}: {exc.strerror or exc}") from None
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+
+
+def _open_log_store(path: str) -> Any:
+    try:
+        from mockingbird.store import open_store  # type: ignore[attr-defined]
+    except ImportError:
+        raise ConfigError("--log-db needs the log store (mockingbird.store.open_store), not in this build") from None
+    return open_store(path)

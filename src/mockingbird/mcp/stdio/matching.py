@@ -1,0 +1,433 @@
+"""Per-message matching, nth counting and placeholder substitution. PURE.
+
+A :class:`Message` is one framed line; its JSON is parsed lazily, only when a
+condition or a placeholder needs it. :class:`MockEngine` picks the mock that
+answers a message (first match in file order) and renders its response.
+
+Placeholders (``@stdin.body.<path>``, path segments separated by dots, array
+items by index) are substituted by where they stand:
+
+* where a JSON value goes (``"id":@stdin.body.id``): the value as JSON, so a
+  string id stays a quoted string; a missing value is ``null``;
+* inside a JSON string (``"text":"hello @stdin.body.params.name"``): the value
+  as text, escaped for the string; a non-string value is its JSON text;
+* in a response that is not JSON (``Error: @stdin.body.method``): the value as
+  text; a non-string value is its JSON text; a missing value is ``null``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from mockingbird.mcp.stdio.mocks import MockContent, MocksFile, StdioMock
+
+PLACEHOLDER = re.compile(r"@stdin\.body\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)", re.IGNORECASE)
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+
+
+class _Unparsed:
+    __slots__ = ()
+
+
+_UNPARSED: Final = _Unparsed()
+
+
+class Message:
+    """One framed line of JSON-RPC (or of anything else), parsed on demand.
+
+    Args:
+        raw: the line as read, trailing newline included.
+
+    Example:
+        >>> m = Message(b'{"jsonrpc":"2.0","id":"a","method":"tools/list"}\\n')
+        >>> (m.kind, m.method, m.id)
+        ('request', 'tools/list', 'a')
+    """
+
+    __slots__ = ("_json", "_lower", "_text", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._text: str | None = None
+        self._lower: str | None = None
+        self._json: Any = _UNPARSED
+
+    @property
+    def text(self) -> str:
+        """The line as text (UTF-8, undecodable bytes replaced), without its line ending."""
+        if self._text is None:
+            self._text = self.raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        return self._text
+
+    @property
+    def lower(self) -> str:
+        """``text`` case-folded, for Dev Proxy's case-insensitive ``bodyFragment``."""
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    @property
+    def json(self) -> Any:
+        """The decoded JSON value, or ``MISSING`` when the line is not JSON."""
+        if self._json is _UNPARSED:
+            try:
+                self._json = orjson.loads(self.raw)
+            except orjson.JSONDecodeError:
+                self._json = MISSING
+        return self._json
+
+    @property
+    def obj(self) -> dict[str, Any] | None:
+        """The decoded JSON when it is an object, else ``None``."""
+        value = self.json
+        return value if isinstance(value, dict) else None
+
+    @property
+    def method(self) -> str | None:
+        """The JSON-RPC ``method``, when there is one."""
+        obj = self.obj
+        method = obj.get("method") if obj is not None else None
+        return method if isinstance(method, str) else None
+
+    @property
+    def id(self) -> Any:
+        """The JSON-RPC ``id`` (``None`` when absent)."""
+        obj = self.obj
+        return obj.get("id") if obj is not None else None
+
+    @property
+    def kind(self) -> str:
+        """``request``, ``notification``, ``response`` or ``other`` (not a JSON-RPC object)."""
+        obj = self.obj
+        if obj is None:
+            return "other"
+        if isinstance(obj.get("method"), str):
+            return "request" if "id" in obj else "notification"
+        if "id" in obj and ("result" in obj or "error" in obj):
+            return "response"
+        return "other"
+
+
+def lookup(body: Any, path: Sequence[str]) -> Any:
+    """Follow a dotted placeholder path into a JSON value; ``MISSING`` when it leads nowhere.
+
+    Example:
+        >>> lookup({"params": {"items": [10, 20]}}, ["params", "items", "1"])
+        20
+    """
+    current = body
+    for segment in path:
+        if isinstance(current, dict):
+            if segment not in current:
+                return MISSING
+            current = current[segment]
+        elif isinstance(current, list) and segment.isdigit():
+            index = int(segment)
+            if index >= len(current):
+                return MISSING
+            current = current[index]
+        else:
+            return MISSING
+    return current
+
+
+def params_match(pattern: Any, actual: Any) -> bool:
+    """Partial structural match: every key the pattern names must be present and match.
+
+    Objects match when each key of the pattern matches the same key of the actual value
+    (extra keys are allowed). Arrays match item by item and must have the same length.
+    Scalars compare by JSON value: ``true`` is not ``1``, ``1`` equals ``1.0``.
+    """
+    if isinstance(pattern, dict):
+        if not isinstance(actual, dict):
+            return False
+        for key, sub in pattern.items():
+            if key not in actual or not params_match(sub, actual[key]):
+                return False
+        return True
+    if isinstance(pattern, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(pattern)
+            and all(params_match(p, a) for p, a in zip(pattern, actual))
+        )
+    if isinstance(pattern, bool) or isinstance(actual, bool):
+        return type(pattern) is type(actual) and pattern == actual
+    if isinstance(pattern, (int, float)) and isinstance(actual, (int, float)):
+        return pattern == actual
+    return type(pattern) is type(actual) and pattern == actual
+
+
+def request_matches(mock: StdioMock, message: Message) -> bool:
+    """Whether a message meets every condition of a mock's request (ignoring ``nth``)."""
+    request = mock.request
+    if request.body_fragment and request.body_fragment.lower() not in message.lower:
+        return False
+    if request.body_regex is not None and request.body_regex.search(message.text) is None:
+        return False
+    if request.method is not None and message.method != request.method:
+        return False
+    if request.params is not None:
+        obj = message.obj
+        if obj is None or "params" not in obj or not params_match(request.params, obj["params"]):
+            return False
+    return True
+
+
+# Substitution modes of a placeholder in a text template.
+_VALUE, _IN_STRING, _TEXT = 0, 1, 2
+
+
+def _render_placeholder(value: Any, mode: int) -> str:
+    if value is MISSING:
+        value = None
+    if mode == _VALUE:
+        return orjson.dumps(value).decode()
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    if mode == _IN_STRING:
+        return orjson.dumps(text).decode()[1:-1]
+    return text
+
+
+class TextTemplate:
+    """A string response with its placeholders located once, at load time.
+
+    Args:
+        text: the response as given (or as read from its ``@file``).
+        is_stdout: stdout gets the framing fix: a JSON message without a trailing newline gets one.
+    """
+
+    __slots__ = ("_constant", "_parts", "is_response", "newline")
+
+    def __init__(self, text: str, *, is_stdout: bool) -> None:
+        looks_json = text.lstrip()[:1] in ("{", "[")
+        strings = [m.span() for m in _JSON_STRING.finditer(text)] if looks_json else []
+        parts: list[str | tuple[tuple[str, ...], int]] = []
+        last = 0
+        for match in PLACEHOLDER.finditer(text):
+            start = match.start()
+            if not looks_json:
+                mode = _TEXT
+            elif any(s < start < e for s, e in strings):
+                mode = _IN_STRING
+            else:
+                mode = _VALUE
+            parts.append(text[last:start])
+            parts.append((tuple(match.group(1).split(".")), mode))
+            last = match.end()
+        parts.append(text[last:])
+        self._parts = parts
+        # what the text looks like with every placeholder missing: decides the framing fix
+        sample = self._render_str(MISSING)
+        tail = sample.rsplit("\n", 1)[-1]
+        self.newline = is_stdout and not sample.endswith("\n") and _is_json_container(tail)
+        self.is_response = _is_rpc_response(sample)
+        self._constant: bytes | None = (
+            (text + ("\n" if self.newline else "")).encode() if len(parts) == 1 else None
+        )
+
+    def _render_str(self, body: Any) -> str:
+        out: list[str] = []
+        for part in self._parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                path, mode = part
+                out.append(_render_placeholder(lookup(body, path), mode))
+        return "".join(out)
+
+    def render(self, body: Any) -> bytes:
+        """The response bytes for a message whose decoded JSON is ``body`` (or ``MISSING``)."""
+        if self._constant is not None:
+            return self._constant
+        text = self._render_str(body)
+        return (text + "\n").encode() if self.newline else text.encode()
+
+
+class ValueTemplate:
+    """A response given as a JSON object or array: written compactly on one line, plus a newline."""
+
+    __slots__ = ("_constant", "_value", "is_response")
+
+    def __init__(self, value: dict[str, Any] | list[Any]) -> None:
+        self._value = value
+        self._constant = None if _has_placeholder(value) else orjson.dumps(value) + b"\n"
+        self.is_response = isinstance(value, dict) and _is_rpc_response_obj(value)
+
+    def render(self, body: Any) -> bytes:
+        """The response bytes for a message whose decoded JSON is ``body`` (or ``MISSING``)."""
+        if self._constant is not None:
+            return self._constant
+        return orjson.dumps(_substitute(self._value, body)) + b"\n"
+
+
+Template = TextTemplate | ValueTemplate
+
+
+def compile_content(content: MockContent, *, is_stdout: bool) -> Template:
+    """Compile one ``stdout``/``stderr`` response."""
+    if isinstance(content.value, str):
+        return TextTemplate(content.value, is_stdout=is_stdout)
+    return ValueTemplate(content.value)
+
+
+def _has_placeholder(value: Any) -> bool:
+    if isinstance(value, str):
+        return PLACEHOLDER.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_placeholder(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_placeholder(v) for v in value)
+    return False
+
+
+def _substitute(value: Any, body: Any) -> Any:
+    if isinstance(value, str):
+        match = PLACEHOLDER.fullmatch(value)
+        if match is not None:  # the whole value: keeps its JSON type
+            found = lookup(body, match.group(1).split("."))
+            return None if found is MISSING else found
+        if PLACEHOLDER.search(value) is None:
+            return value
+        return PLACEHOLDER.sub(lambda m: _render_placeholder(lookup(body, m.group(1).split(".")), _TEXT), value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, body) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, body) for v in value]
+    return value
+
+
+def _is_json_container(text: str) -> bool:
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "{[":
+        return False
+    try:
+        orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _is_rpc_response_obj(value: dict[str, Any]) -> bool:
+    return "id" in value and ("result" in value or "error" in value) and "method" not in value
+
+
+def _is_rpc_response(text: str) -> bool:
+    stripped = text.strip()
+    if not stripped.startswith("{"):
+        return False
+    try:
+        value = orjson.loads(stripped)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(value, dict) and _is_rpc_response_obj(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a mock writes for one message (``None``: nothing on that stream)."""
+
+    mock: StdioMock
+    stdout: bytes | None
+    stderr: bytes | None
+
+
+class MockEngine:
+    """Answers messages from a mocks file: first match in file order, ``nth`` counted per condition.
+
+    ``nth`` counts every message that meets a mock's conditions, whether or not that mock (or
+    another) answered it, so a lone ``nth: 2`` mock answers the second matching message. Mocks
+    with the same conditions share a counter, and counters survive a reload of the file.
+
+    Args:
+        mocks: the parsed mocks file, or ``None`` for no mocks.
+
+    Example:
+        >>> engine = MockEngine(None)
+        >>> engine.match(Message(b'{"jsonrpc":"2.0","id":1,"method":"ping"}\\n')) is None
+        True
+    """
+
+    def __init__(self, mocks: MocksFile | None) -> None:
+        self._counts: dict[str, int] = {}
+        self.mocks: MocksFile | None = None
+        self._active: tuple[StdioMock, ...] = ()
+        self._templates: dict[int, tuple[Template | None, Template | None]] = {}
+        self.load(mocks)
+
+    def load(self, mocks: MocksFile | None) -> None:
+        """Use another mocks file (a reload); counters of unchanged conditions carry over."""
+        templates: dict[int, tuple[Template | None, Template | None]] = {}
+        for mock in mocks.mocks if mocks else ():
+            out, err = mock.response.stdout, mock.response.stderr
+            templates[mock.index] = (
+                compile_content(out, is_stdout=True) if out is not None else None,
+                compile_content(err, is_stdout=False) if err is not None else None,
+            )
+        self.mocks = mocks
+        self._templates = templates
+        self._active = tuple(m for m in mocks.mocks if not m.request.is_startup) if mocks else ()
+
+    @property
+    def empty(self) -> bool:
+        """True when no mock can answer a message."""
+        return not self._active
+
+    def startup_replies(self) -> list[Reply]:
+        """The responses of mocks without conditions, written once when the proxy starts."""
+        if self.mocks is None:
+            return []
+        return [self.render(m, None) for m in self.mocks.mocks if m.request.is_startup]
+
+    def match(self, message: Message) -> StdioMock | None:
+        """The mock that answers ``message``, counting it for every ``nth`` mock it matches."""
+        chosen: StdioMock | None = None
+        counts = self._counts
+        bumped: dict[str, int] = {}
+        for mock in self._active:
+            nth = mock.request.nth
+            if chosen is not None and nth is None:
+                continue
+            if not request_matches(mock, message):
+                continue
+            if nth is None:
+                chosen = mock
+                continue
+            key = mock.request.key
+            count = bumped.get(key)
+            if count is None:  # several mocks may share a key: count each message once per key
+                count = counts.get(key, 0) + 1
+                counts[key] = bumped[key] = count
+            if chosen is None and count == nth:
+                chosen = mock
+        return chosen
+
+    def render(self, mock: StdioMock, message: Message | None) -> Reply:
+        """Render a mock's response for a message (``None``: no message, placeholders are null)."""
+        out, err = self._templates[mock.index]
+        body = message.json if message is not None else MISSING
+        return Reply(
+            mock,
+            out.render(body) if out is not None else None,
+            err.render(body) if err is not None else None,
+        )
+
+    def stdout_is_response(self, mock: StdioMock) -> bool:
+        """Whether the mock's stdout is a JSON-RPC response (so it never answers a notification)."""
+        out = self._templates[mock.index][0]
+        return out is not None and out.is_response

@@ -1,0 +1,336 @@
+"""The stdio mocks file and the proxy's config file, parsed into typed objects.
+
+Dev Proxy's ``stdio-mocks.json`` is read as is (``$schema`` and ``definitions``
+are ignored): ``request.bodyFragment``, ``request.bodyRegex``, ``request.nth``,
+``response.stdout`` / ``response.stderr`` as a string, object or array, and
+``@file`` responses read relative to the mocks file. Our additions are
+structured matches, ``request.method`` and a partial ``request.params``.
+
+The parsing functions (``parse_*``) are pure: file reads are injected. Their
+``load_*`` twins read from disk. Every problem is a :class:`MocksFileError`
+naming the file and the place in it (``mocks[2].request.nth``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]  # no stubs in the environment
+
+from mockingbird.errors import MocksFileError
+
+DEFAULT_MOCKS_FILE = "stdio-mocks.json"
+PLACEHOLDER_PREFIX = "@stdin.body."
+
+_REQUEST_KEYS = frozenset({"bodyFragment", "bodyRegex", "nth", "method", "params"})
+_RESPONSE_KEYS = frozenset({"stdout", "stderr"})
+_TOP_KEYS = frozenset({"$schema", "$comment", "mocks", "definitions"})
+
+ReadFile = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockRequest:
+    """What a mock answers. Every given condition must hold; none given makes a startup mock.
+
+    Attributes:
+        body_fragment: case-insensitive substring of the message line.
+        body_regex: searched in the message line, case-insensitive.
+        method: the JSON-RPC ``method``, compared exactly.
+        params: a partial match for ``params`` (see ``matching.params_match``), or ``None``.
+        nth: answer only the nth message that matches the conditions above.
+        key: a canonical text of the conditions; mocks with equal keys share an nth counter.
+    """
+
+    body_fragment: str | None = None
+    body_regex: re.Pattern[str] | None = None
+    method: str | None = None
+    params: dict[str, Any] | list[Any] | None = None
+    nth: int | None = None
+    key: str = ""
+
+    @property
+    def is_startup(self) -> bool:
+        """True when the mock has no condition: it is written once when the proxy starts."""
+        return (
+            not self.body_fragment and self.body_regex is None and self.method is None and self.params is None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MockContent:
+    """One ``stdout`` or ``stderr`` response: a string as given, or a JSON object/array.
+
+    Attributes:
+        value: the text (from the mocks file or the ``@file`` it names) or the JSON value.
+        source: the file the text was read from, for ``@file`` responses.
+    """
+
+    value: str | dict[str, Any] | list[Any]
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockResponse:
+    """What a mock writes: either stream may be absent (the message is then only consumed)."""
+
+    stdout: MockContent | None = None
+    stderr: MockContent | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StdioMock:
+    """One entry of ``mocks``; ``index`` is its position in the file (first match wins)."""
+
+    index: int
+    request: MockRequest
+    response: MockResponse
+
+
+@dataclass(frozen=True, slots=True)
+class MocksFile:
+    """A parsed mocks file.
+
+    Attributes:
+        path: the mocks file.
+        mocks: the mocks in file order.
+        warnings: tolerated oddities worth telling the user (unknown keys, ignored ``nth``).
+        dependencies: the ``@file`` files read, watched for changes alongside the mocks file.
+    """
+
+    path: str
+    mocks: tuple[StdioMock, ...]
+    warnings: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StdioConfig:
+    """The proxy settings a config file may give (Dev Proxy's plugin configuration section).
+
+    Attributes:
+        mocks_file: ``mocksFile``, resolved relative to the config file, or ``None``.
+        block_unmocked: ``blockUnmockedRequests``.
+    """
+
+    mocks_file: str | None = None
+    block_unmocked: bool = False
+
+
+def parse_document(text: str, *, path: str) -> Any:
+    """Decode a JSON (or, by extension, YAML) document, mapping syntax errors to ``MocksFileError``.
+
+    Raises:
+        MocksFileError: the text is not valid JSON/YAML.
+    """
+    if path.endswith((".yaml", ".yml")):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise MocksFileError(path, f"not valid YAML: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MocksFileError(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
+    """Turn a decoded mocks document into a :class:`MocksFile`.
+
+    Args:
+        document: the decoded JSON/YAML.
+        path: the mocks file, for messages and to resolve ``@file`` responses.
+        read_file: reads a resolved ``@file`` path; ``OSError`` becomes a clear error.
+
+    Raises:
+        MocksFileError: the document does not have the mocks file's shape, a regex does
+            not compile, or an ``@file`` response cannot be read.
+    """
+    if not isinstance(document, dict):
+        raise MocksFileError(path, f'expected an object with a "mocks" array, got {_kind(document)}')
+    if "mocks" not in document:
+        raise MocksFileError(path, 'missing the "mocks" array')
+    items = document["mocks"]
+    if not isinstance(items, list):
+        raise MocksFileError(path, f'"mocks" must be an array, got {_kind(items)}')
+    warnings = [f'{path}: unknown key "{k}" ignored' for k in document if k not in _TOP_KEYS]
+    base = os.path.dirname(os.path.abspath(path))
+    dependencies: list[str] = []
+    mocks: list[StdioMock] = []
+    for index, item in enumerate(items):
+        where = f"mocks[{index}]"
+        if not isinstance(item, dict):
+            raise MocksFileError(path, f"{where}: expected an object, got {_kind(item)}")
+        warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in item if k not in ("request", "response")]
+        request = _parse_request(item.get("request"), path=path, where=f"{where}.request", warnings=warnings)
+        response = _parse_response(
+            item.get("response"), path=path, where=f"{where}.response", base=base, read_file=read_file,
+            dependencies=dependencies, warnings=warnings,
+        )
+        if request.is_startup and request.nth is not None:
+            warnings.append(f"{path}: {where}: nth ignored on a mock without conditions (written once at startup)")
+        mocks.append(StdioMock(index, request, response))
+    return MocksFile(path, tuple(mocks), tuple(warnings), tuple(dict.fromkeys(dependencies)))
+
+
+def _parse_request(raw: Any, *, path: str, where: str, warnings: list[str]) -> MockRequest:
+    if raw is None:
+        return MockRequest(key="{}")
+    if not isinstance(raw, dict):
+        raise MocksFileError(path, f"{where}: expected an object, got {_kind(raw)}")
+    warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in raw if k not in _REQUEST_KEYS]
+    fragment = raw.get("bodyFragment")
+    if fragment is not None and not isinstance(fragment, str):
+        raise MocksFileError(path, f"{where}.bodyFragment: expected a string, got {_kind(fragment)}")
+    regex_text = raw.get("bodyRegex")
+    regex: re.Pattern[str] | None = None
+    if regex_text is not None:
+        if not isinstance(regex_text, str):
+            raise MocksFileError(path, f"{where}.bodyRegex: expected a string, got {_kind(regex_text)}")
+        try:
+            regex = re.compile(regex_text, re.IGNORECASE)
+        except re.error as exc:
+            raise MocksFileError(path, f"{where}.bodyRegex: not a valid regular expression: {exc}") from None
+    method = raw.get("method")
+    if method is not None and not isinstance(method, str):
+        raise MocksFileError(path, f"{where}.method: expected a string, got {_kind(method)}")
+    params = raw.get("params")
+    if params is not None and not isinstance(params, (dict, list)):
+        raise MocksFileError(path, f"{where}.params: expected an object or array, got {_kind(params)}")
+    nth = raw.get("nth")
+    if nth is not None and (isinstance(nth, bool) or not isinstance(nth, int) or nth < 1):
+        raise MocksFileError(path, f"{where}.nth: expected a positive integer, got {json.dumps(nth)}")
+    key = json.dumps(
+        {"f": (fragment or "").lower(), "r": regex_text, "m": method, "p": params}, sort_keys=True, default=str
+    )
+    return MockRequest(
+        body_fragment=fragment or None, body_regex=regex, method=method, params=params, nth=nth, key=key
+    )
+
+
+def _parse_response(
+    raw: Any, *, path: str, where: str, base: str, read_file: ReadFile, dependencies: list[str],
+    warnings: list[str],
+) -> MockResponse:
+    if raw is None:
+        return MockResponse()
+    if not isinstance(raw, dict):
+        raise MocksFileError(path, f"{where}: expected an object, got {_kind(raw)}")
+    warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in raw if k not in _RESPONSE_KEYS]
+    streams: dict[str, MockContent | None] = {}
+    for name in ("stdout", "stderr"):
+        value = raw.get(name)
+        if value is None:
+            streams[name] = None
+        elif isinstance(value, str):
+            streams[name] = _parse_text(value, path=path, where=f"{where}.{name}", base=base,
+                                        read_file=read_file, dependencies=dependencies)
+        elif isinstance(value, (dict, list)):
+            streams[name] = MockContent(value)
+        else:
+            raise MocksFileError(path, f"{where}.{name}: expected a string, object or array, got {_kind(value)}")
+    return MockResponse(stdout=streams["stdout"], stderr=streams["stderr"])
+
+
+def _parse_text(
+    value: str, *, path: str, where: str, base: str, read_file: ReadFile, dependencies: list[str]
+) -> MockContent:
+    # "@name" is a file relative to the mocks file, except "@stdin.body.x", which is a placeholder.
+    if not value.startswith("@") or value[: len(PLACEHOLDER_PREFIX)].lower() == PLACEHOLDER_PREFIX:
+        return MockContent(value)
+    name = value[1:]
+    resolved = os.path.normpath(os.path.join(base, os.path.expanduser(name)))
+    try:
+        text = read_file(resolved)
+    except FileNotFoundError:
+        raise MocksFileError(path, f'{where}: response file "{name}" not found (looked for {resolved})') from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MocksFileError(path, f'{where}: response file "{name}" cannot be read: {exc}') from None
+    dependencies.append(resolved)
+    return MockContent(text, source=resolved)
+
+
+def parse_config(document: Any, *, path: str) -> StdioConfig:
+    """Read the proxy settings from a config document.
+
+    Accepts the plugin section on its own (``{"mocksFile": ..., "blockUnmockedRequests": ...}``) or a
+    whole Dev Proxy ``devproxyrc.json``, whose ``MockStdioResponsePlugin`` entry names the section.
+
+    Raises:
+        MocksFileError: the document is not an object or a setting has the wrong type.
+    """
+    if not isinstance(document, dict):
+        raise MocksFileError(path, f"expected an object, got {_kind(document)}")
+    section: Any = document
+    plugins = document.get("plugins")
+    if isinstance(plugins, list):
+        for plugin in plugins:
+            if isinstance(plugin, dict) and plugin.get("name") == "MockStdioResponsePlugin":
+                name = plugin.get("configSection")
+                section = document.get(name, {}) if isinstance(name, str) else {}
+                break
+        if not isinstance(section, dict):
+            raise MocksFileError(path, "the MockStdioResponsePlugin config section must be an object")
+    mocks_file = section.get("mocksFile")
+    if mocks_file is not None and not isinstance(mocks_file, str):
+        raise MocksFileError(path, f"mocksFile: expected a string, got {_kind(mocks_file)}")
+    block = section.get("blockUnmockedRequests", False)
+    if not isinstance(block, bool):
+        raise MocksFileError(path, f"blockUnmockedRequests: expected true or false, got {json.dumps(block)}")
+    if mocks_file is not None:
+        mocks_file = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), mocks_file))
+    return StdioConfig(mocks_file=mocks_file, block_unmocked=block)
+
+
+def _read_text(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def load_mocks_file(path: str, read_file: ReadFile = _read_text) -> MocksFile:
+    """Read and parse a mocks file (and the ``@file`` responses it names).
+
+    Raises:
+        MocksFileError: the file is missing, unreadable, not JSON/YAML, or not a mocks file.
+    """
+    try:
+        text = read_file(path)
+    except FileNotFoundError:
+        raise MocksFileError(path, "mocks file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MocksFileError(path, f"cannot read the mocks file: {exc}") from None
+    return parse_mocks(parse_document(text, path=path), path=path, read_file=read_file)
+
+
+def load_config_file(path: str) -> StdioConfig:
+    """Read and parse a proxy config file.
+
+    Raises:
+        MocksFileError: the file is missing, unreadable, or has bad settings.
+    """
+    try:
+        text = _read_text(path)
+    except FileNotFoundError:
+        raise MocksFileError(path, "config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MocksFileError(path, f"cannot read the config file: {exc}") from None
+    return parse_config(parse_document(text, path=path), path=path)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

@@ -1,0 +1,87 @@
+"""``--record FILE``: turn a real session into a mocks file that replays it.
+
+Each request the child answered becomes one mock with a structured match
+(``method`` and ``params``, without ``params._meta``, which carries per-call
+values such as progress tokens) and the child's response as a JSON object whose
+``id`` is the ``@stdin.body.id`` placeholder, so a replay answers whatever id
+the client uses. When the same request got different answers, the mocks use
+``nth`` (1, 2, ...) in the order they were seen, followed by a fallback
+repeating the last answer. Replay with ``--block-unmocked`` so that a call the
+recording never saw fails loudly instead of reaching a server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+import orjson
+
+from mockingbird.errors import MocksFileError
+from mockingbird.mcp.stdio.traffic import CLIENT_TO_SERVER, Exchange
+
+RECORDING_NOTE = "Recorded by mockingbird stdio --record; replay with --block-unmocked."
+
+
+class Recorder:
+    """An exchange consumer that keeps what the child answered, in order."""
+
+    def __init__(self) -> None:
+        # canonical request -> (request match, responses in order)
+        self._seen: dict[bytes, tuple[dict[str, Any], list[Any]]] = {}
+
+    def __call__(self, exchange: Exchange) -> None:
+        if (exchange.direction != CLIENT_TO_SERVER or exchange.source != "passthrough"
+                or exchange.response is None or exchange.extra.get("handshake")):
+            return
+        request = exchange.request.obj
+        if request is None or exchange.request.kind != "request":
+            return
+        try:
+            response = orjson.loads(exchange.response)
+        except orjson.JSONDecodeError:
+            return
+        if not isinstance(response, dict):
+            return
+        match: dict[str, Any] = {"method": request["method"]}
+        params = request.get("params")
+        if isinstance(params, dict):
+            params = {k: v for k, v in params.items() if k != "_meta"}
+            if params:
+                match["params"] = params
+        elif params is not None:
+            match["params"] = params
+        response = {**response, "id": "@stdin.body.id"}
+        key = orjson.dumps(match, option=orjson.OPT_SORT_KEYS)
+        self._seen.setdefault(key, (match, []))[1].append(response)
+
+    def build(self) -> dict[str, Any]:
+        """The recording as a mocks document."""
+        mocks: list[dict[str, Any]] = []
+        for match, responses in self._seen.values():
+            distinct = {orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in responses}
+            if len(distinct) == 1:
+                mocks.append({"request": match, "response": {"stdout": responses[0]}})
+                continue
+            for nth, response in enumerate(responses, start=1):
+                mocks.append({"request": {**match, "nth": nth}, "response": {"stdout": response}})
+            mocks.append({"request": match, "response": {"stdout": responses[-1]}})
+        return {"$comment": RECORDING_NOTE, "mocks": mocks}
+
+    def write(self, path: str) -> None:
+        """Write the recording atomically (a temporary file renamed over ``path``).
+
+        Raises:
+            MocksFileError: the file cannot be written.
+        """
+        text = json.dumps(self.build(), indent=2, ensure_ascii=False) + "\n"
+        directory = os.path.dirname(os.path.abspath(path))
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".recording-", suffix=".json", dir=directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise MocksFileError(path, f"cannot write the recording: {exc}") from None

@@ -1,0 +1,267 @@
+"""The message-level seam: sits between the SDK client's streams and the transport's.
+
+Every message crosses a real JSON serialisation here (``model_dump_json`` -> dict -> the
+SDK's ``jsonrpc_message_adapter.validate_json``), the same framing the stdio transport
+uses, so an in-process server gets the same treatment as a subprocess or a URL.
+
+Client requests go through the ``InterceptorChain`` (mocks, request interceptors); those
+it forwards are remembered by id so the server's answer can pass the response
+interceptors with its round-trip time. Server notifications are recorded in the
+``NotificationLog``. Errors raised by user code (mock callables, predicates,
+interceptors) become a JSON-RPC error for the call and are kept in ``user_errors`` for the
+client to re-raise in the test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import orjson
+from anyio.abc import TaskGroup
+
+from mockingbird.errors import MCPKitError
+from mockingbird.mcp.testkit import responses
+from mockingbird.mcp.testkit.interceptors import Answer, InterceptorChain
+from mockingbird.mcp.testkit.notifications import NotificationLog
+from mockingbird.mcp.testkit.transports import Streams
+
+
+def _to_dict(message: Any) -> dict[str, Any]:
+    data: dict[str, Any] = orjson.loads(message.model_dump_json(by_alias=True, exclude_unset=True))
+    return data
+
+
+def _to_message(data: Mapping[str, Any]) -> Any:
+    from mcp_types import jsonrpc_message_adapter
+
+    return jsonrpc_message_adapter.validate_json(orjson.dumps(data), by_name=False)
+
+
+MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
+_CACHEABLE = frozenset({"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"})
+_MCP_METHODS = _CACHEABLE | {"tools/call", "prompts/get", "completion/complete", "server/discover"}
+
+
+def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
+    """Make a mocked or modified result valid for the request's protocol revision.
+
+    2026-07-28 requests carry the protocol version in ``_meta``; their results need a
+    ``resultType``. Mocks are written once and work over both handshakes.
+    """
+    result = response.get("result")
+    params = request.get("params")
+    method = request.get("method")
+    if isinstance(result, dict) and isinstance(params, dict) and method in _MCP_METHODS:
+        meta = params.get("_meta")
+        if isinstance(meta, dict) and MODERN_META_KEY in meta:
+            result.setdefault("resultType", "complete")
+            if method in _CACHEABLE:
+                # Cache hints are required; ttl 0 keeps a mocked answer out of any client cache.
+                result.setdefault("ttlMs", 0)
+                result.setdefault("cacheScope", "private")
+
+
+class Wire:
+    """Runs the chain over one client connection (see the module docstring)."""
+
+    def __init__(self, chain: InterceptorChain, notifications: NotificationLog, meta: dict[str, Any]) -> None:
+        self.chain = chain
+        self.notifications = notifications
+        self.meta = meta
+        self.user_errors: list[BaseException] = []
+        self.tool_schemas: dict[str, Mapping[str, Any] | None] = {}
+        self._pending: dict[Any, tuple[dict[str, Any], float]] = {}
+        self._private: dict[Any, tuple[anyio.Event, list[dict[str, Any]]]] = {}
+        self._private_ids = itertools.count(1)
+        self._last_forwarded: tuple[dict[str, Any], Any] | None = None
+        self._inflight = 0
+        self._idle = anyio.Event()
+        self._idle.set()
+        self._server_write: Any = None
+        self._client_in: Any = None
+        self._tg: TaskGroup | None = None
+
+    @asynccontextmanager
+    async def attach(self, server: Streams) -> AsyncIterator[Streams]:
+        """Yield the (read, write) streams to give the SDK client, pumping through the chain."""
+        server_read, server_write = server
+        self._server_write = server_write
+        client_write, out = anyio.create_memory_object_stream[Any](64)
+        self._client_in, client_read = anyio.create_memory_object_stream[Any](64)
+        async with anyio.create_task_group() as tg:
+            self._tg = tg
+            tg.start_soon(self._pump_out, out)
+            tg.start_soon(self._pump_in, server_read)
+            try:
+                yield client_read, client_write
+            finally:
+                tg.cancel_scope.cancel()
+        self._tg = None
+
+    # -- client -> server --------------------------------------------------------------
+    async def _pump_out(self, out: Any) -> None:
+        async with out:
+            async for item in out:
+                data = _to_dict(item.message)
+                if "method" in data and "id" in data:
+                    self._inflight += 1
+                    self._idle = anyio.Event()
+                    # The chain runs inline (it is fast); only a delayed answer or forward
+                    # gets its own task, so delays never hold up other calls.
+                    outcome = await self._decide(data)
+                    if outcome.delay_ms:
+                        assert self._tg is not None
+                        self._tg.start_soon(self._finish, data, outcome, item.metadata)
+                    else:
+                        await self._finish(data, outcome, item.metadata)
+                else:
+                    # A notification must not overtake a request sent before it (e.g.
+                    # notifications/initialized after initialize).
+                    await self._idle.wait()
+                    await self._forward(data, item.metadata)
+
+    async def _decide(self, request: dict[str, Any]) -> Answer | Forward:
+        try:
+            return await self.chain.handle_request(request, self.meta, self._tool_schema)
+        except Exception as exc:  # boundary: user code (mocks, predicates, interceptors) raised
+            self.user_errors.append(exc)
+            message = f"mockingbird: a mock or interceptor raised {exc!r}"
+            return Answer(responses.error(responses.INTERNAL_ERROR, message, None, request["id"]), 0.0, "error")
+
+    async def _finish(self, request: dict[str, Any], outcome: Answer | Forward, metadata: Any) -> None:
+        request_id = request["id"]
+        try:
+            if outcome.delay_ms:
+                await anyio.sleep(outcome.delay_ms / 1000)
+            if isinstance(outcome, Answer):
+                _fit_protocol(request, outcome.response)
+                await self._deliver_checked(request, outcome.response, outcome.source)
+                return
+            self._pending[request_id] = (outcome.request, time.perf_counter())
+            self._last_forwarded = (outcome.request, metadata)
+            try:
+                await self._forward(outcome.request, metadata)
+            except (TypeError, ValueError) as exc:  # a modified request that is not JSON-RPC
+                self._pending.pop(request_id, None)
+                self.user_errors.append(MCPKitError(f"a request interceptor made an invalid request: {exc}"))
+                await self._deliver(
+                    responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid request", None, request_id)
+                )
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        self._inflight -= 1
+        if self._inflight == 0:
+            self._idle.set()
+
+    async def _forward(self, data: dict[str, Any], metadata: Any) -> None:
+        from mcp.shared.message import SessionMessage
+
+        try:
+            await self._server_write.send(SessionMessage(_to_message(data), metadata))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            if "id" in data and "method" in data:
+                self._pending.pop(data["id"], None)
+                await self._deliver(
+                    responses.error(responses.INTERNAL_ERROR, "MCP server connection is closed", None, data["id"])
+                )
+
+    async def _deliver_checked(self, request: dict[str, Any], data: dict[str, Any], source: str) -> None:
+        """Deliver a mocked answer; one that is not valid JSON-RPC becomes an error in the test."""
+        from pydantic import ValidationError
+
+        try:
+            _to_message(data)
+        except (TypeError, ValueError, ValidationError) as exc:
+            self.user_errors.append(
+                MCPKitError(f"the {source} answer to {request.get('method')} is not valid JSON-RPC: {exc}")
+            )
+            data = responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid mocked answer", None, request["id"])
+        await self._deliver(data)
+
+    async def _deliver(self, data: dict[str, Any]) -> None:
+        from mcp.shared.message import SessionMessage
+
+        try:
+            await self._client_in.send(SessionMessage(_to_message(data)))
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            pass  # the client is gone
+
+    # -- server -> client --------------------------------------------------------------
+    async def _pump_in(self, server_read: Any) -> None:
+        try:
+            async for item in server_read:
+                if isinstance(item, Exception):
+                    await self._client_in.send(item)
+                    continue
+                data = _to_dict(item.message)
+                await self._on_server_message(data)
+        finally:
+            await self._client_in.aclose()
+
+    async def _on_server_message(self, data: dict[str, Any]) -> None:
+        is_response = "id" in data and "method" not in data
+        if is_response and data["id"] in self._private:
+            event, box = self._private.pop(data["id"])
+            box.append(data)
+            event.set()
+            return
+        if is_response and data["id"] in self._pending:
+            request, started = self._pending.pop(data["id"])
+            duration_ms = (time.perf_counter() - started) * 1000
+            if request.get("method") == "tools/list":
+                self._learn_tools(data)
+            try:
+                changed = await self.chain.handle_response(request, data, duration_ms, self.meta)
+                if changed is not data:
+                    _fit_protocol(request, changed)
+                data = changed
+            except Exception as exc:  # boundary: a response interceptor raised
+                self.user_errors.append(exc)
+                data = responses.error(
+                    responses.INTERNAL_ERROR, f"mockingbird: a response interceptor raised {exc!r}", None, data["id"]
+                )
+        elif "method" in data and "id" not in data:
+            self.notifications.record(str(data["method"]), data.get("params"))
+        await self._deliver(data)
+
+    def _learn_tools(self, response: dict[str, Any]) -> None:
+        result = response.get("result")
+        if isinstance(result, dict):
+            for tool in result.get("tools") or []:
+                if isinstance(tool, dict) and "name" in tool:
+                    self.tool_schemas[tool["name"]] = tool.get("outputSchema")
+
+    async def _tool_schema(self, name: str) -> Mapping[str, Any] | None:
+        """The output schema of ``name``, asking the server with a private tools/list if needed."""
+        if name not in self.tool_schemas and self._last_forwarded is not None:
+            with anyio.move_on_after(10):
+                await self._private_tools_list()
+        return self.tool_schemas.get(name)
+
+    async def _private_tools_list(self) -> None:
+        from mcp.shared.message import ClientMessageMetadata
+
+        last_request, last_metadata = self._last_forwarded  # type: ignore[misc]
+        request_id = f"mockingbird-{next(self._private_ids)}"
+        request: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}
+        meta = (last_request.get("params") or {}).get("_meta")
+        if meta:
+            # Modern (2026-07-28) requests carry the protocol version in _meta; reuse it.
+            request["params"] = {"_meta": {k: v for k, v in meta.items() if k != "progressToken"}}
+        metadata = last_metadata
+        if isinstance(last_metadata, ClientMessageMetadata) and last_metadata.headers:
+            headers = {k: v for k, v in last_metadata.headers.items() if k.lower() != "mcp-name"}
+            headers["mcp-method"] = "tools/list"
+            metadata = ClientMessageMetadata(headers=headers)
+        event, box = anyio.Event(), []
+        self._private[request_id] = (event, box)
+        await self._forward(request, metadata)
+        await event.wait()
+        self._learn_tools(box[0])

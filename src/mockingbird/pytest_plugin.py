@@ -1,0 +1,178 @@
+"""The ``mockingbird`` pytest plugin: ``mcp`` / ``amcp`` fixtures for testing MCP servers.
+
+Registered through the ``pytest11`` entry point. Nothing happens unless a test requests
+``mcp`` or ``amcp``: this module imports only pytest, and the kit loads lazily.
+
+Choose the server under test (first match wins):
+
+1. a ``mcp_server`` fixture you define (return a command, URL or ``MCPServer``)::
+
+       @pytest.fixture(scope="module")
+       def mcp_server():
+           return ["python", "my_server.py"]
+
+2. a marker on the test, class or module::
+
+       pytestmark = pytest.mark.mcp_server("python my_server.py", handshake="legacy")
+
+3. an ini option: ``mcp_server_command = python my_server.py`` or ``mcp_server_url = ...``.
+
+The server is started once per module (``mcp_server_scope = session`` to share it across
+modules); each test gets a fresh client, so mocks, interceptors and collected
+notifications never leak between tests. ``mcp`` is the sync client; ``amcp`` is the same
+client for ``async def`` tests. On a failing test the last lines of a stdio server's
+stderr are added to the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+_HANDLE = pytest.StashKey[Any]()
+_MARKER_DOC = (
+    "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None): "
+    "the MCP server under test for the mcp/amcp fixtures (a command, an http(s) URL or an MCPServer)"
+)
+_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("mcp_server_command", "command line of the MCP server under test (stdio)", default="")
+    parser.addini("mcp_server_url", "streamable-HTTP URL of the MCP server under test", default="")
+    parser.addini("mcp_server_scope", "how long one server process lives: module (default) or session", default="module")
+    parser.addini("mcp_handshake", "auto (default), modern (server/discover) or legacy (initialize)", default="auto")
+    parser.addini("mcp_timeout", "default per-call timeout in seconds", default="30")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER_DOC)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    handle = item.stash.get(_HANDLE, None)
+    if handle is not None and report.failed:
+        tail = handle.stderr_tail(30)
+        if tail:
+            report.sections.append(("mcp server stderr (last lines)", tail))
+
+
+class _Pool:
+    """Started servers, keyed by target, closed with the fixture that owns the pool."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+        self.started: dict[Any, tuple[Any, Any]] = {}
+
+    def get(self, target: Any) -> Any:
+        from mockingbird.mcp.testkit.transports import ServerHandle
+
+        key = target.key()
+        if key not in self.started:
+            handle = ServerHandle(target)
+            self.started[key] = (handle, self.runner.start(handle))
+        return self.started[key][0]
+
+    def close(self) -> None:
+        for handle, future in self.started.values():
+            self.runner.stop(handle, future)
+        self.started.clear()
+
+
+@pytest.fixture(scope="session")
+def _mockingbird_runner() -> Iterator[Any]:
+    from mockingbird.testing import Runner
+
+    runner = Runner()
+    yield runner
+    runner.close()
+
+
+@pytest.fixture(scope="module")
+def _mockingbird_pool_module(_mockingbird_runner: Any) -> Iterator[_Pool]:
+    pool = _Pool(_mockingbird_runner)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def _mockingbird_pool_session(_mockingbird_runner: Any) -> Iterator[_Pool]:
+    pool = _Pool(_mockingbird_runner)
+    yield pool
+    pool.close()
+
+
+def _marker(request: pytest.FixtureRequest) -> tuple[Any, dict[str, Any]]:
+    marker = request.node.get_closest_marker("mcp_server")
+    if marker is None:
+        return None, {}
+    unknown = set(marker.kwargs) - _OPTIONS - {"target", "command", "url"}
+    if unknown:
+        pytest.fail(f"mcp_server marker: unknown option(s) {sorted(unknown)}", pytrace=False)
+    target = marker.args[0] if marker.args else (
+        marker.kwargs.get("target") or marker.kwargs.get("command") or marker.kwargs.get("url")
+    )
+    return target, {k: v for k, v in marker.kwargs.items() if k in _OPTIONS}
+
+
+@pytest.fixture
+def mcp_server(request: pytest.FixtureRequest) -> Any:
+    """The MCP server under test; override this fixture, or use the marker / ini options."""
+    target, _ = _marker(request)
+    if target is not None:
+        return target
+    command = str(request.config.getini("mcp_server_command")).strip()
+    url = str(request.config.getini("mcp_server_url")).strip()
+    if command or url:
+        return url or command
+    pytest.fail(
+        "no MCP server configured for the mcp fixture: define a 'mcp_server' fixture, add "
+        "@pytest.mark.mcp_server('python my_server.py'), or set mcp_server_command / mcp_server_url in the ini file",
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def _mockingbird_client(request: pytest.FixtureRequest, mcp_server: Any, _mockingbird_runner: Any) -> Iterator[Any]:
+    from mockingbird.errors import MockingbirdError
+    from mockingbird.mcp.testkit.client import AsyncMCPTestClient
+    from mockingbird.testing import MCPTestClient, parse_server
+
+    _, options = _marker(request)
+    scope = str(request.config.getini("mcp_server_scope")).strip() or "module"
+    if scope not in ("module", "session"):
+        pytest.fail(f"mcp_server_scope must be 'module' or 'session', not {scope!r}", pytrace=False)
+    handshake = options.get("handshake") or str(request.config.getini("mcp_handshake")).strip() or "auto"
+    try:
+        timeout = float(options.get("timeout") or request.config.getini("mcp_timeout"))
+        target = parse_server(
+            mcp_server, env=options.get("env"), cwd=options.get("cwd"), headers=options.get("headers")
+        )
+        pool: _Pool = request.getfixturevalue(f"_mockingbird_pool_{scope}")
+        handle = pool.get(target)
+        request.node.stash[_HANDLE] = handle
+        client = AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout)
+        future = _mockingbird_runner.start(client)
+    except (MockingbirdError, ValueError) as exc:
+        tail = handle.stderr_tail(30) if "handle" in locals() else ""
+        pytest.fail(f"mcp fixture: {exc}" + (f"\nserver stderr:\n{tail}" if tail else ""), pytrace=False)
+    sync = MCPTestClient(_mockingbird_runner, client)
+    yield sync
+    _mockingbird_runner.stop(client, future)
+
+
+@pytest.fixture
+def mcp(_mockingbird_client: Any) -> Any:
+    """A fresh sync MCP test client for this test (``mockingbird.testing.MCPTestClient``)."""
+    return _mockingbird_client
+
+
+@pytest.fixture
+def amcp(_mockingbird_client: Any) -> Any:
+    """The same client for ``async def`` tests: ``await amcp.tools.call(...)``."""
+    return _mockingbird_client.aio
