@@ -307,3 +307,9 @@ def test_page_and_assets_carry_the_right_headers(traffic: tuple[str, list[httpx.
         again = c.get("/admin/static/admin.css", headers={"if-none-match": plain.headers["etag"]})
         assert again.status_code == 304
         assert c.get("/admin/static/nope.js").status_code == 404
+        # The same page under the reserved prefix (where it lives when the spec has its own /admin).
+        reserved = c.get("/__mockingbird/admin/")
+        assert reserved.status_code == 200 and 'data-base="/__mockingbird/admin"' in reserved.text
+        asset = re.search(r'src="(/__mockingbird/admin/static/admin\.js\?v=[0-9a-f]{10})"', reserved.text)
+        assert asset and c.get(asset.group(1)).status_code == 200
+        assert c.get("/__mockingbird/admin/api/logs/search").json()["total"] == 11
