@@ -299,10 +299,12 @@
     box.replaceChildren(root);
     return { root, width, height, m: { l: 52, r: 14, t: 12, b: 26 } };
   }
-  function niceMax(v) {
-    if (v <= 0) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    return [1, 2, 2.5, 5, 10].map((k) => k * p).find((n) => n >= v);
+  // The top of a 4-step axis: 4 x a "nice" step (1, 1.5, 2, 2.5... x 10^k; whole steps for counts).
+  function niceMax(v, whole) {
+    if (v <= 0) return whole ? 4 : 1;
+    const raw = v / 4, p = Math.pow(10, Math.floor(Math.log10(raw)));
+    const steps = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((k) => k * p).filter((n) => !whole || Number.isInteger(n));
+    return 4 * (steps.find((n) => n >= raw) || Math.ceil(raw));
   }
   function yAxis(f, max, fmt) {
     const { root, width, height, m } = f;
@@ -343,8 +345,8 @@
   function volumeChart(box, timeline) {
     if (!timeline.length) return emptyChart(box, "No requests in range yet.");
     const f = chartFrame(box, 220), { root, width, height, m } = f;
-    const max = niceMax(Math.max(...timeline.map((b) => b.count)));
-    yAxis(f, max, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)));
+    const max = niceMax(Math.max(...timeline.map((b) => b.count)), true);
+    yAxis(f, max, (v) => String(Math.round(v)));
     const n = timeline.length, slot = (width - m.l - m.r) / n, w = Math.max(1, Math.min(28, slot * 0.8));
     const x = (i) => m.l + slot * i + slot / 2;
     const h = (v) => ((height - m.t - m.b) * v) / max;
