@@ -145,6 +145,16 @@ def test_filters_narrow_the_rows_to_exactly_the_matching_requests(
     p.reload()
     expect(p.locator("#log-table tbody tr")).to_have_count(1)
     expect(p.locator("input[name=path]")).to_have_value(r"^/pets/[0-9a-f-]+$")
+    p.click("button[type=reset]")
+    p.select_option("select[name=range]", "custom")  # a time range in the future: nothing yet
+    later = p.evaluate("""() => { const d = new Date(Date.now() + 3600e3);
+        const z = (n) => String(n).padStart(2, "0");
+        return `${d.getFullYear()}-${z(d.getMonth() + 1)}-${z(d.getDate())}T${z(d.getHours())}:${z(d.getMinutes())}:00`; }""")
+    p.fill("input[name=since]", later)
+    expect(p.locator("#log-table tbody tr")).to_have_count(0)
+    expect(p.locator("#log-empty")).to_be_visible()
+    p.select_option("select[name=range]", "5m")
+    expect(p.locator("#log-table tbody tr")).to_have_count(11)
     p.fill("input[name=status]", "9xx")  # a bad filter is explained, not thrown
     expect(p.locator("#filter-error")).to_contain_text("status")
     p.click("button[type=reset]")
