@@ -22,7 +22,9 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 TOKEN = "s3cret-admin"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (./scripts/test.sh installs it)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (./scripts/test.sh installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,9 @@ def server(serve_admin: Callable[..., AbstractContextManager[str]]) -> Iterator[
 
 
 @pytest.fixture(scope="module")
-def traffic(serve_admin_module: Callable[..., AbstractContextManager[str]]) -> Iterator[tuple[str, list[httpx.Response]]]:
+def traffic(
+    serve_admin_module: Callable[..., AbstractContextManager[str]],
+) -> Iterator[tuple[str, list[httpx.Response]]]:
     """One mock and its 11 requests, shared by the tests that only read (the page's own admin
     calls are logged as admin calls, which the log and the analysis leave out by default)."""
     with serve_admin_module() as url:
@@ -99,12 +103,19 @@ def rows(page: Page) -> list[tuple[str, str, str]]:
     out = []
     for row in page.locator("#log-table tbody tr").all():
         cells = row.locator("td")
-        out.append((cells.nth(1).inner_text().strip(), cells.nth(2).inner_text().strip(), cells.nth(3).inner_text().strip()))
+        out.append(
+            (
+                cells.nth(1).inner_text().strip(),
+                cells.nth(2).inner_text().strip(),
+                cells.nth(3).inner_text().strip(),
+            )
+        )
     return out
 
 
 def test_rows_appear_for_the_traffic_sent(
-    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]
+) -> None:
     p, console = page
     server, sent = traffic
     assert [r.status_code for r in sent] == [200, 200, 200, 200, 404, 400, 201, 201, 422, 401, 404]
@@ -125,14 +136,20 @@ def test_rows_appear_for_the_traffic_sent(
 
 
 def test_filters_narrow_the_rows_to_exactly_the_matching_requests(
-    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]
+) -> None:
     p, console = page
     server, _ = traffic
     p.goto(f"{server}/admin")
     expect(p.locator("#log-table tbody tr")).to_have_count(11)
     p.select_option("select[name=method]", "POST")
     expect(p.locator("#log-table tbody tr")).to_have_count(4)
-    assert rows(p) == [("POST", "/pets", "401"), ("POST", "/pets", "422"), ("POST", "/pets", "201"), ("POST", "/pets", "201")]
+    assert rows(p) == [
+        ("POST", "/pets", "401"),
+        ("POST", "/pets", "422"),
+        ("POST", "/pets", "201"),
+        ("POST", "/pets", "201"),
+    ]
     assert "method=POST" in p.url  # the filters live in the URL: a reload or a shared link keeps them
     p.select_option("select[name=method]", "")
     p.fill("input[name=status]", "4xx")
@@ -184,7 +201,8 @@ def test_live_refresh_shows_a_new_request_without_reloading(server: str, page: t
 
 
 def test_clicking_a_row_opens_the_full_request_and_response(
-    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]
+) -> None:
     p, console = page
     server, sent = traffic
     bad = sent[8]
@@ -206,7 +224,9 @@ def test_clicking_a_row_opens_the_full_request_and_response(
     expect(headers).to_contain_text("[REDACTED]")  # the API key never reached the log
     expect(headers).not_to_contain_text("k3y")
     blocks = body.locator("pre.code")
-    expect(blocks.nth(0)).to_have_text('{\n  "name": 5,\n  "species": {\n    "kind": "dog"\n  }\n}')  # pretty JSON
+    expect(blocks.nth(0)).to_have_text(
+        '{\n  "name": 5,\n  "species": {\n    "kind": "dog"\n  }\n}'
+    )  # pretty JSON
     expect(blocks.nth(1)).to_contain_text('"title": "Unprocessable Content"')
     expect(blocks.nth(1)).to_contain_text('"location": "body/name"')
     body.locator("details.curl summary").click()
@@ -221,7 +241,8 @@ def test_clicking_a_row_opens_the_full_request_and_response(
 
 
 def test_analytics_draws_charts_from_the_data(
-    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]
+) -> None:
     p, console = page
     server, _ = traffic
     p.goto(f"{server}/admin#analytics")
@@ -255,7 +276,8 @@ def test_analytics_draws_charts_from_the_data(
 
 
 def test_routes_tab_lists_every_operation_of_the_spec(
-    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]) -> None:
+    traffic: tuple[str, list[httpx.Response]], page: tuple[Page, Console]
+) -> None:
     p, console = page
     server, _ = traffic
     p.goto(f"{server}/admin")
