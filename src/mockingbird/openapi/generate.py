@@ -186,12 +186,16 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
     def _gen_flat(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
         if flat.get("_false"):
             raise SchemaGenerationError("the schema is `false`: no value can conform")
+        if "_huge" in flat:
+            raise SchemaGenerationError(flat["_huge"])
         if "_conflict" in flat and ctx.problems is not None:
             ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: {flat['_conflict']}")
         if flat.get("_choices"):
             return self._gen_choice(flat, ctx, depth, name, raw)
         if flat.get("_conds"):
             flat = self._apply_conditions(flat, ctx)
+            if "_huge" in flat:
+                raise SchemaGenerationError(flat["_huge"])
         nots = flat.get("_nots")
         if not nots:
             return self._gen_plain(flat, ctx, depth, name)
