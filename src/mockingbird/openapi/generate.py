@@ -17,7 +17,10 @@ Guarantees:
   ``readOnly``/``writeOnly``: in ``mode="response"`` properties marked ``writeOnly`` are
   omitted (even when listed in ``required``: response validation treats them as not
   required); in ``mode="request"`` ``readOnly`` properties are omitted likewise.
-  Contradictory schemas get a best effort; ``false`` raises ``SchemaGenerationError``.
+  Contradictory schemas (a ``oneOf`` of identical branches, ``type: null`` beside
+  ``oneOf: [string, number]``) get a best effort, and ``problems=[]`` collects why;
+  ``false`` and impossibly large minimums raise ``SchemaGenerationError``. Keywords whose
+  values have the wrong kind (spec bugs such as ``required: true``) are ignored.
 * **Deterministic**: the same schema and the same ``rng`` state give the same value. All
   randomness comes from ``rng``; Faker is only used to pre-build fixed value pools.
 * **Realistic**: strings by ``format`` first, then by property name (``email``,
