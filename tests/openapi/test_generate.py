@@ -485,3 +485,13 @@ def test_malformed_keywords_are_ignored_not_crashed_on(schema: dict[str, Any]) -
 def test_impossibly_large_minimums_raise_a_clear_error(schema: dict[str, Any]) -> None:
     with pytest.raises(SchemaGenerationError, match="too large"):
         DataGenerator(RESOLVE).generate(schema, rng=random.Random(0))
+
+
+def test_a_properties_map_given_by_reference_is_followed() -> None:
+    """DigitalOcean writes ``properties: {$ref: "attributes.yml#/ids"}`` for a whole map of properties."""
+    doc = {"maps": {"ids": {"droplet_ids": {"type": "array", "items": {"type": "integer"}}}}}
+    resolve = resolver_for(doc)
+    schema = {"type": "object", "required": ["droplet_ids"], "properties": {"$ref": "#/maps/ids"}}
+    value = DataGenerator(resolve).generate(schema, rng=random.Random(0))
+    assert isinstance(value["droplet_ids"], list) and "$ref" not in value
+    assert_conforms(value, schema, resolve)

@@ -124,6 +124,7 @@ class Flattener:
 
     def _flatten(self, schema: Mapping[str, Any]) -> Flat:
         out: Flat = {}
+        schema = self._maps_by_ref(schema)
         merge_into(out, schema, annotations=True)
         ref = schema.get("$ref")
         if isinstance(ref, str):
@@ -145,6 +146,21 @@ class Flattener:
             if isinstance(prop, str):
                 out.setdefault("_force", {})[prop] = discriminator_value(discriminator, out["_ref"])
         return out
+
+    def _maps_by_ref(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``properties: {$ref: "#/..."}`` names a whole map by reference (DigitalOcean does this).
+
+        A string cannot be the schema of a property called ``$ref``, so the reading is
+        unambiguous; the product validator (``openapi/_conversion.py``) reads it the same way.
+        """
+        replaced: dict[str, Any] | None = None
+        for key in ("properties", "patternProperties"):
+            value = schema.get(key)
+            if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("$ref"), str):
+                target = self._resolve(value["$ref"])
+                replaced = replaced if replaced is not None else dict(schema)
+                replaced[key] = target if isinstance(target, dict) else {}
+        return replaced if replaced is not None else schema
 
     def merge_choice(self, base: Flat, group: int, branch: Any) -> Flat:
         """``base`` with choice group ``group`` decided for ``branch`` (cached per base, group, branch)."""
