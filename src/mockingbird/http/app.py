@@ -41,6 +41,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from mockingbird.errors import SchemaGenerationError
 from mockingbird.http.problem import build_problem, method_not_allowed, not_found
 from mockingbird.openapi.model import Spec
 from mockingbird.openapi.negotiation import NO_PREFERENCES, parse_prefer
@@ -222,6 +223,9 @@ class MockApp:
             )
         except SelectionError as exc:
             response = build_problem(exc.status, exc.detail, title=exc.title, **exc.extra)
+        except SchemaGenerationError as exc:
+            # The spec's schema admits no value (e.g. ``false``, contradictory constraints).
+            response = build_problem(500, f"{op.key}: no response can satisfy its schema: {exc}")
         meta["source"] = response.source
         await self._send(send, response, rid, head)
 
