@@ -202,8 +202,25 @@ def _url_for(op: Operation, rng: random.Random) -> str:
     return path
 
 
+# Specs where no answer *can* validate, whatever the mock does (proved, not guessed).
+UNSATISFIABLE = {
+    "nexmo__messages-olympus.json": "POST / answers 202 with a oneOf of identical branches: every body matches "
+    "all of them, so the oneOf never holds",
+}
+
+
+def _params() -> list[Any]:
+    out = []
+    for entry in _entries():
+        reason = UNSATISFIABLE.get(entry.name)
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        name = entry.name if entry.parent == CORPUS else entry.parent.parent.name
+        out.append(pytest.param(entry, id=name, marks=marks))
+    return out
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", _entries(), ids=lambda p: p.name if p.parent == CORPUS else p.parent.parent.name)
+@pytest.mark.parametrize("entry", _params())
 def test_corpus_spec_serves_schema_valid_answers(entry: Path) -> None:
     spec = load_spec(str(entry))
     doc = _Docs(entry)
