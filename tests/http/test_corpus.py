@@ -67,6 +67,8 @@ def _normalise(node: Any) -> Any:
         kind = out.get("type")
         if isinstance(kind, str):
             out["type"] = [kind, "null"]
+            if isinstance(out.get("enum"), list) and None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]  # as conformance.py reads 3.0 nullable enums
         elif isinstance(kind, list) and "null" not in kind:
             out["type"] = [*kind, "null"]
         elif "enum" in out and None not in out["enum"]:
