@@ -84,6 +84,19 @@ def _normalise(node: Any) -> Any:
     return out
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """PyYAML reads YAML 1.1 (``off``/``yes`` are booleans); OpenAPI documents are YAML 1.2."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
@@ -109,7 +122,11 @@ class _Docs:
         uri = uri.split("#", 1)[0]
         if uri not in self._files:
             text = Path(unquote(urlparse(uri).path)).read_text()
-            self._files[uri] = _normalise(json.loads(text) if uri.endswith(".json") else yaml.safe_load(text))
+            if uri.endswith(".json"):
+                data = json.loads(text)
+            else:
+                data = yaml.load(text, Loader=_Yaml12Loader)
+            self._files[uri] = _normalise(data)
         return self._files[uri]
 
     def at(self, uri: str) -> Any:
