@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from mockingbird.openapi.jsonschema import ValidatorCache
 
 GENERATED_CACHE_SIZE = 4096
+STATIC_CACHE_SIZE = 16384
 GENERATED_CACHE_BYTES = 32 * 1024 * 1024  # big specs answer 100 KB bodies: bound memory, not just entries
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
@@ -262,6 +263,9 @@ class ResponseBuilder:
                 body = encode_body(value, content_type)
         result = MockResponse(status, headers, body, source, content_type)
         if static and not dynamic:
+            if len(self._cache) >= STATIC_CACHE_SIZE:  # keys carry the client's Accept: keep them bounded
+                self._cache.clear()
+                self._fast.clear()
             self._cache[key] = result
             if default:
                 self._fast[(id(operation), accept)] = result
