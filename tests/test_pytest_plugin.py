@@ -128,10 +128,20 @@ def test_a_failing_test_shows_the_servers_stderr(pytester: pytest.Pytester) -> N
 
         def test_fails(mcp):
             mcp.tools.call("add", {{"a": 1, "b": 2}}).assert_error()
-        """
+        """,
+        test_dies=f"""
+        import pytest
+
+        @pytest.mark.mcp_server({[sys.executable, "-c", "import sys; sys.exit('cannot read config.toml')"]!r})
+        def test_server_dies_at_start(mcp):
+            pass
+        """,
     )
     result = run(pytester)
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*mcp fixture: the MCP handshake with stdio: * failed: *", "*cannot read config.toml*"]
+    )
     result.stdout.fnmatch_lines(["*expected tools/call to fail, but it returned*"])
     result.stdout.fnmatch_lines(
         [

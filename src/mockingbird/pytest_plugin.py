@@ -181,7 +181,8 @@ def _mockingbird_client(
         future = _mockingbird_runner.start(client)
     except (MockingbirdError, ValueError) as exc:
         tail = handle.stderr_tail(30) if "handle" in locals() else ""
-        pytest.fail(f"mcp fixture: {exc}" + (f"\nserver stderr:\n{tail}" if tail else ""), pytrace=False)
+        extra = f"\nserver stderr:\n{tail}" if tail and tail not in str(exc) else ""
+        pytest.fail(f"mcp fixture: {exc}{extra}", pytrace=False)
     sync = MCPTestClient(_mockingbird_runner, client)
     request.node.stash[_CLIENT] = client
     yield sync
