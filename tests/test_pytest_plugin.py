@@ -183,7 +183,7 @@ def test_plugin_module_imports_nothing_heavy(pytester: pytest.Pytester) -> None:
 def test_readme_example_runs_as_shown(pytester: pytest.Pytester) -> None:
     """The README's test file and server, extracted verbatim, pass against the real server."""
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    section = readme.split("## Testing MCP servers", 1)[1]
+    section = readme.split("\n## Testing MCP servers", 1)[1].split("\n## ", 1)[0]
     blocks = dict(re.findall(r"```python\n# (\w+\.py)\n(.*?)```", section, flags=re.DOTALL))
     assert set(blocks) == {"weather_server.py", "test_weather.py"}, sorted(blocks)
     pytester.makepyfile(**{name[:-3]: code for name, code in blocks.items()})
