@@ -67,9 +67,13 @@ def test_marker_selects_an_in_process_server_and_handshake(pytester: pytest.Pyte
         @pytest.mark.mcp_server(demo.server, transport="http")
         def test_served_over_http(mcp):
             assert mcp.tools.call("header", {{"name": "host"}}).text().startswith("127.0.0.1:")
+
+        @pytest.mark.mcp_server(demo.server, block_unmocked=True)
+        def test_block_unmocked_option(mcp):
+            assert mcp.mock.blocked == {{"tools/call", "resources/read", "prompts/get"}}
         """
     )
-    run(pytester, "--strict-markers").assert_outcomes(passed=3)
+    run(pytester, "--strict-markers").assert_outcomes(passed=4)
 
 
 def test_ini_options_and_session_scope_share_one_process(pytester: pytest.Pytester) -> None:
