@@ -58,6 +58,7 @@ class ProxyOptions:
         reload_interval: seconds between polls.
         max_line: the longest line held for matching; longer lines pass through unmatched.
         log_to_stderr: write the proxy's own messages to stderr (else the caller configured logging).
+        use_uvloop: run on uvloop when it is installed (it comes with ``uvicorn[standard]``).
     """
 
     command: list[str]
@@ -73,6 +74,7 @@ class ProxyOptions:
     stdout_fd: int = 1
     stderr_fd: int = 2
     extra_consumers: list[Consumer] = field(default_factory=list)
+    use_uvloop: bool = True
 
 
 def run_proxy(options: ProxyOptions) -> int:
@@ -84,7 +86,15 @@ def run_proxy(options: ProxyOptions) -> int:
     Raises:
         CommandNotFoundError: the command cannot be started.
     """
-    return asyncio.run(_Proxy(options).run())
+    proxy = _Proxy(options)
+    if options.use_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.run(proxy.run())
+    return asyncio.run(proxy.run())
 
 
 def exit_code_of(returncode: int) -> int:
