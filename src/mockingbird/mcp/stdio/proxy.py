@@ -131,6 +131,11 @@ class _Proxy:
         self._started = False
         self._done: asyncio.Future[int] | None = None
         self._watch_handle: asyncio.TimerHandle | None = None
+        # Take the files' signature now, before any message is answered: an edit made while the
+        # proxy starts must count as a change.
+        self._watcher = (
+            MocksWatcher(options.mocks, self.engine.load) if options.reload and options.mocks is not None else None
+        )
         self._grace_handle: asyncio.TimerHandle | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -157,8 +162,7 @@ class _Proxy:
             await self._open_stdin(loop)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self._on_signal, sig)
-            if self.options.reload and self.options.mocks is not None:
-                self._watcher = MocksWatcher(self.options.mocks, self.engine.load)
+            if self._watcher is not None:
                 self._watch_handle = loop.call_later(self.options.reload_interval, self._poll)
             code = await self._done
         finally:
@@ -231,7 +235,8 @@ class _Proxy:
             self._done.set_result(code)
 
     def _poll(self) -> None:
-        self._watcher.check()
+        if self._watcher is not None:
+            self._watcher.check()
         loop = asyncio.get_running_loop()
         self._watch_handle = loop.call_later(self.options.reload_interval, self._poll)
 
