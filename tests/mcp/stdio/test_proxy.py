@@ -223,3 +223,17 @@ async def test_a_failed_start_leaves_an_earlier_recording_alone(tmp_path: Path) 
     async with run_proxy("--record", str(recording), "--", "no-such-program-mockingbird") as proxy:
         assert await proxy.process.wait() == 127
     assert recording.read_text() == '{"mocks": []}'
+
+
+async def test_a_recording_in_progress_is_saved_so_a_killed_proxy_keeps_it(tmp_path: Path) -> None:
+    recording = tmp_path / "rec.json"
+    async with run_proxy("--no-mocks", "--record", str(recording), "--", *ECHO) as proxy:
+        await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        await proxy.json()
+        while not recording.exists():  # saved within about a second, without waiting for the end
+            await anyio.sleep(0.05)
+        proxy.process.kill()
+        await proxy.process.wait()
+    (mock,) = json.loads(recording.read_text())["mocks"]
+    assert mock["request"] == {"method": "tools/list"}
+    assert mock["response"]["stdout"]["result"]["method"] == "tools/list"

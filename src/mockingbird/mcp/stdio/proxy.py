@@ -40,6 +40,7 @@ from mockingbird.store.records import LogSink
 
 logger = logging.getLogger("mockingbird.stdio")
 
+_SAVE_INTERVAL = 1.0  # seconds between saves of a recording in progress
 _EXIT_GRACE = 2.0  # seconds to wait for the child's pipes to close after it exits
 
 
@@ -137,6 +138,7 @@ class _Proxy:
             MocksWatcher(options.mocks, self.engine.load) if options.reload and options.mocks is not None else None
         )
         self._grace_handle: asyncio.TimerHandle | None = None
+        self._save_handle: asyncio.TimerHandle | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -164,11 +166,13 @@ class _Proxy:
                 loop.add_signal_handler(sig, self._on_signal, sig)
             if self._watcher is not None:
                 self._watch_handle = loop.call_later(self.options.reload_interval, self._poll)
+            if self.recorder is not None:
+                self._save_handle = loop.call_later(_SAVE_INTERVAL, self._save_recording)
             code = await self._done
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-            for handle in (self._watch_handle, self._grace_handle):
+            for handle in (self._watch_handle, self._grace_handle, self._save_handle):
                 if handle is not None:
                     handle.cancel()
             if self._started:  # a proxy that never started must not overwrite an earlier recording
@@ -239,6 +243,16 @@ class _Proxy:
             self._watcher.check()
         loop = asyncio.get_running_loop()
         self._watch_handle = loop.call_later(self.options.reload_interval, self._poll)
+
+    def _save_recording(self) -> None:
+        # the session so far, so that a proxy killed outright (SIGKILL) loses at most one interval
+        if self.recorder is not None and self.recorder.dirty and self.options.record_path is not None:
+            try:
+                self.recorder.write(self.options.record_path)
+            except MocksFileError as exc:
+                logger.error("error: %s", exc)
+        loop = asyncio.get_running_loop()
+        self._save_handle = loop.call_later(_SAVE_INTERVAL, self._save_recording)
 
     def _on_signal(self, sig: int) -> None:
         if self.child is None:
