@@ -130,3 +130,18 @@ def test_light_iteration_keeps_what_analysis_reads(tmp_path: Path) -> None:
     assert light[422].response_body == "resp" and light[422].request_body is None
     for status in (200, 401, 422):
         assert (light[status].id, light[status].ts, light[status].path) == (full[status].id, full[status].ts, "/x")
+
+
+def test_id_ordered_iteration_never_sorts_the_whole_match(tmp_path: Path) -> None:
+    """iter_records walks the primary key; through the time index every batch would sort all matches."""
+    import sqlite3
+
+    from mockingbird.store.dialect import SQLITE
+
+    open_store(tmp_path / "plan.db").close()
+    conn = sqlite3.connect(tmp_path / "plan.db")
+    for query in (LogQuery(), LogQuery.build(status="4xx"), LogQuery.build(session_id="s", include_admin=True)):
+        sql, params = SQLITE.select_after(query, 0, 500)
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+        assert "TEMP B-TREE" not in plan, plan
+    conn.close()
