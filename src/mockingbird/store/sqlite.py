@@ -402,7 +402,7 @@ class SqliteLogStore:
     def iter_records(self, query: LogQuery, *, batch: int = 500, light: bool = False) -> Iterator[LogRecord]:
         """Every matching record oldest first (by id), fetched ``batch`` rows at a time.
 
-        ``light=True`` leaves out what ``analyze`` does not read (bodies, most headers): several times faster.
+        ``light=True`` leaves out what ``analyze`` does not read (bodies, most headers): less memory.
         """
         after = 0
         while True:
