@@ -62,21 +62,25 @@ class ProcessLogStore(SqliteLogStore):
     """
 
     def _start_writer(self) -> None:
-        argv = [sys.executable, "-m", "mockingbird.store.process", str(self.path), str(self.body_limit)]
-        try:
-            self._proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, bufsize=0
-            )
-        except OSError as exc:
-            raise StoreError(f"cannot start the log writer process: {exc}") from None
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._pipe = self._proc.stdin
         self._builders: dict[tuple[str, Any], int] = {}
         self._flushes: dict[int, threading.Event] = {}
         self._seq = 0
         self._send_lock = threading.Lock()
         self._stopping = False
         self._fallback = False
+        self._proc: subprocess.Popen[bytes] | None = None
+        argv = [sys.executable, "-m", "mockingbird.store.process", str(self.path), str(self.body_limit)]
+        try:
+            self._proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, bufsize=0
+            )
+        except OSError as exc:
+            log.warning("cannot start the log writer process (%s); writing from this process instead", exc)
+            self._fallback = True
+            SqliteLogStore._start_writer(self)
+            return
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._pipe = self._proc.stdin
         self._acks = threading.Thread(target=self._read_acks, name="mockingbird-log-acks", daemon=True)
         self._acks.start()
         self._thread = threading.Thread(target=self._run_sender, name="mockingbird-log-sender", daemon=True)
@@ -159,8 +163,9 @@ class ProcessLogStore(SqliteLogStore):
         self._written += sum(1 for b in batch if b[0] in ("X", "R"))
 
     def _read_acks(self) -> None:
-        out = self._proc.stdout
-        assert out is not None
+        out = self._proc.stdout if self._proc is not None else None
+        if out is None:
+            return
         for line in out:
             event = self._flushes.pop(int(line), None)
             if event is not None:
@@ -184,6 +189,9 @@ class ProcessLogStore(SqliteLogStore):
         """
         if self._closed:
             return
+        if self._proc is None:  # never had a child: the plain writer thread
+            super().flush(timeout)
+            return
         with self._send_lock:
             self._seq += 1
             seq = self._seq
@@ -204,19 +212,22 @@ class ProcessLogStore(SqliteLogStore):
             self._items.append(_STOP)
         self._wake.set()
         self._thread.join()
-        try:
-            code = self._proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            code = self._proc.wait()
-        self._acks.join(5)
-        if code != 0:
-            log.error("log writer process for %s exited with %s", self.path, code)
+        if self._proc is not None:
+            try:
+                code = self._proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                code = self._proc.wait()
+            self._acks.join(5)
+            if code != 0:
+                log.error("log writer process for %s exited with %s", self.path, code)
         super()._close_readers()
 
     def stats(self) -> dict[str, Any]:
         """As ``SqliteLogStore.stats``; ``written`` counts records handed to the writer process."""
-        return {**super().stats(), "writer": "process", "writer_pid": self._proc.pid}
+        alive = self._proc is not None and not self._fallback
+        return {**super().stats(), "writer": "process" if alive else "thread (fallback)",
+                "writer_pid": self._proc.pid if self._proc is not None else None}  # fmt: skip
 
 
 def _child(db: str, body_limit: int) -> int:
