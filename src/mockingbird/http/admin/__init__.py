@@ -1,4 +1,4 @@
-"""The admin API (``/admin/api/...``) and, later, the admin page at ``/admin``.
+"""The admin API (``/admin/api/...``) and the admin page at ``/admin`` (``ui.py``).
 
 ``build_admin_app(store, info=..., token=..., routes_provider=...)`` returns an ASGI
 app that expects full paths (``/admin/api/logs/search``): the runtime forwards

@@ -144,6 +144,7 @@ def build_admin_app(
     token: str | None = None,
     routes_provider: RoutesProvider | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    ui: bool = True,
 ) -> ASGIApp:
     """The admin ASGI app: mount it at ``/admin`` (Starlette ``Mount``), or forward full ``/admin...`` paths to it.
 
@@ -157,6 +158,7 @@ def build_admin_app(
         extra_routes: more routes (the admin page, scenario endpoints) served
             behind the same token guard; paths relative to the mount point
             (``Route("/", page)`` is ``/admin/``, ``Route("/api/scenarios", ...)``).
+        ui: serve the admin page at ``/admin/`` and its assets under ``/admin/static/``.
 
     Example:
         >>> admin = build_admin_app(store, info={"title": spec.title}, token=None)  # doctest: +SKIP
@@ -172,6 +174,10 @@ def build_admin_app(
         Route(f"{PREFIX}/openapi.json", h.openapi, methods=["GET"]),
         *extra_routes,
     ]
+    if ui:
+        from mockingbird.http.admin.ui import admin_ui_routes
+
+        routes += admin_ui_routes(info)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return problem(404, "Not Found", f"no admin endpoint at {request.url.path}")
@@ -196,7 +202,12 @@ class AdminRoot:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             root = scope.get("root_path", "")
-            rest = scope["path"].removeprefix(root)
+            path = scope["path"]
+            if root and not path.startswith(root):
+                # The caller moved a prefix (/__mockingbird) into root_path and also cut it from
+                # path; ASGI and Starlette's routing expect path to include root_path: restore it.
+                path = root + path
+            rest = path.removeprefix(root)
             if rest == "/admin" or rest.startswith("/admin/"):
-                scope = {**scope, "root_path": root + "/admin"}
+                scope = {**scope, "path": path, "root_path": root + "/admin"}
         await self.app(scope, receive, send)

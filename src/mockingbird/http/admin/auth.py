@@ -32,7 +32,8 @@ TOKEN_ENV = "MOCKINGBIRD_ADMIN_TOKEN"
 COOKIE_NAME = "mockingbird_admin_token"
 PUBLIC_PATHS = frozenset({"/api/openapi.json"})  # relative to the admin mount point
 
-_PROMPT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mockingbird admin</title></head>
+_PROMPT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mockingbird admin</title>
+<link rel="icon" href="data:,"></head>
 <body style="font-family: system-ui, sans-serif; max-width: 28rem; margin: 4rem auto">
 <h1>mockingbird admin</h1><p>This mock's admin pages need the admin token.</p>
 <form method="get"><label>Admin token <input name="token" type="password" autofocus required></label>
