@@ -231,13 +231,21 @@ class ProcessLogStore(SqliteLogStore):
 
 
 def _child(db: str, body_limit: int) -> int:
-    """The writer process: read frames from stdin until it closes, write them with a thread store."""
+    """The writer process: read frames from stdin until it closes; build and commit each frame.
+
+    One thread: a frame (at most one batch) is built into rows and committed in one
+    transaction before the next is read; a flush marker is acknowledged after the commit.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    store = SqliteLogStore(Path(db), body_limit=body_limit, queue_max=1_000_000)
+    store = SqliteLogStore(Path(db), body_limit=body_limit, readonly=True)  # migrations, row building, SQL
+    conn = store._connect()
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
     builders: dict[int, tuple[Any, Any]] = {}
     stdin = sys.stdin.buffer
     failed = 0
+    pending: list[LogRecord | DeferredRecord] = []
     try:
         while True:
             head = stdin.read(4)
@@ -253,21 +261,26 @@ def _child(db: str, body_limit: int) -> int:
                 if tag == "X":
                     fn, config = builders[item[1]]
                     try:
-                        store.write(fn(config, item[2]))
+                        pending.append(fn(config, item[2]))
                     except Exception:  # top-level handler: one bad capture must not stop the writer
                         failed += 1
                         log.exception("log writer process: a record could not be built")
                 elif tag == "R":
-                    store.write(LogRecord(**dict(zip(_FIELDS, item[1], strict=True))))
+                    pending.append(LogRecord(**dict(zip(_FIELDS, item[1], strict=True))))
                 elif tag == "C":
                     module, _, name = item[2].partition(":")
                     builders[item[1]] = (getattr(importlib.import_module(module), name), item[3])
                 elif tag == "F":
-                    store.flush()
+                    store._commit(conn, pending)
+                    pending = []
                     os.write(1, b"%d\n" % item[1])
+            store._commit(conn, pending)
+            pending = []
     finally:
+        store._commit(conn, pending)
+        conn.close()
         store.close()
-    return 1 if failed else 0
+    return 1 if failed or store.stats()["failed"] else 0
 
 
 if __name__ == "__main__":
