@@ -76,7 +76,7 @@ class _Handlers:
     async def analyze(self, request: Request) -> Response:
         try:
             query = _query(request)
-            result = await anyio.to_thread.run_sync(lambda: analyze(self.store.iter_records(query)))
+            result = await anyio.to_thread.run_sync(lambda: analyze(self.store.iter_records(query, light=True)))
         except LogQueryError as exc:
             return _bad_query(exc)
         except StoreError as exc:
