@@ -179,7 +179,9 @@ def test_filters_narrow_the_rows_to_exactly_the_matching_requests(
     assert errors == []
 
 
-def test_live_refresh_shows_a_new_request_without_reloading(server: str, page: tuple[Page, Console]) -> None:
+def test_live_refresh_shows_new_requests_without_reloading_and_pages_through_them(
+    server: str, page: tuple[Page, Console]
+) -> None:
     p, console = page
     send_traffic(server)
     p.goto(f"{server}/admin")
@@ -195,6 +197,20 @@ def test_live_refresh_shows_a_new_request_without_reloading(server: str, page: t
         c.get("/owners")
     p.wait_for_timeout(2500)  # longer than one poll: a paused page must not change
     expect(p.locator("#log-table tbody tr")).to_have_count(12)
+    p.check("#live")
+    with httpx.Client(base_url=server) as c:
+        for i in range(19):
+            c.get("/pets", params={"tag": f"t{i}"})
+    expect(p.locator("#page-info")).to_have_text("1–32 of 32")  # live again: 13 + 19
+    p.select_option("#page-size", "25")
+    expect(p.locator("#log-table tbody tr")).to_have_count(25)
+    expect(p.locator("#prev-page")).to_be_disabled()
+    p.click("#next-page")
+    expect(p.locator("#page-info")).to_have_text("26–32 of 32")
+    expect(p.locator("#log-table tbody tr")).to_have_count(7)
+    assert rows(p)[-1] == ("GET", "/pets", "200")  # the oldest request of all
+    expect(p.locator("#next-page")).to_be_disabled()
+    assert "offset=25" in p.url and "limit=25" in p.url
     assert console.errors == []
 
 
