@@ -25,7 +25,10 @@ import orjson
 
 from mockingbird.openapi.generate import DataGenerator
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "openapi"
+REPO = Path(__file__).resolve().parents[1]
+# shared/ sits beside the checkout (or beside an ancestor, for git worktrees)
+CORPUS = next((p / "shared" / "corpus" / "openapi" for p in REPO.parents
+               if (p / "shared" / "corpus" / "openapi").is_dir()), REPO.parent / "shared" / "corpus" / "openapi")
 
 PET = {
     "type": "object",
@@ -97,10 +100,10 @@ def main() -> None:
         value = gen.generate(schema, rng=random.Random(0))
         text = json.dumps(value)
         shared = random.Random(0)
-        fresh = rate(lambda i: gen.generate(schema, rng=random.Random(i)), args.seconds)
-        reused = rate(lambda i: gen.generate(schema, rng=shared), args.seconds)
-        loads = rate(lambda i: json.loads(text), args.seconds)
-        dumps = rate(lambda i: orjson.dumps(value), args.seconds)
+        fresh = rate(lambda i, g=gen, s=schema: g.generate(s, rng=random.Random(i)), args.seconds)
+        reused = rate(lambda i, g=gen, s=schema, r=shared: g.generate(s, rng=r), args.seconds)
+        loads = rate(lambda i, t=text: json.loads(t), args.seconds)
+        dumps = rate(lambda i, v=value: orjson.dumps(v), args.seconds)
         print(f"{label:28} {len(text):>7} {fresh:>16,.0f} {reused:>13,.0f} {loads:>13,.0f} {dumps:>15,.0f} "
               f"{fresh / loads:>10.2f} {fresh / dumps:>10.3f}")
 

@@ -8,10 +8,13 @@ Run: ``.venv/bin/python bench/bench_logging.py [--rows 50000] [--requests 20000]
    same schema, in batches of 500, WAL mode. Ratio = store / baseline.
 2. Middleware: a raw ASGI app returning the same bytes, driven in-process (no
    sockets), with and without ``RequestLogMiddleware`` writing to a real store.
-   Ratio = requests/s with logging / without (target: >= 0.85).
-3. Serve (when ``--serve SPEC`` is given and the runtime is installed): see
-   ``bench/bench_serve.py`` for the HTTP-level comparison; this script reports
-   the in-process figure above, which isolates the logging cost.
+   Reported as microseconds added per request (the raw app does almost nothing,
+   so a ratio here would mean little).
+3. Serve: ``mockingbird serve`` on the Petstore example, under wrk, with the request
+   log on (``--log-db`` in a temp dir; the default child writer process), with the
+   in-process writer thread (``MOCKINGBIRD_LOG_WRITER=thread``) and off (``--no-log``),
+   rounds interleaved, best of each. Ratio = on / off (target: >= 0.85). Needs ``wrk``; skipped with
+   ``--no-serve``. Every served request must be in the database afterwards.
 
 These 2 cores are shared: read the ratios, not the absolute numbers.
 """
@@ -110,10 +113,53 @@ def bench_middleware(requests: int, folder: Path) -> tuple[float, float]:
     return max(on), max(off)
 
 
+def bench_serve(args: argparse.Namespace, folder: Path) -> None:
+    """Print serve throughput with logging on and off, and check no row was lost."""
+    import shutil
+
+    import bench_serve as bs  # bench/ is on sys.path when this file runs as a script
+
+    if shutil.which("wrk") is None:
+        print("serve: skipped (needs wrk: apt-get install -y wrk)")
+        return
+    best: dict[str, tuple[float, float]] = {}
+    served = 0
+    db = folder / "serve.db"
+    for _ in range(args.rounds):
+        for mode in ("off", "on", "thread"):
+            port = bs.free_port()
+            extra = ["--no-log"] if mode == "off" else ["--log-db", str(db if mode == "on" else folder / "t.db")]
+            argv = [str(bs.VENV_BIN / "mockingbird"), "serve", str(bs.PETSTORE), "--port", str(port), *extra]
+            env = {"MOCKINGBIRD_LOG_WRITER": "thread" if mode == "thread" else "process"}
+            with bs.Server(argv, port, env) as srv:
+                srv.wait_ready("/health")
+                result = bs.wrk(f"http://127.0.0.1:{port}{args.path}", args.duration, args.connections)
+            if mode == "on":
+                served += round(result[0] * max(1, round(args.duration)))  # approximate: wrk reports a rate
+            if mode not in best or result[0] > best[mode][0]:
+                best[mode] = result
+    on, off, thread = best["on"], best["off"], best["thread"]
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT count(*) FROM requests WHERE path = ?", (args.path,)).fetchone()[0]
+    print(f"serve (petstore GET {args.path}, wrk -c{args.connections}, best of {args.rounds}): "
+          f"logging on {on[0]:,.0f} req/s (p99 {on[1]:.1f} ms), off {off[0]:,.0f} req/s (p99 {off[1]:.1f} ms), "
+          f"ratio {on[0] / off[0]:.2f} (target >= 0.85)")  # fmt: skip
+    print(f"serve, in-process writer thread instead (MOCKINGBIRD_LOG_WRITER=thread): {thread[0]:,.0f} req/s "
+          f"(p99 {thread[1]:.1f} ms), ratio {thread[0] / off[0]:.2f}")  # fmt: skip
+    print(f"serve: {rows:,} rows stored for ~{served:,} requests wrk counted (its rate x duration)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--no-serve", action="store_true", help="skip the wrk serve comparison")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--path", default="/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -123,7 +169,9 @@ def main() -> None:
         on, off = bench_middleware(args.requests, folder)
         per_request_us = (1 / on - 1 / off) * 1e6
         print(f"middleware (in-process raw ASGI): with logging {on:,.0f} req/s, without {off:,.0f} req/s, "
-              f"ratio {on / off:.2f}, added {per_request_us:.1f} us/request")  # fmt: skip
+              f"added {per_request_us:.1f} us/request (request path + writer thread, one process)")  # fmt: skip
+        if not args.no_serve:
+            bench_serve(args, folder)
 
 
 if __name__ == "__main__":

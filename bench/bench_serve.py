@@ -9,14 +9,17 @@ load generator (C, one thread, so it is not the bottleneck), over loopback:
    of the two is the baseline;
 2. ``mockingbird serve`` with its defaults (validation on) for an example response;
 3. the same for a generated response (``Prefer: dynamic=true``);
-4. the same two on GitHub's spec (845 operations): throughput must not fall;
+4. the same two on GitHub's spec (845 operations), against a baseline returning that
+   body: throughput must not fall;
 5. the time from starting ``mockingbird serve`` to its first answered request on
    GitHub's and Kubernetes' specs.
 
 It prints req/s, p99 latency and the ratio to the baseline; targets: 70% for
-example responses, 40% for generated ones. These 2 cores are shared: quote ratios.
+example responses, 40% for generated ones. These 2 cores are shared: quote ratios. All
+servers run side by side and the cases are measured in interleaved rounds (best of
+``--rounds``), so a burst of load from elsewhere does not favour one side.
 
-Usage: .venv/bin/python bench/bench_serve.py [--duration 4] [--connections 64]
+Usage: .venv/bin/python bench/bench_serve.py [--duration 3] [--rounds 2] [--connections 64]
 """
 
 from __future__ import annotations
@@ -35,7 +38,17 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "openapi"
+
+
+def _find_corpus() -> Path:
+    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "corpus" / "openapi").is_dir():
+            return parent / "shared" / "corpus" / "openapi"
+    return ROOT.parent / "shared" / "corpus" / "openapi"
+
+
+CORPUS = _find_corpus()
 VENV_BIN = Path(sys.executable).parent
 PETSTORE = ROOT / "examples" / "petstore.yaml"
 GITHUB = CORPUS / "github__api.github.com.json"
@@ -153,55 +166,30 @@ def wrk(
     return rps, p99
 
 
-def baseline(
-    body: bytes, content_type: str, args: argparse.Namespace, servers: tuple[str, ...] = ("uvicorn", "granian")
-) -> dict[str, tuple[float, float]]:
-    results: dict[str, tuple[float, float]] = {}
-    with tempfile.NamedTemporaryFile(delete=False) as fh:
+def raw_server(name: str, body: bytes, content_type: str) -> Server:
+    """The baseline: ``bench/_raw_app.py`` returning ``body`` under uvicorn or granian."""
+    fd, body_file = tempfile.mkstemp(dir=_LOG_DIR)
+    with os.fdopen(fd, "wb") as fh:
         fh.write(body)
-    env = {"BENCH_BODY_FILE": fh.name, "BENCH_CONTENT_TYPE": content_type, "PYTHONPATH": str(ROOT / "bench")}
-    commands = {
-        "uvicorn": lambda p: [str(VENV_BIN / "uvicorn"), "_raw_app:app", "--port", str(p), "--loop", "uvloop",
-                              "--http", "httptools", "--no-access-log", "--log-level", "warning"],
-        "granian": lambda p: [str(VENV_BIN / "granian"), "--interface", "asgi", "--port", str(p), "--workers", "1",
-                              "--no-ws", "--log-level", "warning", "_raw_app:app"],
-    }
-    for name, argv in commands.items():
-        if name not in servers:
-            continue
-        port = free_port()
-        with Server(argv(port), port, env) as srv:
-            srv.wait_ready()
-            results[name] = wrk(f"http://127.0.0.1:{port}/", args.duration, args.connections)
-    os.unlink(fh.name)
-    return results
+    env = {"BENCH_BODY_FILE": body_file, "BENCH_CONTENT_TYPE": content_type, "PYTHONPATH": str(ROOT / "bench")}
+    port = free_port()
+    if name == "uvicorn":
+        argv = [str(VENV_BIN / "uvicorn"), "_raw_app:app", "--port", str(port), "--loop", "uvloop",
+                "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+    else:
+        argv = [str(VENV_BIN / "granian"), "--interface", "asgi", "--port", str(port), "--workers", "1",
+                "--no-ws", "--log-level", "warning", "_raw_app:app"]
+    return Server(argv, port, env)
 
 
 def row(label: str, result: tuple[float, float], base: float, target: float | None = None) -> None:
     rps, p99 = result
     ratio = rps / base
     verdict = "" if target is None else ("  ok" if ratio >= target else f"  BELOW {target:.0%} target")
-    print(f"  {label:<52} {rps:>8.0f} req/s  p99 {p99:>7.2f} ms  {ratio:>6.1%} of baseline{verdict}")
+    print(f"  {label:<50} {rps:>8.0f} req/s  p99 {p99:>7.2f} ms  {ratio:>6.1%} of baseline{verdict}")
 
 
-def measure_mock(
-    spec: Path, path: str, args: argparse.Namespace, server: str, distinct: str | None = None
-) -> dict[str, tuple[float, float]]:
-    port = free_port()
-    out: dict[str, tuple[float, float]] = {}
-    dynamic = {"Prefer": "dynamic=true"}
-    with mock_server(spec, port, server) as srv:
-        srv.wait_ready()
-        url = f"http://127.0.0.1:{port}{path}"
-        status, _, _ = fetch(url)
-        if status >= 300:
-            raise RuntimeError(f"{url} answered {status}")
-        out["example"] = wrk(url, args.duration, args.connections)
-        out["generated"] = wrk(url, args.duration, args.connections, dynamic)
-        if distinct is not None:
-            out["example-distinct"] = wrk(url, args.duration, args.connections, distinct=distinct)
-            out["generated-distinct"] = wrk(url, args.duration, args.connections, dynamic, distinct=distinct)
-    return out
+Case = tuple[str, str, dict[str, str] | None, str | None]  # server key, path, headers, distinct format
 
 
 def startup(spec: Path, path: str) -> float:
@@ -212,12 +200,12 @@ def startup(spec: Path, path: str) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each case is kept")
     parser.add_argument(
         "--path", default="/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11", help="petstore path (an example response)"
     )
-    parser.add_argument("--github-path", default="/emojis", help="GitHub path to load")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench_serve.py needs wrk: install it with `apt-get install -y wrk`", file=sys.stderr)
@@ -227,49 +215,86 @@ def main() -> int:
             print(f"missing {path}", file=sys.stderr)
             return 2
 
-    port = free_port()
-    with mock_server(PETSTORE, port) as srv:
-        srv.wait_ready()
-        status, ctype, body = fetch(f"http://127.0.0.1:{port}{args.path}")
-    print(f"petstore {args.path}: {status} {ctype}, {len(body)} bytes")
+    servers: dict[str, Server] = {}
+    try:
+        for key, spec, name in (("pet-granian", PETSTORE, "granian"), ("pet-uvicorn", PETSTORE, "uvicorn"),
+                                ("gh-granian", GITHUB, "granian")):
+            servers[key] = mock_server(spec, free_port(), name)
+        servers["pet-nolog"] = mock_server(PETSTORE, free_port(), "granian", "--no-log")
+        for srv in servers.values():
+            srv.wait_ready()
+        status, ctype, body = fetch(f"http://127.0.0.1:{servers['pet-granian'].port}{args.path}")
+        gh_status, gh_ctype, gh_body = fetch(f"http://127.0.0.1:{servers['gh-granian'].port}/users/octocat")
+        if status != 200 or gh_status != 200:
+            raise RuntimeError(f"unexpected answers: petstore {status}, GitHub {gh_status}")
+        for name in ("uvicorn", "granian"):
+            servers[f"raw-{name}"] = raw_server(name, body, ctype)
+        servers["raw-gh"] = raw_server("granian", gh_body, gh_ctype)
+        for srv in servers.values():
+            srv.wait_ready()
 
-    base = baseline(body, ctype, args)
-    best_name = max(base, key=lambda n: base[n][0])
-    best = base[best_name][0]
-    print(f"\nbaseline: raw ASGI app returning the same bytes (best: {best_name})")
-    for name, result in base.items():
-        row(f"raw ASGI under {name}", result, best)
+        dynamic = {"Prefer": "dynamic=true"}
+        pet_ids = "/pets/%08x-0000-4000-8000-%012x"
+        cases: dict[str, Case] = {
+            "raw-uvicorn": ("raw-uvicorn", "/", None, None),
+            "raw-granian": ("raw-granian", "/", None, None),
+            "raw-gh": ("raw-gh", "/", None, None),
+            "pet-example": ("pet-granian", args.path, None, None),
+            "pet-generated": ("pet-granian", args.path, dynamic, None),
+            "pet-example-distinct": ("pet-granian", args.path, None, pet_ids),
+            "pet-generated-distinct": ("pet-granian", args.path, dynamic, pet_ids),
+            "pet-nolog-example": ("pet-nolog", args.path, None, None),
+            "pet-nolog-generated": ("pet-nolog", args.path, dynamic, None),
+            "pet-uvicorn-example": ("pet-uvicorn", args.path, None, None),
+            "pet-uvicorn-generated": ("pet-uvicorn", args.path, dynamic, None),
+            "gh-example": ("gh-granian", "/users/octocat", None, None),
+            "gh-generated": ("gh-granian", "/users/octocat", dynamic, None),
+            "gh-example-distinct": ("gh-granian", "/users/octocat", None, "/users/user%d-%d"),
+            "gh-generated-distinct": ("gh-granian", "/users/octocat", dynamic, "/users/user%d-%d"),
+        }
+        best: dict[str, tuple[float, float]] = {}
+        for _ in range(args.rounds):
+            for label, (key, path, headers, distinct) in cases.items():
+                url = f"http://127.0.0.1:{servers[key].port}{path}"
+                result = wrk(url, args.duration, args.connections, headers, distinct)
+                if label not in best or result[0] > best[label][0]:
+                    best[label] = result
+    finally:
+        for srv in servers.values():
+            srv.stop()
 
-    print("\nmockingbird serve (validation on), petstore GET /pets/{petId}")
-    print("  (same URL repeated; 'distinct' rows ask for a new pet id every request: no memo helps)")
-    pet_ids = "/pets/%08x-0000-4000-8000-%012x"
-    for server in ("granian", "uvicorn"):
-        res = measure_mock(PETSTORE, args.path, args, server, distinct=pet_ids if server == "granian" else None)
-        row(f"[{server}] example response", res["example"], best, 0.70)
-        row(f"[{server}] generated (Prefer: dynamic=true)", res["generated"], best, 0.40)
-        if "example-distinct" in res:
-            row(f"[{server}] example, distinct URLs", res["example-distinct"], best, 0.70)
-            row(f"[{server}] generated, distinct URLs", res["generated-distinct"], best, 0.40)
+    base_name = "granian" if best["raw-granian"][0] >= best["raw-uvicorn"][0] else "uvicorn"
+    base = best[f"raw-{base_name}"][0]
+    print(f"best of {args.rounds} interleaved rounds of {args.duration}s, wrk -t1 -c{args.connections}")
+    print(f"\nbaseline: raw ASGI app returning the same {len(body)} bytes (best: {base_name})")
+    row("raw ASGI under uvicorn (httptools, uvloop)", best["raw-uvicorn"], base)
+    row("raw ASGI under granian", best["raw-granian"], base)
 
-    port = free_port()
-    with mock_server(GITHUB, port) as srv:
-        srv.wait_ready()
-        _, gh_ctype, gh_body = fetch(f"http://127.0.0.1:{port}/users/octocat")
-    gh_base = baseline(gh_body, gh_ctype, args, servers=(best_name,))[best_name][0]
-    print(f"\nGitHub spec (845 operations): baseline for GET /users/octocat's {len(gh_body)} bytes: {gh_base:.0f} req/s")
-    res = measure_mock(GITHUB, args.github_path, args, "granian")
-    print(f"  ({args.github_path} bodies differ in size from the baseline's: shown for reference, no target)")
-    row(f"example response {args.github_path}", res["example"], gh_base)
-    row(f"generated {args.github_path} (Prefer: dynamic=true)", res["generated"], gh_base)
-    res = measure_mock(GITHUB, "/users/octocat", args, "granian", distinct="/users/user%d-%d")
-    row("GET /users/{username}, example", res["example"], gh_base, 0.70)
-    row("GET /users/{username}, generated", res["generated"], gh_base, 0.40)
-    row("GET /users/{username}, example, distinct URLs", res["example-distinct"], gh_base, 0.70)
-    row("GET /users/{username}, generated, distinct URLs", res["generated-distinct"], gh_base, 0.40)
+    print("\nmockingbird serve defaults (validation, auth, request logging on), petstore GET /pets/{petId}")
+    print("  ('distinct' rows ask for a new pet id on every request: no memoisation helps)")
+    row("[granian] example response", best["pet-example"], base, 0.70)
+    row("[granian] generated (Prefer: dynamic=true)", best["pet-generated"], base, 0.40)
+    row("[granian] example, distinct URLs", best["pet-example-distinct"], base, 0.70)
+    row("[granian] generated, distinct URLs", best["pet-generated-distinct"], base, 0.40)
+    row("[granian, --no-log] example response", best["pet-nolog-example"], base, 0.70)
+    row("[granian, --no-log] generated", best["pet-nolog-generated"], base, 0.40)
+    row("[uvicorn] example response", best["pet-uvicorn-example"], base, 0.70)
+    row("[uvicorn] generated (Prefer: dynamic=true)", best["pet-uvicorn-generated"], base, 0.40)
+
+    gh_base = best["raw-gh"][0]
+    print(f"\nGitHub spec (845 operations), GET /users/{{username}}; baseline: raw granian, same {len(gh_body)} bytes")
+    row("raw ASGI under granian", best["raw-gh"], gh_base)
+    row("example response", best["gh-example"], gh_base, 0.70)
+    row("generated (Prefer: dynamic=true)", best["gh-generated"], gh_base, 0.40)
+    row("example, distinct URLs", best["gh-example-distinct"], gh_base, 0.70)
+    row("generated, distinct URLs", best["gh-generated-distinct"], gh_base, 0.40)
+    pet_ratio = best["pet-example"][0] / base
+    gh_ratio = best["gh-example"][0] / gh_base
+    print(f"  example-response ratio, GitHub vs petstore: {gh_ratio / pet_ratio:.0%} (throughput must not fall)")
 
     print("\nstart of `mockingbird serve` to first answered request (target < 2 s)")
-    for spec, path in ((GITHUB, args.github_path), (KUBERNETES, "/api/v1/namespaces")):
-        seconds = startup(spec, path)
+    for spec, path in ((GITHUB, "/users/octocat"), (KUBERNETES, "/api/v1/namespaces")):
+        seconds = min(startup(spec, path) for _ in range(args.rounds))
         print(f"  {spec.name:<46} {seconds:6.2f} s{'  ok' if seconds < 2 else '  ABOVE 2 s target'}")
     return 0
 

@@ -75,16 +75,20 @@ async def measure(calls: dict[str, Callable[[], Awaitable[Any]]], total: int) ->
 def report(title: str, samples: dict[str, list[float]], base: str, kit: str) -> None:
     print(f"\n{title}")
     for name, values in samples.items():
-        print(f"  {name:<34} p50 {pct(values, 0.5):8.0f} µs   p99 {pct(values, 0.99):8.0f} µs   mean {statistics.fmean(values):8.0f} µs")
+        print(
+            f"  {name:<34} p50 {pct(values, 0.5):8.0f} µs   p99 {pct(values, 0.99):8.0f} µs   mean {statistics.fmean(values):8.0f} µs"
+        )
     b, k = samples[base], samples[kit]
     added50, added99 = pct(k, 0.5) - pct(b, 0.5), pct(k, 0.99) - pct(b, 0.99)
-    print(f"  kit adds p50 {added50:+.0f} µs, p99 {added99:+.0f} µs per call; ratio p50 {pct(k, 0.5) / pct(b, 0.5):.2f}x")
+    print(
+        f"  kit adds p50 {added50:+.0f} µs, p99 {added99:+.0f} µs per call; ratio p50 {pct(k, 0.5) / pct(b, 0.5):.2f}x"
+    )
 
 
 async def in_process(total: int) -> None:
-    from mcp import Client
     from mcp.client._memory import InMemoryTransport
 
+    from mcp import Client
     from mockingbird.testing import connect_async
 
     server = load_server()
@@ -99,17 +103,23 @@ async def in_process(total: int) -> None:
             {
                 "SDK client, memory transport": lambda: sdk_streams.call_tool("work", args),
                 "kit client (chain walked)": lambda: kit.tools.call("work", args),
+                "SDK call_tool over the kit's wire": lambda: kit.sdk_client.call_tool("work", args),
                 "SDK client, direct dispatch": lambda: sdk_direct.call_tool("work", args),
             },
             total,
         )
-    report("in process: tools/call work (async tool, output schema)", samples, "SDK client, memory transport", "kit client (chain walked)")
+    report(
+        "in process: tools/call work (async tool, output schema)",
+        samples,
+        "SDK client, memory transport",
+        "kit client (chain walked)",
+    )
 
 
 async def stdio(total: int) -> None:
-    from mcp import Client
     from mcp.client.stdio import StdioServerParameters
 
+    from mcp import Client
     from mockingbird.testing import connect_async
 
     command = [sys.executable, str(DEMO)]
@@ -120,10 +130,18 @@ async def stdio(total: int) -> None:
     ):
         equip(kit)
         samples = await measure(
-            {"SDK client, stdio": lambda: sdk.call_tool("work", args), "kit client, stdio (chain walked)": lambda: kit.tools.call("work", args)},
+            {
+                "SDK client, stdio": lambda: sdk.call_tool("work", args),
+                "kit client, stdio (chain walked)": lambda: kit.tools.call("work", args),
+            },
             total,
         )
-    report("stdio: tools/call work (async tool)", samples, "SDK client, stdio", "kit client, stdio (chain walked)")
+    report(
+        "stdio: tools/call work (async tool)",
+        samples,
+        "SDK client, stdio",
+        "kit client, stdio (chain walked)",
+    )
 
 
 def sync_facade(total: int) -> None:
@@ -139,7 +157,9 @@ def sync_facade(total: int) -> None:
             started = time.perf_counter()
             mcp.tools.call("work", {"steps": 0})
             values.append((time.perf_counter() - started) * 1e6)
-    print(f"\nsync facade (portal thread hop included), in process: p50 {pct(values, 0.5):.0f} µs, p99 {pct(values, 0.99):.0f} µs")
+    print(
+        f"\nsync facade (portal thread hop included), in process: p50 {pct(values, 0.5):.0f} µs, p99 {pct(values, 0.99):.0f} µs"
+    )
 
 
 async def chain_only(total: int) -> None:
@@ -149,9 +169,22 @@ async def chain_only(total: int) -> None:
     from mockingbird.mcp.testkit.wire import _to_dict, _to_message
 
     meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "progressToken": 5}
-    request = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "work", "arguments": {"steps": 0}, "_meta": meta}}
-    response = {"jsonrpc": "2.0", "id": 5, "result": {"content": [{"type": "text", "text": "did 0 steps"}], "isError": False,
-                "structuredContent": {"result": "did 0 steps"}, "resultType": "complete"}}
+    request = {
+        "jsonrpc": "2.0",
+        "id": 5,
+        "method": "tools/call",
+        "params": {"name": "work", "arguments": {"steps": 0}, "_meta": meta},
+    }
+    response = {
+        "jsonrpc": "2.0",
+        "id": 5,
+        "result": {
+            "content": [{"type": "text", "text": "did 0 steps"}],
+            "isError": False,
+            "structuredContent": {"result": "did 0 steps"},
+            "resultType": "complete",
+        },
+    }
     chain = InterceptorChain(MockRegistry())
     equip(type("C", (), {"mock": chain.mocks, "intercept": chain})())
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "openapi"))
 
-from _corpus_run import corpus_entries, run_spec  # noqa: E402
+from _corpus_run import corpus_entries, run_spec
 
 
 def main(filters: list[str]) -> int:

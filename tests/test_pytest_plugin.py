@@ -63,9 +63,13 @@ def test_marker_selects_an_in_process_server_and_handshake(pytester: pytest.Pyte
         @pytest.mark.mcp_server(demo.server)
         def test_closest_marker_wins(mcp):
             assert mcp.protocol_version == "2026-07-28"
+
+        @pytest.mark.mcp_server(demo.server, transport="http")
+        def test_served_over_http(mcp):
+            assert mcp.tools.call("header", {{"name": "host"}}).text().startswith("127.0.0.1:")
         """
     )
-    run(pytester, "--strict-markers").assert_outcomes(passed=2)
+    run(pytester, "--strict-markers").assert_outcomes(passed=3)
 
 
 def test_ini_options_and_session_scope_share_one_process(pytester: pytest.Pytester) -> None:
@@ -129,6 +133,13 @@ def test_a_failing_test_shows_the_servers_stderr(pytester: pytest.Pytester) -> N
     result = run(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*expected tools/call to fail, but it returned*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*mcp traffic (last messages)*",
+            '-> tools/call #* {"name":"add","arguments":{"a":1,"b":2}*',
+            "<- #* [[]server] result *",
+        ]
+    )
     result.stdout.fnmatch_lines(["*mcp server stderr (last lines)*", "*demo server: starting on stdio*"])
 
 
@@ -163,7 +174,10 @@ def test_readme_example_runs_as_shown(pytester: pytest.Pytester) -> None:
     """The README's test file and server, extracted verbatim, pass against the real server."""
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     section = readme.split("## Testing MCP servers", 1)[1]
-    blocks = dict(re.findall(r"```python\n# (\w+\.py)\n(.*?)```", section, flags=re.S))
+    blocks = dict(re.findall(r"```python\n# (\w+\.py)\n(.*?)```", section, flags=re.DOTALL))
     assert set(blocks) == {"weather_server.py", "test_weather.py"}, sorted(blocks)
     pytester.makepyfile(**{name[:-3]: code for name, code in blocks.items()})
-    run(pytester).assert_outcomes(passed=blocks["test_weather.py"].count("\ndef test_") + blocks["test_weather.py"].count("\nasync def test_"))
+    run(pytester).assert_outcomes(
+        passed=blocks["test_weather.py"].count("\ndef test_")
+        + blocks["test_weather.py"].count("\nasync def test_")
+    )

@@ -65,9 +65,8 @@ def test_bad_client_options_are_config_errors(demo: Any) -> None:
     with pytest.raises(ConfigError, match="handshake must be one of"):
         with connect(demo, handshake="newest"):  # type: ignore[arg-type]
             pass
-    with pytest.raises(ConfigError, match="timeout must be positive"):
-        with connect(demo, timeout=0):
-            pass
+    with pytest.raises(ConfigError, match="timeout must be positive"), connect(demo, timeout=0):
+        pass
 
 
 def test_runner_calls_coroutines_on_its_thread() -> None:

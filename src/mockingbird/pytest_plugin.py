@@ -20,30 +20,35 @@ Choose the server under test (first match wins):
 The server is started once per module (``mcp_server_scope = session`` to share it across
 modules); each test gets a fresh client, so mocks, interceptors and collected
 notifications never leak between tests. ``mcp`` is the sync client; ``amcp`` is the same
-client for ``async def`` tests. On a failing test the last lines of a stdio server's
-stderr are added to the report.
+client for ``async def`` tests. On a failing test the report shows the client's last
+JSON-RPC messages (and who answered each) and the last lines of a stdio server's stderr.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Generator, Iterator
+from typing import Any, cast
 
 import pytest
 
 _HANDLE = pytest.StashKey[Any]()
+_CLIENT = pytest.StashKey[Any]()
 _MARKER_DOC = (
-    "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None): "
+    "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None, transport=None): "
     "the MCP server under test for the mcp/amcp fixtures (a command, an http(s) URL or an MCPServer)"
 )
-_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers"}
+_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("mcp_server_command", "command line of the MCP server under test (stdio)", default="")
     parser.addini("mcp_server_url", "streamable-HTTP URL of the MCP server under test", default="")
-    parser.addini("mcp_server_scope", "how long one server process lives: module (default) or session", default="module")
-    parser.addini("mcp_handshake", "auto (default), modern (server/discover) or legacy (initialize)", default="auto")
+    parser.addini(
+        "mcp_server_scope", "how long one server process lives: module (default) or session", default="module"
+    )
+    parser.addini(
+        "mcp_handshake", "auto (default), modern (server/discover) or legacy (initialize)", default="auto"
+    )
     parser.addini("mcp_timeout", "default per-call timeout in seconds", default="30")
 
 
@@ -51,15 +56,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_DOC)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
-    handle = item.stash.get(_HANDLE, None)
-    if handle is not None and report.failed:
-        tail = handle.stderr_tail(30)
-        if tail:
-            report.sections.append(("mcp server stderr (last lines)", tail))
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        client = item.stash.get(_CLIENT, None)
+        if client is not None:
+            traffic = client.traffic(20)
+            if traffic:
+                report.sections.append(("mcp traffic (last messages)", traffic))
+        handle = item.stash.get(_HANDLE, None)
+        if handle is not None:
+            tail = handle.stderr_tail(30)
+            if tail:
+                report.sections.append(("mcp server stderr (last lines)", tail))
+    return report
 
 
 class _Pool:
@@ -114,8 +127,10 @@ def _marker(request: pytest.FixtureRequest) -> tuple[Any, dict[str, Any]]:
     unknown = set(marker.kwargs) - _OPTIONS - {"target", "command", "url"}
     if unknown:
         pytest.fail(f"mcp_server marker: unknown option(s) {sorted(unknown)}", pytrace=False)
-    target = marker.args[0] if marker.args else (
-        marker.kwargs.get("target") or marker.kwargs.get("command") or marker.kwargs.get("url")
+    target = (
+        marker.args[0]
+        if marker.args
+        else (marker.kwargs.get("target") or marker.kwargs.get("command") or marker.kwargs.get("url"))
     )
     return target, {k: v for k, v in marker.kwargs.items() if k in _OPTIONS}
 
@@ -138,7 +153,9 @@ def mcp_server(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def _mockingbird_client(request: pytest.FixtureRequest, mcp_server: Any, _mockingbird_runner: Any) -> Iterator[Any]:
+def _mockingbird_client(
+    request: pytest.FixtureRequest, mcp_server: Any, _mockingbird_runner: Any
+) -> Iterator[Any]:
     from mockingbird.errors import MockingbirdError
     from mockingbird.mcp.testkit.client import AsyncMCPTestClient
     from mockingbird.testing import MCPTestClient, parse_server
@@ -151,17 +168,22 @@ def _mockingbird_client(request: pytest.FixtureRequest, mcp_server: Any, _mockin
     try:
         timeout = float(options.get("timeout") or request.config.getini("mcp_timeout"))
         target = parse_server(
-            mcp_server, env=options.get("env"), cwd=options.get("cwd"), headers=options.get("headers")
+            mcp_server,
+            env=options.get("env"),
+            cwd=options.get("cwd"),
+            headers=options.get("headers"),
+            transport=options.get("transport") or "inprocess",
         )
         pool: _Pool = request.getfixturevalue(f"_mockingbird_pool_{scope}")
         handle = pool.get(target)
         request.node.stash[_HANDLE] = handle
-        client = AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout)
+        client = AsyncMCPTestClient(handle, handshake=cast(Any, handshake), timeout=timeout)
         future = _mockingbird_runner.start(client)
     except (MockingbirdError, ValueError) as exc:
         tail = handle.stderr_tail(30) if "handle" in locals() else ""
         pytest.fail(f"mcp fixture: {exc}" + (f"\nserver stderr:\n{tail}" if tail else ""), pytrace=False)
     sync = MCPTestClient(_mockingbird_runner, client)
+    request.node.stash[_CLIENT] = client
     yield sync
     _mockingbird_runner.stop(client, future)
 

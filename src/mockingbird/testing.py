@@ -28,9 +28,16 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from mockingbird.mcp.testkit.client import DEFAULT_TIMEOUT, AsyncMCPTestClient, Handshake, Prompts, Resources, Tools
+from mockingbird.mcp.testkit.client import (
+    DEFAULT_TIMEOUT,
+    AsyncMCPTestClient,
+    Handshake,
+    Prompts,
+    Resources,
+    Tools,
+)
 from mockingbird.mcp.testkit.interceptors import (
     InterceptorChain,
     RequestContext,
@@ -111,9 +118,10 @@ class Runner:
         self.portal = self._cm.__enter__()
         self._closed = False
 
-    def call(self, fn: Callable[..., Awaitable[T]] | Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on the runner's loop and return its result (blocks this thread)."""
-        return self.portal.call(fn, *args)  # type: ignore[arg-type]
+    def call(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run the coroutine function ``fn(*args)`` on the runner's loop and return its result
+        (blocks this thread)."""
+        return self.portal.call(fn, *args)
 
     async def acall(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         """Await ``fn(*args)`` running on the runner's loop, from another event loop."""
@@ -244,7 +252,13 @@ class MCPTestClient:
         """The last lines the (stdio) server wrote to stderr."""
         return self._client.stderr_tail(lines)
 
-    def request(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> RawResult:
+    def traffic(self, last: int = 20) -> str:
+        """The last JSON-RPC messages of this client, one per line (see ``AsyncMCPTestClient.traffic``)."""
+        return self._client.traffic(last)
+
+    def request(
+        self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> RawResult:
         """Send any JSON-RPC request through mocks and interceptors; see ``AsyncMCPTestClient.request``."""
         return self._runner.call(lambda: self._client.request(method, params, timeout=timeout))
 
@@ -283,6 +297,7 @@ def start_server(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
     runner: Runner | None = None,
 ) -> Iterator[MCPTestServer]:
     """Start a server under test (a stdio process lives as long as the block).
@@ -290,6 +305,8 @@ def start_server(
     Args:
         server: a command (str or list), an http(s) URL, or an ``MCPServer`` / ``Server``.
         env / cwd: for a stdio command. headers: for a URL.
+        transport: for a server object, ``"http"`` serves it over real streamable HTTP
+            (uvicorn on a free port) instead of memory streams.
         runner: share an existing ``Runner`` (default: a new one for this block).
 
     Raises:
@@ -298,7 +315,7 @@ def start_server(
     own = runner is None
     run = runner or Runner()
     try:
-        handle = ServerHandle(parse_server(server, env=env, cwd=cwd, headers=headers))
+        handle = ServerHandle(parse_server(server, env=env, cwd=cwd, headers=headers, transport=transport))
         future = run.start(handle)
         try:
             yield MCPTestServer(run, handle)
@@ -318,6 +335,7 @@ def connect(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
 ) -> Iterator[MCPTestClient]:
     """Start ``server`` and connect one sync client to it.
 
@@ -331,7 +349,7 @@ def connect(
         with connect(["python", "server.py"], handshake="legacy") as mcp:
             mcp.tools.list().assert_contains("add")
     """
-    with start_server(server, env=env, cwd=cwd, headers=headers) as started:
+    with start_server(server, env=env, cwd=cwd, headers=headers, transport=transport) as started:
         with started.connect(handshake=handshake, timeout=timeout) as client:
             yield client
 
@@ -345,8 +363,10 @@ async def connect_async(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
 ) -> AsyncIterator[AsyncMCPTestClient]:
     """Start ``server`` and connect one async client to it, in the current event loop."""
-    async with ServerHandle(parse_server(server, env=env, cwd=cwd, headers=headers)) as handle:
+    target = parse_server(server, env=env, cwd=cwd, headers=headers, transport=transport)
+    async with ServerHandle(target) as handle:
         async with AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout) as client:
             yield client

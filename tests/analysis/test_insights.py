@@ -87,3 +87,15 @@ def test_problem_bodies_in_other_shapes_are_read() -> None:
     assert describe_problem("body", "'name' is a required property") == "the client omits the required `name` in body"
     assert describe_problem("query/limit", "'ten' is not of type 'integer'") == (
         "the client sends `limit` as a string where the spec expects an integer")
+
+
+def test_the_two_most_common_validation_problems_are_named() -> None:
+    both = json.dumps({"errors": [{"location": "body/species", "message": '"species" is a required property'},
+                                  {"location": "body/tag", "message": '5 is not of type "string"'}]})
+    one = _problem("body/species", '"species" is a required property')
+    records = [_rec(i, method="POST", operation="POST /pets", status=422, response_body=both) for i in range(6)]
+    records += [_rec(10 + i, method="POST", operation="POST /pets", status=422, response_body=one) for i in range(4)]
+    message = next(i.message for i in analyze(records).insights if i.category == "validation")
+    assert message == ("POST /pets fails validation 100% of the time (10 of 10): the client omits the required "
+                       "`species` (10 of 10 failures); also the client sends `tag` as a number where the spec "
+                       "expects a string (6)")

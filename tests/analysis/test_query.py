@@ -44,7 +44,7 @@ def test_from_params_accepts_cli_and_mockloop_names() -> None:
 
 def test_to_params_round_trips() -> None:
     q = LogQuery.build(method="POST", path="x", status="4xx", since="2026-11-21T18:00:00Z", session_id="s",
-                       include_admin=True, kind="mcp", operation="POST /x", limit=3, offset=4)
+                       include_admin=True, kind="mcp", operation="POST /x", after_id=9, limit=3, offset=4)
     assert LogQuery.from_params(q.to_params()) == q
 
 

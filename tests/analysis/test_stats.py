@@ -88,3 +88,15 @@ def test_empty_analysis_is_valid_json() -> None:
     a = analyze([])
     d = a.to_dict()
     assert d["total"] == 0 and d["insights"][0]["message"].startswith("No requests")
+
+
+def test_mcp_records_are_grouped_by_json_rpc_method() -> None:
+    records = [LogRecord(ts=T0 + i, kind="mcp", method="tools/call", path="server", operation="tools/call",
+                         status=-32601 if i % 4 == 0 else None, latency_ms=1.0) for i in range(8)]
+    records.append(LogRecord(ts=T0 + 9, kind="mcp", method="tools/list", path="server"))
+    a = analyze(records)
+    assert a.status_classes == {"mcp-error": 2, "mcp-ok": 7}
+    routes = {r.route: r for r in a.routes}
+    assert routes["tools/call"].errors == 2 and routes["tools/call"].count == 8
+    assert routes["tools/list"].errors == 0
+    assert a.errors.client_errors == 0 and a.errors.server_errors == 0  # HTTP categories stay HTTP-only

@@ -20,9 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = ROOT / "examples" / "petstore.yaml"
 N = 200
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "src" / "mockingbird" / "cli" / "commands" / "serve.py").exists(), reason="needs the mock runtime"
-)
 
 
 def _free_port() -> int:

@@ -118,17 +118,12 @@ def test_schemathesis_finds_no_server_errors_and_no_nonconformance(source: Path)
                 suppress_health_check=list(HealthCheck),
             )
             @given(operation.as_strategy().filter(_no_empty_params))
-            def run(
-                case: Any,
-                headers: dict[str, str] = headers,
-                query: dict[str, str] = query,
-                cookies: dict[str, str] = cookies,
-            ) -> None:
+            def run(case: Any) -> None:
                 response = case.call(
                     base_url=base_url,
-                    headers=headers or None,
-                    params=query or None,
-                    cookies=cookies or None,
+                    headers=headers or None,  # noqa: B023 (run() is called inside this iteration)
+                    params=query or None,  # noqa: B023
+                    cookies=cookies or None,  # noqa: B023
                     timeout=30,
                 )
                 try:

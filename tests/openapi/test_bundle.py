@@ -180,3 +180,16 @@ def test_unparsable_external_file_names_that_file_and_line(tmp_path: Path) -> No
         load_spec(tmp_path / "root.yaml")
     assert info.value.source == str(tmp_path / "lib.yaml")
     assert info.value.pointer.startswith("line ")
+
+
+def test_yaml_aliases_in_a_bundled_file_are_rewritten_once(tmp_path: Path) -> None:
+    """PyYAML (the fallback for what ryaml rejects, here a huge int) shares aliased nodes."""
+    tree(tmp_path, {
+        "root.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
+                     "    A: {$ref: 'lib.yaml#/A'}\n",
+        "lib.yaml": "big: 18446744073709551616000\nA:\n  properties:\n    x: &ref {$ref: '#/B'}\n    y: *ref\n"
+                    "B: {type: string}\n",
+    })
+    spec = load_spec(tmp_path / "root.yaml")
+    a = spec.resolve("#/components/schemas/A")
+    assert a["properties"]["x"] == a["properties"]["y"] == {"$ref": "#/x-mockingbird-bundled/lib.yaml/B"}

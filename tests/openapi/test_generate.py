@@ -435,3 +435,22 @@ def test_non_schema_values_are_tolerated() -> None:
     schema = {"type": "object", "properties": {"$ref": "#/components/schemas/Pet", "name": {"type": "string"}}}
     value = DataGenerator(RESOLVE).generate(schema, rng=random.Random(0))
     assert isinstance(value["name"], str)
+
+
+def test_image_urls_win_over_generic_uris_for_avatar_like_names() -> None:
+    schema = {"type": "object", "required": ["avatar_url", "homepage"], "properties": {
+        "avatar_url": {"type": "string", "format": "uri"}, "homepage": {"type": "string", "format": "uri"}}}
+    gen = DataGenerator(RESOLVE)
+    for seed in range(10):
+        value = gen.generate(schema, rng=random.Random(seed))
+        assert value["avatar_url"].startswith("https://picsum.photos/")
+        assert_conforms(value, schema)
+
+
+def test_only_id_like_hints_reach_the_id_property() -> None:
+    schema = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    gen = DataGenerator(RESOLVE)
+    for hint in ("petId", "pet_id", "petID", "pet-id", "id", "ID"):
+        assert gen.generate(schema, rng=random.Random(0), hints={hint: "x1"})["id"] == "x1", hint
+    for hint in ("paid", "valid", "name"):
+        assert gen.generate(schema, rng=random.Random(0), hints={hint: "x1"})["id"] != "x1", hint

@@ -7,6 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from mockingbird.errors import SpecError
 from mockingbird.openapi.jsonschema import (
     SchemaValidator,
     ValidatorCache,
@@ -14,7 +15,6 @@ from mockingbird.openapi.jsonschema import (
     compile_validator,
     validator_cache,
 )
-from mockingbird.errors import SpecError
 
 
 def resolver(defs: dict[str, Any]):
@@ -245,3 +245,72 @@ def test_equal_schemas_share_one_compiled_validator() -> None:
     first = compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response")
     assert compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response") is first
     assert compile_validator({"$ref": "#/components/schemas/Parent"}, resolve, mode="response") is not first
+
+
+PETS = {
+    "#/components/schemas/Base": {"type": "object", "required": ["kind"],
+                                  "properties": {"kind": {"type": "string"}, "name": {"type": "string"}}},
+    "#/components/schemas/Cat": {"allOf": [{"$ref": "#/components/schemas/Base"},
+                                           {"properties": {"lives": {"type": "integer", "maximum": 9}}}]},
+    "#/components/schemas/Dog": {"allOf": [{"$ref": "#/components/schemas/Base"},
+                                           {"properties": {"bark": {"type": "boolean"}}}]},
+}
+
+
+def test_discriminator_picks_the_branch_among_overlapping_one_of() -> None:
+    """Cat and Dog both accept {"kind": "cat"}: strict oneOf would reject every value."""
+    schema = {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+              "discriminator": {"propertyName": "kind", "mapping": {"kitty": "#/components/schemas/Cat"}}}
+    v = compile_validator(schema, resolver(PETS), mode="request")
+    assert v.is_valid({"kind": "kitty", "lives": 3})
+    assert v.is_valid({"kind": "Dog", "bark": True})  # implicit mapping by schema name
+    assert [(e.location, e.code) for e in v.errors({"kind": "kitty", "lives": 12}, location="body")] == [
+        ("body/lives", "maximum")]
+    assert not v.is_valid({"kind": "Dog", "bark": "loud"})
+    assert not v.is_valid({"name": "no kind"})
+
+
+def test_properties_map_given_by_reference_is_resolved() -> None:
+    defs = {"#/attrs": {"ids": {"type": "array", "items": {"type": "integer"}}}}
+    v = compile_validator({"type": "object", "properties": {"$ref": "#/attrs"}, "required": ["ids"]},
+                          resolver(defs), mode="request")
+    assert v.is_valid({"ids": [1, 2]})
+    assert [e.location for e in v.errors({"ids": ["x"]})] == ["/ids/0"]
+    assert v.warnings == []
+
+
+def test_additional_properties_false_beside_branches_means_unevaluated() -> None:
+    schema = {"additionalProperties": False, "properties": {"id": {"type": "integer"}},
+              "allOf": [{"$ref": "#/components/schemas/Base"}]}
+    v = compile_validator(schema, resolver(PETS), mode="request")
+    assert v.is_valid({"id": 1, "kind": "cat", "name": "Tom"})
+    assert [(e.location, e.code) for e in v.errors({"kind": "cat", "colour": "red"}, location="body")] == [
+        ("body/colour", "additional_properties")]
+
+
+def test_long_instances_are_abbreviated_in_messages() -> None:
+    v = compile_validator({"anyOf": [{"type": "string"}, {"type": "integer"}]}, resolver({}), mode="plain")
+    [error] = v.errors({"a": "x" * 500})
+    assert error.code == "any_of"
+    assert "x" * 100 not in error.message and "…" in error.message and "anyOf" in error.message
+
+
+def test_one_of_message_says_why_each_option_failed() -> None:
+    schema = {"properties": {"p": {"oneOf": [
+        {"type": "object", "required": ["x"], "properties": {"q": {"type": "string"}}}, {"type": "integer"}]}}}
+    [error] = compile_validator(schema, resolver({}), mode="plain").errors({"p": {"q": 1}}, location="body")
+    assert error.location == "body/p"
+    assert 'option 1: "x" is a required property' in error.message
+    assert 'option 2: {"q":1} is not of type "integer"' in error.message
+
+
+def test_discriminator_on_an_inherited_base_does_not_recurse() -> None:
+    defs = {
+        "#/Pet": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}},
+                  "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/Cat"}}},
+        "#/Cat": {"allOf": [{"$ref": "#/Pet"}, {"properties": {"lives": {"type": "integer"}}}]},
+    }
+    doc = build_json_schema({"$ref": "#/Cat"}, resolver(defs), mode="request")
+    assert "if" not in str(doc)
+    assert jsonschema.Draft202012Validator(doc).is_valid({"kind": "cat", "lives": 1})
+    assert not compile_validator({"$ref": "#/Cat"}, resolver(defs), mode="request").is_valid({"lives": 1})

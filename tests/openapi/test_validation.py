@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mockingbird.openapi.model import MediaType, Operation, Parameter, RequestBody, Spec
 from mockingbird.openapi.validation import RequestParts, RequestValidator, ValidationResult, format_problem
@@ -149,7 +151,7 @@ def test_strings_are_coerced_to_the_schema_type(schema: Any, raw: str, value: An
 @pytest.mark.parametrize(
     ("schema", "raw"),
     [({"type": "integer"}, "ten"), ({"type": "integer"}, "1.5"), ({"type": "integer"}, ""),
-     ({"type": "number"}, "NaN"), ({"type": "boolean"}, "yes"), ({"type": "boolean"}, "1")],
+     ({"type": "number"}, "NaN"), ({"type": "number"}, "1e400"), ({"type": "boolean"}, "yes"), ({"type": "boolean"}, "1")],
 )
 def test_uncoercible_value_is_a_type_violation(schema: Any, raw: str) -> None:
     result = check(op(param("v", "query", schema)), query=[("v", raw)])
@@ -482,3 +484,58 @@ def test_plan_is_reused_across_requests() -> None:
     second = validator.validate(operation, RequestParts(query=[("a", "x")]))
     assert first.ok and not second.ok
     assert len(validator._plans) == 1
+
+
+def test_names_where_an_array_is_expected_are_a_type_violation() -> None:
+    result = check(op(param("expand", "query", {"type": "array", "items": {"type": "string"}})),
+                   query=[("expand[a]", "x")])
+    assert [(v.location, v.code) for v in result.violations] == [("query/expand", "type")]
+
+
+FUZZ_OPERATION = op(
+    param("id", "path", INTS, required=True, style="matrix", explode=True),
+    param("f", "query", OBJ, style="deepObject"),
+    param("g", "query", OBJ),
+    param("ids", "query", INTS, style="pipeDelimited", explode=False),
+    param("w", "query", OBJ, content_type="application/json"),
+    param("X-N", "header", OBJ, explode=True),
+    param("c", "cookie", INTS),
+    body=body("application/json", "application/x-www-form-urlencoded", "multipart/form-data", "text/*"),
+)
+_text = st.text(alphabet=st.sampled_from("ab1-.,;=|[]{}\" %é\x00"), max_size=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=_text, pairs=st.lists(st.tuples(st.sampled_from(["f", "f[role]", "f[n]", "g", "role", "n", "ids",
+                                                          "ids[]", "ids[0]", "w", "z"]), _text), max_size=6),
+    header=_text, cookie=_text, content_type=st.sampled_from([
+        "application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b",
+        "multipart/form-data", "text/plain; charset=nope", "text/csv", "image/png", ";"]),
+    raw=st.binary(max_size=40) | _text.map(str.encode),
+)
+def test_any_input_gives_violations_never_an_exception(path: str, pairs: list[tuple[str, str]], header: str,
+                                                       cookie: str, content_type: str, raw: bytes) -> None:
+    result = RequestValidator(make_spec()).validate(FUZZ_OPERATION, RequestParts(
+        method="POST", path_params={"id": path}, query=pairs, headers={"x-n": header}, cookies={"c": cookie},
+        content_type=content_type, body=raw))
+    assert result.status in (None, 400, 415, 422)
+    assert all(v.location.split("/")[0] in {"path", "query", "header", "cookie", "body"} for v in result.violations)
+    json.dumps(format_problem(result))
+
+
+def test_warm_compiles_ahead_of_the_first_request() -> None:
+    calls: list[str] = []
+
+    def resolve(ref: str) -> Any:
+        calls.append(ref)
+        return SCHEMAS[ref]
+
+    validator = RequestValidator(Spec(title="t", version="1", source="inline", resolve=resolve))
+    operation = op(param("limit", "query", {"$ref": "#/components/schemas/Limit"}), body=body("application/json"))
+    assert validator.warm([operation]) == 1
+    assert "#/components/schemas/Pet" in calls and "#/components/schemas/Limit" in calls
+    before = len(calls)
+    result = validator.validate(operation, RequestParts(query=[("limit", "5")], content_type="application/json",
+                                                        body=b'{"name": "x"}'))
+    assert result.ok and len(calls) == before

@@ -46,7 +46,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteLogStore]:
 
 
 def _expected(query: LogQuery) -> list[float]:
-    return sorted((r.ts for r in _dataset() if query.matches(r)), reverse=True)
+    # Ids are assigned in insertion order, starting at 1.
+    rows = [LogRecord(**{**{f: getattr(r, f) for f in LogRecord.__slots__}, "id": i})  # type: ignore[attr-defined]
+            for i, r in enumerate(_dataset(), start=1)]
+    return sorted((r.ts for r in rows if query.matches(r)), reverse=True)
 
 
 QUERIES = [
@@ -68,6 +71,7 @@ QUERIES = [
     {"kind": "http", "include_admin": True, "path": "^/admin"},
     {"operation": "GET /pets/{petId}"},
     {"method": "GET", "status": "2xx", "session_id": "s1", "path": "pets"},
+    {"after_id": 350, "include_admin": True},
 ]
 
 

@@ -228,3 +228,17 @@ def test_records_written_before_a_kill_window_are_committed_quickly(tmp_path: Pa
         assert time.monotonic() < deadline
         time.sleep(0.01)
     store.close()
+
+
+def test_read_only_store_queries_but_refuses_writes(tmp_path: Path) -> None:
+    writer = open_store(tmp_path / "logs.db")
+    writer.write(_record(1))
+    writer.close()
+    reader = open_store(tmp_path / "logs.db", writer="none")
+    assert reader.query(LogQuery()).total == 1
+    with pytest.raises(StoreError, match="read-only"):
+        reader.write(_record(2))
+    reader.flush()
+    reader.close()
+    with pytest.raises(StoreError, match="writer must be"):
+        open_store(tmp_path / "logs.db", writer="fast")

@@ -88,7 +88,9 @@ def describe_problem(location: str, message: str) -> str:
         return f"the client sends `{_field(location)}` as {sent} where the spec expects {want}"
     m = _REQUIRED_MSG.match(message)
     if m:
-        return f"the client omits the required `{m.group('name')}`" + (f" in {location}" if location else "")
+        name = m.group("name")
+        where = "" if not location or _field(location) == name else f" in {location}"
+        return f"the client omits the required `{name}`{where}"
     where = f"`{location}`: " if location else ""
     return f"most common problem: {where}{message}"
 
@@ -117,9 +119,13 @@ def build_insights(analysis: Analysis, rows: list[LogRecord]) -> list[Any]:
                     problems.update(set(problem_errors(r)))
             share = pct(stats.validation_failures, stats.count)
             text = f"{stats.route} fails validation {share} of the time ({stats.validation_failures} of {stats.count})"
-            if problems:
-                (loc, msg), times = problems.most_common(1)[0]
+            top = problems.most_common(2)
+            if top:
+                (loc, msg), times = top[0]
                 text += f": {describe_problem(loc, msg)} ({times} of {stats.validation_failures} failures)"
+            if len(top) > 1:
+                (loc, msg), times = top[1]
+                text += f"; also {describe_problem(loc, msg)} ({times})"
             severity = "critical" if stats.validation_failures / stats.count >= 0.25 else "warning"
             found.append((stats.validation_failures, Insight(
                 severity, "validation", text,

@@ -107,6 +107,7 @@ class LogQuery:
         include_admin: include calls to ``/admin`` and ``/__mockingbird`` (default False).
         kind: ``"http"`` or ``"mcp"``; ``None`` for both.
         operation: exact operation key (``"GET /pets/{petId}"``).
+        after_id: only records with a larger id (live views poll with the newest id they show).
         limit / offset: the page (newest first). ``limit`` is capped at 10,000.
 
     Raises:
@@ -127,6 +128,7 @@ class LogQuery:
     include_admin: bool = False
     kind: Kind | None = None
     operation: str | None = None
+    after_id: int | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     _regex: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
@@ -155,6 +157,7 @@ class LogQuery:
         include_admin: bool = False,
         kind: str | None = None,
         operation: str | None = None,
+        after_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
     ) -> LogQuery:
@@ -169,6 +172,7 @@ class LogQuery:
             include_admin=include_admin,
             kind=kind or None,  # type: ignore[arg-type]  # validated in __post_init__
             operation=operation or None,
+            after_id=after_id,
             limit=limit,
             offset=offset,
         )
@@ -211,6 +215,7 @@ class LogQuery:
             include_admin=include,
             kind=first("kind"),
             operation=first("operation"),
+            after_id=as_int("after_id", 0) or None,
             limit=as_int("limit", DEFAULT_LIMIT),
             offset=as_int("offset", 0),
         )
@@ -241,6 +246,8 @@ class LogQuery:
             out["kind"] = self.kind
         if self.operation:
             out["operation"] = self.operation
+        if self.after_id is not None:
+            out["after_id"] = str(self.after_id)
         return out
 
     def matches(self, record: LogRecord) -> bool:
@@ -260,6 +267,8 @@ class LogQuery:
         if self.until is not None and record.ts >= self.until:
             return False
         if self.session_id is not None and record.session_id != self.session_id:
+            return False
+        if self.after_id is not None and (record.id is None or record.id <= self.after_id):
             return False
         return self.operation is None or record.operation == self.operation
 

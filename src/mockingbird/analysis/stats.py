@@ -242,7 +242,10 @@ def analyze(records: Iterable[LogRecord], *, top: int = 10) -> Analysis:
         methods[r.method] += 1
         status = r.status
         statuses[str(status)] += 1
-        classes[f"{status // 100}xx" if status is not None else "none"] += 1
+        if r.kind != "http":  # MCP: status is None on success, else the JSON-RPC error code
+            classes["mcp-error" if status is not None else "mcp-ok"] += 1
+        else:
+            classes[f"{status // 100}xx" if status is not None else "none"] += 1
         if r.source:
             sources[r.source] += 1
         host = client_host(r.client)

@@ -190,7 +190,7 @@ class MockApp:
             body = await _read_body(receive) if op.request_body is not None else b""
             try:
                 problem = self._get_checker().check(op, scope, found.path_params, query, body)
-            except Exception:  # noqa: BLE001 (boundary: a validator bug must not turn the mock into a 500)
+            except Exception:
                 log.warning("request checks failed internally for %s; answering unchecked", op.key, exc_info=True)
                 problem = None
             if problem is not None:
@@ -240,15 +240,10 @@ class MockApp:
             "request_id": None,
         }
         if is_admin and self.admin_app is not None:
-            # The admin app expects full "/admin/..." paths: forward them unchanged, and
-            # "/__mockingbird/admin/..." with the reserved prefix moved into root_path.
+            # The admin app takes full paths; under the reserved prefix it is "mounted" the way
+            # Starlette mounts (path unchanged, the prefix in root_path).
             if path.startswith(RESERVED_PREFIX):
-                scope = dict(scope)
-                scope["path"] = path[len(RESERVED_PREFIX):]
-                scope["root_path"] = scope.get("root_path", "") + RESERVED_PREFIX
-                raw = scope.get("raw_path")
-                if raw:
-                    scope["raw_path"] = raw[len(RESERVED_PREFIX):]
+                scope = {**scope, "root_path": scope.get("root_path", "") + RESERVED_PREFIX}
             await self.admin_app(scope, receive, send)
             return
         if self._side is None:

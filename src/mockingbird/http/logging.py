@@ -60,6 +60,64 @@ def session_from_cookie(cookie_header: str, name: str) -> str | None:
     return None
 
 
+# What ``build_record`` needs besides the capture, as a plain (marshal-able) tuple: it may cross
+# into a writer process. (body_limit, header names, query names, cookie names, session header, session cookie)
+LogConfig = tuple[int, frozenset[str], frozenset[str], frozenset[str], bytes, str]
+
+
+BUILDER = "mockingbird.http.logging:build_record"
+
+# Capture layout (a plain tuple, marshal-able, so a writer process can build the record):
+# (ts, latency_ms, status, error, method, path, query_string, request_headers, response_headers,
+#  request_body, request_size, response_body, response_size, client, request_id, operation, source, scenario, is_admin)
+
+
+def build_record(config: LogConfig, capture: tuple[Any, ...]) -> LogRecord:
+    """Turn a raw capture into a redacted ``LogRecord`` (runs in the store's writer, off the request path)."""
+    (ts, latency, status, error, method, path, query_b, req_h, resp_h, req_body, req_size, resp_body, resp_size,
+     client, request_id, operation, source, scenario, meta_admin) = capture  # fmt: skip
+    limit, masked_headers, masked_query, masked_cookies, session_header, session_cookie = config
+    session: str | None = None
+    user_agent: str | None = None
+    cookie: str | None = None
+    for key, value in req_h:
+        if key == session_header:
+            session = value.decode("latin-1")
+        elif key == b"user-agent":
+            user_agent = value.decode("latin-1")
+        elif key == b"cookie":
+            cookie = value.decode("latin-1")
+    if session is None and cookie is not None:
+        session = session_from_cookie(cookie, session_cookie)
+    is_admin = bool(meta_admin) or is_admin_path(path)
+    redact = CredentialFields(masked_headers, masked_query, masked_cookies)
+    if is_admin:
+        redact = redact.for_admin()
+    return LogRecord(
+        ts=ts,
+        method=method,
+        path=path,
+        query=redact.redact_query(query_b.decode("latin-1")) if query_b else "",
+        operation=operation,
+        status=status,
+        latency_ms=latency,
+        request_headers=redact.redact_headers(req_h),
+        request_body=req_body,
+        request_truncated=req_size > limit,
+        response_headers=redact.redact_headers(resp_h),
+        response_body=resp_body,
+        response_truncated=resp_size > limit,
+        client=f"{client[0]}:{client[1]}" if client else None,
+        user_agent=user_agent,
+        session_id=session,
+        correlation_id=request_id.decode("latin-1") if request_id is not None else None,
+        scenario=scenario,
+        is_admin=is_admin,
+        source=source or ("error" if error else None),
+        extra={"error": "the app raised or did not finish its response"} if error else {},
+    )
+
+
 class RequestLogMiddleware:
     """Log every HTTP exchange of ``app`` to ``sink``.
 
@@ -87,10 +145,9 @@ class RequestLogMiddleware:
         self.app = app
         self.sink = sink
         self.redact = redact or DEFAULT_CREDENTIALS
-        self._admin_redact = self.redact.for_admin()
         self.body_limit = body_limit
-        self.session_header = session_header.lower().encode("latin-1")
-        self.session_cookie = session_cookie
+        self.config: LogConfig = (body_limit, self.redact.headers, self.redact.query, self.redact.cookies,
+                                  session_header.lower().encode("latin-1"), session_cookie)  # fmt: skip
         self.unlogged = 0  # records the sink refused (StoreError): reported, never silent
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -115,7 +172,7 @@ class RequestLogMiddleware:
         exchange.logged = True
         exchange.latency_ms = (time.perf_counter() - exchange.start) * 1000.0
         try:
-            self.sink.write(exchange)  # a DeferredRecord: built in the writer thread
+            self.sink.write(exchange)  # a DeferredRecord: built by the store's writer
         except StoreError as exc:
             self.unlogged += 1
             log.error("request %s %s not logged: %s", exchange.scope["method"], exchange.scope["path"], exc)
@@ -130,7 +187,7 @@ def _state(scope: Scope) -> dict[str, Any]:
 
 
 class _Exchange:
-    """One request/response pair in flight: raw captures only; ``build`` (writer thread) makes the record."""
+    """One request/response pair in flight: raw captures only; the store's writer builds the record."""
 
     __slots__ = (
         "_receive",
@@ -159,10 +216,6 @@ class _Exchange:
         self.ts = time.time()
         self.start = time.perf_counter()
         self.request_id: bytes | None = None
-        for key, value in scope["headers"]:
-            if key == b"x-request-id":
-                self.request_id = value
-                break
         self.req_chunks: list[bytes] = []
         self.req_size = 0
         self.resp_chunks: list[bytes] = []
@@ -187,15 +240,13 @@ class _Exchange:
         if kind == "http.response.start":
             self.status = message["status"]
             headers = list(message.get("headers", ()))
-            for key, value in headers:
+            for key, value in reversed(headers):  # the runtime appends its X-Request-ID last
                 if key == b"x-request-id":
                     self.request_id = value
                     break
             else:
-                if self.request_id is None:
-                    rid = _state(self.scope).get("request_id")
-                    self.request_id = str(rid).encode("latin-1") if rid else os.urandom(12).hex().encode("ascii")
-                headers.append((b"x-request-id", self.request_id))
+                self.request_id = rid = self._request_id()
+                headers.append((b"x-request-id", rid))
                 message = {**message, "headers": headers}
             self.resp_headers = headers
         elif kind == "http.response.body":
@@ -209,52 +260,31 @@ class _Exchange:
                 self.mw._emit(self)
         await self._send(message)
 
-    def build(self) -> LogRecord:
-        """The ``LogRecord``: decoding, redaction and session extraction, run by the store's writer thread."""
-        mw = self.mw
+    def _request_id(self) -> bytes:
+        for key, value in self.scope["headers"]:
+            if key == b"x-request-id":
+                return bytes(value)
+        rid = _state(self.scope).get("request_id")
+        return str(rid).encode("latin-1") if rid else os.urandom(12).hex().encode("ascii")
+
+    def capture(self) -> tuple[str, LogConfig, tuple[Any, ...]]:
+        """``(builder, config, capture)``: plain values a writer process can build the record from."""
         scope = self.scope
-        limit = mw.body_limit
-        session: str | None = None
-        user_agent: str | None = None
-        cookie: str | None = None
-        session_key = mw.session_header
-        raw_headers = scope["headers"]
-        for key, value in raw_headers:
-            if key == session_key:
-                session = value.decode("latin-1")
-            elif key == b"user-agent":
-                user_agent = value.decode("latin-1")
-            elif key == b"cookie":
-                cookie = value.decode("latin-1")
-        if session is None and cookie is not None:
-            session = session_from_cookie(cookie, mw.session_cookie)
+        limit = self.mw.body_limit
         meta = _state(scope)
+        headers = scope["headers"]
         client = scope.get("client")
-        path: str = scope["path"]
-        is_admin = bool(meta.get("is_admin")) or is_admin_path(path)
-        redact = mw._admin_redact if is_admin else mw.redact
-        request_body = b"".join(self.req_chunks)[:limit] if self.req_chunks else None
-        response_body = b"".join(self.resp_chunks)[:limit] if self.resp_chunks else None
-        return LogRecord(
-            ts=self.ts,
-            method=scope["method"],
-            path=path,
-            query=redact.redact_query(scope.get("query_string", b"").decode("latin-1")),
-            operation=meta.get("operation"),
-            status=self.status,
-            latency_ms=self.latency_ms,
-            request_headers=redact.redact_headers(raw_headers),
-            request_body=request_body,
-            request_truncated=self.req_size > limit,
-            response_headers=redact.redact_headers(self.resp_headers),
-            response_body=response_body,
-            response_truncated=self.resp_size > limit,
-            client=f"{client[0]}:{client[1]}" if client else None,
-            user_agent=user_agent,
-            session_id=session,
-            correlation_id=self.request_id.decode("latin-1") if self.request_id is not None else None,
-            scenario=meta.get("scenario"),
-            is_admin=is_admin,
-            source=meta.get("source") or ("error" if self.error else None),
-            extra={"error": "the app raised or did not finish its response"} if self.error else {},
-        )
+        return BUILDER, self.mw.config, (
+            self.ts, self.latency_ms, self.status, self.error, scope["method"], scope["path"],
+            scope.get("query_string", b""), headers if type(headers) is list else [tuple(h) for h in headers],
+            self.resp_headers,
+            b"".join(self.req_chunks)[:limit] if self.req_chunks else None, self.req_size,
+            b"".join(self.resp_chunks)[:limit] if self.resp_chunks else None, self.resp_size,
+            (client[0], client[1]) if client else None, self.request_id,
+            meta.get("operation"), meta.get("source"), meta.get("scenario"), bool(meta.get("is_admin")),
+        )  # fmt: skip
+
+    def build(self) -> LogRecord:
+        """The ``LogRecord`` (called by an in-process writer thread)."""
+        _, config, capture = self.capture()
+        return build_record(config, capture)

@@ -8,6 +8,7 @@ under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,9 +17,28 @@ from mockingbird.http.app import MockApp
 from mockingbird.openapi.model import Spec
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp
+    from collections.abc import Callable
+
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from mockingbird.store.base import LogStore
+
+
+class LazyApp:
+    """An ASGI app built on its first request (keeps Starlette and the admin API off startup).
+
+    Args:
+        factory: builds the real app.
+    """
+
+    def __init__(self, factory: Callable[[], ASGIApp]) -> None:
+        self._factory = factory
+        self._app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            self._app = self._factory()
+        await self._app(scope, receive, send)
 
 
 @dataclass(slots=True)
@@ -81,7 +101,6 @@ def build_runtime(
         mock = MockApp(spec, seed=seed, validate=validate, auth=auth)
         return Runtime(mock, mock, None, None)
 
-    from mockingbird.http.admin.api import build_admin_app
     from mockingbird.http.admin.auth import check_admin_exposure, resolve_admin_token
     from mockingbird.http.logging import RequestLogMiddleware
     from mockingbird.http.redaction import CredentialFields
@@ -90,15 +109,23 @@ def build_runtime(
     token = resolve_admin_token(admin_token)
     check_admin_exposure(host, token)
     target = log_db if log_db is not None else default_db_path(spec.source)
-    store = open_store(target)
+    # The writer runs in a child process: building and inserting rows off this process's GIL
+    # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
+    # MOCKINGBIRD_LOG_WRITER=thread keeps the writer in-process (bench/bench_logging.py compares both).
+    store = open_store(target, writer=os.environ.get("MOCKINGBIRD_LOG_WRITER", "process"))
     holder: list[MockApp] = []
-    admin = build_admin_app(
-        store,
-        info={"title": spec.title, "version": spec.version, "spec": spec.source, "operations": len(spec.operations)},
-        token=token,
-        routes_provider=lambda: routes_of(holder[0]),
-    )
-    mock = MockApp(spec, seed=seed, validate=validate, auth=auth, admin_app=admin)
+
+    def build_admin() -> ASGIApp:
+        from mockingbird.http.admin.api import build_admin_app
+
+        return build_admin_app(
+            store,
+            info={"title": spec.title, "version": spec.version, "spec": spec.source, "operations": len(spec.operations)},
+            token=token,
+            routes_provider=lambda: routes_of(holder[0]),
+        )
+
+    mock = MockApp(spec, seed=seed, validate=validate, auth=auth, admin_app=LazyApp(build_admin))
     holder.append(mock)
     mock.on_shutdown.append(store.close)
     asgi = RequestLogMiddleware(mock, store, redact=CredentialFields.from_spec(spec))

@@ -6,6 +6,7 @@ Opaque types (``application/octet-stream``, images...) are not decoded: only the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,6 +17,10 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from mockingbird.openapi._styles import _ABSENT, ANY, Shape, coerce, group_pairs, split_query
 from mockingbird.openapi.mediatypes import is_json, parse_media_type
+
+# python-multipart logs a warning before raising on a bad body; the violation already says it, so keep
+# Python's last-resort handler from printing it to stderr (an app that configures logging still sees it).
+logging.getLogger("python_multipart.multipart").addHandler(logging.NullHandler())
 
 OPAQUE: Any = type("Opaque", (), {"__repr__": lambda self: "OPAQUE"})()
 """Marker: the body was not decoded, so it is not validated against a schema."""

@@ -114,8 +114,12 @@ class _Bundler:
     def _rewrite_document(self, document: Any, uri: str, prefix: str) -> None:
         # Locations are kept as (parent, token) chains and only formatted for an error.
         stack: list[tuple[Any, Any]] = [(document, "")]
+        seen: set[int] = set()  # YAML aliases (PyYAML fallback) share nodes: rewrite each once
         while stack:
             node, where = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
             if isinstance(node, dict):
                 ref = node.get("$ref")
                 if isinstance(ref, str) and (prefix or not ref.startswith("#")):

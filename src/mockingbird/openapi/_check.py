@@ -63,9 +63,9 @@ class Checker:
 
     def _exempted(self, schema: Any) -> bool:
         for _ in range(8):
-            if not isinstance(schema, Mapping):
+            if not isinstance(schema, dict):
                 return False
-            if schema.get(self._exempt):  # type: ignore[arg-type]
+            if schema.get(self._exempt):
                 return True
             ref = schema.get("$ref")
             if not isinstance(ref, str):
@@ -79,14 +79,14 @@ class Checker:
             return True
         if schema is False or depth > _MAX_DEPTH:
             return schema is not False
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             return True
         ref = schema.get("$ref")
         if isinstance(ref, str) and not self.is_valid(value, self._resolve(ref), depth + 1):
             return False
         return self._keywords(value, schema, depth)
 
-    def _keywords(self, value: Any, schema: Mapping[str, Any], depth: int) -> bool:  # noqa: C901
+    def _keywords(self, value: Any, schema: Mapping[str, Any], depth: int) -> bool:
         get = schema.get
         types = get("type")
         if types is not None:
@@ -174,7 +174,7 @@ class Checker:
                 return False
         return True
 
-    def _object(self, value: dict[str, Any], schema: Mapping[str, Any], depth: int) -> bool:  # noqa: C901
+    def _object(self, value: dict[str, Any], schema: Mapping[str, Any], depth: int) -> bool:
         get = schema.get
         if len(value) < get("minProperties", 0) or len(value) > get("maxProperties", math.inf):
             return False

@@ -13,8 +13,8 @@ on what is valid: the closures are only shortcuts for the common shapes.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi._primitives import compile_number, compile_string
@@ -28,6 +28,7 @@ Compiled = Callable[["_Context", int], Any]
 _GENERIC_KEYS = ("_false", "_conflict", "_choices", "_nots", "_conds")
 _SCALARS = (str, int, float, bool, type(None))
 _MAX_NESTING = 60
+_UNSET: Any = object()
 
 
 class CompilerMixin:
@@ -40,12 +41,25 @@ class CompilerMixin:
         self._fast[(id(schema), name)] = fn
         return fn
 
+    def _flat_runner(self, flat: Flat, name: str | None) -> Compiled | None:
+        """A compiled closure for an already flat schema (a decided choice), or ``None`` when
+        it needs the generic path. ``flat`` must stay alive (the choice memo keeps it)."""
+        key = (id(flat), name)
+        fn = self._fast.get(key, _UNSET)
+        if fn is _UNSET:
+            fn = None if any(flat.get(k) for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
+            self._fast[key] = fn  # type: ignore[assignment]
+        return cast("Compiled | None", fn)
+
     def _build(self, schema: Any, name: str | None) -> Compiled:
         slow = self._gen_slow  # type: ignore[attr-defined]
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             return lambda ctx, depth: slow(schema, ctx, depth, name)
         flat = self.flat(schema)  # type: ignore[attr-defined]  # also keeps `schema` (and its id) alive
-        body = None if any(k in flat for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
+        if not any(flat.get(k) for k in _GENERIC_KEYS):
+            body = self._compile_flat(flat, name)
+        else:
+            body = self._compile_any_of(flat, name, schema)
         if body is None:
             return lambda ctx, depth: slow(schema, ctx, depth, name)
         ref = flat.get("_ref")
@@ -76,6 +90,48 @@ class CompilerMixin:
                     ctx.cycles -= 1
 
         return run_ref
+
+    def _compile_any_of(self, flat: Flat, name: str | None, schema: Any) -> Compiled | None:
+        """A lone ``anyOf`` (Stripe's nullable and expandable fields): the generic path's choice
+        is static unless recursion is involved, so precompile the shallow and the deep pick."""
+        choices = flat.get("_choices")
+        if (not choices or len(choices) != 1 or choices[0][0] != "anyOf"
+                or any(flat.get(k) for k in ("_false", "_conflict", "_nots", "_conds"))):
+            return None
+        branches = choices[0][1]
+        own = flat.get("_ref")
+        if own is not None and any(isinstance(b, dict) and b.get("$ref") == own for b in branches):
+            return None
+        info = self._branch_info(branches)  # type: ignore[attr-defined]
+        costs = [cost for _, cost in info]
+        deep_index = min(range(len(branches)), key=lambda i: (costs[i], i))
+        shallow_index = next((i for i, c in enumerate(costs) if 0 < c < 3), deep_index)
+        picks = []
+        for index in (shallow_index, deep_index):
+            merged = self._flattener.merge_choice(flat, 0, branches[index])  # type: ignore[attr-defined]
+            runner = self._flat_runner(merged, name)
+            if runner is None:
+                return None
+            picks.append((runner, info[index][0]))
+        (shallow, shallow_ref), (deep, deep_ref) = picks
+        deep_check = self._deep  # type: ignore[attr-defined]
+        slow_flat = self._gen_flat  # type: ignore[attr-defined]
+
+        def run(ctx: _Context, depth: int) -> Any:
+            runner, ref = (deep, deep_ref) if deep_check(ctx, depth) else (shallow, shallow_ref)
+            if ref is None:
+                return runner(ctx, depth)
+            refs = ctx.refs
+            seen = refs.get(ref, 0)
+            if seen:  # recursion: the generic path weighs the branches again
+                return slow_flat(flat, ctx, depth, name, schema)
+            refs[ref] = 1
+            try:
+                return runner(ctx, depth)
+            finally:
+                refs[ref] = 0
+
+        return run
 
     def _compile_flat(self, flat: Flat, name: str | None) -> Compiled | None:
         if "const" in flat:
@@ -126,7 +182,7 @@ class CompilerMixin:
         plan = self._object_plan(flat)  # type: ignore[attr-defined]
         if (flat.get("_force") or flat.get("minProperties") or plan.forbidden or flat.get("maxProperties") is not None
                 or flat.get("dependentRequired") or plan.pattern_items
-                or (not plan.entries and isinstance(plan.additional, Mapping))):
+                or (not plan.entries and isinstance(plan.additional, dict))):
             return None
         from mockingbird.openapi._structures import _allowed
 
@@ -190,11 +246,11 @@ class CompilerMixin:
 
 def _ref_of(schema: Any) -> str | None:
     """The ``$ref`` a property (or its array items) points to: re-entering it means recursion."""
-    if isinstance(schema, Mapping):
+    if isinstance(schema, dict):
         ref = schema.get("$ref")
         if isinstance(ref, str):
             return ref
         items = schema.get("items")
-        if isinstance(items, Mapping) and isinstance(items.get("$ref"), str):
+        if isinstance(items, dict) and isinstance(items.get("$ref"), str):
             return str(items["$ref"])
     return None

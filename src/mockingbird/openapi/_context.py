@@ -96,6 +96,8 @@ class LoadContext:
         Raises:
             SpecError: the pointer does not resolve; ``pointer`` names it.
         """
+        if not isinstance(ref, str):
+            raise self.error("", f"$ref {ref!r} is not a string")
         cached = self._schema_cache.get(ref)
         if cached is not None:
             return cached

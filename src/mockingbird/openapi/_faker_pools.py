@@ -134,6 +134,9 @@ _EXACT: dict[str, str] = {
     "subtotal": "money", "fee": "money", "salary": "money",
     "count": "count", "quantity": "count", "qty": "count", "size": "count", "number": "count",
     "page": "page", "per_page": "count", "limit": "count", "offset": "count",
+    "month": "month", "exp_month": "month", "day": "day", "hour": "hour", "minute": "minute",
+    "rating": "rating", "stars": "rating", "percent": "percent", "percentage": "percent",
+    "last4": "last4", "last_4": "last4", "cvc": "cvc", "cvv": "cvc",
 }
 
 _LAST_TOKEN: dict[str, str] = {
@@ -153,6 +156,8 @@ _LAST_TOKEN: dict[str, str] = {
     "price": "money", "amount": "money", "cost": "money", "total": "money", "balance": "money",
     "fee": "money", "count": "count", "quantity": "count", "status": "status_word", "tags": "tag",
     "tag": "tag", "age": "age", "year": "year", "port": "port", "code": "code", "type": "word",
+    "month": "month", "day": "day", "hour": "hour", "minute": "minute", "rating": "rating",
+    "percent": "percent", "percentage": "percent", "last4": "last4",
     "kind": "word", "avatar": "image_url", "image": "image_url", "photo": "image_url",
     "picture": "image_url", "thumbnail": "image_url", "logo": "image_url", "icon": "image_url",
 }

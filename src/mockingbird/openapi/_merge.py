@@ -106,18 +106,18 @@ class Flattener:
         ref = schema.get("$ref")
         if isinstance(ref, str):
             target = self._resolve(ref)
-            if isinstance(target, Mapping):
+            if isinstance(target, dict):
                 merge_flat(out, self.flat(target), annotations=True)
             elif target is False:
                 out["_false"] = True
             out["_ref"] = ref
         for branch in schema.get("allOf") or ():
-            if isinstance(branch, Mapping):
+            if isinstance(branch, dict):
                 merge_flat(out, self.flat(branch), annotations=False)
             elif branch is False:
                 out["_false"] = True
         discriminator = out.get("discriminator")
-        if isinstance(discriminator, Mapping) and isinstance(out.get("_ref"), str):
+        if isinstance(discriminator, dict) and isinstance(out.get("_ref"), str):
             prop = discriminator.get("propertyName")
             if isinstance(prop, str):
                 out.setdefault("_force", {})[prop] = discriminator_value(discriminator, out["_ref"])
@@ -131,17 +131,17 @@ class Flattener:
         if hit is not None:
             return hit  # type: ignore[no-any-return]
         out = {k: v for k, v in base.items() if k != "_memo"}
-        kind, branches, discriminator = base["_choices"][group]
+        _kind, branches, discriminator = base["_choices"][group]
         out["_choices"] = [c for i, c in enumerate(base["_choices"]) if i != group]
         decided = out["_decided"] = out.get("_decided", frozenset()) | {id(branches)}
         if branch is False:
             out["_false"] = True
-        elif isinstance(branch, Mapping):
+        elif isinstance(branch, dict):
             sub = self.flat(branch)
             merge_flat(out, sub, annotations=False)
             out["_choices"] = [c for c in out["_choices"] if id(c[1]) not in decided]
             ref = branch.get("$ref")
-            if isinstance(discriminator, Mapping) and isinstance(ref, str):
+            if isinstance(discriminator, dict) and isinstance(ref, str):
                 prop = discriminator.get("propertyName")
                 if isinstance(prop, str):
                     out["_force"] = {**out.get("_force", {}), prop: discriminator_value(discriminator, ref)}
@@ -168,7 +168,7 @@ def merge_into(out: Flat, schema: Mapping[str, Any], *, annotations: bool) -> No
         if additional is False:
             part["_closed"] = ((frozenset(schema.get("properties") or ()),
                                 tuple(schema.get("patternProperties") or ())),)
-    if isinstance(schema.get("discriminator"), Mapping):
+    if isinstance(schema.get("discriminator"), dict):
         part["discriminator"] = schema["discriminator"]
     choices = []
     for kind in ("oneOf", "anyOf"):
@@ -184,7 +184,7 @@ def merge_into(out: Flat, schema: Mapping[str, Any], *, annotations: bool) -> No
     merge_flat(out, part, annotations=annotations)
 
 
-def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None:  # noqa: C901
+def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None:
     """Merge flat ``part`` into flat ``out``, intersecting constraints."""
     for key, value in part.items():
         if key == "_memo" or (not annotations and key in _ANNOTATIONS):
@@ -205,10 +205,10 @@ def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 out[key] = min(current, value) if isinstance(current, (int, float)) else value
         elif key == "enum":
-            common = [v for v in current if v in value]
-            if not common:
+            shared = [v for v in current if v in value]
+            if not shared:
                 out["_conflict"] = "enums with no common value"
-            out[key] = common or current
+            out[key] = shared or current
         elif key == "multipleOf":
             if isinstance(current, int) and isinstance(value, int):
                 import math

@@ -11,7 +11,6 @@ from mockingbird.openapi._context import LoadContext
 from mockingbird.openapi.model import SecurityRequirement, SecurityScheme
 
 _SERVER_VARIABLE = re.compile(r"\{([^{}]+)\}")
-_LOCATIONS = frozenset({"path", "query", "header", "cookie"})
 # Swagger 2.0 oauth2 flow names -> OpenAPI 3 flow names.
 _FLOWS_2_TO_3 = {
     "implicit": "implicit",
@@ -65,7 +64,8 @@ def build_servers(ctx: LoadContext) -> tuple[tuple[str, ...], str]:
     if ctx.dialect == "2.0":
         base_path = normalize_base_path(str(doc.get("basePath", "") or ""))
         host = doc.get("host")
-        schemes = doc.get("schemes") or ["https"]
+        raw_schemes = doc.get("schemes")
+        schemes: list[Any] = raw_schemes if isinstance(raw_schemes, list) and raw_schemes else ["https"]
         if isinstance(host, str) and host:
             servers = tuple(f"{scheme}://{host}{base_path}" for scheme in schemes if isinstance(scheme, str))
         else:
@@ -112,7 +112,7 @@ def _build_scheme(ctx: LoadContext, name: str, node: dict[str, Any], pointer: st
         return SecurityScheme(name=name, type="http", scheme="basic")
     if kind == "apiKey":
         location = node.get("in")
-        if location not in _LOCATIONS - {"path"}:
+        if location not in ("header", "query", "cookie"):
             raise ctx.error(pointer, f"apiKey scheme has 'in: {location}', expected header, query or cookie")
         return SecurityScheme(name=name, type="apiKey", location=location, param_name=str(node.get("name", "")))
     if kind == "http":
@@ -154,7 +154,8 @@ def build_security(
                      f"{unknown[0]!r}; ignored")
             continue
         requirements.append(
-            {str(name): tuple(str(s) for s in (scopes or ())) for name, scopes in entry.items()}
+            {str(name): tuple(str(s) for s in scopes) if isinstance(scopes, list) else ()
+             for name, scopes in entry.items()}
         )
     if raw and not requirements:
         return ()

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 from random import Random
-from typing import Any
+from typing import Any, TypeGuard
 
 from mockingbird.openapi._check import is_multiple
 from mockingbird.openapi._faker_pools import category_for
@@ -40,7 +40,10 @@ _RANGES: dict[str, tuple[float, float, int]] = {
     "id": (1, 10000, 0), "age": (18, 90, 0), "count": (0, 100, 0), "page": (1, 10, 0),
     "money": (1, 1000, 2), "latitude": (-90, 90, 6), "longitude": (-180, 180, 6),
     "year": (1990, 2026, 0), "port": (1024, 65535, 0), "datetime": (1577836800, 1767225600, 0),
+    "month": (1, 12, 0), "day": (1, 28, 0), "hour": (0, 23, 0), "minute": (0, 59, 0), "rating": (1, 5, 0),
+    "percent": (0, 100, 1),
 }
+_URL_FORMATS = frozenset({"uri", "url", "iri"})
 _DEFAULT_INT = (1, 1000, 0)
 _DEFAULT_NUMBER = (0, 1000, 2)
 
@@ -75,22 +78,29 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
     fmt = flat.get("format")
     fmt = fmt if isinstance(fmt, str) else None
     category = category_for(name) if name and (fmt is None or fmt not in STRICT_FORMATS) else None
-    if fmt is not None and format_maker(fmt) is not None:
+    if fmt in _URL_FORMATS and name and category_for(name) == "image_url":
+        images = tuple(v for v in category_pool("image_url") or () if _string_ok(v, min_len, max_len, patterns))
+        if len(images) >= 8:
+            return lambda rng: rng.choice(images)  # an avatar URL is a URI too, and reads better
+    maker = format_maker(fmt) if fmt is not None else None
+    if fmt is not None and maker is not None:
         values = format_pool(fmt)
         if values is not None:
             fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
             if len(fitting) >= 8:
                 return lambda rng: rng.choice(fitting)
         elif not constrained:
-            return format_maker(fmt)  # type: ignore[return-value]
+            return maker
     elif category is not None and not patterns:
         values = category_pool(category)
         if values is not None:
             fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
             if len(fitting) >= 8:
                 return lambda rng: rng.choice(fitting)
-        elif not constrained and category_maker(category) is not None:
-            return category_maker(category)  # type: ignore[return-value]
+        elif not constrained:
+            computed = category_maker(category)
+            if computed is not None:
+                return computed
     elif fmt is None and not patterns:
         words = tuple(v for v in category_pool("word") or () if _string_ok(v, min_len, max_len, ()))
         if len(words) >= 8:
@@ -109,6 +119,10 @@ def gen_string(flat: dict[str, Any], rng: Random, name: str | None) -> str:
     patterns: tuple[str, ...] = tuple(p for p in flat.get("_patterns", ()) if isinstance(p, str))
     fmt = flat.get("format")
     fmt = fmt if isinstance(fmt, str) else None
+    if fmt in _URL_FORMATS and name and category_for(name) == "image_url":
+        value = from_category("image_url", rng)  # an avatar URL is a URI too, and reads better
+        if _string_ok(value, min_len, max_len, patterns):
+            return value  # type: ignore[return-value]
     if fmt:
         for _ in range(24 if patterns else 3):
             value = from_format(fmt, rng)
@@ -194,7 +208,7 @@ def _bounds(flat: dict[str, Any]) -> tuple[float | None, bool, float | None, boo
     return low, low_ex, high, high_ex
 
 
-def _is_num(value: Any) -> bool:
+def _is_num(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -141,11 +141,12 @@ class SchemaNormalizer:
         discriminator = out.get("discriminator")
         if isinstance(discriminator, str):
             out["discriminator"] = {"propertyName": discriminator}
-        elif _needs_discriminator_rewrite(discriminator):
+        elif isinstance(discriminator, dict) and _needs_discriminator_rewrite(discriminator):
             # A bare schema name in `mapping` means that component schema: make it a pointer.
             base = "#/definitions/" if self.dialect == "2.0" else "#/components/schemas/"
             out["discriminator"] = {**discriminator, "mapping": {
-                key: value if value.startswith("#") or "/" in value else base + escape(value)
+                key: base + escape(value) if isinstance(value, str) and not value.startswith("#")
+                and "/" not in value else value
                 for key, value in discriminator["mapping"].items()}}
         for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
             flag = out.get(exclusive)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import re
 import string
+import sys
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import chain
 from random import Random
@@ -21,10 +23,10 @@ from rstr.xeger import Xeger
 
 from mockingbird.openapi import _faker_pools
 
-try:  # Python >= 3.11
-    import re._parser as _sre_parse  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):
+    import re._parser as _sre_parse
+else:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse
 
 _EPOCH_2020 = 1577836800  # 2020-01-01T00:00:00Z
 _SPAN = 6 * 365 * 86400  # dates fall between 2020 and 2026
@@ -138,9 +140,9 @@ def from_pattern(pattern: str, rng: Random, min_length: int = 0, max_length: int
             return None
         if len(value) < min_length and compiled.search(value + value[-1:] * (min_length - len(value))):
             value = value + value[-1:] * (min_length - len(value))  # e.g. "^[a-z]+" padded at the end
-        if min_length <= len(value) and (max_length is None or len(value) <= max_length):
-            if compiled.search(value):
-                return value
+        fits = min_length <= len(value) and (max_length is None or len(value) <= max_length)
+        if fits and compiled.search(value):
+            return value
     return None
 
 
@@ -186,7 +188,7 @@ def _email(rng: Random) -> str:
     return rng.choice(_faker_pools.pool("email"))
 
 
-_FORMATS = {
+_FORMATS: dict[str, Callable[[Random], str]] = {
     "date-time": random_datetime,
     "datetime": random_datetime,
     "date": lambda rng: rng.choice(_days()),
@@ -240,7 +242,7 @@ _FORMAT_POOLS = {
 }
 
 
-def format_maker(fmt: str) -> Any:
+def format_maker(fmt: str) -> Callable[[Random], str] | None:
     """The ``rng -> str`` maker of string format ``fmt``, or ``None`` when unknown."""
     return _FORMATS.get(fmt) or _FORMATS.get(fmt.lower())
 
@@ -256,7 +258,7 @@ def category_pool(category: str) -> tuple[str, ...] | None:
     return _faker_pools.pool(category) if _faker_pools.has_pool(category) else None
 
 
-def category_maker(category: str) -> Any:
+def category_maker(category: str) -> Callable[[Random], str] | None:
     """The ``rng -> str`` maker of a computed (not pool-backed) name category, or ``None``."""
     return _COMPUTED.get(category)
 
@@ -275,7 +277,7 @@ def _token(rng: Random) -> str:
     return "".join(rng.choices(string.ascii_letters + string.digits, k=24))
 
 
-_COMPUTED = {
+_COMPUTED: dict[str, Callable[[Random], str]] = {
     "id": random_uuid,
     "uuid": random_uuid,
     "ipv4": _FORMATS["ipv4"],
@@ -289,6 +291,8 @@ _COMPUTED = {
     "longitude": lambda rng: f"{rng.uniform(-180, 180):.6f}",
     "money": lambda rng: f"{rng.randint(1, 999)}.{rng.randrange(100):02d}",
     "code": lambda rng: "".join(rng.choices(string.ascii_uppercase + string.digits, k=6)),
+    "last4": lambda rng: "".join(rng.choices(string.digits, k=4)),
+    "cvc": lambda rng: "".join(rng.choices(string.digits, k=3)),
 }
 
 
@@ -305,8 +309,7 @@ def filler(rng: Random, min_length: int = 0, max_length: int | None = None) -> s
     value = _word(rng)
     low = max(min_length, 0)
     high = max_length if max_length is not None else max(low, 12)
-    if high < low:
-        high = low
+    high = max(high, low)
     if len(value) < low:
         value = value + "".join(rng.choices(_ALNUM, k=low - len(value)))
     return value[:high]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class _ObjectPlan:
-    __slots__ = ("entries", "required_count", "pattern_items", "additional", "flat", "forbidden")
+    __slots__ = ("additional", "entries", "flat", "forbidden", "pattern_items", "required_count")
 
     def __init__(self, flat: Flat, entries: list[tuple[str, Any, bool, bool, bool]],
                  pattern_items: list[tuple[str, Any]], additional: Any) -> None:
@@ -60,7 +60,7 @@ class StructureMixin:
             matching = [s for p, s in pattern_items if pattern_matches(p, name)]
             if matching:
                 schema = {"allOf": [schema, *matching]}
-            sub = self.flat(schema) if isinstance(schema, Mapping) else {}  # type: ignore[attr-defined]
+            sub = self.flat(schema) if isinstance(schema, dict) else {}  # type: ignore[attr-defined]
             entries.append((name, schema, name in required, bool(sub.get("readOnly")),
                             bool(sub.get("writeOnly"))))
         forbidden: list[str] = []
@@ -80,7 +80,7 @@ class StructureMixin:
         plans[id(flat)] = plan
         return plan
 
-    def _gen_object(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> dict[str, Any]:  # noqa: C901
+    def _gen_object(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> dict[str, Any]:
         plan = self._object_plan(flat)
         deep = self._deep(ctx, depth)  # type: ignore[attr-defined]
         omit_ro = ctx.mode == "request"
@@ -121,7 +121,7 @@ class StructureMixin:
                 if len(out) >= min_props:
                     break
                 out[pname] = self._property_value(pname, schema, force, ctx, depth)
-        wants_entries = not plan.entries and (plan.pattern_items or isinstance(plan.additional, Mapping))
+        wants_entries = not plan.entries and (plan.pattern_items or isinstance(plan.additional, dict))
         extra = min_props - len(out)
         if wants_entries and not deep:
             extra = max(extra, ctx.rng.randint(1, 2))
@@ -145,12 +145,12 @@ class StructureMixin:
         return self._gen(schema, ctx, depth + 1, pname)  # type: ignore[attr-defined]
 
     def _recursive(self, schema: Any, ctx: _Context) -> bool:
-        if isinstance(schema, Mapping):
+        if isinstance(schema, dict):
             ref = schema.get("$ref")
             if isinstance(ref, str) and ctx.refs.get(ref):
                 return True
             items = schema.get("items")
-            if isinstance(items, Mapping):
+            if isinstance(items, dict):
                 ref = items.get("$ref")
                 return isinstance(ref, str) and bool(ctx.refs.get(ref))
         return False
@@ -169,7 +169,7 @@ class StructureMixin:
                 pattern, value_schema = plan.pattern_items[ctx.rng.randrange(len(plan.pattern_items))]
                 key = from_pattern(pattern, ctx.rng, 1) if compile_pattern(pattern) else None
             elif plan.additional is not False and not closed:
-                if isinstance(names_schema, Mapping):
+                if isinstance(names_schema, dict):
                     candidate = self._gen(names_schema, ctx, depth + 1, "key")  # type: ignore[attr-defined]
                     key = candidate if isinstance(candidate, str) else None
                 else:
@@ -187,13 +187,13 @@ class StructureMixin:
             out[key] = self._gen(value_schema, ctx, depth + 1, key)  # type: ignore[attr-defined]
             count -= 1
 
-    def _gen_array(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> list[Any]:  # noqa: C901
+    def _gen_array(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> list[Any]:
         prefix = flat.get("prefixItems") or []
         items = flat.get("items", True)
         min_items = flat.get("minItems", 0)
         max_items = flat.get("maxItems")
         deep = self._deep(ctx, depth)  # type: ignore[attr-defined]
-        if deep or self._recursive({"items": items} if isinstance(items, Mapping) else None, ctx):
+        if deep or self._recursive({"items": items} if isinstance(items, dict) else None, ctx):
             count = min_items
         else:
             count = max(min_items, ctx.rng.randint(1, 2))

@@ -6,6 +6,7 @@ schema validator reports the ``type`` violation with its usual message and locat
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,11 @@ def _merge(shape: Shape, schema: Any, resolve: Callable[[str], Schema], depth: i
         if isinstance(items, dict):
             shape.items = build_shape(items, resolve, depth + 1)
         props = schema.get("properties")
+        if isinstance(props, dict) and len(props) == 1 and isinstance(props.get("$ref"), str):
+            try:  # a whole properties map by reference (see jsonschema.SchemaConverter._map)
+                props = resolve(props["$ref"])
+            except (SpecError, LookupError, ValueError, TypeError):
+                props = {}
         if isinstance(props, dict):
             for name, sub in props.items():
                 if name not in shape.props:
@@ -92,7 +98,11 @@ def coerce(raw: str, shape: Shape) -> Any:
     if "integer" in types and _INT.fullmatch(raw):
         return int(raw)
     if "number" in types and _NUMBER.fullmatch(raw):
-        return int(raw) if _INT.fullmatch(raw) else float(raw)
+        if _INT.fullmatch(raw):
+            return int(raw)
+        number = float(raw)
+        if math.isfinite(number):  # "1e400" stays a string: JSON has no infinity
+            return number
     if "boolean" in types and raw.lower() in ("true", "false"):  # Python clients send "True"
         return raw.lower() == "true"
     if "null" in types and "string" not in types and raw in ("", "null"):
@@ -173,7 +183,8 @@ def parse_brackets(key: str) -> list[str] | None:
 
 def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
     """Build a nested value from bracket paths (``deepObject`` and form bodies such as Stripe's)."""
-    if shape.is_array or (entries and all(p and (p[0] == "" or p[0].isdigit()) for p, _ in entries)):
+    listy = bool(entries) and all(p and (p[0] == "" or p[0].isdigit()) for p, _ in entries)
+    if listy:  # names where an array is expected build an object: the validator reports the type
         item = shape.items or ANY
         indexed: dict[int, list[tuple[list[str], str]]] = {}
         flat: list[Any] = []

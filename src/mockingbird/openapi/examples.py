@@ -121,7 +121,7 @@ def spec_example(media: MediaType, generator: DataGenerator, *, name: str | None
 
 def _string_body(media: MediaType, generator: DataGenerator) -> bool:
     schema = media.schema
-    if not isinstance(schema, Mapping):
+    if not isinstance(schema, dict):
         return False
     types = generator.flat(schema).get("type") or ()
     return "string" in types and "object" not in types and "array" not in types
@@ -139,7 +139,7 @@ def _author_example(media: MediaType, generator: DataGenerator, name: str | None
         if example.value is not MISSING:
             return ChosenExample(example.value, "examples", example.name)
     schema = media.schema
-    if isinstance(schema, Mapping):
+    if isinstance(schema, dict):
         flat = generator.flat(schema)
         if "example" in flat:
             return ChosenExample(flat["example"], "schema-example")

@@ -39,27 +39,31 @@ that value whenever it conforms; everything else is generated.
 from __future__ import annotations
 
 import copy
+import math
 import random
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi._check import TYPE_CHECKS, Checker
-from mockingbird.openapi._merge import Flat, Flattener, merge_flat
-from mockingbird.openapi._primitives import gen_boolean, gen_number, gen_string
+from mockingbird.openapi._choices import ChoiceMixin
 from mockingbird.openapi._compile import CompilerMixin
+from mockingbird.openapi._merge import Flat, Flattener
+from mockingbird.openapi._primitives import gen_boolean, gen_number, gen_string
 from mockingbird.openapi._structures import StructureMixin
 
 Mode = Literal["response", "request"]
 
 _MISSING = object()
-_SCALAR_TYPES = ("string", "integer", "number", "boolean")
+# "id", "petId", "pet_id", "petID", "pet-id" (not "paid")
+_ID_HINT = re.compile(r"(^[Ii][Dd]$)|([a-z0-9]Id$)|([_-][Ii][Dd]$)|([a-z0-9]ID$)")
 
 
 class _Context:
     """Per-call state: the RNG, the mode, the refs on the current path and the node budget."""
 
-    __slots__ = ("rng", "mode", "use_examples", "refs", "cycles", "budget", "checker", "problems")
+    __slots__ = ("budget", "checker", "cycles", "mode", "problems", "refs", "rng", "use_examples")
 
     def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
                  problems: list[str] | None) -> None:
@@ -73,7 +77,7 @@ class _Context:
         self.checker = checker
 
 
-class DataGenerator(CompilerMixin, StructureMixin):
+class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
     """Generates values for the schemas of one spec, caching derived per-schema data.
 
     Args:
@@ -99,6 +103,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         self._example_cache: dict[int, tuple[Any, Any]] = {}
         self._fast = {}
         self._plans = {}
+        self._branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]] = {}
 
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema`` (see ``_merge``)."""
@@ -131,7 +136,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         """
         ctx = _Context(rng, mode, use_examples, self._checkers[mode], problems)
         value = self._gen(schema, ctx, 0, None)
-        if hints and isinstance(value, dict) and isinstance(schema, Mapping):
+        if hints and isinstance(value, dict) and isinstance(schema, dict):
             value = self._apply_hints(value, schema, hints, ctx)
         return value
 
@@ -149,7 +154,7 @@ class DataGenerator(CompilerMixin, StructureMixin):
         """The generic path: handles every keyword (compiled closures cover common shapes)."""
         if schema is False:
             raise SchemaGenerationError("the schema is `false`: no value can conform")
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             # `true`, or something that is not a schema at all (a spec bug): anything goes.
             return self._anything(ctx, name)
         if depth > 60:
@@ -252,105 +257,11 @@ class DataGenerator(CompilerMixin, StructureMixin):
         """A value for an unconstrained schema: a realistic string."""
         return gen_string({}, ctx.rng, name)
 
-    # -- choices ------------------------------------------------------------------------------
-
-    def _gen_choice(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
-        kind, branches, _discriminator = flat["_choices"][0]
-        order = self._branch_order(flat, branches, ctx, depth)
-        attempts = (order * 3)[:6]
-        value: Any = None
-        for attempt, index in enumerate(attempts):
-            merged = self._flattener.merge_choice(flat, 0, branches[index])
-            value = self._gen_flat(merged, ctx, depth, name, raw)
-            if kind != "oneOf" or len(branches) == 1 or ctx.checker.is_valid(value, raw):
-                return value
-            # Also valid under another branch: try to make it fail there without failing here.
-            repaired = self._separate(value, index, branches, merged, raw, ctx)
-            if repaired is not _MISSING:
-                return repaired
-            if attempt == len(attempts) - 1:
-                break
-        if ctx.problems is not None:
-            ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
-        return value
-
-    def _separate(self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any,
-                  ctx: _Context) -> Any:
-        """Edit object ``value`` so only branch ``index`` of a ``oneOf`` matches, or ``_MISSING``."""
-        if not isinstance(value, dict):
-            return _MISSING
-        needed = set(merged.get("required") or ())
-        check = ctx.checker.is_valid
-        candidate = dict(value)
-        for j, other in enumerate(branches):
-            if j == index or not isinstance(other, Mapping) or not check(candidate, other):
-                continue
-            other_flat = self._flattener.flat(other)
-            trials: list[dict[str, Any]] = []
-            # 1. drop what only the other branch requires (keeps the value realistic)
-            droppable = [k for k in other_flat.get("required") or () if k in candidate and k not in needed]
-            if droppable:
-                trials.append({k: v for k, v in candidate.items() if k not in droppable})
-            # 2. a property the other branch forbids (it is closed)
-            if other_flat.get("additionalProperties") is False or other_flat.get("_closed"):
-                trials.append({**candidate, "x_" + ctx.rng.choice(("kind", "variant", "source")): "other"})
-            # 3. a value the other branch rejects for one of its properties
-            for prop in other_flat.get("properties") or {}:
-                if prop not in needed:
-                    trials.extend({**candidate, prop: poison} for poison in (None, 0, "", False, [], {}))
-            for trial in trials:
-                if not check(trial, other) and check(trial, branches[index]):
-                    candidate = trial
-                    break
-        return candidate if check(candidate, raw) else _MISSING
-
-    def _branch_order(self, flat: Flat, branches: list[Any], ctx: _Context, depth: int) -> list[int]:
-        own = flat.get("_ref")
-        if own is not None:
-            for i, branch in enumerate(branches):
-                if isinstance(branch, Mapping) and branch.get("$ref") == own:
-                    return [i] + [j for j in range(len(branches)) if j != i]
-        costs = [self._branch_cost(b, ctx) for b in branches]
-        deep = self._deep(ctx, depth)
-        if deep:
-            return sorted(range(len(branches)), key=lambda i: (costs[i], i))
-        # Shallow: a random non-null, non-recursive branch first (null is for the deep end).
-        good = [i for i, c in enumerate(costs) if 0 < c < 3]
-        rest = [i for i in range(len(branches)) if i not in good]
-        ctx.rng.shuffle(good)
-        return good + sorted(rest, key=lambda i: (costs[i], i))
-
-    def _branch_cost(self, branch: Any, ctx: _Context) -> int:
-        """0: null, 1: scalar, 2: structure, 3: recursive (ref already on the path), 4: false."""
-        if branch is False:
-            return 4
-        if not isinstance(branch, Mapping):
-            return 1
-        ref = branch.get("$ref")
-        if isinstance(ref, str) and ctx.refs.get(ref):
-            return 3
-        flat = self._flattener.flat(branch)
-        types = flat.get("type")
-        if types == ("null",) or flat.get("const", 0) is None:
-            return 0
-        if types and all(t in _SCALAR_TYPES or t == "null" for t in types) and not flat.get("_choices"):
-            return 1
-        return 2
-
-    def _apply_conditions(self, flat: Flat, ctx: _Context) -> Flat:
-        """Best effort for ``if``/``then``/``else``: make the ``if`` hold and merge ``then``."""
-        out = {k: v for k, v in flat.items() if k not in ("_conds", "_memo")}
-        for cond, then, _else in flat["_conds"]:
-            for part in (cond, then):
-                if isinstance(part, Mapping):
-                    merge_flat(out, self._flattener.flat(part), annotations=False)
-        return out
-
     # -- examples and hints -------------------------------------------------------------------
 
     def _schema_example(self, schema: Any, ctx: _Context) -> Any:
         """The first conforming example/default of ``schema`` itself (cached), else ``_MISSING``."""
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             return _MISSING
         key = id(schema)
         hit = self._example_cache.get(key)
@@ -380,10 +291,8 @@ class DataGenerator(CompilerMixin, StructureMixin):
         out = dict(value)
         for hint, raw in hints.items():
             target = hint if hint in out else None
-            if target is None and "id" in out:
-                lowered = hint.lower()
-                if lowered == "id" or lowered.endswith("id"):
-                    target = "id"
+            if target is None and "id" in out and _ID_HINT.search(hint):
+                target = "id"
             if target is None:
                 continue
             for candidate in _coercions(raw):
@@ -404,7 +313,7 @@ def _coercions(raw: Any) -> list[Any]:
         pass
     try:
         number = float(text)
-        if number == number and number not in (float("inf"), float("-inf")):
+        if math.isfinite(number):
             out.append(number)
     except ValueError:
         pass

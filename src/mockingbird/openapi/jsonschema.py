@@ -10,6 +10,10 @@ Decisions, for users and for the other areas:
 * **OpenAPI-only keywords are dropped** (``discriminator``, ``example``, ``xml``, ``externalDocs``, ``nullable``
   leftovers, ``x-*``) together with pure annotations (``title``, ``description``, ``default``...): they never
   change validity, and dropping them keeps documents small and compiles fast.
+* **discriminator** keeps its OpenAPI meaning: with a discriminator, ``oneOf`` relaxes to ``anyOf`` and the
+  discriminator value selects the branch that must validate (explicit ``mapping`` and implicit schema names).
+* ``additionalProperties: false`` next to ``allOf``/``anyOf``/``oneOf`` becomes ``unevaluatedProperties: false``:
+  taken literally it rejects every property the branches declare, which is never what the author meant.
 * **readOnly / writeOnly by mode.** In ``"request"`` mode a ``readOnly`` property is not required; in
   ``"response"`` mode a ``writeOnly`` property is not required. Sending a readOnly property in a request is
   *accepted* (as Prism does): clients often send back what they read. ``"plain"`` mode changes nothing.
@@ -33,33 +37,21 @@ import base64
 import binascii
 import re
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import jsonschema_rs
 import orjson
 
-from mockingbird.errors import SpecError
+from mockingbird.openapi._conversion import Mode, Resolve, SchemaConverter
 from mockingbird.openapi.model import Schema
 
-Mode = Literal["request", "response", "plain"]
-Resolve = Callable[[str], Schema]
+__all__ = [
+    "Mode", "SchemaConverter", "SchemaValidator", "ValidatorCache", "Violation", "build_json_schema",
+    "compile_validator", "escape_token", "validator_cache",
+]
 
-_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-_MAP_KEYWORDS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
-_LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_ONE_KEYWORDS = frozenset({
-    "items", "additionalItems", "not", "if", "then", "else", "additionalProperties", "unevaluatedProperties",
-    "unevaluatedItems", "contains", "propertyNames", "contentSchema",
-})
-# Annotations and OpenAPI extras that never change validity.
-_DROPPED = frozenset({
-    "discriminator", "example", "examples", "xml", "externalDocs", "nullable", "title", "description", "default",
-    "deprecated", "$comment", "$id", "$schema", "$anchor", "$dynamicAnchor", "readOnly", "writeOnly",
-    "x-nullable", "contentMediaType", "contentEncoding",
-})
-_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
 _MAX_RETRIES = 64
 
 
@@ -104,6 +96,32 @@ def _check_byte(value: str) -> bool:
 
 
 _FORMATS = {"byte": _check_byte}
+_MAX_SHOWN = 80
+
+
+def _message(err: Any) -> str:
+    """The validator's message, with a long instance (it quotes whole objects) abbreviated."""
+    message: str = err.message
+    if len(message) <= 2 * _MAX_SHOWN:
+        return message
+    try:
+        shown = orjson.dumps(err.instance).decode()
+    except TypeError:
+        return message[: 2 * _MAX_SHOWN] + "…"
+    if message.startswith(shown) and len(shown) > _MAX_SHOWN:
+        return shown[:_MAX_SHOWN] + "…" + message[len(shown):]
+    return message
+
+
+def _branch_hints(context: list[list[Any]], depth: int) -> str:
+    """Why each ``anyOf``/``oneOf`` option failed (first errors of the first options), for the message."""
+    hints = []
+    for i, branch in enumerate(context[:3], 1):
+        if branch:
+            first = branch[0]
+            where = "".join("/" + escape_token(str(seg)) for seg in list(first.instance_path)[depth:])
+            hints.append(f"option {i}: {where + ': ' if where else ''}{_message(first)}")
+    return " (" + "; ".join(hints) + ")" if hints else ""
 
 
 class SchemaValidator:
@@ -115,7 +133,7 @@ class SchemaValidator:
         ['body/id']
     """
 
-    __slots__ = ("document", "warnings", "_validator")
+    __slots__ = ("_validator", "document", "warnings")
 
     def __init__(self, document: dict[str, Any], warnings: tuple[str, ...] = ()) -> None:
         self.document = document
@@ -178,137 +196,20 @@ class SchemaValidator:
             name = kind.name
             if name == "required":
                 prop = str(kind.as_dict().get("property", ""))
-                out.append(Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", err.message, status))
+                out.append(Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", _message(err), status))
                 continue
-            if name == "additionalProperties":  # one violation per unexpected property, located at it
+            if name in ("additionalProperties", "unevaluatedProperties"):  # one per unexpected property
                 unexpected = kind.as_dict().get("unexpected") or []
                 out.extend(Violation(f"{location}{pointer}/{escape_token(str(prop))}", "additional_properties",
                                      f"property {prop!r} is not allowed here", status) for prop in unexpected)
                 if unexpected:
                     continue
             code = {"additionalProperties": "additional_properties", "const": "enum"}.get(name, _snake(name))
-            out.append(Violation(f"{location}{pointer}", code, err.message, status))
+            message = _message(err)
+            if name in ("anyOf", "oneOf"):
+                message += _branch_hints(kind.as_dict().get("context") or [], len(err.instance_path))
+            out.append(Violation(f"{location}{pointer}", code, message, status))
         return out
-
-
-class SchemaConverter:
-    """Converts canonical schemas of one spec into standalone documents, memoising converted ``$ref`` targets.
-
-    Args:
-        resolve: ``Spec.resolve``.
-        mode: ``"request"``, ``"response"`` or ``"plain"`` (see the module docstring).
-    """
-
-    def __init__(self, resolve: Resolve, mode: Mode) -> None:
-        self.resolve = resolve
-        self.mode = mode
-        self._names: dict[str, str] = {}  # ref -> $defs name
-        self._taken: set[str] = set()
-        self._converted: dict[str, tuple[Any, frozenset[str]]] = {}  # ref -> (converted, direct refs)
-        self._warnings: dict[str, str] = {}
-        self._hidden = {"request": "readOnly", "response": "writeOnly"}.get(mode)
-
-    def _name(self, ref: str) -> str:
-        name = self._names.get(ref)
-        if name is None:
-            base = _NAME_UNSAFE.sub("_", ref.rsplit("/", 1)[-1]) or "schema"
-            name, n = base, 1
-            while name in self._taken:
-                n += 1
-                name = f"{base}_{n}"
-            self._taken.add(name)
-            self._names[ref] = name
-        return name
-
-    def _lookup(self, ref: str) -> Any:
-        try:
-            return self.resolve(ref)
-        except (SpecError, LookupError, ValueError, TypeError) as exc:
-            self._warnings[ref] = f"unresolvable $ref {ref!r} accepts anything: {exc}"
-            return {}
-
-    def _flagged(self, schema: Any, depth: int = 0) -> bool:
-        """Whether a property schema carries the flag hidden in this mode (through $ref and allOf)."""
-        if not isinstance(schema, dict) or depth > 6 or self._hidden is None:
-            return False
-        if schema.get(self._hidden) is True:
-            return True
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and self._flagged(self._lookup(ref), depth + 1):
-            return True
-        return any(self._flagged(s, depth + 1) for s in schema.get("allOf", ()) if isinstance(s, dict))
-
-    def _convert(self, schema: Any, refs: set[str]) -> Any:
-        if not isinstance(schema, dict):
-            return schema  # booleans (and junk, which the compile step repairs)
-        out: dict[str, Any] = {}
-        for key, value in schema.items():
-            if key in _DROPPED or key.startswith("x-"):
-                continue
-            if key == "$ref" and isinstance(value, str):
-                if value.startswith("#"):
-                    refs.add(value)
-                    out[key] = "#/$defs/" + self._name(value)
-                continue  # non-local refs cannot happen (the loader bundles); ignore defensively
-            if key in _MAP_KEYWORDS and isinstance(value, dict):
-                out[key] = {k: self._convert(v, refs) for k, v in value.items()}
-            elif key in _LIST_KEYWORDS and isinstance(value, list):
-                out[key] = [self._convert(v, refs) for v in value]
-            elif key == "items" and isinstance(value, list):  # draft-4 tuple form
-                out["prefixItems"] = [self._convert(v, refs) for v in value]
-            elif key in _ONE_KEYWORDS:
-                out[key] = self._convert(value, refs)
-            else:
-                out[key] = value
-        required = out.get("required")
-        if self._hidden and isinstance(required, list) and isinstance(schema.get("properties"), dict):
-            props = schema["properties"]
-            kept = [name for name in required if not self._flagged(props.get(name))]
-            if len(kept) != len(required):
-                if kept:
-                    out["required"] = kept
-                else:
-                    del out["required"]
-        return out
-
-    def _target(self, ref: str) -> tuple[Any, frozenset[str]]:
-        hit = self._converted.get(ref)
-        if hit is None:
-            refs: set[str] = set()
-            hit = (self._convert(self._lookup(ref), refs), frozenset(refs))
-            self._converted[ref] = hit
-        return hit
-
-    def convert_root(self, schema: Schema | bool) -> tuple[dict[str, Any], frozenset[str]]:
-        """The converted top level of ``schema`` (``$defs`` not yet collected) and the refs it uses."""
-        refs: set[str] = set()
-        root = self._convert(schema, refs)
-        if not isinstance(root, dict):
-            root = {} if root is True or not isinstance(root, bool) else {"not": {}}
-        return root, frozenset(refs)
-
-    def assemble(self, root: dict[str, Any], refs: frozenset[str]) -> tuple[dict[str, Any], tuple[str, ...]]:
-        """Collect the transitive closure of ``refs`` into ``$defs``: a standalone document, and warnings."""
-        defs: dict[str, Any] = dict(root.get("$defs", {}) or {})
-        seen: set[str] = set()
-        todo = list(refs)
-        while todo:
-            ref = todo.pop()
-            if ref in seen:
-                continue
-            seen.add(ref)
-            converted, more = self._target(ref)
-            defs[self._name(ref)] = converted
-            todo.extend(more - seen)
-        doc: dict[str, Any] = {"$schema": _DIALECT, **{k: v for k, v in root.items() if k != "$defs"}}
-        if defs:
-            doc["$defs"] = defs
-        warnings = tuple(self._warnings[r] for r in sorted(seen) if r in self._warnings)
-        return doc, warnings
-
-    def build(self, schema: Schema | bool) -> tuple[dict[str, Any], tuple[str, ...]]:
-        """A standalone 2020-12 document for ``schema`` and the warnings met while building it."""
-        return self.assemble(*self.convert_root(schema))
 
 
 def build_json_schema(schema: Schema | bool, resolve: Resolve, *, mode: Mode = "plain") -> dict[str, Any]:

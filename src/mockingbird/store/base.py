@@ -85,8 +85,11 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
     Args:
         path_or_url: a file path, ``sqlite:///relative.db``, ``sqlite:////abs.db``
             or ``:memory:``-free path. ``postgresql://...`` is reserved.
-        **options: passed to the store (``body_limit``, ``queue_max``,
-            ``block_timeout``, ``batch_size``, ``flush_interval``).
+        **options: ``writer="thread"`` (default: a writer thread in this process) or
+            ``"process"`` (a child writer process, off this process's GIL: what
+            ``mockingbird serve`` uses) or ``"none"`` (read-only: queries and kv);
+            and for the store ``body_limit``,
+            ``queue_max``, ``block_timeout``, ``batch_size``, ``flush_interval``.
 
     Raises:
         StoreError: the file cannot be opened or migrated, or the URL scheme is unknown.
@@ -96,6 +99,11 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
     """
     from mockingbird.store.sqlite import SqliteLogStore
 
+    writer = options.pop("writer", "thread")
+    if writer not in ("thread", "process", "none"):
+        raise StoreError(f"writer must be 'thread', 'process' or 'none', not {writer!r}")
+    if writer == "none":
+        options["readonly"] = True
     text = str(path_or_url)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
         url = urlparse(text)
@@ -106,6 +114,10 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
         text = url.path.removeprefix("/")
         if not text:
             raise StoreError(f"store URL {path_or_url!r} has no database path")
+    if writer == "process":
+        from mockingbird.store.process import ProcessLogStore
+
+        return ProcessLogStore(Path(text), **options)
     return SqliteLogStore(Path(text), **options)
 
 

@@ -191,6 +191,9 @@ class Dialect:
         if query.operation is not None:
             clauses.append(f"operation = {p}")
             params.append(query.operation)
+        if query.after_id is not None:
+            clauses.append(f"id > {p}")
+            params.append(query.after_id)
         return (" WHERE " + " AND ".join(clauses) if clauses else "", params)
 
     def select_page(self, query: LogQuery) -> tuple[str, list[object]]:

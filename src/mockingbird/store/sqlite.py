@@ -87,6 +87,7 @@ class SqliteLogStore:
         block_timeout: seconds ``write`` blocks on a full queue before ``StoreFullError``.
         batch_size: most rows per transaction.
         flush_interval: seconds between the writer's looks at the queue.
+        readonly: no writer at all (queries and kv only): what ``mockingbird logs`` opens.
 
     Raises:
         StoreError: the file is not a SQLite database, is from a newer mockingbird,
@@ -104,8 +105,10 @@ class SqliteLogStore:
         block_timeout: float = 10.0,
         batch_size: int = 500,
         flush_interval: float = 0.01,
+        readonly: bool = False,
     ) -> None:
         self.path = Path(path)
+        self._readonly = readonly
         self.body_limit = body_limit
         self._block_timeout = block_timeout
         self._batch_size = batch_size
@@ -134,6 +137,12 @@ class SqliteLogStore:
         from mockingbird.store.migrations import migrate
 
         self.schema_version = migrate(self.path, self.dialect)
+        self._start_writer()
+
+    def _start_writer(self) -> None:
+        if self._readonly:
+            self._thread = threading.Thread(target=lambda: None)  # never started: is_alive() is False
+            return
         self._writer_ready = threading.Event()
         self._writer_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"mockingbird-log-writer:{self.path.name}", daemon=True)
@@ -150,8 +159,8 @@ class SqliteLogStore:
             StoreError: the store is closed.
             StoreFullError: the queue stayed full for ``block_timeout`` seconds.
         """
-        if self._closed:
-            raise StoreError(f"log store {self.path} is closed")
+        if self._closed or self._readonly:
+            raise StoreError(f"log store {self.path} is {'closed' if self._closed else 'open read-only'}")
         items = self._items
         if len(items) >= self._queue_max:
             self._wait_for_space()
@@ -198,6 +207,9 @@ class SqliteLogStore:
             self._items.append(_STOP)
             self._wake.set()
             self._thread.join()
+        self._close_readers()
+
+    def _close_readers(self) -> None:
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
@@ -258,8 +270,8 @@ class SqliteLogStore:
                     if item is _STOP:
                         # Records that raced in behind the stop marker are still acknowledged: keep them.
                         stop = True
-                    elif isinstance(item, threading.Event):
-                        markers.append(item)
+                    elif self._is_marker(item):
+                        markers.append(self._marker_event(item))
                         break  # commit what came before the flush marker, then release the flusher
                     else:
                         batch.append(item)
@@ -274,6 +286,14 @@ class SqliteLogStore:
                     items.append(_STOP)
         finally:
             conn.close()
+
+    @staticmethod
+    def _is_marker(item: Any) -> bool:
+        return isinstance(item, threading.Event)
+
+    def _marker_event(self, item: Any) -> threading.Event:
+        marker: threading.Event = item
+        return marker
 
     def _commit(self, conn: sqlite3.Connection, batch: list[LogRecord | DeferredRecord]) -> None:
         if not batch:

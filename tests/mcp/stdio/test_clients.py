@@ -84,6 +84,21 @@ async def test_mocked_initialize_still_initialises_the_real_server(tmp_path: Pat
         assert _text(await client.call_tool("add", {"a": 1, "b": 1})) == "2"
 
 
+async def test_mocked_server_discover_with_the_rest_passed_through(tmp_path: Path) -> None:
+    """The modern handshake is stateless: a mocked discover needs nothing from the real server."""
+    mocks = tmp_path / "stdio-mocks.json"
+    mocks.write_text(json.dumps({"mocks": [
+        {"request": {"method": "server/discover"},
+         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {
+             "supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, **MODERN,
+             "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "Mocked", "version": "9"}}}}}},
+    ]}))
+    async with Client(_through_proxy("--mocks-file", str(mocks), server=DEMO), mode="auto") as client:
+        assert client.session.protocol_version == "2026-07-28"
+        assert client.session.server_info is not None and client.session.server_info.name == "Mocked"
+        assert _text(await client.call_tool("add", {"a": 20, "b": 22})) == "42"
+
+
 @pytest.mark.parametrize("mode", MODES)
 async def test_mcp_server_time_from_pypi(mode: str) -> None:
     async with Client(_through_proxy("--no-mocks", server=[TIME_SERVER]), mode=mode) as client:
@@ -127,3 +142,38 @@ async def test_record_then_replay_without_the_server(tmp_path: Path, mode: str) 
         with pytest.raises(MCPError, match="blocked by the mockingbird proxy") as info:
             await client.call_tool("add", {"a": 100, "b": 1})  # never recorded
         assert info.value.error.code == -32601
+
+
+async def test_log_db_records_every_exchange_in_the_shared_store(tmp_path: Path) -> None:
+    from mockingbird.analysis.query import LogQuery
+    from mockingbird.store.base import open_store
+
+    mocks = tmp_path / "stdio-mocks.json"
+    mocks.write_text(json.dumps({"mocks": [
+        {"request": {"method": "tools/call", "params": {"name": "weather"}},
+         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id",
+                                 "result": {"content": [{"type": "text", "text": "sunny"}]}}}},
+    ]}))
+    db = tmp_path / "logs.db"
+    async with Client(_through_proxy("--mocks-file", str(mocks), "--log-db", str(db), server=DEMO),
+                      mode="legacy") as client:
+        assert _text(await client.call_tool("weather", {})) == "sunny"
+        assert _text(await client.call_tool("add", {"a": 1, "b": 2})) == "3"
+    store = open_store(db)
+    try:
+        records = list(store.iter_records(LogQuery(kind="mcp")))
+    finally:
+        store.close()
+    by_source = {(r.method, r.source) for r in records}
+    assert ("initialize", "passthrough") in by_source
+    assert ("notifications/initialized", "notification") in by_source
+    assert ("tools/call", "mocked") in by_source
+    passthrough_call = next(r for r in records if r.method == "tools/call" and r.source == "passthrough")
+    assert passthrough_call.kind == "mcp"
+    assert passthrough_call.path.endswith("demo_server.py")
+    assert passthrough_call.extra["direction"] == "client->server"
+    assert passthrough_call.latency_ms > 0
+    assert passthrough_call.status is None
+    assert passthrough_call.request_body is not None and '"name":"add"' in passthrough_call.request_body
+    assert passthrough_call.response_body is not None and '"3"' in passthrough_call.response_body
+    assert passthrough_call.correlation_id is not None and passthrough_call.correlation_id.isdigit()

@@ -153,3 +153,33 @@ def test_bad_config_values_are_clear_errors() -> None:
         parse_config({"blockUnmockedRequests": "yes"}, path="c.json")
     with pytest.raises(MocksFileError, match="config file not found"):
         load_config_file("/nonexistent/config.json")
+
+
+def test_comments_and_trailing_commas_are_accepted_as_dev_proxy_does() -> None:
+    text = """{
+      // Dev Proxy skips comments and allows trailing commas
+      "mocks": [
+        {
+          "request": {"bodyFragment": "a // not a comment, /* nor this */ ,}"}, /* block */
+          "response": {"stdout": "x",},
+        },
+      ],
+    }"""
+    (mock,) = parse_mocks(parse_document(text, path="m.json"), path="m.json", read_file=_no_files).mocks
+    assert mock.request.body_fragment == "a // not a comment, /* nor this */ ,}"
+
+
+def test_errors_after_a_comment_keep_their_line_and_column() -> None:
+    with pytest.raises(MocksFileError, match="at line 3 column 15"):
+        parse_document('{\n  /* one */ "mocks": [\n  /* two */  ]]\n}', path="m.json")
+
+
+def test_property_names_are_case_insensitive_as_in_dev_proxy() -> None:
+    document = {"Mocks": [{"Request": {"BodyFragment": "x", "NTH": 2}, "Response": {"StdOut": "y"}}]}
+    mocks = parse_mocks(document, path="m.json", read_file=_no_files)
+    (mock,) = mocks.mocks
+    assert mocks.warnings == ()
+    assert (mock.request.body_fragment, mock.request.nth) == ("x", 2)
+    assert mock.response.stdout is not None and mock.response.stdout.value == "y"
+    config = parse_config({"MocksFile": "m.json", "BlockUnmockedRequests": True}, path="/c/config.json")
+    assert (config.mocks_file, config.block_unmocked) == ("/c/m.json", True)

@@ -113,17 +113,24 @@ async def test_a_child_that_never_reads_makes_the_client_block_without_the_proxy
         assert await proxy.process.wait() == 128 + signal.SIGTERM
 
 
+def _replace(path: Path, text: str) -> None:
+    """Save like an editor does (write a new file, rename it over the old): no half-written state to see."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
 async def test_the_mocks_file_is_reloaded_when_it_changes(tmp_path: Path) -> None:
     path = Path(_mocks(tmp_path, {"request": {"method": "v"}, "response": {"stdout": {"id": "@stdin.body.id", "v": 1}}}))
     async with run_proxy("--mocks-file", str(path), "--block-unmocked", "--", *ECHO) as proxy:
         await proxy.send({"jsonrpc": "2.0", "id": 0, "method": "v"})
         assert (await proxy.json())["v"] == 1
-        path.write_text('{"mocks": [')  # a bad edit: one error, the old mocks stay
+        _replace(path, '{"mocks": [')  # a bad edit: one error, the old mocks stay
         await proxy.wait_stderr("not valid JSON")
         await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "v"})
         assert (await proxy.json())["v"] == 1
-        path.write_text(json.dumps({"mocks": [{"request": {"method": "v"},
-                                               "response": {"stdout": {"id": "@stdin.body.id", "v": 2}}}]}))
+        _replace(path, json.dumps({"mocks": [{"request": {"method": "v"},
+                                              "response": {"stdout": {"id": "@stdin.body.id", "v": 2}}}]}))
         await proxy.wait_stderr("reloaded")
         await proxy.send({"jsonrpc": "2.0", "id": 2, "method": "v"})
         assert await proxy.json() == {"id": 2, "v": 2}
@@ -175,3 +182,36 @@ def test_regular_files_as_stdin_and_stdout(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     replies = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert sorted((r["id"], r["result"]["from"]) for r in replies) == [(1, "mock"), (2, "server")]
+
+
+async def test_sigint_is_forwarded_and_a_signal_death_maps_to_128_plus_n() -> None:
+    async with run_proxy("--no-mocks", "--", *ECHO) as proxy:
+        await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "ping"})
+        await proxy.json()
+        proxy.process.send_signal(signal.SIGINT)
+        # Python turns SIGINT into KeyboardInterrupt and, unhandled, dies of SIGINT again
+        assert await proxy.process.wait() == 128 + signal.SIGINT
+    assert b"KeyboardInterrupt" in proxy.stderr
+
+
+async def test_own_messages_go_to_the_log_file_and_never_to_stdout(tmp_path: Path) -> None:
+    log = tmp_path / "proxy.log"
+    async with run_proxy("-v", "--log-file", str(log), "--mocks-file", _mocks(tmp_path, ECHO_MOCK),
+                         "--block-unmocked", "--", *ECHO) as proxy:
+        await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "mocked"})
+        await proxy.send({"jsonrpc": "2.0", "id": 2, "method": "other"})
+        await proxy.close_stdin()
+        lines = (await proxy.rest()).splitlines()
+        assert await proxy.process.wait() == 0
+    assert [json.loads(line)["id"] for line in lines] == [1, 2]
+    assert bytes(proxy.stderr) == b""
+    text = log.read_text()
+    assert "mock #0 answered mocked" in text and "blocked other (id 2)" in text
+
+
+async def test_a_failed_start_leaves_an_earlier_recording_alone(tmp_path: Path) -> None:
+    recording = tmp_path / "rec.json"
+    recording.write_text('{"mocks": []}')
+    async with run_proxy("--record", str(recording), "--", "no-such-program-mockingbird") as proxy:
+        assert await proxy.process.wait() == 127
+    assert recording.read_text() == '{"mocks": []}'

@@ -69,3 +69,11 @@ def test_mocked_and_unanswered_requests_are_not_recorded() -> None:
     session.from_client(_line({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
     session.close()
     assert recorder.build()["mocks"] == []
+
+
+def test_initialize_is_recorded_by_protocol_version_only() -> None:
+    init = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {"roots": {}}, "clientInfo": {"name": "a", "version": "1"}}}
+    recorder = _record_session([(init, {"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-11-25"}})])
+    (mock,) = recorder.build()["mocks"]
+    assert mock["request"] == {"method": "initialize", "params": {"protocolVersion": "2025-11-25"}}

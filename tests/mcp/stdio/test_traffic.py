@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
+import pytest
 
+from mockingbird.errors import StoreFullError
 from mockingbird.mcp.stdio.framing import Frame
 from mockingbird.mcp.stdio.matching import Message, MockEngine
 from mockingbird.mcp.stdio.mocks import parse_mocks
-from mockingbird.mcp.stdio.session import ProxySession
+from mockingbird.mcp.stdio.session import CHILD, ProxySession
 from mockingbird.mcp.stdio.traffic import (
     CLIENT_TO_SERVER,
     SERVER_TO_CLIENT,
@@ -16,7 +19,7 @@ from mockingbird.mcp.stdio.traffic import (
     TrafficTracker,
     build_log_record,
 )
-from mockingbird.store.records import LogRecord
+from mockingbird.store.records import DeferredRecord, LogRecord
 
 
 class _Clock:
@@ -28,11 +31,13 @@ class _Clock:
 
 
 class _ListSink:
+    """Builds deferred records at once, as the store's writer thread would later."""
+
     def __init__(self) -> None:
         self.records: list[LogRecord] = []
 
-    def write(self, record: LogRecord) -> None:
-        self.records.append(record)
+    def write(self, record: LogRecord | DeferredRecord) -> None:
+        self.records.append(record if isinstance(record, LogRecord) else record.build())
 
 
 def _line(obj: Any) -> Frame:
@@ -116,3 +121,25 @@ def test_build_log_record_for_a_non_json_line() -> None:
                                        source="passthrough", ts=1.0), path="")
     assert (record.method, record.correlation_id, record.request_body, record.operation) == ("", None, "hello",
                                                                                               None)
+
+
+class _FailingSink:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def write(self, record: LogRecord | DeferredRecord) -> None:
+        self.calls += 1
+        raise StoreFullError("queue full")
+
+
+def test_a_failing_store_is_reported_once_and_never_breaks_the_traffic(caplog: pytest.LogCaptureFixture) -> None:
+    sink = _FailingSink()
+    tracker = TrafficTracker([LogWriter(sink, path="")])
+    session = ProxySession(MockEngine(None), block_unmocked=False, has_child=True, tracker=tracker)
+    frame = _line({"jsonrpc": "2.0", "method": "notifications/x"})
+    with caplog.at_level(logging.ERROR, logger="mockingbird.stdio"):
+        assert session.from_client(frame) == [(CHILD, frame.data)]
+        assert session.from_client(frame) == [(CHILD, frame.data)]
+    assert sink.calls == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "error: the log store failed, logging stops: queue full"]

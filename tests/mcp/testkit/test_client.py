@@ -34,7 +34,9 @@ def mcp(started: tuple[MCPTestServer, Any]) -> Iterator[MCPTestClient]:
         yield client
 
 
-def test_handshake_negotiates_the_expected_protocol(mcp: MCPTestClient, request: pytest.FixtureRequest) -> None:
+def test_handshake_negotiates_the_expected_protocol(
+    mcp: MCPTestClient, request: pytest.FixtureRequest
+) -> None:
     expected = "2026-07-28" if "auto" in request.node.callspec.id else "2025-11-25"
     assert mcp.protocol_version == expected
     assert mcp.server_info is not None and mcp.server_info["name"] == "demo"
@@ -98,7 +100,12 @@ def test_tool_error_mock_returns_a_jsonrpc_error(mcp: MCPTestClient) -> None:
 
 def test_one_time_mock_falls_through_to_the_next_mock_then_the_server(mcp: MCPTestClient) -> None:
     mcp.mock.add("tools/call", {"name": "add"}, mock_response.error(-32603, "Temporary failure"), times=1)
-    mcp.mock.add("tools/call", {"name": "add", "arguments": {"a": 1}}, {"content": [], "structuredContent": {"total": 0}}, times=1)
+    mcp.mock.add(
+        "tools/call",
+        {"name": "add", "arguments": {"a": 1}},
+        {"content": [], "structuredContent": {"total": 0}},
+        times=1,
+    )
     assert mcp.tools.call("add", {"a": 1, "b": 1}).error_code == -32603
     assert mcp.tools.call("add", {"a": 1, "b": 1}).structured == {"total": 0}
     assert mcp.tools.call("add", {"a": 1, "b": 1}).structured == {"total": 2}
@@ -110,13 +117,23 @@ def test_mocked_resource_text_and_mime_type(mcp: MCPTestClient) -> None:
     assert mcp.resources.read("config://app").text() == "mock config data"
     users = mcp.resources.read("data://users")
     assert users.json() == [{"id": 1}] and users.mime_type == "application/json"
-    mcp.mock.add("resources/read", {"uri": "file://missing"}, mock_response.errors.resource_not_found("file://missing"))
+    mcp.mock.add(
+        "resources/read", {"uri": "file://missing"}, mock_response.errors.resource_not_found("file://missing")
+    )
     mcp.resources.read("file://missing").assert_error(-32002)
 
 
 def test_mocks_match_params_partially_and_by_predicate(mcp: MCPTestClient) -> None:
-    mcp.mock.add("tools/call", {"name": "add", "arguments": {"a": 1}}, {"content": [], "structuredContent": {"total": -1}})
-    mcp.mock.add("tools/call", lambda p: p.get("arguments", {}).get("b", 0) > 100, {"content": [], "structuredContent": {"total": -2}})
+    mcp.mock.add(
+        "tools/call",
+        {"name": "add", "arguments": {"a": 1}},
+        {"content": [], "structuredContent": {"total": -1}},
+    )
+    mcp.mock.add(
+        "tools/call",
+        lambda p: p.get("arguments", {}).get("b", 0) > 100,
+        {"content": [], "structuredContent": {"total": -2}},
+    )
     assert mcp.tools.call("add", {"a": 1, "b": 7}).structured == {"total": -1}
     # strict types: "1" does not match 1, so the real server answers (it coerces "1" itself)
     assert mcp.tools.call("add", {"a": "1", "b": 7}).structured == {"total": 8}
@@ -150,9 +167,13 @@ def test_request_interceptor_modifies_what_the_server_gets(mcp: MCPTestClient) -
 
 def test_request_interceptor_can_mock_and_fail(mcp: MCPTestClient) -> None:
     mcp.intercept.request(
-        lambda ctx: mock(mock_response.tools_list([{"name": "fake-tool"}])) if ctx.method == "tools/list" else None
+        lambda ctx: (
+            mock(mock_response.tools_list([{"name": "fake-tool"}])) if ctx.method == "tools/list" else None
+        )
     )
-    mcp.intercept.request(lambda ctx: fail("Session required", code=-32001) if ctx.method == "prompts/list" else None)
+    mcp.intercept.request(
+        lambda ctx: fail("Session required", code=-32001) if ctx.method == "prompts/list" else None
+    )
     tools = mcp.tools.list()
     assert tools.names == ["fake-tool"] and len(tools) == 1
     denied = mcp.prompts.list()
@@ -230,7 +251,9 @@ def test_waiting_for_missing_notifications_times_out_clearly(mcp: MCPTestClient)
 
 
 def test_per_call_timeout_raises_and_the_client_keeps_working(mcp: MCPTestClient) -> None:
-    with pytest.raises(MCPTimeoutError, match=r"tools/call 'slow' got no answer from .* within 0.3 s") as info:
+    with pytest.raises(
+        MCPTimeoutError, match=r"tools/call 'slow' got no answer from .* within 0.3 s"
+    ) as info:
         mcp.tools.call("slow", {"seconds": 5}, timeout=0.3)
     assert isinstance(info.value, TimeoutError) and info.value.timeout == 0.3
     assert mcp.tools.call("add", {"a": 1, "b": 1}).json() == {"total": 2}
@@ -272,3 +295,16 @@ def test_concurrent_calls_are_answered_independently(mcp: MCPTestClient) -> None
 
     slow, fast = anyio.run(both)
     assert slow.json() == {"total": 7} and fast.json() == {"total": 3}
+
+
+def test_traffic_shows_who_answered(mcp: MCPTestClient) -> None:
+    mcp.mock.tool("add", {"total": 9})
+    mcp.tools.call("add", {"a": 1, "b": 1})
+    mcp.intercept.fail_method("prompts/list", "down")
+    mcp.prompts.list()
+    lines = mcp.traffic(20).splitlines()
+    call = next(i for i, line in enumerate(lines) if line.startswith("-> tools/call #"))
+    assert '{"name":"add","arguments":{"a":1,"b":1}' in lines[call]  # the protocol envelope is left out
+    assert "[mock] result" in lines[call + 1] and '"total":9' in lines[call + 1]
+    assert lines[-2].startswith("-> prompts/list #")
+    assert "[interceptor] error" in lines[-1] and '"down"' in lines[-1]

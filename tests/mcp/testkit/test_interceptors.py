@@ -66,11 +66,23 @@ async def test_request_interceptors_run_in_order_and_see_earlier_modifications()
 async def test_mock_and_fail_actions_stop_the_chain_with_the_request_id() -> None:
     chain = InterceptorChain(MockRegistry())
     later: list[int] = []
-    chain.request(lambda ctx: mock({"jsonrpc": "2.0", "id": 999, "result": {"tools": []}}) if ctx.method == "tools/list" else None)
-    chain.request(lambda ctx: fail(MCPCallError(-32001, "no token")) if ctx.method == "tools/call" else passthrough())
+    chain.request(
+        lambda ctx: (
+            mock({"jsonrpc": "2.0", "id": 999, "result": {"tools": []}})
+            if ctx.method == "tools/list"
+            else None
+        )
+    )
+    chain.request(
+        lambda ctx: fail(MCPCallError(-32001, "no token")) if ctx.method == "tools/call" else passthrough()
+    )
     chain.request(lambda ctx: later.append(1))
     listed = await chain.handle_request(request("tools/list"), {}, no_schema)
-    assert isinstance(listed, Answer) and listed.response == {"jsonrpc": "2.0", "id": 41, "result": {"tools": []}}
+    assert isinstance(listed, Answer) and listed.response == {
+        "jsonrpc": "2.0",
+        "id": 41,
+        "result": {"tools": []},
+    }
     failed = await chain.handle_request(request(name="t"), {}, no_schema)
     assert isinstance(failed, Answer) and failed.response["error"] == {"code": -32001, "message": "no token"}
     assert later == []
@@ -80,7 +92,10 @@ async def test_frontmcp_style_action_dicts_are_accepted() -> None:
     chain = InterceptorChain(MockRegistry())
     chain.request(lambda ctx: {"action": "error", "error": ValueError("Session required")})
     outcome = await chain.handle_request(request(name="t"), {}, no_schema)
-    assert isinstance(outcome, Answer) and outcome.response["error"] == {"code": -32603, "message": "Session required"}
+    assert isinstance(outcome, Answer) and outcome.response["error"] == {
+        "code": -32603,
+        "message": "Session required",
+    }
 
 
 async def test_an_unknown_action_is_a_clear_error() -> None:
@@ -138,7 +153,11 @@ async def test_callable_mock_responses_receive_the_request_sync_or_async() -> No
     one = await chain.handle_request(request(name="sync", arguments={"x": 1}), {}, no_schema)
     two = await chain.handle_request(request(name="async"), {}, no_schema)
     assert isinstance(one, Answer) and one.response["result"] == {"echo": {"x": 1}}
-    assert isinstance(two, Answer) and two.response == {"jsonrpc": "2.0", "id": 41, "error": {"code": -32602, "message": "async"}}
+    assert isinstance(two, Answer) and two.response == {
+        "jsonrpc": "2.0",
+        "id": 41,
+        "error": {"code": -32602, "message": "async"},
+    }
 
 
 async def test_delay_is_validated() -> None:

@@ -9,11 +9,18 @@ from mockingbird.mcp.testkit.mocks import MockRegistry, match_value
 
 
 def call(name: str, **arguments: object) -> dict[str, object]:
-    return {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": name, "arguments": arguments},
+    }
 
 
 def test_nested_dicts_match_partially_at_every_depth() -> None:
-    assert match_value({"arguments": {"user": {"id": 7}}}, {"name": "x", "arguments": {"user": {"id": 7, "n": "a"}}})
+    assert match_value(
+        {"arguments": {"user": {"id": 7}}}, {"name": "x", "arguments": {"user": {"id": 7, "n": "a"}}}
+    )
     assert not match_value({"arguments": {"user": {"id": 8}}}, {"arguments": {"user": {"id": 7}}})
     assert not match_value({"missing": None}, {"present": None})
 
@@ -53,7 +60,11 @@ def test_exhausted_mocks_are_skipped_and_fall_through() -> None:
     assert once.exhausted and (once.call_count, always.call_count) == (1, 2)
     twice = MockRegistry()
     h = twice.add("tools/list", times=2)
-    assert [twice.find({"method": "tools/list", "id": 1}) is not None for _ in range(3)] == [True, True, False]
+    assert [twice.find({"method": "tools/list", "id": 1}) is not None for _ in range(3)] == [
+        True,
+        True,
+        False,
+    ]
     assert h.call_count == 2
 
 
@@ -130,6 +141,8 @@ def test_resource_content_accepts_text_or_dict() -> None:
     reg.resource("data://u", {"text": "[]", "mime_type": "application/json"})
     found = reg.find({"method": "resources/read", "id": 1, "params": {"uri": "data://u"}})
     assert found is not None
-    assert found.response["result"]["contents"] == [{"uri": "data://u", "text": "[]", "mimeType": "application/json"}]
+    assert found.response["result"]["contents"] == [
+        {"uri": "data://u", "text": "[]", "mimeType": "application/json"}
+    ]
     with pytest.raises(ConfigError, match="text"):
         reg.resource("data://v", {"mime_type": "text/plain"})

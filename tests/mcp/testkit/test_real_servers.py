@@ -34,8 +34,15 @@ def test_time_server_real_and_mocked_calls(time_server: MCPTestServer, handshake
         real = mcp.tools.call("get_current_time", {"timezone": "Asia/Tokyo"})
         real.assert_success()
         assert real.json()["timezone"] == "Asia/Tokyo" and real.structured["timezone"] == "Asia/Tokyo"
-        frozen = {"timezone": "Asia/Tokyo", "datetime": "2030-01-01T09:00:00+09:00", "day_of_week": "Tuesday", "is_dst": False}
-        handle = mcp.mock.tool("get_current_time", frozen)  # validated by the SDK against the real output schema
+        frozen = {
+            "timezone": "Asia/Tokyo",
+            "datetime": "2030-01-01T09:00:00+09:00",
+            "day_of_week": "Tuesday",
+            "is_dst": False,
+        }
+        handle = mcp.mock.tool(
+            "get_current_time", frozen
+        )  # validated by the SDK against the real output schema
         assert mcp.tools.call("get_current_time", {"timezone": "Asia/Tokyo"}).json() == frozen
         assert handle.calls[0]["params"]["arguments"] == {"timezone": "Asia/Tokyo"}
         mcp.mock.clear()
@@ -58,7 +65,9 @@ def test_everything_server_legacy_handshake_and_mocks(everything: MCPTestServer)
         mcp.mock.tool("get-structured-content", {"temperature": -5, "conditions": "Snow", "humidity": 90})
         weather = mcp.tools.call("get-structured-content", {"location": "New York"})
         assert weather.structured == {"temperature": -5, "conditions": "Snow", "humidity": 90}
-        mcp.mock.add("resources/read", {"uri": "demo://nope"}, mock_response.errors.resource_not_found("demo://nope"))
+        mcp.mock.add(
+            "resources/read", {"uri": "demo://nope"}, mock_response.errors.resource_not_found("demo://nope")
+        )
         mcp.resources.read("demo://nope").assert_error(-32002)
         assert "simple-prompt" in mcp.prompts.list()
 

@@ -22,11 +22,16 @@ def test_error_helpers_use_frontmcp_codes() -> None:
 
 def test_success_builders_make_jsonrpc_responses() -> None:
     assert mock_response.success({"a": 1}) == {"jsonrpc": "2.0", "id": None, "result": {"a": 1}}
-    assert mock_response.tool_result("hi")["result"] == {"content": [{"type": "text", "text": "hi"}], "isError": False}
+    assert mock_response.tool_result("hi")["result"] == {
+        "content": [{"type": "text", "text": "hi"}],
+        "isError": False,
+    }
     listed = mock_response.tools_list([{"name": "t"}])["result"]["tools"]
     assert listed == [{"inputSchema": {"type": "object"}, "name": "t"}]
     assert mock_response.resources_list([{"uri": "file://a"}])["result"]["resources"][0]["name"] == "file://a"
-    assert mock_response.resource_read([{"uri": "a", "text": "t"}])["result"] == {"contents": [{"uri": "a", "text": "t"}]}
+    assert mock_response.resource_read([{"uri": "a", "text": "t"}])["result"] == {
+        "contents": [{"uri": "a", "text": "t"}]
+    }
     assert mock_response.error(-1, "m", {"d": 1})["error"] == {"code": -1, "message": "m", "data": {"d": 1}}
 
 

@@ -42,7 +42,10 @@ def test_tool_errors_and_jsonrpc_errors_are_both_errors() -> None:
 
 
 def test_assert_success_shows_the_error() -> None:
-    with pytest.raises(AssertionError, match=r"expected tools/call to succeed, but tools/call failed: \[-32001\] Unauthorized"):
+    with pytest.raises(
+        AssertionError,
+        match=r"expected tools/call to succeed, but tools/call failed: \[-32001\] Unauthorized",
+    ):
         assert_success(ToolResult("tools/call", {}, CallError(-32001, "Unauthorized")))
     with pytest.raises(AssertionError, match="returned a tool error: 'it broke'"):
         assert_success(text_result("it broke", isError=True))
@@ -53,7 +56,9 @@ def test_assert_error_checks_the_code() -> None:
     failed = ToolResult("tools/call", {}, CallError(-32603, "boom"))
     assert_error(failed)
     assert_error(failed, -32603)
-    with pytest.raises(AssertionError, match="fail with code -32602, but tools/call failed: \\[-32603\\] boom"):
+    with pytest.raises(
+        AssertionError, match="fail with code -32602, but tools/call failed: \\[-32603\\] boom"
+    ):
         assert_error(failed, -32602)
     with pytest.raises(AssertionError, match="expected tools/call to fail, but it returned"):
         assert_error(text_result("fine"))
@@ -75,8 +80,12 @@ def test_text_contains_assertions_quote_the_text() -> None:
     assert_text_contains(text_result("hello world"), "world")
     with pytest.raises(AssertionError, match="to contain 'moon'; text was 'hello world'"):
         assert_text_contains(text_result("hello world"), "moon")
-    resource = ResourceResult("resources/read", {"contents": [{"uri": "u", "text": "[1]", "mimeType": "application/json"}]})
+    resource = ResourceResult(
+        "resources/read", {"contents": [{"uri": "u", "text": "[1]", "mimeType": "application/json"}]}
+    )
     assert resource.json() == [1] and resource.mime_type == "application/json"
-    prompt = PromptResult("prompts/get", {"messages": [{"role": "user", "content": {"type": "text", "text": "Hi"}}]})
+    prompt = PromptResult(
+        "prompts/get", {"messages": [{"role": "user", "content": {"type": "text", "text": "Hi"}}]}
+    )
     prompt.assert_text_contains("Hi")
     assert RawResult("x", {"a": 1}).result == {"a": 1}

@@ -55,9 +55,8 @@ def test_late_answers_from_an_earlier_client_never_reach_the_next(demo_command: 
     from mockingbird.errors import MCPTimeoutError
 
     with start_server(demo_command) as server:
-        with server.connect(timeout=10) as first:
-            with pytest.raises(MCPTimeoutError):
-                first.tools.call("slow", {"seconds": 0.6}, timeout=0.1)
+        with server.connect(timeout=10) as first, pytest.raises(MCPTimeoutError):
+            first.tools.call("slow", {"seconds": 0.6}, timeout=0.1)
         with server.connect(timeout=10) as second:
             # the new client's ids restart at the same numbers as the first client's
             results = [second.tools.call("add", {"a": i, "b": 0}).json() for i in range(4)]
@@ -107,3 +106,31 @@ async def test_server_handle_reports_a_start_timeout(tmp_path: Path) -> None:
         with pytest.raises(MCPTimeoutError, match="the MCP handshake got no answer"):
             async with AsyncMCPTestClient(handle, timeout=0.5):
                 pass
+
+
+def test_a_server_object_can_be_served_over_real_http(demo_server: Any) -> None:
+    with start_server(demo_server, transport="http") as server:
+        assert server.handle.target.url.startswith("http://127.0.0.1:")
+        for handshake in ("auto", "legacy"):
+            with server.connect(handshake=handshake, timeout=10) as mcp:
+                # the Host header only exists because the call crossed real HTTP
+                assert mcp.tools.call("header", {"name": "host"}).text().startswith("127.0.0.1:")
+                mcp.mock.tool("add", {"total": 0})
+                assert mcp.tools.call("add", {"a": 1, "b": 1}).json() == {"total": 0}
+
+
+def test_transport_option_only_applies_to_server_objects() -> None:
+    with pytest.raises(ConfigError, match="serves a server object"):
+        parse_server("python server.py", transport="http")
+    with pytest.raises(ConfigError, match="transport must be"):
+        parse_server("python server.py", transport="carrier-pigeon")  # type: ignore[arg-type]
+
+
+def test_a_dying_server_fails_calls_and_new_clients_clearly(demo_command: list[str]) -> None:
+    with start_server(demo_command) as server:
+        with server.connect(timeout=10) as mcp:
+            mcp.tools.call("crash", {"code": 3}).assert_error(-32000)  # connection closed
+            assert mcp.tools.call("add", {"a": 1, "b": 1}).error_message == "Connection closed"
+        assert "crashing with exit code 3" in server.stderr_tail()
+        with pytest.raises(MCPKitError, match="process has exited"), server.connect(timeout=10):
+            pass

@@ -21,7 +21,7 @@ def _local(db: Path | None, query: LogQuery, analyze_: bool) -> dict[str, Any]:
     path = db or find_default_db()
     if not path.exists():
         raise ConfigError(f"no log database at {path}")
-    store = open_store(path)
+    store = open_store(path, writer="none")
     try:
         if analyze_:
             return analyze(store.iter_records(query)).to_dict()

@@ -16,30 +16,31 @@ _STARTED = time.monotonic()
 
 
 def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: Path | None) -> None:
-    from rich.console import Console
+    # click.style, not rich: importing rich would delay the first answer by tens of ms.
+    def say(text: str) -> None:
+        click.echo(text, err=True)
 
-    console = Console(stderr=True, highlight=False)
-    console.print(
-        f"[bold]mockingbird[/] mocking [cyan]{spec.title}[/] {spec.version} "
-        f"({len(spec.operations)} operations, loaded in {load_seconds:.2f}s)"
-    )
+    bold = click.style("mockingbird", bold=True)
+    say(f"{bold} mocking {click.style(spec.title, fg='cyan')} {spec.version} "
+        f"({len(spec.operations)} operations, set up in {load_seconds:.2f}s)")
     prefix = f" (and under {spec.base_path})" if spec.base_path else ""
-    console.print(f"  API     {url}/{prefix}")
-    console.print(f"  docs    {url}{app.side_url('docs')}")
-    console.print(f"  health  {url}{app.side_url('health')}")
+    say(f"  API     {url}/{prefix}")
+    say(f"  docs    {url}{app.side_url('docs')}")
+    say(f"  health  {url}{app.side_url('health')}")
     if app.admin_app is not None:
-        console.print(f"  admin   {url}{app.side_url('admin')}/")
-    console.print(f"  log     {log_path}" if log_path is not None else "  log     off (--no-log)")
+        say(f"  admin   {url}{app.side_url('admin')}/")
+    say(f"  log     {log_path}" if log_path is not None else "  log     off (--no-log)")
+    note = click.style("note", fg="yellow")
     for name in app.relocated:
-        console.print(f"  [yellow]note[/]    the spec has its own /{name}: ours is at /__mockingbird/{name}")
+        say(f"  {note}    the spec has its own /{name}: ours is at /__mockingbird/{name}")
     checks = [
         "validation " + ("on" if app.validate else "off"),
         "auth " + ("on" if app.auth else "off"),
         f"seed {app.seed}",
     ]
-    console.print(f"  {', '.join(checks)}")
+    say(f"  {', '.join(checks)}")
     if spec.warnings:
-        console.print(f"  [yellow]{len(spec.warnings)} spec warning(s)[/]; first: {spec.warnings[0]}")
+        say(f"  {click.style(f'{len(spec.warnings)} spec warning(s)', fg='yellow')}; first: {spec.warnings[0]}")
 
 
 @click.command("serve")

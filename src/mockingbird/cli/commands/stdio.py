@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from mockingbird.errors import ConfigError
 from mockingbird.mcp.stdio.mocks import DEFAULT_MOCKS_FILE, MocksFile, load_config_file, load_mocks_file
+
+if TYPE_CHECKING:
+    from mockingbird.store.base import LogStore
 
 
 @click.command(
@@ -76,7 +79,7 @@ def command(
         if path is not None:
             mocks = load_mocks_file(path)
     _configure_logging(log_file, verbose=verbose, quiet=quiet)
-    sink: Any = _open_log_store(log_db) if log_db is not None else None
+    sink = _open_log_store(log_db) if log_db is not None else None
     try:
         code = run_proxy(ProxyOptions(
             command=argv, mocks=mocks, block_unmocked=block, record_path=record_path, sink=sink,
@@ -102,9 +105,7 @@ def _configure_logging(log_file: str | None, *, verbose: bool, quiet: bool) -> N
         logger.addHandler(handler)
 
 
-def _open_log_store(path: str) -> Any:
-    try:
-        from mockingbird.store import open_store  # type: ignore[attr-defined]
-    except ImportError:
-        raise ConfigError("--log-db needs the log store (mockingbird.store.open_store), not in this build") from None
+def _open_log_store(path: str) -> LogStore:
+    from mockingbird.store.base import open_store
+
     return open_store(path)

@@ -28,6 +28,8 @@ _FILTERS: list[dict[str, Any]] = [
     _param("include_admin", "Include calls to /admin (default false).", {"type": "boolean", "default": False}),
     _param("kind", "Only HTTP or only MCP records.", {"type": "string", "enum": ["http", "mcp"]}),
     _param("operation", "Exact operation key, e.g. `GET /pets/{petId}`.", {"type": "string"}),
+    _param("after_id", "Only records with a larger id (for live views: poll with the newest id shown).",
+           {"type": "integer", "minimum": 0}),
 ]
 _PAGE: list[dict[str, Any]] = [
     _param("limit", "Page size (newest first), at most 10000.", {"type": "integer", "minimum": 0, "default": 100}),

@@ -31,6 +31,8 @@ PLACEHOLDER_PREFIX = "@stdin.body."
 _REQUEST_KEYS = frozenset({"bodyFragment", "bodyRegex", "nth", "method", "params"})
 _RESPONSE_KEYS = frozenset({"stdout", "stderr"})
 _TOP_KEYS = frozenset({"$schema", "$comment", "mocks", "definitions"})
+_ITEM_KEYS = frozenset({"request", "response"})
+_CONFIG_KEYS = frozenset({"$schema", "mocksFile", "blockUnmockedRequests", "plugins"})
 
 ReadFile = Callable[[str], str]
 
@@ -123,8 +125,42 @@ class StdioConfig:
     block_unmocked: bool = False
 
 
+def _canonical(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+    # Dev Proxy reads property names case-insensitively ("BodyFragment" works there): so do we.
+    lowered = {k.lower(): k for k in known}
+    return {lowered.get(k.lower(), k) if isinstance(k, str) else k: v for k, v in obj.items()}
+
+
+_JSON_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_JSON_STRING_OR_TRAILING_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(?=\s*[\]}])')
+
+
+def _blank(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if token.startswith('"'):  # strings are kept as they are
+        return token
+    return re.sub(r"[^\n]", " ", token)
+
+
+def strip_json_comments(text: str) -> str:
+    r"""Remove ``//`` and ``/* */`` comments and trailing commas outside strings (Dev Proxy accepts both).
+
+    Removed characters become spaces (newlines are kept), so error positions still point at the
+    right line and column of the original file.
+
+    Example:
+        >>> strip_json_comments('{"a": "//", // one\n}')
+        '{"a": "//"        \n}'
+    """
+    if "/" in text:
+        text = _JSON_STRING_OR_COMMENT.sub(_blank, text)
+    return _JSON_STRING_OR_TRAILING_COMMA.sub(_blank, text)
+
+
 def parse_document(text: str, *, path: str) -> Any:
     """Decode a JSON (or, by extension, YAML) document, mapping syntax errors to ``MocksFileError``.
+
+    JSON may carry comments and trailing commas, as Dev Proxy's files may.
 
     Raises:
         MocksFileError: the text is not valid JSON/YAML.
@@ -135,7 +171,7 @@ def parse_document(text: str, *, path: str) -> Any:
         except yaml.YAMLError as exc:
             raise MocksFileError(path, f"not valid YAML: {exc}") from None
     try:
-        return json.loads(text)
+        return json.loads(strip_json_comments(text))
     except json.JSONDecodeError as exc:
         raise MocksFileError(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
@@ -154,8 +190,9 @@ def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
     """
     if not isinstance(document, dict):
         raise MocksFileError(path, f'expected an object with a "mocks" array, got {_kind(document)}')
-    if "mocks" not in document:
+    if "mocks" not in _canonical(document, _TOP_KEYS):
         raise MocksFileError(path, 'missing the "mocks" array')
+    document = _canonical(document, _TOP_KEYS)
     items = document["mocks"]
     if not isinstance(items, list):
         raise MocksFileError(path, f'"mocks" must be an array, got {_kind(items)}')
@@ -167,7 +204,8 @@ def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
         where = f"mocks[{index}]"
         if not isinstance(item, dict):
             raise MocksFileError(path, f"{where}: expected an object, got {_kind(item)}")
-        warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in item if k not in ("request", "response")]
+        item = _canonical(item, _ITEM_KEYS)
+        warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in item if k not in _ITEM_KEYS]
         request = _parse_request(item.get("request"), path=path, where=f"{where}.request", warnings=warnings)
         response = _parse_response(
             item.get("response"), path=path, where=f"{where}.response", base=base, read_file=read_file,
@@ -184,6 +222,7 @@ def _parse_request(raw: Any, *, path: str, where: str, warnings: list[str]) -> M
         return MockRequest(key="{}")
     if not isinstance(raw, dict):
         raise MocksFileError(path, f"{where}: expected an object, got {_kind(raw)}")
+    raw = _canonical(raw, _REQUEST_KEYS)
     warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in raw if k not in _REQUEST_KEYS]
     fragment = raw.get("bodyFragment")
     if fragment is not None and not isinstance(fragment, str):
@@ -222,6 +261,7 @@ def _parse_response(
         return MockResponse()
     if not isinstance(raw, dict):
         raise MocksFileError(path, f"{where}: expected an object, got {_kind(raw)}")
+    raw = _canonical(raw, _RESPONSE_KEYS)
     warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in raw if k not in _RESPONSE_KEYS]
     streams: dict[str, MockContent | None] = {}
     for name in ("stdout", "stderr"):
@@ -267,8 +307,8 @@ def parse_config(document: Any, *, path: str) -> StdioConfig:
     """
     if not isinstance(document, dict):
         raise MocksFileError(path, f"expected an object, got {_kind(document)}")
-    section: Any = document
-    plugins = document.get("plugins")
+    section: Any = _canonical(document, _CONFIG_KEYS)
+    plugins = section.get("plugins")
     if isinstance(plugins, list):
         for plugin in plugins:
             if isinstance(plugin, dict) and plugin.get("name") == "MockStdioResponsePlugin":
@@ -277,6 +317,7 @@ def parse_config(document: Any, *, path: str) -> StdioConfig:
                 break
         if not isinstance(section, dict):
             raise MocksFileError(path, "the MockStdioResponsePlugin config section must be an object")
+        section = _canonical(section, _CONFIG_KEYS)
     mocks_file = section.get("mocksFile")
     if mocks_file is not None and not isinstance(mocks_file, str):
         raise MocksFileError(path, f"mocksFile: expected a string, got {_kind(mocks_file)}")

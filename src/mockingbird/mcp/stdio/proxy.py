@@ -23,7 +23,6 @@ import logging
 import os
 import shlex
 import signal
-import stat
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ from mockingbird.errors import CommandNotFoundError, MocksFileError
 from mockingbird.mcp.stdio.framing import DEFAULT_MAX_LINE, LineFramer
 from mockingbird.mcp.stdio.matching import MockEngine
 from mockingbird.mcp.stdio.mocks import MocksFile
+from mockingbird.mcp.stdio.pipes import ChildProtocol, StderrHandler, StdinProtocol, Writer, pollable
 from mockingbird.mcp.stdio.record import Recorder
 from mockingbird.mcp.stdio.reload import MocksWatcher
 from mockingbird.mcp.stdio.session import CHILD, STDERR, STDOUT, Action, ProxySession
@@ -41,7 +41,6 @@ from mockingbird.store.records import LogSink
 logger = logging.getLogger("mockingbird.stdio")
 
 _EXIT_GRACE = 2.0  # seconds to wait for the child's pipes to close after it exits
-_FLUSH_TIMEOUT = 5.0
 
 
 @dataclass(kw_only=True)
@@ -88,123 +87,9 @@ def run_proxy(options: ProxyOptions) -> int:
     return asyncio.run(_Proxy(options).run())
 
 
-def _pollable(fd: int) -> bool:
-    """Whether epoll accepts the fd: pipes, sockets and terminals (not regular files or /dev/null)."""
-    try:
-        mode = os.fstat(fd).st_mode
-    except OSError:
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or os.isatty(fd)
-
-
 def exit_code_of(returncode: int) -> int:
     """A shell-style exit code: signals become ``128 + N``."""
     return 128 - returncode if returncode < 0 else returncode
-
-
-class _Writer:
-    """A non-blocking writer on one of our fds, with flow-control callbacks."""
-
-    def __init__(self, proxy: _Proxy, name: str) -> None:
-        self._proxy = proxy
-        self.name = name
-        self.transport: asyncio.WriteTransport | None = None
-        self._fd: int | None = None  # blocking fallback (a regular file)
-        self.closed = False
-        self._lost: asyncio.Future[None] | None = None
-
-    async def open(self, fd: int) -> None:
-        loop = asyncio.get_running_loop()
-        self._lost = loop.create_future()
-        if not _pollable(fd):  # a regular file or /dev/null: writes never block for long, write directly
-            self._fd = fd
-            return
-        pipe = os.fdopen(os.dup(fd), "wb", buffering=0)
-        self.transport, _ = await loop.connect_write_pipe(lambda: _WriteProtocol(self), pipe)
-
-    def write(self, data: bytes) -> None:
-        if self.closed:
-            return
-        if self.transport is not None:
-            if self.transport.is_closing():
-                return
-            self.transport.write(data)
-            return
-        assert self._fd is not None
-        view = memoryview(data)
-        try:
-            while view:
-                view = view[os.write(self._fd, view):]
-        except OSError:
-            self.closed = True
-
-    def paused(self, flag: bool) -> None:
-        self._proxy.on_writer_paused(self.name, flag)
-
-    def lost(self) -> None:
-        self.closed = True
-        if self._lost is not None and not self._lost.done():
-            self._lost.set_result(None)
-
-    async def close(self) -> None:
-        if self.transport is None or self._lost is None:
-            return
-        if not self.transport.is_closing():
-            self.transport.close()  # flushes what is buffered, then closes
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._lost), _FLUSH_TIMEOUT)
-
-
-class _WriteProtocol(asyncio.BaseProtocol):
-    def __init__(self, writer: _Writer) -> None:
-        self._writer = writer
-
-    def pause_writing(self) -> None:
-        self._writer.paused(True)
-
-    def resume_writing(self) -> None:
-        self._writer.paused(False)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._writer.lost()
-
-
-class _StdinProtocol(asyncio.Protocol):
-    def __init__(self, proxy: _Proxy) -> None:
-        self._proxy = proxy
-
-    def data_received(self, data: bytes) -> None:
-        self._proxy.client_data(data)
-
-    def eof_received(self) -> bool:
-        self._proxy.client_eof()
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._proxy.client_eof()
-
-
-class _ChildProtocol(asyncio.SubprocessProtocol):
-    def __init__(self, proxy: _Proxy) -> None:
-        self._proxy = proxy
-
-    def pipe_data_received(self, fd: int, data: bytes) -> None:
-        self._proxy.child_data(fd, data)
-
-    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
-        self._proxy.child_pipe_closed(fd)
-
-    def pause_writing(self) -> None:  # the child's stdin is full
-        self._proxy.pause_stdin("child", True)
-
-    def resume_writing(self) -> None:
-        self._proxy.pause_stdin("child", False)
-
-    def process_exited(self) -> None:
-        self._proxy.child_exited()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._proxy.child_done()
 
 
 class _Proxy:
@@ -224,8 +109,8 @@ class _Proxy:
         )
         self.client_framer = LineFramer(options.max_line)
         self.child_framer = LineFramer(options.max_line)
-        self.stdout = _Writer(self, "stdout")
-        self.stderr = _Writer(self, "stderr")
+        self.stdout = Writer(self, "stdout")
+        self.stderr = Writer(self, "stderr")
         self.child: asyncio.SubprocessTransport | None = None
         self.child_stdin: asyncio.WriteTransport | None = None
         self.stdin_transport: asyncio.ReadTransport | None = None
@@ -233,6 +118,7 @@ class _Proxy:
         self._stdin_event = threading.Event()
         self._stdin_event.set()
         self._client_eof = False
+        self._started = False
         self._done: asyncio.Future[int] | None = None
         self._watch_handle: asyncio.TimerHandle | None = None
         self._grace_handle: asyncio.TimerHandle | None = None
@@ -249,13 +135,14 @@ class _Proxy:
             await self.stdout.open(self.options.stdout_fd)
             await self.stderr.open(self.options.stderr_fd)
             if self.options.log_to_stderr:
-                handler = _StderrHandler(self.stderr)
+                handler = StderrHandler(self.stderr)
                 logger.addHandler(handler)
             if self.options.mocks is not None:
                 for warning in self.options.mocks.warnings:
                     logger.warning("warning: %s", warning)
             if self.options.command:
                 await self._start_child(loop)
+            self._started = True
             self._perform(self.session.start())
             await self._open_stdin(loop)
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -270,7 +157,8 @@ class _Proxy:
             for handle in (self._watch_handle, self._grace_handle):
                 if handle is not None:
                     handle.cancel()
-            self._finish_session()
+            if self._started:  # a proxy that never started must not overwrite an earlier recording
+                self._finish_session()
             if self.stdin_transport is not None:
                 self.stdin_transport.close()
             if self.child is not None:
@@ -296,7 +184,7 @@ class _Proxy:
         command = self.options.command
         try:
             self.child, _ = await loop.subprocess_exec(
-                lambda: _ChildProtocol(self), *command,
+                lambda: ChildProtocol(self), *command,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )
         except FileNotFoundError:
@@ -307,11 +195,11 @@ class _Proxy:
 
     async def _open_stdin(self, loop: asyncio.AbstractEventLoop) -> None:
         fd = self.options.stdin_fd
-        if not _pollable(fd):  # a regular file or /dev/null cannot be polled: read it in a thread
+        if not pollable(fd):  # a regular file or /dev/null cannot be polled: read it in a thread
             threading.Thread(target=self._read_file_stdin, args=(loop,), daemon=True).start()
             return
         pipe = os.fdopen(os.dup(fd), "rb", buffering=0)
-        self.stdin_transport, _ = await loop.connect_read_pipe(lambda: _StdinProtocol(self), pipe)
+        self.stdin_transport, _ = await loop.connect_read_pipe(lambda: StdinProtocol(self), pipe)
 
     def _read_file_stdin(self, loop: asyncio.AbstractEventLoop) -> None:
         while True:
@@ -441,15 +329,3 @@ class _Proxy:
             return
         self.child_pipe_closed(1)
         self._finish(exit_code_of(returncode))
-
-
-class _StderrHandler(logging.Handler):
-    """Writes the proxy's own messages to stderr through the non-blocking writer."""
-
-    def __init__(self, writer: _Writer) -> None:
-        super().__init__()
-        self._writer = writer
-        self.setFormatter(logging.Formatter("mockingbird stdio: %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self._writer.write((self.format(record) + "\n").encode("utf-8", errors="replace"))

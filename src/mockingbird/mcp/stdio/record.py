@@ -22,6 +22,10 @@ import orjson
 from mockingbird.errors import MocksFileError
 from mockingbird.mcp.stdio.traffic import CLIENT_TO_SERVER, Exchange
 
+# The handshake is matched on the protocol version only: another client (or another version of it)
+# replaying the recording sends different clientInfo and capabilities.
+_HANDSHAKE_PARAMS = {"initialize": frozenset({"protocolVersion"})}
+
 RECORDING_NOTE = "Recorded by mockingbird stdio --record; replay with --block-unmocked."
 
 
@@ -45,10 +49,12 @@ class Recorder:
             return
         if not isinstance(response, dict):
             return
-        match: dict[str, Any] = {"method": request["method"]}
+        method = request["method"]
+        match: dict[str, Any] = {"method": method}
         params = request.get("params")
         if isinstance(params, dict):
-            params = {k: v for k, v in params.items() if k != "_meta"}
+            kept = _HANDSHAKE_PARAMS.get(method)
+            params = {k: v for k, v in params.items() if k != "_meta" and (kept is None or k in kept)}
             if params:
                 match["params"] = params
         elif params is not None:

@@ -9,6 +9,7 @@ tests collect exchanges in a list. Time comes from injected clocks.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,8 +17,11 @@ from typing import Any
 
 import orjson
 
+from mockingbird.errors import StoreError
 from mockingbird.mcp.stdio.matching import Message
 from mockingbird.store.records import LogRecord, LogSink
+
+logger = logging.getLogger("mockingbird.stdio")
 
 CLIENT_TO_SERVER = "client->server"
 SERVER_TO_CLIENT = "server->client"
@@ -161,17 +165,41 @@ def build_log_record(exchange: Exchange, *, path: str) -> LogRecord:
     )
 
 
+class _DeferredExchange:
+    """A log record built later, in the store's writer thread (``store.records.DeferredRecord``)."""
+
+    __slots__ = ("_exchange", "_path")
+
+    def __init__(self, exchange: Exchange, path: str) -> None:
+        self._exchange = exchange
+        self._path = path
+
+    def build(self) -> LogRecord:
+        return build_log_record(self._exchange, path=self._path)
+
+
 class LogWriter:
     """An exchange consumer that writes each exchange to a log sink (the shared log store).
 
+    Records are handed over deferred: decoding and formatting happen in the store's writer
+    thread, off the proxy's path. A store failure is reported once on the proxy's log and
+    logging stops; the traffic itself is never held up by it.
+
     Args:
-        sink: anything with ``write(LogRecord)`` (``mockingbird.store.records.LogSink``).
+        sink: anything with ``write(record)`` (``mockingbird.store.records.LogSink``).
         path: the server command line recorded as each record's ``path``.
     """
 
     def __init__(self, sink: LogSink, *, path: str) -> None:
         self._sink = sink
         self._path = path
+        self._failed = False
 
     def __call__(self, exchange: Exchange) -> None:
-        self._sink.write(build_log_record(exchange, path=self._path))
+        if self._failed:
+            return
+        try:
+            self._sink.write(_DeferredExchange(exchange, self._path))
+        except StoreError as exc:
+            self._failed = True
+            logger.error("error: the log store failed, logging stops: %s", exc)

@@ -87,7 +87,7 @@ class Service:
         self._tg = tg
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         self.stop()
         if self._tg is not None:
             tg, self._tg = self._tg, None

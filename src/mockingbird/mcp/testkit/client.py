@@ -28,7 +28,7 @@ from mockingbird.mcp.testkit.results import (
     _Result,
 )
 from mockingbird.mcp.testkit.transports import ServerHandle
-from mockingbird.mcp.testkit.wire import Wire
+from mockingbird.mcp.testkit.wire import Wire, format_traffic
 
 Handshake = Literal["auto", "modern", "legacy"]
 HANDSHAKES = ("auto", "modern", "legacy")
@@ -92,8 +92,9 @@ class AsyncMCPTestClient(Service):
 
     @asynccontextmanager
     async def _open(self) -> AsyncIterator[None]:
-        from mcp import Client
         from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+        from mcp import Client
 
         client = Client(
             self._transport(),
@@ -153,6 +154,11 @@ class AsyncMCPTestClient(Service):
     def stderr_tail(self, lines: int = 30) -> str:
         """The last lines the (stdio) server wrote to stderr."""
         return self.server.stderr_tail(lines)
+
+    def traffic(self, last: int = 20) -> str:
+        """The last JSON-RPC messages of this client, one per line, with who answered
+        (``[server]``, ``[mock]``, ``[interceptor]``): the first thing to read when a test fails."""
+        return format_traffic(self._wire.traffic, last)
 
     @property
     def _sdk(self) -> Any:
@@ -244,8 +250,11 @@ class Tools:
     async def list(self, *, timeout: float | None = None) -> ListResult:
         """``tools/list`` (first page); a ``ListResult`` of tool dicts."""
         return await self._c._call(
-            "tools/list", "tools/list", lambda r, e: ListResult("tools/list", r, e, key="tools"),
-            lambda: self._c._sdk.list_tools(), timeout,
+            "tools/list",
+            "tools/list",
+            lambda r, e: ListResult("tools/list", r, e, key="tools"),
+            lambda: self._c._sdk.list_tools(),
+            timeout,
         )
 
     async def call(
@@ -289,21 +298,30 @@ class Resources:
 
     async def list(self, *, timeout: float | None = None) -> ListResult:
         return await self._c._call(
-            "resources/list", "resources/list", lambda r, e: ListResult("resources/list", r, e, key="resources"),
-            lambda: self._c._sdk.list_resources(), timeout,
+            "resources/list",
+            "resources/list",
+            lambda r, e: ListResult("resources/list", r, e, key="resources"),
+            lambda: self._c._sdk.list_resources(),
+            timeout,
         )
 
     async def templates(self, *, timeout: float | None = None) -> ListResult:
         m = "resources/templates/list"
         return await self._c._call(
-            m, m, lambda r, e: ListResult(m, r, e, key="resourceTemplates"),
-            lambda: self._c._sdk.list_resource_templates(), timeout,
+            m,
+            m,
+            lambda r, e: ListResult(m, r, e, key="resourceTemplates"),
+            lambda: self._c._sdk.list_resource_templates(),
+            timeout,
         )
 
     async def read(self, uri: str, *, timeout: float | None = None) -> ResourceResult:
         return await self._c._call(
-            f"resources/read {uri!r}", "resources/read", lambda r, e: ResourceResult("resources/read", r, e),
-            lambda: self._c._sdk.read_resource(uri), timeout,
+            f"resources/read {uri!r}",
+            "resources/read",
+            lambda r, e: ResourceResult("resources/read", r, e),
+            lambda: self._c._sdk.read_resource(uri),
+            timeout,
         )
 
 
@@ -315,12 +333,20 @@ class Prompts:
 
     async def list(self, *, timeout: float | None = None) -> ListResult:
         return await self._c._call(
-            "prompts/list", "prompts/list", lambda r, e: ListResult("prompts/list", r, e, key="prompts"),
-            lambda: self._c._sdk.list_prompts(), timeout,
+            "prompts/list",
+            "prompts/list",
+            lambda r, e: ListResult("prompts/list", r, e, key="prompts"),
+            lambda: self._c._sdk.list_prompts(),
+            timeout,
         )
 
-    async def get(self, name: str, arguments: dict[str, str] | None = None, *, timeout: float | None = None) -> PromptResult:
+    async def get(
+        self, name: str, arguments: dict[str, str] | None = None, *, timeout: float | None = None
+    ) -> PromptResult:
         return await self._c._call(
-            f"prompts/get {name!r}", "prompts/get", lambda r, e: PromptResult("prompts/get", r, e),
-            lambda: self._c._sdk.get_prompt(name, arguments), timeout,
+            f"prompts/get {name!r}",
+            "prompts/get",
+            lambda r, e: PromptResult("prompts/get", r, e),
+            lambda: self._c._sdk.get_prompt(name, arguments),
+            timeout,
         )

@@ -115,7 +115,7 @@ class RequestContext:
             ``protocol_version`` (None during the handshake).
     """
 
-    __slots__ = ("_original", "_copy", "meta")
+    __slots__ = ("_copy", "_original", "meta")
 
     def __init__(self, request: Request, meta: dict[str, Any] | None = None) -> None:
         self._original = request
@@ -142,9 +142,11 @@ class ResponseContext:
     """What a response interceptor receives: the request as sent to the server, its response
     (both private copies, made on first access) and the round-trip time in milliseconds."""
 
-    __slots__ = ("_request", "_response", "_copies", "duration_ms", "meta")
+    __slots__ = ("_copies", "_request", "_response", "duration_ms", "meta")
 
-    def __init__(self, request: Request, response: Response, duration_ms: float, meta: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, request: Request, response: Response, duration_ms: float, meta: dict[str, Any] | None = None
+    ) -> None:
         self._request = request
         self._response = response
         self._copies: dict[str, Any] = {}
@@ -246,7 +248,9 @@ def build_response(value: Any, request_id: Any) -> Response:
     return response
 
 
-def error_response(error: BaseException | str, request_id: Any, code: int | None = None, data: Any = None) -> Response:
+def error_response(
+    error: BaseException | str, request_id: Any, code: int | None = None, data: Any = None
+) -> Response:
     """The JSON-RPC error response for a ``fail`` action or a ``fail_method``."""
     if isinstance(error, MCPCallError):
         code = error.code if code is None else code
@@ -299,7 +303,9 @@ class InterceptorChain:
 
         return self.request(_delay)
 
-    def fail_method(self, method: str, message: str = "Simulated failure", code: int = responses.INTERNAL_ERROR) -> Remover:
+    def fail_method(
+        self, method: str, message: str = "Simulated failure", code: int = responses.INTERNAL_ERROR
+    ) -> Remover:
         """Answer every unmocked ``method`` request with a JSON-RPC error (default -32603)."""
 
         def _fail(ctx: RequestContext) -> Action:
@@ -354,7 +360,9 @@ class InterceptorChain:
             elif isinstance(action, MockAction):
                 return Answer(build_response(action.response, request_id), 0.0, "interceptor")
             else:
-                return Answer(error_response(action.error, request_id, action.code, action.data), 0.0, "interceptor")
+                return Answer(
+                    error_response(action.error, request_id, action.code, action.data), 0.0, "interceptor"
+                )
         return Forward(current, delay_ms)
 
     async def handle_response(
@@ -372,7 +380,9 @@ class InterceptorChain:
             if isinstance(action, Modify):
                 current = build_response(dict(action.message), response.get("id"))
             else:
-                raise ConfigError(f"response interceptor {fn!r} may only return passthrough or modify, not {action!r}")
+                raise ConfigError(
+                    f"response interceptor {fn!r} may only return passthrough or modify, not {action!r}"
+                )
         return current
 
     @staticmethod

@@ -249,12 +249,18 @@ class MockRegistry:
             if "text" not in entry and "blob" not in entry:
                 raise ConfigError(f"mocked resource {uri!r} needs a 'text' or 'blob'")
         else:
-            raise ConfigError(f"mocked resource content must be a str or a dict, got {type(content).__name__}")
-        return self.add("resources/read", {"uri": uri}, responses.resource_read([entry]), times=times, delay=delay)
+            raise ConfigError(
+                f"mocked resource content must be a str or a dict, got {type(content).__name__}"
+            )
+        return self.add(
+            "resources/read", {"uri": uri}, responses.resource_read([entry]), times=times, delay=delay
+        )
 
     def prompt(self, name: str, messages: Any, *, times: int | None = None, delay: float = 0) -> MockHandle:
         """Mock ``prompts/get`` for ``name``; a string becomes one user text message."""
-        return self.add("prompts/get", {"name": name}, responses.prompt_result(messages), times=times, delay=delay)
+        return self.add(
+            "prompts/get", {"name": name}, responses.prompt_result(messages), times=times, delay=delay
+        )
 
     def clear(self) -> None:
         """Remove every mock: later calls reach interceptors and the server."""

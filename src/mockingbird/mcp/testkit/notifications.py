@@ -55,7 +55,11 @@ class NotificationLog:
 
     def logs(self, level: str | None = None) -> list[dict[str, Any]]:
         """Params of ``notifications/message`` (server log messages), optionally one level."""
-        return [n.params for n in self.all("notifications/message") if level is None or n.params.get("level") == level]
+        return [
+            n.params
+            for n in self.all("notifications/message")
+            if level is None or n.params.get("level") == level
+        ]
 
     def clear(self) -> None:
         """Forget what was collected."""

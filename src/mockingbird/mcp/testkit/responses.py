@@ -99,7 +99,10 @@ def resource_read(contents: Sequence[Mapping[str, Any]], id: str | int | None = 
 
 
 def prompt_result(
-    messages: Sequence[Mapping[str, Any]] | str, *, description: str | None = None, id: str | int | None = None
+    messages: Sequence[Mapping[str, Any]] | str,
+    *,
+    description: str | None = None,
+    id: str | int | None = None,
 ) -> Response:
     """A ``prompts/get`` result; a string becomes one user text message."""
     if isinstance(messages, str):

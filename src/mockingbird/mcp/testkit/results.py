@@ -118,7 +118,9 @@ class ToolResult(_Result):
                 except json.JSONDecodeError:
                     if self.structured is not None:
                         return self.structured
-                    raise ValueError(f"tool result text is not JSON: {block.get('text', '')[:200]!r}") from None
+                    raise ValueError(
+                        f"tool result text is not JSON: {block.get('text', '')[:200]!r}"
+                    ) from None
         if self.structured is not None:
             return self.structured
         raise ValueError(f"tool result has no text content to parse: {_short(self.raw)}")
@@ -132,7 +134,9 @@ class ToolResult(_Result):
         """Fail unless the text content contains ``fragment``."""
         text = self.text()
         if fragment not in text:
-            raise AssertionError(f"expected {self.method} text to contain {fragment!r}; text was {text[:600]!r}")
+            raise AssertionError(
+                f"expected {self.method} text to contain {fragment!r}; text was {text[:600]!r}"
+            )
 
 
 @dataclass
@@ -203,7 +207,9 @@ class ResourceResult(_Result):
     def assert_text_contains(self, fragment: str) -> None:
         text = self.text()
         if fragment not in text:
-            raise AssertionError(f"expected {self.method} text to contain {fragment!r}; text was {text[:600]!r}")
+            raise AssertionError(
+                f"expected {self.method} text to contain {fragment!r}; text was {text[:600]!r}"
+            )
 
 
 @dataclass
@@ -218,13 +224,17 @@ class PromptResult(_Result):
         if self.error is not None:
             return self.error.message
         return "\n".join(
-            str(m.get("content", {}).get("text", "")) for m in self.messages if isinstance(m.get("content"), dict)
+            str(m.get("content", {}).get("text", ""))
+            for m in self.messages
+            if isinstance(m.get("content"), dict)
         )
 
     def assert_text_contains(self, fragment: str) -> None:
         text = self.text()
         if fragment not in text:
-            raise AssertionError(f"expected {self.method} text to contain {fragment!r}; text was {text[:600]!r}")
+            raise AssertionError(
+                f"expected {self.method} text to contain {fragment!r}; text was {text[:600]!r}"
+            )
 
 
 @dataclass

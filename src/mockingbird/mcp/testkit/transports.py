@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TextIO, cast
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -52,14 +52,17 @@ class ServerTarget:
         """A short human description, used in error messages and reports."""
         if self.kind == "stdio":
             return "stdio: " + shlex.join(self.command)
+        if self.kind == "http" and self.server is not None:
+            name = getattr(self.server, "name", "")
+            return f"http (served by the kit): {type(self.server).__name__} {name}".rstrip()
         if self.kind == "http":
             return "http: " + self.url
         return f"in-process: {type(self.server).__name__} {getattr(self.server, 'name', '')}".rstrip()
 
     def key(self) -> tuple[Any, ...]:
         """Identity used to share one running server between tests."""
-        if self.kind == "inprocess":
-            return ("inprocess", id(self.server))
+        if self.server is not None:
+            return (self.kind, id(self.server))
         env = tuple(sorted((self.env or {}).items()))
         return (self.kind, tuple(self.command), self.url, env, self.cwd, tuple(sorted(self.headers.items())))
 
@@ -70,6 +73,7 @@ def parse_server(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Literal["inprocess", "http"] = "inprocess",
 ) -> ServerTarget:
     """Read any supported description of a server under test.
 
@@ -80,9 +84,12 @@ def parse_server(
         env: extra environment variables for a stdio server (added to the current environment).
         cwd: working directory of a stdio server.
         headers: HTTP headers for a URL server (auth tokens...).
+        transport: for a server *object*: ``"inprocess"`` (memory streams) or ``"http"`` (the
+            kit serves its ``streamable_http_app()`` with uvicorn on a free 127.0.0.1 port, so
+            the test goes through real streamable HTTP).
 
     Raises:
-        ConfigError: the target is empty or of an unsupported type.
+        ConfigError: the target is empty or of an unsupported type, or a bad ``transport``.
 
     Example:
         >>> parse_server("python -m my_server").command
@@ -96,13 +103,24 @@ def parse_server(
 
     full_env = {**os.environ, **env} if env else None
     cwd_s = os.fspath(cwd) if cwd is not None else None
+    if transport not in ("inprocess", "http"):
+        raise ConfigError(f"transport must be 'inprocess' or 'http', got {transport!r}")
     if isinstance(target, MCPServer | Server):
-        return ServerTarget("inprocess", server=target)
+        return ServerTarget(
+            "http" if transport == "http" else "inprocess", server=target, headers=dict(headers or {})
+        )
+    if transport == "http":
+        raise ConfigError(
+            "transport='http' serves a server object; a command or URL already has its transport"
+        )
     if isinstance(target, StdioServerParameters):
         merged = {**os.environ, **(target.env or {}), **(env or {})} if (target.env or env) else None
         cwd_p = target.cwd if cwd_s is None else cwd_s
         return ServerTarget(
-            "stdio", command=[target.command, *target.args], env=merged, cwd=None if cwd_p is None else str(cwd_p)
+            "stdio",
+            command=[target.command, *target.args],
+            env=merged,
+            cwd=None if cwd_p is None else str(cwd_p),
         )
     if isinstance(target, str):
         if target.startswith(("http://", "https://")):
@@ -143,22 +161,32 @@ class ServerHandle(Service):
         self._mux: _StdioMux | None = None
 
     def _start_timed_out(self) -> BaseException:
-        return MCPKitError(f"MCP server {self.target.describe()!r} did not start within {self._start_timeout:g} s")
+        return MCPKitError(
+            f"MCP server {self.target.describe()!r} did not start within {self._start_timeout:g} s"
+        )
 
     @asynccontextmanager
     async def _open(self) -> AsyncIterator[None]:
+        if self.target.kind == "http" and self.target.server is not None:
+            async with _serve_http(self.target.server) as url:
+                self.target.url = url
+                yield
+            return
         if self.target.kind != "stdio":
             yield
             return
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
         params = StdioServerParameters(
-            command=self.target.command[0], args=self.target.command[1:], env=self.target.env, cwd=self.target.cwd
+            command=self.target.command[0],
+            args=self.target.command[1:],
+            env=self.target.env,
+            cwd=self.target.cwd,
         )
         with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as stderr:
             self._stderr = stderr
             try:
-                async with stdio_client(params, errlog=stderr) as (read, write):
+                async with stdio_client(params, errlog=cast(TextIO, stderr)) as (read, write):
                     self._mux = _StdioMux(read, write)
                     async with anyio.create_task_group() as tg:
                         tg.start_soon(self._mux.run)
@@ -236,10 +264,50 @@ class ServerHandle(Service):
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
         params = StdioServerParameters(
-            command=self.target.command[0], args=self.target.command[1:], env=self.target.env, cwd=self.target.cwd
+            command=self.target.command[0],
+            args=self.target.command[1:],
+            env=self.target.env,
+            cwd=self.target.cwd,
         )
-        async with stdio_client(params, errlog=self._stderr or sys.stderr) as streams:
+        async with stdio_client(params, errlog=cast(TextIO, self._stderr or sys.stderr)) as streams:
             yield streams
+
+
+@asynccontextmanager
+async def _serve_http(server: Any) -> AsyncIterator[str]:
+    """Serve a server object's streamable-HTTP app with uvicorn on a free port; yield its URL."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # a free port, never a fixed one
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(server.streamable_http_app(), log_level="warning", lifespan="on")
+    web = uvicorn.Server(config)
+    done = anyio.Event()
+
+    async def run() -> None:
+        try:
+            await web.serve([sock])
+        finally:
+            done.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        with anyio.fail_after(30):
+            while not web.started and not done.is_set():
+                await anyio.sleep(0.005)
+        if not web.started:
+            raise MCPKitError(f"could not serve {type(server).__name__} over HTTP (see the log above)")
+        try:
+            yield f"http://127.0.0.1:{port}/mcp"
+        finally:
+            web.should_exit = True
+            with anyio.move_on_after(5):
+                await done.wait()
+            tg.cancel_scope.cancel()
+            sock.close()
 
 
 @asynccontextmanager
@@ -254,7 +322,9 @@ async def _inprocess_streams(server: Any) -> AsyncIterator[Streams]:
 
         async def _run() -> None:
             try:
-                await lowlevel.run(server_streams[0], server_streams[1], lowlevel.create_initialization_options())
+                await lowlevel.run(
+                    server_streams[0], server_streams[1], lowlevel.create_initialization_options()
+                )
             finally:
                 done.set()
 
@@ -299,7 +369,9 @@ class _StdioMux:
                     if era is not None and self.era is None and isinstance(msg, JSONRPCResponse):
                         self.era = era
                     channel, original_id = self._pending.pop(msg.id)
-                    item = type(item)(message=msg.model_copy(update={"id": original_id}), metadata=item.metadata)
+                    item = type(item)(
+                        message=msg.model_copy(update={"id": original_id}), metadata=item.metadata
+                    )
                     await channel.deliver(item)
                 elif self._channels:
                     await self._channels[-1].deliver(item)
@@ -314,16 +386,14 @@ class _StdioMux:
             raise MCPKitError("the MCP server process has exited (see its stderr above)")
         channel = _Channel(self)
         self._channels.append(channel)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(channel.pump_out)
-            try:
-                yield channel.client_read, channel.client_write
-            finally:
-                self._channels.remove(channel)
-                for wire_id in [w for w, (c, _) in self._pending.items() if c is channel]:
-                    del self._pending[wire_id]
-                tg.cancel_scope.cancel()
-        await channel.close()
+        try:
+            # The channel itself is the write side: its send() writes to the process directly.
+            yield channel.client_read, channel
+        finally:
+            self._channels.remove(channel)
+            for wire_id in [w for w, (c, _) in self._pending.items() if c is channel]:
+                del self._pending[wire_id]
+            await channel.close()
 
     async def send(self, channel: _Channel, item: Any) -> None:
         from mcp_types import JSONRPCRequest
@@ -340,19 +410,29 @@ class _StdioMux:
 
 
 class _Channel:
+    """One client's view of the shared process: a read stream, and itself as the write side."""
+
     def __init__(self, mux: _StdioMux) -> None:
         self.mux = mux
-        self.client_write: MemoryObjectSendStream[Any]
-        self._out: MemoryObjectReceiveStream[Any]
+        self._writable = True
         self._in: MemoryObjectSendStream[Any]
         self.client_read: MemoryObjectReceiveStream[Any]
-        self.client_write, self._out = anyio.create_memory_object_stream(64)
         self._in, self.client_read = anyio.create_memory_object_stream(64)
 
-    async def pump_out(self) -> None:
-        async with self._out:
-            async for item in self._out:
-                await self.mux.send(self, item)
+    async def send(self, item: Any, /) -> None:
+        if not self._writable or self.mux.closed:
+            raise anyio.ClosedResourceError
+        await self.mux.send(self, item)
+
+    async def aclose(self) -> None:
+        # Closing a client's write side must not close the shared process's stdin.
+        self._writable = False
+
+    async def __aenter__(self) -> _Channel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     async def deliver(self, item: Any) -> None:
         try:
@@ -364,8 +444,8 @@ class _Channel:
         await self._in.aclose()
 
     async def close(self) -> None:
+        self._writable = False
         await self._in.aclose()
-        await self._out.aclose()
 
 
 def python_command(script: str | os.PathLike[str], *args: str) -> list[str]:

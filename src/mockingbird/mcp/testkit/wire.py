@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import orjson
@@ -26,7 +27,7 @@ from anyio.abc import TaskGroup
 
 from mockingbird.errors import MCPKitError
 from mockingbird.mcp.testkit import responses
-from mockingbird.mcp.testkit.interceptors import Answer, InterceptorChain
+from mockingbird.mcp.testkit.interceptors import Answer, Forward, InterceptorChain
 from mockingbird.mcp.testkit.notifications import NotificationLog
 from mockingbird.mcp.testkit.transports import Streams
 
@@ -37,13 +38,26 @@ def _to_dict(message: Any) -> dict[str, Any]:
 
 
 def _to_message(data: Mapping[str, Any]) -> Any:
-    from mcp_types import jsonrpc_message_adapter
+    """Parse JSON bytes into the SDK's message type, like the stdio transport does.
 
-    return jsonrpc_message_adapter.validate_json(orjson.dumps(data), by_name=False)
+    The envelope's class is picked from its keys first: validating against that one class
+    costs a third of trying the whole ``JSONRPCMessage`` union, for the same result.
+    """
+    from mcp_types import JSONRPCError, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse
+
+    raw = orjson.dumps(data)
+    if "method" in data:
+        cls: Any = JSONRPCRequest if "id" in data else JSONRPCNotification
+    else:
+        cls = JSONRPCError if "error" in data else JSONRPCResponse
+    return cls.model_validate_json(raw, by_name=False)
 
 
+TRAFFIC_KEPT = 200
 MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
-_CACHEABLE = frozenset({"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"})
+_CACHEABLE = frozenset(
+    {"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"}
+)
 _MCP_METHODS = _CACHEABLE | {"tools/call", "prompts/get", "completion/complete", "server/discover"}
 
 
@@ -66,6 +80,52 @@ def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
                 result.setdefault("cacheScope", "private")
 
 
+def _without_envelope(value: Any) -> Any:
+    """Drop the protocol's own ``_meta`` entries (version, client info...): noise in a report."""
+    if not isinstance(value, dict) or not isinstance(value.get("_meta"), dict):
+        return value
+    meta = {k: v for k, v in value["_meta"].items() if not k.startswith("io.modelcontextprotocol/")}
+    trimmed = {k: v for k, v in value.items() if k != "_meta"}
+    if meta:
+        trimmed["_meta"] = meta
+    return trimmed
+
+
+def format_traffic(traffic: Any, last: int = 20, width: int = 220) -> str:
+    """The last messages as lines: ``-> tools/call #3 {...}`` / ``<- #3 [mock] result {...}``."""
+    lines = []
+    for direction, source, message in list(traffic)[-last:]:
+        ident = f" #{message['id']}" if "id" in message else ""
+        if "method" in message:
+            body = orjson.dumps(_without_envelope(message.get("params", {}))).decode()
+            line = f"{direction} {message['method']}{ident} {body}"
+        else:
+            kind = "error" if "error" in message else "result"
+            body = orjson.dumps(_without_envelope(message.get(kind))).decode()
+            line = f"{direction}{ident} [{source}] {kind} {body}"
+        lines.append(line if len(line) <= width else line[: width - 3] + "...")
+    return "\n".join(lines)
+
+
+class _Outbound:
+    """The write stream handed to the SDK client: ``send`` goes straight through the chain."""
+
+    def __init__(self, wire: Wire) -> None:
+        self._wire = wire
+
+    async def send(self, item: Any, /) -> None:
+        await self._wire.on_client_message(item)
+
+    async def aclose(self) -> None:
+        await self._wire.close_server_write()
+
+    async def __aenter__(self) -> _Outbound:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
 class Wire:
     """Runs the chain over one client connection (see the module docstring)."""
 
@@ -74,6 +134,9 @@ class Wire:
         self.notifications = notifications
         self.meta = meta
         self.user_errors: list[BaseException] = []
+        # (direction, source, message): the last messages, for failure reports. References
+        # only (the wire never mutates a message after recording it), so this costs ~nothing.
+        self.traffic: deque[tuple[str, str, dict[str, Any]]] = deque(maxlen=TRAFFIC_KEPT)
         self.tool_schemas: dict[str, Mapping[str, Any] | None] = {}
         self._pending: dict[Any, tuple[dict[str, Any], float]] = {}
         self._private: dict[Any, tuple[anyio.Event, list[dict[str, Any]]]] = {}
@@ -88,50 +151,56 @@ class Wire:
 
     @asynccontextmanager
     async def attach(self, server: Streams) -> AsyncIterator[Streams]:
-        """Yield the (read, write) streams to give the SDK client, pumping through the chain."""
+        """Yield the (read, write) streams to give the SDK client, pumping through the chain.
+
+        The write side is not a stream but a small object whose ``send`` runs the chain in the
+        sender's own task: no extra task switch per request. The read side is a memory stream
+        fed by one pump (server messages) and by the chain (mocked answers).
+        """
         server_read, server_write = server
         self._server_write = server_write
-        client_write, out = anyio.create_memory_object_stream[Any](64)
         self._client_in, client_read = anyio.create_memory_object_stream[Any](64)
         async with anyio.create_task_group() as tg:
             self._tg = tg
-            tg.start_soon(self._pump_out, out)
             tg.start_soon(self._pump_in, server_read)
             try:
-                yield client_read, client_write
+                yield client_read, _Outbound(self)
             finally:
                 tg.cancel_scope.cancel()
         self._tg = None
 
     # -- client -> server --------------------------------------------------------------
-    async def _pump_out(self, out: Any) -> None:
-        async with out:
-            async for item in out:
-                data = _to_dict(item.message)
-                if "method" in data and "id" in data:
-                    self._inflight += 1
-                    self._idle = anyio.Event()
-                    # The chain runs inline (it is fast); only a delayed answer or forward
-                    # gets its own task, so delays never hold up other calls.
-                    outcome = await self._decide(data)
-                    if outcome.delay_ms:
-                        assert self._tg is not None
-                        self._tg.start_soon(self._finish, data, outcome, item.metadata)
-                    else:
-                        await self._finish(data, outcome, item.metadata)
-                else:
-                    # A notification must not overtake a request sent before it (e.g.
-                    # notifications/initialized after initialize).
-                    await self._idle.wait()
-                    await self._forward(data, item.metadata)
+    async def on_client_message(self, item: Any) -> None:
+        """Handle one message the SDK client sends (called from the sending task)."""
+        data = _to_dict(item.message)
+        self.traffic.append(("->", "client", data))
+        if "method" in data and "id" in data:
+            self._inflight += 1
+            if self._inflight == 1:
+                self._idle = anyio.Event()
+            outcome = await self._decide(data)
+            if outcome.delay_ms:
+                # Only a delayed answer or forward gets its own task, so a delay never
+                # holds up other calls.
+                assert self._tg is not None
+                self._tg.start_soon(self._finish, data, outcome, item.metadata)
+            else:
+                await self._finish(data, outcome, item.metadata)
+        else:
+            # A notification must not overtake a request sent before it (e.g.
+            # notifications/initialized after initialize, or a cancel after a delayed call).
+            await self._idle.wait()
+            await self._forward(data, item.metadata)
 
     async def _decide(self, request: dict[str, Any]) -> Answer | Forward:
         try:
             return await self.chain.handle_request(request, self.meta, self._tool_schema)
-        except Exception as exc:  # boundary: user code (mocks, predicates, interceptors) raised
+        except Exception as exc:  # noqa: BLE001 - boundary: user code (mocks, predicates, interceptors) raised
             self.user_errors.append(exc)
             message = f"mockingbird: a mock or interceptor raised {exc!r}"
-            return Answer(responses.error(responses.INTERNAL_ERROR, message, None, request["id"]), 0.0, "error")
+            return Answer(
+                responses.error(responses.INTERNAL_ERROR, message, None, request["id"]), 0.0, "error"
+            )
 
     async def _finish(self, request: dict[str, Any], outcome: Answer | Forward, metadata: Any) -> None:
         request_id = request["id"]
@@ -150,10 +219,18 @@ class Wire:
                 self._pending.pop(request_id, None)
                 self.user_errors.append(MCPKitError(f"a request interceptor made an invalid request: {exc}"))
                 await self._deliver(
-                    responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid request", None, request_id)
+                    responses.error(
+                        responses.INTERNAL_ERROR, "mockingbird: invalid request", None, request_id
+                    )
                 )
         finally:
             self._done()
+
+    async def close_server_write(self) -> None:
+        """The client is done sending: close the server's input (EOF), once no call is delayed."""
+        with anyio.move_on_after(5):
+            await self._idle.wait()
+        await self._server_write.aclose()
 
     def _done(self) -> None:
         self._inflight -= 1
@@ -169,7 +246,9 @@ class Wire:
             if "id" in data and "method" in data:
                 self._pending.pop(data["id"], None)
                 await self._deliver(
-                    responses.error(responses.INTERNAL_ERROR, "MCP server connection is closed", None, data["id"])
+                    responses.error(
+                        responses.INTERNAL_ERROR, "MCP server connection is closed", None, data["id"]
+                    )
                 )
 
     async def _deliver_checked(self, request: dict[str, Any], data: dict[str, Any], source: str) -> None:
@@ -182,12 +261,15 @@ class Wire:
             self.user_errors.append(
                 MCPKitError(f"the {source} answer to {request.get('method')} is not valid JSON-RPC: {exc}")
             )
-            data = responses.error(responses.INTERNAL_ERROR, "mockingbird: invalid mocked answer", None, request["id"])
-        await self._deliver(data)
+            data = responses.error(
+                responses.INTERNAL_ERROR, "mockingbird: invalid mocked answer", None, request["id"]
+            )
+        await self._deliver(data, source)
 
-    async def _deliver(self, data: dict[str, Any]) -> None:
+    async def _deliver(self, data: dict[str, Any], source: str = "kit") -> None:
         from mcp.shared.message import SessionMessage
 
+        self.traffic.append(("<-", source, data))
         try:
             await self._client_in.send(SessionMessage(_to_message(data)))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
@@ -222,14 +304,17 @@ class Wire:
                 if changed is not data:
                     _fit_protocol(request, changed)
                 data = changed
-            except Exception as exc:  # boundary: a response interceptor raised
+            except Exception as exc:  # noqa: BLE001 - boundary: a response interceptor raised
                 self.user_errors.append(exc)
                 data = responses.error(
-                    responses.INTERNAL_ERROR, f"mockingbird: a response interceptor raised {exc!r}", None, data["id"]
+                    responses.INTERNAL_ERROR,
+                    f"mockingbird: a response interceptor raised {exc!r}",
+                    None,
+                    data["id"],
                 )
         elif "method" in data and "id" not in data:
             self.notifications.record(str(data["method"]), data.get("params"))
-        await self._deliver(data)
+        await self._deliver(data, "server")
 
     def _learn_tools(self, response: dict[str, Any]) -> None:
         result = response.get("result")
@@ -260,7 +345,7 @@ class Wire:
             headers = {k: v for k, v in last_metadata.headers.items() if k.lower() != "mcp-name"}
             headers["mcp-method"] = "tools/list"
             metadata = ClientMessageMetadata(headers=headers)
-        event, box = anyio.Event(), []
+        event, box = anyio.Event(), cast(list[dict[str, Any]], [])
         self._private[request_id] = (event, box)
         await self._forward(request, metadata)
         await event.wait()

@@ -63,6 +63,15 @@ def header(name: str, ctx: Context) -> str:
     return str(headers.get(name.lower(), ""))
 
 
+@server.tool()
+def crash(code: int) -> str:
+    """Exit the server process at once (for tests of a dying server)."""
+    import os
+
+    print(f"demo server: crashing with exit code {code}", file=sys.stderr, flush=True)
+    os._exit(code)
+
+
 @server.resource("config://app", mime_type="application/json")
 def app_config() -> str:
     return '{"debug": false, "name": "demo"}'
