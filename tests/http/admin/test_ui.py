@@ -79,7 +79,7 @@ def traffic(
 
 
 PET = "/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11"
-KEY = {"x-api-key": "k3y"}
+KEY = {"x-api-key": "k3y", "x-session-id": "s-alice"}
 NEW_PET = {"name": "Rex", "species": {"kind": "dog", "breed": "Labrador"}}
 BAD_PET = {"name": 5, "species": {"kind": "dog"}}
 
@@ -286,6 +286,13 @@ def test_analytics_draws_charts_from_the_data(
     expect(p.locator("#log-table tbody tr")).to_have_count(4)
     expect(p.locator("#operation-chip")).to_contain_text("GET /pets")
     assert sorted(rows(p)) == [("GET", "/pets", "200")] * 3 + [("GET", "/pets?limit=abc", "400")]
+    p.click("#operation-chip button")  # back to every request, then one session's
+    p.click("[data-tab=analytics]")
+    expect(p.locator("#sources")).to_contain_text("example")
+    expect(p.locator("#sessions-summary")).to_contain_text("1 session(s), 3 of 11 requests")
+    p.locator("#top-sessions a.route-link", has_text="s-alice").click()  # one session's requests
+    expect(p.locator("#session-chip")).to_contain_text("s-alice")
+    assert rows(p) == [("POST", "/pets", "422"), ("POST", "/pets", "201"), ("POST", "/pets", "201")]
     assert console.errors == []
 
 
