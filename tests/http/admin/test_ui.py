@@ -97,18 +97,12 @@ def send_traffic(url: str) -> list[httpx.Response]:
 
 
 def rows(page: Page) -> list[tuple[str, str, str]]:
-    """(method, path, status) of every row of the log table, top to bottom."""
-    out = []
-    for row in page.locator("#log-table tbody tr").all():
-        cells = row.locator("td")
-        out.append(
-            (
-                cells.nth(1).inner_text().strip(),
-                cells.nth(2).inner_text().strip(),
-                cells.nth(3).inner_text().strip(),
-            )
-        )
-    return out
+    """(method, path, status) of every row of the log table, top to bottom, read in one go
+    (a snapshot: the live table may re-render between two separate reads)."""
+    cells = page.locator("#log-table tbody tr").evaluate_all(
+        "trs => trs.map(tr => [1, 2, 3].map(i => tr.cells[i].innerText.trim()))"
+    )
+    return [(m, path, status) for m, path, status in cells]
 
 
 def test_rows_appear_for_the_traffic_sent(
@@ -292,6 +286,7 @@ def test_analytics_draws_charts_from_the_data(
     expect(p.locator("#sessions-summary")).to_contain_text("1 session(s), 3 of 11 requests")
     p.locator("#top-sessions a.route-link", has_text="s-alice").click()  # one session's requests
     expect(p.locator("#session-chip")).to_contain_text("s-alice")
+    expect(p.locator("#log-table tbody tr")).to_have_count(3)
     assert rows(p) == [("POST", "/pets", "422"), ("POST", "/pets", "201"), ("POST", "/pets", "201")]
     assert console.errors == []
 

@@ -176,8 +176,9 @@
   }
 
   // ---------- requests tab ----------
-  async function loadLog(live) {
+  async function loadLog(live, seq) {
     const page = await api("/logs/search", { ...queryParams(), limit: state.limit, offset: state.offset });
+    if (seq !== refreshSeq) return; // a newer refresh (other filters, other page) has started: drop this answer
     renderLog(page, live);
     updateExports();
   }
@@ -386,8 +387,9 @@
   }
 
   // ---------- analytics tab ----------
-  async function loadAnalytics() {
+  async function loadAnalytics(seq) {
     const a = await api("/logs/analyze", queryParams());
+    if (seq !== refreshSeq) return;
     const lat = a.total ? a.latency || {} : {}, err = a.errors || {}, traffic = a.traffic || {};
     const card = (label, value, hint, cls) => el("div", { class: "card stat " + (cls || "") }, el("span", { class: "label", text: label }),
       el("strong", { text: value }), hint ? el("span", { class: "hint", text: hint }) : null);
@@ -484,8 +486,8 @@
     const seq = ++refreshSeq;
     try {
       const jobs = [loadInfo()];
-      if (state.tab === "requests") jobs.push(loadLog(live));
-      else if (state.tab === "analytics") jobs.push(loadAnalytics());
+      if (state.tab === "requests") jobs.push(loadLog(live, seq));
+      else if (state.tab === "analytics") jobs.push(loadAnalytics(seq));
       else if (state.tab === "routes" && (!live || state.routes === null)) jobs.push(loadRoutes());
       await Promise.all(jobs);
       if (seq === refreshSeq) showError(null);
