@@ -143,6 +143,9 @@ def test_filters_narrow_the_rows_to_exactly_the_matching_requests(
         ("POST", "/pets", "201"),
     ]
     assert "method=POST" in p.url  # the filters live in the URL: a reload or a shared link keeps them
+    export = p.locator("#export-jsonl").get_attribute("href") or ""
+    lines = httpx.get(server + export).text.splitlines()  # the export link carries the same filters
+    assert len(lines) == 4 and all('"method":"POST"' in line for line in lines)
     p.select_option("select[name=method]", "")
     p.fill("input[name=status]", "4xx")
     expect(p.locator("#log-table tbody tr")).to_have_count(5)
