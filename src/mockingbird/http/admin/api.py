@@ -202,12 +202,7 @@ class AdminRoot:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             root = scope.get("root_path", "")
-            path = scope["path"]
-            if root and not path.startswith(root):
-                # The caller moved a prefix (/__mockingbird) into root_path and also cut it from
-                # path; ASGI and Starlette's routing expect path to include root_path: restore it.
-                path = root + path
-            rest = path.removeprefix(root)
+            rest = scope["path"].removeprefix(root)
             if rest == "/admin" or rest.startswith("/admin/"):
-                scope = {**scope, "path": path, "root_path": root + "/admin"}
+                scope = {**scope, "root_path": root + "/admin"}
         await self.app(scope, receive, send)
