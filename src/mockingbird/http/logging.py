@@ -32,10 +32,12 @@ import os
 import time
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockingbird.errors import StoreError
 from mockingbird.http.redaction import DEFAULT_CREDENTIALS, CredentialFields
+from mockingbird.store.dialect import COLUMNS
 from mockingbird.store.records import LogRecord, LogSink
 
 log = logging.getLogger("mockingbird.http")
@@ -60,62 +62,112 @@ def session_from_cookie(cookie_header: str, name: str) -> str | None:
     return None
 
 
-# What ``build_record`` needs besides the capture, as a plain (marshal-able) tuple: it may cross
+# What ``build_row`` needs besides the capture, as a plain (marshal-able) tuple: it may cross
 # into a writer process. (body_limit, header names, query names, cookie names, session header, session cookie)
 LogConfig = tuple[int, frozenset[str], frozenset[str], frozenset[str], bytes, str]
 
 
-BUILDER = "mockingbird.http.logging:build_record"
+BUILDER = "mockingbird.http.logging:build_row"
 
-# Capture layout (a plain tuple, marshal-able, so a writer process can build the record):
+# Capture layout (a plain tuple, marshal-able, so a writer process can build the row):
 # (ts, latency_ms, status, error, method, path, query_string, request_headers, response_headers,
 #  request_body, request_size, response_body, response_size, client, request_id, operation, source, scenario, is_admin)
 
+_ERROR_EXTRA = orjson.dumps({"error": "the app raised or did not finish its response"}).decode()
+_RID = b"x-request-id"
+# Redacted-JSON memo: a client sends the same header block again and again (and the mock answers with the
+# same headers but for its X-Request-ID), so the writer decodes, redacts and encodes each distinct block
+# once. Output is exactly what the uncached path makes; bounded, cleared when full.
+_MEMO_MAX = 4096
+_request_memo: dict[Any, tuple[str, str | None, str | None]] = {}
+_response_memo: dict[Any, str | None] = {}
 
-def build_record(config: LogConfig, capture: tuple[Any, ...]) -> LogRecord:
-    """Turn a raw capture into a redacted ``LogRecord`` (runs in the store's writer, off the request path)."""
-    (ts, latency, status, error, method, path, query_b, req_h, resp_h, req_body, req_size, resp_body, resp_size,
-     client, request_id, operation, source, scenario, meta_admin) = capture  # fmt: skip
-    limit, masked_headers, masked_query, masked_cookies, session_header, session_cookie = config
+
+def _request_headers(
+    masked: frozenset[str], pairs: list[tuple[bytes, bytes]], session_header: bytes, session_cookie: str
+) -> tuple[str, str | None, str | None]:
+    """(redacted headers as JSON, session id, user agent) of a request's header block (memoised)."""
+    try:
+        key = (masked, session_header, session_cookie, tuple(pairs))
+        found = _request_memo.get(key)
+    except TypeError:  # unhashable pairs (a server handing lists): no memo
+        key, found = None, None
+    if found is not None:
+        return found
     session: str | None = None
     user_agent: str | None = None
     cookie: str | None = None
-    for key, value in req_h:
-        if key == session_header:
+    for name, value in pairs:
+        if name == session_header:
             session = value.decode("latin-1")
-        elif key == b"user-agent":
+        elif name == b"user-agent":
             user_agent = value.decode("latin-1")
-        elif key == b"cookie":
+        elif name == b"cookie":
             cookie = value.decode("latin-1")
     if session is None and cookie is not None:
         session = session_from_cookie(cookie, session_cookie)
+    found = (orjson.dumps(CredentialFields(masked).redact_headers(pairs)).decode(), session, user_agent)
+    if key is not None:
+        if len(_request_memo) >= _MEMO_MAX:
+            _request_memo.clear()
+        _request_memo[key] = found
+    return found
+
+
+def _response_headers(masked: frozenset[str], pairs: list[tuple[bytes, bytes]]) -> str:
+    """A response's redacted headers as JSON; the mock's trailing X-Request-ID is spliced onto a memoised prefix."""
+    if len(pairs) > 1 and pairs[-1][0] == _RID and "x-request-id" not in masked:
+        try:
+            key = (masked, tuple(pairs[:-1]))
+            prefix = _response_memo.get(key, False)
+        except TypeError:
+            key, prefix = None, None
+        if prefix is False:
+            head = CredentialFields(masked).redact_headers(pairs[:-1])
+            # Only when the id is the one X-Request-ID: else the plain path joins repeats.
+            prefix = orjson.dumps(head).decode()[:-1] if head and "x-request-id" not in head else None
+            if len(_response_memo) >= _MEMO_MAX:
+                _response_memo.clear()
+            _response_memo[key] = prefix
+        if prefix is not None:
+            return f'{prefix},"x-request-id":{orjson.dumps(pairs[-1][1].decode("latin-1")).decode()}}}'
+    return orjson.dumps(CredentialFields(masked).redact_headers(pairs)).decode()
+
+
+def build_row(config: LogConfig, capture: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Turn a raw capture into one redacted row of the log (``store.dialect.COLUMNS`` order).
+
+    Runs in the store's writer (thread or process), off the request path.
+    """
+    (ts, latency, status, error, method, path, query_b, req_h, resp_h, req_body, req_size, resp_body, resp_size,
+     client, request_id, operation, source, scenario, meta_admin) = capture  # fmt: skip
+    limit, masked_headers, masked_query, masked_cookies, session_header, session_cookie = config
+    req_json, session, user_agent = _request_headers(masked_headers, req_h, session_header, session_cookie)
     is_admin = bool(meta_admin) or is_admin_path(path)
-    redact = CredentialFields(masked_headers, masked_query, masked_cookies)
-    if is_admin:
-        redact = redact.for_admin()
-    return LogRecord(
-        ts=ts,
-        method=method,
-        path=path,
-        query=redact.redact_query(query_b.decode("latin-1")) if query_b else "",
-        operation=operation,
-        status=status,
-        latency_ms=latency,
-        request_headers=redact.redact_headers(req_h),
-        request_body=req_body,
-        request_truncated=req_size > limit,
-        response_headers=redact.redact_headers(resp_h),
-        response_body=resp_body,
-        response_truncated=resp_size > limit,
-        client=f"{client[0]}:{client[1]}" if client else None,
-        user_agent=user_agent,
-        session_id=session,
-        correlation_id=request_id.decode("latin-1") if request_id is not None else None,
-        scenario=scenario,
-        is_admin=is_admin,
-        source=source or ("error" if error else None),
-        extra={"error": "the app raised or did not finish its response"} if error else {},
-    )
+    if query_b:
+        redact = CredentialFields(masked_headers, masked_query, masked_cookies)
+        query = (redact.for_admin() if is_admin else redact).redact_query(query_b.decode("latin-1"))
+    else:
+        query = ""
+    return (
+        ts, "http", method, path, query, operation, status, latency,
+        req_json, req_body.decode("utf-8", "replace") if req_body is not None else None, int(req_size > limit),
+        _response_headers(masked_headers, resp_h),
+        resp_body.decode("utf-8", "replace") if resp_body is not None else None, int(resp_size > limit),
+        f"{client[0]}:{client[1]}" if client else None, user_agent, session,
+        request_id.decode("latin-1") if request_id is not None else None, scenario, int(is_admin),
+        source or ("error" if error else None), _ERROR_EXTRA if error else "{}",
+    )  # fmt: skip
+
+
+def build_record(config: LogConfig, capture: tuple[Any, ...]) -> LogRecord:
+    """The ``LogRecord`` of a raw capture: ``build_row``'s row as a record (for sinks that are not stores)."""
+    row = dict(zip(COLUMNS, build_row(config, capture), strict=True))
+    for name in ("request_headers", "response_headers", "extra"):
+        row[name] = orjson.loads(row[name])
+    for name in ("request_truncated", "response_truncated", "is_admin"):
+        row[name] = bool(row[name])
+    return LogRecord(**row)
 
 
 class RequestLogMiddleware:

@@ -11,7 +11,7 @@ stdin in one system call.
 
 Protocol (child stdin): frames of a 4-byte big-endian length + a ``marshal`` payload,
 a list of items: ``("C", n, "module:function", config)`` registers a builder,
-``("X", n, capture)`` asks builder ``n`` to make a ``LogRecord`` from ``capture``,
+``("X", n, capture)`` asks builder ``n`` to make a row (``COLUMNS`` order) from ``capture``,
 ``("R", values)`` is a plain ``LogRecord`` (fields in slot order), ``("F", seq)``
 asks the child to commit everything so far and print ``seq`` on its stdout.
 
@@ -28,7 +28,6 @@ exactly as the thread writer does.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import marshal
 import os
@@ -42,7 +41,7 @@ from typing import Any
 
 from mockingbird.errors import StoreError
 from mockingbird.store.records import DeferredRecord, LogRecord
-from mockingbird.store.sqlite import _STOP, SqliteLogStore
+from mockingbird.store.sqlite import _STOP, SqliteLogStore, row_builder
 
 log = logging.getLogger("mockingbird.store")
 
@@ -245,7 +244,7 @@ def _child(db: str, body_limit: int) -> int:
     builders: dict[int, tuple[Any, Any]] = {}
     stdin = sys.stdin.buffer
     failed = 0
-    pending: list[LogRecord | DeferredRecord] = []
+    rows: list[tuple[Any, ...]] = []
     try:
         while True:
             head = stdin.read(4)
@@ -258,26 +257,25 @@ def _child(db: str, body_limit: int) -> int:
                 break
             for item in marshal.loads(payload):
                 tag = item[0]
-                if tag == "X":
-                    fn, config = builders[item[1]]
-                    try:
-                        pending.append(fn(config, item[2]))
-                    except Exception:  # top-level handler: one bad capture must not stop the writer
-                        failed += 1
-                        log.exception("log writer process: a record could not be built")
-                elif tag == "R":
-                    pending.append(LogRecord(**dict(zip(_FIELDS, item[1], strict=True))))
-                elif tag == "C":
-                    module, _, name = item[2].partition(":")
-                    builders[item[1]] = (getattr(importlib.import_module(module), name), item[3])
-                elif tag == "F":
-                    store._commit(conn, pending)
-                    pending = []
-                    os.write(1, b"%d\n" % item[1])
-            store._commit(conn, pending)
-            pending = []
+                try:
+                    if tag == "X":
+                        fn, config = builders[item[1]]
+                        rows.append(fn(config, item[2]))
+                    elif tag == "R":
+                        rows.append(store._row(LogRecord(**dict(zip(_FIELDS, item[1], strict=True)))))
+                    elif tag == "C":
+                        builders[item[1]] = (row_builder(item[2]), item[3])
+                    elif tag == "F":
+                        store._insert(conn, rows)
+                        rows = []
+                        os.write(1, b"%d\n" % item[1])
+                except Exception:  # top-level handler: one bad capture must not stop the writer
+                    failed += 1
+                    log.exception("log writer process: a record could not be built")
+            store._insert(conn, rows)
+            rows = []
     finally:
-        store._commit(conn, pending)
+        store._insert(conn, rows)
         conn.close()
         store.close()
     return 1 if failed or store.stats()["failed"] else 0

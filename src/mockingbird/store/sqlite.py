@@ -30,13 +30,14 @@ and joins it: every record ``write`` accepted is in the file afterwards.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import re
 import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,15 @@ from mockingbird.store.records import DeferredRecord, LogRecord
 log = logging.getLogger("mockingbird.store")
 
 _STOP = object()
+
+
+@functools.lru_cache(maxsize=64)
+def row_builder(name: str) -> Callable[[Any, Any], tuple[Any, ...]]:
+    """The row builder named ``"module:function"``: ``function(config, capture)`` returns one row in
+    ``dialect.COLUMNS`` order (what ``capture()`` of a deferred record names; see ``http/logging.py``)."""
+    module, _, attr = name.partition(":")
+    fn: Callable[[Any, Any], tuple[Any, ...]] = getattr(importlib.import_module(module), attr)
+    return fn
 
 
 @functools.lru_cache(maxsize=256)
@@ -296,19 +306,33 @@ class SqliteLogStore:
         return marker
 
     def _commit(self, conn: sqlite3.Connection, batch: list[LogRecord | DeferredRecord]) -> None:
-        if not batch:
-            return
+        if batch:
+            self._insert(conn, self._rows(batch))
+
+    def _rows(self, batch: list[LogRecord | DeferredRecord]) -> list[tuple[Any, ...]]:
+        """Rows (``COLUMNS`` order) for records and deferred records; a broken one is counted, not fatal."""
         rows: list[tuple[Any, ...]] = []
         for item in batch:
-            if not isinstance(item, LogRecord):
-                try:
-                    item = item.build()
-                # A broken producer must not stop the writer: count it and say so loudly.
-                except Exception:  # top-level handler of the writer thread
-                    self._failed += 1
-                    log.exception("log writer: a deferred record could not be built")
+            try:
+                if isinstance(item, LogRecord):
+                    rows.append(self._row(item))
                     continue
-            rows.append(self._row(item))
+                capture = getattr(item, "capture", None)
+                if capture is not None:  # a row builder: straight to the row, no LogRecord in between
+                    builder, config, data = capture()
+                    rows.append(row_builder(builder)(config, data))
+                else:
+                    rows.append(self._row(item.build()))
+            # A broken producer must not stop the writer: count it and say so loudly.
+            except Exception:  # top-level handler of the writer thread
+                self._failed += 1
+                log.exception("log writer: a deferred record could not be built")
+        return rows
+
+    def _insert(self, conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` in one transaction (retried on a busy database)."""
+        if not rows:
+            return
         for attempt in range(5):
             try:
                 conn.execute("BEGIN IMMEDIATE")
