@@ -235,3 +235,46 @@ def test_every_request_served_under_concurrent_load_is_stored(tmp_path: Path) ->
     assert reopened.query(LogQuery(limit=0)).total == N
     assert len({r.correlation_id for r in reopened.iter_records(LogQuery())}) == N
     reopened.close()
+
+
+def _capture(req_h: list[tuple[bytes, bytes]], resp_h: list[tuple[bytes, bytes]], path: str = "/pets") -> tuple:
+    return (1.0, 0.5, 200, False, "GET", path, b"api_key=s3&a=1", req_h, resp_h, b'{"a": 1}', 8, None, 0,
+            ("127.0.0.1", 5000), b"rid-1", "GET /pets", "example", None, False)  # fmt: skip
+
+
+def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -> None:
+    """The writer memoises redacted header JSON per distinct block: every row must still be exact."""
+    import orjson
+
+    from mockingbird.http.logging import build_row
+    from mockingbird.store.dialect import COLUMNS
+
+    fields = CredentialFields.build(headers=["X-API-Key"], query=["api_key"])
+    mw = RequestLogMiddleware(lambda *a: None, _ListSink(), redact=fields)  # type: ignore[arg-type]
+    req = [(b"host", b"h"), (b"x-api-key", b"secret"), (b"user-agent", b"ua/1"), (b"x-session-id", b"s1")]
+    cases = [
+        [(b"content-type", b"application/json"), (b"x-request-id", b"r1")],
+        [(b"content-type", b"application/json"), (b"x-request-id", b"r\"2")],  # needs JSON escaping
+        [(b"x-request-id", b"a"), (b"x-request-id", b"b")],  # repeated: joined, as the plain path does
+        [(b"set-cookie", b"k=v"), (b"x-request-id", b"r3")],
+        [(b"x-request-id", b"only")],
+        [],
+    ]
+    for _ in range(2):  # the second pass is served from the memo
+        for resp in cases:
+            row = dict(zip(COLUMNS, build_row(mw.config, _capture(req, resp)), strict=True))
+            assert orjson.loads(row["response_headers"]) == fields.redact_headers(resp)
+            assert list(orjson.loads(row["response_headers"])) == list(fields.redact_headers(resp))
+            assert orjson.loads(row["request_headers"]) == fields.redact_headers(req)
+            assert "secret" not in row["request_headers"] and "s3" not in row["query"]
+            assert (row["session_id"], row["user_agent"], row["correlation_id"]) == ("s1", "ua/1", "rid-1")
+    admin = dict(zip(COLUMNS, build_row(mw.config, _capture(req, [], path="/admin/api/logs")), strict=True))
+    assert admin["is_admin"] == 1
+
+
+class _ListSink:
+    def __init__(self) -> None:
+        self.items: list[object] = []
+
+    def write(self, record: object) -> None:
+        self.items.append(record)

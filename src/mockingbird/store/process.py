@@ -28,6 +28,7 @@ exactly as the thread writer does.
 
 from __future__ import annotations
 
+import gc
 import logging
 import marshal
 import os
@@ -237,6 +238,10 @@ def _child(db: str, body_limit: int) -> int:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # The loop makes no reference cycles (frames unmarshal into tuples and lists, rows are tuples), yet its
+    # allocations trigger a generation-0 collection every ~20 rows: measured ~4 us per row. Collect rarely.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     store = SqliteLogStore(Path(db), body_limit=body_limit, readonly=True)  # migrations, row building, SQL
     conn = store._connect()
     conn.execute("PRAGMA journal_mode = WAL")
