@@ -2,12 +2,13 @@
 
 ``RequestLogMiddleware(app, sink)`` wraps any ASGI app. Per request it keeps only
 what it must (timestamps, the raw header lists, up to ``body_limit`` bytes of each
-body) and builds one ``LogRecord`` when the response's last chunk is about to go
-out. A small ``DeferredRecord`` is handed to the sink *before* that chunk is sent, so a response
-a client has received always has its record queued, and a full queue slows the
-server down (back-pressure) instead of losing rows. Header decoding, redaction,
-body decoding and JSON encoding happen later, in the store's writer thread
-(``DeferredRecord.build``): the request path only keeps references.
+body) and hands a small ``DeferredRecord`` to the sink *before* the response's last
+chunk is sent, so a response a client has received always has its record queued, and
+a full queue slows the server down (back-pressure) instead of losing rows. Header
+decoding, redaction, body decoding and JSON encoding happen later, in the store's
+writer (thread or process): ``capture()`` gives plain values and ``build_row`` turns
+them into one row of the ``requests`` table, with no ``LogRecord`` in between
+(``build()``/``build_record`` make a ``LogRecord`` for sinks that are not stores).
 
 Conventions (documented for users in the README):
 

@@ -64,7 +64,10 @@ class DeferredRecord(Protocol):
 
     The HTTP middleware hands these over so that decoding, redaction and
     serialisation stay off the request path. ``build`` must not block and must
-    return a complete (redacted) ``LogRecord``.
+    return a complete (redacted) ``LogRecord``. A record may also offer
+    ``capture() -> ("module:function", config, data)`` with marshal-able values: the
+    store's writer then calls ``function(config, data)`` for the row itself (in
+    ``dialect.COLUMNS`` order), skipping the ``LogRecord`` (see ``http/logging.py``).
     """
 
     def build(self) -> LogRecord:
