@@ -160,3 +160,24 @@ def test_no_writer_process_falls_back_to_a_thread(tmp_path: Path, monkeypatch: p
     assert store.stats()["writer"] == "thread (fallback)"
     store.close()
     assert _count(tmp_path / "f.db") == 200
+
+
+def test_a_stalled_writer_process_fills_the_pipe_without_losing_records(tmp_path: Path) -> None:
+    """Bursts are sent from the writing thread itself; a full pipe leaves records queued, never dropped."""
+    db = tmp_path / "s.db"
+    store = open_store(db, writer="process", queue_max=100_000)
+    assert isinstance(store, ProcessLogStore)
+    child = store.stats()["writer_pid"]
+    os.kill(child, signal.SIGSTOP)  # the child reads nothing: the pipe fills up
+    try:
+        body = "x" * 2048
+        for i in range(3000):  # ~6 MB: more than the pipe holds
+            store.write(LogRecord(ts=float(i), method="GET", path=f"/burst/{i}", status=200, response_body=body))
+        assert store._path_sends > 0  # type: ignore[attr-defined]
+        assert store.stats()["queued"] > 0  # what did not fit waits in the queue
+    finally:
+        os.kill(child, signal.SIGCONT)
+    store.close()
+    with sqlite3.connect(db) as conn:
+        paths = {p for (p,) in conn.execute("SELECT path FROM requests")}
+    assert paths == {f"/burst/{i}" for i in range(3000)}
