@@ -9,7 +9,9 @@ connection. Per request the server appends to a deque; each time ``FRAME`` (128)
 records have queued up, the writing thread itself marshals them and writes the frame
 to the child's stdin with one non-blocking system call (no GIL hand-off to another
 thread). A sender thread sends what is left after ``flush_interval`` of quiet, flush
-markers, and everything at close or while the pipe is full.
+markers, and everything at close or while the pipe is full. A ``kill -9`` of the server
+loses what is still in its deque: fewer than 128 records, or a burst's tail that waited
+for the sender thread's next look (at most 0.1 s while the request path is sending).
 
 Protocol (child stdin): frames of a 4-byte big-endian length + a ``marshal`` payload,
 a list of items: ``("C", n, "module:function", config)`` registers a builder,
