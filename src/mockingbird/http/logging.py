@@ -116,7 +116,10 @@ def _request_headers(
 
 
 def _response_headers(masked: frozenset[str], pairs: list[tuple[bytes, bytes]]) -> str:
-    """A response's redacted headers as JSON; the mock's trailing X-Request-ID is spliced onto a memoised prefix."""
+    """A response's redacted headers as JSON.
+
+    The mock's trailing X-Request-ID (new on every answer) is spliced onto a memoised prefix.
+    """
     if len(pairs) > 1 and pairs[-1][0] == _RID and "x-request-id" not in masked:
         try:
             key = (masked, tuple(pairs[:-1]))
@@ -152,7 +155,8 @@ def build_row(config: LogConfig, capture: tuple[Any, ...]) -> tuple[Any, ...]:
         query = ""
     return (
         ts, "http", method, path, query, operation, status, latency,
-        req_json, req_body.decode("utf-8", "replace") if req_body is not None else None, int(req_size > limit),
+        req_json, req_body.decode("utf-8", "replace") if req_body is not None else None,
+        int(req_size > limit),
         _response_headers(masked_headers, resp_h),
         resp_body.decode("utf-8", "replace") if resp_body is not None else None, int(resp_size > limit),
         f"{client[0]}:{client[1]}" if client else None, user_agent, session,

@@ -258,7 +258,8 @@ class ProcessLogStore(SqliteLogStore):
         if len(items) >= self._queue_max:
             self._wait_for_space()
         items.append(record)
-        if len(items) >= FRAME and not self._fallback and self._proc is not None and self._send_lock.acquire(False):
+        sendable = len(items) >= FRAME and not self._fallback and self._proc is not None
+        if sendable and self._send_lock.acquire(False):
             try:
                 self._pump(block=False)
                 self._path_sends += 1
