@@ -78,6 +78,8 @@ class _Bundler:
                     self._pending.append(value)
                 out[key] = self.prefix + name
             elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+                if len(value) == 1 and isinstance(value.get("$ref"), str):
+                    value = self.resolve(value["$ref"])  # a whole map by reference (DigitalOcean)
                 out[key] = {k: self._walk(v) for k, v in value.items()}
             elif key in _SCHEMA_LISTS and isinstance(value, list):
                 out[key] = [self._walk(v) for v in value]
@@ -87,6 +89,8 @@ class _Bundler:
                 out[key] = value
         required = out.get("required")
         properties = node.get("properties")
+        if isinstance(properties, Mapping) and len(properties) == 1 and isinstance(properties.get("$ref"), str):
+            properties = self.resolve(properties["$ref"])
         if isinstance(required, list) and isinstance(properties, Mapping):
             out["required"] = [r for r in required if not self._flagged(properties.get(r))]
         return out

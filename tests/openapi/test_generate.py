@@ -454,3 +454,44 @@ def test_only_id_like_hints_reach_the_id_property() -> None:
         assert gen.generate(schema, rng=random.Random(0), hints={hint: "x1"})["id"] == "x1", hint
     for hint in ("paid", "valid", "name"):
         assert gen.generate(schema, rng=random.Random(0), hints={hint: "x1"})["id"] != "x1", hint
+
+
+MALFORMED = [
+    {"maxProperties": None, "uniqueItems": [], "oneOf": [{"additionalProperties": float("nan"), "prefixItems": -1,
+                                                         "minLength": [1, "b"]}, {}]},
+    {"const": "x", "anyOf": 0, "allOf": 10**20, "contains": False},
+    {"properties": {"a": {"dependentRequired": [1, "b"], "required": float("nan"), "minProperties": 2.5}},
+     "minLength": 2.5},
+    {"type": 0, "required": True, "enum": "x", "items": "nope", "properties": [], "format": 3},
+    {"type": "object", "required": [{"a": 1}, "b"], "properties": {"b": {"type": "string"}}},
+]
+
+
+@pytest.mark.parametrize("schema", MALFORMED, ids=range(len(MALFORMED)))
+def test_malformed_keywords_are_ignored_not_crashed_on(schema: dict[str, Any]) -> None:
+    """Spec bugs (keywords with values of the wrong kind) are ignored; only a clear error may come out."""
+    gen = DataGenerator(RESOLVE)
+    for seed in range(5):
+        try:
+            gen.generate(schema, rng=random.Random(seed))
+            gen.generate(schema, rng=random.Random(seed), mode="request", use_examples=True)
+        except SchemaGenerationError:
+            pass
+
+
+@pytest.mark.parametrize("schema", [{"type": "array", "minItems": 10**20}, {"minProperties": 10**9},
+                                    {"type": "string", "minLength": 10**12},
+                                    {"if": {"minItems": 10**20}, "type": "array"}])
+def test_impossibly_large_minimums_raise_a_clear_error(schema: dict[str, Any]) -> None:
+    with pytest.raises(SchemaGenerationError, match="too large"):
+        DataGenerator(RESOLVE).generate(schema, rng=random.Random(0))
+
+
+def test_a_properties_map_given_by_reference_is_followed() -> None:
+    """DigitalOcean writes ``properties: {$ref: "attributes.yml#/ids"}`` for a whole map of properties."""
+    doc = {"maps": {"ids": {"droplet_ids": {"type": "array", "items": {"type": "integer"}}}}}
+    resolve = resolver_for(doc)
+    schema = {"type": "object", "required": ["droplet_ids"], "properties": {"$ref": "#/maps/ids"}}
+    value = DataGenerator(resolve).generate(schema, rng=random.Random(0))
+    assert isinstance(value["droplet_ids"], list) and "$ref" not in value
+    assert_conforms(value, schema, resolve)

@@ -49,6 +49,20 @@ def is_multiple(value: float, step: float) -> bool:
     return math.isfinite(quotient) and quotient == int(quotient)
 
 
+def _num(value: Any, default: float) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+        return value
+    return default
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 class Checker:
     """Checks values against canonical-dialect schemas, following ``$ref`` with ``resolve``."""
 
@@ -90,13 +104,13 @@ class Checker:
         get = schema.get
         types = get("type")
         if types is not None:
-            names = (types,) if isinstance(types, str) else types
-            if not any(TYPE_CHECKS.get(t, lambda v: True)(value) for t in names):
+            names = (types,) if isinstance(types, str) else types if isinstance(types, (list, tuple)) else ()
+            if names and not any(TYPE_CHECKS.get(t, lambda v: True)(value) for t in names):
                 return False
         if "const" in schema and not json_equal(value, schema["const"]):
             return False
         enum = get("enum")
-        if enum is not None and not any(json_equal(value, e) for e in enum):
+        if isinstance(enum, list) and not any(json_equal(value, e) for e in enum):
             return False
         if isinstance(value, str):
             if not self._string(value, schema):
@@ -109,13 +123,13 @@ class Checker:
                 return False
         elif isinstance(value, dict) and not self._object(value, schema, depth):
             return False
-        for sub in get("allOf") or ():
+        for sub in _list(get("allOf")):
             if not self.is_valid(value, sub, depth + 1):
                 return False
-        any_of = get("anyOf")
+        any_of = _list(get("anyOf"))
         if any_of and not any(self.is_valid(value, sub, depth + 1) for sub in any_of):
             return False
-        one_of = get("oneOf")
+        one_of = _list(get("oneOf"))
         if one_of and sum(1 for sub in one_of if self.is_valid(value, sub, depth + 1)) != 1:
             return False
         if "not" in schema and self.is_valid(value, schema["not"], depth + 1):
@@ -128,10 +142,7 @@ class Checker:
 
     def _string(self, value: str, schema: Mapping[str, Any]) -> bool:
         get = schema.get
-        if len(value) < get("minLength", 0):
-            return False
-        max_length = get("maxLength")
-        if max_length is not None and len(value) > max_length:
+        if len(value) < _num(get("minLength"), 0) or len(value) > _num(get("maxLength"), math.inf):
             return False
         pattern = get("pattern")
         return not isinstance(pattern, str) or pattern_matches(pattern, value)
@@ -155,9 +166,9 @@ class Checker:
 
     def _array(self, value: list[Any], schema: Mapping[str, Any], depth: int) -> bool:
         get = schema.get
-        if len(value) < get("minItems", 0) or len(value) > get("maxItems", math.inf):
+        if len(value) < _num(get("minItems"), 0) or len(value) > _num(get("maxItems"), math.inf):
             return False
-        prefix = get("prefixItems") or ()
+        prefix = _list(get("prefixItems"))
         for item, sub in zip(value, prefix):
             if not self.is_valid(item, sub, depth + 1):
                 return False
@@ -170,19 +181,19 @@ class Checker:
                     return False
         if "contains" in schema:
             found = sum(1 for item in value if self.is_valid(item, schema["contains"], depth + 1))
-            if found < get("minContains", 1) or found > get("maxContains", math.inf):
+            if found < _num(get("minContains"), 1) or found > _num(get("maxContains"), math.inf):
                 return False
         return True
 
     def _object(self, value: dict[str, Any], schema: Mapping[str, Any], depth: int) -> bool:
         get = schema.get
-        if len(value) < get("minProperties", 0) or len(value) > get("maxProperties", math.inf):
+        if len(value) < _num(get("minProperties"), 0) or len(value) > _num(get("maxProperties"), math.inf):
             return False
-        properties = get("properties") or {}
-        for name in get("required") or ():
+        properties = _dict(get("properties"))
+        for name in (r for r in _list(get("required")) if isinstance(r, str)):
             if name not in value and not (self._exempt and self._exempted(properties.get(name))):
                 return False
-        patterns = get("patternProperties") or {}
+        patterns = _dict(get("patternProperties"))
         additional = get("additionalProperties", True)
         names = get("propertyNames")
         for key, item in value.items():
@@ -200,10 +211,10 @@ class Checker:
                         return False
             if not matched and not self.is_valid(item, additional, depth + 1):
                 return False
-        for key, needed in (get("dependentRequired") or {}).items():
-            if key in value and any(n not in value for n in needed):
+        for key, needed in _dict(get("dependentRequired")).items():
+            if key in value and any(n not in value for n in _list(needed)):
                 return False
-        for key, sub in (get("dependentSchemas") or {}).items():
+        for key, sub in _dict(get("dependentSchemas")).items():
             if key in value and not self.is_valid(value, sub, depth + 1):
                 return False
         return True

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 Compiled = Callable[["_Context", int], Any]
 
-_GENERIC_KEYS = ("_false", "_conflict", "_choices", "_nots", "_conds")
+_GENERIC_KEYS = ("_false", "_huge", "_conflict", "_choices", "_nots", "_conds")
 _SCALARS = (str, int, float, bool, type(None))
 _MAX_NESTING = 60
 _UNSET: Any = object()
@@ -96,7 +96,7 @@ class CompilerMixin:
         is static unless recursion is involved, so precompile the shallow and the deep pick."""
         choices = flat.get("_choices")
         if (not choices or len(choices) != 1 or choices[0][0] != "anyOf"
-                or any(flat.get(k) for k in ("_false", "_conflict", "_nots", "_conds"))):
+                or any(flat.get(k) for k in ("_false", "_huge", "_conflict", "_nots", "_conds"))):
             return None
         branches = choices[0][1]
         own = flat.get("_ref")

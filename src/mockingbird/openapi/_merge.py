@@ -14,6 +14,7 @@ A *flat* schema is a new dict (never the spec's own, which stays untouched) wher
   ``_conds`` every ``(if, then, else)``;
 * ``_closed`` lists ``(names, patterns)`` of each part with ``additionalProperties: false``:
   a property name must be allowed by all of them;
+* ``_huge`` says which minimum (``minItems: 10**20``) is too large to generate;
 * ``_conflict`` says why the merged constraints admit no value (contradictory types/enums);
 * ``_ref`` is the pointer the schema was reached through, and ``_force`` maps a
   discriminator property to the value that names this schema (allOf inheritance).
@@ -24,6 +25,7 @@ an id is never reused while its entry exists.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -49,6 +51,26 @@ def discriminator_value(discriminator: Mapping[str, Any], ref: str) -> str:
         if target == ref or target == name or (isinstance(target, str) and target.endswith("/" + name)):
             return str(key)
     return name
+
+
+_NUMBER = "number"
+_COUNT_KEYS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
+               "minContains", "maxContains")
+_COUNT_LIMITS = {"minLength": 1_000_000}  # others: 10,000 items or properties
+_SHAPES: dict[str, Any] = {
+    **{k: _NUMBER for k in (*_MAX_KEYS, *_MIN_KEYS, "multipleOf")},
+    "required": list, "enum": list, "prefixItems": list, "properties": dict, "patternProperties": dict,
+    "dependentRequired": dict, "dependentSchemas": dict, "format": str, "uniqueItems": bool,
+    "readOnly": bool, "writeOnly": bool,
+}
+
+
+def _fits(value: Any, expected: Any) -> bool:
+    if expected is _NUMBER:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if expected is list and isinstance(value, list):
+        return True
+    return isinstance(value, expected) and not (expected is not bool and isinstance(value, bool))
 
 
 def _types(value: Any) -> tuple[str, ...] | None:
@@ -102,6 +124,7 @@ class Flattener:
 
     def _flatten(self, schema: Mapping[str, Any]) -> Flat:
         out: Flat = {}
+        schema = self._maps_by_ref(schema)
         merge_into(out, schema, annotations=True)
         ref = schema.get("$ref")
         if isinstance(ref, str):
@@ -111,7 +134,8 @@ class Flattener:
             elif target is False:
                 out["_false"] = True
             out["_ref"] = ref
-        for branch in schema.get("allOf") or ():
+        branches = schema.get("allOf")
+        for branch in branches if isinstance(branches, list) else ():
             if isinstance(branch, dict):
                 merge_flat(out, self.flat(branch), annotations=False)
             elif branch is False:
@@ -122,6 +146,21 @@ class Flattener:
             if isinstance(prop, str):
                 out.setdefault("_force", {})[prop] = discriminator_value(discriminator, out["_ref"])
         return out
+
+    def _maps_by_ref(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``properties: {$ref: "#/..."}`` names a whole map by reference (DigitalOcean does this).
+
+        A string cannot be the schema of a property called ``$ref``, so the reading is
+        unambiguous; the product validator (``openapi/_conversion.py``) reads it the same way.
+        """
+        replaced: dict[str, Any] | None = None
+        for key in ("properties", "patternProperties"):
+            value = schema.get(key)
+            if isinstance(value, dict) and len(value) == 1 and isinstance(value.get("$ref"), str):
+                target = self._resolve(value["$ref"])
+                replaced = replaced if replaced is not None else dict(schema)
+                replaced[key] = target if isinstance(target, dict) else {}
+        return replaced if replaced is not None else schema
 
     def merge_choice(self, base: Flat, group: int, branch: Any) -> Flat:
         """``base`` with choice group ``group`` decided for ``branch`` (cached per base, group, branch)."""
@@ -156,7 +195,24 @@ def merge_into(out: Flat, schema: Mapping[str, Any], *, annotations: bool) -> No
     for key, value in schema.items():
         if key in _SKIP or (not annotations and key in _ANNOTATIONS):
             continue
+        expected = _SHAPES.get(key)
+        if expected is not None and not _fits(value, expected):
+            continue  # a keyword with a value of the wrong kind (a spec bug): ignore it
         part[key] = value
+    for key in _COUNT_KEYS:
+        if key in part:
+            count = part[key]
+            if float(count).is_integer() and count >= 0:
+                part[key] = int(count)
+                if key.startswith("min") and count > _COUNT_LIMITS.get(key, 10_000):
+                    part["_huge"] = f"{key}: {int(count)} is too large to generate"
+            else:
+                del part[key]  # not a non-negative integer: ignore it
+    if "required" in part:
+        part["required"] = [r for r in part["required"] if isinstance(r, str)]
+    if "dependentRequired" in part:
+        part["dependentRequired"] = {k: [n for n in v if isinstance(n, str)]
+                                     for k, v in part["dependentRequired"].items() if isinstance(v, list)}
     types = _types(schema.get("type"))
     if types is not None:
         part["type"] = types
@@ -166,8 +222,10 @@ def merge_into(out: Flat, schema: Mapping[str, Any], *, annotations: bool) -> No
         additional = schema["additionalProperties"]
         part["additionalProperties"] = additional
         if additional is False:
-            part["_closed"] = ((frozenset(schema.get("properties") or ()),
-                                tuple(schema.get("patternProperties") or ())),)
+            names = schema.get("properties")
+            patterns = schema.get("patternProperties")
+            part["_closed"] = ((frozenset(names if isinstance(names, dict) else ()),
+                                tuple(patterns if isinstance(patterns, dict) else ())),)
     if isinstance(schema.get("discriminator"), dict):
         part["discriminator"] = schema["discriminator"]
     choices = []
@@ -211,8 +269,6 @@ def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None
             out[key] = shared or current
         elif key == "multipleOf":
             if isinstance(current, int) and isinstance(value, int):
-                import math
-
                 out[key] = current * value // math.gcd(current, value)
             else:
                 out[key] = max(current, value)
@@ -242,6 +298,8 @@ def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None
         elif key == "prefixItems":
             longer, shorter = (current, value) if len(current) >= len(value) else (value, current)
             out[key] = [_both(a, b) for a, b in zip(longer, shorter)] + list(longer[len(shorter):])
+        elif key == "_huge":
+            pass  # the first reason is enough
         elif key in ("readOnly", "writeOnly", "uniqueItems", "_false"):
             out[key] = bool(current) or bool(value)
         # everything else (format, const, discriminator, annotations...): the first one wins

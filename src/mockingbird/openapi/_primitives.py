@@ -248,7 +248,8 @@ def compile_number(flat: dict[str, Any], name: str | None, *, integer: bool) -> 
     fallback = middle if _inside(middle, low, low_ex, high, high_ex) else lo
 
     def draw(rng: Random) -> float:
-        value = round(rng.uniform(lo, hi), decimals)
+        # No decimals (epoch seconds, counts): an int reads better than 1737760841.0.
+        value = round(rng.uniform(lo, hi), decimals) if decimals else round(rng.uniform(lo, hi))
         return value if _inside(value, low, low_ex, high, high_ex) else fallback
 
     return draw

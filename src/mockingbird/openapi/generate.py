@@ -17,7 +17,10 @@ Guarantees:
   ``readOnly``/``writeOnly``: in ``mode="response"`` properties marked ``writeOnly`` are
   omitted (even when listed in ``required``: response validation treats them as not
   required); in ``mode="request"`` ``readOnly`` properties are omitted likewise.
-  Contradictory schemas get a best effort; ``false`` raises ``SchemaGenerationError``.
+  Contradictory schemas (a ``oneOf`` of identical branches, ``type: null`` beside
+  ``oneOf: [string, number]``) get a best effort, and ``problems=[]`` collects why;
+  ``false`` and impossibly large minimums raise ``SchemaGenerationError``. Keywords whose
+  values have the wrong kind (spec bugs such as ``required: true``) are ignored.
 * **Deterministic**: the same schema and the same ``rng`` state give the same value. All
   randomness comes from ``rng``; Faker is only used to pre-build fixed value pools.
 * **Realistic**: strings by ``format`` first, then by property name (``email``,
@@ -186,12 +189,16 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
     def _gen_flat(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
         if flat.get("_false"):
             raise SchemaGenerationError("the schema is `false`: no value can conform")
+        if "_huge" in flat:
+            raise SchemaGenerationError(flat["_huge"])
         if "_conflict" in flat and ctx.problems is not None:
             ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: {flat['_conflict']}")
         if flat.get("_choices"):
             return self._gen_choice(flat, ctx, depth, name, raw)
         if flat.get("_conds"):
             flat = self._apply_conditions(flat, ctx)
+            if "_huge" in flat:
+                raise SchemaGenerationError(flat["_huge"])
         nots = flat.get("_nots")
         if not nots:
             return self._gen_plain(flat, ctx, depth, name)
