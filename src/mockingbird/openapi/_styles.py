@@ -18,6 +18,8 @@ from mockingbird.openapi.model import Schema
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _MAX_DEPTH = 5
+_MAX_SEGMENTS = 32  # bracket path segments kept by parse_brackets
+_MAX_INDEX_DIGITS = 9
 _ABSENT: Any = object()
 _MALFORMED: Any = object()
 
@@ -174,16 +176,29 @@ _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
 def parse_brackets(key: str) -> list[str] | None:
-    """``filter[a][b]`` -> ``["filter", "a", "b"]``; ``tags[]`` -> ``["tags", ""]``; ``None`` without brackets."""
+    """``filter[a][b]`` -> ``["filter", "a", "b"]``; ``tags[]`` -> ``["tags", ""]``; ``None`` without brackets.
+
+    At most ``_MAX_SEGMENTS`` segments: deeper brackets stay literal text in the last one, so a hostile
+    ``a[b][b][b]...`` key cannot make :func:`nest` recurse without bound.
+    """
     head, bracket, rest = key.partition("[")
     if not bracket or not rest.endswith("]"):
         return None
-    return [head, *rest[:-1].split("][")]
+    return [head, *rest[:-1].split("][", _MAX_SEGMENTS - 2)]
+
+
+def _is_index(segment: str) -> bool:
+    # ASCII only: "²".isdigit() is true but int("²") raises; long digit runs are names, not indices.
+    return segment == "" or (segment.isascii() and segment.isdigit() and len(segment) <= _MAX_INDEX_DIGITS)
 
 
 def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
-    """Build a nested value from bracket paths (``deepObject`` and form bodies such as Stripe's)."""
-    listy = bool(entries) and all(p and (p[0] == "" or p[0].isdigit()) for p, _ in entries)
+    """Build a nested value from bracket paths (``deepObject`` and form bodies such as Stripe's).
+
+    Where the schema says object, ``[]`` and ``[0]`` are property names (``card[]=1`` is ``{"": "1"}``);
+    where it says array they are positions; where it says neither, all-positional paths build an array.
+    """
+    listy = not shape.is_object and bool(entries) and all(p and _is_index(p[0]) for p, _ in entries)
     if listy:  # names where an array is expected build an object: the validator reports the type
         item = shape.items or ANY
         indexed: dict[int, list[tuple[list[str], str]]] = {}
@@ -233,9 +248,16 @@ def split_query(
         prefix = name + "["
         entries = [(path[1:], v) for k, v in pairs if k.startswith(prefix) and (path := parse_brackets(k))]
         if entries:
-            return nest(entries, shape)
+            nested = nest(entries, shape)
+            if values and shape.is_array and isinstance(nested, list):  # expand=a&expand[]=b
+                return coerce_items(values, shape) + nested
+            return nested
         if style == "deepObject":
-            return _ABSENT
+            # No brackets: an array sent form-style (expand=a&expand=b, as clients do for deepObject
+            # arrays), or a plain value (Stripe's metadata= to unset) that the schema judges.
+            if not values:
+                return _ABSENT
+            return coerce_items(values, shape) if shape.is_array else coerce(values[-1], shape)
     if shape.is_array:
         if not values:
             return _ABSENT
