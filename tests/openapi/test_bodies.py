@@ -89,6 +89,10 @@ paths:
                     required: [price]
                     properties: {price: {type: string}, quantity: {type: integer}}
                 type: {type: string, enum: [card_present, interac_present]}
+                discounts:
+                  anyOf:
+                    - {type: array, items: {type: string, enum: [d1, d2]}}
+                    - {type: string, enum: [""]}
       responses: {"200": {description: ok}}
 """
 
@@ -200,6 +204,11 @@ def test_deep_object_plain_values_are_kept(tmp_path: Path) -> None:
     unset = stripe(tmp_path, b"metadata=&expand=a&expand=b")  # Stripe's "metadata=" unsets it
     assert unset.ok, errors(unset)
     assert unset.body == {"metadata": "", "expand": ["a", "b"]}
+    discounts = stripe(tmp_path, b"discounts=")  # "" unsets; [""] would be invalid
+    assert discounts.body == {"discounts": ""}
+    assert discounts.ok, errors(discounts)
+    listed = stripe(tmp_path, b"discounts=d1&discounts=d2")
+    assert listed.ok and listed.body == {"discounts": ["d1", "d2"]}
     mixed = stripe(tmp_path, b"expand=a&expand[]=b")
     assert mixed.body == {"expand": ["a", "b"]}
     not_object = stripe(tmp_path, b"card_present=4242")

@@ -40,6 +40,9 @@ def nested(schema: Any, *pairs: tuple[str, str]) -> Any:
         ({}, [("f[0]", "a"), ("f[1]", "b")], ["a", "b"]),  # no schema: positions build an array
         ({}, [("f[²]", "a")], {"²": "a"}),  # a Unicode digit is a name, not an index
         (CARD, [("f", "")], ""),  # a plain value is kept for the schema to judge
+        ({"anyOf": [TAGS, {"type": "string", "enum": [""]}]}, [("f", "")], ""),  # Stripe's "" to unset, not [""]
+        ({"type": "object", "properties": {"d": {"anyOf": [TAGS, {"type": "string"}]}}}, [("f[d]", "")], {"d": ""}),
+        ({"type": "object", "properties": {"d": TAGS}}, [("f[d]", "")], {"d": [""]}),
         (CARD, [("g[number]", "1")], _ABSENT),
     ],
 )

@@ -15,7 +15,7 @@ import orjson
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from mockingbird.openapi._styles import _ABSENT, ANY, Shape, coerce, group_pairs, split_query
+from mockingbird.openapi._styles import _ABSENT, ANY, Shape, coerce, coerce_values, group_pairs, split_query
 from mockingbird.openapi.mediatypes import is_json, parse_media_type
 
 # python-multipart logs a warning before raising on a bad body; the violation already says it, so keep
@@ -84,7 +84,7 @@ def decode_form(body: bytes, params: Mapping[str, str], shape: Shape, encoding: 
         if root != key:  # undeclared bracketed field: nest it anyway
             value = split_query(root, [], pairs, child, "deepObject", True, frozenset())
         elif child.is_array:
-            value = [coerce(v, child.items or ANY) for v in values]
+            value = coerce_values(values, child)
         else:
             value = coerce(values[0], child) if len(values) == 1 else [coerce(v, child) for v in values]
         if value is not _ABSENT:

@@ -119,6 +119,16 @@ def coerce_items(raws: Sequence[str], shape: Shape) -> list[Any]:
     return [coerce(r, item) for r in raws]
 
 
+def coerce_values(raws: Sequence[str], shape: Shape) -> Any:
+    """Repeated values of an array field; a lone empty value stays ``""`` where the schema also allows a string.
+
+    Stripe's "pass an empty string to unset" idiom (``discounts=`` for ``anyOf: [array, {enum: [""]}]``).
+    """
+    if len(raws) == 1 and not raws[0] and "string" in shape.types:
+        return ""
+    return coerce_items(raws, shape)
+
+
 def coerce_pairs(pairs: Sequence[tuple[str, str]], shape: Shape) -> dict[str, Any]:
     return {k: coerce(v, shape.props.get(k) or shape.extra or ANY) for k, v in pairs}
 
@@ -220,7 +230,7 @@ def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
     for key, sub in grouped.items():
         child = shape.props.get(key) or shape.extra or ANY
         if all(not p for p, _ in sub):
-            out[key] = coerce_items([v for _, v in sub], child) if child.is_array else coerce(sub[-1][1], child)
+            out[key] = coerce_values([v for _, v in sub], child) if child.is_array else coerce(sub[-1][1], child)
         else:
             out[key] = nest([(p, v) for p, v in sub if p], child)
     return out
@@ -257,13 +267,13 @@ def split_query(
             # arrays), or a plain value (Stripe's metadata= to unset) that the schema judges.
             if not values:
                 return _ABSENT
-            return coerce_items(values, shape) if shape.is_array else coerce(values[-1], shape)
+            return coerce_values(values, shape) if shape.is_array else coerce(values[-1], shape)
     if shape.is_array:
         if not values:
             return _ABSENT
         delimiter = _DELIMITERS.get(style, ",")
         if explode:  # ?tag=a&tag=b (for form, spaceDelimited and pipeDelimited alike)
-            return coerce_items(values, shape)
+            return coerce_values(values, shape)
         tokens = values[-1].split(delimiter) if values[-1] else []
         return coerce_items(tokens, shape)
     if shape.is_object:
