@@ -39,7 +39,9 @@ def nested(schema: Any, *pairs: tuple[str, str]) -> Any:
          [{"price": "p", "quantity": 2}, {"price": "q"}]),
         ({}, [("f[0]", "a"), ("f[1]", "b")], ["a", "b"]),  # no schema: positions build an array
         ({}, [("f[²]", "a")], {"²": "a"}),  # a Unicode digit is a name, not an index
-        (CARD, [("f", "")], ""),  # a plain value is kept for the schema to judge
+        (CARD, [("f", "x")], _ABSENT),  # a plain key is not a deepObject object: ignored
+        (LINES, [("f", "price")], _ABSENT),
+        ({"anyOf": [CARD, {"type": "integer"}]}, [("f", "123")], 123),  # ...unless a scalar branch may take it
         ({"anyOf": [TAGS, {"type": "string", "enum": [""]}]}, [("f", "")], ""),  # Stripe's "" to unset, not [""]
         ({"type": "object", "properties": {"d": {"anyOf": [TAGS, {"type": "string"}]}}}, [("f[d]", "")], {"d": ""}),
         ({"type": "object", "properties": {"d": TAGS}}, [("f[d]", "")], {"d": [""]}),

@@ -236,6 +236,24 @@ def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
     return out
 
 
+def _plain_deep(values: Sequence[str], shape: Shape) -> Any:
+    """A ``deepObject`` field given without brackets: which plain ``name=value`` keys are this field.
+
+    Kept: an array of scalars sent form-style (``expand=a&expand=b``, as clients do), and a value the schema's
+    scalar branch may take (``created=123`` for ``anyOf: [object, integer]``, Stripe's ``metadata=`` to unset).
+    Otherwise the plain key is not this field's serialisation and is ignored like any unknown key; clients
+    that cannot express nested values (``items=price&items=quantity``) are not judged on what they lost.
+    """
+    if not values:
+        return _ABSENT
+    items = shape.items
+    if shape.is_array and not (items is not None and (items.is_object or items.is_array)):
+        return coerce_values(values, shape)
+    if shape.types - {"object", "array"}:
+        return coerce(values[-1], shape)
+    return _ABSENT
+
+
 def split_query(
     name: str,
     values: Sequence[str],
@@ -263,11 +281,7 @@ def split_query(
                 return coerce_items(values, shape) + nested
             return nested
         if style == "deepObject":
-            # No brackets: an array sent form-style (expand=a&expand=b, as clients do for deepObject
-            # arrays), or a plain value (Stripe's metadata= to unset) that the schema judges.
-            if not values:
-                return _ABSENT
-            return coerce_values(values, shape) if shape.is_array else coerce(values[-1], shape)
+            return _plain_deep(values, shape)
     if shape.is_array:
         if not values:
             return _ABSENT
