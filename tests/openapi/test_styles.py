@@ -42,6 +42,7 @@ def nested(schema: Any, *pairs: tuple[str, str]) -> Any:
         (CARD, [("f", "x")], _ABSENT),  # a plain key is not a deepObject object: ignored
         (LINES, [("f", "price")], _ABSENT),
         ({"anyOf": [CARD, {"type": "integer"}]}, [("f", "123")], 123),  # ...unless a scalar branch may take it
+        ({"anyOf": [LINES, {"type": "string", "enum": [""]}]}, [("f", "name"), ("f", "value")], _ABSENT),
         ({"anyOf": [TAGS, {"type": "string", "enum": [""]}]}, [("f", "")], ""),  # Stripe's "" to unset, not [""]
         ({"type": "object", "properties": {"d": {"anyOf": [TAGS, {"type": "string"}]}}}, [("f[d]", "")], {"d": ""}),
         ({"type": "object", "properties": {"d": TAGS}}, [("f[d]", "")], {"d": [""]}),

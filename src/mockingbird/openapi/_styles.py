@@ -249,8 +249,8 @@ def _plain_deep(values: Sequence[str], shape: Shape) -> Any:
     items = shape.items
     if shape.is_array and not (items is not None and (items.is_object or items.is_array)):
         return coerce_values(values, shape)
-    if shape.types - {"object", "array"}:
-        return coerce(values[-1], shape)
+    if len(values) == 1 and shape.types - {"object", "array"}:  # several values meant the array branch
+        return coerce(values[0], shape)
     return _ABSENT
 
 
