@@ -70,7 +70,9 @@ class _Context:
 
     def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
                  problems: list[str] | None) -> None:
-        self.problems = problems
+        # Always a list: a value that added problems is known not to conform, which lets an
+        # optional property, array item or map entry be left out instead (see _structures).
+        self.problems: list[str] = problems if problems is not None else []
         self.rng = rng
         self.mode = mode
         self.use_examples = use_examples
@@ -191,7 +193,7 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
             raise SchemaGenerationError("the schema is `false`: no value can conform")
         if "_huge" in flat:
             raise SchemaGenerationError(flat["_huge"])
-        if "_conflict" in flat and ctx.problems is not None:
+        if "_conflict" in flat:
             ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: {flat['_conflict']}")
         if flat.get("_choices"):
             return self._gen_choice(flat, ctx, depth, name, raw)
