@@ -114,6 +114,21 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
         """The cached flat form of ``schema`` (see ``_merge``)."""
         return self._flattener.flat(schema)
 
+    def conforms(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
+        """Whether ``value`` fits ``schema`` read strictly as written (the generator's own check).
+
+        Stricter than the product validator's tolerances: ``additionalProperties: false`` sees
+        only the properties declared beside it, never those of ``allOf``/``oneOf`` branches.
+        Formats are not asserted. ``mode`` exempts ``writeOnly`` (response) or ``readOnly``
+        (request) properties from ``required``.
+
+        Example:
+            >>> DataGenerator(lambda ref: {}).conforms({"a": 1}, {"additionalProperties": False,
+            ...     "allOf": [{"properties": {"a": {}}}]})
+            False
+        """
+        return self._checkers[mode].is_valid(value, schema)
+
     def generate(
         self,
         schema: Any,
