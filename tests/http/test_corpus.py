@@ -224,20 +224,25 @@ def _url_for(op: Operation, rng: random.Random) -> str:
     return path
 
 
-# Specs where no answer *can* validate, whatever the mock does (proved, not guessed).
-UNSATISFIABLE = {
-    "nexmo__messages-olympus.json": "POST / answers 202 with a oneOf of identical branches: every body matches "
-    "all of them, so the oneOf never holds",
+# Operations where no answer *can* validate, whatever the mock does (proved, not guessed):
+# their failures are expected, and an exempted operation that passes fails the test (strict),
+# so the list only shrinks. Optional unsatisfiable values are left out by the generator; these
+# are required ones.
+_TYPE_NULL_BESIDE_ONEOF = "a required value is `type: null` beside a oneOf of non-null types"
+UNSATISFIABLE: dict[tuple[str, str], str] = {
+    ("nexmo__messages-olympus.json", "POST /"): "answers 202 with a oneOf of identical branches: every body "
+    "matches all of them, so the oneOf never holds",
+    ("vercel__api.json", "GET /v1/edge-config/{edgeConfigId}/item/{edgeConfigItemKey}"): _TYPE_NULL_BESIDE_ONEOF,
+    ("vercel__api.json", "GET /v1/edge-config/{edgeConfigId}/items"): _TYPE_NULL_BESIDE_ONEOF,
+    ("vercel__api.json", "GET /v1/integrations/search-repo"): _TYPE_NULL_BESIDE_ONEOF,
 }
 
 
 def _params() -> list[Any]:
     out = []
     for entry in _entries():
-        reason = UNSATISFIABLE.get(entry.name)
-        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
         name = entry.name if entry.parent == CORPUS else entry.parent.parent.name
-        out.append(pytest.param(entry, id=name, marks=marks))
+        out.append(pytest.param(entry, id=name))
     return out
 
 
@@ -252,8 +257,12 @@ def test_corpus_spec_serves_schema_valid_answers(entry: Path) -> None:
         ops = rng.sample(ops, SAMPLE)
     app = MockApp(spec, seed=1, validate=False, auth=False)
     failures: list[str] = []
+    expected: dict[str, bool] = {}  # exempted operation -> did it fail
     with ThreadedServer(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         for op in ops:
+            exempt = (entry.name, op.key) in UNSATISFIABLE
+            if exempt:
+                expected.setdefault(op.key, False)
             target = _url_for(op, rng)
             for headers in ({}, {"Prefer": "dynamic=true"}):
                 resp = client.request(op.method, target, headers=headers)
@@ -269,5 +278,10 @@ def test_corpus_spec_serves_schema_valid_answers(entry: Path) -> None:
                 try:
                     doc.validate(resp.json(), uri)
                 except AssertionError as exc:
-                    failures.append(f"{op.key} {headers}: {exc}")
+                    if exempt:
+                        expected[op.key] = True
+                    else:
+                        failures.append(f"{op.key} {headers}: {exc}")
     assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures[:15])
+    now_pass = [key for key, failed in expected.items() if not failed]
+    assert not now_pass, f"exempted as unsatisfiable but now valid (remove from UNSATISFIABLE): {now_pass}"

@@ -578,3 +578,20 @@ def test_conforms_reads_additional_properties_as_written() -> None:
     assert gen.conforms({"aliasAssignedAt": None}, {"properties": {"aliasAssignedAt": {"type": "null"}}})
     assert gen.conforms({"password": "longenough"}, COMPONENTS["Account"], mode="request")
     assert not gen.conforms({"password": "longenough"}, COMPONENTS["Account"], mode="response")
+
+
+def test_a_property_own_read_only_flag_wins_over_a_write_only_component() -> None:
+    # Jira's DashboardGadget: `position` is required and readOnly itself, over an allOf of a
+    # writeOnly component: responses must carry it, requests must not.
+    resolve = resolver_for({"components": {"schemas": {"Pos": {
+        "type": "object", "writeOnly": True, "additionalProperties": False,
+        "required": ["row"], "properties": {"row": {"type": "integer"}}}}}})
+    schema = {"type": "object", "additionalProperties": False, "required": ["id", "position"], "properties": {
+        "id": {"type": "integer"},
+        "position": {"allOf": [{"$ref": "#/components/schemas/Pos"}], "readOnly": True},
+    }}
+    gen = DataGenerator(resolve)
+    for seed in SEEDS:
+        response = gen.generate(schema, rng=random.Random(seed))
+        assert "position" in response and isinstance(response["position"]["row"], int)
+        assert "position" not in gen.generate(schema, rng=random.Random(seed), mode="request")

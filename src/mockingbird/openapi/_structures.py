@@ -57,12 +57,18 @@ class StructureMixin:
         for name, schema in properties.items():
             if schema is False and name not in required:
                 continue  # a property that may never appear (`"x": false`): leave it out
+            own = schema if isinstance(schema, dict) else {}
             matching = [s for p, s in pattern_items if pattern_matches(p, name)]
             if matching:
                 schema = {"allOf": [schema, *matching]}
-            sub = self.flat(schema) if isinstance(schema, dict) else {}  # type: ignore[attr-defined]
-            entries.append((name, schema, name in required, bool(sub.get("readOnly")),
-                            bool(sub.get("writeOnly"))))
+            if own.get("readOnly") is True or own.get("writeOnly") is True:
+                # The property's own flag wins over one reached through $ref/allOf (Jira's
+                # gadget `position` is readOnly itself, over a writeOnly component).
+                read_only, write_only = own.get("readOnly") is True, own.get("writeOnly") is True
+            else:
+                sub = self.flat(schema) if isinstance(schema, dict) else {}  # type: ignore[attr-defined]
+                read_only, write_only = bool(sub.get("readOnly")), bool(sub.get("writeOnly"))
+            entries.append((name, schema, name in required, read_only, write_only))
         forbidden: list[str] = []
         for name in required:
             if name not in properties:
