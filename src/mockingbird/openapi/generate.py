@@ -18,7 +18,9 @@ Guarantees:
   omitted (even when listed in ``required``: response validation treats them as not
   required); in ``mode="request"`` ``readOnly`` properties are omitted likewise.
   Contradictory schemas (a ``oneOf`` of identical branches, ``type: null`` beside
-  ``oneOf: [string, number]``) get a best effort, and ``problems=[]`` collects why;
+  ``oneOf: [string, number]``) are left out where optional (a property, an array item
+  past ``minItems``, a map entry past ``minProperties``); required ones get a best effort,
+  and ``problems=[]`` collects why;
   ``false`` and impossibly large minimums raise ``SchemaGenerationError``. Keywords whose
   values have the wrong kind (spec bugs such as ``required: true``) are ignored.
 * **Deterministic**: the same schema and the same ``rng`` state give the same value. All
