@@ -232,7 +232,8 @@ _TYPE_NULL_BESIDE_ONEOF = "a required value is `type: null` beside a oneOf of no
 UNSATISFIABLE: dict[tuple[str, str], str] = {
     ("nexmo__messages-olympus.json", "POST /"): "answers 202 with a oneOf of identical branches: every body "
     "matches all of them, so the oneOf never holds",
-    ("vercel__api.json", "GET /v1/edge-config/{edgeConfigId}/item/{edgeConfigItemKey}"): _TYPE_NULL_BESIDE_ONEOF,
+    ("vercel__api.json", "GET /v1/edge-config/{edgeConfigId}/item/{edgeConfigItemKey}"):
+        _TYPE_NULL_BESIDE_ONEOF,
     ("vercel__api.json", "GET /v1/edge-config/{edgeConfigId}/items"): _TYPE_NULL_BESIDE_ONEOF,
     ("vercel__api.json", "GET /v1/integrations/search-repo"): _TYPE_NULL_BESIDE_ONEOF,
 }

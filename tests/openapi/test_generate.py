@@ -504,7 +504,8 @@ IMPOSSIBLE = {"type": "null", "oneOf": [{"type": "number"}, {"type": "boolean"}]
 # closed part, and no branch accepts `{}`).
 CLOSED_CLAUSES = {"type": "object", "additionalProperties": False, "anyOf": [
     {"type": "object", "required": ["clauses", "operator"],
-     "properties": {"clauses": {"type": "array", "items": {"type": "string"}}, "operator": {"type": "string"}}},
+     "properties": {"clauses": {"type": "array", "items": {"type": "string"}},
+                    "operator": {"type": "string"}}},
     {"type": "object", "required": ["field"], "properties": {"field": {"type": "string"}}},
 ]}
 
@@ -522,8 +523,8 @@ def test_optional_property_with_an_unsatisfiable_schema_is_left_out(extra: dict[
     for seed in SEEDS:
         for use_examples in (False, True):
             problems: list[str] = []
-            value = gen.generate(schema, rng=random.Random(seed), mode=mode, use_examples=use_examples,  # type: ignore[arg-type]
-                                 problems=problems)
+            value = gen.generate(schema, rng=random.Random(seed), mode=mode,  # type: ignore[arg-type]
+                                 use_examples=use_examples, problems=problems)
             assert_conforms(value, schema, RESOLVE, mode=mode)
             assert "aliasAssignedAt" not in value and "where" not in value
             assert "deeper" not in value["later"] and "ok" in value["later"]
@@ -534,7 +535,8 @@ def test_optional_items_and_map_entries_with_unsatisfiable_schemas_are_left_out(
     schema = {"type": "object", "required": ["list", "map", "both"], "properties": {
         "list": {"type": "array", "items": IMPOSSIBLE},
         "map": {"type": "object", "additionalProperties": CLOSED_CLAUSES},
-        "both": {"type": "array", "uniqueItems": True, "items": {"type": "object", "additionalProperties": IMPOSSIBLE}},
+        "both": {"type": "array", "uniqueItems": True,
+                 "items": {"type": "object", "additionalProperties": IMPOSSIBLE}},
     }}
     gen = DataGenerator(RESOLVE)
     for seed in SEEDS:

@@ -147,7 +147,7 @@ def test_discriminator_mapping_names_become_component_pointers() -> None:
 
 
 def test_nullable_in_3_1_is_ignored_with_a_warning_as_2020_12_reads_it() -> None:
-    result, warnings = normalize({"type": "object", "properties": {"a": {"type": "string", "nullable": True},
-                                                                   "b": {"type": "integer", "nullable": True}}}, "3.1")
+    properties = {"a": {"type": "string", "nullable": True}, "b": {"type": "integer", "nullable": True}}
+    result, warnings = normalize({"type": "object", "properties": properties}, "3.1")
     assert result == {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}
     assert len(warnings) == 1 and "nullable" in warnings[0] and "/s/properties/a" in warnings[0]
