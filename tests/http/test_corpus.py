@@ -26,33 +26,20 @@ import httpx
 import jsonschema
 import pytest
 import yaml
+from tests.corpus import CORPUS, index_entries
 
 from mockingbird.http.app import MockApp
 from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import MISSING, Operation, Parameter
 
-
-def _find_corpus() -> Path:
-    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
-    repo = Path(__file__).resolve().parents[2]
-    for parent in repo.parents:
-        candidate = parent / "shared" / "corpus" / "openapi"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"the spec corpus is missing: expected it at {repo.parent / 'shared/corpus/openapi'}")
-
-
-CORPUS = _find_corpus()
 # Operations per spec in CI (seeded sample); MOCKINGBIRD_CORPUS_SAMPLE=0 checks every operation
 # (bench/bench_corpus.py does that).
 SAMPLE = int(os.environ.get("MOCKINGBIRD_CORPUS_SAMPLE", "40"))
 
 
 def _entries() -> list[Path]:
-    index = (CORPUS / "INDEX.md").read_text()
-    names = re.findall(r"^\| `([^`]+)` \|", index, flags=re.MULTILINE)
-    return [CORPUS / name for name in names]
+    return [CORPUS / name for name in index_entries()]
 
 
 def _normalise(node: Any) -> Any:
