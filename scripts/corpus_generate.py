@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.corpus
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "openapi"))
 
 from _corpus_run import corpus_entries, run_spec

@@ -6,8 +6,8 @@ by ``tests/test_exported_members.py``). Adding a name is a deliberate decision.
 
 from __future__ import annotations
 
-from mockingbird.analysis.query import LogQuery
-from mockingbird.analysis.stats import analyze
+from typing import TYPE_CHECKING, Any
+
 from mockingbird.errors import (
     CommandNotFoundError,
     ConfigError,
@@ -26,9 +26,39 @@ from mockingbird.errors import (
     StoreFullError,
     UnmockedCallError,
 )
-from mockingbird.openapi import load_spec
-from mockingbird.store.base import LogStore, open_store
-from mockingbird.store.records import LogRecord
+
+if TYPE_CHECKING:
+    from mockingbird.analysis.query import LogQuery
+    from mockingbird.analysis.stats import analyze
+    from mockingbird.openapi import load_spec
+    from mockingbird.store.base import LogStore, open_store
+    from mockingbird.store.records import LogRecord
+
+# Heavier parts of the public API load on first use, so that importing the package (the pytest
+# plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
+_LAZY: dict[str, str] = {
+    "LogQuery": "mockingbird.analysis.query",
+    "analyze": "mockingbird.analysis.stats",
+    "load_spec": "mockingbird.openapi",
+    "LogStore": "mockingbird.store.base",
+    "open_store": "mockingbird.store.base",
+    "LogRecord": "mockingbird.store.records",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mockingbird' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 

@@ -22,6 +22,7 @@ from hypothesis import seed as hypothesis_seed
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi import checks as openapi_checks
+from tests.corpus import CORPUS
 
 from mockingbird.http.app import MockApp
 from mockingbird.http.server import ThreadedServer
@@ -31,17 +32,6 @@ from mockingbird.openapi.model import Operation, Spec
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _find_corpus() -> Path:
-    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
-    repo = Path(__file__).resolve().parents[2]
-    for parent in repo.parents:
-        candidate = parent / "shared" / "corpus" / "openapi"
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"the spec corpus is missing: expected it at {repo.parent / 'shared/corpus/openapi'}")
-
-
-CORPUS = _find_corpus()
 SPECS = [
     ROOT / "examples" / "petstore.yaml",
     CORPUS / "readme-examples__discriminators.yaml",

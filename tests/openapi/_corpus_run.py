@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from _schema_conformance import SpecConformance
+from tests.corpus import CORPUS, index_entries
 
 from mockingbird.openapi.examples import choose_example
 from mockingbird.openapi.generate import DataGenerator
@@ -27,30 +28,12 @@ from mockingbird.openapi.loader import load_spec
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _find_corpus() -> Path:
-    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
-    for parent in REPO.parents:
-        candidate = parent / "shared" / "corpus" / "openapi"
-        if (candidate / "INDEX.md").is_file():
-            return candidate
-    return REPO.parent / "shared" / "corpus" / "openapi"  # where CI puts it: corpus_entries() says it is missing
-
-
-CORPUS = _find_corpus()
 JSONISH = re.compile(r"(^|[/+])json\b|^\*/\*$", re.IGNORECASE)
-_ENTRY = re.compile(r"^\| `([^`]+)`")
 
 
 def corpus_entries() -> list[Path]:
     """Every corpus spec: single files, plus the entry file of each multi-file folder (INDEX.md)."""
-    if not CORPUS.is_dir():
-        raise FileNotFoundError(f"the OpenAPI corpus is missing: expected it at {CORPUS}")
-    entries = sorted(p for p in CORPUS.iterdir() if p.is_file() and p.suffix in (".json", ".yaml", ".yml"))
-    for line in (CORPUS / "INDEX.md").read_text().splitlines():
-        match = _ENTRY.match(line)
-        if match and "/" in match.group(1):
-            entries.append(CORPUS / match.group(1))
-    return entries
+    return [CORPUS / name for name in index_entries()]
 
 
 @dataclass

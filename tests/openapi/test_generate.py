@@ -495,3 +495,105 @@ def test_a_properties_map_given_by_reference_is_followed() -> None:
     value = DataGenerator(resolve).generate(schema, rng=random.Random(0))
     assert isinstance(value["droplet_ids"], list) and "$ref" not in value
     assert_conforms(value, schema, resolve)
+
+
+# A Vercel-style contradiction: `type: null` beside a oneOf whose branches admit no null.
+IMPOSSIBLE = {"type": "null", "oneOf": [{"type": "number"}, {"type": "boolean"}]}
+# A Jira-style one: `additionalProperties: false` with no same-level properties beside an anyOf
+# whose branches require properties (under Draft 4 and 2020-12 alike only `{}` passes the
+# closed part, and no branch accepts `{}`).
+CLOSED_CLAUSES = {"type": "object", "additionalProperties": False, "anyOf": [
+    {"type": "object", "required": ["clauses", "operator"],
+     "properties": {"clauses": {"type": "array", "items": {"type": "string"}},
+                    "operator": {"type": "string"}}},
+    {"type": "object", "required": ["field"], "properties": {"field": {"type": "string"}}},
+]}
+
+
+@pytest.mark.parametrize("extra", [{}, {"maxProperties": 5}], ids=["compiled", "generic"])
+@pytest.mark.parametrize("mode", ["response", "request"])
+def test_optional_property_with_an_unsatisfiable_schema_is_left_out(extra: dict[str, Any], mode: str) -> None:
+    schema = {"type": "object", "required": ["uid"], **extra, "properties": {
+        "uid": {"type": "string"},
+        "aliasAssignedAt": IMPOSSIBLE,
+        "where": CLOSED_CLAUSES,
+        "later": {"type": "object", "properties": {"deeper": IMPOSSIBLE, "ok": {"type": "integer"}}},
+    }}
+    gen = DataGenerator(RESOLVE)
+    for seed in SEEDS:
+        for use_examples in (False, True):
+            problems: list[str] = []
+            value = gen.generate(schema, rng=random.Random(seed), mode=mode,  # type: ignore[arg-type]
+                                 use_examples=use_examples, problems=problems)
+            assert_conforms(value, schema, RESOLVE, mode=mode)
+            assert "aliasAssignedAt" not in value and "where" not in value
+            assert "deeper" not in value["later"] and "ok" in value["later"]
+            assert problems == []  # nothing the spec promises was missed
+
+
+def test_optional_items_and_map_entries_with_unsatisfiable_schemas_are_left_out() -> None:
+    schema = {"type": "object", "required": ["list", "map", "both"], "properties": {
+        "list": {"type": "array", "items": IMPOSSIBLE},
+        "map": {"type": "object", "additionalProperties": CLOSED_CLAUSES},
+        "both": {"type": "array", "uniqueItems": True,
+                 "items": {"type": "object", "additionalProperties": IMPOSSIBLE}},
+    }}
+    gen = DataGenerator(RESOLVE)
+    for seed in SEEDS:
+        problems: list[str] = []
+        value = gen.generate(schema, rng=random.Random(seed), problems=problems)
+        assert_conforms(value, schema, RESOLVE)
+        assert value["list"] == [] and value["map"] == {} and all(item == {} for item in value["both"])
+        assert problems == []
+
+
+def test_unsatisfiable_required_values_are_still_reported() -> None:
+    gen = DataGenerator(RESOLVE)
+    for schema in (
+        {"type": "object", "required": ["at"], "properties": {"at": IMPOSSIBLE}},
+        {"type": "array", "minItems": 1, "items": IMPOSSIBLE},
+        {"type": "object", "minProperties": 1, "additionalProperties": IMPOSSIBLE},
+        {"type": "object", "required": ["where"], "properties": {"where": CLOSED_CLAUSES}},
+    ):
+        problems: list[str] = []
+        gen.generate(schema, rng=random.Random(0), problems=problems)
+        assert problems, schema
+
+
+def test_a_contradictory_branch_does_not_cost_a_valid_optional_property() -> None:
+    # The integer branch contradicts `type: string`; the string branch works, so the property stays.
+    schema = {"type": "object", "properties": {
+        "name": {"type": "string", "anyOf": [{"type": "integer"}, {"type": "string", "minLength": 2}]},
+        "code": {"type": "string", "oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 3}]},
+    }}
+    gen = DataGenerator(RESOLVE)
+    for seed in SEEDS:
+        problems: list[str] = []
+        value = gen.generate(schema, rng=random.Random(seed), problems=problems)
+        assert_conforms(value, schema, RESOLVE)
+        assert set(value) == {"name", "code"} and problems == []
+
+
+def test_conforms_reads_additional_properties_as_written() -> None:
+    gen = DataGenerator(RESOLVE)
+    assert not gen.conforms({"field": "x"}, CLOSED_CLAUSES)
+    assert gen.conforms({"aliasAssignedAt": None}, {"properties": {"aliasAssignedAt": {"type": "null"}}})
+    assert gen.conforms({"password": "longenough"}, COMPONENTS["Account"], mode="request")
+    assert not gen.conforms({"password": "longenough"}, COMPONENTS["Account"], mode="response")
+
+
+def test_a_property_own_read_only_flag_wins_over_a_write_only_component() -> None:
+    # Jira's DashboardGadget: `position` is required and readOnly itself, over an allOf of a
+    # writeOnly component: responses must carry it, requests must not.
+    resolve = resolver_for({"components": {"schemas": {"Pos": {
+        "type": "object", "writeOnly": True, "additionalProperties": False,
+        "required": ["row"], "properties": {"row": {"type": "integer"}}}}}})
+    schema = {"type": "object", "additionalProperties": False, "required": ["id", "position"], "properties": {
+        "id": {"type": "integer"},
+        "position": {"allOf": [{"$ref": "#/components/schemas/Pos"}], "readOnly": True},
+    }}
+    gen = DataGenerator(resolve)
+    for seed in SEEDS:
+        response = gen.generate(schema, rng=random.Random(seed))
+        assert "position" in response and isinstance(response["position"]["row"], int)
+        assert "position" not in gen.generate(schema, rng=random.Random(seed), mode="request")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.corpus import CORPUS
 
 from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import Spec
@@ -14,17 +15,6 @@ from mockingbird.openapi.model import Spec
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _find_corpus() -> Path:
-    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
-    for parent in REPO.parents:
-        candidate = parent / "shared" / "corpus" / "openapi"
-        if (candidate / "INDEX.md").is_file():
-            return candidate
-    raise RuntimeError(f"the spec corpus is missing: expected {REPO / '..' / 'shared' / 'corpus' / 'openapi'}"
-                       " (shared/ beside the checkout)")
-
-
-CORPUS = _find_corpus()
 _ROW = re.compile(r"^\| `([^`]+)` \|(?:[^|]*\|){3} [^|]* \| (\d+) \|", re.MULTILINE)
 # Operations INDEX.md's scanner did not count: path items that `$ref` another path item
 # (valid OpenAPI) are operations too.

@@ -41,3 +41,12 @@ def test_spec_wildcard_media_type_accepts_anything() -> None:
     assert concrete_content_type("*/*", "image/png") == "image/png"
     assert concrete_content_type("*/*", None) == "application/json"
     assert concrete_content_type("application/json; charset=utf-8", None) == "application/json; charset=utf-8"
+
+
+def test_a_concrete_json_type_beats_a_documented_wildcard_listed_first() -> None:
+    # Jira documents `*/*` (no schema) before `application/json` (the schema).
+    available = ["*/*", "application/json", "image/png"]
+    for accept in (None, "*/*", "application/json", "application/json, */*;q=0.5"):
+        assert negotiate(accept, available) == "application/json"
+    assert negotiate("image/png", available) == "image/png"
+    assert negotiate("text/html", available) == "*/*"

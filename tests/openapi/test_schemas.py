@@ -144,3 +144,10 @@ def test_discriminator_mapping_names_become_component_pointers() -> None:
         "dog": "#/components/schemas/Dog", "cat": "#/components/schemas/Cat", "bird": "birds.yaml#/Bird"}
     assert normalize(schema, "2.0")[0]["discriminator"]["mapping"]["dog"] == "#/definitions/Dog"
     assert schema["discriminator"]["mapping"]["dog"] == "Dog"  # input untouched
+
+
+def test_nullable_in_3_1_is_ignored_with_a_warning_as_2020_12_reads_it() -> None:
+    properties = {"a": {"type": "string", "nullable": True}, "b": {"type": "integer", "nullable": True}}
+    result, warnings = normalize({"type": "object", "properties": properties}, "3.1")
+    assert result == {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}
+    assert len(warnings) == 1 and "nullable" in warnings[0] and "/s/properties/a" in warnings[0]

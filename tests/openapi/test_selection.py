@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mockingbird.openapi.model import Example, Header, MediaType, Operation, Response, Spec
@@ -144,3 +146,18 @@ def test_generated_answers_are_memoised_within_a_byte_budget(monkeypatch: pytest
     assert len(builder._generated) <= 3
     again = builder.build(op, method="GET", path="/pets/1")
     assert again is not first and again.body == first.body  # evicted, rebuilt identically
+
+
+def test_example_is_checked_against_the_schema_as_written_not_only_the_tolerant_validator() -> None:
+    # `additionalProperties: false` beside anyOf sees no properties as written (Draft 4 and
+    # 2020-12 alike): the example's `field` is forbidden, though the product validator's
+    # tolerance (unevaluatedProperties) accepts it. The mock must not serve it by default.
+    schema = {"type": "object", "additionalProperties": False,
+              "anyOf": [{"type": "object", "properties": {"field": {"type": "string"}}}]}
+    media = MediaType(content_type="application/json", schema=schema, example={"field": "summary"})
+    op = _op("200", **{"application/json": media})
+    builder = ResponseBuilder(_spec(op), seed=1)
+    response = builder.build(op, method="GET", path="/pets/3", path_params={"petId": "3"})
+    assert response.source == "generated"
+    assert json.loads(response.body) == {}
+    assert builder.skipped_examples == ["GET /pets/{petId} application/json"]

@@ -4,13 +4,13 @@ validation runs on every operation (a seeded sample of 200 operations on the hug
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import orjson
 import pytest
+from tests.corpus import CORPUS, index_entries
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi.generate import generate
@@ -24,29 +24,11 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE = 200
 
 
-def find_corpus() -> Path | None:
-    """``<repo root>/../shared/corpus/openapi`` (or beside an ancestor, for git worktrees)."""
-    for parent in (REPO, *REPO.parents):
-        candidate = parent.parent / "shared" / "corpus" / "openapi"
-        if (candidate / "INDEX.md").is_file():
-            return candidate
-    return None
-
-
-CORPUS = find_corpus()
-
-
-def corpus_entries() -> list[str]:
-    if CORPUS is None:
-        # Never skip: CI has shared/ beside the checkout, and a missing corpus must fail loudly.
-        return ["<missing>"]
-    return re.findall(r"^\| `([^`]+)` \|", (CORPUS / "INDEX.md").read_text(encoding="utf-8"), flags=re.MULTILINE)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", corpus_entries())
+@pytest.mark.parametrize("entry", index_entries())
 def test_every_schema_of_every_operation_compiles(entry: str) -> None:
-    assert CORPUS is not None, f"the OpenAPI corpus is missing: expected {REPO.parent}/shared/corpus/openapi"
     spec = load_spec(str(CORPUS / entry))
     operations = list(spec.iter_operations())
     if len(operations) > SAMPLE:
@@ -90,11 +72,10 @@ def _json_bodies(operation: Operation) -> list[tuple[str, Any]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", corpus_entries())
+@pytest.mark.parametrize("entry", index_entries())
 def test_request_validation_agrees_with_an_independent_validator_on_generated_bodies(entry: str) -> None:
     """Generated JSON bodies go through the whole request pipeline (parse, match, validate with jsonschema-rs)
     and through the reference Python ``jsonschema``: both must give the same verdict, and most must pass."""
-    assert CORPUS is not None, f"the OpenAPI corpus is missing: expected {REPO.parent}/shared/corpus/openapi"
     spec = load_spec(str(CORPUS / entry))
     operations = [op for op in spec.iter_operations() if _json_bodies(op)]
     if len(operations) > SAMPLE:

@@ -15,12 +15,14 @@ import orjson
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from mockingbird.openapi._styles import _ABSENT, ANY, Shape, coerce, group_pairs, split_query
+from mockingbird.openapi._styles import _ABSENT, ANY, Shape, coerce, coerce_values, group_pairs, split_query
 from mockingbird.openapi.mediatypes import is_json, parse_media_type
 
 # python-multipart logs a warning before raising on a bad body; the violation already says it, so keep
 # Python's last-resort handler from printing it to stderr (an app that configures logging still sees it).
 logging.getLogger("python_multipart.multipart").addHandler(logging.NullHandler())
+
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 OPAQUE: Any = type("Opaque", (), {"__repr__": lambda self: "OPAQUE"})()
 """Marker: the body was not decoded, so it is not validated against a schema."""
@@ -82,7 +84,7 @@ def decode_form(body: bytes, params: Mapping[str, str], shape: Shape, encoding: 
         if root != key:  # undeclared bracketed field: nest it anyway
             value = split_query(root, [], pairs, child, "deepObject", True, frozenset())
         elif child.is_array:
-            value = [coerce(v, child.items or ANY) for v in values]
+            value = coerce_values(values, child)
         else:
             value = coerce(values[0], child) if len(values) == 1 else [coerce(v, child) for v in values]
         if value is not _ABSENT:
@@ -95,6 +97,11 @@ def decode_multipart(body: bytes, params: Mapping[str, str], shape: Shape, encod
     boundary = params.get("boundary")
     if not boundary:
         raise MalformedBody("multipart body without a boundary parameter in Content-Type")
+    delimiter = b"--" + boundary.encode("latin-1")
+    if not body.replace(delimiter + b"--", b"").replace(delimiter, b"").strip():
+        # Only delimiters (--b--, or --b then --b--, as clients send an empty form): no fields, and
+        # python-multipart rejects the header-less empty part, so answer before parsing.
+        return {}
     parts: list[dict[str, Any]] = []
     state: dict[str, Any] = {}
 
@@ -136,6 +143,8 @@ def decode_multipart(body: bytes, params: Mapping[str, str], shape: Shape, encod
     for part in parts:
         disposition = part["headers"].get("content-disposition")
         if disposition is None:
+            if not part["headers"] and not part["data"].strip():  # an empty part carries no field
+                continue
             raise MalformedBody("multipart part without Content-Disposition")
         _, options = parse_options_header(disposition)
         name = options.get(b"name", b"").decode("utf-8", "replace")
@@ -170,6 +179,10 @@ def decode_body(media: str, params: Mapping[str, str], body: bytes, shape: Shape
     """
     if is_json(media):
         return decode_json(body)
+    if media in _FORMS and shape.types and "object" not in shape.types:
+        # A form whose schema is not an object (``type: string``) describes the payload as a whole, not
+        # fields: urlencoded text is judged as that value, a multipart payload is opaque (presence only).
+        return coerce(_text(body, params), shape) if media == _FORMS[0] else OPAQUE
     if media == "application/x-www-form-urlencoded":
         return decode_form(body, params, shape, encoding)
     if media == "multipart/form-data":

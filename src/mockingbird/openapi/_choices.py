@@ -41,7 +41,10 @@ class ChoiceMixin:
         order = self._branch_order(flat, branches, ctx, depth)
         attempts = (order * 3)[:6]
         value: Any = None
+        problems = ctx.problems
+        start = len(problems)
         for attempt, index in enumerate(attempts):
+            mark = len(problems)
             branch = branches[index]
             merged = self._flattener.merge_choice(flat, 0, branch)
             runner = self._flat_runner(merged, name)
@@ -56,16 +59,26 @@ class ChoiceMixin:
                 if seen >= 0:
                     ctx.refs[ref] = seen  # type: ignore[index]
                     ctx.cycles -= seen == 1
-            if kind != "oneOf" or len(branches) == 1 or ctx.checker.is_valid(value, raw):
+            last = attempt == len(attempts) - 1
+            if kind != "oneOf" or len(branches) == 1:
+                # Not checked (anyOf takes the first good branch): a branch that reported a
+                # contradiction (e.g. `type: null` beside it) made no valid value, try another.
+                if len(problems) == mark or last:
+                    del problems[start:mark]  # earlier attempts' problems no longer apply
+                    return value
+                continue
+            if ctx.checker.is_valid(value, raw):
+                del problems[start:]
                 return value
             # Also valid under another branch: try to make it fail there without failing here.
             repaired = self._separate(value, index, branches, merged, raw, ctx)
             if repaired is not _MISSING:
+                del problems[start:]
                 return repaired
-            if attempt == len(attempts) - 1:
+            if last:
                 break
-        if ctx.problems is not None:
-            ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
+            del problems[start:]  # the next draw starts afresh: keep only the last one's reasons
+        problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
         return value
 
     def _separate(self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any,

@@ -207,10 +207,19 @@ class CompilerMixin:
             refs = ctx.refs
             child = depth + 1
             out: dict[str, Any] = {}
+            problems = ctx.problems
             for pname, schema, required, recursion in response if ctx.mode == "response" else request:
-                if not required and (deep or (recursion is not None and refs.get(recursion))):
+                if required:
+                    out[pname] = gen(schema, ctx, child, pname)
                     continue
-                out[pname] = gen(schema, ctx, child, pname)
+                if deep or (recursion is not None and refs.get(recursion)):
+                    continue
+                mark = len(problems)
+                value = gen(schema, ctx, child, pname)
+                if len(problems) > mark:
+                    del problems[mark:]  # contradictory and optional: leave it out (see _structures)
+                    continue
+                out[pname] = value
             return out
 
         return run
@@ -239,7 +248,16 @@ class CompilerMixin:
             else:
                 count = max(min_items, ctx.rng.randint(low, high)) if high >= low else min_items
             child = depth + 1
-            return [gen(items, ctx, child, item_name) for _ in range(count)]
+            problems = ctx.problems
+            out: list[Any] = []
+            for index in range(count):
+                mark = len(problems)
+                value = gen(items, ctx, child, item_name)
+                if len(problems) > mark and index >= min_items:
+                    del problems[mark:]  # no item can conform, and no more are needed: stop here
+                    break
+                out.append(value)
+            return out
 
         return run
 

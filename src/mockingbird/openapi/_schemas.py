@@ -38,6 +38,10 @@ _ANNOTATIONS = frozenset(
 _NULL = {"type": "null"}
 
 TYPE_ARRAY_WARNING = "{dialect} document uses JSON Schema type arrays (OpenAPI 3.1 style), first at {where}; accepted"
+NULLABLE_31_WARNING = (
+    "{dialect} document uses `nullable`, which OpenAPI 3.1 dropped (write `type: [..., \"null\"]`), first at "
+    "{where}; ignored, as JSON Schema 2020-12 reads it: null is not accepted there"
+)
 REF_SIBLINGS_WARNING = (
     "{dialect} document has $ref with sibling keywords (ignored by {dialect}), first at {where}; kept, "
     "as OpenAPI 3.1 does"
@@ -157,6 +161,11 @@ class SchemaNormalizer:
         nullable = out.pop("nullable", None)
         x_nullable = out.pop("x-nullable", None)
         if nullable is True or x_nullable is True:
+            if self.dialect == "3.1":
+                # Not a 3.1 keyword: honouring it would make the mock *serve* nulls that
+                # every 2020-12 validator of the document as written rejects.
+                self._notice(NULLABLE_31_WARNING, where)
+                return out
             return _make_nullable(out)
         return out
 

@@ -57,12 +57,18 @@ class StructureMixin:
         for name, schema in properties.items():
             if schema is False and name not in required:
                 continue  # a property that may never appear (`"x": false`): leave it out
+            own = schema if isinstance(schema, dict) else {}
             matching = [s for p, s in pattern_items if pattern_matches(p, name)]
             if matching:
                 schema = {"allOf": [schema, *matching]}
-            sub = self.flat(schema) if isinstance(schema, dict) else {}  # type: ignore[attr-defined]
-            entries.append((name, schema, name in required, bool(sub.get("readOnly")),
-                            bool(sub.get("writeOnly"))))
+            if own.get("readOnly") is True or own.get("writeOnly") is True:
+                # The property's own flag wins over one reached through $ref/allOf (Jira's
+                # gadget `position` is readOnly itself, over a writeOnly component).
+                read_only, write_only = own.get("readOnly") is True, own.get("writeOnly") is True
+            else:
+                sub = self.flat(schema) if isinstance(schema, dict) else {}  # type: ignore[attr-defined]
+                read_only, write_only = bool(sub.get("readOnly")), bool(sub.get("writeOnly"))
+            entries.append((name, schema, name in required, read_only, write_only))
         forbidden: list[str] = []
         for name in required:
             if name not in properties:
@@ -89,7 +95,7 @@ class StructureMixin:
         max_props = flat.get("maxProperties")
         min_props = flat.get("minProperties", 0)
         optional_room = None if not isinstance(max_props, int) else max_props - plan.required_count
-        if plan.forbidden and ctx.problems is not None:
+        if plan.forbidden:
             ctx.problems.append(f"{name or 'object'}: required {', '.join(plan.forbidden)} not allowed by "
                                 "additionalProperties: false")
         out: dict[str, Any] = {}
@@ -102,15 +108,23 @@ class StructureMixin:
                     continue
                 # Required yet forbidden (e.g. `additionalProperties: false` beside an anyOf whose
                 # branches hold the properties): keep the author's evident intent, and say so.
-                if ctx.problems is not None:
-                    ctx.problems.append(f"{name or 'object'}: required property {pname!r} is forbidden "
-                                        "by additionalProperties: false")
+                ctx.problems.append(f"{name or 'object'}: required property {pname!r} is forbidden "
+                                    "by additionalProperties: false")
             if not required and pname not in force:
                 if deep or (optional_room is not None and optional_room <= 0) or self._recursive(schema, ctx):
                     skipped.append((pname, schema))
                     continue
                 if optional_room is not None:
                     optional_room -= 1
+                mark = len(ctx.problems)
+                value = self._property_value(pname, schema, force, ctx, depth)
+                if len(ctx.problems) > mark:
+                    # The property's schema contradicts itself (e.g. `type: null` beside
+                    # `oneOf: [number, boolean]`): being optional, it is left out instead.
+                    del ctx.problems[mark:]
+                    continue
+                out[pname] = value
+                continue
             out[pname] = self._property_value(pname, schema, force, ctx, depth)
         for pname, value in force.items():
             if pname not in out and (not closed or _allowed(pname, closed)) \
@@ -159,6 +173,7 @@ class StructureMixin:
                      depth: int) -> None:
         names_schema = flat.get("propertyNames")
         closed = flat.get("_closed") or ()
+        min_props = flat.get("minProperties", 0)
         words = pool("word")
         for _ in range(max(count, 0) * 4):
             if count <= 0:
@@ -184,8 +199,13 @@ class StructureMixin:
             matching = [s for p, s in plan.pattern_items if pattern_matches(p, key)]
             if matching:
                 value_schema = matching[0] if len(matching) == 1 else {"allOf": matching}
-            out[key] = self._gen(value_schema, ctx, depth + 1, key)  # type: ignore[attr-defined]
             count -= 1
+            mark = len(ctx.problems)
+            value = self._gen(value_schema, ctx, depth + 1, key)  # type: ignore[attr-defined]
+            if len(ctx.problems) > mark and len(out) >= min_props:
+                del ctx.problems[mark:]  # an entry no value can satisfy, and not needed: leave it out
+                continue
+            out[key] = value
 
     def _gen_array(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> list[Any]:
         prefix = flat.get("prefixItems") or []
@@ -226,7 +246,11 @@ class StructureMixin:
                 schema = self._contains_schema(flat, schema)
             else:
                 schema = items
+            mark = len(ctx.problems)
             value = self._gen(schema, ctx, depth + 1, item_name)  # type: ignore[attr-defined]
+            if len(ctx.problems) > mark and index >= min_items and need_contains <= 0:
+                del ctx.problems[mark:]  # no item can conform, and no more are needed: stop here
+                break
             if unique:
                 key = _freeze(value)
                 if key in seen:

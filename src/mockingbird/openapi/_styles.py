@@ -18,6 +18,8 @@ from mockingbird.openapi.model import Schema
 _INT = re.compile(r"-?(0|[1-9][0-9]*)")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _MAX_DEPTH = 5
+_MAX_SEGMENTS = 32  # bracket path segments kept by parse_brackets
+_MAX_INDEX_DIGITS = 9
 _ABSENT: Any = object()
 _MALFORMED: Any = object()
 
@@ -117,6 +119,16 @@ def coerce_items(raws: Sequence[str], shape: Shape) -> list[Any]:
     return [coerce(r, item) for r in raws]
 
 
+def coerce_values(raws: Sequence[str], shape: Shape) -> Any:
+    """Repeated values of an array field; a lone empty value stays ``""`` where the schema also allows a string.
+
+    Stripe's "pass an empty string to unset" idiom (``discounts=`` for ``anyOf: [array, {enum: [""]}]``).
+    """
+    if len(raws) == 1 and not raws[0] and "string" in shape.types:
+        return ""
+    return coerce_items(raws, shape)
+
+
 def coerce_pairs(pairs: Sequence[tuple[str, str]], shape: Shape) -> dict[str, Any]:
     return {k: coerce(v, shape.props.get(k) or shape.extra or ANY) for k, v in pairs}
 
@@ -174,16 +186,29 @@ _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
 
 
 def parse_brackets(key: str) -> list[str] | None:
-    """``filter[a][b]`` -> ``["filter", "a", "b"]``; ``tags[]`` -> ``["tags", ""]``; ``None`` without brackets."""
+    """``filter[a][b]`` -> ``["filter", "a", "b"]``; ``tags[]`` -> ``["tags", ""]``; ``None`` without brackets.
+
+    At most ``_MAX_SEGMENTS`` segments: deeper brackets stay literal text in the last one, so a hostile
+    ``a[b][b][b]...`` key cannot make :func:`nest` recurse without bound.
+    """
     head, bracket, rest = key.partition("[")
     if not bracket or not rest.endswith("]"):
         return None
-    return [head, *rest[:-1].split("][")]
+    return [head, *rest[:-1].split("][", _MAX_SEGMENTS - 2)]
+
+
+def _is_index(segment: str) -> bool:
+    # ASCII only: "²".isdigit() is true but int("²") raises; long digit runs are names, not indices.
+    return segment == "" or (segment.isascii() and segment.isdigit() and len(segment) <= _MAX_INDEX_DIGITS)
 
 
 def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
-    """Build a nested value from bracket paths (``deepObject`` and form bodies such as Stripe's)."""
-    listy = bool(entries) and all(p and (p[0] == "" or p[0].isdigit()) for p, _ in entries)
+    """Build a nested value from bracket paths (``deepObject`` and form bodies such as Stripe's).
+
+    Where the schema says object, ``[]`` and ``[0]`` are property names (``card[]=1`` is ``{"": "1"}``);
+    where it says array they are positions; where it says neither, all-positional paths build an array.
+    """
+    listy = not shape.is_object and bool(entries) and all(p and _is_index(p[0]) for p, _ in entries)
     if listy:  # names where an array is expected build an object: the validator reports the type
         item = shape.items or ANY
         indexed: dict[int, list[tuple[list[str], str]]] = {}
@@ -205,10 +230,28 @@ def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
     for key, sub in grouped.items():
         child = shape.props.get(key) or shape.extra or ANY
         if all(not p for p, _ in sub):
-            out[key] = coerce_items([v for _, v in sub], child) if child.is_array else coerce(sub[-1][1], child)
+            out[key] = coerce_values([v for _, v in sub], child) if child.is_array else coerce(sub[-1][1], child)
         else:
             out[key] = nest([(p, v) for p, v in sub if p], child)
     return out
+
+
+def _plain_deep(values: Sequence[str], shape: Shape) -> Any:
+    """A ``deepObject`` field given without brackets: which plain ``name=value`` keys are this field.
+
+    Kept: an array of scalars sent form-style (``expand=a&expand=b``, as clients do), and a value the schema's
+    scalar branch may take (``created=123`` for ``anyOf: [object, integer]``, Stripe's ``metadata=`` to unset).
+    Otherwise the plain key is not this field's serialisation and is ignored like any unknown key; clients
+    that cannot express nested values (``items=price&items=quantity``) are not judged on what they lost.
+    """
+    if not values:
+        return _ABSENT
+    items = shape.items
+    if shape.is_array and not (items is not None and (items.is_object or items.is_array)):
+        return coerce_values(values, shape)
+    if len(values) == 1 and shape.types - {"object", "array"}:  # several values meant the array branch
+        return coerce(values[0], shape)
+    return _ABSENT
 
 
 def split_query(
@@ -233,15 +276,18 @@ def split_query(
         prefix = name + "["
         entries = [(path[1:], v) for k, v in pairs if k.startswith(prefix) and (path := parse_brackets(k))]
         if entries:
-            return nest(entries, shape)
+            nested = nest(entries, shape)
+            if values and shape.is_array and isinstance(nested, list):  # expand=a&expand[]=b
+                return coerce_items(values, shape) + nested
+            return nested
         if style == "deepObject":
-            return _ABSENT
+            return _plain_deep(values, shape)
     if shape.is_array:
         if not values:
             return _ABSENT
         delimiter = _DELIMITERS.get(style, ",")
         if explode:  # ?tag=a&tag=b (for form, spaceDelimited and pipeDelimited alike)
-            return coerce_items(values, shape)
+            return coerce_values(values, shape)
         tokens = values[-1].split(delimiter) if values[-1] else []
         return coerce_items(tokens, shape)
     if shape.is_object:

@@ -18,7 +18,9 @@ Guarantees:
   omitted (even when listed in ``required``: response validation treats them as not
   required); in ``mode="request"`` ``readOnly`` properties are omitted likewise.
   Contradictory schemas (a ``oneOf`` of identical branches, ``type: null`` beside
-  ``oneOf: [string, number]``) get a best effort, and ``problems=[]`` collects why;
+  ``oneOf: [string, number]``) are left out where optional (a property, an array item
+  past ``minItems``, a map entry past ``minProperties``); required ones get a best effort,
+  and ``problems=[]`` collects why;
   ``false`` and impossibly large minimums raise ``SchemaGenerationError``. Keywords whose
   values have the wrong kind (spec bugs such as ``required: true``) are ignored.
 * **Deterministic**: the same schema and the same ``rng`` state give the same value. All
@@ -70,7 +72,9 @@ class _Context:
 
     def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
                  problems: list[str] | None) -> None:
-        self.problems = problems
+        # Always a list: a value that added problems is known not to conform, which lets an
+        # optional property, array item or map entry be left out instead (see _structures).
+        self.problems: list[str] = problems if problems is not None else []
         self.rng = rng
         self.mode = mode
         self.use_examples = use_examples
@@ -111,6 +115,21 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema`` (see ``_merge``)."""
         return self._flattener.flat(schema)
+
+    def conforms(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
+        """Whether ``value`` fits ``schema`` read strictly as written (the generator's own check).
+
+        Stricter than the product validator's tolerances: ``additionalProperties: false`` sees
+        only the properties declared beside it, never those of ``allOf``/``oneOf`` branches.
+        Formats are not asserted. ``mode`` exempts ``writeOnly`` (response) or ``readOnly``
+        (request) properties from ``required``.
+
+        Example:
+            >>> DataGenerator(lambda ref: {}).conforms({"a": 1}, {"additionalProperties": False,
+            ...     "allOf": [{"properties": {"a": {}}}]})
+            False
+        """
+        return self._checkers[mode].is_valid(value, schema)
 
     def generate(
         self,
@@ -191,7 +210,7 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
             raise SchemaGenerationError("the schema is `false`: no value can conform")
         if "_huge" in flat:
             raise SchemaGenerationError(flat["_huge"])
-        if "_conflict" in flat and ctx.problems is not None:
+        if "_conflict" in flat:
             ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: {flat['_conflict']}")
         if flat.get("_choices"):
             return self._gen_choice(flat, ctx, depth, name, raw)

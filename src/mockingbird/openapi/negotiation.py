@@ -124,8 +124,10 @@ def _q_for(content_type: str, ranges: list[_Range]) -> float:
 def negotiate(accept: str | None, available: Sequence[str]) -> str | None:
     """Pick the documented content type that best satisfies ``Accept``.
 
-    Highest q-value wins; ties go to JSON, then to spec order. No ``Accept`` (or
-    ``*/*``) means the first JSON type, else the first documented one.
+    Highest q-value wins; ties go to a concrete JSON type, then to any concrete type over
+    a documented wildcard (``*/*`` rarely has a schema: Jira lists it before
+    ``application/json``), then to spec order. No ``Accept`` (or ``*/*``) means the first concrete JSON type, else
+    the first JSON-ish one, else the first documented one.
 
     Returns:
         One of ``available``, or ``None`` when none is acceptable (HTTP 406).
@@ -133,20 +135,19 @@ def negotiate(accept: str | None, available: Sequence[str]) -> str | None:
     if not available:
         return None
     if not accept or accept.strip() in ("*/*", "*"):
-        for ct in available:
-            if is_json(ct):
-                return ct
-        return available[0]
+        jsonish = [ct for ct in available if is_json(ct)]
+        return next((ct for ct in jsonish if "*" not in ct), jsonish[0] if jsonish else available[0])
     ranges = _parse_accept(accept)
     if not ranges:
         return negotiate(None, available)
-    best: tuple[float, int, int] | None = None
+    best: tuple[float, bool, bool, bool, int] | None = None
     chosen: str | None = None
     for index, ct in enumerate(available):
         q = _q_for(ct, ranges)
         if q <= 0:
             continue
-        key = (q, 1 if is_json(ct) else 0, -index)
+        concrete = "*" not in ct
+        key = (q, concrete and is_json(ct), concrete, is_json(ct), -index)
         if best is None or key > best:
             best, chosen = key, ct
     return chosen

@@ -16,7 +16,10 @@ Decisions:
   is missing or malformed; 422 when only the body's content violates its schema.
 * Bodies: JSON and ``+json`` (orjson), ``application/x-www-form-urlencoded`` and ``multipart/form-data``
   (coerced per schema and ``encoding``), ``text/*``. Other media types are opaque: presence only.
-  A body sent to an operation that declares none is ignored.
+  A body sent to an operation that declares none is ignored. Form bodies: bracketed keys nest by the schema
+  (``card[number]``, ``expand[]``, ``items[0][price]``; under an object ``[]``/``[0]`` are property names), a
+  multipart body of only delimiters is an empty form, and a form whose schema is not an object is judged
+  whole (urlencoded text as the value; multipart opaque).
 * readOnly properties are not required in requests, and are accepted when sent (see ``jsonschema``).
 
 Example:
