@@ -495,3 +495,18 @@ def test_a_properties_map_given_by_reference_is_followed() -> None:
     value = DataGenerator(resolve).generate(schema, rng=random.Random(0))
     assert isinstance(value["droplet_ids"], list) and "$ref" not in value
     assert_conforms(value, schema, resolve)
+
+
+def test_a_bare_name_follows_the_kind_of_object() -> None:
+    """Users get full names, pets first names, other things (labels, repos) a two-word title."""
+    components = {name: {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+                  for name in ("simple-user", "Pet", "label")}
+    resolve = resolver_for({"components": {"schemas": components}})
+    gen = DataGenerator(resolve)
+    user = gen.generate({"$ref": "#/components/schemas/simple-user"}, rng=random.Random(1))["name"]
+    pet = gen.generate({"$ref": "#/components/schemas/Pet"}, rng=random.Random(1))["name"]
+    label = gen.generate({"$ref": "#/components/schemas/label"}, rng=random.Random(1))["name"]
+    assert len(user.split()) >= 2 and " " not in pet and pet[0].isupper()
+    assert len(label.split()) == 2 and label != user
+    owner = gen.generate({"type": "object", "properties": {"owner": components["label"]}}, rng=random.Random(1))
+    assert len(owner["owner"]["name"].split()) >= 2

@@ -14,7 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockingbird.openapi._faker_pools import category_for, pool
+from mockingbird.openapi._faker_pools import category_for, naming_hint, pool
+from mockingbird.openapi._merge import ref_name
 from mockingbird.openapi._strings import compile_pattern, from_pattern, pattern_matches
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class StructureMixin:
         if plan.forbidden and ctx.problems is not None:
             ctx.problems.append(f"{name or 'object'}: required {', '.join(plan.forbidden)} not allowed by "
                                 "additionalProperties: false")
+        context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
         out: dict[str, Any] = {}
         skipped: list[tuple[str, Any]] = []
         for pname, schema, required, read_only, write_only in plan.entries:
@@ -111,7 +113,7 @@ class StructureMixin:
                     continue
                 if optional_room is not None:
                     optional_room -= 1
-            out[pname] = self._property_value(pname, schema, force, ctx, depth)
+            out[pname] = self._property_value(pname, schema, force, ctx, depth, context)
         for pname, value in force.items():
             if pname not in out and (not closed or _allowed(pname, closed)) \
                     and ctx.checker.is_valid(value, plan.additional if plan.additional is not None else True):
@@ -120,7 +122,7 @@ class StructureMixin:
             for pname, schema in skipped:
                 if len(out) >= min_props:
                     break
-                out[pname] = self._property_value(pname, schema, force, ctx, depth)
+                out[pname] = self._property_value(pname, schema, force, ctx, depth, context)
         wants_entries = not plan.entries and (plan.pattern_items or isinstance(plan.additional, dict))
         extra = min_props - len(out)
         if wants_entries and not deep:
@@ -139,10 +141,10 @@ class StructureMixin:
         return out
 
     def _property_value(self, pname: str, schema: Any, force: Mapping[str, Any], ctx: _Context,
-                        depth: int) -> Any:
+                        depth: int, context: str | None) -> Any:
         if pname in force and ctx.checker.is_valid(force[pname], schema):
             return force[pname]
-        return self._gen(schema, ctx, depth + 1, pname)  # type: ignore[attr-defined]
+        return self._gen(schema, ctx, depth + 1, naming_hint(pname, context))  # type: ignore[attr-defined]
 
     def _recursive(self, schema: Any, ctx: _Context) -> bool:
         if isinstance(schema, dict):
