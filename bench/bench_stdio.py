@@ -38,7 +38,8 @@ for line in sys.stdin.buffer:
 """
 DEMO = [sys.executable, str(ROOT / "tests" / "mcp" / "stdio" / "servers" / "demo_server.py")]
 PROXY = [sys.executable, "-m", "mockingbird", "stdio"]
-CPU_PER_PAIR: list[float] = []  # the proxied process's CPU microseconds per pair, per round
+CPU_PER_PAIR: list[float] = []  # the proxy process's CPU microseconds per pair, per round
+SERVER_CPU_PER_PAIR: list[float] = []  # the directly connected server's, for scale
 
 
 def _start(command: list[str]) -> subprocess.Popen[bytes]:
@@ -95,14 +96,15 @@ def ping_pong(direct: list[str], proxied: list[str], pairs: int, methods: tuple[
         for conn, method in zip(conns, methods):
             conn.call(method, params)
     samples: tuple[list[float], list[float]] = ([], [])
-    cpu_before = conns[1].cpu_seconds()
+    cpu_before = (conns[0].cpu_seconds(), conns[1].cpu_seconds())
     for _ in range(pairs):
         for conn, method, out in zip(conns, methods, samples):
             start = time.perf_counter_ns()
             line = conn.call(method, params)
             out.append((time.perf_counter_ns() - start) / 1000)
             assert line.endswith(b"\n"), line
-    CPU_PER_PAIR.append((conns[1].cpu_seconds() - cpu_before) / pairs * 1e6)
+    CPU_PER_PAIR.append((conns[1].cpu_seconds() - cpu_before[1]) / pairs * 1e6)
+    SERVER_CPU_PER_PAIR.append((conns[0].cpu_seconds() - cpu_before[0]) / pairs * 1e6)
     for conn in conns:
         conn.close()
     return samples
@@ -177,7 +179,9 @@ def main() -> None:
                 through += t
             _, added99 = _report(name, base, through)
             cpu = statistics.mean(CPU_PER_PAIR[-args.rounds:])
-            print(f"    CPU time of the proxy process per pair: {cpu:6.1f} us (wakeups and syscalls included)")
+            server_cpu = statistics.mean(SERVER_CPU_PER_PAIR[-args.rounds:])
+            print(f"    CPU time per pair: proxy {cpu:6.1f} us, the server itself {server_cpu:6.1f} us "
+                  f"(ratio {cpu / server_cpu:.2f}; wakeups and syscalls included)")
             if method != b"mocked":
                 worst_p99 = max(worst_p99, added99)
         print("  pipelined burst, echo child:")

@@ -67,9 +67,13 @@ def test_marker_selects_an_in_process_server_and_handshake(pytester: pytest.Pyte
         @pytest.mark.mcp_server(demo.server, transport="http")
         def test_served_over_http(mcp):
             assert mcp.tools.call("header", {{"name": "host"}}).text().startswith("127.0.0.1:")
+
+        @pytest.mark.mcp_server(demo.server, block_unmocked=True)
+        def test_block_unmocked_option(mcp):
+            assert mcp.mock.blocked == {{"tools/call", "resources/read", "prompts/get"}}
         """
     )
-    run(pytester, "--strict-markers").assert_outcomes(passed=3)
+    run(pytester, "--strict-markers").assert_outcomes(passed=4)
 
 
 def test_ini_options_and_session_scope_share_one_process(pytester: pytest.Pytester) -> None:
@@ -128,10 +132,20 @@ def test_a_failing_test_shows_the_servers_stderr(pytester: pytest.Pytester) -> N
 
         def test_fails(mcp):
             mcp.tools.call("add", {{"a": 1, "b": 2}}).assert_error()
-        """
+        """,
+        test_dies=f"""
+        import pytest
+
+        @pytest.mark.mcp_server({[sys.executable, "-c", "import sys; sys.exit('cannot read config.toml')"]!r})
+        def test_server_dies_at_start(mcp):
+            pass
+        """,
     )
     result = run(pytester)
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*mcp fixture: the MCP handshake with stdio: * failed: *", "*cannot read config.toml*"]
+    )
     result.stdout.fnmatch_lines(["*expected tools/call to fail, but it returned*"])
     result.stdout.fnmatch_lines(
         [
@@ -173,7 +187,7 @@ def test_plugin_module_imports_nothing_heavy(pytester: pytest.Pytester) -> None:
 def test_readme_example_runs_as_shown(pytester: pytest.Pytester) -> None:
     """The README's test file and server, extracted verbatim, pass against the real server."""
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    section = readme.split("## Testing MCP servers", 1)[1]
+    section = readme.split("\n## Testing MCP servers", 1)[1].split("\n## ", 1)[0]
     blocks = dict(re.findall(r"```python\n# (\w+\.py)\n(.*?)```", section, flags=re.DOTALL))
     assert set(blocks) == {"weather_server.py", "test_weather.py"}, sorted(blocks)
     pytester.makepyfile(**{name[:-3]: code for name, code in blocks.items()})

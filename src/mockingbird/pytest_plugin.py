@@ -34,10 +34,11 @@ import pytest
 _HANDLE = pytest.StashKey[Any]()
 _CLIENT = pytest.StashKey[Any]()
 _MARKER_DOC = (
-    "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None, transport=None): "
+    "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None, transport=None, "
+    "block_unmocked=False): "
     "the MCP server under test for the mcp/amcp fixtures (a command, an http(s) URL or an MCPServer)"
 )
-_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport"}
+_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport", "block_unmocked"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -181,9 +182,13 @@ def _mockingbird_client(
         future = _mockingbird_runner.start(client)
     except (MockingbirdError, ValueError) as exc:
         tail = handle.stderr_tail(30) if "handle" in locals() else ""
-        pytest.fail(f"mcp fixture: {exc}" + (f"\nserver stderr:\n{tail}" if tail else ""), pytrace=False)
+        extra = f"\nserver stderr:\n{tail}" if tail and tail not in str(exc) else ""
+        pytest.fail(f"mcp fixture: {exc}{extra}", pytrace=False)
     sync = MCPTestClient(_mockingbird_runner, client)
     request.node.stash[_CLIENT] = client
+    blocked = options.get("block_unmocked")
+    if blocked:
+        client.mock.block_unmocked(*(() if blocked is True else tuple(blocked)))
     yield sync
     _mockingbird_runner.stop(client, future)
 

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -26,8 +27,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class Served:
+    """A running ``mockingbird serve``; ``stdout``/``stderr`` are filled in once it has stopped."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+    stdout: bytes = b""
+    stderr: bytes = b""
+
+
 @contextmanager
-def serving(*args: str, timeout: float = 30.0) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(*args: str, timeout: float = 30.0) -> Iterator[Served]:
     port = _free_port()
     workdir = tempfile.mkdtemp(prefix="mockingbird-serve-")  # the default log db goes under ./.mockingbird
     proc = subprocess.Popen(
@@ -37,31 +48,33 @@ def serving(*args: str, timeout: float = 30.0) -> Iterator[tuple[str, subprocess
         start_new_session=True,
         cwd=workdir,
     )
-    url = f"http://127.0.0.1:{port}"
+    served = Served(f"http://127.0.0.1:{port}", proc)
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise AssertionError(f"serve exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise AssertionError(f"serve exited: {proc.communicate()[1].decode()}")
             try:
-                httpx.get(f"{url}/__mockingbird/health", timeout=1)
+                httpx.get(f"{served.url}/__mockingbird/health", timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
                     raise AssertionError("serve did not answer in time") from None
                 time.sleep(0.05)
-        yield url, proc
+        yield served
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            served.stdout, served.stderr = proc.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            served.stdout, served.stderr = proc.communicate()
 
 
 def test_serves_the_bundled_petstore_with_docs_and_health() -> None:
-    with serving(str(PETSTORE), "--seed", "3") as (url, _):
+    with serving(str(PETSTORE), "--seed", "3") as served:
+        url = served.url
         health = httpx.get(f"{url}/health").json()
         assert health["status"] == "ok" and health["operations"] > 0
         assert "swagger-ui" in httpx.get(f"{url}/docs").text
@@ -69,23 +82,23 @@ def test_serves_the_bundled_petstore_with_docs_and_health() -> None:
 
 
 def test_prints_a_summary_to_stderr_and_nothing_to_stdout() -> None:
-    with serving(str(PETSTORE)) as (url, proc):
-        httpx.get(f"{url}/health")
-    out, err = proc.communicate(timeout=10)
-    assert out == b""
-    text = err.decode()
-    assert "operations" in text and "/docs" in text and url in text
+    with serving(str(PETSTORE)) as served:
+        httpx.get(f"{served.url}/health")
+    assert served.stdout == b""
+    text = served.stderr.decode()
+    assert "operations" in text and "/docs" in text and served.url in text
 
 
 def test_uvicorn_server_option_serves_too() -> None:
-    with serving(str(PETSTORE), "--server", "uvicorn") as (url, _):
-        assert httpx.get(f"{url}/health").json()["status"] == "ok"
+    with serving(str(PETSTORE), "--server", "uvicorn") as served:
+        assert httpx.get(f"{served.url}/health").json()["status"] == "ok"
 
 
 def test_same_seed_same_generated_body_across_runs() -> None:
     bodies = []
     for _ in range(2):
-        with serving(str(PETSTORE), "--seed", "9") as (url, _):
+        with serving(str(PETSTORE), "--seed", "9") as served:
+            url = served.url
             health = httpx.get(f"{url}/__mockingbird/openapi.json").json()
             path = next(p for p in health["paths"] if "{" not in p)
             bodies.append(httpx.get(f"{url}{path}", headers={"Prefer": "dynamic=true"}).content)
@@ -122,7 +135,8 @@ def test_port_in_use_is_a_clear_one_line_error() -> None:
 
 def test_requests_are_logged_and_queryable_through_the_admin_api(tmp_path: Path) -> None:
     db = tmp_path / "log.db"
-    with serving(str(PETSTORE), "--log-db", str(db)) as (url, _):
+    with serving(str(PETSTORE), "--log-db", str(db)) as served:
+        url = served.url
         httpx.get(f"{url}/pets", headers={"X-Request-ID": "trace-1"})
         deadline = time.monotonic() + 10
         while True:
@@ -136,6 +150,7 @@ def test_requests_are_logged_and_queryable_through_the_admin_api(tmp_path: Path)
 
 
 def test_no_log_serves_without_admin(tmp_path: Path) -> None:
-    with serving(str(PETSTORE), "--no-log") as (url, _):
+    with serving(str(PETSTORE), "--no-log") as served:
+        url = served.url
         assert httpx.get(f"{url}/pets").status_code == 200
         assert httpx.get(f"{url}/admin/api/info").status_code == 404

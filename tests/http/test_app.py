@@ -249,3 +249,25 @@ def test_an_internal_check_failure_still_answers_the_mock(pets_spec: Spec) -> No
     with ThreadedServer(app) as url:
         resp = httpx.get(f"{url}/pets", params={"limit": "5"})
     assert resp.status_code == 200 and resp.json() == [{"id": 1, "name": "Rex"}]
+
+
+def test_cross_origin_requests_get_cors_headers(client: httpx.Client) -> None:
+    resp = client.get("/pets", headers={"Origin": "http://localhost:5173"})
+    assert resp.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert "access-control-allow-origin" not in client.get("/pets").headers
+
+
+def test_cors_preflight_answers_204_with_the_path_methods(client: httpx.Client) -> None:
+    resp = client.options(
+        "/pets",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-api-key",
+        },
+    )
+    assert resp.status_code == 204
+    assert resp.headers["access-control-allow-methods"] == "GET, HEAD, POST, OPTIONS"
+    assert resp.headers["access-control-allow-headers"] == "content-type,x-api-key"
+    assert resp.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert client.options("/pets").status_code == 405  # not a browser preflight: the spec has no OPTIONS

@@ -15,6 +15,7 @@ No answer may be a 5xx.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -43,7 +44,9 @@ def _find_corpus() -> Path:
 
 
 CORPUS = _find_corpus()
-SAMPLE = 40
+# Operations per spec in CI (seeded sample); MOCKINGBIRD_CORPUS_SAMPLE=0 checks every operation
+# (bench/bench_corpus.py does that).
+SAMPLE = int(os.environ.get("MOCKINGBIRD_CORPUS_SAMPLE", "40"))
 
 
 def _entries() -> list[Path]:
@@ -64,6 +67,8 @@ def _normalise(node: Any) -> Any:
         kind = out.get("type")
         if isinstance(kind, str):
             out["type"] = [kind, "null"]
+            if isinstance(out.get("enum"), list) and None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]  # as conformance.py reads 3.0 nullable enums
         elif isinstance(kind, list) and "null" not in kind:
             out["type"] = [*kind, "null"]
         elif "enum" in out and None not in out["enum"]:
@@ -77,6 +82,19 @@ def _normalise(node: Any) -> Any:
             if not (isinstance(props.get(name), dict) and props[name].get("writeOnly") is True)
         ]
     return out
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """PyYAML reads YAML 1.1 (``off``/``yes`` are booleans); OpenAPI documents are YAML 1.2."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _escape(token: str) -> str:
@@ -104,7 +122,11 @@ class _Docs:
         uri = uri.split("#", 1)[0]
         if uri not in self._files:
             text = Path(unquote(urlparse(uri).path)).read_text()
-            self._files[uri] = _normalise(json.loads(text) if uri.endswith(".json") else yaml.safe_load(text))
+            if uri.endswith(".json"):
+                data = json.loads(text)
+            else:
+                data = yaml.load(text, Loader=_Yaml12Loader)
+            self._files[uri] = _normalise(data)
         return self._files[uri]
 
     def at(self, uri: str) -> Any:
@@ -202,14 +224,31 @@ def _url_for(op: Operation, rng: random.Random) -> str:
     return path
 
 
+# Specs where no answer *can* validate, whatever the mock does (proved, not guessed).
+UNSATISFIABLE = {
+    "nexmo__messages-olympus.json": "POST / answers 202 with a oneOf of identical branches: every body matches "
+    "all of them, so the oneOf never holds",
+}
+
+
+def _params() -> list[Any]:
+    out = []
+    for entry in _entries():
+        reason = UNSATISFIABLE.get(entry.name)
+        marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+        name = entry.name if entry.parent == CORPUS else entry.parent.parent.name
+        out.append(pytest.param(entry, id=name, marks=marks))
+    return out
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("entry", _entries(), ids=lambda p: p.name if p.parent == CORPUS else p.parent.parent.name)
+@pytest.mark.parametrize("entry", _params())
 def test_corpus_spec_serves_schema_valid_answers(entry: Path) -> None:
     spec = load_spec(str(entry))
     doc = _Docs(entry)
     ops = list(spec.iter_operations())
     rng = random.Random(1)
-    if len(ops) > SAMPLE:
+    if SAMPLE and len(ops) > SAMPLE:
         ops = rng.sample(ops, SAMPLE)
     app = MockApp(spec, seed=1, validate=False, auth=False)
     failures: list[str] = []

@@ -193,3 +193,13 @@ def test_yaml_aliases_in_a_bundled_file_are_rewritten_once(tmp_path: Path) -> No
     spec = load_spec(tmp_path / "root.yaml")
     a = spec.resolve("#/components/schemas/A")
     assert a["properties"]["x"] == a["properties"]["y"] == {"$ref": "#/x-mockingbird-bundled/lib.yaml/B"}
+
+
+def test_root_named_through_a_symlinked_directory_is_not_bundled_twice(tmp_path: Path) -> None:
+    tree(tmp_path, {"real/root.yaml": (
+        "openapi: 3.2.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
+        "    A: {$ref: './root.yaml#/components/schemas/B'}\n    B: {type: string}\n")})
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    spec = load_spec(tmp_path / "link" / "root.yaml")
+    assert spec.resolve("#/components/schemas/A") == {"type": "string"}
+    assert "x-mockingbird-bundled" not in spec.document

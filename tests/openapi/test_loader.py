@@ -346,5 +346,10 @@ def test_spec_errors_exit_with_code_2() -> None:
     assert SpecError("f", "", "p").exit_code == 2 and SpecNotFoundError("f", "", "p").exit_code == 2
 
 
-def test_missing_is_the_default_example() -> None:
-    assert load_spec.__doc__ and MISSING is not None
+def test_absent_example_is_missing_but_a_null_example_is_none(tmp_path: Path) -> None:
+    path = write(tmp_path / "s.yaml", _spec_with({
+        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "example": None}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}}}))
+    op = load_spec(path).operations[0]
+    assert op.parameters[0].example is None
+    assert op.responses["200"].content["application/json"].example is MISSING

@@ -234,3 +234,18 @@ def test_path_items_may_ref_other_path_items(tmp_path: Path) -> None:
         "/b": {"$ref": "#/paths/~1a"},
     }))
     assert [(op.key, op.operation_id) for op in spec.operations] == [("GET /a", "getA"), ("GET /b", "getA")]
+
+
+def test_unusable_security_schemes_are_ignored_with_warnings(tmp_path: Path) -> None:
+    spec = load(tmp_path, openapi(
+        {"/a": {"get": {"security": [{"bad": []}, {"good": []}], "responses": OK}}},
+        components={"securitySchemes": {
+            "bad": {"type": "apiKey", "in": "path", "name": "k"},
+            "weird": {"type": "carrier-pigeon"},
+            "good": {"type": "http", "scheme": "basic"}}},
+    ))
+    assert list(spec.security_schemes) == ["good"]
+    assert spec.operations[0].security == ({"good": ()},)
+    text = "\n".join(spec.warnings)
+    assert "'bad' is not usable (apiKey with in='path'" in text
+    assert "'weird' is not usable (unknown type 'carrier-pigeon')" in text

@@ -128,3 +128,19 @@ def test_204_documented_with_content_sends_neither_body_nor_content_type() -> No
     op = Operation(method="PUT", path="/x", responses={"204": Response(status="204", content={"application/json": media})})
     response = ResponseBuilder(_spec(op)).build(op, method="PUT", path="/x")
     assert response.body == b"" and b"content-type" not in dict(response.headers)
+
+
+def test_generated_answers_are_memoised_within_a_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockingbird.openapi import selection
+
+    op = _op("200", **{"application/json": MediaType(content_type="application/json", schema=PET)})
+    builder = ResponseBuilder(_spec(op), seed=1)
+    first = builder.build(op, method="GET", path="/pets/1")
+    assert builder.build(op, method="GET", path="/pets/1") is first  # same request: memoised
+    monkeypatch.setattr(selection, "GENERATED_CACHE_BYTES", len(first.body) * 2)
+    for n in range(2, 6):
+        builder.build(op, method="GET", path=f"/pets/{n}")
+    assert builder._generated_bytes <= len(first.body) * 2 + 64
+    assert len(builder._generated) <= 3
+    again = builder.build(op, method="GET", path="/pets/1")
+    assert again is not first and again.body == first.body  # evicted, rebuilt identically

@@ -143,3 +143,20 @@ def test_a_dead_writer_process_is_replaced_by_a_writer_thread(tmp_path: Path) ->
         store.write(LogRecord(ts=2000.0 + i, method="GET", path=f"/late/{i}", status=200))
     store.close()
     assert _count(db) == 450
+
+
+def test_no_writer_process_falls_back_to_a_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where processes cannot be spawned, the store still writes (from the server process)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("spawning disabled here")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    store = open_store(tmp_path / "f.db", writer="process")
+    for i in range(200):
+        store.write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200))
+    store.flush()
+    assert store.query(LogQuery(limit=0)).total == 200
+    assert store.stats()["writer"] == "thread (fallback)"
+    store.close()
+    assert _count(tmp_path / "f.db") == 200

@@ -112,3 +112,36 @@ def test_iter_records_streams_in_batches(store: SqliteLogStore) -> None:
 def test_invalid_regex_is_a_clear_error() -> None:
     with pytest.raises(LogQueryError, match="invalid regular expression"):
         LogQuery.build(path="(unclosed")
+
+
+def test_light_iteration_keeps_what_analysis_reads(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "l.db")
+    for status in (200, 401, 422):
+        store.write(LogRecord(ts=T0 + status, method="GET", path="/x", status=status, request_headers={"a": "b"},
+                              request_body="req", response_headers={"c": "d"}, response_body="resp", extra={"e": 1}))
+    store.close()
+    store = open_store(tmp_path / "l.db", writer="none")
+    full = {r.status: r for r in store.iter_records(LogQuery())}
+    light = {r.status: r for r in store.iter_records(LogQuery(), light=True)}
+    store.close()
+    assert full[200].response_body == "resp" and full[200].request_headers == {"a": "b"}
+    assert light[200].response_body is None and light[200].request_headers == {} and light[200].extra == {}
+    assert light[401].request_headers == {"a": "b"} and light[401].response_body is None
+    assert light[422].response_body == "resp" and light[422].request_body is None
+    for status in (200, 401, 422):
+        assert (light[status].id, light[status].ts, light[status].path) == (full[status].id, full[status].ts, "/x")
+
+
+def test_id_ordered_iteration_never_sorts_the_whole_match(tmp_path: Path) -> None:
+    """iter_records walks the primary key; through the time index every batch would sort all matches."""
+    import sqlite3
+
+    from mockingbird.store.dialect import SQLITE
+
+    open_store(tmp_path / "plan.db").close()
+    conn = sqlite3.connect(tmp_path / "plan.db")
+    for query in (LogQuery(), LogQuery.build(status="4xx"), LogQuery.build(session_id="s", include_admin=True)):
+        sql, params = SQLITE.select_after(query, 0, 500)
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+        assert "TEMP B-TREE" not in plan, plan
+    conn.close()

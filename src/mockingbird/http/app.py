@@ -23,6 +23,10 @@ intercepting ``send``::
         "request_id": "…",                         # the X-Request-ID sent back
     }
 
+CORS: a request with an ``Origin`` gets ``Access-Control-Allow-Origin`` (the origin echoed,
+credentials allowed), and a browser preflight (``OPTIONS`` with ``Origin``, on a path the
+spec has but without an ``OPTIONS`` operation) gets 204 with the path's methods.
+
 The admin app (``admin_app=``) is mounted under ``/admin`` and always under
 ``/__mockingbird/admin``. ``on_startup``/``on_shutdown`` callables run in the ASGI
 lifespan (a log store flushes there).
@@ -37,6 +41,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from mockingbird.errors import SchemaGenerationError
 from mockingbird.http.problem import build_problem, method_not_allowed, not_found
 from mockingbird.openapi.model import Spec
 from mockingbird.openapi.negotiation import NO_PREFERENCES, parse_prefer
@@ -44,7 +49,7 @@ from mockingbird.openapi.routing import RouteMatch, Router
 from mockingbird.openapi.selection import MockResponse, ResponseBuilder, SelectionError
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from mockingbird.http._checks import RequestChecker
 
@@ -149,7 +154,7 @@ class MockApp:
         raw_path = raw.decode("latin-1") if raw else scope["path"]
         if "?" in raw_path:  # some servers keep the query in raw_path
             raw_path = raw_path.split("?", 1)[0]
-        prefer_h = accept = rid = None
+        prefer_h = accept = rid = origin = None
         for name, value in scope["headers"]:
             if name == b"accept":
                 accept = value.decode("latin-1")
@@ -157,8 +162,13 @@ class MockApp:
                 prefer_h = value.decode("latin-1")
             elif name == b"x-request-id":
                 rid = value
+            elif name == b"origin":
+                origin = value
         if rid is None:
             rid = b"%032x" % _ids.getrandbits(128)
+        if origin is not None:
+            # Browsers calling the mock from another origin (a front end on its dev server).
+            send = _with_cors(send, origin)
         meta = {
             "operation": None,
             "source": "error",
@@ -174,6 +184,9 @@ class MockApp:
 
         found = self.router.match(method, raw_path)
         if not isinstance(found, RouteMatch):
+            if origin is not None and method == "OPTIONS" and found.allowed:
+                await self._send(send, preflight(scope, found.allowed), rid, False)
+                return
             if found.allowed:
                 response = method_not_allowed(method, scope["path"], found.allowed)
             else:
@@ -210,6 +223,9 @@ class MockApp:
             )
         except SelectionError as exc:
             response = build_problem(exc.status, exc.detail, title=exc.title, **exc.extra)
+        except SchemaGenerationError as exc:
+            # The spec's schema admits no value (e.g. ``false``, contradictory constraints).
+            response = build_problem(500, f"{op.key}: no response can satisfy its schema: {exc}")
         meta["source"] = response.source
         await self._send(send, response, rid, head)
 
@@ -266,6 +282,38 @@ class MockApp:
                 await _run_hooks(self.on_shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def preflight(scope: Scope, allowed: tuple[str, ...]) -> MockResponse:
+    """204 answer to a CORS preflight (``OPTIONS`` the spec does not declare itself)."""
+    requested = b"*"
+    for name, value in scope["headers"]:
+        if name == b"access-control-request-headers":
+            requested = value
+    methods = ", ".join((*allowed, "OPTIONS")).encode("latin-1")
+    headers = [
+        (b"access-control-allow-methods", methods),
+        (b"access-control-allow-headers", requested),
+        (b"access-control-max-age", b"600"),
+        (b"allow", methods),
+    ]
+    return MockResponse(204, headers, b"", "cors")
+
+
+def _with_cors(send: Send, origin: bytes) -> Send:
+    cors = [
+        (b"access-control-allow-origin", origin),
+        (b"access-control-allow-credentials", b"true"),
+        (b"access-control-expose-headers", b"*"),
+        (b"vary", b"Origin"),
+    ]
+
+    async def send_with_cors(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message["headers"], *cors]}
+        await send(message)
+
+    return send_with_cors
 
 
 async def _run_hooks(hooks: list[Hook]) -> None:

@@ -36,7 +36,9 @@ def absolute_uri(source: str | os.PathLike[str]) -> str:
         return urldefrag(text)[0]
     if text.startswith("file://"):
         text = urlsplit(text).path
-    return str(Path(text).expanduser().resolve())
+    # abspath + normpath, not resolve(): $ref targets are joined lexically (see join_uri), and
+    # the root must compare equal to a ref that names it through the same (maybe symlinked) path.
+    return os.path.normpath(os.path.abspath(os.path.expanduser(text)))
 
 
 def join_uri(base: str, relative: str) -> str:

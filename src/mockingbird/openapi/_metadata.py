@@ -100,20 +100,32 @@ def build_security_schemes(ctx: LoadContext) -> dict[str, SecurityScheme]:
     for name, node in raw.items():
         pointer = f"{base}/{name}"
         node, _ = ctx.deref(node, pointer)
-        if not isinstance(node, dict):
-            raise ctx.error(pointer, "a security scheme must be an object")
-        schemes[str(name)] = _build_scheme(ctx, str(name), node, pointer)
+        scheme = _build_scheme(ctx, str(name), node, pointer) if isinstance(node, dict) else None
+        if scheme is None:
+            # A scheme nobody can satisfy must not take the whole mock down: requirements
+            # naming it are dropped (with their own warning) in build_security.
+            ctx.warn(f"{ctx.source}#{pointer}: security scheme {name!r} is not usable ({_describe(node)}); ignored")
+            continue
+        schemes[str(name)] = scheme
     return schemes
 
 
-def _build_scheme(ctx: LoadContext, name: str, node: dict[str, Any], pointer: str) -> SecurityScheme:
+def _describe(node: Any) -> str:
+    if not isinstance(node, dict):
+        return f"not an object but {type(node).__name__}"
+    if node.get("type") == "apiKey":
+        return f"apiKey with in={node.get('in')!r}, expected header, query or cookie"
+    return f"unknown type {node.get('type')!r}"
+
+
+def _build_scheme(ctx: LoadContext, name: str, node: dict[str, Any], pointer: str) -> SecurityScheme | None:
     kind = node.get("type")
     if kind == "basic":  # Swagger 2.0
         return SecurityScheme(name=name, type="http", scheme="basic")
     if kind == "apiKey":
         location = node.get("in")
         if location not in ("header", "query", "cookie"):
-            raise ctx.error(pointer, f"apiKey scheme has 'in: {location}', expected header, query or cookie")
+            return None
         return SecurityScheme(name=name, type="apiKey", location=location, param_name=str(node.get("name", "")))
     if kind == "http":
         scheme = str(node.get("scheme", "")).lower()
@@ -130,7 +142,7 @@ def _build_scheme(ctx: LoadContext, name: str, node: dict[str, Any], pointer: st
         return SecurityScheme(name=name, type="openIdConnect", open_id_connect_url=node.get("openIdConnectUrl"))
     if kind == "mutualTLS":
         return SecurityScheme(name=name, type="mutualTLS")
-    raise ctx.error(pointer, f"unknown security scheme type {kind!r}")
+    return None
 
 
 def build_security(

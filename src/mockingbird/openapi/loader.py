@@ -31,7 +31,10 @@ def detect_dialect(document: dict[str, Any], source: str) -> Dialect:
         version = str(document["openapi"]).strip()
         if version.startswith("3.0"):
             return "3.0"
-        if version.startswith(("3.1", "3.2")):
+        if version.startswith("3.1"):
+            return "3.1"
+        if version.startswith("3."):
+            # Later 3.x minors are additive over 3.1; read them as 3.1 rather than refuse them.
             return "3.1"
         raise SpecError(source, "/openapi", f"unsupported OpenAPI version {version!r} (expected 3.0 or 3.1)")
     if "swagger" in document:

@@ -21,7 +21,10 @@ form ``{"propertyName": ..., "mapping": {...}}``), ``readOnly``, ``writeOnly``,
 the bundled root document: external files and URLs are bundled by the loader.
 Follow one with ``Spec.resolve(ref)``, which returns the normalised target (cached,
 so cycles are harmless as long as callers do not recurse without a depth bound).
-Schemas are never fully dereferenced.
+Schemas are never fully dereferenced. Externally referenced documents live under the
+root key ``x-mockingbird-bundled`` (e.g. ``#/x-mockingbird-bundled/common~1Error.yaml``).
+Schemas in the model and from ``resolve`` may share structure with ``Spec.document``
+and with each other: treat them as read-only.
 """
 
 from __future__ import annotations

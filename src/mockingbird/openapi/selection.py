@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from mockingbird.openapi.jsonschema import ValidatorCache
 
 GENERATED_CACHE_SIZE = 4096
+STATIC_CACHE_SIZE = 16384
+GENERATED_CACHE_BYTES = 32 * 1024 * 1024  # big specs answer 100 KB bodies: bound memory, not just entries
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
 
@@ -191,6 +193,7 @@ class ResponseBuilder:
         self._fast: dict[tuple[int, str | None], MockResponse] = {}
         # Generated answers are a pure function of (seed, request): a bounded LRU of them.
         self._generated: dict[tuple[Any, ...], MockResponse] = {}
+        self._generated_bytes = 0
         self._generator: DataGenerator | None = None
         self._validators: ValidatorCache | None = None
         self._conformity: dict[int, bool] = {}
@@ -260,20 +263,30 @@ class ResponseBuilder:
                 body = encode_body(value, content_type)
         result = MockResponse(status, headers, body, source, content_type)
         if static and not dynamic:
+            if len(self._cache) >= STATIC_CACHE_SIZE:  # keys carry the client's Accept: keep them bounded
+                self._cache.clear()
+                self._fast.clear()
             self._cache[key] = result
             if default:
                 self._fast[(id(operation), accept)] = result
         else:
-            if len(self._generated) >= GENERATED_CACHE_SIZE:
-                del self._generated[next(iter(self._generated))]
-            self._generated[memo_key] = result
+            self._remember(memo_key, result)
         return result
+
+    def _remember(self, key: tuple[Any, ...], result: MockResponse) -> None:
+        """Keep a generated answer, evicting the oldest past the entry or byte budget."""
+        self._generated[key] = result
+        self._generated_bytes += len(result.body)
+        while len(self._generated) > GENERATED_CACHE_SIZE or self._generated_bytes > GENERATED_CACHE_BYTES:
+            oldest = next(iter(self._generated))
+            self._generated_bytes -= len(self._generated.pop(oldest).body)
 
     def clear_caches(self) -> None:
         """Forget cached answers (call after changing what an operation answers)."""
         self._cache.clear()
         self._fast.clear()
         self._generated.clear()
+        self._generated_bytes = 0
 
     def _body(
         self,

@@ -54,8 +54,12 @@ class LogStore(Protocol):
         """One record with headers and bodies, or ``None``."""
         ...
 
-    def iter_records(self, query: LogQuery, *, batch: int = 500) -> Iterator[LogRecord]:
-        """Every matching record, oldest first, ignoring the page (for analysis and export)."""
+    def iter_records(self, query: LogQuery, *, batch: int = 500, light: bool = False) -> Iterator[LogRecord]:
+        """Every matching record, oldest first, ignoring the page (for analysis and export).
+
+        ``light=True``: only what ``analyze`` reads (no bodies except 400/415/422 answers, request
+        headers only for 401/403), for speed.
+        """
         ...
 
     def stats(self) -> dict[str, Any]:

@@ -49,6 +49,17 @@ COLUMNS: tuple[str, ...] = (
     "extra",
 )
 
+# What ``analyze`` needs, without the bulk: headers only where the auth insight reads them,
+# the response body only where the validation insight reads it (problem+json of 400/415/422).
+_LIGHT = {
+    "request_headers": "CASE WHEN status IN (401, 403) THEN request_headers ELSE '{}' END",
+    "request_body": "NULL",
+    "response_headers": "'{}'",
+    "response_body": "CASE WHEN status IN (400, 415, 422) THEN response_body END",
+    "extra": "'{}'",
+}
+LIGHT_COLUMNS = ", ".join(_LIGHT.get(c, c) for c in COLUMNS)
+
 _V1 = [
     """CREATE TABLE request_logs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -155,13 +166,18 @@ class Dialect:
         marks = ", ".join(self.param for _ in COLUMNS)
         return f"INSERT INTO requests ({', '.join(COLUMNS)}) VALUES ({marks})"
 
-    def where(self, query: LogQuery) -> tuple[str, list[object]]:
-        """The WHERE clause (``""`` when empty) and its parameters for a query's filters."""
+    def where(self, query: LogQuery, *, by_id: bool = False) -> tuple[str, list[object]]:
+        """The WHERE clause (``""`` when empty) and its parameters for a query's filters.
+
+        ``by_id``: the caller walks the table in id order; the admin flag is then written so
+        that it cannot pick the time index (``+is_admin``), which would make every batch sort
+        all matching rows (quadratic over an export).
+        """
         p = self.param
         clauses: list[str] = []
         params: list[object] = []
         if not query.include_admin:
-            clauses.append("is_admin = 0")
+            clauses.append("+is_admin = 0" if by_id else "is_admin = 0")
         if query.kind is not None:
             clauses.append(f"kind = {p}")
             params.append(query.kind)
@@ -207,12 +223,15 @@ class Dialect:
         where, params = self.where(query)
         return f"SELECT COUNT(*) FROM requests{where}", params
 
-    def select_after(self, query: LogQuery, after_id: int, batch: int) -> tuple[str, list[object]]:
-        """Oldest first, keyset-paginated by id: for streaming exports and analysis."""
-        where, params = self.where(query)
+    def select_after(
+        self, query: LogQuery, after_id: int, batch: int, *, light: bool = False
+    ) -> tuple[str, list[object]]:
+        """Oldest first, keyset-paginated by id: for streaming exports and (``light``) analysis."""
+        where, params = self.where(query, by_id=True)
         joiner = " AND " if where else " WHERE "
+        columns = LIGHT_COLUMNS if light else ", ".join(COLUMNS)
         sql = (
-            f"SELECT id, {', '.join(COLUMNS)} FROM requests{where}{joiner}id > {self.param} "
+            f"SELECT id, {columns} FROM requests{where}{joiner}id > {self.param} "
             f"ORDER BY id LIMIT {self.param}"
         )
         return sql, [*params, after_id, batch]

@@ -62,21 +62,25 @@ class ProcessLogStore(SqliteLogStore):
     """
 
     def _start_writer(self) -> None:
-        argv = [sys.executable, "-m", "mockingbird.store.process", str(self.path), str(self.body_limit)]
-        try:
-            self._proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, bufsize=0
-            )
-        except OSError as exc:
-            raise StoreError(f"cannot start the log writer process: {exc}") from None
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._pipe = self._proc.stdin
         self._builders: dict[tuple[str, Any], int] = {}
         self._flushes: dict[int, threading.Event] = {}
         self._seq = 0
         self._send_lock = threading.Lock()
         self._stopping = False
         self._fallback = False
+        self._proc: subprocess.Popen[bytes] | None = None
+        argv = [sys.executable, "-m", "mockingbird.store.process", str(self.path), str(self.body_limit)]
+        try:
+            self._proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, bufsize=0
+            )
+        except OSError as exc:
+            log.warning("cannot start the log writer process (%s); writing from this process instead", exc)
+            self._fallback = True
+            SqliteLogStore._start_writer(self)
+            return
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._pipe = self._proc.stdin
         self._acks = threading.Thread(target=self._read_acks, name="mockingbird-log-acks", daemon=True)
         self._acks.start()
         self._thread = threading.Thread(target=self._run_sender, name="mockingbird-log-sender", daemon=True)
@@ -159,8 +163,9 @@ class ProcessLogStore(SqliteLogStore):
         self._written += sum(1 for b in batch if b[0] in ("X", "R"))
 
     def _read_acks(self) -> None:
-        out = self._proc.stdout
-        assert out is not None
+        out = self._proc.stdout if self._proc is not None else None
+        if out is None:
+            return
         for line in out:
             event = self._flushes.pop(int(line), None)
             if event is not None:
@@ -184,6 +189,9 @@ class ProcessLogStore(SqliteLogStore):
         """
         if self._closed:
             return
+        if self._proc is None:  # never had a child: the plain writer thread
+            super().flush(timeout)
+            return
         with self._send_lock:
             self._seq += 1
             seq = self._seq
@@ -204,29 +212,40 @@ class ProcessLogStore(SqliteLogStore):
             self._items.append(_STOP)
         self._wake.set()
         self._thread.join()
-        try:
-            code = self._proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            code = self._proc.wait()
-        self._acks.join(5)
-        if code != 0:
-            log.error("log writer process for %s exited with %s", self.path, code)
+        if self._proc is not None:
+            try:
+                code = self._proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                code = self._proc.wait()
+            self._acks.join(5)
+            if code != 0:
+                log.error("log writer process for %s exited with %s", self.path, code)
         super()._close_readers()
 
     def stats(self) -> dict[str, Any]:
         """As ``SqliteLogStore.stats``; ``written`` counts records handed to the writer process."""
-        return {**super().stats(), "writer": "process", "writer_pid": self._proc.pid}
+        alive = self._proc is not None and not self._fallback
+        return {**super().stats(), "writer": "process" if alive else "thread (fallback)",
+                "writer_pid": self._proc.pid if self._proc is not None else None}  # fmt: skip
 
 
 def _child(db: str, body_limit: int) -> int:
-    """The writer process: read frames from stdin until it closes, write them with a thread store."""
+    """The writer process: read frames from stdin until it closes; build and commit each frame.
+
+    One thread: a frame (at most one batch) is built into rows and committed in one
+    transaction before the next is read; a flush marker is acknowledged after the commit.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    store = SqliteLogStore(Path(db), body_limit=body_limit, queue_max=1_000_000)
+    store = SqliteLogStore(Path(db), body_limit=body_limit, readonly=True)  # migrations, row building, SQL
+    conn = store._connect()
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
     builders: dict[int, tuple[Any, Any]] = {}
     stdin = sys.stdin.buffer
     failed = 0
+    pending: list[LogRecord | DeferredRecord] = []
     try:
         while True:
             head = stdin.read(4)
@@ -242,21 +261,26 @@ def _child(db: str, body_limit: int) -> int:
                 if tag == "X":
                     fn, config = builders[item[1]]
                     try:
-                        store.write(fn(config, item[2]))
+                        pending.append(fn(config, item[2]))
                     except Exception:  # top-level handler: one bad capture must not stop the writer
                         failed += 1
                         log.exception("log writer process: a record could not be built")
                 elif tag == "R":
-                    store.write(LogRecord(**dict(zip(_FIELDS, item[1], strict=True))))
+                    pending.append(LogRecord(**dict(zip(_FIELDS, item[1], strict=True))))
                 elif tag == "C":
                     module, _, name = item[2].partition(":")
                     builders[item[1]] = (getattr(importlib.import_module(module), name), item[3])
                 elif tag == "F":
-                    store.flush()
+                    store._commit(conn, pending)
+                    pending = []
                     os.write(1, b"%d\n" % item[1])
+            store._commit(conn, pending)
+            pending = []
     finally:
+        store._commit(conn, pending)
+        conn.close()
         store.close()
-    return 1 if failed else 0
+    return 1 if failed or store.stats()["failed"] else 0
 
 
 if __name__ == "__main__":

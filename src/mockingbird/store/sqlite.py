@@ -399,11 +399,14 @@ class SqliteLogStore:
         rows = self._fetch(self.dialect.select_one, [record_id])
         return self._record(rows[0]) if rows else None
 
-    def iter_records(self, query: LogQuery, *, batch: int = 500) -> Iterator[LogRecord]:
-        """Every matching record oldest first (by id), fetched ``batch`` rows at a time."""
+    def iter_records(self, query: LogQuery, *, batch: int = 500, light: bool = False) -> Iterator[LogRecord]:
+        """Every matching record oldest first (by id), fetched ``batch`` rows at a time.
+
+        ``light=True`` leaves out what ``analyze`` does not read (bodies, most headers): less memory.
+        """
         after = 0
         while True:
-            sql, params = self.dialect.select_after(query, after, batch)
+            sql, params = self.dialect.select_after(query, after, batch, light=light)
             rows = self._fetch(sql, params)
             for row in rows:
                 yield self._record(row)

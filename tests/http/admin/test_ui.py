@@ -79,7 +79,7 @@ def traffic(
 
 
 PET = "/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11"
-KEY = {"x-api-key": "k3y"}
+KEY = {"x-api-key": "k3y", "x-session-id": "s-alice"}
 NEW_PET = {"name": "Rex", "species": {"kind": "dog", "breed": "Labrador"}}
 BAD_PET = {"name": 5, "species": {"kind": "dog"}}
 
@@ -97,18 +97,12 @@ def send_traffic(url: str) -> list[httpx.Response]:
 
 
 def rows(page: Page) -> list[tuple[str, str, str]]:
-    """(method, path, status) of every row of the log table, top to bottom."""
-    out = []
-    for row in page.locator("#log-table tbody tr").all():
-        cells = row.locator("td")
-        out.append(
-            (
-                cells.nth(1).inner_text().strip(),
-                cells.nth(2).inner_text().strip(),
-                cells.nth(3).inner_text().strip(),
-            )
-        )
-    return out
+    """(method, path, status) of every row of the log table, top to bottom, read in one go
+    (a snapshot: the live table may re-render between two separate reads)."""
+    cells = page.locator("#log-table tbody tr").evaluate_all(
+        "trs => trs.map(tr => [1, 2, 3].map(i => tr.cells[i].innerText.trim()))"
+    )
+    return [(m, path, status) for m, path, status in cells]
 
 
 def test_rows_appear_for_the_traffic_sent(
@@ -149,6 +143,9 @@ def test_filters_narrow_the_rows_to_exactly_the_matching_requests(
         ("POST", "/pets", "201"),
     ]
     assert "method=POST" in p.url  # the filters live in the URL: a reload or a shared link keeps them
+    export = p.locator("#export-jsonl").get_attribute("href") or ""
+    lines = httpx.get(server + export).text.splitlines()  # the export link carries the same filters
+    assert len(lines) == 4 and all('"method":"POST"' in line for line in lines)
     p.select_option("select[name=method]", "")
     p.fill("input[name=status]", "4xx")
     expect(p.locator("#log-table tbody tr")).to_have_count(5)
@@ -179,7 +176,9 @@ def test_filters_narrow_the_rows_to_exactly_the_matching_requests(
     assert errors == []
 
 
-def test_live_refresh_shows_a_new_request_without_reloading(server: str, page: tuple[Page, Console]) -> None:
+def test_live_refresh_shows_new_requests_without_reloading_and_pages_through_them(
+    server: str, page: tuple[Page, Console]
+) -> None:
     p, console = page
     send_traffic(server)
     p.goto(f"{server}/admin")
@@ -195,6 +194,20 @@ def test_live_refresh_shows_a_new_request_without_reloading(server: str, page: t
         c.get("/owners")
     p.wait_for_timeout(2500)  # longer than one poll: a paused page must not change
     expect(p.locator("#log-table tbody tr")).to_have_count(12)
+    p.check("#live")
+    with httpx.Client(base_url=server) as c:
+        for i in range(19):
+            c.get("/pets", params={"tag": f"t{i}"})
+    expect(p.locator("#page-info")).to_have_text("1–32 of 32")  # live again: 13 + 19
+    p.select_option("#page-size", "25")
+    expect(p.locator("#log-table tbody tr")).to_have_count(25)
+    expect(p.locator("#prev-page")).to_be_disabled()
+    p.click("#next-page")
+    expect(p.locator("#page-info")).to_have_text("26–32 of 32")
+    expect(p.locator("#log-table tbody tr")).to_have_count(7)
+    assert rows(p)[-1] == ("GET", "/pets", "200")  # the oldest request of all
+    expect(p.locator("#next-page")).to_be_disabled()
+    assert "offset=25" in p.url and "limit=25" in p.url
     assert console.errors == []
 
 
@@ -270,6 +283,14 @@ def test_analytics_draws_charts_from_the_data(
     expect(p.locator("#log-table tbody tr")).to_have_count(4)
     expect(p.locator("#operation-chip")).to_contain_text("GET /pets")
     assert sorted(rows(p)) == [("GET", "/pets", "200")] * 3 + [("GET", "/pets?limit=abc", "400")]
+    p.click("#operation-chip button")  # back to every request, then one session's
+    p.click("[data-tab=analytics]")
+    expect(p.locator("#sources")).to_contain_text("example")
+    expect(p.locator("#sessions-summary")).to_contain_text("1 session(s), 3 of 11 requests")
+    p.locator("#top-sessions a.route-link", has_text="s-alice").click()  # one session's requests
+    expect(p.locator("#session-chip")).to_contain_text("s-alice")
+    expect(p.locator("#log-table tbody tr")).to_have_count(3)
+    assert rows(p) == [("POST", "/pets", "422"), ("POST", "/pets", "201"), ("POST", "/pets", "201")]
     assert console.errors == []
 
 

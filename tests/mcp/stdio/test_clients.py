@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
@@ -177,3 +178,25 @@ async def test_log_db_records_every_exchange_in_the_shared_store(tmp_path: Path)
     assert passthrough_call.request_body is not None and '"name":"add"' in passthrough_call.request_body
     assert passthrough_call.response_body is not None and '"3"' in passthrough_call.response_body
     assert passthrough_call.correlation_id is not None and passthrough_call.correlation_id.isdigit()
+
+
+async def test_concurrent_calls_mixing_mocked_and_real_answers_all_pair_up(tmp_path: Path) -> None:
+    mocks = tmp_path / "stdio-mocks.json"
+    mocks.write_text(json.dumps({"mocks": [
+        {"request": {"method": "tools/call", "params": {"name": "echo", "arguments": {"text": "mock me"}}},
+         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id",
+                                 "result": {"content": [{"type": "text", "text": "mocked"}],
+                                            # the real tool has an output schema: the SDK client checks it
+                                            "structuredContent": {"result": "mocked"}}}}},
+    ]}))
+    results: dict[int, str] = {}
+    async with Client(_through_proxy("--mocks-file", str(mocks), server=DEMO), mode="legacy") as client:
+
+        async def call(i: int) -> None:
+            text = "mock me" if i % 3 == 0 else f"real {i}"
+            results[i] = _text(await client.call_tool("echo", {"text": text}))
+
+        async with anyio.create_task_group() as tg:
+            for i in range(60):
+                tg.start_soon(call, i)
+    assert results == {i: "mocked" if i % 3 == 0 else f"real {i}" for i in range(60)}

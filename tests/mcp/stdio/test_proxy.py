@@ -15,6 +15,9 @@ from .proxyproc import ECHO, PROXY, run_proxy
 
 pytestmark = pytest.mark.anyio
 
+# the default loop (uvloop when installed) and the standard asyncio loop run the same relay code
+LOOPS = pytest.mark.parametrize("loop", ["auto", "asyncio"])
+
 CAT = [sys.executable, "-c", "import sys, shutil; shutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer, 1)"]
 
 
@@ -28,9 +31,10 @@ ECHO_MOCK = {"request": {"method": "mocked"},
              "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"from": "mock"}}}}
 
 
-async def test_ten_megabyte_messages_pass_both_ways_and_match_whole(tmp_path: Path) -> None:
+@LOOPS
+async def test_ten_megabyte_messages_pass_both_ways_and_match_whole(tmp_path: Path, loop: str) -> None:
     big = "x" * (10 * 1024 * 1024)
-    async with run_proxy("--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO) as proxy:
+    async with run_proxy("--event-loop", loop, "--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO) as proxy:
         await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"blob": big}})
         reply = await proxy.json()
         assert reply["id"] == 1 and reply["result"]["params"]["blob"] == big
@@ -38,12 +42,13 @@ async def test_ten_megabyte_messages_pass_both_ways_and_match_whole(tmp_path: Pa
         assert await proxy.json() == {"jsonrpc": "2.0", "id": 2, "result": {"from": "mock"}}
 
 
-async def test_many_messages_in_one_write_are_each_matched(tmp_path: Path) -> None:
+@LOOPS
+async def test_many_messages_in_one_write_are_each_matched(tmp_path: Path, loop: str) -> None:
     lines = b"".join(
         json.dumps({"jsonrpc": "2.0", "id": i, "method": "mocked" if i % 2 else "real"}).encode() + b"\n"
         for i in range(500)
     )
-    async with run_proxy("--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO) as proxy:
+    async with run_proxy("--event-loop", loop, "--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO) as proxy:
         await proxy.send(lines)
         replies = [await proxy.json() for _ in range(500)]
     by_id = {r["id"]: r["result"]["from"] for r in replies}
@@ -70,8 +75,9 @@ async def test_non_json_lines_pass_through_untouched_both_ways(tmp_path: Path) -
         assert await proxy.process.wait() == 0
 
 
-async def test_a_crashing_child_ends_the_session_with_its_exit_code() -> None:
-    async with run_proxy("--no-mocks", "--", *ECHO) as proxy:
+@LOOPS
+async def test_a_crashing_child_ends_the_session_with_its_exit_code(loop: str) -> None:
+    async with run_proxy("--event-loop", loop, "--no-mocks", "--", *ECHO) as proxy:
         await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "ping"})
         assert (await proxy.json())["id"] == 1
         await proxy.send({"jsonrpc": "2.0", "id": 2, "method": "crash"})
@@ -80,8 +86,9 @@ async def test_a_crashing_child_ends_the_session_with_its_exit_code() -> None:
     assert b"crashing now\n" in proxy.stderr
 
 
-async def test_sigterm_is_forwarded_to_the_child() -> None:
-    async with run_proxy("--no-mocks", "--", *ECHO, "--on-term") as proxy:
+@LOOPS
+async def test_sigterm_is_forwarded_to_the_child(loop: str) -> None:
+    async with run_proxy("--event-loop", loop, "--no-mocks", "--", *ECHO, "--on-term") as proxy:
         await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "ping"})
         await proxy.json()  # the child is up and has installed its handler
         proxy.process.send_signal(signal.SIGTERM)
@@ -96,10 +103,11 @@ def _rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-async def test_a_child_that_never_reads_makes_the_client_block_without_the_proxy_growing() -> None:
+@LOOPS
+async def test_a_child_that_never_reads_makes_the_client_block_without_the_proxy_growing(loop: str) -> None:
     chunk = (json.dumps({"jsonrpc": "2.0", "method": "notifications/x", "params": {"p": "z" * 65000}}) + "\n").encode()
     sent = 0
-    async with run_proxy("--no-mocks", "--", *ECHO, "--no-read") as proxy:
+    async with run_proxy("--event-loop", loop, "--no-mocks", "--", *ECHO, "--no-read") as proxy:
         await proxy.wait_stderr("not reading")
         rss_before = _rss_kib(proxy.process.pid)
         with anyio.move_on_after(3):
@@ -215,3 +223,17 @@ async def test_a_failed_start_leaves_an_earlier_recording_alone(tmp_path: Path) 
     async with run_proxy("--record", str(recording), "--", "no-such-program-mockingbird") as proxy:
         assert await proxy.process.wait() == 127
     assert recording.read_text() == '{"mocks": []}'
+
+
+async def test_a_recording_in_progress_is_saved_so_a_killed_proxy_keeps_it(tmp_path: Path) -> None:
+    recording = tmp_path / "rec.json"
+    async with run_proxy("--no-mocks", "--record", str(recording), "--", *ECHO) as proxy:
+        await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        await proxy.json()
+        while not recording.exists():  # saved within about a second, without waiting for the end
+            await anyio.sleep(0.05)
+        proxy.process.kill()
+        await proxy.process.wait()
+    (mock,) = json.loads(recording.read_text())["mocks"]
+    assert mock["request"] == {"method": "tools/list"}
+    assert mock["response"]["stdout"]["result"]["method"] == "tools/list"

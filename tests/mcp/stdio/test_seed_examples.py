@@ -219,3 +219,13 @@ async def test_no_stdio_mocks_relays_everything(tmp_path: Path) -> None:
     async with run_proxy("--no-stdio-mocks", "--", *ECHO, cwd=tmp_path) as proxy:
         await proxy.send(_request(1, "tools/list"))
         assert (await proxy.json())["result"]["from"] == "server"
+
+
+async def test_command_line_options_win_over_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "stdio-mocks.json").write_text(TOOLS_LIST)
+    (tmp_path / "other.json").write_text(PLACEHOLDERS)
+    (tmp_path / "devproxyrc.json").write_text(CONFIG)  # names stdio-mocks.json
+    async with run_proxy("--config", "devproxyrc.json", "--mocks-file", "other.json", "--", *ECHO,
+                         cwd=tmp_path) as proxy:
+        await proxy.send(_request("s", "tools/list"))
+        assert await proxy.json() == {"jsonrpc": "2.0", "id": "s", "result": {"tools": []}}  # other.json's

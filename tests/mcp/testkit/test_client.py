@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 
-from mockingbird.errors import MCPCallError, MCPKitError, MCPTimeoutError
+from mockingbird.errors import MCPCallError, MCPKitError, MCPTimeoutError, UnmockedCallError
 from mockingbird.testing import MCPTestClient, MCPTestServer, fail, mock, mock_response, modify, start_server
 
 
@@ -308,3 +308,14 @@ def test_traffic_shows_who_answered(mcp: MCPTestClient) -> None:
     assert "[mock] result" in lines[call + 1] and '"total":9' in lines[call + 1]
     assert lines[-2].startswith("-> prompts/list #")
     assert "[interceptor] error" in lines[-1] and '"down"' in lines[-1]
+
+
+def test_block_unmocked_fails_the_test_for_calls_that_reach_the_server(mcp: MCPTestClient) -> None:
+    mcp.mock.block_unmocked()
+    mcp.mock.tool("add", {"total": 1})
+    assert mcp.tools.call("add", {"a": 1, "b": 1}).json() == {"total": 1}  # mocked: allowed
+    mcp.tools.list().assert_contains("echo")  # listings still reach the server
+    with pytest.raises(UnmockedCallError, match="unmocked tools/call 'echo' would reach the server"):
+        mcp.tools.call("echo", {"text": "x"})
+    mcp.mock.unblock()
+    assert mcp.tools.call("echo", {"text": "x"}).text() == "x"

@@ -134,3 +134,13 @@ def test_a_dying_server_fails_calls_and_new_clients_clearly(demo_command: list[s
         assert "crashing with exit code 3" in server.stderr_tail()
         with pytest.raises(MCPKitError, match="process has exited"), server.connect(timeout=10):
             pass
+
+
+def test_a_server_that_exits_at_start_fails_with_its_stderr(tmp_path: Path) -> None:
+    script = tmp_path / "dies.py"
+    script.write_text("import sys\nprint('boom: missing config', file=sys.stderr)\nsys.exit(2)\n")
+    with pytest.raises(
+        MCPKitError, match=r"(?s)the MCP handshake with stdio: .*dies.py failed: .*boom: missing config"
+    ):
+        with connect(python_command(script), timeout=10):
+            pass

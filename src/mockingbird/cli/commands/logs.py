@@ -24,7 +24,7 @@ def _local(db: Path | None, query: LogQuery, analyze_: bool) -> dict[str, Any]:
     store = open_store(path, writer="none")
     try:
         if analyze_:
-            return analyze(store.iter_records(query)).to_dict()
+            return analyze(store.iter_records(query, light=True)).to_dict()
         return store.query(query).to_dict(bodies=False)
     finally:
         store.close()

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 @click.option("--no-reload", is_flag=True, help="Do not reload the mocks file when it changes.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log every mocked message.")
 @click.option("-q", "--quiet", is_flag=True, help="Log only warnings and errors.")
+@click.option("--event-loop", type=click.Choice(["auto", "asyncio"]), default="auto", hidden=True,
+              help="auto: uvloop when installed (the default); asyncio: the standard loop (for comparisons).")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def command(
     mocks_file: str | None,
@@ -49,6 +51,7 @@ def command(
     no_reload: bool,
     verbose: bool,
     quiet: bool,
+    event_loop: str,
     command: tuple[str, ...],
 ) -> None:
     """Run COMMAND (an MCP server speaking stdio) behind a proxy that answers from mocks.
@@ -83,7 +86,7 @@ def command(
     try:
         code = run_proxy(ProxyOptions(
             command=argv, mocks=mocks, block_unmocked=block, record_path=record_path, sink=sink,
-            reload=not no_reload, log_to_stderr=log_file is None,
+            reload=not no_reload, log_to_stderr=log_file is None, use_uvloop=event_loop == "auto",
         ))
     finally:
         if sink is not None:

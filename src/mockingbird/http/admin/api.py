@@ -76,7 +76,7 @@ class _Handlers:
     async def analyze(self, request: Request) -> Response:
         try:
             query = _query(request)
-            result = await anyio.to_thread.run_sync(lambda: analyze(self.store.iter_records(query)))
+            result = await anyio.to_thread.run_sync(lambda: analyze(self.store.iter_records(query, light=True)))
         except LogQueryError as exc:
             return _bad_query(exc)
         except StoreError as exc:
@@ -202,12 +202,7 @@ class AdminRoot:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             root = scope.get("root_path", "")
-            path = scope["path"]
-            if root and not path.startswith(root):
-                # The caller moved a prefix (/__mockingbird) into root_path and also cut it from
-                # path; ASGI and Starlette's routing expect path to include root_path: restore it.
-                path = root + path
-            rest = path.removeprefix(root)
+            rest = scope["path"].removeprefix(root)
             if rest == "/admin" or rest.startswith("/admin/"):
-                scope = {**scope, "path": path, "root_path": root + "/admin"}
+                scope = {**scope, "root_path": root + "/admin"}
         await self.app(scope, receive, send)

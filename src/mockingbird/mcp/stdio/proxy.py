@@ -40,6 +40,7 @@ from mockingbird.store.records import LogSink
 
 logger = logging.getLogger("mockingbird.stdio")
 
+_SAVE_INTERVAL = 1.0  # seconds between saves of a recording in progress
 _EXIT_GRACE = 2.0  # seconds to wait for the child's pipes to close after it exits
 
 
@@ -58,6 +59,7 @@ class ProxyOptions:
         reload_interval: seconds between polls.
         max_line: the longest line held for matching; longer lines pass through unmatched.
         log_to_stderr: write the proxy's own messages to stderr (else the caller configured logging).
+        use_uvloop: run on uvloop when it is installed (it comes with ``uvicorn[standard]``).
     """
 
     command: list[str]
@@ -73,6 +75,7 @@ class ProxyOptions:
     stdout_fd: int = 1
     stderr_fd: int = 2
     extra_consumers: list[Consumer] = field(default_factory=list)
+    use_uvloop: bool = True
 
 
 def run_proxy(options: ProxyOptions) -> int:
@@ -84,7 +87,15 @@ def run_proxy(options: ProxyOptions) -> int:
     Raises:
         CommandNotFoundError: the command cannot be started.
     """
-    return asyncio.run(_Proxy(options).run())
+    proxy = _Proxy(options)
+    if options.use_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            return uvloop.run(proxy.run())
+    return asyncio.run(proxy.run())
 
 
 def exit_code_of(returncode: int) -> int:
@@ -121,7 +132,13 @@ class _Proxy:
         self._started = False
         self._done: asyncio.Future[int] | None = None
         self._watch_handle: asyncio.TimerHandle | None = None
+        # Take the files' signature now, before any message is answered: an edit made while the
+        # proxy starts must count as a change.
+        self._watcher = (
+            MocksWatcher(options.mocks, self.engine.load) if options.reload and options.mocks is not None else None
+        )
         self._grace_handle: asyncio.TimerHandle | None = None
+        self._save_handle: asyncio.TimerHandle | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -147,14 +164,15 @@ class _Proxy:
             await self._open_stdin(loop)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self._on_signal, sig)
-            if self.options.reload and self.options.mocks is not None:
-                self._watcher = MocksWatcher(self.options.mocks, self.engine.load)
+            if self._watcher is not None:
                 self._watch_handle = loop.call_later(self.options.reload_interval, self._poll)
+            if self.recorder is not None:
+                self._save_handle = loop.call_later(_SAVE_INTERVAL, self._save_recording)
             code = await self._done
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-            for handle in (self._watch_handle, self._grace_handle):
+            for handle in (self._watch_handle, self._grace_handle, self._save_handle):
                 if handle is not None:
                     handle.cancel()
             if self._started:  # a proxy that never started must not overwrite an earlier recording
@@ -221,9 +239,20 @@ class _Proxy:
             self._done.set_result(code)
 
     def _poll(self) -> None:
-        self._watcher.check()
+        if self._watcher is not None:
+            self._watcher.check()
         loop = asyncio.get_running_loop()
         self._watch_handle = loop.call_later(self.options.reload_interval, self._poll)
+
+    def _save_recording(self) -> None:
+        # the session so far, so that a proxy killed outright (SIGKILL) loses at most one interval
+        if self.recorder is not None and self.recorder.dirty and self.options.record_path is not None:
+            try:
+                self.recorder.write(self.options.record_path)
+            except MocksFileError as exc:
+                logger.error("error: %s", exc)
+        loop = asyncio.get_running_loop()
+        self._save_handle = loop.call_later(_SAVE_INTERVAL, self._save_recording)
 
     def _on_signal(self, sig: int) -> None:
         if self.child is None:

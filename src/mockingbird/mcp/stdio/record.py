@@ -6,7 +6,9 @@ values such as progress tokens) and the child's response as a JSON object whose
 ``id`` is the ``@stdin.body.id`` placeholder, so a replay answers whatever id
 the client uses. When the same request got different answers, the mocks use
 ``nth`` (1, 2, ...) in the order they were seen, followed by a fallback
-repeating the last answer. Replay with ``--block-unmocked`` so that a call the
+repeating the last answer. The file is rewritten (atomically) about once a
+second while new answers come in, and at the end: a proxy killed outright
+loses at most the last second. Replay with ``--block-unmocked`` so that a call the
 recording never saw fails loudly instead of reaching a server.
 """
 
@@ -35,6 +37,7 @@ class Recorder:
     def __init__(self) -> None:
         # canonical request -> (request match, responses in order)
         self._seen: dict[bytes, tuple[dict[str, Any], list[Any]]] = {}
+        self.dirty = False  # something was recorded since the last write
 
     def __call__(self, exchange: Exchange) -> None:
         if (exchange.direction != CLIENT_TO_SERVER or exchange.source != "passthrough"
@@ -62,6 +65,7 @@ class Recorder:
         response = {**response, "id": "@stdin.body.id"}
         key = orjson.dumps(match, option=orjson.OPT_SORT_KEYS)
         self._seen.setdefault(key, (match, []))[1].append(response)
+        self.dirty = True
 
     def build(self) -> dict[str, Any]:
         """The recording as a mocks document."""
@@ -89,5 +93,6 @@ class Recorder:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             os.replace(tmp, path)
+            self.dirty = False
         except OSError as exc:
             raise MocksFileError(path, f"cannot write the recording: {exc}") from None

@@ -61,7 +61,8 @@ class MocksWatcher:
         for warning in mocks.warnings:
             logger.warning("warning: %s", warning)
         self._paths = (mocks.path, *mocks.dependencies)
-        self._signature = file_signature(self._paths)
+        # the mocks file as stat-ed before it was read: an edit during the reload is seen next time
+        self._signature = (signature[0], *file_signature(mocks.dependencies))
         self._on_change(mocks)
         logger.info("reloaded %s: %d mocks", self._path, len(mocks.mocks))
         return True

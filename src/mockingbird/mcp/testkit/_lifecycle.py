@@ -42,6 +42,10 @@ class Service:
     def _start_timed_out(self) -> BaseException:
         return TimeoutError("start timed out")
 
+    def _start_failed(self, error: BaseException) -> BaseException | None:
+        """A clear error for a failure while opening, or None to let ``error`` through."""
+        return error if isinstance(error, MockingbirdError) else None
+
     async def serve(self, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
         """Open the resource, report started, hold it until ``stop()``, then close it."""
         self._stop_event = anyio.Event()
@@ -59,6 +63,9 @@ class Service:
         except BaseException as exc:
             # Task groups wrap our own clear errors in exception groups: unwrap a lone one.
             leaf = single_leaf(exc)
+            clear = self._start_failed(leaf) if not started else None
+            if clear is not None and clear is not exc:
+                raise clear from None
             if leaf is not exc and isinstance(leaf, MockingbirdError):
                 raise leaf from None
             raise

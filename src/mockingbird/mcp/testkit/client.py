@@ -90,6 +90,17 @@ class AsyncMCPTestClient(Service):
     def _start_timed_out(self) -> BaseException:
         return MCPTimeoutError("the MCP handshake", self.timeout, self.server.target.describe())
 
+    def _start_failed(self, error: BaseException) -> BaseException | None:
+        from mcp.shared.exceptions import MCPError
+
+        if isinstance(error, MCPError | OSError | anyio.ClosedResourceError | anyio.BrokenResourceError):
+            tail = self.server.stderr_tail(15)
+            return MCPKitError(
+                f"the MCP handshake with {self.server.target.describe()} failed: {error or type(error).__name__}"
+                + (f"\nserver stderr (last lines):\n{tail}" if tail else "")
+            )
+        return super()._start_failed(error)
+
     @asynccontextmanager
     async def _open(self) -> AsyncIterator[None]:
         from mcp_types.version import MODERN_PROTOCOL_VERSIONS

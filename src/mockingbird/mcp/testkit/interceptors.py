@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from mockingbird.errors import ConfigError, MCPCallError
+from mockingbird.errors import ConfigError, MCPCallError, UnmockedCallError
 from mockingbird.mcp.testkit import responses
 from mockingbird.mcp.testkit.mocks import Mock, MockRegistry
 
@@ -261,6 +261,12 @@ def error_response(
     return responses.error(responses.INTERNAL_ERROR if code is None else code, message, data, request_id)
 
 
+def _describe_call(request: Mapping[str, Any]) -> str:
+    params = request.get("params") if isinstance(request.get("params"), dict) else {}
+    target = params.get("name") or params.get("uri")  # type: ignore[union-attr]
+    return f"{request.get('method')} {target!r}" if target else str(request.get("method"))
+
+
 class InterceptorChain:
     """Mocks + request/response interceptors. Exposed as ``client.intercept``.
 
@@ -363,6 +369,10 @@ class InterceptorChain:
                 return Answer(
                     error_response(action.error, request_id, action.code, action.data), 0.0, "interceptor"
                 )
+        if current.get("method") in self.mocks.blocked:
+            raise UnmockedCallError(
+                f"unmocked {_describe_call(current)} would reach the server (block_unmocked is on)"
+            )
         return Forward(current, delay_ms)
 
     async def handle_response(

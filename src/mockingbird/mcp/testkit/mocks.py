@@ -35,6 +35,7 @@ from mockingbird.errors import ConfigError
 from mockingbird.mcp.testkit import responses
 
 Request = dict[str, Any]
+DEFAULT_BLOCKED = ("tools/call", "resources/read", "prompts/get")
 ParamsPattern = Mapping[str, Any] | Callable[[dict[str, Any]], bool] | None
 ResponseSpec = Any  # a JSON-RPC response dict, a result value, or fn(request) -> either (sync or async)
 ResponseFn = Callable[[Request], Any | Awaitable[Any]]
@@ -147,6 +148,28 @@ class MockRegistry:
     def __init__(self) -> None:
         self._mocks: list[Mock] = []
         self._lock = threading.Lock()
+        self.blocked: frozenset[str] = frozenset()
+
+    def block_unmocked(self, *methods: str) -> None:
+        """Fail the test (``UnmockedCallError``) when one of ``methods`` would reach the server.
+
+        A request counts as mocked when a mock or a request interceptor answered it. Without
+        arguments: ``tools/call``, ``resources/read`` and ``prompts/get`` (the calls that *do*
+        something; listings still reach the server, the SDK needs them for output schemas).
+        Call with no methods after ``unblock()`` to block again; ``unblock()`` lifts it.
+
+        Example::
+
+            mcp.mock.block_unmocked()
+            mcp.mock.tool("charge_card", {"ok": True})
+            mcp.tools.call("charge_card", {...})   # mocked: fine
+            mcp.tools.call("refund", {...})        # raises UnmockedCallError in the test
+        """
+        self.blocked = frozenset(methods or DEFAULT_BLOCKED)
+
+    def unblock(self) -> None:
+        """Let unmocked calls reach the server again."""
+        self.blocked = frozenset()
 
     def add(
         self,

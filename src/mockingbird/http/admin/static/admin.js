@@ -12,7 +12,8 @@
 
   class AuthNeeded extends Error {}
 
-  const EMPTY_FILTERS = { method: "", path: "", status: "", range: "", since: "", until: "", include_admin: false, operation: "" };
+  const EMPTY_FILTERS = { method: "", path: "", status: "", range: "", since: "", until: "", include_admin: false, operation: "", session: "" };
+  const SCOPES = ["operation", "session"]; // filters set by clicking (a route, a session), shown as chips
   const state = {
     tab: "requests",
     filters: { ...EMPTY_FILTERS },
@@ -123,6 +124,7 @@
     if (f.path) p.path = f.path;
     if (f.status) p.status = f.status.trim();
     if (f.operation) p.operation = f.operation;
+    if (f.session) p.session = f.session;
     if (f.include_admin) p.include_admin = "true";
     if (RANGES[f.range]) p.since = new Date(Date.now() - RANGES[f.range]).toISOString();
     if (f.range === "custom") {
@@ -174,8 +176,9 @@
   }
 
   // ---------- requests tab ----------
-  async function loadLog(live) {
+  async function loadLog(live, seq) {
     const page = await api("/logs/search", { ...queryParams(), limit: state.limit, offset: state.offset });
+    if (seq !== refreshSeq) return; // a newer refresh (other filters, other page) has started: drop this answer
     renderLog(page, live);
     updateExports();
   }
@@ -384,8 +387,9 @@
   }
 
   // ---------- analytics tab ----------
-  async function loadAnalytics() {
+  async function loadAnalytics(seq) {
     const a = await api("/logs/analyze", queryParams());
+    if (seq !== refreshSeq) return;
     const lat = a.total ? a.latency || {} : {}, err = a.errors || {}, traffic = a.traffic || {};
     const card = (label, value, hint, cls) => el("div", { class: "card stat " + (cls || "") }, el("span", { class: "label", text: label }),
       el("strong", { text: value }), hint ? el("span", { class: "hint", text: hint }) : null);
@@ -422,6 +426,14 @@
     $("#error-categories").replaceChildren(...categories.map(([k, v]) => el("div", {}, el("dt", { text: k }), el("dd", { class: "num", text: String(v || 0) }))));
     const top = (items, key) => (items || []).map((t) => el("li", {}, el("span", { class: "mono", text: t[key] }), el("span", { class: "num", text: t.count })));
     $("#top-clients").replaceChildren(...top(traffic.top_clients, "client"));
+    const sessions = a.sessions || {};
+    $("#sessions-summary").textContent = sessions.sessions
+      ? `${sessions.sessions} session(s), ${sessions.requests_with_session} of ${a.total} requests`
+      : "No session ids yet: send X-Session-ID (or a session_id cookie) to group requests.";
+    $("#top-sessions").replaceChildren(...(sessions.top || []).map((t) => el("li", {},
+      el("a", { href: "#", class: "route-link mono", dataset: { session: t.session_id }, title: `${t.routes} route(s) over ${fmtDuration(t.duration_s)}`, text: t.session_id }),
+      el("span", { class: "num", text: t.errors ? `${t.requests} · ${t.errors} err` : String(t.requests) }))));
+    $("#sources").replaceChildren(...Object.entries(a.sources || {}).map(([k, v]) => el("div", {}, el("dt", { text: k }), el("dd", { class: "num", text: String(v) }))));
     const bots = new Set((traffic.bots || []).map((b) => b.user_agent));
     $("#top-agents").replaceChildren(...(traffic.top_user_agents || []).map((t) => el("li", {},
       el("span", { class: "mono", title: t.user_agent }, t.user_agent, bots.has(t.user_agent) ? el("span", { class: "tag warn", text: "bot" }) : null),
@@ -474,8 +486,8 @@
     const seq = ++refreshSeq;
     try {
       const jobs = [loadInfo()];
-      if (state.tab === "requests") jobs.push(loadLog(live));
-      else if (state.tab === "analytics") jobs.push(loadAnalytics());
+      if (state.tab === "requests") jobs.push(loadLog(live, seq));
+      else if (state.tab === "analytics") jobs.push(loadAnalytics(seq));
       else if (state.tab === "routes" && (!live || state.routes === null)) jobs.push(loadRoutes());
       await Promise.all(jobs);
       if (seq === refreshSeq) showError(null);
@@ -497,9 +509,11 @@
     for (const k of ["method", "path", "status", "range", "since", "until"]) form.elements[k].value = f[k];
     form.elements.include_admin.checked = f.include_admin;
     for (const n of $$(".custom-range")) n.hidden = f.range !== "custom";
-    const chip = $("#operation-chip");
-    chip.hidden = !f.operation;
-    $("span", chip).textContent = "operation: " + f.operation;
+    for (const k of SCOPES) {
+      const chip = $(`#${k}-chip`);
+      chip.hidden = !f[k];
+      $("span", chip).textContent = `${k}: ${f[k]}`;
+    }
     $("#page-size").value = String(state.limit);
     $("#live").checked = state.live;
   }
@@ -513,8 +527,8 @@
     writeHash();
     refresh(false);
   }
-  function filterByOperation(op) {
-    state.filters = { ...EMPTY_FILTERS, operation: op };
+  function filterBy(kind, value) {
+    state.filters = { ...EMPTY_FILTERS, [kind]: value };
     state.offset = 0;
     syncForm();
     setTab("requests");
@@ -545,7 +559,7 @@
     form.addEventListener("change", (e) => { if (e.target.id !== "live") filtersChanged(); });
     form.addEventListener("submit", (e) => { e.preventDefault(); filtersChanged(); });
     form.addEventListener("reset", (e) => { e.preventDefault(); state.filters = { ...EMPTY_FILTERS }; syncForm(); filtersChanged(); });
-    $("#operation-chip button").addEventListener("click", () => { state.filters.operation = ""; syncForm(); filtersChanged(); });
+    for (const k of SCOPES) $(`#${k}-chip button`).addEventListener("click", () => { state.filters[k] = ""; syncForm(); filtersChanged(); });
     $("#live").addEventListener("change", (e) => { state.live = e.target.checked; document.body.classList.toggle("paused", !state.live); });
     $("#page-size").addEventListener("change", (e) => { state.limit = parseInt(e.target.value, 10); state.offset = 0; writeHash(); refresh(false); });
     $("#prev-page").addEventListener("click", () => { state.offset = Math.max(0, state.offset - state.limit); writeHash(); refresh(false); });
@@ -559,7 +573,7 @@
     });
     document.addEventListener("click", (e) => {
       const link = e.target.closest("a.route-link");
-      if (link) { e.preventDefault(); filterByOperation(link.dataset.operation); }
+      if (link) { e.preventDefault(); filterBy(link.dataset.session ? "session" : "operation", link.dataset.session || link.dataset.operation); }
     });
     $("#detail-close").addEventListener("click", closeDetail);
     document.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.detail !== null && !$("#token-dialog").open) closeDetail(); });
