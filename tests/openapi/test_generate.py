@@ -597,3 +597,18 @@ def test_a_property_own_read_only_flag_wins_over_a_write_only_component() -> Non
         response = gen.generate(schema, rng=random.Random(seed))
         assert "position" in response and isinstance(response["position"]["row"], int)
         assert "position" not in gen.generate(schema, rng=random.Random(seed), mode="request")
+
+
+def test_a_bare_name_follows_the_kind_of_object() -> None:
+    """Users get full names, pets first names, other things (labels, repos) a two-word title."""
+    components = {name: {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+                  for name in ("simple-user", "Pet", "label")}
+    resolve = resolver_for({"components": {"schemas": components}})
+    gen = DataGenerator(resolve)
+    user = gen.generate({"$ref": "#/components/schemas/simple-user"}, rng=random.Random(1))["name"]
+    pet = gen.generate({"$ref": "#/components/schemas/Pet"}, rng=random.Random(1))["name"]
+    label = gen.generate({"$ref": "#/components/schemas/label"}, rng=random.Random(1))["name"]
+    assert len(user.split()) >= 2 and " " not in pet and pet[0].isupper()
+    assert len(label.split()) == 2 and label != user
+    owner = gen.generate({"type": "object", "properties": {"owner": components["label"]}}, rng=random.Random(1))
+    assert len(owner["owner"]["name"].split()) >= 2

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from mockingbird.errors import SchemaGenerationError
+from mockingbird.openapi._faker_pools import naming_hint
+from mockingbird.openapi._merge import ref_name
 from mockingbird.openapi._primitives import compile_number, compile_string
 
 if TYPE_CHECKING:
@@ -187,17 +189,19 @@ class CompilerMixin:
         from mockingbird.openapi._structures import _allowed
 
         closed = flat.get("_closed")
-        by_mode: dict[str, list[tuple[str, Any, bool, str | None]]] = {"response": [], "request": []}
+        context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
+        by_mode: dict[str, list[tuple[str, Any, bool, str | None, str]]] = {"response": [], "request": []}
         for pname, schema, required, read_only, write_only in plan.entries:
             if closed and not _allowed(pname, closed):
                 if required:
                     return None  # the generic path reports the contradiction
                 continue
             recursion = _ref_of(schema)
+            entry = (pname, schema, required, recursion, naming_hint(pname, context))
             if not write_only:
-                by_mode["response"].append((pname, schema, required, recursion))
+                by_mode["response"].append(entry)
             if not read_only:
-                by_mode["request"].append((pname, schema, required, recursion))
+                by_mode["request"].append(entry)
         response, request = tuple(by_mode["response"]), tuple(by_mode["request"])
         deep_check = self._deep  # type: ignore[attr-defined]
         gen = self._gen  # type: ignore[attr-defined]
@@ -208,14 +212,14 @@ class CompilerMixin:
             child = depth + 1
             out: dict[str, Any] = {}
             problems = ctx.problems
-            for pname, schema, required, recursion in response if ctx.mode == "response" else request:
+            for pname, schema, required, recursion, hint in response if ctx.mode == "response" else request:
                 if required:
-                    out[pname] = gen(schema, ctx, child, pname)
+                    out[pname] = gen(schema, ctx, child, hint)
                     continue
                 if deep or (recursion is not None and refs.get(recursion)):
                     continue
                 mark = len(problems)
-                value = gen(schema, ctx, child, pname)
+                value = gen(schema, ctx, child, hint)
                 if len(problems) > mark:
                     del problems[mark:]  # contradictory and optional: leave it out (see _structures)
                     continue

@@ -55,6 +55,7 @@ _FAKER_CATEGORIES: dict[str, Callable[[Any], str]] = {
     "user_agent": lambda f: f.user_agent(),
     "status_word": lambda f: f.random_element(("active", "pending", "completed", "inactive")),
     "tag": lambda f: f.word(),
+    "thing_name": lambda f: f"{f.word().title()} {f.word().title()}",
 }
 
 _POOLS: dict[str, tuple[str, ...]] = {}
@@ -121,6 +122,7 @@ _EXACT: dict[str, str] = {
     "path": "path", "user_agent": "user_agent",
     "status": "status_word", "state_name": "state",
     "tag": "tag", "tags": "tag", "keyword": "tag", "keywords": "tag", "category": "tag",
+    "thing_name": "thing_name",
     # RNG-computed categories (no pool): see _strings.generate_category
     "id": "id", "uuid": "uuid", "guid": "uuid",
     "ip": "ipv4", "ip_address": "ipv4", "ipv4": "ipv4", "ipv6": "ipv6",
@@ -168,6 +170,31 @@ _ANY_TOKEN: tuple[tuple[str, str], ...] = (
     ("updated", "datetime"), ("modified", "datetime"), ("deleted", "datetime"), ("expires", "datetime"),
     ("phone", "phone"), ("description", "sentence"),
 )
+
+
+_PERSON = re.compile(
+    r"user|person|people|customer|owner|author|contact|member|account|employee|profile|assignee|creator|"
+    r"sender|recipient|buyer|seller|actor|admin|collaborator|committer|reviewer|manager|patient|student|"
+    r"teacher|driver|guest|client|subscriber|speaker|agent|staff|human|individual|signer|holder|payer",
+    re.IGNORECASE)
+_PET = re.compile(r"pet|dog|cat\b|animal|horse", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def naming_hint(prop: str, context: str | None) -> str:
+    """The name to generate property ``prop`` with, inside an object known as ``context``.
+
+    ``context`` is the object's schema name (``simple-user``, ``Pet``, ``label``) or the
+    property holding it (``owner``). A bare ``name`` is a person's full name only in
+    person-like objects; a pet gets a first name, anything else a two-word title.
+
+    Example:
+        >>> naming_hint("name", "simple-user"), naming_hint("name", "Pet"), naming_hint("name", "label")
+        ('name', 'first_name', 'thing_name')
+    """
+    if prop.lower() != "name" or not context or _PERSON.search(context):
+        return prop
+    return "first_name" if _PET.search(context) else "thing_name"
 
 
 @lru_cache(maxsize=8192)

@@ -14,7 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mockingbird.openapi._faker_pools import category_for, pool
+from mockingbird.openapi._faker_pools import category_for, naming_hint, pool
+from mockingbird.openapi._merge import ref_name
 from mockingbird.openapi._strings import compile_pattern, from_pattern, pattern_matches
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class StructureMixin:
         if plan.forbidden:
             ctx.problems.append(f"{name or 'object'}: required {', '.join(plan.forbidden)} not allowed by "
                                 "additionalProperties: false")
+        context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
         out: dict[str, Any] = {}
         skipped: list[tuple[str, Any]] = []
         for pname, schema, required, read_only, write_only in plan.entries:
@@ -117,7 +119,7 @@ class StructureMixin:
                 if optional_room is not None:
                     optional_room -= 1
                 mark = len(ctx.problems)
-                value = self._property_value(pname, schema, force, ctx, depth)
+                value = self._property_value(pname, schema, force, ctx, depth, context)
                 if len(ctx.problems) > mark:
                     # The property's schema contradicts itself (e.g. `type: null` beside
                     # `oneOf: [number, boolean]`): being optional, it is left out instead.
@@ -125,7 +127,7 @@ class StructureMixin:
                     continue
                 out[pname] = value
                 continue
-            out[pname] = self._property_value(pname, schema, force, ctx, depth)
+            out[pname] = self._property_value(pname, schema, force, ctx, depth, context)
         for pname, value in force.items():
             if pname not in out and (not closed or _allowed(pname, closed)) \
                     and ctx.checker.is_valid(value, plan.additional if plan.additional is not None else True):
@@ -134,7 +136,7 @@ class StructureMixin:
             for pname, schema in skipped:
                 if len(out) >= min_props:
                     break
-                out[pname] = self._property_value(pname, schema, force, ctx, depth)
+                out[pname] = self._property_value(pname, schema, force, ctx, depth, context)
         wants_entries = not plan.entries and (plan.pattern_items or isinstance(plan.additional, dict))
         extra = min_props - len(out)
         if wants_entries and not deep:
@@ -153,10 +155,10 @@ class StructureMixin:
         return out
 
     def _property_value(self, pname: str, schema: Any, force: Mapping[str, Any], ctx: _Context,
-                        depth: int) -> Any:
+                        depth: int, context: str | None) -> Any:
         if pname in force and ctx.checker.is_valid(force[pname], schema):
             return force[pname]
-        return self._gen(schema, ctx, depth + 1, pname)  # type: ignore[attr-defined]
+        return self._gen(schema, ctx, depth + 1, naming_hint(pname, context))  # type: ignore[attr-defined]
 
     def _recursive(self, schema: Any, ctx: _Context) -> bool:
         if isinstance(schema, dict):
