@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import orjson
 import pytest
 
-from mockingbird.mcp.stdio.matching import Message, MockEngine
-from mockingbird.mcp.stdio.mocks import MocksFile, parse_mocks
 from mockingbird.mcp.stdio.templates import MISSING, TextTemplate, lookup
-
-
-def _engine(*mocks: dict[str, Any]) -> MockEngine:
-    return MockEngine(_mocks(*mocks))
-
-
-def _mocks(*mocks: dict[str, Any]) -> MocksFile:
-    return parse_mocks({"mocks": list(mocks)}, path="m.json", read_file=lambda p: "")
-
-
-def _msg(obj: Any) -> Message:
-    return Message(orjson.dumps(obj) + b"\n")
-
-
-def _answer(engine: MockEngine, obj: Any) -> bytes | None:
-    message = _msg(obj)
-    mock = engine.match(message)
-    return None if mock is None else engine.render(mock, message).stdout
+from tests.mcp.stdio._engine import answer as _answer
+from tests.mcp.stdio._engine import engine as _engine
+from tests.mcp.stdio._engine import msg as _msg
 
 
 def test_string_id_placeholder_stays_a_quoted_string() -> None:
