@@ -7,13 +7,17 @@ and ``openapi.security``, compiled lazily per operation), build the response
 Starlette only serves the side routes (``/docs``, ``/health``, the admin app): see
 ``http/docs.py``.
 
-Hooks for the request log (``mockingbird.store``)
--------------------------------------------------
-``MockApp`` is plain ASGI, so a logging middleware wraps it. For every HTTP request
-the app writes what it knows into ``scope["state"]["mockingbird"]`` (creating
-``scope["state"]`` when the server gave none) *before* it sends the response start,
-so a middleware reads it after ``await app(scope, receive, send)`` or while
-intercepting ``send``::
+The request log
+---------------
+With a ``recorder`` (``http.logging.RequestRecorder``, what ``build_runtime`` passes), the
+app captures every exchange itself, on the hot path: timestamps, the raw request header
+list, the cached response's header list and body, the operation and the source, as one
+plain tuple queued just before the response's last chunk (no wrapped ``receive``/``send``).
+Side routes (``/docs``, ``/health``, the admin app) go through the recorder's middleware.
+
+For a logging middleware of one's own, the app also writes what it knows into
+``scope["state"]["mockingbird"]`` (creating ``scope["state"]`` when the server gave none)
+*before* it sends the response start::
 
     scope["state"]["mockingbird"] = {
         "operation": "GET /pets/{petId}" | None,   # Operation.key; None for 404/405/side routes
@@ -39,7 +43,8 @@ import random
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from time import perf_counter, time
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.http.problem import build_problem, method_not_allowed, not_found
@@ -54,6 +59,21 @@ if TYPE_CHECKING:
     from mockingbird.http._checks import RequestChecker
 
 log = logging.getLogger("mockingbird.http")
+
+
+class Recorder(Protocol):
+    """What ``MockApp`` logs through (``http.logging.RequestRecorder``)."""
+
+    body_limit: int
+
+    def emit(self, capture: tuple[Any, ...]) -> None:
+        """Queue one capture (layout in ``http/logging.py``)."""
+        ...
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        """``app`` with its exchanges logged."""
+        ...
+
 # Request ids need uniqueness, not secrecy: a seeded-from-OS PRNG is 10x cheaper than os.urandom.
 _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
@@ -70,6 +90,7 @@ class MockApp:
         validate: validate requests (400/415/422 problem+json on violations).
         auth: enforce the operations' security requirements (401 + ``WWW-Authenticate``).
         admin_app: an ASGI app mounted under ``/admin`` (and ``/__mockingbird/admin``).
+        recorder: log every exchange through it (see "The request log" above).
 
     Example:
         >>> app = MockApp(load_spec("examples/petstore.yaml"), seed=1)
@@ -84,8 +105,12 @@ class MockApp:
         validate: bool = True,
         auth: bool = True,
         admin_app: ASGIApp | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.spec = spec
+        self.recorder = recorder
+        if recorder is not None and admin_app is not None:
+            admin_app = recorder.wrap(admin_app)
         self.seed = seed
         self.validate = validate
         self.auth = auth
@@ -132,29 +157,20 @@ class MockApp:
             ):
                 await self._serve_side(scope, receive, send)
                 return
-            try:
-                await self._serve_mock(scope, receive, send)
-            except Exception:  # noqa: BLE001 (top-level handler: a mock must answer, not drop the connection)
-                traceback.print_exc(file=sys.stderr)
-                await self._send(
-                    send,
-                    build_problem(500, "The mock failed to build this response; see the server log."),
-                    _request_id(scope),
-                    scope.get("method") == "HEAD",
-                )
+            await self._serve_mock(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1000})
 
     async def _serve_mock(self, scope: Scope, receive: Receive, send: Send) -> None:
+        recorder = self.recorder
+        ts = time() if recorder is not None else 0.0
+        start = perf_counter()
         self.requests += 1
         method: str = scope["method"]
-        raw = scope.get("raw_path")
-        raw_path = raw.decode("latin-1") if raw else scope["path"]
-        if "?" in raw_path:  # some servers keep the query in raw_path
-            raw_path = raw_path.split("?", 1)[0]
         prefer_h = accept = rid = origin = None
+        has_body = False
         for name, value in scope["headers"]:
             if name == b"accept":
                 accept = value.decode("latin-1")
@@ -164,11 +180,12 @@ class MockApp:
                 rid = value
             elif name == b"origin":
                 origin = value
+            elif name == b"content-length":
+                has_body = value != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
         if rid is None:
             rid = b"%032x" % _ids.getrandbits(128)
-        if origin is not None:
-            # Browsers calling the mock from another origin (a front end on its dev server).
-            send = _with_cors(send, origin)
         meta = {
             "operation": None,
             "source": "error",
@@ -180,35 +197,77 @@ class MockApp:
         if state is None:
             state = scope["state"] = {}
         state["mockingbird"] = meta
-        head = method == "HEAD"
+        body: bytes | None = None
+        try:
+            response, body = await self._answer(scope, receive, method, origin, accept, prefer_h, has_body, meta)
+        except Exception:  # noqa: BLE001 (top-level handler: a mock must answer, not drop the connection)
+            traceback.print_exc(file=sys.stderr)
+            response = build_problem(500, "The mock failed to build this response; see the server log.")
+        meta["source"] = response.source
+        headers = response.wire_headers()  # cached with the response: one object, request after request
+        if origin is not None:
+            # Browsers calling the mock from another origin (a front end on its dev server).
+            headers = [*headers, *_cors(origin)]
+        await send({"type": "http.response.start", "status": response.status,
+                    "headers": [*headers, (b"x-request-id", rid)]})  # fmt: skip
+        out = b"" if method == "HEAD" else response.body
+        if recorder is not None:
+            # Queued before the last chunk goes out: what a client received is logged.
+            limit = recorder.body_limit
+            client = scope.get("client")
+            recorder.emit((
+                ts, (perf_counter() - start) * 1000.0, response.status, False, method, scope["path"],
+                scope.get("query_string", b""), scope["headers"], headers,
+                (body if len(body) <= limit else body[:limit]) if body else None, len(body) if body else 0,
+                (out if len(out) <= limit else out[:limit]) if out else None, len(out),
+                (client[0], client[1]) if client else None, rid,
+                meta["operation"], response.source, None, False,
+            ))  # fmt: skip
+        await send({"type": "http.response.body", "body": out})
 
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        method: str,
+        origin: bytes | None,
+        accept: str | None,
+        prefer_h: str | None,
+        has_body: bool,
+        meta: dict[str, Any],
+    ) -> tuple[MockResponse, bytes | None]:
+        """The response to a mock request, and the request body when it was read."""
+        raw = scope.get("raw_path")
+        raw_path = raw.decode("latin-1") if raw else scope["path"]
+        if "?" in raw_path:  # some servers keep the query in raw_path
+            raw_path = raw_path.split("?", 1)[0]
+        body: bytes | None = None
+        if has_body and self.recorder is not None:
+            body = await _read_body(receive)  # logged even where the spec declares no body (then ignored)
         found = self.router.match(method, raw_path)
         if not isinstance(found, RouteMatch):
             if origin is not None and method == "OPTIONS" and found.allowed:
-                await self._send(send, preflight(scope, found.allowed), rid, False)
-                return
+                return preflight(scope, found.allowed), body
             if found.allowed:
-                response = method_not_allowed(method, scope["path"], found.allowed)
-            else:
-                response = not_found(method, scope["path"])
-            await self._send(send, response, rid, head)
-            return
+                return method_not_allowed(method, scope["path"], found.allowed), body
+            return not_found(method, scope["path"]), body
         op = found.operation
         meta["operation"] = op.key
         query_b: bytes = scope.get("query_string", b"")
         query = query_b.decode("latin-1") if query_b else ""
 
         if (self.validate or self.auth) and (op.parameters or op.request_body or op.security):
-            # A body sent to an operation that declares none is ignored (validation.py), so unread.
-            body = await _read_body(receive) if op.request_body is not None else b""
+            if op.request_body is not None and body is None:
+                body = await _read_body(receive)
+            # A body sent to an operation that declares none is ignored (validation.py).
+            checked = (body or b"") if op.request_body is not None else b""
             try:
-                problem = self._get_checker().check(op, scope, found.path_params, query, body)
+                problem = self._get_checker().check(op, scope, found.path_params, query, checked)
             except Exception:
                 log.warning("request checks failed internally for %s; answering unchecked", op.key, exc_info=True)
                 problem = None
             if problem is not None:
-                await self._send(send, problem, rid, head)
-                return
+                return problem, body
 
         prefer = parse_prefer(prefer_h, query) if (prefer_h or "__" in query) else NO_PREFERENCES
         try:
@@ -226,8 +285,7 @@ class MockApp:
         except SchemaGenerationError as exc:
             # The spec's schema admits no value (e.g. ``false``, contradictory constraints).
             response = build_problem(500, f"{op.key}: no response can satisfy its schema: {exc}")
-        meta["source"] = response.source
-        await self._send(send, response, rid, head)
+        return response, body
 
     def _get_checker(self) -> RequestChecker:
         if self._checker is None:
@@ -235,12 +293,6 @@ class MockApp:
 
             self._checker = RequestChecker(self.spec, validate=self.validate, auth=self.auth)
         return self._checker
-
-    @staticmethod
-    async def _send(send: Send, response: MockResponse, rid: bytes, head: bool) -> None:
-        headers = response.wire_headers() + [(b"x-request-id", rid)]
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else response.body})
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -265,11 +317,12 @@ class MockApp:
         if self._side is None:
             from mockingbird.http.docs import build_side_app
 
-            self._side = build_side_app(
+            side = build_side_app(
                 self.spec,
                 stats=lambda: {"requests": self.requests},
                 at_root=self._root_side,
             )
+            self._side = self.recorder.wrap(side) if self.recorder is not None else side
         await self._side(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -300,20 +353,13 @@ def preflight(scope: Scope, allowed: tuple[str, ...]) -> MockResponse:
     return MockResponse(204, headers, b"", "cors")
 
 
-def _with_cors(send: Send, origin: bytes) -> Send:
-    cors = [
+def _cors(origin: bytes) -> list[tuple[bytes, bytes]]:
+    return [
         (b"access-control-allow-origin", origin),
         (b"access-control-allow-credentials", b"true"),
         (b"access-control-expose-headers", b"*"),
         (b"vary", b"Origin"),
     ]
-
-    async def send_with_cors(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message["headers"], *cors]}
-        await send(message)
-
-    return send_with_cors
 
 
 async def _run_hooks(hooks: list[Hook]) -> None:
@@ -333,11 +379,3 @@ async def _read_body(receive: Receive) -> bytes:
         message = await receive()
         chunks.append(message.get("body", b""))
     return b"".join(chunks)
-
-
-def _request_id(scope: Scope) -> bytes:
-    for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
-            return bytes(value)
-    return b"%032x" % _ids.getrandbits(128)
-

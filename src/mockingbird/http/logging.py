@@ -1,14 +1,20 @@
-"""ASGI middleware that logs every HTTP request/response pair to a ``LogSink``.
+"""Request logging for HTTP: captures, the recorder that hands them to a store, and an ASGI middleware.
 
-``RequestLogMiddleware(app, sink)`` wraps any ASGI app. Per request it keeps only
-what it must (timestamps, the raw header lists, up to ``body_limit`` bytes of each
-body) and hands a small ``DeferredRecord`` to the sink *before* the response's last
-chunk is sent, so a response a client has received always has its record queued, and
-a full queue slows the server down (back-pressure) instead of losing rows. Header
-decoding, redaction, body decoding and JSON encoding happen later, in the store's
-writer (thread or process): ``capture()`` gives plain values and ``build_row`` turns
-them into one row of the ``requests`` table, with no ``LogRecord`` in between
-(``build()``/``build_record`` make a ``LogRecord`` for sinks that are not stores).
+Per request the producer keeps only what it must (timestamps, the raw header lists, up
+to ``body_limit`` bytes of each body) and hands a plain ``Capture`` tuple to the store
+*before* the response's last chunk is sent, so a response a client has received always
+has its record queued, and a full queue slows the server down (back-pressure) instead of
+losing rows. Header decoding, redaction, body decoding and JSON encoding happen later,
+in the store's writer (thread or process): ``build_row`` turns a capture into one row of
+the ``requests`` table, with no ``LogRecord`` in between.
+
+Two producers make the same capture (layout below), so one ``build_row`` serves both:
+
+* ``MockApp`` itself, on the mock's hot path: it knows the operation, the response and
+  its source, so it captures inline, with no wrapped ``receive``/``send`` (what
+  ``mockingbird serve`` runs; ``RequestRecorder`` is its link to the store).
+* ``RequestLogMiddleware``, around any other ASGI app (the side routes: ``/docs``,
+  ``/health``, the admin app; or an app of the user's).
 
 Conventions (documented for users in the README):
 
@@ -73,15 +79,20 @@ BUILDER = "mockingbird.http.logging:build_row"
 # Capture layout (a plain tuple, marshal-able, so a writer process can build the row):
 # (ts, latency_ms, status, error, method, path, query_string, request_headers, response_headers,
 #  request_body, request_size, response_body, response_size, client, request_id, operation, source, scenario, is_admin)
+# Header lists are ASGI (name, value) byte pairs. ``response_headers`` may end with the (x-request-id, id) pair
+# that was sent, or leave it out: ``request_id`` is then appended to what is stored. Bodies are at most
+# ``body_limit`` bytes; the sizes are the full sizes.
 
 _ERROR_EXTRA = orjson.dumps({"error": "the app raised or did not finish its response"}).decode()
 _RID = b"x-request-id"
-# Redacted-JSON memo: a client sends the same header block again and again (and the mock answers with the
-# same headers but for its X-Request-ID), so the writer decodes, redacts and encodes each distinct block
-# once. Output is exactly what the uncached path makes; bounded, cleared when full.
+# Memos, in the writer: a client sends the same header block again and again, and a mock answers with the same
+# cached header list, so the writer decodes, redacts and encodes each distinct block once. Output is exactly what
+# the uncached path makes; bounded, cleared when full. The last block seen is also kept by identity: a cached
+# response's header list is one object across a frame (marshal writes a recurring object once).
 _MEMO_MAX = 4096
 _request_memo: dict[Any, tuple[str, str | None, str | None]] = {}
 _response_memo: dict[Any, str | None] = {}
+_last_response: list[Any] = [None, None, None]  # [header list object, masked names, JSON prefix]
 
 
 def _request_headers(
@@ -89,7 +100,7 @@ def _request_headers(
 ) -> tuple[str, str | None, str | None]:
     """(redacted headers as JSON, session id, user agent) of a request's header block (memoised)."""
     try:
-        key = (masked, session_header, session_cookie, tuple(pairs))
+        key = (masked, session_header, session_cookie, *pairs)
         found = _request_memo.get(key)
     except TypeError:  # unhashable pairs (a server handing lists): no memo
         key, found = None, None
@@ -115,27 +126,45 @@ def _request_headers(
     return found
 
 
-def _response_headers(masked: frozenset[str], pairs: list[tuple[bytes, bytes]]) -> str:
-    """A response's redacted headers as JSON.
-
-    The mock's trailing X-Request-ID (new on every answer) is spliced onto a memoised prefix.
-    """
-    if len(pairs) > 1 and pairs[-1][0] == _RID and "x-request-id" not in masked:
-        try:
-            key = (masked, tuple(pairs[:-1]))
-            prefix = _response_memo.get(key, False)
-        except TypeError:
-            key, prefix = None, None
-        if prefix is False:
-            head = CredentialFields(masked).redact_headers(pairs[:-1])
-            # Only when the id is the one X-Request-ID: else the plain path joins repeats.
-            prefix = orjson.dumps(head).decode()[:-1] if head and "x-request-id" not in head else None
+def _response_prefix(masked: frozenset[str], head: list[tuple[bytes, bytes]]) -> str | None:
+    """The redacted JSON of ``head`` without its closing brace, for an X-Request-ID to be spliced on; ``None``
+    when that would not equal the plain path's output (the id masked, or already among the headers)."""
+    if "x-request-id" in masked:
+        return None
+    try:
+        key = (masked, *head)
+        prefix = _response_memo.get(key, False)
+    except TypeError:
+        key, prefix = None, False
+    if prefix is False:
+        redacted = CredentialFields(masked).redact_headers(head)
+        prefix = None if "x-request-id" in redacted else orjson.dumps(redacted).decode()[:-1]
+        if key is not None:
             if len(_response_memo) >= _MEMO_MAX:
                 _response_memo.clear()
             _response_memo[key] = prefix
-        if prefix is not None:
-            return f'{prefix},"x-request-id":{orjson.dumps(pairs[-1][1].decode("latin-1")).decode()}}}'
-    return orjson.dumps(CredentialFields(masked).redact_headers(pairs)).decode()
+    return prefix
+
+
+def _response_headers(masked: frozenset[str], pairs: list[tuple[bytes, bytes]], rid: bytes | None) -> str:
+    """A response's redacted headers as JSON, X-Request-ID last (``rid`` when ``pairs`` does not end with it)."""
+    last = _last_response
+    if pairs is last[0] and masked is last[1]:
+        prefix = last[2]
+    else:
+        head = pairs
+        if pairs and pairs[-1][0] == _RID:
+            head, rid = pairs[:-1], pairs[-1][1]
+        if rid is None:
+            return orjson.dumps(CredentialFields(masked).redact_headers(pairs)).decode()
+        prefix = _response_prefix(masked, head)
+        if head is pairs:  # only a list without the id can be reused by identity: the id changes every time
+            last[0], last[1], last[2] = pairs, masked, prefix
+    if prefix is None or rid is None:
+        full = pairs if (pairs and pairs[-1][0] == _RID) or rid is None else [*pairs, (_RID, rid)]
+        return orjson.dumps(CredentialFields(masked).redact_headers(full)).decode()
+    rid_json = orjson.dumps(rid.decode("latin-1")).decode()
+    return f'{prefix},"x-request-id":{rid_json}}}' if len(prefix) > 1 else f'{{"x-request-id":{rid_json}}}'
 
 
 def build_row(config: LogConfig, capture: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -157,7 +186,7 @@ def build_row(config: LogConfig, capture: tuple[Any, ...]) -> tuple[Any, ...]:
         ts, "http", method, path, query, operation, status, latency,
         req_json, req_body.decode("utf-8", "replace") if req_body is not None else None,
         int(req_size > limit),
-        _response_headers(masked_headers, resp_h),
+        _response_headers(masked_headers, resp_h, request_id),
         resp_body.decode("utf-8", "replace") if resp_body is not None else None, int(resp_size > limit),
         f"{client[0]}:{client[1]}" if client else None, user_agent, session,
         request_id.decode("latin-1") if request_id is not None else None, scenario, int(is_admin),
@@ -175,15 +204,68 @@ def build_record(config: LogConfig, capture: tuple[Any, ...]) -> LogRecord:
     return LogRecord(**row)
 
 
+class RequestRecorder:
+    """The link from a producer of captures to the sink: one per served mock.
+
+    Args:
+        sink: where records go: a ``LogStore`` (captures go as they are, built in its writer), or
+            anything with ``write`` (each capture is built into a ``LogRecord`` first).
+        redact: credential fields to mask (``CredentialFields.from_spec(spec)``).
+        body_limit: bytes kept of each body; the record says when a body was cut.
+        session_header / session_cookie: where the session id comes from.
+
+    ``emit(capture)`` queues one capture (layout above). A sink that refuses it
+    (``StoreError``: closed, or full for too long) is counted in ``unlogged`` and said in
+    the server log: never silent.
+
+    Example:
+        >>> recorder = RequestRecorder(open_store("logs.db"), redact=CredentialFields.from_spec(spec))  # doctest: +SKIP
+        >>> app = MockApp(spec, recorder=recorder)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        sink: LogSink,
+        *,
+        redact: CredentialFields | None = None,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        session_header: str = "x-session-id",
+        session_cookie: str = "session_id",
+    ) -> None:
+        self.sink = sink
+        self.redact = redact or DEFAULT_CREDENTIALS
+        self.body_limit = body_limit
+        self.config: LogConfig = (body_limit, self.redact.headers, self.redact.query, self.redact.cookies,
+                                  session_header.lower().encode("latin-1"), session_cookie)  # fmt: skip
+        self.unlogged = 0
+        register = getattr(sink, "register_builder", None)
+        self._index: int | None = register(BUILDER, self.config) if register is not None else None
+        self._write = sink.write
+
+    def emit(self, capture: tuple[Any, ...]) -> None:
+        """Queue one capture (on the request path: a tuple append, plus back-pressure when the sink is full)."""
+        try:
+            if self._index is not None:
+                self._write((self._index, capture))
+            else:
+                self._write(build_record(self.config, capture))
+        except StoreError as exc:
+            self.unlogged += 1
+            log.error("request %s %s not logged: %s", capture[4], capture[5], exc)
+
+    def wrap(self, app: ASGIApp) -> RequestLogMiddleware:
+        """``app`` with every HTTP exchange logged through this recorder."""
+        return RequestLogMiddleware(app, self.sink, recorder=self)
+
+
 class RequestLogMiddleware:
     """Log every HTTP exchange of ``app`` to ``sink``.
 
     Args:
         app: any ASGI app.
         sink: where records go (a ``LogStore``, or anything with ``write``).
-        redact: credential fields to mask (``CredentialFields.from_spec(spec)``).
-        body_limit: bytes kept of each body; the record says when a body was cut.
-        session_header / session_cookie: where the session id comes from.
+        redact, body_limit, session_header, session_cookie: see ``RequestRecorder``.
+        recorder: share an existing recorder (and its counters) instead of making one.
 
     Example:
         >>> app = RequestLogMiddleware(app, open_store("logs.db"), redact=CredentialFields.from_spec(spec))  # doctest: +SKIP
@@ -198,14 +280,18 @@ class RequestLogMiddleware:
         body_limit: int = DEFAULT_BODY_LIMIT,
         session_header: str = "x-session-id",
         session_cookie: str = "session_id",
+        recorder: RequestRecorder | None = None,
     ) -> None:
         self.app = app
-        self.sink = sink
-        self.redact = redact or DEFAULT_CREDENTIALS
-        self.body_limit = body_limit
-        self.config: LogConfig = (body_limit, self.redact.headers, self.redact.query, self.redact.cookies,
-                                  session_header.lower().encode("latin-1"), session_cookie)  # fmt: skip
-        self.unlogged = 0  # records the sink refused (StoreError): reported, never silent
+        self.recorder = recorder or RequestRecorder(
+            sink, redact=redact, body_limit=body_limit, session_header=session_header, session_cookie=session_cookie
+        )
+        self.body_limit = self.recorder.body_limit
+
+    @property
+    def unlogged(self) -> int:
+        """Records the sink refused (``StoreError``): reported, never silent."""
+        return self.recorder.unlogged
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -228,11 +314,7 @@ class RequestLogMiddleware:
     def _emit(self, exchange: _Exchange) -> None:
         exchange.logged = True
         exchange.latency_ms = (time.perf_counter() - exchange.start) * 1000.0
-        try:
-            self.sink.write(exchange)  # a DeferredRecord: built by the store's writer
-        except StoreError as exc:
-            self.unlogged += 1
-            log.error("request %s %s not logged: %s", exchange.scope["method"], exchange.scope["path"], exc)
+        self.recorder.emit(exchange.capture())
 
 
 def _state(scope: Scope) -> dict[str, Any]:
@@ -324,14 +406,14 @@ class _Exchange:
         rid = _state(self.scope).get("request_id")
         return str(rid).encode("latin-1") if rid else os.urandom(12).hex().encode("ascii")
 
-    def capture(self) -> tuple[str, LogConfig, tuple[Any, ...]]:
-        """``(builder, config, capture)``: plain values a writer process can build the record from."""
+    def capture(self) -> tuple[Any, ...]:
+        """The capture (layout above): plain values a writer process can build the row from."""
         scope = self.scope
         limit = self.mw.body_limit
         meta = _state(scope)
         headers = scope["headers"]
         client = scope.get("client")
-        return BUILDER, self.mw.config, (
+        return (
             self.ts, self.latency_ms, self.status, self.error, scope["method"], scope["path"],
             scope.get("query_string", b""), headers if type(headers) is list else [tuple(h) for h in headers],
             self.resp_headers,
@@ -340,8 +422,3 @@ class _Exchange:
             (client[0], client[1]) if client else None, self.request_id,
             meta.get("operation"), meta.get("source"), meta.get("scenario"), bool(meta.get("is_admin")),
         )  # fmt: skip
-
-    def build(self) -> LogRecord:
-        """The ``LogRecord`` (called by an in-process writer thread)."""
-        _, config, capture = self.capture()
-        return build_record(config, capture)

@@ -2,8 +2,8 @@
 
 ``build_runtime`` is what ``mockingbird serve`` runs (and what anything embedding a
 mock should call): it opens the log store (SQLite, ``.mockingbird/<spec>.db`` by
-default), wraps the ``MockApp`` in ``RequestLogMiddleware`` and mounts the admin app
-under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
+default), gives the ``MockApp`` a ``RequestRecorder`` on it (the app captures every
+exchange itself) and mounts the admin app under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def build_runtime(
         return Runtime(mock, mock, None, None)
 
     from mockingbird.http.admin.auth import check_admin_exposure, resolve_admin_token
-    from mockingbird.http.logging import RequestLogMiddleware
+    from mockingbird.http.logging import RequestRecorder
     from mockingbird.http.redaction import CredentialFields
     from mockingbird.store import default_db_path, open_store
 
@@ -125,8 +125,8 @@ def build_runtime(
             routes_provider=lambda: routes_of(holder[0]),
         )
 
-    mock = MockApp(spec, seed=seed, validate=validate, auth=auth, admin_app=LazyApp(build_admin))
+    recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
+    mock = MockApp(spec, seed=seed, validate=validate, auth=auth, admin_app=LazyApp(build_admin), recorder=recorder)
     holder.append(mock)
     mock.on_shutdown.append(store.close)
-    asgi = RequestLogMiddleware(mock, store, redact=CredentialFields.from_spec(spec))
-    return Runtime(asgi, mock, store, getattr(store, "path", None))
+    return Runtime(mock, mock, store, getattr(store, "path", None))

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from mockingbird.analysis.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
-from mockingbird.store.records import DeferredRecord, LogRecord
+from mockingbird.store.records import Capture, DeferredRecord, LogRecord
 
 DEFAULT_DIR = ".mockingbird"
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -34,8 +34,13 @@ class LogStore(Protocol):
     values are JSON-serialisable objects, grouped by ``namespace``.
     """
 
-    def write(self, record: LogRecord | DeferredRecord) -> None:
+    def write(self, record: LogRecord | DeferredRecord | Capture) -> None:
         """Queue a record (non-blocking unless the writer has fallen behind)."""
+        ...
+
+    def register_builder(self, builder: str, config: Any) -> int:
+        """Register a row builder (``"module:function"``, called as ``function(config, data)`` in the
+        writer) and return the index that ``Capture`` tuples name it by."""
         ...
 
     def flush(self, timeout: float | None = None) -> None:

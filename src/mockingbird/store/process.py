@@ -14,10 +14,13 @@ loses what is still in its deque: fewer than 128 records, or a burst's tail that
 for the sender thread's next look (at most 0.1 s while the request path is sending).
 
 Protocol (child stdin): frames of a 4-byte big-endian length + a ``marshal`` payload,
-a list of items: ``("C", n, "module:function", config)`` registers a builder,
-``("X", n, capture)`` asks builder ``n`` to make a row (``COLUMNS`` order) from ``capture``,
-``("R", values)`` is a plain ``LogRecord`` (fields in slot order), ``("F", seq)``
-asks the child to commit everything so far and print ``seq`` on its stdout.
+a list of items: ``("C", n, "module:function", config)`` registers builder ``n``
+(``register_builder``), ``(n, data)`` (a ``Capture``) asks builder ``n`` to make a row
+(``COLUMNS`` order) from ``data``, ``("R", values)`` is a plain ``LogRecord`` (fields in
+slot order), ``("F", seq)`` asks the child to commit everything so far and print ``seq``
+on its stdout. Captures and markers are queued as these very tuples, so a frame of
+captures is one ``marshal.dumps`` of the queued items, with no per-item encoding; marshal
+writes an object that recurs in a frame (a cached response's header list and body) once.
 
 Guarantees: ``close()`` sends everything, closes the pipe and waits for the child,
 which commits every record before it exits. If the server process dies (even
@@ -48,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from mockingbird.errors import StoreError
-from mockingbird.store.records import DeferredRecord, LogRecord
+from mockingbird.store.records import Capture, DeferredRecord, LogRecord
 from mockingbird.store.sqlite import _STOP, SqliteLogStore, row_builder
 
 log = logging.getLogger("mockingbird.store")
@@ -81,7 +84,6 @@ class ProcessLogStore(SqliteLogStore):
     """
 
     def _start_writer(self) -> None:
-        self._builders: dict[tuple[str, Any], int] = {}
         self._flushes: dict[int, threading.Event] = {}
         self._seq = 0
         self._send_lock = threading.Lock()
@@ -89,6 +91,7 @@ class ProcessLogStore(SqliteLogStore):
         self._fallback = False
         self._proc: subprocess.Popen[bytes] | None = None
         argv = [sys.executable, "-m", "mockingbird.store.process", str(self.path), str(self.body_limit)]
+
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, bufsize=0
@@ -172,14 +175,20 @@ class ProcessLogStore(SqliteLogStore):
             raw: list[Any] = []
             while items and len(raw) < self._batch_size:
                 raw.append(popleft())
-            frame: list[tuple[Any, ...]] = []
+            records = 0
+            plain = True
             for item in raw:
-                self._encode(item, frame)
+                if type(item) is not tuple:  # a LogRecord or DeferredRecord: encoded below
+                    plain = False
+                    records += 1
+                elif type(item[0]) is int:  # a Capture
+                    records += 1
+            frame = raw if plain else [x if type(x) is tuple else self._encode(x) for x in raw]
             payload = marshal.dumps(frame)
             self._out += _HEADER.pack(len(payload))
             self._out += payload
             self._out_items = raw
-            self._out_count = sum(1 for f in frame if f[0] in ("X", "R"))
+            self._out_count = records
 
     def _write_out(self, block: bool) -> bool:
         out = self._out
@@ -211,7 +220,7 @@ class ProcessLogStore(SqliteLogStore):
 
     @staticmethod
     def _is_marker(item: Any) -> bool:
-        return isinstance(item, (threading.Event, tuple))
+        return isinstance(item, threading.Event) or (type(item) is tuple and item[0] == "F")
 
     def _marker_event(self, item: Any) -> threading.Event:
         if isinstance(item, tuple):  # ("F", seq) queued for the child before it died
@@ -219,25 +228,14 @@ class ProcessLogStore(SqliteLogStore):
         event: threading.Event = item
         return event
 
-    def _encode(self, item: Any, frame: list[tuple[Any, ...]]) -> None:
-        if isinstance(item, tuple):  # a flush marker
-            frame.append(item)
-            return
-        if isinstance(item, LogRecord):
-            frame.append(("R", tuple(getattr(item, f) for f in _FIELDS)))
-            return
-        capture = getattr(item, "capture", None)
-        if capture is None:
-            built: LogRecord = item.build()
-            frame.append(("R", tuple(getattr(built, f) for f in _FIELDS)))
-            return
-        builder, config, data = capture()
-        key = (builder, config)
-        index = self._builders.get(key)
-        if index is None:  # registered in the same frame, just before its first use
-            index = self._builders[key] = len(self._builders)
-            frame.append(("C", index, builder, config))
-        frame.append(("X", index, data))
+    def _announce(self, index: int, builder: str, config: Any) -> None:
+        self._items.append(("C", index, builder, config))  # ahead of every capture that names it
+
+    @staticmethod
+    def _encode(item: Any) -> tuple[Any, ...]:
+        """A ``LogRecord`` or ``DeferredRecord`` as an ``("R", values)`` frame item."""
+        record: LogRecord = item if isinstance(item, LogRecord) else item.build()
+        return ("R", tuple(getattr(record, f) for f in _FIELDS))
 
     def _read_acks(self) -> None:
         out = self._proc.stdout if self._proc is not None else None
@@ -250,7 +248,7 @@ class ProcessLogStore(SqliteLogStore):
         for event in self._flushes.values():  # the child is gone: do not leave flushers hanging
             event.set()
 
-    def write(self, record: LogRecord | DeferredRecord) -> None:
+    def write(self, record: LogRecord | DeferredRecord | Capture) -> None:
         """Queue a record for the writer process (see ``SqliteLogStore.write``)."""
         if self._closed:
             raise StoreError(f"log store {self.path} is closed")
@@ -353,9 +351,9 @@ def _child(db: str, body_limit: int) -> int:
             for item in marshal.loads(payload):
                 tag = item[0]
                 try:
-                    if tag == "X":
-                        fn, config = builders[item[1]]
-                        rows.append(fn(config, item[2]))
+                    if tag.__class__ is int:  # a Capture
+                        fn, config = builders[tag]
+                        rows.append(fn(config, item[1]))
                     elif tag == "R":
                         rows.append(store._row(LogRecord(**dict(zip(_FIELDS, item[1], strict=True)))))
                     elif tag == "C":

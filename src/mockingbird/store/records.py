@@ -60,14 +60,11 @@ class LogRecord:
 
 
 class DeferredRecord(Protocol):
-    """A record whose fields are computed later, by the store's writer thread.
+    """A record whose fields are computed later, by the store's writer.
 
-    The HTTP middleware hands these over so that decoding, redaction and
-    serialisation stay off the request path. ``build`` must not block and must
-    return a complete (redacted) ``LogRecord``. A record may also offer
-    ``capture() -> ("module:function", config, data)`` with marshal-able values: the
-    store's writer then calls ``function(config, data)`` for the row itself (in
-    ``dialect.COLUMNS`` order), skipping the ``LogRecord`` (see ``http/logging.py``).
+    ``build`` must not block and must return a complete (redacted) ``LogRecord``.
+    Producers on a hot path hand over a ``Capture`` instead (see below): no object,
+    no ``LogRecord``, and the row is built straight from plain values.
     """
 
     def build(self) -> LogRecord:
@@ -75,10 +72,16 @@ class DeferredRecord(Protocol):
         ...
 
 
+# A raw capture, the cheapest thing a producer can hand over: ``(index, data)``, where ``index`` is what
+# ``LogStore.register_builder(builder, config)`` returned and ``data`` holds plain (marshal-able) values. The
+# store's writer (thread or child process) calls ``builder(config, data)`` for the row, off the request path.
+Capture = tuple[int, tuple[Any, ...]]
+
+
 class LogSink(Protocol):
     """What a producer needs: hand over a record without blocking the request path."""
 
-    def write(self, record: LogRecord | DeferredRecord) -> None:
+    def write(self, record: LogRecord | DeferredRecord | Capture) -> None:
         """Queue a record. Applies back-pressure (blocks briefly) when the queue is full;
         never drops a record silently."""
         ...

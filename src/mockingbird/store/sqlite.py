@@ -48,7 +48,7 @@ from mockingbird.analysis.query import LogPage, LogQuery
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.store.base import DEFAULT_BODY_LIMIT
 from mockingbird.store.dialect import SQLITE, Dialect
-from mockingbird.store.records import DeferredRecord, LogRecord
+from mockingbird.store.records import Capture, DeferredRecord, LogRecord
 
 log = logging.getLogger("mockingbird.store")
 
@@ -58,7 +58,7 @@ _STOP = object()
 @functools.lru_cache(maxsize=64)
 def row_builder(name: str) -> Callable[[Any, Any], tuple[Any, ...]]:
     """The row builder named ``"module:function"``: ``function(config, capture)`` returns one row in
-    ``dialect.COLUMNS`` order (what ``capture()`` of a deferred record names; see ``http/logging.py``)."""
+    ``dialect.COLUMNS`` order (what ``register_builder`` names for ``Capture`` items; see ``http/logging.py``)."""
     module, _, attr = name.partition(":")
     fn: Callable[[Any, Any], tuple[Any, ...]] = getattr(importlib.import_module(module), attr)
     return fn
@@ -136,6 +136,9 @@ class SqliteLogStore:
         self._waits = 0
         self._failed = 0
         self._local = threading.local()
+        # Row builders of ``Capture`` items, by index: (builder function, config), and the index of each name+config.
+        self._builder_fns: list[tuple[Callable[[Any, Any], tuple[Any, ...]], Any]] = []
+        self._builders: dict[tuple[str, Any], int] = {}
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._kv_lock = threading.Lock()
@@ -162,8 +165,33 @@ class SqliteLogStore:
             raise StoreError(f"cannot open {self.path} for writing: {self._writer_error}")
 
     # ------------------------------------------------------------------ writing
-    def write(self, record: LogRecord | DeferredRecord) -> None:
-        """Queue a record (or a ``DeferredRecord`` built later by the writer); blocks while the queue is full.
+    def register_builder(self, builder: str, config: Any) -> int:
+        """The index ``Capture`` items name ``builder`` (``"module:function"``) + ``config`` by.
+
+        Registering the same pair again returns the same index. ``config`` must be hashable and
+        marshal-able (it may cross into a writer process).
+
+        Raises:
+            StoreError: ``builder`` cannot be imported.
+        """
+        key = (builder, config)
+        index = self._builders.get(key)
+        if index is None:
+            try:
+                fn = row_builder(builder)
+            except (ImportError, AttributeError, ValueError) as exc:
+                raise StoreError(f"unknown log row builder {builder!r}: {exc}") from None
+            index = self._builders[key] = len(self._builder_fns)
+            self._builder_fns.append((fn, config))
+            self._announce(index, builder, config)
+        return index
+
+    def _announce(self, index: int, builder: str, config: Any) -> None:
+        """Tell the writer about a new builder (the thread writer reads ``_builder_fns`` directly)."""
+
+    def write(self, record: LogRecord | DeferredRecord | Capture) -> None:
+        """Queue a record, a ``DeferredRecord`` built later by the writer, or a ``Capture``; blocks while the
+        queue is full.
 
         Raises:
             StoreError: the store is closed.
@@ -273,7 +301,7 @@ class SqliteLogStore:
                     self._wake.wait(self._flush_interval)
                     self._wake.clear()
                     continue
-                batch: list[LogRecord | DeferredRecord] = []
+                batch: list[LogRecord | DeferredRecord | Capture] = []
                 markers: list[threading.Event] = []
                 while items and len(batch) < self._batch_size:
                     item = popleft()
@@ -305,24 +333,26 @@ class SqliteLogStore:
         marker: threading.Event = item
         return marker
 
-    def _commit(self, conn: sqlite3.Connection, batch: list[LogRecord | DeferredRecord]) -> None:
+    def _commit(self, conn: sqlite3.Connection, batch: list[LogRecord | DeferredRecord | Capture]) -> None:
         if batch:
             self._insert(conn, self._rows(batch))
 
-    def _rows(self, batch: list[LogRecord | DeferredRecord]) -> list[tuple[Any, ...]]:
-        """Rows (``COLUMNS`` order) for records and deferred records; a broken one is counted, not fatal."""
+    def _rows(self, batch: list[LogRecord | DeferredRecord | Capture]) -> list[tuple[Any, ...]]:
+        """Rows (``COLUMNS`` order) for records, deferred records and captures; a broken one is counted, not fatal."""
         rows: list[tuple[Any, ...]] = []
+        fns = self._builder_fns
         for item in batch:
             try:
+                if type(item) is tuple:
+                    index = item[0]
+                    if type(index) is int:  # a Capture; other tuples are a writer process's own items
+                        fn, config = fns[index]
+                        rows.append(fn(config, item[1]))
+                    continue
                 if isinstance(item, LogRecord):
                     rows.append(self._row(item))
                     continue
-                capture = getattr(item, "capture", None)
-                if capture is not None:  # a row builder: straight to the row, no LogRecord in between
-                    builder, config, data = capture()
-                    rows.append(row_builder(builder)(config, data))
-                else:
-                    rows.append(self._row(item.build()))
+                rows.append(self._row(item.build()))
             # A broken producer must not stop the writer: count it and say so loudly.
             except Exception:  # top-level handler of the writer thread
                 self._failed += 1
