@@ -5,6 +5,7 @@ from pathlib import Path
 
 from mockingbird.analysis.query import LogQuery
 from mockingbird.store import open_store
+from mockingbird.store.dialect import SQLITE
 
 # The first on-disk layout (schema v1), written out by hand as an old mockingbird left it.
 V1_LAYOUT = """
@@ -56,7 +57,7 @@ def test_v1_database_is_backed_up_then_migrated_with_its_data(tmp_path: Path) ->
         assert old.execute("PRAGMA user_version").fetchone()[0] == 1
         assert old.execute("SELECT count(*) FROM request_logs").fetchone()[0] == 3
 
-    assert store.schema_version == 2  # type: ignore[attr-defined]
+    assert store.schema_version == SQLITE.latest == 3  # type: ignore[attr-defined]
     everything = list(store.iter_records(LogQuery(include_admin=True)))
     assert [r.id for r in everything] == [1, 2, 3]
     first, second, admin = everything

@@ -181,3 +181,103 @@ def test_a_stalled_writer_process_fills_the_pipe_without_losing_records(tmp_path
     with sqlite3.connect(db) as conn:
         paths = {p for (p,) in conn.execute("SELECT path FROM requests")}
     assert paths == {f"/burst/{i}" for i in range(3000)}
+
+
+def _pending(db: Path) -> tuple[int, int]:
+    """(records waiting in pending_frames, rows in requests)."""
+    with sqlite3.connect(db) as conn:
+        waiting = conn.execute("SELECT COALESCE(SUM(records), 0) FROM pending_frames").fetchone()[0]
+        return waiting, conn.execute("SELECT count(*) FROM requests").fetchone()[0]
+
+
+def _wait_for(check, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def _deferring(db: Path, **options: object) -> ProcessLogStore:
+    """A store whose writer never indexes on its own (no live rate, no quiet period): only flush/close/restart."""
+    store = open_store(db, writer="process", live_rate=0.0, quiet=3600.0, **options)
+    assert isinstance(store, ProcessLogStore)
+    return store
+
+
+def test_a_deferring_writer_keeps_frames_on_disk_and_flush_indexes_them(tmp_path: Path) -> None:
+    db = tmp_path / "d.db"
+    store = _deferring(db)
+    for i in range(1000):
+        store.write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200))
+    _wait_for(lambda: _pending(db)[0] >= 900)  # received and committed, not indexed
+    assert _pending(db)[1] == 0 and store.stats()["pending"] >= 900
+    store.flush()
+    assert _pending(db) == (0, 1000)
+    assert store.query(LogQuery(limit=0)).total == 1000
+    store.close()
+
+
+def test_frames_a_killed_writer_received_are_indexed_by_the_next_one(tmp_path: Path) -> None:
+    """kill -9 of the writer process itself: what it had received is on disk, and the next writer indexes it."""
+    db = tmp_path / "k.db"
+    store = _deferring(db)
+    for i in range(700):
+        store.write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200, source="example"))
+    _wait_for(lambda: _pending(db)[0] >= 640)  # 5 whole frames of 128 are in
+    received = _pending(db)[0]
+    os.kill(store.stats()["writer_pid"], signal.SIGKILL)
+    _wait_for(lambda: store._proc.poll() is not None)  # type: ignore[attr-defined]
+    store.close()  # the server process writes what the dead child had not received (fallback thread)
+    assert _pending(db) == (received, 700 - received)
+    again = open_store(db, writer="process")  # a new writer indexes the leftovers first
+    again.flush()
+    assert _pending(db) == (0, 700)
+    paths = {r.path for r in again.iter_records(LogQuery())}
+    assert paths == {f"/{i}" for i in range(700)}
+    again.close()
+
+
+def test_captures_left_pending_are_rebuilt_with_their_registered_builder(tmp_path: Path) -> None:
+    """A capture needs its builder (registered once, in an earlier frame): a restart must still build it."""
+    from mockingbird.http.logging import RequestRecorder
+
+    db = tmp_path / "c.db"
+    store = _deferring(db)
+    recorder = RequestRecorder(store, redact=CredentialFields.build(headers=["x-key"]))
+    for i in range(300):
+        recorder.emit((1.0 + i, 0.5, 200, False, "GET", f"/c/{i}", b"", [(b"x-key", b"SECRET")],
+                       [(b"content-type", b"text/plain")], None, 0, b"ok", 2, ("127.0.0.1", 1), b"rid%d" % i,
+                       "GET /c/{i}", "example", None, False))  # fmt: skip
+    _wait_for(lambda: _pending(db)[0] >= 256)
+    os.kill(store.stats()["writer_pid"], signal.SIGKILL)
+    _wait_for(lambda: store._proc.poll() is not None)  # type: ignore[attr-defined]
+    store.close()
+    again = open_store(db, writer="process")
+    again.flush()
+    records = list(again.iter_records(LogQuery()))
+    again.close()
+    assert len(records) == 300 and {r.path for r in records} == {f"/c/{i}" for i in range(300)}
+    assert all(r.request_headers == {"x-key": "[REDACTED]"} and r.response_body == "ok" for r in records)
+    assert b"SECRET" not in db.read_bytes()
+
+
+def test_the_backlog_is_bounded_without_a_flush(tmp_path: Path) -> None:
+    """Past max_pending the writer indexes while receiving: rows appear with no flush, no quiet period."""
+    db = tmp_path / "b.db"
+    store = _deferring(db, max_pending=300)
+    for i in range(3000):
+        store.write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200))
+    _wait_for(lambda: _pending(db)[1] >= 3000 - 300 - 128)
+    assert _pending(db)[0] <= 300 + 128
+    store.close()
+    assert _pending(db) == (0, 3000)
+
+
+def test_a_live_writer_indexes_slow_traffic_without_a_flush(tmp_path: Path) -> None:
+    """Below the live rate (the default store), every frame is indexed as it arrives."""
+    db = tmp_path / "l.db"
+    store = open_store(db, writer="process")
+    for i in range(50):
+        store.write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200))
+    _wait_for(lambda: _pending(db) == (0, 50))
+    store.close()

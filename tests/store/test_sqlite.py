@@ -9,6 +9,7 @@ from mockingbird.analysis.query import LogQuery
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.store import open_store
 from mockingbird.store.base import default_db_path, find_default_db
+from mockingbird.store.dialect import SQLITE
 from mockingbird.store.records import LogRecord
 
 
@@ -62,7 +63,7 @@ def test_database_uses_wal_mode(tmp_path: Path) -> None:
     store = open_store(tmp_path / "logs.db")
     with sqlite3.connect(tmp_path / "logs.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE.latest == 3
     store.close()
 
 

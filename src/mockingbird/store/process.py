@@ -42,11 +42,13 @@ import marshal
 import os
 import select
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +59,14 @@ from mockingbird.store.sqlite import _STOP, SqliteLogStore, row_builder
 log = logging.getLogger("mockingbird.store")
 
 _FIELDS: tuple[str, ...] = LogRecord.__slots__  # slots=True dataclass
-_HEADER = struct.Struct(">I")
+# Frame header: payload bytes, records in the frame, flags (what the child must look inside the frame for).
+_HEADER = struct.Struct(">IIB")
+_HAS_BUILDER = 1  # a ("C", ...) registration
+_HAS_FLUSH = 2  # a ("F", seq) marker
 FRAME = 128  # records queued that make the request path send a frame itself
+LIVE_RATE = 5_000.0  # records/s below which the writer indexes every frame as it arrives
+MAX_PENDING = 200_000  # records received but not indexed, past which indexing keeps pace with the traffic
+QUIET = 0.05  # seconds without input after which the writer indexes its backlog
 _ACTIVE_LOOK = 0.1  # seconds between the sender thread's looks while the request path is sending
 
 
@@ -83,6 +91,20 @@ class ProcessLogStore(SqliteLogStore):
         StoreError: the child process cannot be started.
     """
 
+    def __init__(
+        self,
+        path: Path,
+        *,
+        live_rate: float = LIVE_RATE,
+        max_pending: int = MAX_PENDING,
+        quiet: float = QUIET,
+        **options: Any,
+    ) -> None:
+        self._live_rate = live_rate
+        self._max_pending = max_pending
+        self._quiet = quiet
+        super().__init__(path, **options)
+
     def _start_writer(self) -> None:
         self._flushes: dict[int, threading.Event] = {}
         self._seq = 0
@@ -90,7 +112,8 @@ class ProcessLogStore(SqliteLogStore):
         self._stopping = False
         self._fallback = False
         self._proc: subprocess.Popen[bytes] | None = None
-        argv = [sys.executable, "-m", "mockingbird.store.process", str(self.path), str(self.body_limit)]
+        argv = [sys.executable, "-m", "mockingbird.store.process", str(self.path), str(self.body_limit),
+                str(self._live_rate), str(self._max_pending), str(self._quiet)]  # fmt: skip
 
         try:
             self._proc = subprocess.Popen(
@@ -175,17 +198,23 @@ class ProcessLogStore(SqliteLogStore):
             raw: list[Any] = []
             while items and len(raw) < self._batch_size:
                 raw.append(popleft())
-            records = 0
+            records = flags = 0
             plain = True
             for item in raw:
                 if type(item) is not tuple:  # a LogRecord or DeferredRecord: encoded below
                     plain = False
                     records += 1
-                elif type(item[0]) is int:  # a Capture
-                    records += 1
+                else:
+                    tag = item[0]
+                    if type(tag) is int:  # a Capture
+                        records += 1
+                    elif tag == "C":
+                        flags |= _HAS_BUILDER
+                    elif tag == "F":
+                        flags |= _HAS_FLUSH
             frame = raw if plain else [x if type(x) is tuple else self._encode(x) for x in raw]
             payload = marshal.dumps(frame)
-            self._out += _HEADER.pack(len(payload))
+            self._out += _HEADER.pack(len(payload), records, flags)
             self._out += payload
             self._out_items = raw
             self._out_count = records
@@ -314,15 +343,165 @@ class ProcessLogStore(SqliteLogStore):
     def stats(self) -> dict[str, Any]:
         """As ``SqliteLogStore.stats``; ``written`` counts records handed to the writer process."""
         alive = self._proc is not None and not self._fallback
+        try:
+            pending = int(self._fetch(self.dialect.pending_count, [])[0][0])
+        except StoreError:
+            pending = None
         return {**super().stats(), "writer": "process" if alive else "thread (fallback)",
-                "writer_pid": self._proc.pid if self._proc is not None else None}  # fmt: skip
+                "writer_pid": self._proc.pid if self._proc is not None else None,
+                "pending": pending}  # fmt: skip
 
 
-def _child(db: str, body_limit: int) -> int:
-    """The writer process: read frames from stdin until it closes; build and commit each frame.
+class _Indexer:
+    """The writer process's state: frames received but not yet indexed, builders, the intake rate.
 
-    One thread: a frame (at most one batch) is built into rows and committed in one
-    transaction before the next is read; a flush marker is acknowledged after the commit.
+    A frame is appended to ``pending_frames`` (one autocommitted insert) the moment it
+    arrives, so it survives the server and this process; ``index_one`` turns the oldest
+    into rows of ``requests`` and deletes it, in one transaction (exactly once).
+    """
+
+    def __init__(self, store: SqliteLogStore, conn: Any, live_rate: float, max_pending: int, quiet: float) -> None:
+        self.store = store
+        self.quiet = quiet
+        self.conn = conn
+        self.sql = store.dialect
+        self.live_rate = live_rate
+        self.max_pending = max_pending
+        self.builders: dict[int, tuple[Any, Any]] = {}
+        self.frames: deque[tuple[int, int, bytes]] = deque()  # (pending_frames id, records, payload)
+        self.pending = 0  # records in self.frames
+        self.recent: deque[tuple[float, int]] = deque()  # (time, records) received in the last second
+        self.recent_total = 0
+        self.last_input = 0.0
+        self.failed = 0
+
+    def recover(self) -> None:
+        """Index what a previous writer left (it was killed): with the builders it had registered."""
+        for idx, payload in self.conn.execute(self.sql.builder_all).fetchall():
+            name, config = marshal.loads(payload)
+            self.builders[idx] = (row_builder(name), config)
+        left = self.conn.execute(self.sql.pending_all).fetchall()
+        if left:
+            log.warning("log writer process: indexing %d frames a previous writer left", len(left))
+        self.frames.extend(left)
+        self.pending += sum(r for _, r, _ in left)
+        self.index_all()
+        self.builders.clear()
+        self.conn.execute(self.sql.builder_clear)
+
+    def append(self, payload: bytes, records: int, flags: int, now: float) -> None:
+        if flags & _HAS_BUILDER:
+            for item in marshal.loads(payload):
+                if item[0] == "C":
+                    self.builders[item[1]] = (row_builder(item[2]), item[3])
+                    self.conn.execute(self.sql.builder_save, (item[1], marshal.dumps((item[2], item[3]))))
+        frame_id = self.conn.execute(self.sql.pending_append, (time.time(), records, payload)).lastrowid
+        self.frames.append((frame_id, records, payload))
+        self.pending += records
+        self.last_input = now
+        self.recent.append((now, records))
+        self.recent_total += records
+        if flags & _HAS_FLUSH:
+            self.index_all()  # a flusher waits: everything up to its marker must be in ``requests``
+
+    def due(self, now: float) -> bool:
+        """Whether to index now: the intake is slow, or quiet, or the backlog passed its bound."""
+        recent = self.recent
+        while recent and now - recent[0][0] > 1.0:
+            self.recent_total -= recent.popleft()[1]
+        return (
+            self.recent_total < self.live_rate
+            or self.pending > self.max_pending
+            or now - self.last_input >= self.quiet
+        )
+
+    def index_all(self) -> None:
+        while self.frames:
+            if not self.index_one():
+                return
+
+    def index_one(self) -> bool:
+        """Index the oldest pending frame; ``False`` when the database refused (it stays pending)."""
+        frame_id, records, payload = self.frames[0]
+        rows: list[tuple[Any, ...]] = []
+        acks: list[int] = []
+        builders = self.builders
+        for item in marshal.loads(payload):
+            tag = item[0]
+            try:
+                if tag.__class__ is int:  # a Capture
+                    fn, config = builders[tag]
+                    rows.append(fn(config, item[1]))
+                elif tag == "R":
+                    rows.append(self.store._row(LogRecord(**dict(zip(_FIELDS, item[1], strict=True)))))
+                elif tag == "F":
+                    acks.append(item[1])
+            except Exception:  # top-level handler: one bad capture must not stop the writer
+                self.failed += 1
+                log.exception("log writer process: a record could not be built")
+        conn = self.conn
+        for attempt in range(5):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                if rows:
+                    conn.executemany(self.sql.insert, rows)
+                conn.execute(self.sql.pending_delete, (frame_id,))
+                conn.execute("COMMIT")
+                break
+            except sqlite3.OperationalError as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                log.warning("log writer process: commit failed (%s), attempt %d of 5", exc, attempt + 1)
+                time.sleep(0.05 * (attempt + 1))
+        else:
+            log.error("log writer process: %d records stay pending in %s", records, self.store.path)
+            return False
+        self.frames.popleft()
+        self.pending -= records
+        for seq in acks:
+            os.write(1, b"%d\n" % seq)
+        return True
+
+
+class _Input:
+    """Frames from a file descriptor, read without blocking past what ``select`` said was there."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buf = bytearray()
+        self.eof = False
+
+    def frame(self) -> tuple[bytes, int, int] | None:
+        buf = self.buf
+        if len(buf) < _HEADER.size:
+            return None
+        size, records, flags = _HEADER.unpack_from(buf)
+        end = _HEADER.size + size
+        if len(buf) < end:
+            return None
+        payload = bytes(buf[_HEADER.size : end])
+        del buf[:end]
+        return payload, records, flags
+
+    def fill(self) -> None:
+        data = os.read(self.fd, 1 << 20)
+        if data:
+            self.buf += data
+        else:
+            self.eof = True
+
+
+def _child(
+    db: str, body_limit: int, live_rate: float = LIVE_RATE, max_pending: int = MAX_PENDING, quiet: float = QUIET
+) -> int:
+    """The writer process: append each frame as it arrives; index frames into ``requests`` when due.
+
+    Indexing (building rows, inserting them with their indices) is most of a record's cost, and
+    on a busy machine every microsecond of it comes out of the server's throughput (measured:
+    ``bench/bench_logging.py``). So below ``live_rate`` records/s every frame is indexed as it
+    arrives (the admin UI stays live); above it (a load test) indexing waits for a pause in the
+    traffic (``quiet`` seconds), or until ``max_pending`` records are waiting, and from then on keeps
+    pace with the traffic. A flush marker, the end of input and a restart index everything.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -334,46 +513,37 @@ def _child(db: str, body_limit: int) -> int:
     conn = store._connect()
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    builders: dict[int, tuple[Any, Any]] = {}
-    stdin = sys.stdin.buffer
-    failed = 0
-    rows: list[tuple[Any, ...]] = []
+    work = _Indexer(store, conn, live_rate, max_pending, quiet)
+    source = _Input(sys.stdin.fileno())
     try:
+        work.recover()
         while True:
-            head = stdin.read(4)
-            if len(head) < 4:
+            found = source.frame()
+            now = time.monotonic()
+            if found is not None:
+                work.append(found[0], found[1], found[2], now)
+                continue
+            if source.eof:
+                if source.buf:  # the server died mid-frame: that frame never fully arrived
+                    log.warning("log writer process: input ended inside a frame; %d bytes dropped", len(source.buf))
                 break
-            size = _HEADER.unpack(head)[0]
-            payload = stdin.read(size)
-            if len(payload) < size:  # the server died mid-frame: that frame never fully arrived
-                log.warning("log writer process: input ended inside a frame; %d bytes dropped", len(payload))
-                break
-            for item in marshal.loads(payload):
-                tag = item[0]
-                try:
-                    if tag.__class__ is int:  # a Capture
-                        fn, config = builders[tag]
-                        rows.append(fn(config, item[1]))
-                    elif tag == "R":
-                        rows.append(store._row(LogRecord(**dict(zip(_FIELDS, item[1], strict=True)))))
-                    elif tag == "C":
-                        builders[item[1]] = (row_builder(item[2]), item[3])
-                    elif tag == "F":
-                        store._insert(conn, rows)
-                        rows = []
-                        os.write(1, b"%d\n" % item[1])
-                except Exception:  # top-level handler: one bad capture must not stop the writer
-                    failed += 1
-                    log.exception("log writer process: a record could not be built")
-            store._insert(conn, rows)
-            rows = []
+            if work.pending > work.max_pending:  # the backlog's bound: take no more input until indexed below it
+                work.index_one()
+                continue
+            if work.frames:
+                timeout = 0.0 if work.due(now) else max(0.0, work.last_input + work.quiet - now)
+                if not select.select([source.fd], [], [], timeout)[0]:
+                    if work.due(time.monotonic()):
+                        work.index_one()
+                    continue
+            source.fill()
     finally:
-        store._insert(conn, rows)
+        work.index_all()
         conn.close()
         store.close()
-    return 1 if failed or store.stats()["failed"] else 0
+    return 1 if work.failed or work.frames else 0
 
 
 if __name__ == "__main__":
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="mockingbird log writer: %(message)s")
-    sys.exit(_child(sys.argv[1], int(sys.argv[2])))
+    sys.exit(_child(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
