@@ -14,7 +14,9 @@ Run: ``.venv/bin/python bench/bench_logging.py [--rows 50000] [--requests 20000]
    log on (``--log-db`` in a temp dir; the default child writer process), with the
    in-process writer thread (``MOCKINGBIRD_LOG_WRITER=thread``) and off (``--no-log``),
    rounds interleaved. Ratio = on / off (target: >= 0.85): the median of each round's pair, and best
-   of each; plus CPU microseconds per request in the server and in the writer child. Needs ``wrk``;
+   of each; plus CPU microseconds per request in the server and in the writer child, and how long
+   after each run the writer finished indexing its backlog (above 5,000 records/s it indexes in the
+   pauses: see ``store/process.py``). ``--duration 20`` shows a sustained load. Needs ``wrk``;
    skipped with ``--no-serve``. Every served request must be in the database afterwards.
    To compare with another checkout in the same session, run this script with
    ``PYTHONPATH=<that checkout>/src``: the servers (and their writer children) then run its code.
@@ -127,6 +129,21 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _backlog(db: Path) -> int:
+    """Bytes of the writer process's journal not yet indexed (0 once everything is queryable)."""
+    import sqlite3
+
+    from mockingbird.store.process import JOURNAL_KV, journal_path
+
+    try:
+        size = journal_path(db).stat().st_size
+    except OSError:
+        return 0
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", JOURNAL_KV).fetchone()
+    return max(0, size - (int(row[0]) if row else 0))
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as fh:
@@ -154,6 +171,7 @@ def bench_serve(args: argparse.Namespace, folder: Path) -> None:
     rates: dict[str, list[float]] = {"off": [], "on": [], "thread": []}
     cpu: dict[str, list[tuple[float, float]]] = {"off": [], "on": [], "thread": []}
     served = 0
+    catch_up: list[float] = []
     db = folder / "serve.db"
     for _ in range(args.rounds):
         for mode in ("off", "on", "thread"):
@@ -168,6 +186,11 @@ def bench_serve(args: argparse.Namespace, folder: Path) -> None:
                 before = [_cpu_seconds(p) for p in pids]
                 result = bs.wrk(url, args.duration, args.connections)
                 after = [_cpu_seconds(p) for p in pids]
+                if mode == "on":  # how long after the load the last row is queryable (the writer's backlog)
+                    start = time.perf_counter()
+                    while _backlog(db) > 0 and time.perf_counter() - start < 60:
+                        time.sleep(0.01)
+                    catch_up.append(time.perf_counter() - start)
             requests = result[0] * max(1, round(args.duration))  # approximate: wrk reports a rate
             if mode == "on":
                 served += round(requests)
@@ -188,7 +211,8 @@ def bench_serve(args: argparse.Namespace, folder: Path) -> None:
               f"CPU per request: server {server_us:.1f} us + writer child {child_us:.1f} us")  # fmt: skip
     print(f"serve, --no-log: CPU per request {statistics.median(c[0] for c in cpu['off']):.1f} us "
           f"(petstore GET {args.path}, wrk -c{args.connections}, {args.duration}s runs)")  # fmt: skip
-    print(f"serve: {rows:,} rows stored for ~{served:,} requests wrk counted (its rate x duration)")
+    print(f"serve: {rows:,} rows stored for ~{served:,} requests wrk counted (its rate x duration); "
+          f"the writer finished indexing a run's backlog {statistics.median(catch_up):.2f} s (median) after it ended")
 
 
 def main() -> None:

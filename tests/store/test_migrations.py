@@ -1,6 +1,6 @@
 import json
-from datetime import datetime, timezone
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 from mockingbird.analysis.query import LogQuery

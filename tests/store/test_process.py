@@ -16,7 +16,7 @@ from mockingbird.analysis.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware
 from mockingbird.http.redaction import CredentialFields
 from mockingbird.store import open_store
-from mockingbird.store.process import ProcessLogStore
+from mockingbird.store.process import ProcessLogStore, journal_path
 from mockingbird.store.records import LogRecord
 
 
@@ -184,10 +184,25 @@ def test_a_stalled_writer_process_fills_the_pipe_without_losing_records(tmp_path
 
 
 def _pending(db: Path) -> tuple[int, int]:
-    """(records waiting in pending_frames, rows in requests)."""
+    """(records in the writer's journal not yet indexed, rows in requests)."""
+    import marshal
+
+    from mockingbird.store.process import _HEADER, JOURNAL_KV, journal_path
+
     with sqlite3.connect(db) as conn:
-        waiting = conn.execute("SELECT COALESCE(SUM(records), 0) FROM pending_frames").fetchone()[0]
-        return waiting, conn.execute("SELECT count(*) FROM requests").fetchone()[0]
+        row = conn.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", JOURNAL_KV).fetchone()
+        rows = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
+    path = journal_path(db)
+    data = path.read_bytes() if path.exists() else b""
+    pos, waiting = int(row[0]) if row else 0, 0
+    while len(data) - pos >= _HEADER.size:
+        size, records, _ = _HEADER.unpack_from(data, pos)
+        if pos + _HEADER.size + size > len(data):
+            break
+        marshal.loads(data[pos + _HEADER.size : pos + _HEADER.size + size])  # whole, readable frames
+        waiting += records
+        pos += _HEADER.size + size
+    return waiting, rows
 
 
 def _wait_for(check, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +225,7 @@ def test_a_deferring_writer_keeps_frames_on_disk_and_flush_indexes_them(tmp_path
     for i in range(1000):
         store.write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200))
     _wait_for(lambda: _pending(db)[0] >= 900)  # received and committed, not indexed
-    assert _pending(db)[1] == 0 and store.stats()["pending"] >= 900
+    assert _pending(db)[1] == 0 and store.stats()["pending_bytes"] > 0
     store.flush()
     assert _pending(db) == (0, 1000)
     assert store.query(LogQuery(limit=0)).total == 1000
@@ -271,6 +286,18 @@ def test_the_backlog_is_bounded_without_a_flush(tmp_path: Path) -> None:
     assert _pending(db)[0] <= 300 + 128
     store.close()
     assert _pending(db) == (0, 3000)
+    assert not journal_path(db).exists()  # a clean end leaves no journal behind
+
+
+def test_two_writers_on_one_database_both_store_everything(tmp_path: Path) -> None:
+    """The journal is one writer's: a second live writer on the same file indexes at once instead."""
+    db = tmp_path / "two.db"
+    first, second = open_store(db, writer="process"), open_store(db, writer="process")
+    for i in range(2000):
+        (first if i % 2 else second).write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200))
+    first.close()
+    second.close()
+    assert _pending(db) == (0, 2000)
 
 
 def test_a_live_writer_indexes_slow_traffic_without_a_flush(tmp_path: Path) -> None:

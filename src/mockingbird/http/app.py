@@ -54,7 +54,7 @@ from mockingbird.openapi.routing import RouteMatch, Router
 from mockingbird.openapi.selection import MockResponse, ResponseBuilder, SelectionError
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from mockingbird.http._checks import RequestChecker
 

@@ -15,10 +15,10 @@ Schema history (``PRAGMA user_version``):
    scenario, admin flag, source, kind, extra), indices for the time order and the
    selective filters (session, operation), and
    the ``kv`` table that runtime control (scenarios, overrides) builds on.
-3. ``pending_frames`` / ``pending_builders``: what the writer process has received
-   but not yet indexed into ``requests`` (see ``store/process.py``), so that a record
-   is on disk as soon as it arrives; and the session index made partial (most rows
-   carry no session, and those no longer cost an index entry).
+3. ``pending_builders``: the row builders the writer process registered, so that a
+   restarted writer can index what its predecessor had received but not indexed (its
+   journal, ``<db>-pending``: see ``store/process.py``); and the session index made
+   partial (most rows carry no session, and those no longer cost an index entry).
 """
 
 from __future__ import annotations
@@ -139,12 +139,6 @@ _V2 = [
 
 
 _V3 = [
-    """CREATE TABLE pending_frames (
-        id INTEGER PRIMARY KEY,
-        received REAL NOT NULL,
-        records INTEGER NOT NULL,
-        payload BLOB NOT NULL
-    )""",
     "CREATE TABLE pending_builders (idx INTEGER PRIMARY KEY, payload BLOB NOT NULL)",
     "DROP INDEX idx_requests_session",
     "CREATE INDEX idx_requests_session ON requests(session_id) WHERE session_id IS NOT NULL",
@@ -258,11 +252,7 @@ class Dialect:
         """One row by id."""
         return f"SELECT id, {', '.join(COLUMNS)} FROM requests WHERE id = {self.param}"
 
-    # The writer process's own tables (store/process.py): frames received, not yet indexed.
-    pending_append = "INSERT INTO pending_frames (received, records, payload) VALUES (?, ?, ?)"
-    pending_delete = "DELETE FROM pending_frames WHERE id = ?"
-    pending_all = "SELECT id, records, payload FROM pending_frames ORDER BY id"
-    pending_count = "SELECT COALESCE(SUM(records), 0) FROM pending_frames"
+    # The writer process's row builders (store/process.py), kept for a restarted writer.
     builder_save = "INSERT OR REPLACE INTO pending_builders (idx, payload) VALUES (?, ?)"
     builder_all = "SELECT idx, payload FROM pending_builders ORDER BY idx"
     builder_clear = "DELETE FROM pending_builders"
@@ -290,7 +280,7 @@ SQLITE = Dialect(
     migrations=(
         Migration(1, "request_logs: first layout", tuple(_V1)),
         Migration(2, "requests: one row per LogRecord, filter indices, kv table", tuple(_V2)),
-        Migration(3, "pending frames of the writer process; partial session index", tuple(_V3)),
+        Migration(3, "row builders of the writer process's journal; partial session index", tuple(_V3)),
     ),
     version_get="PRAGMA user_version",
     version_set="PRAGMA user_version = {version}",

@@ -9,6 +9,7 @@ from mockingbird.errors import ConfigError
 from mockingbird.http.admin.api import build_admin_app
 from mockingbird.http.admin.auth import check_admin_exposure, is_loopback, resolve_admin_token
 from mockingbird.store import open_store
+from mockingbird.store.dialect import SQLITE
 from mockingbird.store.records import LogRecord
 from mockingbird.store.sqlite import SqliteLogStore
 
@@ -112,7 +113,7 @@ async def test_routes_and_info(client: httpx.AsyncClient) -> None:
     info = (await client.get("/admin/api/info", headers=AUTH)).json()
     assert info["title"] == "Petstore" and info["uptime_s"] >= 0
     assert info["counts"] == {"requests": 30, "admin_requests": 1, "errors": 10}
-    assert info["store"]["schema_version"] == 2
+    assert info["store"]["schema_version"] == SQLITE.latest
 
 
 async def test_routes_without_a_provider_are_empty(store: SqliteLogStore) -> None:
