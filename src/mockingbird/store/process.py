@@ -63,7 +63,6 @@ import marshal
 import os
 import select
 import signal
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -75,7 +74,7 @@ from typing import Any
 
 from mockingbird.errors import StoreError
 from mockingbird.store.records import Capture, DeferredRecord, LogRecord
-from mockingbird.store.sqlite import _STOP, SqliteLogStore, row_builder
+from mockingbird.store.sqlite import _STOP, SqliteLogStore, commit_rows, row_builder
 
 log = logging.getLogger("mockingbird.store")
 
@@ -516,22 +515,7 @@ class _Indexer:
             except Exception:  # top-level handler: one bad capture must not stop the writer
                 self.failed += 1
                 log.exception("log writer process: a record could not be built")
-        conn = self.conn
-        for attempt in range(5):
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                if rows:
-                    conn.executemany(self.sql.insert, rows)
-                if self.journal:
-                    self._offset(end)
-                conn.execute("COMMIT")
-                break
-            except sqlite3.OperationalError as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                log.warning("log writer process: commit failed (%s), attempt %d of 5", exc, attempt + 1)
-                time.sleep(0.05 * (attempt + 1))
-        else:
+        if not commit_rows(self.conn, self.sql.insert, rows, (lambda: self._offset(end)) if self.journal else None):
             log.error("log writer process: %d records stay pending in %s", records, self.path)
             return False
         self.frames.popleft()

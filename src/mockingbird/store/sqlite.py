@@ -64,6 +64,30 @@ def row_builder(name: str) -> Callable[[Any, Any], tuple[Any, ...]]:
     return fn
 
 
+def commit_rows(
+    conn: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]], also: Callable[[], object] | None = None
+) -> bool:
+    """Insert ``rows`` (and run ``also`` in the same transaction); retry a busy database 5 times.
+
+    Returns ``False`` when every attempt failed (nothing of it was committed).
+    """
+    for attempt in range(5):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            if rows:
+                conn.executemany(insert, rows)
+            if also is not None:
+                also()
+            conn.execute("COMMIT")
+            return True
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            log.warning("log writer: commit failed (%s), attempt %d of 5", exc, attempt + 1)
+            time.sleep(0.05 * (attempt + 1))
+    return False
+
+
 @functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
@@ -363,18 +387,9 @@ class SqliteLogStore:
         """Insert ``rows`` in one transaction (retried on a busy database)."""
         if not rows:
             return
-        for attempt in range(5):
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(self.dialect.insert, rows)
-                conn.execute("COMMIT")
-                self._written += len(rows)
-                return
-            except sqlite3.OperationalError as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                log.warning("log writer: commit failed (%s), attempt %d of 5", exc, attempt + 1)
-                time.sleep(0.05 * (attempt + 1))
+        if commit_rows(conn, self.dialect.insert, rows):
+            self._written += len(rows)
+            return
         self._failed += len(rows)
         log.error("log writer: %d records could not be stored in %s", len(rows), self.path)
 
