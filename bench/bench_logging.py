@@ -131,17 +131,13 @@ def _cpu_seconds(pid: int) -> float:
 
 def _backlog(db: Path) -> int:
     """Bytes of the writer process's journal not yet indexed (0 once everything is queryable)."""
-    import sqlite3
+    from mockingbird.store.process import pending_bytes
 
-    from mockingbird.store.process import JOURNAL_KV, journal_path
-
+    store = open_store(db, writer="none")
     try:
-        size = journal_path(db).stat().st_size
-    except OSError:
-        return 0
-    with sqlite3.connect(db) as conn:
-        row = conn.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", JOURNAL_KV).fetchone()
-    return max(0, size - (int(row[0]) if row else 0))
+        return pending_bytes(store)  # type: ignore[arg-type]
+    finally:
+        store.close()
 
 
 def _children(pid: int) -> list[int]:

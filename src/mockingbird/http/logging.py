@@ -147,23 +147,25 @@ def _response_prefix(masked: frozenset[str], head: list[tuple[bytes, bytes]]) ->
 
 
 def _response_headers(masked: frozenset[str], pairs: list[tuple[bytes, bytes]], rid: bytes | None) -> str:
-    """A response's redacted headers as JSON, X-Request-ID last (``rid`` when ``pairs`` does not end with it)."""
+    """A response's redacted headers as JSON, X-Request-ID last (``rid`` when ``pairs`` does not end with it).
+
+    A header list handed over must not change afterwards (it was sent): the last list without an id is
+    reused by identity, which is what a cached response's list is, frame after frame.
+    """
     last = _last_response
     if pairs is last[0] and masked is last[1]:
-        prefix = last[2]
+        head, prefix = pairs, last[2]
     else:
         head = pairs
         if pairs and pairs[-1][0] == _RID:
             head, rid = pairs[:-1], pairs[-1][1]
-        if rid is None:
-            return orjson.dumps(CredentialFields(masked).redact_headers(pairs)).decode()
-        prefix = _response_prefix(masked, head)
-        if head is pairs:  # only a list without the id can be reused by identity: the id changes every time
+        prefix = _response_prefix(masked, head) if rid is not None else None
+        if head is pairs and rid is not None:  # a list with the id in it changes every time: not kept
             last[0], last[1], last[2] = pairs, masked, prefix
-    if prefix is None or rid is None:
-        full = pairs if (pairs and pairs[-1][0] == _RID) or rid is None else [*pairs, (_RID, rid)]
+    if prefix is None:  # no id, or one the prefix cannot take (masked, repeated): the plain path
+        full = head if rid is None else [*head, (_RID, rid)]
         return orjson.dumps(CredentialFields(masked).redact_headers(full)).decode()
-    rid_json = orjson.dumps(rid.decode("latin-1")).decode()
+    rid_json = orjson.dumps(rid.decode("latin-1")).decode()  # type: ignore[union-attr]
     return f'{prefix},"x-request-id":{rid_json}}}' if len(prefix) > 1 else f'{{"x-request-id":{rid_json}}}'
 
 

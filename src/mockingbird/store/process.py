@@ -445,16 +445,12 @@ class _Indexer:
                 self.builders[idx] = (row_builder(name), config)
             data = os.pread(self.fd, self.size - offset, offset)
             pos = 0
-            while len(data) - pos >= _HEADER.size:
-                size, records, flags = _HEADER.unpack_from(data, pos)
-                end = pos + _HEADER.size + size
-                if end > len(data):
-                    break  # a frame cut short by a kill: never acknowledged
-                payload = data[pos + _HEADER.size : end]
+            # A frame cut short by a kill (never acknowledged) ends the replay.
+            while (found := _next_frame(data, pos)) is not None:
+                payload, records, flags, pos = found
                 self._register(payload, flags)
-                self.frames.append((offset + end, records, payload))
+                self.frames.append((offset + pos, records, payload))
                 self.pending += records
-                pos = end
             log.warning("log writer process: indexing %d records a previous writer left", self.pending)
             self.index_all()
         self._truncate()
@@ -542,6 +538,17 @@ class _Indexer:
             os.close(self.fd)
 
 
+def _next_frame(data: bytes | bytearray, pos: int) -> tuple[bytes, int, int, int] | None:
+    """The whole frame at ``pos`` of ``data``: (payload, records, flags, end), or ``None`` if it is not all there."""
+    if len(data) - pos < _HEADER.size:
+        return None
+    size, records, flags = _HEADER.unpack_from(data, pos)
+    start = pos + _HEADER.size
+    if len(data) < start + size:
+        return None
+    return bytes(data[start : start + size]), records, flags, start + size
+
+
 class _Input:
     """Frames from a file descriptor, read without blocking past what ``select`` said was there."""
 
@@ -552,15 +559,11 @@ class _Input:
         self.eof = False
 
     def frame(self) -> tuple[bytes, int, int] | None:
-        buf, pos = self.buf, self.pos
-        if len(buf) - pos < _HEADER.size:
+        found = _next_frame(self.buf, self.pos)
+        if found is None:
             return None
-        size, records, flags = _HEADER.unpack_from(buf, pos)
-        start = pos + _HEADER.size
-        if len(buf) < start + size:
-            return None
-        self.pos = start + size
-        return bytes(buf[start : self.pos]), records, flags
+        payload, records, flags, self.pos = found
+        return payload, records, flags
 
     def unread(self) -> int:
         return len(self.buf) - self.pos
