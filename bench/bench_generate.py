@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from mockingbird.openapi.generate import DataGenerator
+from mockingbird.openapi.generation.generator import DataGenerator
 
 REPO = Path(__file__).resolve().parents[1]
 # shared/ sits beside the checkout (or beside an ancestor, for git worktrees)
@@ -75,9 +75,9 @@ def rate(fn: Callable[[int], Any], seconds: float) -> float:
 
 def load(file: str) -> Any:
     try:
-        from mockingbird.openapi.loader import load_spec
+        from mockingbird.openapi.loading import load_spec
     except ImportError:
-        sys.exit("bench_generate: mockingbird.openapi.loader is not available (merge main first)")
+        sys.exit("bench_generate: mockingbird.openapi.loading is not available (merge main first)")
     path = CORPUS / file
     if not path.exists():
         sys.exit(f"bench_generate: corpus file missing: {path}")

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 HEADERS = {"host": "127.0.0.1:8000", "user-agent": "bench/1", "accept": "application/json", "x-request-id": "abc"}
 BODY = '{"id": 1, "name": "Rex", "tag": "dog"}'

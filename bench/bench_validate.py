@@ -16,7 +16,7 @@ import orjson
 
 from mockingbird.openapi.jsonschema import build_json_schema
 from mockingbird.openapi.model import MediaType, Operation, Parameter, RequestBody, Spec
-from mockingbird.openapi.validation import RequestParts, RequestValidator
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 
 SCHEMAS: dict[str, Any] = {
     "#/components/schemas/NewPet": {

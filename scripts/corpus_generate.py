@@ -6,7 +6,7 @@ Usage: ``.venv/bin/python scripts/corpus_generate.py [SPEC_NAME_SUBSTRING ...]``
 Prints, per spec: bodies checked, non-conforming generated/assembled bodies (should be 0),
 bodies the generator reports impossible because the schema contradicts itself, and
 spec-author examples that do not conform to their schema (served as written; listed for
-the spec's authors). The CI test (tests/openapi/test_generate_corpus.py) runs a sample.
+the spec's authors). The CI test (tests/openapi/generation/test_generate_corpus.py) runs a sample.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.corpus
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "openapi"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "openapi" / "generation"))
 
 from _corpus_run import corpus_entries, run_spec
 

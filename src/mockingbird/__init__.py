@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from mockingbird.analysis.stats import analyze
     from mockingbird.openapi import load_spec
     from mockingbird.store.base import LogStore, open_store
-    from mockingbird.store.records import LogRecord
+    from mockingbird.records import LogRecord
 
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
 # plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
@@ -42,7 +42,7 @@ _LAZY: dict[str, str] = {
     "load_spec": "mockingbird.openapi",
     "LogStore": "mockingbird.store.base",
     "open_store": "mockingbird.store.base",
-    "LogRecord": "mockingbird.store.records",
+    "LogRecord": "mockingbird.records",
 }
 
 

@@ -3,7 +3,7 @@ import json
 import jsonschema
 
 from mockingbird.analysis.export import har_entry, iter_har, iter_jsonl
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 # The required structure of HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), entry level.
 _NV = {"type": "array", "items": {"type": "object", "required": ["name", "value"],

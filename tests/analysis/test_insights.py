@@ -2,7 +2,7 @@ import json
 
 from mockingbird.analysis.insights import describe_problem, problem_errors
 from mockingbird.analysis.stats import analyze
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 T0 = 1_795_000_000.0
 

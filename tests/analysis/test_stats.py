@@ -4,7 +4,7 @@ import statistics
 
 from mockingbird.analysis.query import iso
 from mockingbird.analysis.stats import analyze, percentile
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 T0 = 1_795_000_000.0
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from mockingbird.cli import cli
 from mockingbird.http.admin.api import build_admin_app
 from mockingbird.store import open_store
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 T0 = 1_795_000_000.0
 

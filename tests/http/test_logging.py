@@ -18,7 +18,7 @@ from mockingbird.analysis.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware, RequestRecorder, session_from_cookie
 from mockingbird.http.redaction import CredentialFields
 from mockingbird.store import open_store
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 from mockingbird.store.sqlite import SqliteLogStore
 
 pytestmark = pytest.mark.anyio

@@ -71,7 +71,7 @@ def test_v1_database_is_backed_up_then_migrated_with_its_data(tmp_path: Path) ->
     assert store.query(LogQuery()).total == 2  # admin calls hidden by default, as in v2
 
     # New rows go on after the old ids; reopening does not migrate (or back up) again.
-    from mockingbird.store.records import LogRecord
+    from mockingbird.records import LogRecord
 
     store.write(LogRecord(ts=first.ts + 10, method="GET", path="/pets", status=200))
     store.close()

@@ -17,7 +17,7 @@ from mockingbird.http.logging import RequestLogMiddleware
 from mockingbird.http.redaction import CredentialFields
 from mockingbird.store import open_store
 from mockingbird.store.process import ProcessLogStore, journal_path
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 
 def _count(db: Path) -> int:
@@ -83,7 +83,7 @@ def test_close_drains_everything(tmp_path: Path) -> None:
 _SERVER = """
 import sys, time
 from mockingbird.store import open_store
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 store = open_store(sys.argv[1], writer="process")
 for i in range(2000):
     store.write(LogRecord(ts=float(i), method="GET", path=f"/{i}", status=200))

@@ -10,7 +10,7 @@ import pytest
 from mockingbird.analysis.query import LogQuery
 from mockingbird.errors import LogQueryError
 from mockingbird.store import open_store
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 from mockingbird.store.sqlite import SqliteLogStore
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()

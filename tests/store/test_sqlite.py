@@ -10,7 +10,7 @@ from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.store import open_store
 from mockingbird.store.base import default_db_path, find_default_db
 from mockingbird.store.dialect import SQLITE
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 
 def _record(i: int = 0, **kw: object) -> LogRecord:

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 if TYPE_CHECKING:
     from mockingbird.analysis.stats import Analysis

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mockingbird.errors import LogQueryError
-from mockingbird.store.records import Kind, LogRecord
+from mockingbird.records import Kind, LogRecord
 
 _STATUS_CLASS = re.compile(r"^([1-5])(?:xx|XX)$")
 DEFAULT_LIMIT = 100

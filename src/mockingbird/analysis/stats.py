@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mockingbird.analysis.query import iso
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 
 VALIDATION_STATUSES = frozenset({400, 415, 422})
 AUTH_STATUSES = frozenset({401, 403})

@@ -47,16 +47,16 @@ from time import perf_counter, time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockingbird.errors import SchemaGenerationError
-from mockingbird.http.problem import build_problem, method_not_allowed, not_found
+from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
 from mockingbird.openapi.model import Spec
-from mockingbird.openapi.negotiation import NO_PREFERENCES, parse_prefer
-from mockingbird.openapi.routing import RouteMatch, Router
-from mockingbird.openapi.selection import MockResponse, ResponseBuilder, SelectionError
+from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
+from mockingbird.openapi.matching.routing import RouteMatch, Router
+from mockingbird.runtime.responses import MockResponse, ResponseBuilder, SelectionError
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-    from mockingbird.http._checks import RequestChecker
+    from mockingbird.runtime.checks import RequestChecker
 
 log = logging.getLogger("mockingbird.http")
 
@@ -289,7 +289,7 @@ class MockApp:
 
     def _get_checker(self) -> RequestChecker:
         if self._checker is None:
-            from mockingbird.http._checks import RequestChecker
+            from mockingbird.runtime.checks import RequestChecker
 
             self._checker = RequestChecker(self.spec, validate=self.validate, auth=self.auth)
         return self._checker

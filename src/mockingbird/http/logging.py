@@ -45,7 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockingbird.errors import StoreError
 from mockingbird.http.redaction import DEFAULT_CREDENTIALS, CredentialFields
 from mockingbird.store.dialect import COLUMNS
-from mockingbird.store.records import LogRecord, LogSink
+from mockingbird.records import LogRecord, LogSink
 
 log = logging.getLogger("mockingbird.http")
 

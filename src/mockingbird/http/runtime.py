@@ -53,7 +53,7 @@ class Runtime:
 
 def routes_of(app: MockApp) -> list[dict[str, Any]]:
     """One dict per operation for ``GET /admin/api/routes``: what it answers by default."""
-    from mockingbird.openapi.selection import pick_status
+    from mockingbird.runtime.responses import pick_status
 
     items = []
     for op in app.spec.iter_operations():

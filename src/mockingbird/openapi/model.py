@@ -1,7 +1,7 @@
 """The one internal spec model. PURE: no I/O.
 
 Every input format (Swagger 2.0, OpenAPI 3.0, 3.1; later Postman, GraphQL...) is
-normalised into these types by ``mockingbird.openapi.loader``. Nothing downstream
+normalised into these types by ``mockingbird.openapi.loading``. Nothing downstream
 may look at which format a spec came from.
 
 The schema contract

@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from mockingbird.analysis.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
-from mockingbird.store.records import Capture, DeferredRecord, LogRecord
+from mockingbird.records import Capture, DeferredRecord, LogRecord
 
 DEFAULT_DIR = ".mockingbird"
 DEFAULT_BODY_LIMIT = 64 * 1024

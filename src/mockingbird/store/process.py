@@ -73,7 +73,7 @@ from pathlib import Path
 from typing import Any
 
 from mockingbird.errors import StoreError
-from mockingbird.store.records import Capture, DeferredRecord, LogRecord
+from mockingbird.records import Capture, DeferredRecord, LogRecord
 from mockingbird.store.sqlite import _STOP, SqliteLogStore, commit_rows, row_builder
 
 log = logging.getLogger("mockingbird.store")

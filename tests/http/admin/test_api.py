@@ -10,7 +10,7 @@ from mockingbird.http.admin.api import build_admin_app
 from mockingbird.http.admin.auth import check_admin_exposure, is_loopback, resolve_admin_token
 from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE
-from mockingbird.store.records import LogRecord
+from mockingbird.records import LogRecord
 from mockingbird.store.sqlite import SqliteLogStore
 
 pytestmark = pytest.mark.anyio

@@ -19,7 +19,7 @@ from mockingbird.mcp.stdio.traffic import (
     TrafficTracker,
     build_log_record,
 )
-from mockingbird.store.records import DeferredRecord, LogRecord
+from mockingbird.records import DeferredRecord, LogRecord
 
 
 class _Clock:

@@ -36,7 +36,7 @@ from mockingbird.mcp.stdio.record import Recorder
 from mockingbird.mcp.stdio.reload import MocksWatcher
 from mockingbird.mcp.stdio.session import CHILD, STDERR, STDOUT, Action, ProxySession
 from mockingbird.mcp.stdio.traffic import Consumer, LogWriter, TrafficTracker
-from mockingbird.store.records import LogSink
+from mockingbird.records import LogSink
 
 logger = logging.getLogger("mockingbird.stdio")
 

@@ -19,7 +19,7 @@ import orjson
 
 from mockingbird.errors import StoreError
 from mockingbird.mcp.stdio.matching import Message
-from mockingbird.store.records import LogRecord, LogSink
+from mockingbird.records import LogRecord, LogSink
 
 logger = logging.getLogger("mockingbird.stdio")
 
@@ -186,7 +186,7 @@ class LogWriter:
     logging stops; the traffic itself is never held up by it.
 
     Args:
-        sink: anything with ``write(record)`` (``mockingbird.store.records.LogSink``).
+        sink: anything with ``write(record)`` (``mockingbird.records.LogSink``).
         path: the server command line recorded as each record's ``path``.
     """
 

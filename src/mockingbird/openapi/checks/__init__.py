@@ -1,0 +1,1 @@
+"""Request checks against an operation: parameters and bodies (``validation``), security (``security``)."""

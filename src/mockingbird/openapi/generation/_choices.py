@@ -1,0 +1,165 @@
+"""Choices for ``DataGenerator``: ``oneOf``/``anyOf`` branches, discriminators, ``if``. PURE.
+
+A branch is picked, merged into the parent (``Flattener.merge_choice``, cached) and
+generated. Which branch: the one named by the schema's own ``$ref`` (allOf inheritance
+from a base listing its subtypes), else, while shallow, the first non-null non-recursive
+branch for ``anyOf`` and a random one for ``oneOf``; deep down, the cheapest (null, then
+scalars). A ``oneOf`` value must match exactly one branch: when it also matches another,
+``_separate`` edits it (drops what only the other branch requires, adds a property a
+closed branch forbids, or a value the other branch rejects), and otherwise another draw
+is tried; when nothing works the schema is reported as contradictory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from mockingbird.openapi.generation._merge import merge_flat
+
+if TYPE_CHECKING:
+    from mockingbird.openapi.generation._merge import Flat, Flattener
+    from mockingbird.openapi.generation.generator import _Context
+
+_MISSING: Any = object()
+_SCALAR_TYPES = ("string", "integer", "number", "boolean")
+# Values that violate most property schemas: used to make a oneOf value fail other branches.
+_POISONS: tuple[Any, ...] = (None, 0, "", False, [], {})
+
+
+class ChoiceMixin:
+    """Branch selection; expects the ``DataGenerator`` internals on self."""
+
+    _branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]]
+    _flattener: Flattener
+    _flat_runner: Callable[[Flat, str | None], Callable[[_Context, int], Any] | None]
+    _gen_flat: Callable[[Flat, _Context, int, str | None, Any], Any]
+    _deep: Callable[[_Context, int], bool]
+
+    def _gen_choice(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
+        kind, branches, _discriminator = flat["_choices"][0]
+        order = self._branch_order(flat, branches, ctx, depth)
+        attempts = (order * 3)[:6]
+        value: Any = None
+        problems = ctx.problems
+        start = len(problems)
+        for attempt, index in enumerate(attempts):
+            mark = len(problems)
+            branch = branches[index]
+            merged = self._flattener.merge_choice(flat, 0, branch)
+            runner = self._flat_runner(merged, name)
+            ref = branch.get("$ref") if isinstance(branch, dict) else None
+            seen = ctx.refs.get(ref, 0) if isinstance(ref, str) else -1
+            if seen >= 0:  # entering the branch's $ref: track it for recursion bounds
+                ctx.refs[ref] = seen + 1  # type: ignore[index]
+                ctx.cycles += seen == 1
+            try:
+                value = runner(ctx, depth) if runner is not None else self._gen_flat(merged, ctx, depth, name, raw)
+            finally:
+                if seen >= 0:
+                    ctx.refs[ref] = seen  # type: ignore[index]
+                    ctx.cycles -= seen == 1
+            last = attempt == len(attempts) - 1
+            if kind != "oneOf" or len(branches) == 1:
+                # Not checked (anyOf takes the first good branch): a branch that reported a
+                # contradiction (e.g. `type: null` beside it) made no valid value, try another.
+                if len(problems) == mark or last:
+                    del problems[start:mark]  # earlier attempts' problems no longer apply
+                    return value
+                continue
+            if ctx.checker.is_valid(value, raw):
+                del problems[start:]
+                return value
+            # Also valid under another branch: try to make it fail there without failing here.
+            repaired = self._separate(value, index, branches, merged, raw, ctx)
+            if repaired is not _MISSING:
+                del problems[start:]
+                return repaired
+            if last:
+                break
+            del problems[start:]  # the next draw starts afresh: keep only the last one's reasons
+        problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
+        return value
+
+    def _separate(self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any,
+                  ctx: _Context) -> Any:
+        """Edit object ``value`` so only branch ``index`` of a ``oneOf`` matches, or ``_MISSING``."""
+        if not isinstance(value, dict):
+            return _MISSING
+        needed = set(merged.get("required") or ())
+        check = ctx.checker.is_valid
+        candidate = dict(value)
+        for j, other in enumerate(branches):
+            if j == index or not isinstance(other, dict) or not check(candidate, other):
+                continue
+            other_flat = self._flattener.flat(other)
+            trials: list[dict[str, Any]] = []
+            # 1. drop what only the other branch requires (keeps the value realistic)
+            droppable = [k for k in other_flat.get("required") or () if k in candidate and k not in needed]
+            if droppable:
+                trials.append({k: v for k, v in candidate.items() if k not in droppable})
+            # 2. a property the other branch forbids (it is closed)
+            if other_flat.get("additionalProperties") is False or other_flat.get("_closed"):
+                trials.append({**candidate, "x_" + ctx.rng.choice(("kind", "variant", "source")): "other"})
+            # 3. a value the other branch rejects for one of its properties
+            for prop in other_flat.get("properties") or {}:
+                if prop not in needed:
+                    trials.extend({**candidate, prop: poison} for poison in _POISONS)
+            for trial in trials:
+                if not check(trial, other) and check(trial, branches[index]):
+                    candidate = trial
+                    break
+        return candidate if check(candidate, raw) else _MISSING
+
+    def _branch_order(self, flat: Flat, branches: list[Any], ctx: _Context, depth: int) -> list[int]:
+        own = flat.get("_ref")
+        if own is not None:
+            for i, branch in enumerate(branches):
+                if isinstance(branch, dict) and branch.get("$ref") == own:
+                    return [i] + [j for j in range(len(branches)) if j != i]
+        refs = ctx.refs
+        costs = [3 if ref is not None and refs.get(ref) else cost for ref, cost in self._branch_info(branches)]
+        if self._deep(ctx, depth):
+            return sorted(range(len(branches)), key=lambda i: (costs[i], i))
+        # Shallow: a non-null, non-recursive branch first (null is for the deep end): for anyOf
+        # the first one, as authors list the main shape first (Stripe: the id before the
+        # expanded object); for oneOf a random one, so every variant gets served.
+        good = [i for i, c in enumerate(costs) if 0 < c < 3]
+        rest = [i for i in range(len(branches)) if i not in good]
+        if flat["_choices"][0][0] == "oneOf":
+            ctx.rng.shuffle(good)
+        return good + sorted(rest, key=lambda i: (costs[i], i))
+
+    def _branch_info(self, branches: list[Any]) -> list[tuple[str | None, int]]:
+        """Per branch: its ``$ref`` (recursion check) and static cost (cached per branch list)."""
+        hit = self._branches.get(id(branches))
+        if hit is None:
+            info = []
+            for branch in branches:
+                ref = branch.get("$ref") if isinstance(branch, dict) else None
+                info.append((ref if isinstance(ref, str) else None, self._branch_cost(branch)))
+            hit = self._branches[id(branches)] = (branches, info)
+        return hit[1]
+
+    def _branch_cost(self, branch: Any) -> int:
+        """0: null, 1: scalar, 2: structure, 4: false (3, recursive, is decided per call)."""
+        if branch is False:
+            return 4
+        if not isinstance(branch, dict):
+            return 1
+        flat = self._flattener.flat(branch)
+        types = flat.get("type")
+        if types == ("null",) or flat.get("const", 0) is None:
+            return 0
+        if types and all(t in _SCALAR_TYPES or t == "null" for t in types) and not flat.get("_choices"):
+            return 1
+        return 2
+
+    def _apply_conditions(self, flat: Flat, ctx: _Context) -> Flat:
+        """Best effort for ``if``/``then``/``else``: make the ``if`` hold and merge ``then``."""
+        out = {k: v for k, v in flat.items() if k not in ("_conds", "_memo")}
+        for cond, then, _else in flat["_conds"]:
+            for part in (cond, then):
+                if isinstance(part, dict):
+                    merge_flat(out, self._flattener.flat(part), annotations=False)
+        return out

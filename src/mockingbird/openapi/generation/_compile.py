@@ -1,0 +1,278 @@
+"""Compiled generators: per-(schema, property name) closures for the hot path. PURE.
+
+``DataGenerator._gen`` looks up a closure ``fn(ctx, depth) -> value`` keyed by ``id()`` of
+the schema and the property name (names choose realistic values), compiling it on first
+use. Compilation works out once what the generic path would redo on every call: the
+flattened schema, the chosen type, string pools pre-filtered by length and pattern, number
+windows, and each object's property list per mode. Anything unusual (``oneOf``/``anyOf``,
+``not``, ``if``, discriminator values, ``min/maxProperties``, pattern properties, map
+objects, spec examples) compiles to a call of the generic path, so the two never disagree
+on what is valid: the closures are only shortcuts for the common shapes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from mockingbird.errors import SchemaGenerationError
+from mockingbird.openapi.generation._faker_pools import naming_hint
+from mockingbird.openapi.generation._merge import ref_name
+from mockingbird.openapi.generation._primitives import compile_number, compile_string
+
+if TYPE_CHECKING:
+    from mockingbird.openapi.generation._merge import Flat
+    from mockingbird.openapi.generation.generator import _Context
+
+Compiled = Callable[["_Context", int], Any]
+
+_GENERIC_KEYS = ("_false", "_huge", "_conflict", "_choices", "_nots", "_conds")
+_SCALARS = (str, int, float, bool, type(None))
+_MAX_NESTING = 60
+_UNSET: Any = object()
+
+
+class CompilerMixin:
+    """Builds and caches compiled closures; expects the ``DataGenerator`` internals on self."""
+
+    _fast: dict[tuple[int, str | None], Compiled]
+
+    def _compile(self, schema: Any, name: str | None) -> Compiled:
+        fn = self._build(schema, name)
+        self._fast[(id(schema), name)] = fn
+        return fn
+
+    def _flat_runner(self, flat: Flat, name: str | None) -> Compiled | None:
+        """A compiled closure for an already flat schema (a decided choice), or ``None`` when
+        it needs the generic path. ``flat`` must stay alive (the choice memo keeps it)."""
+        key = (id(flat), name)
+        fn = self._fast.get(key, _UNSET)
+        if fn is _UNSET:
+            fn = None if any(flat.get(k) for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
+            self._fast[key] = fn  # type: ignore[assignment]
+        return cast("Compiled | None", fn)
+
+    def _build(self, schema: Any, name: str | None) -> Compiled:
+        slow = self._gen_slow  # type: ignore[attr-defined]
+        if not isinstance(schema, dict):
+            return lambda ctx, depth: slow(schema, ctx, depth, name)
+        flat = self.flat(schema)  # type: ignore[attr-defined]  # also keeps `schema` (and its id) alive
+        if not any(flat.get(k) for k in _GENERIC_KEYS):
+            body = self._compile_flat(flat, name)
+        else:
+            body = self._compile_any_of(flat, name, schema)
+        if body is None:
+            return lambda ctx, depth: slow(schema, ctx, depth, name)
+        ref = flat.get("_ref")
+        if ref is None:
+
+            def run(ctx: _Context, depth: int) -> Any:
+                ctx.budget += 1
+                if depth > _MAX_NESTING:
+                    raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
+                return body(ctx, depth)
+
+            return run
+
+        def run_ref(ctx: _Context, depth: int) -> Any:
+            ctx.budget += 1
+            if depth > _MAX_NESTING:
+                raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
+            refs = ctx.refs
+            seen = refs.get(ref, 0)
+            refs[ref] = seen + 1
+            if seen == 1:
+                ctx.cycles += 1
+            try:
+                return body(ctx, depth)
+            finally:
+                refs[ref] = seen
+                if seen == 1:
+                    ctx.cycles -= 1
+
+        return run_ref
+
+    def _compile_any_of(self, flat: Flat, name: str | None, schema: Any) -> Compiled | None:
+        """A lone ``anyOf`` (Stripe's nullable and expandable fields): the generic path's choice
+        is static unless recursion is involved, so precompile the shallow and the deep pick."""
+        choices = flat.get("_choices")
+        if (not choices or len(choices) != 1 or choices[0][0] != "anyOf"
+                or any(flat.get(k) for k in ("_false", "_huge", "_conflict", "_nots", "_conds"))):
+            return None
+        branches = choices[0][1]
+        own = flat.get("_ref")
+        if own is not None and any(isinstance(b, dict) and b.get("$ref") == own for b in branches):
+            return None
+        info = self._branch_info(branches)  # type: ignore[attr-defined]
+        costs = [cost for _, cost in info]
+        deep_index = min(range(len(branches)), key=lambda i: (costs[i], i))
+        shallow_index = next((i for i, c in enumerate(costs) if 0 < c < 3), deep_index)
+        picks = []
+        for index in (shallow_index, deep_index):
+            merged = self._flattener.merge_choice(flat, 0, branches[index])  # type: ignore[attr-defined]
+            runner = self._flat_runner(merged, name)
+            if runner is None:
+                return None
+            picks.append((runner, info[index][0]))
+        (shallow, shallow_ref), (deep, deep_ref) = picks
+        deep_check = self._deep  # type: ignore[attr-defined]
+        slow_flat = self._gen_flat  # type: ignore[attr-defined]
+
+        def run(ctx: _Context, depth: int) -> Any:
+            runner, ref = (deep, deep_ref) if deep_check(ctx, depth) else (shallow, shallow_ref)
+            if ref is None:
+                return runner(ctx, depth)
+            refs = ctx.refs
+            seen = refs.get(ref, 0)
+            if seen:  # recursion: the generic path weighs the branches again
+                return slow_flat(flat, ctx, depth, name, schema)
+            refs[ref] = 1
+            try:
+                return runner(ctx, depth)
+            finally:
+                refs[ref] = 0
+
+        return run
+
+    def _compile_flat(self, flat: Flat, name: str | None) -> Compiled | None:
+        if "const" in flat:
+            const = flat["const"]
+            if isinstance(const, _SCALARS):
+                return lambda ctx, depth: const
+            return lambda ctx, depth: copy.deepcopy(const)
+        types = flat.get("type")
+        enum = flat.get("enum")
+        if enum:
+            from mockingbird.openapi.generation.generator import _type_fits
+
+            fitting = [e for e in enum if types is None or _type_fits(e, types)] or list(enum)
+            choices = tuple(e for e in fitting if e is not None) or tuple(fitting)
+            if all(isinstance(e, _SCALARS) for e in choices):
+                return lambda ctx, depth: ctx.rng.choice(choices)
+            return lambda ctx, depth: copy.deepcopy(ctx.rng.choice(choices))
+        if types and len(types) > 1:
+            non_null = [t for t in types if t != "null"]
+            if not non_null:
+                return lambda ctx, depth: None
+            inner = self._compile_kind(non_null[0], flat, name)
+            if inner is None or "null" not in types:
+                return inner
+            deep = self._deep  # type: ignore[attr-defined]
+            return lambda ctx, depth: None if deep(ctx, depth) else inner(ctx, depth)
+        kind = types[0] if types else self._pick_type(flat, None, None, 0)  # type: ignore[attr-defined]
+        return self._compile_kind(kind, flat, name)
+
+    def _compile_kind(self, kind: str, flat: Flat, name: str | None) -> Compiled | None:
+        if kind == "string":
+            draw = compile_string(flat, name)
+            return lambda ctx, depth: draw(ctx.rng)
+        if kind == "integer" or kind == "number":
+            number = compile_number(flat, name, integer=kind == "integer")
+            return lambda ctx, depth: number(ctx.rng)
+        if kind == "boolean":
+            return lambda ctx, depth: ctx.rng.random() < 0.5
+        if kind == "null":
+            return lambda ctx, depth: None
+        if kind == "array":
+            return self._compile_array(flat, name)
+        if kind == "object":
+            return self._compile_object(flat, name)
+        return None
+
+    def _compile_object(self, flat: Flat, name: str | None) -> Compiled | None:
+        plan = self._object_plan(flat)  # type: ignore[attr-defined]
+        if (flat.get("_force") or flat.get("minProperties") or plan.forbidden or flat.get("maxProperties") is not None
+                or flat.get("dependentRequired") or plan.pattern_items
+                or (not plan.entries and isinstance(plan.additional, dict))):
+            return None
+        from mockingbird.openapi.generation._structures import _allowed
+
+        closed = flat.get("_closed")
+        context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
+        by_mode: dict[str, list[tuple[str, Any, bool, str | None, str]]] = {"response": [], "request": []}
+        for pname, schema, required, read_only, write_only in plan.entries:
+            if closed and not _allowed(pname, closed):
+                if required:
+                    return None  # the generic path reports the contradiction
+                continue
+            recursion = _ref_of(schema)
+            entry = (pname, schema, required, recursion, naming_hint(pname, context))
+            if not write_only:
+                by_mode["response"].append(entry)
+            if not read_only:
+                by_mode["request"].append(entry)
+        response, request = tuple(by_mode["response"]), tuple(by_mode["request"])
+        deep_check = self._deep  # type: ignore[attr-defined]
+        gen = self._gen  # type: ignore[attr-defined]
+
+        def run(ctx: _Context, depth: int) -> dict[str, Any]:
+            deep = deep_check(ctx, depth)
+            refs = ctx.refs
+            child = depth + 1
+            out: dict[str, Any] = {}
+            problems = ctx.problems
+            for pname, schema, required, recursion, hint in response if ctx.mode == "response" else request:
+                if required:
+                    out[pname] = gen(schema, ctx, child, hint)
+                    continue
+                if deep or (recursion is not None and refs.get(recursion)):
+                    continue
+                mark = len(problems)
+                value = gen(schema, ctx, child, hint)
+                if len(problems) > mark:
+                    del problems[mark:]  # contradictory and optional: leave it out (see _structures)
+                    continue
+                out[pname] = value
+            return out
+
+        return run
+
+
+    def _compile_array(self, flat: Flat, name: str | None) -> Compiled:
+        gen_array = self._gen_array  # type: ignore[attr-defined]
+        if "prefixItems" in flat or "contains" in flat or flat.get("uniqueItems") or flat.get("items") is False:
+            return lambda ctx, depth: gen_array(flat, ctx, depth, name)
+        from mockingbird.openapi.generation._structures import _singular
+
+        items = flat.get("items", True)
+        min_items = flat.get("minItems", 0)
+        max_items = flat.get("maxItems")
+        min_items = min_items if isinstance(min_items, int) else 0
+        high = 2 if not isinstance(max_items, int) else min(2, max_items)
+        low = min(max(1, min_items), high) if high >= 1 else 0
+        recursion = _ref_of({"items": items})
+        item_name = _singular(name)
+        deep_check = self._deep  # type: ignore[attr-defined]
+        gen = self._gen  # type: ignore[attr-defined]
+
+        def run(ctx: _Context, depth: int) -> list[Any]:
+            if deep_check(ctx, depth) or (recursion is not None and ctx.refs.get(recursion)):
+                count = min_items
+            else:
+                count = max(min_items, ctx.rng.randint(low, high)) if high >= low else min_items
+            child = depth + 1
+            problems = ctx.problems
+            out: list[Any] = []
+            for index in range(count):
+                mark = len(problems)
+                value = gen(items, ctx, child, item_name)
+                if len(problems) > mark and index >= min_items:
+                    del problems[mark:]  # no item can conform, and no more are needed: stop here
+                    break
+                out.append(value)
+            return out
+
+        return run
+
+
+def _ref_of(schema: Any) -> str | None:
+    """The ``$ref`` a property (or its array items) points to: re-entering it means recursion."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return ref
+        items = schema.get("items")
+        if isinstance(items, dict) and isinstance(items.get("$ref"), str):
+            return str(items["$ref"])
+    return None

@@ -1,0 +1,383 @@
+"""Seeded, schema-valid, realistic data generation. PURE.
+
+Usage::
+
+    import random
+    from mockingbird.openapi.generation.generator import DataGenerator, generate
+
+    gen = DataGenerator(spec.resolve)            # one per spec: holds the per-schema caches
+    body = gen.generate(schema, rng=random.Random(seed), hints={"petId": "42"})
+
+    body = generate(schema, spec.resolve, rng=random.Random(seed))   # same, generator cached per resolve
+
+Guarantees:
+
+* **Valid**: the value conforms to ``schema`` under JSON Schema 2020-12 semantics of the
+  canonical dialect (``openapi/model.py``), formats included, with one deliberate rule for
+  ``readOnly``/``writeOnly``: in ``mode="response"`` properties marked ``writeOnly`` are
+  omitted (even when listed in ``required``: response validation treats them as not
+  required); in ``mode="request"`` ``readOnly`` properties are omitted likewise.
+  Contradictory schemas (a ``oneOf`` of identical branches, ``type: null`` beside
+  ``oneOf: [string, number]``) are left out where optional (a property, an array item
+  past ``minItems``, a map entry past ``minProperties``); required ones get a best effort,
+  and ``problems=[]`` collects why;
+  ``false`` and impossibly large minimums raise ``SchemaGenerationError``. Keywords whose
+  values have the wrong kind (spec bugs such as ``required: true``) are ignored.
+* **Deterministic**: the same schema and the same ``rng`` state give the same value. All
+  randomness comes from ``rng``; Faker is only used to pre-build fixed value pools.
+* **Realistic**: strings by ``format`` first, then by property name (``email``,
+  ``firstName``, ``created_at``, ``avatar_url``, ``price``...), see ``_faker_pools``.
+* **Bounded**: optional properties and array items stop below ``max_depth`` nesting levels
+  or when a ``$ref`` recurs on the current path; required data still validates (empty arrays
+  when ``minItems`` allows, ``null`` when nullable, the non-recursive ``oneOf`` branch).
+  A node budget keeps huge schemas (Stripe, GitHub) to a reasonable size.
+
+``hints`` are path parameters: a top-level object property with the same name, or ``id``
+for a hint called ``id``/``xxxId``/``xxx_id``, takes the hint's value coerced to the
+property's type, when it then conforms.
+
+With ``use_examples=True`` (what ``examples.py`` uses to *assemble* an example), schemas
+carrying an ``example``, ``examples``, ``default``, ``const`` or single-value ``enum`` yield
+that value whenever it conforms; everything else is generated.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from mockingbird.errors import SchemaGenerationError
+from mockingbird.openapi.generation._check import TYPE_CHECKS, Checker
+from mockingbird.openapi.generation._choices import ChoiceMixin
+from mockingbird.openapi.generation._compile import CompilerMixin
+from mockingbird.openapi.generation._merge import Flat, Flattener
+from mockingbird.openapi.generation._primitives import gen_boolean, gen_number, gen_string
+from mockingbird.openapi.generation._structures import StructureMixin
+
+Mode = Literal["response", "request"]
+
+_MISSING = object()
+# "id", "petId", "pet_id", "petID", "pet-id" (not "paid")
+_ID_HINT = re.compile(r"(^[Ii][Dd]$)|([a-z0-9]Id$)|([_-][Ii][Dd]$)|([a-z0-9]ID$)")
+
+
+class _Context:
+    """Per-call state: the RNG, the mode, the refs on the current path and the node budget."""
+
+    __slots__ = ("budget", "checker", "cycles", "mode", "problems", "refs", "rng", "use_examples")
+
+    def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
+                 problems: list[str] | None) -> None:
+        # Always a list: a value that added problems is known not to conform, which lets an
+        # optional property, array item or map entry be left out instead (see _structures).
+        self.problems: list[str] = problems if problems is not None else []
+        self.rng = rng
+        self.mode = mode
+        self.use_examples = use_examples
+        self.refs: dict[str, int] = {}
+        self.cycles = 0  # refs currently entered more than once on the path
+        self.budget = 0
+        self.checker = checker
+
+
+class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
+    """Generates values for the schemas of one spec, caching derived per-schema data.
+
+    Args:
+        resolve: follows a local ``$ref`` (``Spec.resolve``).
+        max_depth: nesting level from which optional properties and array items stop.
+        max_nodes: soft cap on generated values per call; past it only required data is made.
+
+    Example:
+        >>> gen = DataGenerator(lambda ref: {})
+        >>> gen.generate({"type": "integer", "minimum": 5, "maximum": 5}, rng=random.Random(0))
+        5
+    """
+
+    def __init__(self, resolve: Callable[[str], Any], *, max_depth: int = 4, max_nodes: int = 600) -> None:
+        self.resolve = resolve
+        self.max_depth = max_depth
+        self.max_nodes = max_nodes
+        self._flattener = Flattener(resolve)
+        self._checkers = {
+            "response": Checker(resolve, exempt="writeOnly"),
+            "request": Checker(resolve, exempt="readOnly"),
+        }
+        self._example_cache: dict[int, tuple[Any, Any]] = {}
+        self._fast = {}
+        self._plans = {}
+        self._branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]] = {}
+
+    def flat(self, schema: Mapping[str, Any]) -> Flat:
+        """The cached flat form of ``schema`` (see ``_merge``)."""
+        return self._flattener.flat(schema)
+
+    def conforms(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
+        """Whether ``value`` fits ``schema`` read strictly as written (the generator's own check).
+
+        Stricter than the product validator's tolerances: ``additionalProperties: false`` sees
+        only the properties declared beside it, never those of ``allOf``/``oneOf`` branches.
+        Formats are not asserted. ``mode`` exempts ``writeOnly`` (response) or ``readOnly``
+        (request) properties from ``required``.
+
+        Example:
+            >>> DataGenerator(lambda ref: {}).conforms({"a": 1}, {"additionalProperties": False,
+            ...     "allOf": [{"properties": {"a": {}}}]})
+            False
+        """
+        return self._checkers[mode].is_valid(value, schema)
+
+    def generate(
+        self,
+        schema: Any,
+        *,
+        rng: random.Random,
+        hints: Mapping[str, Any] | None = None,
+        mode: Mode = "response",
+        use_examples: bool = False,
+        problems: list[str] | None = None,
+    ) -> Any:
+        """Generate one value conforming to ``schema``.
+
+        Args:
+            schema: a canonical-dialect schema (dict or boolean).
+            rng: the only source of randomness; seed it per request for determinism.
+            hints: path parameters to echo into matching top-level properties.
+            mode: ``"response"`` omits ``writeOnly`` properties, ``"request"`` ``readOnly`` ones.
+            use_examples: prefer conforming schema-level examples/defaults (assembled examples).
+            problems: when given, receives one line per constraint that could not be met
+                because the schema contradicts itself (e.g. a ``oneOf`` of identical branches,
+                ``type: null`` beside ``oneOf: [string, number]``); the value is then a best effort.
+
+        Raises:
+            SchemaGenerationError: the schema admits no value (``false``) or recursion never ends.
+        """
+        ctx = _Context(rng, mode, use_examples, self._checkers[mode], problems)
+        value = self._gen(schema, ctx, 0, None)
+        if hints and isinstance(value, dict) and isinstance(schema, dict):
+            value = self._apply_hints(value, schema, hints, ctx)
+        return value
+
+    # -- core ---------------------------------------------------------------------------------
+
+    def _gen(self, schema: Any, ctx: _Context, depth: int, name: str | None) -> Any:
+        if ctx.use_examples:
+            return self._gen_slow(schema, ctx, depth, name)
+        fn = self._fast.get((id(schema), name))
+        if fn is None:
+            fn = self._compile(schema, name)
+        return fn(ctx, depth)
+
+    def _gen_slow(self, schema: Any, ctx: _Context, depth: int, name: str | None) -> Any:
+        """The generic path: handles every keyword (compiled closures cover common shapes)."""
+        if schema is False:
+            raise SchemaGenerationError("the schema is `false`: no value can conform")
+        if not isinstance(schema, dict):
+            # `true`, or something that is not a schema at all (a spec bug): anything goes.
+            return self._anything(ctx, name)
+        if depth > 60:
+            raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
+        ctx.budget += 1
+        if ctx.use_examples:
+            found = self._schema_example(schema, ctx)
+            if found is not _MISSING:
+                return copy.deepcopy(found)
+        flat = self._flattener.flat(schema)
+        ref = flat.get("_ref")
+        if ref is None:
+            return self._gen_flat(flat, ctx, depth, name, schema)
+        seen = ctx.refs.get(ref, 0)
+        ctx.refs[ref] = seen + 1
+        if seen == 1:
+            ctx.cycles += 1
+        try:
+            return self._gen_flat(flat, ctx, depth, name, schema)
+        finally:
+            ctx.refs[ref] = seen
+            if seen == 1:
+                ctx.cycles -= 1
+
+    def _deep(self, ctx: _Context, depth: int) -> bool:
+        """Past the depth bound, inside a recursion, or over budget: only make required data."""
+        return depth >= self.max_depth or ctx.budget > self.max_nodes or ctx.cycles > 0
+
+    def _gen_flat(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
+        if flat.get("_false"):
+            raise SchemaGenerationError("the schema is `false`: no value can conform")
+        if "_huge" in flat:
+            raise SchemaGenerationError(flat["_huge"])
+        if "_conflict" in flat:
+            ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: {flat['_conflict']}")
+        if flat.get("_choices"):
+            return self._gen_choice(flat, ctx, depth, name, raw)
+        if flat.get("_conds"):
+            flat = self._apply_conditions(flat, ctx)
+            if "_huge" in flat:
+                raise SchemaGenerationError(flat["_huge"])
+        nots = flat.get("_nots")
+        if not nots:
+            return self._gen_plain(flat, ctx, depth, name)
+        # `not`, best effort: drop excluded enum values, retry, then try other types.
+        if isinstance(flat.get("enum"), list):
+            kept = [e for e in flat["enum"] if not any(ctx.checker.is_valid(e, n) for n in nots)]
+            flat = {**flat, "enum": kept or flat["enum"]}
+        value = self._gen_plain(flat, ctx, depth, name)
+        for _ in range(4):
+            if not any(ctx.checker.is_valid(value, n) for n in nots):
+                return value
+            value = self._gen_plain(flat, ctx, depth, name)
+        for kind in ("string", "integer", "object", "boolean", "array", "null"):
+            if kind not in flat.get("type", (kind,)):
+                continue
+            alt = self._gen_plain({**flat, "type": (kind,)}, ctx, depth, name)
+            if not any(ctx.checker.is_valid(alt, n) for n in nots):
+                return alt
+        return value
+
+    def _gen_plain(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> Any:
+        if "const" in flat:
+            return copy.deepcopy(flat["const"])
+        enum = flat.get("enum")
+        types = flat.get("type")
+        if enum:
+            fitting = [e for e in enum if types is None or _type_fits(e, types)] or list(enum)
+            non_null = [e for e in fitting if e is not None]
+            return copy.deepcopy(ctx.rng.choice(non_null or fitting))
+        kind = self._pick_type(flat, types, ctx, depth)
+        if kind == "object":
+            return self._gen_object(flat, ctx, depth, name)
+        if kind == "array":
+            return self._gen_array(flat, ctx, depth, name)
+        if kind == "string":
+            return gen_string(flat, ctx.rng, name)
+        if kind == "integer" or kind == "number":
+            return gen_number(flat, ctx.rng, name, integer=kind == "integer")
+        if kind == "boolean":
+            return gen_boolean(ctx.rng)
+        return None
+
+    def _pick_type(self, flat: Flat, types: tuple[str, ...] | None, ctx: _Context, depth: int) -> str:
+        if types:
+            if len(types) == 1:
+                return types[0]
+            non_null = [t for t in types if t != "null"]
+            if not non_null or ("null" in types and self._deep(ctx, depth)):
+                return "null"
+            return non_null[0]
+        # No type: infer it from the keywords present.
+        if "properties" in flat or "required" in flat or "additionalProperties" in flat \
+                or "patternProperties" in flat or "minProperties" in flat or "discriminator" in flat:
+            return "object"
+        if "items" in flat or "prefixItems" in flat or "minItems" in flat or "contains" in flat:
+            return "array"
+        if "minimum" in flat or "maximum" in flat or "multipleOf" in flat \
+                or "exclusiveMinimum" in flat or "exclusiveMaximum" in flat:
+            return "integer" if flat.get("format") in ("int32", "int64") else "number"
+        return "string"
+
+    def _anything(self, ctx: _Context, name: str | None) -> Any:
+        """A value for an unconstrained schema: a realistic string."""
+        return gen_string({}, ctx.rng, name)
+
+    # -- examples and hints -------------------------------------------------------------------
+
+    def _schema_example(self, schema: Any, ctx: _Context) -> Any:
+        """The first conforming example/default of ``schema`` itself (cached), else ``_MISSING``."""
+        if not isinstance(schema, dict):
+            return _MISSING
+        key = id(schema)
+        hit = self._example_cache.get(key)
+        if hit is None:
+            found = _MISSING
+            flat = self._flattener.flat(schema)
+            candidates = []
+            if "example" in flat:
+                candidates.append(flat["example"])
+            if isinstance(flat.get("examples"), list):
+                candidates.extend(flat["examples"])
+            if "default" in flat:
+                candidates.append(flat["default"])
+            enum = flat.get("enum")
+            if isinstance(enum, list) and len(enum) == 1:
+                candidates.append(enum[0])
+            for candidate in candidates:
+                if ctx.checker.is_valid(candidate, schema):
+                    found = candidate
+                    break
+            hit = (schema, found)
+            self._example_cache[key] = hit
+        return hit[1]
+
+    def _apply_hints(self, value: dict[str, Any], schema: Mapping[str, Any], hints: Mapping[str, Any],
+                     ctx: _Context) -> dict[str, Any]:
+        out = dict(value)
+        for hint, raw in hints.items():
+            target = hint if hint in out else None
+            if target is None and "id" in out and _ID_HINT.search(hint):
+                target = "id"
+            if target is None:
+                continue
+            for candidate in _coercions(raw):
+                trial = {**out, target: candidate}
+                if ctx.checker.is_valid(trial, schema):
+                    out = trial
+                    break
+        return out
+
+
+def _coercions(raw: Any) -> list[Any]:
+    """``raw`` as an int, a float and a string, in that order of preference."""
+    out: list[Any] = []
+    text = str(raw)
+    try:
+        out.append(int(text))
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+        if math.isfinite(number):
+            out.append(number)
+    except ValueError:
+        pass
+    out.append(text)
+    return out
+
+
+def _type_fits(value: Any, types: tuple[str, ...]) -> bool:
+    return any(TYPE_CHECKS.get(t, lambda v: True)(value) for t in types)
+
+
+_GENERATORS: dict[Any, DataGenerator] = {}
+
+
+def generate(
+    schema: Any,
+    resolve: Callable[[str], Any],
+    *,
+    rng: random.Random,
+    hints: Mapping[str, Any] | None = None,
+    mode: Mode = "response",
+    use_examples: bool = False,
+) -> Any:
+    """Generate a value for ``schema``; a ``DataGenerator`` is cached per ``resolve`` callable.
+
+    See ``DataGenerator.generate`` for the arguments. Prefer holding a ``DataGenerator`` per
+    spec in long-lived code: this cache keeps at most 16 of them.
+
+    Example:
+        >>> generate({"type": "string", "format": "uuid"}, lambda r: {}, rng=random.Random(1))[14]
+        '4'
+    """
+    gen = _GENERATORS.get(resolve)
+    if gen is None:
+        if len(_GENERATORS) >= 16:
+            _GENERATORS.pop(next(iter(_GENERATORS)))
+        gen = _GENERATORS[resolve] = DataGenerator(resolve)
+    return gen.generate(schema, rng=rng, hints=hints, mode=mode, use_examples=use_examples)
+
+
+__all__ = ["DataGenerator", "Mode", "generate"]

@@ -1,0 +1,110 @@
+"""``load_spec``: read a spec (file or URL), bundle external refs, normalise to the model.
+
+The imperative shell of spec loading. Reading/parsing is in ``_documents``, bundling
+of multi-file specs in ``_bundle``; everything after that is pure (``_metadata``,
+``_operations``, ``_openapi3``, ``_swagger2``, ``_schemas``). Schemas are normalised
+lazily: ``Spec.resolve`` normalises a referenced schema on first use and caches it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from mockingbird.errors import SpecError
+from mockingbird.openapi.loading._bundle import bundle_document, needs_bundling
+from mockingbird.openapi.loading._context import LoadContext
+from mockingbird.openapi.loading._documents import absolute_uri, is_url, parse_document, read_source
+from mockingbird.openapi.loading._metadata import build_info, build_security_schemes, build_servers
+from mockingbird.openapi.loading._operations import OperationBuilder
+from mockingbird.openapi.loading._schemas import Dialect
+from mockingbird.openapi.model import Spec
+
+
+def detect_dialect(document: dict[str, Any], source: str) -> Dialect:
+    """``"2.0"``, ``"3.0"`` or ``"3.1"`` from the ``swagger``/``openapi`` field.
+
+    Raises:
+        SpecError: neither field, or a version this loader does not read.
+    """
+    if "openapi" in document:
+        version = str(document["openapi"]).strip()
+        if version.startswith("3.0"):
+            return "3.0"
+        if version.startswith("3.1"):
+            return "3.1"
+        if version.startswith("3."):
+            # Later 3.x minors are additive over 3.1; read them as 3.1 rather than refuse them.
+            return "3.1"
+        raise SpecError(source, "/openapi", f"unsupported OpenAPI version {version!r} (expected 3.0 or 3.1)")
+    if "swagger" in document:
+        version = str(document["swagger"]).strip()
+        if version in ("2.0", "2"):
+            return "2.0"
+        raise SpecError(source, "/swagger", f"unsupported Swagger version {version!r} (expected 2.0)")
+    raise SpecError(source, "", "not an OpenAPI or Swagger document: it has no 'openapi' or 'swagger' field")
+
+
+def load_spec(source: str | os.PathLike[str]) -> Spec:
+    """Load an OpenAPI 3.1/3.0 or Swagger 2.0 document (JSON or YAML, path or http(s) URL).
+
+    External ``$ref``s (other files, URLs, parts of them) are bundled into the root
+    document under ``x-mockingbird-bundled`` so every ``$ref`` in the model is local.
+    Schemas are normalised lazily; follow a ``$ref`` with ``spec.resolve(ref)``.
+
+    Args:
+        source: a file path or an ``http://``/``https://`` URL.
+
+    Returns:
+        The normalised ``Spec``; tolerated deviations are listed in ``spec.warnings``.
+
+    Raises:
+        SpecNotFoundError: the file or URL (or a file it references) cannot be read.
+        SpecError: unparsable, not OpenAPI/Swagger, or a ``$ref`` that does not resolve.
+
+    Example:
+        >>> spec = load_spec("examples/petstore.yaml")
+        >>> [op.key for op in spec.iter_operations()][:2]
+        ['GET /pets', 'POST /pets']
+    """
+    text = os.fspath(source)
+    display = text  # errors name the source as the user gave it
+    uri = absolute_uri(text)
+    data = read_source(uri) if is_url(uri) else _read_local(uri, display)
+    document = parse_document(data, display)
+    if not isinstance(document, dict):
+        kind = "empty" if document is None else f"a {type(document).__name__}"
+        raise SpecError(display, "", f"the document is {kind}, expected an OpenAPI object")
+    dialect = detect_dialect(document, display)
+    if needs_bundling(document, data):
+        document = bundle_document(document, uri, display)
+    ctx = LoadContext(document, display, dialect)
+    title, version, description = build_info(ctx)
+    servers, base_path = build_servers(ctx)
+    schemes = build_security_schemes(ctx)
+    builder = OperationBuilder(ctx, schemes)
+    operations = builder.build_all()
+    webhooks = builder.build_webhooks()
+    return Spec(
+        title=title,
+        version=version,
+        source=display,
+        description=description,
+        base_path=base_path,
+        servers=servers,
+        operations=operations,
+        security_schemes=schemes,
+        webhooks=webhooks,
+        warnings=ctx.warnings,
+        document=document,
+        resolve=ctx.resolve,
+    )
+
+
+def _read_local(uri: str, display: str) -> bytes:
+    from mockingbird.errors import SpecNotFoundError
+
+    try:
+        return read_source(uri)
+    except SpecNotFoundError as exc:
+        raise SpecNotFoundError(display, exc.pointer, exc.problem) from None

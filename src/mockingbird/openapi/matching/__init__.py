@@ -1,0 +1,1 @@
+"""Request matching: routing to an operation, media types, content negotiation and ``Prefer``."""
