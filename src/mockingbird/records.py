@@ -12,6 +12,20 @@ from typing import Any, Literal, Protocol
 
 Kind = Literal["http", "mcp"]
 
+# The mock's own URL space: side routes move here when the spec uses their paths (``/docs``...).
+RESERVED_PREFIX = "/__mockingbird"
+# Paths whose exchanges are admin calls (``is_admin``), left out of queries unless asked for.
+ADMIN_PREFIXES = ("/admin", RESERVED_PREFIX)
+# Bytes of each request/response body kept in a log row (the full size is recorded beside it).
+DEFAULT_BODY_LIMIT = 64 * 1024
+
+
+def is_admin_path(path: str) -> bool:
+    """``True`` for ``/admin``, ``/admin/...`` and anything under ``/__mockingbird``."""
+    if path.startswith(RESERVED_PREFIX):
+        return True
+    return path == "/admin" or path.startswith("/admin/")
+
 # Where a response came from. HTTP: example, generated, override, state, chaos, error
 # (validation/auth/404 answers), proxy. MCP: mocked, passthrough, blocked, notification.
 Source = str

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
 from mockingbird.openapi.model import Spec
+from mockingbird.records import RESERVED_PREFIX
 from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
 from mockingbird.openapi.matching.routing import RouteMatch, Router
 from mockingbird.runtime.responses import MockResponse, ResponseBuilder, SelectionError
@@ -78,7 +79,6 @@ class Recorder(Protocol):
 _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
 SIDE_ROUTES = ("docs", "health", "admin")
-RESERVED_PREFIX = "/__mockingbird"
 
 
 class MockApp:
@@ -152,7 +152,7 @@ class MockApp:
         kind = scope["type"]
         if kind == "http":
             path: str = scope["path"]
-            if path in self._side_exact or path.startswith("/__mockingbird") or (
+            if path in self._side_exact or path.startswith(RESERVED_PREFIX) or (
                 self._admin_at_root and (path == "/admin" or path.startswith("/admin/"))
             ):
                 await self._serve_side(scope, receive, send)
@@ -296,7 +296,7 @@ class MockApp:
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
-        is_admin = path == "/admin" or path.startswith(("/admin/", "/__mockingbird/admin"))
+        is_admin = path == "/admin" or path.startswith(("/admin/", RESERVED_PREFIX + "/admin"))
         state = scope.get("state")
         if state is None:
             state = scope["state"] = {}

@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from mockingbird.openapi.model import Spec
+from mockingbird.records import RESERVED_PREFIX
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-RESERVED_PREFIX = "/__mockingbird"
 STATIC_DIR = Path(__file__).parent / "static"
 
 _DOCS_HTML = """<!doctype html>

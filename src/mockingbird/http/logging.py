@@ -45,19 +45,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockingbird.errors import StoreError
 from mockingbird.http.redaction import DEFAULT_CREDENTIALS, CredentialFields
 from mockingbird.store.dialect import COLUMNS
-from mockingbird.records import LogRecord, LogSink
+from mockingbird.records import DEFAULT_BODY_LIMIT, LogRecord, LogSink, is_admin_path
 
 log = logging.getLogger("mockingbird.http")
 
-DEFAULT_BODY_LIMIT = 64 * 1024
-ADMIN_PREFIXES = ("/admin", "/__mockingbird")
-
-
-def is_admin_path(path: str) -> bool:
-    """``True`` for ``/admin``, ``/admin/...``, ``/__mockingbird...``."""
-    if path.startswith("/__mockingbird"):
-        return True
-    return path == "/admin" or path.startswith("/admin/")
 
 
 def session_from_cookie(cookie_header: str, name: str) -> str | None:

@@ -15,10 +15,9 @@ from urllib.parse import urlparse
 
 from mockingbird.analysis.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
-from mockingbird.records import Capture, DeferredRecord, LogRecord
+from mockingbird.records import DEFAULT_BODY_LIMIT, Capture, DeferredRecord, LogRecord
 
 DEFAULT_DIR = ".mockingbird"
-DEFAULT_BODY_LIMIT = 64 * 1024
 
 
 @runtime_checkable

@@ -46,9 +46,8 @@ import orjson
 
 from mockingbird.analysis.query import LogPage, LogQuery
 from mockingbird.errors import StoreError, StoreFullError
-from mockingbird.store.base import DEFAULT_BODY_LIMIT
 from mockingbird.store.dialect import SQLITE, Dialect
-from mockingbird.records import Capture, DeferredRecord, LogRecord
+from mockingbird.records import DEFAULT_BODY_LIMIT, Capture, DeferredRecord, LogRecord
 
 log = logging.getLogger("mockingbird.store")
 
