@@ -8,7 +8,7 @@ Tree::
     │   └── CommandNotFoundError    the stdio proxy's server command cannot start
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
-    ├── RouteNotFound (LookupError) no operation for a method + path
+    ├── SelectionError              a request asks for a response the spec does not document
     ├── SchemaGenerationError       no value can be generated for a schema
     ├── ExampleNotFoundError (LookupError) a named example that does not exist
     ├── StoreError                  the request log store failed (open, migrate, write)
@@ -64,13 +64,23 @@ class SpecNotFoundError(SpecError):
     """The spec file or URL does not exist or cannot be fetched."""
 
 
-class RouteNotFound(LookupError, MockingbirdError):
-    """No mocked route for a method and path."""
+class SelectionError(MockingbirdError):
+    """A request asked for a response the spec does not document (an unknown ``Prefer`` code or
+    example, nothing acceptable for ``Accept``); the runtime answers it as problem+json.
 
-    def __init__(self, method: str, path: str) -> None:
-        super().__init__(f"No mocked route for {method} {path}")
-        self.method = method
-        self.path = path
+    Args:
+        status: the HTTP status to answer with (400, 406).
+        title: a short problem title.
+        detail: one sentence saying what exists.
+        extra: extra problem+json members (``available`` lists).
+    """
+
+    def __init__(self, status: int, title: str, detail: str, **extra: object) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.extra = extra
 
 
 class StoreError(MockingbirdError):
