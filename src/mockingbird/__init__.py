@@ -28,7 +28,7 @@ from mockingbird.errors import (
 )
 
 if TYPE_CHECKING:
-    from mockingbird.analysis.query import LogQuery
+    from mockingbird.query import LogQuery
     from mockingbird.analysis.stats import analyze
     from mockingbird.openapi import load_spec
     from mockingbird.store.base import LogStore, open_store
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
 # plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
 _LAZY: dict[str, str] = {
-    "LogQuery": "mockingbird.analysis.query",
+    "LogQuery": "mockingbird.query",
     "analyze": "mockingbird.analysis.stats",
     "load_spec": "mockingbird.openapi",
     "LogStore": "mockingbird.store.base",

@@ -199,11 +199,9 @@ class MockApp:
         if "?" in raw_path:  # some servers keep the query in raw_path
             raw_path = raw_path.split("?", 1)[0]
         query_b: bytes = scope.get("query_string", b"")
-        client = scope.get("client")
-        request = MockRequest(
-            method, raw_path, query_b.decode("latin-1") if query_b else "", headers, body,
-            (client[0], client[1]) if client else None,
-        )  # fmt: skip
+        # ASGI's client is a (host, port) pair or None: handed on as it is.
+        request = MockRequest(method, raw_path, query_b.decode("latin-1") if query_b else "", headers, body,
+                              scope.get("client"))  # fmt: skip
         error: str | None = None
         try:
             answer = self.engine.answer(request)

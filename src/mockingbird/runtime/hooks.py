@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
     from mockingbird.openapi.model import Operation
-    from mockingbird.runtime.engine import MockRequest
-    from mockingbird.runtime.responses import MockResponse
+    from mockingbird.runtime.messages import MockRequest, MockResponse
 
 
 class Revision:
