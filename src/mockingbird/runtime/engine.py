@@ -155,6 +155,10 @@ class MockEngine:
             for hook in (*hooks.overrides, *hooks.state):
                 response = hook.respond(matched)
                 if response is not None:
+                    delay = response.extra.get("delay")
+                    if delay:  # an override's own delay adds to a chaos delay
+                        fault = Fault(name=fault.name if fault else "delay", delay=delay + (fault.delay if fault else 0.0),
+                                      drop=fault.drop if fault else False)  # fmt: skip
                     return Answer(response, op, params, validation, fault)
 
         headers = request.headers
