@@ -4,7 +4,7 @@
 
 1. **fault** hooks (chaos): each may return a ``Fault``. A fault with a ``status``
    replaces the answer; the rest (delay, truncate, trickle) is carried on the ``Answer`` for
-   the adapter to apply (delay, truncate, trickle), since only the adapter owns the connection.
+   the adapter to apply, since only the adapter owns the connection.
 2. the request **checks** (security, then validation): a violation is answered at once.
 3. **override** hooks, then **state** hooks: the first to return a ``MockResponse``
    answers, with its ``source`` (``override``, ``scenario``, ``state``).
