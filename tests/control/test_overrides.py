@@ -48,8 +48,8 @@ def test_every_problem_is_listed_with_its_location() -> None:
 def test_a_condition_needs_exactly_one_test() -> None:
     with pytest.raises(OverrideError) as info:
         parse_override({"operation": "x", "when": [{"in": "query", "name": "a", "equals": 1, "regex": "b"}]})
-    assert info.value.violations == [("/when/0", "needs exactly one test of equals, one_of, contains, regex, "
-                                                "present, absent; found 2")]
+    assert info.value.violations == [("/when/0", ("needs exactly one test of equals, one_of, contains, regex, "
+                                                "present, absent; found 2"))]
 
 
 def test_body_example_and_dynamic_exclude_each_other() -> None:
