@@ -26,6 +26,8 @@ shows a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class MockingbirdError(Exception):
     """Base for all mockingbird errors."""
@@ -75,12 +77,12 @@ class SelectionError(MockingbirdError):
         extra: extra problem+json members (``available`` lists).
     """
 
-    def __init__(self, status: int, title: str, detail: str, **extra: object) -> None:
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
         super().__init__(detail)
         self.status = status
         self.title = title
         self.detail = detail
-        self.extra = extra
+        self.extra: dict[str, Any] = extra
 
 
 class StoreError(MockingbirdError):

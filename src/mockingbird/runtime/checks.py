@@ -18,7 +18,7 @@ from mockingbird.runtime.problem import problem_from_document
 if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
     from mockingbird.openapi.model import Operation, Spec
-    from mockingbird.runtime.responses import MockResponse
+    from mockingbird.runtime.messages import MockResponse
 
 MEMO_SIZE = 8192
 Verdict = tuple["MockResponse | None", "ValidationResult | None"]

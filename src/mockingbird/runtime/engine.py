@@ -8,7 +8,7 @@ The path of one request (hooks: ``runtime/hooks.py``):
 1. **route** (``openapi.matching.routing``): no path is 404, a wrong method 405 with
    ``Allow``; a browser's CORS preflight on a known path is answered 204.
 2. **fault** hooks (chaos): a fault with a status answers at once (source ``chaos``);
-   others ride along on the ``Answer`` for the adapter (delay, drop).
+   others ride along on the ``Answer`` for the adapter (delay, truncate, trickle).
 3. **checks** (``runtime/checks.py``): security (401), then validation (400/415/422),
    every violation listed. A checker that fails internally fails *closed*: 500, with the
    error on the ``Answer`` (and so in the log row), never an unchecked answer.
@@ -21,13 +21,16 @@ Example:
     >>> answer = engine.answer(MockRequest("GET", "/pets/1"))
     >>> answer.response.status, answer.source
     (200, 'example')
+
+``MockRequest`` and ``headers_from_pairs`` live in ``runtime/messages.py`` and are
+re-exported here.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -35,8 +38,9 @@ from mockingbird.errors import SchemaGenerationError, SelectionError
 from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
 from mockingbird.openapi.matching.routing import RouteMatch, Router
 from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks, Matched, Revision
+from mockingbird.runtime.messages import EMPTY_HEADERS, MockRequest, MockResponse, headers_from_pairs
 from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
-from mockingbird.runtime.responses import MockResponse, ResponseBuilder
+from mockingbird.runtime.responses import ResponseBuilder
 
 if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
@@ -44,30 +48,6 @@ if TYPE_CHECKING:
     from mockingbird.runtime.checks import RequestChecker
 
 log = logging.getLogger("mockingbird.runtime")
-
-EMPTY_HEADERS: Mapping[str, str] = {}
-
-
-@dataclass(frozen=True, slots=True)
-class MockRequest:
-    """One request, as any adapter hands it to the engine.
-
-    Attributes:
-        method: upper-case HTTP method.
-        path: the path as sent, still percent-encoded, without the query.
-        query: the raw query string, without ``?``.
-        headers: lower-case names to values, decoded once (``headers_from_pairs``).
-        body: the request body.
-        client: the peer's (host, port), when known.
-    """
-
-    method: str
-    path: str
-    query: str = ""
-    headers: Mapping[str, str] = field(default_factory=lambda: EMPTY_HEADERS)
-    body: bytes = b""
-    client: tuple[str, int] | None = None
-
 
 @dataclass(slots=True)
 class Answer:
@@ -79,7 +59,8 @@ class Answer:
         path_params: the matched path parameters (raw strings).
         validation: the parsed and validated request (path, query, header and cookie values,
             the decoded body), when the checks ran.
-        fault: chaos to apply to the exchange (delay, drop), when a fault hook chose one.
+        fault: chaos to apply to the exchange (delay, truncate, trickle), when a fault hook chose one
+            (an override's own delay is carried here too).
         error: what failed inside the mock, when it answered 500 because of itself.
     """
 
@@ -96,22 +77,6 @@ class Answer:
         answer of the mock: 404, 405, validation, auth), ``cors``, ``chaos``, or a hook's own
         (``override``, ``scenario``, ``state``)."""
         return self.response.source
-
-
-def headers_from_pairs(pairs: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """Decode raw header pairs (ASGI: lower-case names) into one mapping.
-
-    Repeated fields are joined as HTTP joins them: ``", "``, and ``"; "`` for ``cookie``.
-    """
-    out: dict[str, str] = {}
-    for raw_name, raw_value in pairs:
-        name = raw_name.decode("latin-1")
-        value = raw_value.decode("latin-1")
-        if name in out:
-            out[name] = f"{out[name]}{'; ' if name == 'cookie' else ', '}{value}"
-        else:
-            out[name] = value
-    return out
 
 
 class MockEngine:
@@ -178,7 +143,7 @@ class MockEngine:
                 problem_or_none, validation = self._get_checker().check(
                     op, method, params, request.query, request.headers, body
                 )
-            except Exception as exc:  # noqa: BLE001 (fail closed: a checker bug must not let a request through)
+            except Exception as exc:
                 log.exception("request checks failed internally for %s", op.key)
                 detail = f"The mock itself failed while checking this request to {op.key}: {type(exc).__name__}."
                 return Answer(build_problem(500, detail, title="Mock Failure"), op, params, fault=fault,
@@ -191,6 +156,9 @@ class MockEngine:
             for hook in (*hooks.overrides, *hooks.state):
                 response = hook.respond(matched)
                 if response is not None:
+                    delay = response.extra.get("delay")
+                    if delay:  # an override's own delay adds to a chaos delay
+                        fault = Fault(name="delay", delay=delay) if fault is None else replace(fault, delay=fault.delay + delay)
                     return Answer(response, op, params, validation, fault)
 
         headers = request.headers
@@ -243,3 +211,6 @@ def preflight(headers: Mapping[str, str], allowed: tuple[str, ...]) -> MockRespo
         (b"allow", methods),
     ]
     return MockResponse(204, response_headers, b"", "cors")
+
+
+__all__ = ["Answer", "MockEngine", "MockRequest", "MockResponse", "headers_from_pairs", "preflight"]

@@ -28,14 +28,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mockingbird.errors import SelectionError
-from mockingbird.runtime.hooks import Revision
-from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
 from mockingbird.openapi.matching.negotiation import (
     NO_PREFERENCES,
     Preferences,
@@ -43,6 +40,9 @@ from mockingbird.openapi.matching.negotiation import (
     is_json,
     negotiate,
 )
+from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
+from mockingbird.runtime.hooks import Revision
+from mockingbird.runtime.messages import MockResponse
 
 if TYPE_CHECKING:
     from mockingbird.openapi.generation.generator import DataGenerator
@@ -53,25 +53,6 @@ STATIC_CACHE_SIZE = 16384
 GENERATED_CACHE_BYTES = 32 * 1024 * 1024  # big specs answer 100 KB bodies: bound memory, not just entries
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
-
-
-@dataclass(slots=True)
-class MockResponse:
-    """A response ready to send: raw ASGI header pairs include ``content-type``."""
-
-    status: int
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-    source: str  # "example" | "generated" | "empty"
-    content_type: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    _wire: list[tuple[bytes, bytes]] | None = None
-
-    def wire_headers(self) -> list[tuple[bytes, bytes]]:
-        """``headers`` plus ``content-length``, computed once (cached responses are reused)."""
-        if self._wire is None:
-            self._wire = [*self.headers, (b"content-length", str(len(self.body)).encode())]
-        return self._wire
 
 
 def _code_of(status: str) -> int:
