@@ -230,8 +230,10 @@ def parse_override(document: Any, *, default_id: str = "", source: str = "") -> 
     if owner is not None and not isinstance(owner, str):
         problems.append(("/owner", f"must be a string, not {owner!r}"))
         owner = None
-    ident = document.get("id", document.get("name", default_id))
-    if not isinstance(ident, str) or not ident:
+    ident = document.get("id", document.get("name"))
+    if ident is None:
+        ident = default_id or f"override:{operation.strip()}"
+    elif not isinstance(ident, str) or not ident:
         problems.append(("/id", f"must be a non-empty string, not {ident!r}"))
         ident = default_id
     if problems:
