@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.control import open_control_store
 from mockingbird.control.sqlite import SCHEMA_VERSION
 from mockingbird.errors import StoreError

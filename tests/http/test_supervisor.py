@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.config import ServeConfig, ServerName
 from mockingbird.errors import ConfigError
 from mockingbird.http.supervisor import ChildMock, EmbeddedMock, MockSupervisor

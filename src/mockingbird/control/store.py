@@ -16,23 +16,21 @@ the same database (another process) are seen after ``refresh()`` (or ``snapshot(
 reads the stored revision: a reader that must see them calls it from time to time.
 
 Implementations: ``SqliteControlStore`` (``control/sqlite.py``: a file, or in memory); a
-PostgreSQL one will implement the same interface. Every method is thread-safe.
+PostgreSQL one will implement the same interface. Every method is thread-safe. Open one with
+``mockingbird.control.open_control_store``.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any
-from urllib.parse import urlparse
 
 import orjson
 
-from mockingbird.errors import ConfigError, StoreError
+from mockingbird.errors import ConfigError
 
 Document = dict[str, Any]
 
@@ -88,7 +86,7 @@ class ControlStore(ABC):
     """Scenarios, overrides, chaos settings and later state of one mock (see the module docstring).
 
     Example:
-        >>> store = open_control_store(None)  # in memory
+        >>> store = mockingbird.control.open_control_store(None)  # in memory
         >>> seen = store.revision
         >>> store.put("scenario", "outage", {"status": 503})
         1
@@ -179,33 +177,3 @@ class ControlStore(ABC):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def open_control_store(path_or_url: str | Path | None) -> ControlStore:
-    """Open (creating as needed) the control store at a path or URL; ``None`` keeps it in memory.
-
-    A file that also holds the request log is fine: the control store has its own tables
-    and schema version. Open the log store on it first (its migration expects to create the file).
-
-    Args:
-        path_or_url: a file path, ``sqlite:///relative.db``, ``sqlite:////abs.db``, or ``None``.
-            ``postgresql://...`` is reserved.
-
-    Raises:
-        StoreError: the file cannot be opened or migrated, or the URL scheme is unknown.
-    """
-    from mockingbird.control.sqlite import SqliteControlStore
-
-    if path_or_url is None:
-        return SqliteControlStore(None)
-    text = str(path_or_url)
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
-        url = urlparse(text)
-        if url.scheme in ("postgres", "postgresql"):
-            raise StoreError("PostgreSQL control stores are not available yet; use a SQLite file path")
-        if url.scheme != "sqlite":
-            raise StoreError(f"unknown control store URL scheme {url.scheme!r}; use a file path or sqlite:///path")
-        text = url.path.removeprefix("/")
-        if not text:
-            raise StoreError(f"control store URL {path_or_url!r} has no database path")
-    return SqliteControlStore(Path(text))
