@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
-from mockingbird.query import LogQuery
 from mockingbird.config import ServeConfig, ServerName
 from mockingbird.errors import ConfigError
 from mockingbird.http.supervisor import ChildMock, EmbeddedMock, MockSupervisor
+from mockingbird.query import LogQuery
 from mockingbird.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,8 +122,6 @@ def test_mocks_of_both_kinds_run_side_by_side_and_stop_together(tmp_path: Path) 
 
 @pytest.mark.parametrize("mode", ["thread", "process"])
 def test_a_busy_port_is_a_config_error(mode: str) -> None:
-    import socket
-
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
@@ -148,3 +149,27 @@ def test_names_are_unique_within_a_supervisor() -> None:
             supervisor.start(ServeConfig(spec=PETSTORE, port=0, log=False), name="pets")
         with pytest.raises(ConfigError, match="no supervised mock named 'nope'"):
             supervisor.get("nope")
+
+
+_FORGETFUL = """
+import sys
+from mockingbird.config import ServeConfig
+from mockingbird.http.supervisor import MockSupervisor
+
+supervisor = MockSupervisor()
+child = supervisor.start(ServeConfig(spec=sys.argv[1], port=0, log=False), mode="process")
+embedded = supervisor.start(ServeConfig(spec=sys.argv[1], port=0, log_db=sys.argv[2]))
+import httpx
+httpx.get(embedded.url + "/pets", timeout=10)
+print(child.pid, flush=True)
+"""  # exits without stopping anything
+
+
+def test_mocks_left_running_are_stopped_when_the_process_exits(tmp_path: Path) -> None:
+    db = tmp_path / "left.db"
+    out = subprocess.run([sys.executable, "-c", _FORGETFUL, PETSTORE, str(db)], capture_output=True, text=True,
+                         timeout=60, check=False)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(out.stdout.strip()), 0)  # the child was stopped (and reaped) at exit
+    assert _logged(db, path="^/pets$") == [("GET", "/pets")]  # the embedded mock's log was drained

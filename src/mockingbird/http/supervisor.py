@@ -17,7 +17,8 @@ one JSON line to a pipe (``--ready-fd``); its stderr goes to a temporary file (`
 
 ``start`` returns once the mock accepts connections; waiting is on an event or a pipe, never
 a sleep loop. ``stop`` is graceful: in-flight requests finish, the ASGI lifespan shutdown
-drains the log store (for a child: SIGTERM, which ``serve`` handles the same way).
+drains the log store (for a child: SIGTERM, which ``serve`` handles the same way). Mocks still
+running when their supervisor is garbage-collected, or at interpreter exit, are stopped then.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Literal
@@ -182,6 +184,9 @@ class MockSupervisor:
         self._mocks: dict[str, MockHandle] = {}
         self._lock = threading.Lock()
         self._count = 0
+        # A supervisor dropped or left running at interpreter exit still stops its mocks: a child
+        # process (its own session) would otherwise outlive us, and a thread's log rows would be cut.
+        weakref.finalize(self, _stop_left_over, self._mocks)
 
     def start(
         self,
@@ -279,6 +284,14 @@ class MockSupervisor:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop_all()
+
+
+def _stop_left_over(mocks: dict[str, MockHandle]) -> None:
+    for handle in reversed(list(mocks.values())):
+        try:
+            handle.stop(10.0)
+        except Exception as exc:  # noqa: BLE001 (at exit: say it, go on with the others)
+            log.warning("mock %s did not stop cleanly: %s", handle.name, exc)
 
 
 def _start_thread(name: str, config: ServeConfig, spec: Spec | None, timeout: float) -> EmbeddedMock:
