@@ -32,7 +32,7 @@ def store(tmp_path: Path) -> Iterator[SqliteLogStore]:
     for i in range(6):
         s.write(LogRecord(ts=T0 + i, method="GET", path=f"/pets/{i}", status=200 if i % 2 else 404))
     s.flush()
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 

@@ -27,12 +27,12 @@ from mockingbird.analysis.stats import analyze
 from mockingbird.errors import LogQueryError, StoreError
 from mockingbird.http.admin.auth import AdminTokenGuard
 from mockingbird.http.admin.contract import Checked, admin_contract, as_response
-from mockingbird.http.admin.openapi import admin_openapi
+from mockingbird.http.admin.openapi import API_PREFIX, admin_openapi
 from mockingbird.query import LogQuery, record_to_dict
 from mockingbird.runtime.problem import build_problem
 from mockingbird.store.base import LogStore
 
-PREFIX = "/api"  # relative to where the admin app is mounted (/admin)
+PREFIX = API_PREFIX  # relative to where the admin app is mounted (/admin)
 RoutesProvider = Callable[[], list[dict[str, Any]]]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+API_PREFIX = "/api"  # where the API is, relative to the admin mount point (/admin)
 INT64_MAX = 2**63 - 1  # the store's integers are SQLite's: signed 64-bit
 MAX_LIMIT = 10_000  # as mockingbird.query.MAX_LIMIT
 # Epoch seconds, as `mockingbird logs --url` sends them: bounded, so a value never overflows a float.
