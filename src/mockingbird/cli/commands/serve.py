@@ -69,6 +69,14 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
     show_default=True,
     help="ASGI server to run on.",
 )
+@click.option("--fetch-timeout", default=30.0, show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=0, min_open=True),
+              help="Deadline for fetching a remote spec and every document it references.")
+@click.option("--fetch-max-bytes", default=64 * 1024 * 1024, show_default=True, metavar="N",
+              type=click.IntRange(min=1), help="Size cap of a remote spec and every document it references.")
+@click.option("--allow-ref-host", "allow_ref_hosts", multiple=True, metavar="HOST",
+              help="Host (or HOST:PORT) a remote spec's $refs may fetch from besides its own; "
+                   "repeatable; '*' allows every public host.")
 def command(
     spec_source: str,
     host: str,
@@ -80,20 +88,28 @@ def command(
     no_log: bool,
     admin_token: str | None,
     server: str,
+    fetch_timeout: float,
+    fetch_max_bytes: int,
+    allow_ref_hosts: tuple[str, ...],
 ) -> None:
     """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL).
 
     Every operation answers with the spec's examples, else with data generated from
     its schemas. Control a response with `Prefer: code=404`, `Prefer: example=NAME`
     or `Prefer: dynamic=true`. Swagger UI is at /docs, status at /health.
+
+    A remote spec's $refs may only fetch from its own origin unless --allow-ref-host
+    allows more; see SECURITY.md for every limit.
     """
+    from mockingbird.fetching import FetchPolicy
     from mockingbird.http.runtime import build_runtime
     from mockingbird.http.server import bind_socket, serve_app
     from mockingbird.openapi import load_spec
 
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
     bind_socket(host, port).close()
-    spec = load_spec(spec_source)
+    policy = FetchPolicy(timeout=fetch_timeout, max_bytes=fetch_max_bytes, allow_hosts=frozenset(allow_ref_hosts))
+    spec = load_spec(spec_source, policy=policy)
     runtime = build_runtime(
         spec,
         seed=seed,
