@@ -140,7 +140,8 @@ def parse_yaml(text: str, source: str, budgets: Budgets = DEFAULT_BUDGETS) -> An
         _count_yaml(text, source, budgets)
     try:
         document = ryaml.loads(text)  # type: ignore[attr-defined]
-    except ryaml.InvalidYamlError:  # type: ignore[attr-defined]
+    except (ryaml.InvalidYamlError, ValueError, TypeError):  # type: ignore[attr-defined]
+        # (ryaml raises ValueError for a collection as a mapping key: PyYAML words it better.)
         # PyYAML gets a second chance (it accepts integers beyond 128 bits), but it shares
         # aliased nodes, which later walks would expand: count them before building.
         if not counted:

@@ -362,11 +362,11 @@ class Fetcher:
 
         try:
             parsed = httpx.URL(url)
+            if parsed.scheme not in ("http", "https"):
+                raise refuse(f"only http and https URLs are fetched, not {parsed.scheme}:")
             scheme, host, port = _parts(parsed)
         except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
             raise FetchError(source, pointer, f"cannot fetch {asked}: bad URL {url!r} ({exc})", url=asked) from None
-        if scheme not in ("http", "https"):
-            raise refuse(f"only http and https URLs are fetched, not {scheme}:")
         policy = self.policy
         named = f"{scheme}://{_bracket(host)}:{port}" in trusted or policy.names(host, port)
         if not named and not user_named and "*" not in policy.allow_hosts:
@@ -418,7 +418,7 @@ class Fetcher:
     def _read(self, response: httpx.Response, where: tuple[str, str, str]) -> bytes:
         source, pointer, url = where
         cap = self.policy.max_bytes - (self._spent or 0)
-        what = "larger than" if self._spent is None else "past the spec's total of"
+        what = "past the total of" if self._spent else "larger than"
         too_large = FetchError(source, pointer, f"cannot fetch {url}: {what} the {describe_size(self.policy.max_bytes)}"
                                " cap (raise it with --fetch-max-bytes)", url=url)
         declared = response.headers.get("content-length", "")
