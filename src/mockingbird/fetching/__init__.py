@@ -22,10 +22,8 @@ Environment proxies are not used: a proxy would resolve and connect on its own.
 from __future__ import annotations
 
 import ipaddress
-import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,67 +32,25 @@ import httpx
 
 from mockingbird.documents import describe_size
 from mockingbird.errors import FetchError, FetchRefusedError
+from mockingbird.fetching._hosts import (
+    METADATA_ADDRESSES,
+    METADATA_HOSTS,
+    Resolver,
+    bracket,
+    classify,
+    origin,
+    parts,
+    safe_origin,
+    system_resolver,
+)
+from mockingbird.fetching._transport import Clock, PinnedBackend, PinnedTransport
 
-Resolver = Callable[[str, int], Sequence[str]]
-
-# Names that reach a cloud provider's instance metadata service (credentials live there).
-METADATA_HOSTS = frozenset({
-    "metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal",
-    "metadata.azure.internal", "metadata.tencentyun.com", "metadata.platformequinix.com",
-})
-METADATA_ADDRESSES = frozenset({"169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200"})
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+__all__ = [
+    "METADATA_ADDRESSES", "METADATA_HOSTS", "FetchPolicy", "FetchResult", "Fetcher", "Referrer", "Resolver",
+    "classify", "fetch", "origin", "system_resolver",
+]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ALLOW_FLAG = "--allow-ref-host"
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (``getaddrinfo``), in the resolver's order."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def classify(address: str) -> str:
-    """``"metadata"``, ``"link-local"``, ``"loopback"``, ``"private"`` or ``"public"`` for an IP address.
-
-    IPv4 addresses embedded in IPv6 (mapped, 6to4, NAT64) are judged as the IPv4 address.
-    """
-    ip: Any = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        ip = embedded or ip
-    if str(ip) in METADATA_ADDRESSES:
-        return "metadata"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_loopback:
-        return "loopback"
-    if not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
-        return "private"
-    return "public"
-
-
-def origin(url: str) -> str:
-    """``scheme://host:port`` of a URL (host lower-cased and IDNA-encoded, default port filled in).
-
-    Raises:
-        ValueError: not a URL with a host.
-    """
-    scheme, host, port = _parts(httpx.URL(url))
-    return f"{scheme}://{_bracket(host)}:{port}"
-
-
-def _parts(url: httpx.URL) -> tuple[str, str, int]:
-    if not url.raw_host:
-        raise ValueError(f"{url} has no host")
-    host = url.raw_host.decode("ascii").lower().rstrip(".")
-    return url.scheme, host, url.port or (443 if url.scheme == "https" else 80)
-
-
-def _bracket(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,7 +80,7 @@ class FetchPolicy:
 
         A URL without a usable host changes nothing: fetching it reports the problem.
         """
-        found = _safe_origin(url)
+        found = safe_origin(url)
         return replace(self, trusted_origins=self.trusted_origins | {found}) if found else self
 
     def names(self, host: str, port: int) -> bool:
@@ -181,73 +137,6 @@ class FetchResult:
     address: str
 
 
-class _Clock:
-    """The deadline of the fetch in progress, shared by the streams that read for it."""
-
-    deadline = 0.0
-
-    def left(self, timeout: float | None) -> float:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
-            raise httpcore.ReadTimeout("the fetch deadline passed")
-        return remaining if timeout is None else min(timeout, remaining)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A socket stream whose every read and write waits no longer than the fetch deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream, clock: _Clock) -> None:
-        self._inner = inner
-        self._clock = clock
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, self._clock.left(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, self._clock.left(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, self._clock.left(timeout)),
-                               self._clock)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _PinnedBackend(httpcore.SyncBackend):
-    """Connects only to addresses the policy checked: the host name is looked up in ``pins``."""
-
-    def __init__(self, pins: dict[str, list[str]], clock: _Clock) -> None:
-        self._pins = pins
-        self._clock = clock
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:
-        addresses = self._pins.get(host.lower().rstrip("."))
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} was not checked by the fetch policy")
-        failure: Exception = httpcore.ConnectError(f"cannot connect to {host}")
-        for address in addresses:
-            try:
-                stream = super().connect_tcp(address, port, self._clock.left(timeout), local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                failure = exc
-                continue
-            return _DeadlineStream(stream, self._clock)
-        raise failure
-
-
-class _PinnedTransport(httpx.HTTPTransport):
-    def __init__(self, backend: _PinnedBackend) -> None:  # noqa: PLW0231 - the pool is all it needs
-        # httpx's transport takes no network backend: build its pool here, with ours.
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
-                                             network_backend=backend, max_connections=8)
-
-
 class Fetcher:
     """Fetches a series of URLs (a spec and its references) under one policy.
 
@@ -262,10 +151,10 @@ class Fetcher:
     def __init__(self, policy: FetchPolicy, *, series: bool = False) -> None:
         self.policy = policy
         self._pins: dict[str, list[str]] = {}
-        self._clock = _Clock()
+        self._clock = Clock()
         self._until = time.monotonic() + policy.timeout if series else None
         self._spent = 0 if series else None  # bytes fetched so far by the series
-        self._client = httpx.Client(transport=_PinnedTransport(_PinnedBackend(self._pins, self._clock)),
+        self._client = httpx.Client(transport=PinnedTransport(PinnedBackend(self._pins, self._clock)),
                                     trust_env=False, follow_redirects=False)
 
     def _start(self) -> None:
@@ -295,17 +184,11 @@ class Fetcher:
                 redirect limit.
         """
         policy = self.policy
-        self._start()
-        user_named = referrer is None or not referrer.is_remote
-        trusted = policy.trusted_origins | ({_safe_origin(referrer.document)} if referrer and referrer.is_remote
-                                            else set())
-        if user_named:
-            trusted |= {_safe_origin(url)}
-        source, pointer = (referrer.document, referrer.pointer) if referrer else (url, "")
+        user_named, trusted, source, pointer = self._scope(url, referrer)
         current, came_from = url, ""
         try:
             for hop in range(policy.max_redirects + 1):
-                address = self._check(current, user_named, frozenset(trusted), (source, pointer, url, came_from))
+                address = self._check(current, user_named, trusted, (source, pointer, url, came_from))
                 request = self._client.build_request("GET", current, headers=_HEADERS,
                                                      timeout=self._clock.left(None))
                 response = self._client.send(request, stream=True)
@@ -341,22 +224,24 @@ class Fetcher:
             FetchRefusedError: the policy refuses it.
             FetchError: the host cannot be resolved.
         """
+        user_named, trusted, source, pointer = self._scope(url, referrer)
+        return self._check(url, user_named, trusted, (source, pointer, url, ""))
+
+    def _scope(self, url: str, referrer: Referrer | None) -> tuple[bool, frozenset[str], str, str]:
+        """Start the deadline; say whether the user named ``url``, which origins are trusted, where it stands."""
         self._start()
         user_named = referrer is None or not referrer.is_remote
-        trusted = set(self.policy.trusted_origins)
-        if referrer is not None and referrer.is_remote:
-            trusted.add(_safe_origin(referrer.document))
-        if user_named:
-            trusted.add(_safe_origin(url))
+        # The root's origin, the referring remote document's own, or (named by the user) the URL's.
+        own = safe_origin(url if user_named or referrer is None else referrer.document)
         source, pointer = (referrer.document, referrer.pointer) if referrer else (url, "")
-        return self._check(url, user_named, frozenset(trusted), (source, pointer, url, ""))
+        return user_named, self.policy.trusted_origins | {own}, source, pointer
 
     def _check(self, url: str, user_named: bool, trusted: frozenset[str], where: tuple[str, str, str, str]) -> str:
         source, pointer, asked, came_from = where
         via = f" (redirected from {came_from})" if came_from else ""
 
         def refuse(reason: str, host: str = "") -> FetchRefusedError:
-            flag = f"{_ALLOW_FLAG} {_bracket(host)}" if host else ""
+            flag = f"{_ALLOW_FLAG} {bracket(host)}" if host else ""
             hint = f" (allow it with {flag})" if flag else ""
             return FetchRefusedError(source, pointer, f"refused to fetch {url}{via}: {reason}{hint}", url=url, flag=flag)
 
@@ -364,11 +249,11 @@ class Fetcher:
             parsed = httpx.URL(url)
             if parsed.scheme not in ("http", "https"):
                 raise refuse(f"only http and https URLs are fetched, not {parsed.scheme}:")
-            scheme, host, port = _parts(parsed)
+            scheme, host, port = parts(parsed)
         except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
             raise FetchError(source, pointer, f"cannot fetch {asked}: bad URL {url!r} ({exc})", url=asked) from None
         policy = self.policy
-        named = f"{scheme}://{_bracket(host)}:{port}" in trusted or policy.names(host, port)
+        named = f"{scheme}://{bracket(host)}:{port}" in trusted or policy.names(host, port)
         if not named and not user_named and "*" not in policy.allow_hosts:
             raise refuse("another host than the spec's", host)
         if host in METADATA_HOSTS and not named:
@@ -445,13 +330,6 @@ _HEADERS = {
     "accept-encoding": "gzip, deflate",
     "user-agent": "mockingbird",
 }
-
-
-def _safe_origin(url: str) -> str:
-    try:
-        return origin(url)
-    except (ValueError, httpx.InvalidURL, UnicodeError):
-        return ""
 
 
 def fetch(url: str, policy: FetchPolicy, *, referrer: Referrer | None = None) -> FetchResult:
