@@ -139,3 +139,26 @@ def _assert_healthy(case: Case, proc: subprocess.Popen[bytes], url: str) -> None
         assert client.get(f"{url}/__mockingbird/health").status_code == 200
     peak = _peak_rss(proc.pid)
     assert peak < RSS_BOUND, f"peak RSS {peak / 2**20:.0f} MiB"
+
+
+def _timed_serve(source: Path, cwd: Path) -> tuple[float, int, list[str]]:
+    started = time.monotonic()
+    done = subprocess.run([*MOCKINGBIRD, "serve", str(source), "--port", str(_free_port()), "--no-log"],
+                          capture_output=True, cwd=cwd, timeout=30, check=False)
+    return time.monotonic() - started, done.returncode, done.stderr.decode().strip().splitlines()
+
+
+def test_serve_refuses_the_600_byte_alias_bomb_within_a_second(tmp_path: Path) -> None:
+    """Measured against a spec refused at once (not OpenAPI), started the same way in the same run."""
+    from tests.hostile.generate import alias_bomb_spec
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("just: text\n")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(alias_bomb_spec())
+    assert len(bomb.read_bytes()) < 700
+    baseline, plain_code, _ = _timed_serve(plain, tmp_path)
+    elapsed, code, lines = _timed_serve(bomb, tmp_path)
+    assert (plain_code, code) == (2, 2)
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bomb}:") and "aliases expand" in lines[0]
+    assert elapsed - baseline < 1.0, f"{elapsed:.2f} s against {baseline:.2f} s for a plain refusal"
