@@ -19,10 +19,11 @@ import yaml  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mockingbird.documents import parse_document  # noqa: E402
-from mockingbird.errors import DocumentError  # noqa: E402
-from tests.corpus import CORPUS  # noqa: E402
-from tests.hostile.generate import alias_bomb  # noqa: E402
+from tests.corpus import CORPUS
+from tests.hostile.generate import alias_bomb
+
+from mockingbird.documents import parse_document
+from mockingbird.errors import DocumentError
 
 ROUNDS = 5
 
