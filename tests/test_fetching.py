@@ -155,7 +155,7 @@ def test_an_endless_body_is_cut_at_the_cap() -> None:
         started = time.monotonic()
         with pytest.raises(FetchError, match="larger than the 1 MiB cap"):
             fetch(f"{s.base}/endless", FetchPolicy(max_bytes=1024 * 1024))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # cut, not streamed forever
 
 
 def test_the_cap_counts_decompressed_bytes() -> None:
@@ -236,7 +236,7 @@ def test_a_resolver_that_hangs_is_bounded_by_the_deadline() -> None:
     started = time.monotonic()
     with pytest.raises(FetchError, match="no complete answer within 0.3 s"):
         fetch("http://slow-dns.test/x", FetchPolicy(timeout=0.3, resolver=hang))
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 2.5  # the resolver sleeps 3 s: the deadline did not wait for it
 
 
 def test_a_name_that_does_not_resolve_is_one_clear_error() -> None:
