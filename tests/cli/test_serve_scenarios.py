@@ -40,7 +40,7 @@ def test_a_bad_scenario_file_is_one_line_with_file_place_and_problem(tmp_path: P
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\noverrides:\n  - operation: nope\n    response: {status: 200}\n")
     result = subprocess.run([*MOCKINGBIRD, "serve", str(PETSTORE), "--no-log", "--scenarios", str(bad), "--port", "0"],
-                            capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+                            check=False, capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
@@ -48,12 +48,12 @@ def test_a_bad_scenario_file_is_one_line_with_file_place_and_problem(tmp_path: P
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: x\nchaos: {latency: [\n")
     result = subprocess.run([*MOCKINGBIRD, "serve", str(PETSTORE), "--no-log", "--scenarios", str(broken)],
-                            capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+                            check=False, capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 2 and f"{broken}:" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_an_unknown_scenario_to_activate_is_refused(tmp_path: Path) -> None:
     result = subprocess.run([*MOCKINGBIRD, "serve", str(PETSTORE), "--no-log", "--scenario", "ghost"],
-                            capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+                            check=False, capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 2 and "no scenario 'ghost'" in result.stderr
     assert "Traceback" not in result.stderr
