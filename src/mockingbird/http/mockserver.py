@@ -143,7 +143,7 @@ class MockServer:
         self._supervisor = None
         self._handle = None
 
-    def __enter__(self) -> MockServer:
+    def __enter__(self) -> MockServer:  # noqa: PYI034 (a final class in practice; Self needs typing_extensions on 3.10)
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
