@@ -119,7 +119,12 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     if not config.log:
         control = open_control_store(config.control_db)
         mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
-        runtime = Runtime(mock, mock, None, None, control, config, _control(mock, control, config))
+        try:
+            controller = _control(mock, control, config)
+        except BaseException:
+            control.close()  # a --control-db file must not stay open behind a refused start
+            raise
+        runtime = Runtime(mock, mock, None, None, control, config, controller)
         mock.on_shutdown.append(runtime.close)
         return runtime
 
@@ -193,7 +198,7 @@ def read_scenario_files(paths: tuple[str, ...]) -> list[tuple[str, Any]]:
     Raises:
         OverrideError: a file that cannot be read or parsed (its name and line in the message).
     """
-    import yaml
+    import yaml  # type: ignore[import-untyped]  # no stubs in the environment
 
     from mockingbird.control.scenarios import scenario_files
     from mockingbird.errors import OverrideError
