@@ -119,7 +119,12 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     if not config.log:
         control = open_control_store(config.control_db)
         mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
-        runtime = Runtime(mock, mock, None, None, control, config, _control(mock, control, config))
+        try:
+            controller = _control(mock, control, config)
+        except BaseException:
+            control.close()  # a --control-db file must not stay open behind a refused start
+            raise
+        runtime = Runtime(mock, mock, None, None, control, config, controller)
         mock.on_shutdown.append(runtime.close)
         return runtime
 
