@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mockingbird.errors import ConfigError
+from mockingbird.errors import OverrideError
 
 Where = Literal["path", "query", "header", "cookie", "body"]
 WHERE: tuple[Where, ...] = ("path", "query", "header", "cookie", "body")
@@ -43,23 +43,6 @@ TESTS = ("equals", "one_of", "contains", "regex", "present", "absent")
 _RESPONSE_KEYS = frozenset({"status", "headers", "body", "example", "dynamic", "content_type"})
 _KEYS = frozenset({"id", "operation", "when", "response", "delay", "times", "strict", "order", "owner", "name"})
 ABSENT: Any = object()  # a value the request does not have
-
-
-class OverrideError(ConfigError):
-    """An override (or scenario) document with problems; ``violations`` lists each one.
-
-    Args:
-        violations: ``(location, message)`` pairs, location a JSON-pointer-like path in the document.
-        source: where the document came from (a file path), or ``""``.
-    """
-
-    def __init__(self, violations: Sequence[tuple[str, str]], source: str = "") -> None:
-        self.violations = list(violations)
-        self.source = source
-        first = self.violations[0] if self.violations else ("", "invalid")
-        where = f"{source}#{first[0]}" if source else first[0] or "document"
-        more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
-        super().__init__(f"{where}: {first[1]}{more}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +213,10 @@ def parse_override(document: Any, *, default_id: str = "", source: str = "") -> 
     if owner is not None and not isinstance(owner, str):
         problems.append(("/owner", f"must be a string, not {owner!r}"))
         owner = None
-    ident = document.get("id", document.get("name", default_id))
-    if not isinstance(ident, str) or not ident:
+    ident = document.get("id", document.get("name"))
+    if ident is None:
+        ident = default_id or f"override:{operation.strip()}"
+    elif not isinstance(ident, str) or not ident:
         problems.append(("/id", f"must be a non-empty string, not {ident!r}"))
         ident = default_id
     if problems:

@@ -2,7 +2,7 @@
 
 Speed is the point, so the hot path is a thin ASGI dispatcher (no framework): read the
 scope into a ``MockRequest`` (headers decoded once, the body read when one was sent),
-ask ``runtime.engine.MockEngine`` for the ``Answer``, apply its fault (delay, drop),
+ask ``runtime.engine.MockEngine`` for the ``Answer``, apply its fault (delay, truncate, trickle),
 send two messages, and log the exchange. Every decision (routing, checks, hooks,
 response choice) is the engine's. Starlette only serves the side routes (``/docs``,
 ``/health``, the admin app): see ``http/docs.py``.
@@ -51,6 +51,7 @@ from mockingbird.openapi.model import Spec
 from mockingbird.records import RESERVED_PREFIX
 from mockingbird.runtime.engine import Answer, MockEngine, MockRequest, headers_from_pairs
 from mockingbird.runtime.hooks import NO_HOOKS, Hooks
+from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.problem import build_problem
 
 if TYPE_CHECKING:
@@ -215,12 +216,14 @@ class MockApp:
         meta["source"] = response.source
         error = error or answer.error
         fault = answer.fault
-        if fault is not None:
-            if fault.delay > 0:
-                await asyncio.sleep(fault.delay)  # never blocks the loop: other requests go on
-            if fault.drop:
-                return  # the server closes the connection without an answer
+        if fault is not None and fault.delay > 0:
+            await asyncio.sleep(fault.delay)  # never blocks the loop: other requests go on
         wire_headers = response.wire_headers()  # cached with the response: one object, request after request
+        if fault is not None and fault.truncate and response.body:
+            # A malformed body: cut in half, its length declared as sent.
+            response = MockResponse(response.status, response.headers, response.body[: len(response.body) // 2],
+                                    response.source, response.content_type)  # fmt: skip
+            wire_headers = response.wire_headers()
         origin = headers.get("origin")
         if origin is not None:
             # Browsers calling the mock from another origin (a front end on its dev server).
@@ -238,6 +241,9 @@ class MockApp:
                 (out if len(out) <= limit else out[:limit]) if out else None, len(out),
                 request.client, rid, meta["operation"], response.source, None, False,
             ))  # fmt: skip
+        if fault is not None and fault.trickle and out:
+            await _trickle(send, out, fault.trickle)
+            return
         await send({"type": "http.response.body", "body": out})
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -297,6 +303,15 @@ async def _run_hooks(hooks: list[Hook]) -> None:
         result = hook()
         if result is not None:
             await result
+
+
+async def _trickle(send: Send, body: bytes, rate: float) -> None:
+    """Send ``body`` at about ``rate`` bytes per second, in tenth-of-a-second chunks."""
+    step = max(1, int(rate / 10))
+    for start in range(0, len(body), step):
+        await send({"type": "http.response.body", "body": body[start : start + step], "more_body": True})
+        await asyncio.sleep(step / rate)
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _read_body(receive: Receive) -> bytes:

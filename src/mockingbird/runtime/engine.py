@@ -8,7 +8,7 @@ The path of one request (hooks: ``runtime/hooks.py``):
 1. **route** (``openapi.matching.routing``): no path is 404, a wrong method 405 with
    ``Allow``; a browser's CORS preflight on a known path is answered 204.
 2. **fault** hooks (chaos): a fault with a status answers at once (source ``chaos``);
-   others ride along on the ``Answer`` for the adapter (delay, drop).
+   others ride along on the ``Answer`` for the adapter (delay, truncate, trickle).
 3. **checks** (``runtime/checks.py``): security (401), then validation (400/415/422),
    every violation listed. A checker that fails internally fails *closed*: 500, with the
    error on the ``Answer`` (and so in the log row), never an unchecked answer.
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -59,7 +59,8 @@ class Answer:
         path_params: the matched path parameters (raw strings).
         validation: the parsed and validated request (path, query, header and cookie values,
             the decoded body), when the checks ran.
-        fault: chaos to apply to the exchange (delay, drop), when a fault hook chose one.
+        fault: chaos to apply to the exchange (delay, truncate, trickle), when a fault hook chose one
+            (an override's own delay is carried here too).
         error: what failed inside the mock, when it answered 500 because of itself.
     """
 
@@ -157,8 +158,7 @@ class MockEngine:
                 if response is not None:
                     delay = response.extra.get("delay")
                     if delay:  # an override's own delay adds to a chaos delay
-                        fault = Fault(name=fault.name if fault else "delay", delay=delay + (fault.delay if fault else 0.0),
-                                      drop=fault.drop if fault else False)  # fmt: skip
+                        fault = Fault(name="delay", delay=delay) if fault is None else replace(fault, delay=fault.delay + delay)
                     return Answer(response, op, params, validation, fault)
 
         headers = request.headers

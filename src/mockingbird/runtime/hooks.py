@@ -3,7 +3,7 @@
 ``MockEngine.answer`` tries, in this order (see ``runtime/engine.py``):
 
 1. **fault** hooks (chaos): each may return a ``Fault``. A fault with a ``status``
-   replaces the answer; the rest (delay, drop, ...) is carried on the ``Answer`` for
+   replaces the answer; the rest (delay, truncate, trickle) is carried on the ``Answer`` for
    the adapter to apply, since only the adapter owns the connection.
 2. the request **checks** (security, then validation): a violation is answered at once.
 3. **override** hooks, then **state** hooks: the first to return a ``MockResponse``
@@ -59,14 +59,16 @@ class Fault:
         delay: seconds to wait before answering (the adapter waits without blocking).
         status: answer this status instead (a problem+json body), e.g. 503.
         headers: extra response headers with ``status`` (``Retry-After``).
-        drop: close the connection without an answer.
+        truncate: send the body cut in half (a malformed body, its length declared as sent).
+        trickle: send the body at this many bytes per second.
     """
 
     name: str
     delay: float = 0.0
     status: int | None = None
     headers: tuple[tuple[bytes, bytes], ...] = ()
-    drop: bool = False
+    truncate: bool = False
+    trickle: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
