@@ -57,6 +57,11 @@ class ServeConfig:
         admin_token: token guarding ``/admin`` (``None`` or empty: unguarded, loopback only).
         control_db: the control store's file (scenarios, overrides, chaos). ``None``: the log's
             file when logging, else in memory.
+        scenarios: scenario files or folders to load at start (``--scenarios``).
+        scenario: the scenario to activate at start (``--scenario``).
+        fetch_timeout: deadline in seconds for a remote spec and everything it references.
+        fetch_max_bytes: size cap of a remote spec and everything it references.
+        allow_ref_hosts: hosts a remote spec's ``$ref``s may fetch from besides its own (``*``: any public host).
         server: the ASGI server, ``granian`` (fastest measured) or ``uvicorn``.
 
     Raises:
@@ -78,6 +83,11 @@ class ServeConfig:
     log_writer: LogWriter = "process"
     admin_token: str | None = None
     control_db: str | None = None
+    scenarios: tuple[str, ...] = ()
+    scenario: str | None = None
+    fetch_timeout: float = 30.0
+    fetch_max_bytes: int = 64 * 1024 * 1024
+    allow_ref_hosts: tuple[str, ...] = ()
     server: ServerName = "granian"
 
     def __post_init__(self) -> None:
@@ -136,6 +146,13 @@ class ServeConfig:
             args += ["--log-db", self.log_db]
         if self.control_db is not None:
             args += ["--control-db", self.control_db]
+        for path in self.scenarios:
+            args += ["--scenarios", path]
+        if self.scenario is not None:
+            args += ["--scenario", self.scenario]
+        args += ["--fetch-timeout", repr(self.fetch_timeout), "--fetch-max-bytes", str(self.fetch_max_bytes)]
+        for host in self.allow_ref_hosts:
+            args += ["--allow-ref-host", host]
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from mockingbird.config import ServeConfig
     from mockingbird.control.store import ControlStore
+    from mockingbird.runtime.controller import MockController
     from mockingbird.store.base import LogStore
 
 
@@ -56,6 +57,7 @@ class Runtime:
         log_path: the log's file, when it has one.
         control: the control store (scenarios, overrides, chaos): always there.
         config: what it was built from.
+        controller: changes what the mock answers (overrides, scenarios, chaos) at runtime.
     """
 
     asgi: ASGIApp
@@ -64,6 +66,7 @@ class Runtime:
     log_path: Path | None
     control: ControlStore
     config: ServeConfig
+    controller: MockController
 
     def close(self) -> None:
         """Drain and close the log store, then close the control store (idempotent; the lifespan
@@ -116,7 +119,12 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     if not config.log:
         control = open_control_store(config.control_db)
         mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
-        runtime = Runtime(mock, mock, None, None, control, config)
+        try:
+            controller = _control(mock, control, config)
+        except BaseException:
+            control.close()  # a --control-db file must not stay open behind a refused start
+            raise
+        runtime = Runtime(mock, mock, None, None, control, config, controller)
         mock.on_shutdown.append(runtime.close)
         return runtime
 
@@ -137,22 +145,49 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     except BaseException:
         store.close()
         raise
-    holder: list[MockApp] = []
+    holder: list[Runtime] = []
 
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
+        from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
 
         return build_admin_app(
             store,
             info={"title": spec.title, "version": spec.version, "spec": spec.source, "operations": len(spec.operations)},
             token=token,
-            routes_provider=lambda: routes_of(holder[0]),
+            routes_provider=lambda: routes_of(holder[0].mock),
+            extra_routes=control_routes(holder[0].controller),
+            extra_openapi={"paths": CONTROL_PATHS, "schemas": control_schemas()},
         )
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
     mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
                    admin_app=LazyApp(build_admin), recorder=recorder)  # fmt: skip
-    holder.append(mock)
-    runtime = Runtime(mock, mock, store, log_path, control, config)
+    try:
+        controller = _control(mock, control, config)
+    except BaseException:
+        control.close()
+        store.close()
+        raise
+    runtime = Runtime(mock, mock, store, log_path, control, config, controller)
+    holder.append(runtime)
     mock.on_shutdown.append(runtime.close)
     return runtime
+
+
+def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockController:
+    """Put overrides and chaos on the mock's request path; load ``--scenarios``, activate ``--scenario``.
+
+    Raises:
+        OverrideError: a scenario file with problems (file, place and problem in the message).
+        ControlNotFoundError: ``--scenario`` names no known scenario.
+    """
+    from mockingbird.control.files import load_scenario_files
+    from mockingbird.runtime.controller import attach_control
+
+    controller = attach_control(mock.engine, control)
+    if config.scenarios:
+        controller.load_scenarios(load_scenario_files(config.scenarios))
+    if config.scenario is not None:
+        controller.activate(config.scenario)
+    return controller

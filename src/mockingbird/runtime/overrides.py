@@ -1,10 +1,10 @@
 """The override layer on the request path: overrides and the active scenario's, as one engine hook.
 
-``OverrideHook`` is a ``ResponseHook`` (``runtime/hooks.py``). It keeps the overrides of a
-``ControlStore`` compiled (operation resolved, templates compiled, conditions ready), per
-operation, in their order. On each request it compares the store's revision with the one it
-compiled at (an integer compare); when it moved, it compiles the new set and swaps it in
-with one assignment, so every request sees wholly the old set or wholly the new one.
+``OverrideHook`` is a ``ResponseHook`` (``runtime/hooks.py``). ``load(snapshot)`` compiles the
+overrides of a control-store snapshot (operation resolved, templates compiled, conditions
+ready), per operation, in their order, and swaps them in with one assignment, so every
+request sees wholly the old set or wholly the new one. ``runtime/controller.py`` calls it
+after each change, and puts the hook on the request path only while overrides exist.
 
 ``check_override`` is what the admin API calls before storing a document: the operation
 must exist, a ``strict`` override's status must be documented and its (non-templated)
@@ -18,22 +18,20 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 import orjson
 
-from mockingbird.control.overrides import ABSENT, Override, OverrideError, RequestView, parse_override
-from mockingbird.errors import SelectionError
+from mockingbird.control.overrides import ABSENT, Check, Override, RequestView, read_override
+from mockingbird.errors import OverrideError, SelectionError
 from mockingbird.openapi.matching.negotiation import Preferences, is_json
-from mockingbird.runtime.checks import parse_cookies
 from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.responses import encode_body, pick_status
 from mockingbird.runtime.templates import Render, build_context, compile_value
 
 if TYPE_CHECKING:
-    from mockingbird.control.store import ControlSnapshot, ControlStore
+    from mockingbird.control.store import ControlSnapshot
     from mockingbird.openapi.model import Operation, Spec
-    from mockingbird.runtime.hooks import Matched, Revision
+    from mockingbird.runtime.hooks import Matched
     from mockingbird.runtime.responses import ResponseBuilder
 
 OVERRIDE = "override"
@@ -63,8 +61,9 @@ def check_override(spec: Spec, document: Any, *, default_id: str = "", source: s
     Raises:
         OverrideError: listing every problem, each with its location in the document.
     """
-    override = parse_override(document, default_id=default_id, source=source)
-    problems: list[tuple[str, str]] = []
+    override, problems = read_override(document, default_id=default_id)
+    if override is None:
+        raise OverrideError(problems, source)
     op = find_operation(spec, override.operation)
     if op is None:
         ids = sorted(o.operation_id for o in spec.operations if o.operation_id)[:8]
@@ -123,7 +122,9 @@ class _Compiled:
     body: Render | None
     headers: dict[str, Render | None]
     key: bytes  # identity of the document: its `times` budget survives recompiles
+    checks: tuple[Check, ...] = ()
     remaining: list[int] | None = None  # shared counter box, when `times` is set
+    static: MockResponse | None = None  # the answer, when nothing in it depends on the request
 
     def take(self, lock: threading.Lock) -> bool:
         if self.remaining is None:
@@ -148,49 +149,42 @@ class OverrideHook:
     Args:
         spec: the served spec.
         builder: the engine's response builder (for ``example`` and ``dynamic`` overrides).
-        store: the control store to read.
         seed: the server seed (templated fake values).
-        revision: the engine's revision, bumped when the set changes.
     """
 
-    def __init__(self, spec: Spec, builder: ResponseBuilder, store: ControlStore, *, seed: int = 0,
-                 revision: Revision | None = None) -> None:  # fmt: skip
+    def __init__(self, spec: Spec, builder: ResponseBuilder, *, seed: int = 0) -> None:
         self.spec = spec
         self.builder = builder
-        self.store = store
         self.seed = seed
-        self.engine_revision = revision
         self._lock = threading.Lock()
         self._budgets: dict[bytes, list[int]] = {}
         self._set = _Set(revision=-1)
 
-    def current(self) -> _Set:
-        """The compiled set for the store's revision (recompiled when it moved)."""
-        compiled = self._set
-        if compiled.revision != self.store.revision:
-            with self._lock:
-                if self._set.revision != self.store.revision:
-                    self._set = self._compile(self.store.snapshot())
-                    if self.engine_revision is not None:
-                        self.engine_revision.bump()
-                compiled = self._set
-        return compiled
+    def load(self, snapshot: ControlSnapshot) -> bool:
+        """Compile the overrides of a snapshot and swap them in (one assignment); ``True`` when any exist."""
+        compiled = self._compile(snapshot)
+        with self._lock:
+            self._set = compiled
+        return bool(compiled.by_operation)
+
+    @property
+    def errors(self) -> list[str]:
+        """Stored overrides that no longer check against the spec (skipped)."""
+        return list(self._set.errors)
 
     def respond(self, matched: Matched) -> MockResponse | None:
-        candidates = self.current().by_operation.get(matched.operation.key)
+        candidates = self._set.by_operation.get(matched.operation.key)
         if not candidates:
             return None
         request = matched.request
-        view = RequestView(
-            path=matched.path_params,
-            query=parse_qsl(request.query, keep_blank_values=True) if request.query else [],
-            headers=request.headers,
-            cookies=parse_cookies(request.headers.get("cookie")),
-            body=lambda: _decoded_body(matched),
-        )
+        view = RequestView(matched.path_params, request.query, request.headers, lambda: _decoded_body(matched))
         for item in candidates:
-            if item.override.matches(view) and item.take(self._lock):
-                return self._answer(item, matched, view)
+            for check in item.checks:  # inlined: many overrides may be tried per request
+                if not check(view):
+                    break
+            else:
+                if item.take(self._lock):
+                    return self._answer(item, matched, view)
         return None
 
     def _compile(self, snapshot: ControlSnapshot) -> _Set:
@@ -222,13 +216,21 @@ class OverrideHook:
                 override, source, compile_value(override.response.body, "/response/body")
                 if override.response.body is not ABSENT else None,
                 {k: compile_value(v, f"/response/headers/{k}") for k, v in override.response.headers.items()},
-                key, box,
+                key, tuple(c.check for c in override.when), box,
             )  # fmt: skip
             out.by_operation.setdefault(op.key, []).append(compiled)
         self._budgets = {k: v for k, v in self._budgets.items() if k in live}
         return out
 
     def _answer(self, item: _Compiled, matched: Matched, view: RequestView) -> MockResponse:
+        if item.static is not None:
+            return item.static
+        response = self._build(item, matched, view)
+        if item.body is None and not any(item.headers.values()) and item.override.response.body is not ABSENT:
+            item.static = response  # nothing varies per request: build it once (a benign race: same value)
+        return response
+
+    def _build(self, item: _Compiled, matched: Matched, view: RequestView) -> MockResponse:
         override = item.override
         spec_response = override.response
         op = matched.operation
@@ -239,8 +241,8 @@ class OverrideHook:
             nonlocal context
             if context is None:
                 context = build_context(
-                    method=request.method, url=request.path, path=matched.path_params, query=list(view.query),
-                    headers=request.headers, cookies=view.cookies, body=view.value("body", ""),
+                    method=request.method, url=request.path, path=matched.path_params, query=view.query_pairs,
+                    headers=request.headers, cookies=view.cookies, body=view.body,
                     request_id=request.headers.get("x-request-id"), seed=self.seed,
                 )  # fmt: skip
             return context

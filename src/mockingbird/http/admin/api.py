@@ -159,6 +159,7 @@ def build_admin_app(
     token: str | None = None,
     routes_provider: RoutesProvider | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    extra_openapi: dict[str, Any] | None = None,
     ui: bool = True,
 ) -> ASGIApp:
     """The admin ASGI app: mount it at ``/admin`` (Starlette ``Mount``), or forward full ``/admin...`` paths to it.
@@ -177,18 +178,25 @@ def build_admin_app(
         extra_routes: more routes (the admin page, scenario endpoints) served
             behind the same token guard; paths relative to the mount point
             (``Route("/", page)`` is ``/admin/``, ``Route("/api/scenarios", ...)``).
+        extra_openapi: ``paths`` and ``components.schemas`` documenting ``extra_routes``, merged into
+            the admin API's OpenAPI document.
         ui: serve the admin page at ``/admin/`` and its assets under ``/admin/static/``.
+
+    Raises:
+        ValueError: ``extra_openapi`` names a path or schema the admin document already has.
 
     Example:
         >>> admin = build_admin_app(store, info={"title": spec.title}, token=None)  # doctest: +SKIP
     """
     h = _Handlers(store, dict(info or {}), routes_provider)
-    guarded = token is not None and token != ""
+    extra = extra_openapi or {}
+    # Built once (a name clash with the extra entries fails here, not on a request); as guarded as the API is.
+    document = admin_openapi(guarded=bool(token), extra_paths=extra.get("paths"), extra_schemas=extra.get("schemas"))
 
     async def openapi(request: Request) -> Response:
-        # Served where it is mounted (/admin or /__mockingbird/admin), and as guarded as the API is.
+        # Served where it is mounted: /admin, or /__mockingbird/admin when the spec has its own /admin.
         base = request.scope.get("root_path", "").rstrip("/") + PREFIX
-        return JSON(admin_openapi(guarded=guarded, base=base))
+        return JSON({**document, "servers": [{"url": base}]})
 
     routes: list[BaseRoute] = [
         Route(f"{PREFIX}/logs/search", _checked("searchLogs", h.search), methods=["GET"]),

@@ -14,6 +14,7 @@ operation but this document requires it (and documents 401); without one, none d
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 API_PREFIX = "/api"  # where the API is, relative to the admin mount point (/admin)
@@ -160,7 +161,7 @@ _DOCUMENT: dict[str, Any] = {
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/LogRecord"}},
                 "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
             }},
-            "Latency": {"type": "object", "properties": {k: {"type": "number"} for k in
+            "LatencyStats": {"type": "object", "properties": {k: {"type": "number"} for k in
                         ("count", "min", "avg", "p50", "p90", "p95", "p99", "max")}},
             "Insight": {"type": "object", "required": ["severity", "category", "message", "recommendation"], "properties": {
                 "severity": {"type": "string", "enum": ["info", "warning", "critical"]}, "category": {"type": "string"},
@@ -173,11 +174,11 @@ _DOCUMENT: dict[str, Any] = {
                 "statuses": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "status_classes": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "sources": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "latency": {"$ref": "#/components/schemas/Latency"},
+                "latency": {"$ref": "#/components/schemas/LatencyStats"},
                 "errors": {"type": "object"},
                 "routes": {"type": "array", "items": {"type": "object", "properties": {
                     "route": {"type": "string"}, "count": {"type": "integer"}, "errors": {"type": "integer"},
-                    "error_rate": {"type": "number"}, "latency": {"$ref": "#/components/schemas/Latency"},
+                    "error_rate": {"type": "number"}, "latency": {"$ref": "#/components/schemas/LatencyStats"},
                 }}},
                 "traffic": {"type": "object"}, "sessions": {"type": "object"},
                 "bucket_seconds": {"type": "integer"},
@@ -201,7 +202,13 @@ _DOCUMENT: dict[str, Any] = {
 }
 
 
-def admin_openapi(*, guarded: bool = True, base: str = "/admin/api") -> dict[str, Any]:
+def admin_openapi(
+    *,
+    guarded: bool = True,
+    base: str = "/admin/api",
+    extra_paths: Mapping[str, Any] | None = None,
+    extra_schemas: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The document an admin app serves.
 
     Args:
@@ -209,18 +216,28 @@ def admin_openapi(*, guarded: bool = True, base: str = "/admin/api") -> dict[str
             (``Authorization: Bearer`` or ``X-Admin-Token``) and may answer 401.
         base: where the API is served (``servers[0].url``): ``/admin/api``, or
             ``/__mockingbird/admin/api`` when the spec itself uses ``/admin``.
+        extra_paths: more path items (the control endpoints), merged in.
+        extra_schemas: the component schemas they refer to.
+
+    Raises:
+        ValueError: an extra path or schema has a name the document already uses.
     """
     document = copy.deepcopy(_DOCUMENT)
     document["servers"] = [{"url": base}]
+    for section, extra in ((document["paths"], extra_paths), (document["components"]["schemas"], extra_schemas)):
+        clash = sorted(set(section) & set(extra or {}))
+        if clash:  # a silent override would change what this API's own answers are checked against
+            raise ValueError(f"the extra admin OpenAPI entries {clash} are already in the admin document")
+        section.update(copy.deepcopy(dict(extra or {})))
+    document["security"] = [{"bearer": []}, {"adminToken": []}] if guarded else []
     if guarded:
-        document["security"] = [{"bearer": []}, {"adminToken": []}]
         for path, item in document["paths"].items():
-            if path != "/openapi.json":
-                item["get"]["responses"]["401"] = _UNAUTHORIZED
-    else:
-        document["security"] = []
+            for method, operation in item.items():
+                if path != "/openapi.json" and method in _METHODS:
+                    operation["responses"].setdefault("401", _UNAUTHORIZED)
     return document
 
 
+_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 ADMIN_OPENAPI: dict[str, Any] = admin_openapi()
 """The document of a guarded admin API at ``/admin/api``."""
