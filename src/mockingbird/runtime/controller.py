@@ -325,6 +325,7 @@ class ControlLayer:
                 overrides=(self.overrides,) if overrides_on else (),
                 state=self.engine.hooks.state,
             ))  # fmt: skip
+            self.engine.scenario = snapshot.active_scenario
             self.revision = snapshot.revision
 
     def errors(self) -> list[str]:
