@@ -2,8 +2,8 @@
 
 import statistics
 
-from mockingbird.analysis.query import iso
 from mockingbird.analysis.stats import analyze
+from mockingbird.query import iso
 from mockingbird.records import LogRecord
 
 T0 = 1_795_000_000.0

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from mockingbird.analysis.insights import build_insights
-from mockingbird.analysis.query import iso
 from mockingbird.analysis.report import (
     Analysis,
     LatencyStats,
@@ -25,6 +24,7 @@ from mockingbird.analysis.report import (
     percentile,
     route_key,
 )
+from mockingbird.query import iso
 from mockingbird.records import LogRecord
 
 VALIDATION_STATUSES = frozenset({400, 415, 422})

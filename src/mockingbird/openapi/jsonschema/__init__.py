@@ -128,7 +128,7 @@ def _branch_hints(context: list[list[Any]], depth: int) -> str:
 
 
 class SchemaValidator:
-    """A compiled validator for one schema. Build it with :func:`compile_validator` (cached).
+    """A compiled validator for one schema. Get it from a :class:`ValidatorCache` (or :func:`compile_validator`).
 
     Example:
         >>> v = compile_validator({"type": "object", "required": ["id"]}, lambda ref: {}, mode="plain")
