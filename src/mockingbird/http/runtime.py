@@ -182,35 +182,12 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         OverrideError: a scenario file with problems (file, place and problem in the message).
         ControlNotFoundError: ``--scenario`` names no known scenario.
     """
+    from mockingbird.control.files import load_scenario_files
     from mockingbird.runtime.controller import attach_control
 
     controller = attach_control(mock.engine, control)
     if config.scenarios:
-        controller.load_scenarios(read_scenario_files(config.scenarios))
+        controller.load_scenarios(load_scenario_files(config.scenarios))
     if config.scenario is not None:
         controller.activate(config.scenario)
     return controller
-
-
-def read_scenario_files(paths: tuple[str, ...]) -> list[tuple[str, Any]]:
-    """``(source, parsed document)`` for each scenario file of ``paths`` (files or folders).
-
-    Each file is read and parsed under the parse budgets (``mockingbird.documents``).
-
-    Raises:
-        OverrideError: a path that does not exist.
-        DocumentError: a file that cannot be read or parsed, or is past a budget (file, line, problem).
-    """
-    from mockingbird.control.scenarios import scenario_files
-    from mockingbird.documents import parse_document, read_file
-    from mockingbird.errors import OverrideError
-
-    out: list[tuple[str, Any]] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise OverrideError([("", "no such file or folder")], raw)
-        for file in scenario_files(path):
-            data = read_file(str(file))
-            out.append((str(file), parse_document(data, str(file)) if data.strip() else {}))
-    return out
