@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from mockingbird.analysis.query import LogQuery
     from mockingbird.analysis.stats import analyze
     from mockingbird.openapi import load_spec
-    from mockingbird.store.base import LogStore, open_store
+    from mockingbird.store.base import LogStore
+    from mockingbird.store.opening import open_store
     from mockingbird.records import LogRecord
 
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
@@ -41,7 +42,7 @@ _LAZY: dict[str, str] = {
     "analyze": "mockingbird.analysis.stats",
     "load_spec": "mockingbird.openapi",
     "LogStore": "mockingbird.store.base",
-    "open_store": "mockingbird.store.base",
+    "open_store": "mockingbird.store.opening",
     "LogRecord": "mockingbird.records",
 }
 

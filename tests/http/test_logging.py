@@ -15,10 +15,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from mockingbird.analysis.query import LogQuery
-from mockingbird.http.logging import RequestLogMiddleware, RequestRecorder, session_from_cookie
-from mockingbird.http.redaction import CredentialFields
+from mockingbird.http.logging import RequestLogMiddleware, RequestRecorder, RowBuilder, session_from_cookie
+from mockingbird.http.redaction import redact_headers
+from mockingbird.openapi.checks.security import CredentialFields
+from mockingbird.records import Capture, LogRecord
 from mockingbird.store import open_store
-from mockingbird.records import LogRecord
 from mockingbird.store.sqlite import SqliteLogStore
 
 pytestmark = pytest.mark.anyio
@@ -239,20 +240,20 @@ def test_every_request_served_under_concurrent_load_is_stored(tmp_path: Path) ->
 
 def _capture(
     req_h: list[tuple[bytes, bytes]], resp_h: list[tuple[bytes, bytes]], path: str = "/pets", rid: bytes = b"rid-1"
-) -> tuple:
-    return (1.0, 0.5, 200, False, "GET", path, b"api_key=s3&a=1", req_h, resp_h, b'{"a": 1}', 8, None, 0,
-            ("127.0.0.1", 5000), rid, "GET /pets", "example", None, False)  # fmt: skip
+) -> Capture:
+    return Capture(ts=1.0, latency_ms=0.5, status=200, error=False, method="GET", path=path,
+                   query_string=b"api_key=s3&a=1", request_headers=req_h, response_headers=resp_h,
+                   request_body=b'{"a": 1}', request_size=8, response_body=None, response_size=0,
+                   client=("127.0.0.1", 5000), request_id=rid, operation="GET /pets", source="example",
+                   scenario=None, is_admin=False)
 
 
 def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -> None:
     """The writer memoises redacted header JSON per distinct block: every row must still be exact."""
     import orjson
 
-    from mockingbird.http.logging import build_row
-    from mockingbird.store.dialect import COLUMNS
-
     fields = CredentialFields.build(headers=["X-API-Key"], query=["api_key"])
-    config = RequestRecorder(_ListSink(), redact=fields).config
+    build = RowBuilder(RequestRecorder(_ListSink(), redact=fields).config)
     req = [(b"host", b"h"), (b"x-api-key", b"secret"), (b"user-agent", b"ua/1"), (b"x-session-id", b"s1")]
     cases = [
         [(b"content-type", b"application/json"), (b"x-request-id", b"r1")],
@@ -264,14 +265,14 @@ def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -
     ]
     for _ in range(2):  # the second pass is served from the memo
         for resp in cases:
-            row = dict(zip(COLUMNS, build_row(config, _capture(req, resp)), strict=True))
+            row = build(_capture(req, resp))
             sent = resp if resp and resp[-1][0] == b"x-request-id" else [*resp, (b"x-request-id", b"rid-1")]
-            assert orjson.loads(row["response_headers"]) == fields.redact_headers(sent)
-            assert list(orjson.loads(row["response_headers"])) == list(fields.redact_headers(sent))
-            assert orjson.loads(row["request_headers"]) == fields.redact_headers(req)
+            assert orjson.loads(row["response_headers"]) == redact_headers(fields.headers, sent)
+            assert list(orjson.loads(row["response_headers"])) == list(redact_headers(fields.headers, sent))
+            assert orjson.loads(row["request_headers"]) == redact_headers(fields.headers, req)
             assert "secret" not in row["request_headers"] and "s3" not in row["query"]
             assert (row["session_id"], row["user_agent"], row["correlation_id"]) == ("s1", "ua/1", "rid-1")
-    admin = dict(zip(COLUMNS, build_row(config, _capture(req, [], path="/admin/api/logs")), strict=True))
+    admin = build(_capture(req, [], path="/admin/api/logs"))
     assert admin["is_admin"] == 1
 
 
@@ -280,18 +281,15 @@ def test_a_cached_header_list_without_the_request_id_gets_each_rows_own_id() -> 
     stored headers must still carry each row's id."""
     import orjson
 
-    from mockingbird.http.logging import build_row
-    from mockingbird.store.dialect import COLUMNS
-
-    config = RequestRecorder(_ListSink()).config
+    build = RowBuilder(RequestRecorder(_ListSink()).config)
     cached = [(b"content-type", b"application/json"), (b"content-length", b"2")]
     for rid in (b"a1", b"b2", b"c3"):
-        row = dict(zip(COLUMNS, build_row(config, _capture([], cached, rid=rid)), strict=True))
+        row = build(_capture([], cached, rid=rid))
         assert orjson.loads(row["response_headers"]) == {
             "content-type": "application/json", "content-length": "2", "x-request-id": rid.decode()}
         assert row["correlation_id"] == rid.decode()
     cached.append((b"x-extra", b"1"))  # a list that changed in place is not mistaken for the cached one's JSON
-    row = dict(zip(COLUMNS, build_row(config, _capture([], list(cached), rid=b"d4")), strict=True))
+    row = build(_capture([], list(cached), rid=b"d4"))
     assert orjson.loads(row["response_headers"])["x-extra"] == "1"
 
 

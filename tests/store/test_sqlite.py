@@ -7,10 +7,9 @@ import pytest
 
 from mockingbird.analysis.query import LogQuery
 from mockingbird.errors import StoreError, StoreFullError
-from mockingbird.store import open_store
-from mockingbird.store.base import default_db_path, find_default_db
-from mockingbird.store.dialect import SQLITE
 from mockingbird.records import LogRecord
+from mockingbird.store import default_db_path, find_default_db, open_store
+from mockingbird.store.dialect import SQLITE
 
 
 def _record(i: int = 0, **kw: object) -> LogRecord:
@@ -134,7 +133,7 @@ def test_full_queue_blocks_then_raises_and_counts(tmp_path: Path) -> None:
     done = threading.Event()
 
     def late_write() -> None:
-        store._block_timeout = 10.0  # type: ignore[attr-defined]
+        store.queue.block_timeout = 10.0  # type: ignore[attr-defined]
         store.write(_record(5000))
         done.set()
 

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
 from mockingbird.openapi.model import Spec
-from mockingbird.records import RESERVED_PREFIX
+from mockingbird.records import RESERVED_PREFIX, Capture
 from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
 from mockingbird.openapi.matching.routing import RouteMatch, Router
 from mockingbird.runtime.responses import MockResponse, ResponseBuilder, SelectionError
@@ -67,8 +67,8 @@ class Recorder(Protocol):
 
     body_limit: int
 
-    def emit(self, capture: tuple[Any, ...]) -> None:
-        """Queue one capture (layout in ``http/logging.py``)."""
+    def emit(self, capture: Capture) -> None:
+        """Queue one capture."""
         ...
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
@@ -186,7 +186,7 @@ class MockApp:
                 has_body = True
         if rid is None:
             rid = b"%032x" % _ids.getrandbits(128)
-        meta = {
+        meta: dict[str, Any] = {
             "operation": None,
             "source": "error",
             "scenario": None,
@@ -215,13 +215,15 @@ class MockApp:
             # Queued before the last chunk goes out: what a client received is logged.
             limit = recorder.body_limit
             client = scope.get("client")
-            recorder.emit((
-                ts, (perf_counter() - start) * 1000.0, response.status, False, method, scope["path"],
-                scope.get("query_string", b""), scope["headers"], headers,
-                (body if len(body) <= limit else body[:limit]) if body else None, len(body) if body else 0,
-                (out if len(out) <= limit else out[:limit]) if out else None, len(out),
-                (client[0], client[1]) if client else None, rid,
-                meta["operation"], response.source, None, False,
+            recorder.emit(Capture(
+                ts=ts, latency_ms=(perf_counter() - start) * 1000.0, status=response.status, error=False,
+                method=method, path=scope["path"], query_string=scope.get("query_string", b""),
+                request_headers=scope["headers"], response_headers=headers,
+                request_body=(body if len(body) <= limit else body[:limit]) if body else None,
+                request_size=len(body) if body else 0,
+                response_body=(out if len(out) <= limit else out[:limit]) if out else None, response_size=len(out),
+                client=(client[0], client[1]) if client else None, request_id=rid,
+                operation=meta["operation"], source=response.source, scenario=None, is_admin=False,
             ))  # fmt: skip
         await send({"type": "http.response.body", "body": out})
 

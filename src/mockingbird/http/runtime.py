@@ -103,7 +103,7 @@ def build_runtime(
 
     from mockingbird.http.admin.auth import check_admin_exposure, resolve_admin_token
     from mockingbird.http.logging import RequestRecorder
-    from mockingbird.http.redaction import CredentialFields
+    from mockingbird.openapi.checks.security import CredentialFields
     from mockingbird.store import default_db_path, open_store
 
     token = resolve_admin_token(admin_token)
