@@ -171,8 +171,8 @@ def test_a_stalled_writer_process_fills_the_pipe_without_losing_records(tmp_path
     child = store.stats()["writer_pid"]
     os.kill(child, signal.SIGSTOP)  # the child reads nothing: the pipe fills up
     try:
-        body = "x" * 2048
-        for i in range(3000):  # ~6 MB: more than the pipe holds
+        for i in range(3000):  # ~6 MB: more than the pipe holds (distinct bodies: marshal writes a repeated one once)
+            body = f"{i:05d}" + "x" * 2048
             store.write(LogRecord(ts=float(i), method="GET", path=f"/burst/{i}", status=200, response_body=body))
         assert _writer(store).path_sends > 0
         assert store.stats()["queued"] > 0  # what did not fit waits in the queue

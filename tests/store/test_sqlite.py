@@ -8,7 +8,7 @@ import pytest
 from mockingbird.analysis.query import LogQuery
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.records import LogRecord
-from mockingbird.store import default_db_path, find_default_db, open_store
+from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE
 
 
@@ -172,16 +172,6 @@ def test_kv_table_stores_json_values(tmp_path: Path) -> None:
     reopened.close()
 
 
-def test_open_store_accepts_sqlite_urls_and_refuses_others(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path}/u.db")
-    store.close()
-    assert (tmp_path / "u.db").exists()
-    with pytest.raises(StoreError, match="PostgreSQL"):
-        open_store("postgresql://localhost/logs")
-    with pytest.raises(StoreError, match="unknown store URL scheme"):
-        open_store("redis://localhost")
-
-
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "future.db"
     with sqlite3.connect(db) as conn:
@@ -201,22 +191,6 @@ def test_foreign_files_are_refused(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not sqlite at all, just some text" * 100)
     with pytest.raises(StoreError, match="not a SQLite database"):
         open_store(junk)
-
-
-def test_default_db_path_is_per_spec_under_dot_mockingbird(tmp_path: Path) -> None:
-    assert default_db_path("specs/petstore.yaml") == Path(".mockingbird/petstore.db")
-    assert default_db_path("https://x.test/v1/openapi.json") == Path(".mockingbird/openapi.db")
-    assert default_db_path("my spec!.json", tmp_path) == tmp_path / "my_spec_.db"
-
-
-def test_find_default_db_needs_exactly_one(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no log database"):
-        find_default_db(tmp_path)
-    (tmp_path / "a.db").touch()
-    assert find_default_db(tmp_path) == tmp_path / "a.db"
-    (tmp_path / "b.db").touch()
-    with pytest.raises(StoreError, match="a.db, b.db"):
-        find_default_db(tmp_path)
 
 
 def test_records_written_before_a_kill_window_are_committed_quickly(tmp_path: Path) -> None:

@@ -216,14 +216,14 @@ class MockApp:
             limit = recorder.body_limit
             client = scope.get("client")
             recorder.emit(Capture(
-                ts=ts, latency_ms=(perf_counter() - start) * 1000.0, status=response.status, error=False,
-                method=method, path=scope["path"], query_string=scope.get("query_string", b""),
+                ts=ts, latency_ms=(perf_counter() - start) * 1000.0, status=response.status, method=method,
+                path=scope["path"], query_string=scope.get("query_string", b""),
                 request_headers=scope["headers"], response_headers=headers,
                 request_body=(body if len(body) <= limit else body[:limit]) if body else None,
                 request_size=len(body) if body else 0,
                 response_body=(out if len(out) <= limit else out[:limit]) if out else None, response_size=len(out),
                 client=(client[0], client[1]) if client else None, request_id=rid,
-                operation=meta["operation"], source=response.source, scenario=None, is_admin=False,
+                operation=meta["operation"], source=response.source,
             ))  # fmt: skip
         await send({"type": "http.response.body", "body": out})
 
