@@ -70,7 +70,7 @@ def test_a_row_missing_columns_is_counted_not_fatal(tmp_path: Path, caplog: pyte
 def test_each_store_makes_its_own_builder_so_memos_are_not_shared(tmp_path: Path) -> None:
     first, second = open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")
     assert isinstance(first, SqliteLogStore) and isinstance(second, SqliteLogStore)
-    name = "mockingbird.http.logging:RowBuilder"
+    name = "mockingbird.http.log_rows:RowBuilder"
     config: tuple[Any, ...] = (1024, frozenset(), frozenset(), b"x-session-id", "sid")
     built = []
     for store in (first, second):
