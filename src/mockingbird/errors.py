@@ -5,10 +5,15 @@ Tree::
     MockingbirdError
     ├── ConfigError                 bad option or config file
     │   ├── LogQueryError           a bad log filter (status, time, regex...)
-    │   └── CommandNotFoundError    the stdio proxy's server command cannot start
+    │   ├── CommandNotFoundError    the stdio proxy's server command cannot start
+    │   └── OverrideError           an override, scenario or chaos document with problems (each listed)
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
-    ├── RouteNotFound (LookupError) no operation for a method + path
+    │       └── FetchError          a URL fetch failed: network, HTTP status, deadline, size cap
+    │           └── FetchRefusedError   the fetch policy refused a URL before any request
+    ├── DocumentError               a JSON/YAML document that cannot be parsed or is past a budget
+    ├── SelectionError              a request asks for a response the spec does not document
+    ├── ControlNotFoundError (LookupError) no override, scenario or operation by that id or name
     ├── SchemaGenerationError       no value can be generated for a schema
     ├── ExampleNotFoundError (LookupError) a named example that does not exist
     ├── StoreError                  the request log store failed (open, migrate, write)
@@ -25,6 +30,9 @@ shows a traceback.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 
 class MockingbirdError(Exception):
@@ -64,13 +72,81 @@ class SpecNotFoundError(SpecError):
     """The spec file or URL does not exist or cannot be fetched."""
 
 
-class RouteNotFound(LookupError, MockingbirdError):
-    """No mocked route for a method and path."""
+class FetchError(SpecNotFoundError):
+    """A URL that could not be fetched: no connection, an HTTP error, past the deadline or the size cap.
 
-    def __init__(self, method: str, path: str) -> None:
-        super().__init__(f"No mocked route for {method} {path}")
-        self.method = method
-        self.path = path
+    ``source`` and ``pointer`` say where the URL was named (the referring document and the
+    JSON pointer of its ``$ref``), or ``source`` is the URL itself when the user named it.
+
+    Args:
+        source: the referring document, or the URL.
+        pointer: where in ``source`` the URL stands, or ``""``.
+        problem: what went wrong, in one sentence.
+        url: the URL that was asked for.
+    """
+
+    def __init__(self, source: str, pointer: str, problem: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(source, pointer, problem)
+
+
+class FetchRefusedError(FetchError):
+    """The fetch policy refused a URL (host, address, scheme, redirect): nothing was sent to it.
+
+    Args:
+        source: the referring document, or the URL.
+        pointer: where in ``source`` the URL stands, or ``""``.
+        problem: why it was refused and, when one exists, the flag that would allow it.
+        url: the refused URL (the redirect target for a refused redirect).
+        flag: the command-line flag that would allow it (``--allow-ref-host HOST``), or ``""``.
+    """
+
+    def __init__(self, source: str, pointer: str, problem: str, *, url: str, flag: str = "") -> None:
+        self.flag = flag
+        super().__init__(source, pointer, problem, url=url)
+
+
+class DocumentError(MockingbirdError):
+    """A JSON or YAML document that cannot be parsed, or that is past a parse budget.
+
+    Args:
+        source: the file path or URL of the document.
+        problem: what is wrong, in one sentence.
+        line: the 1-based line of a syntax error, or ``None``.
+        column: the 1-based column of a syntax error, or ``None``.
+        limit: the budget that was exceeded (``max_bytes``, ``max_depth``, ``max_alias_nodes``),
+            or ``""`` for a syntax error.
+    """
+
+    exit_code = 2
+
+    def __init__(self, source: str, problem: str, *, line: int | None = None, column: int | None = None,
+                 limit: str = "") -> None:
+        self.source = source
+        self.problem = problem
+        self.line = line
+        self.column = column
+        self.limit = limit
+        super().__init__(f"{source}:{line}: {problem}" if line is not None else f"{source}: {problem}")
+
+
+class SelectionError(MockingbirdError):
+    """A request asked for a response the spec does not document (an unknown ``Prefer`` code or
+    example, nothing acceptable for ``Accept``); the runtime answers it as problem+json.
+
+    Args:
+        status: the HTTP status to answer with (400, 406).
+        title: a short problem title.
+        detail: one sentence saying what exists.
+        extra: extra problem+json members (``available`` lists).
+    """
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.extra: dict[str, Any] = extra
 
 
 class StoreError(MockingbirdError):
@@ -188,3 +264,34 @@ class CommandNotFoundError(ConfigError):
         self.command = command
         self.problem = problem
         super().__init__(f"cannot start {command!r}: {problem}")
+
+
+class OverrideError(ConfigError):
+    """An override (or scenario) document with problems; ``violations`` lists each one.
+
+    Args:
+        violations: ``(location, message)`` pairs, location a JSON-pointer-like path in the document.
+        source: where the document came from (a file path), or ``""``.
+    """
+
+    def __init__(self, violations: Sequence[tuple[str, str]], source: str = "") -> None:
+        self.violations = list(violations)
+        self.source = source
+        first = self.violations[0] if self.violations else ("", "invalid")
+        where = f"{source}#{first[0]}" if source else first[0] or "document"
+        more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
+        super().__init__(f"{where}: {first[1]}{more}")
+
+
+class ControlNotFoundError(LookupError, MockingbirdError):
+    """No override, scenario or operation by that id or name.
+
+    Args:
+        kind: ``override``, ``scenario`` or ``operation``.
+        name: what was asked for.
+    """
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(f"no {kind} {name!r}")
+        self.kind = kind
+        self.name = name

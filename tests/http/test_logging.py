@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from mockingbird.analysis.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware
 from mockingbird.openapi.checks.security import CredentialFields
+from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.sqlite import SqliteLogStore

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.errors import StoreError
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store

@@ -1,14 +1,16 @@
-"""Assemble a served mock: ``MockApp`` + request log store + logging middleware + admin API.
+"""Assemble a served mock: ``MockApp`` + request log store + control store + admin API.
 
-``build_runtime`` is what ``mockingbird serve`` runs (and what anything embedding a
-mock should call): it opens the log store (SQLite, ``.mockingbird/<spec>.db`` by
-default), gives the ``MockApp`` a ``RequestRecorder`` on it (the app captures every
-exchange itself) and mounts the admin app under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
+``build_runtime(spec, config)`` is what ``mockingbird serve`` and ``MockSupervisor`` run (and
+what anything embedding a mock should call), from one ``ServeConfig``: it opens the log store
+(SQLite, ``.mockingbird/<spec>.db`` by default), gives the ``MockApp`` a ``RequestRecorder`` on
+it (the app captures every exchange itself), mounts the admin app under ``/admin`` and opens
+the control store (``mockingbird.control``: scenarios, overrides, chaos), in the log's file or
+in memory. Both stores are flushed and closed in the ASGI lifespan shutdown. Nothing here
+reads the environment: ``ServeConfig.from_env`` did.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+    from mockingbird.config import ServeConfig
+    from mockingbird.control.store import ControlStore
+    from mockingbird.runtime.controller import MockController
     from mockingbird.store.base import LogStore
 
 
@@ -41,14 +46,36 @@ class LazyApp:
         await self._app(scope, receive, send)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Runtime:
-    """A mock ready to serve: ``asgi`` is the outermost app, ``mock`` the ``MockApp`` inside it."""
+    """A mock ready to serve.
+
+    Attributes:
+        asgi: the outermost ASGI app (what a server runs).
+        mock: the ``MockApp`` inside it.
+        store: the request log store (``None`` with logging off).
+        log_path: the log's file, when it has one.
+        control: the control store (scenarios, overrides, chaos): always there.
+        config: what it was built from.
+        controller: changes what the mock answers (overrides, scenarios, chaos) at runtime.
+    """
 
     asgi: ASGIApp
     mock: MockApp
     store: LogStore | None
     log_path: Path | None
+    control: ControlStore
+    config: ServeConfig
+    controller: MockController
+
+    def close(self) -> None:
+        """Drain and close the log store, then close the control store (idempotent; the lifespan
+        shutdown calls it, and whoever built the runtime may too)."""
+        try:
+            if self.store is not None:
+                self.store.close()
+        finally:
+            self.control.close()
 
 
 def routes_of(app: MockApp) -> list[dict[str, Any]]:
@@ -72,61 +99,119 @@ def routes_of(app: MockApp) -> list[dict[str, Any]]:
     return items
 
 
-def build_runtime(
-    spec: Spec,
-    *,
-    seed: int = 0,
-    validate: bool = True,
-    auth: bool = True,
-    log: bool = True,
-    log_db: str | Path | None = None,
-    admin_token: str | None = None,
-    host: str = "127.0.0.1",
-) -> Runtime:
-    """Build the full served mock for ``spec``.
+def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
+    """Build the full served mock for ``spec`` as ``config`` says.
+
+    The log store is opened first (its migration expects to create a new file), then the
+    control store: in the log's file when logging, else at ``config.control_db``, else in memory.
+    Both are closed by the ASGI lifespan shutdown (``Runtime.close``).
 
     Args:
         spec: the loaded spec.
-        seed, validate, auth: see ``MockApp``.
-        log: log every request to the store and serve the admin API.
-        log_db: the store's path or URL (default ``.mockingbird/<spec-stem>.db``).
-        admin_token: token guarding ``/admin`` (else ``$MOCKINGBIRD_ADMIN_TOKEN``).
-        host: where the server will listen (an unguarded admin is refused beyond loopback).
+        config: the settings (``ServeConfig``; the environment was read when it was made).
 
     Raises:
         ConfigError: an unguarded admin API on a non-loopback host.
-        StoreError: the log store cannot be opened or migrated.
+        StoreError: the log or control store cannot be opened or migrated.
     """
-    if not log:
-        mock = MockApp(spec, seed=seed, validate=validate, auth=auth)
-        return Runtime(mock, mock, None, None)
+    from mockingbird.control import open_control_store
 
-    from mockingbird.http.admin.auth import check_admin_exposure, resolve_admin_token
+    if not config.log:
+        control = open_control_store(config.control_db)
+        mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
+        runtime = Runtime(mock, mock, None, None, control, config, _control(mock, control, config))
+        mock.on_shutdown.append(runtime.close)
+        return runtime
+
+    from mockingbird.http.admin.auth import check_admin_exposure
     from mockingbird.http.logging import RequestRecorder
     from mockingbird.openapi.checks.security import CredentialFields
     from mockingbird.store import default_db_path, open_store
 
-    token = resolve_admin_token(admin_token)
-    check_admin_exposure(host, token)
-    target = log_db if log_db is not None else default_db_path(spec.source)
-    # The writer runs in a child process: building and inserting rows off this process's GIL
+    token = config.admin_token or None
+    check_admin_exposure(config.host, token)
+    target = config.log_db if config.log_db is not None else default_db_path(spec.source)
+    # The default writer is a child process: building and inserting rows off this process's GIL
     # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
-    # MOCKINGBIRD_LOG_WRITER=thread keeps the writer in-process (bench/bench_logging.py compares both).
-    store = open_store(target, writer=os.environ.get("MOCKINGBIRD_LOG_WRITER", "process"))
-    holder: list[MockApp] = []
+    store = open_store(target, writer=config.log_writer)
+    log_path: Path | None = getattr(store, "path", None)
+    try:
+        control = open_control_store(config.control_db if config.control_db is not None else log_path)
+    except BaseException:
+        store.close()
+        raise
+    holder: list[Runtime] = []
 
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
+        from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
 
         return build_admin_app(
             store,
             info={"title": spec.title, "version": spec.version, "spec": spec.source, "operations": len(spec.operations)},
             token=token,
-            routes_provider=lambda: routes_of(holder[0]),
+            routes_provider=lambda: routes_of(holder[0].mock),
+            extra_routes=control_routes(holder[0].controller),
+            extra_openapi={"paths": CONTROL_PATHS, "schemas": control_schemas()},
         )
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
-    mock = MockApp(spec, seed=seed, validate=validate, auth=auth, admin_app=LazyApp(build_admin), recorder=recorder)
-    holder.append(mock)
-    mock.on_shutdown.append(store.close)
-    return Runtime(mock, mock, store, getattr(store, "path", None))
+    mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
+                   admin_app=LazyApp(build_admin), recorder=recorder)  # fmt: skip
+    try:
+        controller = _control(mock, control, config)
+    except BaseException:
+        control.close()
+        store.close()
+        raise
+    runtime = Runtime(mock, mock, store, log_path, control, config, controller)
+    holder.append(runtime)
+    mock.on_shutdown.append(runtime.close)
+    return runtime
+
+
+def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockController:
+    """Put overrides and chaos on the mock's request path; load ``--scenarios``, activate ``--scenario``.
+
+    Raises:
+        OverrideError: a scenario file with problems (file, place and problem in the message).
+        ControlNotFoundError: ``--scenario`` names no known scenario.
+    """
+    from mockingbird.runtime.controller import attach_control
+
+    controller = attach_control(mock.engine, control)
+    if config.scenarios:
+        controller.load_scenarios(read_scenario_files(config.scenarios))
+    if config.scenario is not None:
+        controller.activate(config.scenario)
+    return controller
+
+
+def read_scenario_files(paths: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """``(source, parsed document)`` for each scenario file of ``paths`` (files or folders).
+
+    Raises:
+        OverrideError: a file that cannot be read or parsed (its name and line in the message).
+    """
+    import yaml
+
+    from mockingbird.control.scenarios import scenario_files
+    from mockingbird.errors import OverrideError
+
+    out: list[tuple[str, Any]] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise OverrideError([("", "no such file or folder")], raw)
+        for file in scenario_files(path):
+            try:
+                text = file.read_text(encoding="utf-8")
+                out.append((str(file), yaml.safe_load(text) if text.strip() else {}))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise OverrideError([("", f"cannot read: {exc}")], str(file)) from None
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise OverrideError([("", f"{where}{problem}")], str(file)) from None
+    return out

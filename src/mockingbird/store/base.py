@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
-from mockingbird.analysis.query import LogPage, LogQuery
+from mockingbird.query import LogPage, LogQuery
 from mockingbird.records import CaptureItem, DeferredRecord, LogRecord
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 
 # Column order of the ``requests`` table: of ``Dialect.insert``'s parameters and of every SELECT.
 COLUMNS: tuple[str, ...] = (

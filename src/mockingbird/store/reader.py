@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from mockingbird.analysis.query import LogPage, LogQuery
+from mockingbird.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
 from mockingbird.records import LogRecord
 from mockingbird.store.dialect import Dialect
