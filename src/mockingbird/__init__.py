@@ -28,14 +28,15 @@ from mockingbird.errors import (
 )
 
 if TYPE_CHECKING:
-    from mockingbird.query import LogQuery
     from mockingbird.analysis.stats import analyze
+    from mockingbird.http.mockserver import MockServer
     from mockingbird.openapi import load_spec
-    from mockingbird.store.base import LogStore
-    from mockingbird.store.opening import open_store
+    from mockingbird.query import LogQuery
     from mockingbird.records import LogRecord
     from mockingbird.runtime.engine import Answer, MockEngine
     from mockingbird.runtime.messages import MockRequest, MockResponse
+    from mockingbird.store.base import LogStore
+    from mockingbird.store.opening import open_store
 
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
 # plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
@@ -46,6 +47,7 @@ _LAZY: dict[str, str] = {
     "LogStore": "mockingbird.store.base",
     "open_store": "mockingbird.store.opening",
     "LogRecord": "mockingbird.records",
+    "MockServer": "mockingbird.http.mockserver",
     "Answer": "mockingbird.runtime.engine",
     "MockEngine": "mockingbird.runtime.engine",
     "MockRequest": "mockingbird.runtime.messages",
@@ -69,7 +71,7 @@ def __dir__() -> list[str]:
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (sorted case-insensitively, as tests/test_exported_members.py checks)
     "analyze",
     "Answer",
     "CommandNotFoundError",
@@ -87,6 +89,7 @@ __all__ = [
     "MockingbirdError",
     "MockRequest",
     "MockResponse",
+    "MockServer",
     "MocksFileError",
     "open_store",
     "SchemaGenerationError",

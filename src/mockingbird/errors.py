@@ -291,6 +291,8 @@ class ControlNotFoundError(LookupError, MockingbirdError):
         name: what was asked for.
     """
 
+    exit_code = 2
+
     def __init__(self, kind: str, name: str) -> None:
         super().__init__(f"no {kind} {name!r}")
         self.kind = kind
