@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from mockingbird.records import LogRecord
     from mockingbird.runtime.engine import Answer, MockEngine
     from mockingbird.runtime.messages import MockRequest, MockResponse
-    from mockingbird.store.base import LogStore, open_store
+    from mockingbird.store.base import LogStore
+    from mockingbird.store.opening import open_store
 
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
 # plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
@@ -44,7 +45,7 @@ _LAZY: dict[str, str] = {
     "analyze": "mockingbird.analysis.stats",
     "load_spec": "mockingbird.openapi",
     "LogStore": "mockingbird.store.base",
-    "open_store": "mockingbird.store.base",
+    "open_store": "mockingbird.store.opening",
     "LogRecord": "mockingbird.records",
     "MockServer": "mockingbird.http.mockserver",
     "Answer": "mockingbird.runtime.engine",

@@ -10,7 +10,7 @@ import pytest
 from mockingbird.openapi.jsonschema import ValidatorCache
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.model import Operation, Spec
-from mockingbird.openapi.checks.security import check_security, credential_fields
+from mockingbird.openapi.checks.security import CredentialFields, check_security
 from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 
 OAS30 = """
@@ -130,7 +130,7 @@ def test_loaded_security_global_and_operation_overrides(tmp_path: Path) -> None:
     assert failure is not None and 'name="X-API-Key"' in failure.www_authenticate
     assert check_security(get, spec, RequestParts(headers={"x-api-key": "secret"})) is None
     assert check_security(put, spec, RequestParts()) is None  # {} alternative: anonymous allowed
-    assert credential_fields(spec).headers >= {"x-api-key", "authorization"}
+    assert CredentialFields.from_spec(spec).headers >= {"x-api-key", "authorization"}
 
 
 def test_loaded_swagger2_form_data_and_collection_formats(tmp_path: Path) -> None:
