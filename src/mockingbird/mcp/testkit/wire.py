@@ -334,7 +334,7 @@ class Wire:
         return self.tool_schemas.get(name)
 
     async def _private_tools_list(self, last_request: dict[str, Any], last_metadata: Any) -> None:
-        """Ask the server for its tools, shaped like the last request forwarded (protocol ``_meta``, headers)."""
+        """Ask the server for its tools, shaped like the last forwarded request (``_meta``, headers)."""
         from mcp.shared.message import ClientMessageMetadata
 
         request_id = f"mockingbird-{next(self._private_ids)}"
