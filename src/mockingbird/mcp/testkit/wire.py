@@ -68,7 +68,8 @@ def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
     """Make a mocked or modified result valid for the request's protocol revision.
 
     2026-07-28 requests carry the protocol version in ``_meta``; their results need a
-    ``resultType``. Mocks are written once and work over both handshakes.
+    ``resultType``. Mocks are written once and work over both handshakes. The result is
+    replaced, never changed in place: it may be the very dict a test registered as a mock.
     """
     result = response.get("result")
     params = request.get("params")
@@ -76,11 +77,13 @@ def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
     if isinstance(result, dict) and isinstance(params, dict) and method in _MCP_METHODS:
         meta = params.get("_meta")
         if isinstance(meta, dict) and MODERN_META_KEY in meta:
-            result.setdefault("resultType", "complete")
+            fitted = dict(result)
+            fitted.setdefault("resultType", "complete")
             if method in _CACHEABLE:
                 # Cache hints are required; ttl 0 keeps a mocked answer out of any client cache.
-                result.setdefault("ttlMs", 0)
-                result.setdefault("cacheScope", "private")
+                fitted.setdefault("ttlMs", 0)
+                fitted.setdefault("cacheScope", "private")
+            response["result"] = fitted
 
 
 def _without_envelope(value: Any) -> Any:
