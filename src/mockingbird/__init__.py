@@ -18,8 +18,8 @@ from mockingbird.errors import (
     MCPTimeoutError,
     MockingbirdError,
     MocksFileError,
-    RouteNotFound,
     SchemaGenerationError,
+    SelectionError,
     SpecError,
     SpecNotFoundError,
     StoreError,
@@ -28,21 +28,27 @@ from mockingbird.errors import (
 )
 
 if TYPE_CHECKING:
-    from mockingbird.analysis.query import LogQuery
+    from mockingbird.query import LogQuery
     from mockingbird.analysis.stats import analyze
     from mockingbird.openapi import load_spec
     from mockingbird.store.base import LogStore, open_store
     from mockingbird.records import LogRecord
+    from mockingbird.runtime.engine import Answer, MockEngine
+    from mockingbird.runtime.messages import MockRequest, MockResponse
 
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
 # plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
 _LAZY: dict[str, str] = {
-    "LogQuery": "mockingbird.analysis.query",
+    "LogQuery": "mockingbird.query",
     "analyze": "mockingbird.analysis.stats",
     "load_spec": "mockingbird.openapi",
     "LogStore": "mockingbird.store.base",
     "open_store": "mockingbird.store.base",
     "LogRecord": "mockingbird.records",
+    "Answer": "mockingbird.runtime.engine",
+    "MockEngine": "mockingbird.runtime.engine",
+    "MockRequest": "mockingbird.runtime.messages",
+    "MockResponse": "mockingbird.runtime.messages",
 }
 
 
@@ -64,6 +70,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "analyze",
+    "Answer",
     "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
@@ -75,11 +82,14 @@ __all__ = [
     "MCPCallError",
     "MCPKitError",
     "MCPTimeoutError",
+    "MockEngine",
     "MockingbirdError",
+    "MockRequest",
+    "MockResponse",
     "MocksFileError",
     "open_store",
-    "RouteNotFound",
     "SchemaGenerationError",
+    "SelectionError",
     "SpecError",
     "SpecNotFoundError",
     "StoreError",

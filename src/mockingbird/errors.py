@@ -5,10 +5,12 @@ Tree::
     MockingbirdError
     ├── ConfigError                 bad option or config file
     │   ├── LogQueryError           a bad log filter (status, time, regex...)
-    │   └── CommandNotFoundError    the stdio proxy's server command cannot start
+    │   ├── CommandNotFoundError    the stdio proxy's server command cannot start
+    │   └── OverrideError           an override, scenario or chaos document with problems (each listed)
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
-    ├── RouteNotFound (LookupError) no operation for a method + path
+    ├── SelectionError              a request asks for a response the spec does not document
+    ├── ControlNotFoundError (LookupError) no override, scenario or operation by that id or name
     ├── SchemaGenerationError       no value can be generated for a schema
     ├── ExampleNotFoundError (LookupError) a named example that does not exist
     ├── StoreError                  the request log store failed (open, migrate, write)
@@ -31,6 +33,9 @@ cannot start (``CommandNotFoundError``, as a shell does), 1 for everything else.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 
 class MockingbirdError(Exception):
@@ -76,13 +81,23 @@ class SpecNotFoundError(SpecError):
     """The spec file or URL does not exist or cannot be fetched."""
 
 
-class RouteNotFound(LookupError, MockingbirdError):
-    """No mocked route for a method and path."""
+class SelectionError(MockingbirdError):
+    """A request asked for a response the spec does not document (an unknown ``Prefer`` code or
+    example, nothing acceptable for ``Accept``); the runtime answers it as problem+json.
 
-    def __init__(self, method: str, path: str) -> None:
-        super().__init__(f"No mocked route for {method} {path}")
-        self.method = method
-        self.path = path
+    Args:
+        status: the HTTP status to answer with (400, 406).
+        title: a short problem title.
+        detail: one sentence saying what exists.
+        extra: extra problem+json members (``available`` lists).
+    """
+
+    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.extra: dict[str, Any] = extra
 
 
 class StoreError(MockingbirdError):
@@ -200,3 +215,34 @@ class CommandNotFoundError(ConfigError):
         self.command = command
         self.problem = problem
         super().__init__(f"cannot start {command!r}: {problem}")
+
+
+class OverrideError(ConfigError):
+    """An override (or scenario) document with problems; ``violations`` lists each one.
+
+    Args:
+        violations: ``(location, message)`` pairs, location a JSON-pointer-like path in the document.
+        source: where the document came from (a file path), or ``""``.
+    """
+
+    def __init__(self, violations: Sequence[tuple[str, str]], source: str = "") -> None:
+        self.violations = list(violations)
+        self.source = source
+        first = self.violations[0] if self.violations else ("", "invalid")
+        where = f"{source}#{first[0]}" if source else first[0] or "document"
+        more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
+        super().__init__(f"{where}: {first[1]}{more}")
+
+
+class ControlNotFoundError(LookupError, MockingbirdError):
+    """No override, scenario or operation by that id or name.
+
+    Args:
+        kind: ``override``, ``scenario`` or ``operation``.
+        name: what was asked for.
+    """
+
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(f"no {kind} {name!r}")
+        self.kind = kind
+        self.name = name

@@ -2,7 +2,7 @@
 
 import statistics
 
-from mockingbird.analysis.query import iso
+from mockingbird.query import iso
 from mockingbird.analysis.stats import analyze, percentile
 from mockingbird.records import LogRecord
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -237,18 +237,20 @@ def test_admin_app_is_mounted(pets_spec: Spec, path: str) -> None:
         assert httpx.get(f"{url}/__mockingbird{path}").text == path
 
 
-def test_an_internal_check_failure_still_answers_the_mock(pets_spec: Spec) -> None:
-    """A bug in a checker must not turn the mock into a 500: it answers unchecked (and logs)."""
+def test_an_internal_check_failure_fails_closed(pets_spec: Spec) -> None:
+    """A bug in a checker must never let a request through unchecked: 500 problem+json, saying so."""
 
     class Broken:
         def check(self, *args: object) -> None:
             raise KeyError("validator bug")
 
     app = MockApp(pets_spec)
-    app._checker = Broken()  # type: ignore[assignment]
+    app.engine._checker = Broken()  # type: ignore[assignment]
     with ThreadedServer(app) as url:
         resp = httpx.get(f"{url}/pets", params={"limit": "5"})
-    assert resp.status_code == 200 and resp.json() == [{"id": 1, "name": "Rex"}]
+    assert resp.status_code == 500
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "failed while checking" in resp.json()["detail"]
 
 
 def test_cross_origin_requests_get_cors_headers(client: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware, RequestRecorder, session_from_cookie
 from mockingbird.http.redaction import CredentialFields
 from mockingbird.store import open_store

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from mockingbird.openapi.model import Example, Header, MediaType, Operation, Response, Spec
 from mockingbird.openapi.matching.negotiation import Preferences
+from mockingbird.openapi.model import Example, Header, MediaType, Operation, Response, Spec
 from mockingbird.runtime.responses import (
     ResponseBuilder,
     SelectionError,

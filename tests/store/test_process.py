@@ -12,7 +12,7 @@ import httpx
 import pytest
 from starlette.responses import JSONResponse
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware
 from mockingbird.http.redaction import CredentialFields
 from mockingbird.store import open_store

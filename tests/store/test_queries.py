@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.errors import LogQueryError
 from mockingbird.store import open_store
 from mockingbird.records import LogRecord

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.store import open_store
 from mockingbird.store.base import default_db_path, find_default_db

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from mockingbird.analysis.query import iso, record_to_dict
+from mockingbird.query import iso, record_to_dict
 from mockingbird.records import LogRecord
 
 HAR_VERSION = "1.2"

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mockingbird.analysis.query import iso
+from mockingbird.query import iso
 from mockingbird.records import LogRecord
 
 VALIDATION_STATUSES = frozenset({400, 415, 422})

@@ -1,11 +1,11 @@
-"""The mock runtime: a raw ASGI app that answers every operation of a spec.
+"""The ASGI adapter over the mock engine: a raw ASGI app that answers every operation of a spec.
 
-Speed is the point, so the hot path is a thin ASGI dispatcher (no framework): read
-the scope, route (``openapi.routing``), validate the request (``openapi.validation``
-and ``openapi.security``, compiled lazily per operation), build the response
-(``openapi.selection``, example responses cached as bytes) and send two messages.
-Starlette only serves the side routes (``/docs``, ``/health``, the admin app): see
-``http/docs.py``.
+Speed is the point, so the hot path is a thin ASGI dispatcher (no framework): read the
+scope into a ``MockRequest`` (headers decoded once, the body read when one was sent),
+ask ``runtime.engine.MockEngine`` for the ``Answer``, apply its fault (delay, truncate, trickle),
+send two messages, and log the exchange. Every decision (routing, checks, hooks,
+response choice) is the engine's. Starlette only serves the side routes (``/docs``,
+``/health``, the admin app): see ``http/docs.py``.
 
 The request log
 ---------------
@@ -38,6 +38,7 @@ lifespan (a log store flushes there).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import sys
@@ -46,18 +47,15 @@ from collections.abc import Awaitable, Callable
 from time import perf_counter, time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from mockingbird.errors import SchemaGenerationError
-from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
 from mockingbird.openapi.model import Spec
 from mockingbird.records import RESERVED_PREFIX
-from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
-from mockingbird.openapi.matching.routing import RouteMatch, Router
-from mockingbird.runtime.responses import MockResponse, ResponseBuilder, SelectionError
+from mockingbird.runtime.engine import Answer, MockEngine, MockRequest, headers_from_pairs
+from mockingbird.runtime.hooks import NO_HOOKS, Hooks
+from mockingbird.runtime.messages import MockResponse
+from mockingbird.runtime.problem import build_problem
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
-
-    from mockingbird.runtime.checks import RequestChecker
 
 log = logging.getLogger("mockingbird.http")
 
@@ -82,7 +80,7 @@ SIDE_ROUTES = ("docs", "health", "admin")
 
 
 class MockApp:
-    """ASGI app mocking a spec.
+    """ASGI app mocking a spec: the HTTP adapter over a ``MockEngine``.
 
     Args:
         spec: the loaded spec.
@@ -91,6 +89,8 @@ class MockApp:
         auth: enforce the operations' security requirements (401 + ``WWW-Authenticate``).
         admin_app: an ASGI app mounted under ``/admin`` (and ``/__mockingbird/admin``).
         recorder: log every exchange through it (see "The request log" above).
+        hooks: chaos, override and state hooks for the engine (``runtime/hooks.py``).
+        engine: an engine to adapt (then ``seed``, ``validate``, ``auth`` and ``hooks`` are its own).
 
     Example:
         >>> app = MockApp(load_spec("examples/petstore.yaml"), seed=1)
@@ -106,22 +106,21 @@ class MockApp:
         auth: bool = True,
         admin_app: ASGIApp | None = None,
         recorder: Recorder | None = None,
+        hooks: Hooks = NO_HOOKS,
+        engine: MockEngine | None = None,
     ) -> None:
         self.spec = spec
+        self.engine = engine if engine is not None else MockEngine(
+            spec, seed=seed, validate=validate, auth=auth, hooks=hooks
+        )
         self.recorder = recorder
         if recorder is not None and admin_app is not None:
             admin_app = recorder.wrap(admin_app)
-        self.seed = seed
-        self.validate = validate
-        self.auth = auth
         self.admin_app = admin_app
-        self.router = Router(spec.operations, spec.base_path)
-        self.builder = ResponseBuilder(spec, seed=seed)
         self.requests = 0
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
         self._side: ASGIApp | None = None
-        self._checker: RequestChecker | None = None
         self.relocated: tuple[str, ...] = tuple(
             name for name in SIDE_ROUTES if self._collides(f"/{name}")
         )
@@ -130,23 +129,32 @@ class MockApp:
         self._side_exact = frozenset(f"/{n}" for n in root if n != "admin")
         self._admin_at_root = "admin" in self._root_side
 
+    @property
+    def seed(self) -> int:
+        """The engine's seed for generated data."""
+        return self.engine.seed
+
+    @property
+    def validate(self) -> bool:
+        """Whether requests are validated."""
+        return self.engine.validate
+
+    @property
+    def auth(self) -> bool:
+        """Whether security requirements are enforced."""
+        return self.engine.auth
+
     def _collides(self, path: str) -> bool:
         """Whether the spec itself serves ``path`` (for ``/admin``: anything below it too)."""
-        if self.router.allowed_methods(path):
+        if self.engine.router.allowed_methods(path):
             return True
         return path == "/admin" and any(
             op.path == path or op.path.startswith(path + "/") for op in self.spec.operations
         )
 
-    def clear_caches(self) -> None:
-        """Forget memoised answers; call after changing what operations answer at runtime."""
-        self.builder.clear_caches()
-        if self._checker is not None:
-            self._checker.clear_caches()
-
     def side_url(self, name: str) -> str:
         """Where a side route (``docs``, ``health``, ``admin``) is served."""
-        return f"/{name}" if name in self._root_side else f"/__mockingbird/{name}"
+        return f"/{name}" if name in self._root_side else f"{RESERVED_PREFIX}/{name}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -169,23 +177,10 @@ class MockApp:
         start = perf_counter()
         self.requests += 1
         method: str = scope["method"]
-        prefer_h = accept = rid = origin = None
-        has_body = False
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value.decode("latin-1")
-            elif name == b"prefer":
-                prefer_h = value.decode("latin-1")
-            elif name == b"x-request-id":
-                rid = value
-            elif name == b"origin":
-                origin = value
-            elif name == b"content-length":
-                has_body = value != b"0"
-            elif name == b"transfer-encoding":
-                has_body = True
-        if rid is None:
-            rid = b"%032x" % _ids.getrandbits(128)
+        raw_headers = scope["headers"]
+        headers = headers_from_pairs(raw_headers)
+        rid_s = headers.get("x-request-id")
+        rid = rid_s.encode("latin-1") if rid_s is not None else b"%032x" % _ids.getrandbits(128)
         meta = {
             "operation": None,
             "source": "error",
@@ -197,102 +192,59 @@ class MockApp:
         if state is None:
             state = scope["state"] = {}
         state["mockingbird"] = meta
-        body: bytes | None = None
-        try:
-            response, body = await self._answer(scope, receive, method, origin, accept, prefer_h, has_body, meta)
-        except Exception:  # noqa: BLE001 (top-level handler: a mock must answer, not drop the connection)
-            traceback.print_exc(file=sys.stderr)
-            response = build_problem(500, "The mock failed to build this response; see the server log.")
-        meta["source"] = response.source
-        headers = response.wire_headers()  # cached with the response: one object, request after request
-        if origin is not None:
-            # Browsers calling the mock from another origin (a front end on its dev server).
-            headers = [*headers, *_cors(origin)]
-        await send({"type": "http.response.start", "status": response.status,
-                    "headers": [*headers, (b"x-request-id", rid)]})  # fmt: skip
-        out = b"" if method == "HEAD" else response.body
-        if recorder is not None:
-            # Queued before the last chunk goes out: what a client received is logged.
-            limit = recorder.body_limit
-            client = scope.get("client")
-            recorder.emit((
-                ts, (perf_counter() - start) * 1000.0, response.status, False, method, scope["path"],
-                scope.get("query_string", b""), scope["headers"], headers,
-                (body if len(body) <= limit else body[:limit]) if body else None, len(body) if body else 0,
-                (out if len(out) <= limit else out[:limit]) if out else None, len(out),
-                (client[0], client[1]) if client else None, rid,
-                meta["operation"], response.source, None, False,
-            ))  # fmt: skip
-        await send({"type": "http.response.body", "body": out})
-
-    async def _answer(
-        self,
-        scope: Scope,
-        receive: Receive,
-        method: str,
-        origin: bytes | None,
-        accept: str | None,
-        prefer_h: str | None,
-        has_body: bool,
-        meta: dict[str, Any],
-    ) -> tuple[MockResponse, bytes | None]:
-        """The response to a mock request, and the request body when it was read."""
+        body = b""
+        if "content-length" in headers and headers["content-length"] != "0" or "transfer-encoding" in headers:
+            body = await _read_body(receive)
         raw = scope.get("raw_path")
         raw_path = raw.decode("latin-1") if raw else scope["path"]
         if "?" in raw_path:  # some servers keep the query in raw_path
             raw_path = raw_path.split("?", 1)[0]
-        body: bytes | None = None
-        if has_body and self.recorder is not None:
-            body = await _read_body(receive)  # logged even where the spec declares no body (then ignored)
-        found = self.router.match(method, raw_path)
-        if not isinstance(found, RouteMatch):
-            if origin is not None and method == "OPTIONS" and found.allowed:
-                return preflight(scope, found.allowed), body
-            if found.allowed:
-                return method_not_allowed(method, scope["path"], found.allowed), body
-            return not_found(method, scope["path"]), body
-        op = found.operation
-        meta["operation"] = op.key
         query_b: bytes = scope.get("query_string", b"")
-        query = query_b.decode("latin-1") if query_b else ""
-
-        if (self.validate or self.auth) and (op.parameters or op.request_body or op.security):
-            if op.request_body is not None and body is None:
-                body = await _read_body(receive)
-            # A body sent to an operation that declares none is ignored (validation.py).
-            checked = (body or b"") if op.request_body is not None else b""
-            try:
-                problem = self._get_checker().check(op, scope, found.path_params, query, checked)
-            except Exception:
-                log.warning("request checks failed internally for %s; answering unchecked", op.key, exc_info=True)
-                problem = None
-            if problem is not None:
-                return problem, body
-
-        prefer = parse_prefer(prefer_h, query) if (prefer_h or "__" in query) else NO_PREFERENCES
+        # ASGI's client is a (host, port) pair or None: handed on as it is.
+        request = MockRequest(method, raw_path, query_b.decode("latin-1") if query_b else "", headers, body,
+                              scope.get("client"))  # fmt: skip
+        error: str | None = None
         try:
-            response = self.builder.build(
-                op,
-                method=method,
-                path=raw_path,
-                query=query,
-                path_params=found.path_params,
-                prefer=prefer,
-                accept=accept,
-            )
-        except SelectionError as exc:
-            response = build_problem(exc.status, exc.detail, title=exc.title, **exc.extra)
-        except SchemaGenerationError as exc:
-            # The spec's schema admits no value (e.g. ``false``, contradictory constraints).
-            response = build_problem(500, f"{op.key}: no response can satisfy its schema: {exc}")
-        return response, body
-
-    def _get_checker(self) -> RequestChecker:
-        if self._checker is None:
-            from mockingbird.runtime.checks import RequestChecker
-
-            self._checker = RequestChecker(self.spec, validate=self.validate, auth=self.auth)
-        return self._checker
+            answer = self.engine.answer(request)
+        except Exception as exc:  # noqa: BLE001 (top-level handler: a mock must answer, not drop the connection)
+            traceback.print_exc(file=sys.stderr)
+            answer = Answer(build_problem(500, "The mock failed to build this response; see the server log."))
+            error = f"{type(exc).__name__}: {exc}"
+        response = answer.response
+        if answer.operation is not None:
+            meta["operation"] = answer.operation.key
+        meta["source"] = response.source
+        error = error or answer.error
+        fault = answer.fault
+        if fault is not None and fault.delay > 0:
+            await asyncio.sleep(fault.delay)  # never blocks the loop: other requests go on
+        wire_headers = response.wire_headers()  # cached with the response: one object, request after request
+        if fault is not None and fault.truncate and response.body:
+            # A malformed body: cut in half, its length declared as sent.
+            response = MockResponse(response.status, response.headers, response.body[: len(response.body) // 2],
+                                    response.source, response.content_type)  # fmt: skip
+            wire_headers = response.wire_headers()
+        origin = headers.get("origin")
+        if origin is not None:
+            # Browsers calling the mock from another origin (a front end on its dev server).
+            wire_headers = [*wire_headers, *_cors(origin.encode("latin-1"))]
+        await send({"type": "http.response.start", "status": response.status,
+                    "headers": [*wire_headers, (b"x-request-id", rid)]})  # fmt: skip
+        out = b"" if method == "HEAD" else response.body
+        if recorder is not None:
+            # Queued before the last chunk goes out: what a client received is logged.
+            limit = recorder.body_limit
+            recorder.emit((
+                ts, (perf_counter() - start) * 1000.0, response.status, error is not None, method, scope["path"],
+                query_b, raw_headers, wire_headers,
+                (body if len(body) <= limit else body[:limit]) if body else None, len(body),
+                (out if len(out) <= limit else out[:limit]) if out else None, len(out),
+                request.client, rid, meta["operation"], response.source, None, False,
+            ))  # fmt: skip
+        if fault is not None and fault.trickle and out:
+            await _trickle(send, out, fault.trickle)
+            return
+        await send({"type": "http.response.body", "body": out})
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -337,22 +289,6 @@ class MockApp:
                 return
 
 
-def preflight(scope: Scope, allowed: tuple[str, ...]) -> MockResponse:
-    """204 answer to a CORS preflight (``OPTIONS`` the spec does not declare itself)."""
-    requested = b"*"
-    for name, value in scope["headers"]:
-        if name == b"access-control-request-headers":
-            requested = value
-    methods = ", ".join((*allowed, "OPTIONS")).encode("latin-1")
-    headers = [
-        (b"access-control-allow-methods", methods),
-        (b"access-control-allow-headers", requested),
-        (b"access-control-max-age", b"600"),
-        (b"allow", methods),
-    ]
-    return MockResponse(204, headers, b"", "cors")
-
-
 def _cors(origin: bytes) -> list[tuple[bytes, bytes]]:
     return [
         (b"access-control-allow-origin", origin),
@@ -367,6 +303,15 @@ async def _run_hooks(hooks: list[Hook]) -> None:
         result = hook()
         if result is not None:
             await result
+
+
+async def _trickle(send: Send, body: bytes, rate: float) -> None:
+    """Send ``body`` at about ``rate`` bytes per second, in tenth-of-a-second chunks."""
+    step = max(1, int(rate / 10))
+    for start in range(0, len(body), step):
+        await send({"type": "http.response.body", "body": body[start : start + step], "more_body": True})
+        await asyncio.sleep(step / rate)
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _read_body(receive: Receive) -> bytes:

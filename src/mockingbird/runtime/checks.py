@@ -1,35 +1,32 @@
-"""Request checks on the hot path: security (401) then validation (400/415/422).
+"""Request checks: security (401) then validation (400/415/422). PURE.
 
-A thin adapter from an ASGI scope to ``openapi.security`` and ``openapi.validation``;
-the rules themselves live there. Imported on the first request that needs it, so
-startup does not pay for the validator.
+The rules live in ``openapi.checks.security`` and ``openapi.checks.validation``; this
+module applies them to one ``MockRequest``'s parts and turns a failure into a problem
+answer. Imported on the first request that needs it, so startup does not pay for the
+validator.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from mockingbird.runtime.hooks import Revision
 from mockingbird.runtime.problem import problem_from_document
-from mockingbird.openapi.model import Operation, Spec
-from mockingbird.runtime.responses import MockResponse
 
 if TYPE_CHECKING:
-    from starlette.types import Scope
+    from mockingbird.openapi.checks.validation import ValidationResult
+    from mockingbird.openapi.model import Operation, Spec
+    from mockingbird.runtime.messages import MockResponse
 
 MEMO_SIZE = 8192
+Verdict = tuple["MockResponse | None", "ValidationResult | None"]
+NO_HEADERS: Mapping[str, str] = {}
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        out[name] = f"{out[name]}, {value}" if name in out and name != "cookie" else value
-    return out
-
-
-def _cookies(header: str | None) -> dict[str, str]:
+def parse_cookies(header: str | None) -> dict[str, str]:
+    """The cookies of a ``Cookie`` header value (``a=1; b="2"``)."""
     cookies: dict[str, str] = {}
     if header:
         for item in header.split(";"):
@@ -40,23 +37,26 @@ def _cookies(header: str | None) -> dict[str, str]:
 
 
 class RequestChecker:
-    """Checks one request against its operation; returns a problem response or ``None``.
+    """Checks one request against its operation.
 
     Args:
         spec: the spec (security schemes, ``$ref`` resolution).
         validate: run request validation.
         auth: enforce security requirements.
+        revision: memoised verdicts are forgotten when it moves (``runtime/hooks.py``).
     """
 
-    def __init__(self, spec: Spec, *, validate: bool, auth: bool) -> None:
+    def __init__(self, spec: Spec, *, validate: bool, auth: bool, revision: Revision | None = None) -> None:
         from mockingbird.openapi.checks.validation import RequestValidator
 
         self.spec = spec
         self.validate = validate
         self.auth = auth
+        self.revision = revision if revision is not None else Revision()
+        self._seen = self.revision.value
         self._validator = RequestValidator(spec) if validate else None
         self._header_need: dict[int, bool] = {}
-        self._memo: dict[tuple[Any, ...], MockResponse | None] = {}
+        self._memo: dict[tuple[Any, ...], Verdict] = {}
 
     def _needs_headers(self, op: Operation) -> bool:
         """Whether the checks read headers at all (a GET with only path/query parameters does not)."""
@@ -69,42 +69,55 @@ class RequestChecker:
         return need
 
     def check(
-        self, op: Operation, scope: Scope, path_params: dict[str, str], query: str, body: bytes
-    ) -> MockResponse | None:
-        """Security first (as Prism: no credentials is 401 whatever the body), then validation."""
+        self,
+        op: Operation,
+        method: str,
+        path_params: Mapping[str, str],
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Verdict:
+        """(a problem response or ``None``, the validation result when validation ran).
+
+        Security first (as Prism: no credentials is 401 whatever the body), then validation.
+        """
         if self._needs_headers(op):
-            return self._check(op, scope, path_params, query, body, _headers(scope))
+            return self._check(op, method, path_params, query, body, headers)
+        if self._seen != self.revision.value:
+            self._memo.clear()
+            self._seen = self.revision.value
         # Only the path and query matter: the verdict is a pure function of them, so memoise it.
         key = (id(op), query, *path_params.values())
-        if key in self._memo:
-            return self._memo[key]
-        verdict = self._check(op, scope, path_params, query, body, {})
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        verdict = self._check(op, method, path_params, query, body, NO_HEADERS)
         if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = verdict
         return verdict
 
-    def clear_caches(self) -> None:
-        """Forget memoised verdicts."""
-        self._memo.clear()
+    def warm(self, operations: Iterable[Operation]) -> int:
+        """Compile the validators of ``operations`` ahead of traffic; returns how many."""
+        return self._validator.warm(operations) if self._validator is not None else 0
 
     def _check(
         self,
         op: Operation,
-        scope: Scope,
-        path_params: dict[str, str],
+        method: str,
+        path_params: Mapping[str, str],
         query: str,
         body: bytes,
-        headers: dict[str, str],
-    ) -> MockResponse | None:
+        headers: Mapping[str, str],
+    ) -> Verdict:
         from mockingbird.openapi.checks.validation import RequestParts, format_problem
 
         parts = RequestParts(
-            method=scope["method"],
+            method=method,
             path_params=path_params,
             query=parse_qsl(query, keep_blank_values=True) if query else (),
             headers=headers,
-            cookies=_cookies(headers.get("cookie")),
+            cookies=parse_cookies(headers.get("cookie")),
             content_type=headers.get("content-type"),
             body=body,
         )
@@ -114,9 +127,10 @@ class RequestChecker:
             failure = check_security(op, self.spec, parts)
             if failure is not None:
                 extra = [(b"www-authenticate", failure.www_authenticate.encode("latin-1", "replace"))]
-                return problem_from_document(failure.status, failure.problem(), extra)
+                return problem_from_document(failure.status, failure.problem(), extra), None
         if self._validator is not None and (op.parameters or op.request_body is not None):
             result = self._validator.validate(op, parts)
             if not result.ok:
-                return problem_from_document(result.status or 400, format_problem(result))
-        return None
+                return problem_from_document(result.status or 400, format_problem(result)), result
+            return None, result
+        return None, None

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from mockingbird.runtime.responses import MockResponse
+from mockingbird.runtime.messages import MockResponse
 
 PROBLEM_JSON = b"application/problem+json"
 

@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
+from mockingbird.errors import SelectionError
 from mockingbird.openapi.matching.negotiation import (
     NO_PREFERENCES,
     Preferences,
@@ -41,6 +40,9 @@ from mockingbird.openapi.matching.negotiation import (
     is_json,
     negotiate,
 )
+from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
+from mockingbird.runtime.hooks import Revision
+from mockingbird.runtime.messages import MockResponse
 
 if TYPE_CHECKING:
     from mockingbird.openapi.generation.generator import DataGenerator
@@ -51,43 +53,6 @@ STATIC_CACHE_SIZE = 16384
 GENERATED_CACHE_BYTES = 32 * 1024 * 1024  # big specs answer 100 KB bodies: bound memory, not just entries
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
-
-
-class SelectionError(Exception):
-    """The request asked for a response the spec does not document.
-
-    Args:
-        status: the HTTP status to answer with (400, 406).
-        title: a short problem title.
-        detail: one sentence saying what exists.
-        extra: extra problem+json members (``available`` lists).
-    """
-
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.extra = extra
-
-
-@dataclass(slots=True)
-class MockResponse:
-    """A response ready to send: raw ASGI header pairs include ``content-type``."""
-
-    status: int
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-    source: str  # "example" | "generated" | "empty"
-    content_type: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    _wire: list[tuple[bytes, bytes]] | None = None
-
-    def wire_headers(self) -> list[tuple[bytes, bytes]]:
-        """``headers`` plus ``content-length``, computed once (cached responses are reused)."""
-        if self._wire is None:
-            self._wire = [*self.headers, (b"content-length", str(len(self.body)).encode())]
-        return self._wire
 
 
 def _code_of(status: str) -> int:
@@ -185,9 +150,12 @@ class ResponseBuilder:
         MockResponse(status=200, ...)
     """
 
-    def __init__(self, spec: Spec, *, seed: int = 0) -> None:
+    def __init__(self, spec: Spec, *, seed: int = 0, revision: Revision | None = None) -> None:
         self.spec = spec
         self.seed = seed
+        # Memoised answers are valid for one revision of what the mock answers (runtime/hooks.py).
+        self.revision = revision if revision is not None else Revision()
+        self._seen = self.revision.value
         self._cache: dict[tuple[str, int, str | None, str | None, str | None], MockResponse] = {}
         # (operation id, Accept) -> the default answer, when it is static: one lookup per request.
         self._fast: dict[tuple[int, str | None], MockResponse] = {}
@@ -216,6 +184,9 @@ class ResponseBuilder:
             SelectionError: an undocumented ``Prefer`` code or example, or no acceptable
                 content type (406).
         """
+        if self._seen != self.revision.value:
+            self.clear_caches()
+            self._seen = self.revision.value
         default = prefer is NO_PREFERENCES
         if default:
             fast = self._fast.get((id(operation), accept))
@@ -282,7 +253,7 @@ class ResponseBuilder:
             self._generated_bytes -= len(self._generated.pop(oldest).body)
 
     def clear_caches(self) -> None:
-        """Forget cached answers (call after changing what an operation answers)."""
+        """Forget cached answers (``revision.bump()`` does it on the next request)."""
         self._cache.clear()
         self._fast.clear()
         self._generated.clear()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
-from mockingbird.analysis.query import LogPage, LogQuery
+from mockingbird.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
 from mockingbird.records import DEFAULT_BODY_LIMIT, Capture, DeferredRecord, LogRecord
 

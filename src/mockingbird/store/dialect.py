@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 
 # Column order of the ``requests`` table, as written by the writer thread.
 COLUMNS: tuple[str, ...] = (

@@ -44,7 +44,7 @@ from typing import Any
 
 import orjson
 
-from mockingbird.analysis.query import LogPage, LogQuery
+from mockingbird.query import LogPage, LogQuery
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.store.dialect import SQLITE, Dialect
 from mockingbird.records import DEFAULT_BODY_LIMIT, Capture, DeferredRecord, LogRecord

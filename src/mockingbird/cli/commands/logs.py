@@ -10,7 +10,7 @@ from typing import Any
 import click
 import orjson
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.errors import ConfigError, MockingbirdError
 
 

@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockingbird.analysis.export import iter_har, iter_jsonl
-from mockingbird.analysis.query import LogQuery, record_to_dict
+from mockingbird.query import LogQuery, record_to_dict
 from mockingbird.analysis.stats import analyze
 from mockingbird.errors import LogQueryError, StoreError
 from mockingbird.http.admin.auth import AdminTokenGuard

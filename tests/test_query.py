@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockingbird.analysis.query import LogQuery, parse_status, parse_time
+from mockingbird.query import LogQuery, parse_status, parse_time
 from mockingbird.errors import ConfigError, LogQueryError
 
 

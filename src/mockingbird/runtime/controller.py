@@ -1,0 +1,273 @@
+"""``MockController``: change what a running mock answers, the one library API for it.
+
+The admin API, the Python test API, the CLI and the MCP tools all call this; it checks
+every document against the spec (``runtime/overrides.py``, ``control/``) and writes it to
+the ``ControlStore``. The engine's hooks see the store's new revision on their next
+request, so a change takes effect at once, without a restart, and atomically.
+
+Kinds of control documents: ``override`` (by id), ``scenario`` (by name), ``chaos``
+(``default``). Every method raises ``OverrideError`` (a ``ConfigError``) listing each
+problem of a bad document, and ``ControlNotFoundError`` (a ``LookupError``) for an
+unknown id or name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from mockingbird.control.chaos import parse_chaos
+from mockingbird.control.overrides import OverrideError
+from mockingbird.control.scenarios import Scenario, parse_scenario, parse_scenario_file
+from mockingbird.errors import ControlNotFoundError
+from mockingbird.runtime.chaos import CHAOS, DEFAULT
+from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, find_operation
+
+if TYPE_CHECKING:
+    from mockingbird.control.store import ControlStore, Document
+    from mockingbird.openapi.model import Operation, Spec
+
+_SAFE_ID = re.compile(r"[^A-Za-z0-9._~:-]+")
+
+
+class MockController:
+    """Overrides, scenarios and chaos of one mock.
+
+    Args:
+        spec: the served spec (operations, documented statuses and schemas).
+        store: where the control documents live.
+
+    Example:
+        >>> control = MockController(spec, runtime.control)  # doctest: +SKIP
+        >>> control.set_override({"operation": "getPetById", "response": {"status": 404}})  # doctest: +SKIP
+        >>> control.activate("outage")  # doctest: +SKIP
+    """
+
+    def __init__(self, spec: Spec, store: ControlStore) -> None:
+        self.spec = spec
+        self.store = store
+
+    # -- overrides -----------------------------------------------------------------------------
+
+    def overrides(self, *, owner: str | None = None) -> list[Document]:
+        """Every stored override (each with its ``id``), in the order they are tried."""
+        items = [{**doc, "id": name} for name, doc in self.store.list(OVERRIDE).items()]
+        items = [d for d in items if owner is None or d.get("owner") == owner]
+        return sorted(items, key=lambda d: (d.get("order", 0) if isinstance(d.get("order"), int) else 0, d["id"]))
+
+    def override(self, override_id: str) -> Document:
+        """One override.
+
+        Raises:
+            ControlNotFoundError: no override has that id.
+        """
+        doc = self.store.get(OVERRIDE, override_id)
+        if doc is None:
+            raise ControlNotFoundError("override", override_id)
+        return {**doc, "id": override_id}
+
+    def set_override(self, document: Any, *, override_id: str | None = None) -> Document:
+        """Check and store an override (replacing one with the same id); returns it with its id.
+
+        Raises:
+            OverrideError: every problem of the document.
+        """
+        if isinstance(document, dict) and override_id is not None:
+            given = document.get("id")
+            if given is not None and given != override_id:
+                raise OverrideError([("/id", f"the document's id {given!r} differs from {override_id!r}")])
+        ident = override_id or (document.get("id") if isinstance(document, dict) else None)
+        checked = check_override(self.spec, document, default_id=ident or self._new_id(document))
+        stored = {k: v for k, v in checked.document.items() if k != "id"}
+        self.store.put(OVERRIDE, checked.id, stored)
+        return {**stored, "id": checked.id}
+
+    def delete_override(self, override_id: str) -> None:
+        """Remove an override.
+
+        Raises:
+            ControlNotFoundError: no override has that id.
+        """
+        if not self.store.delete(OVERRIDE, override_id):
+            raise ControlNotFoundError("override", override_id)
+
+    def clear_overrides(self, *, owner: str | None = None) -> int:
+        """Remove every override (of one owner, when given); returns how many."""
+        removed = 0
+        for doc in self.overrides(owner=owner):
+            removed += self.store.delete(OVERRIDE, doc["id"])
+        return removed
+
+    def _new_id(self, document: Any) -> str:
+        operation = document.get("operation") if isinstance(document, dict) else None
+        op = find_operation(self.spec, operation) if isinstance(operation, str) else None
+        base = _SAFE_ID.sub("-", op.operation_id or f"{op.method}-{op.path}" if op else "override").strip("-")
+        taken = set(self.store.list(OVERRIDE))
+        if base not in taken:
+            return base
+        number = 2
+        while f"{base}-{number}" in taken:
+            number += 1
+        return f"{base}-{number}"
+
+    # -- scenarios -----------------------------------------------------------------------------
+
+    def scenarios(self, *, owner: str | None = None) -> list[Document]:
+        """Every scenario, by name."""
+        return [d for d in self.store.list(SCENARIO).values() if owner is None or d.get("owner") == owner]
+
+    def scenario(self, name: str) -> Document:
+        """One scenario, as stored (also its export format).
+
+        Raises:
+            ControlNotFoundError: no scenario has that name.
+        """
+        doc = self.store.get(SCENARIO, name)
+        if doc is None:
+            raise ControlNotFoundError("scenario", name)
+        return doc
+
+    def put_scenario(self, document: Any, *, name: str | None = None) -> Document:
+        """Check and store a scenario (create or replace).
+
+        Raises:
+            OverrideError: every problem, overrides checked against the spec.
+        """
+        scenario = parse_scenario(document, name=name, check=self._check_in_scenario)
+        self.store.put(SCENARIO, scenario.name, scenario.document)
+        return scenario.document
+
+    def patch_scenario(self, name: str, changes: Any) -> Document:
+        """Merge top-level members into a scenario (JSON Merge Patch; ``null`` removes a member).
+
+        Raises:
+            ControlNotFoundError: no scenario has that name.
+            OverrideError: the result is not a valid scenario.
+        """
+        if not isinstance(changes, dict):
+            raise OverrideError([("/", "a patch is an object of scenario members")])
+        merged = dict(self.scenario(name))
+        for key, value in changes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return self.put_scenario(merged, name=name)
+
+    def delete_scenario(self, name: str) -> None:
+        """Remove a scenario (deactivating it first when it is active).
+
+        Raises:
+            ControlNotFoundError: no scenario has that name.
+        """
+        if self.store.active_scenario() == name:
+            self.store.set_active_scenario(None)
+        if not self.store.delete(SCENARIO, name):
+            raise ControlNotFoundError("scenario", name)
+
+    def activate(self, name: str | None) -> str | None:
+        """Switch to a scenario, or back to the spec's defaults with ``None``.
+
+        Raises:
+            ControlNotFoundError: no scenario has that name.
+        """
+        if name is not None and self.store.get(SCENARIO, name) is None:
+            raise ControlNotFoundError("scenario", name)
+        self.store.set_active_scenario(name)
+        return name
+
+    def active(self) -> str | None:
+        """The active scenario's name, or ``None``."""
+        return self.store.active_scenario()
+
+    def load_scenarios(self, documents: Iterable[tuple[str, Any]]) -> list[str]:
+        """Check and store the scenarios of parsed files (``(source, document)`` pairs); all or nothing.
+
+        Raises:
+            OverrideError: the first file with problems, every problem listed with its place.
+        """
+        parsed: list[Scenario] = []
+        for source, document in documents:
+            parsed.extend(parse_scenario_file(document, source=source, check=self._check_in_scenario))
+        for scenario in parsed:
+            self.store.put(SCENARIO, scenario.name, scenario.document)
+        return [s.name for s in parsed]
+
+    def _check_in_scenario(self, document: Any, where: str) -> list[tuple[str, str]]:
+        try:
+            check_override(self.spec, document, default_id="check")
+        except OverrideError as exc:
+            return [(f"{where}{loc}", msg) for loc, msg in exc.violations]
+        return []
+
+    # -- chaos ---------------------------------------------------------------------------------
+
+    def chaos(self) -> Document:
+        """The global chaos settings (``{}`` when none)."""
+        return self.store.get(CHAOS, DEFAULT) or {}
+
+    def set_chaos(self, document: Any) -> Document:
+        """Check and store the global chaos settings (``{}`` turns chaos off).
+
+        Raises:
+            OverrideError: every problem, unknown operations included.
+        """
+        plan = parse_chaos(document)
+        unknown = [(f"/operations/{s}", f"no operation {s!r} in the spec")
+                   for s in plan.operations if find_operation(self.spec, s) is None]  # fmt: skip
+        if unknown:
+            raise OverrideError(unknown)
+        if document:
+            self.store.put(CHAOS, DEFAULT, document)
+        else:
+            self.store.delete(CHAOS, DEFAULT)
+        return self.chaos()
+
+    # -- everything ----------------------------------------------------------------------------
+
+    def reset(self, *, owner: str | None = None) -> None:
+        """Back to the spec's defaults: no overrides, no active scenario, no chaos (scenarios are kept).
+
+        With ``owner``, only that owner's overrides are removed, and the active scenario is
+        deactivated only when it is that owner's.
+        """
+        self.clear_overrides(owner=owner)
+        active = self.store.active_scenario()
+        if active is not None and (owner is None or (self.store.get(SCENARIO, active) or {}).get("owner") == owner):
+            self.store.set_active_scenario(None)
+        if owner is None:
+            self.store.delete(CHAOS, DEFAULT)
+
+    def status(self) -> dict[str, Any]:
+        """What is in force, for ``/health`` and the admin UI."""
+        return {
+            "active_scenario": self.store.active_scenario(),
+            "overrides": len(self.store.list(OVERRIDE)),
+            "scenarios": sorted(self.store.list(SCENARIO)),
+            "chaos": bool(self.store.get(CHAOS, DEFAULT)),
+            "revision": self.store.revision,
+        }
+
+    def operation(self, selector: str) -> Operation:
+        """The operation an endpoint path or selector names, as a client would write it.
+
+        Accepts an operationId, ``METHOD /path``, a template (``/pets/{petId}``) or a concrete
+        path (``/v1/pets/42``), with or without the base path; a bare path means GET.
+
+        Raises:
+            ControlNotFoundError: nothing matches.
+        """
+        op = find_operation(self.spec, selector)
+        if op is None and " " not in selector.strip():
+            op = find_operation(self.spec, f"GET {selector.strip()}")
+        if op is None:
+            from mockingbird.openapi.matching.routing import RouteMatch, Router
+
+            method, _, path = selector.strip().rpartition(" ")
+            found = Router(self.spec.operations, self.spec.base_path).match((method or "GET").upper(), path)
+            if isinstance(found, RouteMatch):
+                op = found.operation
+        if op is None:
+            raise ControlNotFoundError("operation", selector)
+        return op

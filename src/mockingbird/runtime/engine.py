@@ -1,0 +1,216 @@
+"""``MockEngine.answer(MockRequest) -> Answer``: what a mock answers to a request. PURE.
+
+No ASGI scope, no socket, no store: the ASGI adapter (``http/app.py``), a generated
+project's endpoint functions, the MCP tools and tests all ask the same question here.
+
+The path of one request (hooks: ``runtime/hooks.py``):
+
+1. **route** (``openapi.matching.routing``): no path is 404, a wrong method 405 with
+   ``Allow``; a browser's CORS preflight on a known path is answered 204.
+2. **fault** hooks (chaos): a fault with a status answers at once (source ``chaos``);
+   others ride along on the ``Answer`` for the adapter (delay, truncate, trickle).
+3. **checks** (``runtime/checks.py``): security (401), then validation (400/415/422),
+   every violation listed. A checker that fails internally fails *closed*: 500, with the
+   error on the ``Answer`` (and so in the log row), never an unchecked answer.
+4. **override**, then **state** hooks: the first response wins.
+5. the **response builder** (``runtime/responses.py``): ``Prefer``/``__code`` choices,
+   ``Accept`` negotiation, the spec's examples or generated data.
+
+Example:
+    >>> engine = MockEngine(load_spec("examples/petstore.yaml"), seed=1)
+    >>> answer = engine.answer(MockRequest("GET", "/pets/1"))
+    >>> answer.response.status, answer.source
+    (200, 'example')
+
+``MockRequest`` and ``headers_from_pairs`` live in ``runtime/messages.py`` and are
+re-exported here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from mockingbird.errors import SchemaGenerationError, SelectionError
+from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
+from mockingbird.openapi.matching.routing import RouteMatch, Router
+from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks, Matched, Revision
+from mockingbird.runtime.messages import EMPTY_HEADERS, MockRequest, MockResponse, headers_from_pairs
+from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
+from mockingbird.runtime.responses import ResponseBuilder
+
+if TYPE_CHECKING:
+    from mockingbird.openapi.checks.validation import ValidationResult
+    from mockingbird.openapi.model import Operation, Spec
+    from mockingbird.runtime.checks import RequestChecker
+
+log = logging.getLogger("mockingbird.runtime")
+
+@dataclass(slots=True)
+class Answer:
+    """What the engine decided.
+
+    Attributes:
+        response: the response to send (status, headers, body, content type).
+        operation: the matched operation (``None`` for 404/405 and preflights).
+        path_params: the matched path parameters (raw strings).
+        validation: the parsed and validated request (path, query, header and cookie values,
+            the decoded body), when the checks ran.
+        fault: chaos to apply to the exchange (delay, truncate, trickle), when a fault hook chose one
+            (an override's own delay is carried here too).
+        error: what failed inside the mock, when it answered 500 because of itself.
+    """
+
+    response: MockResponse
+    operation: Operation | None = None
+    path_params: Mapping[str, str] = field(default_factory=lambda: EMPTY_HEADERS)
+    validation: ValidationResult | None = None
+    fault: Fault | None = None
+    error: str | None = None
+
+    @property
+    def source(self) -> str:
+        """Where the answer came from: ``example``, ``generated``, ``empty``, ``error`` (a problem
+        answer of the mock: 404, 405, validation, auth), ``cors``, ``chaos``, or a hook's own
+        (``override``, ``scenario``, ``state``)."""
+        return self.response.source
+
+
+class MockEngine:
+    """Answers requests for one spec.
+
+    Args:
+        spec: the loaded spec.
+        seed: seed for generated data (same seed and request, same body).
+        validate: validate requests (400/415/422 problem+json on violations).
+        auth: enforce the operations' security requirements (401 + ``WWW-Authenticate``).
+        hooks: chaos, override and state hooks (``runtime/hooks.py``).
+
+    The engine owns its router, builder and checker, and so every cache: two engines in
+    one process share nothing.
+    """
+
+    def __init__(
+        self, spec: Spec, *, seed: int = 0, validate: bool = True, auth: bool = True, hooks: Hooks = NO_HOOKS
+    ) -> None:
+        self.spec = spec
+        self.seed = seed
+        self.validate = validate
+        self.auth = auth
+        self.hooks = hooks
+        self.revision = Revision()
+        self.router = Router(spec.operations, spec.base_path)
+        self.builder = ResponseBuilder(spec, seed=seed, revision=self.revision)
+        self._checker: RequestChecker | None = None
+
+    def set_hooks(self, hooks: Hooks) -> None:
+        """Replace the hooks (one assignment: a request sees the old set or the new one)."""
+        self.hooks = hooks
+        self.revision.bump()
+
+    def answer(self, request: MockRequest) -> Answer:
+        """The answer to one request. Never raises for anything a request can contain."""
+        method = request.method
+        found = self.router.match(method, request.path)
+        if not isinstance(found, RouteMatch):
+            shown = unquote(request.path)
+            if found.allowed and method == "OPTIONS" and "origin" in request.headers:
+                return Answer(preflight(request.headers, found.allowed))
+            if found.allowed:
+                return Answer(method_not_allowed(method, shown, found.allowed))
+            return Answer(not_found(method, shown))
+        op = found.operation
+        params = found.path_params
+        hooks = self.hooks
+        fault: Fault | None = None
+        if hooks.faults:
+            fault = _first_fault(hooks, request, op)
+            if fault is not None and fault.status is not None:
+                problem = build_problem(
+                    fault.status, f"Chaos: fault {fault.name!r} answered this request.", headers=list(fault.headers)
+                )
+                problem.source = "chaos"
+                return Answer(problem, op, params, fault=fault)
+
+        validation: ValidationResult | None = None
+        if (self.validate or self.auth) and (op.parameters or op.request_body is not None or op.security):
+            # A body sent to an operation that declares none is ignored (validation.py).
+            body = request.body if op.request_body is not None else b""
+            try:
+                problem_or_none, validation = self._get_checker().check(
+                    op, method, params, request.query, request.headers, body
+                )
+            except Exception as exc:
+                log.exception("request checks failed internally for %s", op.key)
+                detail = f"The mock itself failed while checking this request to {op.key}: {type(exc).__name__}."
+                return Answer(build_problem(500, detail, title="Mock Failure"), op, params, fault=fault,
+                              error=f"{type(exc).__name__}: {exc}")  # fmt: skip
+            if problem_or_none is not None:
+                return Answer(problem_or_none, op, params, validation, fault)
+
+        if hooks.overrides or hooks.state:
+            matched = Matched(request, op, params, validation)
+            for hook in (*hooks.overrides, *hooks.state):
+                response = hook.respond(matched)
+                if response is not None:
+                    delay = response.extra.get("delay")
+                    if delay:  # an override's own delay adds to a chaos delay
+                        fault = Fault(name="delay", delay=delay) if fault is None else replace(fault, delay=fault.delay + delay)
+                    return Answer(response, op, params, validation, fault)
+
+        headers = request.headers
+        prefer_h = headers.get("prefer")
+        query = request.query
+        prefer = parse_prefer(prefer_h, query) if (prefer_h or "__" in query) else NO_PREFERENCES
+        try:
+            response = self.builder.build(
+                op, method=method, path=request.path, query=query, path_params=params, prefer=prefer,
+                accept=headers.get("accept"),
+            )  # fmt: skip
+        except SelectionError as exc:
+            response = build_problem(exc.status, exc.detail, title=exc.title, **exc.extra)
+        except SchemaGenerationError as exc:
+            # The spec's schema admits no value (e.g. ``false``, contradictory constraints).
+            response = build_problem(500, f"{op.key}: no response can satisfy its schema: {exc}")
+        return Answer(response, op, params, validation, fault)
+
+    def _get_checker(self) -> RequestChecker:
+        if self._checker is None:
+            # Imported on first use: startup does not pay for the validator.
+            from mockingbird.runtime.checks import RequestChecker
+
+            self._checker = RequestChecker(self.spec, validate=self.validate, auth=self.auth, revision=self.revision)
+        return self._checker
+
+    def warm(self, operations: Iterable[Operation] | None = None) -> int:
+        """Compile the request validators of ``operations`` (default: all) ahead of traffic."""
+        if not self.validate:
+            return 0
+        return self._get_checker().warm(self.spec.operations if operations is None else operations)
+
+
+def _first_fault(hooks: Hooks, request: MockRequest, op: Operation | None) -> Fault | None:
+    for hook in hooks.faults:
+        fault = hook.fault(request, op)
+        if fault is not None:
+            return fault
+    return None
+
+
+def preflight(headers: Mapping[str, str], allowed: tuple[str, ...]) -> MockResponse:
+    """204 answer to a CORS preflight (``OPTIONS`` the spec does not declare itself)."""
+    requested = headers.get("access-control-request-headers", "*").encode("latin-1")
+    methods = ", ".join((*allowed, "OPTIONS")).encode("latin-1")
+    response_headers = [
+        (b"access-control-allow-methods", methods),
+        (b"access-control-allow-headers", requested),
+        (b"access-control-max-age", b"600"),
+        (b"allow", methods),
+    ]
+    return MockResponse(204, response_headers, b"", "cors")
+
+
+__all__ = ["Answer", "MockEngine", "MockRequest", "MockResponse", "headers_from_pairs", "preflight"]

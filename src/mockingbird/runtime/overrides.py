@@ -1,0 +1,309 @@
+"""The override layer on the request path: overrides and the active scenario's, as one engine hook.
+
+``OverrideHook`` is a ``ResponseHook`` (``runtime/hooks.py``). It keeps the overrides of a
+``ControlStore`` compiled (operation resolved, templates compiled, conditions ready), per
+operation, in their order. On each request it compares the store's revision with the one it
+compiled at (an integer compare); when it moved, it compiles the new set and swaps it in
+with one assignment, so every request sees wholly the old set or wholly the new one.
+
+``check_override`` is what the admin API calls before storing a document: the operation
+must exist, a ``strict`` override's status must be documented and its (non-templated)
+body must validate against the documented response schema, and templates must compile.
+Every problem is listed at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import orjson
+
+from mockingbird.control.overrides import ABSENT, Override, OverrideError, RequestView, parse_override
+from mockingbird.errors import SelectionError
+from mockingbird.openapi.matching.negotiation import Preferences, is_json
+from mockingbird.runtime.checks import parse_cookies
+from mockingbird.runtime.messages import MockResponse
+from mockingbird.runtime.responses import encode_body, pick_status
+from mockingbird.runtime.templates import Render, build_context, compile_value
+
+if TYPE_CHECKING:
+    from mockingbird.control.store import ControlSnapshot, ControlStore
+    from mockingbird.openapi.model import Operation, Spec
+    from mockingbird.runtime.hooks import Matched, Revision
+    from mockingbird.runtime.responses import ResponseBuilder
+
+OVERRIDE = "override"
+SCENARIO = "scenario"
+
+
+def find_operation(spec: Spec, selector: str) -> Operation | None:
+    """The operation an override names: an operationId, or ``METHOD /template`` (base path optional)."""
+    selector = selector.strip()
+    for op in spec.operations:
+        if op.operation_id == selector:
+            return op
+    method, _, path = selector.partition(" ")
+    path = path.strip()
+    base = spec.base_path or ""
+    if base and path.startswith(base + "/"):
+        path = path[len(base):]
+    for op in spec.operations:
+        if op.method == method.upper() and op.path == path:
+            return op
+    return None
+
+
+def check_override(spec: Spec, document: Any, *, default_id: str = "", source: str = "") -> Override:
+    """Parse an override and check it against the spec (see the module docstring).
+
+    Raises:
+        OverrideError: listing every problem, each with its location in the document.
+    """
+    override = parse_override(document, default_id=default_id, source=source)
+    problems: list[tuple[str, str]] = []
+    op = find_operation(spec, override.operation)
+    if op is None:
+        ids = sorted(o.operation_id for o in spec.operations if o.operation_id)[:8]
+        problems.append(("/operation", (f"no operation {override.operation!r} in the spec; give an operationId "
+                                       f"({', '.join(ids) or 'none defined'}...) or 'METHOD /path'")))  # fmt: skip
+        raise OverrideError(problems, source)
+    response = override.response
+    if response.status is not None and override.strict:
+        try:
+            pick_status(op, str(response.status))
+        except SelectionError as exc:
+            problems.append(("/response/status", f"{exc.detail} Set strict: false to answer it anyway."))
+    for location, value in _templated_parts(override):
+        try:
+            compile_value(value, location)
+        except OverrideError as exc:
+            problems.extend(exc.violations)
+    if override.strict and response.body is not ABSENT and not problems:
+        problems.extend(_body_problems(spec, op, override))
+    if problems:
+        raise OverrideError(problems, source)
+    return override
+
+
+def _templated_parts(override: Override) -> list[tuple[str, Any]]:
+    parts: list[tuple[str, Any]] = [(f"/response/headers/{k}", v) for k, v in override.response.headers.items()]
+    if override.response.body is not ABSENT:
+        parts.append(("/response/body", override.response.body))
+    return parts
+
+
+def _body_problems(spec: Spec, op: Operation, override: Override) -> list[tuple[str, str]]:
+    """Schema violations of a non-templated body, against the documented response."""
+    from mockingbird.openapi.jsonschema import compile_validator
+
+    body = override.response.body
+    if compile_value(body, "/response/body") is not None:
+        return []  # templated: its value is only known per request
+    documented, _ = pick_status(op, str(override.response.status) if override.response.status else None)
+    media = next((m for m in documented.content.values() if m.schema is not None and is_json(m.content_type)), None)
+    if media is None or media.schema is None:
+        return []
+    validator = compile_validator(media.schema, spec.resolve, mode="response")
+    return [
+        (f"/response/{v.location}", f"{v.message} (set strict: false to serve it anyway)")
+        for v in validator.errors(body, location="body")
+    ]
+
+
+@dataclass(slots=True)
+class _Compiled:
+    """One override, ready for the request path."""
+
+    override: Override
+    source: str  # "override" | "scenario"
+    body: Render | None
+    headers: dict[str, Render | None]
+    key: bytes  # identity of the document: its `times` budget survives recompiles
+    remaining: list[int] | None = None  # shared counter box, when `times` is set
+
+    def take(self, lock: threading.Lock) -> bool:
+        if self.remaining is None:
+            return True
+        with lock:
+            if self.remaining[0] <= 0:
+                return False
+            self.remaining[0] -= 1
+            return True
+
+
+@dataclass(slots=True)
+class _Set:
+    revision: int
+    by_operation: dict[str, list[_Compiled]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+class OverrideHook:
+    """Answers requests from the control store's overrides and the active scenario's.
+
+    Args:
+        spec: the served spec.
+        builder: the engine's response builder (for ``example`` and ``dynamic`` overrides).
+        store: the control store to read.
+        seed: the server seed (templated fake values).
+        revision: the engine's revision, bumped when the set changes.
+    """
+
+    def __init__(self, spec: Spec, builder: ResponseBuilder, store: ControlStore, *, seed: int = 0,
+                 revision: Revision | None = None) -> None:  # fmt: skip
+        self.spec = spec
+        self.builder = builder
+        self.store = store
+        self.seed = seed
+        self.engine_revision = revision
+        self._lock = threading.Lock()
+        self._budgets: dict[bytes, list[int]] = {}
+        self._set = _Set(revision=-1)
+
+    def current(self) -> _Set:
+        """The compiled set for the store's revision (recompiled when it moved)."""
+        compiled = self._set
+        if compiled.revision != self.store.revision:
+            with self._lock:
+                if self._set.revision != self.store.revision:
+                    self._set = self._compile(self.store.snapshot())
+                    if self.engine_revision is not None:
+                        self.engine_revision.bump()
+                compiled = self._set
+        return compiled
+
+    def respond(self, matched: Matched) -> MockResponse | None:
+        candidates = self.current().by_operation.get(matched.operation.key)
+        if not candidates:
+            return None
+        request = matched.request
+        view = RequestView(
+            path=matched.path_params,
+            query=parse_qsl(request.query, keep_blank_values=True) if request.query else [],
+            headers=request.headers,
+            cookies=parse_cookies(request.headers.get("cookie")),
+            body=lambda: _decoded_body(matched),
+        )
+        for item in candidates:
+            if item.override.matches(view) and item.take(self._lock):
+                return self._answer(item, matched, view)
+        return None
+
+    def _compile(self, snapshot: ControlSnapshot) -> _Set:
+        out = _Set(revision=snapshot.revision)
+        documents: list[tuple[int, int, str, Any, str]] = []
+        active = snapshot.active_scenario
+        if active is not None:
+            scenario = snapshot.documents.get((SCENARIO, active)) or {}
+            for index, doc in enumerate(scenario.get("overrides", []) or []):
+                documents.append((_order(doc), 0, f"{active}#{index}", doc, SCENARIO))
+        for name, doc in snapshot.of(OVERRIDE).items():
+            documents.append((_order(doc), 1, name, doc, OVERRIDE))
+        live: set[bytes] = set()
+        for _, _, name, doc, source in sorted(documents, key=lambda d: d[:3]):
+            try:
+                override = check_override(self.spec, doc, default_id=name)
+            except OverrideError as exc:
+                out.errors.append(f"{name}: {exc}")  # stored before a spec change: skipped, said in /health
+                continue
+            op = find_operation(self.spec, override.operation)
+            if op is None:
+                continue
+            key = orjson.dumps([source, name, doc], option=orjson.OPT_SORT_KEYS)
+            live.add(key)
+            box = None
+            if override.times is not None:
+                box = self._budgets.setdefault(key, [override.times])
+            compiled = _Compiled(
+                override, source, compile_value(override.response.body, "/response/body")
+                if override.response.body is not ABSENT else None,
+                {k: compile_value(v, f"/response/headers/{k}") for k, v in override.response.headers.items()},
+                key, box,
+            )  # fmt: skip
+            out.by_operation.setdefault(op.key, []).append(compiled)
+        self._budgets = {k: v for k, v in self._budgets.items() if k in live}
+        return out
+
+    def _answer(self, item: _Compiled, matched: Matched, view: RequestView) -> MockResponse:
+        override = item.override
+        spec_response = override.response
+        op = matched.operation
+        request = matched.request
+        context: dict[str, Any] | None = None
+
+        def ctx() -> Mapping[str, Any]:
+            nonlocal context
+            if context is None:
+                context = build_context(
+                    method=request.method, url=request.path, path=matched.path_params, query=list(view.query),
+                    headers=request.headers, cookies=view.cookies, body=view.value("body", ""),
+                    request_id=request.headers.get("x-request-id"), seed=self.seed,
+                )  # fmt: skip
+            return context
+
+        code = str(spec_response.status) if spec_response.status is not None else None
+        if spec_response.body is ABSENT:
+            prefer = Preferences(code=code, example=spec_response.example, dynamic=spec_response.dynamic or None)
+            try:
+                base = self.builder.build(op, method=request.method, path=request.path, query=request.query,
+                                          path_params=matched.path_params, prefer=prefer,
+                                          accept=request.headers.get("accept"))  # fmt: skip
+            except SelectionError:
+                base = MockResponse(spec_response.status or 200, [], b"", item.source)
+            status = spec_response.status or base.status
+            headers = [h for h in base.headers if h[0].decode("latin-1") not in _lower(spec_response.headers)]
+            body, content_type = base.body, base.content_type
+        else:
+            try:
+                _, status = pick_status(op, code)
+            except SelectionError:
+                status = spec_response.status or 200
+            value = item.body(ctx()) if item.body is not None else spec_response.body
+            content_type = spec_response.content_type or _documented_type(op, status) or "application/json"
+            body = encode_body(value, content_type)
+            headers = [(b"content-type", content_type.encode("latin-1"))]
+        for name, raw in spec_response.headers.items():
+            render = item.headers.get(name)
+            text = str(render(ctx())) if render is not None else raw
+            headers.append((name.lower().encode("latin-1"), text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace")))
+        response = MockResponse(status, headers, b"" if status in (204, 304) else body, item.source, content_type)
+        response.extra["override"] = override.id
+        if override.delay:
+            response.extra["delay"] = override.delay
+        return response
+
+
+def _order(doc: Any) -> int:
+    order = doc.get("order", 0) if isinstance(doc, dict) else 0
+    return order if isinstance(order, int) and not isinstance(order, bool) else 0
+
+
+def _lower(headers: Mapping[str, str]) -> set[str]:
+    return {name.lower() for name in headers}
+
+
+def _documented_type(op: Operation, status: int) -> str | None:
+    try:
+        response, _ = pick_status(op, str(status))
+    except SelectionError:
+        return None
+    for content_type in response.content:
+        if "*" not in content_type:
+            return content_type
+    return None
+
+
+def _decoded_body(matched: Matched) -> Any:
+    if matched.validation is not None and matched.validation.body is not None:
+        return matched.validation.body
+    raw = matched.request.body
+    if not raw:
+        return ABSENT
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw.decode("utf-8", "replace")

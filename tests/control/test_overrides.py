@@ -1,0 +1,110 @@
+"""Override documents: every problem listed with its place; conditions test what they say."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockingbird.control.overrides import ABSENT, OverrideError, RequestView, parse_override, resolve_pointer
+
+
+def _view(**parts: object) -> RequestView:
+    body = parts.pop("body", ABSENT)
+    return RequestView(
+        path=parts.get("path", {}),  # type: ignore[arg-type]
+        query=parts.get("query", []),  # type: ignore[arg-type]
+        headers=parts.get("headers", {}),  # type: ignore[arg-type]
+        cookies=parts.get("cookies", {}),  # type: ignore[arg-type]
+        body=lambda: body,
+    )
+
+
+def test_a_minimal_override_parses_with_defaults() -> None:
+    override = parse_override({"operation": "getPet", "response": {"status": 404}}, default_id="o1")
+    assert (override.id, override.operation, override.response.status) == ("o1", "getPet", 404)
+    assert override.strict and override.times is None and override.delay == 0.0
+    assert override.matches(_view())
+
+
+def test_every_problem_is_listed_with_its_location() -> None:
+    document = {
+        "operation": "",
+        "when": [{"in": "query", "name": "x", "regex": "("}, {"in": "nowhere", "name": "y", "equals": 1}],
+        "response": {"status": 9000, "colour": "red", "headers": {"Bad Name": "v"}},
+        "delay": -1,
+        "times": 0,
+        "surprise": True,
+    }
+    with pytest.raises(OverrideError) as info:
+        parse_override(document)
+    locations = [loc for loc, _ in info.value.violations]
+    assert locations == [
+        "/surprise", "/operation", "/when/0/regex", "/when/1/in", "/response/colour", "/response/status",
+        "/response/headers/Bad Name", "/delay", "/times",
+    ]
+    assert "invalid regular expression" in dict(info.value.violations)["/when/0/regex"]
+    assert str(info.value).startswith("/surprise: unknown field") and "(and 8 more)" in str(info.value)
+
+
+def test_a_condition_needs_exactly_one_test() -> None:
+    with pytest.raises(OverrideError) as info:
+        parse_override({"operation": "x", "when": [{"in": "query", "name": "a", "equals": 1, "regex": "b"}]})
+    assert info.value.violations == [("/when/0", ("needs exactly one test of equals, one_of, contains, regex, "
+                                                "present, absent; found 2"))]
+
+
+def test_body_example_and_dynamic_exclude_each_other() -> None:
+    with pytest.raises(OverrideError, match="at most one of body, example and dynamic"):
+        parse_override({"operation": "x", "response": {"body": {}, "example": "cat"}})
+
+
+@pytest.mark.parametrize(
+    ("condition", "view", "expected"),
+    [
+        ({"in": "path", "name": "petId", "equals": "42"}, {"path": {"petId": "42"}}, True),
+        ({"in": "path", "name": "petId", "equals": 42}, {"path": {"petId": "42"}}, True),
+        ({"in": "path", "name": "petId", "equals": "42"}, {"path": {"petId": "7"}}, False),
+        ({"in": "query", "name": "s", "one_of": ["a", "b"]}, {"query": [("s", "b")]}, True),
+        ({"in": "query", "name": "s", "one_of": ["a", "b"]}, {"query": [("s", "c")]}, False),
+        ({"in": "header", "name": "X-Tenant", "contains": "acme"}, {"headers": {"x-tenant": "big-acme"}}, True),
+        ({"in": "header", "name": "X-Tenant", "regex": "^acme$"}, {"headers": {"x-tenant": "big-acme"}}, False),
+        ({"in": "cookie", "name": "sid", "present": True}, {"cookies": {"sid": "1"}}, True),
+        ({"in": "cookie", "name": "sid", "absent": True}, {"cookies": {"sid": "1"}}, False),
+        ({"in": "query", "name": "debug", "absent": True}, {}, True),
+        ({"in": "body", "pointer": "/owner/name", "regex": "^R"}, {"body": {"owner": {"name": "Rex"}}}, True),
+        ({"in": "body", "pointer": "/tags/1", "equals": "b"}, {"body": {"tags": ["a", "b"]}}, True),
+        ({"in": "body", "pointer": "/count", "equals": 3}, {"body": {"count": 3}}, True),
+        ({"in": "body", "pointer": "/missing", "equals": 3}, {"body": {"count": 3}}, False),
+        ({"in": "body", "pointer": "/x", "present": True}, {}, False),
+    ],
+)
+def test_conditions(condition: dict[str, object], view: dict[str, object], expected: bool) -> None:
+    override = parse_override({"operation": "op", "when": [condition]})
+    assert override.matches(_view(**view)) is expected
+
+
+def test_all_conditions_must_hold() -> None:
+    override = parse_override({"operation": "op", "when": [
+        {"in": "query", "name": "a", "equals": "1"}, {"in": "query", "name": "b", "equals": "2"}]})
+    assert override.matches(_view(query=[("a", "1"), ("b", "2")]))
+    assert not override.matches(_view(query=[("a", "1")]))
+
+
+def test_the_body_is_decoded_only_when_a_condition_reads_it() -> None:
+    calls: list[int] = []
+
+    def body() -> object:
+        calls.append(1)
+        return {"a": 1}
+
+    view = RequestView(path={}, query=[], headers={}, cookies={}, body=body)
+    parse_override({"operation": "op", "when": [{"in": "query", "name": "q", "absent": True}]}).matches(view)
+    assert calls == []
+    rule = parse_override({"operation": "op", "when": [{"in": "body", "pointer": "/a", "equals": 1},
+                                                       {"in": "body", "pointer": "/a", "present": True}]})
+    assert rule.matches(view) and calls == [1]
+
+
+def test_json_pointer_escapes() -> None:
+    assert resolve_pointer({"a/b": {"~c": 1}}, "/a~1b/~0c") == 1
+    assert resolve_pointer([1, 2], "/5") is ABSENT
+    assert resolve_pointer({"a": 1}, "") == {"a": 1}
