@@ -14,6 +14,7 @@ from mockingbird import errors
 from mockingbird.errors import (
     CommandNotFoundError,
     ConfigError,
+    ControlNotFoundError,
     ExampleNotFoundError,
     LogQueryError,
     MCPCallError,
@@ -21,8 +22,9 @@ from mockingbird.errors import (
     MCPTimeoutError,
     MockingbirdError,
     MocksFileError,
-    RouteNotFound,
+    OverrideError,
     SchemaGenerationError,
+    SelectionError,
     SpecError,
     SpecNotFoundError,
     StoreError,
@@ -44,7 +46,7 @@ def _documented_tree() -> dict[str, tuple[str | None, str | None]]:
     assert errors.__doc__ is not None
     for line in errors.__doc__.splitlines():
         match = re.match(r"^    ((?:[│ ]   )*)(?:[├└]── )?([A-Z]\w+)(?: \((\w+)\))?", line)
-        if match is None or not match.group(2).endswith(("Error", "NotFound")):
+        if match is None or not match.group(2).endswith("Error"):
             continue
         depth = len(match.group(1)) // 4 + (1 if "──" in line else 0)
         del stack[depth:]
@@ -67,16 +69,16 @@ def test_the_documented_tree_is_the_class_hierarchy() -> None:
         assert others == ([stdlib] if stdlib else []), cls
 
 
-def test_every_error_the_package_exports_is_a_mockingbird_error() -> None:
-    exported = [getattr(mockingbird, n) for n in mockingbird.__all__ if n.endswith(("Error", "NotFound"))]
-    assert exported and sorted(e.__name__ for e in exported) == sorted(c.__name__ for c in ALL_ERRORS)
-    assert all(issubclass(e, MockingbirdError) for e in exported)
+def test_every_error_the_package_exports_comes_from_the_one_hierarchy() -> None:
+    exported = [getattr(mockingbird, n) for n in mockingbird.__all__ if n.endswith("Error")]
+    assert MockingbirdError in exported and SpecError in exported
+    assert all(e in ALL_ERRORS and issubclass(e, MockingbirdError) for e in exported)
 
 
 @pytest.mark.parametrize(
     ("error", "stdlib"),
     [
-        (RouteNotFound("GET", "/x"), LookupError),
+        (ControlNotFoundError("override", "x"), LookupError),
         (ExampleNotFoundError("a", ()), LookupError),
         (MCPTimeoutError("tools/call", 1.0), TimeoutError),
         (UnmockedCallError("unmocked tools/call"), AssertionError),  # pytest reports it as a failed assert
@@ -94,10 +96,12 @@ def test_some_errors_are_also_the_stdlib_error_callers_expect(error: Mockingbird
         (SpecError("a.yaml", "", "broken"), 2),
         (SpecNotFoundError("a.yaml", "", "no such file"), 2),
         (MocksFileError("mocks.json", "not JSON"), 2),
+        (OverrideError([("/times", "must be positive")]), 2),
         (CommandNotFoundError("srv", "not found"), 127),
         (StoreError("disk full"), 1),
         (StoreFullError("writer behind"), 1),
-        (RouteNotFound("GET", "/x"), 1),
+        (SelectionError(406, "Not Acceptable", "only application/json"), 1),
+        (ControlNotFoundError("scenario", "x"), 1),
         (SchemaGenerationError("false schema"), 1),
         (ExampleNotFoundError("a", ()), 1),
         (MCPKitError("x"), 1),
@@ -129,7 +133,20 @@ def test_messages_name_what_is_wrong_and_where() -> None:
     assert str(LogQueryError("since", "not a time")) == "since: not a time"
     assert str(MocksFileError("m.json", "mocks[0]: no response")) == "m.json: mocks[0]: no response"
     assert str(CommandNotFoundError("srv", "not executable")) == "cannot start 'srv': not executable"
-    assert str(RouteNotFound("GET", "/pets/1")) == "No mocked route for GET /pets/1"
+    assert str(ControlNotFoundError("scenario", "happy")) == "no scenario 'happy'"
+    assert (
+        str(SelectionError(400, "Bad Request", "no example 'x'; available: a"))
+        == "no example 'x'; available: a"
+    )
+
+
+def test_an_override_error_names_the_first_problem_and_counts_the_rest() -> None:
+    one = OverrideError([("/overrides/0/times", "must be >= 1")], source="o.yaml")
+    assert str(one) == "o.yaml#/overrides/0/times: must be >= 1"
+    many = OverrideError([("/a", "bad"), ("/b", "worse"), ("/c", "worst")])
+    assert str(many) == "/a: bad (and 2 more)"
+    assert many.violations == [("/a", "bad"), ("/b", "worse"), ("/c", "worst")]
+    assert str(OverrideError([])) == "document: invalid"
     assert str(MCPCallError(-32602, "bad params")) == "[-32602] bad params"
 
 

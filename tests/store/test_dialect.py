@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mockingbird.analysis.query import LogQuery
+from mockingbird.query import LogQuery
 from mockingbird.store.dialect import COLUMNS, SQLITE
 
 # (ts, kind, method, path, status, session_id, operation, is_admin); ids follow this order from 1.

@@ -16,10 +16,21 @@ import pytest
 from typing_extensions import assert_type
 
 import mockingbird
-from mockingbird import LogQuery, LogRecord, LogStore, analyze, load_spec, open_store
-from mockingbird.analysis.query import LogPage
+from mockingbird import (
+    Answer,
+    LogQuery,
+    LogRecord,
+    LogStore,
+    MockEngine,
+    MockRequest,
+    MockResponse,
+    analyze,
+    load_spec,
+    open_store,
+)
 from mockingbird.analysis.stats import Analysis
 from mockingbird.openapi.model import Operation, Spec
+from mockingbird.query import LogPage
 from mockingbird.testing import (
     AsyncMCPTestClient,
     ListResult,
@@ -47,6 +58,18 @@ def _uses_the_spec_loader(path: Path) -> Spec:
     assert_type(spec.base_path, str)
     assert_type(mockingbird.load_spec(str(path)), Spec)  # the lazy attribute, as users write it
     return spec
+
+
+def _uses_the_engine(spec: Spec) -> Answer:
+    engine = MockEngine(spec, seed=1, validate=True, auth=False)
+    answer = engine.answer(MockRequest(method="GET", path="/pets", headers={"accept": "application/json"}))
+    assert_type(answer, Answer)
+    assert_type(answer.response, MockResponse)
+    assert_type(answer.response.status, int)
+    assert_type(answer.response.body, bytes)
+    assert_type(answer.operation, Operation | None)
+    assert_type(answer.source, str)
+    return answer
 
 
 def _uses_the_log_store(path: Path) -> Analysis:
@@ -108,7 +131,9 @@ async def _uses_the_async_test_client(server: list[str]) -> ToolResult:
 
 
 def test_the_public_api_returns_what_its_types_say(tmp_path: Path) -> None:
-    assert isinstance(_uses_the_spec_loader(PETSTORE), Spec)
+    spec = _uses_the_spec_loader(PETSTORE)
+    assert isinstance(spec, Spec)
+    assert _uses_the_engine(spec).response.status == 200
     assert _uses_the_log_store(tmp_path / "logs.db").total == 1
     server = [sys.executable, str(DEMO)]
     assert _uses_the_sync_test_client(server).json() == {"total": 3}
