@@ -63,7 +63,7 @@ def test_model_values_are_frozen() -> None:
 
 def test_model_values_are_keyword_only() -> None:
     with pytest.raises(TypeError):
-        Operation("GET", "/pets")  # type: ignore[misc]
+        Operation("GET", "/pets")  # type: ignore[call-arg]
 
 
 def test_default_containers_are_not_shared_between_instances() -> None:
