@@ -25,31 +25,42 @@ def test_a_minimal_override_parses_with_defaults() -> None:
     assert override.matches(_view())
 
 
-def test_every_problem_is_listed_with_its_location() -> None:
+def test_every_schema_problem_is_listed_with_its_location() -> None:
     document = {
         "operation": "",
-        "when": [{"in": "query", "name": "x", "regex": "("}, {"in": "nowhere", "name": "y", "equals": 1}],
-        "response": {"status": 9000, "colour": "red", "headers": {"Bad Name": "v"}},
+        "when": [{"in": "nowhere", "name": "y", "equals": 1}],
+        "response": {"status": 9000, "colour": "red"},
         "delay": -1,
         "times": 0,
         "surprise": True,
     }
     with pytest.raises(OverrideError) as info:
         parse_override(document)
-    locations = [loc for loc, _ in info.value.violations]
-    assert locations == [
-        "/surprise", "/operation", "/when/0/regex", "/when/1/in", "/response/colour", "/response/status",
-        "/response/headers/Bad Name", "/delay", "/times",
-    ]
-    assert "invalid regular expression" in dict(info.value.violations)["/when/0/regex"]
-    assert str(info.value).startswith("/surprise: unknown field") and "(and 8 more)" in str(info.value)
+    locations = sorted({loc for loc, _ in info.value.violations})
+    assert locations == ["", "/delay", "/operation", "/response", "/response/status", "/times", "/when/0",
+                         "/when/0/in"]
+    assert "(and " in str(info.value)
 
 
-def test_a_condition_needs_exactly_one_test() -> None:
+def test_what_a_schema_cannot_say_is_checked_after_it() -> None:
+    document = {
+        "operation": "x",
+        "when": [{"in": "query", "name": "x", "regex": "("}],
+        "response": {"headers": {"Bad Name": "v", "ok": "a\nb"}},
+    }
     with pytest.raises(OverrideError) as info:
-        parse_override({"operation": "x", "when": [{"in": "query", "name": "a", "equals": 1, "regex": "b"}]})
-    assert info.value.violations == [("/when/0", ("needs exactly one test of equals, one_of, contains, regex, "
-                                                "present, absent; found 2"))]
+        parse_override(document)
+    assert [loc for loc, _ in info.value.violations] == ["/when/0/regex", "/response/headers/Bad Name",
+                                                         "/response/headers/ok"]
+    assert "invalid regular expression" in info.value.violations[0][1]
+
+
+def test_a_condition_has_exactly_one_test() -> None:
+    for condition in ({"in": "query", "name": "a", "equals": 1, "regex": "b"}, {"in": "query", "name": "a"},
+                      {"in": "body", "name": "a", "equals": 1}):
+        with pytest.raises(OverrideError) as info:
+            parse_override({"operation": "x", "when": [condition]})
+        assert info.value.violations[0][0] == "/when/0"
 
 
 def test_body_example_and_dynamic_exclude_each_other() -> None:

@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockingbird.control.overrides import OverrideError
+from mockingbird.control.schema import schema_violations
+from mockingbird.errors import OverrideError
 
 ERROR_STATUSES = (500, 502, 503, 429)
 FAULT_KINDS = ("truncate", "trickle")
@@ -126,7 +127,9 @@ def parse_chaos(document: Any, *, source: str = "", at: str = "") -> ChaosPlan:
     Raises:
         OverrideError: listing every problem with its location.
     """
-    problems: list[tuple[str, str]] = []
+    problems = schema_violations("chaos", document, at)
+    if problems:
+        raise OverrideError(problems, source)
     default = _parse_scope(document, at, problems, allow_operations=True)
     operations: dict[str, Chaos] = {}
     raw_ops = document.get("operations", {}) if isinstance(document, dict) else {}

@@ -21,7 +21,9 @@ conditions. As a document (JSON/YAML, the admin API, a scenario file)::
 
 Overrides are tried in their ``order`` (ascending, then by id); the first whose
 conditions hold answers. ``parse_override`` reports *every* problem of a document at
-once (``OverrideError.violations``), each with its location in the document.
+once (``OverrideError.violations``), each with its location in the document: first against
+the published JSON Schema (``control/schema.py``), then what a schema cannot say (a regex
+compiles, a header is a valid field).
 
 Values compared by the conditions are the request's raw strings (path, query, header,
 cookie) or the decoded JSON body's value at ``pointer``; ``equals``/``one_of`` compare a
@@ -35,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mockingbird.control.schema import schema_violations
 from mockingbird.errors import OverrideError
 
 Where = Literal["path", "query", "header", "cookie", "body"]
@@ -185,9 +188,11 @@ def parse_override(document: Any, *, default_id: str = "", source: str = "") -> 
     Raises:
         OverrideError: listing every problem, each with its location.
     """
-    problems: list[tuple[str, str]] = []
-    if not isinstance(document, dict):
-        raise OverrideError([("", f"an override is an object, not {type(document).__name__}")], source)
+    problems = schema_violations("override", document)
+    if problems:
+        raise OverrideError(problems, source)
+    if not isinstance(document, dict):  # the schema said so already; this tells the type checker
+        raise OverrideError([("", "an override is an object")], source)
     for key in sorted(set(document) - _KEYS):
         problems.append((f"/{key}", f"unknown field {key!r}; expected one of {', '.join(sorted(_KEYS))}"))
     operation = document.get("operation")

@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from mockingbird.control.chaos import parse_chaos
-from mockingbird.control.overrides import OverrideError, parse_override
+from mockingbird.control.overrides import parse_override
+from mockingbird.control.schema import schema_violations
+from mockingbird.errors import OverrideError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _KEYS = frozenset({"name", "description", "overrides", "chaos", "state", "owner"})
@@ -59,9 +61,11 @@ def parse_scenario(
     Raises:
         OverrideError: listing every problem with its location.
     """
-    problems: list[tuple[str, str]] = []
-    if not isinstance(document, dict):
-        raise OverrideError([(at or "/", f"a scenario is an object, not {type(document).__name__}")], source)
+    problems = schema_violations("scenario", document, at)
+    if problems:
+        raise OverrideError(problems, source)
+    if not isinstance(document, dict):  # the schema said so already; this tells the type checker
+        raise OverrideError([(at or "/", "a scenario is an object")], source)
     for key in sorted(set(document) - _KEYS):
         problems.append((f"{at}/{key}", f"unknown field {key!r}; expected {', '.join(sorted(_KEYS))}"))
     chosen = document.get("name", name)

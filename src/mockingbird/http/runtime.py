@@ -1,14 +1,16 @@
-"""Assemble a served mock: ``MockApp`` + request log store + logging middleware + admin API.
+"""Assemble a served mock: ``MockApp`` + request log store + control store + admin API.
 
-``build_runtime`` is what ``mockingbird serve`` runs (and what anything embedding a
-mock should call): it opens the log store (SQLite, ``.mockingbird/<spec>.db`` by
-default), gives the ``MockApp`` a ``RequestRecorder`` on it (the app captures every
-exchange itself) and mounts the admin app under ``/admin``. The store is flushed and closed in the ASGI lifespan shutdown.
+``build_runtime(spec, config)`` is what ``mockingbird serve`` and ``MockSupervisor`` run (and
+what anything embedding a mock should call), from one ``ServeConfig``: it opens the log store
+(SQLite, ``.mockingbird/<spec>.db`` by default), gives the ``MockApp`` a ``RequestRecorder`` on
+it (the app captures every exchange itself), mounts the admin app under ``/admin`` and opens
+the control store (``mockingbird.control``: scenarios, overrides, chaos), in the log's file or
+in memory. Both stores are flushed and closed in the ASGI lifespan shutdown. Nothing here
+reads the environment: ``ServeConfig.from_env`` did.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+    from mockingbird.config import ServeConfig
+    from mockingbird.control.store import ControlStore
     from mockingbird.store.base import LogStore
 
 
@@ -41,14 +45,34 @@ class LazyApp:
         await self._app(scope, receive, send)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Runtime:
-    """A mock ready to serve: ``asgi`` is the outermost app, ``mock`` the ``MockApp`` inside it."""
+    """A mock ready to serve.
+
+    Attributes:
+        asgi: the outermost ASGI app (what a server runs).
+        mock: the ``MockApp`` inside it.
+        store: the request log store (``None`` with logging off).
+        log_path: the log's file, when it has one.
+        control: the control store (scenarios, overrides, chaos): always there.
+        config: what it was built from.
+    """
 
     asgi: ASGIApp
     mock: MockApp
     store: LogStore | None
     log_path: Path | None
+    control: ControlStore
+    config: ServeConfig
+
+    def close(self) -> None:
+        """Drain and close the log store, then close the control store (idempotent; the lifespan
+        shutdown calls it, and whoever built the runtime may too)."""
+        try:
+            if self.store is not None:
+                self.store.close()
+        finally:
+            self.control.close()
 
 
 def routes_of(app: MockApp) -> list[dict[str, Any]]:
@@ -72,47 +96,47 @@ def routes_of(app: MockApp) -> list[dict[str, Any]]:
     return items
 
 
-def build_runtime(
-    spec: Spec,
-    *,
-    seed: int = 0,
-    validate: bool = True,
-    auth: bool = True,
-    log: bool = True,
-    log_db: str | Path | None = None,
-    admin_token: str | None = None,
-    host: str = "127.0.0.1",
-) -> Runtime:
-    """Build the full served mock for ``spec``.
+def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
+    """Build the full served mock for ``spec`` as ``config`` says.
+
+    The log store is opened first (its migration expects to create a new file), then the
+    control store: in the log's file when logging, else at ``config.control_db``, else in memory.
+    Both are closed by the ASGI lifespan shutdown (``Runtime.close``).
 
     Args:
         spec: the loaded spec.
-        seed, validate, auth: see ``MockApp``.
-        log: log every request to the store and serve the admin API.
-        log_db: the store's path or URL (default ``.mockingbird/<spec-stem>.db``).
-        admin_token: token guarding ``/admin`` (else ``$MOCKINGBIRD_ADMIN_TOKEN``).
-        host: where the server will listen (an unguarded admin is refused beyond loopback).
+        config: the settings (``ServeConfig``; the environment was read when it was made).
 
     Raises:
         ConfigError: an unguarded admin API on a non-loopback host.
-        StoreError: the log store cannot be opened or migrated.
+        StoreError: the log or control store cannot be opened or migrated.
     """
-    if not log:
-        mock = MockApp(spec, seed=seed, validate=validate, auth=auth)
-        return Runtime(mock, mock, None, None)
+    from mockingbird.control import open_control_store
 
-    from mockingbird.http.admin.auth import check_admin_exposure, resolve_admin_token
+    if not config.log:
+        control = open_control_store(config.control_db)
+        mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
+        runtime = Runtime(mock, mock, None, None, control, config)
+        mock.on_shutdown.append(runtime.close)
+        return runtime
+
+    from mockingbird.http.admin.auth import check_admin_exposure
     from mockingbird.http.logging import RequestRecorder
     from mockingbird.http.redaction import CredentialFields
     from mockingbird.store import default_db_path, open_store
 
-    token = resolve_admin_token(admin_token)
-    check_admin_exposure(host, token)
-    target = log_db if log_db is not None else default_db_path(spec.source)
-    # The writer runs in a child process: building and inserting rows off this process's GIL
+    token = config.admin_token or None
+    check_admin_exposure(config.host, token)
+    target = config.log_db if config.log_db is not None else default_db_path(spec.source)
+    # The default writer is a child process: building and inserting rows off this process's GIL
     # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
-    # MOCKINGBIRD_LOG_WRITER=thread keeps the writer in-process (bench/bench_logging.py compares both).
-    store = open_store(target, writer=os.environ.get("MOCKINGBIRD_LOG_WRITER", "process"))
+    store = open_store(target, writer=config.log_writer)
+    log_path: Path | None = getattr(store, "path", None)
+    try:
+        control = open_control_store(config.control_db if config.control_db is not None else log_path)
+    except BaseException:
+        store.close()
+        raise
     holder: list[MockApp] = []
 
     def build_admin() -> ASGIApp:
@@ -126,7 +150,9 @@ def build_runtime(
         )
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
-    mock = MockApp(spec, seed=seed, validate=validate, auth=auth, admin_app=LazyApp(build_admin), recorder=recorder)
+    mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
+                   admin_app=LazyApp(build_admin), recorder=recorder)  # fmt: skip
     holder.append(mock)
-    mock.on_shutdown.append(store.close)
-    return Runtime(mock, mock, store, getattr(store, "path", None))
+    runtime = Runtime(mock, mock, store, log_path, control, config)
+    mock.on_shutdown.append(runtime.close)
+    return runtime

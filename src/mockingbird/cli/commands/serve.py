@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from mockingbird.config import ServeConfig
 
 if TYPE_CHECKING:
     from mockingbird.http.app import MockApp
@@ -43,75 +47,75 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
         say(f"  {click.style(f'{len(spec.warnings)} spec warning(s)', fg='yellow')}; first: {spec.warnings[0]}")
 
 
+def _default(name: str) -> Any:
+    """A ``ServeConfig`` field's default: the dataclass is the one place defaults live."""
+    return ServeConfig.__dataclass_fields__[name].default
+
+
 @click.command("serve")
-@click.argument("spec_source", metavar="SPEC")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on (0: any free port).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed for generated data.")
-@click.option("--no-validate", is_flag=True, help="Do not validate requests against the spec.")
-@click.option(
-    "--auth/--no-auth",
-    default=True,
-    show_default=True,
-    help="Enforce the operations' security requirements (401 without credentials).",
-)
+@click.argument("spec", metavar="SPEC")
+@click.option("--host", default=_default("host"), show_default=True, help="Address to listen on.")
+@click.option("--port", default=_default("port"), show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--seed", default=_default("seed"), show_default=True, type=int, help="Seed for generated data.")
+@click.option("--validate/--no-validate", default=_default("validate"), show_default=True,
+              help="Validate requests against the spec.")
+@click.option("--auth/--no-auth", default=_default("auth"), show_default=True,
+              help="Enforce the operations' security requirements (401 without credentials).")
 @click.option("--log-db", metavar="PATH", help="Request log database (default: .mockingbird/<spec>.db).")
-@click.option("--no-log", is_flag=True, help="Do not log requests (and serve no admin API).")
-@click.option(
-    "--admin-token",
-    metavar="TOKEN",
-    help="Token guarding /admin (default: $MOCKINGBIRD_ADMIN_TOKEN; required beyond loopback).",
-)
-@click.option(
-    "--server",
-    type=click.Choice(["granian", "uvicorn"]),
-    default="granian",
-    show_default=True,
-    help="ASGI server to run on.",
-)
-def command(
-    spec_source: str,
-    host: str,
-    port: int,
-    seed: int,
-    no_validate: bool,
-    auth: bool,
-    log_db: str | None,
-    no_log: bool,
-    admin_token: str | None,
-    server: str,
-) -> None:
+@click.option("--log/--no-log", default=_default("log"), show_default=True,
+              help="Log requests and serve the admin API.")
+@click.option("--log-writer", type=click.Choice(["process", "thread"]),
+              help="Where log rows are written: a child process (default) or a thread [env: MOCKINGBIRD_LOG_WRITER].")
+@click.option("--admin-token", metavar="TOKEN",
+              help="Token guarding /admin (required beyond loopback) [env: MOCKINGBIRD_ADMIN_TOKEN].")
+@click.option("--control-db", metavar="PATH",
+              help="Control store for scenarios, overrides, chaos (default: the log database; in memory with --no-log).")
+@click.option("--server", type=click.Choice(["granian", "uvicorn"]), default=_default("server"), show_default=True,
+              help="ASGI server to run on.")
+@click.option("--ready-fd", type=int, hidden=True,
+              help="Write one JSON line {url, pid} to this file descriptor once serving (MockSupervisor).")
+def command(ready_fd: int | None, **options: Any) -> None:
     """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL).
 
     Every operation answers with the spec's examples, else with data generated from
     its schemas. Control a response with `Prefer: code=404`, `Prefer: example=NAME`
     or `Prefer: dynamic=true`. Swagger UI is at /docs, status at /health.
     """
+    serve(ServeConfig.from_env(**options), ready_fd=ready_fd)
+
+
+def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
+    """Serve ``config``'s mock in this process until SIGINT/SIGTERM (the process is the server's).
+
+    Args:
+        config: the settings.
+        ready_fd: a file descriptor to write one JSON line ``{"url", "pid"}`` to once serving, then close.
+
+    Raises:
+        ConfigError: the port is busy, or the admin API would be exposed unguarded.
+        SpecError: the spec cannot be loaded.
+        StoreError: a store cannot be opened.
+    """
     from mockingbird.http.runtime import build_runtime
     from mockingbird.http.server import bind_socket, serve_app
     from mockingbird.openapi import load_spec
 
+    host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
-    bind_socket(host, port).close()
-    spec = load_spec(spec_source)
-    runtime = build_runtime(
-        spec,
-        seed=seed,
-        validate=not no_validate,
-        auth=auth,
-        log=not no_log,
-        log_db=log_db,
-        admin_token=admin_token,
-        host=host,
-    )
+    bind_socket(host, config.port).close()
+    spec = load_spec(config.spec)
+    runtime = build_runtime(spec, config)
     load_seconds = time.monotonic() - _STARTED
 
     def on_listening(bound: int) -> None:
         shown = f"[{host}]" if ":" in host else host
-        _summary(runtime.mock, spec, f"http://{shown}:{bound}", load_seconds, runtime.log_path)
+        url = f"http://{shown}:{bound}"
+        _summary(runtime.mock, spec, url, load_seconds, runtime.log_path)
+        if ready_fd is not None:
+            with os.fdopen(ready_fd, "w") as ready:
+                ready.write(json.dumps({"url": url, "pid": os.getpid()}) + "\n")
 
     try:
-        serve_app(runtime.asgi, host=host, port=port, server=server, on_listening=on_listening)  # type: ignore[arg-type]
+        serve_app(runtime.asgi, host=host, port=config.port, server=config.server, on_listening=on_listening)
     finally:
-        if runtime.store is not None:
-            runtime.store.close()
+        runtime.close()

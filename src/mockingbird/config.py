@@ -1,0 +1,144 @@
+"""``ServeConfig``: every setting of a served mock, in one typed, frozen value.
+
+``mockingbird serve`` builds one from its options (``ServeConfig.from_env(**options)``),
+``build_runtime(spec, config)`` assembles the mock from it, and ``MockSupervisor`` starts
+mocks from it (in this process, or as a ``mockingbird serve`` child: ``to_args``/``to_env``).
+
+The environment is read here and nowhere else, by ``ServeConfig.from_env``. An option given
+explicitly wins over the environment, which wins over the default:
+
+================================  ===============  =========================================================
+variable                          field            meaning
+================================  ===============  =========================================================
+``MOCKINGBIRD_ADMIN_TOKEN``       ``admin_token``  token guarding ``/admin`` (``--admin-token``); required
+                                                   when ``host`` is not a loopback address
+``MOCKINGBIRD_LOG_WRITER``        ``log_writer``   ``process`` (default: rows are built and written in a
+                                                   child process, off the server's GIL) or ``thread``
+                                                   (``--log-writer``)
+================================  ===============  =========================================================
+
+Ground layer: imports nothing of mockingbird but ``errors``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from mockingbird.errors import ConfigError
+
+ServerName = Literal["granian", "uvicorn"]
+LogWriter = Literal["process", "thread"]
+
+# field -> environment variable (the table above; README "Serving a mock" repeats it).
+ENV_VARS: Mapping[str, str] = {
+    "admin_token": "MOCKINGBIRD_ADMIN_TOKEN",
+    "log_writer": "MOCKINGBIRD_LOG_WRITER",
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServeConfig:
+    """How to serve a mock: the options of ``mockingbird serve``, as one value.
+
+    Attributes:
+        spec: the OpenAPI / Swagger document, a file path or URL.
+        host: the address to listen on.
+        port: the port (0: any free port).
+        seed: seed for generated data.
+        validate: validate requests against the spec.
+        auth: enforce the operations' security requirements.
+        log: log every request and serve the admin API.
+        log_db: the log store's path or ``sqlite:///`` URL (``None``: ``.mockingbird/<spec>.db``).
+        log_writer: where log rows are built and written: ``process`` or ``thread``.
+        admin_token: token guarding ``/admin`` (``None`` or empty: unguarded, loopback only).
+        control_db: the control store's file (scenarios, overrides, chaos). ``None``: the log's
+            file when logging, else in memory.
+        server: the ASGI server, ``granian`` (fastest measured) or ``uvicorn``.
+
+    Raises:
+        ConfigError: a value out of range (port, server, log writer), one line naming the field.
+
+    Example:
+        >>> ServeConfig(spec="examples/petstore.yaml", port=0).replace(seed=3).seed
+        3
+    """
+
+    spec: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    seed: int = 0
+    validate: bool = True
+    auth: bool = True
+    log: bool = True
+    log_db: str | None = None
+    log_writer: LogWriter = "process"
+    admin_token: str | None = None
+    control_db: str | None = None
+    server: ServerName = "granian"
+
+    def __post_init__(self) -> None:
+        if not self.spec:
+            raise ConfigError("spec: a spec file or URL is required")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"port: {self.port} is not a TCP port (0-65535)")
+        if self.server not in get_args(ServerName):
+            raise ConfigError(f"server: {self.server!r} is not one of {', '.join(get_args(ServerName))}")
+        if self.log_writer not in get_args(LogWriter):
+            raise ConfigError(f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> ServeConfig:
+        """A config from explicit options, with the environment filling what they leave out.
+
+        Args:
+            env: the environment (default ``os.environ``).
+            **options: field values; ``None`` means "not given" (the environment, else the default, applies).
+
+        Raises:
+            ConfigError: an unknown option name, or a value out of range.
+        """
+        environ = os.environ if env is None else env
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(options) - names)
+        if unknown:
+            raise ConfigError(f"unknown serve option(s): {', '.join(unknown)}")
+        given = {name: value for name, value in options.items() if value is not None}
+        from_env: dict[str, Any] = {name: environ[var] for name, var in ENV_VARS.items() if name not in given and environ.get(var)}
+        try:
+            return cls(**given, **from_env)
+        except ConfigError as exc:
+            field = str(exc).partition(":")[0]
+            if field in from_env:  # say where the bad value came from
+                raise ConfigError(f"{ENV_VARS[field]}: {str(exc).partition(': ')[2]}") from None
+            raise
+
+    def replace(self, **changes: Any) -> ServeConfig:
+        """A copy with some fields changed (validated again).
+
+        Raises:
+            ConfigError: a value out of range.
+        """
+        return dataclasses.replace(self, **changes)
+
+    def to_args(self) -> list[str]:
+        """The ``mockingbird serve`` arguments for this config, without the fields ``to_env`` carries
+        (a token on a command line is visible to every user of the machine)."""
+        args = [self.spec, "--host", self.host, "--port", str(self.port), "--seed", str(self.seed),
+                "--validate" if self.validate else "--no-validate", "--auth" if self.auth else "--no-auth",
+                "--server", self.server]  # fmt: skip
+        if not self.log:
+            args.append("--no-log")
+        elif self.log_db is not None:
+            args += ["--log-db", self.log_db]
+        if self.control_db is not None:
+            args += ["--control-db", self.control_db]
+        return args
+
+    def to_env(self) -> dict[str, str | None]:
+        """The environment a ``mockingbird serve`` child needs to run exactly this config: the fields of the
+        table above, ``None`` for a variable to remove (so the parent's environment cannot leak in)."""
+        return {var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()}

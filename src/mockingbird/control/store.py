@@ -1,0 +1,179 @@
+"""The ``ControlStore`` interface: runtime-control documents, an active scenario, a revision.
+
+What it holds
+-------------
+* **Documents**: JSON objects keyed by ``(kind, name)``: ``("scenario", "outage")``,
+  ``("override", "GET /pets")``, ``("chaos", "default")``... The store gives kinds no meaning;
+  the features that read them do.
+* **The active scenario**: one slot, a scenario name or ``None``.
+* **A revision**: an integer that every change (put, delete, switching the scenario) moves
+  up, and nothing else. A reader on the request path keeps what it built from the store
+  together with the revision it built it at, and compares that with ``store.revision`` (an
+  attribute read, no I/O) per request; only when it moved does it read ``snapshot()`` again.
+
+``revision`` follows this store's own writes at once. Writes made through another handle on
+the same database (another process) are seen after ``refresh()`` (or ``snapshot()``), which
+reads the stored revision: a reader that must see them calls it from time to time.
+
+Implementations: ``SqliteControlStore`` (``control/sqlite.py``: a file, or in memory); a
+PostgreSQL one will implement the same interface. Every method is thread-safe. Open one with
+``mockingbird.control.open_control_store``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType, TracebackType
+from typing import Any
+
+import orjson
+
+from mockingbird.errors import ConfigError
+
+Document = dict[str, Any]
+
+_EMPTY: Mapping[tuple[str, str], Document] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class ControlSnapshot:
+    """Everything a control store held at one revision (a consistent read).
+
+    Attributes:
+        revision: the revision this snapshot is of.
+        active_scenario: the active scenario's name, or ``None``.
+        documents: every document, by ``(kind, name)`` (read-only; the documents are fresh copies).
+    """
+
+    revision: int
+    active_scenario: str | None = None
+    documents: Mapping[tuple[str, str], Document] = field(default_factory=lambda: _EMPTY)
+
+    def of(self, kind: str) -> dict[str, Document]:
+        """The documents of one kind, by name, sorted by name."""
+        return {name: doc for (k, name), doc in sorted(self.documents.items()) if k == kind}
+
+
+def check_key(kind: str, name: str) -> None:
+    """Refuse an empty or non-string kind or name.
+
+    Raises:
+        ConfigError: naming which part is wrong.
+    """
+    for label, value in (("kind", kind), ("name", name)):
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"control document {label} must be a non-empty string, not {value!r}")
+
+
+def encode_document(kind: str, name: str, document: Document) -> str:
+    """The JSON text stored for a document.
+
+    Raises:
+        ConfigError: the key is bad, or the document is not a JSON object of JSON values.
+    """
+    check_key(kind, name)
+    if not isinstance(document, dict):
+        raise ConfigError(f"control document {kind}/{name} must be a JSON object, not {type(document).__name__}")
+    try:
+        return orjson.dumps(document).decode()
+    except TypeError as exc:
+        raise ConfigError(f"control document {kind}/{name} is not JSON: {exc}") from None
+
+
+class ControlStore(ABC):
+    """Scenarios, overrides, chaos settings and later state of one mock (see the module docstring).
+
+    Example:
+        >>> store = mockingbird.control.open_control_store(None)  # in memory
+        >>> seen = store.revision
+        >>> store.put("scenario", "outage", {"status": 503})
+        1
+        >>> store.revision != seen, store.get("scenario", "outage")
+        (True, {'status': 503})
+    """
+
+    @property
+    @abstractmethod
+    def revision(self) -> int:
+        """The revision as this store last saw it (no I/O: cheap enough for every request)."""
+
+    @abstractmethod
+    def get(self, kind: str, name: str) -> Document | None:
+        """A document (a fresh copy), or ``None``.
+
+        Raises:
+            ConfigError: an empty kind or name.
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def put(self, kind: str, name: str, document: Document) -> int:
+        """Create or replace a document; return the new revision.
+
+        Raises:
+            ConfigError: a bad key, or a document that is not a JSON object.
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def delete(self, kind: str, name: str) -> bool:
+        """Delete a document; ``True`` (and a new revision) when it existed.
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def list(self, kind: str) -> dict[str, Document]:
+        """Every document of a kind, by name, sorted by name.
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def active_scenario(self) -> str | None:
+        """The active scenario's name, or ``None``.
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def set_active_scenario(self, name: str | None) -> int:
+        """Switch the active scenario (``None``: none); return the new revision.
+
+        Raises:
+            ConfigError: an empty name.
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def refresh(self) -> int:
+        """Read the stored revision (picking up other handles' writes) and return it.
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def snapshot(self) -> ControlSnapshot:
+        """Everything, read consistently at one revision (``revision`` catches up with it).
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the store (idempotent); later calls raise ``StoreError``."""
+
+    def __enter__(self) -> ControlStore:  # noqa: PYI034
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

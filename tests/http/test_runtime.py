@@ -1,0 +1,78 @@
+"""``build_runtime(spec, config)``: the log store and the control store, opened and closed together."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mockingbird.config import ServeConfig
+from mockingbird.control import open_control_store
+from mockingbird.errors import ConfigError, StoreError
+from mockingbird.http.runtime import build_runtime
+from mockingbird.http.server import ThreadedServer
+from mockingbird.openapi.model import Spec
+
+
+def test_with_logging_the_control_store_lives_in_the_log_file(pets_spec: Spec, tmp_path: Path) -> None:
+    db = tmp_path / "logs.db"
+    runtime = build_runtime(pets_spec, ServeConfig(spec=pets_spec.source, log_db=str(db), log_writer="thread"))
+    assert runtime.log_path == db and runtime.store is not None
+    runtime.control.put("scenario", "outage", {"status": 503})
+    runtime.close()
+    runtime.close()  # idempotent
+    with open_control_store(db) as control:
+        assert control.get("scenario", "outage") == {"status": 503}
+
+
+def test_without_logging_the_control_store_works_in_memory(pets_spec: Spec) -> None:
+    runtime = build_runtime(pets_spec, ServeConfig(spec=pets_spec.source, log=False))
+    assert runtime.store is None and runtime.log_path is None and runtime.mock.admin_app is None
+    assert runtime.control.put("override", "GET /pets", {"status": 418}) == 1
+    assert runtime.control.get("override", "GET /pets") == {"status": 418}
+    runtime.close()
+    with pytest.raises(StoreError, match="is closed"):
+        runtime.control.get("override", "GET /pets")
+
+
+def test_without_logging_a_control_db_keeps_the_state(pets_spec: Spec, tmp_path: Path) -> None:
+    path = tmp_path / "control.db"
+    config = ServeConfig(spec=pets_spec.source, log=False, control_db=str(path))
+    runtime = build_runtime(pets_spec, config)
+    runtime.control.set_active_scenario("outage")
+    runtime.close()
+    again = build_runtime(pets_spec, config)
+    assert again.control.active_scenario() == "outage"
+    again.close()
+
+
+def test_the_lifespan_shutdown_closes_both_stores(pets_spec: Spec, tmp_path: Path) -> None:
+    runtime = build_runtime(pets_spec, ServeConfig(spec=pets_spec.source, log_db=str(tmp_path / "l.db")))
+    with ThreadedServer(runtime.asgi) as url:
+        assert httpx.get(url + "/pets", headers={"x-api-key": "k"}, timeout=10).status_code == 200
+    with pytest.raises(StoreError, match="is closed"):
+        runtime.control.refresh()
+    assert runtime.store is not None and runtime.store.stats()["queued"] == 0
+
+
+def test_build_runtime_reads_no_environment(pets_spec: Spec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The token in the environment counts only when ServeConfig.from_env read it.
+    monkeypatch.setenv("MOCKINGBIRD_ADMIN_TOKEN", "from-env")
+    public: dict[str, Any] = {"spec": pets_spec.source, "host": "0.0.0.0", "log_writer": "thread", "log_db": str(tmp_path / "l.db")}
+    with pytest.raises(ConfigError, match="without an admin token"):
+        build_runtime(pets_spec, ServeConfig(**public))
+    runtime = build_runtime(pets_spec, ServeConfig.from_env(**public))
+    assert runtime.config.admin_token == "from-env"
+    runtime.close()
+
+
+def test_a_failing_control_store_closes_the_log_store_it_opened(pets_spec: Spec, tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("not a database" * 100)
+    with pytest.raises(StoreError, match="notes.db"):
+        build_runtime(pets_spec, ServeConfig(spec=pets_spec.source, log_db=str(tmp_path / "l.db"),
+                                             log_writer="thread", control_db=str(bad)))  # fmt: skip
+    assert "mockingbird-log-writer:l.db" not in {t.name for t in threading.enumerate()}
