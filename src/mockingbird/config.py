@@ -57,6 +57,8 @@ class ServeConfig:
         admin_token: token guarding ``/admin`` (``None`` or empty: unguarded, loopback only).
         control_db: the control store's file (scenarios, overrides, chaos). ``None``: the log's
             file when logging, else in memory.
+        scenarios: scenario files or folders to load at start (``--scenarios``).
+        scenario: the scenario to activate at start (``--scenario``).
         server: the ASGI server, ``granian`` (fastest measured) or ``uvicorn``.
 
     Raises:
@@ -78,6 +80,8 @@ class ServeConfig:
     log_writer: LogWriter = "process"
     admin_token: str | None = None
     control_db: str | None = None
+    scenarios: tuple[str, ...] = ()
+    scenario: str | None = None
     server: ServerName = "granian"
 
     def __post_init__(self) -> None:
@@ -136,6 +140,10 @@ class ServeConfig:
             args += ["--log-db", self.log_db]
         if self.control_db is not None:
             args += ["--control-db", self.control_db]
+        for path in self.scenarios:
+            args += ["--scenarios", path]
+        if self.scenario is not None:
+            args += ["--scenario", self.scenario]
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.query import LogQuery
 from mockingbird.control import open_control_store
 from mockingbird.control.sqlite import SCHEMA_VERSION
 from mockingbird.errors import StoreError
+from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 

@@ -188,11 +188,19 @@ def parse_override(document: Any, *, default_id: str = "", source: str = "") -> 
     Raises:
         OverrideError: listing every problem, each with its location.
     """
-    problems = schema_violations("override", document)
-    if problems:
+    override, problems = read_override(document, default_id=default_id)
+    if override is None or problems:
         raise OverrideError(problems, source)
-    if not isinstance(document, dict):  # the schema said so already; this tells the type checker
-        raise OverrideError([("", "an override is an object")], source)
+    return override
+
+
+def read_override(document: Any, *, default_id: str = "") -> tuple[Override | None, list[tuple[str, str]]]:
+    """The override and the problems found: ``None`` when the document breaks the schema; otherwise
+    an override built from what is valid (a bad condition left out), so that callers can check
+    more and report every problem at once."""
+    problems = schema_violations("override", document)
+    if problems or not isinstance(document, dict):
+        return None, problems or [("", "an override is an object")]
     for key in sorted(set(document) - _KEYS):
         problems.append((f"/{key}", f"unknown field {key!r}; expected one of {', '.join(sorted(_KEYS))}"))
     operation = document.get("operation")
@@ -224,12 +232,10 @@ def parse_override(document: Any, *, default_id: str = "", source: str = "") -> 
     elif not isinstance(ident, str) or not ident:
         problems.append(("/id", f"must be a non-empty string, not {ident!r}"))
         ident = default_id
-    if problems:
-        raise OverrideError(problems, source)
     return Override(
         id=ident, operation=operation.strip(), response=response, when=tuple(conditions), delay=delay,
         times=times, strict=strict, order=order, owner=owner, document=document,
-    )  # fmt: skip
+    ), problems  # fmt: skip
 
 
 def _parse_conditions(raw: Any, problems: list[tuple[str, str]]) -> list[Condition]:

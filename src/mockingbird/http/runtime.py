@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from mockingbird.config import ServeConfig
     from mockingbird.control.store import ControlStore
+    from mockingbird.runtime.controller import MockController
     from mockingbird.store.base import LogStore
 
 
@@ -56,6 +57,7 @@ class Runtime:
         log_path: the log's file, when it has one.
         control: the control store (scenarios, overrides, chaos): always there.
         config: what it was built from.
+        controller: changes what the mock answers (overrides, scenarios, chaos) at runtime.
     """
 
     asgi: ASGIApp
@@ -64,6 +66,7 @@ class Runtime:
     log_path: Path | None
     control: ControlStore
     config: ServeConfig
+    controller: MockController
 
     def close(self) -> None:
         """Drain and close the log store, then close the control store (idempotent; the lifespan
@@ -116,7 +119,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     if not config.log:
         control = open_control_store(config.control_db)
         mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
-        runtime = Runtime(mock, mock, None, None, control, config)
+        runtime = Runtime(mock, mock, None, None, control, config, _control(mock, control, config))
         mock.on_shutdown.append(runtime.close)
         return runtime
 
@@ -137,22 +140,78 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     except BaseException:
         store.close()
         raise
-    holder: list[MockApp] = []
+    holder: list[Runtime] = []
 
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
+        from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
 
         return build_admin_app(
             store,
             info={"title": spec.title, "version": spec.version, "spec": spec.source, "operations": len(spec.operations)},
             token=token,
-            routes_provider=lambda: routes_of(holder[0]),
+            routes_provider=lambda: routes_of(holder[0].mock),
+            extra_routes=control_routes(holder[0].controller),
+            extra_openapi={"paths": CONTROL_PATHS, "schemas": control_schemas()},
         )
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
     mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
                    admin_app=LazyApp(build_admin), recorder=recorder)  # fmt: skip
-    holder.append(mock)
-    runtime = Runtime(mock, mock, store, log_path, control, config)
+    try:
+        controller = _control(mock, control, config)
+    except BaseException:
+        control.close()
+        store.close()
+        raise
+    runtime = Runtime(mock, mock, store, log_path, control, config, controller)
+    holder.append(runtime)
     mock.on_shutdown.append(runtime.close)
     return runtime
+
+
+def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockController:
+    """Put overrides and chaos on the mock's request path; load ``--scenarios``, activate ``--scenario``.
+
+    Raises:
+        OverrideError: a scenario file with problems (file, place and problem in the message).
+        ControlNotFoundError: ``--scenario`` names no known scenario.
+    """
+    from mockingbird.runtime.controller import attach_control
+
+    controller = attach_control(mock.engine, control)
+    if config.scenarios:
+        controller.load_scenarios(read_scenario_files(config.scenarios))
+    if config.scenario is not None:
+        controller.activate(config.scenario)
+    return controller
+
+
+def read_scenario_files(paths: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """``(source, parsed document)`` for each scenario file of ``paths`` (files or folders).
+
+    Raises:
+        OverrideError: a file that cannot be read or parsed (its name and line in the message).
+    """
+    import yaml
+
+    from mockingbird.control.scenarios import scenario_files
+    from mockingbird.errors import OverrideError
+
+    out: list[tuple[str, Any]] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise OverrideError([("", "no such file or folder")], raw)
+        for file in scenario_files(path):
+            try:
+                text = file.read_text(encoding="utf-8")
+                out.append((str(file), yaml.safe_load(text) if text.strip() else {}))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise OverrideError([("", f"cannot read: {exc}")], str(file)) from None
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise OverrideError([("", f"{where}{problem}")], str(file)) from None
+    return out

@@ -14,6 +14,8 @@ import random
 import threading
 from typing import TYPE_CHECKING
 
+import orjson
+
 from mockingbird.control.chaos import Chaos, ChaosPlan, draw, parse_chaos
 from mockingbird.control.overrides import OverrideError
 from mockingbird.runtime.hooks import Fault
@@ -66,7 +68,8 @@ class ChaosHook:
             if op is not None:
                 by_op[op.key] = chaos
         self._default, self._by_op = plan.default, by_op
-        self._rng = random.Random(f"{self.seed}|chaos|{snapshot.revision}")
+        # Seeded by the settings themselves: the same settings again replay the same sequence.
+        self._rng = random.Random(f"{self.seed}|chaos|{orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode()}")
         self._revision = snapshot.revision
 
     def fault(self, request: MockRequest, operation: Operation | None) -> Fault | None:

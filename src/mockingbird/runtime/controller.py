@@ -27,6 +27,7 @@ from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, fi
 if TYPE_CHECKING:
     from mockingbird.control.store import ControlStore, Document
     from mockingbird.openapi.model import Operation, Spec
+    from mockingbird.runtime.engine import MockEngine
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._~:-]+")
 
@@ -271,3 +272,20 @@ class MockController:
         if op is None:
             raise ControlNotFoundError("operation", selector)
         return op
+
+
+def attach_control(engine: MockEngine, store: ControlStore) -> MockController:
+    """Put the control layer on an engine's request path; returns the controller over it.
+
+    The chaos hook and the override hook read ``store`` (each compares its revision, an
+    integer, per request), so every later change through the controller, the admin API or
+    another handle on the same store takes effect on the next request.
+    """
+    from mockingbird.runtime.chaos import ChaosHook
+    from mockingbird.runtime.hooks import Hooks
+    from mockingbird.runtime.overrides import OverrideHook
+
+    chaos = ChaosHook(engine.spec, store, seed=engine.seed)
+    overrides = OverrideHook(engine.spec, engine.builder, store, seed=engine.seed, revision=engine.revision)
+    engine.set_hooks(Hooks(faults=(chaos,), overrides=(overrides,), state=engine.hooks.state))
+    return MockController(engine.spec, store)

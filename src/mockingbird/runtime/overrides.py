@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from mockingbird.control.overrides import ABSENT, Override, OverrideError, RequestView, parse_override
-from mockingbird.errors import SelectionError
+from mockingbird.control.overrides import ABSENT, Override, RequestView, read_override
+from mockingbird.errors import OverrideError, SelectionError
 from mockingbird.openapi.matching.negotiation import Preferences, is_json
 from mockingbird.runtime.checks import parse_cookies
 from mockingbird.runtime.messages import MockResponse
@@ -63,8 +63,9 @@ def check_override(spec: Spec, document: Any, *, default_id: str = "", source: s
     Raises:
         OverrideError: listing every problem, each with its location in the document.
     """
-    override = parse_override(document, default_id=default_id, source=source)
-    problems: list[tuple[str, str]] = []
+    override, problems = read_override(document, default_id=default_id)
+    if override is None:
+        raise OverrideError(problems, source)
     op = find_operation(spec, override.operation)
     if op is None:
         ids = sorted(o.operation_id for o in spec.operations if o.operation_id)[:8]

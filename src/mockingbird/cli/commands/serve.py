@@ -70,6 +70,9 @@ def _default(name: str) -> Any:
               help="Token guarding /admin (required beyond loopback) [env: MOCKINGBIRD_ADMIN_TOKEN].")
 @click.option("--control-db", metavar="PATH",
               help="Control store for scenarios, overrides, chaos (default: the log database; in memory with --no-log).")
+@click.option("--scenarios", "scenarios", multiple=True, metavar="PATH",
+              help="Scenario file or folder (YAML/JSON) to load at start; repeatable.")
+@click.option("--scenario", metavar="NAME", help="Activate this scenario at start.")
 @click.option("--server", type=click.Choice(["granian", "uvicorn"]), default=_default("server"), show_default=True,
               help="ASGI server to run on.")
 @click.option("--ready-fd", type=int, hidden=True,

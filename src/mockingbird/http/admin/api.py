@@ -62,6 +62,7 @@ class _Handlers:
         self.info = info
         self.routes_provider = routes_provider
         self.started = time.time()
+        self.openapi_document: dict[str, Any] = ADMIN_OPENAPI
 
     async def search(self, request: Request) -> Response:
         try:
@@ -134,7 +135,7 @@ class _Handlers:
         return JSON(body)
 
     async def openapi(self, request: Request) -> Response:
-        return JSON(ADMIN_OPENAPI)
+        return JSON(self.openapi_document)
 
 
 def build_admin_app(
@@ -144,6 +145,7 @@ def build_admin_app(
     token: str | None = None,
     routes_provider: RoutesProvider | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    extra_openapi: dict[str, Any] | None = None,
     ui: bool = True,
 ) -> ASGIApp:
     """The admin ASGI app: mount it at ``/admin`` (Starlette ``Mount``), or forward full ``/admin...`` paths to it.
@@ -158,12 +160,21 @@ def build_admin_app(
         extra_routes: more routes (the admin page, scenario endpoints) served
             behind the same token guard; paths relative to the mount point
             (``Route("/", page)`` is ``/admin/``, ``Route("/api/scenarios", ...)``).
+        extra_openapi: ``paths`` and ``components.schemas`` documenting ``extra_routes``, merged into
+            the admin API's OpenAPI document.
         ui: serve the admin page at ``/admin/`` and its assets under ``/admin/static/``.
 
     Example:
         >>> admin = build_admin_app(store, info={"title": spec.title}, token=None)  # doctest: +SKIP
     """
     h = _Handlers(store, dict(info or {}), routes_provider)
+    if extra_openapi:
+        document = dict(ADMIN_OPENAPI)
+        document["paths"] = {**ADMIN_OPENAPI["paths"], **extra_openapi.get("paths", {})}
+        components = dict(ADMIN_OPENAPI.get("components", {}))
+        components["schemas"] = {**components.get("schemas", {}), **extra_openapi.get("schemas", {})}
+        document["components"] = components
+        h.openapi_document = document
     routes: list[BaseRoute] = [
         Route(f"{PREFIX}/logs/search", h.search, methods=["GET"]),
         Route(f"{PREFIX}/logs/analyze", h.analyze, methods=["GET"]),
