@@ -1,8 +1,9 @@
 """The chaos layer on the request path: latency and faults from the control store, seeded.
 
-``ChaosHook`` is a ``FaultHook`` (``runtime/hooks.py``). It reads the global chaos settings
-(control document ``("chaos", "default")``) and, while a scenario is active, that
-scenario's ``chaos`` member instead. Per-operation settings replace the global ones for
+``ChaosHook`` is a ``FaultHook`` (``runtime/hooks.py``). ``load(snapshot)`` takes the global
+chaos settings (control document ``("chaos", "default")``) or, while a scenario is active,
+that scenario's ``chaos`` member instead; ``runtime/controller.py`` calls it after each
+change, and puts the hook on the request path only while chaos is on. Per-operation settings replace the global ones for
 their operation. Decisions come from one ``random.Random`` seeded with the server seed when
 the settings are (re)loaded, so with ``--seed`` the same sequence of requests meets the same
 faults.
@@ -17,12 +18,12 @@ from typing import TYPE_CHECKING
 import orjson
 
 from mockingbird.control.chaos import Chaos, ChaosPlan, draw, parse_chaos
-from mockingbird.control.overrides import OverrideError
+from mockingbird.errors import OverrideError
 from mockingbird.runtime.hooks import Fault
 from mockingbird.runtime.overrides import SCENARIO, find_operation
 
 if TYPE_CHECKING:
-    from mockingbird.control.store import ControlStore
+    from mockingbird.control.store import ControlSnapshot
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.messages import MockRequest
 
@@ -35,23 +36,19 @@ class ChaosHook:
 
     Args:
         spec: the served spec (operation selectors resolve against it).
-        store: the control store.
         seed: the server seed.
     """
 
-    def __init__(self, spec: Spec, store: ControlStore, *, seed: int = 0) -> None:
+    def __init__(self, spec: Spec, *, seed: int = 0) -> None:
         self.spec = spec
-        self.store = store
         self.seed = seed
         self._lock = threading.Lock()
-        self._revision = -1
-        self._default = Chaos()
-        self._by_op: dict[str, Chaos] = {}
-        self._rng = random.Random(seed)
+        # (global chaos, chaos by operation key, the draws' source): replaced whole, in one assignment.
+        self._state: tuple[Chaos, dict[str, Chaos], random.Random] = (Chaos(), {}, random.Random(seed))
         self.errors: list[str] = []
 
-    def _reload(self) -> None:
-        snapshot = self.store.snapshot()
+    def load(self, snapshot: ControlSnapshot) -> bool:
+        """Take the chaos settings of a snapshot; ``True`` when chaos is on."""
         document = snapshot.documents.get((CHAOS, DEFAULT))
         if snapshot.active_scenario is not None:
             scenario = snapshot.documents.get((SCENARIO, snapshot.active_scenario)) or {}
@@ -67,21 +64,18 @@ class ChaosHook:
             op = find_operation(self.spec, selector)
             if op is not None:
                 by_op[op.key] = chaos
-        self._default, self._by_op = plan.default, by_op
         # Seeded by the settings themselves: the same settings again replay the same sequence.
-        self._rng = random.Random(f"{self.seed}|chaos|{orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode()}")
-        self._revision = snapshot.revision
+        rng = random.Random(f"{self.seed}|chaos|{orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode()}")
+        self._state = (plan.default, by_op, rng)
+        return plan.active
 
     def fault(self, request: MockRequest, operation: Operation | None) -> Fault | None:
-        if self._revision != self.store.revision:
-            with self._lock:
-                if self._revision != self.store.revision:
-                    self._reload()
-        chaos = self._by_op.get(operation.key, self._default) if operation is not None else self._default
+        default, by_op, rng = self._state
+        chaos = by_op.get(operation.key, default) if operation is not None else default
         if not chaos.active:
             return None
         with self._lock:  # one sequence of draws: reproducible for a sequence of requests
-            decision = draw(chaos, self._rng)
+            decision = draw(chaos, rng)
         if decision is None:
             return None
         headers: tuple[tuple[bytes, bytes], ...] = ()

@@ -14,13 +14,13 @@ unknown id or name.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mockingbird.control.chaos import parse_chaos
-from mockingbird.control.overrides import OverrideError
 from mockingbird.control.scenarios import Scenario, parse_scenario, parse_scenario_file
-from mockingbird.errors import ControlNotFoundError
+from mockingbird.errors import ControlNotFoundError, OverrideError
 from mockingbird.runtime.chaos import CHAOS, DEFAULT
 from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, find_operation
 
@@ -38,6 +38,7 @@ class MockController:
     Args:
         spec: the served spec (operations, documented statuses and schemas).
         store: where the control documents live.
+        layer: the engine's control layer, re-synced after each change (``attach_control``).
 
     Example:
         >>> control = MockController(spec, runtime.control)  # doctest: +SKIP
@@ -45,9 +46,14 @@ class MockController:
         >>> control.activate("outage")  # doctest: +SKIP
     """
 
-    def __init__(self, spec: Spec, store: ControlStore) -> None:
+    def __init__(self, spec: Spec, store: ControlStore, *, layer: ControlLayer | None = None) -> None:
         self.spec = spec
         self.store = store
+        self.layer = layer
+
+    def _changed(self) -> None:
+        if self.layer is not None:
+            self.layer.sync()
 
     # -- overrides -----------------------------------------------------------------------------
 
@@ -82,6 +88,7 @@ class MockController:
         checked = check_override(self.spec, document, default_id=ident or self._new_id(document))
         stored = {k: v for k, v in checked.document.items() if k != "id"}
         self.store.put(OVERRIDE, checked.id, stored)
+        self._changed()
         return {**stored, "id": checked.id}
 
     def delete_override(self, override_id: str) -> None:
@@ -92,12 +99,14 @@ class MockController:
         """
         if not self.store.delete(OVERRIDE, override_id):
             raise ControlNotFoundError("override", override_id)
+        self._changed()
 
     def clear_overrides(self, *, owner: str | None = None) -> int:
         """Remove every override (of one owner, when given); returns how many."""
         removed = 0
         for doc in self.overrides(owner=owner):
             removed += self.store.delete(OVERRIDE, doc["id"])
+        self._changed()
         return removed
 
     def _new_id(self, document: Any) -> str:
@@ -137,6 +146,7 @@ class MockController:
         """
         scenario = parse_scenario(document, name=name, check=self._check_in_scenario)
         self.store.put(SCENARIO, scenario.name, scenario.document)
+        self._changed()
         return scenario.document
 
     def patch_scenario(self, name: str, changes: Any) -> Document:
@@ -166,6 +176,7 @@ class MockController:
             self.store.set_active_scenario(None)
         if not self.store.delete(SCENARIO, name):
             raise ControlNotFoundError("scenario", name)
+        self._changed()
 
     def activate(self, name: str | None) -> str | None:
         """Switch to a scenario, or back to the spec's defaults with ``None``.
@@ -176,6 +187,7 @@ class MockController:
         if name is not None and self.store.get(SCENARIO, name) is None:
             raise ControlNotFoundError("scenario", name)
         self.store.set_active_scenario(name)
+        self._changed()
         return name
 
     def active(self) -> str | None:
@@ -193,6 +205,7 @@ class MockController:
             parsed.extend(parse_scenario_file(document, source=source, check=self._check_in_scenario))
         for scenario in parsed:
             self.store.put(SCENARIO, scenario.name, scenario.document)
+        self._changed()
         return [s.name for s in parsed]
 
     def _check_in_scenario(self, document: Any, where: str) -> list[tuple[str, str]]:
@@ -223,6 +236,7 @@ class MockController:
             self.store.put(CHAOS, DEFAULT, document)
         else:
             self.store.delete(CHAOS, DEFAULT)
+        self._changed()
         return self.chaos()
 
     # -- everything ----------------------------------------------------------------------------
@@ -239,10 +253,13 @@ class MockController:
             self.store.set_active_scenario(None)
         if owner is None:
             self.store.delete(CHAOS, DEFAULT)
+        self._changed()
 
     def status(self) -> dict[str, Any]:
         """What is in force, for ``/health`` and the admin UI."""
+        skipped = self.layer.errors() if self.layer is not None else []
         return {
+            "skipped": skipped,
             "active_scenario": self.store.active_scenario(),
             "overrides": len(self.store.list(OVERRIDE)),
             "scenarios": sorted(self.store.list(SCENARIO)),
@@ -274,18 +291,53 @@ class MockController:
         return op
 
 
+class ControlLayer:
+    """The chaos and override hooks of one engine, kept in step with a control store.
+
+    ``sync()`` reads the store once, compiles both hooks and installs on the engine only the
+    ones that have something to do: with no override and no chaos the request path carries
+    no hook at all, so an idle control layer costs nothing per request. ``MockController``
+    calls it after each change; call it yourself after changing the store through another
+    handle (another process sharing the file).
+    """
+
+    def __init__(self, engine: MockEngine, store: ControlStore) -> None:
+        from mockingbird.runtime.chaos import ChaosHook
+        from mockingbird.runtime.overrides import OverrideHook
+
+        self.engine = engine
+        self.store = store
+        self.chaos = ChaosHook(engine.spec, seed=engine.seed)
+        self.overrides = OverrideHook(engine.spec, engine.builder, seed=engine.seed)
+        self.revision = -1
+        self._lock = threading.Lock()
+
+    def sync(self) -> None:
+        """Load the store's current documents onto the request path (one atomic swap of the hooks)."""
+        from mockingbird.runtime.hooks import Hooks
+
+        with self._lock:
+            snapshot = self.store.snapshot()
+            chaos_on = self.chaos.load(snapshot)
+            overrides_on = self.overrides.load(snapshot)
+            self.engine.set_hooks(Hooks(
+                faults=(self.chaos,) if chaos_on else (),
+                overrides=(self.overrides,) if overrides_on else (),
+                state=self.engine.hooks.state,
+            ))  # fmt: skip
+            self.revision = snapshot.revision
+
+    def errors(self) -> list[str]:
+        """Stored documents that no longer check against the spec, and were skipped."""
+        return [*self.overrides.errors, *self.chaos.errors]
+
+
 def attach_control(engine: MockEngine, store: ControlStore) -> MockController:
     """Put the control layer on an engine's request path; returns the controller over it.
 
-    The chaos hook and the override hook read ``store`` (each compares its revision, an
-    integer, per request), so every later change through the controller, the admin API or
-    another handle on the same store takes effect on the next request.
+    Every change through the controller (or the admin API, which calls it) takes effect on
+    the next request: the controller re-syncs the layer after each write.
     """
-    from mockingbird.runtime.chaos import ChaosHook
-    from mockingbird.runtime.hooks import Hooks
-    from mockingbird.runtime.overrides import OverrideHook
-
-    chaos = ChaosHook(engine.spec, store, seed=engine.seed)
-    overrides = OverrideHook(engine.spec, engine.builder, store, seed=engine.seed, revision=engine.revision)
-    engine.set_hooks(Hooks(faults=(chaos,), overrides=(overrides,), state=engine.hooks.state))
-    return MockController(engine.spec, store)
+    layer = ControlLayer(engine, store)
+    layer.sync()
+    return MockController(engine.spec, store, layer=layer)

@@ -71,7 +71,7 @@ class Fault:
     trickle: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Matched:
     """A request the router matched, as the hooks after the checks see it.
 

@@ -1,10 +1,10 @@
 """The override layer on the request path: overrides and the active scenario's, as one engine hook.
 
-``OverrideHook`` is a ``ResponseHook`` (``runtime/hooks.py``). It keeps the overrides of a
-``ControlStore`` compiled (operation resolved, templates compiled, conditions ready), per
-operation, in their order. On each request it compares the store's revision with the one it
-compiled at (an integer compare); when it moved, it compiles the new set and swaps it in
-with one assignment, so every request sees wholly the old set or wholly the new one.
+``OverrideHook`` is a ``ResponseHook`` (``runtime/hooks.py``). ``load(snapshot)`` compiles the
+overrides of a control-store snapshot (operation resolved, templates compiled, conditions
+ready), per operation, in their order, and swaps them in with one assignment, so every
+request sees wholly the old set or wholly the new one. ``runtime/controller.py`` calls it
+after each change, and puts the hook on the request path only while overrides exist.
 
 ``check_override`` is what the admin API calls before storing a document: the operation
 must exist, a ``strict`` override's status must be documented and its (non-templated)
@@ -31,9 +31,9 @@ from mockingbird.runtime.responses import encode_body, pick_status
 from mockingbird.runtime.templates import Render, build_context, compile_value
 
 if TYPE_CHECKING:
-    from mockingbird.control.store import ControlSnapshot, ControlStore
+    from mockingbird.control.store import ControlSnapshot
     from mockingbird.openapi.model import Operation, Spec
-    from mockingbird.runtime.hooks import Matched, Revision
+    from mockingbird.runtime.hooks import Matched
     from mockingbird.runtime.responses import ResponseBuilder
 
 OVERRIDE = "override"
@@ -149,36 +149,31 @@ class OverrideHook:
     Args:
         spec: the served spec.
         builder: the engine's response builder (for ``example`` and ``dynamic`` overrides).
-        store: the control store to read.
         seed: the server seed (templated fake values).
-        revision: the engine's revision, bumped when the set changes.
     """
 
-    def __init__(self, spec: Spec, builder: ResponseBuilder, store: ControlStore, *, seed: int = 0,
-                 revision: Revision | None = None) -> None:  # fmt: skip
+    def __init__(self, spec: Spec, builder: ResponseBuilder, *, seed: int = 0) -> None:
         self.spec = spec
         self.builder = builder
-        self.store = store
         self.seed = seed
-        self.engine_revision = revision
         self._lock = threading.Lock()
         self._budgets: dict[bytes, list[int]] = {}
         self._set = _Set(revision=-1)
 
-    def current(self) -> _Set:
-        """The compiled set for the store's revision (recompiled when it moved)."""
-        compiled = self._set
-        if compiled.revision != self.store.revision:
-            with self._lock:
-                if self._set.revision != self.store.revision:
-                    self._set = self._compile(self.store.snapshot())
-                    if self.engine_revision is not None:
-                        self.engine_revision.bump()
-                compiled = self._set
-        return compiled
+    def load(self, snapshot: ControlSnapshot) -> bool:
+        """Compile the overrides of a snapshot and swap them in (one assignment); ``True`` when any exist."""
+        compiled = self._compile(snapshot)
+        with self._lock:
+            self._set = compiled
+        return bool(compiled.by_operation)
+
+    @property
+    def errors(self) -> list[str]:
+        """Stored overrides that no longer check against the spec (skipped)."""
+        return list(self._set.errors)
 
     def respond(self, matched: Matched) -> MockResponse | None:
-        candidates = self.current().by_operation.get(matched.operation.key)
+        candidates = self._set.by_operation.get(matched.operation.key)
         if not candidates:
             return None
         request = matched.request

@@ -33,7 +33,8 @@ from typing import Any
 from jinja2 import ChainableUndefined, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from mockingbird.control.overrides import ABSENT, OverrideError
+from mockingbird.control.overrides import ABSENT
+from mockingbird.errors import OverrideError
 from mockingbird.openapi.generation.fake import fake_value
 
 log = logging.getLogger("mockingbird.runtime")

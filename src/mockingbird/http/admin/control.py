@@ -319,7 +319,7 @@ _ACTIVE = {"type": "object", "required": ["active"], "properties": {"active": {"
 _STATUS = {"type": "object", "properties": {
     "active_scenario": {"type": ["string", "null"]}, "overrides": {"type": "integer"},
     "scenarios": {"type": "array", "items": {"type": "string"}}, "chaos": {"type": "boolean"},
-    "revision": {"type": "integer"}}}  # fmt: skip
+    "revision": {"type": "integer"}, "skipped": {"type": "array", "items": {"type": "string"}}}}  # fmt: skip
 _STORED_OVERRIDE = {"allOf": [_ref("Override"), {"type": "object", "required": ["id"]}]}
 
 CONTROL_PATHS: dict[str, Any] = {
