@@ -28,13 +28,14 @@ from mockingbird.errors import (
 )
 
 if TYPE_CHECKING:
-    from mockingbird.query import LogQuery
     from mockingbird.analysis.stats import analyze
+    from mockingbird.http.mockserver import MockServer
     from mockingbird.openapi import load_spec
-    from mockingbird.store.base import LogStore, open_store
+    from mockingbird.query import LogQuery
     from mockingbird.records import LogRecord
     from mockingbird.runtime.engine import Answer, MockEngine
     from mockingbird.runtime.messages import MockRequest, MockResponse
+    from mockingbird.store.base import LogStore, open_store
 
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
 # plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
@@ -45,6 +46,7 @@ _LAZY: dict[str, str] = {
     "LogStore": "mockingbird.store.base",
     "open_store": "mockingbird.store.base",
     "LogRecord": "mockingbird.records",
+    "MockServer": "mockingbird.http.mockserver",
     "Answer": "mockingbird.runtime.engine",
     "MockEngine": "mockingbird.runtime.engine",
     "MockRequest": "mockingbird.runtime.messages",
@@ -69,12 +71,10 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "analyze",
     "Answer",
     "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
-    "load_spec",
     "LogQuery",
     "LogQueryError",
     "LogRecord",
@@ -83,11 +83,11 @@ __all__ = [
     "MCPKitError",
     "MCPTimeoutError",
     "MockEngine",
-    "MockingbirdError",
     "MockRequest",
     "MockResponse",
+    "MockServer",
+    "MockingbirdError",
     "MocksFileError",
-    "open_store",
     "SchemaGenerationError",
     "SelectionError",
     "SpecError",
@@ -95,4 +95,7 @@ __all__ = [
     "StoreError",
     "StoreFullError",
     "UnmockedCallError",
+    "analyze",
+    "load_spec",
+    "open_store",
 ]

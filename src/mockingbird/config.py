@@ -59,6 +59,9 @@ class ServeConfig:
             file when logging, else in memory.
         scenarios: scenario files or folders to load at start (``--scenarios``).
         scenario: the scenario to activate at start (``--scenario``).
+        fetch_timeout: deadline in seconds for a remote spec and everything it references.
+        fetch_max_bytes: size cap of a remote spec and everything it references.
+        allow_ref_hosts: hosts a remote spec's ``$ref``s may fetch from besides its own (``*``: any public host).
         server: the ASGI server, ``granian`` (fastest measured) or ``uvicorn``.
 
     Raises:
@@ -82,6 +85,9 @@ class ServeConfig:
     control_db: str | None = None
     scenarios: tuple[str, ...] = ()
     scenario: str | None = None
+    fetch_timeout: float = 30.0
+    fetch_max_bytes: int = 64 * 1024 * 1024
+    allow_ref_hosts: tuple[str, ...] = ()
     server: ServerName = "granian"
 
     def __post_init__(self) -> None:
@@ -144,6 +150,9 @@ class ServeConfig:
             args += ["--scenarios", path]
         if self.scenario is not None:
             args += ["--scenario", self.scenario]
+        args += ["--fetch-timeout", repr(self.fetch_timeout), "--fetch-max-bytes", str(self.fetch_max_bytes)]
+        for host in self.allow_ref_hosts:
+            args += ["--allow-ref-host", host]
         return args
 
     def to_env(self) -> dict[str, str | None]:

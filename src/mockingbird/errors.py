@@ -9,6 +9,9 @@ Tree::
     │   └── OverrideError           an override, scenario or chaos document with problems (each listed)
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
+    │       └── FetchError          a URL fetch failed: network, HTTP status, deadline, size cap
+    │           └── FetchRefusedError   the fetch policy refused a URL before any request
+    ├── DocumentError               a JSON/YAML document that cannot be parsed or is past a budget
     ├── SelectionError              a request asks for a response the spec does not document
     ├── ControlNotFoundError (LookupError) no override, scenario or operation by that id or name
     ├── SchemaGenerationError       no value can be generated for a schema
@@ -79,6 +82,64 @@ class SpecError(MockingbirdError):
 
 class SpecNotFoundError(SpecError):
     """The spec file or URL does not exist or cannot be fetched."""
+
+
+class FetchError(SpecNotFoundError):
+    """A URL that could not be fetched: no connection, an HTTP error, past the deadline or the size cap.
+
+    ``source`` and ``pointer`` say where the URL was named (the referring document and the
+    JSON pointer of its ``$ref``), or ``source`` is the URL itself when the user named it.
+
+    Args:
+        source: the referring document, or the URL.
+        pointer: where in ``source`` the URL stands, or ``""``.
+        problem: what went wrong, in one sentence.
+        url: the URL that was asked for.
+    """
+
+    def __init__(self, source: str, pointer: str, problem: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(source, pointer, problem)
+
+
+class FetchRefusedError(FetchError):
+    """The fetch policy refused a URL (host, address, scheme, redirect): nothing was sent to it.
+
+    Args:
+        source: the referring document, or the URL.
+        pointer: where in ``source`` the URL stands, or ``""``.
+        problem: why it was refused and, when one exists, the flag that would allow it.
+        url: the refused URL (the redirect target for a refused redirect).
+        flag: the command-line flag that would allow it (``--allow-ref-host HOST``), or ``""``.
+    """
+
+    def __init__(self, source: str, pointer: str, problem: str, *, url: str, flag: str = "") -> None:
+        self.flag = flag
+        super().__init__(source, pointer, problem, url=url)
+
+
+class DocumentError(MockingbirdError):
+    """A JSON or YAML document that cannot be parsed, or that is past a parse budget.
+
+    Args:
+        source: the file path or URL of the document.
+        problem: what is wrong, in one sentence.
+        line: the 1-based line of a syntax error, or ``None``.
+        column: the 1-based column of a syntax error, or ``None``.
+        limit: the budget that was exceeded (``max_bytes``, ``max_depth``, ``max_alias_nodes``),
+            or ``""`` for a syntax error.
+    """
+
+    exit_code = 2
+
+    def __init__(self, source: str, problem: str, *, line: int | None = None, column: int | None = None,
+                 limit: str = "") -> None:
+        self.source = source
+        self.problem = problem
+        self.line = line
+        self.column = column
+        self.limit = limit
+        super().__init__(f"{source}:{line}: {problem}" if line is not None else f"{source}: {problem}")
 
 
 class SelectionError(MockingbirdError):
@@ -241,6 +302,8 @@ class ControlNotFoundError(LookupError, MockingbirdError):
         kind: ``override``, ``scenario`` or ``operation``.
         name: what was asked for.
     """
+
+    exit_code = 2
 
     def __init__(self, kind: str, name: str) -> None:
         super().__init__(f"no {kind} {name!r}")

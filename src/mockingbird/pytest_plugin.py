@@ -17,6 +17,15 @@ Choose the server under test (first match wins):
 
 3. an ini option: ``mcp_server_command = python my_server.py`` or ``mcp_server_url = ...``.
 
+For HTTP APIs, the ``mock_server`` fixture is a ``mockingbird.MockServer`` (a spec's mock on a
+free port, steered from the test) for the spec named by ``@pytest.mark.mock_server(SPEC)``
+or the ``mock_server_spec`` ini option; it is started for the test and stopped after it::
+
+    @pytest.mark.mock_server("openapi.yaml", seed=1)
+    def test_client_handles_a_missing_pet(mock_server):
+        mock_server.override("getPet", status=404, body={"code": "gone", "message": "no pet"})
+        assert my_client(mock_server.url).get_pet("1") is None
+
 The server is started once per module (``mcp_server_scope = session`` to share it across
 modules); each test gets a fresh client, so mocks, interceptors and collected
 notifications never leak between tests. ``mcp`` is the sync client; ``amcp`` is the same
@@ -39,6 +48,10 @@ _MARKER_DOC = (
     "the MCP server under test for the mcp/amcp fixtures (a command, an http(s) URL or an MCPServer)"
 )
 _OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport", "block_unmocked"}
+_MOCK_MARKER_DOC = (
+    "mock_server(spec, **options): the OpenAPI spec (and MockServer options: seed, log_db, validate, auth...) "
+    "for the mock_server fixture"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,10 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "mcp_handshake", "auto (default), modern (server/discover) or legacy (initialize)", default="auto"
     )
     parser.addini("mcp_timeout", "default per-call timeout in seconds", default="30")
+    parser.addini("mock_server_spec", "OpenAPI spec of the mock_server fixture", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_DOC)
+    config.addinivalue_line("markers", _MOCK_MARKER_DOC)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -203,3 +218,23 @@ def mcp(_mockingbird_client: Any) -> Any:
 def amcp(_mockingbird_client: Any) -> Any:
     """The same client for ``async def`` tests: ``await amcp.tools.call(...)``."""
     return _mockingbird_client.aio
+
+
+@pytest.fixture
+def mock_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A ``mockingbird.MockServer`` of the marker's (or ini option's) spec, running for this test."""
+    from mockingbird.errors import MockingbirdError
+    from mockingbird.http.mockserver import MockServer
+
+    marker = request.node.get_closest_marker("mock_server")
+    args, options = (tuple(marker.args), dict(marker.kwargs)) if marker is not None else ((), {})
+    spec = args[0] if args else options.pop("spec", None) or str(request.config.getini("mock_server_spec")).strip()
+    if not spec:
+        pytest.fail("mock_server fixture: name the spec with @pytest.mark.mock_server('openapi.yaml') or the "
+                    "mock_server_spec ini option", pytrace=False)  # fmt: skip
+    try:
+        server = MockServer(spec, **options).start()
+    except (MockingbirdError, TypeError) as exc:
+        pytest.fail(f"mock_server fixture: {exc}", pytrace=False)
+    yield server
+    server.stop()

@@ -8,14 +8,15 @@ from mockingbird.control.overrides import ABSENT, OverrideError, RequestView, pa
 
 
 def _view(**parts: object) -> RequestView:
+    from urllib.parse import urlencode
+
     body = parts.pop("body", ABSENT)
-    return RequestView(
-        path=parts.get("path", {}),  # type: ignore[arg-type]
-        query=parts.get("query", []),  # type: ignore[arg-type]
-        headers=parts.get("headers", {}),  # type: ignore[arg-type]
-        cookies=parts.get("cookies", {}),  # type: ignore[arg-type]
-        body=lambda: body,
-    )
+    headers = dict(parts.get("headers", {}))  # type: ignore[call-overload]
+    cookies: dict[str, str] = parts.get("cookies", {})  # type: ignore[assignment]
+    if cookies:
+        headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return RequestView(parts.get("path", {}), urlencode(parts.get("query", [])), headers,  # type: ignore[arg-type]
+                       lambda: body)
 
 
 def test_a_minimal_override_parses_with_defaults() -> None:
@@ -107,7 +108,7 @@ def test_the_body_is_decoded_only_when_a_condition_reads_it() -> None:
         calls.append(1)
         return {"a": 1}
 
-    view = RequestView(path={}, query=[], headers={}, cookies={}, body=body)
+    view = RequestView({}, "", {}, body)
     parse_override({"operation": "op", "when": [{"in": "query", "name": "q", "absent": True}]}).matches(view)
     assert calls == []
     rule = parse_override({"operation": "op", "when": [{"in": "body", "pointer": "/a", "equals": 1},

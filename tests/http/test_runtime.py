@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from mockingbird.config import ServeConfig
 from mockingbird.control import open_control_store
-from mockingbird.errors import ConfigError, StoreError
+from mockingbird.errors import ConfigError, ControlNotFoundError, StoreError
 from mockingbird.http.runtime import build_runtime
 from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi.model import Spec
@@ -76,3 +77,23 @@ def test_a_failing_control_store_closes_the_log_store_it_opened(pets_spec: Spec,
         build_runtime(pets_spec, ServeConfig(spec=pets_spec.source, log_db=str(tmp_path / "l.db"),
                                              log_writer="thread", control_db=str(bad)))  # fmt: skip
     assert "mockingbird-log-writer:l.db" not in {t.name for t in threading.enumerate()}
+
+
+def _open_files() -> set[str]:
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.add(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("log", [True, False])
+def test_a_refused_start_leaves_no_store_file_open(pets_spec: Spec, tmp_path: Path, log: bool) -> None:
+    control = tmp_path / "control.db"
+    config = ServeConfig(spec=pets_spec.source, log=log, log_db=str(tmp_path / "l.db"), log_writer="thread",
+                         control_db=str(control), scenario="no-such-scenario")  # fmt: skip
+    with pytest.raises(ControlNotFoundError):
+        build_runtime(pets_spec, config)
+    assert str(control) not in _open_files()

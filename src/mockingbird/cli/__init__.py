@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve",
     "logs": "logs",
     "stdio": "stdio",
+    "scenarios": "scenarios",
 }
 
 

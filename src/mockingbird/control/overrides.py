@@ -33,9 +33,10 @@ non-string body value by its JSON value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 from mockingbird.control.schema import schema_violations
 from mockingbird.errors import OverrideError
@@ -48,15 +49,19 @@ _KEYS = frozenset({"id", "operation", "when", "response", "delay", "times", "str
 ABSENT: Any = object()  # a value the request does not have
 
 
+Check = Callable[["RequestView"], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One test on one part of a request."""
+    """One test on one part of a request; ``check`` is it compiled to one closure."""
 
     where: Where
     name: str  # parameter/header/cookie name, or the body's JSON pointer
     test: str  # one of TESTS
     value: Any = None
     pattern: re.Pattern[str] | None = None
+    check: Check = field(default=lambda view: True, compare=False, repr=False)
 
     def holds(self, actual: Any) -> bool:
         """Whether the request's value (``ABSENT`` when it has none) passes."""
@@ -75,6 +80,47 @@ class Condition:
         if test == "contains":
             return str(self.value) in text
         return self.pattern is not None and self.pattern.search(text) is not None
+
+
+def build_condition(where: Where, name: str, test: str, value: Any, pattern: re.Pattern[str] | None) -> Condition:
+    """A condition with its ``check`` compiled: matching many overrides must stay cheap."""
+    generic = Condition(where, name, test, value, pattern)
+    if where == "body":
+        return Condition(where, name, test, value, pattern, lambda view: generic.holds(view.body_at(name)))
+    # Path, query, header and cookie values are strings (or ABSENT): compare as text. Each check is
+    # one closure reading the view directly (one Python call per condition: matching stays cheap).
+    key = name.lower() if where == "header" else name
+    part = {"path": "path", "header": "headers", "cookie": "cookies", "query": "query"}[where]
+    check: Check
+    if test == "equals":
+        expected = value if isinstance(value, str) else _text(value)
+        if part == "path":
+            check = lambda view: view.path.get(key) == expected
+        elif part == "headers":
+            check = lambda view: view.headers.get(key) == expected
+        else:
+            check = lambda view: getattr(view, part).get(key) == expected
+    elif test == "one_of":
+        choices = frozenset(v if isinstance(v, str) else _text(v) for v in value)
+        check = lambda view: getattr(view, part).get(key, ABSENT) in choices
+    elif test == "contains":
+        needle = str(value) if not isinstance(value, bool) else _text(value)
+
+        def check(view: RequestView) -> bool:
+            actual = getattr(view, part).get(key)
+            return actual is not None and needle in actual
+    elif test == "regex" and pattern is not None:
+        search = pattern.search
+
+        def check(view: RequestView) -> bool:
+            actual = getattr(view, part).get(key)
+            return actual is not None and search(actual) is not None
+    elif test in ("present", "absent"):
+        wanted = bool(value) if test == "present" else not value
+        check = lambda view: (key in getattr(view, part)) is wanted
+    else:
+        check = lambda view: False
+    return Condition(where, name, test, value, pattern, check)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,37 +152,73 @@ class Override:
 
     def matches(self, view: RequestView) -> bool:
         """Whether every condition holds for the request."""
-        return all(c.holds(view.value(c.where, c.name)) for c in self.when)
+        for condition in self.when:
+            if not condition.check(view):
+                return False
+        return True
 
 
-@dataclass(slots=True)
 class RequestView:
-    """A request's parts as conditions read them (raw strings, the decoded body)."""
+    """A request's parts as conditions read them, each decoded on first use.
 
-    path: Mapping[str, str]
-    query: Sequence[tuple[str, str]]
-    headers: Mapping[str, str]
-    cookies: Mapping[str, str]
-    body: Callable[[], Any]  # decoded lazily: most conditions never look at the body
-    _body: Any = ABSENT
-    _decoded: bool = False
+    Args:
+        path: the path parameters (raw strings, URL-decoded).
+        query: the raw query string.
+        headers: lower-case names to values.
+        body: returns the decoded body (or ``ABSENT``); called at most once.
+    """
 
-    def value(self, where: Where, name: str) -> Any:
-        """The request's value for a condition, or ``ABSENT``."""
-        if where == "path":
-            return self.path.get(name, ABSENT)
-        if where == "query":
-            for key, value in self.query:
-                if key == name:
-                    return value
-            return ABSENT
-        if where == "header":
-            return self.headers.get(name.lower(), ABSENT)
-        if where == "cookie":
-            return self.cookies.get(name, ABSENT)
-        if not self._decoded:
-            self._body, self._decoded = self.body(), True
-        return resolve_pointer(self._body, name)
+    __slots__ = ("_body", "_cookies", "_query", "_read_body", "headers", "path", "raw_query")
+
+    def __init__(self, path: Mapping[str, str], query: str, headers: Mapping[str, str],
+                 body: Callable[[], Any]) -> None:  # fmt: skip
+        self.path = path
+        self.raw_query = query
+        self.headers = headers
+        self._read_body = body
+        self._query: dict[str, str] | None = None
+        self._cookies: dict[str, str] | None = None
+        self._body: Any = _UNREAD
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        """The first value of each query parameter."""
+        if self._query is None:
+            pairs = parse_qsl(self.raw_query, keep_blank_values=True) if self.raw_query else []
+            self._query = {}
+            for key, value in pairs:
+                self._query.setdefault(key, value)
+        return self._query
+
+    @property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """Every query pair, in order."""
+        return parse_qsl(self.raw_query, keep_blank_values=True) if self.raw_query else []
+
+    @property
+    def cookies(self) -> Mapping[str, str]:
+        """The request's cookies."""
+        if self._cookies is None:
+            self._cookies = {}
+            for item in self.headers.get("cookie", "").split(";"):
+                name, sep, value = item.strip().partition("=")
+                if sep and name:
+                    self._cookies[name] = value.strip().strip('"')
+        return self._cookies
+
+    @property
+    def body(self) -> Any:
+        """The decoded body, or ``ABSENT``."""
+        if self._body is _UNREAD:
+            self._body = self._read_body()
+        return self._body
+
+    def body_at(self, pointer: str) -> Any:
+        """The body's value at a JSON pointer, or ``ABSENT``."""
+        return resolve_pointer(self.body, pointer)
+
+
+_UNREAD: Any = object()
 
 
 def resolve_pointer(document: Any, pointer: str) -> Any:
@@ -288,7 +370,7 @@ def _parse_conditions(raw: Any, problems: list[tuple[str, str]]) -> list[Conditi
             except re.error as exc:
                 problems.append((f"{at}/regex", f"invalid regular expression: {exc}"))
                 continue
-        out.append(Condition(where, name, test, value, pattern))
+        out.append(build_condition(where, name, test, value, pattern))
     return out
 
 

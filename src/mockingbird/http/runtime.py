@@ -119,7 +119,12 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     if not config.log:
         control = open_control_store(config.control_db)
         mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
-        runtime = Runtime(mock, mock, None, None, control, config, _control(mock, control, config))
+        try:
+            controller = _control(mock, control, config)
+        except BaseException:
+            control.close()  # a --control-db file must not stay open behind a refused start
+            raise
+        runtime = Runtime(mock, mock, None, None, control, config, controller)
         mock.on_shutdown.append(runtime.close)
         return runtime
 
@@ -177,41 +182,12 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         OverrideError: a scenario file with problems (file, place and problem in the message).
         ControlNotFoundError: ``--scenario`` names no known scenario.
     """
+    from mockingbird.control.files import load_scenario_files
     from mockingbird.runtime.controller import attach_control
 
     controller = attach_control(mock.engine, control)
     if config.scenarios:
-        controller.load_scenarios(read_scenario_files(config.scenarios))
+        controller.load_scenarios(load_scenario_files(config.scenarios))
     if config.scenario is not None:
         controller.activate(config.scenario)
     return controller
-
-
-def read_scenario_files(paths: tuple[str, ...]) -> list[tuple[str, Any]]:
-    """``(source, parsed document)`` for each scenario file of ``paths`` (files or folders).
-
-    Raises:
-        OverrideError: a file that cannot be read or parsed (its name and line in the message).
-    """
-    import yaml
-
-    from mockingbird.control.scenarios import scenario_files
-    from mockingbird.errors import OverrideError
-
-    out: list[tuple[str, Any]] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise OverrideError([("", "no such file or folder")], raw)
-        for file in scenario_files(path):
-            try:
-                text = file.read_text(encoding="utf-8")
-                out.append((str(file), yaml.safe_load(text) if text.strip() else {}))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise OverrideError([("", f"cannot read: {exc}")], str(file)) from None
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-                problem = getattr(exc, "problem", None) or str(exc)
-                raise OverrideError([("", f"{where}{problem}")], str(file)) from None
-    return out

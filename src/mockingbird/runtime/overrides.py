@@ -18,14 +18,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
 import orjson
 
-from mockingbird.control.overrides import ABSENT, Override, RequestView, read_override
+from mockingbird.control.overrides import ABSENT, Check, Override, RequestView, read_override
 from mockingbird.errors import OverrideError, SelectionError
 from mockingbird.openapi.matching.negotiation import Preferences, is_json
-from mockingbird.runtime.checks import parse_cookies
 from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.responses import encode_body, pick_status
 from mockingbird.runtime.templates import Render, build_context, compile_value
@@ -124,7 +122,9 @@ class _Compiled:
     body: Render | None
     headers: dict[str, Render | None]
     key: bytes  # identity of the document: its `times` budget survives recompiles
+    checks: tuple[Check, ...] = ()
     remaining: list[int] | None = None  # shared counter box, when `times` is set
+    static: MockResponse | None = None  # the answer, when nothing in it depends on the request
 
     def take(self, lock: threading.Lock) -> bool:
         if self.remaining is None:
@@ -177,16 +177,14 @@ class OverrideHook:
         if not candidates:
             return None
         request = matched.request
-        view = RequestView(
-            path=matched.path_params,
-            query=parse_qsl(request.query, keep_blank_values=True) if request.query else [],
-            headers=request.headers,
-            cookies=parse_cookies(request.headers.get("cookie")),
-            body=lambda: _decoded_body(matched),
-        )
+        view = RequestView(matched.path_params, request.query, request.headers, lambda: _decoded_body(matched))
         for item in candidates:
-            if item.override.matches(view) and item.take(self._lock):
-                return self._answer(item, matched, view)
+            for check in item.checks:  # inlined: many overrides may be tried per request
+                if not check(view):
+                    break
+            else:
+                if item.take(self._lock):
+                    return self._answer(item, matched, view)
         return None
 
     def _compile(self, snapshot: ControlSnapshot) -> _Set:
@@ -218,13 +216,21 @@ class OverrideHook:
                 override, source, compile_value(override.response.body, "/response/body")
                 if override.response.body is not ABSENT else None,
                 {k: compile_value(v, f"/response/headers/{k}") for k, v in override.response.headers.items()},
-                key, box,
+                key, tuple(c.check for c in override.when), box,
             )  # fmt: skip
             out.by_operation.setdefault(op.key, []).append(compiled)
         self._budgets = {k: v for k, v in self._budgets.items() if k in live}
         return out
 
     def _answer(self, item: _Compiled, matched: Matched, view: RequestView) -> MockResponse:
+        if item.static is not None:
+            return item.static
+        response = self._build(item, matched, view)
+        if item.body is None and not any(item.headers.values()) and item.override.response.body is not ABSENT:
+            item.static = response  # nothing varies per request: build it once (a benign race: same value)
+        return response
+
+    def _build(self, item: _Compiled, matched: Matched, view: RequestView) -> MockResponse:
         override = item.override
         spec_response = override.response
         op = matched.operation
@@ -235,8 +241,8 @@ class OverrideHook:
             nonlocal context
             if context is None:
                 context = build_context(
-                    method=request.method, url=request.path, path=matched.path_params, query=list(view.query),
-                    headers=request.headers, cookies=view.cookies, body=view.value("body", ""),
+                    method=request.method, url=request.path, path=matched.path_params, query=view.query_pairs,
+                    headers=request.headers, cookies=view.cookies, body=view.body,
                     request_id=request.headers.get("x-request-id"), seed=self.seed,
                 )  # fmt: skip
             return context

@@ -144,3 +144,40 @@ def test_the_control_endpoints_are_in_the_admin_document(http: httpx.Client) -> 
     )
     assert "Override" in document["components"]["schemas"]
     assert http.patch("/admin/api/chaos").status_code == 405
+
+
+def test_switching_under_load_gives_whole_answers_and_no_500(mock: EmbeddedMock) -> None:
+    """32 clients read while scenarios switch: each answer is wholly one scenario's, never a 500."""
+    import threading
+
+    def scenario(tag: str) -> dict[str, object]:
+        return {"name": tag, "overrides": [{"operation": "listPets", "strict": False,
+                "response": {"status": 200, "headers": {"X-Tag": tag}, "body": {"tag": tag}}}]}  # fmt: skip
+
+    with httpx.Client(base_url=mock.url, timeout=10) as admin:
+        for tag in ("a", "b"):
+            assert admin.post("/admin/api/scenarios", json=scenario(tag)).status_code == 201
+        admin.post("/admin/api/scenarios/a/activate")
+        stop = threading.Event()
+        seen: list[tuple[int, str | None, object]] = []
+        lock = threading.Lock()
+
+        def reader() -> None:
+            with httpx.Client(base_url=mock.url, timeout=10) as http:
+                while not stop.is_set():
+                    answer = http.get("/pets")
+                    with lock:
+                        seen.append((answer.status_code, answer.headers.get("x-tag"), answer.json()))
+
+        threads = [threading.Thread(target=reader) for _ in range(32)]
+        for thread in threads:
+            thread.start()
+        for index in range(20):
+            assert admin.post(f"/admin/api/scenarios/{'ab'[index % 2]}/activate").status_code == 200
+            time.sleep(0.02)
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert seen and all(status == 200 for status, _, _ in seen)
+    assert all(body == {"tag": tag} for _, tag, body in seen)
+    assert {tag for _, tag, _ in seen} == {"a", "b"}

@@ -10,8 +10,8 @@ from typing import Any
 import click
 import orjson
 
-from mockingbird.query import LogQuery
 from mockingbird.errors import ConfigError, MockingbirdError
+from mockingbird.query import LogQuery
 
 
 def _local(db: Path | None, query: LogQuery, analyze_: bool) -> dict[str, Any]:

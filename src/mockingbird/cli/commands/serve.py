@@ -75,6 +75,14 @@ def _default(name: str) -> Any:
 @click.option("--scenario", metavar="NAME", help="Activate this scenario at start.")
 @click.option("--server", type=click.Choice(["granian", "uvicorn"]), default=_default("server"), show_default=True,
               help="ASGI server to run on.")
+@click.option("--fetch-timeout", default=_default("fetch_timeout"), show_default=True, metavar="SECONDS",
+              type=click.FloatRange(min=0, min_open=True),
+              help="Deadline for fetching a remote spec and every document it references.")
+@click.option("--fetch-max-bytes", default=_default("fetch_max_bytes"), show_default=True, metavar="N",
+              type=click.IntRange(min=1), help="Size cap of a remote spec and every document it references.")
+@click.option("--allow-ref-host", "allow_ref_hosts", multiple=True, metavar="HOST",
+              help="Host (or HOST:PORT) a remote spec's $refs may fetch from besides its own; "
+                   "repeatable; '*' allows every public host.")
 @click.option("--ready-fd", type=int, hidden=True,
               help="Write one JSON line {url, pid} to this file descriptor once serving (MockSupervisor).")
 def command(ready_fd: int | None, **options: Any) -> None:
@@ -83,6 +91,9 @@ def command(ready_fd: int | None, **options: Any) -> None:
     Every operation answers with the spec's examples, else with data generated from
     its schemas. Control a response with `Prefer: code=404`, `Prefer: example=NAME`
     or `Prefer: dynamic=true`. Swagger UI is at /docs, status at /health.
+
+    A remote spec's $refs may only fetch from its own origin unless --allow-ref-host
+    allows more; see SECURITY.md for every limit.
     """
     serve(ServeConfig.from_env(**options), ready_fd=ready_fd)
 
@@ -99,6 +110,7 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
         SpecError: the spec cannot be loaded.
         StoreError: a store cannot be opened.
     """
+    from mockingbird.fetching import FetchPolicy
     from mockingbird.http.runtime import build_runtime
     from mockingbird.http.server import bind_socket, serve_app
     from mockingbird.openapi import load_spec
@@ -106,7 +118,9 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
     host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
     bind_socket(host, config.port).close()
-    spec = load_spec(config.spec)
+    policy = FetchPolicy(timeout=config.fetch_timeout, max_bytes=config.fetch_max_bytes,
+                         allow_hosts=frozenset(config.allow_ref_hosts))
+    spec = load_spec(config.spec, policy=policy)
     runtime = build_runtime(spec, config)
     load_seconds = time.monotonic() - _STARTED
 

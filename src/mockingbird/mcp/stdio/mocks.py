@@ -18,12 +18,10 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mockingbird.errors import MocksFileError
+from mockingbird import documents
+from mockingbird.errors import DocumentError, MocksFileError
 
 DEFAULT_MOCKS_FILE = "stdio-mocks.json"
 PLACEHOLDER_PREFIX = "@stdin.body."
@@ -160,20 +158,22 @@ def strip_json_comments(text: str) -> str:
 def parse_document(text: str, *, path: str) -> Any:
     """Decode a JSON (or, by extension, YAML) document, mapping syntax errors to ``MocksFileError``.
 
-    JSON may carry comments and trailing commas, as Dev Proxy's files may.
+    JSON may carry comments and trailing commas, as Dev Proxy's files may. Both are parsed
+    under the parse budgets of ``mockingbird.documents`` (size, depth, YAML aliases).
 
     Raises:
-        MocksFileError: the text is not valid JSON/YAML.
+        MocksFileError: the text is not valid JSON/YAML, or is past a parse budget.
     """
-    if path.endswith((".yaml", ".yml")):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise MocksFileError(path, f"not valid YAML: {exc}") from None
+    yaml = path.endswith((".yaml", ".yml"))
     try:
-        return json.loads(strip_json_comments(text))
-    except json.JSONDecodeError as exc:
-        raise MocksFileError(path, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        return documents.parse_yaml(text, path) if yaml else documents.parse_json(strip_json_comments(text), path)
+    except DocumentError as exc:
+        if exc.limit:
+            raise MocksFileError(path, exc.problem) from None
+        kind = "YAML" if yaml else "JSON"
+        at = f" at line {exc.line}" if exc.line is not None else ""
+        at += f" column {exc.column}" if exc.column is not None else ""
+        raise MocksFileError(path, f"not valid {kind}: {exc.problem.removeprefix(f'invalid {kind}: ')}{at}") from None
 
 
 def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
@@ -290,7 +290,7 @@ def _parse_text(
         text = read_file(resolved)
     except FileNotFoundError:
         raise MocksFileError(path, f'{where}: response file "{name}" not found (looked for {resolved})') from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, DocumentError) as exc:
         raise MocksFileError(path, f'{where}: response file "{name}" cannot be read: {exc}') from None
     dependencies.append(resolved)
     return MockContent(text, source=resolved)
@@ -330,7 +330,8 @@ def parse_config(document: Any, *, path: str) -> StdioConfig:
 
 
 def _read_text(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
+    # Within the size budget: a mocks, config or response file is never read past it.
+    return documents.read_file(path).decode("utf-8")
 
 
 def load_mocks_file(path: str, read_file: ReadFile = _read_text) -> MocksFile:
@@ -343,6 +344,8 @@ def load_mocks_file(path: str, read_file: ReadFile = _read_text) -> MocksFile:
         text = read_file(path)
     except FileNotFoundError:
         raise MocksFileError(path, "mocks file not found") from None
+    except DocumentError as exc:
+        raise MocksFileError(path, exc.problem) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MocksFileError(path, f"cannot read the mocks file: {exc}") from None
     return parse_mocks(parse_document(text, path=path), path=path, read_file=read_file)
@@ -358,6 +361,8 @@ def load_config_file(path: str) -> StdioConfig:
         text = _read_text(path)
     except FileNotFoundError:
         raise MocksFileError(path, "config file not found") from None
+    except DocumentError as exc:
+        raise MocksFileError(path, exc.problem) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MocksFileError(path, f"cannot read the config file: {exc}") from None
     return parse_config(parse_document(text, path=path), path=path)

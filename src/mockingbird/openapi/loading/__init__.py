@@ -1,6 +1,7 @@
 """``load_spec``: read a spec (file or URL), bundle external refs, normalise to the model.
 
-The imperative shell of spec loading. Reading/parsing is in ``_documents``, bundling
+The imperative shell of spec loading. Reading/parsing is in ``_documents`` (under the
+fetch policy of ``mockingbird.fetching`` and the parse budgets of ``mockingbird.documents``), bundling
 of multi-file specs in ``_bundle``; everything after that is pure (``_metadata``,
 ``_operations``, ``_openapi3``, ``_swagger2``, ``_schemas``). Schemas are normalised
 lazily: ``Spec.resolve`` normalises a referenced schema on first use and caches it.
@@ -11,10 +12,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from mockingbird.errors import SpecError
+from mockingbird.documents import DEFAULT_BUDGETS, Budgets
+from mockingbird.errors import SpecError, SpecNotFoundError
+from mockingbird.fetching import FetchPolicy
 from mockingbird.openapi.loading._bundle import bundle_document, needs_bundling
 from mockingbird.openapi.loading._context import LoadContext
-from mockingbird.openapi.loading._documents import absolute_uri, is_url, parse_document, read_source
+from mockingbird.openapi.loading._documents import DocumentReader, absolute_uri, is_url
 from mockingbird.openapi.loading._metadata import build_info, build_security_schemes, build_servers
 from mockingbird.openapi.loading._operations import OperationBuilder
 from mockingbird.openapi.loading._schemas import Dialect
@@ -45,22 +48,31 @@ def detect_dialect(document: dict[str, Any], source: str) -> Dialect:
     raise SpecError(source, "", "not an OpenAPI or Swagger document: it has no 'openapi' or 'swagger' field")
 
 
-def load_spec(source: str | os.PathLike[str]) -> Spec:
+def load_spec(source: str | os.PathLike[str], *, policy: FetchPolicy | None = None,
+              budgets: Budgets = DEFAULT_BUDGETS) -> Spec:
     """Load an OpenAPI 3.1/3.0 or Swagger 2.0 document (JSON or YAML, path or http(s) URL).
 
     External ``$ref``s (other files, URLs, parts of them) are bundled into the root
     document under ``x-mockingbird-bundled`` so every ``$ref`` in the model is local.
     Schemas are normalised lazily; follow a ``$ref`` with ``spec.resolve(ref)``.
 
+    A remote spec may reference its own origin; other hosts only as ``policy.allow_hosts``
+    allows, and never a local file. Fetching the spec and everything it references shares one
+    deadline and one size cap; every document is parsed under ``budgets``.
+
     Args:
         source: a file path or an ``http://``/``https://`` URL.
+        policy: the fetch policy (``FetchPolicy()``: 30 s, 64 MiB, no other hosts).
+        budgets: the parse budgets of every document (size, depth, YAML aliases).
 
     Returns:
         The normalised ``Spec``; tolerated deviations are listed in ``spec.warnings``.
 
     Raises:
-        SpecNotFoundError: the file or URL (or a file it references) cannot be read.
-        SpecError: unparsable, not OpenAPI/Swagger, or a ``$ref`` that does not resolve.
+        FetchRefusedError: the fetch policy refuses a URL (its message names the flag that allows it).
+        SpecNotFoundError: the file or URL (or a file it references) cannot be read, or a fetch went
+            past the deadline or the size cap (``FetchError``).
+        SpecError: unparsable, past a parse budget, not OpenAPI/Swagger, or a ``$ref`` that does not resolve.
 
     Example:
         >>> spec = load_spec("examples/petstore.yaml")
@@ -70,14 +82,16 @@ def load_spec(source: str | os.PathLike[str]) -> Spec:
     text = os.fspath(source)
     display = text  # errors name the source as the user gave it
     uri = absolute_uri(text)
-    data = read_source(uri) if is_url(uri) else _read_local(uri, display)
-    document = parse_document(data, display)
-    if not isinstance(document, dict):
-        kind = "empty" if document is None else f"a {type(document).__name__}"
-        raise SpecError(display, "", f"the document is {kind}, expected an OpenAPI object")
-    dialect = detect_dialect(document, display)
-    if needs_bundling(document, data):
-        document = bundle_document(document, uri, display)
+    policy = policy or FetchPolicy()
+    with DocumentReader(policy.trusting(uri) if is_url(uri) else policy, budgets) as reader:
+        data = reader.read(uri) if is_url(uri) else _read_local(reader, uri, display)
+        document = reader.parse(data, display)
+        if not isinstance(document, dict):
+            kind = "empty" if document is None else f"a {type(document).__name__}"
+            raise SpecError(display, "", f"the document is {kind}, expected an OpenAPI object")
+        dialect = detect_dialect(document, display)
+        if needs_bundling(document, data):
+            document = bundle_document(document, uri, display, reader)
     ctx = LoadContext(document, display, dialect)
     title, version, description = build_info(ctx)
     servers, base_path = build_servers(ctx)
@@ -101,10 +115,10 @@ def load_spec(source: str | os.PathLike[str]) -> Spec:
     )
 
 
-def _read_local(uri: str, display: str) -> bytes:
-    from mockingbird.errors import SpecNotFoundError
-
+def _read_local(reader: DocumentReader, uri: str, display: str) -> bytes:
     try:
-        return read_source(uri)
+        return reader.read(uri)
     except SpecNotFoundError as exc:
         raise SpecNotFoundError(display, exc.pointer, exc.problem) from None
+    except SpecError as exc:
+        raise SpecError(display, exc.pointer, exc.problem) from None

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from mockingbird.errors import SpecError
 from mockingbird.openapi.loading import _pointers
-from mockingbird.openapi.loading._documents import is_url, join_uri, load_document
+from mockingbird.openapi.loading._documents import DocumentReader, is_url, join_uri
 
 BUNDLE_KEY = "x-mockingbird-bundled"
 _EXTERNAL_REF_JSON = re.compile(rb'"\$ref"\s*:\s*"(?!#)')
@@ -57,7 +57,8 @@ def _format(location: Any) -> str:
 
 
 class _Bundler:
-    def __init__(self, root: dict[str, Any], root_uri: str, display: str) -> None:
+    def __init__(self, root: dict[str, Any], root_uri: str, display: str, reader: DocumentReader) -> None:
+        self.reader = reader
         self.root = root
         self.root_uri = root_uri
         self.display = display
@@ -87,7 +88,7 @@ class _Bundler:
             return ""
         key = self.keys.get(uri)
         if key is None:
-            document = load_document(uri, referrer=self._name(referrer), pointer=_format(where))
+            document = self.reader.load(uri, referrer=self._name(referrer), pointer=_format(where))
             key = self._key(uri)
             self.keys[uri] = key
             self.documents[uri] = document
@@ -144,16 +145,18 @@ class _Bundler:
         return self.root
 
 
-def bundle_document(document: dict[str, Any], root_uri: str, display: str) -> dict[str, Any]:
+def bundle_document(document: dict[str, Any], root_uri: str, display: str, reader: DocumentReader) -> dict[str, Any]:
     """Embed every externally referenced document and make all ``$ref``s local (in place).
 
     Args:
         document: the parsed root document (mutated and returned).
         root_uri: its absolute path or URL (relative refs resolve against it).
         display: how to name the root in error messages (the source as given).
+        reader: reads and parses each referenced document (under the load's policy and budgets).
 
     Raises:
+        FetchRefusedError: the fetch policy refuses a referenced URL, or a remote document names a file.
         SpecNotFoundError: a referenced file/URL cannot be read (named with the referring location).
-        SpecError: a referenced document cannot be parsed, or a fragment does not resolve.
+        SpecError: a referenced document cannot be parsed or is past a budget, or a fragment does not resolve.
     """
-    return _Bundler(document, root_uri, display).run()
+    return _Bundler(document, root_uri, display, reader).run()

@@ -1,9 +1,11 @@
 """Reading and parsing spec documents: the I/O edge of the loader.
 
-Files and http(s) URLs are read as bytes, then parsed as JSON (orjson) or YAML
-(ryaml, a Rust YAML 1.2 parser, with PyYAML's CSafeLoader as the fallback for what
-ryaml rejects, e.g. integers beyond 128 bits). Every failure becomes a
-``SpecError``/``SpecNotFoundError`` naming the source and, for parse errors, the line.
+Every document of one load goes through one ``DocumentReader``: http(s) URLs are fetched
+under the fetch policy (``mockingbird.fetching``: host rules, one deadline and one size cap
+for the spec and all it references), files are read and everything is parsed under the
+parse budgets (``mockingbird.documents``: size, depth, YAML aliases). A remote document
+never reads a local file. Every failure becomes a ``SpecError``/``SpecNotFoundError``
+naming the source and, for parse errors, the line.
 """
 
 from __future__ import annotations
@@ -11,17 +13,12 @@ from __future__ import annotations
 import functools
 import os
 import posixpath
-import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-import orjson
-
-from mockingbird.errors import SpecError, SpecNotFoundError
-
-_LINE_RE = re.compile(r"at line (\d+)")
-_FETCH_TIMEOUT_S = 15.0
+from mockingbird.documents import Budgets, parse_document, read_file
+from mockingbird.errors import DocumentError, FetchRefusedError, SpecError, SpecNotFoundError
+from mockingbird.fetching import Fetcher, FetchPolicy, Referrer
 
 
 def is_url(source: str) -> bool:
@@ -59,121 +56,78 @@ def _join_path(directory: str, relative: str) -> str:
     return posixpath.normpath(posixpath.join(directory, unquote(relative)))
 
 
-def read_source(uri: str, *, referrer: str = "", pointer: str = "") -> bytes:
-    """Read the bytes of a file or URL.
+class DocumentReader:
+    """Reads and parses the documents of one spec load under one fetch policy and one set of budgets.
 
     Args:
-        uri: an absolute path or an http(s) URL.
-        referrer: the document whose ``$ref`` asked for it (error messages name it), or ``""``.
-        pointer: where that ``$ref`` is in ``referrer``.
+        policy: the fetch policy (the root URL's origin is trusted by the caller: ``policy.trusting``).
+        budgets: the parse budgets, applied to every document.
+    """
+
+    def __init__(self, policy: FetchPolicy, budgets: Budgets) -> None:
+        self.policy = policy
+        self.budgets = budgets
+        self._fetcher: Fetcher | None = None  # made on the first URL: local specs never pay for it
+
+    def __enter__(self) -> DocumentReader:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fetcher is not None:
+            self._fetcher.close()
+
+    def read(self, uri: str, *, referrer: str = "", pointer: str = "") -> bytes:
+        """Read the bytes of a file or URL.
+
+        Args:
+            uri: an absolute path or an http(s) URL.
+            referrer: the document whose ``$ref`` asked for it (as error messages name it), or ``""``.
+            pointer: where that ``$ref`` is in ``referrer``.
+
+        Raises:
+            FetchRefusedError: the fetch policy refuses the URL, or a remote document names a file.
+            SpecNotFoundError: the file cannot be read, or the URL cannot be fetched.
+            SpecError: the file is larger than the size budget.
+        """
+        where, at = (referrer, pointer) if referrer else (uri, "")
+        if is_url(uri):
+            if self._fetcher is None:
+                self._fetcher = Fetcher(self.policy, series=True)
+            return self._fetcher.fetch(uri, referrer=Referrer(referrer, pointer) if referrer else None).content
+        if is_url(referrer):
+            raise FetchRefusedError(where, at, f"refused to read {uri}: a remote document cannot reference local "
+                                    "files (save the spec and its files locally to use them)", url=uri)
+        try:
+            return read_file(uri, self.budgets)
+        except FileNotFoundError:
+            raise SpecNotFoundError(where, at, f"no such file: {uri}") from None
+        except IsADirectoryError:
+            raise SpecNotFoundError(where, at, f"is a directory, not a spec file: {uri}") from None
+        except OSError as exc:
+            raise SpecNotFoundError(where, at, f"cannot read {uri}: {exc.strerror or exc}") from None
+        except DocumentError as exc:
+            raise SpecError(uri, "", exc.problem) from None
+
+    def parse(self, data: bytes, uri: str) -> Any:
+        """Parse JSON or YAML bytes under the budgets (see ``mockingbird.documents.parse_document``).
+
+        Raises:
+            SpecError: invalid JSON/YAML or past a budget; ``pointer`` is ``line N`` when known.
+        """
+        return parse_spec_document(data, uri, self.budgets)
+
+    def load(self, uri: str, *, referrer: str = "", pointer: str = "") -> Any:
+        """Read and parse one document (see ``read`` and ``parse``)."""
+        return self.parse(self.read(uri, referrer=referrer, pointer=pointer), uri)
+
+
+def parse_spec_document(data: bytes, uri: str, budgets: Budgets) -> Any:
+    """``mockingbird.documents.parse_document`` with its errors as ``SpecError`` (``line N`` pointers).
 
     Raises:
-        SpecNotFoundError: the file does not exist / cannot be read, or the URL cannot be fetched.
+        SpecError: invalid JSON/YAML, not UTF-8, or past a budget.
     """
-    where, at = (referrer, pointer) if referrer else (uri, "")
-    if is_url(uri):
-        import httpx  # imported here: only URL sources pay for it
-
-        try:
-            response = httpx.get(uri, follow_redirects=True, timeout=_FETCH_TIMEOUT_S)
-        except httpx.HTTPError as exc:
-            raise SpecNotFoundError(where, at, f"cannot fetch {uri}: {exc or type(exc).__name__}") from None
-        if response.status_code >= 400:
-            raise SpecNotFoundError(where, at, f"cannot fetch {uri}: HTTP {response.status_code}")
-        return response.content
     try:
-        return Path(uri).read_bytes()
-    except FileNotFoundError:
-        raise SpecNotFoundError(where, at, f"no such file: {uri}") from None
-    except IsADirectoryError:
-        raise SpecNotFoundError(where, at, f"is a directory, not a spec file: {uri}") from None
-    except OSError as exc:
-        raise SpecNotFoundError(where, at, f"cannot read {uri}: {exc.strerror or exc}") from None
-
-
-def _looks_like_json(data: bytes, uri: str) -> bool:
-    path = urlsplit(uri).path if is_url(uri) else uri
-    if path.lower().endswith(".json"):
-        return True
-    if path.lower().endswith((".yaml", ".yml")):
-        return False
-    return data.lstrip()[:1] in (b"{", b"[")
-
-
-def parse_document(data: bytes, uri: str) -> Any:
-    """Parse JSON or YAML bytes (chosen by extension, else by content).
-
-    Raises:
-        SpecError: the text is not valid JSON/YAML; ``pointer`` is ``line N``.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if _looks_like_json(data, uri):
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            if uri.lower().endswith(".json"):
-                raise SpecError(uri, f"line {exc.lineno}", f"invalid JSON: {exc.msg}") from None
-            # Not named .json: it may still be YAML (flow style is a JSON superset).
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SpecError(uri, f"line {line}", "not UTF-8 text") from None
-    return parse_yaml(text, uri)
-
-
-def parse_yaml(text: str, uri: str) -> Any:
-    """Parse YAML text with ryaml, falling back to PyYAML (which also locates errors)."""
-    import ryaml  # imported here: JSON-only runs never pay for it
-
-    try:
-        return ryaml.loads(text)  # type: ignore[attr-defined]
-    except ryaml.InvalidYamlError:  # type: ignore[attr-defined]
-        pass  # PyYAML gets a second chance: it accepts a few things ryaml rejects (huge ints)
-    import yaml
-
-    try:
-        return yaml.load(text, Loader=_StringTimestampLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f"line {mark.line + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError(uri, line, f"invalid YAML: {problem}") from None
-    except yaml.YAMLError as exc:
-        match = _LINE_RE.search(str(exc))
-        raise SpecError(uri, f"line {match.group(1)}" if match else "", f"invalid YAML: {exc}") from None
-
-
-def _build_loader() -> type:
-    import yaml
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class Loader(base):  # type: ignore[misc, valid-type]
-        """CSafeLoader that leaves timestamps as strings, as YAML 1.2 (and JSON) would."""
-
-    Loader.yaml_implicit_resolvers = {
-        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for key, resolvers in base.yaml_implicit_resolvers.items()
-    }
-    return Loader
-
-
-class _LazyLoader:
-    """Builds the PyYAML loader class on first use so importing this module stays cheap."""
-
-    _cls: type | None = None
-
-    def __call__(self, stream: Any) -> Any:
-        if _LazyLoader._cls is None:
-            _LazyLoader._cls = _build_loader()
-        return _LazyLoader._cls(stream)
-
-
-_StringTimestampLoader: Any = _LazyLoader()
-
-
-def load_document(uri: str, *, referrer: str = "", pointer: str = "") -> Any:
-    """Read and parse one document (see ``read_source`` and ``parse_document``)."""
-    return parse_document(read_source(uri, referrer=referrer, pointer=pointer), uri)
+        return parse_document(data, uri, budgets)
+    except DocumentError as exc:
+        raise SpecError(uri, f"line {exc.line}" if exc.line is not None else "", exc.problem) from None

@@ -112,3 +112,49 @@ def test_yaml_file_with_a_json_extension_error_names_json(tmp_path: Path) -> Non
     path.write_text("openapi: 3.0.0\n")
     with pytest.raises(SpecError, match="invalid JSON"):
         load_spec(path)
+
+
+def test_a_remote_spec_may_not_ref_another_origin_unless_the_policy_allows_it(served: tuple[Path, str]) -> None:
+    from tests.hostile.servers import Reply, serve
+
+    from mockingbird.errors import FetchRefusedError
+    from mockingbird.fetching import FetchPolicy
+
+    root, base = served
+    with serve("127.0.0.2", {"/lib.yaml": Reply("Pet: {type: object}\n")}) as other:
+        put(root, "spec.yaml", (
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+            "        '200':\n          description: ok\n          content:\n            application/json:\n"
+            f"              schema: {{$ref: '{other.base}/lib.yaml#/Pet'}}\n"))
+        with pytest.raises(FetchRefusedError) as info:
+            load_spec(f"{base}/spec.yaml")
+        assert other.requests == []
+        assert str(info.value).startswith(f"{base}/spec.yaml#/paths/~1a/get/responses/200/content/")
+        spec = load_spec(f"{base}/spec.yaml", policy=FetchPolicy(allow_hosts=frozenset({"127.0.0.2"})))
+    ref = spec.operations[0].responses["200"].content["application/json"].schema["$ref"]  # type: ignore[index]
+    assert spec.resolve(ref) == {"type": "object"}
+
+
+def test_a_remote_spec_never_reads_a_local_file(served: tuple[Path, str], tmp_path: Path) -> None:
+    from mockingbird.errors import FetchRefusedError
+
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("Pet: {type: object}\n")
+    root, base = served
+    put(root, "spec.yaml", (
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        f"    Pet: {{$ref: 'file://{secret}#/Pet'}}\n"))
+    with pytest.raises(FetchRefusedError, match="a remote document cannot reference local files"):
+        load_spec(f"{base}/spec.yaml")
+
+
+def test_every_file_of_a_local_multi_file_spec_is_parsed_under_the_budgets(tmp_path: Path) -> None:
+    from tests.hostile.generate import alias_bomb
+
+    (tmp_path / "lib.yaml").write_text(alias_bomb())
+    (tmp_path / "spec.yaml").write_text(
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    Pet: {$ref: 'lib.yaml#/a0'}\n")
+    with pytest.raises(SpecError, match="aliases expand to more than the limit") as info:
+        load_spec(tmp_path / "spec.yaml")
+    assert info.value.source == str(tmp_path / "lib.yaml")

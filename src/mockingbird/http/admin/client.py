@@ -1,0 +1,100 @@
+"""``AdminClient``: the admin API of a running mock, from Python (the CLI and the MCP tools use it).
+
+Each method is one HTTP call; a problem answer becomes the matching error (``OverrideError``
+with every violation for a 422, ``ControlNotFoundError`` for a 404, ``ConfigError`` for the
+rest), so callers print one clear line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from mockingbird.errors import ConfigError, ControlNotFoundError, OverrideError
+
+
+class AdminClient:
+    """A running mock's admin API.
+
+    Args:
+        url: the mock's base URL (``http://127.0.0.1:8000``).
+        token: its admin token, if it has one.
+        timeout: seconds per call.
+    """
+
+    def __init__(self, url: str, *, token: str | None = None, timeout: float = 30.0) -> None:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        self.base = url.rstrip("/") + "/admin/api"
+        self._http = httpx.Client(headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> AdminClient:  # noqa: PYI034 (final in practice)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def call(self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None) -> Any:
+        """One call; the decoded JSON answer (``None`` for 204, text for non-JSON).
+
+        Raises:
+            OverrideError: 422, with every violation.
+            ControlNotFoundError: 404.
+            ConfigError: the mock cannot be reached, or any other error answer.
+        """
+        try:
+            answer = self._http.request(method, self.base + path, json=json, params=params)
+        except httpx.HTTPError as exc:
+            raise ConfigError(f"cannot reach the mock's admin API at {self.base}: {exc}") from None
+        if answer.status_code == 204:
+            return None
+        is_json = answer.headers.get("content-type", "").split(";")[0].strip().endswith("json")
+        body = answer.json() if is_json and answer.content else answer.text
+        if answer.status_code < 400:
+            return body
+        detail = body.get("detail", "") if isinstance(body, dict) else str(body)
+        if answer.status_code == 422 and isinstance(body, dict) and body.get("errors"):
+            raise OverrideError([(e.get("location", ""), e.get("message", "")) for e in body["errors"]])
+        if answer.status_code == 404:
+            raise ControlNotFoundError(path.rsplit("/", 1)[-1] or "resource", detail or path)
+        raise ConfigError(f"{method} {self.base}{path}: {answer.status_code} {detail}".rstrip())
+
+    # -- scenarios -------------------------------------------------------------------------------
+
+    def scenarios(self) -> dict[str, Any]:
+        """``{"items": [...], "active": name | None}``."""
+        result: dict[str, Any] = self.call("GET", "/scenarios")
+        return result
+
+    def scenario(self, name: str) -> dict[str, Any]:
+        """One scenario's document."""
+        result: dict[str, Any] = self.call("GET", f"/scenarios/{name}")
+        return result
+
+    def put_scenario(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Create or replace a scenario (its ``name`` is in the document)."""
+        name = document.get("name")
+        if not isinstance(name, str) or not name:
+            raise OverrideError([("/name", "a scenario needs a name")])
+        result: dict[str, Any] = self.call("PUT", f"/scenarios/{name}", json=document)
+        return result
+
+    def activate(self, name: str | None) -> str | None:
+        """Switch scenario (``None``: back to the spec's defaults)."""
+        result: dict[str, Any] = self.call("PUT", "/scenarios/active", json={"name": name})
+        active: str | None = result.get("active")
+        return active
+
+    def export(self, name: str, fmt: str = "yaml") -> str:
+        """A scenario as the text of a scenario file."""
+        if fmt == "json":
+            import orjson
+
+            return orjson.dumps(self.call("GET", f"/scenarios/{name}/export", params={"format": "json"}),
+                                option=orjson.OPT_INDENT_2).decode() + "\n"  # fmt: skip
+        text: str = self.call("GET", f"/scenarios/{name}/export", params={"format": fmt})
+        return text

@@ -1,0 +1,252 @@
+"""``MockServer``: a spec's mock in a background thread, steered from Python (tests, notebooks).
+
+It runs the same runtime as ``mockingbird serve`` (through ``MockSupervisor``) on a free
+loopback port, and changes what it answers through the same ``MockController`` as the
+admin API, in process: no HTTP calls to write. Logging is off unless asked for.
+
+Example:
+    >>> with MockServer("examples/petstore.yaml") as mock:  # doctest: +SKIP
+    ...     mock.override("getPet", status=404, body={"code": "gone", "message": "no such pet"})
+    ...     httpx.get(mock.url + "/pets/1").status_code
+    404
+    ...     mock.scenarios.create("outage", overrides=[{"operation": "listPets", "response": {"status": 503}}])
+    ...     mock.scenarios.activate("outage")
+    ...     mock.chaos(latency={"fixed": 0.2})
+    ...     mock.reset()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mockingbird.config import ServeConfig
+from mockingbird.control.store import Document
+from mockingbird.errors import ConfigError
+from mockingbird.http.supervisor import EmbeddedMock, MockSupervisor
+from mockingbird.query import LogQuery
+from mockingbird.records import LogRecord
+from mockingbird.runtime.controller import MockController
+
+_UNSET: Any = object()
+
+
+class Scenarios:
+    """``mock.scenarios``: create, switch and remove scenarios of a running mock."""
+
+    def __init__(self, controller: MockController) -> None:
+        self._controller = controller
+
+    def create(
+        self,
+        name: str,
+        *,
+        overrides: Sequence[Document] = (),
+        chaos: Document | None = None,
+        description: str = "",
+    ) -> Document:
+        """Store (or replace) a scenario; it is not active until ``activate``.
+
+        Raises:
+            OverrideError: every problem of the scenario, overrides checked against the spec.
+        """
+        document: Document = {"name": name, "overrides": list(overrides)}
+        if chaos is not None:
+            document["chaos"] = chaos
+        if description:
+            document["description"] = description
+        return self._controller.put_scenario(document)
+
+    def activate(self, name: str) -> None:
+        """Switch to a scenario.
+
+        Raises:
+            ControlNotFoundError: no scenario has that name.
+        """
+        self._controller.activate(name)
+
+    def deactivate(self) -> None:
+        """Back to the spec's defaults."""
+        self._controller.activate(None)
+
+    @property
+    def active(self) -> str | None:
+        """The active scenario's name, or ``None``."""
+        return self._controller.active()
+
+    def list(self) -> list[str]:
+        """Every scenario's name."""
+        return sorted(s["name"] for s in self._controller.scenarios())
+
+    def get(self, name: str) -> Document:
+        """One scenario's document (the format of a scenario file)."""
+        return self._controller.scenario(name)
+
+    def delete(self, name: str) -> None:
+        """Remove a scenario (deactivated first when active)."""
+        self._controller.delete_scenario(name)
+
+
+class MockServer:
+    """A spec's mock on a free loopback port, in a background thread.
+
+    Args:
+        spec: the OpenAPI document (file path or URL).
+        seed: seed for generated data.
+        validate: validate requests.
+        auth: enforce security requirements.
+        log_db: log every exchange to this database (``requests()`` reads it); ``None``: no log.
+        server: ``uvicorn`` (default here: starts fastest) or ``granian``.
+        **options: any other ``ServeConfig`` field (``scenarios``, ``scenario``...).
+
+    Raises:
+        ConfigError, SpecError, StoreError: as ``MockSupervisor.start``.
+    """
+
+    def __init__(
+        self,
+        spec: str | Path,
+        *,
+        seed: int = 0,
+        validate: bool = True,
+        auth: bool = True,
+        log_db: str | Path | None = None,
+        server: str = "uvicorn",
+        **options: Any,
+    ) -> None:
+        self.config = ServeConfig(
+            spec=str(spec), port=0, seed=seed, validate=validate, auth=auth, log=log_db is not None,
+            log_db=str(log_db) if log_db is not None else None, log_writer="thread", server=server,  # type: ignore[arg-type]  # checked by ServeConfig
+            **options,
+        )  # fmt: skip
+        self._supervisor: MockSupervisor | None = None
+        self._handle: EmbeddedMock | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> MockServer:
+        """Start serving (``with MockServer(...)`` does it)."""
+        if self._handle is None:
+            self._supervisor = MockSupervisor()
+            handle = self._supervisor.start(self.config)
+            if not isinstance(handle, EmbeddedMock):  # pragma: no cover - thread mode returns one
+                raise ConfigError("MockServer runs its mock in this process")
+            self._handle = handle
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (the log, if any, is flushed); idempotent."""
+        if self._supervisor is not None:
+            self._supervisor.stop_all()
+        self._supervisor = None
+        self._handle = None
+
+    def __enter__(self) -> MockServer:  # noqa: PYI034 (a final class in practice; Self needs typing_extensions on 3.10)
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def _running(self) -> EmbeddedMock:
+        if self._handle is None:
+            raise ConfigError("the mock is not running: use `with MockServer(...)` or call start()")
+        return self._handle
+
+    @property
+    def url(self) -> str:
+        """The mock's base URL (``http://127.0.0.1:PORT``)."""
+        return self._running.url
+
+    @property
+    def controller(self) -> MockController:
+        """The controller the admin API uses (everything below is a shortcut to it)."""
+        return self._running.runtime.controller
+
+    # -- steering --------------------------------------------------------------------------------
+
+    def override(
+        self,
+        operation: str | Document,
+        *,
+        status: int | None = None,
+        body: Any = _UNSET,
+        headers: dict[str, str] | None = None,
+        example: str | None = None,
+        dynamic: bool = False,
+        when: Sequence[Document] = (),
+        times: int | None = None,
+        delay: float = 0.0,
+        strict: bool = True,
+        id: str | None = None,
+    ) -> Document:
+        """Change what one operation answers (or give a whole override document).
+
+        Args:
+            operation: an operationId or ``"METHOD /path"``; or an override document.
+            status, body, headers, example, dynamic: the answer (unset parts keep the spec's).
+            when: conditions, e.g. ``[{"in": "query", "name": "status", "equals": "sold"}]``.
+            times: answer only the next N matching calls.
+            delay: seconds to wait before answering.
+            strict: check the body against the documented schema.
+            id: the override's id (to replace or delete it later).
+
+        Returns:
+            The stored override, with its ``id``.
+
+        Raises:
+            OverrideError: every problem (an unknown operation, an undocumented status, an invalid body...).
+        """
+        if isinstance(operation, dict):
+            return self.controller.set_override(operation, override_id=id)
+        response: Document = {}
+        if status is not None:
+            response["status"] = status
+        if body is not _UNSET:
+            response["body"] = body
+        if headers:
+            response["headers"] = headers
+        if example is not None:
+            response["example"] = example
+        if dynamic:
+            response["dynamic"] = True
+        document: Document = {"operation": operation, "response": response, "when": list(when), "strict": strict}
+        if times is not None:
+            document["times"] = times
+        if delay:
+            document["delay"] = delay
+        return self.controller.set_override(document, override_id=id)
+
+    def remove_override(self, override_id: str) -> None:
+        """Remove one override by id."""
+        self.controller.delete_override(override_id)
+
+    @property
+    def scenarios(self) -> Scenarios:
+        """Create, activate and remove scenarios."""
+        return Scenarios(self.controller)
+
+    def chaos(self, settings: Document | None = None, **fields: Any) -> Document:
+        """Set the global chaos settings (``mock.chaos(error_rate=0.2, error_status=503)``); ``chaos({})``
+        or ``chaos(None)`` with no fields turns chaos off. Returns what is in force."""
+        document = dict(settings or {})
+        document.update(fields)
+        return self.controller.set_chaos(document)
+
+    def reset(self) -> None:
+        """Back to the spec's defaults: no overrides, no active scenario, no chaos."""
+        self.controller.reset()
+
+    def requests(self, **filters: Any) -> list[LogRecord]:
+        """The logged exchanges, oldest first (needs ``log_db``); filters as ``LogQuery.build``.
+
+        Raises:
+            ConfigError: the mock logs nothing.
+        """
+        store = self._running.runtime.store
+        if store is None:
+            raise ConfigError("this MockServer logs nothing: give it log_db=...")
+        store.flush()
+        return list(store.iter_records(LogQuery.build(**filters)))
