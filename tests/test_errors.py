@@ -15,7 +15,10 @@ from mockingbird.errors import (
     CommandNotFoundError,
     ConfigError,
     ControlNotFoundError,
+    DocumentError,
     ExampleNotFoundError,
+    FetchError,
+    FetchRefusedError,
     LogQueryError,
     MCPCallError,
     MCPKitError,
@@ -95,13 +98,16 @@ def test_some_errors_are_also_the_stdlib_error_callers_expect(error: Mockingbird
         (LogQueryError("status", "bad"), 2),
         (SpecError("a.yaml", "", "broken"), 2),
         (SpecNotFoundError("a.yaml", "", "no such file"), 2),
+        (FetchError("a.yaml", "/paths", "timed out", url="https://x.test/s.yaml"), 2),
+        (FetchRefusedError("https://x.test/s.yaml", "", "private address", url="https://x.test/s.yaml"), 2),
+        (DocumentError("a.yaml", "too deep", limit="max_depth"), 2),
+        (ControlNotFoundError("scenario", "x"), 2),
         (MocksFileError("mocks.json", "not JSON"), 2),
         (OverrideError([("/times", "must be positive")]), 2),
         (CommandNotFoundError("srv", "not found"), 127),
         (StoreError("disk full"), 1),
         (StoreFullError("writer behind"), 1),
         (SelectionError(406, "Not Acceptable", "only application/json"), 1),
-        (ControlNotFoundError("scenario", "x"), 1),
         (SchemaGenerationError("false schema"), 1),
         (ExampleNotFoundError("a", ()), 1),
         (MCPKitError("x"), 1),
@@ -148,6 +154,11 @@ def test_an_override_error_names_the_first_problem_and_counts_the_rest() -> None
     assert many.violations == [("/a", "bad"), ("/b", "worse"), ("/c", "worst")]
     assert str(OverrideError([])) == "document: invalid"
     assert str(MCPCallError(-32602, "bad params")) == "[-32602] bad params"
+
+
+def test_document_errors_name_the_line_when_there_is_one() -> None:
+    assert str(DocumentError("a.yaml", "bad indent", line=3, column=5)) == "a.yaml:3: bad indent"
+    assert str(DocumentError("a.json", "past the size cap", limit="max_bytes")) == "a.json: past the size cap"
 
 
 def test_a_missing_example_lists_the_ones_that_exist() -> None:

@@ -28,11 +28,13 @@ Errors carry structured data (attributes), not just text. The CLI maps every
 ``MockingbirdError`` to a one-line message (``error: <str(exc)>``) and its
 ``exit_code``; nothing user-facing shows a traceback. Messages name the place:
 ``SpecError`` reads ``<source>#<pointer>: <problem>`` (or ``<source>:<line>: ...``),
-``MocksFileError`` ``<path>: <problem>``, ``LogQueryError`` ``<filter>: <problem>``.
+``DocumentError`` ``<source>:<line>: <problem>``, ``MocksFileError`` ``<path>: <problem>``,
+``LogQueryError`` ``<filter>: <problem>``.
 
 Exit codes: 2 for input the user can fix (``ConfigError``, ``SpecError``,
-``MocksFileError`` and their subclasses), 127 when the stdio proxy's server command
-cannot start (``CommandNotFoundError``, as a shell does), 1 for everything else.
+``DocumentError``, ``MocksFileError`` and their subclasses, and ``ControlNotFoundError``),
+127 when the stdio proxy's server command cannot start (``CommandNotFoundError``, as a
+shell does), 1 for everything else.
 """
 
 from __future__ import annotations
