@@ -70,11 +70,13 @@ def __dir__() -> list[str]:
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (sorted case-insensitively, as tests/test_exported_members.py checks)
+    "analyze",
     "Answer",
     "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
+    "load_spec",
     "LogQuery",
     "LogQueryError",
     "LogRecord",
@@ -83,11 +85,12 @@ __all__ = [
     "MCPKitError",
     "MCPTimeoutError",
     "MockEngine",
+    "MockingbirdError",
     "MockRequest",
     "MockResponse",
     "MockServer",
-    "MockingbirdError",
     "MocksFileError",
+    "open_store",
     "SchemaGenerationError",
     "SelectionError",
     "SpecError",
@@ -95,7 +98,4 @@ __all__ = [
     "StoreError",
     "StoreFullError",
     "UnmockedCallError",
-    "analyze",
-    "load_spec",
-    "open_store",
 ]

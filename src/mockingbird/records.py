@@ -26,8 +26,9 @@ def is_admin_path(path: str) -> bool:
         return True
     return path == "/admin" or path.startswith("/admin/")
 
-# Where a response came from. HTTP: example, generated, override, state, chaos, error
-# (validation/auth/404 answers), proxy. MCP: mocked, passthrough, blocked, notification.
+# Where a response came from. HTTP: example, generated, empty, override, scenario (an override of the
+# active scenario), state, chaos, error (the mock's own problem answers: 404, 405, validation, auth),
+# cors (a browser preflight), side (/docs, /health, /admin). MCP: mocked, passthrough, blocked, notification.
 Source = str
 
 
