@@ -214,6 +214,7 @@ class MockApp:
         if answer.operation is not None:
             meta["operation"] = answer.operation.key
         meta["source"] = response.source
+        meta["scenario"] = self.engine.scenario
         error = error or answer.error
         fault = answer.fault
         if fault is not None and fault.delay > 0:
@@ -239,7 +240,7 @@ class MockApp:
                 query_b, raw_headers, wire_headers,
                 (body if len(body) <= limit else body[:limit]) if body else None, len(body),
                 (out if len(out) <= limit else out[:limit]) if out else None, len(out),
-                request.client, rid, meta["operation"], response.source, None, False,
+                request.client, rid, meta["operation"], response.source, self.engine.scenario, False,
             ))  # fmt: skip
         if fault is not None and fault.trickle and out:
             await _trickle(send, out, fault.trickle)
@@ -271,7 +272,7 @@ class MockApp:
 
             side = build_side_app(
                 self.spec,
-                stats=lambda: {"requests": self.requests},
+                stats=lambda: {"requests": self.requests, "scenario": self.engine.scenario},
                 at_root=self._root_side,
             )
             self._side = self.recorder.wrap(side) if self.recorder is not None else side
