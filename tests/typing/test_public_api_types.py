@@ -28,7 +28,7 @@ from mockingbird import (
     load_spec,
     open_store,
 )
-from mockingbird.analysis.stats import Analysis
+from mockingbird.analysis.report import Analysis
 from mockingbird.openapi.model import Operation, Spec
 from mockingbird.query import LogPage
 from mockingbird.testing import (
