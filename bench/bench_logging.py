@@ -16,7 +16,7 @@ Run: ``.venv/bin/python bench/bench_logging.py [--rows 50000] [--requests 20000]
    rounds interleaved. Ratio = on / off (target: >= 0.85): the median of each round's pair, and best
    of each; plus CPU microseconds per request in the server and in the writer child, and how long
    after each run the writer finished indexing its backlog (above 5,000 records/s it indexes in the
-   pauses: see ``store/process.py``). ``--duration 20`` shows a sustained load. Needs ``wrk``;
+   pauses: see ``store/child.py``). ``--duration 20`` shows a sustained load. Needs ``wrk``;
    skipped with ``--no-serve``. Every served request must be in the database afterwards.
    To compare with another checkout in the same session, run this script with
    ``PYTHONPATH=<that checkout>/src``: the servers (and their writer children) then run its code.
@@ -131,7 +131,7 @@ def _cpu_seconds(pid: int) -> float:
 
 def _backlog(db: Path) -> int:
     """Bytes of the writer process's journal not yet indexed (0 once everything is queryable)."""
-    from mockingbird.store.process import pending_bytes
+    from mockingbird.store.frames import pending_bytes
 
     store = open_store(db, writer="none")
     try:

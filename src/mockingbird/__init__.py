@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from mockingbird.records import LogRecord
     from mockingbird.runtime.engine import Answer, MockEngine
     from mockingbird.runtime.messages import MockRequest, MockResponse
-    from mockingbird.store.base import LogStore, open_store
+    from mockingbird.store.base import LogStore
+    from mockingbird.store.opening import open_store
 
 # Heavier parts of the public API load on first use, so that importing the package (the pytest
 # plugin, the stdio proxy, the CLI) stays cheap. name -> module that defines it.
@@ -44,7 +45,7 @@ _LAZY: dict[str, str] = {
     "analyze": "mockingbird.analysis.stats",
     "load_spec": "mockingbird.openapi",
     "LogStore": "mockingbird.store.base",
-    "open_store": "mockingbird.store.base",
+    "open_store": "mockingbird.store.opening",
     "LogRecord": "mockingbird.records",
     "MockServer": "mockingbird.http.mockserver",
     "Answer": "mockingbird.runtime.engine",
@@ -70,11 +71,13 @@ def __dir__() -> list[str]:
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (sorted case-insensitively, as tests/test_exported_members.py checks)
+    "analyze",
     "Answer",
     "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
+    "load_spec",
     "LogQuery",
     "LogQueryError",
     "LogRecord",
@@ -83,11 +86,12 @@ __all__ = [
     "MCPKitError",
     "MCPTimeoutError",
     "MockEngine",
+    "MockingbirdError",
     "MockRequest",
     "MockResponse",
     "MockServer",
-    "MockingbirdError",
     "MocksFileError",
+    "open_store",
     "SchemaGenerationError",
     "SelectionError",
     "SpecError",
@@ -95,7 +99,4 @@ __all__ = [
     "StoreError",
     "StoreFullError",
     "UnmockedCallError",
-    "analyze",
-    "load_spec",
-    "open_store",
 ]

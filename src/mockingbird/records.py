@@ -8,7 +8,7 @@ stdio proxy) and the store. Producers build a ``LogRecord`` and hand it to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 Kind = Literal["http", "mcp"]
 
@@ -26,8 +26,10 @@ def is_admin_path(path: str) -> bool:
         return True
     return path == "/admin" or path.startswith("/admin/")
 
-# Where a response came from. HTTP: example, generated, override, state, chaos, error
-# (validation/auth/404 answers), proxy. MCP: mocked, passthrough, blocked, notification.
+
+# Where a response came from. HTTP: example, generated, empty, override, scenario (an override of the
+# active scenario), state, chaos, error (the mock's own problem answers: 404, 405, validation, auth),
+# cors (a browser preflight), side (/docs, /health, /admin). MCP: mocked, passthrough, blocked, notification.
 Source = str
 
 
@@ -77,7 +79,7 @@ class DeferredRecord(Protocol):
     """A record whose fields are computed later, by the store's writer.
 
     ``build`` must not block and must return a complete (redacted) ``LogRecord``.
-    Producers on a hot path hand over a ``Capture`` instead (see below): no object,
+    Producers on a hot path hand over a ``CaptureItem`` instead (see below): no object,
     no ``LogRecord``, and the row is built straight from plain values.
     """
 
@@ -86,16 +88,52 @@ class DeferredRecord(Protocol):
         ...
 
 
-# A raw capture, the cheapest thing a producer can hand over: ``(index, data)``, where ``index`` is what
-# ``LogStore.register_builder(builder, config)`` returned and ``data`` holds plain (marshal-able) values. The
-# store's writer (thread or child process) calls ``builder(config, data)`` for the row, off the request path.
-Capture = tuple[int, tuple[Any, ...]]
+class Capture(NamedTuple):
+    """One HTTP exchange as the request path saw it: plain values only, built into a row later.
+
+    The cheapest thing a producer can hand over: no decoding, no redaction, no JSON. The
+    store's writer (a thread, or a child process: the values must be ``marshal``-able)
+    turns it into a row with the builder the producer registered (``http/logging.py``).
+    A ``NamedTuple`` so that producers build it by keyword and it stays a tuple; ``marshal``
+    takes exact tuples only, so a writer process's frames carry ``tuple(capture)``.
+    """
+
+    ts: float  # request start, seconds since the epoch
+    latency_ms: float
+    status: int | None
+    method: str
+    path: str
+    query_string: bytes
+    request_headers: list[tuple[bytes, bytes]]  # ASGI (name, value) pairs
+    # As sent; may end with the (x-request-id, id) pair, or leave it out (``request_id`` is then added).
+    response_headers: list[tuple[bytes, bytes]]
+    request_body: bytes | None  # at most the body limit
+    request_size: int  # the full size
+    response_body: bytes | None
+    response_size: int
+    client: tuple[str, int] | None
+    request_id: bytes | None
+    operation: str | None
+    source: str | None
+    # Defaults: what a mock's own answer has (each keyword costs the request path ~50 ns).
+    error: bool = False  # the app raised or did not finish its response
+    scenario: str | None = None
+    is_admin: bool = False  # the runtime says so (paths under ADMIN_PREFIXES are admin calls anyway)
+    # What else the row says, as JSON-able plain values: {"error": "..."} for a mock failure, the
+    # override that answered, the chaos fault met. None on the fast path.
+    extra: dict[str, Any] | None = None
+
+
+# What a producer queues for a registered builder: ``(index, data)``, where ``index`` is what
+# ``LogStore.register_builder(builder, config)`` returned and ``data`` (a ``Capture``, for HTTP) holds
+# plain values. The store's writer (thread or child process) builds the row from it, off the request path.
+CaptureItem = tuple[int, tuple[Any, ...]]
 
 
 class LogSink(Protocol):
     """What a producer needs: hand over a record without blocking the request path."""
 
-    def write(self, record: LogRecord | DeferredRecord | Capture) -> None:
+    def write(self, record: LogRecord | DeferredRecord | CaptureItem) -> None:
         """Queue a record. Applies back-pressure (blocks briefly) when the queue is full;
         never drops a record silently."""
         ...

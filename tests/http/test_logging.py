@@ -14,11 +14,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from mockingbird.http.logging import RequestLogMiddleware
+from mockingbird.openapi.checks.security import CredentialFields
 from mockingbird.query import LogQuery
-from mockingbird.http.logging import RequestLogMiddleware, RequestRecorder, session_from_cookie
-from mockingbird.http.redaction import CredentialFields
-from mockingbird.store import open_store
 from mockingbird.records import LogRecord
+from mockingbird.store import open_store
 from mockingbird.store.sqlite import SqliteLogStore
 
 pytestmark = pytest.mark.anyio
@@ -186,12 +186,6 @@ async def test_a_refusing_sink_is_counted_not_fatal() -> None:
     assert r.status_code == 200 and app.unlogged == 1
 
 
-def test_session_from_cookie_hashes_the_value() -> None:
-    a = session_from_cookie("x=1; session_id=abc; y=2", "session_id")
-    assert a == session_from_cookie("session_id=abc", "session_id") and a is not None and "abc" not in a
-    assert session_from_cookie("x=1", "session_id") is None
-
-
 @contextmanager
 def serve(app: ASGIApp) -> Iterator[tuple[str, uvicorn.Server]]:
     """Run ``app`` under uvicorn on a free port in a thread; shut it down gracefully on exit."""
@@ -235,69 +229,3 @@ def test_every_request_served_under_concurrent_load_is_stored(tmp_path: Path) ->
     assert reopened.query(LogQuery(limit=0)).total == N
     assert len({r.correlation_id for r in reopened.iter_records(LogQuery())}) == N
     reopened.close()
-
-
-def _capture(
-    req_h: list[tuple[bytes, bytes]], resp_h: list[tuple[bytes, bytes]], path: str = "/pets", rid: bytes = b"rid-1"
-) -> tuple:
-    return (1.0, 0.5, 200, False, "GET", path, b"api_key=s3&a=1", req_h, resp_h, b'{"a": 1}', 8, None, 0,
-            ("127.0.0.1", 5000), rid, "GET /pets", "example", None, False)  # fmt: skip
-
-
-def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -> None:
-    """The writer memoises redacted header JSON per distinct block: every row must still be exact."""
-    import orjson
-
-    from mockingbird.http.logging import build_row
-    from mockingbird.store.dialect import COLUMNS
-
-    fields = CredentialFields.build(headers=["X-API-Key"], query=["api_key"])
-    config = RequestRecorder(_ListSink(), redact=fields).config
-    req = [(b"host", b"h"), (b"x-api-key", b"secret"), (b"user-agent", b"ua/1"), (b"x-session-id", b"s1")]
-    cases = [
-        [(b"content-type", b"application/json"), (b"x-request-id", b"r1")],
-        [(b"content-type", b"application/json"), (b"x-request-id", b"r\"2")],  # needs JSON escaping
-        [(b"x-request-id", b"a"), (b"x-request-id", b"b")],  # repeated: joined, as the plain path does
-        [(b"set-cookie", b"k=v"), (b"x-request-id", b"r3")],
-        [(b"x-request-id", b"only")],
-        [],
-    ]
-    for _ in range(2):  # the second pass is served from the memo
-        for resp in cases:
-            row = dict(zip(COLUMNS, build_row(config, _capture(req, resp)), strict=True))
-            sent = resp if resp and resp[-1][0] == b"x-request-id" else [*resp, (b"x-request-id", b"rid-1")]
-            assert orjson.loads(row["response_headers"]) == fields.redact_headers(sent)
-            assert list(orjson.loads(row["response_headers"])) == list(fields.redact_headers(sent))
-            assert orjson.loads(row["request_headers"]) == fields.redact_headers(req)
-            assert "secret" not in row["request_headers"] and "s3" not in row["query"]
-            assert (row["session_id"], row["user_agent"], row["correlation_id"]) == ("s1", "ua/1", "rid-1")
-    admin = dict(zip(COLUMNS, build_row(config, _capture(req, [], path="/admin/api/logs")), strict=True))
-    assert admin["is_admin"] == 1
-
-
-def test_a_cached_header_list_without_the_request_id_gets_each_rows_own_id() -> None:
-    """MockApp hands the same cached header list for every answer, the id apart: reused by identity, the
-    stored headers must still carry each row's id."""
-    import orjson
-
-    from mockingbird.http.logging import build_row
-    from mockingbird.store.dialect import COLUMNS
-
-    config = RequestRecorder(_ListSink()).config
-    cached = [(b"content-type", b"application/json"), (b"content-length", b"2")]
-    for rid in (b"a1", b"b2", b"c3"):
-        row = dict(zip(COLUMNS, build_row(config, _capture([], cached, rid=rid)), strict=True))
-        assert orjson.loads(row["response_headers"]) == {
-            "content-type": "application/json", "content-length": "2", "x-request-id": rid.decode()}
-        assert row["correlation_id"] == rid.decode()
-    cached.append((b"x-extra", b"1"))  # a list that changed in place is not mistaken for the cached one's JSON
-    row = dict(zip(COLUMNS, build_row(config, _capture([], list(cached), rid=b"d4")), strict=True))
-    assert orjson.loads(row["response_headers"])["x-extra"] == "1"
-
-
-class _ListSink:
-    def __init__(self) -> None:
-        self.items: list[object] = []
-
-    def write(self, record: object) -> None:
-        self.items.append(record)

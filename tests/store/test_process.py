@@ -14,10 +14,12 @@ from starlette.responses import JSONResponse
 
 from mockingbird.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware
-from mockingbird.http.redaction import CredentialFields
+from mockingbird.openapi.checks.security import CredentialFields
+from mockingbird.records import Capture, LogRecord
 from mockingbird.store import open_store
-from mockingbird.store.process import ProcessLogStore, journal_path
-from mockingbird.records import LogRecord
+from mockingbird.store.frames import HEADER, JOURNAL_KV, journal_path
+from mockingbird.store.process import ProcessWriter
+from mockingbird.store.sqlite import SqliteLogStore
 
 
 def _count(db: Path) -> int:
@@ -27,7 +29,7 @@ def _count(db: Path) -> int:
 
 def test_records_round_trip_through_the_writer_process(tmp_path: Path) -> None:
     store = open_store(tmp_path / "p.db", writer="process")
-    assert isinstance(store, ProcessLogStore)
+    assert isinstance(store, SqliteLogStore) and isinstance(store.writer, ProcessWriter)
     original = LogRecord(ts=1_795_000_000.5, method="POST", path="/pets", query="a=1", status=201, latency_ms=2.5,
                          request_headers={"x": "y"}, request_body=b'{"a": 1}', response_body="ok", client="h:1",
                          session_id="s", correlation_id="c", scenario="sc", source="generated", extra={"k": 1})
@@ -132,7 +134,7 @@ def test_a_dead_writer_process_is_replaced_by_a_writer_thread(tmp_path: Path) ->
     child = store.stats()["writer_pid"]
     os.kill(child, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while store._proc.poll() is None:  # type: ignore[attr-defined]
+    while _writer(store).proc.poll() is None:  # type: ignore[union-attr]
         assert time.monotonic() < deadline
         time.sleep(0.01)
     for i in range(300):
@@ -166,14 +168,13 @@ def test_a_stalled_writer_process_fills_the_pipe_without_losing_records(tmp_path
     """Bursts are sent from the writing thread itself; a full pipe leaves records queued, never dropped."""
     db = tmp_path / "s.db"
     store = open_store(db, writer="process", queue_max=100_000)
-    assert isinstance(store, ProcessLogStore)
     child = store.stats()["writer_pid"]
     os.kill(child, signal.SIGSTOP)  # the child reads nothing: the pipe fills up
     try:
-        body = "x" * 2048
-        for i in range(3000):  # ~6 MB: more than the pipe holds
+        for i in range(3000):  # ~6 MB: more than the pipe holds (distinct bodies: marshal writes a repeated one once)
+            body = f"{i:05d}" + "x" * 2048
             store.write(LogRecord(ts=float(i), method="GET", path=f"/burst/{i}", status=200, response_body=body))
-        assert store._path_sends > 0  # type: ignore[attr-defined]
+        assert _writer(store).path_sends > 0
         assert store.stats()["queued"] > 0  # what did not fit waits in the queue
     finally:
         os.kill(child, signal.SIGCONT)
@@ -187,21 +188,19 @@ def _pending(db: Path) -> tuple[int, int]:
     """(records in the writer's journal not yet indexed, rows in requests)."""
     import marshal
 
-    from mockingbird.store.process import _HEADER, JOURNAL_KV, journal_path
-
     with sqlite3.connect(db) as conn:
         row = conn.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", JOURNAL_KV).fetchone()
         rows = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
     path = journal_path(db)
     data = path.read_bytes() if path.exists() else b""
     pos, waiting = int(row[0]) if row else 0, 0
-    while len(data) - pos >= _HEADER.size:
-        size, records, _ = _HEADER.unpack_from(data, pos)
-        if pos + _HEADER.size + size > len(data):
+    while len(data) - pos >= HEADER.size:
+        size, records, _ = HEADER.unpack_from(data, pos)
+        if pos + HEADER.size + size > len(data):
             break
-        marshal.loads(data[pos + _HEADER.size : pos + _HEADER.size + size])  # whole, readable frames
+        marshal.loads(data[pos + HEADER.size : pos + HEADER.size + size])  # whole, readable frames
         waiting += records
-        pos += _HEADER.size + size
+        pos += HEADER.size + size
     return waiting, rows
 
 
@@ -212,10 +211,15 @@ def _wait_for(check, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-
         time.sleep(0.02)
 
 
-def _deferring(db: Path, **options: object) -> ProcessLogStore:
+def _writer(store: object) -> ProcessWriter:
+    assert isinstance(store, SqliteLogStore) and isinstance(store.writer, ProcessWriter)
+    return store.writer
+
+
+def _deferring(db: Path, **options: object) -> SqliteLogStore:
     """A store whose writer never indexes on its own (no live rate, no quiet period): only flush/close/restart."""
     store = open_store(db, writer="process", live_rate=0.0, quiet=3600.0, **options)
-    assert isinstance(store, ProcessLogStore)
+    assert isinstance(store, SqliteLogStore)
     return store
 
 
@@ -241,7 +245,7 @@ def test_frames_a_killed_writer_received_are_indexed_by_the_next_one(tmp_path: P
     _wait_for(lambda: _pending(db)[0] >= 640)  # 5 whole frames of 128 are in
     received = _pending(db)[0]
     os.kill(store.stats()["writer_pid"], signal.SIGKILL)
-    _wait_for(lambda: store._proc.poll() is not None)  # type: ignore[attr-defined]
+    _wait_for(lambda: _writer(store).proc.poll() is not None)  # type: ignore[union-attr]
     store.close()  # the server process writes what the dead child had not received (fallback thread)
     assert _pending(db) == (received, 700 - received)
     again = open_store(db, writer="process")  # a new writer indexes the leftovers first
@@ -260,12 +264,14 @@ def test_captures_left_pending_are_rebuilt_with_their_registered_builder(tmp_pat
     store = _deferring(db)
     recorder = RequestRecorder(store, redact=CredentialFields.build(headers=["x-key"]))
     for i in range(300):
-        recorder.emit((1.0 + i, 0.5, 200, False, "GET", f"/c/{i}", b"", [(b"x-key", b"SECRET")],
-                       [(b"content-type", b"text/plain")], None, 0, b"ok", 2, ("127.0.0.1", 1), b"rid%d" % i,
-                       "GET /c/{i}", "example", None, False))  # fmt: skip
+        recorder.emit(Capture(
+            ts=1.0 + i, latency_ms=0.5, status=200, error=False, method="GET", path=f"/c/{i}", query_string=b"",
+            request_headers=[(b"x-key", b"SECRET")], response_headers=[(b"content-type", b"text/plain")],
+            request_body=None, request_size=0, response_body=b"ok", response_size=2, client=("127.0.0.1", 1),
+            request_id=b"rid%d" % i, operation="GET /c/{i}", source="example", scenario=None, is_admin=False))
     _wait_for(lambda: _pending(db)[0] >= 256)
     os.kill(store.stats()["writer_pid"], signal.SIGKILL)
-    _wait_for(lambda: store._proc.poll() is not None)  # type: ignore[attr-defined]
+    _wait_for(lambda: _writer(store).proc.poll() is not None)  # type: ignore[union-attr]
     store.close()
     again = open_store(db, writer="process")
     again.flush()

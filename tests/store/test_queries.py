@@ -1,16 +1,16 @@
 """Every filter in SQL agrees with LogQuery.matches (the reference semantics) on one dataset."""
 
 import random
-from datetime import datetime, timezone
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from mockingbird.query import LogQuery
 from mockingbird.errors import LogQueryError
-from mockingbird.store import open_store
 from mockingbird.records import LogRecord
+from mockingbird.store import open_store
 from mockingbird.store.sqlite import SqliteLogStore
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()

@@ -7,10 +7,9 @@ import pytest
 
 from mockingbird.query import LogQuery
 from mockingbird.errors import StoreError, StoreFullError
-from mockingbird.store import open_store
-from mockingbird.store.base import default_db_path, find_default_db
-from mockingbird.store.dialect import SQLITE
 from mockingbird.records import LogRecord
+from mockingbird.store import open_store
+from mockingbird.store.dialect import SQLITE
 
 
 def _record(i: int = 0, **kw: object) -> LogRecord:
@@ -134,7 +133,7 @@ def test_full_queue_blocks_then_raises_and_counts(tmp_path: Path) -> None:
     done = threading.Event()
 
     def late_write() -> None:
-        store._block_timeout = 10.0  # type: ignore[attr-defined]
+        store.queue.block_timeout = 10.0  # type: ignore[attr-defined]
         store.write(_record(5000))
         done.set()
 
@@ -173,16 +172,6 @@ def test_kv_table_stores_json_values(tmp_path: Path) -> None:
     reopened.close()
 
 
-def test_open_store_accepts_sqlite_urls_and_refuses_others(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path}/u.db")
-    store.close()
-    assert (tmp_path / "u.db").exists()
-    with pytest.raises(StoreError, match="PostgreSQL"):
-        open_store("postgresql://localhost/logs")
-    with pytest.raises(StoreError, match="unknown store URL scheme"):
-        open_store("redis://localhost")
-
-
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "future.db"
     with sqlite3.connect(db) as conn:
@@ -202,22 +191,6 @@ def test_foreign_files_are_refused(tmp_path: Path) -> None:
     junk.write_bytes(b"this is not sqlite at all, just some text" * 100)
     with pytest.raises(StoreError, match="not a SQLite database"):
         open_store(junk)
-
-
-def test_default_db_path_is_per_spec_under_dot_mockingbird(tmp_path: Path) -> None:
-    assert default_db_path("specs/petstore.yaml") == Path(".mockingbird/petstore.db")
-    assert default_db_path("https://x.test/v1/openapi.json") == Path(".mockingbird/openapi.db")
-    assert default_db_path("my spec!.json", tmp_path) == tmp_path / "my_spec_.db"
-
-
-def test_find_default_db_needs_exactly_one(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no log database"):
-        find_default_db(tmp_path)
-    (tmp_path / "a.db").touch()
-    assert find_default_db(tmp_path) == tmp_path / "a.db"
-    (tmp_path / "b.db").touch()
-    with pytest.raises(StoreError, match="a.db, b.db"):
-        find_default_db(tmp_path)
 
 
 def test_records_written_before_a_kill_window_are_committed_quickly(tmp_path: Path) -> None:

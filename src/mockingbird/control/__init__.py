@@ -1,8 +1,9 @@
 """Runtime-control state: scenarios, overrides, chaos settings, kept apart from the request log.
 
 ``open_control_store(path_or_url)`` returns a ``ControlStore`` (``control/store.py``: the
-interface; ``control/sqlite.py``: SQLite, in a file or in memory). The request path reads
-``store.revision`` (an integer compare) and reloads a ``snapshot()`` only when it moved.
+interface; ``control/sqlite.py``: SQLite, in a file or in memory). What the documents mean is
+parsed here too (``overrides``, ``chaos``, ``scenarios``, checked first against the published
+``scenario.schema.json``); ``runtime/controller.py`` puts them on the request path.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ What it holds
   the features that read them do.
 * **The active scenario**: one slot, a scenario name or ``None``.
 * **A revision**: an integer that every change (put, delete, switching the scenario) moves
-  up, and nothing else. A reader on the request path keeps what it built from the store
-  together with the revision it built it at, and compares that with ``store.revision`` (an
-  attribute read, no I/O) per request; only when it moved does it read ``snapshot()`` again.
+  up, and nothing else. A reader keeps what it built from the store together with the
+  revision it built it at; comparing that with ``store.revision`` is an attribute read, no
+  I/O. (The request path itself reads nothing here: ``runtime.controller.ControlLayer``
+  compiles a ``snapshot()`` onto the engine after each change.)
 
 ``revision`` follows this store's own writes at once. Writes made through another handle on
 the same database (another process) are seen after ``refresh()`` (or ``snapshot()``), which

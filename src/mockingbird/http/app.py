@@ -48,9 +48,9 @@ from time import perf_counter, time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockingbird.openapi.model import Spec
-from mockingbird.records import RESERVED_PREFIX
+from mockingbird.records import RESERVED_PREFIX, Capture
 from mockingbird.runtime.engine import Answer, MockEngine, MockRequest, headers_from_pairs
-from mockingbird.runtime.hooks import NO_HOOKS, Hooks
+from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks
 from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.problem import build_problem
 
@@ -65,8 +65,8 @@ class Recorder(Protocol):
 
     body_limit: int
 
-    def emit(self, capture: tuple[Any, ...]) -> None:
-        """Queue one capture (layout in ``http/logging.py``)."""
+    def emit(self, capture: Capture) -> None:
+        """Queue one capture."""
         ...
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
@@ -181,7 +181,7 @@ class MockApp:
         headers = headers_from_pairs(raw_headers)
         rid_s = headers.get("x-request-id")
         rid = rid_s.encode("latin-1") if rid_s is not None else b"%032x" % _ids.getrandbits(128)
-        meta = {
+        meta: dict[str, Any] = {
             "operation": None,
             "source": "error",
             "scenario": None,
@@ -214,6 +214,7 @@ class MockApp:
         if answer.operation is not None:
             meta["operation"] = answer.operation.key
         meta["source"] = response.source
+        meta["scenario"] = self.engine.scenario
         error = error or answer.error
         fault = answer.fault
         if fault is not None and fault.delay > 0:
@@ -231,15 +232,21 @@ class MockApp:
         await send({"type": "http.response.start", "status": response.status,
                     "headers": [*wire_headers, (b"x-request-id", rid)]})  # fmt: skip
         out = b"" if method == "HEAD" else response.body
+        extra: dict[str, Any] | None = None
+        if error is not None or fault is not None or response.extra:
+            extra = _extra(error, fault, response)
+            if fault is not None and response.source not in ("override", "scenario"):
+                meta["source"] = "chaos"
         if recorder is not None:
             # Queued before the last chunk goes out: what a client received is logged.
             limit = recorder.body_limit
-            recorder.emit((
-                ts, (perf_counter() - start) * 1000.0, response.status, error is not None, method, scope["path"],
-                query_b, raw_headers, wire_headers,
-                (body if len(body) <= limit else body[:limit]) if body else None, len(body),
-                (out if len(out) <= limit else out[:limit]) if out else None, len(out),
-                request.client, rid, meta["operation"], response.source, None, False,
+            recorder.emit(Capture(
+                ts=ts, latency_ms=(perf_counter() - start) * 1000.0, status=response.status, method=method,
+                path=scope["path"], query_string=query_b, request_headers=raw_headers, response_headers=wire_headers,
+                request_body=(body if len(body) <= limit else body[:limit]) if body else None, request_size=len(body),
+                response_body=(out if len(out) <= limit else out[:limit]) if out else None, response_size=len(out),
+                client=request.client, request_id=rid, operation=meta["operation"], source=meta["source"],
+                error=error is not None, scenario=self.engine.scenario, extra=extra,
             ))  # fmt: skip
         if fault is not None and fault.trickle and out:
             await _trickle(send, out, fault.trickle)
@@ -271,7 +278,7 @@ class MockApp:
 
             side = build_side_app(
                 self.spec,
-                stats=lambda: {"requests": self.requests},
+                stats=lambda: {"requests": self.requests, "scenario": self.engine.scenario},
                 at_root=self._root_side,
             )
             self._side = self.recorder.wrap(side) if self.recorder is not None else side
@@ -303,6 +310,18 @@ async def _run_hooks(hooks: list[Hook]) -> None:
         result = hook()
         if result is not None:
             await result
+
+
+def _extra(error: str | None, fault: Fault | None, response: MockResponse) -> dict[str, Any]:
+    """What a log row says beyond its columns: the mock's own failure, the override, the chaos met."""
+    extra: dict[str, Any] = {}
+    if error is not None:
+        extra["error"] = error
+    if "override" in response.extra:
+        extra["override"] = response.extra["override"]
+    if fault is not None:
+        extra["fault"] = fault.name
+    return extra
 
 
 async def _trickle(send: Send, body: bytes, rate: float) -> None:

@@ -130,7 +130,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
     from mockingbird.http.admin.auth import check_admin_exposure
     from mockingbird.http.logging import RequestRecorder
-    from mockingbird.http.redaction import CredentialFields
+    from mockingbird.openapi.checks.security import CredentialFields
     from mockingbird.store import default_db_path, open_store
 
     token = config.admin_token or None

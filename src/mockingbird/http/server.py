@@ -15,7 +15,7 @@ Readiness is an event, never a sleep-and-retry loop: uvicorn reports it when its
 (lifespan, then the listening socket) is done; granian binds its own socket right after the
 app's lifespan startup completes, in the same event-loop turn, so readiness is signalled on
 the turn after the app's ``lifespan.startup.complete``. Granian is the default of
-``mockingbird serve``: measured fastest here (see ARCHITECTURE.md, "Mock runtime").
+``mockingbird serve``: measured fastest here (see docs/performance.md).
 """
 
 from __future__ import annotations

@@ -1,24 +1,39 @@
 """The request log store: the only package that imports ``sqlite3``.
 
 ``open_store(path_or_url)`` returns a ``LogStore``; ``records.LogRecord`` is the row
-contract every producer uses. Names are loaded lazily so that the pure
-``store.records`` module can be imported without pulling in the store itself.
+contract every producer uses. Names are loaded lazily so that importing a light module
+of the package (``store.dialect``) does not pull in the store and its writers.
+
+Layout (imports point down): ``opening`` > ``sqlite`` (the store: a reader and a writer)
+> ``process`` (+ ``child``, the writer process) > ``thread`` > ``writing`` > ``reader`` >
+``migrations``, ``frames`` > ``dialect``; ``base`` holds the ``LogStore`` interface only.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["LogRecord", "LogSink", "LogStore", "default_db_path", "open_store"]
+if TYPE_CHECKING:
+    from mockingbird.records import LogRecord, LogSink
+    from mockingbird.store.base import LogStore
+    from mockingbird.store.opening import default_db_path, find_default_db, open_store
+
+__all__ = ["LogRecord", "LogSink", "LogStore", "default_db_path", "find_default_db", "open_store"]
+
+_LAZY = {
+    "LogRecord": "mockingbird.records",
+    "LogSink": "mockingbird.records",
+    "LogStore": "mockingbird.store.base",
+    "default_db_path": "mockingbird.store.opening",
+    "find_default_db": "mockingbird.store.opening",
+    "open_store": "mockingbird.store.opening",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("LogRecord", "LogSink"):
-        from mockingbird.store import records
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mockingbird.store' has no attribute {name!r}")
+    import importlib
 
-        return getattr(records, name)
-    if name in ("LogStore", "default_db_path", "open_store"):
-        from mockingbird.store import base
-
-        return getattr(base, name)
-    raise AttributeError(name)
+    return getattr(importlib.import_module(module), name)

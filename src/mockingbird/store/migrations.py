@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 from mockingbird.errors import StoreError
@@ -27,8 +28,6 @@ def migrate(path: Path, dialect: Dialect) -> int:
             database, comes from a newer mockingbird, or a migration fails (the
             failed step is rolled back; the backup is left in place).
     """
-    from mockingbird.store.sqlite import backup_name
-
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
     except sqlite3.Error as exc:
@@ -74,3 +73,9 @@ def migrate(path: Path, dialect: Dialect) -> int:
         return dialect.latest
     finally:
         conn.close()
+
+
+def backup_name(path: Path, version: int, now: datetime | None = None) -> Path:
+    """``<db>.bak-v<N>-<UTC timestamp>``: where a database is copied before migrating from version N."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+    return path.with_name(f"{path.name}.bak-v{version}-{stamp}")

@@ -148,7 +148,7 @@ async def test_record_then_replay_without_the_server(tmp_path: Path, mode: str) 
 
 async def test_log_db_records_every_exchange_in_the_shared_store(tmp_path: Path) -> None:
     from mockingbird.query import LogQuery
-    from mockingbird.store.base import open_store
+    from mockingbird.store import open_store
 
     mocks = tmp_path / "stdio-mocks.json"
     mocks.write_text(json.dumps({"mocks": [

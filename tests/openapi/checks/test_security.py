@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from mockingbird.openapi.model import Operation, SecurityScheme, Spec
-from mockingbird.openapi.checks.security import check_security, credential_fields
+from mockingbird.openapi.checks.security import CredentialFields, check_security
 from mockingbird.openapi.checks.validation import RequestParts
 
 SCHEMES = {
@@ -112,8 +112,10 @@ def test_undefined_scheme_name_is_not_checked() -> None:
     assert check_security(secured({"nowhere": ()}), SPEC, RequestParts()) is None
 
 
-def test_credential_fields_for_redaction() -> None:
-    fields = credential_fields(SPEC)
-    assert fields.headers == {"authorization", "proxy-authorization", "cookie", "x-api-key"}
+def test_credential_fields_add_the_spec_api_keys_to_the_always_masked_headers() -> None:
+    fields = CredentialFields.from_spec(SPEC)
+    assert fields.headers == {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-admin-token",
+                              "x-api-key"}
     assert fields.query == {"api_key"}
     assert fields.cookies == {"sid"}
+    assert CredentialFields.build(headers=["X-Extra"]).headers == CredentialFields().headers | {"x-extra"}

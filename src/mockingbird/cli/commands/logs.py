@@ -16,7 +16,7 @@ from mockingbird.query import LogQuery
 
 def _local(db: Path | None, query: LogQuery, analyze_: bool) -> dict[str, Any]:
     from mockingbird.analysis.stats import analyze
-    from mockingbird.store.base import find_default_db, open_store
+    from mockingbird.store import find_default_db, open_store
 
     path = db or find_default_db()
     if not path.exists():

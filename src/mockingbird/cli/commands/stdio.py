@@ -109,6 +109,6 @@ def _configure_logging(log_file: str | None, *, verbose: bool, quiet: bool) -> N
 
 
 def _open_log_store(path: str) -> LogStore:
-    from mockingbird.store.base import open_store
+    from mockingbird.store import open_store
 
     return open_store(path)

@@ -1,4 +1,4 @@
-"""Security requirement checks and credential field names for redaction. PURE.
+"""Security requirement checks, and where credentials travel (for redaction in logs). PURE.
 
 An operation's ``security`` is an OR-list of AND-requirements: it is satisfied when ANY alternative has ALL of
 its schemes present. The mock checks that credentials are *present and well-formed*, never that they are
@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mockingbird.openapi.model import Operation, SecurityRequirement, SecurityScheme, Spec
 from mockingbird.openapi.checks.validation import RequestParts
+from mockingbird.openapi.model import Operation, SecurityRequirement, SecurityScheme, Spec
 
 REALM = "mockingbird"
 _PROBLEM_TYPE = "urn:mockingbird:problem:unauthorized"
@@ -90,13 +90,54 @@ class SecurityFailure:
         }
 
 
+# Always credentials, whatever the spec says (``x-admin-token``: mockingbird's own admin API).
+ALWAYS_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-admin-token"})
+
+
 @dataclass(frozen=True, slots=True)
 class CredentialFields:
-    """Where a spec's credentials travel, so logs can redact them. Header names are lower-case."""
+    """Where credentials travel (``from_spec``: the spec's API keys, plus what always carries one), so
+    that logs can mask them (``mockingbird.http.redaction``).
 
-    headers: frozenset[str]
-    query: frozenset[str]
-    cookies: frozenset[str]
+    Args:
+        headers: lower-case header names (request and response).
+        query: query parameter names (case-sensitive, as in the spec).
+        cookies: cookie names. The whole ``Cookie``/``Set-Cookie`` headers are masked
+            anyway; cookie names matter for callers that store cookies one by one.
+
+    Example:
+        >>> sorted(CredentialFields.build(headers=["X-API-Key"], query=["api_key"]).headers)[-2:]
+        ['x-admin-token', 'x-api-key']
+    """
+
+    headers: frozenset[str] = ALWAYS_CREDENTIAL_HEADERS
+    query: frozenset[str] = frozenset()
+    cookies: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(
+        cls, *, headers: Iterable[str] = (), query: Iterable[str] = (), cookies: Iterable[str] = ()
+    ) -> CredentialFields:
+        """The always-masked headers plus the given names (headers in any case)."""
+        return cls(
+            headers=ALWAYS_CREDENTIAL_HEADERS | {h.lower() for h in headers},
+            query=frozenset(query),
+            cookies=frozenset(cookies),
+        )
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> CredentialFields:
+        """Every API-key parameter the spec's security schemes declare, plus the always-masked headers."""
+        headers: list[str] = []
+        query: list[str] = []
+        cookies: list[str] = []
+        for scheme in spec.security_schemes.values():
+            if scheme.type != "apiKey" or not scheme.param_name:
+                continue
+            target = {"header": headers, "query": query, "cookie": cookies}.get(scheme.location or "header")
+            if target is not None:
+                target.append(scheme.param_name)
+        return cls.build(headers=headers, query=query, cookies=cookies)
 
 
 def _credential(scheme: SecurityScheme) -> Credential | None:
@@ -174,28 +215,3 @@ def _needed(requirement: SecurityRequirement, spec: Spec) -> list[tuple[Credenti
         if credential is not None:
             needed.append((credential, tuple(scopes)))
     return needed
-
-
-def credential_fields(spec: Spec) -> CredentialFields:
-    """The header, query and cookie names that carry credentials in ``spec``, for redaction in logs.
-
-    Always includes the ``authorization``, ``proxy-authorization`` and ``cookie`` headers.
-
-    Example:
-        >>> credential_fields(Spec(title="t", version="1", source="x")).headers == {
-        ...     "authorization", "proxy-authorization", "cookie"}
-        True
-    """
-    headers = {"authorization", "proxy-authorization", "cookie"}
-    query: set[str] = set()
-    cookies: set[str] = set()
-    for scheme in spec.security_schemes.values():
-        if scheme.type != "apiKey" or not scheme.param_name:
-            continue
-        if scheme.location == "query":
-            query.add(scheme.param_name)
-        elif scheme.location == "cookie":
-            cookies.add(scheme.param_name)
-        else:
-            headers.add(scheme.param_name.lower())
-    return CredentialFields(frozenset(headers), frozenset(query), frozenset(cookies))
