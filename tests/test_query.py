@@ -2,8 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockingbird.query import LogQuery, parse_status, parse_time
 from mockingbird.errors import ConfigError, LogQueryError
+from mockingbird.query import LogQuery, parse_status, parse_time
 
 
 @pytest.mark.parametrize(("given", "expected"), [("404", (404, 404)), (503, (503, 503)), ("4xx", (400, 499)),
