@@ -59,6 +59,7 @@ class ServeConfig:
             file when logging, else in memory.
         scenarios: scenario files or folders to load at start (``--scenarios``).
         scenario: the scenario to activate at start (``--scenario``).
+        max_body: the largest request body read, in bytes; a larger one is answered 413 unread.
         fetch_timeout: deadline in seconds for a remote spec and everything it references.
         fetch_max_bytes: size cap of a remote spec and everything it references.
         allow_ref_hosts: hosts a remote spec's ``$ref``s may fetch from besides its own (``*``: any public host).
@@ -85,6 +86,7 @@ class ServeConfig:
     control_db: str | None = None
     scenarios: tuple[str, ...] = ()
     scenario: str | None = None
+    max_body: int = 16 * 1024 * 1024
     fetch_timeout: float = 30.0
     fetch_max_bytes: int = 64 * 1024 * 1024
     allow_ref_hosts: tuple[str, ...] = ()
@@ -97,6 +99,8 @@ class ServeConfig:
             raise ConfigError(f"port: {self.port} is not a TCP port (0-65535)")
         if self.server not in get_args(ServerName):
             raise ConfigError(f"server: {self.server!r} is not one of {', '.join(get_args(ServerName))}")
+        if self.max_body < 0:
+            raise ConfigError(f"max_body: {self.max_body} is not a byte count")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}")
 
@@ -150,6 +154,7 @@ class ServeConfig:
             args += ["--scenarios", path]
         if self.scenario is not None:
             args += ["--scenario", self.scenario]
+        args += ["--max-body", str(self.max_body)]
         args += ["--fetch-timeout", repr(self.fetch_timeout), "--fetch-max-bytes", str(self.fetch_max_bytes)]
         for host in self.allow_ref_hosts:
             args += ["--allow-ref-host", host]

@@ -6,8 +6,6 @@ timeout (granian's ``header_read_timeout``, 30 s) has passed. After every case `
 answers and the server process's resident memory stays within ``RSS_BOUND`` of what it was
 once warmed up. Requests are written on raw sockets: no client library would send them.
 
-Cases that fail today because of the ASGI adapter (``http/app.py``) are marked
-``xfail(strict=True)`` with the change they need.
 """
 
 from __future__ import annotations
@@ -209,10 +207,6 @@ def test_invalid_utf8_in_headers_is_a_4xx(healthy_after: Server) -> None:
     assert control is not None and control.status == 400
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "http/app.py MockApp._serve_mock echoes the client's X-Request-ID verbatim (any obs-text byte) in the "
-    "response and the log; it should keep a client id only when it is 1-128 visible ASCII characters "
-    "([\\x21-\\x7e]) and otherwise generate one"))  # fmt: skip
 def test_a_request_id_that_is_not_ascii_is_not_echoed(healthy_after: Server) -> None:
     reply = exchange(healthy_after, request(b"GET", b"/pets", [b"X-Request-ID: \xff\xfe\x80"]))
     assert reply is not None and reply.status == 200
@@ -258,11 +252,6 @@ def test_clients_trickling_their_headers_are_cut_off_and_others_still_served(hea
     assert elapsed >= HEADER_TIMEOUT - 5  # cut off by the header timeout, not at once
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "http/app.py MockApp._serve_mock reads any body whole (_read_body has no limit): a 256 MiB body is held in "
-    "memory (RSS +760 MiB at the peak, +260 MiB after) and then validated. Needed: a body limit (a ServeConfig "
-    "field, e.g. max_body = 16 MiB, --max-body): when Content-Length exceeds it, answer build_problem(413, ...) "
-    "without calling receive; for a chunked body, count bytes in _read_body and answer 413 once past it"))  # fmt: skip
 def test_a_body_far_over_the_limit_is_413_without_reading_it(tmp_path: Path) -> None:
     size = 256 * 1024 * 1024
     with serve(tmp_path) as fresh:

@@ -118,7 +118,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
     if not config.log:
         control = open_control_store(config.control_db)
-        mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
+        mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth, max_body=config.max_body)
         try:
             controller = _control(mock, control, config)
         except BaseException:
@@ -162,7 +162,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
     mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
-                   admin_app=LazyApp(build_admin), recorder=recorder)  # fmt: skip
+                   admin_app=LazyApp(build_admin), recorder=recorder, max_body=config.max_body)  # fmt: skip
     try:
         controller = _control(mock, control, config)
     except BaseException:

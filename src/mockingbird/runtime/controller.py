@@ -188,7 +188,7 @@ class MockController:
         Raises:
             ControlNotFoundError: no scenario has that name.
         """
-        if name is not None and self.store.get(SCENARIO, name) is None:
+        if name is not None and (not name or self.store.get(SCENARIO, name) is None):
             raise ControlNotFoundError("scenario", name)
         self.store.set_active_scenario(name)
         self._changed()

@@ -75,6 +75,8 @@ def _default(name: str) -> Any:
 @click.option("--scenario", metavar="NAME", help="Activate this scenario at start.")
 @click.option("--server", type=click.Choice(["granian", "uvicorn"]), default=_default("server"), show_default=True,
               help="ASGI server to run on.")
+@click.option("--max-body", default=_default("max_body"), show_default=True, metavar="BYTES",
+              type=click.IntRange(min=0), help="Largest request body read; a larger one gets 413 unread.")
 @click.option("--fetch-timeout", default=_default("fetch_timeout"), show_default=True, metavar="SECONDS",
               type=click.FloatRange(min=0, min_open=True),
               help="Deadline for fetching a remote spec and every document it references.")
