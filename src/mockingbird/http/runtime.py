@@ -157,7 +157,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
             token=token,
             routes_provider=lambda: routes_of(holder[0].mock),
             extra_routes=control_routes(holder[0].controller),
-            extra_openapi={"paths": CONTROL_PATHS, "schemas": control_schemas()},
+            extra_openapi={"paths": CONTROL_PATHS, "schemas": control_schemas(
+                [*(op.operation_id for op in spec.operations if op.operation_id), *(op.key for op in spec.operations)])},
         )
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))

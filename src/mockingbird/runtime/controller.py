@@ -84,9 +84,7 @@ class MockController:
             OverrideError: every problem of the document.
         """
         if isinstance(document, dict) and override_id is not None:
-            given = document.get("id")
-            if given is not None and given != override_id:
-                raise OverrideError([("/id", f"the document's id {given!r} differs from {override_id!r}")])
+            document = {**document, "id": override_id}  # the id it is stored under wins (PUT /overrides/{id})
         ident = override_id or (document.get("id") if isinstance(document, dict) else None)
         checked = check_override(self.spec, document, default_id=ident or self._new_id(document),
                                  validators=self._validators)
@@ -148,6 +146,8 @@ class MockController:
         Raises:
             OverrideError: every problem, overrides checked against the spec.
         """
+        if isinstance(document, dict) and name is not None:
+            document = {**document, "name": name}  # the name it is stored under wins (PUT /scenarios/{name})
         scenario = parse_scenario(document, name=name, check=self._check_in_scenario)
         self.store.put(SCENARIO, scenario.name, scenario.document)
         self._changed()

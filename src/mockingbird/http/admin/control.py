@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import anyio.to_thread
 import orjson
@@ -81,7 +82,7 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
     async def create_override(request: Request) -> Response:
         document = await _body(request)
         created = await run(lambda: c.set_override(document))
-        return _json(created, 201, {"location": f"{request.url.path}/{created['id']}"})
+        return _json(created, 201, {"location": f"{request.url.path}/{quote(created['id'], safe='')}"})
 
     async def clear_overrides(request: Request) -> Response:
         owner = request.query_params.get("owner")
@@ -106,7 +107,7 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
     async def create_scenario(request: Request) -> Response:
         document = await _body(request)
         created = await run(lambda: c.put_scenario(document))
-        return _json(created, 201, {"location": f"{request.url.path}/{created['name']}"})
+        return _json(created, 201, {"location": f"{request.url.path}/{quote(created['name'], safe='')}"})
 
     async def get_scenario(request: Request) -> Response:
         return _json(await run(lambda: c.scenario(request.path_params["name"])))
@@ -372,7 +373,7 @@ CONTROL_PATHS: dict[str, Any] = {
                                "schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"}}],
         "get": {"summary": "The scenario as a file for `serve --scenarios`",
                 "responses": {"200": {"description": "The scenario file", "content": {
-                    "application/yaml": {"schema": {"type": "string"}}, "application/json": {"schema": _ref("Scenario")}}},
+                    "application/yaml": {"schema": _ref("Scenario")}, "application/json": {"schema": _ref("Scenario")}}},
                     **_errors(400, 404)}},
     },
     "/scenarios/{name}/activate": {
@@ -417,8 +418,13 @@ CONTROL_PATHS: dict[str, Any] = {
 }
 
 
-def control_schemas() -> dict[str, Any]:
-    """Component schemas of the control endpoints: those of the published scenario file format."""
+def control_schemas(operations: list[str] | None = None) -> dict[str, Any]:
+    """Component schemas of the control endpoints: those of the published scenario file format.
+
+    Args:
+        operations: the served spec's operation selectors (operationIds and ``METHOD /path`` keys):
+            the document then says which ``operation`` values (and chaos ``operations`` keys) exist.
+    """
     from mockingbird.control.scenarios import schema_path
 
     defs: dict[str, Any] = orjson.loads(schema_path().read_bytes())["$defs"]
@@ -430,6 +436,10 @@ def control_schemas() -> dict[str, Any]:
         text = text.replace(f'"#/components/schemas/{key}"', f'"#/components/schemas/{key[0].upper() + key[1:]}"')
         text = text.replace(f'"#/components/schemas/{key}/', f'"#/components/schemas/{key[0].upper() + key[1:]}/')
     result: dict[str, Any] = orjson.loads(text)
+    if operations:
+        selector = {"type": "string", "enum": sorted(set(operations))}
+        result["Override"]["properties"]["operation"] = {**result["Override"]["properties"]["operation"], **selector}
+        result["Chaos"]["properties"]["operations"]["propertyNames"] = selector
     result["MockLoopScenario"] = {"type": "object", "properties": {
         "scenario_name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},
         "scenario_config": {"type": "object"}}, "required": ["scenario_name"]}  # fmt: skip
