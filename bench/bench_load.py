@@ -26,8 +26,8 @@ from typing import Any
 
 import orjson
 
-from mockingbird.openapi import load_spec
 from mockingbird.documents import parse_yaml
+from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import Spec
 
 REPO = Path(__file__).resolve().parents[1]

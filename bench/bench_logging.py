@@ -34,9 +34,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE
-from mockingbird.records import LogRecord
 
 HEADERS = {"host": "127.0.0.1:8000", "user-agent": "bench/1", "accept": "application/json", "x-request-id": "abc"}
 BODY = '{"id": 1, "name": "Rex", "tag": "dog"}'

@@ -14,9 +14,9 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 from mockingbird.openapi.jsonschema import build_json_schema
 from mockingbird.openapi.model import MediaType, Operation, Parameter, RequestBody, Spec
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 
 SCHEMAS: dict[str, Any] = {
     "#/components/schemas/NewPet": {

@@ -42,7 +42,7 @@ def test_counts_latency_and_error_categories() -> None:
     assert routes["GET /pets"].auth_failures == 6
     assert routes["POST /pets"].validation_failures == 12 and routes["POST /pets"].error_rate == 1.0
     assert routes["(no matching route)"].count == 8
-    assert [r.route for r in a.routes][0] == "GET /pets"  # busiest first
+    assert a.routes[0].route == "GET /pets"  # busiest first
 
 
 def test_traffic_bots_bursts_and_sessions() -> None:

@@ -98,7 +98,8 @@ def test_serve_logs_by_default_and_admin_api_answers(tmp_path: Path) -> None:
     assert unauthorized.status_code == 401
     db = tmp_path / ".mockingbird" / "petstore.db"
     assert db.exists() and b"TOPSECRET" not in db.read_bytes()
-    out = subprocess.run([sys.executable, "-m", "mockingbird", "logs", "--json"], cwd=tmp_path, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "mockingbird", "logs", "--json"], check=False, cwd=tmp_path,
+                         capture_output=True,
                          text=True, timeout=60)  # fmt: skip
     items = json.loads(out.stdout)["items"]
     assert {(i["method"], i["path"]) for i in items} >= {("GET", "/pets"), ("POST", "/pets")}
@@ -117,7 +118,7 @@ def test_no_log_writes_no_database(tmp_path: Path) -> None:
 def test_public_host_without_token_refuses_to_start(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "MOCKINGBIRD_ADMIN_TOKEN"}
     out = subprocess.run([sys.executable, "-m", "mockingbird", "serve", str(PETSTORE), "--host", "0.0.0.0",
-                          "--port", str(_free_port())], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          "--port", str(_free_port())], check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=60)  # fmt: skip
     assert out.returncode == 2
     assert "without an admin token; pass --admin-token or MOCKINGBIRD_ADMIN_TOKEN" in out.stderr

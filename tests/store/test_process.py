@@ -12,9 +12,9 @@ import httpx
 import pytest
 from starlette.responses import JSONResponse
 
-from mockingbird.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware
 from mockingbird.openapi.checks.security import CredentialFields
+from mockingbird.query import LogQuery
 from mockingbird.records import Capture, LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.frames import HEADER, JOURNAL_KV, journal_path

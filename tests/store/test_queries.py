@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.query import LogQuery
 from mockingbird.errors import LogQueryError
+from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.sqlite import SqliteLogStore

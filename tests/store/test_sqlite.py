@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.query import LogQuery
 from mockingbird.errors import StoreError, StoreFullError
+from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE

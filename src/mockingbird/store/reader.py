@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from mockingbird.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
+from mockingbird.query import LogPage, LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store.dialect import Dialect
 

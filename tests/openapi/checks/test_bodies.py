@@ -12,9 +12,9 @@ import httpx
 
 from mockingbird.http.app import MockApp
 from mockingbird.http.server import ThreadedServer
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.model import Spec
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 
 UPLOAD_V2 = """
 swagger: "2.0"

@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from mockingbird.openapi.model import Operation, SecurityScheme, Spec
 from mockingbird.openapi.checks.security import CredentialFields, check_security
 from mockingbird.openapi.checks.validation import RequestParts
+from mockingbird.openapi.model import Operation, SecurityScheme, Spec
 
 SCHEMES = {
     "headerKey": SecurityScheme(name="headerKey", type="apiKey", location="header", param_name="X-API-Key"),

@@ -10,8 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockingbird.openapi.checks.validation import (
+    RequestParts,
+    RequestValidator,
+    ValidationResult,
+    format_problem,
+)
 from mockingbird.openapi.model import MediaType, Operation, Parameter, RequestBody, Spec
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult, format_problem
 
 SCHEMAS: dict[str, Any] = {
     "#/components/schemas/Pet": {

@@ -13,12 +13,12 @@ import pytest
 from tests.corpus import CORPUS, index_entries
 
 from mockingbird.errors import SchemaGenerationError
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 from mockingbird.openapi.generation.generator import generate
 from mockingbird.openapi.jsonschema import ValidatorCache, build_json_schema
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.matching.mediatypes import is_json, parse_media_type
 from mockingbird.openapi.model import Operation
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = 200

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from mockingbird.openapi.checks.security import CredentialFields, check_security
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 from mockingbird.openapi.jsonschema import ValidatorCache
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.model import Operation, Spec
-from mockingbird.openapi.checks.security import CredentialFields, check_security
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 
 OAS30 = """
 openapi: 3.0.3

@@ -15,7 +15,15 @@ import orjson
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from mockingbird.openapi.checks._styles import _ABSENT, ANY, Shape, coerce, coerce_values, group_pairs, split_query
+from mockingbird.openapi.checks._styles import (
+    _ABSENT,
+    ANY,
+    Shape,
+    coerce,
+    coerce_values,
+    group_pairs,
+    split_query,
+)
 from mockingbird.openapi.matching.mediatypes import is_json, parse_media_type
 
 # python-multipart logs a warning before raising on a bad body; the violation already says it, so keep
