@@ -110,7 +110,9 @@ def main() -> None:
         base = statistics.median(samples["github, no control layer" if name.startswith("github") else
                                         "petstore, no control layer"])  # fmt: skip
         value = statistics.median(values)
-        print(f"  {name:36} {value:7.2f} us/request  ratio {base / value:5.2f}  added {value - base:+6.2f} us")
+        print(
+            f"  {name:36} {value:7.2f} us/request  ratio {base / value:5.2f}  added {value - base:+6.2f} us"
+        )
     print("targets: idle control ratio 1.00 (within noise); 100 overrides across operations add under 5 us")
 
 

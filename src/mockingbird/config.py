@@ -102,7 +102,9 @@ class ServeConfig:
         if self.max_body < 0:
             raise ConfigError(f"max_body: {self.max_body} is not a byte count")
         if self.log_writer not in get_args(LogWriter):
-            raise ConfigError(f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}")
+            raise ConfigError(
+                f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> ServeConfig:
@@ -121,7 +123,9 @@ class ServeConfig:
         if unknown:
             raise ConfigError(f"unknown serve option(s): {', '.join(unknown)}")
         given = {name: value for name, value in options.items() if value is not None}
-        from_env: dict[str, Any] = {name: environ[var] for name, var in ENV_VARS.items() if name not in given and environ.get(var)}
+        from_env: dict[str, Any] = {
+            name: environ[var] for name, var in ENV_VARS.items() if name not in given and environ.get(var)
+        }
         try:
             return cls(**given, **from_env)
         except ConfigError as exc:
@@ -163,4 +167,6 @@ class ServeConfig:
     def to_env(self) -> dict[str, str | None]:
         """The environment a ``mockingbird serve`` child needs to run exactly this config: the fields of the
         table above, ``None`` for a variable to remove (so the parent's environment cannot leak in)."""
-        return {var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()}
+        return {
+            var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()
+        }

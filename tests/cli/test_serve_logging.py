@@ -21,7 +21,6 @@ PETSTORE = ROOT / "examples" / "petstore.yaml"
 N = 200
 
 
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,15 +50,20 @@ def _start(tmp_path: Path, *extra: str, server: str = "granian") -> tuple[subpro
 async def _load(base: str, n: int) -> list[int]:
     gate = asyncio.Semaphore(16)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
         async def one(i: int) -> int:
             async with gate:
-                r = await client.get("/pets", params={"limit": i % 20 + 1}, headers={"x-session-id": f"s{i % 3}"})
+                r = await client.get(
+                    "/pets", params={"limit": i % 20 + 1}, headers={"x-session-id": f"s{i % 3}"}
+                )
                 return r.status_code
+
         return await asyncio.gather(*(one(i) for i in range(n)))
 
 
-@pytest.mark.parametrize(("sig", "server"), [(signal.SIGTERM, "granian"), (signal.SIGINT, "granian"),
-                                             (signal.SIGTERM, "uvicorn")])
+@pytest.mark.parametrize(
+    ("sig", "server"), [(signal.SIGTERM, "granian"), (signal.SIGINT, "granian"), (signal.SIGTERM, "uvicorn")]
+)
 def test_graceful_stop_keeps_every_served_request(tmp_path: Path, sig: signal.Signals, server: str) -> None:
     db = tmp_path / "logs.db"
     proc, base = _start(tmp_path, "--log-db", str(db), server=server)

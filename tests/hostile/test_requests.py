@@ -153,8 +153,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with serve(tmp_path_factory.mktemp("hostile")) as running:
         for _ in range(20):  # warm up: the first requests compile validators and load the admin app
             exchange(running, request(b"GET", b"/pets?limit=2"))
-            exchange(running, request(b"POST", b"/pets", [API_KEY, JSON], b'{"name":"Rex","species":{"kind":"dog"}}'))
-            exchange(running, request(b"GET", b"/admin/api/info", [b"Authorization: Bearer " + TOKEN.encode()]))
+            exchange(
+                running,
+                request(b"POST", b"/pets", [API_KEY, JSON], b'{"name":"Rex","species":{"kind":"dog"}}'),
+            )
+            exchange(
+                running, request(b"GET", b"/admin/api/info", [b"Authorization: Bearer " + TOKEN.encode()])
+            )
         running.baseline = running.rss()
         yield running
 
@@ -191,7 +196,9 @@ def test_invalid_utf8_in_the_query_is_a_4xx(healthy_after: Server) -> None:
     assert encoded is not None and encoded.status == 400
     located = {e["location"] for e in encoded.problem()["errors"]}  # type: ignore[attr-defined]
     assert located == {"query/limit", "query/status"}
-    raw = exchange(healthy_after, request(b"GET", b"/pets?tag=\xff\xfe"))  # not even URL syntax: the parser's 400
+    raw = exchange(
+        healthy_after, request(b"GET", b"/pets?tag=\xff\xfe")
+    )  # not even URL syntax: the parser's 400
     assert raw is not None and raw.status == 400
     admin = exchange(healthy_after, request(b"GET", b"/admin/api/logs/search?status=%FF",
                                             [b"Authorization: Bearer " + TOKEN.encode()]))  # fmt: skip
@@ -202,7 +209,9 @@ def test_invalid_utf8_in_headers_is_a_4xx(healthy_after: Server) -> None:
     accept = exchange(healthy_after, request(b"GET", b"/pets", [b"Accept: \xff\xfe/\xc3("]))
     assert accept is not None and accept.status == 406 and accept.problem()["status"] == 406
     token = exchange(healthy_after, request(b"GET", b"/admin/api/info", [b"X-Admin-Token: \xff\xfe"]))
-    assert token is not None and token.status == 401 and token.headers[b"www-authenticate"].startswith(b"Bearer")
+    assert (
+        token is not None and token.status == 401 and token.headers[b"www-authenticate"].startswith(b"Bearer")
+    )
     control = exchange(healthy_after, request(b"GET", b"/pets", [b"X-Note: a\x01b"]))  # a control byte
     assert control is not None and control.status == 400
 
@@ -229,7 +238,10 @@ def test_an_overlong_url_is_refused(healthy_after: Server) -> None:
 
 
 def test_clients_trickling_their_headers_are_cut_off_and_others_still_served(healthy_after: Server) -> None:
-    slow = [socket.create_connection(("127.0.0.1", healthy_after.port), timeout=HEADER_TIMEOUT + 20) for _ in range(50)]
+    slow = [
+        socket.create_connection(("127.0.0.1", healthy_after.port), timeout=HEADER_TIMEOUT + 20)
+        for _ in range(50)
+    ]
     start = time.monotonic()
     open_ = set(range(len(slow)))
     try:
@@ -258,7 +270,9 @@ def test_a_body_far_over_the_limit_is_413_without_reading_it(tmp_path: Path) -> 
         exchange(fresh, request(b"GET", b"/pets"))
         baseline = fresh.rss()
         with socket.create_connection(("127.0.0.1", fresh.port), timeout=60) as sock:
-            sock.sendall(request(b"POST", b"/pets", [API_KEY, JSON, b"Content-Length: %d" % size])[:-4] + b"\r\n\r\n")
+            sock.sendall(
+                request(b"POST", b"/pets", [API_KEY, JSON, b"Content-Length: %d" % size])[:-4] + b"\r\n\r\n"
+            )
             chunk = b"a" * (1024 * 1024)
             try:
                 for _ in range(size // len(chunk)):

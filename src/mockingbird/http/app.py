@@ -74,6 +74,7 @@ class Recorder(Protocol):
         """``app`` with its exchanges logged."""
         ...
 
+
 # Request ids need uniqueness, not secrecy: a seeded-from-OS PRNG is 10x cheaper than os.urandom.
 _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
@@ -117,8 +118,10 @@ class MockApp:
     ) -> None:
         self.spec = spec
         self.max_body = max_body
-        self.engine = engine if engine is not None else MockEngine(
-            spec, seed=seed, validate=validate, auth=auth, hooks=hooks
+        self.engine = (
+            engine
+            if engine is not None
+            else MockEngine(spec, seed=seed, validate=validate, auth=auth, hooks=hooks)
         )
         self.recorder = recorder
         if recorder is not None and admin_app is not None:
@@ -128,9 +131,7 @@ class MockApp:
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
         self._side: ASGIApp | None = None
-        self.relocated: tuple[str, ...] = tuple(
-            name for name in SIDE_ROUTES if self._collides(f"/{name}")
-        )
+        self.relocated: tuple[str, ...] = tuple(name for name in SIDE_ROUTES if self._collides(f"/{name}"))
         root = [n for n in SIDE_ROUTES if n not in self.relocated and (n != "admin" or admin_app is not None)]
         self._root_side = frozenset(root)
         self._side_exact = frozenset(f"/{n}" for n in root if n != "admin")
@@ -167,8 +168,10 @@ class MockApp:
         kind = scope["type"]
         if kind == "http":
             path: str = scope["path"]
-            if path in self._side_exact or path.startswith(RESERVED_PREFIX) or (
-                self._admin_at_root and (path == "/admin" or path.startswith("/admin/"))
+            if (
+                path in self._side_exact
+                or path.startswith(RESERVED_PREFIX)
+                or (self._admin_at_root and (path == "/admin" or path.startswith("/admin/")))
             ):
                 await self._serve_side(scope, receive, send)
                 return
@@ -189,7 +192,11 @@ class MockApp:
         rid_s = headers.get("x-request-id")
         # A client's id is kept when it is 1-128 visible ASCII characters; anything else gets a fresh one
         # (it is echoed in a header and stored: no control bytes, no obs-text, no megabyte ids).
-        rid = rid_s.encode("latin-1") if rid_s is not None and _RID.fullmatch(rid_s) else b"%032x" % _ids.getrandbits(128)
+        rid = (
+            rid_s.encode("latin-1")
+            if rid_s is not None and _RID.fullmatch(rid_s)
+            else b"%032x" % _ids.getrandbits(128)
+        )
         meta: dict[str, Any] = {
             "operation": None,
             "source": "error",

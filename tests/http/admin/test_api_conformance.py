@@ -51,7 +51,9 @@ def _schemathesis(base: str, token: str | None, tmp: Path) -> subprocess.Complet
 
 
 @pytest.mark.parametrize("token", [TOKEN, None], ids=["with-token", "without-token"])
-def test_schemathesis_with_every_check_finds_nothing_in_the_admin_api(tmp_path: Path, token: str | None) -> None:
+def test_schemathesis_with_every_check_finds_nothing_in_the_admin_api(
+    tmp_path: Path, token: str | None
+) -> None:
     with serve(tmp_path / "logs.db", token=token) as base:
         _log_traffic(base)
         run = _schemathesis(base, token, tmp_path)
@@ -60,7 +62,9 @@ def test_schemathesis_with_every_check_finds_nothing_in_the_admin_api(tmp_path: 
     assert "Tested: 6" in run.stdout  # every operation but the document itself was exercised
 
 
-def test_schemathesis_finds_no_server_error_or_nonconformant_answer_in_the_control_endpoints(tmp_path: Path) -> None:
+def test_schemathesis_finds_no_server_error_or_nonconformant_answer_in_the_control_endpoints(
+    tmp_path: Path,
+) -> None:
     """The control endpoints (overrides, scenarios, chaos, mock-data) under every generated request: never a 5xx,
     and every answer conforms to the document (status, content type, headers, schema). Whether a request is
     accepted also depends on the spec (a strict override's status and body), which a flat document cannot say:

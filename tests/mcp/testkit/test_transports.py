@@ -34,7 +34,10 @@ def test_unusable_targets_get_a_clear_error(bad: Any) -> None:
 
 
 def test_a_missing_command_fails_clearly() -> None:
-    with pytest.raises(MCPKitError, match="cannot start MCP server"), connect(["/nonexistent/mcp-server-binary"]):
+    with (
+        pytest.raises(MCPKitError, match="cannot start MCP server"),
+        connect(["/nonexistent/mcp-server-binary"]),
+    ):
         pass
 
 
@@ -138,9 +141,12 @@ def test_a_dying_server_fails_calls_and_new_clients_clearly(demo_command: list[s
 def test_a_server_that_exits_at_start_fails_with_its_stderr(tmp_path: Path) -> None:
     script = tmp_path / "dies.py"
     script.write_text("import sys\nprint('boom: missing config', file=sys.stderr)\nsys.exit(2)\n")
-    with pytest.raises(
-        MCPKitError, match=r"(?s)the MCP handshake with stdio: .*dies.py failed: .*boom: missing config"
-    ), connect(python_command(script), timeout=10):
+    with (
+        pytest.raises(
+            MCPKitError, match=r"(?s)the MCP handshake with stdio: .*dies.py failed: .*boom: missing config"
+        ),
+        connect(python_command(script), timeout=10),
+    ):
         pass
 
 
