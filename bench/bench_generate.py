@@ -22,19 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from _corpus import CORPUS
 
 from mockingbird.openapi.generation.generator import DataGenerator
 
 REPO = Path(__file__).resolve().parents[1]
-# shared/ sits beside the checkout (or beside an ancestor, for git worktrees)
-CORPUS = next(
-    (
-        p / "shared" / "corpus" / "openapi"
-        for p in REPO.parents
-        if (p / "shared" / "corpus" / "openapi").is_dir()
-    ),
-    REPO.parent / "shared" / "corpus" / "openapi",
-)
 
 PET = {
     "type": "object",

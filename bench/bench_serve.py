@@ -37,18 +37,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _corpus import ROOT, find_corpus
 
-
-def _find_corpus() -> Path:
-    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
-    for parent in ROOT.parents:
-        if (parent / "shared" / "corpus" / "openapi").is_dir():
-            return parent / "shared" / "corpus" / "openapi"
-    return ROOT.parent / "shared" / "corpus" / "openapi"
-
-
-CORPUS = _find_corpus()
+CORPUS = find_corpus()
 VENV_BIN = Path(sys.executable).parent
 PETSTORE = ROOT / "examples" / "petstore.yaml"
 GITHUB = CORPUS / "github__api.github.com.json"
