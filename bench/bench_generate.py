@@ -18,15 +18,12 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
 from _corpus import CORPUS
 
 from mockingbird.openapi.generation.generator import DataGenerator
-
-REPO = Path(__file__).resolve().parents[1]
 
 PET = {
     "type": "object",
