@@ -78,13 +78,24 @@ class Runtime:
             self.control.close()
 
 
-def routes_of(app: MockApp) -> list[dict[str, Any]]:
-    """One dict per operation for ``GET /admin/api/routes``: what it answers by default."""
+def routes_of(app: MockApp, controller: MockController | None = None) -> list[dict[str, Any]]:
+    """One dict per operation for ``GET /admin/api/routes``: what it answers by default, and the
+    overrides (with the active scenario) in force on it."""
+    from mockingbird.runtime.overrides import find_operation
     from mockingbird.runtime.responses import pick_status
 
+    in_force: dict[str, list[str]] = {}
+    if controller is not None:
+        for override in controller.overrides():
+            op = find_operation(app.spec, str(override.get("operation", "")))
+            if op is not None:
+                in_force.setdefault(op.key, []).append(override["id"])
     items = []
     for op in app.spec.iter_operations():
         response, status = pick_status(op, None)
+        behaviour: dict[str, Any] = {"status": status, "content_types": list(response.content)}
+        if op.key in in_force:
+            behaviour["overrides"] = in_force[op.key]
         items.append(
             {
                 "method": op.method,
@@ -92,7 +103,7 @@ def routes_of(app: MockApp) -> list[dict[str, Any]]:
                 "operation_id": op.operation_id,
                 "summary": op.summary,
                 "statuses": list(op.responses),
-                "behaviour": {"status": status, "content_types": list(response.content)},
+                "behaviour": behaviour,
                 "security": bool(op.security),
             }
         )
@@ -162,7 +173,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
                 "operations": len(spec.operations),
             },
             token=token,
-            routes_provider=lambda: routes_of(holder[0].mock),
+            routes_provider=lambda: routes_of(holder[0].mock, holder[0].controller),
             extra_routes=control_routes(holder[0].controller),
             extra_openapi={
                 "paths": CONTROL_PATHS,

@@ -476,7 +476,8 @@
         el("td", {}, el("div", { class: "mono", text: r.operation_id || "" }), r.summary ? el("div", { class: "muted", text: r.summary }) : null),
         el("td", {}, (r.responses || r.statuses || []).map((s) => el("span", { class: "status small " + statusClass(/^\d/.test(s) ? s : null), text: s }))),
         el("td", {}, behaviourCell(r.behaviour)),
-        el("td", {}, el("a", { href: "#", class: "route-link", dataset: { operation: key }, text: "requests →" })));
+        el("td", {}, el("a", { href: "#", class: "route-link", dataset: { operation: key }, text: "requests →" })),
+        el("td", {}, el("button", { type: "button", class: "ghost override-open", dataset: { operation: key }, text: "override…" })));
     }));
   }
 
@@ -489,6 +490,9 @@
       if (state.tab === "requests") jobs.push(loadLog(live, seq));
       else if (state.tab === "analytics") jobs.push(loadAnalytics(seq));
       else if (state.tab === "routes" && (!live || state.routes === null)) jobs.push(loadRoutes());
+      else if ((state.tab === "scenarios" || state.tab === "chaos") && !live && window.mockingbirdControl) {
+        jobs.push(window.mockingbirdControl.load(state.tab));
+      }
       await Promise.all(jobs);
       if (seq === refreshSeq) showError(null);
     } catch (err) {
@@ -585,5 +589,7 @@
     if (state.detail !== null && state.tab === "requests") openDetail(state.detail);
     schedule();
   }
+  // What control.js (scenarios, chaos, overrides) builds on.
+  window.mockingbirdAdmin = { API, el, api, AuthNeeded, reloadRoutes: loadRoutes };
   init();
 })();
