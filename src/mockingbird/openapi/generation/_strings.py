@@ -32,6 +32,8 @@ _EPOCH_2020 = 1577836800  # 2020-01-01T00:00:00Z
 _SPAN = 6 * 365 * 86400  # dates fall between 2020 and 2026
 _ALNUM = string.ascii_lowercase + string.digits
 _HEX = "0123456789abcdef"
+# The longest string built from a pattern: past it the pattern is treated as unsatisfiable.
+MAX_GENERATED = 100_000
 
 
 class _BoundedXeger(Xeger):
@@ -40,8 +42,18 @@ class _BoundedXeger(Xeger):
     def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
         # rstr allows up to 100 repeats for * and +: far too long for realistic values.
         end_range = min(end_range, start_range + 6)
+        if start_range > MAX_GENERATED:  # a{1000000000}: refused, never built (it would hold the server)
+            raise ValueError(f"the pattern repeats {start_range} times, more than {MAX_GENERATED}")
         times = self._random.randint(start_range, end_range)
-        return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
+        parts: list[str] = []
+        size = 0
+        for _ in range(times):
+            part = "".join(self._handle_state(i) for i in value)
+            size += len(part)
+            if size > MAX_GENERATED:  # nested repeats multiply: bound what is built, not only each count
+                raise ValueError(f"the pattern asks for more than {MAX_GENERATED} characters")
+            parts.append(part)
+        return "".join(parts)
 
     def _handle_in(self, value: Any) -> Any:
         candidates = list(chain(*(self._handle_state(i) for i in value)))
