@@ -233,3 +233,33 @@ def test_a_checker_failure_is_a_500_with_its_error_in_the_log_row(
     mock.runtime.store.flush()
     (row,) = mock.runtime.store.iter_records(LogQuery(operation="GET /pets"))
     assert row.status == 500 and "validator bug" in row.extra["error"]
+
+
+def test_delayed_answers_do_not_hold_up_an_undelayed_one(mock: EmbeddedMock, http: httpx.Client) -> None:
+    """100 requests held by a 2-second override delay are in flight; an undelayed request still answers
+    before any of them: a delay never blocks the event loop."""
+    import asyncio
+
+    http.put(
+        "/admin/api/overrides/slow", json={"operation": "listPets", "delay": 2.0, "response": {"body": []}}
+    )
+
+    async def run() -> tuple[float, float]:
+        limits = httpx.Limits(max_connections=600, max_keepalive_connections=600)
+        async with httpx.AsyncClient(base_url=mock.url, timeout=30, limits=limits) as client:
+            loop = asyncio.get_running_loop()
+
+            async def delayed() -> float:
+                await client.get("/pets")
+                return loop.time()
+
+            held = [asyncio.create_task(delayed()) for _ in range(100)]
+            await asyncio.sleep(0.5)  # the 100 are sent and waiting in the mock
+            quick = await client.get("/owners")
+            assert quick.status_code == 200
+            quick_done = loop.time()
+            first_delayed = min(await asyncio.gather(*held))
+            return quick_done, first_delayed
+
+    quick_done, first_delayed = asyncio.run(run())
+    assert quick_done < first_delayed
