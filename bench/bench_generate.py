@@ -3,8 +3,8 @@
 Usage: ``.venv/bin/python bench/bench_generate.py [--seconds 1.0]``
 
 For each schema it prints objects/s for ``DataGenerator.generate`` (a fresh
-``random.Random(seed)`` per object, as the runtime does per request, and a reused one),
-and the ratio to two baselines on the same machine in the same run: ``json.loads`` of the
+``random.Random(seed)`` per object, as the runtime does per request, and a reused one;
+and with ``use_examples=True``, the generic path the runtime serves by default), and the ratio to two baselines on the same machine in the same run: ``json.loads`` of the
 same value pre-serialised (what serving a stored example costs at least) and ``orjson``
 encoding of it (what every response pays anyway). Quote ratios, not absolute numbers:
 the machine is shared.
@@ -93,8 +93,8 @@ def main() -> None:
     for label, file, pointer in CORPUS_SCHEMAS:
         spec = specs.get(file) or specs.setdefault(file, load(file))
         cases.append((label, {"$ref": pointer}, spec.resolve))
-    print(f"{'schema':28} {'bytes':>7} {'gen/s fresh rng':>16} {'gen/s reused':>13} "
-          f"{'json.loads/s':>13} {'orjson.dumps/s':>15} {'gen:loads':>10} {'gen:dumps':>10}")
+    print(f"{'schema':28} {'bytes':>7} {'gen/s fresh rng':>16} {'gen/s reused':>13} {'gen/s examples':>15} "
+          f"{'json.loads/s':>13} {'orjson.dumps/s':>15} {'gen:loads':>10} {'gen:dumps':>10} {'examples:loads':>15}")
     for label, schema, resolve in cases:
         gen = DataGenerator(resolve)
         value = gen.generate(schema, rng=random.Random(0))
@@ -102,10 +102,12 @@ def main() -> None:
         shared = random.Random(0)
         fresh = rate(lambda i, g=gen, s=schema: g.generate(s, rng=random.Random(i)), args.seconds)
         reused = rate(lambda i, g=gen, s=schema, r=shared: g.generate(s, rng=r), args.seconds)
+        examples = rate(lambda i, g=gen, s=schema: g.generate(s, rng=random.Random(i), use_examples=True),
+                        args.seconds)
         loads = rate(lambda i, t=text: json.loads(t), args.seconds)
         dumps = rate(lambda i, v=value: orjson.dumps(v), args.seconds)
-        print(f"{label:28} {len(text):>7} {fresh:>16,.0f} {reused:>13,.0f} {loads:>13,.0f} {dumps:>15,.0f} "
-              f"{fresh / loads:>10.2f} {fresh / dumps:>10.3f}")
+        print(f"{label:28} {len(text):>7} {fresh:>16,.0f} {reused:>13,.0f} {examples:>15,.0f} {loads:>13,.0f} "
+              f"{dumps:>15,.0f} {fresh / loads:>10.2f} {fresh / dumps:>10.3f} {examples / loads:>15.2f}")
 
 
 if __name__ == "__main__":

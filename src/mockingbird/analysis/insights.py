@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mockingbird.analysis.report import Analysis, Insight, route_key
 from mockingbird.records import LogRecord
-
-if TYPE_CHECKING:
-    from mockingbird.analysis.stats import Analysis
 
 SLOW_P95_MS = 500.0
 MIN_ROUTE_REQUESTS = 3
@@ -95,10 +93,8 @@ def describe_problem(location: str, message: str) -> str:
     return f"most common problem: {where}{message}"
 
 
-def build_insights(analysis: Analysis, rows: list[LogRecord]) -> list[Any]:
+def build_insights(analysis: Analysis, rows: list[LogRecord]) -> list[Insight]:
     """Findings ordered by severity (critical first), then by how many requests they concern."""
-    from mockingbird.analysis.stats import Insight, route_key
-
     total = analysis.total
     found: list[tuple[int, Insight]] = []
     if not total:

@@ -214,6 +214,7 @@ class MockApp:
         if answer.operation is not None:
             meta["operation"] = answer.operation.key
         meta["source"] = response.source
+        meta["scenario"] = self.engine.scenario
         error = error or answer.error
         fault = answer.fault
         if fault is not None and fault.delay > 0:
@@ -240,7 +241,7 @@ class MockApp:
                 request_body=(body if len(body) <= limit else body[:limit]) if body else None, request_size=len(body),
                 response_body=(out if len(out) <= limit else out[:limit]) if out else None, response_size=len(out),
                 client=request.client, request_id=rid, operation=meta["operation"], source=response.source,
-                error=error is not None,
+                error=error is not None, scenario=self.engine.scenario,
             ))  # fmt: skip
         if fault is not None and fault.trickle and out:
             await _trickle(send, out, fault.trickle)
@@ -272,7 +273,7 @@ class MockApp:
 
             side = build_side_app(
                 self.spec,
-                stats=lambda: {"requests": self.requests},
+                stats=lambda: {"requests": self.requests, "scenario": self.engine.scenario},
                 at_root=self._root_side,
             )
             self._side = self.recorder.wrap(side) if self.recorder is not None else side

@@ -50,6 +50,9 @@ class MockController:
         self.spec = spec
         self.store = store
         self.layer = layer
+        from mockingbird.openapi.jsonschema import ValidatorCache
+
+        self._validators = ValidatorCache(spec.resolve)  # checks override bodies
 
     def _changed(self) -> None:
         if self.layer is not None:
@@ -85,7 +88,8 @@ class MockController:
             if given is not None and given != override_id:
                 raise OverrideError([("/id", f"the document's id {given!r} differs from {override_id!r}")])
         ident = override_id or (document.get("id") if isinstance(document, dict) else None)
-        checked = check_override(self.spec, document, default_id=ident or self._new_id(document))
+        checked = check_override(self.spec, document, default_id=ident or self._new_id(document),
+                                 validators=self._validators)
         stored = {k: v for k, v in checked.document.items() if k != "id"}
         self.store.put(OVERRIDE, checked.id, stored)
         self._changed()
@@ -210,7 +214,7 @@ class MockController:
 
     def _check_in_scenario(self, document: Any, where: str) -> list[tuple[str, str]]:
         try:
-            check_override(self.spec, document, default_id="check")
+            check_override(self.spec, document, default_id="check", validators=self._validators)
         except OverrideError as exc:
             return [(f"{where}{loc}", msg) for loc, msg in exc.violations]
         return []
@@ -325,6 +329,7 @@ class ControlLayer:
                 overrides=(self.overrides,) if overrides_on else (),
                 state=self.engine.hooks.state,
             ))  # fmt: skip
+            self.engine.scenario = snapshot.active_scenario
             self.revision = snapshot.revision
 
     def errors(self) -> list[str]:

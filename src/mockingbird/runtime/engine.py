@@ -101,6 +101,8 @@ class MockEngine:
         self.validate = validate
         self.auth = auth
         self.hooks = hooks
+        # The active scenario's name, set by the control layer: recorded on every exchange's log row.
+        self.scenario: str | None = None
         self.revision = Revision()
         self.router = Router(spec.operations, spec.base_path)
         self.builder = ResponseBuilder(spec, seed=seed, revision=self.revision)

@@ -30,6 +30,7 @@ from mockingbird.runtime.templates import Render, build_context, compile_value
 
 if TYPE_CHECKING:
     from mockingbird.control.store import ControlSnapshot
+    from mockingbird.openapi.jsonschema import ValidatorCache
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.hooks import Matched
     from mockingbird.runtime.responses import ResponseBuilder
@@ -55,8 +56,11 @@ def find_operation(spec: Spec, selector: str) -> Operation | None:
     return None
 
 
-def check_override(spec: Spec, document: Any, *, default_id: str = "", source: str = "") -> Override:
+def check_override(spec: Spec, document: Any, *, default_id: str = "", source: str = "",
+                   validators: ValidatorCache | None = None) -> Override:
     """Parse an override and check it against the spec (see the module docstring).
+
+    ``validators``: the caller's cache of the spec's compiled validators (else one is compiled afresh).
 
     Raises:
         OverrideError: listing every problem, each with its location in the document.
@@ -82,7 +86,7 @@ def check_override(spec: Spec, document: Any, *, default_id: str = "", source: s
         except OverrideError as exc:
             problems.extend(exc.violations)
     if override.strict and response.body is not ABSENT and not problems:
-        problems.extend(_body_problems(spec, op, override))
+        problems.extend(_body_problems(spec, op, override, validators))
     if problems:
         raise OverrideError(problems, source)
     return override
@@ -95,9 +99,10 @@ def _templated_parts(override: Override) -> list[tuple[str, Any]]:
     return parts
 
 
-def _body_problems(spec: Spec, op: Operation, override: Override) -> list[tuple[str, str]]:
+def _body_problems(spec: Spec, op: Operation, override: Override,
+                   validators: ValidatorCache | None) -> list[tuple[str, str]]:
     """Schema violations of a non-templated body, against the documented response."""
-    from mockingbird.openapi.jsonschema import compile_validator
+    from mockingbird.openapi.jsonschema import ValidatorCache
 
     body = override.response.body
     if compile_value(body, "/response/body") is not None:
@@ -106,7 +111,8 @@ def _body_problems(spec: Spec, op: Operation, override: Override) -> list[tuple[
     media = next((m for m in documented.content.values() if m.schema is not None and is_json(m.content_type)), None)
     if media is None or media.schema is None:
         return []
-    validator = compile_validator(media.schema, spec.resolve, mode="response")
+    cache = validators if validators is not None else ValidatorCache(spec.resolve)
+    validator = cache.get(media.schema, "response")
     return [
         (f"/response/{v.location}", f"{v.message} (set strict: false to serve it anyway)")
         for v in validator.errors(body, location="body")
@@ -159,6 +165,9 @@ class OverrideHook:
         self._lock = threading.Lock()
         self._budgets: dict[bytes, list[int]] = {}
         self._set = _Set(revision=-1)
+        from mockingbird.openapi.jsonschema import ValidatorCache
+
+        self._validators = ValidatorCache(spec.resolve)  # every load re-checks every override body
 
     def load(self, snapshot: ControlSnapshot) -> bool:
         """Compile the overrides of a snapshot and swap them in (one assignment); ``True`` when any exist."""
@@ -200,7 +209,7 @@ class OverrideHook:
         live: set[bytes] = set()
         for _, _, name, doc, source in sorted(documents, key=lambda d: d[:3]):
             try:
-                override = check_override(self.spec, doc, default_id=name)
+                override = check_override(self.spec, doc, default_id=name, validators=self._validators)
             except OverrideError as exc:
                 out.errors.append(f"{name}: {exc}")  # stored before a spec change: skipped, said in /health
                 continue

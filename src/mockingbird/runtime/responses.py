@@ -307,10 +307,10 @@ class ResponseBuilder:
             return True
         known = self._conformity.get(id(media))
         if known is None:
-            from mockingbird.openapi.jsonschema import validator_cache
+            from mockingbird.openapi.jsonschema import ValidatorCache
 
             if self._validators is None:
-                self._validators = validator_cache(self.spec.resolve)
+                self._validators = ValidatorCache(self.spec.resolve)
             # Both readings: the product validator (formats, its tolerances) and the strict
             # as-written check, so a tolerance never makes the mock serve what the spec rejects
             # (Jira's examples put properties under `additionalProperties: false` beside anyOf).

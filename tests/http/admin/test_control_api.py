@@ -99,11 +99,16 @@ def test_a_scenario_switches_a_set_of_overrides(mock: EmbeddedMock, http: httpx.
     answer = http.get("/pets")
     assert answer.status_code == 503 and time.perf_counter() - start >= 0.05
     assert http.get("/admin/api/scenarios").json()["active"] == "outage"
+    assert http.get("/health").json()["scenario"] == "outage"
     exported = http.get("/admin/api/scenarios/outage/export")
     assert exported.headers["content-type"].startswith("application/yaml") and "name: outage" in exported.text
     assert http.post("/admin/api/scenarios/deactivate").json() == {"active": None}
     assert http.get("/pets").status_code == 200
     assert http.post("/admin/api/scenarios/nope/activate").status_code == 404
+    assert mock.runtime.store is not None
+    mock.runtime.store.flush()
+    rows = [(r.scenario, r.status) for r in mock.runtime.store.iter_records(LogQuery(operation="GET /pets"))]
+    assert rows == [(None, 200), ("outage", 503), (None, 200)]
 
 
 def test_chaos_errors_are_reproducible_with_retry_after(http: httpx.Client) -> None:

@@ -4,7 +4,7 @@ For one spec: every (or a seeded sample of) operation, every documented response
 type with a JSON-ish schema: the example body (``examples.choose_example``) and generated
 bodies must conform to the response schema, checked by ``jsonschema_rs`` over a bundled
 registry (``SpecConformance``), and must pass the product's own validator
-(``openapi.jsonschema.compile_validator``, what the runtime uses). Request bodies are generated in request mode and checked
+(``openapi.jsonschema.ValidatorCache``, what the runtime uses). Request bodies are generated in request mode and checked
 the same way. Spec-author examples are checked too but only counted: the runtime serves
 them as written.
 """
@@ -21,8 +21,8 @@ from _schema_conformance import SpecConformance
 from tests.corpus import CORPUS, index_entries
 
 from mockingbird.openapi.generation.examples import choose_example
-from mockingbird.openapi.generation.generator import DataGenerator
-from mockingbird.openapi.jsonschema import compile_validator
+from mockingbird.openapi.generation.generator import DataGenerator, Mode
+from mockingbird.openapi.jsonschema import ValidatorCache
 from mockingbird.openapi.loading import load_spec
 
 REPO = Path(__file__).resolve().parents[3]
@@ -57,7 +57,7 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
     operations = list(spec.iter_operations())
     if max_operations is not None and len(operations) > max_operations:
         operations = random.Random(2026).sample(operations, max_operations)
-    targets: list[tuple[str, Any, str]] = []
+    targets: list[tuple[str, Any, Mode]] = []
     for op in operations:
         for status, response in op.responses.items():
             for content_type, media in response.content.items():
@@ -73,13 +73,14 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
         for mode in ("response", "request")
     }
     gen = DataGenerator(spec.resolve)
+    validators = ValidatorCache(spec.resolve)
     for key, media, mode in targets:
         checker = checkers[mode]
         for seed in range(seeds):
             problems: list[str] = []
             value = gen.generate(media.schema, rng=random.Random(seed), mode=mode, problems=problems)
             result.generated += 1
-            errors = checker.errors(value, media.schema) + _product_errors(value, media.schema, spec.resolve, mode)
+            errors = checker.errors(value, media.schema) + _product_errors(value, media.schema, validators, mode)
             _record(result, f"{key} (seed {seed})", errors, problems)
         if mode != "response":
             continue
@@ -89,7 +90,7 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
             continue
         errors = checker.errors(chosen.value, media.schema)
         if not chosen.from_spec:
-            errors += _product_errors(chosen.value, media.schema, spec.resolve, mode)
+            errors += _product_errors(chosen.value, media.schema, validators, mode)
         if chosen.from_spec:
             result.spec_examples += 1
             if errors:
@@ -100,8 +101,8 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
     return result
 
 
-def _product_errors(value: Any, schema: Any, resolve: Any, mode: str) -> list[str]:
-    validator = compile_validator(schema, resolve, mode=mode)  # type: ignore[arg-type]
+def _product_errors(value: Any, schema: Any, validators: ValidatorCache, mode: Mode) -> list[str]:
+    validator = validators.get(schema, mode)
     if validator.is_valid(value):
         return []
     return [f"product validator: {v.message} at {v.location}" for v in validator.errors(value)[:3]]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
+import gc
 import random
+import sys
+import weakref
 from typing import Any
 
 import pytest
@@ -192,6 +196,50 @@ def test_generation_is_deterministic_for_a_seed(name: str) -> None:
     first = [DataGenerator(RESOLVE).generate(schema, rng=random.Random(s)) for s in range(5)]
     second = [generate(schema, RESOLVE, rng=random.Random(s)) for s in range(5)]
     assert first == second
+
+
+class _Spec:
+    """Stands for a loaded spec: ``resolve`` is a bound method, as ``Spec.resolve`` is."""
+
+    def __init__(self, components: dict[str, Any]) -> None:
+        self.components = components
+
+    def resolve(self, ref: str) -> Any:
+        return self.components[ref.rsplit("/", 1)[-1]]
+
+
+def _module_state() -> dict[str, int]:
+    """Sizes of the containers held at module level by the generation package."""
+    return {f"{module_name}.{name}": len(value)
+            for module_name, module in list(sys.modules.items()) if module_name.startswith("mockingbird.openapi.gen")
+            for name, value in vars(module).items() if isinstance(value, (dict, list, set))}
+
+
+def test_generators_of_two_specs_share_nothing_and_pin_nothing() -> None:
+    spec_a = _Spec(copy.deepcopy(COMPONENTS))
+    other = copy.deepcopy(COMPONENTS)
+    other["Lizard"]["properties"]["kind"]["enum"] = ["gecko", "iguana"]
+    spec_b = _Spec(other)
+    schemas = [ref(name) for name in ("Cat", "Node", "Linked", "Customer", "Account", "Lizard")]
+    gen_a = DataGenerator(spec_a.resolve)
+    for schema in schemas:  # warms the value pools every generator reads (fixed, spec-independent)
+        for use_examples in (False, True):
+            gen_a.generate(schema, rng=random.Random(0), use_examples=use_examples)
+    generate(ref("Cat"), spec_a.resolve, rng=random.Random(0))
+    before = _module_state()
+    gen_b = DataGenerator(spec_b.resolve)
+    expected = [gen_b.generate(s, rng=random.Random(1), mode=m, use_examples=e)
+                for s in schemas for m in ("response", "request") for e in (False, True)]
+    assert gen_b.generate(ref("Lizard"), rng=random.Random(0))["kind"] in ("gecko", "iguana")
+    generate(ref("Node"), spec_b.resolve, rng=random.Random(0))
+    assert _module_state() == before  # no module-level registry or cache grew
+    # Dropping A (its generator and spec) frees them; B gives the same values as before.
+    gone = [weakref.ref(spec_a), weakref.ref(gen_a)]
+    del spec_a, gen_a
+    gc.collect()
+    assert [r() for r in gone] == [None, None]
+    assert [gen_b.generate(s, rng=random.Random(1), mode=m, use_examples=e)
+            for s in schemas for m in ("response", "request") for e in (False, True)] == expected
 
 
 def test_different_seeds_give_different_values() -> None:

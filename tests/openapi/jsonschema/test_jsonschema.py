@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+import weakref
 from typing import Any
 
 import jsonschema
@@ -13,7 +16,6 @@ from mockingbird.openapi.jsonschema import (
     ValidatorCache,
     build_json_schema,
     compile_validator,
-    validator_cache,
 )
 
 
@@ -217,11 +219,10 @@ def test_every_error_is_reported_with_pointer_and_code() -> None:
 
 def test_validators_are_cached_per_schema_and_mode() -> None:
     schema = {"$ref": "#/components/schemas/User"}
-    resolve = resolver(READ_WRITE)
-    first = compile_validator(schema, resolve, mode="request")
-    assert compile_validator(schema, resolve, mode="request") is first
-    assert compile_validator(schema, resolve, mode="response") is not first
-    assert validator_cache(resolve) is validator_cache(resolve)
+    cache = ValidatorCache(resolver(READ_WRITE))
+    first = cache.get(schema, "request")
+    assert cache.get(schema, "request") is first
+    assert cache.get(schema, "response") is not first
 
 
 def test_cache_compiles_lazily() -> None:
@@ -241,10 +242,52 @@ def test_cache_compiles_lazily() -> None:
 
 
 def test_equal_schemas_share_one_compiled_validator() -> None:
-    resolve = resolver(NODE)
-    first = compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response")
-    assert compile_validator({"$ref": "#/components/schemas/Node"}, resolve, mode="response") is first
-    assert compile_validator({"$ref": "#/components/schemas/Parent"}, resolve, mode="response") is not first
+    cache = ValidatorCache(resolver(NODE))
+    first = cache.get({"$ref": "#/components/schemas/Node"}, "response")
+    assert cache.get({"$ref": "#/components/schemas/Node"}, "response") is first
+    assert cache.get({"$ref": "#/components/schemas/Parent"}, "response") is not first
+
+
+def _module_state() -> dict[str, int]:
+    """Sizes of the containers held at module level by the jsonschema package."""
+    sizes = {}
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("mockingbird.openapi.jsonschema"):
+            for name, value in vars(module).items():
+                if isinstance(value, (dict, list, set, weakref.WeakKeyDictionary, weakref.WeakValueDictionary)):
+                    sizes[f"{module_name}.{name}"] = len(value)
+    return sizes
+
+
+class _Spec:
+    """Stands for a loaded spec: ``resolve`` is a bound method, as ``Spec.resolve`` is."""
+
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self.defs = defs
+
+    def resolve(self, ref: str) -> Any:
+        return self.defs[ref]
+
+
+def test_caches_of_two_specs_share_nothing_and_pin_nothing() -> None:
+    before = _module_state()
+    spec_a, spec_b = _Spec(NODE), _Spec(READ_WRITE)
+    cache_a, cache_b = ValidatorCache(spec_a.resolve), ValidatorCache(spec_b.resolve)
+    node = {"$ref": "#/components/schemas/Node"}
+    user = {"$ref": "#/components/schemas/User"}
+    from_a = cache_a.get(node, "response")
+    assert cache_b.get(user, "response") is not from_a
+    assert not cache_b.get(user, "response").is_valid({"value": 1})  # B compiled its own schema
+    # Equal schemas in two caches are compiled twice: nothing passes between specs.
+    assert ValidatorCache(spec_a.resolve).get(node, "response") is not from_a
+    assert compile_validator(node, spec_a.resolve, mode="response") is not from_a
+    assert _module_state() == before  # no module-level registry grew
+    # Dropping one cache (and its spec) frees them; the other keeps working.
+    gone = weakref.ref(spec_a)
+    del spec_a, cache_a, from_a
+    gc.collect()
+    assert gone() is None
+    assert cache_b.get(user, "request").is_valid({"name": "x", "password": "p"})
 
 
 PETS = {

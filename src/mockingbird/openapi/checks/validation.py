@@ -48,7 +48,7 @@ from mockingbird.openapi.checks._styles import (
     split_query,
     split_simple,
 )
-from mockingbird.openapi.jsonschema import SchemaValidator, Violation, escape_token, validator_cache
+from mockingbird.openapi.jsonschema import SchemaValidator, ValidatorCache, Violation, escape_token
 from mockingbird.openapi.matching.mediatypes import is_json, match_media_type, parse_media_type
 from mockingbird.openapi.model import MediaType, Operation, Parameter, Spec
 
@@ -166,7 +166,7 @@ class RequestValidator:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
-        self._cache = validator_cache(spec.resolve)
+        self._cache = ValidatorCache(spec.resolve)
         self._plans: dict[int, tuple[Operation, _OperationPlan]] = {}
 
     # -- plans ---------------------------------------------------------------------------------------------

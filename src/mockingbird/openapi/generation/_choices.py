@@ -1,4 +1,4 @@
-"""Choices for ``DataGenerator``: ``oneOf``/``anyOf`` branches, discriminators, ``if``. PURE.
+"""Choices, the part of a ``DataGenerator`` for ``oneOf``/``anyOf`` branches, discriminators, ``if``. PURE.
 
 A branch is picked, merged into the parent (``Flattener.merge_choice``, cached) and
 generated. Which branch: the one named by the schema's own ``$ref`` (allOf inheritance
@@ -12,14 +12,10 @@ is tried; when nothing works the schema is reported as contradictory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mockingbird.openapi.generation._merge import merge_flat
-
-if TYPE_CHECKING:
-    from mockingbird.openapi.generation._merge import Flat, Flattener
-    from mockingbird.openapi.generation.generator import _Context
+from mockingbird.openapi.generation._core import Context, GenerationCore
+from mockingbird.openapi.generation._merge import Flat, Flattener, merge_flat
 
 _MISSING: Any = object()
 _SCALAR_TYPES = ("string", "integer", "number", "boolean")
@@ -27,37 +23,45 @@ _SCALAR_TYPES = ("string", "integer", "number", "boolean")
 _POISONS: tuple[Any, ...] = (None, 0, "", False, [], {})
 
 
-class ChoiceMixin:
-    """Branch selection; expects the ``DataGenerator`` internals on self."""
+class Choices:
+    """Branch selection for one generator, with its per-branch-list costs.
 
-    _branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]]
-    _flattener: Flattener
-    _flat_runner: Callable[[Flat, str | None], Callable[[_Context, int], Any] | None]
-    _gen_flat: Callable[[Flat, _Context, int, str | None, Any], Any]
-    _deep: Callable[[_Context, int], bool]
+    Args:
+        core: the generator, called back to generate the chosen branch.
+        flattener: the generator's flattener (merges a branch into its parent, cached).
+    """
 
-    def _gen_choice(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
+    def __init__(self, core: GenerationCore, flattener: Flattener) -> None:
+        self._core = core
+        self._flattener = flattener
+        self._branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]] = {}
+
+    def gen_choice(self, flat: Flat, ctx: Context, depth: int, name: str | None, raw: Any) -> Any:
+        """A value for ``flat`` with its first ``oneOf``/``anyOf`` group decided."""
         kind, branches, _discriminator = flat["_choices"][0]
         order = self._branch_order(flat, branches, ctx, depth)
         attempts = (order * 3)[:6]
         value: Any = None
         problems = ctx.problems
         start = len(problems)
+        core = self._core
         for attempt, index in enumerate(attempts):
             mark = len(problems)
             branch = branches[index]
             merged = self._flattener.merge_choice(flat, 0, branch)
-            runner = self._flat_runner(merged, name)
+            runner = core.flat_runner(merged, name)
             ref = branch.get("$ref") if isinstance(branch, dict) else None
-            seen = ctx.refs.get(ref, 0) if isinstance(ref, str) else -1
-            if seen >= 0:  # entering the branch's $ref: track it for recursion bounds
-                ctx.refs[ref] = seen + 1  # type: ignore[index]
+            if not isinstance(ref, str):
+                ref = None
+            seen = ctx.refs.get(ref, 0) if ref is not None else -1
+            if ref is not None:  # entering the branch's $ref: track it for recursion bounds
+                ctx.refs[ref] = seen + 1
                 ctx.cycles += seen == 1
             try:
-                value = runner(ctx, depth) if runner is not None else self._gen_flat(merged, ctx, depth, name, raw)
+                value = runner(ctx, depth) if runner is not None else core.gen_flat(merged, ctx, depth, name, raw)
             finally:
-                if seen >= 0:
-                    ctx.refs[ref] = seen  # type: ignore[index]
+                if ref is not None:
+                    ctx.refs[ref] = seen
                     ctx.cycles -= seen == 1
             last = attempt == len(attempts) - 1
             if kind != "oneOf" or len(branches) == 1:
@@ -82,7 +86,7 @@ class ChoiceMixin:
         return value
 
     def _separate(self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any,
-                  ctx: _Context) -> Any:
+                  ctx: Context) -> Any:
         """Edit object ``value`` so only branch ``index`` of a ``oneOf`` matches, or ``_MISSING``."""
         if not isinstance(value, dict):
             return _MISSING
@@ -111,15 +115,15 @@ class ChoiceMixin:
                     break
         return candidate if check(candidate, raw) else _MISSING
 
-    def _branch_order(self, flat: Flat, branches: list[Any], ctx: _Context, depth: int) -> list[int]:
+    def _branch_order(self, flat: Flat, branches: list[Any], ctx: Context, depth: int) -> list[int]:
         own = flat.get("_ref")
         if own is not None:
             for i, branch in enumerate(branches):
                 if isinstance(branch, dict) and branch.get("$ref") == own:
                     return [i] + [j for j in range(len(branches)) if j != i]
         refs = ctx.refs
-        costs = [3 if ref is not None and refs.get(ref) else cost for ref, cost in self._branch_info(branches)]
-        if self._deep(ctx, depth):
+        costs = [3 if ref is not None and refs.get(ref) else cost for ref, cost in self.branch_info(branches)]
+        if self._core.is_deep(ctx, depth):
             return sorted(range(len(branches)), key=lambda i: (costs[i], i))
         # Shallow: a non-null, non-recursive branch first (null is for the deep end): for anyOf
         # the first one, as authors list the main shape first (Stripe: the id before the
@@ -130,11 +134,11 @@ class ChoiceMixin:
             ctx.rng.shuffle(good)
         return good + sorted(rest, key=lambda i: (costs[i], i))
 
-    def _branch_info(self, branches: list[Any]) -> list[tuple[str | None, int]]:
+    def branch_info(self, branches: list[Any]) -> list[tuple[str | None, int]]:
         """Per branch: its ``$ref`` (recursion check) and static cost (cached per branch list)."""
         hit = self._branches.get(id(branches))
         if hit is None:
-            info = []
+            info: list[tuple[str | None, int]] = []
             for branch in branches:
                 ref = branch.get("$ref") if isinstance(branch, dict) else None
                 info.append((ref if isinstance(ref, str) else None, self._branch_cost(branch)))
@@ -155,7 +159,7 @@ class ChoiceMixin:
             return 1
         return 2
 
-    def _apply_conditions(self, flat: Flat, ctx: _Context) -> Flat:
+    def apply_conditions(self, flat: Flat) -> Flat:
         """Best effort for ``if``/``then``/``else``: make the ``if`` hold and merge ``then``."""
         out = {k: v for k, v in flat.items() if k not in ("_conds", "_memo")}
         for cond, then, _else in flat["_conds"]:

@@ -1,63 +1,83 @@
 """Compiled generators: per-(schema, property name) closures for the hot path. PURE.
 
-``DataGenerator._gen`` looks up a closure ``fn(ctx, depth) -> value`` keyed by ``id()`` of
+``DataGenerator.gen_node`` looks up a closure ``fn(ctx, depth) -> value`` keyed by ``id()`` of
 the schema and the property name (names choose realistic values), compiling it on first
 use. Compilation works out once what the generic path would redo on every call: the
 flattened schema, the chosen type, string pools pre-filtered by length and pattern, number
 windows, and each object's property list per mode. Anything unusual (``oneOf``/``anyOf``,
 ``not``, ``if``, discriminator values, ``min/maxProperties``, pattern properties, map
 objects, spec examples) compiles to a call of the generic path, so the two never disagree
-on what is valid: the closures are only shortcuts for the common shapes.
+on what is valid: the closures are only shortcuts for the common shapes. The table of
+closures belongs to the ``Compiler`` of one generator.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from mockingbird.errors import SchemaGenerationError
+from mockingbird.openapi.generation._choices import Choices
+from mockingbird.openapi.generation._core import Compiled, Context, GenerationCore, infer_type, type_fits
 from mockingbird.openapi.generation._faker_pools import naming_hint
-from mockingbird.openapi.generation._merge import ref_name
+from mockingbird.openapi.generation._merge import Flat, Flattener, ref_name
 from mockingbird.openapi.generation._primitives import compile_number, compile_string
-
-if TYPE_CHECKING:
-    from mockingbird.openapi.generation._merge import Flat
-    from mockingbird.openapi.generation.generator import _Context
-
-Compiled = Callable[["_Context", int], Any]
+from mockingbird.openapi.generation._structures import Structures, allowed, singular
 
 _GENERIC_KEYS = ("_false", "_huge", "_conflict", "_choices", "_nots", "_conds")
 _SCALARS = (str, int, float, bool, type(None))
 _MAX_NESTING = 60
-_UNSET: Any = object()
 
 
-class CompilerMixin:
-    """Builds and caches compiled closures; expects the ``DataGenerator`` internals on self."""
+def _unset(ctx: Context, depth: int) -> Any:
+    """Marks a missing entry of the closure table (``None`` there means "use the generic path")."""
+    raise AssertionError("never called")
 
-    _fast: dict[tuple[int, str | None], Compiled]
 
-    def _compile(self, schema: Any, name: str | None) -> Compiled:
+class Compiler:
+    """Builds and caches the compiled closures of one generator.
+
+    ``fast`` maps (``id()`` of a schema, property name) to its closure, or to ``None`` for a
+    flat schema that needs the generic path; the generator reads it directly on every node.
+
+    Args:
+        core: the generator: the closures call back into it for children and unusual shapes.
+        flattener: the generator's flattener.
+        choices: the generator's choices (branch costs for a lone ``anyOf``).
+        structures: the generator's structures (object plans, generic arrays).
+    """
+
+    def __init__(self, core: GenerationCore, flattener: Flattener, choices: Choices,
+                 structures: Structures) -> None:
+        self._core = core
+        self._flattener = flattener
+        self._choices = choices
+        self._structures = structures
+        self.fast: dict[tuple[int, str | None], Compiled | None] = {}
+
+    def compile(self, schema: Any, name: str | None) -> Compiled:
+        """Build the closure of ``schema`` under property ``name`` and remember it."""
         fn = self._build(schema, name)
-        self._fast[(id(schema), name)] = fn
+        self.fast[(id(schema), name)] = fn
         return fn
 
-    def _flat_runner(self, flat: Flat, name: str | None) -> Compiled | None:
+    def flat_runner(self, flat: Flat, name: str | None) -> Compiled | None:
         """A compiled closure for an already flat schema (a decided choice), or ``None`` when
         it needs the generic path. ``flat`` must stay alive (the choice memo keeps it)."""
         key = (id(flat), name)
-        fn = self._fast.get(key, _UNSET)
-        if fn is _UNSET:
-            fn = None if any(flat.get(k) for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
-            self._fast[key] = fn  # type: ignore[assignment]
-        return cast("Compiled | None", fn)
+        fast = self.fast
+        hit = fast.get(key, _unset)
+        if hit is not _unset:
+            return hit
+        fn = None if any(flat.get(k) for k in _GENERIC_KEYS) else self._compile_flat(flat, name)
+        fast[key] = fn
+        return fn
 
     def _build(self, schema: Any, name: str | None) -> Compiled:
-        slow = self._gen_slow  # type: ignore[attr-defined]
+        slow = self._core.gen_generic
         if not isinstance(schema, dict):
             return lambda ctx, depth: slow(schema, ctx, depth, name)
-        flat = self.flat(schema)  # type: ignore[attr-defined]  # also keeps `schema` (and its id) alive
+        flat = self._core.flat(schema)  # also keeps `schema` (and its id) alive
         if not any(flat.get(k) for k in _GENERIC_KEYS):
             body = self._compile_flat(flat, name)
         else:
@@ -67,7 +87,7 @@ class CompilerMixin:
         ref = flat.get("_ref")
         if ref is None:
 
-            def run(ctx: _Context, depth: int) -> Any:
+            def run(ctx: Context, depth: int) -> Any:
                 ctx.budget += 1
                 if depth > _MAX_NESTING:
                     raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
@@ -75,7 +95,7 @@ class CompilerMixin:
 
             return run
 
-        def run_ref(ctx: _Context, depth: int) -> Any:
+        def run_ref(ctx: Context, depth: int) -> Any:
             ctx.budget += 1
             if depth > _MAX_NESTING:
                 raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
@@ -104,22 +124,22 @@ class CompilerMixin:
         own = flat.get("_ref")
         if own is not None and any(isinstance(b, dict) and b.get("$ref") == own for b in branches):
             return None
-        info = self._branch_info(branches)  # type: ignore[attr-defined]
+        info = self._choices.branch_info(branches)
         costs = [cost for _, cost in info]
         deep_index = min(range(len(branches)), key=lambda i: (costs[i], i))
         shallow_index = next((i for i, c in enumerate(costs) if 0 < c < 3), deep_index)
         picks = []
         for index in (shallow_index, deep_index):
-            merged = self._flattener.merge_choice(flat, 0, branches[index])  # type: ignore[attr-defined]
-            runner = self._flat_runner(merged, name)
+            merged = self._flattener.merge_choice(flat, 0, branches[index])
+            runner = self.flat_runner(merged, name)
             if runner is None:
                 return None
             picks.append((runner, info[index][0]))
         (shallow, shallow_ref), (deep, deep_ref) = picks
-        deep_check = self._deep  # type: ignore[attr-defined]
-        slow_flat = self._gen_flat  # type: ignore[attr-defined]
+        deep_check = self._core.is_deep
+        slow_flat = self._core.gen_flat
 
-        def run(ctx: _Context, depth: int) -> Any:
+        def run(ctx: Context, depth: int) -> Any:
             runner, ref = (deep, deep_ref) if deep_check(ctx, depth) else (shallow, shallow_ref)
             if ref is None:
                 return runner(ctx, depth)
@@ -144,9 +164,7 @@ class CompilerMixin:
         types = flat.get("type")
         enum = flat.get("enum")
         if enum:
-            from mockingbird.openapi.generation.generator import _type_fits
-
-            fitting = [e for e in enum if types is None or _type_fits(e, types)] or list(enum)
+            fitting = [e for e in enum if types is None or type_fits(e, types)] or list(enum)
             choices = tuple(e for e in fitting if e is not None) or tuple(fitting)
             if all(isinstance(e, _SCALARS) for e in choices):
                 return lambda ctx, depth: ctx.rng.choice(choices)
@@ -158,9 +176,9 @@ class CompilerMixin:
             inner = self._compile_kind(non_null[0], flat, name)
             if inner is None or "null" not in types:
                 return inner
-            deep = self._deep  # type: ignore[attr-defined]
+            deep = self._core.is_deep
             return lambda ctx, depth: None if deep(ctx, depth) else inner(ctx, depth)
-        kind = types[0] if types else self._pick_type(flat, None, None, 0)  # type: ignore[attr-defined]
+        kind = types[0] if types else infer_type(flat)
         return self._compile_kind(kind, flat, name)
 
     def _compile_kind(self, kind: str, flat: Flat, name: str | None) -> Compiled | None:
@@ -181,18 +199,16 @@ class CompilerMixin:
         return None
 
     def _compile_object(self, flat: Flat, name: str | None) -> Compiled | None:
-        plan = self._object_plan(flat)  # type: ignore[attr-defined]
+        plan = self._structures.object_plan(flat)
         if (flat.get("_force") or flat.get("minProperties") or plan.forbidden or flat.get("maxProperties") is not None
                 or flat.get("dependentRequired") or plan.pattern_items
                 or (not plan.entries and isinstance(plan.additional, dict))):
             return None
-        from mockingbird.openapi.generation._structures import _allowed
-
         closed = flat.get("_closed")
         context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
         by_mode: dict[str, list[tuple[str, Any, bool, str | None, str]]] = {"response": [], "request": []}
         for pname, schema, required, read_only, write_only in plan.entries:
-            if closed and not _allowed(pname, closed):
+            if closed and not allowed(pname, closed):
                 if required:
                     return None  # the generic path reports the contradiction
                 continue
@@ -203,10 +219,10 @@ class CompilerMixin:
             if not read_only:
                 by_mode["request"].append(entry)
         response, request = tuple(by_mode["response"]), tuple(by_mode["request"])
-        deep_check = self._deep  # type: ignore[attr-defined]
-        gen = self._gen  # type: ignore[attr-defined]
+        deep_check = self._core.is_deep
+        gen = self._core.gen_node
 
-        def run(ctx: _Context, depth: int) -> dict[str, Any]:
+        def run(ctx: Context, depth: int) -> dict[str, Any]:
             deep = deep_check(ctx, depth)
             refs = ctx.refs
             child = depth + 1
@@ -230,11 +246,9 @@ class CompilerMixin:
 
 
     def _compile_array(self, flat: Flat, name: str | None) -> Compiled:
-        gen_array = self._gen_array  # type: ignore[attr-defined]
+        gen_array = self._structures.gen_array
         if "prefixItems" in flat or "contains" in flat or flat.get("uniqueItems") or flat.get("items") is False:
             return lambda ctx, depth: gen_array(flat, ctx, depth, name)
-        from mockingbird.openapi.generation._structures import _singular
-
         items = flat.get("items", True)
         min_items = flat.get("minItems", 0)
         max_items = flat.get("maxItems")
@@ -242,11 +256,11 @@ class CompilerMixin:
         high = 2 if not isinstance(max_items, int) else min(2, max_items)
         low = min(max(1, min_items), high) if high >= 1 else 0
         recursion = _ref_of({"items": items})
-        item_name = _singular(name)
-        deep_check = self._deep  # type: ignore[attr-defined]
-        gen = self._gen  # type: ignore[attr-defined]
+        item_name = singular(name)
+        deep_check = self._core.is_deep
+        gen = self._core.gen_node
 
-        def run(ctx: _Context, depth: int) -> list[Any]:
+        def run(ctx: Context, depth: int) -> list[Any]:
             if deep_check(ctx, depth) or (recursion is not None and ctx.refs.get(recursion)):
                 count = min_items
             else:

@@ -164,11 +164,11 @@ class Flattener:
 
     def merge_choice(self, base: Flat, group: int, branch: Any) -> Flat:
         """``base`` with choice group ``group`` decided for ``branch`` (cached per base, group, branch)."""
-        memo = base.setdefault("_memo", {})
+        memo: dict[tuple[int, int], Flat] = base.setdefault("_memo", {})
         key = (group, id(branch))
         hit = memo.get(key)
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return hit
         out = {k: v for k, v in base.items() if k != "_memo"}
         _kind, branches, discriminator = base["_choices"][group]
         out["_choices"] = [c for i, c in enumerate(base["_choices"]) if i != group]

@@ -53,7 +53,8 @@ def gen_boolean(rng: Random) -> bool:
     return rng.random() < 0.5
 
 
-def _string_ok(value: str | None, min_len: int, max_len: int | None, patterns: tuple[str, ...]) -> bool:
+def _string_ok(value: str | None, min_len: int, max_len: int | None,
+               patterns: tuple[str, ...]) -> TypeGuard[str]:
     return (
         value is not None
         and len(value) >= min_len
@@ -122,7 +123,7 @@ def gen_string(flat: dict[str, Any], rng: Random, name: str | None) -> str:
     if fmt in _URL_FORMATS and name and category_for(name) == "image_url":
         value = from_category("image_url", rng)  # an avatar URL is a URI too, and reads better
         if _string_ok(value, min_len, max_len, patterns):
-            return value  # type: ignore[return-value]
+            return value
     if fmt:
         for _ in range(24 if patterns else 3):
             value = from_format(fmt, rng)
@@ -132,13 +133,13 @@ def gen_string(flat: dict[str, Any], rng: Random, name: str | None) -> str:
                 return value
             fitted = _fit_format(fmt, value, min_len, max_len)
             if _string_ok(fitted, min_len, max_len, patterns):
-                return fitted  # type: ignore[return-value]
+                return fitted
     if name and (fmt is None or fmt not in STRICT_FORMATS):
         category = category_for(name)
         if category:
             value = from_category(category, rng)
             if _string_ok(value, min_len, max_len, patterns):
-                return value  # type: ignore[return-value]
+                return value
     for pattern in patterns:
         value = from_pattern(pattern, rng, min_len, max_len)
         if value is not None and _string_ok(value, min_len, max_len, patterns):

@@ -1,29 +1,29 @@
-"""Object and array generation for ``DataGenerator`` (a mixin, split out by noun). PURE.
+"""Object and array generation, the ``Structures`` part of a ``DataGenerator``. PURE.
 
 Objects: every required property; optional ones while shallow (see ``DataGenerator``), never
 properties the mode omits (``writeOnly`` in responses, ``readOnly`` in requests); then
 ``minProperties``/``maxProperties``, ``additionalProperties``/``patternProperties`` map
 entries, ``propertyNames``, ``dependentRequired`` and discriminator values (``_force``).
 Arrays: ``prefixItems``, ``items``, ``contains``/``minContains``, ``uniqueItems`` and the
-item-count bounds. Per-schema plans are cached by ``id()`` of the flat schema.
+item-count bounds. Per-schema plans are cached by ``id()`` of the flat schema, in the
+``Structures`` object of one generator.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mockingbird.openapi.generation._core import Context, GenerationCore
 from mockingbird.openapi.generation._faker_pools import category_for, naming_hint, pool
-from mockingbird.openapi.generation._merge import ref_name
+from mockingbird.openapi.generation._merge import Flat, ref_name
 from mockingbird.openapi.generation._strings import compile_pattern, from_pattern, pattern_matches
 
-if TYPE_CHECKING:
-    from mockingbird.openapi.generation._merge import Flat
-    from mockingbird.openapi.generation.generator import _Context
 
+class ObjectPlan:
+    """An object schema worked out once: its property entries, pattern properties and what is forbidden."""
 
-class _ObjectPlan:
     __slots__ = ("additional", "entries", "flat", "forbidden", "pattern_items", "required_count")
 
     def __init__(self, flat: Flat, entries: list[tuple[str, Any, bool, bool, bool]],
@@ -40,16 +40,27 @@ def _freeze(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-class StructureMixin:
-    """Object/array generation; expects ``_gen``, ``_deep``, ``flat`` and ``_branch_cost`` on self."""
+class Structures:
+    """Objects and arrays for one generator, with its object plans and ``contains`` schemas.
 
-    _plans: dict[int, Any]
+    Args:
+        core: the generator, called back for property and item values.
+    """
 
-    def _object_plan(self, flat: Flat) -> _ObjectPlan:
+    def __init__(self, core: GenerationCore) -> None:
+        self._flat = core.flat
+        # Bound once: called per property, entry and item.
+        self._gen_node = core.gen_node
+        self._is_deep = core.is_deep
+        self._plans: dict[int, ObjectPlan] = {}
+        self._contains: dict[int, tuple[Flat, Any]] = {}
+
+    def object_plan(self, flat: Flat) -> ObjectPlan:
+        """The cached plan of object schema ``flat``."""
         plans = self._plans
         hit = plans.get(id(flat))
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return hit
         properties = flat.get("properties") or {}
         required = [r for r in flat.get("required") or () if isinstance(r, str)]
         patterns = flat.get("patternProperties") or {}
@@ -67,7 +78,7 @@ class StructureMixin:
                 # gadget `position` is readOnly itself, over a writeOnly component).
                 read_only, write_only = own.get("readOnly") is True, own.get("writeOnly") is True
             else:
-                sub = self.flat(schema) if isinstance(schema, dict) else {}  # type: ignore[attr-defined]
+                sub = self._flat(schema) if isinstance(schema, dict) else {}
                 read_only, write_only = bool(sub.get("readOnly")), bool(sub.get("writeOnly"))
             entries.append((name, schema, name in required, read_only, write_only))
         forbidden: list[str] = []
@@ -82,14 +93,15 @@ class StructureMixin:
                 entries.append((name, schema, True, False, False))
         # Required first keeps maxProperties simple; the spec's order is kept within each group.
         entries.sort(key=lambda e: not e[2])
-        plan = _ObjectPlan(flat, entries, pattern_items, flat.get("additionalProperties"))
+        plan = ObjectPlan(flat, entries, pattern_items, flat.get("additionalProperties"))
         plan.forbidden = tuple(forbidden)
         plans[id(flat)] = plan
         return plan
 
-    def _gen_object(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> dict[str, Any]:
-        plan = self._object_plan(flat)
-        deep = self._deep(ctx, depth)  # type: ignore[attr-defined]
+    def gen_object(self, flat: Flat, ctx: Context, depth: int, name: str | None) -> dict[str, Any]:
+        """A value for object schema ``flat``."""
+        plan = self.object_plan(flat)
+        deep = self._is_deep(ctx, depth)
         omit_ro = ctx.mode == "request"
         force = flat.get("_force") or {}
         closed = flat.get("_closed") or ()
@@ -105,7 +117,7 @@ class StructureMixin:
         for pname, schema, required, read_only, write_only in plan.entries:
             if read_only if omit_ro else write_only:
                 continue
-            if closed and not _allowed(pname, closed):
+            if closed and not allowed(pname, closed):
                 if not required:
                     continue
                 # Required yet forbidden (e.g. `additionalProperties: false` beside an anyOf whose
@@ -129,7 +141,7 @@ class StructureMixin:
                 continue
             out[pname] = self._property_value(pname, schema, force, ctx, depth, context)
         for pname, value in force.items():
-            if pname not in out and (not closed or _allowed(pname, closed)) \
+            if pname not in out and (not closed or allowed(pname, closed)) \
                     and ctx.checker.is_valid(value, plan.additional if plan.additional is not None else True):
                 out[pname] = value
         if len(out) < min_props:
@@ -151,16 +163,16 @@ class StructureMixin:
                 for pname in needed:
                     if pname not in out:
                         schema = (flat.get("properties") or {}).get(pname, plan.additional)
-                        out[pname] = self._gen(schema if schema is not None else True, ctx, depth + 1, pname)  # type: ignore[attr-defined]
+                        out[pname] = self._gen_node(schema if schema is not None else True, ctx, depth + 1, pname)
         return out
 
-    def _property_value(self, pname: str, schema: Any, force: Mapping[str, Any], ctx: _Context,
+    def _property_value(self, pname: str, schema: Any, force: Mapping[str, Any], ctx: Context,
                         depth: int, context: str | None) -> Any:
         if pname in force and ctx.checker.is_valid(force[pname], schema):
             return force[pname]
-        return self._gen(schema, ctx, depth + 1, naming_hint(pname, context))  # type: ignore[attr-defined]
+        return self._gen_node(schema, ctx, depth + 1, naming_hint(pname, context))
 
-    def _recursive(self, schema: Any, ctx: _Context) -> bool:
+    def _recursive(self, schema: Any, ctx: Context) -> bool:
         if isinstance(schema, dict):
             ref = schema.get("$ref")
             if isinstance(ref, str) and ctx.refs.get(ref):
@@ -171,7 +183,7 @@ class StructureMixin:
                 return isinstance(ref, str) and bool(ctx.refs.get(ref))
         return False
 
-    def _add_entries(self, out: dict[str, Any], flat: Flat, plan: _ObjectPlan, count: int, ctx: _Context,
+    def _add_entries(self, out: dict[str, Any], flat: Flat, plan: ObjectPlan, count: int, ctx: Context,
                      depth: int) -> None:
         names_schema = flat.get("propertyNames")
         closed = flat.get("_closed") or ()
@@ -187,7 +199,7 @@ class StructureMixin:
                 key = from_pattern(pattern, ctx.rng, 1) if compile_pattern(pattern) else None
             elif plan.additional is not False and not closed:
                 if isinstance(names_schema, dict):
-                    candidate = self._gen(names_schema, ctx, depth + 1, "key")  # type: ignore[attr-defined]
+                    candidate = self._gen_node(names_schema, ctx, depth + 1, "key")
                     key = candidate if isinstance(candidate, str) else None
                 else:
                     key = ctx.rng.choice(words)
@@ -195,7 +207,7 @@ class StructureMixin:
                 continue
             if names_schema is not None and not ctx.checker.is_valid(key, names_schema):
                 continue
-            if closed and not _allowed(key, closed):
+            if closed and not allowed(key, closed):
                 continue
             # A key may match several patternProperties: its value must satisfy all of them.
             matching = [s for p, s in plan.pattern_items if pattern_matches(p, key)]
@@ -203,18 +215,19 @@ class StructureMixin:
                 value_schema = matching[0] if len(matching) == 1 else {"allOf": matching}
             count -= 1
             mark = len(ctx.problems)
-            value = self._gen(value_schema, ctx, depth + 1, key)  # type: ignore[attr-defined]
+            value = self._gen_node(value_schema, ctx, depth + 1, key)
             if len(ctx.problems) > mark and len(out) >= min_props:
                 del ctx.problems[mark:]  # an entry no value can satisfy, and not needed: leave it out
                 continue
             out[key] = value
 
-    def _gen_array(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> list[Any]:
+    def gen_array(self, flat: Flat, ctx: Context, depth: int, name: str | None) -> list[Any]:
+        """A value for array schema ``flat``."""
         prefix = flat.get("prefixItems") or []
         items = flat.get("items", True)
         min_items = flat.get("minItems", 0)
         max_items = flat.get("maxItems")
-        deep = self._deep(ctx, depth)  # type: ignore[attr-defined]
+        deep = self._is_deep(ctx, depth)
         if deep or self._recursive({"items": items} if isinstance(items, dict) else None, ctx):
             count = min_items
         else:
@@ -223,7 +236,7 @@ class StructureMixin:
             count = min(count, max_items)
         if items is False:
             count = min(count, len(prefix))
-        item_name = _singular(name)
+        item_name = singular(name)
         out: list[Any] = []
         unique = bool(flat.get("uniqueItems"))
         seen: set[str] = set()
@@ -249,7 +262,7 @@ class StructureMixin:
             else:
                 schema = items
             mark = len(ctx.problems)
-            value = self._gen(schema, ctx, depth + 1, item_name)  # type: ignore[attr-defined]
+            value = self._gen_node(schema, ctx, depth + 1, item_name)
             if len(ctx.problems) > mark and index >= min_items and need_contains <= 0:
                 del ctx.problems[mark:]  # no item can conform, and no more are needed: stop here
                 break
@@ -267,7 +280,7 @@ class StructureMixin:
 
     def _contains_schema(self, flat: Flat, schema: Any) -> Any:
         """A stable (cached) combined schema object, so its flat form is cached too."""
-        cache = self.__dict__.setdefault("_contains_cache", {})
+        cache = self._contains
         key = id(flat)
         hit = cache.get(key)
         if hit is None:
@@ -275,11 +288,13 @@ class StructureMixin:
         return hit[1]
 
 
-def _allowed(name: str, closed: tuple[tuple[frozenset[str], tuple[str, ...]], ...]) -> bool:
+def allowed(name: str, closed: tuple[tuple[frozenset[str], tuple[str, ...]], ...]) -> bool:
+    """Whether property ``name`` is allowed by every closed schema (``_closed``: names and patterns)."""
     return all(name in names or any(pattern_matches(p, name) for p in patterns) for names, patterns in closed)
 
 
-def _singular(name: str | None) -> str | None:
+def singular(name: str | None) -> str | None:
+    """The item name of an array property (``tags`` -> ``tag``), to pick realistic item values."""
     if not name or category_for(name):
         return name
     if name.endswith("ies"):

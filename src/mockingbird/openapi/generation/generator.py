@@ -8,7 +8,7 @@ Usage::
     gen = DataGenerator(spec.resolve)            # one per spec: holds the per-schema caches
     body = gen.generate(schema, rng=random.Random(seed), hints={"petId": "42"})
 
-    body = generate(schema, spec.resolve, rng=random.Random(seed))   # same, generator cached per resolve
+    body = generate(schema, spec.resolve, rng=random.Random(seed))   # same, with a throwaway generator
 
 Guarantees:
 
@@ -48,44 +48,29 @@ import math
 import random
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from mockingbird.errors import SchemaGenerationError
-from mockingbird.openapi.generation._check import TYPE_CHECKS, Checker
-from mockingbird.openapi.generation._choices import ChoiceMixin
-from mockingbird.openapi.generation._compile import CompilerMixin
+from mockingbird.openapi.generation._check import Checker
+from mockingbird.openapi.generation._choices import Choices
+from mockingbird.openapi.generation._compile import Compiler
+from mockingbird.openapi.generation._core import Compiled, Context, Mode, infer_type, type_fits
 from mockingbird.openapi.generation._merge import Flat, Flattener
 from mockingbird.openapi.generation._primitives import gen_boolean, gen_number, gen_string
-from mockingbird.openapi.generation._structures import StructureMixin
-
-Mode = Literal["response", "request"]
+from mockingbird.openapi.generation._structures import Structures
 
 _MISSING = object()
 # "id", "petId", "pet_id", "petID", "pet-id" (not "paid")
 _ID_HINT = re.compile(r"(^[Ii][Dd]$)|([a-z0-9]Id$)|([_-][Ii][Dd]$)|([a-z0-9]ID$)")
 
 
-class _Context:
-    """Per-call state: the RNG, the mode, the refs on the current path and the node budget."""
-
-    __slots__ = ("budget", "checker", "cycles", "mode", "problems", "refs", "rng", "use_examples")
-
-    def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
-                 problems: list[str] | None) -> None:
-        # Always a list: a value that added problems is known not to conform, which lets an
-        # optional property, array item or map entry be left out instead (see _structures).
-        self.problems: list[str] = problems if problems is not None else []
-        self.rng = rng
-        self.mode = mode
-        self.use_examples = use_examples
-        self.refs: dict[str, int] = {}
-        self.cycles = 0  # refs currently entered more than once on the path
-        self.budget = 0
-        self.checker = checker
-
-
-class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
+class DataGenerator:
     """Generates values for the schemas of one spec, caching derived per-schema data.
+
+    Every cache lives on this object (or on the parts it owns: ``Compiler``, ``Choices``,
+    ``Structures``), so two generators share no state and dropping one frees its caches.
+    ``gen_node``, ``gen_generic``, ``gen_flat``, ``is_deep`` and ``flat_runner`` are the
+    interface those parts call back (``_core.GenerationCore``), not for other callers.
 
     Args:
         resolve: follows a local ``$ref`` (``Spec.resolve``).
@@ -108,9 +93,13 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
             "request": Checker(resolve, exempt="readOnly"),
         }
         self._example_cache: dict[int, tuple[Any, Any]] = {}
-        self._fast = {}
-        self._plans = {}
-        self._branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]] = {}
+        self._structures = Structures(self)
+        self._choices = Choices(self, self._flattener)
+        self._compiler = Compiler(self, self._flattener, self._choices, self._structures)
+        # Read on every generated node: bound here so the lookup is one dict access.
+        self._fast = self._compiler.fast
+        self._compile = self._compiler.compile
+        self.flat_runner: Callable[[Flat, str | None], Compiled | None] = self._compiler.flat_runner
 
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema`` (see ``_merge``)."""
@@ -156,23 +145,24 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
         Raises:
             SchemaGenerationError: the schema admits no value (``false``) or recursion never ends.
         """
-        ctx = _Context(rng, mode, use_examples, self._checkers[mode], problems)
-        value = self._gen(schema, ctx, 0, None)
+        ctx = Context(rng, mode, use_examples, self._checkers[mode], problems)
+        value = self.gen_node(schema, ctx, 0, None)
         if hints and isinstance(value, dict) and isinstance(schema, dict):
             value = self._apply_hints(value, schema, hints, ctx)
         return value
 
     # -- core ---------------------------------------------------------------------------------
 
-    def _gen(self, schema: Any, ctx: _Context, depth: int, name: str | None) -> Any:
+    def gen_node(self, schema: Any, ctx: Context, depth: int, name: str | None) -> Any:
+        """A value for ``schema`` at ``depth``: its compiled closure, else the generic path."""
         if ctx.use_examples:
-            return self._gen_slow(schema, ctx, depth, name)
+            return self.gen_generic(schema, ctx, depth, name)
         fn = self._fast.get((id(schema), name))
         if fn is None:
             fn = self._compile(schema, name)
         return fn(ctx, depth)
 
-    def _gen_slow(self, schema: Any, ctx: _Context, depth: int, name: str | None) -> Any:
+    def gen_generic(self, schema: Any, ctx: Context, depth: int, name: str | None) -> Any:
         """The generic path: handles every keyword (compiled closures cover common shapes)."""
         if schema is False:
             raise SchemaGenerationError("the schema is `false`: no value can conform")
@@ -189,23 +179,24 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
         flat = self._flattener.flat(schema)
         ref = flat.get("_ref")
         if ref is None:
-            return self._gen_flat(flat, ctx, depth, name, schema)
+            return self.gen_flat(flat, ctx, depth, name, schema)
         seen = ctx.refs.get(ref, 0)
         ctx.refs[ref] = seen + 1
         if seen == 1:
             ctx.cycles += 1
         try:
-            return self._gen_flat(flat, ctx, depth, name, schema)
+            return self.gen_flat(flat, ctx, depth, name, schema)
         finally:
             ctx.refs[ref] = seen
             if seen == 1:
                 ctx.cycles -= 1
 
-    def _deep(self, ctx: _Context, depth: int) -> bool:
+    def is_deep(self, ctx: Context, depth: int) -> bool:
         """Past the depth bound, inside a recursion, or over budget: only make required data."""
         return depth >= self.max_depth or ctx.budget > self.max_nodes or ctx.cycles > 0
 
-    def _gen_flat(self, flat: Flat, ctx: _Context, depth: int, name: str | None, raw: Any) -> Any:
+    def gen_flat(self, flat: Flat, ctx: Context, depth: int, name: str | None, raw: Any) -> Any:
+        """A value for flat schema ``flat`` (``raw``: the schema it came from, for checks)."""
         if flat.get("_false"):
             raise SchemaGenerationError("the schema is `false`: no value can conform")
         if "_huge" in flat:
@@ -213,9 +204,9 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
         if "_conflict" in flat:
             ctx.problems.append(f"{flat.get('_ref') or name or 'schema'}: {flat['_conflict']}")
         if flat.get("_choices"):
-            return self._gen_choice(flat, ctx, depth, name, raw)
+            return self._choices.gen_choice(flat, ctx, depth, name, raw)
         if flat.get("_conds"):
-            flat = self._apply_conditions(flat, ctx)
+            flat = self._choices.apply_conditions(flat)
             if "_huge" in flat:
                 raise SchemaGenerationError(flat["_huge"])
         nots = flat.get("_nots")
@@ -238,20 +229,20 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
                 return alt
         return value
 
-    def _gen_plain(self, flat: Flat, ctx: _Context, depth: int, name: str | None) -> Any:
+    def _gen_plain(self, flat: Flat, ctx: Context, depth: int, name: str | None) -> Any:
         if "const" in flat:
             return copy.deepcopy(flat["const"])
         enum = flat.get("enum")
         types = flat.get("type")
         if enum:
-            fitting = [e for e in enum if types is None or _type_fits(e, types)] or list(enum)
+            fitting = [e for e in enum if types is None or type_fits(e, types)] or list(enum)
             non_null = [e for e in fitting if e is not None]
             return copy.deepcopy(ctx.rng.choice(non_null or fitting))
         kind = self._pick_type(flat, types, ctx, depth)
         if kind == "object":
-            return self._gen_object(flat, ctx, depth, name)
+            return self._structures.gen_object(flat, ctx, depth, name)
         if kind == "array":
-            return self._gen_array(flat, ctx, depth, name)
+            return self._structures.gen_array(flat, ctx, depth, name)
         if kind == "string":
             return gen_string(flat, ctx.rng, name)
         if kind == "integer" or kind == "number":
@@ -260,32 +251,23 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
             return gen_boolean(ctx.rng)
         return None
 
-    def _pick_type(self, flat: Flat, types: tuple[str, ...] | None, ctx: _Context, depth: int) -> str:
+    def _pick_type(self, flat: Flat, types: tuple[str, ...] | None, ctx: Context, depth: int) -> str:
         if types:
             if len(types) == 1:
                 return types[0]
             non_null = [t for t in types if t != "null"]
-            if not non_null or ("null" in types and self._deep(ctx, depth)):
+            if not non_null or ("null" in types and self.is_deep(ctx, depth)):
                 return "null"
             return non_null[0]
-        # No type: infer it from the keywords present.
-        if "properties" in flat or "required" in flat or "additionalProperties" in flat \
-                or "patternProperties" in flat or "minProperties" in flat or "discriminator" in flat:
-            return "object"
-        if "items" in flat or "prefixItems" in flat or "minItems" in flat or "contains" in flat:
-            return "array"
-        if "minimum" in flat or "maximum" in flat or "multipleOf" in flat \
-                or "exclusiveMinimum" in flat or "exclusiveMaximum" in flat:
-            return "integer" if flat.get("format") in ("int32", "int64") else "number"
-        return "string"
+        return infer_type(flat)
 
-    def _anything(self, ctx: _Context, name: str | None) -> Any:
+    def _anything(self, ctx: Context, name: str | None) -> Any:
         """A value for an unconstrained schema: a realistic string."""
         return gen_string({}, ctx.rng, name)
 
     # -- examples and hints -------------------------------------------------------------------
 
-    def _schema_example(self, schema: Any, ctx: _Context) -> Any:
+    def _schema_example(self, schema: Any, ctx: Context) -> Any:
         """The first conforming example/default of ``schema`` itself (cached), else ``_MISSING``."""
         if not isinstance(schema, dict):
             return _MISSING
@@ -313,7 +295,7 @@ class DataGenerator(ChoiceMixin, CompilerMixin, StructureMixin):
         return hit[1]
 
     def _apply_hints(self, value: dict[str, Any], schema: Mapping[str, Any], hints: Mapping[str, Any],
-                     ctx: _Context) -> dict[str, Any]:
+                     ctx: Context) -> dict[str, Any]:
         out = dict(value)
         for hint, raw in hints.items():
             target = hint if hint in out else None
@@ -347,13 +329,6 @@ def _coercions(raw: Any) -> list[Any]:
     return out
 
 
-def _type_fits(value: Any, types: tuple[str, ...]) -> bool:
-    return any(TYPE_CHECKS.get(t, lambda v: True)(value) for t in types)
-
-
-_GENERATORS: dict[Any, DataGenerator] = {}
-
-
 def generate(
     schema: Any,
     resolve: Callable[[str], Any],
@@ -363,21 +338,16 @@ def generate(
     mode: Mode = "response",
     use_examples: bool = False,
 ) -> Any:
-    """Generate a value for ``schema``; a ``DataGenerator`` is cached per ``resolve`` callable.
+    """Generate a value for ``schema`` with a fresh ``DataGenerator`` (nothing is kept).
 
-    See ``DataGenerator.generate`` for the arguments. Prefer holding a ``DataGenerator`` per
-    spec in long-lived code: this cache keeps at most 16 of them.
+    See ``DataGenerator.generate`` for the arguments. Code that generates more than once
+    for a spec should hold a ``DataGenerator``: it caches the work derived from each schema.
 
     Example:
         >>> generate({"type": "string", "format": "uuid"}, lambda r: {}, rng=random.Random(1))[14]
         '4'
     """
-    gen = _GENERATORS.get(resolve)
-    if gen is None:
-        if len(_GENERATORS) >= 16:
-            _GENERATORS.pop(next(iter(_GENERATORS)))
-        gen = _GENERATORS[resolve] = DataGenerator(resolve)
-    return gen.generate(schema, rng=rng, hints=hints, mode=mode, use_examples=use_examples)
+    return DataGenerator(resolve).generate(schema, rng=rng, hints=hints, mode=mode, use_examples=use_examples)
 
 
 __all__ = ["DataGenerator", "Mode", "generate"]

@@ -25,6 +25,10 @@ Decisions, for users and for the other areas:
   retried, and the fact is recorded in ``SchemaValidator.warnings``. A ``$ref`` that cannot be resolved becomes
   ``{}`` (accept anything) with a warning.
 
+* **Caches have owners.** A :class:`ValidatorCache` holds the compiled validators of one spec; whoever
+  validates (the request validator, the response builder) builds and keeps its own, so two mocks in one process
+  share nothing and dropping one frees its validators. :func:`compile_validator` keeps nothing.
+
 Example:
     >>> v = compile_validator({"type": "integer", "minimum": 1}, lambda ref: {}, mode="request")
     >>> v.is_valid(3), [x.code for x in v.errors(0)]
@@ -36,7 +40,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +51,7 @@ from mockingbird.openapi.model import Schema
 
 __all__ = [
     "Mode", "SchemaConverter", "SchemaValidator", "ValidatorCache", "Violation", "build_json_schema",
-    "compile_validator", "escape_token", "validator_cache",
+    "compile_validator", "escape_token",
 ]
 
 
@@ -125,7 +128,7 @@ def _branch_hints(context: list[list[Any]], depth: int) -> str:
 
 
 class SchemaValidator:
-    """A compiled validator for one schema. Build it with :func:`compile_validator` (cached).
+    """A compiled validator for one schema. Get it from a :class:`ValidatorCache` (or :func:`compile_validator`).
 
     Example:
         >>> v = compile_validator({"type": "object", "required": ["id"]}, lambda ref: {}, mode="plain")
@@ -228,12 +231,20 @@ def build_json_schema(schema: Schema | bool, resolve: Resolve, *, mode: Mode = "
 
 
 class ValidatorCache:
-    """Compiled validators for one spec; compiles lazily on first use.
+    """Compiled validators for one spec; compiles lazily on first use. Owned by whoever builds it.
 
     Keyed first by (schema identity, mode), then by the converted top level of the schema, so the many
     operations whose responses are the same ``{"$ref": ".../Error"}`` share one compiled validator (on
     Stripe's spec one closure is ~500 schemas and tens of milliseconds to compile). The cache keeps a
     reference to each schema it saw, so identities stay unique while it lives.
+
+    Args:
+        resolve: ``Spec.resolve`` of the spec whose schemas this cache compiles.
+
+    Example:
+        >>> cache = ValidatorCache(lambda ref: {})
+        >>> cache.get({"type": "string"}, "request") is cache.get({"type": "string"}, "request")
+        True
     """
 
     def __init__(self, resolve: Resolve) -> None:
@@ -265,22 +276,10 @@ class ValidatorCache:
         return validator
 
 
-_CACHES: weakref.WeakKeyDictionary[Any, ValidatorCache] = weakref.WeakKeyDictionary()
-
-
-def validator_cache(resolve: Resolve) -> ValidatorCache:
-    """The shared :class:`ValidatorCache` of a spec, identified by its ``resolve`` callable."""
-    try:
-        cache = _CACHES.get(resolve)
-        if cache is None:
-            cache = _CACHES[resolve] = ValidatorCache(resolve)
-    except TypeError:  # not weak-referenceable: no sharing, still correct
-        return ValidatorCache(resolve)
-    return cache
-
-
 def compile_validator(schema: Schema | bool, resolve: Resolve, *, mode: Mode = "plain") -> SchemaValidator:
-    """Compile (or fetch from the spec's cache) the validator of a canonical schema.
+    """Compile the validator of a canonical schema, caching nothing.
+
+    Code that validates more than once for a spec should hold a :class:`ValidatorCache` instead.
 
     Args:
         schema: the schema dict, e.g. ``operation.request_body.content["application/json"].schema``.
@@ -291,4 +290,4 @@ def compile_validator(schema: Schema | bool, resolve: Resolve, *, mode: Mode = "
         >>> compile_validator({"format": "email"}, lambda ref: {}, mode="request").is_valid("nope")
         False
     """
-    return validator_cache(resolve).get(schema, mode)
+    return ValidatorCache(resolve).get(schema, mode)
