@@ -201,7 +201,7 @@ class _AliasCounter:
             parent[1] += size
             parent[2] = max(parent[2], height)
 
-    def start(self, anchor: str | None, line: int) -> None:
+    def start(self, anchor: str | None, line: int | None) -> None:
         self.stack.append([anchor, 1, 0])
         if len(self.stack) > self.budgets.max_depth:
             raise _too_deep(self.source, self.budgets, line)
@@ -217,7 +217,7 @@ class _AliasCounter:
             self.anchors[anchor] = (1, 0)
         self._add(1, 0)
 
-    def alias(self, anchor: str, line: int) -> None:
+    def alias(self, anchor: str, line: int | None) -> None:
         if any(frame[0] == anchor for frame in self.stack):
             raise DocumentError(self.source, f"the YAML alias *{anchor} refers to a node that contains it",
                                 line=line, limit="max_alias_nodes")
@@ -232,9 +232,15 @@ class _AliasCounter:
         self._add(size, height)
 
 
+def _line(event: Any) -> int | None:
+    """The 1-based line an event starts on, when the parser knows it."""
+    mark = getattr(event, "start_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
 def _count_yaml(text: str, source: str, budgets: Budgets) -> None:
     """Walk the YAML event stream (libyaml) and refuse a document past the alias or depth budget."""
-    import yaml  # type: ignore[import-untyped]  # no stubs in the environment
+    import yaml
 
     counter = _AliasCounter(source, budgets)
     parser = _loader_class()(text)
@@ -242,13 +248,13 @@ def _count_yaml(text: str, source: str, budgets: Budgets) -> None:
         while parser.check_event():
             event = parser.get_event()
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                counter.start(event.anchor, event.start_mark.line + 1)
+                counter.start(event.anchor, _line(event))
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 counter.end()
             elif isinstance(event, yaml.ScalarEvent):
                 counter.scalar(event.anchor)
             elif isinstance(event, yaml.AliasEvent):
-                counter.alias(event.anchor, event.start_mark.line + 1)
+                counter.alias(event.anchor or "", _line(event))
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, source, budgets) from None
     finally:

@@ -25,8 +25,16 @@ Tree::
         └── UnmockedCallError (AssertionError)
 
 Errors carry structured data (attributes), not just text. The CLI maps every
-``MockingbirdError`` to a one-line message and an exit code; nothing user-facing
-shows a traceback.
+``MockingbirdError`` to a one-line message (``error: <str(exc)>``) and its
+``exit_code``; nothing user-facing shows a traceback. Messages name the place:
+``SpecError`` reads ``<source>#<pointer>: <problem>`` (or ``<source>:<line>: ...``),
+``DocumentError`` ``<source>:<line>: <problem>``, ``MocksFileError`` ``<path>: <problem>``,
+``LogQueryError`` ``<filter>: <problem>``.
+
+Exit codes: 2 for input the user can fix (``ConfigError``, ``SpecError``,
+``DocumentError``, ``MocksFileError`` and their subclasses, and ``ControlNotFoundError``),
+127 when the stdio proxy's server command cannot start (``CommandNotFoundError``, as a
+shell does), 1 for everything else.
 """
 
 from __future__ import annotations
@@ -54,6 +62,12 @@ class SpecError(MockingbirdError):
         source: the file path or URL the problem is in.
         pointer: a JSON pointer (``/paths/~1pets/get``) or ``line N`` locating it, or ``""``.
         problem: what is wrong, in one sentence.
+
+    Example:
+        >>> str(SpecError("api.yaml", "/paths/~1pets/get", "no responses"))
+        'api.yaml#/paths/~1pets/get: no responses'
+        >>> str(SpecError("api.yaml", "line 12", "invalid YAML"))
+        'api.yaml:12: invalid YAML'
     """
 
     exit_code = 2

@@ -119,6 +119,9 @@ class Capture(NamedTuple):
     error: bool = False  # the app raised or did not finish its response
     scenario: str | None = None
     is_admin: bool = False  # the runtime says so (paths under ADMIN_PREFIXES are admin calls anyway)
+    # What else the row says, as JSON-able plain values: {"error": "..."} for a mock failure, the
+    # override that answered, the chaos fault met. None on the fast path.
+    extra: dict[str, Any] | None = None
 
 
 # What a producer queues for a registered builder: ``(index, data)``, where ``index`` is what

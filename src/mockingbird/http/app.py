@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mockingbird.openapi.model import Spec
 from mockingbird.records import RESERVED_PREFIX, Capture
 from mockingbird.runtime.engine import Answer, MockEngine, MockRequest, headers_from_pairs
-from mockingbird.runtime.hooks import NO_HOOKS, Hooks
+from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks
 from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.problem import build_problem
 
@@ -232,6 +232,11 @@ class MockApp:
         await send({"type": "http.response.start", "status": response.status,
                     "headers": [*wire_headers, (b"x-request-id", rid)]})  # fmt: skip
         out = b"" if method == "HEAD" else response.body
+        extra: dict[str, Any] | None = None
+        if error is not None or fault is not None or response.extra:
+            extra = _extra(error, fault, response)
+            if fault is not None and response.source not in ("override", "scenario"):
+                meta["source"] = "chaos"
         if recorder is not None:
             # Queued before the last chunk goes out: what a client received is logged.
             limit = recorder.body_limit
@@ -240,8 +245,8 @@ class MockApp:
                 path=scope["path"], query_string=query_b, request_headers=raw_headers, response_headers=wire_headers,
                 request_body=(body if len(body) <= limit else body[:limit]) if body else None, request_size=len(body),
                 response_body=(out if len(out) <= limit else out[:limit]) if out else None, response_size=len(out),
-                client=request.client, request_id=rid, operation=meta["operation"], source=response.source,
-                error=error is not None, scenario=self.engine.scenario,
+                client=request.client, request_id=rid, operation=meta["operation"], source=meta["source"],
+                error=error is not None, scenario=self.engine.scenario, extra=extra,
             ))  # fmt: skip
         if fault is not None and fault.trickle and out:
             await _trickle(send, out, fault.trickle)
@@ -305,6 +310,18 @@ async def _run_hooks(hooks: list[Hook]) -> None:
         result = hook()
         if result is not None:
             await result
+
+
+def _extra(error: str | None, fault: Fault | None, response: MockResponse) -> dict[str, Any]:
+    """What a log row says beyond its columns: the mock's own failure, the override, the chaos met."""
+    extra: dict[str, Any] = {}
+    if error is not None:
+        extra["error"] = error
+    if "override" in response.extra:
+        extra["override"] = response.extra["override"]
+    if fault is not None:
+        extra["fault"] = fault.name
+    return extra
 
 
 async def _trickle(send: Send, body: bytes, rate: float) -> None:

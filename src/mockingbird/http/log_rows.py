@@ -39,6 +39,16 @@ class LogConfig(NamedTuple):
 BUILDER = "mockingbird.http.log_rows:RowBuilder"  # what a recorder registers with a store
 
 _ERROR_EXTRA = orjson.dumps({"error": "the app raised or did not finish its response"}).decode()
+
+
+def _extra(c: Capture) -> str:
+    """The row's ``extra`` JSON: what the producer added, and a generic note for an error it did not explain."""
+    if c.extra:
+        extra = dict(c.extra)
+        if c.error and "error" not in extra:
+            extra["error"] = "the app raised or did not finish its response"
+        return orjson.dumps(extra, default=str).decode()
+    return _ERROR_EXTRA if c.error else "{}"
 _RID = b"x-request-id"
 _MEMO_MAX = 4096  # distinct header blocks a memo holds before it is cleared
 
@@ -94,7 +104,7 @@ class RowBuilder:
             "client": f"{client[0]}:{client[1]}" if client else None, "user_agent": user_agent, "session_id": session,
             "correlation_id": rid.decode("latin-1") if rid is not None else None, "scenario": c.scenario,
             "is_admin": int(is_admin), "source": c.source or ("error" if c.error else None),
-            "extra": _ERROR_EXTRA if c.error else "{}",
+            "extra": _extra(c),
         }  # fmt: skip
 
     def record(self, data: tuple[Any, ...]) -> LogRecord:

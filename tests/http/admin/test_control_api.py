@@ -186,3 +186,32 @@ def test_switching_under_load_gives_whole_answers_and_no_500(mock: EmbeddedMock)
     assert seen and all(status == 200 for status, _, _ in seen)
     assert all(body == {"tag": tag} for _, tag, body in seen)
     assert {tag for _, tag, _ in seen} == {"a", "b"}
+
+
+def test_log_rows_say_which_override_and_which_fault(mock: EmbeddedMock, http: httpx.Client) -> None:
+    http.put("/admin/api/overrides/listing", json={"operation": "listPets", "response": {"body": []}})
+    assert http.get("/pets").json() == []
+    http.delete("/admin/api/overrides/listing")
+    http.put("/admin/api/chaos", json={"error_rate": 1.0, "error_status": 502})
+    assert http.get("/pets").status_code == 502
+    http.put("/admin/api/chaos", json={"latency": {"fixed": 0.01}})
+    assert http.get("/pets").status_code == 200
+    assert mock.runtime.store is not None
+    mock.runtime.store.flush()
+    rows = [(r.source, r.extra) for r in mock.runtime.store.iter_records(LogQuery(operation="GET /pets"))]
+    assert rows == [("override", {"override": "listing"}), ("chaos", {"fault": "error-502"}),
+                    ("chaos", {"fault": "latency"})]
+
+
+def test_a_checker_failure_is_a_500_with_its_error_in_the_log_row(mock: EmbeddedMock, http: httpx.Client) -> None:
+    class Broken:
+        def check(self, *args: object) -> None:
+            raise KeyError("validator bug")
+
+    mock.runtime.mock.engine._checker = Broken()  # type: ignore[assignment]
+    answer = http.get("/pets", params={"limit": "5"})
+    assert answer.status_code == 500 and "failed while checking" in answer.json()["detail"]
+    assert mock.runtime.store is not None
+    mock.runtime.store.flush()
+    (row,) = mock.runtime.store.iter_records(LogQuery(operation="GET /pets"))
+    assert row.status == 500 and "validator bug" in row.extra["error"]

@@ -144,3 +144,11 @@ def test_a_server_that_exits_at_start_fails_with_its_stderr(tmp_path: Path) -> N
     ):
         with connect(python_command(script), timeout=10):
             pass
+
+
+def test_an_unknown_log_level_is_refused_before_connecting(demo_server: Any) -> None:
+    from mockingbird.mcp.testkit.client import AsyncMCPTestClient
+
+    handle = ServerHandle(parse_server(demo_server))
+    with pytest.raises(ConfigError, match="log_level must be one of debug, info.*got 'loud'"):
+        AsyncMCPTestClient(handle, log_level="loud")  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import orjson
 
+from mockingbird.mcp.jsonmatch import partial_match
 from mockingbird.mcp.stdio.mocks import MocksFile, StdioMock
 from mockingbird.mcp.stdio.templates import MISSING, Template, compile_content
 
@@ -100,33 +101,6 @@ class Message:
         return "other"
 
 
-def params_match(pattern: Any, actual: Any) -> bool:
-    """Partial structural match: every key the pattern names must be present and match.
-
-    Objects match when each key of the pattern matches the same key of the actual value
-    (extra keys are allowed). Arrays match item by item and must have the same length.
-    Scalars compare by JSON value: ``true`` is not ``1``, ``1`` equals ``1.0``.
-    """
-    if isinstance(pattern, dict):
-        if not isinstance(actual, dict):
-            return False
-        for key, sub in pattern.items():
-            if key not in actual or not params_match(sub, actual[key]):
-                return False
-        return True
-    if isinstance(pattern, list):
-        return (
-            isinstance(actual, list)
-            and len(actual) == len(pattern)
-            and all(params_match(p, a) for p, a in zip(pattern, actual))
-        )
-    if isinstance(pattern, bool) or isinstance(actual, bool):
-        return type(pattern) is type(actual) and pattern == actual
-    if isinstance(pattern, (int, float)) and isinstance(actual, (int, float)):
-        return pattern == actual
-    return type(pattern) is type(actual) and pattern == actual
-
-
 def request_matches(mock: StdioMock, message: Message) -> bool:
     """Whether a message meets every condition of a mock's request (ignoring ``nth``)."""
     request = mock.request
@@ -138,7 +112,7 @@ def request_matches(mock: StdioMock, message: Message) -> bool:
         return False
     if request.params is not None:
         obj = message.obj
-        if obj is None or "params" not in obj or not params_match(request.params, obj["params"]):
+        if obj is None or "params" not in obj or not partial_match(request.params, obj["params"]):
             return False
     return True
 

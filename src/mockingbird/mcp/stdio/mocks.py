@@ -43,7 +43,7 @@ class MockRequest:
         body_fragment: case-insensitive substring of the message line.
         body_regex: searched in the message line, case-insensitive.
         method: the JSON-RPC ``method``, compared exactly.
-        params: a partial match for ``params`` (see ``matching.params_match``), or ``None``.
+        params: a partial match for ``params`` (see ``mcp.jsonmatch.partial_match``), or ``None``.
         nth: answer only the nth message that matches the conditions above.
         key: a canonical text of the conditions; mocks with equal keys share an nth counter.
     """

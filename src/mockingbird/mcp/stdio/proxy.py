@@ -25,7 +25,7 @@ import shlex
 import signal
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from mockingbird.errors import CommandNotFoundError, MocksFileError
 from mockingbird.mcp.stdio.framing import DEFAULT_MAX_LINE, LineFramer
@@ -209,7 +209,9 @@ class _Proxy:
             raise CommandNotFoundError(command[0], "not found") from None
         except PermissionError:
             raise CommandNotFoundError(command[0], "not executable") from None
-        self.child_stdin = self.child.get_pipe_transport(0)  # type: ignore[assignment]
+        # stdin=PIPE always gives a write pipe. asyncio types it as a BaseTransport, and uvloop's
+        # pipe transports do not subclass asyncio.WriteTransport, so an isinstance check would fail.
+        self.child_stdin = cast(asyncio.WriteTransport, self.child.get_pipe_transport(0))
 
     async def _open_stdin(self, loop: asyncio.AbstractEventLoop) -> None:
         fd = self.options.stdin_fd

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 import anyio
 
@@ -32,6 +32,9 @@ from mockingbird.mcp.testkit.wire import Wire, format_traffic
 
 Handshake = Literal["auto", "modern", "legacy"]
 HANDSHAKES = ("auto", "modern", "legacy")
+# The MCP logging levels (RFC 5424 severities), as the SDK's ``LoggingLevel`` spells them.
+LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 DEFAULT_TIMEOUT = 30.0
 R = TypeVar("R", bound=_Result)
 
@@ -60,10 +63,12 @@ class AsyncMCPTestClient(Service):
         *,
         handshake: Handshake = "auto",
         timeout: float = DEFAULT_TIMEOUT,
-        log_level: str | None = "debug",
+        log_level: LogLevel | None = "debug",
     ) -> None:
         if handshake not in HANDSHAKES:
             raise ConfigError(f"handshake must be one of {', '.join(HANDSHAKES)}, got {handshake!r}")
+        if log_level is not None and log_level not in LOG_LEVELS:
+            raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)} or None, got {log_level!r}")
         if timeout <= 0:
             raise ConfigError(f"timeout must be positive, got {timeout!r}")
         super().__init__()
@@ -111,7 +116,7 @@ class AsyncMCPTestClient(Service):
             self._transport(),
             mode="legacy" if self.handshake == "legacy" else "auto",
             cache=None,  # a test must see every call reach the wire
-            log_level=self._log_level,  # type: ignore[arg-type]
+            log_level=self._log_level,
         )
         async with client:
             self._client = client

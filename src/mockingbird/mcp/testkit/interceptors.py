@@ -20,18 +20,19 @@ are overwritten.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from mockingbird.errors import ConfigError, MCPCallError, UnmockedCallError
+from mockingbird.mcp.jsonmatch import copy_message
 from mockingbird.mcp.testkit import responses
 from mockingbird.mcp.testkit.mocks import Mock, MockRegistry
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self needs Python 3.11
 
 Request = dict[str, Any]
 Response = dict[str, Any]
@@ -96,14 +97,6 @@ def fail(error: BaseException | str, code: int | None = None, data: Any = None) 
     return Fail(error, code, data)
 
 
-def copy_message(message: Any) -> Any:
-    """A deep copy of a JSON message (a JSON round trip: ~5x faster than ``copy.deepcopy``)."""
-    try:
-        return orjson.loads(orjson.dumps(message))
-    except TypeError:  # a value only Python can hold (from a mock callable): copy it the slow way
-        return copy.deepcopy(message)
-
-
 class RequestContext:
     """What a request interceptor receives.
 
@@ -142,28 +135,29 @@ class ResponseContext:
     """What a response interceptor receives: the request as sent to the server, its response
     (both private copies, made on first access) and the round-trip time in milliseconds."""
 
-    __slots__ = ("_copies", "_request", "_response", "duration_ms", "meta")
+    __slots__ = ("_request", "_request_copy", "_response", "_response_copy", "duration_ms", "meta")
 
     def __init__(
         self, request: Request, response: Response, duration_ms: float, meta: dict[str, Any] | None = None
     ) -> None:
         self._request = request
         self._response = response
-        self._copies: dict[str, Any] = {}
+        self._request_copy: Request | None = None
+        self._response_copy: Response | None = None
         self.duration_ms = duration_ms
         self.meta = meta if meta is not None else {}
 
     @property
     def request(self) -> Request:
-        if "request" not in self._copies:
-            self._copies["request"] = copy_message(self._request)
-        return self._copies["request"]  # type: ignore[no-any-return]
+        if self._request_copy is None:
+            self._request_copy = copy_message(self._request)
+        return self._request_copy
 
     @property
     def response(self) -> Response:
-        if "response" not in self._copies:
-            self._copies["response"] = copy_message(self._response)
-        return self._copies["response"]  # type: ignore[no-any-return]
+        if self._response_copy is None:
+            self._response_copy = copy_message(self._response)
+        return self._response_copy
 
     @property
     def method(self) -> str:
@@ -183,7 +177,7 @@ class Remover:
     def __call__(self) -> None:
         self._fn()
 
-    def __enter__(self) -> Remover:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -262,8 +256,8 @@ def error_response(
 
 
 def _describe_call(request: Mapping[str, Any]) -> str:
-    params = request.get("params") if isinstance(request.get("params"), dict) else {}
-    target = params.get("name") or params.get("uri")  # type: ignore[union-attr]
+    params = request.get("params")
+    target = (params.get("name") or params.get("uri")) if isinstance(params, dict) else None
     return f"{request.get('method')} {target!r}" if target else str(request.get("method"))
 
 

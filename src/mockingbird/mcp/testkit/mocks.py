@@ -3,13 +3,11 @@
 Matching rules (see docs/testing-mcp.md):
 
 - ``method`` must equal the request's method exactly.
-- ``params`` (optional) is a *partial* pattern, or a predicate ``fn(params) -> bool``:
-  - a dict matches when every key it names is present in the request and its value
-    matches; keys it does not name are ignored, at every depth (nested dicts are partial);
-  - a list matches a list of the *same length* whose items match element-wise (items
-    that are dicts are themselves partial), as FrontMCP does;
-  - anything else must be equal *with the same JSON type*: ``1`` does not match ``"1"``,
-    ``True`` does not match ``1``; ``1`` matches ``1.0`` (both JSON numbers).
+- ``params`` (optional) is a *partial* pattern, or a predicate ``fn(params) -> bool``.
+  A pattern follows the rules of ``mcp.jsonmatch.partial_match``, shared with the stdio
+  proxy: dicts are partial at every depth, lists need the same length and match item by
+  item (as FrontMCP does), scalars are equal with the same JSON type (``1`` matches
+  ``1.0``, not ``"1"`` nor ``True``).
 - Mocks are tried in the order they were added; the first that matches and is not
   exhausted answers. A mock with ``times=N`` is exhausted after N answers, and later
   calls fall through to the next match, the interceptors, or the real server.
@@ -23,15 +21,13 @@ Example::
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from mockingbird.errors import ConfigError
+from mockingbird.mcp.jsonmatch import copy_message, partial_match
 from mockingbird.mcp.testkit import responses
 
 Request = dict[str, Any]
@@ -39,41 +35,6 @@ DEFAULT_BLOCKED = ("tools/call", "resources/read", "prompts/get")
 ParamsPattern = Mapping[str, Any] | Callable[[dict[str, Any]], bool] | None
 ResponseSpec = Any  # a JSON-RPC response dict, a result value, or fn(request) -> either (sync or async)
 ResponseFn = Callable[[Request], Any | Awaitable[Any]]
-
-
-def _copy(message: Any) -> Any:
-    try:
-        return orjson.loads(orjson.dumps(message))
-    except TypeError:
-        return copy.deepcopy(message)
-
-
-def _same_json_type(a: object, b: object) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool)
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return True
-    return type(a) is type(b)
-
-
-def match_value(expected: Any, actual: Any) -> bool:
-    """Whether ``actual`` matches the partial pattern ``expected`` (rules in the module docstring).
-
-    Example:
-        >>> match_value({"a": {"b": 1}}, {"a": {"b": 1, "c": 2}, "d": 3})
-        True
-        >>> match_value({"a": 1}, {"a": "1"})
-        False
-    """
-    if isinstance(expected, Mapping):
-        if not isinstance(actual, Mapping):
-            return False
-        return all(key in actual and match_value(value, actual[key]) for key, value in expected.items())
-    if isinstance(expected, list | tuple):
-        if not isinstance(actual, list | tuple) or len(expected) != len(actual):
-            return False
-        return all(match_value(e, a) for e, a in zip(expected, actual))
-    return _same_json_type(expected, actual) and bool(expected == actual)
 
 
 @dataclass(eq=False)
@@ -102,7 +63,7 @@ class Mock:
         params = request.get("params") or {}
         if callable(self.params):
             return bool(self.params(params))
-        return match_value(self.params, params)
+        return partial_match(self.params, params)
 
 
 class MockHandle:
@@ -123,7 +84,7 @@ class MockHandle:
 
     @property
     def calls(self) -> list[Request]:
-        return [_copy(c) for c in self._mock.calls]
+        return [copy_message(c) for c in self._mock.calls]
 
     @property
     def exhausted(self) -> bool:
@@ -296,7 +257,7 @@ class MockRegistry:
             mocks = list(self._mocks)
         for mock in mocks:
             if not mock.exhausted and mock.matches(request):
-                mock.calls.append(_copy(request))
+                mock.calls.append(copy_message(request))
                 return mock
         return None
 

@@ -24,13 +24,16 @@ import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal, TextIO, cast
+from typing import IO, TYPE_CHECKING, Any, Literal, TextIO, cast
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from mockingbird.errors import ConfigError, MCPKitError
 from mockingbird.mcp.testkit._lifecycle import Service
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self needs Python 3.11
 
 Kind = Literal["stdio", "http", "inprocess"]
 Streams = tuple[Any, Any]  # (ReadStream[SessionMessage | Exception], WriteStream[SessionMessage])
@@ -249,9 +252,11 @@ class ServerHandle(Service):
             if self.target.headers:
                 import httpx2  # the SDK's own HTTP client package
 
-                async with httpx2.AsyncClient(headers=self.target.headers, timeout=30) as http:
-                    async with streamable_http_client(self.target.url, http_client=http) as streams:
-                        yield streams
+                async with (
+                    httpx2.AsyncClient(headers=self.target.headers, timeout=30) as http,
+                    streamable_http_client(self.target.url, http_client=http) as streams,
+                ):
+                    yield streams
             else:
                 async with streamable_http_client(self.target.url) as streams:
                     yield streams
@@ -347,7 +352,7 @@ class _StdioMux:
         self._read = read
         self._write = write
         self._wire_ids = itertools.count(1)
-        self._pending: dict[Any, tuple[_Channel, Any]] = {}
+        self._pending: dict[int, tuple[_Channel, Any]] = {}  # wire id -> (channel, the client's id)
         self._channels: list[_Channel] = []
         self.closed = False
         self.era: str | None = None  # "legacy" / "modern": the first handshake the process accepted
@@ -364,11 +369,13 @@ class _StdioMux:
                         await target.deliver(item)
                     continue
                 msg = item.message
-                if isinstance(msg, JSONRPCResponse | JSONRPCError) and msg.id in self._pending:
-                    era = self._handshakes.pop(msg.id, None)  # type: ignore[arg-type]
+                wire_id = msg.id if isinstance(msg, JSONRPCResponse | JSONRPCError) else None
+                # Wire ids are the ints this mux assigned: any other id is not an answer it waits for.
+                if isinstance(wire_id, int) and wire_id in self._pending:
+                    era = self._handshakes.pop(wire_id, None)
                     if era is not None and self.era is None and isinstance(msg, JSONRPCResponse):
                         self.era = era
-                    channel, original_id = self._pending.pop(msg.id)
+                    channel, original_id = self._pending.pop(wire_id)
                     item = type(item)(
                         message=msg.model_copy(update={"id": original_id}), metadata=item.metadata
                     )
@@ -428,7 +435,7 @@ class _Channel:
         # Closing a client's write side must not close the shared process's stdin.
         self._writable = False
 
-    async def __aenter__(self) -> _Channel:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import orjson
@@ -30,6 +30,9 @@ from mockingbird.mcp.testkit import responses
 from mockingbird.mcp.testkit.interceptors import Answer, Forward, InterceptorChain
 from mockingbird.mcp.testkit.notifications import NotificationLog
 from mockingbird.mcp.testkit.transports import Streams
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self needs Python 3.11
 
 
 def _to_dict(message: Any) -> dict[str, Any]:
@@ -65,7 +68,8 @@ def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
     """Make a mocked or modified result valid for the request's protocol revision.
 
     2026-07-28 requests carry the protocol version in ``_meta``; their results need a
-    ``resultType``. Mocks are written once and work over both handshakes.
+    ``resultType``. Mocks are written once and work over both handshakes. The result is
+    replaced, never changed in place: it may be the very dict a test registered as a mock.
     """
     result = response.get("result")
     params = request.get("params")
@@ -73,11 +77,13 @@ def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
     if isinstance(result, dict) and isinstance(params, dict) and method in _MCP_METHODS:
         meta = params.get("_meta")
         if isinstance(meta, dict) and MODERN_META_KEY in meta:
-            result.setdefault("resultType", "complete")
+            fitted = dict(result)
+            fitted.setdefault("resultType", "complete")
             if method in _CACHEABLE:
                 # Cache hints are required; ttl 0 keeps a mocked answer out of any client cache.
-                result.setdefault("ttlMs", 0)
-                result.setdefault("cacheScope", "private")
+                fitted.setdefault("ttlMs", 0)
+                fitted.setdefault("cacheScope", "private")
+            response["result"] = fitted
 
 
 def _without_envelope(value: Any) -> Any:
@@ -119,7 +125,7 @@ class _Outbound:
     async def aclose(self) -> None:
         await self._wire.close_server_write()
 
-    async def __aenter__(self) -> _Outbound:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -327,13 +333,13 @@ class Wire:
         """The output schema of ``name``, asking the server with a private tools/list if needed."""
         if name not in self.tool_schemas and self._last_forwarded is not None:
             with anyio.move_on_after(10):
-                await self._private_tools_list()
+                await self._private_tools_list(*self._last_forwarded)
         return self.tool_schemas.get(name)
 
-    async def _private_tools_list(self) -> None:
+    async def _private_tools_list(self, last_request: dict[str, Any], last_metadata: Any) -> None:
+        """Ask the server for its tools, shaped like the last forwarded request (``_meta``, headers)."""
         from mcp.shared.message import ClientMessageMetadata
 
-        last_request, last_metadata = self._last_forwarded  # type: ignore[misc]
         request_id = f"mockingbird-{next(self._private_ids)}"
         request: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": "tools/list"}
         meta = (last_request.get("params") or {}).get("_meta")
