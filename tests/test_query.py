@@ -2,8 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mockingbird.query import LogQuery, parse_status, parse_time
 from mockingbird.errors import ConfigError, LogQueryError
+from mockingbird.query import LogQuery, parse_status, parse_time
 
 
 @pytest.mark.parametrize(("given", "expected"), [("404", (404, 404)), (503, (503, 503)), ("4xx", (400, 499)),
@@ -54,3 +54,35 @@ def test_limits_are_checked_and_capped() -> None:
         LogQuery(offset=-1)
     with pytest.raises(LogQueryError, match="kind"):
         LogQuery.build(kind="grpc")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1970-01-01T00:00:00Z", 0.0),
+    ("1969-12-31t23:00:00-01:00", 0.0),
+    ("2016-12-31T23:59:60Z", datetime(2017, 1, 1, tzinfo=timezone.utc).timestamp()),  # a leap second
+    ("0000-01-01T00:00:00Z", -62_167_219_200.0),  # year 0: RFC 3339 has it, datetime does not
+    ("2026-11-21T18:00:00.25Z", datetime(2026, 11, 21, 18, tzinfo=timezone.utc).timestamp() + 0.25),
+])  # fmt: skip
+def test_every_rfc_3339_date_time_is_a_time(text: str, expected: float) -> None:
+    assert parse_time(text) == expected
+
+
+def test_rfc_3339_reading_agrees_with_datetime_over_its_range() -> None:
+    for ts in range(-62_135_596_800, 253_402_300_799, 7_777_777_777):  # years 1 to 9999
+        d = datetime.fromtimestamp(ts, timezone.utc)
+        text = f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}"
+        assert parse_time(text + "Z") == ts
+        assert parse_time(text + "+05:30") == ts - 5.5 * 3600
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-Infinity", "1e400"])
+def test_times_that_are_not_finite_numbers_are_refused(bad: str) -> None:
+    with pytest.raises(LogQueryError) as info:
+        parse_time(bad, "until")
+    assert info.value.field == "until"
+
+
+def test_from_params_takes_values_already_typed() -> None:
+    typed = LogQuery.from_params({"limit": 5, "offset": 2, "include_admin": True, "after_id": 9, "status": "4Xx"})
+    text = LogQuery.from_params({"limit": "5", "offset": "2", "include_admin": "true", "after_id": "9", "status": "4xx"})
+    assert typed == text and typed.status == (400, 499) and typed.include_admin

@@ -8,6 +8,7 @@ reference semantics for the SQL filters.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from typing import Any
 from mockingbird.errors import LogQueryError
 from mockingbird.records import Kind, LogRecord
 
-_STATUS_CLASS = re.compile(r"^([1-5])(?:xx|XX)$")
+_STATUS_CLASS = re.compile(r"^([1-5])[xX]{2}$")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 
@@ -53,24 +54,62 @@ def parse_status(value: str | int | None) -> tuple[int, int] | None:
     return (code, code)
 
 
+# RFC 3339 date-time (what the admin API's document calls `format: date-time`), read by arithmetic
+# rather than by datetime: every value the grammar admits is a time, including a leap second
+# (23:59:60) and year 0000, which datetime refuses.
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+_EPOCH = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; any day of any month)."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _rfc3339(text: str) -> float | None:
+    m = _RFC3339.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    if m.group(9):
+        offset = int(m.group(10)) * 3600 + int(m.group(11)) * 60
+        seconds -= offset if m.group(9) == "+" else -offset
+    return seconds + (float(m.group(7)) if m.group(7) else 0.0)
+
+
 def parse_time(value: str | float | datetime | None, name: str = "time") -> float | None:
-    """Parse an ISO 8601 timestamp (or epoch seconds) into epoch seconds.
+    """Parse a time into epoch seconds: RFC 3339, other ISO 8601 forms, or epoch seconds.
 
     Naive timestamps are taken as UTC, like every time mockingbird prints.
 
     Raises:
-        LogQueryError: when the value is not ISO 8601.
+        LogQueryError: when the value is none of these, or not a finite number.
+
+    Example:
+        >>> parse_time("1970-01-02T00:00:00Z"), parse_time("86400.5")
+        (86400.0, 86400.5)
     """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise LogQueryError(name, f"expected a finite time, got {value!r}")
         return float(value)
     if isinstance(value, str):
         text = value.strip()
-        try:
-            return float(text)
-        except ValueError:
-            pass
+        if _EPOCH.fullmatch(text):
+            return parse_time(float(text), name)
+        exact = _rfc3339(text)
+        if exact is not None:
+            return exact
         try:
             value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
@@ -178,8 +217,8 @@ class LogQuery:
         )
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> LogQuery:
-        """Build a query from URL query parameters.
+    def from_params(cls, params: Mapping[str, Any]) -> LogQuery:
+        """Build a query from URL query parameters, as strings or already typed (ints, a bool).
 
         Accepts the CLI names (``path``, ``since``, ``until``, ``session``) and the
         MockLoop names (``path_pattern``, ``time_from``, ``time_to``, ``session_id``).
@@ -192,19 +231,22 @@ class LogQuery:
             for n in names:
                 v = params.get(n)
                 if v not in (None, ""):
-                    return v
+                    return str(v)
             return None
 
         def as_int(name: str, default: int) -> int:
             raw = params.get(name)
             if raw is None or raw == "":
                 return default
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                return raw
             try:
-                return int(raw)
+                return int(str(raw))
             except ValueError:
                 raise LogQueryError(name, f"expected an integer, got {raw!r}") from None
 
-        include = (params.get("include_admin") or "").lower() in ("1", "true", "yes", "on")
+        flag = params.get("include_admin")
+        include = flag if isinstance(flag, bool) else str(flag or "").lower() in ("1", "true", "yes", "on")
         return cls.build(
             method=first("method"),
             path=first("path", "path_pattern"),

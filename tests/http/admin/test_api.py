@@ -8,9 +8,9 @@ import pytest
 from mockingbird.errors import ConfigError
 from mockingbird.http.admin.api import build_admin_app
 from mockingbird.http.admin.auth import check_admin_exposure, is_loopback, resolve_admin_token
+from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE
-from mockingbird.records import LogRecord
 from mockingbird.store.sqlite import SqliteLogStore
 
 pytestmark = pytest.mark.anyio

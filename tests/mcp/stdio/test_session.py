@@ -48,11 +48,22 @@ def test_blocked_request_gets_a_method_not_found_error_naming_the_proxy() -> Non
     assert "blocked by the mockingbird proxy" in reply["error"]["message"]
 
 
-def test_blocked_notifications_and_non_json_lines_are_dropped() -> None:
+def test_blocked_notifications_and_blank_lines_are_dropped() -> None:
     session = _session(block=True)
     assert session.from_client(_line({"jsonrpc": "2.0", "method": "notifications/initialized"})) == []
-    assert session.from_client(Frame(b"garbage\n")) == []
-    assert session.from_client(Frame(b"x" * 10, complete=False)) == []
+    assert session.from_client(Frame(b"  \r\n")) == []
+
+
+def test_blocking_answers_malformed_lines_with_json_rpc_errors() -> None:
+    session = _session(block=True)
+    ((target, data),) = session.from_client(Frame(b"garbage\n"))
+    assert target == STDOUT and json.loads(data)["error"]["code"] == -32700 and json.loads(data)["id"] is None
+    ((_, data),) = session.from_client(_line({"jsonrpc": "2.0", "id": 4, "method": 12}))
+    assert json.loads(data)["error"]["code"] == -32600 and json.loads(data)["id"] == 4
+    # an over-long line: one error for its first piece, nothing for the rest
+    ((_, data),) = session.from_client(Frame(b"x" * 10, complete=False))
+    assert json.loads(data)["error"]["code"] == -32600
+    assert session.from_client(Frame(b"x" * 10 + b"\n", complete=False)) == []
 
 
 def test_client_responses_to_child_requests_still_reach_the_child_when_blocking() -> None:

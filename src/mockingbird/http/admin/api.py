@@ -9,27 +9,30 @@ so a slow query never blocks the mock's event loop. Endpoints (documented in
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockingbird.analysis.export import iter_har, iter_jsonl
-from mockingbird.query import LogQuery, record_to_dict
 from mockingbird.analysis.stats import analyze
 from mockingbird.errors import LogQueryError, StoreError
 from mockingbird.http.admin.auth import AdminTokenGuard
-from mockingbird.http.admin.openapi import ADMIN_OPENAPI
+from mockingbird.http.admin.contract import Checked, admin_contract, as_response
+from mockingbird.http.admin.openapi import API_PREFIX, admin_openapi
+from mockingbird.query import LogQuery, record_to_dict
+from mockingbird.runtime.problem import build_problem
 from mockingbird.store.base import LogStore
 
-PREFIX = "/api"  # relative to where the admin app is mounted (/admin)
+PREFIX = API_PREFIX  # relative to where the admin app is mounted (/admin)
 RoutesProvider = Callable[[], list[dict[str, Any]]]
 
 
@@ -42,18 +45,43 @@ class JSON(Response):
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    """An ``application/problem+json`` answer."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json")
+def problem(status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    """An ``application/problem+json`` answer, built by the mock's one problem builder.
 
-
-def _query(request: Request) -> LogQuery:
-    return LogQuery.from_params(request.query_params)
+    Args:
+        status: the HTTP status.
+        title: the problem's title.
+        detail: a sentence a human can act on.
+        headers: extra response headers (``Allow`` on a 405).
+        extra: extra problem members (``field``, ``errors``).
+    """
+    pairs = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    return as_response(build_problem(status, detail, title=title, headers=pairs, **extra))
 
 
 def _bad_query(exc: LogQueryError) -> Response:
-    return problem(400, "Bad filter", str(exc), field=exc.field)
+    # What the document cannot say (a regular expression Python's `re` refuses): one violation, same shape.
+    errors = [{"location": f"query/{exc.field}", "code": "invalid", "message": exc.problem}]
+    return problem(400, "Bad filter", str(exc), field=exc.field, errors=errors)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _checked(operation_id: str, work: Callable[[Request, Checked], Awaitable[Response]]) -> Endpoint:
+    """``work`` behind the admin document's request checks: it only sees values the document admits."""
+    contract = admin_contract()
+
+    async def endpoint(request: Request) -> Response:
+        verdict = contract.check(operation_id, request)
+        if isinstance(verdict, Response):
+            return verdict
+        try:
+            return await work(request, verdict)
+        except LogQueryError as exc:
+            return _bad_query(exc)
+
+    return endpoint
 
 
 class _Handlers:
@@ -62,44 +90,33 @@ class _Handlers:
         self.info = info
         self.routes_provider = routes_provider
         self.started = time.time()
-        self.openapi_document: dict[str, Any] = ADMIN_OPENAPI
 
-    async def search(self, request: Request) -> Response:
+    async def search(self, request: Request, checked: Checked) -> Response:
+        query = LogQuery.from_params(checked.query)
         try:
-            query = _query(request)
             page = await anyio.to_thread.run_sync(self.store.query, query)
-        except LogQueryError as exc:
-            return _bad_query(exc)
         except StoreError as exc:
             return problem(500, "Store error", str(exc))
         return JSON(page.to_dict(bodies=False))
 
-    async def analyze(self, request: Request) -> Response:
+    async def analyze(self, request: Request, checked: Checked) -> Response:
+        query = LogQuery.from_params(checked.query)
         try:
-            query = _query(request)
             result = await anyio.to_thread.run_sync(lambda: analyze(self.store.iter_records(query, light=True)))
-        except LogQueryError as exc:
-            return _bad_query(exc)
         except StoreError as exc:
             return problem(500, "Store error", str(exc))
         return JSON(result.to_dict())
 
-    async def detail(self, request: Request) -> Response:
-        record_id: int = request.path_params["id"]
+    async def detail(self, request: Request, checked: Checked) -> Response:
+        record_id: int = checked.path["id"]  # an integer in 1..2**63-1: the document says so
         record = await anyio.to_thread.run_sync(self.store.get, record_id)
         if record is None:
             return problem(404, "Not Found", f"no log record with id {record_id}")
         return JSON(record_to_dict(record, bodies=True))
 
-    async def export(self, request: Request) -> Response:
-        fmt = request.query_params.get("format", "jsonl")
-        if fmt not in ("jsonl", "har"):
-            return problem(400, "Bad format", f"format must be 'jsonl' or 'har', not {fmt!r}", field="format")
-        try:
-            query = _query(request)
-        except LogQueryError as exc:
-            return _bad_query(exc)
-        records = self.store.iter_records(query)
+    async def export(self, request: Request, checked: Checked) -> Response:
+        fmt = checked.query.get("format", "jsonl")
+        records = self.store.iter_records(LogQuery.from_params(checked.query))
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         body: Iterator[bytes]
         if fmt == "har":
@@ -113,11 +130,11 @@ class _Handlers:
         # A sync iterator: Starlette pulls it in a worker thread, chunk by chunk.
         return StreamingResponse(body, media_type=media, headers=headers)
 
-    async def routes(self, request: Request) -> Response:
+    async def routes(self, request: Request, checked: Checked) -> Response:
         items = self.routes_provider() if self.routes_provider is not None else []
         return JSON({"items": items})
 
-    async def info_endpoint(self, request: Request) -> Response:
+    async def info_endpoint(self, request: Request, checked: Checked) -> Response:
         def counts() -> dict[str, int]:
             total = self.store.query(LogQuery(limit=0, include_admin=True)).total
             mock = self.store.query(LogQuery(limit=0)).total
@@ -134,9 +151,6 @@ class _Handlers:
         }
         return JSON(body)
 
-    async def openapi(self, request: Request) -> Response:
-        return JSON(self.openapi_document)
-
 
 def build_admin_app(
     store: LogStore,
@@ -149,6 +163,10 @@ def build_admin_app(
     ui: bool = True,
 ) -> ASGIApp:
     """The admin ASGI app: mount it at ``/admin`` (Starlette ``Mount``), or forward full ``/admin...`` paths to it.
+
+    Every endpoint of the API checks its request against the admin OpenAPI document first
+    (``contract.py``): a violation is 400 problem+json listing them all. A method an endpoint
+    does not serve is 405 with ``Allow``.
 
     Args:
         store: the log store to read.
@@ -164,25 +182,31 @@ def build_admin_app(
             the admin API's OpenAPI document.
         ui: serve the admin page at ``/admin/`` and its assets under ``/admin/static/``.
 
+    Raises:
+        ValueError: ``extra_openapi`` names a path or schema the admin document already has.
+
     Example:
         >>> admin = build_admin_app(store, info={"title": spec.title}, token=None)  # doctest: +SKIP
     """
     h = _Handlers(store, dict(info or {}), routes_provider)
-    if extra_openapi:
-        document = dict(ADMIN_OPENAPI)
-        document["paths"] = {**ADMIN_OPENAPI["paths"], **extra_openapi.get("paths", {})}
-        components = dict(ADMIN_OPENAPI.get("components", {}))
-        components["schemas"] = {**components.get("schemas", {}), **extra_openapi.get("schemas", {})}
-        document["components"] = components
-        h.openapi_document = document
+    extra = extra_openapi or {}
+    # Built once (a name clash with the extra entries fails here, not on a request); as guarded as the API is.
+    document = admin_openapi(guarded=bool(token), extra_paths=extra.get("paths"), extra_schemas=extra.get("schemas"))
+
+    async def openapi(request: Request) -> Response:
+        # Served where it is mounted: /admin, or /__mockingbird/admin when the spec has its own /admin.
+        base = request.scope.get("root_path", "").rstrip("/") + PREFIX
+        return JSON({**document, "servers": [{"url": base}]})
+
     routes: list[BaseRoute] = [
-        Route(f"{PREFIX}/logs/search", h.search, methods=["GET"]),
-        Route(f"{PREFIX}/logs/analyze", h.analyze, methods=["GET"]),
-        Route(f"{PREFIX}/logs/export", h.export, methods=["GET"]),
-        Route(PREFIX + "/logs/{id:int}", h.detail, methods=["GET"]),
-        Route(f"{PREFIX}/routes", h.routes, methods=["GET"]),
-        Route(f"{PREFIX}/info", h.info_endpoint, methods=["GET"]),
-        Route(f"{PREFIX}/openapi.json", h.openapi, methods=["GET"]),
+        Route(f"{PREFIX}/logs/search", _checked("searchLogs", h.search), methods=["GET"]),
+        Route(f"{PREFIX}/logs/analyze", _checked("analyzeLogs", h.analyze), methods=["GET"]),
+        Route(f"{PREFIX}/logs/export", _checked("exportLogs", h.export), methods=["GET"]),
+        # {id} as text: the document's check answers a non-integer or out-of-range id (400), not the router.
+        Route(PREFIX + "/logs/{id}", _checked("getLog", h.detail), methods=["GET"]),
+        Route(f"{PREFIX}/routes", _checked("listRoutes", h.routes), methods=["GET"]),
+        Route(f"{PREFIX}/info", _checked("getInfo", h.info_endpoint), methods=["GET"]),
+        Route(f"{PREFIX}/openapi.json", openapi, methods=["GET"]),
         *extra_routes,
     ]
     if ui:
@@ -194,7 +218,11 @@ def build_admin_app(
         return problem(404, "Not Found", f"no admin endpoint at {request.url.path}")
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
-        return problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.url.path}")
+        raw = (exc.headers or {}).get("Allow", "") if isinstance(exc, HTTPException) else ""
+        allowed = sorted(m.strip() for m in raw.split(",") if m.strip())
+        allow = ", ".join(allowed)
+        return problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.url.path}; "
+                       f"it supports {allow}", headers={"Allow": allow}, allowed=allowed)  # fmt: skip
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
     return AdminRoot(AdminTokenGuard(app, token))

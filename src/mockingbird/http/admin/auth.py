@@ -23,10 +23,10 @@ import ipaddress
 import os
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockingbird.errors import ConfigError
+from mockingbird.runtime.problem import build_problem
 
 TOKEN_ENV = "MOCKINGBIRD_ADMIN_TOKEN"
 COOKIE_NAME = "mockingbird_admin_token"
@@ -107,13 +107,13 @@ class AdminTokenGuard:
             await self.app(scope, receive, send)
             return
         if sub.startswith("/api/") or sub == "/api":
-            body = orjson.dumps({
-                "type": "about:blank", "title": "Unauthorized", "status": 401,
-                "detail": "this mock's admin API needs its token: send 'Authorization: Bearer <token>' "
-                          "or 'X-Admin-Token: <token>'",
-            })  # fmt: skip
-            await self._respond(send, 401, body, b"application/problem+json",
-                                [(b"www-authenticate", b'Bearer realm="mockingbird-admin"')])  # fmt: skip
+            answer = build_problem(
+                401, "this mock's admin API needs its token: send 'Authorization: Bearer <token>' "
+                     "or 'X-Admin-Token: <token>'",
+                title="Unauthorized", headers=[(b"www-authenticate", b'Bearer realm="mockingbird-admin"')],
+            )  # fmt: skip
+            await send({"type": "http.response.start", "status": 401, "headers": answer.wire_headers()})
+            await send({"type": "http.response.body", "body": answer.body})
         else:
             await self._respond(send, 401, _PROMPT.encode(), b"text/html; charset=utf-8", [])
 

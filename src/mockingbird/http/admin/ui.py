@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from mockingbird.http.admin import api
+from mockingbird.http.admin.openapi import API_PREFIX
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -42,7 +42,7 @@ CSP = (
 )
 # Where the page lives relative to the admin app's routes: "/admin" while the API
 # routes carry the full "/admin/api" prefix, "" once they are relative to a mount.
-_PAGE_PREFIX = api.PREFIX.removesuffix("/api")
+_PAGE_PREFIX = API_PREFIX.removesuffix("/api")
 
 
 @cache

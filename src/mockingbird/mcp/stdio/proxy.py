@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from mockingbird.errors import CommandNotFoundError, MocksFileError
-from mockingbird.mcp.stdio.framing import DEFAULT_MAX_LINE, LineFramer
+from mockingbird.mcp.stdio.framing import DEFAULT_MAX_LINE, Frame, LineFramer
 from mockingbird.mcp.stdio.matching import MockEngine
 from mockingbird.mcp.stdio.mocks import MocksFile
 from mockingbird.mcp.stdio.pipes import ChildProtocol, StderrHandler, StdinProtocol, Writer, pollable
@@ -116,7 +116,8 @@ class _Proxy:
             consumers.append(LogWriter(options.sink, path=shlex.join(options.command)))
         tracker = TrafficTracker(consumers) if consumers else None
         self.session = ProxySession(
-            self.engine, block_unmocked=options.block_unmocked, has_child=bool(options.command), tracker=tracker
+            self.engine, block_unmocked=options.block_unmocked, has_child=bool(options.command), tracker=tracker,
+            max_line=options.max_line,
         )
         self.client_framer = LineFramer(options.max_line)
         self.child_framer = LineFramer(options.max_line)
@@ -315,16 +316,23 @@ class _Proxy:
     # --- the client side -------------------------------------------------------------------------
 
     def client_data(self, data: bytes) -> None:
-        session = self.session
         for frame in self.client_framer.feed(data):
-            self._perform(session.from_client(frame))
+            self._from_client(frame)
+
+    def _from_client(self, frame: Frame) -> None:
+        try:
+            actions = self.session.from_client(frame)
+        except Exception as exc:  # noqa: BLE001 (a line the proxy cannot handle must not end the session)
+            logger.error("error: the proxy failed on a client line (%s: %s); it carries on", type(exc).__name__, exc)
+            actions = self.session.failed(frame)
+        self._perform(actions)
 
     def client_eof(self) -> None:
         if self._client_eof:
             return
         self._client_eof = True
         for frame in self.client_framer.flush():
-            self._perform(self.session.from_client(frame))
+            self._from_client(frame)
         if self.child_stdin is not None:
             if not self.child_stdin.is_closing():
                 self.child_stdin.close()  # flushes, then the child sees EOF
@@ -337,14 +345,21 @@ class _Proxy:
         if fd == 2:
             self.stderr.write(data)  # byte for byte, as it comes
             return
-        session = self.session
         for frame in self.child_framer.feed(data):
-            self._perform(session.from_child(frame))
+            self._from_child(frame)
+
+    def _from_child(self, frame: Frame) -> None:
+        try:
+            actions = self.session.from_child(frame)
+        except Exception as exc:  # noqa: BLE001 (as _from_client: the line still reaches the client)
+            logger.error("error: the proxy failed on a server line (%s: %s); it passes it on", type(exc).__name__, exc)
+            actions = [(STDOUT, frame.data)]
+        self._perform(actions)
 
     def child_pipe_closed(self, fd: int) -> None:
         if fd == 1:
             for frame in self.child_framer.flush():
-                self._perform(self.session.from_child(frame))
+                self._from_child(frame)
 
     def child_exited(self) -> None:
         # Normally connection_lost follows once the pipes close; a grandchild holding them open

@@ -13,8 +13,13 @@ rules are tested on plain bytes:
   swallowed; ``notifications/initialized`` then always reaches the child;
 * unmatched messages pass through, unless unmocked requests are blocked (or
   there is no child): a blocked request gets a JSON-RPC error, a blocked
-  notification or non-JSON line is dropped; a response from the client (to a
+  notification or blank line is dropped; a response from the client (to a
   request of the child) still reaches the child;
+* a malformed line (not JSON: ``-32700``; JSON but not JSON-RPC: ``-32600``;
+  see ``jsonrpc.py``) is never matched by a mock: when the proxy blocks, it
+  answers the error itself (id null unless a valid id could be read), else the
+  line passes through to the server, which answers as it will; a line longer
+  than the proxy reads is answered once with ``-32600`` when blocking;
 * the child's lines go to stdout unchanged, except a swallowed reply.
 """
 
@@ -22,9 +27,17 @@ from __future__ import annotations
 
 import logging
 
-import orjson
-
-from mockingbird.mcp.stdio.framing import Frame
+from mockingbird.mcp.stdio.framing import DEFAULT_MAX_LINE, Frame
+from mockingbird.mcp.stdio.jsonrpc import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    Envelope,
+    dumps_line,
+    error_reply,
+    inspect_line,
+    malformed_reply,
+)
 from mockingbird.mcp.stdio.matching import Message, MockEngine
 from mockingbird.mcp.stdio.mocks import StdioMock
 from mockingbird.mcp.stdio.traffic import CLIENT_TO_SERVER, SERVER_TO_CLIENT, TrafficTracker, id_key
@@ -35,19 +48,19 @@ logger = logging.getLogger("mockingbird.stdio")
 STDOUT, STDERR, CHILD = 1, 2, 0
 Action = tuple[int, bytes]
 
-BLOCKED_CODE = -32601
+BLOCKED_CODE = METHOD_NOT_FOUND
+_BY = "mockingbird stdio"
 
 
-def build_blocked_reply(message: Message) -> bytes:
+def build_blocked_reply(envelope: Envelope) -> bytes:
     """The JSON-RPC error that answers a blocked request (method not found, blocked by the proxy)."""
-    method = message.method or "?"
-    error = {
-        "code": BLOCKED_CODE,
-        "message": f"Method not found: {method} was blocked by the mockingbird proxy "
-                   "(no mock matches it and unmocked requests are blocked)",
-        "data": {"method": method, "blockedBy": "mockingbird stdio"},
-    }
-    return orjson.dumps({"jsonrpc": "2.0", "id": message.id, "error": error}) + b"\n"
+    method = envelope.method or "?"
+    return error_reply(
+        envelope.id, BLOCKED_CODE,
+        f"Method not found: {method} was blocked by the mockingbird proxy "
+        "(no mock matches it and unmocked requests are blocked)",
+        {"method": method, "blockedBy": _BY},
+    )  # fmt: skip
 
 
 class ProxySession:
@@ -59,16 +72,19 @@ class ProxySession:
         has_child: whether a server process runs behind the proxy (without one, everything
             unmatched is blocked).
         tracker: pairs and reports traffic (logging, recording), or ``None``.
+        max_line: the longest line the framer holds (named in the error for a longer one).
     """
 
     def __init__(self, engine: MockEngine, *, block_unmocked: bool, has_child: bool,
-                 tracker: TrafficTracker | None = None) -> None:
+                 tracker: TrafficTracker | None = None, max_line: int = DEFAULT_MAX_LINE) -> None:
         self.engine = engine
         self.block = block_unmocked or not has_child
         self.has_child = has_child
         self.tracker = tracker
+        self.max_line = max_line
         self._swallow: set[bytes] = set()
         self._handshake_forwarded = False
+        self._in_long_line = False  # between the first piece of an over-long line and its newline
 
     def start(self) -> list[Action]:
         """Writes made when the proxy starts: the responses of mocks without conditions."""
@@ -83,31 +99,72 @@ class ProxySession:
     def from_client(self, frame: Frame) -> list[Action]:
         """Decide what to do with one line from the client."""
         if not frame.complete:
-            # a piece of an oversized line: never matched, passed through only if nothing blocks
-            return [(CHILD, frame.data)] if not self.block else []
+            return self._long_line(frame)
         message = Message(frame.data)
+        envelope: Envelope | None = None
+        if self.block or not self.engine.empty:  # someone looks inside: the line must be JSON-RPC
+            envelope = inspect_line(frame.data, message.json)
+            if envelope.kind in ("unparsable", "invalid"):
+                return self._malformed(message, envelope)
         mock = self.engine.match(message) if not self.engine.empty else None
         if mock is not None:
             return self._mocked(message, mock)
-        kind = message.kind
-        if not self.block:
+        if not self.block or envelope is None:
             if self.tracker is not None:
                 self.tracker.sent(CLIENT_TO_SERVER, message)
             return [(CHILD, frame.data)]
+        kind = envelope.kind
         if kind == "response" and self.has_child:  # the client answering the child's own request
             if self.tracker is not None:
                 self.tracker.sent(CLIENT_TO_SERVER, message)
             return [(CHILD, frame.data)]
         if kind == "request":
-            reply = build_blocked_reply(message)
-            logger.info("blocked %s (id %s): no mock matches it", message.method, orjson.dumps(message.id).decode())
+            reply = build_blocked_reply(envelope)
+            logger.info("blocked %s (id %s): no mock matches it", envelope.method, dumps_line(envelope.id).decode().strip())
             if self.tracker is not None:
                 self.tracker.immediate(CLIENT_TO_SERVER, message, reply, "blocked")
             return [(STDOUT, reply)]
-        if message.text.strip():
-            logger.debug("dropped unmatched %s", message.method or "non-JSON line")
+        if kind != "blank":
+            logger.debug("dropped unmatched %s", envelope.method or kind)
             if self.tracker is not None:
                 self.tracker.immediate(CLIENT_TO_SERVER, message, None, "blocked")
+        return []
+
+    def _malformed(self, message: Message, envelope: Envelope) -> list[Action]:
+        if not self.block:  # the server is the one to answer what it is sent
+            if self.tracker is not None:
+                self.tracker.sent(CLIENT_TO_SERVER, message)
+            return [(CHILD, message.raw)]
+        reply = malformed_reply(envelope)
+        logger.info("answered a malformed line with an error: %s", envelope.problem)
+        if self.tracker is not None:
+            self.tracker.immediate(CLIENT_TO_SERVER, message, reply, "blocked")
+        return [(STDOUT, reply)]
+
+    def _long_line(self, frame: Frame) -> list[Action]:
+        # a piece of an over-long line: never matched; passed through unless the proxy blocks,
+        # in which case the line gets one error (its id cannot be read: null)
+        if not self.block:
+            return [(CHILD, frame.data)]
+        first = not self._in_long_line
+        self._in_long_line = not frame.data.endswith(b"\n")
+        if not first:
+            return []
+        logger.info("answered a line longer than %d bytes with an error", self.max_line)
+        detail = {"detail": f"the line is longer than {self.max_line} bytes", "by": _BY}
+        return [(STDOUT, error_reply(None, INVALID_REQUEST, "Invalid Request", detail))]
+
+    def failed(self, frame: Frame) -> list[Action]:
+        """What to do with a client line whose handling raised: never lose it silently.
+
+        Blocking, a request gets ``-32603`` Internal error; otherwise the line passes through.
+        """
+        if not self.block:
+            return [(CHILD, frame.data)]
+        envelope = inspect_line(frame.data) if frame.complete else Envelope("invalid")
+        if envelope.kind == "request":
+            detail = {"detail": "the proxy failed on this request; see its log", "by": _BY}
+            return [(STDOUT, error_reply(envelope.id, INTERNAL_ERROR, "Internal error", detail))]
         return []
 
     def _mocked(self, message: Message, mock: StdioMock) -> list[Action]:
@@ -159,3 +216,4 @@ class ProxySession:
         """End of session: report what is still unanswered."""
         if self.tracker is not None:
             self.tracker.close()
+

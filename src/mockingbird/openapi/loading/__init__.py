@@ -89,10 +89,30 @@ def load_spec(source: str | os.PathLike[str], *, policy: FetchPolicy | None = No
         if not isinstance(document, dict):
             kind = "empty" if document is None else f"a {type(document).__name__}"
             raise SpecError(display, "", f"the document is {kind}, expected an OpenAPI object")
-        dialect = detect_dialect(document, display)
         if needs_bundling(document, data):
+            detect_dialect(document, display)  # an unsupported version is named before any $ref is followed
             document = bundle_document(document, uri, display, reader)
-    ctx = LoadContext(document, display, dialect)
+    return spec_from_document(document, display)
+
+
+def spec_from_document(document: dict[str, Any], source: str) -> Spec:
+    """The ``Spec`` of an OpenAPI/Swagger document already in memory (every ``$ref`` local).
+
+    Args:
+        document: the parsed document.
+        source: how errors and ``Spec.source`` name it.
+
+    Raises:
+        SpecError: not OpenAPI/Swagger, or a ``$ref`` that does not resolve.
+
+    Example:
+        >>> spec = spec_from_document({"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        ...                            "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}, "t")
+        >>> [op.key for op in spec.iter_operations()]
+        ['GET /a']
+    """
+    dialect = detect_dialect(document, source)
+    ctx = LoadContext(document, source, dialect)
     title, version, description = build_info(ctx)
     servers, base_path = build_servers(ctx)
     schemes = build_security_schemes(ctx)
@@ -102,7 +122,7 @@ def load_spec(source: str | os.PathLike[str], *, policy: FetchPolicy | None = No
     return Spec(
         title=title,
         version=version,
-        source=display,
+        source=source,
         description=description,
         base_path=base_path,
         servers=servers,
