@@ -22,8 +22,18 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     started = time.perf_counter()
     env = {**os.environ, "MOCKINGBIRD_CORPUS_SAMPLE": "0"}
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout", "3600",
-            "tests/http/test_corpus.py", *sys.argv[1:]]
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--timeout",
+        "3600",
+        "tests/http/test_corpus.py",
+        *sys.argv[1:],
+    ]
     code = subprocess.run(argv, cwd=ROOT, env=env, check=False).returncode
     print(f"full corpus check: {time.perf_counter() - started:.0f} s, pytest exit code {code}")
     return code

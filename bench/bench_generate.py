@@ -18,17 +18,12 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
+from _corpus import CORPUS
 
 from mockingbird.openapi.generation.generator import DataGenerator
-
-REPO = Path(__file__).resolve().parents[1]
-# shared/ sits beside the checkout (or beside an ancestor, for git worktrees)
-CORPUS = next((p / "shared" / "corpus" / "openapi" for p in REPO.parents
-               if (p / "shared" / "corpus" / "openapi").is_dir()), REPO.parent / "shared" / "corpus" / "openapi")
 
 PET = {
     "type": "object",
@@ -42,8 +37,14 @@ PET = {
         "created_at": {"type": "string", "format": "date-time"},
         "photoUrls": {"type": "array", "items": {"type": "string", "format": "uri"}},
         "price": {"type": "number"},
-        "owner": {"type": "object", "properties": {
-            "first_name": {"type": "string"}, "last_name": {"type": "string"}, "phone": {"type": "string"}}},
+        "owner": {
+            "type": "object",
+            "properties": {
+                "first_name": {"type": "string"},
+                "last_name": {"type": "string"},
+                "phone": {"type": "string"},
+            },
+        },
         "uuid": {"type": "string", "format": "uuid"},
         "count": {"type": "integer", "minimum": 0},
         "active": {"type": "boolean"},
@@ -93,8 +94,10 @@ def main() -> None:
     for label, file, pointer in CORPUS_SCHEMAS:
         spec = specs.get(file) or specs.setdefault(file, load(file))
         cases.append((label, {"$ref": pointer}, spec.resolve))
-    print(f"{'schema':28} {'bytes':>7} {'gen/s fresh rng':>16} {'gen/s reused':>13} {'gen/s examples':>15} "
-          f"{'json.loads/s':>13} {'orjson.dumps/s':>15} {'gen:loads':>10} {'gen:dumps':>10} {'examples:loads':>15}")
+    print(
+        f"{'schema':28} {'bytes':>7} {'gen/s fresh rng':>16} {'gen/s reused':>13} {'gen/s examples':>15} "
+        f"{'json.loads/s':>13} {'orjson.dumps/s':>15} {'gen:loads':>10} {'gen:dumps':>10} {'examples:loads':>15}"
+    )
     for label, schema, resolve in cases:
         gen = DataGenerator(resolve)
         value = gen.generate(schema, rng=random.Random(0))
@@ -102,12 +105,15 @@ def main() -> None:
         shared = random.Random(0)
         fresh = rate(lambda i, g=gen, s=schema: g.generate(s, rng=random.Random(i)), args.seconds)
         reused = rate(lambda i, g=gen, s=schema, r=shared: g.generate(s, rng=r), args.seconds)
-        examples = rate(lambda i, g=gen, s=schema: g.generate(s, rng=random.Random(i), use_examples=True),
-                        args.seconds)
+        examples = rate(
+            lambda i, g=gen, s=schema: g.generate(s, rng=random.Random(i), use_examples=True), args.seconds
+        )
         loads = rate(lambda i, t=text: json.loads(t), args.seconds)
         dumps = rate(lambda i, v=value: orjson.dumps(v), args.seconds)
-        print(f"{label:28} {len(text):>7} {fresh:>16,.0f} {reused:>13,.0f} {examples:>15,.0f} {loads:>13,.0f} "
-              f"{dumps:>15,.0f} {fresh / loads:>10.2f} {fresh / dumps:>10.3f} {examples / loads:>15.2f}")
+        print(
+            f"{label:28} {len(text):>7} {fresh:>16,.0f} {reused:>13,.0f} {examples:>15,.0f} {loads:>13,.0f} "
+            f"{dumps:>15,.0f} {fresh / loads:>10.2f} {fresh / dumps:>10.3f} {examples / loads:>15.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ from typing import Any
 
 import orjson
 
-from mockingbird.openapi import load_spec
 from mockingbird.documents import parse_yaml
+from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import Spec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -120,8 +120,10 @@ def main() -> None:
         fresh = load_spec(path)
         resolve_s, refs = best(lambda s=fresh: resolve_responses(s), 1)
         cold_s = cold_process(path)
-        print(f"{name.split('/')[0][:34]:34} {len(spec.operations):5} {parse_s:7.3f} {load_s:7.3f} "
-              f"{load_s / parse_s:9.2f}x {refs:5} {resolve_s:8.3f} {cold_s:6.2f}")
+        print(
+            f"{name.split('/')[0][:34]:34} {len(spec.operations):5} {parse_s:7.3f} {load_s:7.3f} "
+            f"{load_s / parse_s:9.2f}x {refs:5} {resolve_s:8.3f} {cold_s:6.2f}"
+        )
 
 
 if __name__ == "__main__":

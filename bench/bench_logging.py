@@ -34,11 +34,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE
-from mockingbird.records import LogRecord
 
-HEADERS = {"host": "127.0.0.1:8000", "user-agent": "bench/1", "accept": "application/json", "x-request-id": "abc"}
+HEADERS = {
+    "host": "127.0.0.1:8000",
+    "user-agent": "bench/1",
+    "accept": "application/json",
+    "x-request-id": "abc",
+}
 BODY = '{"id": 1, "name": "Rex", "tag": "dog"}'
 
 
@@ -172,7 +177,9 @@ def bench_serve(args: argparse.Namespace, folder: Path) -> None:
     for _ in range(args.rounds):
         for mode in ("off", "on", "thread"):
             port = bs.free_port()
-            extra = ["--no-log"] if mode == "off" else ["--log-db", str(db if mode == "on" else folder / "t.db")]
+            extra = (
+                ["--no-log"] if mode == "off" else ["--log-db", str(db if mode == "on" else folder / "t.db")]
+            )
             argv = [str(bs.VENV_BIN / "mockingbird"), "serve", str(bs.PETSTORE), "--port", str(port), *extra]
             env = {"MOCKINGBIRD_LOG_WRITER": "thread" if mode == "thread" else "process"}
             with bs.Server(argv, port, env) as srv:
@@ -198,7 +205,10 @@ def bench_serve(args: argparse.Namespace, folder: Path) -> None:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT count(*) FROM requests WHERE path = ?", (args.path,)).fetchone()[0]
     off = rates["off"]
-    for mode, label in (("on", "writer process (default)"), ("thread", "writer thread (MOCKINGBIRD_LOG_WRITER=thread)")):
+    for mode, label in (
+        ("on", "writer process (default)"),
+        ("thread", "writer thread (MOCKINGBIRD_LOG_WRITER=thread)"),
+    ):
         paired = statistics.median(on / base for on, base in zip(rates[mode], off))
         server_us = statistics.median(c[0] for c in cpu[mode])
         child_us = statistics.median(c[1] for c in cpu[mode])
@@ -207,8 +217,10 @@ def bench_serve(args: argparse.Namespace, folder: Path) -> None:
               f"CPU per request: server {server_us:.1f} us + writer child {child_us:.1f} us")  # fmt: skip
     print(f"serve, --no-log: CPU per request {statistics.median(c[0] for c in cpu['off']):.1f} us "
           f"(petstore GET {args.path}, wrk -c{args.connections}, {args.duration}s runs)")  # fmt: skip
-    print(f"serve: {rows:,} rows stored for ~{served:,} requests wrk counted (its rate x duration); "
-          f"the writer finished indexing a run's backlog {statistics.median(catch_up):.2f} s (median) after it ended")
+    print(
+        f"serve: {rows:,} rows stored for ~{served:,} requests wrk counted (its rate x duration); "
+        f"the writer finished indexing a run's backlog {statistics.median(catch_up):.2f} s (median) after it ended"
+    )
 
 
 def main() -> None:

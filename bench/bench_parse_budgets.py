@@ -42,15 +42,22 @@ def main() -> None:
     for name in ("github__api.github.com.json", "stripe__api.json", "kubernetes__swagger-1.13.json"):
         cases.append((name, (CORPUS / name).read_bytes(), orjson.loads))
     github = orjson.loads(cases[0][1])
-    cases.append(("github (as YAML)", yaml.dump(github, Dumper=yaml.CSafeDumper).encode(),
-                  lambda data: ryaml.loads(data.decode())))
+    cases.append(
+        (
+            "github (as YAML)",
+            yaml.dump(github, Dumper=yaml.CSafeDumper).encode(),
+            lambda data: ryaml.loads(data.decode()),
+        )
+    )
     print(f"{'document':34} {'size':>8} {'bare':>9} {'budgeted':>9} {'ratio':>6}")
     for name, data, bare in cases:
         suffix = ".json" if name.endswith(".json") else ".yaml"
         plain = best(lambda bare=bare, data=data: bare(data))  # type: ignore[misc]
         budgeted = best(lambda data=data, suffix=suffix: parse_document(data, f"x{suffix}"))  # type: ignore[misc]
-        print(f"{name:34} {len(data) / 2**20:7.1f}M {plain * 1000:8.1f}ms {budgeted * 1000:8.1f}ms "
-              f"{budgeted / plain:6.2f}")
+        print(
+            f"{name:34} {len(data) / 2**20:7.1f}M {plain * 1000:8.1f}ms {budgeted * 1000:8.1f}ms "
+            f"{budgeted / plain:6.2f}"
+        )
     bomb = alias_bomb().encode()
 
     def refuse() -> None:

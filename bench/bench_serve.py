@@ -37,18 +37,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _corpus import ROOT, find_corpus
 
-
-def _find_corpus() -> Path:
-    """``../shared/corpus/openapi`` beside the checkout (or beside an ancestor, for git worktrees)."""
-    for parent in ROOT.parents:
-        if (parent / "shared" / "corpus" / "openapi").is_dir():
-            return parent / "shared" / "corpus" / "openapi"
-    return ROOT.parent / "shared" / "corpus" / "openapi"
-
-
-CORPUS = _find_corpus()
+CORPUS = find_corpus()
 VENV_BIN = Path(sys.executable).parent
 PETSTORE = ROOT / "examples" / "petstore.yaml"
 GITHUB = CORPUS / "github__api.github.com.json"
@@ -171,14 +162,40 @@ def raw_server(name: str, body: bytes, content_type: str) -> Server:
     fd, body_file = tempfile.mkstemp(dir=_LOG_DIR)
     with os.fdopen(fd, "wb") as fh:
         fh.write(body)
-    env = {"BENCH_BODY_FILE": body_file, "BENCH_CONTENT_TYPE": content_type, "PYTHONPATH": str(ROOT / "bench")}
+    env = {
+        "BENCH_BODY_FILE": body_file,
+        "BENCH_CONTENT_TYPE": content_type,
+        "PYTHONPATH": str(ROOT / "bench"),
+    }
     port = free_port()
     if name == "uvicorn":
-        argv = [str(VENV_BIN / "uvicorn"), "_raw_app:app", "--port", str(port), "--loop", "uvloop",
-                "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+        argv = [
+            str(VENV_BIN / "uvicorn"),
+            "_raw_app:app",
+            "--port",
+            str(port),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
     else:
-        argv = [str(VENV_BIN / "granian"), "--interface", "asgi", "--port", str(port), "--workers", "1",
-                "--no-ws", "--log-level", "warning", "_raw_app:app"]
+        argv = [
+            str(VENV_BIN / "granian"),
+            "--interface",
+            "asgi",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "_raw_app:app",
+        ]
     return Server(argv, port, env)
 
 
@@ -202,9 +219,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best of each case is kept")
     parser.add_argument(
-        "--path", default="/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11", help="petstore path (an example response)"
+        "--rounds", type=int, default=2, help="interleaved rounds; the best of each case is kept"
+    )
+    parser.add_argument(
+        "--path",
+        default="/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11",
+        help="petstore path (an example response)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -217,8 +238,11 @@ def main() -> int:
 
     servers: dict[str, Server] = {}
     try:
-        for key, spec, name in (("pet-granian", PETSTORE, "granian"), ("pet-uvicorn", PETSTORE, "uvicorn"),
-                                ("gh-granian", GITHUB, "granian")):
+        for key, spec, name in (
+            ("pet-granian", PETSTORE, "granian"),
+            ("pet-uvicorn", PETSTORE, "uvicorn"),
+            ("gh-granian", GITHUB, "granian"),
+        ):
             servers[key] = mock_server(spec, free_port(), name)
         servers["pet-nolog"] = mock_server(PETSTORE, free_port(), "granian", "--no-log")
         for srv in servers.values():
@@ -282,7 +306,9 @@ def main() -> int:
     row("[uvicorn] generated (Prefer: dynamic=true)", best["pet-uvicorn-generated"], base, 0.40)
 
     gh_base = best["raw-gh"][0]
-    print(f"\nGitHub spec (845 operations), GET /users/{{username}}; baseline: raw granian, same {len(gh_body)} bytes")
+    print(
+        f"\nGitHub spec (845 operations), GET /users/{{username}}; baseline: raw granian, same {len(gh_body)} bytes"
+    )
     row("raw ASGI under granian", best["raw-gh"], gh_base)
     row("example response", best["gh-example"], gh_base, 0.70)
     row("generated (Prefer: dynamic=true)", best["gh-generated"], gh_base, 0.40)
@@ -290,7 +316,9 @@ def main() -> int:
     row("generated, distinct URLs", best["gh-generated-distinct"], gh_base, 0.40)
     pet_ratio = best["pet-example"][0] / base
     gh_ratio = best["gh-example"][0] / gh_base
-    print(f"  example-response ratio, GitHub vs petstore: {gh_ratio / pet_ratio:.0%} (throughput must not fall)")
+    print(
+        f"  example-response ratio, GitHub vs petstore: {gh_ratio / pet_ratio:.0%} (throughput must not fall)"
+    )
 
     print("\nstart of `mockingbird serve` to first answered request (target < 2 s)")
     for spec, path in ((GITHUB, "/users/octocat"), (KUBERNETES, "/api/v1/namespaces")):

@@ -43,8 +43,9 @@ SERVER_CPU_PER_PAIR: list[float] = []  # the directly connected server's, for sc
 
 
 def _start(command: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            bufsize=0)
+    return subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0
+    )
 
 
 def _request(rid: int, method: str, params: dict[str, object] | None = None) -> bytes:
@@ -62,8 +63,14 @@ class _Conn:
         self.stdout = self.proc.stdout
         self.next_id = 1
         if handshake:
-            self.call(b"initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                      "clientInfo": {"name": "bench", "version": "1"}})
+            self.call(
+                b"initialize",
+                {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {},
+                    "clientInfo": {"name": "bench", "version": "1"},
+                },
+            )
             self.stdin.write(b'{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
         self.call(b"warmup", None)
 
@@ -84,8 +91,14 @@ class _Conn:
         self.proc.wait(timeout=10)
 
 
-def ping_pong(direct: list[str], proxied: list[str], pairs: int, methods: tuple[bytes, bytes],
-              params: dict[str, object] | None, handshake: bool) -> tuple[list[float], list[float]]:
+def ping_pong(
+    direct: list[str],
+    proxied: list[str],
+    pairs: int,
+    methods: tuple[bytes, bytes],
+    params: dict[str, object] | None,
+    handshake: bool,
+) -> tuple[list[float], list[float]]:
     """Latencies (microseconds) of sequential request/response pairs, direct and through the proxy.
 
     Both connections stay open and take turns pair by pair, so that both see the same load on a
@@ -132,12 +145,18 @@ def _pct(samples: list[float], q: float) -> float:
 
 
 def _report(name: str, base: list[float], proxied: list[float]) -> tuple[float, float]:
-    b50, b99, p50, p99 = _pct(base, .5), _pct(base, .99), _pct(proxied, .5), _pct(proxied, .99)
+    b50, b99, p50, p99 = _pct(base, 0.5), _pct(base, 0.99), _pct(proxied, 0.5), _pct(proxied, 0.99)
     print(f"  {name}")
-    print(f"    baseline (plain pipe): p50 {b50:8.1f} us  p99 {b99:8.1f} us  {1e6 / statistics.mean(base):8.0f} pairs/s")
-    print(f"    through the proxy:     p50 {p50:8.1f} us  p99 {p99:8.1f} us  {1e6 / statistics.mean(proxied):8.0f} pairs/s")
-    print(f"    added per pair:        p50 {p50 - b50:8.1f} us  p99 {p99 - b99:8.1f} us  "
-          f"(ratio p50 {p50 / b50:.2f}x, p99 {p99 / b99:.2f}x; throughput {statistics.mean(base) / statistics.mean(proxied):.2f} of baseline)")
+    print(
+        f"    baseline (plain pipe): p50 {b50:8.1f} us  p99 {b99:8.1f} us  {1e6 / statistics.mean(base):8.0f} pairs/s"
+    )
+    print(
+        f"    through the proxy:     p50 {p50:8.1f} us  p99 {p99:8.1f} us  {1e6 / statistics.mean(proxied):8.0f} pairs/s"
+    )
+    print(
+        f"    added per pair:        p50 {p50 - b50:8.1f} us  p99 {p99 - b99:8.1f} us  "
+        f"(ratio p50 {p50 / b50:.2f}x, p99 {p99 / b99:.2f}x; throughput {statistics.mean(base) / statistics.mean(proxied):.2f} of baseline)"
+    )
     return p50 - b50, p99 - b99
 
 
@@ -153,44 +172,86 @@ def main() -> None:
         (Path(tmp) / "echo.py").write_text(ECHO_SOURCE)
         mocks = Path(tmp) / "mocks.json"
         # realistic: a few mocks that do not match the benchmark's calls, one that answers "mocked"
-        mocks.write_text(json.dumps({"mocks": [
-            {"request": {"bodyFragment": "tools/list"}, "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"tools": []}}}},
-            {"request": {"method": "resources/read", "params": {"uri": "x"}}, "response": {"stdout": "{}"}},
-            {"request": {"method": "mocked"}, "response": {"stdout": '{"jsonrpc":"2.0","id":@stdin.body.id,"result":{"ok":true}}'}},
-        ]}))
+        mocks.write_text(
+            json.dumps(
+                {
+                    "mocks": [
+                        {
+                            "request": {"bodyFragment": "tools/list"},
+                            "response": {
+                                "stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"tools": []}}
+                            },
+                        },
+                        {
+                            "request": {"method": "resources/read", "params": {"uri": "x"}},
+                            "response": {"stdout": "{}"},
+                        },
+                        {
+                            "request": {"method": "mocked"},
+                            "response": {
+                                "stdout": '{"jsonrpc":"2.0","id":@stdin.body.id,"result":{"ok":true}}'
+                            },
+                        },
+                    ]
+                }
+            )
+        )
         proxied_echo = [*PROXY, "--mocks-file", str(mocks), "--", *echo]
         arms = {
             "echo child, passthrough": (echo, proxied_echo, b"ping", None, False),
-            "echo child, answered by a mock (no server round trip)": (echo, proxied_echo, b"mocked", None, False),
-            "real MCPServer, tools/call add": (DEMO, [*PROXY, "--no-mocks", "--", *DEMO], b"tools/call",
-                                                {"name": "add", "arguments": {"a": 1, "b": 2}}, True),
+            "echo child, answered by a mock (no server round trip)": (
+                echo,
+                proxied_echo,
+                b"mocked",
+                None,
+                False,
+            ),
+            "real MCPServer, tools/call add": (
+                DEMO,
+                [*PROXY, "--no-mocks", "--", *DEMO],
+                b"tools/call",
+                {"name": "add", "arguments": {"a": 1, "b": 2}},
+                True,
+            ),
         }
-        print(f"stdio proxy benchmark: {args.pairs} sequential pairs x {args.rounds} rounds per arm, "
-              "baseline and proxy taking turns pair by pair")
+        print(
+            f"stdio proxy benchmark: {args.pairs} sequential pairs x {args.rounds} rounds per arm, "
+            "baseline and proxy taking turns pair by pair"
+        )
         worst_p99 = 0.0
         for name, (direct, proxied, method, params, handshake) in arms.items():
             pairs = args.pairs if not handshake else max(300, args.pairs // 5)
             base: list[float] = []
             through: list[float] = []
             for _ in range(args.rounds):
-                b, t = ping_pong(direct, proxied, pairs, (b"ping" if method == b"mocked" else method, method),
-                                 params, handshake)
+                b, t = ping_pong(
+                    direct,
+                    proxied,
+                    pairs,
+                    (b"ping" if method == b"mocked" else method, method),
+                    params,
+                    handshake,
+                )
                 base += b
                 through += t
             _, added99 = _report(name, base, through)
-            cpu = statistics.mean(CPU_PER_PAIR[-args.rounds:])
-            server_cpu = statistics.mean(SERVER_CPU_PER_PAIR[-args.rounds:])
-            print(f"    CPU time per pair: proxy {cpu:6.1f} us, the server itself {server_cpu:6.1f} us "
-                  f"(ratio {cpu / server_cpu:.2f}; wakeups and syscalls included)")
+            cpu = statistics.mean(CPU_PER_PAIR[-args.rounds :])
+            server_cpu = statistics.mean(SERVER_CPU_PER_PAIR[-args.rounds :])
+            print(
+                f"    CPU time per pair: proxy {cpu:6.1f} us, the server itself {server_cpu:6.1f} us "
+                f"(ratio {cpu / server_cpu:.2f}; wakeups and syscalls included)"
+            )
             if method != b"mocked":
                 worst_p99 = max(worst_p99, added99)
         print("  pipelined burst, echo child:")
         base_rate = burst(echo, args.burst, "ping", False)
         proxy_rate = burst(proxied_echo, args.burst, "ping", False)
         mock_rate = burst(proxied_echo, args.burst, "mocked", False)
-        print(f"    baseline {base_rate:9.0f} pairs/s; through the proxy {proxy_rate:9.0f} pairs/s "
-              f"({proxy_rate / base_rate:.2f} of baseline); answered by mocks {mock_rate:9.0f} pairs/s "
-              f"({mock_rate / base_rate:.2f} of baseline)")
+        print(
+            f"    baseline {base_rate:9.0f} pairs/s; through the proxy {proxy_rate:9.0f} pairs/s "
+            f"({proxy_rate / base_rate:.2f} of baseline); answered by mocks {mock_rate:9.0f} pairs/s "
+            f"({mock_rate / base_rate:.2f} of baseline)"
+        )
         verdict = "meets" if worst_p99 < 1000 else "MISSES"
         print(f"target: under 1 ms added at p99 -> worst added p99 {worst_p99:.1f} us: {verdict} the target")
 

@@ -14,9 +14,9 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 from mockingbird.openapi.jsonschema import build_json_schema
 from mockingbird.openapi.model import MediaType, Operation, Parameter, RequestBody, Spec
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 
 SCHEMAS: dict[str, Any] = {
     "#/components/schemas/NewPet": {
@@ -31,7 +31,10 @@ SCHEMAS: dict[str, Any] = {
             "tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}},
         },
     },
-    "#/components/schemas/Tag": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+    "#/components/schemas/Tag": {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    },
 }
 SPEC = Spec(title="bench", version="1", source="inline", resolve=SCHEMAS.__getitem__)
 OPERATION = Operation(
@@ -43,11 +46,24 @@ OPERATION = Operation(
         Parameter(name="dryRun", location="query", schema={"type": "boolean"}),
         Parameter(name="X-Request-Id", location="header", schema={"type": "string", "format": "uuid"}),
     ),
-    request_body=RequestBody(required=True, content={"application/json": MediaType(
-        content_type="application/json", schema={"$ref": "#/components/schemas/NewPet"})}),
+    request_body=RequestBody(
+        required=True,
+        content={
+            "application/json": MediaType(
+                content_type="application/json", schema={"$ref": "#/components/schemas/NewPet"}
+            )
+        },
+    ),
 )
-BODY = orjson.dumps({"name": "Rex", "status": "available", "owner": "ann@example.com", "born": "2020-02-02",
-                     "tags": [{"id": 1, "name": "good"}, {"id": 2, "name": "boy"}]})
+BODY = orjson.dumps(
+    {
+        "name": "Rex",
+        "status": "available",
+        "owner": "ann@example.com",
+        "born": "2020-02-02",
+        "tags": [{"id": 1, "name": "good"}, {"id": 2, "name": "boy"}],
+    }
+)
 PARTS = RequestParts(
     method="POST",
     query=[("limit", "20"), ("tags", "a"), ("tags", "b"), ("dryRun", "true")],
@@ -78,13 +94,20 @@ def main() -> None:
         raise SystemExit(f"benchmark request is invalid: {result.violations}")
     bare = jsonschema_rs.Draft202012Validator(
         build_json_schema({"$ref": "#/components/schemas/NewPet"}, SPEC.resolve, mode="request"),
-        validate_formats=True)
+        validate_formats=True,
+    )
     baseline = rate(lambda: bare.is_valid(orjson.loads(BODY)), args.seconds)
     ours = rate(lambda: validator.validate(OPERATION, PARTS), args.seconds)
-    bad = RequestParts(method="POST", query=[("limit", "x")], content_type="application/json",
-                       body=b'{"name": "", "status": "lost"}')
+    bad = RequestParts(
+        method="POST",
+        query=[("limit", "x")],
+        content_type="application/json",
+        body=b'{"name": "", "status": "lost"}',
+    )
     invalid = rate(lambda: validator.validate(OPERATION, bad), args.seconds)
-    print(f"baseline  orjson.loads + jsonschema_rs.is_valid : {baseline:>10,.0f} /s  {1e6 / baseline:6.1f} us")
+    print(
+        f"baseline  orjson.loads + jsonschema_rs.is_valid : {baseline:>10,.0f} /s  {1e6 / baseline:6.1f} us"
+    )
     print(f"mockingbird RequestValidator.validate (valid)   : {ours:>10,.0f} /s  {1e6 / ours:6.1f} us")
     print(f"mockingbird RequestValidator.validate (invalid) : {invalid:>10,.0f} /s  {1e6 / invalid:6.1f} us")
     print(f"ratio valid/baseline: {ours / baseline:.2f}   invalid/baseline: {invalid / baseline:.2f}")

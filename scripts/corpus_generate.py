@@ -23,8 +23,10 @@ from _corpus_run import corpus_entries, run_spec
 
 def main(filters: list[str]) -> int:
     failed = 0
-    print(f"{'spec':58} {'targets':>7} {'bodies':>7} {'invalid':>7} {'contra':>6} {'assembled':>9} "
-          f"{'spec ex':>7} {'bad ex':>6} {'secs':>6}")
+    print(
+        f"{'spec':58} {'targets':>7} {'bodies':>7} {'invalid':>7} {'contra':>6} {'assembled':>9} "
+        f"{'spec ex':>7} {'bad ex':>6} {'secs':>6}"
+    )
     details: list[str] = []
     for path in corpus_entries():
         if filters and not any(f in str(path) for f in filters):
@@ -32,11 +34,17 @@ def main(filters: list[str]) -> int:
         start = time.perf_counter()
         r = run_spec(path)
         failed += len(r.failures)
-        print(f"{r.spec:58} {r.targets:>7} {r.generated:>7} {len(r.failures):>7} {len(r.contradictions):>6} "
-              f"{r.assembled:>9} {r.spec_examples:>7} {len(r.bad_spec_examples):>6} "
-              f"{time.perf_counter() - start:>6.1f}", flush=True)
-        for title, items in (("INVALID", r.failures), ("CONTRADICTORY SCHEMA", r.contradictions),
-                             ("SPEC EXAMPLE DOES NOT CONFORM", r.bad_spec_examples)):
+        print(
+            f"{r.spec:58} {r.targets:>7} {r.generated:>7} {len(r.failures):>7} {len(r.contradictions):>6} "
+            f"{r.assembled:>9} {r.spec_examples:>7} {len(r.bad_spec_examples):>6} "
+            f"{time.perf_counter() - start:>6.1f}",
+            flush=True,
+        )
+        for title, items in (
+            ("INVALID", r.failures),
+            ("CONTRADICTORY SCHEMA", r.contradictions),
+            ("SPEC EXAMPLE DOES NOT CONFORM", r.bad_spec_examples),
+        ):
             details.extend(f"  {r.spec}: {title}: {item[:300]}" for item in items[:5])
             if len(items) > 5:
                 details.append(f"  {r.spec}: {title}: ... and {len(items) - 5} more")

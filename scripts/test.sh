@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need (Python deps in .venv, Debian chromium for the
-# browser tests, npm MCP servers used as real peers) and runs the whole suite.
+# browser tests, npm MCP servers used as real peers), checks types, lint, format and
+# import contracts, and runs the whole suite.
 # Usage: ./scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,15 @@ fi
 python3 -m venv .venv
 if ! out=$(.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1); then
   echo "$out" | grep -v "^WARNING: Location" >&2; exit 1
+fi
+
+# The layers, checked: types (mypy --strict), lint and format (ruff), import contracts (import-linter).
+# Skipped when pytest arguments narrow the run (./scripts/test.sh tests/mcp -x): the whole suite runs them.
+if [ "$#" -eq 0 ]; then
+  echo "== mypy --strict src" && .venv/bin/mypy --strict src
+  echo "== ruff check" && .venv/bin/ruff check src tests bench scripts
+  echo "== ruff format --check" && .venv/bin/ruff format --check src tests bench scripts
+  echo "== lint-imports" && .venv/bin/lint-imports --no-cache
 fi
 
 exec .venv/bin/python -m pytest "$@"

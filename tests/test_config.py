@@ -16,7 +16,12 @@ def test_defaults_match_the_serve_command_defaults() -> None:
     ctx = command.make_context("serve", ["api.yaml"])
     params = {k: v for k, v in ctx.params.items() if k != "ready_fd"}
     assert ServeConfig.from_env(env={}, **params) == config
-    assert (config.host, config.port, config.server, config.log_writer) == ("127.0.0.1", 8000, "granian", "process")
+    assert (config.host, config.port, config.server, config.log_writer) == (
+        "127.0.0.1",
+        8000,
+        "granian",
+        "process",
+    )
 
 
 def test_every_field_is_an_option_of_the_serve_command() -> None:
@@ -34,7 +39,9 @@ def test_explicit_option_beats_the_environment_which_beats_the_default() -> None
 
 
 def test_an_empty_environment_variable_counts_as_unset() -> None:
-    config = ServeConfig.from_env(env={"MOCKINGBIRD_ADMIN_TOKEN": "", "MOCKINGBIRD_LOG_WRITER": ""}, spec="a.yaml")
+    config = ServeConfig.from_env(
+        env={"MOCKINGBIRD_ADMIN_TOKEN": "", "MOCKINGBIRD_LOG_WRITER": ""}, spec="a.yaml"
+    )
     assert config.admin_token is None and config.log_writer == "process"
 
 
@@ -77,9 +84,19 @@ def test_config_is_frozen_and_keyword_only() -> None:
     "config",
     [
         ServeConfig(spec="specs/a.yaml"),
-        ServeConfig(spec="https://example.com/api.json", host="::1", port=0, seed=7, validate=False, auth=False,
-                    log_db="logs/x.db", log_writer="thread", admin_token="s3cret", control_db="ctl.db",
-                    server="uvicorn"),
+        ServeConfig(
+            spec="https://example.com/api.json",
+            host="::1",
+            port=0,
+            seed=7,
+            validate=False,
+            auth=False,
+            log_db="logs/x.db",
+            log_writer="thread",
+            admin_token="s3cret",
+            control_db="ctl.db",
+            server="uvicorn",
+        ),
         ServeConfig(spec="a.yaml", log=False, control_db="ctl.db", log_db="ignored.db"),
     ],
 )

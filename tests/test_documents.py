@@ -25,13 +25,16 @@ def test_the_600_byte_alias_bomb_is_refused_within_a_second() -> None:
     assert str(info.value).startswith("bomb.yaml:") and "100,000 nodes" in str(info.value)
 
 
-@pytest.mark.parametrize("template", [
-    "a: &a [1, 2]\nb: [{b}]\n",                     # block mapping, flow sequence
-    "a: !!seq &a [1, 2]\nb: [{b}]\n",               # a tag before the anchor
-    '{{"a":&a [1, 2], "b": [{b}]}}\n',              # JSON-like flow mapping, no space after ':'
-    "- &a\n  - 1\n  - 2\n- [{b}]\n",                # anchor alone on its line, block sequence
-    "? &a k\n: x\nb: [{b}]\n",                      # explicit key
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "a: &a [1, 2]\nb: [{b}]\n",  # block mapping, flow sequence
+        "a: !!seq &a [1, 2]\nb: [{b}]\n",  # a tag before the anchor
+        '{{"a":&a [1, 2], "b": [{b}]}}\n',  # JSON-like flow mapping, no space after ':'
+        "- &a\n  - 1\n  - 2\n- [{b}]\n",  # anchor alone on its line, block sequence
+        "? &a k\n: x\nb: [{b}]\n",  # explicit key
+    ],
+)
 def test_aliases_are_counted_whatever_the_anchor_syntax(template: str) -> None:
     text = template.format(b=", ".join(["*a"] * 1200))  # 1,200 aliases of one node or more
     with pytest.raises(DocumentError, match="aliases expand to more than the limit of 1,000"):
@@ -59,7 +62,9 @@ def test_a_recursive_alias_is_refused() -> None:
 
 def test_anchors_within_budget_expand_as_usual() -> None:
     assert parse_yaml("base: &b {type: string}\nuse: [*b, *b]\n", "x.yaml") == {
-        "base": {"type": "string"}, "use": [{"type": "string"}, {"type": "string"}]}
+        "base": {"type": "string"},
+        "use": [{"type": "string"}, {"type": "string"}],
+    }
 
 
 def test_ampersands_in_text_are_no_anchors() -> None:
@@ -67,11 +72,14 @@ def test_ampersands_in_text_are_no_anchors() -> None:
     assert parse_yaml(text, "x.yaml", SMALL)["note"] == "Tom &mdash; Jerry &amp; co"
 
 
-@pytest.mark.parametrize("parse", [
-    lambda depth: parse_json(deep_json(depth), "x.json", SMALL),
-    lambda depth: parse_yaml(deep_yaml(depth, flow=True), "x.yaml", SMALL),
-    lambda depth: parse_yaml(deep_yaml(depth, flow=False), "x.yaml", SMALL),
-])
+@pytest.mark.parametrize(
+    "parse",
+    [
+        lambda depth: parse_json(deep_json(depth), "x.json", SMALL),
+        lambda depth: parse_yaml(deep_yaml(depth, flow=True), "x.yaml", SMALL),
+        lambda depth: parse_yaml(deep_yaml(depth, flow=False), "x.yaml", SMALL),
+    ],
+)
 def test_nesting_past_the_depth_budget_is_refused(parse: object) -> None:
     assert parse(10)  # type: ignore[operator]
     with pytest.raises(DocumentError, match="nested deeper than the limit of 10 levels") as info:
@@ -82,7 +90,10 @@ def test_nesting_past_the_depth_budget_is_refused(parse: object) -> None:
 @pytest.mark.parametrize("depth", [129, 1100, 100_000])
 def test_very_deep_documents_are_refused_fast_by_the_default_budget(depth: int) -> None:
     started = time.monotonic()
-    for data, name in ((deep_json(depth).encode(), "x.json"), (deep_yaml(depth, flow=True).encode(), "x.yaml")):
+    for data, name in (
+        (deep_json(depth).encode(), "x.json"),
+        (deep_yaml(depth, flow=True).encode(), "x.yaml"),
+    ):
         with pytest.raises(DocumentError, match="nested deeper than the limit of 128 levels"):
             parse_document(data, name)
     assert time.monotonic() - started < 10  # refused, not hung: a bound far from any hang, not a speed target

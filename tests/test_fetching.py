@@ -49,7 +49,9 @@ def _stub(answer: list[str], calls: list[str] | None = None) -> Any:
 
 
 def test_a_url_the_user_names_is_fetched_even_on_loopback() -> None:
-    with serve(routes={"/spec.yaml": Reply("openapi: 3.1.0\n", headers={"Content-Type": "application/yaml"})}) as s:
+    with serve(
+        routes={"/spec.yaml": Reply("openapi: 3.1.0\n", headers={"Content-Type": "application/yaml"})}
+    ) as s:
         result = fetch(f"{s.base}/spec.yaml", FetchPolicy())
     assert (result.content, result.status, result.address) == (b"openapi: 3.1.0\n", 200, "127.0.0.1")
     assert result.content_type == "application/yaml"
@@ -58,11 +60,16 @@ def test_a_url_the_user_names_is_fetched_even_on_loopback() -> None:
 def test_a_ref_to_another_origin_is_refused_and_that_host_hears_nothing() -> None:
     with serve("127.0.0.1") as root, serve("127.0.0.2", {"/x.yaml": Reply("a: 1")}) as other:
         with pytest.raises(FetchRefusedError) as info:
-            fetch(f"{other.base}/x.yaml", FetchPolicy().trusting(f"{root.base}/spec.yaml"),
-                  referrer=Referrer(f"{root.base}/spec.yaml", "/paths/~1a/get/$ref"))
+            fetch(
+                f"{other.base}/x.yaml",
+                FetchPolicy().trusting(f"{root.base}/spec.yaml"),
+                referrer=Referrer(f"{root.base}/spec.yaml", "/paths/~1a/get/$ref"),
+            )
         assert other.requests == []
     message = str(info.value)
-    assert message.startswith(f"{root.base}/spec.yaml#/paths/~1a/get/$ref: refused to fetch {other.base}/x.yaml")
+    assert message.startswith(
+        f"{root.base}/spec.yaml#/paths/~1a/get/$ref: refused to fetch {other.base}/x.yaml"
+    )
     assert message.endswith("(allow it with --allow-ref-host 127.0.0.2)") and "\n" not in message
     assert info.value.flag == "--allow-ref-host 127.0.0.2" and info.value.exit_code == 2
 
@@ -87,19 +94,27 @@ def test_a_named_host_on_another_port_is_still_refused() -> None:
 def test_star_allows_public_hosts_but_not_loopback() -> None:
     with serve("127.0.0.1") as root, serve("127.0.0.2") as other:
         with pytest.raises(FetchRefusedError, match="127.0.0.2 is a loopback address"):
-            fetch(f"{other.base}/x", FetchPolicy(allow_hosts=frozenset({"*"})), referrer=Referrer(f"{root.base}/s"))
+            fetch(
+                f"{other.base}/x",
+                FetchPolicy(allow_hosts=frozenset({"*"})),
+                referrer=Referrer(f"{root.base}/s"),
+            )
         assert other.requests == []
 
 
 def test_a_remote_document_may_fetch_from_its_own_origin() -> None:
     with serve("127.0.0.2", {"/lib/b.yaml": Reply("b: 2")}) as lib:
-        result = fetch(f"{lib.base}/lib/b.yaml", FetchPolicy(), referrer=Referrer(f"{lib.base}/lib/a.yaml", "/x"))
+        result = fetch(
+            f"{lib.base}/lib/b.yaml", FetchPolicy(), referrer=Referrer(f"{lib.base}/lib/a.yaml", "/x")
+        )
     assert result.content == b"b: 2"
 
 
 def test_a_redirect_to_a_forbidden_host_is_refused_before_it_is_asked() -> None:
-    with serve("127.0.0.2", {"/x": Reply("secret")}) as other, \
-            serve("127.0.0.1", {"/spec.yaml": redirect(f"{other.base}/x")}) as root:
+    with (
+        serve("127.0.0.2", {"/x": Reply("secret")}) as other,
+        serve("127.0.0.1", {"/spec.yaml": redirect(f"{other.base}/x")}) as root,
+    ):
         with pytest.raises(FetchRefusedError) as info:
             fetch(f"{root.base}/spec.yaml", FetchPolicy())
         assert other.requests == []
@@ -129,7 +144,9 @@ def test_at_most_five_redirects_are_followed(hops: int, ok: bool) -> None:
 def test_a_trickling_server_hits_the_deadline() -> None:
     with serve(routes={"/slow": trickle(total=1000, every=0.05)}) as s:
         started = time.monotonic()
-        with pytest.raises(FetchError, match=r"no complete answer within 0.5 s \(raise it with --fetch-timeout\)"):
+        with pytest.raises(
+            FetchError, match=r"no complete answer within 0.5 s \(raise it with --fetch-timeout\)"
+        ):
             fetch(f"{s.base}/slow", FetchPolicy(timeout=0.5))
         elapsed = time.monotonic() - started
     assert 0.45 < elapsed < 1.5
@@ -145,7 +162,9 @@ def test_a_series_shares_one_deadline() -> None:
 
 def test_a_declared_oversized_body_is_refused_before_it_is_read() -> None:
     with serve(routes={"/big": Reply(b"x" * 5000)}) as s:
-        with pytest.raises(FetchError, match=r"larger than the 4.88 KiB cap \(raise it with --fetch-max-bytes\)"):
+        with pytest.raises(
+            FetchError, match=r"larger than the 4.88 KiB cap \(raise it with --fetch-max-bytes\)"
+        ):
             fetch(f"{s.base}/big", FetchPolicy(max_bytes=5000 - 1))
         assert fetch(f"{s.base}/big", FetchPolicy(max_bytes=5000)).content == b"x" * 5000
 
@@ -159,8 +178,10 @@ def test_an_endless_body_is_cut_at_the_cap() -> None:
 
 
 def test_the_cap_counts_decompressed_bytes() -> None:
-    with serve(routes={"/bomb": gzip_bomb(10 * 1024 * 1024)}) as s, \
-            pytest.raises(FetchError, match="larger than the 1 MiB cap"):
+    with (
+        serve(routes={"/bomb": gzip_bomb(10 * 1024 * 1024)}) as s,
+        pytest.raises(FetchError, match="larger than the 1 MiB cap"),
+    ):
         fetch(f"{s.base}/bomb", FetchPolicy(max_bytes=1024 * 1024))
 
 
@@ -186,24 +207,39 @@ def test_metadata_names_are_refused_without_resolving_or_connecting(host: str, c
     assert calls == [] and connects == []
 
 
-@pytest.mark.parametrize(("address", "kind"), [
-    ("169.254.169.254", "metadata"), ("169.254.1.1", "link-local"), ("fe80::1", "link-local"),
-    ("10.0.0.5", "private"), ("192.168.1.1", "private"), ("172.16.0.1", "private"), ("fd12::1", "private"),
-    ("100.64.0.1", "private"), ("0.0.0.0", "private"), ("::ffff:169.254.169.254", "metadata"),
-])
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("169.254.169.254", "metadata"),
+        ("169.254.1.1", "link-local"),
+        ("fe80::1", "link-local"),
+        ("10.0.0.5", "private"),
+        ("192.168.1.1", "private"),
+        ("172.16.0.1", "private"),
+        ("fd12::1", "private"),
+        ("100.64.0.1", "private"),
+        ("0.0.0.0", "private"),
+        ("::ffff:169.254.169.254", "metadata"),
+    ],
+)
 def test_a_name_resolving_to_an_internal_address_is_refused_before_any_connect(
-        address: str, kind: str, connects: list[Any]) -> None:
+    address: str, kind: str, connects: list[Any]
+) -> None:
     policy = FetchPolicy(allow_hosts=frozenset({"*"}), resolver=_stub([address]))
     with pytest.raises(FetchRefusedError) as info:
-        fetch("http://innocent.test/x.yaml", policy, referrer=Referrer("http://127.0.0.1:9/s.yaml", "/a/$ref"))
+        fetch(
+            "http://innocent.test/x.yaml", policy, referrer=Referrer("http://127.0.0.1:9/s.yaml", "/a/$ref")
+        )
     assert f"innocent.test resolves to {address}, a {kind} address" in str(info.value)
     assert info.value.flag == "--allow-ref-host innocent.test"
     assert connects == []
 
 
 def test_even_a_user_named_url_may_not_redirect_to_a_metadata_address(connects: list[Any]) -> None:
-    with serve(routes={"/spec.yaml": redirect("http://169.254.169.254/latest/meta-data/")}) as s, \
-            pytest.raises(FetchRefusedError, match="169.254.169.254 is a metadata address"):
+    with (
+        serve(routes={"/spec.yaml": redirect("http://169.254.169.254/latest/meta-data/")}) as s,
+        pytest.raises(FetchRefusedError, match="169.254.169.254 is a metadata address"),
+    ):
         fetch(f"{s.base}/spec.yaml", FetchPolicy())
     assert all(address[0] == "127.0.0.1" for address in connects)
 
@@ -221,8 +257,12 @@ def test_a_name_is_resolved_once_and_the_checked_address_is_used() -> None:
         port = s.base.rsplit(":", 1)[1]
         policy = FetchPolicy(allow_hosts=frozenset({"api.test"}), resolver=rebinding)
         with Fetcher(policy) as fetcher:
-            first = fetcher.fetch(f"http://api.test:{port}/a", referrer=Referrer("http://127.0.0.1:9/s", "/x"))
-            second = fetcher.fetch(f"http://api.test:{port}/b", referrer=Referrer("http://127.0.0.1:9/s", "/y"))
+            first = fetcher.fetch(
+                f"http://api.test:{port}/a", referrer=Referrer("http://127.0.0.1:9/s", "/x")
+            )
+            second = fetcher.fetch(
+                f"http://api.test:{port}/b", referrer=Referrer("http://127.0.0.1:9/s", "/y")
+            )
     assert (first.content, second.content, second.address) == (b"a", b"b", "127.0.0.2")
     assert calls == ["api.test"]
     assert [host for _, host in s.requests] == [f"api.test:{port}"] * 2  # the Host header kept the name
@@ -254,12 +294,23 @@ def test_only_http_and_https_are_fetched(url: str, connects: list[Any]) -> None:
     assert connects == []
 
 
-@pytest.mark.parametrize(("address", "kind"), [
-    ("127.0.0.1", "loopback"), ("::1", "loopback"), ("169.254.169.254", "metadata"), ("100.100.100.200", "metadata"),
-    ("fd00:ec2::254", "metadata"), ("169.254.0.7", "link-local"), ("10.1.2.3", "private"),
-    ("2002:a9fe:a9fe::", "metadata"), ("64:ff9b::a9fe:a9fe", "metadata"), ("224.0.0.1", "private"),
-    ("8.8.8.8", "public"), ("2606:4700::1111", "public"),
-])
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("169.254.169.254", "metadata"),
+        ("100.100.100.200", "metadata"),
+        ("fd00:ec2::254", "metadata"),
+        ("169.254.0.7", "link-local"),
+        ("10.1.2.3", "private"),
+        ("2002:a9fe:a9fe::", "metadata"),
+        ("64:ff9b::a9fe:a9fe", "metadata"),
+        ("224.0.0.1", "private"),
+        ("8.8.8.8", "public"),
+        ("2606:4700::1111", "public"),
+    ],
+)
 def test_addresses_are_classified_with_embedded_ipv4_unwrapped(address: str, kind: str) -> None:
     assert classify(address) == kind
 

@@ -6,8 +6,17 @@ from mockingbird.errors import ConfigError, LogQueryError
 from mockingbird.query import LogQuery, parse_status, parse_time
 
 
-@pytest.mark.parametrize(("given", "expected"), [("404", (404, 404)), (503, (503, 503)), ("4xx", (400, 499)),
-                                                 ("5XX", (500, 599)), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("404", (404, 404)),
+        (503, (503, 503)),
+        ("4xx", (400, 499)),
+        ("5XX", (500, 599)),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_status_filters_parse_to_ranges(given: object, expected: object) -> None:
     assert parse_status(given) == expected  # type: ignore[arg-type]
 
@@ -32,19 +41,57 @@ def test_times_parse_as_iso_8601_with_naive_meaning_utc() -> None:
 
 
 def test_from_params_accepts_cli_and_mockloop_names() -> None:
-    a = LogQuery.from_params({"path_pattern": "^/pets", "time_from": "2026-11-21T18:00:00Z", "time_to": "2026-11-21T19:00:00Z",
-                              "session_id": "s", "include_admin": "true", "limit": "5", "offset": "10", "method": "get"})
-    b = LogQuery.from_params({"path": "^/pets", "since": "2026-11-21T18:00:00Z", "until": "2026-11-21T19:00:00Z",
-                              "session": "s", "include_admin": "1", "limit": "5", "offset": "10", "method": "GET"})
+    a = LogQuery.from_params(
+        {
+            "path_pattern": "^/pets",
+            "time_from": "2026-11-21T18:00:00Z",
+            "time_to": "2026-11-21T19:00:00Z",
+            "session_id": "s",
+            "include_admin": "true",
+            "limit": "5",
+            "offset": "10",
+            "method": "get",
+        }
+    )
+    b = LogQuery.from_params(
+        {
+            "path": "^/pets",
+            "since": "2026-11-21T18:00:00Z",
+            "until": "2026-11-21T19:00:00Z",
+            "session": "s",
+            "include_admin": "1",
+            "limit": "5",
+            "offset": "10",
+            "method": "GET",
+        }
+    )
     assert a == b
-    assert (a.path, a.session_id, a.include_admin, a.limit, a.offset, a.method) == ("^/pets", "s", True, 5, 10, "GET")
+    assert (a.path, a.session_id, a.include_admin, a.limit, a.offset, a.method) == (
+        "^/pets",
+        "s",
+        True,
+        5,
+        10,
+        "GET",
+    )
     with pytest.raises(LogQueryError, match="integer"):
         LogQuery.from_params({"limit": "many"})
 
 
 def test_to_params_round_trips() -> None:
-    q = LogQuery.build(method="POST", path="x", status="4xx", since="2026-11-21T18:00:00Z", session_id="s",
-                       include_admin=True, kind="mcp", operation="POST /x", after_id=9, limit=3, offset=4)
+    q = LogQuery.build(
+        method="POST",
+        path="x",
+        status="4xx",
+        since="2026-11-21T18:00:00Z",
+        session_id="s",
+        include_admin=True,
+        kind="mcp",
+        operation="POST /x",
+        after_id=9,
+        limit=3,
+        offset=4,
+    )
     assert LogQuery.from_params(q.to_params()) == q
 
 
@@ -83,6 +130,10 @@ def test_times_that_are_not_finite_numbers_are_refused(bad: str) -> None:
 
 
 def test_from_params_takes_values_already_typed() -> None:
-    typed = LogQuery.from_params({"limit": 5, "offset": 2, "include_admin": True, "after_id": 9, "status": "4Xx"})
-    text = LogQuery.from_params({"limit": "5", "offset": "2", "include_admin": "true", "after_id": "9", "status": "4xx"})
+    typed = LogQuery.from_params(
+        {"limit": 5, "offset": 2, "include_admin": True, "after_id": 9, "status": "4Xx"}
+    )
+    text = LogQuery.from_params(
+        {"limit": "5", "offset": "2", "include_admin": "true", "after_id": "9", "status": "4xx"}
+    )
     assert typed == text and typed.status == (400, 499) and typed.include_admin

@@ -6,10 +6,24 @@ from mockingbird.records import ADMIN_PREFIXES, Capture, is_admin_path
 
 
 def _capture() -> Capture:
-    return Capture(ts=1.5, latency_ms=0.25, status=201, method="POST", path="/pets", query_string=b"a=1",
-                   request_headers=[(b"accept", b"*/*")], response_headers=[(b"content-type", b"text/plain")],
-                   request_body=b"{}", request_size=2, response_body=b"ok", response_size=2,
-                   client=("127.0.0.1", 5000), request_id=b"rid", operation="POST /pets", source="generated")
+    return Capture(
+        ts=1.5,
+        latency_ms=0.25,
+        status=201,
+        method="POST",
+        path="/pets",
+        query_string=b"a=1",
+        request_headers=[(b"accept", b"*/*")],
+        response_headers=[(b"content-type", b"text/plain")],
+        request_body=b"{}",
+        request_size=2,
+        response_body=b"ok",
+        response_size=2,
+        client=("127.0.0.1", 5000),
+        request_id=b"rid",
+        operation="POST /pets",
+        source="generated",
+    )
 
 
 def test_a_capture_is_built_by_keyword_with_defaults_for_what_a_mock_answer_has() -> None:

@@ -62,9 +62,11 @@ def test_timeout_is_settable_and_the_aio_facade_awaits(demo: Any) -> None:
 
 
 def test_bad_client_options_are_config_errors(demo: Any) -> None:
-    with pytest.raises(ConfigError, match="handshake must be one of"):
-        with connect(demo, handshake="newest"):  # type: ignore[arg-type]
-            pass
+    with (
+        pytest.raises(ConfigError, match="handshake must be one of"),
+        connect(demo, handshake="newest"),  # type: ignore[arg-type]
+    ):
+        pass
     with pytest.raises(ConfigError, match="timeout must be positive"), connect(demo, timeout=0):
         pass
 

@@ -59,6 +59,7 @@ class ServeConfig:
             file when logging, else in memory.
         scenarios: scenario files or folders to load at start (``--scenarios``).
         scenario: the scenario to activate at start (``--scenario``).
+        max_body: the largest request body read, in bytes; a larger one is answered 413 unread.
         fetch_timeout: deadline in seconds for a remote spec and everything it references.
         fetch_max_bytes: size cap of a remote spec and everything it references.
         allow_ref_hosts: hosts a remote spec's ``$ref``s may fetch from besides its own (``*``: any public host).
@@ -85,6 +86,7 @@ class ServeConfig:
     control_db: str | None = None
     scenarios: tuple[str, ...] = ()
     scenario: str | None = None
+    max_body: int = 16 * 1024 * 1024
     fetch_timeout: float = 30.0
     fetch_max_bytes: int = 64 * 1024 * 1024
     allow_ref_hosts: tuple[str, ...] = ()
@@ -97,8 +99,12 @@ class ServeConfig:
             raise ConfigError(f"port: {self.port} is not a TCP port (0-65535)")
         if self.server not in get_args(ServerName):
             raise ConfigError(f"server: {self.server!r} is not one of {', '.join(get_args(ServerName))}")
+        if self.max_body < 0:
+            raise ConfigError(f"max_body: {self.max_body} is not a byte count")
         if self.log_writer not in get_args(LogWriter):
-            raise ConfigError(f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}")
+            raise ConfigError(
+                f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> ServeConfig:
@@ -117,7 +123,9 @@ class ServeConfig:
         if unknown:
             raise ConfigError(f"unknown serve option(s): {', '.join(unknown)}")
         given = {name: value for name, value in options.items() if value is not None}
-        from_env: dict[str, Any] = {name: environ[var] for name, var in ENV_VARS.items() if name not in given and environ.get(var)}
+        from_env: dict[str, Any] = {
+            name: environ[var] for name, var in ENV_VARS.items() if name not in given and environ.get(var)
+        }
         try:
             return cls(**given, **from_env)
         except ConfigError as exc:
@@ -150,6 +158,7 @@ class ServeConfig:
             args += ["--scenarios", path]
         if self.scenario is not None:
             args += ["--scenario", self.scenario]
+        args += ["--max-body", str(self.max_body)]
         args += ["--fetch-timeout", repr(self.fetch_timeout), "--fetch-max-bytes", str(self.fetch_max_bytes)]
         for host in self.allow_ref_hosts:
             args += ["--allow-ref-host", host]
@@ -158,4 +167,6 @@ class ServeConfig:
     def to_env(self) -> dict[str, str | None]:
         """The environment a ``mockingbird serve`` child needs to run exactly this config: the fields of the
         table above, ``None`` for a variable to remove (so the parent's environment cannot leak in)."""
-        return {var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()}
+        return {
+            var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()
+        }

@@ -63,13 +63,15 @@ def describe_size(size: int) -> str:
 
 
 def _too_large(source: str, budgets: Budgets) -> DocumentError:
-    return DocumentError(source, f"larger than the {describe_size(budgets.max_bytes)} size limit",
-                         limit="max_bytes")
+    return DocumentError(
+        source, f"larger than the {describe_size(budgets.max_bytes)} size limit", limit="max_bytes"
+    )
 
 
 def _too_deep(source: str, budgets: Budgets, line: int | None = None) -> DocumentError:
-    return DocumentError(source, f"nested deeper than the limit of {budgets.max_depth} levels",
-                         line=line, limit="max_depth")
+    return DocumentError(
+        source, f"nested deeper than the limit of {budgets.max_depth} levels", line=line, limit="max_depth"
+    )
 
 
 def read_file(path: str, budgets: Budgets = DEFAULT_BUDGETS) -> bytes:
@@ -219,14 +221,22 @@ class _AliasCounter:
 
     def alias(self, anchor: str, line: int | None) -> None:
         if any(frame[0] == anchor for frame in self.stack):
-            raise DocumentError(self.source, f"the YAML alias *{anchor} refers to a node that contains it",
-                                line=line, limit="max_alias_nodes")
+            raise DocumentError(
+                self.source,
+                f"the YAML alias *{anchor} refers to a node that contains it",
+                line=line,
+                limit="max_alias_nodes",
+            )
         size, height = self.anchors.get(anchor, (1, 0))  # an unknown anchor is the parser's error
         self.alias_nodes += size
         if self.alias_nodes > self.budgets.max_alias_nodes:
             raise DocumentError(
-                self.source, f"YAML aliases expand to more than the limit of {self.budgets.max_alias_nodes:,} "
-                "nodes (an alias bomb?)", line=line, limit="max_alias_nodes")
+                self.source,
+                f"YAML aliases expand to more than the limit of {self.budgets.max_alias_nodes:,} "
+                "nodes (an alias bomb?)",
+                line=line,
+                limit="max_alias_nodes",
+            )
         if len(self.stack) + height > self.budgets.max_depth:
             raise _too_deep(self.source, self.budgets, line)
         self._add(size, height)

@@ -76,8 +76,10 @@ class SpecError(MockingbirdError):
         self.source = source
         self.pointer = pointer
         self.problem = problem
-        where = f"{source}#{pointer}" if pointer and not pointer.startswith("line") else (
-            f"{source}:{pointer[5:]}" if pointer.startswith("line ") else source
+        where = (
+            f"{source}#{pointer}"
+            if pointer and not pointer.startswith("line")
+            else (f"{source}:{pointer[5:]}" if pointer.startswith("line ") else source)
         )
         super().__init__(f"{where}: {problem}")
 
@@ -134,8 +136,15 @@ class DocumentError(MockingbirdError):
 
     exit_code = 2
 
-    def __init__(self, source: str, problem: str, *, line: int | None = None, column: int | None = None,
-                 limit: str = "") -> None:
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        limit: str = "",
+    ) -> None:
         self.source = source
         self.problem = problem
         self.line = line

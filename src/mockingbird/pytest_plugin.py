@@ -228,7 +228,11 @@ def mock_server(request: pytest.FixtureRequest) -> Iterator[Any]:
 
     marker = request.node.get_closest_marker("mock_server")
     args, options = (tuple(marker.args), dict(marker.kwargs)) if marker is not None else ((), {})
-    spec = args[0] if args else options.pop("spec", None) or str(request.config.getini("mock_server_spec")).strip()
+    spec = (
+        args[0]
+        if args
+        else options.pop("spec", None) or str(request.config.getini("mock_server_spec")).strip()
+    )
     if not spec:
         pytest.fail("mock_server fixture: name the spec with @pytest.mark.mock_server('openapi.yaml') or the "
                     "mock_server_spec ini option", pytrace=False)  # fmt: skip

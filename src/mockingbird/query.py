@@ -113,7 +113,9 @@ def parse_time(value: str | float | datetime | None, name: str = "time") -> floa
         try:
             value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
-            raise LogQueryError(name, f"expected an ISO 8601 time such as 2026-11-21T18:00:00Z, got {text!r}") from None
+            raise LogQueryError(
+                name, f"expected an ISO 8601 time such as 2026-11-21T18:00:00Z, got {text!r}"
+            ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.timestamp()
@@ -302,7 +304,9 @@ class LogQuery:
             return False
         if self._regex is not None and not self._regex.search(record.path):
             return False
-        if self.status is not None and (record.status is None or not self.status[0] <= record.status <= self.status[1]):
+        if self.status is not None and (
+            record.status is None or not self.status[0] <= record.status <= self.status[1]
+        ):
             return False
         if self.since is not None and record.ts < self.since:
             return False
@@ -336,7 +340,9 @@ class LogPage:
 
 def iso(ts: float) -> str:
     """Epoch seconds -> ISO 8601 UTC with milliseconds (``2026-11-21T18:00:00.123Z``)."""
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 def record_to_dict(record: LogRecord, *, bodies: bool = True) -> dict[str, Any]:
@@ -377,4 +383,3 @@ def _text(body: str | bytes | None) -> str | None:
     if isinstance(body, bytes):
         return body.decode("utf-8", errors="replace")
     return body
-

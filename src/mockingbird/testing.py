@@ -349,9 +349,11 @@ def connect(
         with connect(["python", "server.py"], handshake="legacy") as mcp:
             mcp.tools.list().assert_contains("add")
     """
-    with start_server(server, env=env, cwd=cwd, headers=headers, transport=transport) as started:
-        with started.connect(handshake=handshake, timeout=timeout) as client:
-            yield client
+    with (
+        start_server(server, env=env, cwd=cwd, headers=headers, transport=transport) as started,
+        started.connect(handshake=handshake, timeout=timeout) as client,
+    ):
+        yield client
 
 
 @asynccontextmanager
@@ -367,6 +369,8 @@ async def connect_async(
 ) -> AsyncIterator[AsyncMCPTestClient]:
     """Start ``server`` and connect one async client to it, in the current event loop."""
     target = parse_server(server, env=env, cwd=cwd, headers=headers, transport=transport)
-    async with ServerHandle(target) as handle:
-        async with AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout) as client:
-            yield client
+    async with (
+        ServerHandle(target) as handle,
+        AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout) as client,
+    ):
+        yield client

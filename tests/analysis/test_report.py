@@ -21,7 +21,10 @@ def test_latency_summary_takes_any_order_and_rounds_to_microseconds() -> None:
 
 
 def test_route_key_is_the_operation_the_mcp_method_or_the_unmatched_bucket() -> None:
-    assert route_key(LogRecord(ts=0.0, method="GET", path="/pets/1", operation="GET /pets/{id}")) == "GET /pets/{id}"
+    assert (
+        route_key(LogRecord(ts=0.0, method="GET", path="/pets/1", operation="GET /pets/{id}"))
+        == "GET /pets/{id}"
+    )
     assert route_key(LogRecord(ts=0.0, method="tools/call", path="", kind="mcp")) == "tools/call"
     assert route_key(LogRecord(ts=0.0, method="GET", path="/nowhere")) == UNMATCHED
 

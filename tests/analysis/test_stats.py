@@ -9,9 +9,18 @@ from mockingbird.records import LogRecord
 T0 = 1_795_000_000.0
 
 
-def _rec(i: int, *, status: int = 200, op: str | None = "GET /pets", latency: float | None = None, **kw: object) -> LogRecord:
-    return LogRecord(ts=T0 + i, method="GET", path="/pets", status=status, operation=op,  # type: ignore[arg-type]
-                     latency_ms=float(i % 97) * 3.7 if latency is None else latency, **kw)
+def _rec(
+    i: int, *, status: int = 200, op: str | None = "GET /pets", latency: float | None = None, **kw: object
+) -> LogRecord:
+    return LogRecord(
+        ts=T0 + i,
+        method="GET",
+        path="/pets",
+        status=status,
+        operation=op,  # type: ignore[arg-type]
+        latency_ms=float(i % 97) * 3.7 if latency is None else latency,
+        **kw,
+    )
 
 
 def test_counts_latency_and_error_categories() -> None:
@@ -27,7 +36,8 @@ def test_counts_latency_and_error_categories() -> None:
     lat = sorted(r.latency_ms for r in records)
     cuts = statistics.quantiles(lat, n=100, method="inclusive")
     assert (a.latency.p50, a.latency.p90, a.latency.p95, a.latency.p99) == tuple(
-        round(cuts[p - 1], 3) for p in (50, 90, 95, 99))
+        round(cuts[p - 1], 3) for p in (50, 90, 95, 99)
+    )
     assert a.latency.max == round(max(lat), 3) and a.latency.min == round(min(lat), 3)
     e = a.errors
     assert e.client_by_status == {"400": 2, "401": 5, "403": 1, "404": 8, "422": 10}
@@ -42,15 +52,24 @@ def test_counts_latency_and_error_categories() -> None:
     assert routes["GET /pets"].auth_failures == 6
     assert routes["POST /pets"].validation_failures == 12 and routes["POST /pets"].error_rate == 1.0
     assert routes["(no matching route)"].count == 8
-    assert [r.route for r in a.routes][0] == "GET /pets"  # busiest first
+    assert a.routes[0].route == "GET /pets"  # busiest first
 
 
 def test_traffic_bots_bursts_and_sessions() -> None:
     records = [_rec(i, client="10.0.0.1:4000", user_agent="curl/8.4", session_id="a") for i in range(10)]
     # A burst: 25 requests within 0.5 s starting at T0+50.
-    records += [LogRecord(ts=T0 + 50 + j * 0.02, method="GET", path="/pets", status=200, client=f"10.0.0.2:{j}",
-                          user_agent="Googlebot/2.1 (+http://www.google.com/bot.html)", session_id="b")
-                for j in range(25)]
+    records += [
+        LogRecord(
+            ts=T0 + 50 + j * 0.02,
+            method="GET",
+            path="/pets",
+            status=200,
+            client=f"10.0.0.2:{j}",
+            user_agent="Googlebot/2.1 (+http://www.google.com/bot.html)",
+            session_id="b",
+        )
+        for j in range(25)
+    ]
     records += [_rec(60, client="[::1]:9", user_agent="Mozilla/5.0", session_id=None)]
     a = analyze(records)
     t = a.traffic
@@ -63,8 +82,15 @@ def test_traffic_bots_bursts_and_sessions() -> None:
     s = a.sessions
     assert (s.sessions, s.requests_with_session) == (2, 35)
     assert s.top[0]["session_id"] == "b" and s.top[0]["requests"] == 25
-    assert s.top[1] == {"session_id": "a", "requests": 10, "errors": 0, "first": s.top[1]["first"],
-                        "last": s.top[1]["last"], "duration_s": 9.0, "routes": 1}
+    assert s.top[1] == {
+        "session_id": "a",
+        "requests": 10,
+        "errors": 0,
+        "first": s.top[1]["first"],
+        "last": s.top[1]["last"],
+        "duration_s": 9.0,
+        "routes": 1,
+    }
 
 
 def test_timeline_buckets_cover_every_request() -> None:
@@ -83,8 +109,18 @@ def test_empty_analysis_is_valid_json() -> None:
 
 
 def test_mcp_records_are_grouped_by_json_rpc_method() -> None:
-    records = [LogRecord(ts=T0 + i, kind="mcp", method="tools/call", path="server", operation="tools/call",
-                         status=-32601 if i % 4 == 0 else None, latency_ms=1.0) for i in range(8)]
+    records = [
+        LogRecord(
+            ts=T0 + i,
+            kind="mcp",
+            method="tools/call",
+            path="server",
+            operation="tools/call",
+            status=-32601 if i % 4 == 0 else None,
+            latency_ms=1.0,
+        )
+        for i in range(8)
+    ]
     records.append(LogRecord(ts=T0 + 9, kind="mcp", method="tools/list", path="server"))
     a = analyze(records)
     assert a.status_classes == {"mcp-error": 2, "mcp-ok": 7}

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from mockingbird.cli import cli
 from mockingbird.http.admin.api import build_admin_app
-from mockingbird.store import open_store
 from mockingbird.records import LogRecord
+from mockingbird.store import open_store
 
 T0 = 1_795_000_000.0
 
@@ -21,12 +21,22 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / ".mockingbird" / "petstore.db"
     store = open_store(path)
     for i in range(12):
-        store.write(LogRecord(ts=T0 + i, method="POST" if i < 4 else "GET", path=f"/pets/{i}",
-                              status=422 if i < 4 else 200, operation="POST /pets" if i < 4 else "GET /pets/{petId}",
-                              latency_ms=10.0 + i, session_id="abc",
-                              response_body=json.dumps({"errors": [{"location": "body/tag",
-                                                                     "message": '5 is not of type "string"'}]})
-                              if i < 4 else None))
+        store.write(
+            LogRecord(
+                ts=T0 + i,
+                method="POST" if i < 4 else "GET",
+                path=f"/pets/{i}",
+                status=422 if i < 4 else 200,
+                operation="POST /pets" if i < 4 else "GET /pets/{petId}",
+                latency_ms=10.0 + i,
+                session_id="abc",
+                response_body=json.dumps(
+                    {"errors": [{"location": "body/tag", "message": '5 is not of type "string"'}]}
+                )
+                if i < 4
+                else None,
+            )
+        )
     store.write(LogRecord(ts=T0 + 50, method="GET", path="/admin/api/info", status=200, is_admin=True))
     store.close()
     return path
@@ -52,8 +62,16 @@ def test_json_output_with_filters(db: Path) -> None:
     assert body["total"] == 4 and {i["status"] for i in body["items"]} == {422}
     code, out = _run("logs", "--db", str(db), "--include-admin", "--path", "^/admin", "--json")
     assert json.loads(out)["total"] == 1
-    code, out = _run("logs", "--db", str(db), "--since", "2026-11-18T11:06:48Z", "--until", "2026-11-18T11:06:50Z",
-                     "--json")
+    code, out = _run(
+        "logs",
+        "--db",
+        str(db),
+        "--since",
+        "2026-11-18T11:06:48Z",
+        "--until",
+        "2026-11-18T11:06:50Z",
+        "--json",
+    )
     assert [i["path"] for i in json.loads(out)["items"]] == ["/pets/9", "/pets/8"]
 
 
@@ -77,11 +95,21 @@ def test_bad_input_is_one_clear_line(db: Path, tmp_path: Path) -> None:
     import sys
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mockingbird", *args], capture_output=True, text=True, timeout=60,
-                              cwd=tmp_path)
+        return subprocess.run(
+            [sys.executable, "-m", "mockingbird", *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
 
     bad = run("logs", "--db", str(db), "--status", "6xx")
-    assert bad.returncode == 2 and bad.stderr.strip().startswith("error: status:") and "Traceback" not in bad.stderr
+    assert (
+        bad.returncode == 2
+        and bad.stderr.strip().startswith("error: status:")
+        and "Traceback" not in bad.stderr
+    )
     missing = run("logs", "--db", str(tmp_path / "nope.db"))
     assert missing.returncode == 2 and "no log database at" in missing.stderr
     assert not (tmp_path / "nope.db").exists()
@@ -93,7 +121,9 @@ def test_bad_input_is_one_clear_line(db: Path, tmp_path: Path) -> None:
 def admin_url(db: Path) -> Iterator[str]:
     store = open_store(db)
     app = build_admin_app(store, token="tkn")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -111,7 +141,9 @@ def test_url_mode_queries_a_running_mock(admin_url: str) -> None:
     assert code == 0 and json.loads(out)["total"] == 4
     code, out = _run("logs", "--url", admin_url, "--admin-token", "tkn", "--analyze")
     assert code == 0 and "fails validation" in out
-    result = CliRunner().invoke(cli, ["logs", "--url", admin_url, "--json"], env={"MOCKINGBIRD_ADMIN_TOKEN": "tkn"})
+    result = CliRunner().invoke(
+        cli, ["logs", "--url", admin_url, "--json"], env={"MOCKINGBIRD_ADMIN_TOKEN": "tkn"}
+    )
     assert result.exit_code == 0 and json.loads(result.output)["total"] == 12
     denied = CliRunner().invoke(cli, ["logs", "--url", admin_url], env={"MOCKINGBIRD_ADMIN_TOKEN": ""})
     assert denied.exit_code != 0 and "admin token" in str(denied.exception)

@@ -17,7 +17,9 @@ overrides:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*MOCKINGBIRD, "scenarios", *args], check=False, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [*MOCKINGBIRD, "scenarios", *args], check=False, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_apply_list_show_export_activate_deactivate(tmp_path: Path) -> None:
@@ -43,7 +45,11 @@ def test_apply_list_show_export_activate_deactivate(tmp_path: Path) -> None:
         assert _run("deactivate", "--url", url).stdout.strip() == "active: none"
         assert httpx.get(f"{url}/pets").status_code == 200
         missing = _run("activate", "ghost", "--url", url)
-        assert missing.returncode == 2 and missing.stderr.startswith("error: ") and "Traceback" not in missing.stderr
+        assert (
+            missing.returncode == 2
+            and missing.stderr.startswith("error: ")
+            and "Traceback" not in missing.stderr
+        )
 
 
 def test_a_bad_file_is_refused_before_anything_is_sent(tmp_path: Path) -> None:

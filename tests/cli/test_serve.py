@@ -108,14 +108,18 @@ def test_same_seed_same_generated_body_across_runs() -> None:
 def test_broken_spec_is_one_line_and_exit_2(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("openapi: 3.0.0\ninfo: [not, a, mapping\n")
-    result = subprocess.run([*MOCKINGBIRD, "serve", str(broken), "--port", "0"], capture_output=True, timeout=60, check=False)
+    result = subprocess.run(
+        [*MOCKINGBIRD, "serve", str(broken), "--port", "0"], capture_output=True, timeout=60, check=False
+    )
     assert result.returncode == 2
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and "broken.yaml" in lines[0] and "Traceback" not in lines[0]
 
 
 def test_missing_spec_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = subprocess.run([*MOCKINGBIRD, "serve", str(tmp_path / "nope.yaml")], capture_output=True, timeout=60, check=False)
+    result = subprocess.run(
+        [*MOCKINGBIRD, "serve", str(tmp_path / "nope.yaml")], capture_output=True, timeout=60, check=False
+    )
     assert result.returncode == 2
     assert len(result.stderr.decode().strip().splitlines()) == 1
 
@@ -126,7 +130,10 @@ def test_port_in_use_is_a_clear_one_line_error() -> None:
         busy.listen(1)
         port = busy.getsockname()[1]
         result = subprocess.run(
-            [*MOCKINGBIRD, "serve", str(PETSTORE), "--port", str(port)], capture_output=True, timeout=60, check=False
+            [*MOCKINGBIRD, "serve", str(PETSTORE), "--port", str(port)],
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     assert result.returncode == 2
     err = result.stderr.decode().strip()

@@ -21,7 +21,6 @@ PETSTORE = ROOT / "examples" / "petstore.yaml"
 N = 200
 
 
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,15 +50,20 @@ def _start(tmp_path: Path, *extra: str, server: str = "granian") -> tuple[subpro
 async def _load(base: str, n: int) -> list[int]:
     gate = asyncio.Semaphore(16)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
         async def one(i: int) -> int:
             async with gate:
-                r = await client.get("/pets", params={"limit": i % 20 + 1}, headers={"x-session-id": f"s{i % 3}"})
+                r = await client.get(
+                    "/pets", params={"limit": i % 20 + 1}, headers={"x-session-id": f"s{i % 3}"}
+                )
                 return r.status_code
+
         return await asyncio.gather(*(one(i) for i in range(n)))
 
 
-@pytest.mark.parametrize(("sig", "server"), [(signal.SIGTERM, "granian"), (signal.SIGINT, "granian"),
-                                             (signal.SIGTERM, "uvicorn")])
+@pytest.mark.parametrize(
+    ("sig", "server"), [(signal.SIGTERM, "granian"), (signal.SIGINT, "granian"), (signal.SIGTERM, "uvicorn")]
+)
 def test_graceful_stop_keeps_every_served_request(tmp_path: Path, sig: signal.Signals, server: str) -> None:
     db = tmp_path / "logs.db"
     proc, base = _start(tmp_path, "--log-db", str(db), server=server)
@@ -98,7 +102,8 @@ def test_serve_logs_by_default_and_admin_api_answers(tmp_path: Path) -> None:
     assert unauthorized.status_code == 401
     db = tmp_path / ".mockingbird" / "petstore.db"
     assert db.exists() and b"TOPSECRET" not in db.read_bytes()
-    out = subprocess.run([sys.executable, "-m", "mockingbird", "logs", "--json"], cwd=tmp_path, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "mockingbird", "logs", "--json"], check=False, cwd=tmp_path,
+                         capture_output=True,
                          text=True, timeout=60)  # fmt: skip
     items = json.loads(out.stdout)["items"]
     assert {(i["method"], i["path"]) for i in items} >= {("GET", "/pets"), ("POST", "/pets")}
@@ -117,7 +122,7 @@ def test_no_log_writes_no_database(tmp_path: Path) -> None:
 def test_public_host_without_token_refuses_to_start(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "MOCKINGBIRD_ADMIN_TOKEN"}
     out = subprocess.run([sys.executable, "-m", "mockingbird", "serve", str(PETSTORE), "--host", "0.0.0.0",
-                          "--port", str(_free_port())], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          "--port", str(_free_port())], check=False, cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=60)  # fmt: skip
     assert out.returncode == 2
     assert "without an admin token; pass --admin-token or MOCKINGBIRD_ADMIN_TOKEN" in out.stderr

@@ -22,13 +22,19 @@ def test_scenario_files_load_and_one_is_active_at_start(tmp_path: Path) -> None:
     folder = tmp_path / "scenarios"
     folder.mkdir()
     (folder / "outage.yaml").write_text(OUTAGE)
-    (folder / "more.json").write_text('{"scenarios": [{"name": "slow", "chaos": {"latency": {"fixed": 0.01}}}]}')
+    (folder / "more.json").write_text(
+        '{"scenarios": [{"name": "slow", "chaos": {"latency": {"fixed": 0.01}}}]}'
+    )
     db = tmp_path / "log.db"
-    with serving(str(PETSTORE), "--log-db", str(db), "--scenarios", str(folder), "--scenario", "outage") as served:
+    with serving(
+        str(PETSTORE), "--log-db", str(db), "--scenarios", str(folder), "--scenario", "outage"
+    ) as served:
         answer = httpx.get(f"{served.url}/pets")
         assert answer.status_code == 503 and answer.json() == {"message": "down"}
         listed = httpx.get(f"{served.url}/admin/api/scenarios").json()
-        assert sorted(s["name"] for s in listed["items"]) == ["outage", "slow"] and listed["active"] == "outage"
+        assert (
+            sorted(s["name"] for s in listed["items"]) == ["outage", "slow"] and listed["active"] == "outage"
+        )
         assert httpx.post(f"{served.url}/admin/api/scenarios/slow/activate").status_code == 200
     # Restarted on the same database: the scenarios and the active one are kept.
     with serving(str(PETSTORE), "--log-db", str(db)) as served:
@@ -49,7 +55,11 @@ def test_a_bad_scenario_file_is_one_line_with_file_place_and_problem(tmp_path: P
     broken.write_text("name: x\nchaos: {latency: [\n")
     result = subprocess.run([*MOCKINGBIRD, "serve", str(PETSTORE), "--no-log", "--scenarios", str(broken)],
                             check=False, capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
-    assert result.returncode == 2 and f"{broken}:" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert (
+        result.returncode == 2
+        and f"{broken}:" in result.stderr
+        and len(result.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_an_unknown_scenario_to_activate_is_refused(tmp_path: Path) -> None:

@@ -11,12 +11,16 @@ from mockingbird.control.overrides import OverrideError
 
 
 def test_a_full_document_parses() -> None:
-    plan = parse_chaos({
-        "latency": {"lognormal": {"median": 0.2, "sigma": 0.4}},
-        "error_rate": 0.25, "error_status": 429, "retry_after": 7,
-        "faults": {"truncate": 0.1, "trickle": 0.05, "trickle_bytes_per_second": 100},
-        "operations": {"GET /pets": {"latency": {"fixed": 1}}},
-    })
+    plan = parse_chaos(
+        {
+            "latency": {"lognormal": {"median": 0.2, "sigma": 0.4}},
+            "error_rate": 0.25,
+            "error_status": 429,
+            "retry_after": 7,
+            "faults": {"truncate": 0.1, "trickle": 0.05, "trickle_bytes_per_second": 100},
+            "operations": {"GET /pets": {"latency": {"fixed": 1}}},
+        }
+    )
     assert plan.default.latency == Latency("lognormal", 0.2, 0.4)
     assert (plan.default.error_rate, plan.default.error_status, plan.default.retry_after) == (0.25, 429, 7)
     assert plan.operations["GET /pets"].latency == Latency("fixed", 1.0)
@@ -25,10 +29,20 @@ def test_a_full_document_parses() -> None:
 
 def test_every_problem_is_listed() -> None:
     with pytest.raises(OverrideError) as info:
-        parse_chaos({"latency": {"uniform": [2, 1]}, "error_rate": -0.1, "error_status": 404,
-                     "faults": {"explode": 1}, "operations": {"x": {"operations": {}}}})
+        parse_chaos(
+            {
+                "latency": {"uniform": [2, 1]},
+                "error_rate": -0.1,
+                "error_status": 404,
+                "faults": {"explode": 1},
+                "operations": {"x": {"operations": {}}},
+            }
+        )
     assert sorted({loc for loc, _ in info.value.violations}) == [
-        "/error_rate", "/error_status", "/faults", "/operations/x",
+        "/error_rate",
+        "/error_status",
+        "/faults",
+        "/operations/x",
     ]
     with pytest.raises(OverrideError, match="below LOW"):
         parse_chaos({"latency": {"uniform": [2, 1]}})

@@ -40,7 +40,9 @@ def test_two_stores_on_two_files_are_independent(tmp_path: Path) -> None:
         assert a.get("scenario", "outage") == {"status": 503}
 
 
-def test_two_handles_on_one_file_see_each_other_after_refresh_and_never_share_a_revision(tmp_path: Path) -> None:
+def test_two_handles_on_one_file_see_each_other_after_refresh_and_never_share_a_revision(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "control.db"
     with open_control_store(path) as one, open_control_store(path) as two:
         r1 = one.put("scenario", "a", {})

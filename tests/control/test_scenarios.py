@@ -42,7 +42,10 @@ def test_a_deeper_check_is_applied_to_each_override() -> None:
 
 def test_a_file_of_several_scenarios_refuses_duplicates() -> None:
     other = {"name": "slow", "chaos": {"latency": {"fixed": 2}}}
-    assert [s.name for s in parse_scenario_file({"scenarios": [OUTAGE, other]}, source="f.yaml")] == ["outage", "slow"]
+    assert [s.name for s in parse_scenario_file({"scenarios": [OUTAGE, other]}, source="f.yaml")] == [
+        "outage",
+        "slow",
+    ]
     with pytest.raises(OverrideError, match="defined twice"):
         parse_scenario_file({"scenarios": [OUTAGE, OUTAGE]}, source="f.yaml")
 

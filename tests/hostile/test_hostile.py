@@ -47,8 +47,11 @@ def _fill(route: Reply | Writer, base: str, other: str) -> Reply | Writer:
     if not isinstance(route, Reply):
         return route
     body = route.body.decode() if isinstance(route.body, bytes) else route.body
-    return Reply(body.replace("{base}", base).replace("{other}", other), route.status,
-                 {k: v.replace("{base}", base).replace("{other}", other) for k, v in route.headers.items()})
+    return Reply(
+        body.replace("{base}", base).replace("{other}", other),
+        route.status,
+        {k: v.replace("{base}", base).replace("{other}", other) for k, v in route.headers.items()},
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -65,8 +68,11 @@ def _answer(response: httpx.Response) -> str:
     """``"ok"`` for a success, a client error or a clear problem document naming the cause, else the body."""
     if response.status_code < 500:
         return "ok"
-    clear = response.headers.get("content-type", "").startswith("application/problem+json") and \
-        bool(response.json().get("detail")) and "Traceback" not in response.text
+    clear = (
+        response.headers.get("content-type", "").startswith("application/problem+json")
+        and bool(response.json().get("detail"))
+        and "Traceback" not in response.text
+    )
     return "ok" if clear else f"{response.status_code}: {response.text[:200]}"
 
 
@@ -74,21 +80,38 @@ def _operation_path(case: Case) -> str:
     return "/items" if "/items" in case.spec else "/"
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(case, id=case.name, marks=[pytest.mark.xfail(strict=True, reason=case.known_failure)]
-                 if case.known_failure else []) for case in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            case,
+            id=case.name,
+            marks=[pytest.mark.xfail(strict=True, reason=case.known_failure)] if case.known_failure else [],
+        )
+        for case in CASES
+    ],
+)
 def test_hostile_input_is_refused_clearly_or_served_healthily(case: Case, tmp_path: Path) -> None:
     with serve("127.0.0.1") as host, serve("127.0.0.2") as other:
-        host.routes["/spec.yaml"] = Reply(case.spec.replace("{base}", host.base).replace("{other}", other.base))
+        host.routes["/spec.yaml"] = Reply(
+            case.spec.replace("{base}", host.base).replace("{other}", other.base)
+        )
         host.routes.update({path: _fill(make(), host.base, other.base) for path, make in case.routes.items()})
-        other.routes.update({path: _fill(make(), host.base, other.base) for path, make in case.other_routes.items()})
+        other.routes.update(
+            {path: _fill(make(), host.base, other.base) for path, make in case.other_routes.items()}
+        )
         source = f"{host.base}/spec.yaml"
         if case.local:
             (tmp_path / "spec.yaml").write_text(case.spec)
             source = str(tmp_path / "spec.yaml")
         port = _free_port()
-        proc = subprocess.Popen([*MOCKINGBIRD, "serve", source, "--port", str(port), "--no-log", *case.args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, start_new_session=True)
+        proc = subprocess.Popen(
+            [*MOCKINGBIRD, "serve", source, "--port", str(port), "--no-log", *case.args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
         try:
             if case.expect == "refused":
                 _assert_refused(case, proc)
@@ -111,7 +134,9 @@ def _assert_refused(case: Case, proc: subprocess.Popen[bytes]) -> None:
     assert proc.returncode == 2, f"exit {proc.returncode}: {err.decode()[-2000:]}"
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
     assert case.match in lines[0], lines[0]
-    deadline = float(case.args[case.args.index("--fetch-timeout") + 1]) if "--fetch-timeout" in case.args else 0
+    deadline = (
+        float(case.args[case.args.index("--fetch-timeout") + 1]) if "--fetch-timeout" in case.args else 0
+    )
     assert elapsed < deadline + 10, f"refused only after {elapsed:.1f} s"
 
 
@@ -120,7 +145,9 @@ def _assert_healthy(case: Case, proc: subprocess.Popen[bytes], url: str) -> None
     with httpx.Client(timeout=10) as client:
         while True:
             if proc.poll() is not None:
-                raise AssertionError(f"serve exited {proc.returncode}: {proc.communicate()[1].decode()[-2000:]}")
+                raise AssertionError(
+                    f"serve exited {proc.returncode}: {proc.communicate()[1].decode()[-2000:]}"
+                )
             try:
                 if client.get(f"{url}/__mockingbird/health").status_code == 200:
                     break
@@ -143,8 +170,13 @@ def _assert_healthy(case: Case, proc: subprocess.Popen[bytes], url: str) -> None
 
 def _timed_serve(source: Path, cwd: Path) -> tuple[float, int, list[str]]:
     started = time.monotonic()
-    done = subprocess.run([*MOCKINGBIRD, "serve", str(source), "--port", str(_free_port()), "--no-log"],
-                          capture_output=True, cwd=cwd, timeout=30, check=False)
+    done = subprocess.run(
+        [*MOCKINGBIRD, "serve", str(source), "--port", str(_free_port()), "--no-log"],
+        capture_output=True,
+        cwd=cwd,
+        timeout=30,
+        check=False,
+    )
     return time.monotonic() - started, done.returncode, done.stderr.decode().strip().splitlines()
 
 

@@ -6,8 +6,6 @@ timeout (granian's ``header_read_timeout``, 30 s) has passed. After every case `
 answers and the server process's resident memory stays within ``RSS_BOUND`` of what it was
 once warmed up. Requests are written on raw sockets: no client library would send them.
 
-Cases that fail today because of the ASGI adapter (``http/app.py``) are marked
-``xfail(strict=True)`` with the change they need.
 """
 
 from __future__ import annotations
@@ -155,8 +153,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with serve(tmp_path_factory.mktemp("hostile")) as running:
         for _ in range(20):  # warm up: the first requests compile validators and load the admin app
             exchange(running, request(b"GET", b"/pets?limit=2"))
-            exchange(running, request(b"POST", b"/pets", [API_KEY, JSON], b'{"name":"Rex","species":{"kind":"dog"}}'))
-            exchange(running, request(b"GET", b"/admin/api/info", [b"Authorization: Bearer " + TOKEN.encode()]))
+            exchange(
+                running,
+                request(b"POST", b"/pets", [API_KEY, JSON], b'{"name":"Rex","species":{"kind":"dog"}}'),
+            )
+            exchange(
+                running, request(b"GET", b"/admin/api/info", [b"Authorization: Bearer " + TOKEN.encode()])
+            )
         running.baseline = running.rss()
         yield running
 
@@ -193,7 +196,9 @@ def test_invalid_utf8_in_the_query_is_a_4xx(healthy_after: Server) -> None:
     assert encoded is not None and encoded.status == 400
     located = {e["location"] for e in encoded.problem()["errors"]}  # type: ignore[attr-defined]
     assert located == {"query/limit", "query/status"}
-    raw = exchange(healthy_after, request(b"GET", b"/pets?tag=\xff\xfe"))  # not even URL syntax: the parser's 400
+    raw = exchange(
+        healthy_after, request(b"GET", b"/pets?tag=\xff\xfe")
+    )  # not even URL syntax: the parser's 400
     assert raw is not None and raw.status == 400
     admin = exchange(healthy_after, request(b"GET", b"/admin/api/logs/search?status=%FF",
                                             [b"Authorization: Bearer " + TOKEN.encode()]))  # fmt: skip
@@ -204,15 +209,13 @@ def test_invalid_utf8_in_headers_is_a_4xx(healthy_after: Server) -> None:
     accept = exchange(healthy_after, request(b"GET", b"/pets", [b"Accept: \xff\xfe/\xc3("]))
     assert accept is not None and accept.status == 406 and accept.problem()["status"] == 406
     token = exchange(healthy_after, request(b"GET", b"/admin/api/info", [b"X-Admin-Token: \xff\xfe"]))
-    assert token is not None and token.status == 401 and token.headers[b"www-authenticate"].startswith(b"Bearer")
+    assert (
+        token is not None and token.status == 401 and token.headers[b"www-authenticate"].startswith(b"Bearer")
+    )
     control = exchange(healthy_after, request(b"GET", b"/pets", [b"X-Note: a\x01b"]))  # a control byte
     assert control is not None and control.status == 400
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "http/app.py MockApp._serve_mock echoes the client's X-Request-ID verbatim (any obs-text byte) in the "
-    "response and the log; it should keep a client id only when it is 1-128 visible ASCII characters "
-    "([\\x21-\\x7e]) and otherwise generate one"))  # fmt: skip
 def test_a_request_id_that_is_not_ascii_is_not_echoed(healthy_after: Server) -> None:
     reply = exchange(healthy_after, request(b"GET", b"/pets", [b"X-Request-ID: \xff\xfe\x80"]))
     assert reply is not None and reply.status == 200
@@ -235,7 +238,10 @@ def test_an_overlong_url_is_refused(healthy_after: Server) -> None:
 
 
 def test_clients_trickling_their_headers_are_cut_off_and_others_still_served(healthy_after: Server) -> None:
-    slow = [socket.create_connection(("127.0.0.1", healthy_after.port), timeout=HEADER_TIMEOUT + 20) for _ in range(50)]
+    slow = [
+        socket.create_connection(("127.0.0.1", healthy_after.port), timeout=HEADER_TIMEOUT + 20)
+        for _ in range(50)
+    ]
     start = time.monotonic()
     open_ = set(range(len(slow)))
     try:
@@ -258,18 +264,15 @@ def test_clients_trickling_their_headers_are_cut_off_and_others_still_served(hea
     assert elapsed >= HEADER_TIMEOUT - 5  # cut off by the header timeout, not at once
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "http/app.py MockApp._serve_mock reads any body whole (_read_body has no limit): a 256 MiB body is held in "
-    "memory (RSS +760 MiB at the peak, +260 MiB after) and then validated. Needed: a body limit (a ServeConfig "
-    "field, e.g. max_body = 16 MiB, --max-body): when Content-Length exceeds it, answer build_problem(413, ...) "
-    "without calling receive; for a chunked body, count bytes in _read_body and answer 413 once past it"))  # fmt: skip
 def test_a_body_far_over_the_limit_is_413_without_reading_it(tmp_path: Path) -> None:
     size = 256 * 1024 * 1024
     with serve(tmp_path) as fresh:
         exchange(fresh, request(b"GET", b"/pets"))
         baseline = fresh.rss()
         with socket.create_connection(("127.0.0.1", fresh.port), timeout=60) as sock:
-            sock.sendall(request(b"POST", b"/pets", [API_KEY, JSON, b"Content-Length: %d" % size])[:-4] + b"\r\n\r\n")
+            sock.sendall(
+                request(b"POST", b"/pets", [API_KEY, JSON, b"Content-Length: %d" % size])[:-4] + b"\r\n\r\n"
+            )
             chunk = b"a" * (1024 * 1024)
             try:
                 for _ in range(size // len(chunk)):

@@ -65,7 +65,8 @@ def _normalise(node: Any) -> Any:
     props = out.get("properties")
     if isinstance(out.get("required"), list) and isinstance(props, dict):
         out["required"] = [
-            name for name in out["required"]
+            name
+            for name in out["required"]
             if not (isinstance(props.get(name), dict) and props[name].get("writeOnly") is True)
         ]
     return out
@@ -224,7 +225,10 @@ UNSATISFIABLE = {
     "matches all of them, so the oneOf never holds",
     ("vercel__api.json", "GET /v1/edge-config/{edgeConfigId}/item/{edgeConfigItemKey}"): _EDGE_ITEM,
     ("vercel__api.json", "GET /v1/edge-config/{edgeConfigId}/items"): _EDGE_ITEM,
-    ("vercel__api.json", "GET /v1/integrations/search-repo"): "gitAccount and its namespaceId are required, and "
+    (
+        "vercel__api.json",
+        "GET /v1/integrations/search-repo",
+    ): "gitAccount and its namespaceId are required, and "
     "namespaceId is {oneOf: [string, number], type: null}",
 }
 

@@ -15,7 +15,9 @@ from mockingbird.openapi.model import Spec
 def _chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        raise FileNotFoundError("Debian chromium is needed for the browser tests: apt-get install -y chromium")
+        raise FileNotFoundError(
+            "Debian chromium is needed for the browser tests: apt-get install -y chromium"
+        )
     return path
 
 

@@ -7,8 +7,13 @@ from mockingbird.records import Capture
 
 
 def _config(fields: CredentialFields) -> LogConfig:
-    return LogConfig(body_limit=1024, headers=fields.headers, query=fields.query, session_header=b"x-session-id",
-                     session_cookie="session_id")
+    return LogConfig(
+        body_limit=1024,
+        headers=fields.headers,
+        query=fields.query,
+        session_header=b"x-session-id",
+        session_cookie="session_id",
+    )
 
 
 def test_session_from_cookie_hashes_the_value() -> None:
@@ -18,13 +23,32 @@ def test_session_from_cookie_hashes_the_value() -> None:
 
 
 def _capture(
-    req_h: list[tuple[bytes, bytes]], resp_h: list[tuple[bytes, bytes]], path: str = "/pets", rid: bytes = b"rid-1"
+    req_h: list[tuple[bytes, bytes]],
+    resp_h: list[tuple[bytes, bytes]],
+    path: str = "/pets",
+    rid: bytes = b"rid-1",
 ) -> Capture:
-    return Capture(ts=1.0, latency_ms=0.5, status=200, error=False, method="GET", path=path,
-                   query_string=b"api_key=s3&a=1", request_headers=req_h, response_headers=resp_h,
-                   request_body=b'{"a": 1}', request_size=8, response_body=None, response_size=0,
-                   client=("127.0.0.1", 5000), request_id=rid, operation="GET /pets", source="example",
-                   scenario=None, is_admin=False)
+    return Capture(
+        ts=1.0,
+        latency_ms=0.5,
+        status=200,
+        error=False,
+        method="GET",
+        path=path,
+        query_string=b"api_key=s3&a=1",
+        request_headers=req_h,
+        response_headers=resp_h,
+        request_body=b'{"a": 1}',
+        request_size=8,
+        response_body=None,
+        response_size=0,
+        client=("127.0.0.1", 5000),
+        request_id=rid,
+        operation="GET /pets",
+        source="example",
+        scenario=None,
+        is_admin=False,
+    )
 
 
 def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -> None:
@@ -34,7 +58,7 @@ def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -
     req = [(b"host", b"h"), (b"x-api-key", b"secret"), (b"user-agent", b"ua/1"), (b"x-session-id", b"s1")]
     cases = [
         [(b"content-type", b"application/json"), (b"x-request-id", b"r1")],
-        [(b"content-type", b"application/json"), (b"x-request-id", b"r\"2")],  # needs JSON escaping
+        [(b"content-type", b"application/json"), (b"x-request-id", b'r"2')],  # needs JSON escaping
         [(b"x-request-id", b"a"), (b"x-request-id", b"b")],  # repeated: joined, as the plain path does
         [(b"set-cookie", b"k=v"), (b"x-request-id", b"r3")],
         [(b"x-request-id", b"only")],
@@ -61,16 +85,25 @@ def test_a_cached_header_list_without_the_request_id_gets_each_rows_own_id() -> 
     for rid in (b"a1", b"b2", b"c3"):
         row = build(_capture([], cached, rid=rid))
         assert orjson.loads(row["response_headers"]) == {
-            "content-type": "application/json", "content-length": "2", "x-request-id": rid.decode()}
+            "content-type": "application/json",
+            "content-length": "2",
+            "x-request-id": rid.decode(),
+        }
         assert row["correlation_id"] == rid.decode()
-    cached.append((b"x-extra", b"1"))  # a list that changed in place is not mistaken for the cached one's JSON
+    cached.append(
+        (b"x-extra", b"1")
+    )  # a list that changed in place is not mistaken for the cached one's JSON
     row = build(_capture([], list(cached), rid=b"d4"))
     assert orjson.loads(row["response_headers"])["x-extra"] == "1"
 
 
 def test_the_plain_tuple_a_writer_process_receives_builds_the_same_row_and_record() -> None:
-    build = RowBuilder(tuple(_config(CredentialFields.build(query=["api_key"]))))  # registered as a plain tuple
-    capture = _capture([(b"x-session-id", b"s9"), (b"authorization", b"Bearer t")], [], path="/admin/api/logs")
+    build = RowBuilder(
+        tuple(_config(CredentialFields.build(query=["api_key"])))
+    )  # registered as a plain tuple
+    capture = _capture(
+        [(b"x-session-id", b"s9"), (b"authorization", b"Bearer t")], [], path="/admin/api/logs"
+    )
     row = build(capture)
     assert build(tuple(capture)) == row
     assert row["query"] == "api_key=%5BREDACTED%5D&a=1" and row["is_admin"] == 1 and row["session_id"] == "s9"

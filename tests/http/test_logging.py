@@ -32,15 +32,19 @@ def anyio_backend() -> str:
 
 async def _pet(request: Request) -> Response:
     request.scope.setdefault("state", {})["mockingbird"] = {
-        "operation": "GET /pets/{petId}", "source": "example", "scenario": "happy"}
+        "operation": "GET /pets/{petId}",
+        "source": "example",
+        "scenario": "happy",
+    }
     return JSONResponse({"id": int(request.path_params["pet_id"]), "name": "Rex"})
 
 
 async def _create(request: Request) -> Response:
     body = await request.body()
     request.scope.setdefault("state", {})["mockingbird"] = {"operation": "POST /pets", "source": "generated"}
-    return Response(body, status_code=201, media_type="application/json",
-                    headers={"set-cookie": f"sid={SECRET}"})
+    return Response(
+        body, status_code=201, media_type="application/json", headers={"set-cookie": f"sid={SECRET}"}
+    )
 
 
 async def _own_id(request: Request) -> Response:
@@ -60,10 +64,16 @@ async def _admin(request: Request) -> Response:
 
 
 def _app() -> Starlette:
-    return Starlette(routes=[
-        Route("/pets/{pet_id:int}", _pet), Route("/pets", _create, methods=["POST"]), Route("/own", _own_id),
-        Route("/boom", _boom), Route("/big", _big), Route("/admin/api/info", _admin),
-    ])
+    return Starlette(
+        routes=[
+            Route("/pets/{pet_id:int}", _pet),
+            Route("/pets", _create, methods=["POST"]),
+            Route("/own", _own_id),
+            Route("/boom", _boom),
+            Route("/big", _big),
+            Route("/admin/api/info", _admin),
+        ]
+    )
 
 
 @pytest.fixture
@@ -74,20 +84,27 @@ def store(tmp_path: Path) -> Iterator[SqliteLogStore]:
 
 
 def _client(app: ASGIApp) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app, client=("10.1.2.3", 4567)), base_url="http://mock")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app, client=("10.1.2.3", 4567)), base_url="http://mock"
+    )
 
 
 async def test_request_and_response_are_recorded(store: SqliteLogStore) -> None:
     app = RequestLogMiddleware(_app(), store)
     async with _client(app) as client:
-        r = await client.get("/pets/7?verbose=1", headers={"user-agent": "pets-client/1", "x-session-id": "sess-1"})
+        r = await client.get(
+            "/pets/7?verbose=1", headers={"user-agent": "pets-client/1", "x-session-id": "sess-1"}
+        )
     assert r.status_code == 200
     store.flush()
     (rec,) = store.query(LogQuery()).items
     assert (rec.method, rec.path, rec.query, rec.status) == ("GET", "/pets/7", "verbose=1", 200)
     assert (rec.operation, rec.source, rec.scenario) == ("GET /pets/{petId}", "example", "happy")
     assert rec.client == "10.1.2.3:4567" and rec.user_agent == "pets-client/1" and rec.session_id == "sess-1"
-    assert rec.response_body == '{"id":7,"name":"Rex"}' and rec.response_headers["content-type"] == "application/json"
+    assert (
+        rec.response_body == '{"id":7,"name":"Rex"}'
+        and rec.response_headers["content-type"] == "application/json"
+    )
     assert rec.request_headers["user-agent"] == "pets-client/1"
     assert rec.latency_ms > 0 and abs(rec.ts - time.time()) < 60
     assert not rec.is_admin and rec.kind == "http"
@@ -121,11 +138,20 @@ async def test_runtime_request_id_from_scope_state_is_used(store: SqliteLogStore
 async def test_credentials_never_reach_the_database_file(tmp_path: Path) -> None:
     db = tmp_path / "secret.db"
     store = open_store(db)
-    app = RequestLogMiddleware(_app(), store, redact=CredentialFields.build(headers=["x-api-key"], query=["api_key"]))
+    app = RequestLogMiddleware(
+        _app(), store, redact=CredentialFields.build(headers=["x-api-key"], query=["api_key"])
+    )
     async with _client(app) as client:
-        r = await client.post(f"/pets?api_key={SECRET}&keep=1", content=b'{"name": "Rex"}', headers={
-            "authorization": f"Bearer {SECRET}", "x-api-key": SECRET, "cookie": f"session_id={SECRET}",
-            "proxy-authorization": f"Basic {SECRET}"})
+        r = await client.post(
+            f"/pets?api_key={SECRET}&keep=1",
+            content=b'{"name": "Rex"}',
+            headers={
+                "authorization": f"Bearer {SECRET}",
+                "x-api-key": SECRET,
+                "cookie": f"session_id={SECRET}",
+                "proxy-authorization": f"Basic {SECRET}",
+            },
+        )
         await client.get(f"/admin/api/info?token={SECRET}", headers={"x-admin-token": SECRET})
     assert r.status_code == 201
     store.flush()
@@ -134,7 +160,9 @@ async def test_credentials_never_reach_the_database_file(tmp_path: Path) -> None
         assert rec.request_headers[name] == "[REDACTED]"
     assert rec.response_headers["set-cookie"] == "[REDACTED]"
     assert rec.query == "api_key=%5BREDACTED%5D&keep=1" and rec.request_body == '{"name": "Rex"}'
-    assert rec.session_id is not None and rec.session_id.startswith("cookie:") and SECRET not in rec.session_id
+    assert (
+        rec.session_id is not None and rec.session_id.startswith("cookie:") and SECRET not in rec.session_id
+    )
     store.close()
     files = [p for p in tmp_path.iterdir() if p.name.startswith("secret.db")]
     assert files and all(SECRET.encode() not in p.read_bytes() for p in files)
@@ -164,8 +192,9 @@ async def test_bodies_are_bounded_with_truncation_recorded(store: SqliteLogStore
 
 async def test_app_errors_are_logged_as_500(store: SqliteLogStore) -> None:
     app = RequestLogMiddleware(_app(), store)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app, raise_app_exceptions=False),
-                                 base_url="http://mock") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app, raise_app_exceptions=False), base_url="http://mock"
+    ) as client:
         r = await client.get("/boom")
     assert r.status_code == 500
     store.flush()
@@ -189,7 +218,9 @@ async def test_a_refusing_sink_is_counted_not_fatal() -> None:
 @contextmanager
 def serve(app: ASGIApp) -> Iterator[tuple[str, uvicorn.Server]]:
     """Run ``app`` under uvicorn on a free port in a thread; shut it down gracefully on exit."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -215,10 +246,16 @@ def test_every_request_served_under_concurrent_load_is_stored(tmp_path: Path) ->
     async def hammer(base: str) -> None:
         gate = asyncio.Semaphore(20)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
             async def one(i: int) -> None:
                 async with gate:
-                    r = await (client.post("/pets", content=b'{"n": %d}' % i) if i % 3 == 0 else client.get(f"/pets/{i}"))
+                    r = await (
+                        client.post("/pets", content=b'{"n": %d}' % i)
+                        if i % 3 == 0
+                        else client.get(f"/pets/{i}")
+                    )
                 statuses.append(r.status_code)
+
             await asyncio.gather(*(one(i) for i in range(N)))
 
     with serve(app) as (base, _):

@@ -19,12 +19,16 @@ def test_override_scenarios_chaos_and_reset(tmp_path: Path) -> None:
     with MockServer(PETSTORE, log_db=tmp_path / "log.db") as mock:
         url = mock.url
         assert httpx.get(f"{url}/pets/{PET_ID}").status_code == 200
-        stored = mock.override("getPet", status=404, body={"type": "https://pets.test/gone", "title": "Gone", "status": 404})
+        stored = mock.override(
+            "getPet", status=404, body={"type": "https://pets.test/gone", "title": "Gone", "status": 404}
+        )
         assert stored["id"] == "getPet"
         gone = httpx.get(f"{url}/pets/{PET_ID}")
         assert gone.status_code == 404 and gone.json()["title"] == "Gone"
         assert gone.headers["content-type"] == "application/problem+json"
-        mock.override("listPets", body=[], when=[{"in": "query", "name": "status", "equals": "adopted"}], times=1)
+        mock.override(
+            "listPets", body=[], when=[{"in": "query", "name": "status", "equals": "adopted"}], times=1
+        )
         assert httpx.get(f"{url}/pets", params={"status": "adopted"}).json() == []
         assert httpx.get(f"{url}/pets", params={"status": "adopted"}).json() != []
 

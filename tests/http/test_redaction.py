@@ -4,10 +4,20 @@ from mockingbird.openapi.checks.security import CredentialFields
 
 def test_headers_are_masked_and_repeats_joined() -> None:
     names = CredentialFields.build(headers=["X-API-Key"]).headers
-    raw = [(b"authorization", b"Bearer s3cret"), (b"x-api-key", b"k"), (b"accept", b"a"), (b"accept", b"b"),
-           (b"Set-Cookie", b"a=1"), (b"set-cookie", b"b=2")]
-    assert redact_headers(names, raw) == {"authorization": REDACTED, "x-api-key": REDACTED, "accept": "a, b",
-                                          "set-cookie": REDACTED}
+    raw = [
+        (b"authorization", b"Bearer s3cret"),
+        (b"x-api-key", b"k"),
+        (b"accept", b"a"),
+        (b"accept", b"b"),
+        (b"Set-Cookie", b"a=1"),
+        (b"set-cookie", b"b=2"),
+    ]
+    assert redact_headers(names, raw) == {
+        "authorization": REDACTED,
+        "x-api-key": REDACTED,
+        "accept": "a, b",
+        "set-cookie": REDACTED,
+    }
 
 
 def test_query_credentials_are_masked_and_others_left_alone() -> None:
@@ -22,6 +32,8 @@ def test_query_credentials_are_masked_and_others_left_alone() -> None:
 def test_mixed_case_and_odd_headers_take_the_careful_path() -> None:
     names = CredentialFields().headers
     assert redact_headers(names, [(b"Authorization", b"x"), (b"X-Thing", b"1")]) == {
-        "authorization": REDACTED, "x-thing": "1"}
+        "authorization": REDACTED,
+        "x-thing": "1",
+    }
     assert redact_headers(names, [(b"x-a", b"has\0nul")]) == {"x-a": "has\0nul"}
     assert redact_headers(names, []) == {}

@@ -20,7 +20,9 @@ from mockingbird.openapi.model import Spec
 
 def test_with_logging_the_control_store_lives_in_the_log_file(pets_spec: Spec, tmp_path: Path) -> None:
     db = tmp_path / "logs.db"
-    runtime = build_runtime(pets_spec, ServeConfig(spec=pets_spec.source, log_db=str(db), log_writer="thread"))
+    runtime = build_runtime(
+        pets_spec, ServeConfig(spec=pets_spec.source, log_db=str(db), log_writer="thread")
+    )
     assert runtime.log_path == db and runtime.store is not None
     runtime.control.put("scenario", "outage", {"status": 503})
     runtime.close()
@@ -59,10 +61,17 @@ def test_the_lifespan_shutdown_closes_both_stores(pets_spec: Spec, tmp_path: Pat
     assert runtime.store is not None and runtime.store.stats()["queued"] == 0
 
 
-def test_build_runtime_reads_no_environment(pets_spec: Spec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_runtime_reads_no_environment(
+    pets_spec: Spec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The token in the environment counts only when ServeConfig.from_env read it.
     monkeypatch.setenv("MOCKINGBIRD_ADMIN_TOKEN", "from-env")
-    public: dict[str, Any] = {"spec": pets_spec.source, "host": "0.0.0.0", "log_writer": "thread", "log_db": str(tmp_path / "l.db")}
+    public: dict[str, Any] = {
+        "spec": pets_spec.source,
+        "host": "0.0.0.0",
+        "log_writer": "thread",
+        "log_db": str(tmp_path / "l.db"),
+    }
     with pytest.raises(ConfigError, match="without an admin token"):
         build_runtime(pets_spec, ServeConfig(**public))
     runtime = build_runtime(pets_spec, ServeConfig.from_env(**public))

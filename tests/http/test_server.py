@@ -46,7 +46,9 @@ class LifespanApp:
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         self.events.append("request")
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+        )
         await send({"type": "http.response.body", "body": b"hello"})
 
 

@@ -33,14 +33,18 @@ def _logged(db: Path, **filters: object) -> list[tuple[str, str]]:
 
 
 def _mock_threads() -> set[str]:
-    return {t.name for t in threading.enumerate() if t.name.startswith(("mockingbird-mock:", "mockingbird-log"))}
+    return {
+        t.name for t in threading.enumerate() if t.name.startswith(("mockingbird-mock:", "mockingbird-log"))
+    }
 
 
 @pytest.mark.parametrize("server", ["granian", "uvicorn"])
 def test_two_mocks_in_one_process_answer_and_share_no_state(tmp_path: Path, server: ServerName) -> None:
     before = _mock_threads()
     with MockSupervisor() as supervisor:
-        store_mock = supervisor.start(ServeConfig(spec=PETSTORE, port=0, server=server, log_db=str(tmp_path / "a.db")))
+        store_mock = supervisor.start(
+            ServeConfig(spec=PETSTORE, port=0, server=server, log_db=str(tmp_path / "a.db"))
+        )
         pets_mock = supervisor.start(ServeConfig(spec=PETS, port=0, server=server, log_db=str(tmp_path / "b.db"),
                                                  log_writer="thread"))  # fmt: skip
         assert isinstance(store_mock, EmbeddedMock) and isinstance(pets_mock, EmbeddedMock)
@@ -78,9 +82,11 @@ def test_a_stopped_mock_has_every_served_request_in_its_log(tmp_path: Path, serv
     async def load() -> list[int]:
         gate = asyncio.Semaphore(16)
         async with httpx.AsyncClient(base_url=mock.url, timeout=30) as client:
+
             async def one(i: int) -> int:
                 async with gate:
                     return (await client.get("/pets", params={"limit": i % 20 + 1})).status_code
+
             return await asyncio.gather(*(one(i) for i in range(n)))
 
     statuses = asyncio.run(load())
@@ -137,7 +143,10 @@ def test_a_child_that_cannot_start_reports_its_one_line_error(tmp_path: Path) ->
     with pytest.raises(ConfigError) as info:
         supervisor.start(ServeConfig(spec=str(broken), port=0, log=False), mode="process")
     message = str(info.value)
-    assert message.startswith(f"mock broken-1 ({broken}) did not start: ") and "broken.yaml" in message.split(": ", 1)[1]
+    assert (
+        message.startswith(f"mock broken-1 ({broken}) did not start: ")
+        and "broken.yaml" in message.split(": ", 1)[1]
+    )
     assert "\n" not in message and "Traceback" not in message
     assert supervisor.running() == []
 

@@ -163,5 +163,11 @@ def test_two_engines_share_no_memo(spec: Spec) -> None:
 
 
 def test_headers_are_decoded_once_and_repeats_joined() -> None:
-    pairs = [(b"accept", b"a/b"), (b"x-tag", b"1"), (b"x-tag", b"2"), (b"cookie", b"a=1"), (b"cookie", b"b=2")]
+    pairs = [
+        (b"accept", b"a/b"),
+        (b"x-tag", b"1"),
+        (b"x-tag", b"2"),
+        (b"cookie", b"a=1"),
+        (b"cookie", b"b=2"),
+    ]
     assert headers_from_pairs(pairs) == {"accept": "a/b", "x-tag": "1, 2", "cookie": "a=1; b=2"}

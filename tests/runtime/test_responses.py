@@ -16,7 +16,11 @@ from mockingbird.runtime.responses import (
     pick_status,
 )
 
-PET = {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+PET = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+}
 
 
 def _op(*statuses: str, path: str = "/pets/{petId}", **content: MediaType) -> Operation:
@@ -87,11 +91,17 @@ def test_named_example_and_unknown_name() -> None:
     media = MediaType(
         content_type="application/json",
         schema=PET,
-        examples=(Example(name="cat", value={"id": 1, "name": "Tom"}), Example(name="dog", value={"id": 2, "name": "Rex"})),
+        examples=(
+            Example(name="cat", value={"id": 1, "name": "Tom"}),
+            Example(name="dog", value={"id": 2, "name": "Rex"}),
+        ),
     )
     op = _op("200", **{"application/json": media})
     builder = ResponseBuilder(_spec(op))
-    assert builder.build(op, method="GET", path="/p", prefer=Preferences(example="dog")).body == b'{"id":2,"name":"Rex"}'
+    assert (
+        builder.build(op, method="GET", path="/p", prefer=Preferences(example="dog")).body
+        == b'{"id":2,"name":"Rex"}'
+    )
     with pytest.raises(SelectionError) as info:
         builder.build(op, method="GET", path="/p", prefer=Preferences(example="bird"))
     assert info.value.extra["available"] == ["cat", "dog"]
@@ -116,7 +126,9 @@ def test_no_body_for_204_and_documented_headers_get_values() -> None:
         responses={
             "204": Response(
                 status="204",
-                headers={"X-Rate-Limit": Header(name="X-Rate-Limit", required=True, schema={"type": "integer"})},
+                headers={
+                    "X-Rate-Limit": Header(name="X-Rate-Limit", required=True, schema={"type": "integer"})
+                },
             )
         },
     )
@@ -127,7 +139,11 @@ def test_no_body_for_204_and_documented_headers_get_values() -> None:
 
 def test_204_documented_with_content_sends_neither_body_nor_content_type() -> None:
     media = MediaType(content_type="application/json", schema=PET, example={"id": 1, "name": "x"})
-    op = Operation(method="PUT", path="/x", responses={"204": Response(status="204", content={"application/json": media})})
+    op = Operation(
+        method="PUT",
+        path="/x",
+        responses={"204": Response(status="204", content={"application/json": media})},
+    )
     response = ResponseBuilder(_spec(op)).build(op, method="PUT", path="/x")
     assert response.body == b"" and b"content-type" not in dict(response.headers)
 
@@ -152,8 +168,11 @@ def test_example_is_checked_against_the_schema_as_written_not_only_the_tolerant_
     # `additionalProperties: false` beside anyOf sees no properties as written (Draft 4 and
     # 2020-12 alike): the example's `field` is forbidden, though the product validator's
     # tolerance (unevaluatedProperties) accepts it. The mock must not serve it by default.
-    schema = {"type": "object", "additionalProperties": False,
-              "anyOf": [{"type": "object", "properties": {"field": {"type": "string"}}}]}
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "anyOf": [{"type": "object", "properties": {"field": {"type": "string"}}}],
+    }
     media = MediaType(content_type="application/json", schema=schema, example={"field": "summary"})
     op = _op("200", **{"application/json": media})
     builder = ResponseBuilder(_spec(op), seed=1)

@@ -31,11 +31,45 @@ def _make_v1(path: Path) -> None:
     conn = sqlite3.connect(path)
     conn.executescript(V1_LAYOUT)
     rows = [
-        ("2026-11-20T10:00:00.000", "GET", "/pets", "limit=2", 200, 12, "10.0.0.7", 51000,
-         json.dumps({"user-agent": "curl/8.0", "accept": "*/*"}), None, '[{"id": 1}]'),
-        ("2026-11-20T10:00:01.500", "POST", "/pets", "", 422, 30, "10.0.0.7", 51001,
-         json.dumps({"user-agent": "curl/8.0"}), '{"tag": 5}', '{"errors": []}'),
-        ("2026-11-20T10:00:02.000", "GET", "/admin/api/logs/search", "", 200, 3, None, None, None, None, "{}"),
+        (
+            "2026-11-20T10:00:00.000",
+            "GET",
+            "/pets",
+            "limit=2",
+            200,
+            12,
+            "10.0.0.7",
+            51000,
+            json.dumps({"user-agent": "curl/8.0", "accept": "*/*"}),
+            None,
+            '[{"id": 1}]',
+        ),
+        (
+            "2026-11-20T10:00:01.500",
+            "POST",
+            "/pets",
+            "",
+            422,
+            30,
+            "10.0.0.7",
+            51001,
+            json.dumps({"user-agent": "curl/8.0"}),
+            '{"tag": 5}',
+            '{"errors": []}',
+        ),
+        (
+            "2026-11-20T10:00:02.000",
+            "GET",
+            "/admin/api/logs/search",
+            "",
+            200,
+            3,
+            None,
+            None,
+            None,
+            None,
+            "{}",
+        ),
     ]
     conn.executemany(
         "INSERT INTO request_logs (timestamp, method, path, query_params, status_code, process_time_ms, client_host,"
@@ -63,7 +97,13 @@ def test_v1_database_is_backed_up_then_migrated_with_its_data(tmp_path: Path) ->
     first, second, admin = everything
     assert first.ts == datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc).timestamp()
     assert second.ts == first.ts + 1.5
-    assert (first.method, first.path, first.query, first.status, first.latency_ms) == ("GET", "/pets", "limit=2", 200, 12)
+    assert (first.method, first.path, first.query, first.status, first.latency_ms) == (
+        "GET",
+        "/pets",
+        "limit=2",
+        200,
+        12,
+    )
     assert first.client == "10.0.0.7:51000" and first.user_agent == "curl/8.0"
     assert first.request_headers == {"user-agent": "curl/8.0", "accept": "*/*"}
     assert second.request_body == '{"tag": 5}' and second.response_body == '{"errors": []}'

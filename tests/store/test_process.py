@@ -12,9 +12,9 @@ import httpx
 import pytest
 from starlette.responses import JSONResponse
 
-from mockingbird.query import LogQuery
 from mockingbird.http.logging import RequestLogMiddleware
 from mockingbird.openapi.checks.security import CredentialFields
+from mockingbird.query import LogQuery
 from mockingbird.records import Capture, LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.frames import HEADER, JOURNAL_KV, journal_path
@@ -30,15 +30,35 @@ def _count(db: Path) -> int:
 def test_records_round_trip_through_the_writer_process(tmp_path: Path) -> None:
     store = open_store(tmp_path / "p.db", writer="process")
     assert isinstance(store, SqliteLogStore) and isinstance(store.writer, ProcessWriter)
-    original = LogRecord(ts=1_795_000_000.5, method="POST", path="/pets", query="a=1", status=201, latency_ms=2.5,
-                         request_headers={"x": "y"}, request_body=b'{"a": 1}', response_body="ok", client="h:1",
-                         session_id="s", correlation_id="c", scenario="sc", source="generated", extra={"k": 1})
+    original = LogRecord(
+        ts=1_795_000_000.5,
+        method="POST",
+        path="/pets",
+        query="a=1",
+        status=201,
+        latency_ms=2.5,
+        request_headers={"x": "y"},
+        request_body=b'{"a": 1}',
+        response_body="ok",
+        client="h:1",
+        session_id="s",
+        correlation_id="c",
+        scenario="sc",
+        source="generated",
+        extra={"k": 1},
+    )
     store.write(original)
     store.flush()
     (got,) = store.query(LogQuery()).items
     assert got.request_body == '{"a": 1}' and got.extra == {"k": 1} and got.request_headers == {"x": "y"}
     assert (got.status, got.client, got.session_id, got.correlation_id, got.scenario, got.source) == (
-        201, "h:1", "s", "c", "sc", "generated")
+        201,
+        "h:1",
+        "s",
+        "c",
+        "sc",
+        "generated",
+    )
     assert store.stats()["writer"] == "process"
     store.close()
 
@@ -171,9 +191,13 @@ def test_a_stalled_writer_process_fills_the_pipe_without_losing_records(tmp_path
     child = store.stats()["writer_pid"]
     os.kill(child, signal.SIGSTOP)  # the child reads nothing: the pipe fills up
     try:
-        for i in range(3000):  # ~6 MB: more than the pipe holds (distinct bodies: marshal writes a repeated one once)
+        for i in range(
+            3000
+        ):  # ~6 MB: more than the pipe holds (distinct bodies: marshal writes a repeated one once)
             body = f"{i:05d}" + "x" * 2048
-            store.write(LogRecord(ts=float(i), method="GET", path=f"/burst/{i}", status=200, response_body=body))
+            store.write(
+                LogRecord(ts=float(i), method="GET", path=f"/burst/{i}", status=200, response_body=body)
+            )
         assert _writer(store).path_sends > 0
         assert store.stats()["queued"] > 0  # what did not fit waits in the queue
     finally:
@@ -264,11 +288,29 @@ def test_captures_left_pending_are_rebuilt_with_their_registered_builder(tmp_pat
     store = _deferring(db)
     recorder = RequestRecorder(store, redact=CredentialFields.build(headers=["x-key"]))
     for i in range(300):
-        recorder.emit(Capture(
-            ts=1.0 + i, latency_ms=0.5, status=200, error=False, method="GET", path=f"/c/{i}", query_string=b"",
-            request_headers=[(b"x-key", b"SECRET")], response_headers=[(b"content-type", b"text/plain")],
-            request_body=None, request_size=0, response_body=b"ok", response_size=2, client=("127.0.0.1", 1),
-            request_id=b"rid%d" % i, operation="GET /c/{i}", source="example", scenario=None, is_admin=False))
+        recorder.emit(
+            Capture(
+                ts=1.0 + i,
+                latency_ms=0.5,
+                status=200,
+                error=False,
+                method="GET",
+                path=f"/c/{i}",
+                query_string=b"",
+                request_headers=[(b"x-key", b"SECRET")],
+                response_headers=[(b"content-type", b"text/plain")],
+                request_body=None,
+                request_size=0,
+                response_body=b"ok",
+                response_size=2,
+                client=("127.0.0.1", 1),
+                request_id=b"rid%d" % i,
+                operation="GET /c/{i}",
+                source="example",
+                scenario=None,
+                is_admin=False,
+            )
+        )
     _wait_for(lambda: _pending(db)[0] >= 256)
     os.kill(store.stats()["writer_pid"], signal.SIGKILL)
     _wait_for(lambda: _writer(store).proc.poll() is not None)  # type: ignore[union-attr]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.query import LogQuery
 from mockingbird.errors import LogQueryError
+from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.sqlite import SqliteLogStore
@@ -20,18 +20,22 @@ def _dataset() -> list[LogRecord]:
     rng = random.Random(7)
     out = []
     for i in range(400):
-        path = rng.choice(["/pets", "/pets/1", "/pets/2/toys", "/users/9", "/admin/api/logs/search", "/v2/pets"])
-        out.append(LogRecord(
-            ts=T0 + i * 0.5,
-            kind="mcp" if i % 10 == 0 else "http",
-            method=rng.choice(["GET", "POST", "DELETE"]),
-            path=path,
-            status=rng.choice([200, 201, 204, 400, 401, 404, 422, 500, 503, None]),
-            session_id=rng.choice([None, "s1", "s2"]),
-            is_admin=path.startswith("/admin"),
-            operation=rng.choice([None, "GET /pets", "GET /pets/{petId}"]),
-            latency_ms=rng.random() * 100,
-        ))
+        path = rng.choice(
+            ["/pets", "/pets/1", "/pets/2/toys", "/users/9", "/admin/api/logs/search", "/v2/pets"]
+        )
+        out.append(
+            LogRecord(
+                ts=T0 + i * 0.5,
+                kind="mcp" if i % 10 == 0 else "http",
+                method=rng.choice(["GET", "POST", "DELETE"]),
+                path=path,
+                status=rng.choice([200, 201, 204, 400, 401, 404, 422, 500, 503, None]),
+                session_id=rng.choice([None, "s1", "s2"]),
+                is_admin=path.startswith("/admin"),
+                operation=rng.choice([None, "GET /pets", "GET /pets/{petId}"]),
+                latency_ms=rng.random() * 100,
+            )
+        )
     return out
 
 
@@ -47,8 +51,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteLogStore]:
 
 def _expected(query: LogQuery) -> list[float]:
     # Ids are assigned in insertion order, starting at 1.
-    rows = [LogRecord(**{**{f: getattr(r, f) for f in LogRecord.__slots__}, "id": i})  # type: ignore[attr-defined]
-            for i, r in enumerate(_dataset(), start=1)]
+    rows = [
+        LogRecord(**{**{f: getattr(r, f) for f in LogRecord.__slots__}, "id": i})  # type: ignore[attr-defined]
+        for i, r in enumerate(_dataset(), start=1)
+    ]
     return sorted((r.ts for r in rows if query.matches(r)), reverse=True)
 
 
@@ -117,8 +123,19 @@ def test_invalid_regex_is_a_clear_error() -> None:
 def test_light_iteration_keeps_what_analysis_reads(tmp_path: Path) -> None:
     store = open_store(tmp_path / "l.db")
     for status in (200, 401, 422):
-        store.write(LogRecord(ts=T0 + status, method="GET", path="/x", status=status, request_headers={"a": "b"},
-                              request_body="req", response_headers={"c": "d"}, response_body="resp", extra={"e": 1}))
+        store.write(
+            LogRecord(
+                ts=T0 + status,
+                method="GET",
+                path="/x",
+                status=status,
+                request_headers={"a": "b"},
+                request_body="req",
+                response_headers={"c": "d"},
+                response_body="resp",
+                extra={"e": 1},
+            )
+        )
     store.close()
     store = open_store(tmp_path / "l.db", writer="none")
     full = {r.status: r for r in store.iter_records(LogQuery())}
@@ -129,7 +146,11 @@ def test_light_iteration_keeps_what_analysis_reads(tmp_path: Path) -> None:
     assert light[401].request_headers == {"a": "b"} and light[401].response_body is None
     assert light[422].response_body == "resp" and light[422].request_body is None
     for status in (200, 401, 422):
-        assert (light[status].id, light[status].ts, light[status].path) == (full[status].id, full[status].ts, "/x")
+        assert (light[status].id, light[status].ts, light[status].path) == (
+            full[status].id,
+            full[status].ts,
+            "/x",
+        )
 
 
 def test_id_ordered_iteration_never_sorts_the_whole_match(tmp_path: Path) -> None:
@@ -140,7 +161,11 @@ def test_id_ordered_iteration_never_sorts_the_whole_match(tmp_path: Path) -> Non
 
     open_store(tmp_path / "plan.db").close()
     conn = sqlite3.connect(tmp_path / "plan.db")
-    for query in (LogQuery(), LogQuery.build(status="4xx"), LogQuery.build(session_id="s", include_admin=True)):
+    for query in (
+        LogQuery(),
+        LogQuery.build(status="4xx"),
+        LogQuery.build(session_id="s", include_admin=True),
+    ):
         sql, params = SQLITE.select_after(query, 0, 500)
         plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
         assert "TEMP B-TREE" not in plan, plan

@@ -5,15 +5,20 @@ from pathlib import Path
 
 import pytest
 
-from mockingbird.query import LogQuery
 from mockingbird.errors import StoreError, StoreFullError
+from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.dialect import SQLITE
 
 
 def _record(i: int = 0, **kw: object) -> LogRecord:
-    base: dict[str, object] = {"ts": 1_700_000_000.0 + i, "method": "GET", "path": f"/pets/{i}", "status": 200}
+    base: dict[str, object] = {
+        "ts": 1_700_000_000.0 + i,
+        "method": "GET",
+        "path": f"/pets/{i}",
+        "status": 200,
+    }
     base.update(kw)
     return LogRecord(**base)  # type: ignore[arg-type]
 
@@ -26,11 +31,24 @@ def _count(path: Path) -> int:
 def test_record_round_trips_every_field(tmp_path: Path) -> None:
     store = open_store(tmp_path / "logs.db")
     original = _record(
-        1, kind="http", query="a=1", operation="GET /pets/{petId}", latency_ms=12.5,
-        request_headers={"accept": "application/json"}, request_body=b'{"x": 1}', request_truncated=True,
-        response_headers={"content-type": "application/json"}, response_body='{"id": 1}',
-        client="127.0.0.1:5000", user_agent="curl/8", session_id="s1", correlation_id="rid",
-        scenario="happy", is_admin=False, source="example", extra={"k": [1, 2]},
+        1,
+        kind="http",
+        query="a=1",
+        operation="GET /pets/{petId}",
+        latency_ms=12.5,
+        request_headers={"accept": "application/json"},
+        request_body=b'{"x": 1}',
+        request_truncated=True,
+        response_headers={"content-type": "application/json"},
+        response_body='{"id": 1}',
+        client="127.0.0.1:5000",
+        user_agent="curl/8",
+        session_id="s1",
+        correlation_id="rid",
+        scenario="happy",
+        is_admin=False,
+        source="example",
+        extra={"k": [1, 2]},
     )
     store.write(original)
     store.flush()
@@ -38,8 +56,13 @@ def test_record_round_trips_every_field(tmp_path: Path) -> None:
     assert page.total == 1
     got = page.items[0]
     assert got.id is not None
-    assert store.get(got.id) == LogRecord(**{**{f: getattr(original, f) for f in original.__slots__},  # type: ignore[attr-defined]
-                                              "request_body": '{"x": 1}', "id": got.id})
+    assert store.get(got.id) == LogRecord(
+        **{
+            **{f: getattr(original, f) for f in original.__slots__},  # type: ignore[attr-defined]
+            "request_body": '{"x": 1}',
+            "id": got.id,
+        }
+    )
     assert store.get(got.id + 100) is None
     store.close()
 

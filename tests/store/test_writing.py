@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mockingbird.query import LogQuery
 from mockingbird.errors import StoreError
+from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
 from mockingbird.store.dialect import COLUMNS

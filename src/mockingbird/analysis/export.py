@@ -55,7 +55,10 @@ def har_entry(record: LogRecord, base_url: str = "http://localhost") -> dict[str
         "bodySize": len(request_text.encode("utf-8")) if record.request_body is not None else 0,
     }
     if record.request_body is not None:
-        request["postData"] = {"mimeType": req_h.get("content-type", "application/octet-stream"), "text": request_text}
+        request["postData"] = {
+            "mimeType": req_h.get("content-type", "application/octet-stream"),
+            "text": request_text,
+        }
     status = record.status or 0
     try:
         reason = HTTPStatus(status).phrase
@@ -98,7 +101,11 @@ def iter_har(
     records: Iterable[LogRecord], *, base_url: str = "http://localhost", creator_version: str = "0"
 ) -> Iterator[bytes]:
     """A HAR 1.2 document, streamed entry by entry (only HTTP records: HAR has no MCP)."""
-    head = {"version": HAR_VERSION, "creator": {"name": "mockingbird", "version": creator_version}, "pages": []}
+    head = {
+        "version": HAR_VERSION,
+        "creator": {"name": "mockingbird", "version": creator_version},
+        "pages": [],
+    }
     yield b'{"log":' + orjson.dumps(head)[:-1] + b',"entries":['
     first = True
     for record in records:

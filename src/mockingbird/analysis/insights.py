@@ -69,7 +69,9 @@ def problem_errors(record: LogRecord) -> list[tuple[str, str]]:
 
 
 def _field(location: str) -> str:
-    parts = [p for p in re.split(r"[/.]", location) if p and p not in ("#", "body", "query", "header", "path")]
+    parts = [
+        p for p in re.split(r"[/.]", location) if p and p not in ("#", "body", "query", "header", "path")
+    ]
     return parts[-1] if parts else location
 
 

@@ -49,6 +49,7 @@ class LatencyStats:
         values = sorted(latencies)
         if not values:
             return cls()
+
         def r(v: float) -> float:
             return round(v, 3)
 

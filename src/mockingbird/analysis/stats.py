@@ -129,7 +129,9 @@ def analyze(records: Iterable[LogRecord], *, top: int = 10) -> Analysis:
     result.status_classes = dict(sorted(classes.items()))
     result.sources = dict(sources.most_common())
     result.latency = LatencyStats.of(r.latency_ms for r in rows)
-    result.routes = sorted((_route_stats(k, v) for k, v in by_route.items()), key=lambda s: (-s.count, s.route))
+    result.routes = sorted(
+        (_route_stats(k, v) for k, v in by_route.items()), key=lambda s: (-s.count, s.route)
+    )
     result.traffic = _traffic(rows, clients, agents, top)
     result.sessions = _sessions(by_session, top)
     result.bucket_seconds, result.timeline = _timeline(rows)

@@ -58,7 +58,9 @@ def render_analysis(a: dict[str, Any]) -> RenderableType:
     summary.add_row("requests", str(a["total"]))
     if a["total"]:
         summary.add_row("period", f"{a['first']} .. {a['last']} ({a['duration_s']:g} s)")
-        summary.add_row("latency", "  ".join(f"{k} {format_ms(lat[k])}" for k in ("p50", "p90", "p95", "p99", "max")))
+        summary.add_row(
+            "latency", "  ".join(f"{k} {format_ms(lat[k])}" for k in ("p50", "p90", "p95", "p99", "max"))
+        )
         summary.add_row("error rate", f"{err['error_rate'] * 100:.1f}% ({err['errors']} errors)")
         summary.add_row("status mix", "  ".join(f"{k}: {v}" for k, v in a["status_classes"].items()))
         if a["sources"]:
@@ -69,7 +71,9 @@ def render_analysis(a: dict[str, Any]) -> RenderableType:
     insights.add_column()
     insights.add_column()
     for i in a["insights"]:
-        insights.add_row(Text(i["severity"].upper(), style=_SEVERITY_STYLE.get(i["severity"], "")), Text(i["message"]))
+        insights.add_row(
+            Text(i["severity"].upper(), style=_SEVERITY_STYLE.get(i["severity"], "")), Text(i["message"])
+        )
         insights.add_row("", Text("-> " + i["recommendation"], style="dim"))
     parts.append(Panel(insights, title="Insights", title_align="left"))
     if not a["total"]:
@@ -89,7 +93,9 @@ def render_analysis(a: dict[str, Any]) -> RenderableType:
     errors = Table.grid(padding=(0, 2))
     errors.add_column(style="bold")
     errors.add_column()
-    errors.add_row("4xx by status", "  ".join(f"{k}: {v}" for k, v in err["client_by_status"].items()) or "none")
+    errors.add_row(
+        "4xx by status", "  ".join(f"{k}: {v}" for k, v in err["client_by_status"].items()) or "none"
+    )
     errors.add_row("5xx", str(err["server_errors"]))
     errors.add_row("validation failures", str(err["validation_failures"]))
     errors.add_row("auth failures", str(err["auth_failures"]))
@@ -99,11 +105,19 @@ def render_analysis(a: dict[str, Any]) -> RenderableType:
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold")
     t.add_column()
-    t.add_row("top clients", ", ".join(f"{c['client']} ({c['count']})" for c in traffic["top_clients"][:5]) or "-")
-    t.add_row("user agents", ", ".join(f"{c['user_agent']} ({c['count']})" for c in traffic["top_user_agents"][:3]) or "-")
+    t.add_row(
+        "top clients", ", ".join(f"{c['client']} ({c['count']})" for c in traffic["top_clients"][:5]) or "-"
+    )
+    t.add_row(
+        "user agents",
+        ", ".join(f"{c['user_agent']} ({c['count']})" for c in traffic["top_user_agents"][:3]) or "-",
+    )
     t.add_row("bots", ", ".join(f"{c['user_agent']} ({c['count']})" for c in traffic["bots"][:3]) or "none")
     t.add_row("peak", f"{traffic['peak_per_second']} requests in one second at {traffic['peak_at']}")
     sessions = a["sessions"]
-    t.add_row("sessions", f"{sessions['sessions']} ({sessions['requests_with_session']} requests carry a session id)")
+    t.add_row(
+        "sessions",
+        f"{sessions['sessions']} ({sessions['requests_with_session']} requests carry a session id)",
+    )
     parts.append(Panel(t, title="Traffic", title_align="left"))
     return Group(*parts)

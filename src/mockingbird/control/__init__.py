@@ -41,7 +41,9 @@ def open_control_store(path_or_url: str | Path | None) -> ControlStore:
         if url.scheme in ("postgres", "postgresql"):
             raise StoreError("PostgreSQL control stores are not available yet; use a SQLite file path")
         if url.scheme != "sqlite":
-            raise StoreError(f"unknown control store URL scheme {url.scheme!r}; use a file path or sqlite:///path")
+            raise StoreError(
+                f"unknown control store URL scheme {url.scheme!r}; use a file path or sqlite:///path"
+            )
         text = url.path.removeprefix("/")
         if not text:
             raise StoreError(f"control store URL {path_or_url!r} has no database path")

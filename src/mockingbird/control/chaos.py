@@ -137,7 +137,9 @@ def parse_chaos(document: Any, *, source: str = "", at: str = "") -> ChaosPlan:
         problems.append((f"{at}/operations", "an object of operation selectors to chaos settings"))
         raw_ops = {}
     for selector, scope in raw_ops.items():
-        operations[str(selector)] = _parse_scope(scope, f"{at}/operations/{selector}", problems, allow_operations=False)
+        operations[str(selector)] = _parse_scope(
+            scope, f"{at}/operations/{selector}", problems, allow_operations=False
+        )
     if problems:
         raise OverrideError(problems, source)
     return ChaosPlan(default, operations)
@@ -154,7 +156,9 @@ def _parse_scope(raw: Any, at: str, problems: list[tuple[str, str]], *, allow_op
     rate = _share(raw.get("error_rate", 0.0), f"{at}/error_rate", problems)
     status = raw.get("error_status", 503)
     if status not in ERROR_STATUSES or isinstance(status, bool):
-        problems.append((f"{at}/error_status", f"one of {', '.join(map(str, ERROR_STATUSES))}, not {status!r}"))
+        problems.append(
+            (f"{at}/error_status", f"one of {', '.join(map(str, ERROR_STATUSES))}, not {status!r}")
+        )
         status = 503
     retry = raw.get("retry_after", 5)
     if not isinstance(retry, int) or isinstance(retry, bool) or not 0 <= retry <= 86400:
@@ -186,8 +190,12 @@ def _share(value: Any, at: str, problems: list[tuple[str, str]]) -> float:
 
 
 def _seconds(value: Any, at: str, problems: list[tuple[str, str]], *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value > 600 or (
-        positive and value == 0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value < 0
+        or value > 600
+        or (positive and value == 0)
     ):
         problems.append((at, f"seconds from {'above ' if positive else ''}0 to 600, not {value!r}"))
         return 0.0
@@ -200,7 +208,7 @@ def _parse_latency(raw: Any, at: str, problems: list[tuple[str, str]]) -> Latenc
     if not isinstance(raw, dict) or len(raw) != 1:
         problems.append((at, "one of {fixed: S}, {uniform: [LOW, HIGH]}, {lognormal: {median: S, sigma: X}}"))
         return Latency()
-    (kind, value), = raw.items()
+    ((kind, value),) = raw.items()
     if kind == "fixed":
         return Latency("fixed", _seconds(value, f"{at}/fixed", problems))
     if kind == "uniform":

@@ -45,7 +45,9 @@ Where = Literal["path", "query", "header", "cookie", "body"]
 WHERE: tuple[Where, ...] = ("path", "query", "header", "cookie", "body")
 TESTS = ("equals", "one_of", "contains", "regex", "present", "absent")
 _RESPONSE_KEYS = frozenset({"status", "headers", "body", "example", "dynamic", "content_type"})
-_KEYS = frozenset({"id", "operation", "when", "response", "delay", "times", "strict", "order", "owner", "name"})
+_KEYS = frozenset(
+    {"id", "operation", "when", "response", "delay", "times", "strict", "order", "owner", "name"}
+)
 ABSENT: Any = object()  # a value the request does not have
 
 
@@ -82,7 +84,9 @@ class Condition:
         return self.pattern is not None and self.pattern.search(text) is not None
 
 
-def build_condition(where: Where, name: str, test: str, value: Any, pattern: re.Pattern[str] | None) -> Condition:
+def build_condition(
+    where: Where, name: str, test: str, value: Any, pattern: re.Pattern[str] | None
+) -> Condition:
     """A condition with its ``check`` compiled: matching many overrides must stay cheap."""
     generic = Condition(where, name, test, value, pattern)
     if where == "body":
@@ -379,19 +383,26 @@ def _parse_response(raw: Any, problems: list[tuple[str, str]]) -> ResponseSpec:
         problems.append(("/response", "must be an object with status, headers, body, example or dynamic"))
         return ResponseSpec()
     for key in sorted(set(raw) - _RESPONSE_KEYS):
-        problems.append((f"/response/{key}", f"unknown field {key!r}; expected {', '.join(sorted(_RESPONSE_KEYS))}"))
+        problems.append(
+            (f"/response/{key}", f"unknown field {key!r}; expected {', '.join(sorted(_RESPONSE_KEYS))}")
+        )
     status = raw.get("status")
-    if status is not None and (not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599):
+    if status is not None and (
+        not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599
+    ):
         problems.append(("/response/status", f"an HTTP status from 100 to 599, not {status!r}"))
         status = None
     headers = raw.get("headers", {})
     if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool) for k, v in headers.items()
+        isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+        for k, v in headers.items()
     ):
         problems.append(("/response/headers", "an object of header names to string values"))
         headers = {}
     for name, value in headers.items() if isinstance(headers, dict) else ():
-        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", str(name)) or any(c in str(value) for c in "\r\n\0"):
+        if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", str(name)) or any(
+            c in str(value) for c in "\r\n\0"
+        ):
             problems.append((f"/response/headers/{name}", "not a valid HTTP header name or value"))
     example = raw.get("example")
     if example is not None and not isinstance(example, str):
@@ -403,7 +414,9 @@ def _parse_response(raw: Any, problems: list[tuple[str, str]]) -> ResponseSpec:
         dynamic = False
     chosen = [k for k in ("body", "example") if k in raw] + (["dynamic"] if dynamic else [])
     if len(chosen) > 1:
-        problems.append(("/response", f"give at most one of body, example and dynamic; found {', '.join(chosen)}"))
+        problems.append(
+            ("/response", f"give at most one of body, example and dynamic; found {', '.join(chosen)}")
+        )
     content_type = raw.get("content_type")
     if content_type is not None and (not isinstance(content_type, str) or "/" not in content_type):
         problems.append(("/response/content_type", "a media type such as application/json"))

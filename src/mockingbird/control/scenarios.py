@@ -47,7 +47,12 @@ class Scenario:
 
 
 def parse_scenario(
-    document: Any, *, name: str | None = None, source: str = "", at: str = "", check: OverrideCheck | None = None
+    document: Any,
+    *,
+    name: str | None = None,
+    source: str = "",
+    at: str = "",
+    check: OverrideCheck | None = None,
 ) -> Scenario:
     """Check a scenario document.
 
@@ -70,7 +75,9 @@ def parse_scenario(
         problems.append((f"{at}/{key}", f"unknown field {key!r}; expected {', '.join(sorted(_KEYS))}"))
     chosen = document.get("name", name)
     if not isinstance(chosen, str) or not NAME.match(chosen):
-        problems.append((f"{at}/name", f"a name of letters, digits, '.', '_' or '-' (at most 128), not {chosen!r}"))
+        problems.append(
+            (f"{at}/name", f"a name of letters, digits, '.', '_' or '-' (at most 128), not {chosen!r}")
+        )
         chosen = ""
     elif name is not None and chosen != name:
         problems.append((f"{at}/name", f"the document names {chosen!r} but is stored as {name!r}"))
@@ -137,7 +144,9 @@ def parse_scenario_file(document: Any, *, source: str, check: OverrideCheck | No
 def scenario_files(path: Path) -> list[Path]:
     """The scenario files of a path: the file itself, or a folder's YAML/JSON files (sorted, not recursive)."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json") and p.is_file())
+        return sorted(
+            p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml", ".json") and p.is_file()
+        )
     return [path]
 
 

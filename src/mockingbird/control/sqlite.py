@@ -160,8 +160,9 @@ class SqliteControlStore(ControlStore):
         """A document (a fresh copy), or ``None``."""
         check_key(kind, name)
         row = self._use(
-            lambda c: c.execute("SELECT body FROM control_documents WHERE kind = ? AND name = ?", (kind, name))
-            .fetchone()
+            lambda c: c.execute(
+                "SELECT body FROM control_documents WHERE kind = ? AND name = ?", (kind, name)
+            ).fetchone()
         )
         return None if row is None else _decode(row[0])
 
@@ -184,9 +185,12 @@ class SqliteControlStore(ControlStore):
         """Delete a document; ``True`` (and a new revision) when it existed."""
         check_key(kind, name)
         revision = self._change(
-            lambda conn, _rev: conn.execute(
-                "DELETE FROM control_documents WHERE kind = ? AND name = ?", (kind, name)
-            ).rowcount > 0
+            lambda conn, _rev: (
+                conn.execute(
+                    "DELETE FROM control_documents WHERE kind = ? AND name = ?", (kind, name)
+                ).rowcount
+                > 0
+            )
         )
         return revision is not None
 
@@ -232,8 +236,12 @@ class SqliteControlStore(ControlStore):
         def work(conn: sqlite3.Connection) -> ControlSnapshot:
             conn.execute("BEGIN")
             try:
-                revision, active = conn.execute("SELECT revision, active_scenario FROM control_state").fetchone()
-                rows = conn.execute("SELECT kind, name, body FROM control_documents ORDER BY kind, name").fetchall()
+                revision, active = conn.execute(
+                    "SELECT revision, active_scenario FROM control_state"
+                ).fetchone()
+                rows = conn.execute(
+                    "SELECT kind, name, body FROM control_documents ORDER BY kind, name"
+                ).fetchall()
             finally:
                 conn.execute("COMMIT")
             self._revision = revision

@@ -76,7 +76,9 @@ def encode_document(kind: str, name: str, document: Document) -> str:
     """
     check_key(kind, name)
     if not isinstance(document, dict):
-        raise ConfigError(f"control document {kind}/{name} must be a JSON object, not {type(document).__name__}")
+        raise ConfigError(
+            f"control document {kind}/{name} must be a JSON object, not {type(document).__name__}"
+        )
     try:
         return orjson.dumps(document).decode()
     except TypeError as exc:

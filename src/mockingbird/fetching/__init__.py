@@ -46,8 +46,17 @@ from mockingbird.fetching._hosts import (
 from mockingbird.fetching._transport import Clock, PinnedBackend, PinnedTransport
 
 __all__ = [
-    "METADATA_ADDRESSES", "METADATA_HOSTS", "FetchPolicy", "FetchResult", "Fetcher", "Referrer", "Resolver",
-    "classify", "fetch", "origin", "system_resolver",
+    "METADATA_ADDRESSES",
+    "METADATA_HOSTS",
+    "FetchPolicy",
+    "FetchResult",
+    "Fetcher",
+    "Referrer",
+    "Resolver",
+    "classify",
+    "fetch",
+    "origin",
+    "system_resolver",
 ]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ALLOW_FLAG = "--allow-ref-host"
@@ -154,8 +163,11 @@ class Fetcher:
         self._clock = Clock()
         self._until = time.monotonic() + policy.timeout if series else None
         self._spent = 0 if series else None  # bytes fetched so far by the series
-        self._client = httpx.Client(transport=PinnedTransport(PinnedBackend(self._pins, self._clock)),
-                                    trust_env=False, follow_redirects=False)
+        self._client = httpx.Client(
+            transport=PinnedTransport(PinnedBackend(self._pins, self._clock)),
+            trust_env=False,
+            follow_redirects=False,
+        )
 
     def _start(self) -> None:
         deadline = time.monotonic() + self.policy.timeout
@@ -189,29 +201,42 @@ class Fetcher:
         try:
             for hop in range(policy.max_redirects + 1):
                 address = self._check(current, user_named, trusted, (source, pointer, url, came_from))
-                request = self._client.build_request("GET", current, headers=_HEADERS,
-                                                     timeout=self._clock.left(None))
+                request = self._client.build_request(
+                    "GET", current, headers=_HEADERS, timeout=self._clock.left(None)
+                )
                 response = self._client.send(request, stream=True)
                 try:
                     location = response.headers.get("location")
                     if response.status_code in _REDIRECTS and location:
                         if hop == policy.max_redirects:
-                            raise FetchError(source, pointer, f"cannot fetch {url}: more than "
-                                             f"{policy.max_redirects} redirects", url=url)
+                            raise FetchError(
+                                source,
+                                pointer,
+                                f"cannot fetch {url}: more than {policy.max_redirects} redirects",
+                                url=url,
+                            )
                         current, came_from = str(response.url.join(location)), current
                         continue
                     if response.status_code >= 400:
-                        raise FetchError(source, pointer, f"cannot fetch {url}: HTTP {response.status_code}",
-                                         url=url)
-                    return FetchResult(url=url, final_url=current, status=response.status_code,
-                                       content_type=response.headers.get("content-type", ""),
-                                       content=self._read(response, (source, pointer, url)), address=address)
+                        raise FetchError(
+                            source, pointer, f"cannot fetch {url}: HTTP {response.status_code}", url=url
+                        )
+                    return FetchResult(
+                        url=url,
+                        final_url=current,
+                        status=response.status_code,
+                        content_type=response.headers.get("content-type", ""),
+                        content=self._read(response, (source, pointer, url)),
+                        address=address,
+                    )
                 finally:
                     response.close()
         except (httpx.TimeoutException, httpcore.TimeoutException):
             raise self._late(source, pointer, url) from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            raise FetchError(source, pointer, f"cannot fetch {url}: {exc or type(exc).__name__}", url=url) from None
+            raise FetchError(
+                source, pointer, f"cannot fetch {url}: {exc or type(exc).__name__}", url=url
+            ) from None
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     def check(self, url: str, *, referrer: Referrer | None = None) -> str:
@@ -236,14 +261,18 @@ class Fetcher:
         source, pointer = (referrer.document, referrer.pointer) if referrer else (url, "")
         return user_named, self.policy.trusted_origins | {own}, source, pointer
 
-    def _check(self, url: str, user_named: bool, trusted: frozenset[str], where: tuple[str, str, str, str]) -> str:
+    def _check(
+        self, url: str, user_named: bool, trusted: frozenset[str], where: tuple[str, str, str, str]
+    ) -> str:
         source, pointer, asked, came_from = where
         via = f" (redirected from {came_from})" if came_from else ""
 
         def refuse(reason: str, host: str = "") -> FetchRefusedError:
             flag = f"{_ALLOW_FLAG} {bracket(host)}" if host else ""
             hint = f" (allow it with {flag})" if flag else ""
-            return FetchRefusedError(source, pointer, f"refused to fetch {url}{via}: {reason}{hint}", url=url, flag=flag)
+            return FetchRefusedError(
+                source, pointer, f"refused to fetch {url}{via}: {reason}{hint}", url=url, flag=flag
+            )
 
         try:
             parsed = httpx.URL(url)
@@ -251,7 +280,9 @@ class Fetcher:
                 raise refuse(f"only http and https URLs are fetched, not {parsed.scheme}:")
             scheme, host, port = parts(parsed)
         except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
-            raise FetchError(source, pointer, f"cannot fetch {asked}: bad URL {url!r} ({exc})", url=asked) from None
+            raise FetchError(
+                source, pointer, f"cannot fetch {asked}: bad URL {url!r} ({exc})", url=asked
+            ) from None
         policy = self.policy
         named = f"{scheme}://{bracket(host)}:{port}" in trusted or policy.names(host, port)
         if not named and not user_named and "*" not in policy.allow_hosts:
@@ -296,7 +327,9 @@ class Fetcher:
             raise self._late(source, pointer, url)
         if isinstance(box[0], Exception) or not box[0]:
             detail = getattr(box[0], "strerror", None) or box[0] or "no address"
-            raise FetchError(source, pointer, f"cannot fetch {url}: cannot resolve {host} ({detail})", url=url)
+            raise FetchError(
+                source, pointer, f"cannot fetch {url}: cannot resolve {host} ({detail})", url=url
+            )
         addresses: list[str] = box[0]
         return addresses
 
@@ -304,8 +337,13 @@ class Fetcher:
         source, pointer, url = where
         cap = self.policy.max_bytes - (self._spent or 0)
         what = "past the total of" if self._spent else "larger than"
-        too_large = FetchError(source, pointer, f"cannot fetch {url}: {what} the {describe_size(self.policy.max_bytes)}"
-                               " cap (raise it with --fetch-max-bytes)", url=url)
+        too_large = FetchError(
+            source,
+            pointer,
+            f"cannot fetch {url}: {what} the {describe_size(self.policy.max_bytes)}"
+            " cap (raise it with --fetch-max-bytes)",
+            url=url,
+        )
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise too_large
@@ -321,8 +359,13 @@ class Fetcher:
         return b"".join(chunks)
 
     def _late(self, source: str, pointer: str, url: str) -> FetchError:
-        return FetchError(source, pointer, f"cannot fetch {url}: no complete answer within {self.policy.timeout:g} s "
-                          "(raise it with --fetch-timeout)", url=url)
+        return FetchError(
+            source,
+            pointer,
+            f"cannot fetch {url}: no complete answer within {self.policy.timeout:g} s "
+            "(raise it with --fetch-timeout)",
+            url=url,
+        )
 
 
 _HEADERS = {

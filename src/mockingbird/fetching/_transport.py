@@ -48,10 +48,12 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, self._clock.left(timeout)),
-                               self._clock)
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, self._clock.left(timeout)), self._clock
+        )
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -64,15 +66,23 @@ class PinnedBackend(httpcore.SyncBackend):
         self._pins = pins
         self._clock = clock
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
         addresses = self._pins.get(host.lower().rstrip("."))
         if not addresses:
             raise httpcore.ConnectError(f"{host} was not checked by the fetch policy")
         failure: Exception = httpcore.ConnectError(f"cannot connect to {host}")
         for address in addresses:
             try:
-                stream = super().connect_tcp(address, port, self._clock.left(timeout), local_address, socket_options)
+                stream = super().connect_tcp(
+                    address, port, self._clock.left(timeout), local_address, socket_options
+                )
             except httpcore.ConnectError as exc:
                 failure = exc
                 continue
@@ -85,5 +95,6 @@ class PinnedTransport(httpx.HTTPTransport):
 
     def __init__(self, backend: PinnedBackend) -> None:  # noqa: PLW0231 - the pool is all it needs
         # httpx's transport takes no network backend: build its pool here, with ours.
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
-                                             network_backend=backend, max_connections=8)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend, max_connections=8
+        )

@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
@@ -73,10 +74,14 @@ class Recorder(Protocol):
         """``app`` with its exchanges logged."""
         ...
 
+
 # Request ids need uniqueness, not secrecy: a seeded-from-OS PRNG is 10x cheaper than os.urandom.
 _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
 SIDE_ROUTES = ("docs", "health", "admin")
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+_RID = re.compile(r"[\x21-\x7e]{1,128}")
+_ORIGIN = re.compile(r"[\x21-\x7e]{1,2048}")
 
 
 class MockApp:
@@ -91,6 +96,7 @@ class MockApp:
         recorder: log every exchange through it (see "The request log" above).
         hooks: chaos, override and state hooks for the engine (``runtime/hooks.py``).
         engine: an engine to adapt (then ``seed``, ``validate``, ``auth`` and ``hooks`` are its own).
+        max_body: the largest request body read, in bytes; a larger one is answered 413 unread.
 
     Example:
         >>> app = MockApp(load_spec("examples/petstore.yaml"), seed=1)
@@ -108,10 +114,14 @@ class MockApp:
         recorder: Recorder | None = None,
         hooks: Hooks = NO_HOOKS,
         engine: MockEngine | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.spec = spec
-        self.engine = engine if engine is not None else MockEngine(
-            spec, seed=seed, validate=validate, auth=auth, hooks=hooks
+        self.max_body = max_body
+        self.engine = (
+            engine
+            if engine is not None
+            else MockEngine(spec, seed=seed, validate=validate, auth=auth, hooks=hooks)
         )
         self.recorder = recorder
         if recorder is not None and admin_app is not None:
@@ -121,9 +131,7 @@ class MockApp:
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
         self._side: ASGIApp | None = None
-        self.relocated: tuple[str, ...] = tuple(
-            name for name in SIDE_ROUTES if self._collides(f"/{name}")
-        )
+        self.relocated: tuple[str, ...] = tuple(name for name in SIDE_ROUTES if self._collides(f"/{name}"))
         root = [n for n in SIDE_ROUTES if n not in self.relocated and (n != "admin" or admin_app is not None)]
         self._root_side = frozenset(root)
         self._side_exact = frozenset(f"/{n}" for n in root if n != "admin")
@@ -160,8 +168,10 @@ class MockApp:
         kind = scope["type"]
         if kind == "http":
             path: str = scope["path"]
-            if path in self._side_exact or path.startswith(RESERVED_PREFIX) or (
-                self._admin_at_root and (path == "/admin" or path.startswith("/admin/"))
+            if (
+                path in self._side_exact
+                or path.startswith(RESERVED_PREFIX)
+                or (self._admin_at_root and (path == "/admin" or path.startswith("/admin/")))
             ):
                 await self._serve_side(scope, receive, send)
                 return
@@ -180,7 +190,13 @@ class MockApp:
         raw_headers = scope["headers"]
         headers = headers_from_pairs(raw_headers)
         rid_s = headers.get("x-request-id")
-        rid = rid_s.encode("latin-1") if rid_s is not None else b"%032x" % _ids.getrandbits(128)
+        # A client's id is kept when it is 1-128 visible ASCII characters; anything else gets a fresh one
+        # (it is echoed in a header and stored: no control bytes, no obs-text, no megabyte ids).
+        rid = (
+            rid_s.encode("latin-1")
+            if rid_s is not None and _RID.fullmatch(rid_s)
+            else b"%032x" % _ids.getrandbits(128)
+        )
         meta: dict[str, Any] = {
             "operation": None,
             "source": "error",
@@ -193,8 +209,15 @@ class MockApp:
             state = scope["state"] = {}
         state["mockingbird"] = meta
         body = b""
+        too_large = False
         if "content-length" in headers and headers["content-length"] != "0" or "transfer-encoding" in headers:
-            body = await _read_body(receive)
+            length = headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.max_body:
+                too_large = True  # refused before a byte of it is read
+            else:
+                read = await _read_body(receive, self.max_body)
+                too_large = read is None
+                body = read or b""
         raw = scope.get("raw_path")
         raw_path = raw.decode("latin-1") if raw else scope["path"]
         if "?" in raw_path:  # some servers keep the query in raw_path
@@ -205,7 +228,9 @@ class MockApp:
                               scope.get("client"))  # fmt: skip
         error: str | None = None
         try:
-            answer = self.engine.answer(request)
+            answer = self.engine.answer(request) if not too_large else Answer(build_problem(
+                413, f"The request body is larger than the mock's limit of {self.max_body} bytes (--max-body).",
+                title="Content Too Large"))  # fmt: skip
         except Exception as exc:  # noqa: BLE001 (top-level handler: a mock must answer, not drop the connection)
             traceback.print_exc(file=sys.stderr)
             answer = Answer(build_problem(500, "The mock failed to build this response; see the server log."))
@@ -226,7 +251,7 @@ class MockApp:
                                     response.source, response.content_type)  # fmt: skip
             wire_headers = response.wire_headers()
         origin = headers.get("origin")
-        if origin is not None:
+        if origin is not None and _ORIGIN.fullmatch(origin):  # echoed: visible ASCII only
             # Browsers calling the mock from another origin (a front end on its dev server).
             wire_headers = [*wire_headers, *_cors(origin.encode("latin-1"))]
         await send({"type": "http.response.start", "status": response.status,
@@ -333,13 +358,19 @@ async def _trickle(send: Send, body: bytes, rate: float) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or ``None`` as soon as it grows past ``limit`` bytes (the rest is not read)."""
     message = await receive()
     body: bytes = message.get("body", b"")
     if not message.get("more_body", False):
-        return body
+        return body if len(body) <= limit else None
     chunks = [body]
+    size = len(body)
     while message.get("more_body", False):
         message = await receive()
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
     return b"".join(chunks)

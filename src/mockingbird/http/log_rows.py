@@ -49,6 +49,8 @@ def _extra(c: Capture) -> str:
             extra["error"] = "the app raised or did not finish its response"
         return orjson.dumps(extra, default=str).decode()
     return _ERROR_EXTRA if c.error else "{}"
+
+
 _RID = b"x-request-id"
 _MEMO_MAX = 4096  # distinct header blocks a memo holds before it is cleared
 
@@ -90,7 +92,11 @@ class RowBuilder:
         path = c.path
         is_admin = bool(c.is_admin) or is_admin_path(path)
         query_b = c.query_string
-        query = redact_query(self.admin_query if is_admin else self.query, query_b.decode("latin-1")) if query_b else ""
+        query = (
+            redact_query(self.admin_query if is_admin else self.query, query_b.decode("latin-1"))
+            if query_b
+            else ""
+        )
         rid = c.request_id
         client = c.client
         return {
@@ -182,8 +188,12 @@ class RowBuilder:
             prefix = self._response_prefix(head) if rid is not None else None
             if head is pairs and rid is not None:  # a list with the id in it changes every time: not kept
                 self._last_list, self._last_prefix = pairs, prefix
-        if prefix is None or rid is None:  # no id, or one the prefix cannot take (masked, repeated): the plain path
+        if (
+            prefix is None or rid is None
+        ):  # no id, or one the prefix cannot take (masked, repeated): the plain path
             full = head if rid is None else [*head, (_RID, rid)]
             return orjson.dumps(redact_headers(self.headers, full)).decode()
         rid_json = orjson.dumps(rid.decode("latin-1")).decode()
-        return f'{prefix},"x-request-id":{rid_json}}}' if len(prefix) > 1 else f'{{"x-request-id":{rid_json}}}'
+        return (
+            f'{prefix},"x-request-id":{rid_json}}}' if len(prefix) > 1 else f'{{"x-request-id":{rid_json}}}'
+        )

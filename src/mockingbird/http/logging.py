@@ -82,8 +82,13 @@ class RequestRecorder:
         self.sink = sink
         self.redact = redact or CredentialFields()
         self.body_limit = body_limit
-        self.config = LogConfig(body_limit=body_limit, headers=self.redact.headers, query=self.redact.query,
-                                session_header=session_header.lower().encode("latin-1"), session_cookie=session_cookie)
+        self.config = LogConfig(
+            body_limit=body_limit,
+            headers=self.redact.headers,
+            query=self.redact.query,
+            session_header=session_header.lower().encode("latin-1"),
+            session_cookie=session_cookie,
+        )
         self.unlogged = 0
         register = getattr(sink, "register_builder", None)
         self._index: int | None = register(BUILDER, tuple(self.config)) if register is not None else None
@@ -133,7 +138,11 @@ class RequestLogMiddleware:
     ) -> None:
         self.app = app
         self.recorder = recorder or RequestRecorder(
-            sink, redact=redact, body_limit=body_limit, session_header=session_header, session_cookie=session_cookie
+            sink,
+            redact=redact,
+            body_limit=body_limit,
+            session_header=session_header,
+            session_cookie=session_cookie,
         )
         self.body_limit = self.recorder.body_limit
 
@@ -263,13 +272,23 @@ class _Exchange:
         headers = scope["headers"]
         client = scope.get("client")
         return Capture(
-            ts=self.ts, latency_ms=self.latency_ms, status=self.status, error=self.error, method=scope["method"],
-            path=scope["path"], query_string=scope.get("query_string", b""),
+            ts=self.ts,
+            latency_ms=self.latency_ms,
+            status=self.status,
+            error=self.error,
+            method=scope["method"],
+            path=scope["path"],
+            query_string=scope.get("query_string", b""),
             request_headers=headers if type(headers) is list else [tuple(h) for h in headers],
             response_headers=self.resp_headers,
-            request_body=b"".join(self.req_chunks)[:limit] if self.req_chunks else None, request_size=self.req_size,
+            request_body=b"".join(self.req_chunks)[:limit] if self.req_chunks else None,
+            request_size=self.req_size,
             response_body=b"".join(self.resp_chunks)[:limit] if self.resp_chunks else None,
-            response_size=self.resp_size, client=(client[0], client[1]) if client else None,
-            request_id=self.request_id, operation=meta.get("operation"), source=meta.get("source"),
-            scenario=meta.get("scenario"), is_admin=bool(meta.get("is_admin")),
+            response_size=self.resp_size,
+            client=(client[0], client[1]) if client else None,
+            request_id=self.request_id,
+            operation=meta.get("operation"),
+            source=meta.get("source"),
+            scenario=meta.get("scenario"),
+            is_admin=bool(meta.get("is_admin")),
         )

@@ -146,7 +146,9 @@ class MockServer:
     def __enter__(self) -> MockServer:  # noqa: PYI034 (a final class in practice; Self needs typing_extensions on 3.10)
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -212,7 +214,12 @@ class MockServer:
             response["example"] = example
         if dynamic:
             response["dynamic"] = True
-        document: Document = {"operation": operation, "response": response, "when": list(when), "strict": strict}
+        document: Document = {
+            "operation": operation,
+            "response": response,
+            "when": list(when),
+            "strict": strict,
+        }
         if times is not None:
             document["times"] = times
         if delay:

@@ -33,7 +33,11 @@ def redact_headers(names: frozenset[str], raw: Sequence[tuple[bytes, bytes]]) ->
     parts = "\0".join([x.decode("latin-1") for pair in raw for x in pair]).split("\0")
     it = iter(parts)
     out = dict(zip(it, it))
-    if len(out) != len(raw) or len(parts) != 2 * len(raw) or not all(k.islower() or not k.isalpha() for k in out):
+    if (
+        len(out) != len(raw)
+        or len(parts) != 2 * len(raw)
+        or not all(k.islower() or not k.isalpha() for k in out)
+    ):
         out = _headers_slow(raw)
     for name in names.intersection(out):
         out[name] = REDACTED

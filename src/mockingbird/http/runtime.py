@@ -118,7 +118,9 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
     if not config.log:
         control = open_control_store(config.control_db)
-        mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth)
+        mock = MockApp(
+            spec, seed=config.seed, validate=config.validate, auth=config.auth, max_body=config.max_body
+        )
         try:
             controller = _control(mock, control, config)
         except BaseException:
@@ -153,16 +155,29 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
         return build_admin_app(
             store,
-            info={"title": spec.title, "version": spec.version, "spec": spec.source, "operations": len(spec.operations)},
+            info={
+                "title": spec.title,
+                "version": spec.version,
+                "spec": spec.source,
+                "operations": len(spec.operations),
+            },
             token=token,
             routes_provider=lambda: routes_of(holder[0].mock),
             extra_routes=control_routes(holder[0].controller),
-            extra_openapi={"paths": CONTROL_PATHS, "schemas": control_schemas()},
+            extra_openapi={
+                "paths": CONTROL_PATHS,
+                "schemas": control_schemas(
+                    [
+                        *(op.operation_id for op in spec.operations if op.operation_id),
+                        *(op.key for op in spec.operations),
+                    ]
+                ),
+            },
         )
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
     mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
-                   admin_app=LazyApp(build_admin), recorder=recorder)  # fmt: skip
+                   admin_app=LazyApp(build_admin), recorder=recorder, max_body=config.max_body)  # fmt: skip
     try:
         controller = _control(mock, control, config)
     except BaseException:

@@ -209,7 +209,9 @@ def serve_app(
     sock = bind_socket(host, port)
     bound = int(sock.getsockname()[1])
     tune_gc()
-    engine = _engine(app, sock, server, (lambda: on_listening(bound)) if on_listening is not None else _nothing)
+    engine = _engine(
+        app, sock, server, (lambda: on_listening(bound)) if on_listening is not None else _nothing
+    )
 
     async def main() -> None:
         if server == "granian":

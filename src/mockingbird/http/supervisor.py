@@ -166,7 +166,9 @@ class ChildMock(MockHandle):
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-                raise ConfigError(f"mock {self.name} (pid {self.pid}) did not stop within {timeout:g}s; killed") from None
+                raise ConfigError(
+                    f"mock {self.name} (pid {self.pid}) did not stop within {timeout:g}s; killed"
+                ) from None
         self._errors.close()
 
 

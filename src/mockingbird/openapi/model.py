@@ -44,7 +44,7 @@ class _Missing:
 
     _instance: _Missing | None = None
 
-    def __new__(cls) -> _Missing:
+    def __new__(cls) -> _Missing:  # noqa: PYI034 (a singleton: never a subclass)
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance

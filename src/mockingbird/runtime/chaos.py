@@ -65,7 +65,9 @@ class ChaosHook:
             if op is not None:
                 by_op[op.key] = chaos
         # Seeded by the settings themselves: the same settings again replay the same sequence.
-        rng = random.Random(f"{self.seed}|chaos|{orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode()}")
+        rng = random.Random(
+            f"{self.seed}|chaos|{orjson.dumps(document, option=orjson.OPT_SORT_KEYS).decode()}"
+        )
         self._state = (plan.default, by_op, rng)
         return plan.active
 

@@ -62,8 +62,10 @@ class RequestChecker:
         """Whether the checks read headers at all (a GET with only path/query parameters does not)."""
         need = self._header_need.get(id(op))
         if need is None:
-            need = bool(op.security and self.auth) or op.request_body is not None or any(
-                p.location in ("header", "cookie") for p in op.parameters
+            need = (
+                bool(op.security and self.auth)
+                or op.request_body is not None
+                or any(p.location in ("header", "cookie") for p in op.parameters)
             )
             self._header_need[id(op)] = need
         return need

@@ -64,7 +64,9 @@ class MockController:
         """Every stored override (each with its ``id``), in the order they are tried."""
         items = [{**doc, "id": name} for name, doc in self.store.list(OVERRIDE).items()]
         items = [d for d in items if owner is None or d.get("owner") == owner]
-        return sorted(items, key=lambda d: (d.get("order", 0) if isinstance(d.get("order"), int) else 0, d["id"]))
+        return sorted(
+            items, key=lambda d: (d.get("order", 0) if isinstance(d.get("order"), int) else 0, d["id"])
+        )
 
     def override(self, override_id: str) -> Document:
         """One override.
@@ -84,12 +86,11 @@ class MockController:
             OverrideError: every problem of the document.
         """
         if isinstance(document, dict) and override_id is not None:
-            given = document.get("id")
-            if given is not None and given != override_id:
-                raise OverrideError([("/id", f"the document's id {given!r} differs from {override_id!r}")])
+            document = {**document, "id": override_id}  # the id it is stored under wins (PUT /overrides/{id})
         ident = override_id or (document.get("id") if isinstance(document, dict) else None)
-        checked = check_override(self.spec, document, default_id=ident or self._new_id(document),
-                                 validators=self._validators)
+        checked = check_override(
+            self.spec, document, default_id=ident or self._new_id(document), validators=self._validators
+        )
         stored = {k: v for k, v in checked.document.items() if k != "id"}
         self.store.put(OVERRIDE, checked.id, stored)
         self._changed()
@@ -148,6 +149,8 @@ class MockController:
         Raises:
             OverrideError: every problem, overrides checked against the spec.
         """
+        if isinstance(document, dict) and name is not None:
+            document = {**document, "name": name}  # the name it is stored under wins (PUT /scenarios/{name})
         scenario = parse_scenario(document, name=name, check=self._check_in_scenario)
         self.store.put(SCENARIO, scenario.name, scenario.document)
         self._changed()
@@ -188,7 +191,7 @@ class MockController:
         Raises:
             ControlNotFoundError: no scenario has that name.
         """
-        if name is not None and self.store.get(SCENARIO, name) is None:
+        if name is not None and (not name or self.store.get(SCENARIO, name) is None):
             raise ControlNotFoundError("scenario", name)
         self.store.set_active_scenario(name)
         self._changed()
@@ -253,7 +256,9 @@ class MockController:
         """
         self.clear_overrides(owner=owner)
         active = self.store.active_scenario()
-        if active is not None and (owner is None or (self.store.get(SCENARIO, active) or {}).get("owner") == owner):
+        if active is not None and (
+            owner is None or (self.store.get(SCENARIO, active) or {}).get("owner") == owner
+        ):
             self.store.set_active_scenario(None)
         if owner is None:
             self.store.delete(CHAOS, DEFAULT)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mockingbird.runtime")
 
+
 @dataclass(slots=True)
 class Answer:
     """What the engine decided.
@@ -132,7 +133,9 @@ class MockEngine:
             fault = _first_fault(hooks, request, op)
             if fault is not None and fault.status is not None:
                 problem = build_problem(
-                    fault.status, f"Chaos: fault {fault.name!r} answered this request.", headers=list(fault.headers)
+                    fault.status,
+                    f"Chaos: fault {fault.name!r} answered this request.",
+                    headers=list(fault.headers),
                 )
                 problem.source = "chaos"
                 return Answer(problem, op, params, fault=fault)
@@ -147,7 +150,9 @@ class MockEngine:
                 )
             except Exception as exc:
                 log.exception("request checks failed internally for %s", op.key)
-                detail = f"The mock itself failed while checking this request to {op.key}: {type(exc).__name__}."
+                detail = (
+                    f"The mock itself failed while checking this request to {op.key}: {type(exc).__name__}."
+                )
                 return Answer(build_problem(500, detail, title="Mock Failure"), op, params, fault=fault,
                               error=f"{type(exc).__name__}: {exc}")  # fmt: skip
             if problem_or_none is not None:
@@ -160,7 +165,11 @@ class MockEngine:
                 if response is not None:
                     delay = response.extra.get("delay")
                     if delay:  # an override's own delay adds to a chaos delay
-                        fault = Fault(name="delay", delay=delay) if fault is None else replace(fault, delay=fault.delay + delay)
+                        fault = (
+                            Fault(name="delay", delay=delay)
+                            if fault is None
+                            else replace(fault, delay=fault.delay + delay)
+                        )
                     return Answer(response, op, params, validation, fault)
 
         headers = request.headers
@@ -184,7 +193,9 @@ class MockEngine:
             # Imported on first use: startup does not pay for the validator.
             from mockingbird.runtime.checks import RequestChecker
 
-            self._checker = RequestChecker(self.spec, validate=self.validate, auth=self.auth, revision=self.revision)
+            self._checker = RequestChecker(
+                self.spec, validate=self.validate, auth=self.auth, revision=self.revision
+            )
         return self._checker
 
     def warm(self, operations: Iterable[Operation] | None = None) -> int:

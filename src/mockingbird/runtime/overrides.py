@@ -49,15 +49,21 @@ def find_operation(spec: Spec, selector: str) -> Operation | None:
     path = path.strip()
     base = spec.base_path or ""
     if base and path.startswith(base + "/"):
-        path = path[len(base):]
+        path = path[len(base) :]
     for op in spec.operations:
         if op.method == method.upper() and op.path == path:
             return op
     return None
 
 
-def check_override(spec: Spec, document: Any, *, default_id: str = "", source: str = "",
-                   validators: ValidatorCache | None = None) -> Override:
+def check_override(
+    spec: Spec,
+    document: Any,
+    *,
+    default_id: str = "",
+    source: str = "",
+    validators: ValidatorCache | None = None,
+) -> Override:
     """Parse an override and check it against the spec (see the module docstring).
 
     ``validators``: the caller's cache of the spec's compiled validators (else one is compiled afresh).
@@ -93,14 +99,17 @@ def check_override(spec: Spec, document: Any, *, default_id: str = "", source: s
 
 
 def _templated_parts(override: Override) -> list[tuple[str, Any]]:
-    parts: list[tuple[str, Any]] = [(f"/response/headers/{k}", v) for k, v in override.response.headers.items()]
+    parts: list[tuple[str, Any]] = [
+        (f"/response/headers/{k}", v) for k, v in override.response.headers.items()
+    ]
     if override.response.body is not ABSENT:
         parts.append(("/response/body", override.response.body))
     return parts
 
 
-def _body_problems(spec: Spec, op: Operation, override: Override,
-                   validators: ValidatorCache | None) -> list[tuple[str, str]]:
+def _body_problems(
+    spec: Spec, op: Operation, override: Override, validators: ValidatorCache | None
+) -> list[tuple[str, str]]:
     """Schema violations of a non-templated body, against the documented response."""
     from mockingbird.openapi.jsonschema import ValidatorCache
 
@@ -108,7 +117,9 @@ def _body_problems(spec: Spec, op: Operation, override: Override,
     if compile_value(body, "/response/body") is not None:
         return []  # templated: its value is only known per request
     documented, _ = pick_status(op, str(override.response.status) if override.response.status else None)
-    media = next((m for m in documented.content.values() if m.schema is not None and is_json(m.content_type)), None)
+    media = next(
+        (m for m in documented.content.values() if m.schema is not None and is_json(m.content_type)), None
+    )
     if media is None or media.schema is None:
         return []
     cache = validators if validators is not None else ValidatorCache(spec.resolve)
@@ -186,7 +197,9 @@ class OverrideHook:
         if not candidates:
             return None
         request = matched.request
-        view = RequestView(matched.path_params, request.query, request.headers, lambda: _decoded_body(matched))
+        view = RequestView(
+            matched.path_params, request.query, request.headers, lambda: _decoded_body(matched)
+        )
         for item in candidates:
             for check in item.checks:  # inlined: many overrides may be tried per request
                 if not check(view):
@@ -258,7 +271,9 @@ class OverrideHook:
 
         code = str(spec_response.status) if spec_response.status is not None else None
         if spec_response.body is ABSENT:
-            prefer = Preferences(code=code, example=spec_response.example, dynamic=spec_response.dynamic or None)
+            prefer = Preferences(
+                code=code, example=spec_response.example, dynamic=spec_response.dynamic or None
+            )
             try:
                 base = self.builder.build(op, method=request.method, path=request.path, query=request.query,
                                           path_params=matched.path_params, prefer=prefer,
@@ -280,8 +295,15 @@ class OverrideHook:
         for name, raw in spec_response.headers.items():
             render = item.headers.get(name)
             text = str(render(ctx())) if render is not None else raw
-            headers.append((name.lower().encode("latin-1"), text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace")))
-        response = MockResponse(status, headers, b"" if status in (204, 304) else body, item.source, content_type)
+            headers.append(
+                (
+                    name.lower().encode("latin-1"),
+                    text.replace("\r", " ").replace("\n", " ").encode("latin-1", "replace"),
+                )
+            )
+        response = MockResponse(
+            status, headers, b"" if status in (204, 304) else body, item.source, content_type
+        )
         response.extra["override"] = override.id
         if override.delay:
             response.extra["delay"] = override.delay

@@ -43,7 +43,12 @@ def build_problem(
         headers: extra raw header pairs (``allow``, ``www-authenticate``).
         members: extra problem members (``errors``, ``allowed`` ...).
     """
-    doc: dict[str, Any] = {"type": type_, "title": title or _title(status), "status": status, "detail": detail}
+    doc: dict[str, Any] = {
+        "type": type_,
+        "title": title or _title(status),
+        "status": status,
+        "detail": detail,
+    }
     doc.update(members)
     return problem_from_document(status, doc, headers)
 

@@ -314,8 +314,9 @@ class ResponseBuilder:
             # Both readings: the product validator (formats, its tolerances) and the strict
             # as-written check, so a tolerance never makes the mock serve what the spec rejects
             # (Jira's examples put properties under `additionalProperties: false` beside anyOf).
-            known = self._validators.get(media.schema, "response").is_valid(value) and \
-                self._get_generator().conforms(value, media.schema, mode="response")
+            known = self._validators.get(media.schema, "response").is_valid(
+                value
+            ) and self._get_generator().conforms(value, media.schema, mode="response")
             self._conformity[id(media)] = known
             if not known:
                 self.skipped_examples.append(f"{operation.key} {media.content_type}")

@@ -83,12 +83,16 @@ class Indexer:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self.journal = True
         except BlockingIOError:  # another live writer logs to the same database: index every frame at once
-            log.warning("log writer process: %s is in use by another writer; indexing without a journal", self.path)
+            log.warning(
+                "log writer process: %s is in use by another writer; indexing without a journal", self.path
+            )
             self.journal = False
         except ImportError:  # no flock (not POSIX): no journal either
             self.journal = False
         self.size = os.fstat(self.fd).st_size
-        self.frames: deque[tuple[int, int, bytes]] = deque()  # (journal offset after the frame, records, payload)
+        self.frames: deque[tuple[int, int, bytes]] = (
+            deque()
+        )  # (journal offset after the frame, records, payload)
         self.pending = 0  # records in self.frames
         self.recent: deque[tuple[float, int]] = deque()  # (time, records) received in the last second
         self.recent_total = 0
@@ -177,13 +181,17 @@ class Indexer:
                 if tag.__class__ is int:  # a CaptureItem
                     rows.append(make(item))
                 elif tag == "R":
-                    rows.append(self.rows.record_row(LogRecord(**dict(zip(RECORD_FIELDS, item[1], strict=True)))))
+                    rows.append(
+                        self.rows.record_row(LogRecord(**dict(zip(RECORD_FIELDS, item[1], strict=True))))
+                    )
                 elif tag == "F":
                     acks.append(item[1])
             except Exception:  # top-level handler: one bad capture must not stop the writer
                 self.failed += 1
                 log.exception("log writer process: a record could not be built")
-        if not commit_rows(self.conn, self.sql.insert, rows, (lambda: self._offset(end)) if self.journal else None):
+        if not commit_rows(
+            self.conn, self.sql.insert, rows, (lambda: self._offset(end)) if self.journal else None
+        ):
             log.error("log writer process: %d records stay pending in %s", records, self.path)
             return False
         self.frames.popleft()
@@ -272,9 +280,13 @@ def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: flo
                 continue
             if source.eof:
                 if source.unread():  # the server died mid-frame: that frame never fully arrived
-                    log.warning("log writer process: input ended inside a frame; %d bytes dropped", source.unread())
+                    log.warning(
+                        "log writer process: input ended inside a frame; %d bytes dropped", source.unread()
+                    )
                 break
-            if work.pending > work.max_pending:  # the backlog's bound: take no more input until indexed below it
+            if (
+                work.pending > work.max_pending
+            ):  # the backlog's bound: take no more input until indexed below it
                 work.index_one()
                 continue
             if work.frames:
@@ -292,5 +304,7 @@ def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: flo
 
 
 if __name__ == "__main__":
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="mockingbird log writer: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="mockingbird log writer: %(message)s"
+    )
     sys.exit(run(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))

@@ -258,8 +258,12 @@ class ProcessWriter:
         seen = 0
         while True:
             if items or self._out:
-                due = woke or self._stopping or queue.waiting or (
-                    time.monotonic() - self._last_sent >= self.flush_interval)
+                due = (
+                    woke
+                    or self._stopping
+                    or queue.waiting
+                    or (time.monotonic() - self._last_sent >= self.flush_interval)
+                )
                 if due:
                     failed: OSError | None = None
                     with self._send_lock:

@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from mockingbird.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
+from mockingbird.query import LogPage, LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store.dialect import Dialect
 
@@ -43,8 +43,31 @@ def _regexp(pattern: str, value: str | None) -> bool:
 
 
 def _record(row: tuple[Any, ...]) -> LogRecord:
-    (rid, ts, kind, method, path, query, operation, status, latency, req_h, req_b, req_t,
-     resp_h, resp_b, resp_t, client, ua, session, corr, scenario, admin, source, extra) = row
+    (
+        rid,
+        ts,
+        kind,
+        method,
+        path,
+        query,
+        operation,
+        status,
+        latency,
+        req_h,
+        req_b,
+        req_t,
+        resp_h,
+        resp_b,
+        resp_t,
+        client,
+        ua,
+        session,
+        corr,
+        scenario,
+        admin,
+        source,
+        extra,
+    ) = row
     return LogRecord(
         id=rid, ts=ts, kind=kind, method=method, path=path, query=query, operation=operation,
         status=status, latency_ms=latency, request_headers=orjson.loads(req_h), request_body=req_b,

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockingbird.query import LogPage, LogQuery
 from mockingbird.errors import StoreError
+from mockingbird.query import LogPage, LogQuery
 from mockingbird.records import DEFAULT_BODY_LIMIT, CaptureItem, DeferredRecord, LogRecord
 from mockingbird.store.dialect import SQLITE
 from mockingbird.store.migrations import migrate

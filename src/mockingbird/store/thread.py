@@ -88,7 +88,9 @@ class ThreadWriter:
         Raises:
             StoreError: the database cannot be opened for writing.
         """
-        self._thread = threading.Thread(target=self.run, name=f"mockingbird-log-writer:{self.path.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self.run, name=f"mockingbird-log-writer:{self.path.name}", daemon=True
+        )
         self._thread.start()
         self._ready.wait(10)
         if self._error is not None:
@@ -166,7 +168,9 @@ class ThreadWriter:
                     elif isinstance(item, threading.Event):
                         markers.append(item)
                         break  # commit what came before the flush marker, then release the flusher
-                    elif type(item) is tuple and type(item[0]) is not int:  # not a capture: a writer process's
+                    elif (
+                        type(item) is tuple and type(item[0]) is not int
+                    ):  # not a capture: a writer process's
                         marker = self._foreign(item) if self._foreign is not None else None
                         if marker is not None:
                             markers.append(marker)

@@ -44,7 +44,10 @@ def writing_connection(path: Path) -> sqlite3.Connection:
 
 
 def commit_rows(
-    conn: sqlite3.Connection, insert: str, rows: list[tuple[Any, ...]], also: Callable[[], object] | None = None
+    conn: sqlite3.Connection,
+    insert: str,
+    rows: list[tuple[Any, ...]],
+    also: Callable[[], object] | None = None,
 ) -> bool:
     """Insert ``rows`` (and run ``also`` in the same transaction); retry a busy database 5 times.
 

@@ -28,9 +28,19 @@ def anyio_backend() -> str:
 def store(tmp_path: Path) -> Iterator[SqliteLogStore]:
     s = open_store(tmp_path / "logs.db")
     for i in range(30):
-        s.write(LogRecord(ts=T0 + i, method="GET" if i % 2 else "POST", path=f"/pets/{i}", status=200 if i % 3 else 422,
-                          operation="GET /pets/{petId}" if i % 2 else "POST /pets", latency_ms=float(i),
-                          request_headers={"host": "mock.test"}, response_body='{"ok": true}', session_id=f"s{i % 2}"))
+        s.write(
+            LogRecord(
+                ts=T0 + i,
+                method="GET" if i % 2 else "POST",
+                path=f"/pets/{i}",
+                status=200 if i % 3 else 422,
+                operation="GET /pets/{petId}" if i % 2 else "POST /pets",
+                latency_ms=float(i),
+                request_headers={"host": "mock.test"},
+                response_body='{"ok": true}',
+                session_id=f"s{i % 2}",
+            )
+        )
     s.write(LogRecord(ts=T0 + 100, method="GET", path="/admin/api/info", status=200, is_admin=True))
     s.flush()
     yield s  # type: ignore[misc]
@@ -38,12 +48,21 @@ def store(tmp_path: Path) -> Iterator[SqliteLogStore]:
 
 
 def _routes() -> list[dict[str, object]]:
-    return [{"method": "GET", "path": "/pets/{petId}", "operation_id": "getPet", "behaviour": {"response": "example"}}]
+    return [
+        {
+            "method": "GET",
+            "path": "/pets/{petId}",
+            "operation_id": "getPet",
+            "behaviour": {"response": "example"},
+        }
+    ]
 
 
 @pytest.fixture
 async def client(store: SqliteLogStore) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_admin_app(store, info={"title": "Petstore", "version": "1.0"}, token=TOKEN, routes_provider=_routes)
+    app = build_admin_app(
+        store, info={"title": "Petstore", "version": "1.0"}, token=TOKEN, routes_provider=_routes
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://127.0.0.1:8000") as c:
         yield c
 
@@ -59,11 +78,16 @@ async def test_search_returns_a_page_and_the_total(client: httpx.AsyncClient) ->
 
 
 async def test_search_understands_mockloop_parameter_names(client: httpx.AsyncClient) -> None:
-    r = await client.get("/admin/api/logs/search", headers=AUTH, params={
-        "path_pattern": r"^/pets/1\d$", "time_from": "2026-11-18T11:06:45Z", "include_admin": "true"})
+    r = await client.get(
+        "/admin/api/logs/search",
+        headers=AUTH,
+        params={"path_pattern": r"^/pets/1\d$", "time_from": "2026-11-18T11:06:45Z", "include_admin": "true"},
+    )
     paths = {i["path"] for i in r.json()["items"]}
     assert paths == {f"/pets/{i}" for i in range(10, 20) if i >= 5}
-    admin = await client.get("/admin/api/logs/search", headers=AUTH, params={"include_admin": "true", "path": "admin"})
+    admin = await client.get(
+        "/admin/api/logs/search", headers=AUTH, params={"include_admin": "true", "path": "admin"}
+    )
     assert admin.json()["total"] == 1
 
 
@@ -79,7 +103,11 @@ async def test_detail_has_headers_and_bodies(client: httpx.AsyncClient) -> None:
     r = await client.get("/admin/api/logs/3", headers=AUTH)
     assert r.status_code == 200
     body = r.json()
-    assert body["id"] == 3 and body["response_body"] == '{"ok": true}' and body["request_headers"] == {"host": "mock.test"}
+    assert (
+        body["id"] == 3
+        and body["response_body"] == '{"ok": true}'
+        and body["request_headers"] == {"host": "mock.test"}
+    )
     missing = await client.get("/admin/api/logs/999", headers=AUTH)
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
 
@@ -128,7 +156,9 @@ async def test_token_is_required_when_configured(client: httpx.AsyncClient) -> N
     r = await client.get("/admin/api/logs/search")
     assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
     assert r.headers["www-authenticate"].startswith("Bearer")
-    assert (await client.get("/admin/api/logs/search", headers={"authorization": "Bearer wrong"})).status_code == 401
+    assert (
+        await client.get("/admin/api/logs/search", headers={"authorization": "Bearer wrong"})
+    ).status_code == 401
     assert (await client.get("/admin/api/logs/search", headers={"x-admin-token": TOKEN})).status_code == 200
     assert (await client.get("/admin/api/logs/search", headers=AUTH)).status_code == 200
     assert (await client.get("/admin/api/openapi.json")).status_code == 200  # the description is public
@@ -136,7 +166,11 @@ async def test_token_is_required_when_configured(client: httpx.AsyncClient) -> N
 
 async def test_browser_gets_a_cookie_from_token_query_once(client: httpx.AsyncClient) -> None:
     page = await client.get("/admin")
-    assert page.status_code == 401 and "<form" in page.text and page.headers["content-type"].startswith("text/html")
+    assert (
+        page.status_code == 401
+        and "<form" in page.text
+        and page.headers["content-type"].startswith("text/html")
+    )
     wrong = await client.get("/admin", params={"token": "nope"})
     assert wrong.status_code == 401
     r = await client.get("/admin/api/logs/search", params={"token": TOKEN, "limit": "2"})
@@ -153,8 +187,10 @@ async def test_no_token_means_open_admin(store: SqliteLogStore) -> None:
 
 
 def test_non_loopback_without_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ConfigError, match="listening on 0.0.0.0 without an admin token; pass --admin-token or "
-                                          "MOCKINGBIRD_ADMIN_TOKEN"):
+    with pytest.raises(
+        ConfigError,
+        match="listening on 0.0.0.0 without an admin token; pass --admin-token or MOCKINGBIRD_ADMIN_TOKEN",
+    ):
         check_admin_exposure("0.0.0.0", None)
     with pytest.raises(ConfigError):
         check_admin_exposure("192.168.1.5", "")

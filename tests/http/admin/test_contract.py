@@ -44,7 +44,9 @@ async def client(store: SqliteLogStore) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.mark.parametrize("record_id", ["99999999999999999999999", str(2**63), "-1", "0", "seven", "1.0"])
-async def test_ids_outside_the_documented_range_are_400_not_500(client: httpx.AsyncClient, record_id: str) -> None:
+async def test_ids_outside_the_documented_range_are_400_not_500(
+    client: httpx.AsyncClient, record_id: str
+) -> None:
     r = await client.get(f"/admin/api/logs/{record_id}")
     assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["errors"][0]["location"] == "path/id" and r.json()["field"] == "id"
@@ -67,8 +69,16 @@ async def test_every_violation_is_listed_in_one_problem(client: httpx.AsyncClien
     assert problem["status"] == 400 and problem["detail"].startswith("7 violations")
 
 
-@pytest.mark.parametrize("since", ["2026-11-18T11:06:43Z", "2026-11-18t12:06:43+01:00", "1795000003",
-                                   "1795000002.5", "2026-11-18T11:06:42.9999999Z"])
+@pytest.mark.parametrize(
+    "since",
+    [
+        "2026-11-18T11:06:43Z",
+        "2026-11-18t12:06:43+01:00",
+        "1795000003",
+        "1795000002.5",
+        "2026-11-18T11:06:42.9999999Z",
+    ],
+)
 async def test_documented_time_forms_are_accepted(client: httpx.AsyncClient, since: str) -> None:
     r = await client.get("/admin/api/logs/search", params={"since": since})
     assert r.status_code == 200 and r.json()["total"] == 3

@@ -36,7 +36,9 @@ def http(mock: EmbeddedMock) -> Iterator[httpx.Client]:
         yield client
 
 
-def test_an_override_changes_the_answer_at_once_and_is_logged_as_such(mock: EmbeddedMock, http: httpx.Client) -> None:
+def test_an_override_changes_the_answer_at_once_and_is_logged_as_such(
+    mock: EmbeddedMock, http: httpx.Client
+) -> None:
     assert http.get(f"/pets/{A}").json()["name"] != "Override"
     created = http.post("/admin/api/overrides", json={"operation": "getPet", "response": {"body": PET}})
     assert created.status_code == 201, created.text
@@ -56,8 +58,11 @@ def test_conditions_times_and_templates(http: httpx.Client) -> None:
     override = {
         "operation": "GET /pets/{petId}",
         "when": [{"in": "path", "name": "petId", "equals": A}],
-        "response": {"status": 404, "body": {"code": "gone", "message": "no pet {{ request.path.petId }}"},
-                     "headers": {"X-Echo": "{{ request.headers['x-tenant'] }}"}},
+        "response": {
+            "status": 404,
+            "body": {"code": "gone", "message": "no pet {{ request.path.petId }}"},
+            "headers": {"X-Echo": "{{ request.headers['x-tenant'] }}"},
+        },
         "times": 2,
     }
     assert http.put("/admin/api/overrides/gone", json=override).status_code == 200
@@ -78,7 +83,9 @@ def test_bad_documents_get_every_violation_and_no_500(http: httpx.Client) -> Non
     answer = http.post("/admin/api/overrides", json=invalid)
     assert answer.status_code == 422
     assert [e["location"] for e in answer.json()["errors"]] == ["/when/0/regex", "/response/status"]
-    schema = http.post("/admin/api/overrides", json={"operation": "getPet", "response": {"body": {"name": 3}}})
+    schema = http.post(
+        "/admin/api/overrides", json={"operation": "getPet", "response": {"body": {"name": 3}}}
+    )
     assert schema.status_code == 422 and any("body" in e["location"] for e in schema.json()["errors"])
     loose = {"operation": "getPet", "strict": False, "response": {"status": 418, "body": {"name": 3}}}
     assert http.post("/admin/api/overrides", json=loose).status_code == 201
@@ -134,7 +141,9 @@ def test_mockloop_operations(http: httpx.Client) -> None:
     created = http.post("/admin/api/mock-data/create_scenario",
                         json={"scenario_name": "empty", "scenario_config": {"/pets": []}})  # fmt: skip
     assert created.status_code == 201, created.text
-    assert http.post("/admin/api/mock-data/switch_scenario", json={"scenario_name": "empty"}).status_code == 200
+    assert (
+        http.post("/admin/api/mock-data/switch_scenario", json={"scenario_name": "empty"}).status_code == 200
+    )
     assert http.get("/pets").json() == []
     listed = http.get("/admin/api/mock-data/list_scenarios").json()
     assert listed["scenarios"] == ["empty"] and listed["active"] == "empty"
@@ -144,9 +153,13 @@ def test_mockloop_operations(http: httpx.Client) -> None:
 
 def test_the_control_endpoints_are_in_the_admin_document(http: httpx.Client) -> None:
     document = http.get("/admin/api/openapi.json").json()
-    assert {"/overrides", "/overrides/{id}", "/scenarios/{name}/activate", "/chaos", "/mock-data/update_response"} <= set(
-        document["paths"]
-    )
+    assert {
+        "/overrides",
+        "/overrides/{id}",
+        "/scenarios/{name}/activate",
+        "/chaos",
+        "/mock-data/update_response",
+    } <= set(document["paths"])
     assert "Override" in document["components"]["schemas"]
     assert http.patch("/admin/api/chaos").status_code == 405
 
@@ -199,11 +212,16 @@ def test_log_rows_say_which_override_and_which_fault(mock: EmbeddedMock, http: h
     assert mock.runtime.store is not None
     mock.runtime.store.flush()
     rows = [(r.source, r.extra) for r in mock.runtime.store.iter_records(LogQuery(operation="GET /pets"))]
-    assert rows == [("override", {"override": "listing"}), ("chaos", {"fault": "error-502"}),
-                    ("chaos", {"fault": "latency"})]
+    assert rows == [
+        ("override", {"override": "listing"}),
+        ("chaos", {"fault": "error-502"}),
+        ("chaos", {"fault": "latency"}),
+    ]
 
 
-def test_a_checker_failure_is_a_500_with_its_error_in_the_log_row(mock: EmbeddedMock, http: httpx.Client) -> None:
+def test_a_checker_failure_is_a_500_with_its_error_in_the_log_row(
+    mock: EmbeddedMock, http: httpx.Client
+) -> None:
     class Broken:
         def check(self, *args: object) -> None:
             raise KeyError("validator bug")

@@ -17,7 +17,10 @@ def test_document_describes_exactly_the_served_endpoints(tmp_path: Path) -> None
     store = open_store(tmp_path / "x.db")
     app = build_admin_app(store)
     starlette_app = app.app.app  # type: ignore[attr-defined]  # inside AdminRoot and the token guard
-    served = {r.path.removeprefix(PREFIX).replace("{id:int}", "{id}") for r in starlette_app.routes
-              if isinstance(r, Route) and r.path.startswith(PREFIX)}  # the page and its assets are not API
+    served = {
+        r.path.removeprefix(PREFIX).replace("{id:int}", "{id}")
+        for r in starlette_app.routes
+        if isinstance(r, Route) and r.path.startswith(PREFIX)
+    }  # the page and its assets are not API
     store.close()
     assert served == set(ADMIN_OPENAPI["paths"])

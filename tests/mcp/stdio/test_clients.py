@@ -27,7 +27,9 @@ MODERN = {"resultType": "complete", "ttlMs": 0, "cacheScope": "private"}
 MODES = ["auto", "legacy"]  # auto: the modern server/discover probe first; legacy: the initialize handshake
 
 
-def _through_proxy(*proxy_args: str, server: list[str] | None = None, cwd: Path | None = None) -> StdioServerParameters:
+def _through_proxy(
+    *proxy_args: str, server: list[str] | None = None, cwd: Path | None = None
+) -> StdioServerParameters:
     args = ["-m", "mockingbird", "stdio", *proxy_args]
     if server is not None:
         args += ["--", *server]
@@ -56,13 +58,39 @@ async def test_sdk_client_through_the_proxy_to_an_mcpserver(mode: str) -> None:
 async def test_mocked_tool_list_and_call_with_the_rest_passed_through(tmp_path: Path, mode: str) -> None:
     mocks = tmp_path / "stdio-mocks.json"
     tool = {"name": "weather", "description": "Mocked weather", "inputSchema": {"type": "object"}}
-    mocks.write_text(json.dumps({"mocks": [
-        {"request": {"method": "tools/list"},
-         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"tools": [tool], **MODERN}}}},
-        {"request": {"method": "tools/call", "params": {"name": "weather"}},
-         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {
-             "content": [{"type": "text", "text": "sunny in @stdin.body.params.arguments.city"}], **MODERN}}}},
-    ]}))
+    mocks.write_text(
+        json.dumps(
+            {
+                "mocks": [
+                    {
+                        "request": {"method": "tools/list"},
+                        "response": {
+                            "stdout": {
+                                "jsonrpc": "2.0",
+                                "id": "@stdin.body.id",
+                                "result": {"tools": [tool], **MODERN},
+                            }
+                        },
+                    },
+                    {
+                        "request": {"method": "tools/call", "params": {"name": "weather"}},
+                        "response": {
+                            "stdout": {
+                                "jsonrpc": "2.0",
+                                "id": "@stdin.body.id",
+                                "result": {
+                                    "content": [
+                                        {"type": "text", "text": "sunny in @stdin.body.params.arguments.city"}
+                                    ],
+                                    **MODERN,
+                                },
+                            }
+                        },
+                    },
+                ]
+            }
+        )
+    )
     async with Client(_through_proxy("--mocks-file", str(mocks), server=DEMO), mode=mode) as client:
         tools = await client.list_tools()
         assert [t.name for t in tools.tools] == ["weather"]
@@ -73,12 +101,28 @@ async def test_mocked_tool_list_and_call_with_the_rest_passed_through(tmp_path: 
 async def test_mocked_initialize_still_initialises_the_real_server(tmp_path: Path) -> None:
     """The legacy handshake is answered by the mock, yet passed-through calls work."""
     mocks = tmp_path / "stdio-mocks.json"
-    mocks.write_text(json.dumps({"mocks": [
-        {"request": {"method": "initialize"},
-         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {
-             "protocolVersion": "@stdin.body.params.protocolVersion", "capabilities": {"tools": {}},
-             "serverInfo": {"name": "Mock MCP Server", "version": "1.0.0"}}}}},
-    ]}))
+    mocks.write_text(
+        json.dumps(
+            {
+                "mocks": [
+                    {
+                        "request": {"method": "initialize"},
+                        "response": {
+                            "stdout": {
+                                "jsonrpc": "2.0",
+                                "id": "@stdin.body.id",
+                                "result": {
+                                    "protocolVersion": "@stdin.body.params.protocolVersion",
+                                    "capabilities": {"tools": {}},
+                                    "serverInfo": {"name": "Mock MCP Server", "version": "1.0.0"},
+                                },
+                            }
+                        },
+                    },
+                ]
+            }
+        )
+    )
     async with Client(_through_proxy("--mocks-file", str(mocks), server=DEMO), mode="legacy") as client:
         assert client.session.initialize_result is not None
         assert client.session.initialize_result.server_info.name == "Mock MCP Server"
@@ -88,12 +132,34 @@ async def test_mocked_initialize_still_initialises_the_real_server(tmp_path: Pat
 async def test_mocked_server_discover_with_the_rest_passed_through(tmp_path: Path) -> None:
     """The modern handshake is stateless: a mocked discover needs nothing from the real server."""
     mocks = tmp_path / "stdio-mocks.json"
-    mocks.write_text(json.dumps({"mocks": [
-        {"request": {"method": "server/discover"},
-         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {
-             "supportedVersions": ["2026-07-28"], "capabilities": {"tools": {}}, **MODERN,
-             "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "Mocked", "version": "9"}}}}}},
-    ]}))
+    mocks.write_text(
+        json.dumps(
+            {
+                "mocks": [
+                    {
+                        "request": {"method": "server/discover"},
+                        "response": {
+                            "stdout": {
+                                "jsonrpc": "2.0",
+                                "id": "@stdin.body.id",
+                                "result": {
+                                    "supportedVersions": ["2026-07-28"],
+                                    "capabilities": {"tools": {}},
+                                    **MODERN,
+                                    "_meta": {
+                                        "io.modelcontextprotocol/serverInfo": {
+                                            "name": "Mocked",
+                                            "version": "9",
+                                        }
+                                    },
+                                },
+                            }
+                        },
+                    },
+                ]
+            }
+        )
+    )
     async with Client(_through_proxy("--mocks-file", str(mocks), server=DEMO), mode="auto") as client:
         assert client.session.protocol_version == "2026-07-28"
         assert client.session.server_info is not None and client.session.server_info.name == "Mocked"
@@ -112,7 +178,9 @@ async def test_mcp_server_time_from_pypi(mode: str) -> None:
 @pytest.mark.parametrize("mode", MODES)
 async def test_server_everything_from_npm(mode: str) -> None:
     # Fail, never skip: ./scripts/test.sh installs the npm peer.
-    assert EVERYTHING.exists(), "npm peer not installed: run `cd tests/npm && npm ci` (./scripts/test.sh does)"
+    assert EVERYTHING.exists(), (
+        "npm peer not installed: run `cd tests/npm && npm ci` (./scripts/test.sh does)"
+    )
     async with Client(_through_proxy("--no-mocks", server=[str(EVERYTHING), "stdio"]), mode=mode) as client:
         tools = await client.list_tools()
         assert "echo" in {t.name for t in tools.tools}
@@ -140,7 +208,9 @@ async def test_record_then_replay_without_the_server(tmp_path: Path, mode: str) 
     # no server command at all: every answer comes from the recording, anything else is blocked
     replayed = await run(_through_proxy("--mocks-file", str(recording), "--block-unmocked"))
     assert replayed == live
-    async with Client(_through_proxy("--mocks-file", str(recording), "--block-unmocked"), mode=mode) as client:
+    async with Client(
+        _through_proxy("--mocks-file", str(recording), "--block-unmocked"), mode=mode
+    ) as client:
         with pytest.raises(MCPError, match="blocked by the mockingbird proxy") as info:
             await client.call_tool("add", {"a": 100, "b": 1})  # never recorded
         assert info.value.error.code == -32601
@@ -151,14 +221,28 @@ async def test_log_db_records_every_exchange_in_the_shared_store(tmp_path: Path)
     from mockingbird.store import open_store
 
     mocks = tmp_path / "stdio-mocks.json"
-    mocks.write_text(json.dumps({"mocks": [
-        {"request": {"method": "tools/call", "params": {"name": "weather"}},
-         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id",
-                                 "result": {"content": [{"type": "text", "text": "sunny"}]}}}},
-    ]}))
+    mocks.write_text(
+        json.dumps(
+            {
+                "mocks": [
+                    {
+                        "request": {"method": "tools/call", "params": {"name": "weather"}},
+                        "response": {
+                            "stdout": {
+                                "jsonrpc": "2.0",
+                                "id": "@stdin.body.id",
+                                "result": {"content": [{"type": "text", "text": "sunny"}]},
+                            }
+                        },
+                    },
+                ]
+            }
+        )
+    )
     db = tmp_path / "logs.db"
-    async with Client(_through_proxy("--mocks-file", str(mocks), "--log-db", str(db), server=DEMO),
-                      mode="legacy") as client:
+    async with Client(
+        _through_proxy("--mocks-file", str(mocks), "--log-db", str(db), server=DEMO), mode="legacy"
+    ) as client:
         assert _text(await client.call_tool("weather", {})) == "sunny"
         assert _text(await client.call_tool("add", {"a": 1, "b": 2})) == "3"
     store = open_store(db)
@@ -183,13 +267,31 @@ async def test_log_db_records_every_exchange_in_the_shared_store(tmp_path: Path)
 
 async def test_concurrent_calls_mixing_mocked_and_real_answers_all_pair_up(tmp_path: Path) -> None:
     mocks = tmp_path / "stdio-mocks.json"
-    mocks.write_text(json.dumps({"mocks": [
-        {"request": {"method": "tools/call", "params": {"name": "echo", "arguments": {"text": "mock me"}}},
-         "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id",
-                                 "result": {"content": [{"type": "text", "text": "mocked"}],
-                                            # the real tool has an output schema: the SDK client checks it
-                                            "structuredContent": {"result": "mocked"}}}}},
-    ]}))
+    mocks.write_text(
+        json.dumps(
+            {
+                "mocks": [
+                    {
+                        "request": {
+                            "method": "tools/call",
+                            "params": {"name": "echo", "arguments": {"text": "mock me"}},
+                        },
+                        "response": {
+                            "stdout": {
+                                "jsonrpc": "2.0",
+                                "id": "@stdin.body.id",
+                                "result": {
+                                    "content": [{"type": "text", "text": "mocked"}],
+                                    # the real tool has an output schema: the SDK client checks it
+                                    "structuredContent": {"result": "mocked"},
+                                },
+                            }
+                        },
+                    },
+                ]
+            }
+        )
+    )
     results: dict[int, str] = {}
     async with Client(_through_proxy("--mocks-file", str(mocks), server=DEMO), mode="legacy") as client:
 

@@ -36,8 +36,14 @@ from hypothesis import strategies as st
 EXAMPLES = 80
 LINE_TIMEOUT = 20.0
 MOCKED = "tools/list"
-MOCKS = {"mocks": [{"request": {"method": MOCKED},
-                    "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"tools": []}}}}]}
+MOCKS = {
+    "mocks": [
+        {
+            "request": {"method": MOCKED},
+            "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"tools": []}}},
+        }
+    ]
+}
 TIME_SERVER = [sys.executable, "-c", "from mcp_server_time import main; main()"]
 INT64 = 2**63
 
@@ -82,8 +88,10 @@ def _not_json(data: bytes) -> bool:
 
 # -- strategies ------------------------------------------------------------------------------------
 
-methods = st.one_of(st.sampled_from(["initialize", "tools/call", "resources/read", "ping2", "x" * 300]),
-                    st.text(min_size=1, max_size=20)).filter(lambda m: m != MOCKED)
+methods = st.one_of(
+    st.sampled_from(["initialize", "tools/call", "resources/read", "ping2", "x" * 300]),
+    st.text(min_size=1, max_size=20),
+).filter(lambda m: m != MOCKED)
 small_ids = st.one_of(st.integers(-INT64, INT64 - 1), st.text(max_size=12))
 odd_ids = st.one_of(
     small_ids,
@@ -92,12 +100,24 @@ odd_ids = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(["\ud800", "a\udfffb", "\u2028", "\x00"]),  # lone surrogates, separators, NUL
 )
-bad_ids = st.one_of(st.none(), st.booleans(), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-                    st.lists(st.integers(), max_size=2))
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-                           | st.text(max_size=8), lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
-params = st.one_of(st.dictionaries(st.text(max_size=5), json_values, max_size=3), st.lists(json_values, max_size=3))
+bad_ids = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.lists(st.integers(), max_size=2),
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+params = st.one_of(
+    st.dictionaries(st.text(max_size=5), json_values, max_size=3), st.lists(json_values, max_size=3)
+)
 
 
 @st.composite
@@ -154,23 +174,40 @@ def not_json_rpc(draw: st.DrawFn) -> Case:
     if kind == "empty-batch":
         return Case(b"[]\n", _error(-32600, None), kind)
     if kind == "scalar":
-        return Case(_dump(draw(st.none() | st.booleans() | st.integers() | st.text(max_size=5))), _error(-32600, None), kind)
+        return Case(
+            _dump(draw(st.none() | st.booleans() | st.integers() | st.text(max_size=5))),
+            _error(-32600, None),
+            kind,
+        )
     if kind == "method-type":
         method = draw(st.none() | st.integers() | st.lists(st.integers(), max_size=2))
         return Case(_dump({"jsonrpc": "2.0", "id": rid, "method": method}), _error(-32600, rid), kind)
     if kind == "version":
         version = draw(st.sampled_from(["1.0", "2", 2.0, None]))
-        message = {"id": rid, "method": "ping"} if draw(st.booleans()) else {"jsonrpc": version, "id": rid, "method": "ping"}
+        message = (
+            {"id": rid, "method": "ping"}
+            if draw(st.booleans())
+            else {"jsonrpc": version, "id": rid, "method": "ping"}
+        )
         return Case(_dump(message), _error(-32600, rid), kind)
     if kind == "params":
         scalar = draw(st.none() | st.integers() | st.text(max_size=4) | st.booleans())
-        return Case(_dump({"jsonrpc": "2.0", "id": rid, "method": "ping", "params": scalar}), _error(-32600, rid), kind)
+        return Case(
+            _dump({"jsonrpc": "2.0", "id": rid, "method": "ping", "params": scalar}),
+            _error(-32600, rid),
+            kind,
+        )
     if kind == "bad-id":
-        return Case(_dump({"jsonrpc": "2.0", "id": draw(bad_ids), "method": MOCKED}), _error(-32600, None), kind)
+        return Case(
+            _dump({"jsonrpc": "2.0", "id": draw(bad_ids), "method": MOCKED}), _error(-32600, None), kind
+        )
     if kind == "no-method":
         return Case(_dump({"jsonrpc": "2.0", "id": rid, "params": {}}), _error(-32600, rid), kind)
-    return Case(b'{"jsonrpc":"2.0","id":1,"method":"ping","params":' + b"[" * 4000 + b"]" * 4000 + b"}\n",
-                _error(-32700, None), kind)
+    return Case(
+        b'{"jsonrpc":"2.0","id":1,"method":"ping","params":' + b"[" * 4000 + b"]" * 4000 + b"}\n",
+        _error(-32700, None),
+        kind,
+    )
 
 
 cases = st.one_of(mocked_requests(), unmocked_requests(), quiet_messages(), not_json(), not_json_rpc())
@@ -218,8 +255,10 @@ class Proxy:
             try:
                 line = self.lines.get(timeout=LINE_TIMEOUT)
             except queue.Empty:
-                raise AssertionError(f"no answer to {sentinel}; alive: {self.process.poll() is None}; "
-                                     f"stderr: {self.stderr[-2000:].decode(errors='replace')}") from None
+                raise AssertionError(
+                    f"no answer to {sentinel}; alive: {self.process.poll() is None}; "
+                    f"stderr: {self.stderr[-2000:].decode(errors='replace')}"
+                ) from None
             reply = protocol_message(line)
             if reply.get("id") == sentinel:
                 return replies, sentinel

@@ -54,12 +54,20 @@ def test_ids_orjson_cannot_read_exactly_are_read_exactly() -> None:
 def test_replies_are_one_json_line_whatever_the_id(rid: object) -> None:
     line = error_reply(rid, INVALID_REQUEST, "Invalid Request")
     assert line.endswith(b"\n") and line.count(b"\n") == 1
-    assert json.loads(line) == {"jsonrpc": "2.0", "id": rid, "error": {"code": -32600, "message": "Invalid Request"}}
+    assert json.loads(line) == {
+        "jsonrpc": "2.0",
+        "id": rid,
+        "error": {"code": -32600, "message": "Invalid Request"},
+    }
 
 
 def test_malformed_lines_get_parse_error_or_invalid_request() -> None:
     parse = json.loads(malformed_reply(inspect_line(b"oops\n")))
-    assert parse["id"] is None and parse["error"]["code"] == PARSE_ERROR and parse["error"]["message"] == "Parse error"
+    assert (
+        parse["id"] is None
+        and parse["error"]["code"] == PARSE_ERROR
+        and parse["error"]["message"] == "Parse error"
+    )
     invalid = json.loads(malformed_reply(inspect_line(b'{"jsonrpc":"2.0","id":"k","method":[]}\n')))
     assert invalid["id"] == "k" and invalid["error"]["code"] == INVALID_REQUEST
     assert '"method" must be a string' in invalid["error"]["data"]["detail"]

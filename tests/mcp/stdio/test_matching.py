@@ -29,9 +29,17 @@ def test_body_regex_is_searched_case_insensitively() -> None:
 
 
 def test_method_and_partial_params_match_structurally() -> None:
-    engine = _engine({"request": {"method": "tools/call", "params": {"name": "add", "arguments": {"a": 1}}},
-                      "response": {"stdout": "x"}})
-    hit = {"id": 1, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 2}, "_meta": {}}}
+    engine = _engine(
+        {
+            "request": {"method": "tools/call", "params": {"name": "add", "arguments": {"a": 1}}},
+            "response": {"stdout": "x"},
+        }
+    )
+    hit = {
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 1, "b": 2}, "_meta": {}},
+    }
     assert engine.match(_msg(hit)) is not None
     assert engine.match(_msg({**hit, "method": "tools/list"})) is None
     assert engine.match(_msg({**hit, "params": {"name": "add", "arguments": {"a": 2}}})) is None
@@ -39,8 +47,10 @@ def test_method_and_partial_params_match_structurally() -> None:
 
 
 def test_first_matching_mock_in_file_order_wins() -> None:
-    engine = _engine({"request": {"bodyFragment": "tools"}, "response": {"stdout": "first"}},
-                     {"request": {"bodyFragment": "tools/list"}, "response": {"stdout": "second"}})
+    engine = _engine(
+        {"request": {"bodyFragment": "tools"}, "response": {"stdout": "first"}},
+        {"request": {"bodyFragment": "tools/list"}, "response": {"stdout": "second"}},
+    )
     assert _answer(engine, {"id": 1, "method": "tools/list"}) == b"first"
 
 
@@ -52,16 +62,20 @@ def test_a_lone_nth_2_mock_fires_on_the_second_matching_message() -> None:
 
 
 def test_nth_counts_every_matching_message_even_those_answered_by_other_mocks() -> None:
-    engine = _engine({"request": {"bodyFragment": "tools/call"}, "response": {"stdout": "always"}},
-                     {"request": {"bodyFragment": "tools/call", "nth": 2}, "response": {"stdout": "never"}})
+    engine = _engine(
+        {"request": {"bodyFragment": "tools/call"}, "response": {"stdout": "always"}},
+        {"request": {"bodyFragment": "tools/call", "nth": 2}, "response": {"stdout": "never"}},
+    )
     answers = [_answer(engine, {"id": i, "method": "tools/call"}) for i in range(3)]
     assert answers == [b"always", b"always", b"always"]
 
 
 def test_nth_sequence_with_a_fallback_and_messages_that_do_not_match_do_not_count() -> None:
-    engine = _engine({"request": {"bodyFragment": "tools/call", "nth": 1}, "response": {"stdout": "one"}},
-                     {"request": {"bodyFragment": "tools/call", "nth": 2}, "response": {"stdout": "two"}},
-                     {"request": {"bodyFragment": "tools/call"}, "response": {"stdout": "rest"}})
+    engine = _engine(
+        {"request": {"bodyFragment": "tools/call", "nth": 1}, "response": {"stdout": "one"}},
+        {"request": {"bodyFragment": "tools/call", "nth": 2}, "response": {"stdout": "two"}},
+        {"request": {"bodyFragment": "tools/call"}, "response": {"stdout": "rest"}},
+    )
     answers = []
     for i in range(4):
         answers.append(_answer(engine, {"id": i, "method": "tools/call"}))
@@ -78,16 +92,22 @@ def test_nth_counters_survive_a_reload_of_unchanged_conditions() -> None:
 
 
 def test_startup_mocks_render_with_null_placeholders_and_never_match_messages() -> None:
-    engine = _engine({"response": {"stderr": "server ready @stdin.body.id\n"}},
-                     {"request": {}, "response": {"stdout": "hello"}})
-    assert [(r.stdout, r.stderr) for r in engine.startup_replies()] == [(None, b"server ready null\n"),
-                                                                       (b"hello", None)]
+    engine = _engine(
+        {"response": {"stderr": "server ready @stdin.body.id\n"}},
+        {"request": {}, "response": {"stdout": "hello"}},
+    )
+    assert [(r.stdout, r.stderr) for r in engine.startup_replies()] == [
+        (None, b"server ready null\n"),
+        (b"hello", None),
+    ]
     assert engine.empty
     assert engine.match(_msg({"method": "x"})) is None
 
 
 def test_rpc_response_detection_for_notification_suppression() -> None:
-    engine = _engine({"request": {"bodyFragment": "a"}, "response": {"stdout": '{"jsonrpc":"2.0","id":1,"result":{}}'}},
-                     {"request": {"bodyFragment": "b"}, "response": {"stdout": {"jsonrpc": "2.0", "method": "n"}}})
+    engine = _engine(
+        {"request": {"bodyFragment": "a"}, "response": {"stdout": '{"jsonrpc":"2.0","id":1,"result":{}}'}},
+        {"request": {"bodyFragment": "b"}, "response": {"stdout": {"jsonrpc": "2.0", "method": "n"}}},
+    )
     a, b = engine.mocks.mocks if engine.mocks else ()
     assert engine.stdout_is_response(a) and not engine.stdout_is_response(b)

@@ -25,9 +25,14 @@ def test_dev_proxy_document_is_read_as_is_with_schema_ignored() -> None:
     document = {
         "$schema": SCHEMA,
         "mocks": [
-            {"request": {"bodyFragment": "tools/call", "nth": 2},
-             "response": {"stdout": '{"jsonrpc":"2.0","id":@stdin.body.id,"result":{}}\n'}},
-            {"request": {"bodyFragment": "invalid_method"}, "response": {"stderr": "Error: Unknown method\n"}},
+            {
+                "request": {"bodyFragment": "tools/call", "nth": 2},
+                "response": {"stdout": '{"jsonrpc":"2.0","id":@stdin.body.id,"result":{}}\n'},
+            },
+            {
+                "request": {"bodyFragment": "invalid_method"},
+                "response": {"stderr": "Error: Unknown method\n"},
+            },
         ],
     }
     mocks = parse_mocks(document, path="stdio-mocks.json", read_file=_no_files)
@@ -40,8 +45,14 @@ def test_dev_proxy_document_is_read_as_is_with_schema_ignored() -> None:
 
 
 def test_our_additions_method_params_and_body_regex_are_parsed() -> None:
-    document = {"mocks": [{"request": {"method": "tools/call", "params": {"name": "add"}, "bodyRegex": "a+dd"},
-                           "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {}}}}]}
+    document = {
+        "mocks": [
+            {
+                "request": {"method": "tools/call", "params": {"name": "add"}, "bodyRegex": "a+dd"},
+                "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {}}},
+            }
+        ]
+    }
     (mock,) = parse_mocks(document, path="m.json", read_file=_no_files).mocks
     assert mock.request.method == "tools/call"
     assert mock.request.params == {"name": "add"}
@@ -52,8 +63,11 @@ def test_our_additions_method_params_and_body_regex_are_parsed() -> None:
 def test_file_response_is_read_relative_to_the_mocks_file(tmp_path: Path) -> None:
     (tmp_path / "init.json").write_text('{"jsonrpc":"2.0","id":1,"result":{}}')
     mocks_path = tmp_path / "stdio-mocks.json"
-    mocks_path.write_text(json.dumps({"mocks": [{"request": {"bodyFragment": "initialize"},
-                                                 "response": {"stdout": "@init.json"}}]}))
+    mocks_path.write_text(
+        json.dumps(
+            {"mocks": [{"request": {"bodyFragment": "initialize"}, "response": {"stdout": "@init.json"}}]}
+        )
+    )
     mocks = load_mocks_file(str(mocks_path))
     stdout = mocks.mocks[0].response.stdout
     assert stdout is not None and stdout.value == '{"jsonrpc":"2.0","id":1,"result":{}}'
@@ -63,8 +77,9 @@ def test_file_response_is_read_relative_to_the_mocks_file(tmp_path: Path) -> Non
 
 def test_missing_file_response_is_a_clear_error_naming_both_files(tmp_path: Path) -> None:
     mocks_path = tmp_path / "stdio-mocks.json"
-    mocks_path.write_text(json.dumps({"mocks": [{"request": {"bodyFragment": "x"},
-                                                 "response": {"stdout": "@nope.json"}}]}))
+    mocks_path.write_text(
+        json.dumps({"mocks": [{"request": {"bodyFragment": "x"}, "response": {"stdout": "@nope.json"}}]})
+    )
     with pytest.raises(MocksFileError) as info:
         load_mocks_file(str(mocks_path))
     assert info.value.path == str(mocks_path)
@@ -86,8 +101,9 @@ def test_invalid_json_names_the_file_line_and_column() -> None:
 
 
 def test_yaml_mocks_files_are_accepted() -> None:
-    document = parse_document("mocks:\n  - request: {bodyFragment: ping}\n    response: {stdout: pong}\n",
-                              path="m.yaml")
+    document = parse_document(
+        "mocks:\n  - request: {bodyFragment: ping}\n    response: {stdout: pong}\n", path="m.yaml"
+    )
     (mock,) = parse_mocks(document, path="m.yaml", read_file=_no_files).mocks
     assert mock.request.body_fragment == "ping"
 
@@ -100,11 +116,20 @@ def test_yaml_mocks_files_are_accepted() -> None:
         ({"mocks": {}}, '"mocks" must be an array, got an object'),
         ({"mocks": [1]}, "mocks[0]: expected an object, got a number"),
         ({"mocks": [{"request": {"nth": 0}}]}, "mocks[0].request.nth: expected a positive integer, got 0"),
-        ({"mocks": [{"request": {"nth": True}}]}, "mocks[0].request.nth: expected a positive integer, got true"),
-        ({"mocks": [{"request": {"bodyRegex": "("}}]}, "mocks[0].request.bodyRegex: not a valid regular expression"),
+        (
+            {"mocks": [{"request": {"nth": True}}]},
+            "mocks[0].request.nth: expected a positive integer, got true",
+        ),
+        (
+            {"mocks": [{"request": {"bodyRegex": "("}}]},
+            "mocks[0].request.bodyRegex: not a valid regular expression",
+        ),
         ({"mocks": [{"request": {"bodyFragment": 3}}]}, "mocks[0].request.bodyFragment: expected a string"),
         ({"mocks": [{"request": {"params": "x"}}]}, "mocks[0].request.params: expected an object or array"),
-        ({"mocks": [{"response": {"stdout": 5}}]}, "mocks[0].response.stdout: expected a string, object or array"),
+        (
+            {"mocks": [{"response": {"stdout": 5}}]},
+            "mocks[0].response.stdout: expected a string, object or array",
+        ),
     ],
 )
 def test_malformed_documents_get_one_clear_error(document: object, problem: str) -> None:
@@ -122,16 +147,22 @@ def test_unknown_keys_are_warned_about_not_fatal() -> None:
 
 
 def test_mocks_with_equal_conditions_share_a_counter_key() -> None:
-    document = {"mocks": [{"request": {"bodyFragment": "Tools/Call", "nth": 1}},
-                          {"request": {"bodyFragment": "tools/call", "nth": 2}},
-                          {"request": {"bodyFragment": "tools/list"}}]}
+    document = {
+        "mocks": [
+            {"request": {"bodyFragment": "Tools/Call", "nth": 1}},
+            {"request": {"bodyFragment": "tools/call", "nth": 2}},
+            {"request": {"bodyFragment": "tools/list"}},
+        ]
+    }
     a, b, c = parse_mocks(document, path="m.json", read_file=_no_files).mocks
     assert a.request.key == b.request.key != c.request.key
 
 
 def test_config_section_on_its_own(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
-    path.write_text(json.dumps({"$schema": SCHEMA, "mocksFile": "mocks/m.json", "blockUnmockedRequests": True}))
+    path.write_text(
+        json.dumps({"$schema": SCHEMA, "mocksFile": "mocks/m.json", "blockUnmockedRequests": True})
+    )
     config = load_config_file(str(path))
     assert config.mocks_file == str(tmp_path / "mocks" / "m.json")
     assert config.block_unmocked is True
@@ -139,8 +170,14 @@ def test_config_section_on_its_own(tmp_path: Path) -> None:
 
 def test_a_whole_devproxyrc_is_understood_through_its_plugin_entry() -> None:
     document = {
-        "plugins": [{"name": "MockStdioResponsePlugin", "enabled": True,
-                     "pluginPath": "~appFolder/plugins/DevProxy.Plugins.dll", "configSection": "stdioMocks"}],
+        "plugins": [
+            {
+                "name": "MockStdioResponsePlugin",
+                "enabled": True,
+                "pluginPath": "~appFolder/plugins/DevProxy.Plugins.dll",
+                "configSection": "stdioMocks",
+            }
+        ],
         "stdioMocks": {"mocksFile": "stdio-mocks.json"},
     }
     config = parse_config(document, path="/work/devproxyrc.json")

@@ -27,14 +27,18 @@ def _mocks(tmp_path: Path, *mocks: dict[str, object]) -> str:
     return str(path)
 
 
-ECHO_MOCK = {"request": {"method": "mocked"},
-             "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"from": "mock"}}}}
+ECHO_MOCK = {
+    "request": {"method": "mocked"},
+    "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"from": "mock"}}},
+}
 
 
 @LOOPS
 async def test_ten_megabyte_messages_pass_both_ways_and_match_whole(tmp_path: Path, loop: str) -> None:
     big = "x" * (10 * 1024 * 1024)
-    async with run_proxy("--event-loop", loop, "--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO) as proxy:
+    async with run_proxy(
+        "--event-loop", loop, "--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO
+    ) as proxy:
         await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"blob": big}})
         reply = await proxy.json()
         assert reply["id"] == 1 and reply["result"]["params"]["blob"] == big
@@ -48,7 +52,9 @@ async def test_many_messages_in_one_write_are_each_matched(tmp_path: Path, loop:
         json.dumps({"jsonrpc": "2.0", "id": i, "method": "mocked" if i % 2 else "real"}).encode() + b"\n"
         for i in range(500)
     )
-    async with run_proxy("--event-loop", loop, "--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO) as proxy:
+    async with run_proxy(
+        "--event-loop", loop, "--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO
+    ) as proxy:
         await proxy.send(lines)
         replies = [await proxy.json() for _ in range(500)]
     by_id = {r["id"]: r["result"]["from"] for r in replies}
@@ -56,7 +62,9 @@ async def test_many_messages_in_one_write_are_each_matched(tmp_path: Path, loop:
 
 
 async def test_a_message_split_across_many_writes_is_matched_as_one(tmp_path: Path) -> None:
-    line = json.dumps({"jsonrpc": "2.0", "id": "split", "method": "mocked", "params": {"p": "y" * 5000}}).encode()
+    line = json.dumps(
+        {"jsonrpc": "2.0", "id": "split", "method": "mocked", "params": {"p": "y" * 5000}}
+    ).encode()
     async with run_proxy("--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *ECHO) as proxy:
         for i in range(0, len(line), 500):
             await proxy.send(line[i : i + 500])
@@ -66,8 +74,11 @@ async def test_a_message_split_across_many_writes_is_matched_as_one(tmp_path: Pa
 
 
 async def test_non_json_lines_pass_through_untouched_both_ways(tmp_path: Path) -> None:
-    payload = b"hello world\r\n\xff\xfe not utf-8\n\n   \n{broken json\n" + json.dumps(
-        {"jsonrpc": "2.0", "method": "notifications/x"}).encode() + b"\nno newline at the end"
+    payload = (
+        b"hello world\r\n\xff\xfe not utf-8\n\n   \n{broken json\n"
+        + json.dumps({"jsonrpc": "2.0", "method": "notifications/x"}).encode()
+        + b"\nno newline at the end"
+    )
     async with run_proxy("--mocks-file", _mocks(tmp_path, ECHO_MOCK), "--", *CAT) as proxy:
         await proxy.send(payload)
         await proxy.close_stdin()
@@ -105,7 +116,9 @@ def _rss_kib(pid: int) -> int:
 
 @LOOPS
 async def test_a_child_that_never_reads_makes_the_client_block_without_the_proxy_growing(loop: str) -> None:
-    chunk = (json.dumps({"jsonrpc": "2.0", "method": "notifications/x", "params": {"p": "z" * 65000}}) + "\n").encode()
+    chunk = (
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/x", "params": {"p": "z" * 65000}}) + "\n"
+    ).encode()
     sent = 0
     async with run_proxy("--event-loop", loop, "--no-mocks", "--", *ECHO, "--no-read") as proxy:
         await proxy.wait_stderr("not reading")
@@ -129,7 +142,11 @@ def _replace(path: Path, text: str) -> None:
 
 
 async def test_the_mocks_file_is_reloaded_when_it_changes(tmp_path: Path) -> None:
-    path = Path(_mocks(tmp_path, {"request": {"method": "v"}, "response": {"stdout": {"id": "@stdin.body.id", "v": 1}}}))
+    path = Path(
+        _mocks(
+            tmp_path, {"request": {"method": "v"}, "response": {"stdout": {"id": "@stdin.body.id", "v": 1}}}
+        )
+    )
     async with run_proxy("--mocks-file", str(path), "--block-unmocked", "--", *ECHO) as proxy:
         await proxy.send({"jsonrpc": "2.0", "id": 0, "method": "v"})
         assert (await proxy.json())["v"] == 1
@@ -137,8 +154,16 @@ async def test_the_mocks_file_is_reloaded_when_it_changes(tmp_path: Path) -> Non
         await proxy.wait_stderr("not valid JSON")
         await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "v"})
         assert (await proxy.json())["v"] == 1
-        _replace(path, json.dumps({"mocks": [{"request": {"method": "v"},
-                                              "response": {"stdout": {"id": "@stdin.body.id", "v": 2}}}]}))
+        _replace(
+            path,
+            json.dumps(
+                {
+                    "mocks": [
+                        {"request": {"method": "v"}, "response": {"stdout": {"id": "@stdin.body.id", "v": 2}}}
+                    ]
+                }
+            ),
+        )
         await proxy.wait_stderr("reloaded")
         await proxy.send({"jsonrpc": "2.0", "id": 2, "method": "v"})
         assert await proxy.json() == {"id": 2, "v": 2}
@@ -182,11 +207,19 @@ async def test_an_unknown_command_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_regular_files_as_stdin_and_stdout(tmp_path: Path) -> None:
     """Pipes are the normal case; redirected files take another code path."""
-    (tmp_path / "in.jsonl").write_bytes(b'{"jsonrpc":"2.0","id":1,"method":"mocked"}\n{"jsonrpc":"2.0","id":2,"method":"x"}\n')
+    (tmp_path / "in.jsonl").write_bytes(
+        b'{"jsonrpc":"2.0","id":1,"method":"mocked"}\n{"jsonrpc":"2.0","id":2,"method":"x"}\n'
+    )
     mocks = _mocks(tmp_path, ECHO_MOCK)
     with open(tmp_path / "in.jsonl", "rb") as stdin, open(tmp_path / "out.jsonl", "wb") as stdout:
-        result = subprocess.run([*PROXY, "--mocks-file", mocks, "--", *ECHO], stdin=stdin, stdout=stdout,
-                                stderr=subprocess.PIPE, timeout=30, check=False)
+        result = subprocess.run(
+            [*PROXY, "--mocks-file", mocks, "--", *ECHO],
+            stdin=stdin,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            timeout=30,
+            check=False,
+        )
     assert result.returncode == 0, result.stderr
     replies = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert sorted((r["id"], r["result"]["from"]) for r in replies) == [(1, "mock"), (2, "server")]
@@ -204,8 +237,16 @@ async def test_sigint_is_forwarded_and_a_signal_death_maps_to_128_plus_n() -> No
 
 async def test_own_messages_go_to_the_log_file_and_never_to_stdout(tmp_path: Path) -> None:
     log = tmp_path / "proxy.log"
-    async with run_proxy("-v", "--log-file", str(log), "--mocks-file", _mocks(tmp_path, ECHO_MOCK),
-                         "--block-unmocked", "--", *ECHO) as proxy:
+    async with run_proxy(
+        "-v",
+        "--log-file",
+        str(log),
+        "--mocks-file",
+        _mocks(tmp_path, ECHO_MOCK),
+        "--block-unmocked",
+        "--",
+        *ECHO,
+    ) as proxy:
         await proxy.send({"jsonrpc": "2.0", "id": 1, "method": "mocked"})
         await proxy.send({"jsonrpc": "2.0", "id": 2, "method": "other"})
         await proxy.close_stdin()

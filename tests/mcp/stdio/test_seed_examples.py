@@ -158,8 +158,9 @@ async def test_load_response_from_file(tmp_path: Path) -> None:
     mocks_dir.mkdir()
     (mocks_dir / "stdio-mocks.json").write_text(FROM_FILE)
     (mocks_dir / "initialize-response.json").write_text(INITIALIZE_RESPONSE)
-    async with run_proxy("--mocks-file", "mocks/stdio-mocks.json", "--block-unmocked", "--", *ECHO,
-                         cwd=tmp_path) as proxy:
+    async with run_proxy(
+        "--mocks-file", "mocks/stdio-mocks.json", "--block-unmocked", "--", *ECHO, cwd=tmp_path
+    ) as proxy:
         await proxy.send(_request(1, "initialize", protocolVersion="2024-11-05"))
         # the file has no trailing newline: one is added so that the client can frame it
         assert await proxy.line() == INITIALIZE_RESPONSE.encode() + b"\n"
@@ -185,8 +186,11 @@ async def test_respond_on_nth_occurrence(tmp_path: Path) -> None:
         await proxy.send(_request(1, "tools/call", name="t"))
         assert (await proxy.json())["result"]["from"] == "server"
         await proxy.send(_request(2, "tools/call", name="t"))
-        assert await proxy.json() == {"jsonrpc": "2.0", "id": 2, "result": {
-            "content": [{"type": "text", "text": "Operation completed"}]}}
+        assert await proxy.json() == {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "result": {"content": [{"type": "text", "text": "Operation completed"}]},
+        }
         await proxy.send(_request(3, "tools/call", name="t"))
         assert (await proxy.json())["result"]["from"] == "server"
 
@@ -225,7 +229,8 @@ async def test_command_line_options_win_over_the_config_file(tmp_path: Path) -> 
     (tmp_path / "stdio-mocks.json").write_text(TOOLS_LIST)
     (tmp_path / "other.json").write_text(PLACEHOLDERS)
     (tmp_path / "devproxyrc.json").write_text(CONFIG)  # names stdio-mocks.json
-    async with run_proxy("--config", "devproxyrc.json", "--mocks-file", "other.json", "--", *ECHO,
-                         cwd=tmp_path) as proxy:
+    async with run_proxy(
+        "--config", "devproxyrc.json", "--mocks-file", "other.json", "--", *ECHO, cwd=tmp_path
+    ) as proxy:
         await proxy.send(_request("s", "tools/list"))
         assert await proxy.json() == {"jsonrpc": "2.0", "id": "s", "result": {"tools": []}}  # other.json's

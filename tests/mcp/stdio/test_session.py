@@ -10,8 +10,11 @@ from mockingbird.mcp.stdio.matching import MockEngine
 from mockingbird.mcp.stdio.mocks import parse_mocks
 from mockingbird.mcp.stdio.session import CHILD, STDERR, STDOUT, ProxySession
 
-INIT_REPLY = {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"protocolVersion": "2025-06-18",
-                                                                   "capabilities": {}, "serverInfo": {"name": "m"}}}
+INIT_REPLY = {
+    "jsonrpc": "2.0",
+    "id": "@stdin.body.id",
+    "result": {"protocolVersion": "2025-06-18", "capabilities": {}, "serverInfo": {"name": "m"}},
+}
 
 
 def _session(*mocks: dict[str, Any], block: bool = False, has_child: bool = True) -> ProxySession:
@@ -31,9 +34,15 @@ def test_unmatched_messages_pass_through_to_the_child_unchanged() -> None:
 
 
 def test_matched_messages_are_answered_and_do_not_reach_the_child() -> None:
-    session = _session({"request": {"bodyFragment": "tools/list"},
-                        "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"tools": []}},
-                                     "stderr": "listed\n"}})
+    session = _session(
+        {
+            "request": {"bodyFragment": "tools/list"},
+            "response": {
+                "stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {"tools": []}},
+                "stderr": "listed\n",
+            },
+        }
+    )
     actions = session.from_client(_line({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}))
     assert actions == [(STDOUT, b'{"jsonrpc":"2.0","id":3,"result":{"tools":[]}}\n'), (STDERR, b"listed\n")]
 
@@ -80,9 +89,13 @@ def test_without_a_child_everything_unmatched_is_blocked() -> None:
 
 
 def test_mocked_initialize_still_initialises_the_child_and_its_reply_is_swallowed() -> None:
-    session = _session({"request": {"method": "initialize"}, "response": {"stdout": INIT_REPLY}},
-                       {"request": {"bodyFragment": "initialized"}, "response": {"stderr": "noted\n"}})
-    init = _line({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18"}})
+    session = _session(
+        {"request": {"method": "initialize"}, "response": {"stdout": INIT_REPLY}},
+        {"request": {"bodyFragment": "initialized"}, "response": {"stderr": "noted\n"}},
+    )
+    init = _line(
+        {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18"}}
+    )
     actions = session.from_client(init)
     assert [t for t, _ in actions] == [STDOUT, CHILD]
     assert actions[1][1] == init.data
@@ -105,8 +118,13 @@ def test_mocked_initialize_is_not_forwarded_when_blocking() -> None:
 
 def test_a_response_mock_never_answers_a_notification() -> None:
     """The seed's bodyFragment "initialize" also matches notifications/initialized: no stray reply."""
-    session = _session({"request": {"bodyFragment": "initialize"},
-                        "response": {"stdout": '{"jsonrpc":"2.0","id":1,"result":{}}'}}, block=True)
+    session = _session(
+        {
+            "request": {"bodyFragment": "initialize"},
+            "response": {"stdout": '{"jsonrpc":"2.0","id":1,"result":{}}'},
+        },
+        block=True,
+    )
     assert session.from_client(_line({"jsonrpc": "2.0", "method": "notifications/initialized"})) == []
     actions = session.from_client(_line({"jsonrpc": "2.0", "id": 1, "method": "initialize"}))
     assert actions == [(STDOUT, b'{"jsonrpc":"2.0","id":1,"result":{}}\n')]

@@ -13,8 +13,12 @@ from tests.mcp.stdio._engine import msg as _msg
 
 
 def test_string_id_placeholder_stays_a_quoted_string() -> None:
-    engine = _engine({"request": {"bodyFragment": "tools/list"},
-                      "response": {"stdout": '{"jsonrpc":"2.0","id":@stdin.body.id,"result":{"tools":[]}}\n'}})
+    engine = _engine(
+        {
+            "request": {"bodyFragment": "tools/list"},
+            "response": {"stdout": '{"jsonrpc":"2.0","id":@stdin.body.id,"result":{"tools":[]}}\n'},
+        }
+    )
     out = _answer(engine, {"jsonrpc": "2.0", "id": "req-7", "method": "tools/list"})
     assert out is not None and json.loads(out) == {"jsonrpc": "2.0", "id": "req-7", "result": {"tools": []}}
     out = _answer(engine, {"jsonrpc": "2.0", "id": 7, "method": "tools/list"})
@@ -22,21 +26,34 @@ def test_string_id_placeholder_stays_a_quoted_string() -> None:
 
 
 def test_nested_paths_array_indexes_and_in_string_placeholders() -> None:
-    template = ('{"id":@stdin.body.id,"result":{"first":@stdin.body.params.arguments.items.0,'
-                '"obj":@stdin.body.params.arguments,"text":"hi @stdin.body.params.name, n=@stdin.body.params.n."}}')
+    template = (
+        '{"id":@stdin.body.id,"result":{"first":@stdin.body.params.arguments.items.0,'
+        '"obj":@stdin.body.params.arguments,"text":"hi @stdin.body.params.name, n=@stdin.body.params.n."}}'
+    )
     engine = _engine({"request": {"bodyFragment": "tools/call"}, "response": {"stdout": template}})
-    request = {"id": 1, "method": "tools/call",
-               "params": {"name": 'Bob "B"', "n": 3, "arguments": {"items": [{"k": "v"}, 2]}}}
+    request = {
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": 'Bob "B"', "n": 3, "arguments": {"items": [{"k": "v"}, 2]}},
+    }
     out = _answer(engine, request)
     assert out is not None and out.endswith(b"\n")
-    assert json.loads(out) == {"id": 1, "result": {"first": {"k": "v"}, "obj": {"items": [{"k": "v"}, 2]},
-                                                    "text": 'hi Bob "B", n=3.'}}
+    assert json.loads(out) == {
+        "id": 1,
+        "result": {"first": {"k": "v"}, "obj": {"items": [{"k": "v"}, 2]}, "text": 'hi Bob "B", n=3.'},
+    }
 
 
 def test_missing_values_become_null() -> None:
-    engine = _engine({"request": {"bodyFragment": "x"},
-                      "response": {"stdout": '{"id":@stdin.body.id,"v":@stdin.body.params.nope.0,"t":"@stdin.body.zz"}',
-                                   "stderr": "missing: @stdin.body.nope\n"}})
+    engine = _engine(
+        {
+            "request": {"bodyFragment": "x"},
+            "response": {
+                "stdout": '{"id":@stdin.body.id,"v":@stdin.body.params.nope.0,"t":"@stdin.body.zz"}',
+                "stderr": "missing: @stdin.body.nope\n",
+            },
+        }
+    )
     message = _msg({"method": "x"})
     mock = engine.match(message)
     assert mock is not None
@@ -46,8 +63,12 @@ def test_missing_values_become_null() -> None:
 
 
 def test_text_placeholders_in_non_json_responses_are_inserted_as_text() -> None:
-    engine = _engine({"request": {"bodyFragment": "x"},
-                      "response": {"stderr": "Error: unknown @stdin.body.method (id @stdin.body.id)\n"}})
+    engine = _engine(
+        {
+            "request": {"bodyFragment": "x"},
+            "response": {"stderr": "Error: unknown @stdin.body.method (id @stdin.body.id)\n"},
+        }
+    )
     message = _msg({"id": "a", "method": "x/y"})
     mock = engine.match(message)
     assert mock is not None
@@ -55,9 +76,18 @@ def test_text_placeholders_in_non_json_responses_are_inserted_as_text() -> None:
 
 
 def test_object_responses_are_compact_on_one_line_and_keep_placeholder_types() -> None:
-    engine = _engine({"request": {"bodyFragment": "x"},
-                      "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id",
-                                              "result": {"echo": "got @stdin.body.params.n", "n": "@stdin.body.params.n"}}}})
+    engine = _engine(
+        {
+            "request": {"bodyFragment": "x"},
+            "response": {
+                "stdout": {
+                    "jsonrpc": "2.0",
+                    "id": "@stdin.body.id",
+                    "result": {"echo": "got @stdin.body.params.n", "n": "@stdin.body.params.n"},
+                }
+            },
+        }
+    )
     out = _answer(engine, {"id": "s1", "method": "x", "params": {"n": 5}})
     assert out == b'{"jsonrpc":"2.0","id":"s1","result":{"echo":"got 5","n":5}}\n'
 

@@ -59,8 +59,12 @@ def test_passthrough_request_is_paired_with_its_response_and_timed() -> None:
     clock.now += 0.25
     session.from_child(_line({"jsonrpc": "2.0", "id": 5, "error": {"code": -32602, "message": "bad"}}))
     (record,) = sink.records
-    assert (record.kind, record.method, record.path, record.source) == ("mcp", "tools/call", "python server.py",
-                                                                         "passthrough")
+    assert (record.kind, record.method, record.path, record.source) == (
+        "mcp",
+        "tools/call",
+        "python server.py",
+        "passthrough",
+    )
     assert record.correlation_id == "5"
     assert record.status == -32602
     assert record.latency_ms == 250.0
@@ -80,9 +84,13 @@ def test_string_and_number_ids_do_not_pair_with_each_other() -> None:
 
 
 def test_mocked_blocked_and_notifications_are_logged_at_once() -> None:
-    session, sink, _ = _setup({"request": {"method": "tools/list"},
-                               "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {}}}},
-                              block=True)
+    session, sink, _ = _setup(
+        {
+            "request": {"method": "tools/list"},
+            "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {}}},
+        },
+        block=True,
+    )
     session.from_client(_line({"jsonrpc": "2.0", "id": "a", "method": "tools/list"}))
     session.from_client(_line({"jsonrpc": "2.0", "id": "b", "method": "tools/call"}))
     session.from_client(_line({"jsonrpc": "2.0", "method": "notifications/initialized"}))
@@ -90,7 +98,11 @@ def test_mocked_blocked_and_notifications_are_logged_at_once() -> None:
     assert (mocked.source, mocked.correlation_id, mocked.status) == ("mocked", "a", None)
     assert mocked.response_body == '{"jsonrpc":"2.0","id":"a","result":{}}'
     assert (blocked.source, blocked.status) == ("blocked", -32601)
-    assert (dropped.source, dropped.method, dropped.response_body) == ("blocked", "notifications/initialized", None)
+    assert (dropped.source, dropped.method, dropped.response_body) == (
+        "blocked",
+        "notifications/initialized",
+        None,
+    )
 
 
 def test_server_requests_pair_with_client_responses_in_the_other_direction() -> None:
@@ -101,14 +113,21 @@ def test_server_requests_pair_with_client_responses_in_the_other_direction() -> 
     session.from_client(_line({"jsonrpc": "2.0", "id": 0, "result": {"roots": []}}))
     note, paired = sink.records
     assert (note.source, note.extra["direction"]) == ("notification", SERVER_TO_CLIENT)
-    assert (paired.method, paired.source, paired.extra["direction"]) == ("roots/list", "passthrough",
-                                                                          SERVER_TO_CLIENT)
+    assert (paired.method, paired.source, paired.extra["direction"]) == (
+        "roots/list",
+        "passthrough",
+        SERVER_TO_CLIENT,
+    )
     assert round(paired.latency_ms, 3) == 10.0
 
 
 def test_swallowed_initialize_reply_is_logged_as_such() -> None:
-    session, sink, _ = _setup({"request": {"method": "initialize"},
-                               "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {}}}})
+    session, sink, _ = _setup(
+        {
+            "request": {"method": "initialize"},
+            "response": {"stdout": {"jsonrpc": "2.0", "id": "@stdin.body.id", "result": {}}},
+        }
+    )
     session.from_client(_line({"jsonrpc": "2.0", "id": 0, "method": "initialize"}))
     session.from_child(_line({"jsonrpc": "2.0", "id": 0, "result": {"real": True}}))
     mocked, swallowed = sink.records
@@ -117,10 +136,22 @@ def test_swallowed_initialize_reply_is_logged_as_such() -> None:
 
 
 def test_build_log_record_for_a_non_json_line() -> None:
-    record = build_log_record(Exchange(direction=CLIENT_TO_SERVER, request=Message(b"hello\n"), response=None,
-                                       source="passthrough", ts=1.0), path="")
-    assert (record.method, record.correlation_id, record.request_body, record.operation) == ("", None, "hello",
-                                                                                              None)
+    record = build_log_record(
+        Exchange(
+            direction=CLIENT_TO_SERVER,
+            request=Message(b"hello\n"),
+            response=None,
+            source="passthrough",
+            ts=1.0,
+        ),
+        path="",
+    )
+    assert (record.method, record.correlation_id, record.request_body, record.operation) == (
+        "",
+        None,
+        "hello",
+        None,
+    )
 
 
 class _FailingSink:
@@ -132,7 +163,9 @@ class _FailingSink:
         raise StoreFullError("queue full")
 
 
-def test_a_failing_store_is_reported_once_and_never_breaks_the_traffic(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_store_is_reported_once_and_never_breaks_the_traffic(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     sink = _FailingSink()
     tracker = TrafficTracker([LogWriter(sink, path="")])
     session = ProxySession(MockEngine(None), block_unmocked=False, has_child=True, tracker=tracker)
@@ -142,4 +175,5 @@ def test_a_failing_store_is_reported_once_and_never_breaks_the_traffic(caplog: p
         assert session.from_client(frame) == [(CHILD, frame.data)]
     assert sink.calls == 1
     assert [r.getMessage() for r in caplog.records] == [
-        "error: the log store failed, logging stops: queue full"]
+        "error: the log store failed, logging stops: queue full"
+    ]

@@ -57,7 +57,7 @@ class _UvicornThread:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
-    def __enter__(self) -> _UvicornThread:
+    def __enter__(self) -> _UvicornThread:  # noqa: PYI034 (a test helper, never subclassed)
         self.thread.start()
         for _ in range(500):
             if self.server.started:

@@ -81,6 +81,8 @@ def test_everything_server_progress_notifications(everything: MCPTestServer) -> 
 
 
 def test_everything_server_refuses_a_forced_modern_handshake(everything: MCPTestServer) -> None:
-    with pytest.raises(MCPKitError, match="does not answer server/discover"):
-        with everything.connect(handshake="modern", timeout=15):
-            pass
+    with (
+        pytest.raises(MCPKitError, match="does not answer server/discover"),
+        everything.connect(handshake="modern", timeout=15),
+    ):
+        pass

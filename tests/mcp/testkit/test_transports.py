@@ -34,9 +34,11 @@ def test_unusable_targets_get_a_clear_error(bad: Any) -> None:
 
 
 def test_a_missing_command_fails_clearly() -> None:
-    with pytest.raises(MCPKitError, match="cannot start MCP server"):
-        with connect(["/nonexistent/mcp-server-binary"]):
-            pass
+    with (
+        pytest.raises(MCPKitError, match="cannot start MCP server"),
+        connect(["/nonexistent/mcp-server-binary"]),
+    ):
+        pass
 
 
 def test_clients_share_one_stdio_process_and_see_its_stderr(demo_command: list[str]) -> None:
@@ -139,11 +141,13 @@ def test_a_dying_server_fails_calls_and_new_clients_clearly(demo_command: list[s
 def test_a_server_that_exits_at_start_fails_with_its_stderr(tmp_path: Path) -> None:
     script = tmp_path / "dies.py"
     script.write_text("import sys\nprint('boom: missing config', file=sys.stderr)\nsys.exit(2)\n")
-    with pytest.raises(
-        MCPKitError, match=r"(?s)the MCP handshake with stdio: .*dies.py failed: .*boom: missing config"
+    with (
+        pytest.raises(
+            MCPKitError, match=r"(?s)the MCP handshake with stdio: .*dies.py failed: .*boom: missing config"
+        ),
+        connect(python_command(script), timeout=10),
     ):
-        with connect(python_command(script), timeout=10):
-            pass
+        pass
 
 
 def test_an_unknown_log_level_is_refused_before_connecting(demo_server: Any) -> None:

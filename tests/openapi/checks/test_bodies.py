@@ -12,9 +12,9 @@ import httpx
 
 from mockingbird.http.app import MockApp
 from mockingbird.http.server import ThreadedServer
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.model import Spec
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 
 UPLOAD_V2 = """
 swagger: "2.0"
@@ -120,16 +120,22 @@ def errors(result: ValidationResult) -> list[tuple[str, str, int]]:
 
 def test_empty_multipart_form_is_valid_when_no_field_is_required(tmp_path: Path) -> None:
     spec = load(tmp_path, UPLOAD_V2)
-    result = post(spec, "/pet/{petId}/uploadImage", "multipart/form-data; boundary=646f5d", b"--646f5d--\r\n",
-                  petId="1")
+    result = post(
+        spec, "/pet/{petId}/uploadImage", "multipart/form-data; boundary=646f5d", b"--646f5d--\r\n", petId="1"
+    )
     assert result.ok, errors(result)
     assert result.body == {}
 
 
 def test_multipart_with_one_empty_part_is_an_empty_form(tmp_path: Path) -> None:
     spec = load(tmp_path, UPLOAD_V2)
-    result = post(spec, "/pet/{petId}/uploadImage", "multipart/form-data; boundary=d1aa", b"--d1aa\r\n--d1aa--\r\n",
-                  petId="1")
+    result = post(
+        spec,
+        "/pet/{petId}/uploadImage",
+        "multipart/form-data; boundary=d1aa",
+        b"--d1aa\r\n--d1aa--\r\n",
+        petId="1",
+    )
     assert result.ok, errors(result)
 
 
@@ -148,8 +154,10 @@ def test_multipart_with_a_wrong_boundary_is_still_malformed(tmp_path: Path) -> N
 
 def test_multipart_fields_are_still_decoded_and_checked(tmp_path: Path) -> None:
     spec = load(tmp_path, UPLOAD_V2)
-    body = (b'--b\r\nContent-Disposition: form-data; name="additionalMetadata"\r\n\r\n&\r\n'
-            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\nPK\x03\x04\r\n--b--\r\n')
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="additionalMetadata"\r\n\r\n&\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n\r\nPK\x03\x04\r\n--b--\r\n'
+    )
     result = post(spec, "/pet/{petId}/uploadImage", "multipart/form-data; boundary=b", body, petId="24")
     assert result.ok, errors(result)
     assert result.body == {"additionalMetadata": "&", "file": "PK\x03\x04"}
@@ -174,7 +182,9 @@ def test_urlencoded_with_a_string_schema_is_judged_as_one_string(tmp_path: Path)
 
 
 def stripe(tmp_path: Path, body: bytes) -> ValidationResult:
-    return post(load(tmp_path, STRIPE), "/v1/readers/{reader}/present_payment_method", FORM, body, reader="r1")
+    return post(
+        load(tmp_path, STRIPE), "/v1/readers/{reader}/present_payment_method", FORM, body, reader="r1"
+    )
 
 
 def test_empty_bracket_under_an_object_is_a_property_name(tmp_path: Path) -> None:
@@ -184,20 +194,28 @@ def test_empty_bracket_under_an_object_is_a_property_name(tmp_path: Path) -> Non
 
 
 def test_stripe_deep_form_nests_objects_arrays_and_arrays_of_objects(tmp_path: Path) -> None:
-    body = (b"card_present[number]=4242&expand[]=a&expand[]=b&items[0][price]=p1&items[0][quantity]=2"
-            b"&items[1][price]=p2&metadata[order]=42&amount_tip=5")
+    body = (
+        b"card_present[number]=4242&expand[]=a&expand[]=b&items[0][price]=p1&items[0][quantity]=2"
+        b"&items[1][price]=p2&metadata[order]=42&amount_tip=5"
+    )
     result = stripe(tmp_path, body)
     assert result.ok, errors(result)
     assert result.body == {
-        "card_present": {"number": "4242"}, "expand": ["a", "b"], "amount_tip": 5, "metadata": {"order": "42"},
+        "card_present": {"number": "4242"},
+        "expand": ["a", "b"],
+        "amount_tip": 5,
+        "metadata": {"order": "42"},
         "items": [{"price": "p1", "quantity": 2}, {"price": "p2"}],
     }
 
 
 def test_stripe_deep_form_violations_point_into_the_nesting(tmp_path: Path) -> None:
     result = stripe(tmp_path, b"items[0][quantity]=two&items[1][price]=p&amount_tip=x")
-    assert sorted(errors(result)) == [("body/amount_tip", "type", 422), ("body/items/0/price", "missing", 422),
-                                      ("body/items/0/quantity", "type", 422)]
+    assert sorted(errors(result)) == [
+        ("body/amount_tip", "type", 422),
+        ("body/items/0/price", "missing", 422),
+        ("body/items/0/quantity", "type", 422),
+    ]
 
 
 def test_deep_object_plain_values_are_kept(tmp_path: Path) -> None:
@@ -219,8 +237,14 @@ def test_deep_object_plain_values_are_kept(tmp_path: Path) -> None:
 
 def test_odd_bracket_keys_do_not_crash(tmp_path: Path) -> None:
     deep = b"card_present" + b"[a]" * 400 + b"=1"
-    for body in (b"items[\xc2\xb2][price]=p", b"items[" + b"9" * 5000 + b"]=p", deep, b"items[0]=x&items[0][price]=p",
-                 b"expand[0][1]=a&expand[]=b", b"card_present[=1&card_present]=2&[x]=3"):
+    for body in (
+        b"items[\xc2\xb2][price]=p",
+        b"items[" + b"9" * 5000 + b"]=p",
+        deep,
+        b"items[0]=x&items[0][price]=p",
+        b"expand[0][1]=a&expand[]=b",
+        b"card_present[=1&card_present]=2&[x]=3",
+    ):
         result = stripe(tmp_path, body)
         assert result.status in (None, 422), (body[:40], errors(result))
 
@@ -230,18 +254,30 @@ def test_odd_bracket_keys_do_not_crash(tmp_path: Path) -> None:
 
 def test_served_empty_multipart_and_deep_form_are_accepted(tmp_path: Path) -> None:
     with ThreadedServer(MockApp(load(tmp_path, UPLOAD_V2), seed=1)) as url:
-        empty = httpx.post(f"{url}/pet/1/uploadImage", content=b"--646f5d--\r\n",
-                           headers={"content-type": "multipart/form-data; boundary=646f5d"})
+        empty = httpx.post(
+            f"{url}/pet/1/uploadImage",
+            content=b"--646f5d--\r\n",
+            headers={"content-type": "multipart/form-data; boundary=646f5d"},
+        )
         assert empty.status_code == 200, empty.text
-        missing = httpx.post(f"{url}/pet/1/form", content=b"--b--\r\n",
-                             headers={"content-type": "multipart/form-data; boundary=b"})
+        missing = httpx.post(
+            f"{url}/pet/1/form",
+            content=b"--b--\r\n",
+            headers={"content-type": "multipart/form-data; boundary=b"},
+        )
         assert missing.status_code == 422
     (tmp_path / "stripe").mkdir()
     with ThreadedServer(MockApp(load(tmp_path / "stripe", STRIPE), seed=1)) as url:
-        ok = httpx.post(f"{url}/v1/readers/r1/present_payment_method",
-                        content=b"card_present%5B%5D=270&items[0][price]=p", headers={"content-type": FORM})
+        ok = httpx.post(
+            f"{url}/v1/readers/r1/present_payment_method",
+            content=b"card_present%5B%5D=270&items[0][price]=p",
+            headers={"content-type": FORM},
+        )
         assert ok.status_code == 200, ok.text
-        bad = httpx.post(f"{url}/v1/readers/r1/present_payment_method", content=b"items[0][quantity]=1",
-                         headers={"content-type": FORM})
+        bad = httpx.post(
+            f"{url}/v1/readers/r1/present_payment_method",
+            content=b"items[0][quantity]=1",
+            headers={"content-type": FORM},
+        )
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["location"] == "body/items/0/price"

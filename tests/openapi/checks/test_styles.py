@@ -12,8 +12,10 @@ from mockingbird.openapi.checks._styles import _ABSENT, build_shape, nest, parse
 
 SCHEMAS: dict[str, Any] = {}
 CARD = {"type": "object", "properties": {"number": {"type": "string"}, "exp_month": {"type": "integer"}}}
-LINES = {"type": "array", "items": {"type": "object", "properties": {"price": {"type": "string"},
-                                                                    "quantity": {"type": "integer"}}}}
+LINES = {
+    "type": "array",
+    "items": {"type": "object", "properties": {"price": {"type": "string"}, "quantity": {"type": "integer"}}},
+}
 TAGS = {"type": "array", "items": {"type": "string"}}
 
 
@@ -22,7 +24,9 @@ def shape(schema: Any) -> Any:
 
 
 def nested(schema: Any, *pairs: tuple[str, str]) -> Any:
-    return split_query("f", [v for k, v in pairs if k == "f"], pairs, shape(schema), "deepObject", True, frozenset())
+    return split_query(
+        "f", [v for k, v in pairs if k == "f"], pairs, shape(schema), "deepObject", True, frozenset()
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,16 +39,31 @@ def nested(schema: Any, *pairs: tuple[str, str]) -> Any:
         (TAGS, [("f[1]", "b"), ("f[0]", "a")], ["a", "b"]),
         (TAGS, [("f", "a"), ("f[]", "b")], ["a", "b"]),
         (TAGS, [("f", "a"), ("f", "b")], ["a", "b"]),  # deepObject arrays sent form-style
-        (LINES, [("f[0][price]", "p"), ("f[0][quantity]", "2"), ("f[1][price]", "q")],
-         [{"price": "p", "quantity": 2}, {"price": "q"}]),
+        (
+            LINES,
+            [("f[0][price]", "p"), ("f[0][quantity]", "2"), ("f[1][price]", "q")],
+            [{"price": "p", "quantity": 2}, {"price": "q"}],
+        ),
         ({}, [("f[0]", "a"), ("f[1]", "b")], ["a", "b"]),  # no schema: positions build an array
         ({}, [("f[²]", "a")], {"²": "a"}),  # a Unicode digit is a name, not an index
         (CARD, [("f", "x")], _ABSENT),  # a plain key is not a deepObject object: ignored
         (LINES, [("f", "price")], _ABSENT),
-        ({"anyOf": [CARD, {"type": "integer"}]}, [("f", "123")], 123),  # ...unless a scalar branch may take it
+        (
+            {"anyOf": [CARD, {"type": "integer"}]},
+            [("f", "123")],
+            123,
+        ),  # ...unless a scalar branch may take it
         ({"anyOf": [LINES, {"type": "string", "enum": [""]}]}, [("f", "name"), ("f", "value")], _ABSENT),
-        ({"anyOf": [TAGS, {"type": "string", "enum": [""]}]}, [("f", "")], ""),  # Stripe's "" to unset, not [""]
-        ({"type": "object", "properties": {"d": {"anyOf": [TAGS, {"type": "string"}]}}}, [("f[d]", "")], {"d": ""}),
+        (
+            {"anyOf": [TAGS, {"type": "string", "enum": [""]}]},
+            [("f", "")],
+            "",
+        ),  # Stripe's "" to unset, not [""]
+        (
+            {"type": "object", "properties": {"d": {"anyOf": [TAGS, {"type": "string"}]}}},
+            [("f[d]", "")],
+            {"d": ""},
+        ),
         ({"type": "object", "properties": {"d": TAGS}}, [("f[d]", "")], {"d": [""]}),
         (CARD, [("g[number]", "1")], _ABSENT),
     ],
@@ -71,14 +90,25 @@ def test_long_and_deep_keys_do_not_raise() -> None:
     assert value == {"][".join(["0"] * 870): "a"}
 
 
-_segment = st.one_of(st.just(""), st.integers(0, 20).map(str), st.sampled_from(["²", "-1", "9" * 40, "]", "[", "a]b"]),
-                     st.text(max_size=3))
+_segment = st.one_of(
+    st.just(""),
+    st.integers(0, 20).map(str),
+    st.sampled_from(["²", "-1", "9" * 40, "]", "[", "a]b"]),
+    st.text(max_size=3),
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(schema=st.sampled_from([CARD, LINES, TAGS, {}, {"anyOf": [CARD, {"type": "string"}]}]),
-       pairs=st.lists(st.tuples(st.lists(_segment, max_size=6).map(lambda s: "f" + "".join(f"[{x}]" for x in s)),
-                                st.text(max_size=4)), max_size=8))
+@given(
+    schema=st.sampled_from([CARD, LINES, TAGS, {}, {"anyOf": [CARD, {"type": "string"}]}]),
+    pairs=st.lists(
+        st.tuples(
+            st.lists(_segment, max_size=6).map(lambda s: "f" + "".join(f"[{x}]" for x in s)),
+            st.text(max_size=4),
+        ),
+        max_size=8,
+    ),
+)
 def test_any_bracket_keys_nest_without_raising(schema: Any, pairs: list[tuple[str, str]]) -> None:
     value = nested(schema, *pairs)
     if value is not _ABSENT and any(k != "f" for k, _ in pairs) and schema is CARD:

@@ -13,17 +13,15 @@ import pytest
 from tests.corpus import CORPUS, index_entries
 
 from mockingbird.errors import SchemaGenerationError
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 from mockingbird.openapi.generation.generator import generate
 from mockingbird.openapi.jsonschema import ValidatorCache, build_json_schema
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.matching.mediatypes import is_json, parse_media_type
 from mockingbird.openapi.model import Operation
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, ValidationResult
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLE = 200
-
-
 
 
 @pytest.mark.slow
@@ -47,7 +45,7 @@ def test_every_schema_of_every_operation_compiles(entry: str) -> None:
                     compiled += 1
         bodies = [operation.request_body] + [c.request_body for c in operation.callbacks]
         for body in bodies:
-            for media in (body.content.values() if body is not None else ()):
+            for media in body.content.values() if body is not None else ():
                 if media.schema is not None:
                     checker = cache.get(media.schema, "request")
                     checker.is_valid({})
@@ -58,7 +56,7 @@ def test_every_schema_of_every_operation_compiles(entry: str) -> None:
         # An empty request is only ever missing things, never anything stranger.
         assert {v.code for v in result.violations} <= {"missing"}, (operation.key, result.violations)
     for hook in spec.webhooks:
-        for media in (hook.request_body.content.values() if hook.request_body is not None else ()):
+        for media in hook.request_body.content.values() if hook.request_body is not None else ():
             if media.schema is not None:
                 warnings += cache.get(media.schema, "request").warnings
                 compiled += 1
@@ -68,8 +66,11 @@ def test_every_schema_of_every_operation_compiles(entry: str) -> None:
 
 def _json_bodies(operation: Operation) -> list[tuple[str, Any]]:
     body = operation.request_body
-    return [(key, media.schema) for key, media in (body.content.items() if body is not None else ())
-            if media.schema is not None and is_json(parse_media_type(key)[0])]
+    return [
+        (key, media.schema)
+        for key, media in (body.content.items() if body is not None else ())
+        if media.schema is not None and is_json(parse_media_type(key)[0])
+    ]
 
 
 @pytest.mark.slow
@@ -90,8 +91,9 @@ def test_request_validation_agrees_with_an_independent_validator_on_generated_bo
             except SchemaGenerationError:
                 continue  # a contradictory schema: nothing to cross-check
             media = "application/json" if "*" in key else parse_media_type(key)[0]
-            result = validator.validate(operation, RequestParts(method=operation.method, content_type=media,
-                                                                body=orjson.dumps(value)))
+            result = validator.validate(
+                operation, RequestParts(method=operation.method, content_type=media, body=orjson.dumps(value))
+            )
             ours = not [v for v in result.violations if v.location.startswith("body") or v.status == 415]
             reference = jsonschema.Draft202012Validator(
                 build_json_schema(schema, spec.resolve, mode="request"),
@@ -101,4 +103,6 @@ def test_request_validation_agrees_with_an_independent_validator_on_generated_bo
             verdicts.append(ours)
     # Generated data is meant to be valid: a low pass rate means the validator is too strict.
     if len(verdicts) >= 5:
-        assert sum(verdicts) / len(verdicts) >= 0.9, f"{sum(verdicts)}/{len(verdicts)} generated bodies accepted"
+        assert sum(verdicts) / len(verdicts) >= 0.9, (
+            f"{sum(verdicts)}/{len(verdicts)} generated bodies accepted"
+        )

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from mockingbird.openapi.checks.security import CredentialFields, check_security
+from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 from mockingbird.openapi.jsonschema import ValidatorCache
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.model import Operation, Spec
-from mockingbird.openapi.checks.security import CredentialFields, check_security
-from mockingbird.openapi.checks.validation import RequestParts, RequestValidator
 
 OAS30 = """
 openapi: 3.0.3
@@ -99,12 +99,21 @@ def test_loaded_oas30_parameters_are_deserialised_and_validated(tmp_path: Path) 
     spec = load(tmp_path, OAS30)
     op = operation(spec, "GET /pets/{petId}")
     validator = RequestValidator(spec)
-    ok = validator.validate(op, RequestParts(path_params={"petId": "7"}, query=[("fields", "name,owner")],
-                                             headers={"x-trace": "123e4567-e89b-12d3-a456-426614174000"}))
+    ok = validator.validate(
+        op,
+        RequestParts(
+            path_params={"petId": "7"},
+            query=[("fields", "name,owner")],
+            headers={"x-trace": "123e4567-e89b-12d3-a456-426614174000"},
+        ),
+    )
     assert ok.ok, ok.violations
     assert (ok.path, ok.query) == ({"petId": 7}, {"fields": ["name", "owner"]})
     bad = validator.validate(op, RequestParts(path_params={"petId": "seven"}, headers={"x-trace": "nope"}))
-    assert [(v.location, v.code) for v in bad.violations] == [("path/petId", "type"), ("header/X-Trace", "format")]
+    assert [(v.location, v.code) for v in bad.violations] == [
+        ("path/petId", "type"),
+        ("header/X-Trace", "format"),
+    ]
 
 
 def test_loaded_oas30_nullable_and_cyclic_refs_validate(tmp_path: Path) -> None:
@@ -112,14 +121,23 @@ def test_loaded_oas30_nullable_and_cyclic_refs_validate(tmp_path: Path) -> None:
     op = operation(spec, "PUT /pets/{petId}")
     validator = RequestValidator(spec)
     body = b'{"name": "Rex", "nickname": null, "owner": {"pets": [{"id": 1, "name": "Fido", "owner": null}]}}'
-    ok = validator.validate(op, RequestParts(method="PUT", path_params={"petId": "1"},
-                                             content_type="application/json", body=body))
+    ok = validator.validate(
+        op, RequestParts(method="PUT", path_params={"petId": "1"}, content_type="application/json", body=body)
+    )
     assert ok.ok, ok.violations
-    bad = validator.validate(op, RequestParts(method="PUT", path_params={"petId": "1"},
-                                              content_type="application/json",
-                                              body=b'{"owner": {"pets": [{"name": 5}]}}'))
+    bad = validator.validate(
+        op,
+        RequestParts(
+            method="PUT",
+            path_params={"petId": "1"},
+            content_type="application/json",
+            body=b'{"owner": {"pets": [{"name": 5}]}}',
+        ),
+    )
     assert {(v.location, v.code) for v in bad.violations} == {
-        ("body/name", "missing"), ("body/owner/pets/0/name", "type")}
+        ("body/name", "missing"),
+        ("body/owner/pets/0/name", "type"),
+    }
     assert bad.status == 422
 
 
@@ -138,31 +156,50 @@ def test_loaded_swagger2_form_data_and_collection_formats(tmp_path: Path) -> Non
     op = operation(spec, "POST /upload")
     validator = RequestValidator(spec)
     boundary = "b0undary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\n2\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n"
-            f"Content-Type: application/octet-stream\r\n\r\n\x00\x01\r\n--{boundary}--\r\n").encode("latin-1")
-    parts = RequestParts(method="POST", query=[("tags", "a|b"), ("ids", "1"), ("ids", "2")],
-                         content_type=f"multipart/form-data; boundary={boundary}", body=body)
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="count"\r\n\r\n2\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n\x00\x01\r\n--{boundary}--\r\n"
+    ).encode("latin-1")
+    parts = RequestParts(
+        method="POST",
+        query=[("tags", "a|b"), ("ids", "1"), ("ids", "2")],
+        content_type=f"multipart/form-data; boundary={boundary}",
+        body=body,
+    )
     result = validator.validate(op, parts)
     assert result.ok, result.violations
     assert result.query == {"tags": ["a", "b"], "ids": [1, 2]}
     assert result.body["count"] == 2
-    missing_file = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"count\"\r\n\r\n9\r\n"
-                    f"--{boundary}--\r\n").encode()
-    bad = validator.validate(op, RequestParts(method="POST", content_type=f"multipart/form-data; boundary={boundary}",
-                                              body=missing_file))
-    assert {(v.location, v.code) for v in bad.violations} == {("body/file", "missing"), ("body/count", "maximum")}
+    missing_file = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="count"\r\n\r\n9\r\n--{boundary}--\r\n'
+    ).encode()
+    bad = validator.validate(
+        op,
+        RequestParts(
+            method="POST", content_type=f"multipart/form-data; boundary={boundary}", body=missing_file
+        ),
+    )
+    assert {(v.location, v.code) for v in bad.violations} == {
+        ("body/file", "missing"),
+        ("body/count", "maximum"),
+    }
 
 
 def test_loaded_swagger2_form_urlencoded(tmp_path: Path) -> None:
     spec = load(tmp_path, SWAGGER)
     op = operation(spec, "POST /items")
     validator = RequestValidator(spec)
-    ok = validator.validate(op, RequestParts(method="POST", content_type="application/x-www-form-urlencoded",
-                                             body=b"amount=12.5&note=hi"))
+    ok = validator.validate(
+        op,
+        RequestParts(
+            method="POST", content_type="application/x-www-form-urlencoded", body=b"amount=12.5&note=hi"
+        ),
+    )
     assert ok.ok and ok.body == {"amount": 12.5, "note": "hi"}
-    wrong_type = validator.validate(op, RequestParts(method="POST", content_type="application/json",
-                                                     body=b'{"amount": 1}'))
+    wrong_type = validator.validate(
+        op, RequestParts(method="POST", content_type="application/json", body=b'{"amount": 1}')
+    )
     assert wrong_type.status == 415
 
 
@@ -174,10 +211,13 @@ def test_loaded_swagger2_form_urlencoded(tmp_path: Path) -> None:
         ({"authorization": "Basic " + base64.b64encode(b"u:p").decode()}, [("api_key", "k")], True),
     ],
 )
-def test_loaded_swagger2_and_requirement(tmp_path: Path, headers: dict[str, str], query: list[tuple[str, str]],
-                                         passes: bool) -> None:
+def test_loaded_swagger2_and_requirement(
+    tmp_path: Path, headers: dict[str, str], query: list[tuple[str, str]], passes: bool
+) -> None:
     spec = load(tmp_path, SWAGGER)
-    failure = check_security(operation(spec, "POST /upload"), spec, RequestParts(headers=headers, query=query))
+    failure = check_security(
+        operation(spec, "POST /upload"), spec, RequestParts(headers=headers, query=query)
+    )
     assert (failure is None) is passes
 
 

@@ -80,7 +80,9 @@ def run_spec(path: Path, *, max_operations: int | None = None, seeds: int = 2) -
             problems: list[str] = []
             value = gen.generate(media.schema, rng=random.Random(seed), mode=mode, problems=problems)
             result.generated += 1
-            errors = checker.errors(value, media.schema) + _product_errors(value, media.schema, validators, mode)
+            errors = checker.errors(value, media.schema) + _product_errors(
+                value, media.schema, validators, mode
+            )
             _record(result, f"{key} (seed {seed})", errors, problems)
         if mode != "response":
             continue

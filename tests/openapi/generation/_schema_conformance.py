@@ -22,8 +22,19 @@ import jsonschema_rs
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
-                  "additionalItems", "unevaluatedProperties", "unevaluatedItems")
+_SCHEMA_VALUES = (
+    "items",
+    "additionalProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "additionalItems",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
 _REGISTRY_URI = "urn:mockingbird-test:defs"
 
 
@@ -89,7 +100,11 @@ class _Bundler:
                 out[key] = value
         required = out.get("required")
         properties = node.get("properties")
-        if isinstance(properties, Mapping) and len(properties) == 1 and isinstance(properties.get("$ref"), str):
+        if (
+            isinstance(properties, Mapping)
+            and len(properties) == 1
+            and isinstance(properties.get("$ref"), str)
+        ):
             properties = self.resolve(properties["$ref"])
         if isinstance(required, list) and isinstance(properties, Mapping):
             out["required"] = [r for r in required if not self._flagged(properties.get(r))]
@@ -105,24 +120,35 @@ def bundle(schema: Any, resolve: Callable[[str], Any], *, mode: str = "response"
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **root}
 
 
-def conformance_errors(value: Any, schema: Any, resolve: Callable[[str], Any], *, mode: str = "response",
-                       python_validator: bool = True) -> list[str]:
+def conformance_errors(
+    value: Any,
+    schema: Any,
+    resolve: Callable[[str], Any],
+    *,
+    mode: str = "response",
+    python_validator: bool = True,
+) -> list[str]:
     """Every problem either validator finds with ``value`` (empty when it conforms)."""
     document = bundle(schema, resolve, mode=mode)
     problems: list[str] = []
     rs = jsonschema_rs.Draft202012Validator(document, validate_formats=True)
     problems.extend(f"jsonschema_rs: {e.message} at {list(e.instance_path)}" for e in rs.iter_errors(value))
     if python_validator:
-        py = jsonschema.Draft202012Validator(document, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        py = jsonschema.Draft202012Validator(
+            document, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
         try:
-            problems.extend(f"jsonschema: {e.message} at {list(e.absolute_path)}" for e in py.iter_errors(value))
+            problems.extend(
+                f"jsonschema: {e.message} at {list(e.absolute_path)}" for e in py.iter_errors(value)
+            )
         except re.error:
             pass  # an ECMA-262 pattern Python's re cannot compile (\p{L}...): jsonschema_rs checked it
     return problems
 
 
-def assert_conforms(value: Any, schema: Any, resolve: Callable[[str], Any] = lambda r: {}, *,
-                    mode: str = "response") -> None:
+def assert_conforms(
+    value: Any, schema: Any, resolve: Callable[[str], Any] = lambda r: {}, *, mode: str = "response"
+) -> None:
     """Fail with every validator message when ``value`` does not conform to ``schema``."""
     problems = conformance_errors(value, schema, resolve, mode=mode)
     assert not problems, f"{json.dumps(value)[:500]}\n" + "\n".join(problems[:10])
@@ -140,8 +166,14 @@ class SpecConformance:
     def __init__(self, resolve: Callable[[str], Any], schemas: Iterable[Any], *, mode: str) -> None:
         bundler = _Bundler(resolve, mode, f"{_REGISTRY_URI}#/$defs/")
         self._roots = {id(s): (s, bundler.add(s)) for s in schemas if isinstance(s, Mapping)}
-        self._registry = jsonschema_rs.Registry([(_REGISTRY_URI, {
-            "$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": bundler.defs})])
+        self._registry = jsonschema_rs.Registry(
+            [
+                (
+                    _REGISTRY_URI,
+                    {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": bundler.defs},
+                )
+            ]
+        )
         self._validators: dict[int, Any] = {}
 
     def errors(self, value: Any, schema: Any) -> list[str]:
@@ -151,9 +183,13 @@ class SpecConformance:
             root = self._roots[id(schema)][1]
             validator = jsonschema_rs.Draft202012Validator(
                 {"$schema": "https://json-schema.org/draft/2020-12/schema", **root},
-                registry=self._registry, validate_formats=True)
+                registry=self._registry,
+                validate_formats=True,
+            )
             self._validators[id(schema)] = validator
-        return [f"{e.message} at /{'/'.join(map(str, e.instance_path))}" for e in validator.iter_errors(value)]
+        return [
+            f"{e.message} at /{'/'.join(map(str, e.instance_path))}" for e in validator.iter_errors(value)
+        ]
 
 
 def resolver_for(document: Mapping[str, Any]) -> Callable[[str], Any]:

@@ -19,16 +19,29 @@ from mockingbird.openapi.generation.examples import (
 from mockingbird.openapi.generation.generator import DataGenerator
 from mockingbird.openapi.model import Example, MediaType, Operation, Response
 
-DOC: dict[str, Any] = {"components": {"schemas": {
-    "Pet": {"type": "object", "required": ["id", "name"], "example": {"id": 1, "name": "Tom"},
-            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
-    "Plain": {"type": "object", "required": ["id", "name", "tag"], "properties": {
-        "id": {"type": "integer", "example": 10},
-        "name": {"type": "string", "example": "doggie"},
-        "tag": {"type": "string", "maxLength": 3, "example": "much too long"},
-        "status": {"type": "string", "enum": ["available", "sold"], "default": "sold"},
-        "photoUrls": {"type": "array", "items": {"type": "string", "format": "uri"}}}},
-}}}
+DOC: dict[str, Any] = {
+    "components": {
+        "schemas": {
+            "Pet": {
+                "type": "object",
+                "required": ["id", "name"],
+                "example": {"id": 1, "name": "Tom"},
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+            },
+            "Plain": {
+                "type": "object",
+                "required": ["id", "name", "tag"],
+                "properties": {
+                    "id": {"type": "integer", "example": 10},
+                    "name": {"type": "string", "example": "doggie"},
+                    "tag": {"type": "string", "maxLength": 3, "example": "much too long"},
+                    "status": {"type": "string", "enum": ["available", "sold"], "default": "sold"},
+                    "photoUrls": {"type": "array", "items": {"type": "string", "format": "uri"}},
+                },
+            },
+        }
+    }
+}
 RESOLVE = resolver_for(DOC)
 PET = {"$ref": "#/components/schemas/Pet"}
 PLAIN = {"$ref": "#/components/schemas/Plain"}
@@ -39,23 +52,33 @@ def choose(media: MediaType, **kwargs: Any) -> Any:
 
 
 def test_media_type_example_comes_first() -> None:
-    media = MediaType(content_type="application/json", schema=PET, example={"id": 5},
-                      examples=(Example(name="a", value={"id": 6}),))
+    media = MediaType(
+        content_type="application/json",
+        schema=PET,
+        example={"id": 5},
+        examples=(Example(name="a", value={"id": 6}),),
+    )
     chosen = choose(media)
     assert chosen.value == {"id": 5} and chosen.source == "example" and chosen.from_spec
 
 
 def test_first_named_example_by_default_and_any_by_name() -> None:
-    media = MediaType(content_type="application/json", schema=PET,
-                      examples=(Example(name="cat", value={"id": 1}), Example(name="dog", value={"id": 2})))
+    media = MediaType(
+        content_type="application/json",
+        schema=PET,
+        examples=(Example(name="cat", value={"id": 1}), Example(name="dog", value={"id": 2})),
+    )
     assert choose(media).value == {"id": 1} and choose(media).name == "cat"
     chosen = choose(media, name="dog")
     assert chosen.value == {"id": 2} and chosen.source == "examples"
 
 
 def test_unknown_example_name_lists_the_names_that_exist() -> None:
-    media = MediaType(content_type="application/json", schema=PET,
-                      examples=(Example(name="cat", value={}), Example(name="dog", value={})))
+    media = MediaType(
+        content_type="application/json",
+        schema=PET,
+        examples=(Example(name="cat", value={}), Example(name="dog", value={})),
+    )
     with pytest.raises(ExampleNotFoundError) as info:
         choose(media, name="bird")
     assert info.value.available == ("cat", "dog")
@@ -64,9 +87,14 @@ def test_unknown_example_name_lists_the_names_that_exist() -> None:
 
 
 def test_external_value_examples_are_skipped() -> None:
-    media = MediaType(content_type="application/json", schema=PET,
-                      examples=(Example(name="ext", external_value="http://x/y.json"),
-                                Example(name="inline", value={"id": 3})))
+    media = MediaType(
+        content_type="application/json",
+        schema=PET,
+        examples=(
+            Example(name="ext", external_value="http://x/y.json"),
+            Example(name="inline", value={"id": 3}),
+        ),
+    )
     assert example_names(media) == ("inline",)
     assert choose(media).name == "inline"
 
@@ -78,7 +106,9 @@ def test_schema_example_is_served_as_written() -> None:
 
 
 def test_schema_examples_list_of_31() -> None:
-    media = MediaType(content_type="application/json", schema={"type": "string", "examples": ["first", "second"]})
+    media = MediaType(
+        content_type="application/json", schema={"type": "string", "examples": ["first", "second"]}
+    )
     assert choose(media).value == "first"
 
 
@@ -105,8 +135,9 @@ def test_no_schema_and_no_example_means_no_body() -> None:
 
 def test_example_names_per_response_and_operation() -> None:
     json_media = MediaType(content_type="application/json", examples=(Example(name="a", value=1),))
-    xml_media = MediaType(content_type="application/xml",
-                          examples=(Example(name="a", value=1), Example(name="b", value=2)))
+    xml_media = MediaType(
+        content_type="application/xml", examples=(Example(name="a", value=1), Example(name="b", value=2))
+    )
     ok = Response(status="200", content={"application/json": json_media, "application/xml": xml_media})
     missing = Response(status="404", content={})
     operation = Operation(method="GET", path="/x", responses={"200": ok, "404": missing})

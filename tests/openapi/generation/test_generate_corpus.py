@@ -36,6 +36,8 @@ def test_corpus_is_present() -> None:
 @pytest.mark.parametrize("path", ENTRIES, ids=[p.name for p in ENTRIES])
 def test_generated_and_example_bodies_conform(path: Path) -> None:
     result = run_spec(path, max_operations=150)
-    assert not result.failures, f"{len(result.failures)} non-conforming bodies:\n" + "\n".join(result.failures[:15])
+    assert not result.failures, f"{len(result.failures)} non-conforming bodies:\n" + "\n".join(
+        result.failures[:15]
+    )
     # Contradictions are the spec's own (e.g. a oneOf of identical branches); keep them rare.
     assert len(result.contradictions) <= max(12, result.generated // 5), "\n".join(result.contradictions[:15])

@@ -26,36 +26,60 @@ COMPONENTS: dict[str, Any] = {
         "properties": {"petType": {"type": "string"}, "name": {"type": "string", "minLength": 1}},
         "discriminator": {"propertyName": "petType"},
     },
-    "Cat": {"allOf": [{"$ref": "#/components/schemas/Pet"},
-                      {"type": "object", "required": ["hunts"], "properties": {"hunts": {"type": "boolean"}}}]},
-    "Dog": {"allOf": [{"$ref": "#/components/schemas/Pet"},
-                      {"type": "object", "required": ["bark"], "properties": {"bark": {"type": "string"}}}]},
-    "Lizard": {"type": "object", "required": ["kind", "scales"],
-               "properties": {"kind": {"type": "string"}, "scales": {"type": "integer", "minimum": 1}}},
-    "Snake": {"type": "object", "required": ["kind", "venomous"],
-              "properties": {"kind": {"type": "string"}, "venomous": {"type": "boolean"}}},
+    "Cat": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Pet"},
+            {"type": "object", "required": ["hunts"], "properties": {"hunts": {"type": "boolean"}}},
+        ]
+    },
+    "Dog": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Pet"},
+            {"type": "object", "required": ["bark"], "properties": {"bark": {"type": "string"}}},
+        ]
+    },
+    "Lizard": {
+        "type": "object",
+        "required": ["kind", "scales"],
+        "properties": {"kind": {"type": "string"}, "scales": {"type": "integer", "minimum": 1}},
+    },
+    "Snake": {
+        "type": "object",
+        "required": ["kind", "venomous"],
+        "properties": {"kind": {"type": "string"}, "venomous": {"type": "boolean"}},
+    },
     "Node": {  # a required self-reference must end: children may be empty
         "type": "object",
         "required": ["value", "children"],
-        "properties": {"value": {"type": "integer"},
-                       "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
-                       "parent": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]}},
+        "properties": {
+            "value": {"type": "integer"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            "parent": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
+        },
     },
     "Linked": {  # required recursion that ends only through null
         "type": "object",
         "required": ["next"],
         "properties": {"next": {"oneOf": [{"$ref": "#/components/schemas/Linked"}, {"type": "null"}]}},
     },
-    "Customer": {"type": "object", "required": ["id"], "properties": {
-        "id": {"type": "string"},
-        "default_source": {"anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/Customer"}]},
-    }},
-    "Account": {"type": "object", "required": ["id", "password", "created"], "properties": {
-        "id": {"type": "integer", "readOnly": True},
-        "password": {"type": "string", "writeOnly": True, "minLength": 8},
-        "created": {"type": "string", "format": "date-time", "readOnly": True},
-        "email": {"type": "string", "format": "email"},
-    }},
+    "Customer": {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string"},
+            "default_source": {"anyOf": [{"type": "string"}, {"$ref": "#/components/schemas/Customer"}]},
+        },
+    },
+    "Account": {
+        "type": "object",
+        "required": ["id", "password", "created"],
+        "properties": {
+            "id": {"type": "integer", "readOnly": True},
+            "password": {"type": "string", "writeOnly": True, "minLength": 8},
+            "created": {"type": "string", "format": "date-time", "readOnly": True},
+            "email": {"type": "string", "format": "email"},
+        },
+    },
     "Secret": {"type": "string", "writeOnly": True},
 }
 DOC = {"components": {"schemas": COMPONENTS}}
@@ -87,8 +111,13 @@ SCHEMAS: dict[str, Any] = {
     "number-multiple-cents": {"type": "number", "multipleOf": 0.01, "minimum": 0, "maximum": 100000},
     "number-multiple-tenth": {"type": "number", "multipleOf": 0.1, "minimum": 3.3, "maximum": 9.9},
     "number-multiple-odd": {"type": "number", "multipleOf": 0.07},
-    "float-double": {"type": "object", "properties": {"f": {"type": "number", "format": "float"},
-                                                      "d": {"type": "number", "format": "double"}}},
+    "float-double": {
+        "type": "object",
+        "properties": {
+            "f": {"type": "number", "format": "float"},
+            "d": {"type": "number", "format": "double"},
+        },
+    },
     "string-lengths": {"type": "string", "minLength": 30, "maxLength": 32},
     "string-max-1": {"type": "string", "maxLength": 1},
     "pattern": {"type": "string", "pattern": "^[A-Z]{3}-\\d{4}$"},
@@ -97,78 +126,204 @@ SCHEMAS: dict[str, Any] = {
     "pattern-ecma-property": {"type": "string", "pattern": "^\\p{L}+$"},
     "pattern-lookahead": {"type": "string", "pattern": "^(?!admin)[a-z]{3,8}$"},
     "pattern-negated-class": {"type": "string", "pattern": "^[^/]+$"},
-    "formats": {"type": "object", "properties": {
-        f.replace("-", "_"): {"type": "string", "format": f} for f in (
-            "date-time", "date", "time", "email", "idn-email", "uri", "url", "uuid", "hostname", "ipv4",
-            "ipv6", "byte", "binary", "password", "duration", "uri-reference", "json-pointer", "regex",
-            "idn-hostname", "iri", "relative-json-pointer", "uri-template", "some-unknown-format")}},
-    "format-with-length": {"type": "object", "properties": {
-        "email": {"type": "string", "format": "email", "minLength": 40},
-        "short_email": {"type": "string", "format": "email", "maxLength": 12},
-        "uri": {"type": "string", "format": "uri", "minLength": 50},
-        "host": {"type": "string", "format": "hostname", "minLength": 70},
-        "b64": {"type": "string", "format": "byte", "minLength": 30, "maxLength": 40}}},
+    "formats": {
+        "type": "object",
+        "properties": {
+            f.replace("-", "_"): {"type": "string", "format": f}
+            for f in (
+                "date-time",
+                "date",
+                "time",
+                "email",
+                "idn-email",
+                "uri",
+                "url",
+                "uuid",
+                "hostname",
+                "ipv4",
+                "ipv6",
+                "byte",
+                "binary",
+                "password",
+                "duration",
+                "uri-reference",
+                "json-pointer",
+                "regex",
+                "idn-hostname",
+                "iri",
+                "relative-json-pointer",
+                "uri-template",
+                "some-unknown-format",
+            )
+        },
+    },
+    "format-with-length": {
+        "type": "object",
+        "properties": {
+            "email": {"type": "string", "format": "email", "minLength": 40},
+            "short_email": {"type": "string", "format": "email", "maxLength": 12},
+            "uri": {"type": "string", "format": "uri", "minLength": 50},
+            "host": {"type": "string", "format": "hostname", "minLength": 70},
+            "b64": {"type": "string", "format": "byte", "minLength": 30, "maxLength": 40},
+        },
+    },
     "format-with-pattern": {"type": "string", "format": "email", "pattern": "@example\\.com$"},
     "array": {"type": "array", "items": {"type": "integer"}, "minItems": 3, "maxItems": 5},
-    "array-unique": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 3},
-                     "minItems": 4, "uniqueItems": True},
+    "array-unique": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 3},
+        "minItems": 4,
+        "uniqueItems": True,
+    },
     "array-unique-enum": {"type": "array", "items": {"enum": ["x", "y"]}, "uniqueItems": True, "maxItems": 2},
-    "prefix-items": {"type": "array", "prefixItems": [{"type": "string", "format": "date"}, {"type": "integer"}],
-                     "items": False, "minItems": 2},
-    "contains": {"type": "array", "items": {"type": "integer"}, "contains": {"minimum": 100}, "minContains": 2},
-    "object-bounds": {"type": "object", "properties": {k: {"type": "string"} for k in "abcdefgh"},
-                      "minProperties": 2, "maxProperties": 3},
-    "object-min-props-map": {"type": "object", "minProperties": 3, "additionalProperties": {"type": "integer"}},
-    "additional-false": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"],
-                         "additionalProperties": False},
+    "prefix-items": {
+        "type": "array",
+        "prefixItems": [{"type": "string", "format": "date"}, {"type": "integer"}],
+        "items": False,
+        "minItems": 2,
+    },
+    "contains": {
+        "type": "array",
+        "items": {"type": "integer"},
+        "contains": {"minimum": 100},
+        "minContains": 2,
+    },
+    "object-bounds": {
+        "type": "object",
+        "properties": {k: {"type": "string"} for k in "abcdefgh"},
+        "minProperties": 2,
+        "maxProperties": 3,
+    },
+    "object-min-props-map": {
+        "type": "object",
+        "minProperties": 3,
+        "additionalProperties": {"type": "integer"},
+    },
+    "additional-false": {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    },
     "additional-schema": {"type": "object", "additionalProperties": {"type": "string", "format": "uuid"}},
-    "pattern-properties": {"type": "object", "patternProperties": {"^x-[a-z]+$": {"type": "integer"}},
-                           "additionalProperties": False, "minProperties": 1},
-    "property-names": {"type": "object", "propertyNames": {"pattern": "^[a-z]{2}_[0-9]$"},
-                       "additionalProperties": {"type": "boolean"}, "minProperties": 2},
-    "dependent-required": {"type": "object", "properties": {"card": {"type": "string"}},
-                           "required": ["card"], "dependentRequired": {"card": ["billing_address"]}},
+    "pattern-properties": {
+        "type": "object",
+        "patternProperties": {"^x-[a-z]+$": {"type": "integer"}},
+        "additionalProperties": False,
+        "minProperties": 1,
+    },
+    "property-names": {
+        "type": "object",
+        "propertyNames": {"pattern": "^[a-z]{2}_[0-9]$"},
+        "additionalProperties": {"type": "boolean"},
+        "minProperties": 2,
+    },
+    "dependent-required": {
+        "type": "object",
+        "properties": {"card": {"type": "string"}},
+        "required": ["card"],
+        "dependentRequired": {"card": ["billing_address"]},
+    },
     "required-without-property": {"type": "object", "required": ["mystery"]},
-    "allOf-merge": {"allOf": [
-        {"type": "object", "properties": {"a": {"type": "integer", "minimum": 0}}, "required": ["a"]},
-        {"properties": {"a": {"maximum": 3}, "b": {"type": "string", "maxLength": 4}}, "required": ["b"]},
-        {"properties": {"b": {"minLength": 4}}}]},
-    "allOf-closed": {"allOf": [
-        {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
-         "additionalProperties": False},
-        {"type": "object", "properties": {"b": {"type": "string"}, "c": {"type": "string"}}}]},
-    "allOf-numbers": {"allOf": [{"type": "number", "minimum": 10}, {"type": "integer", "maximum": 12},
-                                {"multipleOf": 3}]},
+    "allOf-merge": {
+        "allOf": [
+            {"type": "object", "properties": {"a": {"type": "integer", "minimum": 0}}, "required": ["a"]},
+            {"properties": {"a": {"maximum": 3}, "b": {"type": "string", "maxLength": 4}}, "required": ["b"]},
+            {"properties": {"b": {"minLength": 4}}},
+        ]
+    },
+    "allOf-closed": {
+        "allOf": [
+            {
+                "type": "object",
+                "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+                "additionalProperties": False,
+            },
+            {"type": "object", "properties": {"b": {"type": "string"}, "c": {"type": "string"}}},
+        ]
+    },
+    "allOf-numbers": {
+        "allOf": [{"type": "number", "minimum": 10}, {"type": "integer", "maximum": 12}, {"multipleOf": 3}]
+    },
     "oneOf-distinct-required": {"oneOf": [ref("Lizard"), ref("Snake")]},
-    "oneOf-overlapping-open": {"oneOf": [
-        {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
-        {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}}]},
+    "oneOf-overlapping-open": {
+        "oneOf": [
+            {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+            {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}},
+        ]
+    },
     "oneOf-scalars": {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]},
     "oneOf-number-integer": {"oneOf": [{"type": "number", "multipleOf": 0.5}, {"type": "integer"}]},
     "anyOf": {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "integer", "minimum": 1}]},
-    "discriminator-no-mapping": {"oneOf": [ref("Cat"), ref("Dog")], "discriminator": {"propertyName": "petType"}},
-    "discriminator-mapping": {"oneOf": [ref("Cat"), ref("Dog")], "discriminator": {
-        "propertyName": "petType", "mapping": {"cat": "#/components/schemas/Cat", "dog": "#/components/schemas/Dog"}}},
+    "discriminator-no-mapping": {
+        "oneOf": [ref("Cat"), ref("Dog")],
+        "discriminator": {"propertyName": "petType"},
+    },
+    "discriminator-mapping": {
+        "oneOf": [ref("Cat"), ref("Dog")],
+        "discriminator": {
+            "propertyName": "petType",
+            "mapping": {"cat": "#/components/schemas/Cat", "dog": "#/components/schemas/Dog"},
+        },
+    },
     "discriminator-inherited": ref("Cat"),
     "not": {"not": {"type": "string"}},
     "not-enum": {"type": "string", "enum": ["a", "b"], "not": {"const": "a"}},
-    "if-then-else": {"type": "object", "properties": {"country": {"type": "string", "default": "US"}},
-                     "if": {"properties": {"country": {"const": "US"}}, "required": ["country"]},
-                     "then": {"properties": {"zip": {"type": "string", "pattern": "^\\d{5}$"}}, "required": ["zip"]},
-                     "else": {"properties": {"zip": {"type": "string"}}}},
+    "if-then-else": {
+        "type": "object",
+        "properties": {"country": {"type": "string", "default": "US"}},
+        "if": {"properties": {"country": {"const": "US"}}, "required": ["country"]},
+        "then": {"properties": {"zip": {"type": "string", "pattern": "^\\d{5}$"}}, "required": ["zip"]},
+        "else": {"properties": {"zip": {"type": "string"}}},
+    },
     "recursive-tree": ref("Node"),
     "recursive-null-end": ref("Linked"),
     "recursive-expandable": ref("Customer"),
     "read-write-only": ref("Account"),
-    "writeonly-ref-required": {"type": "object", "required": ["secret", "id"], "properties": {
-        "secret": ref("Secret"), "id": {"type": "string"}}},
-    "nullable-anyOf": {"anyOf": [{"type": "object", "properties": {"n": {"type": "integer"}}}, {"type": "null"}]},
+    "writeonly-ref-required": {
+        "type": "object",
+        "required": ["secret", "id"],
+        "properties": {"secret": ref("Secret"), "id": {"type": "string"}},
+    },
+    "nullable-anyOf": {
+        "anyOf": [{"type": "object", "properties": {"n": {"type": "integer"}}}, {"type": "null"}]
+    },
     "ref-with-siblings": {"$ref": "#/components/schemas/Lizard", "required": ["kind", "scales", "extra"]},
-    "deep-nesting": {"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {
-        "type": "object", "properties": {"c": {"type": "object", "properties": {"d": {"type": "object", "properties": {
-            "e": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["f"],
-                                                          "properties": {"f": {"type": "string"}}}}},
-            "required": ["e"]}}}}}}}}},
+    "deep-nesting": {
+        "type": "object",
+        "properties": {
+            "a": {
+                "type": "object",
+                "properties": {
+                    "b": {
+                        "type": "object",
+                        "properties": {
+                            "c": {
+                                "type": "object",
+                                "properties": {
+                                    "d": {
+                                        "type": "object",
+                                        "properties": {
+                                            "e": {
+                                                "type": "array",
+                                                "minItems": 1,
+                                                "items": {
+                                                    "type": "object",
+                                                    "required": ["f"],
+                                                    "properties": {"f": {"type": "string"}},
+                                                },
+                                            }
+                                        },
+                                        "required": ["e"],
+                                    }
+                                },
+                            }
+                        },
+                    }
+                },
+            }
+        },
+    },
 }
 
 
@@ -186,8 +341,9 @@ def test_request_mode_values_conform(name: str) -> None:
     schema = SCHEMAS[name]
     gen = DataGenerator(RESOLVE)
     for seed in range(5):
-        assert_conforms(gen.generate(schema, rng=random.Random(seed), mode="request"), schema, RESOLVE,
-                        mode="request")
+        assert_conforms(
+            gen.generate(schema, rng=random.Random(seed), mode="request"), schema, RESOLVE, mode="request"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
@@ -210,9 +366,13 @@ class _Spec:
 
 def _module_state() -> dict[str, int]:
     """Sizes of the containers held at module level by the generation package."""
-    return {f"{module_name}.{name}": len(value)
-            for module_name, module in list(sys.modules.items()) if module_name.startswith("mockingbird.openapi.gen")
-            for name, value in vars(module).items() if isinstance(value, (dict, list, set))}
+    return {
+        f"{module_name}.{name}": len(value)
+        for module_name, module in list(sys.modules.items())
+        if module_name.startswith("mockingbird.openapi.gen")
+        for name, value in vars(module).items()
+        if isinstance(value, (dict, list, set))
+    }
 
 
 def test_generators_of_two_specs_share_nothing_and_pin_nothing() -> None:
@@ -228,8 +388,12 @@ def test_generators_of_two_specs_share_nothing_and_pin_nothing() -> None:
     generate(ref("Cat"), spec_a.resolve, rng=random.Random(0))
     before = _module_state()
     gen_b = DataGenerator(spec_b.resolve)
-    expected = [gen_b.generate(s, rng=random.Random(1), mode=m, use_examples=e)
-                for s in schemas for m in ("response", "request") for e in (False, True)]
+    expected = [
+        gen_b.generate(s, rng=random.Random(1), mode=m, use_examples=e)
+        for s in schemas
+        for m in ("response", "request")
+        for e in (False, True)
+    ]
     assert gen_b.generate(ref("Lizard"), rng=random.Random(0))["kind"] in ("gecko", "iguana")
     generate(ref("Node"), spec_b.resolve, rng=random.Random(0))
     assert _module_state() == before  # no module-level registry or cache grew
@@ -238,8 +402,12 @@ def test_generators_of_two_specs_share_nothing_and_pin_nothing() -> None:
     del spec_a, gen_a
     gc.collect()
     assert [r() for r in gone] == [None, None]
-    assert [gen_b.generate(s, rng=random.Random(1), mode=m, use_examples=e)
-            for s in schemas for m in ("response", "request") for e in (False, True)] == expected
+    assert [
+        gen_b.generate(s, rng=random.Random(1), mode=m, use_examples=e)
+        for s in schemas
+        for m in ("response", "request")
+        for e in (False, True)
+    ] == expected
 
 
 def test_different_seeds_give_different_values() -> None:
@@ -252,8 +420,9 @@ def test_false_schema_raises_a_clear_error() -> None:
     with pytest.raises(SchemaGenerationError, match="false"):
         DataGenerator(RESOLVE).generate(False, rng=random.Random(0))
     with pytest.raises(SchemaGenerationError):
-        DataGenerator(RESOLVE).generate({"type": "object", "properties": {"a": False}, "required": ["a"]},
-                                        rng=random.Random(0))
+        DataGenerator(RESOLVE).generate(
+            {"type": "object", "properties": {"a": False}, "required": ["a"]}, rng=random.Random(0)
+        )
 
 
 def test_uncompilable_pattern_falls_back_without_crashing() -> None:
@@ -263,15 +432,51 @@ def test_uncompilable_pattern_falls_back_without_crashing() -> None:
 
 
 def _person_schema() -> dict[str, Any]:
-    names = ["email", "first_name", "lastName", "name", "username", "phone", "city", "country",
-             "country_code", "street", "zip", "company", "website", "avatar_url", "title", "description",
-             "created_at", "updatedAt", "currency", "color", "ip", "timezone", "slug", "sha", "version",
-             "hostname", "mime_type", "file_name", "language"]
+    names = [
+        "email",
+        "first_name",
+        "lastName",
+        "name",
+        "username",
+        "phone",
+        "city",
+        "country",
+        "country_code",
+        "street",
+        "zip",
+        "company",
+        "website",
+        "avatar_url",
+        "title",
+        "description",
+        "created_at",
+        "updatedAt",
+        "currency",
+        "color",
+        "ip",
+        "timezone",
+        "slug",
+        "sha",
+        "version",
+        "hostname",
+        "mime_type",
+        "file_name",
+        "language",
+    ]
     props: dict[str, Any] = {n: {"type": "string"} for n in names}
-    props.update({"id": {"type": "integer"}, "user_id": {"type": "string"}, "price": {"type": "number"},
-                  "latitude": {"type": "number"}, "longitude": {"type": "number"}, "age": {"type": "integer"},
-                  "quantity": {"type": "integer"}, "status": {"type": "string", "enum": ["open", "closed"]},
-                  "tags": {"type": "array", "items": {"type": "string"}}})
+    props.update(
+        {
+            "id": {"type": "integer"},
+            "user_id": {"type": "string"},
+            "price": {"type": "number"},
+            "latitude": {"type": "number"},
+            "longitude": {"type": "number"},
+            "age": {"type": "integer"},
+            "quantity": {"type": "integer"},
+            "status": {"type": "string", "enum": ["open", "closed"]},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        }
+    )
     return {"type": "object", "properties": props}
 
 
@@ -303,10 +508,15 @@ def test_values_are_realistic_by_property_name() -> None:
 
 
 def test_name_based_values_yield_to_length_and_pattern_constraints() -> None:
-    schema = {"type": "object", "required": ["email", "name", "city"], "properties": {
-        "email": {"type": "string", "maxLength": 3},
-        "name": {"type": "string", "pattern": "^[0-9]{4}$"},
-        "city": {"type": "string", "minLength": 40}}}
+    schema = {
+        "type": "object",
+        "required": ["email", "name", "city"],
+        "properties": {
+            "email": {"type": "string", "maxLength": 3},
+            "name": {"type": "string", "pattern": "^[0-9]{4}$"},
+            "city": {"type": "string", "minLength": 40},
+        },
+    }
     for seed in SEEDS:
         assert_conforms(DataGenerator(RESOLVE).generate(schema, rng=random.Random(seed)), schema)
 
@@ -389,12 +599,17 @@ def test_optional_properties_stop_at_the_depth_bound() -> None:
 
 
 def test_examples_mode_uses_conforming_property_examples_only() -> None:
-    schema = {"type": "object", "required": ["name", "age"], "properties": {
-        "name": {"type": "string", "example": "Rex"},
-        "age": {"type": "integer", "minimum": 0, "example": -4},  # does not conform: generated instead
-        "kind": {"type": "string", "enum": ["dog"]},
-        "color": {"type": "string", "default": "brown"},
-        "tags": {"type": "array", "items": {"type": "string"}, "examples": [["good", "boy"]]}}}
+    schema = {
+        "type": "object",
+        "required": ["name", "age"],
+        "properties": {
+            "name": {"type": "string", "example": "Rex"},
+            "age": {"type": "integer", "minimum": 0, "example": -4},  # does not conform: generated instead
+            "kind": {"type": "string", "enum": ["dog"]},
+            "color": {"type": "string", "default": "brown"},
+            "tags": {"type": "array", "items": {"type": "string"}, "examples": [["good", "boy"]]},
+        },
+    }
     value = DataGenerator(RESOLVE).generate(schema, rng=random.Random(0), use_examples=True)
     assert value["name"] == "Rex" and value["age"] >= 0 and value["kind"] == "dog"
     assert value["color"] == "brown" and value["tags"] == ["good", "boy"]
@@ -419,11 +634,15 @@ def test_discriminator_under_anyof_names_the_branch() -> None:
 
 def test_discriminator_value_yields_to_an_enum_on_the_property() -> None:
     """A mapping key the property's own enum forbids is not forced into the value."""
-    components = {"A": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["a"]}}},
-                  "B": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["b"]}}}}
+    components = {
+        "A": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["a"]}}},
+        "B": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["b"]}}},
+    }
     resolve = resolver_for({"components": {"schemas": components}})
-    schema = {"oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
-              "discriminator": {"propertyName": "kind"}}
+    schema = {
+        "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+        "discriminator": {"propertyName": "kind"},
+    }
     for seed in SEEDS:
         assert_conforms(DataGenerator(resolve).generate(schema, rng=random.Random(seed)), schema, resolve)
 
@@ -435,12 +654,18 @@ def test_contradictory_schemas_are_reported_not_hidden() -> None:
     gen.generate({"oneOf": [same, dict(same)]}, rng=random.Random(0), problems=problems)
     assert any("oneOf" in p for p in problems)
     problems = []
-    gen.generate({"type": "null", "oneOf": [{"type": "string"}, {"type": "number"}]}, rng=random.Random(0),
-                 problems=problems)
+    gen.generate(
+        {"type": "null", "oneOf": [{"type": "string"}, {"type": "number"}]},
+        rng=random.Random(0),
+        problems=problems,
+    )
     assert any("no type" in p for p in problems)
     problems = []
-    value = gen.generate({"type": "object", "required": ["a"], "additionalProperties": False},
-                         rng=random.Random(0), problems=problems)
+    value = gen.generate(
+        {"type": "object", "required": ["a"], "additionalProperties": False},
+        rng=random.Random(0),
+        problems=problems,
+    )
     assert "a" in value and problems
     problems = []
     gen.generate(SCHEMAS["discriminator-mapping"], rng=random.Random(0), problems=problems)
@@ -464,8 +689,9 @@ def test_output_does_not_depend_on_the_hash_seed() -> None:
     outputs = set()
     for hash_seed in ("1", "2", "3"):
         env = {"PYTHONHASHSEED": hash_seed, "PATH": "/usr/bin:/bin"}
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60,
-                              check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=True
+        )
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert len(json.loads(outputs.pop())) == 5
@@ -480,14 +706,23 @@ def test_optional_false_properties_are_left_out() -> None:
 
 def test_non_schema_values_are_tolerated() -> None:
     """A spec bug such as ``properties: {"$ref": "#/..."}`` (a string where a schema belongs)."""
-    schema = {"type": "object", "properties": {"$ref": "#/components/schemas/Pet", "name": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "properties": {"$ref": "#/components/schemas/Pet", "name": {"type": "string"}},
+    }
     value = DataGenerator(RESOLVE).generate(schema, rng=random.Random(0))
     assert isinstance(value["name"], str)
 
 
 def test_image_urls_win_over_generic_uris_for_avatar_like_names() -> None:
-    schema = {"type": "object", "required": ["avatar_url", "homepage"], "properties": {
-        "avatar_url": {"type": "string", "format": "uri"}, "homepage": {"type": "string", "format": "uri"}}}
+    schema = {
+        "type": "object",
+        "required": ["avatar_url", "homepage"],
+        "properties": {
+            "avatar_url": {"type": "string", "format": "uri"},
+            "homepage": {"type": "string", "format": "uri"},
+        },
+    }
     gen = DataGenerator(RESOLVE)
     for seed in range(10):
         value = gen.generate(schema, rng=random.Random(seed))
@@ -505,11 +740,16 @@ def test_only_id_like_hints_reach_the_id_property() -> None:
 
 
 MALFORMED = [
-    {"maxProperties": None, "uniqueItems": [], "oneOf": [{"additionalProperties": float("nan"), "prefixItems": -1,
-                                                         "minLength": [1, "b"]}, {}]},
+    {
+        "maxProperties": None,
+        "uniqueItems": [],
+        "oneOf": [{"additionalProperties": float("nan"), "prefixItems": -1, "minLength": [1, "b"]}, {}],
+    },
     {"const": "x", "anyOf": 0, "allOf": 10**20, "contains": False},
-    {"properties": {"a": {"dependentRequired": [1, "b"], "required": float("nan"), "minProperties": 2.5}},
-     "minLength": 2.5},
+    {
+        "properties": {"a": {"dependentRequired": [1, "b"], "required": float("nan"), "minProperties": 2.5}},
+        "minLength": 2.5,
+    },
     {"type": 0, "required": True, "enum": "x", "items": "nope", "properties": [], "format": 3},
     {"type": "object", "required": [{"a": 1}, "b"], "properties": {"b": {"type": "string"}}},
 ]
@@ -527,9 +767,15 @@ def test_malformed_keywords_are_ignored_not_crashed_on(schema: dict[str, Any]) -
             pass
 
 
-@pytest.mark.parametrize("schema", [{"type": "array", "minItems": 10**20}, {"minProperties": 10**9},
-                                    {"type": "string", "minLength": 10**12},
-                                    {"if": {"minItems": 10**20}, "type": "array"}])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "array", "minItems": 10**20},
+        {"minProperties": 10**9},
+        {"type": "string", "minLength": 10**12},
+        {"if": {"minItems": 10**20}, "type": "array"},
+    ],
+)
 def test_impossibly_large_minimums_raise_a_clear_error(schema: dict[str, Any]) -> None:
     with pytest.raises(SchemaGenerationError, match="too large"):
         DataGenerator(RESOLVE).generate(schema, rng=random.Random(0))
@@ -550,29 +796,48 @@ IMPOSSIBLE = {"type": "null", "oneOf": [{"type": "number"}, {"type": "boolean"}]
 # A Jira-style one: `additionalProperties: false` with no same-level properties beside an anyOf
 # whose branches require properties (under Draft 4 and 2020-12 alike only `{}` passes the
 # closed part, and no branch accepts `{}`).
-CLOSED_CLAUSES = {"type": "object", "additionalProperties": False, "anyOf": [
-    {"type": "object", "required": ["clauses", "operator"],
-     "properties": {"clauses": {"type": "array", "items": {"type": "string"}},
-                    "operator": {"type": "string"}}},
-    {"type": "object", "required": ["field"], "properties": {"field": {"type": "string"}}},
-]}
+CLOSED_CLAUSES = {
+    "type": "object",
+    "additionalProperties": False,
+    "anyOf": [
+        {
+            "type": "object",
+            "required": ["clauses", "operator"],
+            "properties": {
+                "clauses": {"type": "array", "items": {"type": "string"}},
+                "operator": {"type": "string"},
+            },
+        },
+        {"type": "object", "required": ["field"], "properties": {"field": {"type": "string"}}},
+    ],
+}
 
 
 @pytest.mark.parametrize("extra", [{}, {"maxProperties": 5}], ids=["compiled", "generic"])
 @pytest.mark.parametrize("mode", ["response", "request"])
 def test_optional_property_with_an_unsatisfiable_schema_is_left_out(extra: dict[str, Any], mode: str) -> None:
-    schema = {"type": "object", "required": ["uid"], **extra, "properties": {
-        "uid": {"type": "string"},
-        "aliasAssignedAt": IMPOSSIBLE,
-        "where": CLOSED_CLAUSES,
-        "later": {"type": "object", "properties": {"deeper": IMPOSSIBLE, "ok": {"type": "integer"}}},
-    }}
+    schema = {
+        "type": "object",
+        "required": ["uid"],
+        **extra,
+        "properties": {
+            "uid": {"type": "string"},
+            "aliasAssignedAt": IMPOSSIBLE,
+            "where": CLOSED_CLAUSES,
+            "later": {"type": "object", "properties": {"deeper": IMPOSSIBLE, "ok": {"type": "integer"}}},
+        },
+    }
     gen = DataGenerator(RESOLVE)
     for seed in SEEDS:
         for use_examples in (False, True):
             problems: list[str] = []
-            value = gen.generate(schema, rng=random.Random(seed), mode=mode,  # type: ignore[arg-type]
-                                 use_examples=use_examples, problems=problems)
+            value = gen.generate(
+                schema,
+                rng=random.Random(seed),
+                mode=mode,  # type: ignore[arg-type]
+                use_examples=use_examples,
+                problems=problems,
+            )
             assert_conforms(value, schema, RESOLVE, mode=mode)
             assert "aliasAssignedAt" not in value and "where" not in value
             assert "deeper" not in value["later"] and "ok" in value["later"]
@@ -580,12 +845,19 @@ def test_optional_property_with_an_unsatisfiable_schema_is_left_out(extra: dict[
 
 
 def test_optional_items_and_map_entries_with_unsatisfiable_schemas_are_left_out() -> None:
-    schema = {"type": "object", "required": ["list", "map", "both"], "properties": {
-        "list": {"type": "array", "items": IMPOSSIBLE},
-        "map": {"type": "object", "additionalProperties": CLOSED_CLAUSES},
-        "both": {"type": "array", "uniqueItems": True,
-                 "items": {"type": "object", "additionalProperties": IMPOSSIBLE}},
-    }}
+    schema = {
+        "type": "object",
+        "required": ["list", "map", "both"],
+        "properties": {
+            "list": {"type": "array", "items": IMPOSSIBLE},
+            "map": {"type": "object", "additionalProperties": CLOSED_CLAUSES},
+            "both": {
+                "type": "array",
+                "uniqueItems": True,
+                "items": {"type": "object", "additionalProperties": IMPOSSIBLE},
+            },
+        },
+    }
     gen = DataGenerator(RESOLVE)
     for seed in SEEDS:
         problems: list[str] = []
@@ -610,10 +882,13 @@ def test_unsatisfiable_required_values_are_still_reported() -> None:
 
 def test_a_contradictory_branch_does_not_cost_a_valid_optional_property() -> None:
     # The integer branch contradicts `type: string`; the string branch works, so the property stays.
-    schema = {"type": "object", "properties": {
-        "name": {"type": "string", "anyOf": [{"type": "integer"}, {"type": "string", "minLength": 2}]},
-        "code": {"type": "string", "oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 3}]},
-    }}
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "anyOf": [{"type": "integer"}, {"type": "string", "minLength": 2}]},
+            "code": {"type": "string", "oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 3}]},
+        },
+    }
     gen = DataGenerator(RESOLVE)
     for seed in SEEDS:
         problems: list[str] = []
@@ -633,13 +908,30 @@ def test_conforms_reads_additional_properties_as_written() -> None:
 def test_a_property_own_read_only_flag_wins_over_a_write_only_component() -> None:
     # Jira's DashboardGadget: `position` is required and readOnly itself, over an allOf of a
     # writeOnly component: responses must carry it, requests must not.
-    resolve = resolver_for({"components": {"schemas": {"Pos": {
-        "type": "object", "writeOnly": True, "additionalProperties": False,
-        "required": ["row"], "properties": {"row": {"type": "integer"}}}}}})
-    schema = {"type": "object", "additionalProperties": False, "required": ["id", "position"], "properties": {
-        "id": {"type": "integer"},
-        "position": {"allOf": [{"$ref": "#/components/schemas/Pos"}], "readOnly": True},
-    }}
+    resolve = resolver_for(
+        {
+            "components": {
+                "schemas": {
+                    "Pos": {
+                        "type": "object",
+                        "writeOnly": True,
+                        "additionalProperties": False,
+                        "required": ["row"],
+                        "properties": {"row": {"type": "integer"}},
+                    }
+                }
+            }
+        }
+    )
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "position"],
+        "properties": {
+            "id": {"type": "integer"},
+            "position": {"allOf": [{"$ref": "#/components/schemas/Pos"}], "readOnly": True},
+        },
+    }
     gen = DataGenerator(resolve)
     for seed in SEEDS:
         response = gen.generate(schema, rng=random.Random(seed))
@@ -649,8 +941,10 @@ def test_a_property_own_read_only_flag_wins_over_a_write_only_component() -> Non
 
 def test_a_bare_name_follows_the_kind_of_object() -> None:
     """Users get full names, pets first names, other things (labels, repos) a two-word title."""
-    components = {name: {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
-                  for name in ("simple-user", "Pet", "label")}
+    components = {
+        name: {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+        for name in ("simple-user", "Pet", "label")
+    }
     resolve = resolver_for({"components": {"schemas": components}})
     gen = DataGenerator(resolve)
     user = gen.generate({"$ref": "#/components/schemas/simple-user"}, rng=random.Random(1))["name"]
@@ -658,5 +952,7 @@ def test_a_bare_name_follows_the_kind_of_object() -> None:
     label = gen.generate({"$ref": "#/components/schemas/label"}, rng=random.Random(1))["name"]
     assert len(user.split()) >= 2 and " " not in pet and pet[0].isupper()
     assert len(label.split()) == 2 and label != user
-    owner = gen.generate({"type": "object", "properties": {"owner": components["label"]}}, rng=random.Random(1))
+    owner = gen.generate(
+        {"type": "object", "properties": {"owner": components["label"]}}, rng=random.Random(1)
+    )
     assert len(owner["owner"]["name"].split()) >= 2

@@ -160,7 +160,10 @@ def test_unknown_and_openapi_formats_never_fail(fmt: str) -> None:
 
 
 def test_uncompilable_pattern_is_dropped_with_a_warning() -> None:
-    schema = {"type": "object", "properties": {"a": {"type": "string", "pattern": "([a-z"}, "b": {"maxLength": 2}}}
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "string", "pattern": "([a-z"}, "b": {"maxLength": 2}},
+    }
     v = compile_validator(schema, resolver({}), mode="plain")
     assert v.is_valid({"a": "ANYTHING"})
     assert not v.is_valid({"b": "long"})  # the rest of the schema still validates
@@ -168,20 +171,25 @@ def test_uncompilable_pattern_is_dropped_with_a_warning() -> None:
 
 
 def test_boolean_exclusive_minimum_leftover_is_dropped() -> None:
-    v = compile_validator({"type": "number", "minimum": 1, "exclusiveMinimum": True}, resolver({}), mode="plain")
+    v = compile_validator(
+        {"type": "number", "minimum": 1, "exclusiveMinimum": True}, resolver({}), mode="plain"
+    )
     assert v.is_valid(1) and not v.is_valid(0)
     assert v.warnings
 
 
 def test_unresolvable_ref_accepts_anything_with_a_warning() -> None:
-    v = compile_validator({"type": "object", "properties": {"a": {"$ref": "#/missing"}}}, resolver({}), mode="plain")
+    v = compile_validator(
+        {"type": "object", "properties": {"a": {"$ref": "#/missing"}}}, resolver({}), mode="plain"
+    )
     assert v.is_valid({"a": [1, 2]})
     assert any("#/missing" in w for w in v.warnings)
 
 
 def test_draft4_tuple_items_become_prefix_items() -> None:
-    v = compile_validator({"type": "array", "items": [{"type": "integer"}, {"type": "string"}]}, resolver({}),
-                          mode="plain")
+    v = compile_validator(
+        {"type": "array", "items": [{"type": "integer"}, {"type": "string"}]}, resolver({}), mode="plain"
+    )
     assert v.is_valid([1, "a", None]) and not v.is_valid(["a", 1])
 
 
@@ -254,7 +262,9 @@ def _module_state() -> dict[str, int]:
     for module_name, module in list(sys.modules.items()):
         if module_name.startswith("mockingbird.openapi.jsonschema"):
             for name, value in vars(module).items():
-                if isinstance(value, (dict, list, set, weakref.WeakKeyDictionary, weakref.WeakValueDictionary)):
+                if isinstance(
+                    value, (dict, list, set, weakref.WeakKeyDictionary, weakref.WeakValueDictionary)
+                ):
                     sizes[f"{module_name}.{name}"] = len(value)
     return sizes
 
@@ -291,44 +301,62 @@ def test_caches_of_two_specs_share_nothing_and_pin_nothing() -> None:
 
 
 PETS = {
-    "#/components/schemas/Base": {"type": "object", "required": ["kind"],
-                                  "properties": {"kind": {"type": "string"}, "name": {"type": "string"}}},
-    "#/components/schemas/Cat": {"allOf": [{"$ref": "#/components/schemas/Base"},
-                                           {"properties": {"lives": {"type": "integer", "maximum": 9}}}]},
-    "#/components/schemas/Dog": {"allOf": [{"$ref": "#/components/schemas/Base"},
-                                           {"properties": {"bark": {"type": "boolean"}}}]},
+    "#/components/schemas/Base": {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {"kind": {"type": "string"}, "name": {"type": "string"}},
+    },
+    "#/components/schemas/Cat": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Base"},
+            {"properties": {"lives": {"type": "integer", "maximum": 9}}},
+        ]
+    },
+    "#/components/schemas/Dog": {
+        "allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"bark": {"type": "boolean"}}}]
+    },
 }
 
 
 def test_discriminator_picks_the_branch_among_overlapping_one_of() -> None:
     """Cat and Dog both accept {"kind": "cat"}: strict oneOf would reject every value."""
-    schema = {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
-              "discriminator": {"propertyName": "kind", "mapping": {"kitty": "#/components/schemas/Cat"}}}
+    schema = {
+        "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+        "discriminator": {"propertyName": "kind", "mapping": {"kitty": "#/components/schemas/Cat"}},
+    }
     v = compile_validator(schema, resolver(PETS), mode="request")
     assert v.is_valid({"kind": "kitty", "lives": 3})
     assert v.is_valid({"kind": "Dog", "bark": True})  # implicit mapping by schema name
     assert [(e.location, e.code) for e in v.errors({"kind": "kitty", "lives": 12}, location="body")] == [
-        ("body/lives", "maximum")]
+        ("body/lives", "maximum")
+    ]
     assert not v.is_valid({"kind": "Dog", "bark": "loud"})
     assert not v.is_valid({"name": "no kind"})
 
 
 def test_properties_map_given_by_reference_is_resolved() -> None:
     defs = {"#/attrs": {"ids": {"type": "array", "items": {"type": "integer"}}}}
-    v = compile_validator({"type": "object", "properties": {"$ref": "#/attrs"}, "required": ["ids"]},
-                          resolver(defs), mode="request")
+    v = compile_validator(
+        {"type": "object", "properties": {"$ref": "#/attrs"}, "required": ["ids"]},
+        resolver(defs),
+        mode="request",
+    )
     assert v.is_valid({"ids": [1, 2]})
     assert [e.location for e in v.errors({"ids": ["x"]})] == ["/ids/0"]
     assert v.warnings == []
 
 
 def test_additional_properties_false_beside_branches_means_unevaluated() -> None:
-    schema = {"additionalProperties": False, "properties": {"id": {"type": "integer"}},
-              "allOf": [{"$ref": "#/components/schemas/Base"}]}
+    schema = {
+        "additionalProperties": False,
+        "properties": {"id": {"type": "integer"}},
+        "allOf": [{"$ref": "#/components/schemas/Base"}],
+    }
     v = compile_validator(schema, resolver(PETS), mode="request")
     assert v.is_valid({"id": 1, "kind": "cat", "name": "Tom"})
     assert [(e.location, e.code) for e in v.errors({"kind": "cat", "colour": "red"}, location="body")] == [
-        ("body/colour", "additional_properties")]
+        ("body/colour", "additional_properties")
+    ]
 
 
 def test_long_instances_are_abbreviated_in_messages() -> None:
@@ -339,8 +367,16 @@ def test_long_instances_are_abbreviated_in_messages() -> None:
 
 
 def test_one_of_message_says_why_each_option_failed() -> None:
-    schema = {"properties": {"p": {"oneOf": [
-        {"type": "object", "required": ["x"], "properties": {"q": {"type": "string"}}}, {"type": "integer"}]}}}
+    schema = {
+        "properties": {
+            "p": {
+                "oneOf": [
+                    {"type": "object", "required": ["x"], "properties": {"q": {"type": "string"}}},
+                    {"type": "integer"},
+                ]
+            }
+        }
+    }
     [error] = compile_validator(schema, resolver({}), mode="plain").errors({"p": {"q": 1}}, location="body")
     assert error.location == "body/p"
     assert 'option 1: "x" is a required property' in error.message
@@ -349,8 +385,12 @@ def test_one_of_message_says_why_each_option_failed() -> None:
 
 def test_discriminator_on_an_inherited_base_does_not_recurse() -> None:
     defs = {
-        "#/Pet": {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}},
-                  "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/Cat"}}},
+        "#/Pet": {
+            "type": "object",
+            "required": ["kind"],
+            "properties": {"kind": {"type": "string"}},
+            "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/Cat"}},
+        },
         "#/Cat": {"allOf": [{"$ref": "#/Pet"}, {"properties": {"lives": {"type": "integer"}}}]},
     }
     doc = build_json_schema({"$ref": "#/Cat"}, resolver(defs), mode="request")

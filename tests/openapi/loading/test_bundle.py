@@ -94,7 +94,8 @@ def test_multi_file_refs_are_bundled_into_local_pointers(tmp_path: Path) -> None
     assert spec.resolve(problem_ref)["properties"] == {"title": {"type": "string"}}
     assert (owners.key, owners.operation_id) == ("GET /owners", "listOwners")
     assert spec.resolve("#/components/schemas/Local")["properties"]["self"] == {
-        "$ref": "#/components/schemas/Local"}  # a ref to the root file by name is local
+        "$ref": "#/components/schemas/Local"
+    }  # a ref to the root file by name is local
 
 
 def test_every_ref_in_the_bundled_document_is_local(tmp_path: Path) -> None:
@@ -113,34 +114,47 @@ def test_every_ref_in_the_bundled_document_is_local(tmp_path: Path) -> None:
     for ref in refs:
         spec.resolve(ref)  # and every one resolves
     assert sorted(spec.document["x-mockingbird-bundled"]) == [
-        "../shared/deep/address.json", "../shared/owner.yaml", "params/common.yaml", "paths/owners.yaml",
-        "responses.yaml", "schemas/pet.yaml"]
+        "../shared/deep/address.json",
+        "../shared/owner.yaml",
+        "params/common.yaml",
+        "paths/owners.yaml",
+        "responses.yaml",
+        "schemas/pet.yaml",
+    ]
 
 
 def test_discriminator_mapping_to_external_files_is_rewritten(tmp_path: Path) -> None:
-    tree(tmp_path, {
-        "root.yaml": (
-            "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    Pet:\n"
-            "      oneOf: [{$ref: 'dog.yaml'}]\n      discriminator:\n        propertyName: kind\n"
-            "        mapping: {dog: 'dog.yaml', cat: '#/components/schemas/Cat'}\n    Cat: {type: object}\n"
-        ),
-        "dog.yaml": "type: object\n",
-    })
+    tree(
+        tmp_path,
+        {
+            "root.yaml": (
+                "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    Pet:\n"
+                "      oneOf: [{$ref: 'dog.yaml'}]\n      discriminator:\n        propertyName: kind\n"
+                "        mapping: {dog: 'dog.yaml', cat: '#/components/schemas/Cat'}\n    Cat: {type: object}\n"
+            ),
+            "dog.yaml": "type: object\n",
+        },
+    )
     spec = load_spec(tmp_path / "root.yaml")
     pet = spec.resolve("#/components/schemas/Pet")
-    assert pet["discriminator"]["mapping"] == {"dog": "#/x-mockingbird-bundled/dog.yaml",
-                                               "cat": "#/components/schemas/Cat"}
+    assert pet["discriminator"]["mapping"] == {
+        "dog": "#/x-mockingbird-bundled/dog.yaml",
+        "cat": "#/components/schemas/Cat",
+    }
     assert pet["oneOf"] == [{"$ref": "#/x-mockingbird-bundled/dog.yaml"}]
 
 
 def test_circular_refs_across_files_load_and_resolve(tmp_path: Path) -> None:
-    tree(tmp_path, {
-        "root.json": '{"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {"/n": {"get": '
-                     '{"responses": {"200": {"description": "ok", "content": {"application/json": '
-                     '{"schema": {"$ref": "a.json#/A"}}}}}}}}}',
-        "a.json": '{"A": {"type": "object", "properties": {"b": {"$ref": "b.json#/B"}}}}',
-        "b.json": '{"B": {"type": "object", "properties": {"a": {"$ref": "a.json#/A"}}}}',
-    })
+    tree(
+        tmp_path,
+        {
+            "root.json": '{"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {"/n": {"get": '
+            '{"responses": {"200": {"description": "ok", "content": {"application/json": '
+            '{"schema": {"$ref": "a.json#/A"}}}}}}}}}',
+            "a.json": '{"A": {"type": "object", "properties": {"b": {"$ref": "b.json#/B"}}}}',
+            "b.json": '{"B": {"type": "object", "properties": {"a": {"$ref": "a.json#/A"}}}}',
+        },
+    )
     spec = load_spec(tmp_path / "root.json")
     a_ref = spec.operations[0].responses["200"].content["application/json"].schema["$ref"]  # type: ignore[index]
     b_ref = spec.resolve(a_ref)["properties"]["b"]["$ref"]
@@ -148,9 +162,15 @@ def test_circular_refs_across_files_load_and_resolve(tmp_path: Path) -> None:
 
 
 def test_missing_external_file_names_the_referring_location(tmp_path: Path) -> None:
-    tree(tmp_path, {"root.yaml": (
-        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
-        "        '200': {description: ok, schema: {$ref: 'models/missing.yaml#/X'}}\n")})
+    tree(
+        tmp_path,
+        {
+            "root.yaml": (
+                "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+                "        '200': {description: ok, schema: {$ref: 'models/missing.yaml#/X'}}\n"
+            )
+        },
+    )
     with pytest.raises(SpecNotFoundError) as info:
         load_spec(tmp_path / "root.yaml")
     assert info.value.source == str(tmp_path / "root.yaml")
@@ -159,11 +179,14 @@ def test_missing_external_file_names_the_referring_location(tmp_path: Path) -> N
 
 
 def test_missing_fragment_in_external_file_is_an_error(tmp_path: Path) -> None:
-    tree(tmp_path, {
-        "root.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
-                     "    A: {$ref: 'lib.yaml#/Nope'}\n",
-        "lib.yaml": "Yes: {type: string}\n",
-    })
+    tree(
+        tmp_path,
+        {
+            "root.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
+            "    A: {$ref: 'lib.yaml#/Nope'}\n",
+            "lib.yaml": "Yes: {type: string}\n",
+        },
+    )
     with pytest.raises(SpecError) as info:
         load_spec(tmp_path / "root.yaml")
     assert info.value.pointer == "/components/schemas/A/$ref"
@@ -171,11 +194,14 @@ def test_missing_fragment_in_external_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_unparsable_external_file_names_that_file_and_line(tmp_path: Path) -> None:
-    tree(tmp_path, {
-        "root.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
-                     "    A: {$ref: 'lib.yaml#/A'}\n",
-        "lib.yaml": "A:\n  type: string\n bad: [\n",
-    })
+    tree(
+        tmp_path,
+        {
+            "root.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
+            "    A: {$ref: 'lib.yaml#/A'}\n",
+            "lib.yaml": "A:\n  type: string\n bad: [\n",
+        },
+    )
     with pytest.raises(SpecError) as info:
         load_spec(tmp_path / "root.yaml")
     assert info.value.source == str(tmp_path / "lib.yaml")
@@ -184,21 +210,30 @@ def test_unparsable_external_file_names_that_file_and_line(tmp_path: Path) -> No
 
 def test_yaml_aliases_in_a_bundled_file_are_rewritten_once(tmp_path: Path) -> None:
     """PyYAML (the fallback for what ryaml rejects, here a huge int) shares aliased nodes."""
-    tree(tmp_path, {
-        "root.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
-                     "    A: {$ref: 'lib.yaml#/A'}\n",
-        "lib.yaml": "big: 18446744073709551616000\nA:\n  properties:\n    x: &ref {$ref: '#/B'}\n    y: *ref\n"
-                    "B: {type: string}\n",
-    })
+    tree(
+        tmp_path,
+        {
+            "root.yaml": "openapi: 3.0.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
+            "    A: {$ref: 'lib.yaml#/A'}\n",
+            "lib.yaml": "big: 18446744073709551616000\nA:\n  properties:\n    x: &ref {$ref: '#/B'}\n    y: *ref\n"
+            "B: {type: string}\n",
+        },
+    )
     spec = load_spec(tmp_path / "root.yaml")
     a = spec.resolve("#/components/schemas/A")
     assert a["properties"]["x"] == a["properties"]["y"] == {"$ref": "#/x-mockingbird-bundled/lib.yaml/B"}
 
 
 def test_root_named_through_a_symlinked_directory_is_not_bundled_twice(tmp_path: Path) -> None:
-    tree(tmp_path, {"real/root.yaml": (
-        "openapi: 3.2.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
-        "    A: {$ref: './root.yaml#/components/schemas/B'}\n    B: {type: string}\n")})
+    tree(
+        tmp_path,
+        {
+            "real/root.yaml": (
+                "openapi: 3.2.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n"
+                "    A: {$ref: './root.yaml#/components/schemas/B'}\n    B: {type: string}\n"
+            )
+        },
+    )
     (tmp_path / "link").symlink_to(tmp_path / "real")
     spec = load_spec(tmp_path / "link" / "root.yaml")
     assert spec.resolve("#/components/schemas/A") == {"type": "string"}

@@ -71,8 +71,13 @@ PET_2 = {
                 "operationId": "getPet",
                 "parameters": [
                     {"name": "verbose", "in": "query", "type": "integer"},
-                    {"name": "tags", "in": "query", "type": "array", "items": {"type": "string"},
-                     "collectionFormat": "multi"},
+                    {
+                        "name": "tags",
+                        "in": "query",
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "collectionFormat": "multi",
+                    },
                 ],
                 "responses": {
                     "200": {
@@ -86,8 +91,9 @@ PET_2 = {
                 "security": [],
             },
             "put": {
-                "parameters": [{"name": "body", "in": "body", "required": True,
-                                "schema": {"$ref": "#/definitions/Pet"}}],
+                "parameters": [
+                    {"name": "body", "in": "body", "required": True, "schema": {"$ref": "#/definitions/Pet"}}
+                ],
                 "responses": {"200": {"description": "ok"}},
                 "security": [{"basicAuth": []}, {}],
             },
@@ -108,7 +114,9 @@ PET_2 = {
 
 
 def pet_3(version: str) -> dict[str, Any]:
-    nullable_name = {"type": ["string", "null"]} if version == "3.1.0" else {"type": "string", "nullable": True}
+    nullable_name = (
+        {"type": ["string", "null"]} if version == "3.1.0" else {"type": "string", "nullable": True}
+    )
     exclusive = {"exclusiveMinimum": 0} if version == "3.1.0" else {"minimum": 0, "exclusiveMinimum": True}
     return {
         "openapi": version,
@@ -125,23 +133,34 @@ def pet_3(version: str) -> dict[str, Any]:
                     "operationId": "getPet",
                     "parameters": [
                         {"name": "verbose", "in": "query", "schema": {"type": "integer"}},
-                        {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string"}},
-                         "style": "form", "explode": True},
+                        {
+                            "name": "tags",
+                            "in": "query",
+                            "schema": {"type": "array", "items": {"type": "string"}},
+                            "style": "form",
+                            "explode": True,
+                        },
                     ],
                     "responses": {
                         "200": {
                             "description": "ok",
                             "headers": {"X-Rate": {"schema": {"type": "integer"}}},
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"},
-                                                             "example": {"id": 1, "name": "Rex"}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Pet"},
+                                    "example": {"id": 1, "name": "Rex"},
+                                }
+                            },
                         },
                         "404": {"description": "missing"},
                     },
                     "security": [],
                 },
                 "put": {
-                    "requestBody": {"required": True, "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}},
+                    },
                     "responses": {"200": {"description": "ok"}},
                     "security": [{"basicAuth": []}, {}],
                 },
@@ -210,8 +229,15 @@ def test_bundled_petstore_example_loads_cleanly() -> None:
     spec = load_spec(REPO / "examples" / "petstore.yaml")
     assert spec.warnings == []
     keys = [op.key for op in spec.operations]
-    for key in ("GET /pets", "POST /pets", "GET /pets/{petId}", "PUT /pets/{petId}", "PATCH /pets/{petId}",
-                "DELETE /pets/{petId}", "GET /owners"):
+    for key in (
+        "GET /pets",
+        "POST /pets",
+        "GET /pets/{petId}",
+        "PUT /pets/{petId}",
+        "PATCH /pets/{petId}",
+        "DELETE /pets/{petId}",
+        "GET /owners",
+    ):
         assert key in keys
     by_key = {op.key: op for op in spec.operations}
     assert by_key["GET /pets"].security == ()
@@ -263,7 +289,9 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     assert "invalid YAML" in info.value.problem
 
 
-@pytest.mark.parametrize(("content", "problem"), [("[1, 2]", "a list"), ("", "empty"), ("just text", "a str")])
+@pytest.mark.parametrize(
+    ("content", "problem"), [("[1, 2]", "a list"), ("", "empty"), ("just text", "a str")]
+)
 def test_non_object_document_is_rejected(tmp_path: Path, content: str, problem: str) -> None:
     path = tmp_path / "x.yaml"
     path.write_text(content)
@@ -286,12 +314,23 @@ def test_unsupported_version_is_rejected(tmp_path: Path) -> None:
 
 
 def _spec_with(operation: dict[str, Any]) -> dict[str, Any]:
-    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {"/pets": {"get": operation}}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/pets": {"get": operation}},
+    }
 
 
 def test_unresolvable_parameter_ref_names_its_pointer(tmp_path: Path) -> None:
-    path = write(tmp_path / "s.json", _spec_with({
-        "parameters": [{"$ref": "#/components/parameters/Nope"}], "responses": {"200": {"description": "ok"}}}))
+    path = write(
+        tmp_path / "s.json",
+        _spec_with(
+            {
+                "parameters": [{"$ref": "#/components/parameters/Nope"}],
+                "responses": {"200": {"description": "ok"}},
+            }
+        ),
+    )
     with pytest.raises(SpecError) as info:
         load_spec(path)
     assert info.value.source == str(path)
@@ -300,7 +339,9 @@ def test_unresolvable_parameter_ref_names_its_pointer(tmp_path: Path) -> None:
 
 
 def test_unresolvable_response_ref_names_its_pointer(tmp_path: Path) -> None:
-    path = write(tmp_path / "s.yaml", _spec_with({"responses": {"200": {"$ref": "#/components/responses/Gone"}}}))
+    path = write(
+        tmp_path / "s.yaml", _spec_with({"responses": {"200": {"$ref": "#/components/responses/Gone"}}})
+    )
     with pytest.raises(SpecError) as info:
         load_spec(path)
     assert info.value.pointer == "/paths/~1pets/get/responses/200"
@@ -311,12 +352,22 @@ def test_unresolvable_response_ref_names_its_pointer(tmp_path: Path) -> None:
 
 
 def test_unresolvable_request_body_ref_names_its_pointer(tmp_path: Path) -> None:
-    path = write(tmp_path / "s.yaml", {
-        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
-        "paths": {"/pets": {"post": {"requestBody": {"$ref": "#/components/requestBodies/X"},
-                                     "responses": {"200": {"description": "ok"}}}}},
-        "components": {"requestBodies": {}},
-    })
+    path = write(
+        tmp_path / "s.yaml",
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/pets": {
+                    "post": {
+                        "requestBody": {"$ref": "#/components/requestBodies/X"},
+                        "responses": {"200": {"description": "ok"}},
+                    }
+                }
+            },
+            "components": {"requestBodies": {}},
+        },
+    )
     with pytest.raises(SpecError) as info:
         load_spec(path)
     assert info.value.pointer == "/paths/~1pets/post/requestBody"
@@ -324,8 +375,19 @@ def test_unresolvable_request_body_ref_names_its_pointer(tmp_path: Path) -> None
 
 
 def test_dangling_schema_ref_raises_lazily_naming_the_pointer(tmp_path: Path) -> None:
-    path = write(tmp_path / "s.yaml", _spec_with({"responses": {"200": {"description": "ok", "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}}}}}))
+    path = write(
+        tmp_path / "s.yaml",
+        _spec_with(
+            {
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}},
+                    }
+                }
+            }
+        ),
+    )
     spec = load_spec(path)  # schemas are resolved lazily: loading succeeds
     with pytest.raises(SpecError) as info:
         spec.resolve("#/components/schemas/Missing")
@@ -336,7 +398,9 @@ def test_dangling_schema_ref_raises_lazily_naming_the_pointer(tmp_path: Path) ->
 
 def test_circular_alias_chain_is_an_error_not_a_hang(tmp_path: Path) -> None:
     doc = _spec_with({"responses": {"200": {"description": "ok"}}})
-    doc["components"] = {"schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"}}}
+    doc["components"] = {
+        "schemas": {"A": {"$ref": "#/components/schemas/B"}, "B": {"$ref": "#/components/schemas/A"}}
+    }
     spec = load_spec(write(tmp_path / "s.json", doc))
     with pytest.raises(SpecError, match="circular"):
         spec.resolve("#/components/schemas/A")
@@ -347,9 +411,15 @@ def test_spec_errors_exit_with_code_2() -> None:
 
 
 def test_absent_example_is_missing_but_a_null_example_is_none(tmp_path: Path) -> None:
-    path = write(tmp_path / "s.yaml", _spec_with({
-        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "example": None}],
-        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}}}))
+    path = write(
+        tmp_path / "s.yaml",
+        _spec_with(
+            {
+                "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "example": None}],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {}}}}},
+            }
+        ),
+    )
     op = load_spec(path).operations[0]
     assert op.parameters[0].example is None
     assert op.responses["200"].content["application/json"].example is MISSING

@@ -45,11 +45,21 @@ def put(root: Path, name: str, text: str) -> None:
 
 def test_spec_loads_from_a_url_with_relative_refs_resolved_against_the_url(served: tuple[Path, str]) -> None:
     root, base = served
-    put(root, "api/openapi.yaml", (
-        "openapi: 3.1.0\ninfo: {title: Remote, version: '2'}\nservers: [{url: /v2}]\npaths:\n  /x:\n    get:\n"
-        "      responses:\n        '200': {$ref: 'parts/responses.yaml#/Ok'}\n"))
-    put(root, "api/parts/responses.yaml", (
-        "Ok:\n  description: ok\n  content:\n    application/json:\n      schema: {$ref: '../models/x.json'}\n"))
+    put(
+        root,
+        "api/openapi.yaml",
+        (
+            "openapi: 3.1.0\ninfo: {title: Remote, version: '2'}\nservers: [{url: /v2}]\npaths:\n  /x:\n    get:\n"
+            "      responses:\n        '200': {$ref: 'parts/responses.yaml#/Ok'}\n"
+        ),
+    )
+    put(
+        root,
+        "api/parts/responses.yaml",
+        (
+            "Ok:\n  description: ok\n  content:\n    application/json:\n      schema: {$ref: '../models/x.json'}\n"
+        ),
+    )
     put(root, "api/models/x.json", '{"type": "object", "properties": {"id": {"type": "integer"}}}')
     spec = load_spec(f"{base}/api/openapi.yaml")
     assert (spec.title, spec.source, spec.base_path) == ("Remote", f"{base}/api/openapi.yaml", "/v2")
@@ -91,7 +101,9 @@ def test_unreachable_url_is_not_found() -> None:
 
 def test_json_content_is_detected_whatever_the_extension(tmp_path: Path) -> None:
     path = tmp_path / "spec.txt"
-    path.write_bytes(b'\xef\xbb\xbf{"openapi": "3.0.0", "info": {"title": "bom", "version": "1"}, "paths": {}}')
+    path.write_bytes(
+        b'\xef\xbb\xbf{"openapi": "3.0.0", "info": {"title": "bom", "version": "1"}, "paths": {}}'
+    )
     assert load_spec(path).title == "bom"
 
 
@@ -114,7 +126,9 @@ def test_yaml_file_with_a_json_extension_error_names_json(tmp_path: Path) -> Non
         load_spec(path)
 
 
-def test_a_remote_spec_may_not_ref_another_origin_unless_the_policy_allows_it(served: tuple[Path, str]) -> None:
+def test_a_remote_spec_may_not_ref_another_origin_unless_the_policy_allows_it(
+    served: tuple[Path, str],
+) -> None:
     from tests.hostile.servers import Reply, serve
 
     from mockingbird.errors import FetchRefusedError
@@ -122,10 +136,15 @@ def test_a_remote_spec_may_not_ref_another_origin_unless_the_policy_allows_it(se
 
     root, base = served
     with serve("127.0.0.2", {"/lib.yaml": Reply("Pet: {type: object}\n")}) as other:
-        put(root, "spec.yaml", (
-            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
-            "        '200':\n          description: ok\n          content:\n            application/json:\n"
-            f"              schema: {{$ref: '{other.base}/lib.yaml#/Pet'}}\n"))
+        put(
+            root,
+            "spec.yaml",
+            (
+                "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+                "        '200':\n          description: ok\n          content:\n            application/json:\n"
+                f"              schema: {{$ref: '{other.base}/lib.yaml#/Pet'}}\n"
+            ),
+        )
         with pytest.raises(FetchRefusedError) as info:
             load_spec(f"{base}/spec.yaml")
         assert other.requests == []
@@ -141,9 +160,14 @@ def test_a_remote_spec_never_reads_a_local_file(served: tuple[Path, str], tmp_pa
     secret = tmp_path / "secret.yaml"
     secret.write_text("Pet: {type: object}\n")
     root, base = served
-    put(root, "spec.yaml", (
-        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
-        f"    Pet: {{$ref: 'file://{secret}#/Pet'}}\n"))
+    put(
+        root,
+        "spec.yaml",
+        (
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+            f"    Pet: {{$ref: 'file://{secret}#/Pet'}}\n"
+        ),
+    )
     with pytest.raises(FetchRefusedError, match="a remote document cannot reference local files"):
         load_spec(f"{base}/spec.yaml")
 
@@ -154,7 +178,8 @@ def test_every_file_of_a_local_multi_file_spec_is_parsed_under_the_budgets(tmp_p
     (tmp_path / "lib.yaml").write_text(alias_bomb())
     (tmp_path / "spec.yaml").write_text(
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
-        "    Pet: {$ref: 'lib.yaml#/a0'}\n")
+        "    Pet: {$ref: 'lib.yaml#/a0'}\n"
+    )
     with pytest.raises(SpecError, match="aliases expand to more than the limit") as info:
         load_spec(tmp_path / "spec.yaml")
     assert info.value.source == str(tmp_path / "lib.yaml")

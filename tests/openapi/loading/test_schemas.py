@@ -33,8 +33,14 @@ def test_nullable_enum_gains_null() -> None:
 
 
 def test_nullable_without_type_wraps_in_any_of_keeping_annotations_outside() -> None:
-    result, _ = normalize({"allOf": [{"$ref": "#/components/schemas/A"}], "nullable": True, "readOnly": True,
-                           "description": "d"})
+    result, _ = normalize(
+        {
+            "allOf": [{"$ref": "#/components/schemas/A"}],
+            "nullable": True,
+            "readOnly": True,
+            "description": "d",
+        }
+    )
     assert result == {
         "readOnly": True,
         "description": "d",
@@ -49,8 +55,9 @@ def test_nullable_ref_sibling_wraps_the_ref() -> None:
 
 
 def test_boolean_exclusive_bounds_become_numeric() -> None:
-    result, _ = normalize({"type": "number", "minimum": 1, "exclusiveMinimum": True, "maximum": 9,
-                           "exclusiveMaximum": False})
+    result, _ = normalize(
+        {"type": "number", "minimum": 1, "exclusiveMinimum": True, "maximum": 9, "exclusiveMaximum": False}
+    )
     assert result == {"type": "number", "exclusiveMinimum": 1, "maximum": 9}
 
 
@@ -97,7 +104,9 @@ def test_normalisation_recurses_into_inline_subschemas(keyword: str, wrap: Any) 
 
 
 def test_property_named_like_a_keyword_is_a_schema_not_a_keyword() -> None:
-    result, _ = normalize({"type": "object", "properties": {"nullable": {"type": "boolean", "nullable": True}}})
+    result, _ = normalize(
+        {"type": "object", "properties": {"nullable": {"type": "boolean", "nullable": True}}}
+    )
     assert result["properties"] == {"nullable": {"type": ["boolean", "null"]}}
 
 
@@ -120,7 +129,10 @@ def test_draft4_tuple_items_become_prefix_items() -> None:
 
 def test_type_arrays_in_swagger2_are_accepted_with_a_single_warning() -> None:
     result, warnings = normalize(
-        {"type": "object", "properties": {"a": {"type": ["string", "null"]}, "b": {"type": ["integer", "null"]}}},
+        {
+            "type": "object",
+            "properties": {"a": {"type": ["string", "null"]}, "b": {"type": ["integer", "null"]}},
+        },
         "2.0",
     )
     assert result["properties"]["a"] == {"type": ["string", "null"]}
@@ -137,11 +149,19 @@ def test_boolean_schemas_pass_through() -> None:
 
 
 def test_discriminator_mapping_names_become_component_pointers() -> None:
-    schema = {"oneOf": [], "discriminator": {"propertyName": "kind", "mapping": {
-        "dog": "Dog", "cat": "#/components/schemas/Cat", "bird": "birds.yaml#/Bird"}}}
+    schema = {
+        "oneOf": [],
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {"dog": "Dog", "cat": "#/components/schemas/Cat", "bird": "birds.yaml#/Bird"},
+        },
+    }
     result, _ = normalize(schema)
     assert result["discriminator"]["mapping"] == {
-        "dog": "#/components/schemas/Dog", "cat": "#/components/schemas/Cat", "bird": "birds.yaml#/Bird"}
+        "dog": "#/components/schemas/Dog",
+        "cat": "#/components/schemas/Cat",
+        "bird": "birds.yaml#/Bird",
+    }
     assert normalize(schema, "2.0")[0]["discriminator"]["mapping"]["dog"] == "#/definitions/Dog"
     assert schema["discriminator"]["mapping"]["dog"] == "Dog"  # input untouched
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from mockingbird.openapi.matching.negotiation import Preferences, concrete_content_type, negotiate, parse_prefer
+from mockingbird.openapi.matching.negotiation import (
+    Preferences,
+    concrete_content_type,
+    negotiate,
+    parse_prefer,
+)
 
 
 def test_prefer_combinations() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mockingbird.openapi.model import Operation
 from mockingbird.openapi.matching.routing import RouteMatch, RouteMiss, Router
+from mockingbird.openapi.model import Operation
 
 
 def _router(*keys: str, base_path: str = "") -> Router:

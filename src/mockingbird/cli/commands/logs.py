@@ -52,9 +52,17 @@ def _remote(url: str, token: str | None, query: LogQuery, analyze_: bool) -> dic
 
 
 @click.command("logs")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Log database (default: the one in ./.mockingbird/).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Log database (default: the one in ./.mockingbird/).",
+)
 @click.option("--url", help="Query a running mock's admin API instead, e.g. http://127.0.0.1:8000.")
-@click.option("--admin-token", envvar="MOCKINGBIRD_ADMIN_TOKEN", help="Admin token for --url [env: MOCKINGBIRD_ADMIN_TOKEN].")
+@click.option(
+    "--admin-token",
+    envvar="MOCKINGBIRD_ADMIN_TOKEN",
+    help="Admin token for --url [env: MOCKINGBIRD_ADMIN_TOKEN].",
+)
 @click.option("--method", help="HTTP method.")
 @click.option("--path", "path_regex", help="Regular expression searched in the path.")
 @click.option("--status", help="Status code (404) or class (4xx).")
@@ -64,9 +72,13 @@ def _remote(url: str, token: str | None, query: LogQuery, analyze_: bool) -> dic
 @click.option("--operation", help="Operation key, e.g. 'GET /pets/{petId}'.")
 @click.option("--kind", type=click.Choice(["http", "mcp"]), help="Only HTTP or only MCP records.")
 @click.option("--include-admin", is_flag=True, help="Include calls to /admin.")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="Rows to show (newest first).")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="Rows to show (newest first)."
+)
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Rows to skip.")
-@click.option("--analyze", "analyze_", is_flag=True, help="Analyse the matching records instead of listing them.")
+@click.option(
+    "--analyze", "analyze_", is_flag=True, help="Analyse the matching records instead of listing them."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def command(
     db: Path | None,

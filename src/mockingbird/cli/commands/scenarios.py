@@ -12,8 +12,12 @@ import orjson
 if TYPE_CHECKING:
     from mockingbird.http.admin.client import AdminClient
 
-_URL = click.option("--url", required=True, metavar="URL", help="The running mock, e.g. http://127.0.0.1:8000.")
-_TOKEN = click.option("--admin-token", metavar="TOKEN", help="Its admin token [env: MOCKINGBIRD_ADMIN_TOKEN].")
+_URL = click.option(
+    "--url", required=True, metavar="URL", help="The running mock, e.g. http://127.0.0.1:8000."
+)
+_TOKEN = click.option(
+    "--admin-token", metavar="TOKEN", help="Its admin token [env: MOCKINGBIRD_ADMIN_TOKEN]."
+)
 
 
 def _client(url: str, token: str | None) -> AdminClient:
@@ -45,7 +49,9 @@ def list_(url: str, admin_token: str | None, as_json: bool) -> None:
         overrides = len(item.get("overrides", []))
         chaos = ", chaos" if item.get("chaos") else ""
         description = f"  {item['description']}" if item.get("description") else ""
-        click.echo(f"{mark} {item['name']}  ({overrides} override{'s' * (overrides != 1)}{chaos}){description}")
+        click.echo(
+            f"{mark} {item['name']}  ({overrides} override{'s' * (overrides != 1)}{chaos}){description}"
+        )
 
 
 @command.command("show")

@@ -25,8 +25,10 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
         click.echo(text, err=True)
 
     bold = click.style("mockingbird", bold=True)
-    say(f"{bold} mocking {click.style(spec.title, fg='cyan')} {spec.version} "
-        f"({len(spec.operations)} operations, set up in {load_seconds:.2f}s)")
+    say(
+        f"{bold} mocking {click.style(spec.title, fg='cyan')} {spec.version} "
+        f"({len(spec.operations)} operations, set up in {load_seconds:.2f}s)"
+    )
     prefix = f" (and under {spec.base_path})" if spec.base_path else ""
     say(f"  API     {url}/{prefix}")
     say(f"  docs    {url}{app.side_url('docs')}")
@@ -44,7 +46,9 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
     ]
     say(f"  {', '.join(checks)}")
     if spec.warnings:
-        say(f"  {click.style(f'{len(spec.warnings)} spec warning(s)', fg='yellow')}; first: {spec.warnings[0]}")
+        say(
+            f"  {click.style(f'{len(spec.warnings)} spec warning(s)', fg='yellow')}; first: {spec.warnings[0]}"
+        )
 
 
 def _default(name: str) -> Any:
@@ -55,36 +59,100 @@ def _default(name: str) -> Any:
 @click.command("serve")
 @click.argument("spec", metavar="SPEC")
 @click.option("--host", default=_default("host"), show_default=True, help="Address to listen on.")
-@click.option("--port", default=_default("port"), show_default=True, type=int, help="Port to listen on (0: any free port).")
-@click.option("--seed", default=_default("seed"), show_default=True, type=int, help="Seed for generated data.")
-@click.option("--validate/--no-validate", default=_default("validate"), show_default=True,
-              help="Validate requests against the spec.")
-@click.option("--auth/--no-auth", default=_default("auth"), show_default=True,
-              help="Enforce the operations' security requirements (401 without credentials).")
+@click.option(
+    "--port",
+    default=_default("port"),
+    show_default=True,
+    type=int,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--seed", default=_default("seed"), show_default=True, type=int, help="Seed for generated data."
+)
+@click.option(
+    "--validate/--no-validate",
+    default=_default("validate"),
+    show_default=True,
+    help="Validate requests against the spec.",
+)
+@click.option(
+    "--auth/--no-auth",
+    default=_default("auth"),
+    show_default=True,
+    help="Enforce the operations' security requirements (401 without credentials).",
+)
 @click.option("--log-db", metavar="PATH", help="Request log database (default: .mockingbird/<spec>.db).")
-@click.option("--log/--no-log", default=_default("log"), show_default=True,
-              help="Log requests and serve the admin API.")
-@click.option("--log-writer", type=click.Choice(["process", "thread"]),
-              help="Where log rows are written: a child process (default) or a thread [env: MOCKINGBIRD_LOG_WRITER].")
-@click.option("--admin-token", metavar="TOKEN",
-              help="Token guarding /admin (required beyond loopback) [env: MOCKINGBIRD_ADMIN_TOKEN].")
-@click.option("--control-db", metavar="PATH",
-              help="Control store for scenarios, overrides, chaos (default: the log database; in memory with --no-log).")
-@click.option("--scenarios", "scenarios", multiple=True, metavar="PATH",
-              help="Scenario file or folder (YAML/JSON) to load at start; repeatable.")
+@click.option(
+    "--log/--no-log", default=_default("log"), show_default=True, help="Log requests and serve the admin API."
+)
+@click.option(
+    "--log-writer",
+    type=click.Choice(["process", "thread"]),
+    help="Where log rows are written: a child process (default) or a thread [env: MOCKINGBIRD_LOG_WRITER].",
+)
+@click.option(
+    "--admin-token",
+    metavar="TOKEN",
+    help="Token guarding /admin (required beyond loopback) [env: MOCKINGBIRD_ADMIN_TOKEN].",
+)
+@click.option(
+    "--control-db",
+    metavar="PATH",
+    help="Control store for scenarios, overrides, chaos (default: the log database; in memory with --no-log).",
+)
+@click.option(
+    "--scenarios",
+    "scenarios",
+    multiple=True,
+    metavar="PATH",
+    help="Scenario file or folder (YAML/JSON) to load at start; repeatable.",
+)
 @click.option("--scenario", metavar="NAME", help="Activate this scenario at start.")
-@click.option("--server", type=click.Choice(["granian", "uvicorn"]), default=_default("server"), show_default=True,
-              help="ASGI server to run on.")
-@click.option("--fetch-timeout", default=_default("fetch_timeout"), show_default=True, metavar="SECONDS",
-              type=click.FloatRange(min=0, min_open=True),
-              help="Deadline for fetching a remote spec and every document it references.")
-@click.option("--fetch-max-bytes", default=_default("fetch_max_bytes"), show_default=True, metavar="N",
-              type=click.IntRange(min=1), help="Size cap of a remote spec and every document it references.")
-@click.option("--allow-ref-host", "allow_ref_hosts", multiple=True, metavar="HOST",
-              help="Host (or HOST:PORT) a remote spec's $refs may fetch from besides its own; "
-                   "repeatable; '*' allows every public host.")
-@click.option("--ready-fd", type=int, hidden=True,
-              help="Write one JSON line {url, pid} to this file descriptor once serving (MockSupervisor).")
+@click.option(
+    "--server",
+    type=click.Choice(["granian", "uvicorn"]),
+    default=_default("server"),
+    show_default=True,
+    help="ASGI server to run on.",
+)
+@click.option(
+    "--max-body",
+    default=_default("max_body"),
+    show_default=True,
+    metavar="BYTES",
+    type=click.IntRange(min=0),
+    help="Largest request body read; a larger one gets 413 unread.",
+)
+@click.option(
+    "--fetch-timeout",
+    default=_default("fetch_timeout"),
+    show_default=True,
+    metavar="SECONDS",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Deadline for fetching a remote spec and every document it references.",
+)
+@click.option(
+    "--fetch-max-bytes",
+    default=_default("fetch_max_bytes"),
+    show_default=True,
+    metavar="N",
+    type=click.IntRange(min=1),
+    help="Size cap of a remote spec and every document it references.",
+)
+@click.option(
+    "--allow-ref-host",
+    "allow_ref_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Host (or HOST:PORT) a remote spec's $refs may fetch from besides its own; "
+    "repeatable; '*' allows every public host.",
+)
+@click.option(
+    "--ready-fd",
+    type=int,
+    hidden=True,
+    help="Write one JSON line {url, pid} to this file descriptor once serving (MockSupervisor).",
+)
 def command(ready_fd: int | None, **options: Any) -> None:
     """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL).
 
@@ -118,8 +186,11 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
     host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
     bind_socket(host, config.port).close()
-    policy = FetchPolicy(timeout=config.fetch_timeout, max_bytes=config.fetch_max_bytes,
-                         allow_hosts=frozenset(config.allow_ref_hosts))
+    policy = FetchPolicy(
+        timeout=config.fetch_timeout,
+        max_bytes=config.fetch_max_bytes,
+        allow_hosts=frozenset(config.allow_ref_hosts),
+    )
     spec = load_spec(config.spec, policy=policy)
     runtime = build_runtime(spec, config)
     load_seconds = time.monotonic() - _STARTED

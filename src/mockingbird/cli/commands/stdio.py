@@ -21,24 +21,53 @@ if TYPE_CHECKING:
     context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
     short_help="Proxy an MCP server's stdio and answer from a mocks file.",
 )
-@click.option("--mocks-file", "--stdio-mocks-file", "mocks_file", type=click.Path(dir_okay=False),
-              help=f"Mocks file (Dev Proxy's format). Default: {DEFAULT_MOCKS_FILE} if it exists.")
+@click.option(
+    "--mocks-file",
+    "--stdio-mocks-file",
+    "mocks_file",
+    type=click.Path(dir_okay=False),
+    help=f"Mocks file (Dev Proxy's format). Default: {DEFAULT_MOCKS_FILE} if it exists.",
+)
 @click.option("--no-mocks", "--no-stdio-mocks", "no_mocks", is_flag=True, help="Load no mocks: relay only.")
-@click.option("--block-unmocked", is_flag=True,
-              help="Answer requests no mock matches with a JSON-RPC error; drop such notifications.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="Config file with mocksFile / blockUnmockedRequests (or a Dev Proxy devproxyrc.json).")
-@click.option("--record", "record_path", type=click.Path(dir_okay=False),
-              help="Write a mocks file of the session here, to replay with --block-unmocked.")
-@click.option("--log-db", "log_db", type=click.Path(dir_okay=False),
-              help="Log every message to this SQLite log store (the one `serve` uses).")
-@click.option("--log-file", "log_file", type=click.Path(dir_okay=False),
-              help="Write the proxy's own messages here instead of stderr.")
+@click.option(
+    "--block-unmocked",
+    is_flag=True,
+    help="Answer requests no mock matches with a JSON-RPC error; drop such notifications.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="Config file with mocksFile / blockUnmockedRequests (or a Dev Proxy devproxyrc.json).",
+)
+@click.option(
+    "--record",
+    "record_path",
+    type=click.Path(dir_okay=False),
+    help="Write a mocks file of the session here, to replay with --block-unmocked.",
+)
+@click.option(
+    "--log-db",
+    "log_db",
+    type=click.Path(dir_okay=False),
+    help="Log every message to this SQLite log store (the one `serve` uses).",
+)
+@click.option(
+    "--log-file",
+    "log_file",
+    type=click.Path(dir_okay=False),
+    help="Write the proxy's own messages here instead of stderr.",
+)
 @click.option("--no-reload", is_flag=True, help="Do not reload the mocks file when it changes.")
 @click.option("-v", "--verbose", is_flag=True, help="Also log every mocked message.")
 @click.option("-q", "--quiet", is_flag=True, help="Log only warnings and errors.")
-@click.option("--event-loop", type=click.Choice(["auto", "asyncio"]), default="auto", hidden=True,
-              help="auto: uvloop when installed (the default); asyncio: the standard loop (for comparisons).")
+@click.option(
+    "--event-loop",
+    type=click.Choice(["auto", "asyncio"]),
+    default="auto",
+    hidden=True,
+    help="auto: uvloop when installed (the default); asyncio: the standard loop (for comparisons).",
+)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def command(
     mocks_file: str | None,
@@ -84,10 +113,18 @@ def command(
     _configure_logging(log_file, verbose=verbose, quiet=quiet)
     sink = _open_log_store(log_db) if log_db is not None else None
     try:
-        code = run_proxy(ProxyOptions(
-            command=argv, mocks=mocks, block_unmocked=block, record_path=record_path, sink=sink,
-            reload=not no_reload, log_to_stderr=log_file is None, use_uvloop=event_loop == "auto",
-        ))
+        code = run_proxy(
+            ProxyOptions(
+                command=argv,
+                mocks=mocks,
+                block_unmocked=block,
+                record_path=record_path,
+                sink=sink,
+                reload=not no_reload,
+                log_to_stderr=log_file is None,
+                use_uvloop=event_loop == "auto",
+            )
+        )
     finally:
         if sink is not None:
             sink.close()

@@ -45,7 +45,9 @@ class JSON(Response):
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
-def problem(status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> Response:
+def problem(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     """An ``application/problem+json`` answer, built by the mock's one problem builder.
 
     Args:
@@ -102,7 +104,9 @@ class _Handlers:
     async def analyze(self, request: Request, checked: Checked) -> Response:
         query = LogQuery.from_params(checked.query)
         try:
-            result = await anyio.to_thread.run_sync(lambda: analyze(self.store.iter_records(query, light=True)))
+            result = await anyio.to_thread.run_sync(
+                lambda: analyze(self.store.iter_records(query, light=True))
+            )
         except StoreError as exc:
             return problem(500, "Store error", str(exc))
         return JSON(result.to_dict())
@@ -121,7 +125,9 @@ class _Handlers:
         body: Iterator[bytes]
         if fmt == "har":
             base = f"{request.url.scheme}://{request.url.netloc}"
-            body = iter_har(records, base_url=base, creator_version=str(self.info.get("mockingbird_version", "0")))
+            body = iter_har(
+                records, base_url=base, creator_version=str(self.info.get("mockingbird_version", "0"))
+            )
             media, ext = "application/json", "har"
         else:
             body = iter_jsonl(records)
@@ -191,7 +197,9 @@ def build_admin_app(
     h = _Handlers(store, dict(info or {}), routes_provider)
     extra = extra_openapi or {}
     # Built once (a name clash with the extra entries fails here, not on a request); as guarded as the API is.
-    document = admin_openapi(guarded=bool(token), extra_paths=extra.get("paths"), extra_schemas=extra.get("schemas"))
+    document = admin_openapi(
+        guarded=bool(token), extra_paths=extra.get("paths"), extra_schemas=extra.get("schemas")
+    )
 
     async def openapi(request: Request) -> Response:
         # Served where it is mounted: /admin, or /__mockingbird/admin when the spec has its own /admin.

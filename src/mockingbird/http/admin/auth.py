@@ -65,8 +65,7 @@ def check_admin_exposure(host: str, token: str | None) -> None:
     if token or is_loopback(host):
         return
     raise ConfigError(
-        f"refusing to start: listening on {host} without an admin token; "
-        f"pass --admin-token or {TOKEN_ENV}"
+        f"refusing to start: listening on {host} without an admin token; pass --admin-token or {TOKEN_ENV}"
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import anyio.to_thread
 import orjson
@@ -81,7 +82,7 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
     async def create_override(request: Request) -> Response:
         document = await _body(request)
         created = await run(lambda: c.set_override(document))
-        return _json(created, 201, {"location": f"{request.url.path}/{created['id']}"})
+        return _json(created, 201, {"location": f"{request.url.path}/{quote(created['id'], safe='')}"})
 
     async def clear_overrides(request: Request) -> Response:
         owner = request.query_params.get("owner")
@@ -106,7 +107,7 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
     async def create_scenario(request: Request) -> Response:
         document = await _body(request)
         created = await run(lambda: c.put_scenario(document))
-        return _json(created, 201, {"location": f"{request.url.path}/{created['name']}"})
+        return _json(created, 201, {"location": f"{request.url.path}/{quote(created['name'], safe='')}"})
 
     async def get_scenario(request: Request) -> Response:
         return _json(await run(lambda: c.scenario(request.path_params["name"])))
@@ -178,7 +179,9 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
         body = await _body(request)
         path = body.get("endpoint_path")
         if not isinstance(path, str) or not path:
-            raise OverrideError([("/endpoint_path", "required: the endpoint, e.g. '/pets/{petId}' or 'GET /pets'")])
+            raise OverrideError(
+                [("/endpoint_path", "required: the endpoint, e.g. '/pets/{petId}' or 'GET /pets'")]
+            )
         if "response_data" not in body:
             raise OverrideError([("/response_data", "required: the body the endpoint answers")])
 
@@ -200,7 +203,9 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
         name = body.get("scenario_name")
         config = body.get("scenario_config", {})
         if not isinstance(config, dict):
-            raise OverrideError([("/scenario_config", "an object: a scenario, or endpoint paths to response data")])
+            raise OverrideError(
+                [("/scenario_config", "an object: a scenario, or endpoint paths to response data")]
+            )
         document = _from_mockloop(c, name, config)
         return _json(await run(lambda: c.put_scenario(document)), 201)
 
@@ -301,8 +306,12 @@ def _ok(description: str, schema: dict[str, Any], status: str = "200") -> dict[s
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    texts = {400: "The body is not JSON, or not an object", 404: "No such override, scenario or operation",
-             422: "The document has problems (each listed in `errors`)", 401: "Missing or wrong admin token"}
+    texts = {
+        400: "The body is not JSON, or not an object",
+        404: "No such override, scenario or operation",
+        422: "The document has problems (each listed in `errors`)",
+        401: "Missing or wrong admin token",
+    }
     content = {"application/problem+json": {"schema": _ref("Problem")}}
     return {str(s): {"description": texts[s], "content": content} for s in (*statuses, 401)}
 
@@ -324,101 +333,223 @@ _STORED_OVERRIDE = {"allOf": [_ref("Override"), {"type": "object", "required": [
 
 CONTROL_PATHS: dict[str, Any] = {
     "/overrides": {
-        "get": {"summary": "List overrides, in the order they are tried", "parameters": [_OWNER],
-                "responses": {**_ok("Overrides", {"type": "object", "properties": {
-                    "items": {"type": "array", "items": _STORED_OVERRIDE}}}), **_errors()}},
-        "post": {"summary": "Set an override (checked against the spec)", "requestBody": _body_of(_ref("Override")),
-                 "responses": {**_ok("Stored", _STORED_OVERRIDE, "201"), **_errors(400, 422)}},
-        "delete": {"summary": "Remove every override (of one owner)", "parameters": [_OWNER],
-                   "responses": {**_ok("Removed", {"type": "object", "properties": {"removed": {"type": "integer"}}}),
-                                 **_errors()}},
+        "get": {
+            "summary": "List overrides, in the order they are tried",
+            "parameters": [_OWNER],
+            "responses": {
+                **_ok(
+                    "Overrides",
+                    {"type": "object", "properties": {"items": {"type": "array", "items": _STORED_OVERRIDE}}},
+                ),
+                **_errors(),
+            },
+        },
+        "post": {
+            "summary": "Set an override (checked against the spec)",
+            "requestBody": _body_of(_ref("Override")),
+            "responses": {**_ok("Stored", _STORED_OVERRIDE, "201"), **_errors(400, 422)},
+        },
+        "delete": {
+            "summary": "Remove every override (of one owner)",
+            "parameters": [_OWNER],
+            "responses": {
+                **_ok("Removed", {"type": "object", "properties": {"removed": {"type": "integer"}}}),
+                **_errors(),
+            },
+        },
     },
     "/overrides/{id}": {
         "parameters": [_ID],
-        "get": {"summary": "One override", "responses": {**_ok("The override", _STORED_OVERRIDE), **_errors(404)}},
-        "put": {"summary": "Create or replace an override", "requestBody": _body_of(_ref("Override")),
-                "responses": {**_ok("Stored", _STORED_OVERRIDE), **_errors(400, 422)}},
-        "delete": {"summary": "Remove an override", "responses": {"204": {"description": "Removed"}, **_errors(404)}},
+        "get": {
+            "summary": "One override",
+            "responses": {**_ok("The override", _STORED_OVERRIDE), **_errors(404)},
+        },
+        "put": {
+            "summary": "Create or replace an override",
+            "requestBody": _body_of(_ref("Override")),
+            "responses": {**_ok("Stored", _STORED_OVERRIDE), **_errors(400, 422)},
+        },
+        "delete": {
+            "summary": "Remove an override",
+            "responses": {"204": {"description": "Removed"}, **_errors(404)},
+        },
     },
     "/scenarios": {
-        "get": {"summary": "List scenarios and the active one", "parameters": [_OWNER],
-                "responses": {**_ok("Scenarios", {"type": "object", "properties": {
-                    "items": {"type": "array", "items": _ref("Scenario")}, "active": {"type": ["string", "null"]}}}),
-                    **_errors()}},
-        "post": {"summary": "Create (or replace) a scenario", "requestBody": _body_of(_ref("Scenario")),
-                 "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)}},
+        "get": {
+            "summary": "List scenarios and the active one",
+            "parameters": [_OWNER],
+            "responses": {
+                **_ok(
+                    "Scenarios",
+                    {
+                        "type": "object",
+                        "properties": {
+                            "items": {"type": "array", "items": _ref("Scenario")},
+                            "active": {"type": ["string", "null"]},
+                        },
+                    },
+                ),
+                **_errors(),
+            },
+        },
+        "post": {
+            "summary": "Create (or replace) a scenario",
+            "requestBody": _body_of(_ref("Scenario")),
+            "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)},
+        },
     },
     "/scenarios/active": {
         "get": {"summary": "The active scenario", "responses": {**_ok("Active", _ACTIVE), **_errors()}},
-        "put": {"summary": "Switch scenario (null: back to the spec's defaults)",
-                "requestBody": _body_of({"type": "object", "properties": {"name": {"type": ["string", "null"]}}}),
-                "responses": {**_ok("Active", _ACTIVE), **_errors(400, 404)}},
+        "put": {
+            "summary": "Switch scenario (null: back to the spec's defaults)",
+            "requestBody": _body_of({"type": "object", "properties": {"name": {"type": ["string", "null"]}}}),
+            "responses": {**_ok("Active", _ACTIVE), **_errors(400, 404)},
+        },
     },
     "/scenarios/deactivate": {
-        "post": {"summary": "Back to the spec's defaults", "responses": {**_ok("Active", _ACTIVE), **_errors()}},
+        "post": {
+            "summary": "Back to the spec's defaults",
+            "responses": {**_ok("Active", _ACTIVE), **_errors()},
+        },
     },
     "/scenarios/{name}": {
         "parameters": [_NAME],
-        "get": {"summary": "One scenario", "responses": {**_ok("The scenario", _ref("Scenario")), **_errors(404)}},
-        "put": {"summary": "Create or replace a scenario", "requestBody": _body_of(_ref("Scenario")),
-                "responses": {**_ok("Stored", _ref("Scenario")), **_errors(400, 422)}},
-        "patch": {"summary": "Merge members into a scenario (null removes one)",
-                  "requestBody": _body_of({"type": "object"}),
-                  "responses": {**_ok("Stored", _ref("Scenario")), **_errors(400, 404, 422)}},
-        "delete": {"summary": "Remove a scenario", "responses": {"204": {"description": "Removed"}, **_errors(404)}},
+        "get": {
+            "summary": "One scenario",
+            "responses": {**_ok("The scenario", _ref("Scenario")), **_errors(404)},
+        },
+        "put": {
+            "summary": "Create or replace a scenario",
+            "requestBody": _body_of(_ref("Scenario")),
+            "responses": {**_ok("Stored", _ref("Scenario")), **_errors(400, 422)},
+        },
+        "patch": {
+            "summary": "Merge members into a scenario (null removes one)",
+            "requestBody": _body_of({"type": "object"}),
+            "responses": {**_ok("Stored", _ref("Scenario")), **_errors(400, 404, 422)},
+        },
+        "delete": {
+            "summary": "Remove a scenario",
+            "responses": {"204": {"description": "Removed"}, **_errors(404)},
+        },
     },
     "/scenarios/{name}/export": {
-        "parameters": [_NAME, {"name": "format", "in": "query", "required": False,
-                               "schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"}}],
-        "get": {"summary": "The scenario as a file for `serve --scenarios`",
-                "responses": {"200": {"description": "The scenario file", "content": {
-                    "application/yaml": {"schema": {"type": "string"}}, "application/json": {"schema": _ref("Scenario")}}},
-                    **_errors(400, 404)}},
+        "parameters": [
+            _NAME,
+            {
+                "name": "format",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"},
+            },
+        ],
+        "get": {
+            "summary": "The scenario as a file for `serve --scenarios`",
+            "responses": {
+                "200": {
+                    "description": "The scenario file",
+                    "content": {
+                        "application/yaml": {"schema": _ref("Scenario")},
+                        "application/json": {"schema": _ref("Scenario")},
+                    },
+                },
+                **_errors(400, 404),
+            },
+        },
     },
     "/scenarios/{name}/activate": {
         "parameters": [_NAME],
-        "post": {"summary": "Switch to this scenario", "responses": {**_ok("Active", _ACTIVE), **_errors(404)}},
+        "post": {
+            "summary": "Switch to this scenario",
+            "responses": {**_ok("Active", _ACTIVE), **_errors(404)},
+        },
     },
     "/chaos": {
-        "get": {"summary": "Global chaos settings", "responses": {**_ok("Chaos", _ref("Chaos")), **_errors()}},
-        "put": {"summary": "Set global chaos settings ({} turns chaos off)", "requestBody": _body_of(_ref("Chaos")),
-                "responses": {**_ok("Stored", _ref("Chaos")), **_errors(400, 422)}},
+        "get": {
+            "summary": "Global chaos settings",
+            "responses": {**_ok("Chaos", _ref("Chaos")), **_errors()},
+        },
+        "put": {
+            "summary": "Set global chaos settings ({} turns chaos off)",
+            "requestBody": _body_of(_ref("Chaos")),
+            "responses": {**_ok("Stored", _ref("Chaos")), **_errors(400, 422)},
+        },
         "delete": {"summary": "Turn chaos off", "responses": {"204": {"description": "Off"}, **_errors()}},
     },
-    "/control": {"get": {"summary": "What is in force", "responses": {**_ok("Status", _STATUS), **_errors()}}},
-    "/reset": {"post": {"summary": "Back to the spec's defaults (scenarios are kept)", "parameters": [_OWNER],
-                        "responses": {**_ok("Status", _STATUS), **_errors()}}},
+    "/control": {
+        "get": {"summary": "What is in force", "responses": {**_ok("Status", _STATUS), **_errors()}}
+    },
+    "/reset": {
+        "post": {
+            "summary": "Back to the spec's defaults (scenarios are kept)",
+            "parameters": [_OWNER],
+            "responses": {**_ok("Status", _STATUS), **_errors()},
+        }
+    },
     "/mock-data/scenarios": {
-        "get": {"summary": "MockLoop list_scenarios", "responses": {**_ok("Scenarios", {"type": "object"}), **_errors()}},
-        "post": {"summary": "MockLoop create_scenario", "requestBody": _body_of(_ref("MockLoopScenario")),
-                 "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)}},
+        "get": {
+            "summary": "MockLoop list_scenarios",
+            "responses": {**_ok("Scenarios", {"type": "object"}), **_errors()},
+        },
+        "post": {
+            "summary": "MockLoop create_scenario",
+            "requestBody": _body_of(_ref("MockLoopScenario")),
+            "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)},
+        },
     },
     "/mock-data/list_scenarios": {
-        "get": {"summary": "MockLoop list_scenarios", "responses": {**_ok("Scenarios", {"type": "object"}), **_errors()}},
+        "get": {
+            "summary": "MockLoop list_scenarios",
+            "responses": {**_ok("Scenarios", {"type": "object"}), **_errors()},
+        },
     },
     "/mock-data/create_scenario": {
-        "post": {"summary": "MockLoop create_scenario", "requestBody": _body_of(_ref("MockLoopScenario")),
-                 "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)}},
+        "post": {
+            "summary": "MockLoop create_scenario",
+            "requestBody": _body_of(_ref("MockLoopScenario")),
+            "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)},
+        },
     },
     "/mock-data/switch_scenario": {
-        "post": {"summary": "MockLoop switch_scenario",
-                 "requestBody": _body_of({"type": "object", "properties": {"scenario_name": {"type": ["string", "null"]}}}),
-                 "responses": {**_ok("Active", _ACTIVE), **_errors(400, 404, 422)}},
+        "post": {
+            "summary": "MockLoop switch_scenario",
+            "requestBody": _body_of(
+                {"type": "object", "properties": {"scenario_name": {"type": ["string", "null"]}}}
+            ),
+            "responses": {**_ok("Active", _ACTIVE), **_errors(400, 404, 422)},
+        },
     },
     "/mock-data/update_response": {
-        "post": {"summary": "MockLoop update_response: this body for the endpoint (GET unless a method is given)",
-                 "requestBody": _body_of({"type": "object", "required": ["endpoint_path", "response_data"], "properties": {
-                     "endpoint_path": {"type": "string", "minLength": 1}, "response_data": {},
-                     "status": {"type": "integer", "minimum": 100, "maximum": 599},
-                     "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-                     "strict": {"type": "boolean"}, "owner": {"type": "string"}, "id": {"type": "string"}}}),
-                 "responses": {**_ok("Stored", _STORED_OVERRIDE), **_errors(400, 404, 422)}},
+        "post": {
+            "summary": "MockLoop update_response: this body for the endpoint (GET unless a method is given)",
+            "requestBody": _body_of(
+                {
+                    "type": "object",
+                    "required": ["endpoint_path", "response_data"],
+                    "properties": {
+                        "endpoint_path": {"type": "string", "minLength": 1},
+                        "response_data": {},
+                        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+                        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "strict": {"type": "boolean"},
+                        "owner": {"type": "string"},
+                        "id": {"type": "string"},
+                    },
+                }
+            ),
+            "responses": {**_ok("Stored", _STORED_OVERRIDE), **_errors(400, 404, 422)},
+        },
     },
 }
 
 
-def control_schemas() -> dict[str, Any]:
-    """Component schemas of the control endpoints: those of the published scenario file format."""
+def control_schemas(operations: list[str] | None = None) -> dict[str, Any]:
+    """Component schemas of the control endpoints: those of the published scenario file format.
+
+    Args:
+        operations: the served spec's operation selectors (operationIds and ``METHOD /path`` keys):
+            the document then says which ``operation`` values (and chaos ``operations`` keys) exist.
+    """
     from mockingbird.control.scenarios import schema_path
 
     defs: dict[str, Any] = orjson.loads(schema_path().read_bytes())["$defs"]
@@ -427,9 +558,20 @@ def control_schemas() -> dict[str, Any]:
     out = {k[0].upper() + k[1:]: v for k, v in schemas.items()}
     text = orjson.dumps(out).decode()
     for key in schemas:
-        text = text.replace(f'"#/components/schemas/{key}"', f'"#/components/schemas/{key[0].upper() + key[1:]}"')
-        text = text.replace(f'"#/components/schemas/{key}/', f'"#/components/schemas/{key[0].upper() + key[1:]}/')
+        text = text.replace(
+            f'"#/components/schemas/{key}"', f'"#/components/schemas/{key[0].upper() + key[1:]}"'
+        )
+        text = text.replace(
+            f'"#/components/schemas/{key}/', f'"#/components/schemas/{key[0].upper() + key[1:]}/'
+        )
     result: dict[str, Any] = orjson.loads(text)
+    if operations:
+        selector = {"type": "string", "enum": sorted(set(operations))}
+        result["Override"]["properties"]["operation"] = {
+            **result["Override"]["properties"]["operation"],
+            **selector,
+        }
+        result["Chaos"]["properties"]["operations"]["propertyNames"] = selector
     result["MockLoopScenario"] = {"type": "object", "properties": {
         "scenario_name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},
         "scenario_config": {"type": "object"}}, "required": ["scenario_name"]}  # fmt: skip

@@ -25,7 +25,13 @@ EPOCH_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,9})?$"
 
 
 def _param(name: str, description: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
-    return {"name": name, "in": where, "required": where == "path", "description": description, "schema": schema}
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path",
+        "description": description,
+        "schema": schema,
+    }
 
 
 def _time(description: str) -> dict[str, Any]:
@@ -38,10 +44,18 @@ _SINCE = _time("RFC 3339 date-time (2026-11-21T18:00:00Z) or epoch seconds.")
 _UNTIL = _time("RFC 3339 date-time or epoch seconds.")
 _FILTERS: list[dict[str, Any]] = [
     _param("method", "HTTP method (or JSON-RPC method for MCP records), any case.", {"type": "string"}),
-    _param("path", "Regular expression searched in the path, in Python `re` syntax (alias: path_pattern). "
-           "The few ECMA-262-only constructs (`(?<name>...)`, `\\p{...}`, `[^]`) are refused with 400.", _REGEX),
+    _param(
+        "path",
+        "Regular expression searched in the path, in Python `re` syntax (alias: path_pattern). "
+        "The few ECMA-262-only constructs (`(?<name>...)`, `\\p{...}`, `[^]`) are refused with 400.",
+        _REGEX,
+    ),
     _param("path_pattern", "MockLoop name of `path`.", _REGEX),
-    _param("status", "A status code (404) or class (4xx).", {"type": "string", "pattern": "^([1-5][0-9]{2}|[1-5][xX]{2})$"}),
+    _param(
+        "status",
+        "A status code (404) or class (4xx).",
+        {"type": "string", "pattern": "^([1-5][0-9]{2}|[1-5][xX]{2})$"},
+    ),
     _param("since", "Start time, inclusive (aliases: time_from, from).", _SINCE),
     _param("time_from", "MockLoop name of `since`.", _SINCE),
     _param("from", "Short name of `since`.", _SINCE),
@@ -50,27 +64,40 @@ _FILTERS: list[dict[str, Any]] = [
     _param("to", "Short name of `until`.", _UNTIL),
     _param("session", "Session id (alias: session_id).", {"type": "string"}),
     _param("session_id", "MockLoop name of `session`.", {"type": "string"}),
-    _param("include_admin", "Include calls to /admin (default false).", {"type": "boolean", "default": False}),
+    _param(
+        "include_admin", "Include calls to /admin (default false).", {"type": "boolean", "default": False}
+    ),
     _param("kind", "Only HTTP or only MCP records.", {"type": "string", "enum": ["http", "mcp"]}),
     _param("operation", "Exact operation key, e.g. `GET /pets/{petId}`.", {"type": "string"}),
-    _param("after_id", "Only records with a larger id (for live views: poll with the newest id shown).",
-           {"type": "integer", "minimum": 0, "maximum": INT64_MAX}),
+    _param(
+        "after_id",
+        "Only records with a larger id (for live views: poll with the newest id shown).",
+        {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
+    ),
 ]
 _PAGE: list[dict[str, Any]] = [
-    _param("limit", f"Page size (newest first), at most {MAX_LIMIT}.",
-           {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": 100}),
+    _param(
+        "limit",
+        f"Page size (newest first), at most {MAX_LIMIT}.",
+        {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": 100},
+    ),
     _param("offset", "Rows to skip.", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "default": 0}),
 ]
 
 _PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-_BAD_REQUEST = {"description": "A parameter violates this document; `errors` lists every violation",
-                "content": _PROBLEM_CONTENT}
+_BAD_REQUEST = {
+    "description": "A parameter violates this document; `errors` lists every violation",
+    "content": _PROBLEM_CONTENT,
+}
 _NOT_FOUND = {"description": "No such record", "content": _PROBLEM_CONTENT}
 _UNAUTHORIZED = {"description": "Missing or wrong admin token", "content": _PROBLEM_CONTENT}
 
 
 def _json(description: str, ref: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
 
 
 _NULLABLE_STR = {"type": ["string", "null"]}
@@ -85,49 +112,112 @@ _DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/admin/api"}],
     "paths": {
-        "/logs/search": {"get": {
-            "operationId": "searchLogs", "summary": "Search the request log (newest first)",
-            "parameters": [*_FILTERS, *_PAGE],
-            "responses": {"200": _json("A page of records and the total", "LogPage"), "400": _BAD_REQUEST},
-        }},
-        "/logs/analyze": {"get": {
-            "operationId": "analyzeLogs", "summary": "Analyse the matching records: latency, errors, routes, traffic, insights",
-            "parameters": _FILTERS,
-            "responses": {"200": _json("The analysis", "Analysis"), "400": _BAD_REQUEST},
-        }},
-        "/logs/export": {"get": {
-            "operationId": "exportLogs", "summary": "Export the matching records (oldest first), streamed",
-            "parameters": [*_FILTERS, _param("format", "jsonl (one record per line) or har (HAR 1.2).",
-                                             {"type": "string", "enum": ["jsonl", "har"], "default": "jsonl"})],
-            "responses": {
-                "200": {"description": "The export", "content": {
-                    "application/x-ndjson": {"schema": {"type": "string"}},
-                    "application/json": {"schema": {"type": "object", "description": "A HAR 1.2 document"}},
-                }},
-                "400": _BAD_REQUEST,
-            },
-        }},
-        "/logs/{id}": {"get": {
-            "operationId": "getLog", "summary": "One record with headers and bodies",
-            "parameters": [_param("id", "Record id.", {"type": "integer", "minimum": 1, "maximum": INT64_MAX}, "path")],
-            "responses": {"200": _json("The record", "LogRecordDetail"), "400": _BAD_REQUEST, "404": _NOT_FOUND},
-        }},
-        "/routes": {"get": {
-            "operationId": "listRoutes", "summary": "Every operation the mock serves and its current behaviour",
-            "responses": {"200": {"description": "Routes", "content": {"application/json": {"schema": {
-                "type": "object", "required": ["items"],
-                "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Route"}}},
-            }}}}},
-        }},
-        "/info": {"get": {
-            "operationId": "getInfo", "summary": "The mocked spec, uptime and counts",
-            "responses": {"200": _json("Server info", "Info")},
-        }},
-        "/openapi.json": {"get": {
-            "operationId": "getOpenAPI", "summary": "This document (public even when the admin API has a token)",
-            "security": [],
-            "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
-        }},
+        "/logs/search": {
+            "get": {
+                "operationId": "searchLogs",
+                "summary": "Search the request log (newest first)",
+                "parameters": [*_FILTERS, *_PAGE],
+                "responses": {
+                    "200": _json("A page of records and the total", "LogPage"),
+                    "400": _BAD_REQUEST,
+                },
+            }
+        },
+        "/logs/analyze": {
+            "get": {
+                "operationId": "analyzeLogs",
+                "summary": "Analyse the matching records: latency, errors, routes, traffic, insights",
+                "parameters": _FILTERS,
+                "responses": {"200": _json("The analysis", "Analysis"), "400": _BAD_REQUEST},
+            }
+        },
+        "/logs/export": {
+            "get": {
+                "operationId": "exportLogs",
+                "summary": "Export the matching records (oldest first), streamed",
+                "parameters": [
+                    *_FILTERS,
+                    _param(
+                        "format",
+                        "jsonl (one record per line) or har (HAR 1.2).",
+                        {"type": "string", "enum": ["jsonl", "har"], "default": "jsonl"},
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The export",
+                        "content": {
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                            "application/json": {
+                                "schema": {"type": "object", "description": "A HAR 1.2 document"}
+                            },
+                        },
+                    },
+                    "400": _BAD_REQUEST,
+                },
+            }
+        },
+        "/logs/{id}": {
+            "get": {
+                "operationId": "getLog",
+                "summary": "One record with headers and bodies",
+                "parameters": [
+                    _param(
+                        "id", "Record id.", {"type": "integer", "minimum": 1, "maximum": INT64_MAX}, "path"
+                    )
+                ],
+                "responses": {
+                    "200": _json("The record", "LogRecordDetail"),
+                    "400": _BAD_REQUEST,
+                    "404": _NOT_FOUND,
+                },
+            }
+        },
+        "/routes": {
+            "get": {
+                "operationId": "listRoutes",
+                "summary": "Every operation the mock serves and its current behaviour",
+                "responses": {
+                    "200": {
+                        "description": "Routes",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["items"],
+                                    "properties": {
+                                        "items": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Route"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/info": {
+            "get": {
+                "operationId": "getInfo",
+                "summary": "The mocked spec, uptime and counts",
+                "responses": {"200": _json("Server info", "Info")},
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenAPI",
+                "summary": "This document (public even when the admin API has a token)",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
     },
     "components": {
         "securitySchemes": {
@@ -135,68 +225,171 @@ _DOCUMENT: dict[str, Any] = {
             "adminToken": {"type": "apiKey", "in": "header", "name": "X-Admin-Token"},
         },
         "schemas": {
-            "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
-                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                "detail": {"type": "string"}, "field": {"type": "string"},
-                "errors": {"type": "array", "items": {"type": "object", "required": ["location", "message"], "properties": {
-                    "location": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"},
-                }}},
-            }},
-            "LogRecord": {"type": "object", "required": ["id", "time", "method", "path", "status"], "properties": {
-                "id": {"type": "integer"}, "time": {"type": "string", "format": "date-time"}, "ts": {"type": "number"},
-                "kind": {"type": "string", "enum": ["http", "mcp"]}, "method": {"type": "string"},
-                "path": {"type": "string"}, "query": {"type": "string"}, "operation": _NULLABLE_STR,
-                "status": {"type": ["integer", "null"]}, "latency_ms": {"type": "number"}, "client": _NULLABLE_STR,
-                "user_agent": _NULLABLE_STR, "session_id": _NULLABLE_STR, "correlation_id": _NULLABLE_STR,
-                "scenario": _NULLABLE_STR, "is_admin": {"type": "boolean"}, "source": _NULLABLE_STR,
-            }},
-            "LogRecordDetail": {"allOf": [{"$ref": "#/components/schemas/LogRecord"}, {"type": "object", "properties": {
-                "request_headers": {"type": "object", "additionalProperties": {"type": "string"}},
-                "request_body": _NULLABLE_STR, "request_truncated": {"type": "boolean"},
-                "response_headers": {"type": "object", "additionalProperties": {"type": "string"}},
-                "response_body": _NULLABLE_STR, "response_truncated": {"type": "boolean"},
-                "extra": {"type": "object"},
-            }}]},
-            "LogPage": {"type": "object", "required": ["items", "total", "limit", "offset"], "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/LogRecord"}},
-                "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
-            }},
-            "LatencyStats": {"type": "object", "properties": {k: {"type": "number"} for k in
-                        ("count", "min", "avg", "p50", "p90", "p95", "p99", "max")}},
-            "Insight": {"type": "object", "required": ["severity", "category", "message", "recommendation"], "properties": {
-                "severity": {"type": "string", "enum": ["info", "warning", "critical"]}, "category": {"type": "string"},
-                "message": {"type": "string"}, "recommendation": {"type": "string"}, "route": _NULLABLE_STR,
-            }},
-            "Analysis": {"type": "object", "required": ["total", "latency", "errors", "routes", "insights"], "properties": {
-                "total": {"type": "integer"}, "first": _NULLABLE_STR, "last": _NULLABLE_STR,
-                "duration_s": {"type": "number"},
-                "methods": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "statuses": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "status_classes": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "sources": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "latency": {"$ref": "#/components/schemas/LatencyStats"},
-                "errors": {"type": "object"},
-                "routes": {"type": "array", "items": {"type": "object", "properties": {
-                    "route": {"type": "string"}, "count": {"type": "integer"}, "errors": {"type": "integer"},
-                    "error_rate": {"type": "number"}, "latency": {"$ref": "#/components/schemas/LatencyStats"},
-                }}},
-                "traffic": {"type": "object"}, "sessions": {"type": "object"},
-                "bucket_seconds": {"type": "integer"},
-                "timeline": {"type": "array", "items": {"type": "object", "properties": {
-                    "start": {"type": "string"}, "ts": {"type": "number"}, "count": {"type": "integer"},
-                    "errors": {"type": "integer"}, "p50": {"type": "number"}, "p95": {"type": "number"},
-                }}},
-                "insights": {"type": "array", "items": {"$ref": "#/components/schemas/Insight"}},
-            }},
-            "Route": {"type": "object", "required": ["method", "path"], "properties": {
-                "method": {"type": "string"}, "path": {"type": "string"}, "operation_id": _NULLABLE_STR,
-                "summary": _NULLABLE_STR, "behaviour": {"type": "object"},
-            }, "additionalProperties": True},
-            "Info": {"type": "object", "required": ["uptime_s", "counts"], "properties": {
-                "title": {"type": "string"}, "version": {"type": "string"}, "started_at": {"type": "string"},
-                "uptime_s": {"type": "number"}, "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "store": {"type": "object"},
-            }, "additionalProperties": True},
+            "Problem": {
+                "type": "object",
+                "required": ["type", "title", "status", "detail"],
+                "properties": {
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "detail": {"type": "string"},
+                    "field": {"type": "string"},
+                    "errors": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["location", "message"],
+                            "properties": {
+                                "location": {"type": "string"},
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+            "LogRecord": {
+                "type": "object",
+                "required": ["id", "time", "method", "path", "status"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "time": {"type": "string", "format": "date-time"},
+                    "ts": {"type": "number"},
+                    "kind": {"type": "string", "enum": ["http", "mcp"]},
+                    "method": {"type": "string"},
+                    "path": {"type": "string"},
+                    "query": {"type": "string"},
+                    "operation": _NULLABLE_STR,
+                    "status": {"type": ["integer", "null"]},
+                    "latency_ms": {"type": "number"},
+                    "client": _NULLABLE_STR,
+                    "user_agent": _NULLABLE_STR,
+                    "session_id": _NULLABLE_STR,
+                    "correlation_id": _NULLABLE_STR,
+                    "scenario": _NULLABLE_STR,
+                    "is_admin": {"type": "boolean"},
+                    "source": _NULLABLE_STR,
+                },
+            },
+            "LogRecordDetail": {
+                "allOf": [
+                    {"$ref": "#/components/schemas/LogRecord"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "request_headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                            "request_body": _NULLABLE_STR,
+                            "request_truncated": {"type": "boolean"},
+                            "response_headers": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                            },
+                            "response_body": _NULLABLE_STR,
+                            "response_truncated": {"type": "boolean"},
+                            "extra": {"type": "object"},
+                        },
+                    },
+                ]
+            },
+            "LogPage": {
+                "type": "object",
+                "required": ["items", "total", "limit", "offset"],
+                "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/LogRecord"}},
+                    "total": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "offset": {"type": "integer"},
+                },
+            },
+            "LatencyStats": {
+                "type": "object",
+                "properties": {
+                    k: {"type": "number"} for k in ("count", "min", "avg", "p50", "p90", "p95", "p99", "max")
+                },
+            },
+            "Insight": {
+                "type": "object",
+                "required": ["severity", "category", "message", "recommendation"],
+                "properties": {
+                    "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
+                    "category": {"type": "string"},
+                    "message": {"type": "string"},
+                    "recommendation": {"type": "string"},
+                    "route": _NULLABLE_STR,
+                },
+            },
+            "Analysis": {
+                "type": "object",
+                "required": ["total", "latency", "errors", "routes", "insights"],
+                "properties": {
+                    "total": {"type": "integer"},
+                    "first": _NULLABLE_STR,
+                    "last": _NULLABLE_STR,
+                    "duration_s": {"type": "number"},
+                    "methods": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "statuses": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "status_classes": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "sources": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "latency": {"$ref": "#/components/schemas/LatencyStats"},
+                    "errors": {"type": "object"},
+                    "routes": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "route": {"type": "string"},
+                                "count": {"type": "integer"},
+                                "errors": {"type": "integer"},
+                                "error_rate": {"type": "number"},
+                                "latency": {"$ref": "#/components/schemas/LatencyStats"},
+                            },
+                        },
+                    },
+                    "traffic": {"type": "object"},
+                    "sessions": {"type": "object"},
+                    "bucket_seconds": {"type": "integer"},
+                    "timeline": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "start": {"type": "string"},
+                                "ts": {"type": "number"},
+                                "count": {"type": "integer"},
+                                "errors": {"type": "integer"},
+                                "p50": {"type": "number"},
+                                "p95": {"type": "number"},
+                            },
+                        },
+                    },
+                    "insights": {"type": "array", "items": {"$ref": "#/components/schemas/Insight"}},
+                },
+            },
+            "Route": {
+                "type": "object",
+                "required": ["method", "path"],
+                "properties": {
+                    "method": {"type": "string"},
+                    "path": {"type": "string"},
+                    "operation_id": _NULLABLE_STR,
+                    "summary": _NULLABLE_STR,
+                    "behaviour": {"type": "object"},
+                },
+                "additionalProperties": True,
+            },
+            "Info": {
+                "type": "object",
+                "required": ["uptime_s", "counts"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "version": {"type": "string"},
+                    "started_at": {"type": "string"},
+                    "uptime_s": {"type": "number"},
+                    "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "store": {"type": "object"},
+                },
+                "additionalProperties": True,
+            },
         },
     },
 }
@@ -224,7 +417,10 @@ def admin_openapi(
     """
     document = copy.deepcopy(_DOCUMENT)
     document["servers"] = [{"url": base}]
-    for section, extra in ((document["paths"], extra_paths), (document["components"]["schemas"], extra_schemas)):
+    for section, extra in (
+        (document["paths"], extra_paths),
+        (document["components"]["schemas"], extra_schemas),
+    ):
         clash = sorted(set(section) & set(extra or {}))
         if clash:  # a silent override would change what this API's own answers are checked against
             raise ValueError(f"the extra admin OpenAPI entries {clash} are already in the admin document")

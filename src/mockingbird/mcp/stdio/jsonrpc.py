@@ -97,7 +97,9 @@ def classify(value: Any) -> Envelope:
     if value is MISSING:
         return Envelope("unparsable", problem="the line is not JSON")
     if isinstance(value, list):
-        return Envelope("invalid", problem="a batch: MCP sends one message per line" if value else "an empty array")
+        return Envelope(
+            "invalid", problem="a batch: MCP sends one message per line" if value else "an empty array"
+        )
     if not isinstance(value, dict):
         return Envelope("invalid", problem="not a JSON-RPC object")
     has_id = "id" in value
@@ -148,7 +150,10 @@ def dumps_line(value: Any) -> bytes:
     try:
         return orjson.dumps(value) + b"\n"
     except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii") + b"\n"
+        return (
+            json.dumps(value, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode("ascii")
+            + b"\n"
+        )
 
 
 def error_reply(rid: Any, code: int, message: str, data: Any = None) -> bytes:
@@ -173,6 +178,8 @@ def error_reply(rid: Any, code: int, message: str, data: Any = None) -> bytes:
 def malformed_reply(envelope: Envelope) -> bytes:
     """The proxy's answer to an ``unparsable`` or ``invalid`` line."""
     if envelope.kind == "unparsable":
-        return error_reply(None, PARSE_ERROR, "Parse error", {"detail": envelope.problem, "by": "mockingbird stdio"})
+        return error_reply(
+            None, PARSE_ERROR, "Parse error", {"detail": envelope.problem, "by": "mockingbird stdio"}
+        )
     return error_reply(envelope.id, INVALID_REQUEST, "Invalid Request",
                        {"detail": envelope.problem, "by": "mockingbird stdio"})  # fmt: skip

@@ -166,14 +166,20 @@ def parse_document(text: str, *, path: str) -> Any:
     """
     yaml = path.endswith((".yaml", ".yml"))
     try:
-        return documents.parse_yaml(text, path) if yaml else documents.parse_json(strip_json_comments(text), path)
+        return (
+            documents.parse_yaml(text, path)
+            if yaml
+            else documents.parse_json(strip_json_comments(text), path)
+        )
     except DocumentError as exc:
         if exc.limit:
             raise MocksFileError(path, exc.problem) from None
         kind = "YAML" if yaml else "JSON"
         at = f" at line {exc.line}" if exc.line is not None else ""
         at += f" column {exc.column}" if exc.column is not None else ""
-        raise MocksFileError(path, f"not valid {kind}: {exc.problem.removeprefix(f'invalid {kind}: ')}{at}") from None
+        raise MocksFileError(
+            path, f"not valid {kind}: {exc.problem.removeprefix(f'invalid {kind}: ')}{at}"
+        ) from None
 
 
 def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
@@ -208,11 +214,18 @@ def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
         warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in item if k not in _ITEM_KEYS]
         request = _parse_request(item.get("request"), path=path, where=f"{where}.request", warnings=warnings)
         response = _parse_response(
-            item.get("response"), path=path, where=f"{where}.response", base=base, read_file=read_file,
-            dependencies=dependencies, warnings=warnings,
+            item.get("response"),
+            path=path,
+            where=f"{where}.response",
+            base=base,
+            read_file=read_file,
+            dependencies=dependencies,
+            warnings=warnings,
         )
         if request.is_startup and request.nth is not None:
-            warnings.append(f"{path}: {where}: nth ignored on a mock without conditions (written once at startup)")
+            warnings.append(
+                f"{path}: {where}: nth ignored on a mock without conditions (written once at startup)"
+            )
         mocks.append(StdioMock(index, request, response))
     return MocksFile(path, tuple(mocks), tuple(warnings), tuple(dict.fromkeys(dependencies)))
 
@@ -246,7 +259,9 @@ def _parse_request(raw: Any, *, path: str, where: str, warnings: list[str]) -> M
     if nth is not None and (isinstance(nth, bool) or not isinstance(nth, int) or nth < 1):
         raise MocksFileError(path, f"{where}.nth: expected a positive integer, got {json.dumps(nth)}")
     key = json.dumps(
-        {"f": (fragment or "").lower(), "r": regex_text, "m": method, "p": params}, sort_keys=True, default=str
+        {"f": (fragment or "").lower(), "r": regex_text, "m": method, "p": params},
+        sort_keys=True,
+        default=str,
     )
     return MockRequest(
         body_fragment=fragment or None, body_regex=regex, method=method, params=params, nth=nth, key=key
@@ -254,7 +269,13 @@ def _parse_request(raw: Any, *, path: str, where: str, warnings: list[str]) -> M
 
 
 def _parse_response(
-    raw: Any, *, path: str, where: str, base: str, read_file: ReadFile, dependencies: list[str],
+    raw: Any,
+    *,
+    path: str,
+    where: str,
+    base: str,
+    read_file: ReadFile,
+    dependencies: list[str],
     warnings: list[str],
 ) -> MockResponse:
     if raw is None:
@@ -269,12 +290,20 @@ def _parse_response(
         if value is None:
             streams[name] = None
         elif isinstance(value, str):
-            streams[name] = _parse_text(value, path=path, where=f"{where}.{name}", base=base,
-                                        read_file=read_file, dependencies=dependencies)
+            streams[name] = _parse_text(
+                value,
+                path=path,
+                where=f"{where}.{name}",
+                base=base,
+                read_file=read_file,
+                dependencies=dependencies,
+            )
         elif isinstance(value, (dict, list)):
             streams[name] = MockContent(value)
         else:
-            raise MocksFileError(path, f"{where}.{name}: expected a string, object or array, got {_kind(value)}")
+            raise MocksFileError(
+                path, f"{where}.{name}: expected a string, object or array, got {_kind(value)}"
+            )
     return MockResponse(stdout=streams["stdout"], stderr=streams["stderr"])
 
 
@@ -289,7 +318,9 @@ def _parse_text(
     try:
         text = read_file(resolved)
     except FileNotFoundError:
-        raise MocksFileError(path, f'{where}: response file "{name}" not found (looked for {resolved})') from None
+        raise MocksFileError(
+            path, f'{where}: response file "{name}" not found (looked for {resolved})'
+        ) from None
     except (OSError, UnicodeDecodeError, DocumentError) as exc:
         raise MocksFileError(path, f'{where}: response file "{name}" cannot be read: {exc}') from None
     dependencies.append(resolved)

@@ -70,7 +70,7 @@ class Writer:
         view = memoryview(data)
         try:
             while view:
-                view = view[os.write(self._fd, view):]
+                view = view[os.write(self._fd, view) :]
         except OSError:
             self.closed = True
 
@@ -141,7 +141,6 @@ class ChildProtocol(asyncio.SubprocessProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._proxy.child_done()
-
 
 
 class StderrHandler(logging.Handler):

@@ -116,7 +116,10 @@ class _Proxy:
             consumers.append(LogWriter(options.sink, path=shlex.join(options.command)))
         tracker = TrafficTracker(consumers) if consumers else None
         self.session = ProxySession(
-            self.engine, block_unmocked=options.block_unmocked, has_child=bool(options.command), tracker=tracker,
+            self.engine,
+            block_unmocked=options.block_unmocked,
+            has_child=bool(options.command),
+            tracker=tracker,
             max_line=options.max_line,
         )
         self.client_framer = LineFramer(options.max_line)
@@ -136,7 +139,9 @@ class _Proxy:
         # Take the files' signature now, before any message is answered: an edit made while the
         # proxy starts must count as a change.
         self._watcher = (
-            MocksWatcher(options.mocks, self.engine.load) if options.reload and options.mocks is not None else None
+            MocksWatcher(options.mocks, self.engine.load)
+            if options.reload and options.mocks is not None
+            else None
         )
         self._grace_handle: asyncio.TimerHandle | None = None
         self._save_handle: asyncio.TimerHandle | None = None
@@ -203,8 +208,11 @@ class _Proxy:
         command = self.options.command
         try:
             self.child, _ = await loop.subprocess_exec(
-                lambda: ChildProtocol(self), *command,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                lambda: ChildProtocol(self),
+                *command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
         except FileNotFoundError:
             raise CommandNotFoundError(command[0], "not found") from None
@@ -323,7 +331,9 @@ class _Proxy:
         try:
             actions = self.session.from_client(frame)
         except Exception as exc:  # noqa: BLE001 (a line the proxy cannot handle must not end the session)
-            logger.error("error: the proxy failed on a client line (%s: %s); it carries on", type(exc).__name__, exc)
+            logger.error(
+                "error: the proxy failed on a client line (%s: %s); it carries on", type(exc).__name__, exc
+            )
             actions = self.session.failed(frame)
         self._perform(actions)
 
@@ -352,7 +362,9 @@ class _Proxy:
         try:
             actions = self.session.from_child(frame)
         except Exception as exc:  # noqa: BLE001 (as _from_client: the line still reaches the client)
-            logger.error("error: the proxy failed on a server line (%s: %s); it passes it on", type(exc).__name__, exc)
+            logger.error(
+                "error: the proxy failed on a server line (%s: %s); it passes it on", type(exc).__name__, exc
+            )
             actions = [(STDOUT, frame.data)]
         self._perform(actions)
 

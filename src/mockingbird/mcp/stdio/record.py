@@ -40,8 +40,12 @@ class Recorder:
         self.dirty = False  # something was recorded since the last write
 
     def __call__(self, exchange: Exchange) -> None:
-        if (exchange.direction != CLIENT_TO_SERVER or exchange.source != "passthrough"
-                or exchange.response is None or exchange.extra.get("handshake")):
+        if (
+            exchange.direction != CLIENT_TO_SERVER
+            or exchange.source != "passthrough"
+            or exchange.response is None
+            or exchange.extra.get("handshake")
+        ):
             return
         request = exchange.request.obj
         if request is None or exchange.request.kind != "request":

@@ -75,8 +75,15 @@ class ProxySession:
         max_line: the longest line the framer holds (named in the error for a longer one).
     """
 
-    def __init__(self, engine: MockEngine, *, block_unmocked: bool, has_child: bool,
-                 tracker: TrafficTracker | None = None, max_line: int = DEFAULT_MAX_LINE) -> None:
+    def __init__(
+        self,
+        engine: MockEngine,
+        *,
+        block_unmocked: bool,
+        has_child: bool,
+        tracker: TrafficTracker | None = None,
+        max_line: int = DEFAULT_MAX_LINE,
+    ) -> None:
         self.engine = engine
         self.block = block_unmocked or not has_child
         self.has_child = has_child
@@ -120,7 +127,11 @@ class ProxySession:
             return [(CHILD, frame.data)]
         if kind == "request":
             reply = build_blocked_reply(envelope)
-            logger.info("blocked %s (id %s): no mock matches it", envelope.method, dumps_line(envelope.id).decode().strip())
+            logger.info(
+                "blocked %s (id %s): no mock matches it",
+                envelope.method,
+                dumps_line(envelope.id).decode().strip(),
+            )
             if self.tracker is not None:
                 self.tracker.immediate(CLIENT_TO_SERVER, message, reply, "blocked")
             return [(STDOUT, reply)]
@@ -185,7 +196,9 @@ class ProxySession:
                 self._swallow.add(id_key(message.id))
                 self._handshake_forwarded = True
                 actions.append((CHILD, message.raw))
-            elif kind == "notification" and method == "notifications/initialized" and self._handshake_forwarded:
+            elif (
+                kind == "notification" and method == "notifications/initialized" and self._handshake_forwarded
+            ):
                 actions.append((CHILD, message.raw))
         if self.tracker is not None:
             extra: dict[str, object] = {"mock": mock.index}
@@ -216,4 +229,3 @@ class ProxySession:
         """End of session: report what is still unanswered."""
         if self.tracker is not None:
             self.tracker.close()
-

@@ -39,7 +39,6 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
-
 def lookup(body: Any, path: Sequence[str]) -> Any:
     """Follow a dotted placeholder path into a JSON value; ``MISSING`` when it leads nowhere.
 
@@ -178,7 +177,9 @@ def _substitute(value: Any, body: Any) -> Any:
             return None if found is MISSING else found
         if PLACEHOLDER.search(value) is None:
             return value
-        return PLACEHOLDER.sub(lambda m: _render_placeholder(lookup(body, m.group(1).split(".")), _TEXT), value)
+        return PLACEHOLDER.sub(
+            lambda m: _render_placeholder(lookup(body, m.group(1).split(".")), _TEXT), value
+        )
     if isinstance(value, dict):
         return {k: _substitute(v, body) for k, v in value.items()}
     if isinstance(value, list):

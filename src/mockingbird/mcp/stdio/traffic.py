@@ -83,23 +83,41 @@ class TrafficTracker:
         for consumer in self._consumers:
             consumer(exchange)
 
-    def immediate(self, direction: str, message: Message, response: bytes | None, source: str,
-                  **extra: Any) -> None:
+    def immediate(
+        self, direction: str, message: Message, response: bytes | None, source: str, **extra: Any
+    ) -> None:
         """A message the proxy settled at once: mocked, blocked, or a notification."""
-        self._emit(Exchange(direction=direction, request=message, response=response, source=source,
-                            ts=self._wall(), extra=extra))
+        self._emit(
+            Exchange(
+                direction=direction,
+                request=message,
+                response=response,
+                source=source,
+                ts=self._wall(),
+                extra=extra,
+            )
+        )
 
     def sent(self, direction: str, message: Message, **extra: Any) -> None:
         """A message passed through to its peer: requests wait for their response."""
         if message.kind == "request":
             self._pending[(direction, id_key(message.id))] = (
-                message, self._wall(), self._perf(), "passthrough", extra,
+                message,
+                self._wall(),
+                self._perf(),
+                "passthrough",
+                extra,
             )
         elif message.kind == "response":
             self._answer(direction, message)
         else:
-            self.immediate(direction, message, None,
-                           "notification" if message.kind == "notification" else "passthrough", **extra)
+            self.immediate(
+                direction,
+                message,
+                None,
+                "notification" if message.kind == "notification" else "passthrough",
+                **extra,
+            )
 
     def _answer(self, direction: str, response: Message, **extra: Any) -> bool:
         # a response travelling client->server answers a request that went server->client
@@ -109,10 +127,17 @@ class TrafficTracker:
             self.immediate(direction, response, None, "passthrough", unpaired=True, **extra)
             return False
         request, ts, start, source, request_extra = pending
-        self._emit(Exchange(
-            direction=request_direction, request=request, response=response.raw, source=source, ts=ts,
-            latency_ms=(self._perf() - start) * 1000.0, extra={**request_extra, **extra},
-        ))
+        self._emit(
+            Exchange(
+                direction=request_direction,
+                request=request,
+                response=response.raw,
+                source=source,
+                ts=ts,
+                latency_ms=(self._perf() - start) * 1000.0,
+                extra={**request_extra, **extra},
+            )
+        )
         return True
 
     def swallowed(self, response: Message) -> None:
@@ -123,8 +148,16 @@ class TrafficTracker:
         """End of session: requests still waiting are logged as unanswered."""
         pending, self._pending = self._pending, {}
         for (direction, _), (request, ts, _start, source, extra) in pending.items():
-            self._emit(Exchange(direction=direction, request=request, response=None, source=source, ts=ts,
-                                extra={**extra, "unanswered": True}))
+            self._emit(
+                Exchange(
+                    direction=direction,
+                    request=request,
+                    response=None,
+                    source=source,
+                    ts=ts,
+                    extra={**extra, "unanswered": True},
+                )
+            )
 
 
 def _text(raw: bytes | None) -> str | None:

@@ -15,7 +15,15 @@ import orjson
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from mockingbird.openapi.checks._styles import _ABSENT, ANY, Shape, coerce, coerce_values, group_pairs, split_query
+from mockingbird.openapi.checks._styles import (
+    _ABSENT,
+    ANY,
+    Shape,
+    coerce,
+    coerce_values,
+    group_pairs,
+    split_query,
+)
 from mockingbird.openapi.matching.mediatypes import is_json, parse_media_type
 
 # python-multipart logs a warning before raising on a bad body; the violation already says it, so keep
@@ -50,8 +58,9 @@ def decode_json(data: bytes | str) -> Any:
         raise MalformedBody(f"invalid JSON: {exc}") from None
 
 
-def _field(name: str, values: list[str], pairs: list[tuple[str, str]], shape: Shape,
-           encoding: Mapping[str, Any]) -> Any:
+def _field(
+    name: str, values: list[str], pairs: list[tuple[str, str]], shape: Shape, encoding: Mapping[str, Any]
+) -> Any:
     enc = encoding.get(name)
     enc = enc if isinstance(enc, Mapping) else {}
     content_type = enc.get("contentType")
@@ -59,8 +68,9 @@ def _field(name: str, values: list[str], pairs: list[tuple[str, str]], shape: Sh
         return decode_json(values[-1])
     style = enc.get("style", "form")
     explode = enc.get("explode", style == "form")
-    return split_query(name, values, pairs, shape, style if isinstance(style, str) else "form",
-                       bool(explode), frozenset())
+    return split_query(
+        name, values, pairs, shape, style if isinstance(style, str) else "form", bool(explode), frozenset()
+    )
 
 
 def decode_form(body: bytes, params: Mapping[str, str], shape: Shape, encoding: Mapping[str, Any]) -> Any:
@@ -92,7 +102,9 @@ def decode_form(body: bytes, params: Mapping[str, str], shape: Shape, encoding: 
     return out
 
 
-def decode_multipart(body: bytes, params: Mapping[str, str], shape: Shape, encoding: Mapping[str, Any]) -> Any:
+def decode_multipart(
+    body: bytes, params: Mapping[str, str], shape: Shape, encoding: Mapping[str, Any]
+) -> Any:
     """``multipart/form-data`` -> object. Files become latin-1 strings (present, content not checked)."""
     boundary = params.get("boundary")
     if not boundary:
@@ -128,8 +140,12 @@ def decode_multipart(body: bytes, params: Mapping[str, str], shape: Shape, encod
         parts.append(state["part"])
 
     callbacks: Any = {
-        "on_part_begin": on_part_begin, "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_part_data": on_part_data, "on_part_end": on_part_end,
+        "on_part_begin": on_part_begin,
+        "on_header_field": on_header_field,
+        "on_header_value": on_header_value,
+        "on_header_end": on_header_end,
+        "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
     }
     parser = MultipartParser(boundary.encode("latin-1"), callbacks)
     try:
@@ -170,8 +186,9 @@ def decode_multipart(body: bytes, params: Mapping[str, str], shape: Shape, encod
     return out
 
 
-def decode_body(media: str, params: Mapping[str, str], body: bytes, shape: Shape,
-                encoding: Mapping[str, Any]) -> Any:
+def decode_body(
+    media: str, params: Mapping[str, str], body: bytes, shape: Shape, encoding: Mapping[str, Any]
+) -> Any:
     """Decode ``body`` of bare media type ``media``; ``OPAQUE`` for types that are not decoded.
 
     Raises:

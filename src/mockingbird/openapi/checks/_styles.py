@@ -219,8 +219,10 @@ def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
                 flat.append(nest([(rest, value)], item) if rest else coerce(value, item))
             else:
                 indexed.setdefault(int(path[0]), []).append((path[1:], value))
-        flat.extend(nest(sub, item) if any(p for p, _ in sub) else coerce(sub[-1][1], item)
-                    for _, sub in sorted(indexed.items()))
+        flat.extend(
+            nest(sub, item) if any(p for p, _ in sub) else coerce(sub[-1][1], item)
+            for _, sub in sorted(indexed.items())
+        )
         return flat
     grouped: dict[str, list[tuple[list[str], str]]] = {}
     for path, value in entries:
@@ -230,7 +232,9 @@ def nest(entries: Sequence[tuple[list[str], str]], shape: Shape) -> Any:
     for key, sub in grouped.items():
         child = shape.props.get(key) or shape.extra or ANY
         if all(not p for p, _ in sub):
-            out[key] = coerce_values([v for _, v in sub], child) if child.is_array else coerce(sub[-1][1], child)
+            out[key] = (
+                coerce_values([v for _, v in sub], child) if child.is_array else coerce(sub[-1][1], child)
+            )
         else:
             out[key] = nest([(p, v) for p, v in sub if p], child)
     return out

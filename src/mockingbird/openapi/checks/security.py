@@ -82,16 +82,23 @@ class SecurityFailure:
             "status": self.status,
             "detail": detail,
             "errors": [
-                {"location": f"{c.location}/{c.name.lower() if c.location == 'header' else c.name}",
-                 "code": "missing_credentials", "message": f"requires {c.describe()}", "alternative": i}
-                for i, alt in enumerate(self.alternatives) for c in alt
+                {
+                    "location": f"{c.location}/{c.name.lower() if c.location == 'header' else c.name}",
+                    "code": "missing_credentials",
+                    "message": f"requires {c.describe()}",
+                    "alternative": i,
+                }
+                for i, alt in enumerate(self.alternatives)
+                for c in alt
             ],
             "required": [[c.as_dict() for c in alt] for alt in self.alternatives],
         }
 
 
 # Always credentials, whatever the spec says (``x-admin-token``: mockingbird's own admin API).
-ALWAYS_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-admin-token"})
+ALWAYS_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-admin-token"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +152,9 @@ def _credential(scheme: SecurityScheme) -> Credential | None:
         return Credential(scheme.name, "apiKey", scheme.location or "header", scheme.param_name or "")
     if scheme.type == "http":
         label = (scheme.scheme or "bearer").strip()
-        return Credential(scheme.name, "http", "header", "Authorization", label[:1].upper() + label[1:].lower())
+        return Credential(
+            scheme.name, "http", "header", "Authorization", label[:1].upper() + label[1:].lower()
+        )
     if scheme.type in ("oauth2", "openIdConnect"):
         return Credential(scheme.name, scheme.type, "header", "Authorization", "Bearer")
     return None  # mutualTLS and unknown types: not checkable here

@@ -58,7 +58,12 @@ PROBLEM_TYPE_BASE = "urn:mockingbird:problem:"
 """Prefix of the ``type`` URIs of mockingbird's problem details."""
 
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 415: "Unsupported Media Type", 422: "Unprocessable Content"}
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+}
 _SLUGS = {400: "invalid-request", 401: "unauthorized", 415: "unsupported-media-type", 422: "invalid-body"}
 
 
@@ -175,9 +180,14 @@ class RequestValidator:
         hit = self._plans.get(id(operation))
         if hit is not None and hit[0] is operation:
             return hit[1]
-        params = [self._param_plan(p) for p in operation.parameters
-                  if not (p.location == "header" and p.name.lower() in _IGNORED_HEADERS)]
-        plan = _OperationPlan(params, frozenset(p.name for p in operation.parameters if p.location == "query"))
+        params = [
+            self._param_plan(p)
+            for p in operation.parameters
+            if not (p.location == "header" and p.name.lower() in _IGNORED_HEADERS)
+        ]
+        plan = _OperationPlan(
+            params, frozenset(p.name for p in operation.parameters if p.location == "query")
+        )
         self._plans[id(operation)] = (operation, plan)
         return plan
 
@@ -195,8 +205,19 @@ class RequestValidator:
             content_json = is_json(parse_media_type(p.content_type)[0])
         key = p.name.lower() if p.location == "header" else p.name
         prefix = f"{p.location}/{escape_token(p.name)}"
-        return _ParamPlan(p.name, p.location, key, p.required, style, explode, shape, validator, content_json,
-                          p.allow_empty, prefix)
+        return _ParamPlan(
+            p.name,
+            p.location,
+            key,
+            p.required,
+            style,
+            explode,
+            shape,
+            validator,
+            content_json,
+            p.allow_empty,
+            prefix,
+        )
 
     def _media_plan(self, plan: _OperationPlan, key: str, media: MediaType) -> _MediaPlan:
         hit = plan.media.get(key)
@@ -222,7 +243,7 @@ class RequestValidator:
         for operation in operations:
             plan = self._plan(operation)
             body = operation.request_body
-            for key, media in (body.content.items() if body is not None else ()):
+            for key, media in body.content.items() if body is not None else ():
                 self._media_plan(plan, key, media)
             count += 1
         return count
@@ -244,8 +265,11 @@ class RequestValidator:
             value = self._param_value(p, parts, grouped, plan.declared_names, violations)
             if value is _ABSENT:
                 if p.required:
-                    violations.append(Violation(p.prefix, "missing", f"required {p.location} parameter "
-                                                f"{p.name!r} is missing"))
+                    violations.append(
+                        Violation(
+                            p.prefix, "missing", f"required {p.location} parameter {p.name!r} is missing"
+                        )
+                    )
                 continue
             if value is _MALFORMED:
                 continue
@@ -255,11 +279,25 @@ class RequestValidator:
                     continue
                 violations.extend(p.validator.errors(value, location=p.prefix, status=400))
         body, media_type = self._body(operation, plan, parts, violations)
-        return ValidationResult(operation.key, tuple(violations), values["path"], values["query"],
-                                values["header"], values["cookie"], body, media_type)
+        return ValidationResult(
+            operation.key,
+            tuple(violations),
+            values["path"],
+            values["query"],
+            values["header"],
+            values["cookie"],
+            body,
+            media_type,
+        )
 
-    def _param_value(self, p: _ParamPlan, parts: RequestParts, grouped: Mapping[str, list[str]],
-                     declared: frozenset[str], violations: list[Violation]) -> Any:
+    def _param_value(
+        self,
+        p: _ParamPlan,
+        parts: RequestParts,
+        grouped: Mapping[str, list[str]],
+        declared: frozenset[str],
+        violations: list[Violation],
+    ) -> Any:
         loc = p.location
         if loc == "query":
             raw_values = grouped.get(p.name, [])
@@ -298,8 +336,9 @@ class RequestValidator:
             return split_simple(raw, p.shape, False)
         return coerce(raw, p.shape)
 
-    def _body(self, operation: Operation, plan: _OperationPlan, parts: RequestParts,
-              violations: list[Violation]) -> tuple[Any, str | None]:
+    def _body(
+        self, operation: Operation, plan: _OperationPlan, parts: RequestParts, violations: list[Violation]
+    ) -> tuple[Any, str | None]:
         request_body = operation.request_body
         if request_body is None or not request_body.content:
             return None, None
@@ -309,9 +348,14 @@ class RequestValidator:
             return None, None
         if not parts.content_type:
             accepted = ", ".join(request_body.content)
-            violations.append(Violation("header/content-type", "unknown_content_type",
-                                        f"the request has a body but no Content-Type; expected one of: {accepted}",
-                                        415))
+            violations.append(
+                Violation(
+                    "header/content-type",
+                    "unknown_content_type",
+                    f"the request has a body but no Content-Type; expected one of: {accepted}",
+                    415,
+                )
+            )
             return None, None
         key = plan.matches.get(parts.content_type, "")
         if key == "":
@@ -320,9 +364,14 @@ class RequestValidator:
                 plan.matches[parts.content_type] = key
         if key is None:
             accepted = ", ".join(request_body.content)
-            violations.append(Violation("header/content-type", "unknown_content_type",
-                                        f"Content-Type {parts.content_type!r} is not accepted; "
-                                        f"expected one of: {accepted}", 415))
+            violations.append(
+                Violation(
+                    "header/content-type",
+                    "unknown_content_type",
+                    f"Content-Type {parts.content_type!r} is not accepted; expected one of: {accepted}",
+                    415,
+                )
+            )
             return None, None
         media_plan = self._media_plan(plan, key, request_body.content[key])
         if media_plan.opaque:

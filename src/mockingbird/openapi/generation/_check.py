@@ -21,8 +21,9 @@ _MAX_DEPTH = 48
 TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "null": lambda v: v is None,
     "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    ),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "string": lambda v: isinstance(v, str),
     "array": lambda v: isinstance(v, list),
@@ -68,9 +69,9 @@ class Checker:
 
     def __init__(self, resolve: Callable[[str], Any], *, exempt: str | None = None) -> None:
         """Args:
-            resolve: follows a local ``$ref``.
-            exempt: ``"writeOnly"`` (response checks) or ``"readOnly"`` (request checks): a
-                required property whose schema carries that flag may be absent.
+        resolve: follows a local ``$ref``.
+        exempt: ``"writeOnly"`` (response checks) or ``"readOnly"`` (request checks): a
+            required property whose schema carries that flag may be absent.
         """
         self._resolve = resolve
         self._exempt = exempt
@@ -173,11 +174,13 @@ class Checker:
             if not self.is_valid(item, sub, depth + 1):
                 return False
         items = get("items")
-        if items is not None and any(not self.is_valid(item, items, depth + 1) for item in value[len(prefix):]):
+        if items is not None and any(
+            not self.is_valid(item, items, depth + 1) for item in value[len(prefix) :]
+        ):
             return False
         if get("uniqueItems"):
             for i, item in enumerate(value):
-                if any(json_equal(item, other) for other in value[i + 1:]):
+                if any(json_equal(item, other) for other in value[i + 1 :]):
                     return False
         if "contains" in schema:
             found = sum(1 for item in value if self.is_valid(item, schema["contains"], depth + 1))

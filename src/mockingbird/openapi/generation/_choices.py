@@ -58,7 +58,9 @@ class Choices:
                 ctx.refs[ref] = seen + 1
                 ctx.cycles += seen == 1
             try:
-                value = runner(ctx, depth) if runner is not None else core.gen_flat(merged, ctx, depth, name, raw)
+                value = (
+                    runner(ctx, depth) if runner is not None else core.gen_flat(merged, ctx, depth, name, raw)
+                )
             finally:
                 if ref is not None:
                     ctx.refs[ref] = seen
@@ -85,8 +87,9 @@ class Choices:
         problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
         return value
 
-    def _separate(self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any,
-                  ctx: Context) -> Any:
+    def _separate(
+        self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any, ctx: Context
+    ) -> Any:
         """Edit object ``value`` so only branch ``index`` of a ``oneOf`` matches, or ``_MISSING``."""
         if not isinstance(value, dict):
             return _MISSING

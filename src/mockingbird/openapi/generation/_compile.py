@@ -47,8 +47,9 @@ class Compiler:
         structures: the generator's structures (object plans, generic arrays).
     """
 
-    def __init__(self, core: GenerationCore, flattener: Flattener, choices: Choices,
-                 structures: Structures) -> None:
+    def __init__(
+        self, core: GenerationCore, flattener: Flattener, choices: Choices, structures: Structures
+    ) -> None:
         self._core = core
         self._flattener = flattener
         self._choices = choices
@@ -90,7 +91,9 @@ class Compiler:
             def run(ctx: Context, depth: int) -> Any:
                 ctx.budget += 1
                 if depth > _MAX_NESTING:
-                    raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
+                    raise SchemaGenerationError(
+                        "the schema requires unbounded nesting (a required recursive $ref)"
+                    )
                 return body(ctx, depth)
 
             return run
@@ -98,7 +101,9 @@ class Compiler:
         def run_ref(ctx: Context, depth: int) -> Any:
             ctx.budget += 1
             if depth > _MAX_NESTING:
-                raise SchemaGenerationError("the schema requires unbounded nesting (a required recursive $ref)")
+                raise SchemaGenerationError(
+                    "the schema requires unbounded nesting (a required recursive $ref)"
+                )
             refs = ctx.refs
             seen = refs.get(ref, 0)
             refs[ref] = seen + 1
@@ -117,8 +122,12 @@ class Compiler:
         """A lone ``anyOf`` (Stripe's nullable and expandable fields): the generic path's choice
         is static unless recursion is involved, so precompile the shallow and the deep pick."""
         choices = flat.get("_choices")
-        if (not choices or len(choices) != 1 or choices[0][0] != "anyOf"
-                or any(flat.get(k) for k in ("_false", "_huge", "_conflict", "_nots", "_conds"))):
+        if (
+            not choices
+            or len(choices) != 1
+            or choices[0][0] != "anyOf"
+            or any(flat.get(k) for k in ("_false", "_huge", "_conflict", "_nots", "_conds"))
+        ):
             return None
         branches = choices[0][1]
         own = flat.get("_ref")
@@ -200,9 +209,15 @@ class Compiler:
 
     def _compile_object(self, flat: Flat, name: str | None) -> Compiled | None:
         plan = self._structures.object_plan(flat)
-        if (flat.get("_force") or flat.get("minProperties") or plan.forbidden or flat.get("maxProperties") is not None
-                or flat.get("dependentRequired") or plan.pattern_items
-                or (not plan.entries and isinstance(plan.additional, dict))):
+        if (
+            flat.get("_force")
+            or flat.get("minProperties")
+            or plan.forbidden
+            or flat.get("maxProperties") is not None
+            or flat.get("dependentRequired")
+            or plan.pattern_items
+            or (not plan.entries and isinstance(plan.additional, dict))
+        ):
             return None
         closed = flat.get("_closed")
         context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
@@ -244,10 +259,14 @@ class Compiler:
 
         return run
 
-
     def _compile_array(self, flat: Flat, name: str | None) -> Compiled:
         gen_array = self._structures.gen_array
-        if "prefixItems" in flat or "contains" in flat or flat.get("uniqueItems") or flat.get("items") is False:
+        if (
+            "prefixItems" in flat
+            or "contains" in flat
+            or flat.get("uniqueItems")
+            or flat.get("items") is False
+        ):
             return lambda ctx, depth: gen_array(flat, ctx, depth, name)
         items = flat.get("items", True)
         min_items = flat.get("minItems", 0)

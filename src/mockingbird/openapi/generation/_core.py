@@ -23,8 +23,9 @@ class Context:
 
     __slots__ = ("budget", "checker", "cycles", "mode", "problems", "refs", "rng", "use_examples")
 
-    def __init__(self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker,
-                 problems: list[str] | None) -> None:
+    def __init__(
+        self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker, problems: list[str] | None
+    ) -> None:
         # Always a list: a value that added problems is known not to conform, which lets an
         # optional property, array item or map entry be left out instead (see _structures).
         self.problems: list[str] = problems if problems is not None else []
@@ -76,12 +77,23 @@ def type_fits(value: Any, types: tuple[str, ...]) -> bool:
 
 def infer_type(flat: Flat) -> str:
     """The type a schema without ``type`` describes, read from the keywords present."""
-    if "properties" in flat or "required" in flat or "additionalProperties" in flat \
-            or "patternProperties" in flat or "minProperties" in flat or "discriminator" in flat:
+    if (
+        "properties" in flat
+        or "required" in flat
+        or "additionalProperties" in flat
+        or "patternProperties" in flat
+        or "minProperties" in flat
+        or "discriminator" in flat
+    ):
         return "object"
     if "items" in flat or "prefixItems" in flat or "minItems" in flat or "contains" in flat:
         return "array"
-    if "minimum" in flat or "maximum" in flat or "multipleOf" in flat \
-            or "exclusiveMinimum" in flat or "exclusiveMaximum" in flat:
+    if (
+        "minimum" in flat
+        or "maximum" in flat
+        or "multipleOf" in flat
+        or "exclusiveMinimum" in flat
+        or "exclusiveMaximum" in flat
+    ):
         return "integer" if flat.get("format") in ("int32", "int64") else "number"
     return "string"

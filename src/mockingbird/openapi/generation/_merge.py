@@ -34,9 +34,29 @@ Flat = dict[str, Any]
 _MAX_KEYS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
 _MIN_KEYS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
 _ANNOTATIONS = ("example", "examples", "default")
-_SKIP = frozenset({"$ref", "allOf", "oneOf", "anyOf", "not", "if", "then", "else", "type", "pattern",
-                   "additionalProperties", "discriminator", "$defs", "definitions", "$schema", "$id",
-                   "title", "description", "x-examples"})
+_SKIP = frozenset(
+    {
+        "$ref",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "type",
+        "pattern",
+        "additionalProperties",
+        "discriminator",
+        "$defs",
+        "definitions",
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "x-examples",
+    }
+)
 
 
 def ref_name(ref: str) -> str:
@@ -54,14 +74,30 @@ def discriminator_value(discriminator: Mapping[str, Any], ref: str) -> str:
 
 
 _NUMBER = "number"
-_COUNT_KEYS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties",
-               "minContains", "maxContains")
+_COUNT_KEYS = (
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "minContains",
+    "maxContains",
+)
 _COUNT_LIMITS = {"minLength": 1_000_000}  # others: 10,000 items or properties
 _SHAPES: dict[str, Any] = {
     **{k: _NUMBER for k in (*_MAX_KEYS, *_MIN_KEYS, "multipleOf")},
-    "required": list, "enum": list, "prefixItems": list, "properties": dict, "patternProperties": dict,
-    "dependentRequired": dict, "dependentSchemas": dict, "format": str, "uniqueItems": bool,
-    "readOnly": bool, "writeOnly": bool,
+    "required": list,
+    "enum": list,
+    "prefixItems": list,
+    "properties": dict,
+    "patternProperties": dict,
+    "dependentRequired": dict,
+    "dependentSchemas": dict,
+    "format": str,
+    "uniqueItems": bool,
+    "readOnly": bool,
+    "writeOnly": bool,
 }
 
 
@@ -211,8 +247,11 @@ def merge_into(out: Flat, schema: Mapping[str, Any], *, annotations: bool) -> No
     if "required" in part:
         part["required"] = [r for r in part["required"] if isinstance(r, str)]
     if "dependentRequired" in part:
-        part["dependentRequired"] = {k: [n for n in v if isinstance(n, str)]
-                                     for k, v in part["dependentRequired"].items() if isinstance(v, list)}
+        part["dependentRequired"] = {
+            k: [n for n in v if isinstance(n, str)]
+            for k, v in part["dependentRequired"].items()
+            if isinstance(v, list)
+        }
     types = _types(schema.get("type"))
     if types is not None:
         part["type"] = types
@@ -224,8 +263,12 @@ def merge_into(out: Flat, schema: Mapping[str, Any], *, annotations: bool) -> No
         if additional is False:
             names = schema.get("properties")
             patterns = schema.get("patternProperties")
-            part["_closed"] = ((frozenset(names if isinstance(names, dict) else ()),
-                                tuple(patterns if isinstance(patterns, dict) else ())),)
+            part["_closed"] = (
+                (
+                    frozenset(names if isinstance(names, dict) else ()),
+                    tuple(patterns if isinstance(patterns, dict) else ()),
+                ),
+            )
     if isinstance(schema.get("discriminator"), dict):
         part["discriminator"] = schema["discriminator"]
     choices = []
@@ -297,7 +340,7 @@ def merge_flat(out: Flat, part: Mapping[str, Any], *, annotations: bool) -> None
             out[key] = False if current is False or value is False else _both(current, value)
         elif key == "prefixItems":
             longer, shorter = (current, value) if len(current) >= len(value) else (value, current)
-            out[key] = [_both(a, b) for a, b in zip(longer, shorter)] + list(longer[len(shorter):])
+            out[key] = [_both(a, b) for a, b in zip(longer, shorter)] + list(longer[len(shorter) :])
         elif key == "_huge":
             pass  # the first reason is enough
         elif key in ("readOnly", "writeOnly", "uniqueItems", "_false"):

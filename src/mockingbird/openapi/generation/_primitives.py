@@ -31,16 +31,32 @@ from mockingbird.openapi.generation._strings import (
 )
 
 _INT_FORMATS = {
-    "int8": (-(2**7), 2**7 - 1), "int16": (-(2**15), 2**15 - 1), "int32": (-(2**31), 2**31 - 1),
-    "int64": (-(2**63), 2**63 - 1), "uint8": (0, 2**8 - 1), "uint16": (0, 2**16 - 1),
-    "uint32": (0, 2**32 - 1), "uint64": (0, 2**64 - 1),
+    "int8": (-(2**7), 2**7 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint8": (0, 2**8 - 1),
+    "uint16": (0, 2**16 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
 }
 # (low, high, decimals) used when the schema's own bounds allow it
 _RANGES: dict[str, tuple[float, float, int]] = {
-    "id": (1, 10000, 0), "age": (18, 90, 0), "count": (0, 100, 0), "page": (1, 10, 0),
-    "money": (1, 1000, 2), "latitude": (-90, 90, 6), "longitude": (-180, 180, 6),
-    "year": (1990, 2026, 0), "port": (1024, 65535, 0), "datetime": (1577836800, 1767225600, 0),
-    "month": (1, 12, 0), "day": (1, 28, 0), "hour": (0, 23, 0), "minute": (0, 59, 0), "rating": (1, 5, 0),
+    "id": (1, 10000, 0),
+    "age": (18, 90, 0),
+    "count": (0, 100, 0),
+    "page": (1, 10, 0),
+    "money": (1, 1000, 2),
+    "latitude": (-90, 90, 6),
+    "longitude": (-180, 180, 6),
+    "year": (1990, 2026, 0),
+    "port": (1024, 65535, 0),
+    "datetime": (1577836800, 1767225600, 0),
+    "month": (1, 12, 0),
+    "day": (1, 28, 0),
+    "hour": (0, 23, 0),
+    "minute": (0, 59, 0),
+    "rating": (1, 5, 0),
     "percent": (0, 100, 1),
 }
 _URL_FORMATS = frozenset({"uri", "url", "iri"})
@@ -53,8 +69,9 @@ def gen_boolean(rng: Random) -> bool:
     return rng.random() < 0.5
 
 
-def _string_ok(value: str | None, min_len: int, max_len: int | None,
-               patterns: tuple[str, ...]) -> TypeGuard[str]:
+def _string_ok(
+    value: str | None, min_len: int, max_len: int | None, patterns: tuple[str, ...]
+) -> TypeGuard[str]:
     return (
         value is not None
         and len(value) >= min_len
@@ -80,7 +97,9 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
     fmt = fmt if isinstance(fmt, str) else None
     category = category_for(name) if name and (fmt is None or fmt not in STRICT_FORMATS) else None
     if fmt in _URL_FORMATS and name and category_for(name) == "image_url":
-        images = tuple(v for v in category_pool("image_url") or () if _string_ok(v, min_len, max_len, patterns))
+        images = tuple(
+            v for v in category_pool("image_url") or () if _string_ok(v, min_len, max_len, patterns)
+        )
         if len(images) >= 8:
             return lambda rng: rng.choice(images)  # an avatar URL is a URI too, and reads better
     maker = format_maker(fmt) if fmt is not None else None
@@ -218,7 +237,9 @@ def gen_number(flat: dict[str, Any], rng: Random, name: str | None, *, integer: 
     return compile_number(flat, name, integer=integer)(rng)
 
 
-def compile_number(flat: dict[str, Any], name: str | None, *, integer: bool) -> Callable[[Random], int | float]:
+def compile_number(
+    flat: dict[str, Any], name: str | None, *, integer: bool
+) -> Callable[[Random], int | float]:
     """A fast drawer of ``gen_number`` values for ``flat`` (the bounds are worked out once)."""
     low, low_ex, high, high_ex = _bounds(flat)
     fmt = flat.get("format")
@@ -256,8 +277,9 @@ def compile_number(flat: dict[str, Any], name: str | None, *, integer: bool) -> 
     return draw
 
 
-def _window(low: float | None, high: float | None, real_low: float, real_high: float, *,
-            known: bool) -> tuple[float, float]:
+def _window(
+    low: float | None, high: float | None, real_low: float, real_high: float, *, known: bool
+) -> tuple[float, float]:
     """The range to draw from: the realistic one where the schema's bounds allow it."""
     span = real_high - real_low
     if low is not None and high is not None and (not known and high - low <= 10 * span):
@@ -278,8 +300,17 @@ def _inside(value: float, low: float | None, low_ex: bool, high: float | None, h
     return not (high is not None and (value > high or (high_ex and value == high)))
 
 
-def _multiple(rng: Random, step: float, lo: float, hi: float, low: float | None, low_ex: bool,
-              high: float | None, high_ex: bool, integer: bool) -> int | float:
+def _multiple(
+    rng: Random,
+    step: float,
+    lo: float,
+    hi: float,
+    low: float | None,
+    low_ex: bool,
+    high: float | None,
+    high_ex: bool,
+    integer: bool,
+) -> int | float:
     if integer and not float(step).is_integer():
         # Integers that are multiples of p/q (reduced) are exactly the multiples of p.
         step = Fraction(str(step)).numerator

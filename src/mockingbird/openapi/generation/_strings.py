@@ -206,8 +206,12 @@ _FORMATS: dict[str, Callable[[Random], str]] = {
     "guid": random_uuid,
     "hostname": lambda rng: rng.choice(_faker_pools.pool("domain")),
     "idn-hostname": lambda rng: rng.choice(_faker_pools.pool("domain")),
-    "ipv4": lambda rng: f"{rng.randint(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randint(1, 254)}",
-    "ip": lambda rng: f"{rng.randint(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randint(1, 254)}",
+    "ipv4": lambda rng: (
+        f"{rng.randint(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randint(1, 254)}"
+    ),
+    "ip": lambda rng: (
+        f"{rng.randint(1, 223)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randint(1, 254)}"
+    ),
     "ipv6": _ipv6,
     "byte": _base64,
     "base64": _base64,
@@ -228,17 +232,46 @@ _FORMATS: dict[str, Callable[[Random], str]] = {
 }
 
 # Formats whose value shape is fixed: a generic string would not pass a format checker.
-STRICT_FORMATS = frozenset({
-    "date-time", "date", "time", "duration", "email", "idn-email", "uri", "iri", "uri-reference",
-    "iri-reference", "uri-template", "uuid", "hostname", "idn-hostname", "ipv4", "ipv6", "byte",
-    "json-pointer", "relative-json-pointer", "regex",
-})
+STRICT_FORMATS = frozenset(
+    {
+        "date-time",
+        "date",
+        "time",
+        "duration",
+        "email",
+        "idn-email",
+        "uri",
+        "iri",
+        "uri-reference",
+        "iri-reference",
+        "uri-template",
+        "uuid",
+        "hostname",
+        "idn-hostname",
+        "ipv4",
+        "ipv6",
+        "byte",
+        "json-pointer",
+        "relative-json-pointer",
+        "regex",
+    }
+)
 
 
 _FORMAT_POOLS = {
-    "email": "email", "idn-email": "email", "uri": "url", "url": "url", "iri": "url",
-    "uri-reference": "path", "iri-reference": "path", "hostname": "domain", "idn-hostname": "domain",
-    "phone": "phone", "color": "color", "country-code": "country_code", "currency": "currency",
+    "email": "email",
+    "idn-email": "email",
+    "uri": "url",
+    "url": "url",
+    "iri": "url",
+    "uri-reference": "path",
+    "iri-reference": "path",
+    "hostname": "domain",
+    "idn-hostname": "domain",
+    "phone": "phone",
+    "color": "color",
+    "country-code": "country_code",
+    "currency": "currency",
 }
 
 

@@ -26,8 +26,13 @@ class ObjectPlan:
 
     __slots__ = ("additional", "entries", "flat", "forbidden", "pattern_items", "required_count")
 
-    def __init__(self, flat: Flat, entries: list[tuple[str, Any, bool, bool, bool]],
-                 pattern_items: list[tuple[str, Any]], additional: Any) -> None:
+    def __init__(
+        self,
+        flat: Flat,
+        entries: list[tuple[str, Any, bool, bool, bool]],
+        pattern_items: list[tuple[str, Any]],
+        additional: Any,
+    ) -> None:
         self.flat = flat  # keeps the flat schema (and so its id) alive with the plan
         self.entries = entries
         self.required_count = sum(1 for e in entries if e[2])
@@ -109,8 +114,10 @@ class Structures:
         min_props = flat.get("minProperties", 0)
         optional_room = None if not isinstance(max_props, int) else max_props - plan.required_count
         if plan.forbidden:
-            ctx.problems.append(f"{name or 'object'}: required {', '.join(plan.forbidden)} not allowed by "
-                                "additionalProperties: false")
+            ctx.problems.append(
+                f"{name or 'object'}: required {', '.join(plan.forbidden)} not allowed by "
+                "additionalProperties: false"
+            )
         context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
         out: dict[str, Any] = {}
         skipped: list[tuple[str, Any]] = []
@@ -122,8 +129,10 @@ class Structures:
                     continue
                 # Required yet forbidden (e.g. `additionalProperties: false` beside an anyOf whose
                 # branches hold the properties): keep the author's evident intent, and say so.
-                ctx.problems.append(f"{name or 'object'}: required property {pname!r} is forbidden "
-                                    "by additionalProperties: false")
+                ctx.problems.append(
+                    f"{name or 'object'}: required property {pname!r} is forbidden "
+                    "by additionalProperties: false"
+                )
             if not required and pname not in force:
                 if deep or (optional_room is not None and optional_room <= 0) or self._recursive(schema, ctx):
                     skipped.append((pname, schema))
@@ -141,8 +150,11 @@ class Structures:
                 continue
             out[pname] = self._property_value(pname, schema, force, ctx, depth, context)
         for pname, value in force.items():
-            if pname not in out and (not closed or allowed(pname, closed)) \
-                    and ctx.checker.is_valid(value, plan.additional if plan.additional is not None else True):
+            if (
+                pname not in out
+                and (not closed or allowed(pname, closed))
+                and ctx.checker.is_valid(value, plan.additional if plan.additional is not None else True)
+            ):
                 out[pname] = value
         if len(out) < min_props:
             for pname, schema in skipped:
@@ -163,11 +175,14 @@ class Structures:
                 for pname in needed:
                     if pname not in out:
                         schema = (flat.get("properties") or {}).get(pname, plan.additional)
-                        out[pname] = self._gen_node(schema if schema is not None else True, ctx, depth + 1, pname)
+                        out[pname] = self._gen_node(
+                            schema if schema is not None else True, ctx, depth + 1, pname
+                        )
         return out
 
-    def _property_value(self, pname: str, schema: Any, force: Mapping[str, Any], ctx: Context,
-                        depth: int, context: str | None) -> Any:
+    def _property_value(
+        self, pname: str, schema: Any, force: Mapping[str, Any], ctx: Context, depth: int, context: str | None
+    ) -> Any:
         if pname in force and ctx.checker.is_valid(force[pname], schema):
             return force[pname]
         return self._gen_node(schema, ctx, depth + 1, naming_hint(pname, context))
@@ -183,8 +198,9 @@ class Structures:
                 return isinstance(ref, str) and bool(ctx.refs.get(ref))
         return False
 
-    def _add_entries(self, out: dict[str, Any], flat: Flat, plan: ObjectPlan, count: int, ctx: Context,
-                     depth: int) -> None:
+    def _add_entries(
+        self, out: dict[str, Any], flat: Flat, plan: ObjectPlan, count: int, ctx: Context, depth: int
+    ) -> None:
         names_schema = flat.get("propertyNames")
         closed = flat.get("_closed") or ()
         min_props = flat.get("minProperties", 0)

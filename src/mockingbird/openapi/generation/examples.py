@@ -100,7 +100,9 @@ def find_named_example(media_types: Iterable[MediaType], name: str) -> tuple[Med
     raise ExampleNotFoundError(name, list(dict.fromkeys(n for m in medias for n in example_names(m))))
 
 
-def spec_example(media: MediaType, generator: DataGenerator, *, name: str | None = None) -> ChosenExample | None:
+def spec_example(
+    media: MediaType, generator: DataGenerator, *, name: str | None = None
+) -> ChosenExample | None:
     """The spec author's example for ``media`` (steps 1-3), or ``None`` when there is none.
 
     Raises:

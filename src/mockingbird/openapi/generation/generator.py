@@ -294,8 +294,9 @@ class DataGenerator:
             self._example_cache[key] = hit
         return hit[1]
 
-    def _apply_hints(self, value: dict[str, Any], schema: Mapping[str, Any], hints: Mapping[str, Any],
-                     ctx: Context) -> dict[str, Any]:
+    def _apply_hints(
+        self, value: dict[str, Any], schema: Mapping[str, Any], hints: Mapping[str, Any], ctx: Context
+    ) -> dict[str, Any]:
         out = dict(value)
         for hint, raw in hints.items():
             target = hint if hint in out else None

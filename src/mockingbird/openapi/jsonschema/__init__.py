@@ -50,8 +50,14 @@ from mockingbird.openapi.jsonschema._conversion import Mode, Resolve, SchemaConv
 from mockingbird.openapi.model import Schema
 
 __all__ = [
-    "Mode", "SchemaConverter", "SchemaValidator", "ValidatorCache", "Violation", "build_json_schema",
-    "compile_validator", "escape_token",
+    "Mode",
+    "SchemaConverter",
+    "SchemaValidator",
+    "ValidatorCache",
+    "Violation",
+    "build_json_schema",
+    "compile_validator",
+    "escape_token",
 ]
 
 
@@ -112,7 +118,7 @@ def _message(err: Any) -> str:
     except TypeError:
         return message[: 2 * _MAX_SHOWN] + "…"
     if message.startswith(shown) and len(shown) > _MAX_SHOWN:
-        return shown[:_MAX_SHOWN] + "…" + message[len(shown):]
+        return shown[:_MAX_SHOWN] + "…" + message[len(shown) :]
     return message
 
 
@@ -199,12 +205,21 @@ class SchemaValidator:
             name = kind.name
             if name == "required":
                 prop = str(kind.as_dict().get("property", ""))
-                out.append(Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", _message(err), status))
+                out.append(
+                    Violation(f"{location}{pointer}/{escape_token(prop)}", "missing", _message(err), status)
+                )
                 continue
             if name in ("additionalProperties", "unevaluatedProperties"):  # one per unexpected property
                 unexpected = kind.as_dict().get("unexpected") or []
-                out.extend(Violation(f"{location}{pointer}/{escape_token(str(prop))}", "additional_properties",
-                                     f"property {prop!r} is not allowed here", status) for prop in unexpected)
+                out.extend(
+                    Violation(
+                        f"{location}{pointer}/{escape_token(str(prop))}",
+                        "additional_properties",
+                        f"property {prop!r} is not allowed here",
+                        status,
+                    )
+                    for prop in unexpected
+                )
                 if unexpected:
                     continue
             code = {"additionalProperties": "additional_properties", "const": "enum"}.get(name, _snake(name))

@@ -18,16 +18,47 @@ Resolve = Callable[[str], Schema]
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _MAP_KEYWORDS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 _LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_ONE_KEYWORDS = frozenset({
-    "items", "additionalItems", "not", "if", "then", "else", "additionalProperties", "unevaluatedProperties",
-    "unevaluatedItems", "contains", "propertyNames", "contentSchema",
-})
+_ONE_KEYWORDS = frozenset(
+    {
+        "items",
+        "additionalItems",
+        "not",
+        "if",
+        "then",
+        "else",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contains",
+        "propertyNames",
+        "contentSchema",
+    }
+)
 # Annotations and OpenAPI extras that never change validity.
-_DROPPED = frozenset({
-    "discriminator", "example", "examples", "xml", "externalDocs", "nullable", "title", "description", "default",
-    "deprecated", "$comment", "$id", "$schema", "$anchor", "$dynamicAnchor", "readOnly", "writeOnly",
-    "x-nullable", "contentMediaType", "contentEncoding",
-})
+_DROPPED = frozenset(
+    {
+        "discriminator",
+        "example",
+        "examples",
+        "xml",
+        "externalDocs",
+        "nullable",
+        "title",
+        "description",
+        "default",
+        "deprecated",
+        "$comment",
+        "$id",
+        "$schema",
+        "$anchor",
+        "$dynamicAnchor",
+        "readOnly",
+        "writeOnly",
+        "x-nullable",
+        "contentMediaType",
+        "contentEncoding",
+    }
+)
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -131,8 +162,9 @@ class SchemaConverter:
                     del out["required"]
         return out
 
-    def _discriminate(self, schema: Schema, discriminator: dict[str, Any], out: dict[str, Any],
-                      refs: set[str]) -> None:
+    def _discriminate(
+        self, schema: Schema, discriminator: dict[str, Any], out: dict[str, Any], refs: set[str]
+    ) -> None:
         """Give ``discriminator`` its OpenAPI meaning: the named property picks the branch.
 
         Overlapping ``oneOf`` branches told apart only by the discriminator are common (and with pure JSON
@@ -141,8 +173,11 @@ class SchemaConverter:
         violations at their own locations.
         """
         prop = discriminator["propertyName"]
-        mapping = {k: v for k, v in (discriminator.get("mapping") or {}).items()
-                   if isinstance(v, str) and v.startswith("#")}
+        mapping = {
+            k: v
+            for k, v in (discriminator.get("mapping") or {}).items()
+            if isinstance(v, str) and v.startswith("#")
+        }
         branches = schema.get("oneOf") or schema.get("anyOf")
         if not isinstance(branches, list):
             # The inheritance form (a base schema that children extend with allOf): the discriminator only
@@ -159,8 +194,12 @@ class SchemaConverter:
             all_of.append({"anyOf": out.pop("oneOf")})
         for value, ref in mapping.items():
             refs.add(ref)
-            all_of.append({"if": {"properties": {prop: {"const": value}}, "required": [prop]},
-                           "then": {"$ref": "#/$defs/" + self._name(ref)}})
+            all_of.append(
+                {
+                    "if": {"properties": {prop: {"const": value}}, "required": [prop]},
+                    "then": {"$ref": "#/$defs/" + self._name(ref)},
+                }
+            )
         out["allOf"] = all_of
 
     def _target(self, ref: str) -> tuple[Any, frozenset[str]]:

@@ -48,8 +48,9 @@ def detect_dialect(document: dict[str, Any], source: str) -> Dialect:
     raise SpecError(source, "", "not an OpenAPI or Swagger document: it has no 'openapi' or 'swagger' field")
 
 
-def load_spec(source: str | os.PathLike[str], *, policy: FetchPolicy | None = None,
-              budgets: Budgets = DEFAULT_BUDGETS) -> Spec:
+def load_spec(
+    source: str | os.PathLike[str], *, policy: FetchPolicy | None = None, budgets: Budgets = DEFAULT_BUDGETS
+) -> Spec:
     """Load an OpenAPI 3.1/3.0 or Swagger 2.0 document (JSON or YAML, path or http(s) URL).
 
     External ``$ref``s (other files, URLs, parts of them) are bundled into the root

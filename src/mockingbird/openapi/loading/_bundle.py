@@ -100,15 +100,18 @@ class _Bundler:
         where = location  # formatted with _format only when an error or a new file needs it
         doc_part, _, fragment = ref.partition("#")
         if fragment and not fragment.startswith("/"):
-            raise SpecError(self._name(uri), _format(where), f"$ref {ref!r}: only JSON-pointer fragments are supported")
+            raise SpecError(
+                self._name(uri), _format(where), f"$ref {ref!r}: only JSON-pointer fragments are supported"
+            )
         target = join_uri(uri, doc_part) if doc_part else uri
         target_prefix = self._target_prefix(target, uri, where) if doc_part else prefix
         try:
             _pointers.lookup(self.documents[target], fragment)
         except (_pointers.PointerError, ValueError):
             raise SpecError(
-                self._name(uri), _format(where), f"$ref {ref!r} does not resolve: nothing at {fragment or '/'!r} in "
-                f"{self._name(target)}"
+                self._name(uri),
+                _format(where),
+                f"$ref {ref!r} does not resolve: nothing at {fragment or '/'!r} in {self._name(target)}",
             ) from None
         return "#" + target_prefix + fragment
 
@@ -130,10 +133,15 @@ class _Bundler:
                     for name, value in mapping.items():
                         if isinstance(value, str) and _MAPPING_REF.search(value):
                             mapping[name] = self._rewrite(value, uri, prefix, ((where, "mapping"), name))
-                stack.extend((value, (where, key)) for key, value in node.items() if isinstance(value, (dict, list)))
+                stack.extend(
+                    (value, (where, key)) for key, value in node.items() if isinstance(value, (dict, list))
+                )
             elif isinstance(node, list):
-                stack.extend((value, (where, index)) for index, value in enumerate(node)
-                             if isinstance(value, (dict, list)))
+                stack.extend(
+                    (value, (where, index))
+                    for index, value in enumerate(node)
+                    if isinstance(value, (dict, list))
+                )
 
     def run(self) -> dict[str, Any]:
         self._rewrite_document(self.root, self.root_uri, "")
@@ -145,7 +153,9 @@ class _Bundler:
         return self.root
 
 
-def bundle_document(document: dict[str, Any], root_uri: str, display: str, reader: DocumentReader) -> dict[str, Any]:
+def bundle_document(
+    document: dict[str, Any], root_uri: str, display: str, reader: DocumentReader
+) -> dict[str, Any]:
     """Embed every externally referenced document and make all ``$ref``s local (in place).
 
     Args:

@@ -55,8 +55,9 @@ class LoadContext:
             return _pointers.lookup(self.document, ref)
         except PointerErrorTypes as exc:
             at = getattr(exc, "at", "")
-            raise self.error(where, f"$ref {ref!r} does not resolve (nothing at {ref[1:]!r}; "
-                                    f"{at or '/'} exists)") from None
+            raise self.error(
+                where, f"$ref {ref!r} does not resolve (nothing at {ref[1:]!r}; {at or '/'} exists)"
+            ) from None
 
     def deref(self, node: Any, pointer: str) -> tuple[Any, str]:
         """Follow ``$ref`` chains on a non-schema object (parameter, response, ...).

@@ -93,10 +93,17 @@ class DocumentReader:
         if is_url(uri):
             if self._fetcher is None:
                 self._fetcher = Fetcher(self.policy, series=True)
-            return self._fetcher.fetch(uri, referrer=Referrer(referrer, pointer) if referrer else None).content
+            return self._fetcher.fetch(
+                uri, referrer=Referrer(referrer, pointer) if referrer else None
+            ).content
         if is_url(referrer):
-            raise FetchRefusedError(where, at, f"refused to read {uri}: a remote document cannot reference local "
-                                    "files (save the spec and its files locally to use them)", url=uri)
+            raise FetchRefusedError(
+                where,
+                at,
+                f"refused to read {uri}: a remote document cannot reference local "
+                "files (save the spec and its files locally to use them)",
+                url=uri,
+            )
         try:
             return read_file(uri, self.budgets)
         except FileNotFoundError:

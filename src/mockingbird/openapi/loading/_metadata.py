@@ -81,7 +81,9 @@ def build_servers(ctx: LoadContext) -> tuple[tuple[str, ...], str]:
     # A template left unexpanded (variable without default) cannot be served literally.
     path = urlsplit(first).path if "://" in first or first.startswith("//") else first.split("?", 1)[0]
     if "{" in path:
-        ctx.warn(f"servers[0].url {first!r} has a variable without a default; it is not used as the base path")
+        ctx.warn(
+            f"servers[0].url {first!r} has a variable without a default; it is not used as the base path"
+        )
         path = path[: path.index("{")]
     return urls, normalize_base_path(path)
 
@@ -104,7 +106,9 @@ def build_security_schemes(ctx: LoadContext) -> dict[str, SecurityScheme]:
         if scheme is None:
             # A scheme nobody can satisfy must not take the whole mock down: requirements
             # naming it are dropped (with their own warning) in build_security.
-            ctx.warn(f"{ctx.source}#{pointer}: security scheme {name!r} is not usable ({_describe(node)}); ignored")
+            ctx.warn(
+                f"{ctx.source}#{pointer}: security scheme {name!r} is not usable ({_describe(node)}); ignored"
+            )
             continue
         schemes[str(name)] = scheme
     return schemes
@@ -126,7 +130,9 @@ def _build_scheme(ctx: LoadContext, name: str, node: dict[str, Any], pointer: st
         location = node.get("in")
         if location not in ("header", "query", "cookie"):
             return None
-        return SecurityScheme(name=name, type="apiKey", location=location, param_name=str(node.get("name", "")))
+        return SecurityScheme(
+            name=name, type="apiKey", location=location, param_name=str(node.get("name", ""))
+        )
     if kind == "http":
         scheme = str(node.get("scheme", "")).lower()
         return SecurityScheme(name=name, type="http", scheme=scheme, bearer_format=node.get("bearerFormat"))
@@ -139,7 +145,9 @@ def _build_scheme(ctx: LoadContext, name: str, node: dict[str, Any], pointer: st
         flows = node.get("flows")
         return SecurityScheme(name=name, type="oauth2", flows=dict(flows) if isinstance(flows, dict) else {})
     if kind == "openIdConnect":
-        return SecurityScheme(name=name, type="openIdConnect", open_id_connect_url=node.get("openIdConnectUrl"))
+        return SecurityScheme(
+            name=name, type="openIdConnect", open_id_connect_url=node.get("openIdConnectUrl")
+        )
     if kind == "mutualTLS":
         return SecurityScheme(name=name, type="mutualTLS")
     return None
@@ -162,12 +170,16 @@ def build_security(
             raise ctx.error(f"{pointer}/{index}", "a security requirement must be an object")
         unknown = [name for name in entry if name not in schemes]
         if unknown:
-            ctx.warn(f"{ctx.source}#{pointer}/{index}: security requirement names undeclared scheme "
-                     f"{unknown[0]!r}; ignored")
+            ctx.warn(
+                f"{ctx.source}#{pointer}/{index}: security requirement names undeclared scheme "
+                f"{unknown[0]!r}; ignored"
+            )
             continue
         requirements.append(
-            {str(name): tuple(str(s) for s in scopes) if isinstance(scopes, list) else ()
-             for name, scopes in entry.items()}
+            {
+                str(name): tuple(str(s) for s in scopes) if isinstance(scopes, list) else ()
+                for name, scopes in entry.items()
+            }
         )
     if raw and not requirements:
         return ()

@@ -70,7 +70,10 @@ def build_parameter(ctx: LoadContext, node: dict[str, Any], pointer: str) -> Par
     style = str(node.get("style") or _DEFAULT_STYLE[location])
     schema = ctx.schema(node.get("schema"), f"{pointer}/schema")
     content_type = None
-    example, examples = node.get("example", MISSING), build_examples(ctx, node.get("examples"), f"{pointer}/examples")
+    example, examples = (
+        node.get("example", MISSING),
+        build_examples(ctx, node.get("examples"), f"{pointer}/examples"),
+    )
     content = node.get("content")
     if isinstance(content, dict) and content:
         media = build_content(ctx, content, f"{pointer}/content")

@@ -62,7 +62,9 @@ class OperationBuilder:
                 continue
             pointer = join("/paths", path)
             if not path.startswith("/"):
-                ctx.warn(f"{ctx.source}#{pointer}: path {path!r} does not start with '/'; served as '/{path}'")
+                ctx.warn(
+                    f"{ctx.source}#{pointer}: path {path!r} does not start with '/'; served as '/{path}'"
+                )
                 path = "/" + path
             item, item_target = ctx.deref(raw_item, pointer)
             if not isinstance(item, dict):
@@ -109,7 +111,11 @@ class OperationBuilder:
                 continue
             # Keyed by the parameter's own pointer: path-level and `$ref`'d parameters are
             # shared by many operations (Kubernetes: ~6 per operation), build them once.
-            param = self._params[at] if at in self._params else self._params.setdefault(at, build(ctx, param_node, at))
+            param = (
+                self._params[at]
+                if at in self._params
+                else self._params.setdefault(at, build(ctx, param_node, at))
+            )
             if param is not None:
                 params.append(param)
         if self.swagger2:
@@ -121,8 +127,14 @@ class OperationBuilder:
         return params, body, responses
 
     def _operation(
-        self, path: str, method: str, item: dict[str, Any], node: dict[str, Any], item_pointer: str,
-        op_pointer: str, target: str,
+        self,
+        path: str,
+        method: str,
+        item: dict[str, Any],
+        node: dict[str, Any],
+        item_pointer: str,
+        op_pointer: str,
+        target: str,
     ) -> Operation:
         params, body, responses = self._parts(item, node, item_pointer, target)
         params = self._reconcile_path_params(path, params, op_pointer)
@@ -158,14 +170,26 @@ class OperationBuilder:
         kept = [p for p in params if p.location != "path" or p.name in in_template]
         if len(kept) != len(params):
             extra = sorted(declared - set(in_template))
-            self.ctx.warn(f"{self.ctx.source}#{pointer}: path parameter(s) {', '.join(extra)} not in the "
-                          f"path template {path!r}; ignored")
+            self.ctx.warn(
+                f"{self.ctx.source}#{pointer}: path parameter(s) {', '.join(extra)} not in the "
+                f"path template {path!r}; ignored"
+            )
         for name in in_template:
             if name not in declared:
-                self.ctx.warn(f"{self.ctx.source}#{pointer}: path template parameter {{{name}}} is not "
-                              "declared; treated as a required string")
-                kept.append(Parameter(name=name, location="path", required=True, schema={"type": "string"},
-                                      style="simple", explode=False))
+                self.ctx.warn(
+                    f"{self.ctx.source}#{pointer}: path template parameter {{{name}}} is not "
+                    "declared; treated as a required string"
+                )
+                kept.append(
+                    Parameter(
+                        name=name,
+                        location="path",
+                        required=True,
+                        schema={"type": "string"},
+                        style="simple",
+                        explode=False,
+                    )
+                )
         return kept
 
     def _finish(self, operations: list[Operation]) -> None:
@@ -178,7 +202,9 @@ class OperationBuilder:
             if op.operation_id is None:
                 continue
             if op.operation_id in seen:
-                self.ctx.warn(f"duplicate operationId {op.operation_id!r}: {seen[op.operation_id]} and {op.key}")
+                self.ctx.warn(
+                    f"duplicate operationId {op.operation_id!r}: {seen[op.operation_id]} and {op.key}"
+                )
             else:
                 seen[op.operation_id] = op.key
 
@@ -212,7 +238,9 @@ class OperationBuilder:
                 continue
             for expression, item in node.items():
                 if not str(expression).startswith("x-"):
-                    callbacks += self._path_item_callbacks(str(name), str(expression), item, join(at, expression))
+                    callbacks += self._path_item_callbacks(
+                        str(name), str(expression), item, join(at, expression)
+                    )
         return tuple(callbacks)
 
     def build_webhooks(self) -> tuple[Callback, ...]:

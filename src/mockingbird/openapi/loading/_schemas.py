@@ -37,9 +37,11 @@ _ANNOTATIONS = frozenset(
 )  # fmt: skip
 _NULL = {"type": "null"}
 
-TYPE_ARRAY_WARNING = "{dialect} document uses JSON Schema type arrays (OpenAPI 3.1 style), first at {where}; accepted"
+TYPE_ARRAY_WARNING = (
+    "{dialect} document uses JSON Schema type arrays (OpenAPI 3.1 style), first at {where}; accepted"
+)
 NULLABLE_31_WARNING = (
-    "{dialect} document uses `nullable`, which OpenAPI 3.1 dropped (write `type: [..., \"null\"]`), first at "
+    '{dialect} document uses `nullable`, which OpenAPI 3.1 dropped (write `type: [..., "null"]`), first at '
     "{where}; ignored, as JSON Schema 2020-12 reads it: null is not accepted there"
 )
 REF_SIBLINGS_WARNING = (
@@ -148,10 +150,15 @@ class SchemaNormalizer:
         elif isinstance(discriminator, dict) and _needs_discriminator_rewrite(discriminator):
             # A bare schema name in `mapping` means that component schema: make it a pointer.
             base = "#/definitions/" if self.dialect == "2.0" else "#/components/schemas/"
-            out["discriminator"] = {**discriminator, "mapping": {
-                key: base + escape(value) if isinstance(value, str) and not value.startswith("#")
-                and "/" not in value else value
-                for key, value in discriminator["mapping"].items()}}
+            out["discriminator"] = {
+                **discriminator,
+                "mapping": {
+                    key: base + escape(value)
+                    if isinstance(value, str) and not value.startswith("#") and "/" not in value
+                    else value
+                    for key, value in discriminator["mapping"].items()
+                },
+            }
         for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
             flag = out.get(exclusive)
             if isinstance(flag, bool):

@@ -159,7 +159,7 @@ class Router:
             return best
         bp = self.base_path
         if bp and (raw_path == bp or raw_path.startswith(bp + "/")):
-            stripped = self._match_once(method, raw_path[len(bp):] or "/")
+            stripped = self._match_once(method, raw_path[len(bp) :] or "/")
             if isinstance(stripped, RouteMatch) or (stripped.allowed and not best.allowed):
                 return stripped
         return best

@@ -17,6 +17,7 @@ import time
 
 def main() -> int:
     if "--on-term" in sys.argv:
+
         def on_term(signum: int, frame: object) -> None:
             sys.stderr.write("got SIGTERM\n")
             sys.stderr.flush()
