@@ -115,7 +115,7 @@ class Capture(NamedTuple):
     request_id: bytes | None
     operation: str | None
     source: str | None
-    # Defaults: what a mock's own answer has (each keyword costs the request path ~50 ns).
+    # Defaults: what most captures carry (each keyword passed costs the request path ~50 ns).
     error: bool = False  # the app raised or did not finish its response
     scenario: str | None = None
     is_admin: bool = False  # the runtime says so (paths under ADMIN_PREFIXES are admin calls anyway)
