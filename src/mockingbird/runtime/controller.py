@@ -117,7 +117,9 @@ class MockController:
     def _new_id(self, document: Any) -> str:
         operation = document.get("operation") if isinstance(document, dict) else None
         op = find_operation(self.spec, operation) if isinstance(operation, str) else None
-        base = _SAFE_ID.sub("-", op.operation_id or f"{op.method}-{op.path}" if op else "override").strip("-")
+        base = _SAFE_ID.sub("-", (op.operation_id or f"{op.method}-{op.path}") if op else "override").strip(
+            "-"
+        )
         taken = set(self.store.list(OVERRIDE))
         if base not in taken:
             return base
@@ -318,7 +320,6 @@ class ControlLayer:
         self.store = store
         self.chaos = ChaosHook(engine.spec, seed=engine.seed)
         self.overrides = OverrideHook(engine.spec, engine.builder, seed=engine.seed)
-        self.revision = -1
         self._lock = threading.Lock()
 
     def sync(self) -> None:
@@ -335,7 +336,6 @@ class ControlLayer:
                 state=self.engine.hooks.state,
             ))  # fmt: skip
             self.engine.scenario = snapshot.active_scenario
-            self.revision = snapshot.revision
 
     def errors(self) -> list[str]:
         """Stored documents that no longer check against the spec, and were skipped."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
@@ -117,12 +117,3 @@ class Hooks:
 
 
 NO_HOOKS = Hooks()
-
-
-def describe(hooks: Hooks) -> dict[str, Any]:
-    """The hook order as plain data (for ``/health`` and the admin API)."""
-    return {
-        "faults": [type(h).__name__ for h in hooks.faults],
-        "overrides": [type(h).__name__ for h in hooks.overrides],
-        "state": [type(h).__name__ for h in hooks.state],
-    }

@@ -155,7 +155,6 @@ class _Compiled:
 
 @dataclass(slots=True)
 class _Set:
-    revision: int
     by_operation: dict[str, list[_Compiled]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -175,7 +174,7 @@ class OverrideHook:
         self.seed = seed
         self._lock = threading.Lock()
         self._budgets: dict[bytes, list[int]] = {}
-        self._set = _Set(revision=-1)
+        self._set = _Set()
         from mockingbird.openapi.jsonschema import ValidatorCache
 
         self._validators = ValidatorCache(spec.resolve)  # every load re-checks every override body
@@ -210,7 +209,7 @@ class OverrideHook:
         return None
 
     def _compile(self, snapshot: ControlSnapshot) -> _Set:
-        out = _Set(revision=snapshot.revision)
+        out = _Set()
         documents: list[tuple[int, int, str, Any, str]] = []
         active = snapshot.active_scenario
         if active is not None:
