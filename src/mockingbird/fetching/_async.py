@@ -1,0 +1,84 @@
+"""``AsyncFetcher``: the fetch policy's async driver (callbacks and webhooks, sent from an event loop).
+
+It runs the same ``FetchCore.plan`` as ``Fetcher`` (same host rules on every hop, same deadline
+and size cap, connections pinned to checked addresses) over ``httpx.AsyncClient``. Host names
+are resolved by the core, in a thread bounded by the deadline; an IP address costs no lookup.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from mockingbird.fetching._fetcher import FAILURES, FetchCore
+from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
+from mockingbird.fetching._transport import AsyncPinnedBackend, AsyncPinnedTransport
+
+
+class AsyncFetcher(FetchCore):
+    """Sends requests under one policy from asyncio. One request at a time (the deadline is shared).
+
+    Args:
+        policy: the limits and host rules.
+
+    Example:
+        >>> async with AsyncFetcher(FetchPolicy(allow_loopback=True)) as fetcher:  # doctest: +SKIP
+        ...     result = await fetcher.send("POST", url, content=b"{}", referrer=Referrer("callback", remote=True))
+    """
+
+    def __init__(self, policy: FetchPolicy) -> None:
+        super().__init__(policy)
+        self._client = httpx.AsyncClient(
+            transport=AsyncPinnedTransport(AsyncPinnedBackend(self._pins, self._clock)),
+            trust_env=False,
+            follow_redirects=False,
+        )
+
+    async def __aenter__(self) -> AsyncFetcher:  # noqa: PYI034
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled connections."""
+        await self._client.aclose()
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        referrer: Referrer | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        raise_status: bool = True,
+    ) -> FetchResult:
+        """Send one request under the policy (see ``Fetcher.send``).
+
+        Raises:
+            FetchRefusedError: the policy refused the URL or a redirect hop; nothing was sent to it.
+            FetchError: no connection, an error status (with ``raise_status``), past a limit.
+        """
+        where = self.where(url, referrer)
+        plan = self.plan(
+            method, url, referrer=referrer, content=content, headers=headers, raise_status=raise_status
+        )
+        try:
+            request = next(plan)
+            while True:
+                response = await self._client.send(request, stream=True)
+                try:
+                    try:
+                        request = plan.send(response)
+                        continue
+                    except StopIteration as done:
+                        address, final = done.value
+                    body = self.body(response, where)
+                    async for chunk in response.aiter_bytes():
+                        body.add(chunk)
+                    return FetchResult(url, final, response.status_code,
+                                       response.headers.get("content-type", ""), body.content(), address)  # fmt: skip
+                finally:
+                    await response.aclose()
+        except FAILURES as exc:
+            raise self.failed(exc, where) from None
