@@ -16,6 +16,7 @@ Tree::
     ├── ControlNotFoundError (LookupError) no override, scenario or operation by that id or name
     ├── SchemaGenerationError       no value can be generated for a schema
     ├── ExampleNotFoundError (LookupError) a named example that does not exist
+    ├── ExpressionError (ValueError) a callback's runtime expression that names nothing in the exchange
     ├── StoreError                  the request log store failed (open, migrate, write)
     │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
@@ -304,6 +305,19 @@ class OverrideError(ConfigError):
         where = f"{source}#{first[0]}" if source else first[0] or "document"
         more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
         super().__init__(f"{where}: {first[1]}{more}")
+
+
+class ExpressionError(ValueError, MockingbirdError):
+    """A runtime expression (``{$request.body#/callbackUrl}``) that is malformed or names nothing.
+
+    Args:
+        expression: the expression as written.
+        problem: what is wrong with it.
+    """
+
+    def __init__(self, expression: str, problem: str) -> None:
+        super().__init__(f"{expression}: {problem}")
+        self.expression = expression
 
 
 class ControlNotFoundError(LookupError, MockingbirdError):

@@ -85,7 +85,7 @@ def test_database_uses_wal_mode(tmp_path: Path) -> None:
     store = open_store(tmp_path / "logs.db")
     with sqlite3.connect(tmp_path / "logs.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE.latest == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE.latest == 4
     store.close()
 
 
@@ -239,3 +239,20 @@ def test_read_only_store_queries_but_refuses_writes(tmp_path: Path) -> None:
     reader.close()
     with pytest.raises(StoreError, match="writer must be"):
         open_store(tmp_path / "logs.db", writer="fast")
+
+
+def test_deliveries_are_rows_of_their_own_updated_in_place_and_paged_newest_first(tmp_path: Path) -> None:
+    """A delivery is saved when queued and again after each attempt: one row, its last state."""
+    with open_store(tmp_path / "log.db") as store:
+        store.write(LogRecord(ts=1.0, method="GET", path="/pets", status=200))
+        for i in range(3):
+            store.save_delivery({"id": f"d{i}", "ts": 10.0 + i, "kind": "callback", "name": "onEvent",
+                                 "state": "pending", "url": "http://127.0.0.1:9/hook", "attempts": []})  # fmt: skip
+        store.save_delivery({"id": "d1", "ts": 11.0, "kind": "callback", "name": "onEvent", "state": "delivered",
+                             "url": "http://127.0.0.1:9/hook", "attempts": [{"status": 204}]})  # fmt: skip
+        items, total = store.deliveries(2)
+        assert total == 3 and [d["id"] for d in items] == ["d2", "d1"]
+        assert store.delivery("d1") == {**items[1]} and items[1]["attempts"] == [{"status": 204}]
+        assert items[1]["state"] == "delivered" and store.delivery("nope") is None
+        store.flush()
+        assert store.query(LogQuery()).total == 1  # the request log holds requests only

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from mockingbird.query import LogPage, LogQuery
@@ -19,7 +19,8 @@ class LogStore(Protocol):
     queued so far is committed. ``close`` drains the queue, then closes.
 
     The key/value methods (``kv_*``) hold runtime-control state (scenarios, overrides):
-    values are JSON-serialisable objects, grouped by ``namespace``.
+    values are JSON-serialisable objects, grouped by ``namespace``. The delivery methods hold
+    the callbacks and webhooks a mock sent (``http/deliveries.py``), apart from the request rows.
     """
 
     def write(self, record: LogRecord | DeferredRecord | CaptureItem) -> None:
@@ -76,4 +77,18 @@ class LogStore(Protocol):
 
     def kv_items(self, namespace: str) -> dict[str, Any]:
         """Every key and value of a namespace."""
+        ...
+
+    def save_delivery(self, delivery: Mapping[str, Any]) -> None:
+        """Insert or update one delivery, a row of its own kind (a callback or webhook the mock sent,
+        with its attempts): a JSON-serialisable mapping with ``id``, ``ts``, ``kind``, ``name``,
+        ``state`` and ``url``. Committed before returning."""
+        ...
+
+    def deliveries(self, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of deliveries, newest first, and how many there are."""
+        ...
+
+    def delivery(self, delivery_id: str) -> dict[str, Any] | None:
+        """One delivery by id, or ``None``."""
         ...

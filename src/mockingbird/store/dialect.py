@@ -19,6 +19,8 @@ Schema history (``PRAGMA user_version``):
    restarted writer can index what its predecessor had received but not indexed (its
    journal, ``<db>-pending``: see ``store/process.py``); and the session index made
    partial (most rows carry no session, and those no longer cost an index entry).
+4. ``deliveries``: the callbacks and webhooks a mock sent, one row per delivery (its attempts
+   inside the JSON ``document``), updated as it is retried.
 """
 
 from __future__ import annotations
@@ -156,6 +158,21 @@ _V3 = [
 ]
 
 
+_V4 = [
+    """CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        ts REAL NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        url TEXT NOT NULL,
+        document TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    "CREATE INDEX idx_deliveries_ts ON deliveries(ts)",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step: run ``statements`` in one transaction to reach ``version``."""
@@ -176,6 +193,7 @@ class Dialect:
     version_get: str
     version_set: str  # format with {version}
     kv_upsert: str
+    delivery_upsert: str
 
     @property
     def latest(self) -> int:
@@ -283,6 +301,19 @@ class Dialect:
         """Delete one key."""
         return f"DELETE FROM kv WHERE namespace = {self.param} AND key = {self.param}"
 
+    @property
+    def delivery_page(self) -> str:
+        """Deliveries, newest first, one page."""
+        p = self.param
+        return f"SELECT document FROM deliveries ORDER BY ts DESC, id DESC LIMIT {p} OFFSET {p}"
+
+    delivery_count = "SELECT COUNT(*) FROM deliveries"
+
+    @property
+    def delivery_get(self) -> str:
+        """One delivery by id."""
+        return f"SELECT document FROM deliveries WHERE id = {self.param}"
+
 
 SQLITE = Dialect(
     name="sqlite",
@@ -292,11 +323,17 @@ SQLITE = Dialect(
         Migration(1, "request_logs: first layout", tuple(_V1)),
         Migration(2, "requests: one row per LogRecord, filter indices, kv table", tuple(_V2)),
         Migration(3, "row builders of the writer process's journal; partial session index", tuple(_V3)),
+        Migration(4, "deliveries: callbacks and webhooks sent, with their attempts", tuple(_V4)),
     ),
     version_get="PRAGMA user_version",
     version_set="PRAGMA user_version = {version}",
     kv_upsert=(
         "INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+    ),
+    delivery_upsert=(
+        "INSERT INTO deliveries (id, ts, kind, name, state, url, document, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+        "url = excluded.url, document = excluded.document, updated_at = excluded.updated_at"
     ),
 )

@@ -2,7 +2,7 @@
 
 ``SqliteReader`` keeps one query-only connection per thread (SQLite connections are cheap
 to hold and WAL lets them read while the writer commits) and one connection for the
-key/value table, whose writes are small and committed at once. It never touches the
+key/value table and the deliveries, whose writes are small and committed at once. It never touches the
 ``requests`` table for writing: that is a writer's (``store/thread.py``, ``store/process.py``).
 """
 
@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +191,23 @@ class SqliteReader:
         with self._kv_lock:
             rows = self._kv().execute(self.dialect.kv_items, (namespace,)).fetchall()
         return {k: orjson.loads(v) for k, v in rows}
+
+    # ---------------------------------------------------------------- deliveries
+    def save_delivery(self, delivery: Mapping[str, Any]) -> None:
+        """Insert or update one delivery (``id``, ``ts``, ``kind``, ``name``, ``state``, ``url`` and the
+        rest), committed before returning."""
+        row = (delivery["id"], delivery["ts"], delivery["kind"], delivery["name"], delivery["state"],
+               delivery["url"], orjson.dumps(delivery).decode(), time.time())  # fmt: skip
+        with self._kv_lock:
+            self._kv().execute(self.dialect.delivery_upsert, row)
+
+    def deliveries(self, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of deliveries, newest first, and how many there are."""
+        total = self._fetch(self.dialect.delivery_count, [])[0][0]
+        rows = self._fetch(self.dialect.delivery_page, [limit, offset])
+        return [orjson.loads(row[0]) for row in rows], int(total)
+
+    def delivery(self, delivery_id: str) -> dict[str, Any] | None:
+        """One delivery by id, or ``None``."""
+        rows = self._fetch(self.dialect.delivery_get, [delivery_id])
+        return orjson.loads(rows[0][0]) if rows else None

@@ -12,7 +12,7 @@ key/value table) and one writer draining a shared ``WriteQueue``:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -191,3 +191,15 @@ class SqliteLogStore:
     def kv_items(self, namespace: str) -> dict[str, Any]:
         """Every key and value of a namespace, sorted by key."""
         return self.reader.kv_items(namespace)
+
+    def save_delivery(self, delivery: Mapping[str, Any]) -> None:
+        """Insert or update one delivery (a callback or webhook sent), committed before returning."""
+        self.reader.save_delivery(delivery)
+
+    def deliveries(self, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of deliveries, newest first, and how many there are."""
+        return self.reader.deliveries(limit, offset)
+
+    def delivery(self, delivery_id: str) -> dict[str, Any] | None:
+        """One delivery by id, or ``None``."""
+        return self.reader.delivery(delivery_id)
