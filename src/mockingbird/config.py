@@ -64,6 +64,10 @@ class ServeConfig:
         fetch_max_bytes: size cap of a remote spec and everything it references.
         allow_ref_hosts: hosts a remote spec's ``$ref``s may fetch from besides its own (``*``: any public host).
         server: the ASGI server, ``granian`` (fastest measured) or ``uvicorn``.
+        callback_delay: seconds between an answer and its callbacks' first attempt (and a webhook's).
+        callback_attempts: attempts per callback or webhook delivery (retried on a failure or a 5xx).
+        allow_callback_hosts: hosts callbacks and webhooks may reach besides loopback (``*``: any public host).
+        webhook_url: where webhooks fired without a target go.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -91,6 +95,10 @@ class ServeConfig:
     fetch_max_bytes: int = 64 * 1024 * 1024
     allow_ref_hosts: tuple[str, ...] = ()
     server: ServerName = "granian"
+    callback_delay: float = 0.0
+    callback_attempts: int = 4
+    allow_callback_hosts: tuple[str, ...] = ()
+    webhook_url: str | None = None
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -101,6 +109,10 @@ class ServeConfig:
             raise ConfigError(f"server: {self.server!r} is not one of {', '.join(get_args(ServerName))}")
         if self.max_body < 0:
             raise ConfigError(f"max_body: {self.max_body} is not a byte count")
+        if not 0 <= self.callback_delay <= 3600:
+            raise ConfigError(f"callback_delay: {self.callback_delay} is not 0-3600 seconds")
+        if not 1 <= self.callback_attempts <= 20:
+            raise ConfigError(f"callback_attempts: {self.callback_attempts} is not 1-20")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -162,6 +174,16 @@ class ServeConfig:
         args += ["--fetch-timeout", repr(self.fetch_timeout), "--fetch-max-bytes", str(self.fetch_max_bytes)]
         for host in self.allow_ref_hosts:
             args += ["--allow-ref-host", host]
+        args += [
+            "--callback-delay",
+            repr(self.callback_delay),
+            "--callback-attempts",
+            str(self.callback_attempts),
+        ]
+        for host in self.allow_callback_hosts:
+            args += ["--allow-callback-host", host]
+        if self.webhook_url is not None:
+            args += ["--webhook-url", self.webhook_url]
         return args
 
     def to_env(self) -> dict[str, str | None]:

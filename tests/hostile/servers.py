@@ -35,6 +35,17 @@ class Server:
     base: str
     routes: dict[str, Reply | Writer]
     requests: list[tuple[str, str]] = field(default_factory=list)  # (path, Host header)
+    posts: list[Received] = field(default_factory=list)  # every request that carried a method other than GET
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request with a body, as received (a callback or webhook)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
 
 
 def redirect(location: str, status: int = 302) -> Reply:
@@ -71,6 +82,21 @@ def endless(chunk: int = 64 * 1024) -> Writer:
     return write
 
 
+def answers(*statuses: int) -> Writer:
+    """Answer each request with the next status (the last one repeats): ``answers(503, 503, 204)``."""
+    left = list(statuses)
+    lock = threading.Lock()
+
+    def write(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            status = left.pop(0) if len(left) > 1 else left[0]
+        handler.send_response(status)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    return write
+
+
 def gzip_bomb(size: int) -> Reply:
     """``size`` bytes of zeros, gzip-compressed (about a thousandth of that on the wire)."""
     return Reply(gzip.compress(b"0" * size, 9), headers={"Content-Encoding": "gzip"})
@@ -97,6 +123,16 @@ class _Handler(BaseHTTPRequestHandler):
                 route(self)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up: that is what most hostile routes are for
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        state: Server = self.server.state
+        received = Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+        state.posts.append(received)
+        self.do_GET()
+
+    do_PUT = do_PATCH = do_DELETE = do_POST
 
     def _reply(self, reply: Reply) -> None:
         body = reply.body.encode() if isinstance(reply.body, str) else reply.body

@@ -75,6 +75,14 @@ class Recorder(Protocol):
         ...
 
 
+class AfterAnswer(Protocol):
+    """Called once a response went out (``http.deliveries.Deliveries.after``: callbacks)."""
+
+    def __call__(self, request: MockRequest, answer: Answer, request_id: bytes) -> None:
+        """Hand the exchange over; must return at once."""
+        ...
+
+
 # Request ids need uniqueness, not secrecy: a seeded-from-OS PRNG is 10x cheaper than os.urandom.
 _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
@@ -130,6 +138,8 @@ class MockApp:
         self.requests = 0
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
+        # Set only for a spec with callbacks (build_runtime): None costs the request path one test.
+        self.after_answer: AfterAnswer | None = None
         self._side: ASGIApp | None = None
         self.relocated: tuple[str, ...] = tuple(name for name in SIDE_ROUTES if self._collides(f"/{name}"))
         root = [n for n in SIDE_ROUTES if n not in self.relocated and (n != "admin" or admin_app is not None)]
@@ -275,8 +285,10 @@ class MockApp:
             ))  # fmt: skip
         if fault is not None and fault.trickle and out:
             await _trickle(send, out, fault.trickle)
-            return
-        await send({"type": "http.response.body", "body": out})
+        else:
+            await send({"type": "http.response.body", "body": out})
+        if self.after_answer is not None:
+            self.after_answer(request, answer, rid)
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]

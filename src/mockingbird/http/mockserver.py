@@ -13,6 +13,10 @@ Example:
     ...     mock.scenarios.activate("outage")
     ...     mock.chaos(latency={"fixed": 0.2})
     ...     mock.reset()
+    >>> with MockServer("tests/http/callbacks.yaml") as mock:  # doctest: +SKIP
+    ...     mock.fire_webhook("petAdded", "http://127.0.0.1:9000/hooks")
+    ...     mock.deliveries()[-1]["state"]
+    'delivered'
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from typing import Any
 
 from mockingbird.config import ServeConfig
 from mockingbird.control.store import Document
-from mockingbird.errors import ConfigError
+from mockingbird.errors import ConfigError, ControlNotFoundError
+from mockingbird.http.deliveries import Deliveries
 from mockingbird.http.supervisor import EmbeddedMock, MockSupervisor
+from mockingbird.openapi.model import MISSING
 from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.runtime.controller import MockController
@@ -245,6 +251,49 @@ class MockServer:
     def reset(self) -> None:
         """Back to the spec's defaults: no overrides, no active scenario, no chaos."""
         self.controller.reset()
+
+    def fire_webhook(
+        self, name: str, url: str | None = None, *, body: Any = _UNSET, delay: float = 0.0
+    ) -> Document:
+        """Fire one of the spec's webhooks (3.1 ``webhooks``) in the background.
+
+        Args:
+            name: the webhook's name.
+            url: the target (a loopback URL unless ``allow_callback_hosts`` names its host);
+                default the ``webhook_url`` option.
+            body: the body to send instead of the spec's example or a generated one.
+            delay: seconds before the first attempt.
+
+        Returns:
+            The delivery's record (state ``pending``); ``deliveries()`` shows how it went.
+
+        Raises:
+            ControlNotFoundError: no webhook by that name.
+            ConfigError: no ``url`` and no ``webhook_url``.
+        """
+        return self._deliveries.fire_webhook(name, url, body=MISSING if body is _UNSET else body, delay=delay)
+
+    def deliveries(self, *, wait: float | None = 10.0, limit: int = 1000) -> list[Document]:
+        """The callbacks and webhooks sent, oldest first, each with its ``state`` and ``attempts``.
+
+        Args:
+            wait: first wait up to this many seconds until none is in flight (retries included);
+                ``None`` to look at once.
+            limit: the newest this many.
+        """
+        deliveries = self._running.runtime.deliveries
+        if deliveries is None:
+            return []
+        if wait is not None:
+            deliveries.wait_idle(wait)
+        return deliveries.list(limit)[0][::-1]
+
+    @property
+    def _deliveries(self) -> Deliveries:
+        deliveries = self._running.runtime.deliveries
+        if deliveries is None:
+            raise ControlNotFoundError("webhook", "(this spec declares no callbacks or webhooks)")
+        return deliveries
 
     def requests(self, **filters: Any) -> list[LogRecord]:
         """The logged exchanges, oldest first (needs ``log_db``); filters as ``LogQuery.build``.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from mockingbird.config import ServeConfig
     from mockingbird.control.store import ControlStore
+    from mockingbird.http.deliveries import Deliveries
     from mockingbird.runtime.controller import MockController
     from mockingbird.store.base import LogStore
 
@@ -58,6 +59,7 @@ class Runtime:
         control: the control store (scenarios, overrides, chaos): always there.
         config: what it was built from.
         controller: changes what the mock answers (overrides, scenarios, chaos) at runtime.
+        deliveries: sends the spec's callbacks and webhooks (``None`` when it declares none).
     """
 
     asgi: ASGIApp
@@ -67,11 +69,15 @@ class Runtime:
     control: ControlStore
     config: ServeConfig
     controller: MockController
+    deliveries: Deliveries | None = None
 
     def close(self) -> None:
-        """Drain and close the log store, then close the control store (idempotent; the lifespan
-        shutdown calls it, and whoever built the runtime may too)."""
+        """Stop deliveries, drain and close the log store, then close the control store (idempotent;
+        the lifespan shutdown calls it, and whoever built the runtime may too)."""
         try:
+            if self.deliveries is not None:
+                self.deliveries.close()
+
             if self.store is not None:
                 self.store.close()
         finally:
@@ -137,7 +143,9 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         except BaseException:
             control.close()  # a --control-db file must not stay open behind a refused start
             raise
-        runtime = Runtime(mock, mock, None, None, control, config, controller)
+        runtime = Runtime(
+            mock, mock, None, None, control, config, controller, _deliveries(mock, config, None)
+        )
         mock.on_shutdown.append(runtime.close)
         return runtime
 
@@ -163,6 +171,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
         from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
+        from mockingbird.http.admin.deliveries import DELIVERY_PATHS, delivery_routes
 
         return build_admin_app(
             store,
@@ -174,9 +183,12 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
             },
             token=token,
             routes_provider=lambda: routes_of(holder[0].mock, holder[0].controller),
-            extra_routes=control_routes(holder[0].controller),
+            extra_routes=[
+                *control_routes(holder[0].controller),
+                *delivery_routes(lambda: holder[0].deliveries),
+            ],
             extra_openapi={
-                "paths": CONTROL_PATHS,
+                "paths": {**CONTROL_PATHS, **DELIVERY_PATHS},
                 "schemas": control_schemas(
                     [
                         *(op.operation_id for op in spec.operations if op.operation_id),
@@ -195,10 +207,23 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         control.close()
         store.close()
         raise
-    runtime = Runtime(mock, mock, store, log_path, control, config, controller)
+    runtime = Runtime(
+        mock, mock, store, log_path, control, config, controller, _deliveries(mock, config, store)
+    )
     holder.append(runtime)
     mock.on_shutdown.append(runtime.close)
     return runtime
+
+
+def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> Deliveries | None:
+    """The spec's callbacks and webhooks, when it has any; the app calls back after answers only
+    when some operation declares callbacks."""
+    from mockingbird.http.deliveries import build_deliveries
+
+    deliveries = build_deliveries(mock.spec, config, store)
+    if deliveries is not None and any(op.callbacks for op in mock.spec.operations):
+        mock.after_answer = deliveries.after
+    return deliveries
 
 
 def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockController:

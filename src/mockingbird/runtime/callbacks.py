@@ -119,7 +119,7 @@ class CallbackPlanner:
             content_type, raw = self.body(hook, salt="webhook")
         else:
             content_type = _media(hook.request_body)[0] or "application/json"
-            raw = _encode(body)
+            raw = _encode(body, content_type)
         return Outgoing(kind="webhook", name=name, method=hook.method, url=url, body=raw,
                         content_type=content_type, trigger="admin")  # fmt: skip
 
@@ -137,7 +137,7 @@ class CallbackPlanner:
         chosen = choose_example(media, self._get_generator(), rng=rng)
         if chosen is None:
             return content_type, b""
-        return content_type, _encode(chosen.value)
+        return content_type, _encode(chosen.value, content_type)
 
     def _get_generator(self) -> DataGenerator:
         if self._generator is None:
@@ -158,9 +158,10 @@ def _media(body: RequestBody | None) -> tuple[str | None, Any]:
     return content_type, body.content[content_type]
 
 
-def _encode(value: Any) -> bytes:
+def _encode(value: Any, content_type: str) -> bytes:
+    """JSON for a JSON media type; a string or bytes as they are for any other."""
     if isinstance(value, bytes):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and "json" not in content_type.lower():
         return value.encode()
     return orjson.dumps(value)

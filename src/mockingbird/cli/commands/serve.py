@@ -148,6 +148,36 @@ def _default(name: str) -> Any:
     "repeatable; '*' allows every public host.",
 )
 @click.option(
+    "--callback-delay",
+    default=_default("callback_delay"),
+    show_default=True,
+    metavar="SECONDS",
+    type=click.FloatRange(min=0, max=3600),
+    help="Wait before sending an operation's callbacks (and a fired webhook).",
+)
+@click.option(
+    "--callback-attempts",
+    default=_default("callback_attempts"),
+    show_default=True,
+    metavar="N",
+    type=click.IntRange(min=1, max=20),
+    help="Attempts per callback or webhook (retried with backoff on a failure or a 5xx).",
+)
+@click.option(
+    "--allow-callback-host",
+    "allow_callback_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Host (or HOST:PORT) callbacks and webhooks may reach besides loopback; "
+    "repeatable; '*' allows every public host.",
+)
+@click.option(
+    "--webhook-url",
+    default=None,
+    metavar="URL",
+    help="Where webhooks fired without a target URL are sent.",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
@@ -161,6 +191,7 @@ def command(ready_fd: int | None, **options: Any) -> None:
     or `Prefer: dynamic=true`. Swagger UI is at /docs, status at /health.
 
     A remote spec's $refs may only fetch from its own origin unless --allow-ref-host
+    allows more; callbacks and webhooks go to loopback unless --allow-callback-host
     allows more; see SECURITY.md for every limit.
     """
     serve(ServeConfig.from_env(**options), ready_fd=ready_fd)

@@ -28,7 +28,8 @@ PREFIX = "/api"
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _json(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer."""
     return Response(orjson.dumps(content), status_code=status, media_type="application/json", headers=headers)
 
 
@@ -41,7 +42,12 @@ class BadBodyError(Exception):
     """The request body is not the JSON the endpoint takes."""
 
 
-async def _body(request: Request, *, kind: type = dict) -> Any:
+async def json_body(request: Request, *, kind: type = dict) -> Any:
+    """The request's JSON body, of ``kind``.
+
+    Raises:
+        BadBodyError: not JSON, or not of ``kind``.
+    """
     raw = await request.body()
     try:
         value = orjson.loads(raw) if raw.strip() else None
@@ -77,23 +83,27 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
 
     async def list_overrides(request: Request) -> Response:
         owner = request.query_params.get("owner")
-        return _json({"items": await run(lambda: c.overrides(owner=owner))})
+        return json_response({"items": await run(lambda: c.overrides(owner=owner))})
 
     async def create_override(request: Request) -> Response:
-        document = await _body(request)
+        document = await json_body(request)
         created = await run(lambda: c.set_override(document))
-        return _json(created, 201, {"location": f"{request.url.path}/{quote(created['id'], safe='')}"})
+        return json_response(
+            created, 201, {"location": f"{request.url.path}/{quote(created['id'], safe='')}"}
+        )
 
     async def clear_overrides(request: Request) -> Response:
         owner = request.query_params.get("owner")
-        return _json({"removed": await run(lambda: c.clear_overrides(owner=owner))})
+        return json_response({"removed": await run(lambda: c.clear_overrides(owner=owner))})
 
     async def get_override(request: Request) -> Response:
-        return _json(await run(lambda: c.override(request.path_params["id"])))
+        return json_response(await run(lambda: c.override(request.path_params["id"])))
 
     async def put_override(request: Request) -> Response:
-        document = await _body(request)
-        return _json(await run(lambda: c.set_override(document, override_id=request.path_params["id"])))
+        document = await json_body(request)
+        return json_response(
+            await run(lambda: c.set_override(document, override_id=request.path_params["id"]))
+        )
 
     async def delete_override(request: Request) -> Response:
         await run(lambda: c.delete_override(request.path_params["id"]))
@@ -102,23 +112,25 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
     async def list_scenarios(request: Request) -> Response:
         owner = request.query_params.get("owner")
         items, active = await run(lambda: (c.scenarios(owner=owner), c.active()))
-        return _json({"items": items, "active": active})
+        return json_response({"items": items, "active": active})
 
     async def create_scenario(request: Request) -> Response:
-        document = await _body(request)
+        document = await json_body(request)
         created = await run(lambda: c.put_scenario(document))
-        return _json(created, 201, {"location": f"{request.url.path}/{quote(created['name'], safe='')}"})
+        return json_response(
+            created, 201, {"location": f"{request.url.path}/{quote(created['name'], safe='')}"}
+        )
 
     async def get_scenario(request: Request) -> Response:
-        return _json(await run(lambda: c.scenario(request.path_params["name"])))
+        return json_response(await run(lambda: c.scenario(request.path_params["name"])))
 
     async def put_scenario(request: Request) -> Response:
-        document = await _body(request)
-        return _json(await run(lambda: c.put_scenario(document, name=request.path_params["name"])))
+        document = await json_body(request)
+        return json_response(await run(lambda: c.put_scenario(document, name=request.path_params["name"])))
 
     async def patch_scenario(request: Request) -> Response:
-        changes = await _body(request)
-        return _json(await run(lambda: c.patch_scenario(request.path_params["name"], changes)))
+        changes = await json_body(request)
+        return json_response(await run(lambda: c.patch_scenario(request.path_params["name"], changes)))
 
     async def delete_scenario(request: Request) -> Response:
         await run(lambda: c.delete_scenario(request.path_params["name"]))
@@ -132,34 +144,34 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
             return _problem(400, f"format must be 'yaml' or 'json', not {fmt!r}", title="Bad Request")
         disposition = {"content-disposition": f'attachment; filename="{name}.{fmt}"'}
         if fmt == "json":
-            return _json(document, headers=disposition)
+            return json_response(document, headers=disposition)
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
         return Response(text, media_type="application/yaml", headers=disposition)
 
     async def activate(request: Request) -> Response:
         name = request.path_params["name"]
-        return _json({"active": await run(lambda: c.activate(name))})
+        return json_response({"active": await run(lambda: c.activate(name))})
 
     async def deactivate(request: Request) -> Response:
         await run(lambda: c.activate(None))
-        return _json({"active": None})
+        return json_response({"active": None})
 
     async def get_active(request: Request) -> Response:
-        return _json({"active": await run(c.active)})
+        return json_response({"active": await run(c.active)})
 
     async def put_active(request: Request) -> Response:
-        body = await _body(request)
+        body = await json_body(request)
         name = body.get("name")
         if name is not None and not isinstance(name, str):
             raise BadBodyError("name must be a scenario name or null")
-        return _json({"active": await run(lambda: c.activate(name))})
+        return json_response({"active": await run(lambda: c.activate(name))})
 
     async def get_chaos(request: Request) -> Response:
-        return _json(await run(c.chaos))
+        return json_response(await run(c.chaos))
 
     async def put_chaos(request: Request) -> Response:
-        document = await _body(request)
-        return _json(await run(lambda: c.set_chaos(document)))
+        document = await json_body(request)
+        return json_response(await run(lambda: c.set_chaos(document)))
 
     async def delete_chaos(request: Request) -> Response:
         await run(lambda: c.set_chaos({}))
@@ -168,15 +180,15 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
     async def reset(request: Request) -> Response:
         owner = request.query_params.get("owner")
         await run(lambda: c.reset(owner=owner))
-        return _json(await run(c.status))
+        return json_response(await run(c.status))
 
     async def status(request: Request) -> Response:
-        return _json(await run(c.status))
+        return json_response(await run(c.status))
 
     # -- MockLoop's manage_mock_data operations ----------------------------------------------
 
     async def update_response(request: Request) -> Response:
-        body = await _body(request)
+        body = await json_body(request)
         path = body.get("endpoint_path")
         if not isinstance(path, str) or not path:
             raise OverrideError(
@@ -196,10 +208,10 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
                     document[key] = body[key]
             return c.set_override(document, override_id=body.get("id") or _id_for(op.key))
 
-        return _json(await run(apply))
+        return json_response(await run(apply))
 
     async def create_scenario_op(request: Request) -> Response:
-        body = await _body(request)
+        body = await json_body(request)
         name = body.get("scenario_name")
         config = body.get("scenario_config", {})
         if not isinstance(config, dict):
@@ -207,18 +219,18 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
                 [("/scenario_config", "an object: a scenario, or endpoint paths to response data")]
             )
         document = _from_mockloop(c, name, config)
-        return _json(await run(lambda: c.put_scenario(document)), 201)
+        return json_response(await run(lambda: c.put_scenario(document)), 201)
 
     async def switch_scenario(request: Request) -> Response:
-        body = await _body(request)
+        body = await json_body(request)
         name = body.get("scenario_name")
         if name is not None and not isinstance(name, str):
             raise OverrideError([("/scenario_name", "a scenario name, or null for the spec's defaults")])
-        return _json({"active": await run(lambda: c.activate(name))})
+        return json_response({"active": await run(lambda: c.activate(name))})
 
     async def list_scenarios_op(request: Request) -> Response:
         items, active = await run(lambda: (c.scenarios(), c.active()))
-        return _json({"scenarios": [s["name"] for s in items], "active": active, "items": items})
+        return json_response({"scenarios": [s["name"] for s in items], "active": active, "items": items})
 
     p = PREFIX
     table: list[tuple[str, Handler, list[str]]] = [
@@ -251,10 +263,10 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
         (f"{p}/mock-data/switch_scenario", switch_scenario, ["POST"]),
         (f"{p}/mock-data/list_scenarios", list_scenarios_op, ["GET"]),
     ]
-    return _merge_methods(table)
+    return merge_methods(table)
 
 
-def _merge_methods(table: list[tuple[str, Handler, list[str]]]) -> list[BaseRoute]:
+def merge_methods(table: list[tuple[str, Handler, list[str]]]) -> list[BaseRoute]:
     """One route per path dispatching on the method, so a wrong method gets 405 with ``Allow``."""
     by_path: dict[str, dict[str, Handler]] = {}
     for path, handler, methods in table:
@@ -301,14 +313,14 @@ def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _ok(description: str, schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
+def ok(description: str, schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
     return {status: {"description": description, "content": {"application/json": {"schema": schema}}}}
 
 
-def _errors(*statuses: int) -> dict[str, Any]:
+def errors(*statuses: int) -> dict[str, Any]:
     texts = {
         400: "The body is not JSON, or not an object",
-        404: "No such override, scenario or operation",
+        404: "No such override, scenario, operation, delivery or webhook",
         422: "The document has problems (each listed in `errors`)",
         401: "Missing or wrong admin token",
     }
@@ -316,7 +328,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": texts[s], "content": content} for s in (*statuses, 401)}
 
 
-def _body_of(schema: dict[str, Any]) -> dict[str, Any]:
+def body_of(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
@@ -337,24 +349,24 @@ CONTROL_PATHS: dict[str, Any] = {
             "summary": "List overrides, in the order they are tried",
             "parameters": [_OWNER],
             "responses": {
-                **_ok(
+                **ok(
                     "Overrides",
                     {"type": "object", "properties": {"items": {"type": "array", "items": _STORED_OVERRIDE}}},
                 ),
-                **_errors(),
+                **errors(),
             },
         },
         "post": {
             "summary": "Set an override (checked against the spec)",
-            "requestBody": _body_of(_ref("Override")),
-            "responses": {**_ok("Stored", _STORED_OVERRIDE, "201"), **_errors(400, 422)},
+            "requestBody": body_of(_ref("Override")),
+            "responses": {**ok("Stored", _STORED_OVERRIDE, "201"), **errors(400, 422)},
         },
         "delete": {
             "summary": "Remove every override (of one owner)",
             "parameters": [_OWNER],
             "responses": {
-                **_ok("Removed", {"type": "object", "properties": {"removed": {"type": "integer"}}}),
-                **_errors(),
+                **ok("Removed", {"type": "object", "properties": {"removed": {"type": "integer"}}}),
+                **errors(),
             },
         },
     },
@@ -362,16 +374,16 @@ CONTROL_PATHS: dict[str, Any] = {
         "parameters": [_ID],
         "get": {
             "summary": "One override",
-            "responses": {**_ok("The override", _STORED_OVERRIDE), **_errors(404)},
+            "responses": {**ok("The override", _STORED_OVERRIDE), **errors(404)},
         },
         "put": {
             "summary": "Create or replace an override",
-            "requestBody": _body_of(_ref("Override")),
-            "responses": {**_ok("Stored", _STORED_OVERRIDE), **_errors(400, 422)},
+            "requestBody": body_of(_ref("Override")),
+            "responses": {**ok("Stored", _STORED_OVERRIDE), **errors(400, 422)},
         },
         "delete": {
             "summary": "Remove an override",
-            "responses": {"204": {"description": "Removed"}, **_errors(404)},
+            "responses": {"204": {"description": "Removed"}, **errors(404)},
         },
     },
     "/scenarios": {
@@ -379,7 +391,7 @@ CONTROL_PATHS: dict[str, Any] = {
             "summary": "List scenarios and the active one",
             "parameters": [_OWNER],
             "responses": {
-                **_ok(
+                **ok(
                     "Scenarios",
                     {
                         "type": "object",
@@ -389,48 +401,48 @@ CONTROL_PATHS: dict[str, Any] = {
                         },
                     },
                 ),
-                **_errors(),
+                **errors(),
             },
         },
         "post": {
             "summary": "Create (or replace) a scenario",
-            "requestBody": _body_of(_ref("Scenario")),
-            "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)},
+            "requestBody": body_of(_ref("Scenario")),
+            "responses": {**ok("Stored", _ref("Scenario"), "201"), **errors(400, 422)},
         },
     },
     "/scenarios/active": {
-        "get": {"summary": "The active scenario", "responses": {**_ok("Active", _ACTIVE), **_errors()}},
+        "get": {"summary": "The active scenario", "responses": {**ok("Active", _ACTIVE), **errors()}},
         "put": {
             "summary": "Switch scenario (null: back to the spec's defaults)",
-            "requestBody": _body_of({"type": "object", "properties": {"name": {"type": ["string", "null"]}}}),
-            "responses": {**_ok("Active", _ACTIVE), **_errors(400, 404)},
+            "requestBody": body_of({"type": "object", "properties": {"name": {"type": ["string", "null"]}}}),
+            "responses": {**ok("Active", _ACTIVE), **errors(400, 404)},
         },
     },
     "/scenarios/deactivate": {
         "post": {
             "summary": "Back to the spec's defaults",
-            "responses": {**_ok("Active", _ACTIVE), **_errors()},
+            "responses": {**ok("Active", _ACTIVE), **errors()},
         },
     },
     "/scenarios/{name}": {
         "parameters": [_NAME],
         "get": {
             "summary": "One scenario",
-            "responses": {**_ok("The scenario", _ref("Scenario")), **_errors(404)},
+            "responses": {**ok("The scenario", _ref("Scenario")), **errors(404)},
         },
         "put": {
             "summary": "Create or replace a scenario",
-            "requestBody": _body_of(_ref("Scenario")),
-            "responses": {**_ok("Stored", _ref("Scenario")), **_errors(400, 422)},
+            "requestBody": body_of(_ref("Scenario")),
+            "responses": {**ok("Stored", _ref("Scenario")), **errors(400, 422)},
         },
         "patch": {
             "summary": "Merge members into a scenario (null removes one)",
-            "requestBody": _body_of({"type": "object"}),
-            "responses": {**_ok("Stored", _ref("Scenario")), **_errors(400, 404, 422)},
+            "requestBody": body_of({"type": "object"}),
+            "responses": {**ok("Stored", _ref("Scenario")), **errors(400, 404, 422)},
         },
         "delete": {
             "summary": "Remove a scenario",
-            "responses": {"204": {"description": "Removed"}, **_errors(404)},
+            "responses": {"204": {"description": "Removed"}, **errors(404)},
         },
     },
     "/scenarios/{name}/export": {
@@ -453,7 +465,7 @@ CONTROL_PATHS: dict[str, Any] = {
                         "application/json": {"schema": _ref("Scenario")},
                     },
                 },
-                **_errors(400, 404),
+                **errors(400, 404),
             },
         },
     },
@@ -461,68 +473,66 @@ CONTROL_PATHS: dict[str, Any] = {
         "parameters": [_NAME],
         "post": {
             "summary": "Switch to this scenario",
-            "responses": {**_ok("Active", _ACTIVE), **_errors(404)},
+            "responses": {**ok("Active", _ACTIVE), **errors(404)},
         },
     },
     "/chaos": {
         "get": {
             "summary": "Global chaos settings",
-            "responses": {**_ok("Chaos", _ref("Chaos")), **_errors()},
+            "responses": {**ok("Chaos", _ref("Chaos")), **errors()},
         },
         "put": {
             "summary": "Set global chaos settings ({} turns chaos off)",
-            "requestBody": _body_of(_ref("Chaos")),
-            "responses": {**_ok("Stored", _ref("Chaos")), **_errors(400, 422)},
+            "requestBody": body_of(_ref("Chaos")),
+            "responses": {**ok("Stored", _ref("Chaos")), **errors(400, 422)},
         },
-        "delete": {"summary": "Turn chaos off", "responses": {"204": {"description": "Off"}, **_errors()}},
+        "delete": {"summary": "Turn chaos off", "responses": {"204": {"description": "Off"}, **errors()}},
     },
-    "/control": {
-        "get": {"summary": "What is in force", "responses": {**_ok("Status", _STATUS), **_errors()}}
-    },
+    "/control": {"get": {"summary": "What is in force", "responses": {**ok("Status", _STATUS), **errors()}}},
     "/reset": {
         "post": {
             "summary": "Back to the spec's defaults (scenarios are kept)",
             "parameters": [_OWNER],
-            "responses": {**_ok("Status", _STATUS), **_errors()},
+            "responses": {**ok("Status", _STATUS), **errors()},
         }
     },
     "/mock-data/scenarios": {
         "get": {
             "summary": "MockLoop list_scenarios",
-            "responses": {**_ok("Scenarios", {"type": "object"}), **_errors()},
+            "responses": {**ok("Scenarios", {"type": "object"}), **errors()},
         },
         "post": {
             "summary": "MockLoop create_scenario",
-            "requestBody": _body_of(_ref("MockLoopScenario")),
-            "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)},
+            "requestBody": body_of(_ref("MockLoopScenario")),
+            "responses": {**ok("Stored", _ref("Scenario"), "201"), **errors(400, 422)},
         },
     },
     "/mock-data/list_scenarios": {
         "get": {
             "summary": "MockLoop list_scenarios",
-            "responses": {**_ok("Scenarios", {"type": "object"}), **_errors()},
+            "responses": {**ok("Scenarios", {"type": "object"}), **errors()},
         },
     },
     "/mock-data/create_scenario": {
         "post": {
             "summary": "MockLoop create_scenario",
-            "requestBody": _body_of(_ref("MockLoopScenario")),
-            "responses": {**_ok("Stored", _ref("Scenario"), "201"), **_errors(400, 422)},
+            "requestBody": body_of(_ref("MockLoopScenario")),
+            "responses": {**ok("Stored", _ref("Scenario"), "201"), **errors(400, 422)},
         },
     },
     "/mock-data/switch_scenario": {
         "post": {
             "summary": "MockLoop switch_scenario",
-            "requestBody": _body_of(
+            "requestBody": body_of(
                 {"type": "object", "properties": {"scenario_name": {"type": ["string", "null"]}}}
             ),
-            "responses": {**_ok("Active", _ACTIVE), **_errors(400, 404, 422)},
+            "responses": {**ok("Active", _ACTIVE), **errors(400, 404, 422)},
         },
     },
     "/mock-data/update_response": {
         "post": {
             "summary": "MockLoop update_response: this body for the endpoint (GET unless a method is given)",
-            "requestBody": _body_of(
+            "requestBody": body_of(
                 {
                     "type": "object",
                     "required": ["endpoint_path", "response_data"],
@@ -537,7 +547,7 @@ CONTROL_PATHS: dict[str, Any] = {
                     },
                 }
             ),
-            "responses": {**_ok("Stored", _STORED_OVERRIDE), **_errors(400, 404, 422)},
+            "responses": {**ok("Stored", _STORED_OVERRIDE), **errors(400, 404, 422)},
         },
     },
 }
