@@ -6,6 +6,7 @@ that no connection to them was attempted (Python's ``socket.connect`` audit even
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from mockingbird.errors import FetchError, FetchRefusedError
-from mockingbird.fetching import Fetcher, FetchPolicy, Referrer, classify, fetch, origin
+from mockingbird.fetching import AsyncFetcher, Fetcher, FetchPolicy, Referrer, classify, fetch, origin
 from tests.hostile.servers import Reply, endless, gzip_bomb, redirect, serve, trickle
 
 _CONNECTS: list[Any] | None = None
@@ -318,3 +319,82 @@ def test_addresses_are_classified_with_embedded_ipv4_unwrapped(address: str, kin
 def test_origins_fill_in_default_ports_and_lower_case_hosts() -> None:
     assert origin("HTTPS://Example.COM/a") == "https://example.com:443"
     assert origin("http://[::1]:8080/x") == "http://[::1]:8080"
+
+
+# -- the async path and the callback policy (loopback allowed, other hosts only when named) ----------
+
+CALLBACK_POLICY = FetchPolicy(allow_loopback=True, allow_flag="--allow-callback-host", timeout=5)
+FROM_REQUEST = Referrer("callback 'onEvent'", remote=True)
+
+
+def _send(policy: FetchPolicy, method: str, url: str, body: bytes | None = None) -> Any:
+    async def run() -> Any:
+        async with AsyncFetcher(policy) as fetcher:
+            return await fetcher.send(method, url, content=body, referrer=FROM_REQUEST, raise_status=False,
+                                      headers={"content-type": "application/json"})  # fmt: skip
+
+    return asyncio.run(run())
+
+
+def test_the_async_path_posts_a_body_to_loopback_without_naming_it() -> None:
+    with serve("127.0.0.2", {"/hook": Reply("ok", 202)}) as s:
+        result = _send(CALLBACK_POLICY, "POST", f"{s.base}/hook", b'{"a": 1}')
+    assert (result.status, result.content, result.address) == (202, b"ok", "127.0.0.2")
+    [got] = s.posts
+    assert (got.method, got.body, got.headers["content-type"]) == ("POST", b'{"a": 1}', "application/json")
+
+
+def test_the_async_path_returns_error_statuses_when_asked_to() -> None:
+    with serve(routes={"/down": Reply("no", 503)}) as s:
+        assert _send(CALLBACK_POLICY, "POST", f"{s.base}/down", b"{}").status == 503
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "body"), [(307, "POST", b"{}"), (308, "POST", b"{}"), (303, "GET", b"")]
+)
+def test_a_redirected_post_keeps_its_body_on_307_and_308_only(status: int, method: str, body: bytes) -> None:
+    with serve(routes={"/a": redirect("/b", status), "/b": Reply("here")}) as s:
+        result = _send(CALLBACK_POLICY, "POST", f"{s.base}/a", b"{}")
+    assert result.final_url == f"{s.base}/b" and result.content == b"here"
+    assert [(p.method, p.body) for p in s.posts if p.path == "/b"] == (
+        [(method, body)] if method != "GET" else []
+    )
+    assert ("/b", s.base.removeprefix("http://")) in s.requests
+
+
+def test_the_callback_policy_refuses_a_public_host_nobody_named(connects: list[Any]) -> None:
+    with pytest.raises(FetchRefusedError) as info:
+        _send(CALLBACK_POLICY, "POST", "http://93.184.216.34/hook", b"{}")
+    assert (
+        "93.184.216.34 is not a loopback address (allow it with --allow-callback-host 93.184.216.34)"
+        in str(info.value)
+    )
+    assert connects == []
+
+
+def test_the_callback_policy_refuses_a_name_that_resolves_to_a_private_address(connects: list[Any]) -> None:
+    policy = FetchPolicy(allow_loopback=True, allow_flag="--allow-callback-host", allow_hosts=frozenset({"*"}),
+                         resolver=_stub(["10.1.2.3"]))  # fmt: skip
+    with pytest.raises(FetchRefusedError, match=r"hooks.test resolves to 10.1.2.3, a private address"):
+        _send(policy, "POST", "http://hooks.test/x", b"{}")
+    assert connects == []
+
+
+def test_a_named_callback_host_is_reached_at_the_address_checked() -> None:
+    calls: list[str] = []
+    with serve("127.0.0.3", {"/x": Reply("ok")}) as s:
+        port = s.base.rsplit(":", 1)[1]
+        policy = FetchPolicy(
+            allow_loopback=True, allow_hosts=frozenset({"hooks.test"}), resolver=_stub(["127.0.0.3"], calls)
+        )
+        result = _send(policy, "POST", f"http://hooks.test:{port}/x", b"{}")
+    assert (result.status, result.address, calls) == (200, "127.0.0.3", ["hooks.test"])
+    assert s.posts[0].headers["host"] == f"hooks.test:{port}"
+
+
+def test_the_async_path_keeps_the_deadline() -> None:
+    with serve(routes={"/slow": trickle(total=1000, every=0.05)}) as s:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="no complete answer within 0.5 s"):
+            _send(FetchPolicy(allow_loopback=True, timeout=0.5), "POST", f"{s.base}/slow", b"{}")
+    assert time.monotonic() - started < 1.5
