@@ -21,13 +21,31 @@ _LISTENING = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
 
 @contextmanager
-def serve(db: Path, *, token: str | None = None, timeout: float = 30.0) -> Iterator[str]:
+def serve(
+    db: Path,
+    *,
+    token: str | None = None,
+    timeout: float = 30.0,
+    spec: Path = PETSTORE,
+    options: tuple[str, ...] = (),
+) -> Iterator[str]:
     """Run ``mockingbird serve`` on 127.0.0.1, port 0 (the OS picks); yields the base URL.
 
     The URL is read from the startup summary on stderr, so no port is ever guessed.
     SIGTERM at the end: a graceful shutdown, which drains the log store.
     """
-    args = [sys.executable, "-m", "mockingbird", "serve", str(PETSTORE), "--port", "0", "--log-db", str(db)]
+    args = [
+        sys.executable,
+        "-m",
+        "mockingbird",
+        "serve",
+        str(spec),
+        "--port",
+        "0",
+        "--log-db",
+        str(db),
+        *options,
+    ]
     env = {k: v for k, v in os.environ.items() if k != "MOCKINGBIRD_ADMIN_TOKEN"}
     if token is not None:
         args += ["--admin-token", token]
@@ -69,10 +87,13 @@ ServeAdmin = Callable[..., AbstractContextManager[str]]
 
 @pytest.fixture
 def serve_admin(tmp_path: Path) -> ServeAdmin:
-    """``with serve_admin(token=None) as url:`` a fresh mock of the petstore with an empty log database."""
+    """``with serve_admin(token=None, spec=PETSTORE, options=()) as url:`` a fresh mock (of the petstore unless
+    ``spec`` says otherwise; ``options``: more ``serve`` options) with an empty log database."""
 
-    def start(*, token: str | None = None) -> AbstractContextManager[str]:
-        return serve(tmp_path / "logs.db", token=token)
+    def start(
+        *, token: str | None = None, spec: Path = PETSTORE, options: tuple[str, ...] = ()
+    ) -> AbstractContextManager[str]:
+        return serve(tmp_path / "logs.db", token=token, spec=spec, options=options)
 
     return start
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect, sync_playwright
+from tests.hostile.servers import answers, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -427,4 +428,40 @@ def test_an_override_set_from_the_routes_tab_answers_at_once(server: str, page: 
     p.locator("#overrides-table button.override-delete").click()
     expect(p.locator("#overrides-empty")).to_be_visible()
     assert httpx.get(f"{server}{PET}").status_code == 200
+    assert console.errors == []
+
+
+def test_the_deliveries_tab_fires_a_webhook_and_shows_callbacks_with_their_attempts(
+    serve_admin: Callable[..., AbstractContextManager[str]], page: tuple[Page, Console]
+) -> None:
+    p, console = page
+    callbacks = Path(__file__).resolve().parents[3] / "examples" / "callbacks.yaml"
+    with serve(routes={"/hooks": answers(503, 200), "/events": answers(204)}) as receiver:
+        options = ("--webhook-url", f"{receiver.base}/hooks")
+        with serve_admin(spec=callbacks, options=options) as server:
+            p.goto(f"{server}/admin#deliveries")
+            expect(p.locator("#deliveries-empty")).to_be_visible()
+            expect(p.locator("#webhook-name option")).to_have_text(["POST petAdded"])
+            p.fill("#webhook-form [name=body]", '{"id": 5, "name": "Rex"}')
+            p.click("#webhook-form button[type=submit]")
+            row = p.locator("#deliveries-table tbody tr").first
+            expect(row).to_have_attribute("data-state", "delivered", timeout=20000)  # after a retry (0.5 s)
+            expect(row.locator(".attempts")).to_have_text("503 → 200")
+            subscribed = httpx.post(
+                f"{server}/subscriptions", json={"callbackUrl": f"{receiver.base}/events", "petId": 4}
+            )
+            assert subscribed.status_code == 201
+            expect(p.locator("#deliveries-table tbody tr")).to_have_count(
+                2
+            )  # the live refresh shows the callback
+            newest = p.locator("#deliveries-table tbody tr").first
+            expect(newest).to_contain_text("petEvent")
+            expect(newest).to_contain_text("POST /subscriptions")
+            expect(newest).to_have_attribute("data-state", "delivered")
+            p.fill("#webhook-form [name=url]", "http://10.0.0.7/x")
+            p.fill("#webhook-form [name=body]", "")
+            p.click("#webhook-form button[type=submit]")
+            expect(p.locator("#deliveries-table tbody tr").first).to_have_attribute("data-state", "refused")
+            p.screenshot(path="/tmp/mockingbird-admin-deliveries.png")
+    assert [post.body for post in receiver.posts if post.path == "/hooks"] == [b'{"id":5,"name":"Rex"}'] * 2
     assert console.errors == []

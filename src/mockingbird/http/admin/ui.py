@@ -33,7 +33,7 @@ from mockingbird.http.admin.openapi import API_PREFIX
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 TEMPLATES_DIR = HERE / "templates"
-ASSETS = ("admin.css", "admin.js", "control.js")
+ASSETS = ("admin.css", "admin.js", "control.js", "deliveries.js")
 IMMUTABLE = "private, max-age=31536000, immutable"
 # Everything the page needs comes from this server: no CDN, no inline script.
 CSP = (
