@@ -60,6 +60,8 @@ def test_a_bad_environment_value_is_one_line_naming_the_variable() -> None:
         ({"server": "hypercorn"}, "server: 'hypercorn' is not one of granian, uvicorn"),
         ({"log_writer": "fork"}, "log_writer: 'fork' is not one of process, thread"),
         ({"spec": ""}, "spec: a spec file or URL is required"),
+        ({"callback_delay": -1}, "callback_delay: -1 is not 0-3600 seconds"),
+        ({"callback_attempts": 0}, "callback_attempts: 0 is not 1-20"),
     ],
 )
 def test_out_of_range_values_are_config_errors(changes: dict[str, object], message: str) -> None:
@@ -98,6 +100,8 @@ def test_config_is_frozen_and_keyword_only() -> None:
             server="uvicorn",
         ),
         ServeConfig(spec="a.yaml", log=False, control_db="ctl.db", log_db="ignored.db"),
+        ServeConfig(spec="a.yaml", callback_delay=1.5, callback_attempts=2, webhook_url="http://127.0.0.1:9/hooks",
+                    allow_callback_hosts=("hooks.example.com", "*")),  # fmt: skip
     ],
 )
 def test_to_args_and_to_env_give_a_child_exactly_this_config(config: ServeConfig) -> None:

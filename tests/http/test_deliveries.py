@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -144,3 +145,27 @@ def test_a_spec_without_callbacks_puts_nothing_on_the_request_path() -> None:
         runtime = mock._running.runtime
         assert runtime.deliveries is None and runtime.mock.after_answer is None
         assert mock.deliveries() == []
+
+
+def test_a_slow_receiver_never_slows_the_mocks_answers() -> None:
+    """Every callback waits a second at the receiver; the mock answers each subscription at once."""
+
+    def slow(handler: Any) -> None:
+        time.sleep(1.0)
+        handler.send_response(204)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    with serve(routes={"/slow": slow}) as receiver, MockServer(CALLBACKS) as mock, httpx.Client() as http:
+        timings = []
+        for n in range(16):
+            start = time.perf_counter()
+            answer = http.post(
+                f"{mock.url}/subscriptions", json={"callbackUrl": f"{receiver.base}/slow", "petId": n + 1}
+            )
+            timings.append(time.perf_counter() - start)
+            assert answer.status_code == 201
+        answered_all = sum(timings)
+        done = mock.deliveries(wait=30)
+    assert max(timings) < 0.25 and answered_all < 1.0, timings
+    assert len(done) == 16 and {d["state"] for d in done} == {"delivered"}
