@@ -100,8 +100,13 @@ def test_config_is_frozen_and_keyword_only() -> None:
             server="uvicorn",
         ),
         ServeConfig(spec="a.yaml", log=False, control_db="ctl.db", log_db="ignored.db"),
-        ServeConfig(spec="a.yaml", callback_delay=1.5, callback_attempts=2, webhook_url="http://127.0.0.1:9/hooks",
-                    allow_callback_hosts=("hooks.example.com", "*")),  # fmt: skip
+        ServeConfig(
+            spec="a.yaml",
+            callback_delay=1.5,
+            callback_attempts=2,
+            webhook_url="http://127.0.0.1:9/hooks",
+            allow_callback_hosts=("hooks.example.com", "*"),
+        ),
     ],
 )
 def test_to_args_and_to_env_give_a_child_exactly_this_config(config: ServeConfig) -> None:
