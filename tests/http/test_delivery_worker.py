@@ -81,3 +81,11 @@ def test_a_plan_that_fails_is_logged_and_the_worker_goes_on() -> None:
             worker.close()
     [record], total = log.page(10)
     assert total == 1 and record["state"] == "delivered" and len(receiver.posts) == 1
+
+
+def test_after_close_a_delivery_is_dropped_not_raised_into_the_caller() -> None:
+    worker = DeliveryWorker(POLICY, MemoryDeliveryLog(), DeliverySettings())
+    worker.close()
+    assert worker.send(_outgoing("http://127.0.0.1:9/x"))["state"] == "dropped"
+    worker.submit(lambda: [_outgoing("http://127.0.0.1:9/x")])
+    assert worker.wait_idle(1)

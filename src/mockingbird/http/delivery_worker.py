@@ -83,18 +83,25 @@ class DeliveryWorker:
 
         ``make`` runs there too, so generating bodies costs the caller nothing.
         """
-        if not self._reserve():
-            return
-        self._loop.call_soon_threadsafe(self._plan, make)
+        if self._reserve() and not self._hand_over(self._plan, make):
+            log.warning("deliveries stopped: callbacks not sent")
 
     def send(self, outgoing: Outgoing, delay: float | None = None) -> dict[str, Any]:
         """Queue one delivery and return its record (state ``pending``, or ``dropped`` past the bound)."""
         record = new_record(outgoing)
-        if not self._reserve():
+        if not self._reserve() or not self._hand_over(self._start, record, outgoing, delay):
             record["state"] = "dropped"
             return record
-        self._loop.call_soon_threadsafe(self._start, record, outgoing, delay)
         return dict(record)
+
+    def _hand_over(self, fn: Callable[..., None], *args: Any) -> bool:
+        """Run ``fn`` on the worker's loop; ``False`` (the reservation given back) once it is closed."""
+        try:
+            self._loop.call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # closed: a request that raced the shutdown
+            self._release()
+            return False
+        return True
 
     def _reserve(self) -> bool:
         with self._idle:
