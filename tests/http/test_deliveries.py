@@ -99,7 +99,7 @@ def test_the_delay_holds_a_callback_back_but_never_the_answer() -> None:
         answered = time.perf_counter() - start
         assert receiver.posts == []
         [delivery] = mock.deliveries()
-    assert answered < 0.3 and delivery["state"] == "delivered"
+    assert answered < 0.5 and delivery["state"] == "delivered"  # the answer did not wait the 0.6 s
     assert delivery["attempts"][0]["at"] - delivery["ts"] >= 0.55
 
 
@@ -167,5 +167,5 @@ def test_a_slow_receiver_never_slows_the_mocks_answers() -> None:
             assert answer.status_code == 201
         answered_all = sum(timings)
         done = mock.deliveries(wait=30)
-    assert max(timings) < 0.25 and answered_all < 1.0, timings
+    assert max(timings) < 0.5 and answered_all < 2.0, timings  # blocked, each would take a second or more
     assert len(done) == 16 and {d["state"] for d in done} == {"delivered"}

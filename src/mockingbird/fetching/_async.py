@@ -1,15 +1,18 @@
 """``AsyncFetcher``: the fetch policy's async driver (callbacks and webhooks, sent from an event loop).
 
 It runs the same ``FetchCore.plan`` as ``Fetcher`` (same host rules on every hop, same deadline
-and size cap, connections pinned to checked addresses) over ``httpx.AsyncClient``. Host names
-are resolved by the core, in a thread bounded by the deadline; an IP address costs no lookup.
+and size cap, connections pinned to checked addresses) over ``httpx.AsyncClient``. Each step of
+the plan (a hop's host check, which may resolve a name) runs in a worker thread, so a slow
+resolver holds up only its own fetch, never the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
-from mockingbird.fetching._fetcher import FAILURES, FetchCore
+from mockingbird.fetching._fetcher import FAILURES, FetchCore, Plan
 from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
 from mockingbird.fetching._transport import AsyncPinnedBackend, AsyncPinnedTransport
 
@@ -64,15 +67,14 @@ class AsyncFetcher(FetchCore):
             method, url, referrer=referrer, content=content, headers=headers, raise_status=raise_status
         )
         try:
-            request = next(plan)
-            while True:
-                response = await self._client.send(request, stream=True)
+            step = await asyncio.to_thread(_advance, plan, None)
+            while isinstance(step, httpx.Request):  # the plan's first step is always a request
+                response = await self._client.send(step, stream=True)
                 try:
-                    try:
-                        request = plan.send(response)
+                    step = await asyncio.to_thread(_advance, plan, response)
+                    if isinstance(step, httpx.Request):
                         continue
-                    except StopIteration as done:
-                        address, final = done.value
+                    address, final = step
                     body = self.body(response, where)
                     async for chunk in response.aiter_bytes():
                         body.add(chunk)
@@ -82,3 +84,14 @@ class AsyncFetcher(FetchCore):
                     await response.aclose()
         except FAILURES as exc:
             raise self.failed(exc, where) from None
+        raise AssertionError("unreachable: the plan starts with a request")  # pragma: no cover
+
+
+def _advance(plan: Plan, response: httpx.Response | None) -> httpx.Request | tuple[str, str]:
+    """The plan's next request, or its result: run in a thread, since a hop's check may resolve a name
+    (a StopIteration must not cross into the event loop, so the result is returned instead)."""
+    try:
+        return next(plan) if response is None else plan.send(response)
+    except StopIteration as done:
+        result: tuple[str, str] = done.value
+        return result

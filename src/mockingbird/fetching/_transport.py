@@ -8,11 +8,22 @@ whose reads and writes wait no longer than the fetch's deadline (``Clock``).
 
 from __future__ import annotations
 
+import functools
+import ssl
 import time
 from typing import Any
 
 import httpcore
 import httpx
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """The one TLS context of every fetcher (loading the CA bundle costs ~50 ms of CPU: once per process).
+
+    A context is safe to share between connections and threads once configured; nothing changes it after.
+    """
+    return httpx.create_ssl_context(trust_env=False)
 
 
 class Clock:
@@ -96,7 +107,7 @@ class PinnedTransport(httpx.HTTPTransport):
     def __init__(self, backend: PinnedBackend) -> None:  # noqa: PLW0231 - the pool is all it needs
         # httpx's transport takes no network backend: build its pool here, with ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend, max_connections=8
+            ssl_context=ssl_context(), network_backend=backend, max_connections=8
         )
 
 
@@ -162,5 +173,5 @@ class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, backend: AsyncPinnedBackend) -> None:  # noqa: PLW0231 - the pool is all it needs
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False), network_backend=backend, max_connections=8
+            ssl_context=ssl_context(), network_backend=backend, max_connections=8
         )

@@ -77,6 +77,12 @@ class DeliveryWorker:
             target=self._loop.run_forever, name="mockingbird deliveries", daemon=True
         )
         self._thread.start()
+        # The first fetcher loads the CA bundle (~50 ms of CPU): at start, not in the first delivery.
+        asyncio.run_coroutine_threadsafe(self._warm(), self._loop)
+
+    async def _warm(self) -> None:
+        async with AsyncFetcher(self.policy):
+            pass
 
     def submit(self, make: Callable[[], list[Outgoing]]) -> None:
         """Plan (``make``) and send deliveries on the worker's thread; returns at once.

@@ -171,7 +171,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
         from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
-        from mockingbird.http.admin.deliveries import DELIVERY_PATHS, delivery_routes
+        from mockingbird.http.admin.delivery_api import DELIVERY_PATHS, delivery_routes
 
         return build_admin_app(
             store,
