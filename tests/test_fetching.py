@@ -398,3 +398,22 @@ def test_the_async_path_keeps_the_deadline() -> None:
         with pytest.raises(FetchError, match="no complete answer within 0.5 s"):
             _send(FetchPolicy(allow_loopback=True, timeout=0.5), "POST", f"{s.base}/slow", b"{}")
     assert time.monotonic() - started < 1.5
+
+
+def test_the_callback_policy_never_resolves_a_name_nobody_allowed(connects: list[Any]) -> None:
+    """A URL from a request must not even make the mock ask DNS about its host (a lookup can carry data out)."""
+    calls: list[str] = []
+    policy = FetchPolicy(
+        allow_loopback=True, allow_flag="--allow-callback-host", resolver=_stub(["127.0.0.1"], calls)
+    )
+    with pytest.raises(FetchRefusedError, match=r"secret.example.com is not a loopback address \(allow it with "
+                       r"--allow-callback-host secret.example.com\)"):  # fmt: skip
+        _send(policy, "POST", "http://secret.example.com/x", b"{}")
+    assert calls == [] and connects == []
+
+
+def test_localhost_is_loopback_for_the_callback_policy() -> None:
+    with serve(routes={"/x": Reply("ok")}) as s:
+        port = s.base.rsplit(":", 1)[1]
+        result = _send(CALLBACK_POLICY, "POST", f"http://localhost:{port}/x", b"{}")
+    assert result.status == 200 and classify(result.address) == "loopback"

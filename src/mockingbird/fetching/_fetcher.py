@@ -145,6 +145,10 @@ class FetchCore:
             raise refuse("another host than the spec's", host)
         if host in METADATA_HOSTS and not named:
             raise refuse("a cloud metadata host", host)
+        if not named and not anywhere and not _literal_or_localhost(host):
+            # allow_loopback: a name nobody allowed is refused unresolved, so a URL from a request
+            # cannot even make the mock ask DNS about it (a lookup can carry data out).
+            raise refuse(f"{host} is not a loopback address", host)
         addresses = self._resolve(host, port, (source, pointer, asked))
         if not named:
             for address in addresses:
@@ -235,6 +239,17 @@ class FetchCore:
     def where(self, url: str, referrer: Referrer | None) -> Where:
         """(document, pointer, url) of a fetch, for its errors."""
         return (referrer.document, referrer.pointer, url) if referrer else (url, "", url)
+
+
+def _literal_or_localhost(host: str) -> bool:
+    """An IP address, or ``localhost`` (which resolvers answer locally)."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class Body:
