@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import httpx
 import orjson
 import pytest
 from tests.hostile.servers import Server, answers, serve
+from tests.http.admin.conftest import serve as admin_serve
 
 from mockingbird.config import ServeConfig
 from mockingbird.http.supervisor import EmbeddedMock, MockSupervisor
@@ -110,3 +114,19 @@ def test_the_endpoints_are_guarded_by_the_token_and_documented(
     for path in ("/deliveries", "/deliveries/{id}", "/webhooks", "/webhooks/{name}/fire"):
         assert any(p.endswith(path) for p in paths), path
     assert http.put("/admin/api/deliveries").headers["allow"].startswith("GET")
+
+
+def test_schemathesis_with_every_check_finds_nothing_in_the_delivery_endpoints(tmp_path: Path) -> None:
+    """Fire and list under every generated request: conformant answers, valid input accepted, invalid refused."""
+    st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
+    assert st is not None
+    options = ("--webhook-url", "http://127.0.0.1:9/hooks")  # nothing listens there: retried, then failed
+    with admin_serve(tmp_path / "logs.db", spec=Path(CALLBACKS), options=options) as base:
+        httpx.post(f"{base}/subscriptions", json={"callbackUrl": "http://127.0.0.1:9/x", "petId": 1})
+        args = [st, "run", f"{base}/admin/api/openapi.json", "--checks", "all", "--max-examples", "12",
+                "--seed", "20261121", "--workers", "1", "--generation-database", "none", "--no-color",
+                "--request-timeout", "10", "--report-dir", str(tmp_path / "report"),
+                "--include-path-regex", "^/(deliveries|webhooks)"]  # fmt: skip
+        run = subprocess.run(args, check=False, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "No issues found" in run.stdout and "Tested: 4" in run.stdout

@@ -62,9 +62,13 @@ def delivery_routes(deliveries: Callable[[], Deliveries | None]) -> list[BaseRou
 
     async def fire(request: Request) -> Response:
         document = await json_body(request) if (await request.body()).strip() else {}
-        url, body, delay = document.get("url"), document.get("body", MISSING), document.get("delay", 0)
+        url, body, delay = (
+            document.get("url", MISSING),
+            document.get("body", MISSING),
+            document.get("delay", 0),
+        )
         problems = []
-        if url is not None and not (isinstance(url, str) and _is_http(url)):
+        if url is not MISSING and not (isinstance(url, str) and _is_http(url)):
             problems.append(("/url", "an http or https URL"))
         if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
             problems.append(("/delay", "seconds, 0-3600"))
