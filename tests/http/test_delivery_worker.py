@@ -37,6 +37,8 @@ def test_past_the_bound_a_delivery_is_dropped_at_once_not_waited_for() -> None:
     finally:
         worker.close()
     assert time.perf_counter() - started < 2.5  # closing cancels what waits; it does not wait 30 s
+    items, total = log.page(10)
+    assert total == 2 and {r["state"] for r in items} == {"cancelled"}  # recorded, not left pending
 
 
 def test_a_connection_failure_is_retried_then_ends_failed_with_every_attempt_recorded() -> None:

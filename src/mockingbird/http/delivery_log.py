@@ -2,7 +2,8 @@
 
 A delivery record is a plain JSON-serialisable dict (``http/delivery_worker.py`` makes it):
 ``id``, ``ts``, ``kind`` (``callback``/``webhook``), ``name``, ``trigger``, ``method``, ``url``,
-``state`` (``pending``, ``delivered``, ``failed``, ``refused``), ``status``, ``error`` and its
+``state`` (``pending``, ``delivered``, ``failed``, ``refused``, ``cancelled`` when the mock stopped first),
+``status``, ``error`` and its
 ``attempts``. It is saved when queued and after every attempt: readers see its last state.
 """
 

@@ -159,7 +159,7 @@ class DeliveryWorker:
         self._release()  # the reservation of the plan itself
 
     def _start(self, record: dict[str, Any], outgoing: Outgoing, delay: float | None) -> None:
-        task = self._loop.create_task(self._deliver(record, outgoing, delay))
+        task = self._loop.create_task(self._run(record, outgoing, delay))
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
@@ -172,6 +172,17 @@ class DeliveryWorker:
             self.log.save(record)
         except Exception:
             log.exception("saving delivery %s failed", record["id"])
+
+    async def _run(self, record: dict[str, Any], outgoing: Outgoing, delay: float | None) -> None:
+        try:
+            await self._deliver(record, outgoing, delay)
+        except (
+            asyncio.CancelledError
+        ):  # the mock is stopping: say so in the record rather than leave it pending
+            record.pop("next_attempt", None)
+            record.update(state="cancelled", error="the mock stopped before this delivery ended")
+            self._save(record)
+            raise
 
     async def _deliver(self, record: dict[str, Any], outgoing: Outgoing, delay: float | None) -> None:
         if outgoing.error is not None:

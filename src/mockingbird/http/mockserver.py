@@ -13,7 +13,7 @@ Example:
     ...     mock.scenarios.activate("outage")
     ...     mock.chaos(latency={"fixed": 0.2})
     ...     mock.reset()
-    >>> with MockServer("tests/http/callbacks.yaml") as mock:  # doctest: +SKIP
+    >>> with MockServer("examples/callbacks.yaml") as mock:  # doctest: +SKIP
     ...     mock.fire_webhook("petAdded", "http://127.0.0.1:9000/hooks")
     ...     mock.deliveries()[-1]["state"]
     'delivered'

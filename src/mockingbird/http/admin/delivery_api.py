@@ -123,7 +123,7 @@ _DELIVERY = {
         "name": {"type": "string"}, "trigger": {"type": "string"}, "request_id": {"type": "string"},
         "method": {"type": "string"}, "url": {"type": "string"}, "content_type": {"type": ["string", "null"]},
         "request_body": {"type": "string"},
-        "state": {"enum": ["pending", "delivered", "failed", "refused", "dropped"]},
+        "state": {"enum": ["pending", "delivered", "failed", "refused", "dropped", "cancelled"]},
         "status": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},
         "next_attempt": {"type": "number"}, "attempts": {"type": "array", "items": _ATTEMPT},
     },
