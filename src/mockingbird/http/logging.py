@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -93,7 +94,9 @@ class RequestRecorder:
         register = getattr(sink, "register_builder", None)
         self._index: int | None = register(BUILDER, tuple(self.config)) if register is not None else None
         self._builder = RowBuilder(self.config)  # for sinks that are not stores: records built here
-        self._write = sink.write
+        # A store hands out its writer's own ``write`` (one Python call less per request than ``sink.write``).
+        appender = getattr(sink, "appender", None)
+        self._write: Callable[[Any], None] = appender() if appender is not None else sink.write
 
     def emit(self, capture: Capture) -> None:
         """Queue one capture (on the request path: a tuple append, plus back-pressure when the sink is full)."""
