@@ -31,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import os
+import random
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -38,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
+import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -47,13 +50,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockingbird.config import ServeConfig
+from mockingbird.errors import ControlNotFoundError
 from mockingbird.http.app import MockApp, run_hooks
 from mockingbird.http.docs import build_docs_document
 from mockingbird.http.runtime import Runtime, build_runtime
 from mockingbird.openapi import load_spec
 
 if TYPE_CHECKING:
-    from mockingbird.openapi.model import Spec
+    from mockingbird.openapi.model import Callback, Spec
 
 # Where a response written by the project's own code is said to come from, in the log.
 CODE_SOURCE = "code"
@@ -177,6 +181,39 @@ class MockRuntime:
         """
         return _MockAnswer(self.mock, await request.body())
 
+    def webhooks(self) -> list[Callback]:
+        """The spec's webhooks (3.1 ``webhooks``, ``x-webhooks``), then its operations' callbacks."""
+        return [*self.spec.webhooks, *(callback for op in self.spec.operations for callback in op.callbacks)]
+
+    async def send_webhook(self, name: str, url: str, *, seed: int | None = None) -> httpx.Response:
+        """Send the spec's webhook (or callback) ``name`` to ``url``: its method, and a body generated
+        from its request schema by the mock's generator (the same data ``serve`` would make).
+
+        Args:
+            name: the webhook's or callback's name in the spec.
+            url: where to send it (the project's own code names it: trusted like its other calls).
+            seed: seed for the body (default: the runtime's seed).
+
+        Raises:
+            ControlNotFoundError: the spec has no webhook or callback ``name``.
+            httpx.HTTPError: the request failed.
+        """
+        hook = next((h for h in self.webhooks() if h.name == name), None)
+        if hook is None:
+            raise ControlNotFoundError("webhook", name)
+        content: bytes = b""
+        headers: dict[str, str] = {}
+        media = next(iter(hook.request_body.content.values()), None) if hook.request_body else None
+        if media is not None:
+            from mockingbird.openapi.generation.generator import DataGenerator
+
+            rng = random.Random(self.mock.seed if seed is None else seed)
+            value = DataGenerator(self.spec.resolve).generate(media.schema or {}, rng=rng, mode="request")
+            content = orjson.dumps(value)
+            headers["content-type"] = media.content_type
+        async with httpx.AsyncClient(timeout=30.0) as client:
+            return await client.request(hook.method, url, content=content, headers=headers)
+
     def app(self, api: APIRouter, **fastapi_options: Any) -> FastAPI:
         """The project's FastAPI app: ``api``'s endpoints on ``serve``'s URLs, side routes, logging.
 
@@ -209,8 +246,6 @@ class MockRuntime:
 
         def openapi() -> dict[str, Any]:
             if not document:
-                import orjson
-
                 document.append(orjson.loads(build_docs_document(self.spec)))
             return document[0]
 
