@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import orjson
 from mockingbird.errors import ConfigError
 from mockingbird.generate.endpoints import RESERVED, docstring, plan_endpoints, plan_webhooks
 from mockingbird.generate.manifest import write_project
-from mockingbird.generate.names import NameAllocator, snake_case
+from mockingbird.generate.names import NameAllocator
 from mockingbird.generate.wheel import build_runtime_wheel, pinned_requirements
 from mockingbird.openapi.model import Spec
 
@@ -93,7 +94,8 @@ class GeneratedProject:
 
 def project_slug(text: str) -> str:
     """A name for folders, images and services: ``Mockingbird Petstore`` -> ``mockingbird-petstore``."""
-    return _SLUG.sub("-", snake_case(text).lower()).strip("-") or "mock"
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _SLUG.sub("-", ascii_text.lower()).strip("-") or "mock"
 
 
 def generate_project(
