@@ -335,7 +335,10 @@ class ProjectConflictError(ConfigError):
     def __init__(self, out: str, files: Sequence[str]) -> None:
         self.out = out
         self.files = list(files)
-        shown = ", ".join(self.files[:8]) + (f" and {len(self.files) - 8} more" if len(self.files) > 8 else "")
+        more = len(self.files) - 8
+        shown = ", ".join(self.files[:8]) + (f" and {more} more" if more > 0 else "")
         escaping = any("outside the output folder" in f for f in self.files)
-        hint = "" if escaping else "; --force writes over what was generated and not edited since, keeps the rest"
+        hint = (
+            "" if escaping else "; --force rewrites what was generated and not edited since, keeps the rest"
+        )
         super().__init__(f"{out}: generating would change {len(self.files)} file(s): {shown}{hint}")

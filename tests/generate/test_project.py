@@ -133,3 +133,41 @@ def test_project_names_are_slugs() -> None:
     assert project_slug("GitHub v3 REST API") == "github-v3-rest-api"
     assert project_slug('x"; rm -rf / #\n') == "x-rm-rf"
     assert project_slug("***") == "mock"
+
+
+def _corpus_specs(limit: int) -> list[str]:
+    """Corpus specs with fewer than ``limit`` operations (the large ones cost FastAPI seconds to import)."""
+    from tests.corpus import CORPUS, index_entries
+
+    rows = (CORPUS / "INDEX.md").read_text().splitlines()
+    counts = {
+        name: int(row.split("|")[6]) for name in index_entries() for row in rows if f"| `{name}` |" in row
+    }
+    return [name for name, ops in counts.items() if ops < limit]
+
+
+@pytest.mark.parametrize("name", _corpus_specs(200))
+def test_corpus_specs_generate_projects_that_import(
+    name: str, wheel_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Odd operation ids, parameter names, Swagger 2.0, multi-file, webhook-only: all import under FastAPI."""
+    from tests.corpus import CORPUS
+
+    project = generate_project(
+        CORPUS / name, tmp_path / "p", GenerateOptions(storage=False, cache_dir=wheel_cache)
+    )
+    module = _import(project, project_slug(name).replace("-", "_"))
+    routes = {getattr(route, "operation_id", None) for route in module.api.routes}
+    spec = json.loads((project.path / "openapi.json").read_text())
+    assert module.app.openapi().get("paths") == spec.get("paths")  # the spec itself
+    assert len(routes - {None}) == project.operations
+
+
+def test_a_spec_with_integers_past_64_bits_is_copied_exactly(tmp_path: Path, wheel_cache: Path) -> None:
+    document = {"openapi": "3.0.3", "info": {"title": "big", "version": "1"}, "paths": {"/n": {"get": {
+        "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+            "type": "integer", "maximum": 2**70}}}}}}}}}  # fmt: skip
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps(document))
+    project = generate_project(spec, tmp_path / "p", GenerateOptions(cache_dir=wheel_cache))
+    assert json.loads((project.path / "openapi.json").read_text()) == document

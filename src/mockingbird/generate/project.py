@@ -11,6 +11,7 @@ edits are never overwritten.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -150,9 +151,7 @@ def generate_project(
     wheel = build_runtime_wheel(options.cache_dir)
     files = _render(spec, options, name, endpoints, webhooks, wheel.path.name, wheel.version)
     files[f"vendor/{wheel.path.name}"] = wheel.path.read_bytes()
-    files[SPEC_FILE] = orjson.dumps(
-        spec.document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str
-    )
+    files[SPEC_FILE] = _dump_spec(spec.document)
     report("writing", 0, len(files))
     plan = write_project(target, files, force=options.force, generator=f"mockingbird {wheel.version}")
     report("writing", len(files), len(files))
@@ -165,6 +164,15 @@ def generate_project(
         removed=tuple(sorted(plan.remove)),
         operations=len(endpoints),
     )
+
+
+def _dump_spec(document: Any) -> bytes:
+    """The bundled spec as JSON, indented (``orjson``; ``json`` for integers past 64 bits, which
+    ``orjson`` refuses and some real specs hold)."""
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str)
+    except TypeError:
+        return json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
 
 
 def _render(
