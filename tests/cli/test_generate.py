@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import subprocess
 from pathlib import Path
 
@@ -53,3 +55,30 @@ def test_a_broken_spec_is_one_line(tmp_path: Path) -> None:
     result = _run(str(spec), "--out", str(tmp_path / "out"), cache=tmp_path / "cache")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "#/nope" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path: Path) -> None:
+    main, terminal = pty.openpty()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "TERM": "xterm",
+        "COLUMNS": "80",
+    }
+    command = [*MOCKINGBIRD, "generate", str(PETSTORE), "--out", str(tmp_path / "p")]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=terminal, env=env) as process:
+        os.close(terminal)
+        shown = b""
+        while chunk := _read(main):
+            shown += chunk
+        assert process.wait(60) == 0
+        assert process.stdout is not None and process.stdout.read().startswith(b"generated ")
+    os.close(main)
+    assert b"writing" in shown and b"8/8" in shown  # the last phase, as the bar left it
+
+
+def _read(fd: int) -> bytes:
+    try:
+        return os.read(fd, 65536)
+    except OSError:  # the terminal closed: the process is done
+        return b""

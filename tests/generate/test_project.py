@@ -171,3 +171,14 @@ def test_a_spec_with_integers_past_64_bits_is_copied_exactly(tmp_path: Path, whe
     spec.write_text(json.dumps(document))
     project = generate_project(spec, tmp_path / "p", GenerateOptions(cache_dir=wheel_cache))
     assert json.loads((project.path / "openapi.json").read_text()) == document
+
+
+def test_without_out_the_project_goes_under_generated_mocks(
+    shop_spec: Path, wheel_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    project = generate_project(shop_spec, options=GenerateOptions(cache_dir=wheel_cache))
+    assert (
+        project.path == Path("generated_mocks", "shop-api")
+        and (tmp_path / project.path / "main.py").is_file()
+    )

@@ -35,6 +35,7 @@ from mockingbird.openapi.model import Spec
 # uvicorn reads UVICORN_HOST and UVICORN_PORT (the Dockerfile sets them).
 SERVE_COMMAND = ("uvicorn", "main:app")
 SPEC_FILE = "openapi.json"
+DEFAULT_ROOT = "generated_mocks"  # where projects go without ``out``, as MockLoop's generate_mock_api
 _SLUG = re.compile(r"[^a-z0-9]+")
 Progress = Callable[[str, int, int], None]
 
@@ -110,7 +111,7 @@ def generate_project(
 
     Args:
         spec: a loaded spec, or a file path or URL to load.
-        out: the project folder (default: the project's name, in the current folder).
+        out: the project folder (default: ``generated_mocks/<name>`` in the current folder).
         options: what to generate (default: everything on).
         progress: called with (phase, done, total) as work advances (a progress bar).
 
@@ -136,14 +137,17 @@ def generate_project(
         report("loading the spec", 0, 1)
         spec = load_spec(spec)
     name = project_slug(options.name or spec.title or Path(spec.source).stem)
-    target = Path(out) if out is not None else Path(name)
+    target = Path(out) if out is not None else Path(DEFAULT_ROOT, name)
     total = len(spec.operations)
     names = NameAllocator(reserved=RESERVED)
 
-    def advance(step: int, done: list[int] = [0]) -> None:  # noqa: B006 (a counter for this call)
-        done[0] += step
-        if done[0] % 50 == 0 or done[0] == total:
-            report("endpoints", done[0], total)
+    planned = 0
+
+    def advance(step: int) -> None:
+        nonlocal planned
+        planned += step
+        if planned % 50 == 0 or planned == total:
+            report("endpoints", planned, total)
 
     endpoints = plan_endpoints(spec, names, progress=advance)
     webhooks = plan_webhooks(spec, names) if options.webhooks else []

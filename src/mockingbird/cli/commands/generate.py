@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 @click.command("generate")
 @click.argument("spec", metavar="SPEC")
 @click.option(
-    "--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Project folder (default: ./NAME)."
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder (default: generated_mocks/NAME).",
 )
 @click.option("--name", help="Project name (default: from the spec's title).")
 @click.option(
@@ -78,6 +81,7 @@ def command(
 
 
 def _progress_bar(stack: ExitStack) -> Progress:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = stack.enter_context(
@@ -86,6 +90,7 @@ def _progress_bar(stack: ExitStack) -> Progress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            console=Console(stderr=True),
             transient=True,
         )
     )
