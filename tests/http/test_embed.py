@@ -202,3 +202,14 @@ def test_a_webhook_is_sent_with_a_body_generated_from_its_schema(spec_file: Path
     assert response.status_code == 202
     ((method, body),) = received
     assert method == "POST" and isinstance(json.loads(body)["sku"], str)
+
+
+def test_an_unknown_webhook_is_named(spec_file: Path) -> None:
+    import anyio
+
+    from mockingbird.errors import ControlNotFoundError
+
+    runtime = MockRuntime.from_project(spec_file, ProjectOptions(storage=False))
+    assert [hook.name for hook in runtime.webhooks()] == ["itemAdded"]
+    with pytest.raises(ControlNotFoundError, match="no webhook 'itemRemoved'"):
+        anyio.run(runtime.send_webhook, "itemRemoved", "http://127.0.0.1:9/")
