@@ -213,3 +213,21 @@ def test_an_unknown_webhook_is_named(spec_file: Path) -> None:
     assert [hook.name for hook in runtime.webhooks()] == ["itemAdded"]
     with pytest.raises(ControlNotFoundError, match="no webhook 'itemRemoved'"):
         anyio.run(runtime.send_webhook, "itemRemoved", "http://127.0.0.1:9/")
+
+
+def test_an_http_exception_raised_by_an_endpoint_stays_the_endpoints(spec_file: Path) -> None:
+    from fastapi import HTTPException
+
+    runtime = MockRuntime.from_project(spec_file, ProjectOptions(storage=False))
+    api = runtime.router()
+
+    @api.get("/items/{item_id}", operation_id="getItem")
+    async def get_item(request: Request, item_id: Annotated[str, PathParam()]) -> Any:
+        raise HTTPException(404, f"no item {item_id}")
+
+    with ThreadedServer(runtime.app(api)) as url:
+        response = httpx.get(f"{url}/items/9", timeout=10)
+    assert (response.status_code, response.json()) == (
+        404,
+        {"detail": "no item 9"},
+    )  # not the mock's problem+json

@@ -263,7 +263,8 @@ class MockRuntime:
     async def _routing_error(self, request: Request, exc: Exception) -> Response:
         """404 and 405 from FastAPI's routing go to the mock (problem+json, CORS preflights);
         an ``HTTPException`` raised by an endpoint function is answered as FastAPI answers it."""
-        assert isinstance(exc, HTTPException)
+        if not isinstance(exc, HTTPException):  # registered for HTTPException only
+            raise exc
         meta = request.scope.get("state", {}).get("mockingbird")
         if exc.status_code in (404, 405) and not (meta and meta.get("source") == CODE_SOURCE):
             return await self.answer(request)
