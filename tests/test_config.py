@@ -98,6 +98,7 @@ def test_config_is_frozen_and_keyword_only() -> None:
             server="uvicorn",
         ),
         ServeConfig(spec="a.yaml", log=False, control_db="ctl.db", log_db="ignored.db"),
+        ServeConfig(spec="a.yaml", admin=False, log_db="logs/x.db"),
     ],
 )
 def test_to_args_and_to_env_give_a_child_exactly_this_config(config: ServeConfig) -> None:

@@ -17,6 +17,7 @@ from mockingbird.errors import MockingbirdError
 # name -> module under mockingbird.cli.commands exposing ``command``
 COMMANDS: dict[str, str] = {
     "serve": "serve",
+    "generate": "generate",
     "logs": "logs",
     "stdio": "stdio",
     "scenarios": "scenarios",
