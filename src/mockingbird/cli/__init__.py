@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "logs": "logs",
     "stdio": "stdio",
     "scenarios": "scenarios",
+    "mcp": "mcp",
 }
 
 

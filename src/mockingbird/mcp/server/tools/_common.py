@@ -1,0 +1,35 @@
+"""What every tool module shares: the result shape (readable text plus structured content) and
+the translation of library errors into tool errors (``isError`` with one clear message)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from mockingbird.errors import MockingbirdError
+
+
+def result(text: str, data: BaseModel) -> CallToolResult:
+    """A tool answer: ``text`` for the assistant to quote, ``data`` as structured content."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)],
+        structured_content=data.model_dump(mode="json", by_alias=True),
+    )
+
+
+@contextmanager
+def tool_errors() -> Iterator[None]:
+    """Turn the library's errors into tool errors with their one-line message (never a crash)."""
+    try:
+        yield
+    except MockingbirdError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 request``, ``2 requests``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
