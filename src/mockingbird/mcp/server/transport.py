@@ -55,6 +55,11 @@ def classify_line(line: bytes) -> tuple[SessionMessage | None, bytes | None]:
             return None, None
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
         return None, error_reply(envelope.id, INVALID_REQUEST, "Invalid Request", {"detail": detail})
+    if envelope.kind == "request" and not isinstance(message, types.JSONRPCRequest):
+        # The SDK's model reads a request whose id is not a string or an integer (1.5) as a
+        # notification, which nobody would answer: refuse it with its id instead.
+        detail = '"id" must be a string or an integer'
+        return None, error_reply(envelope.id, INVALID_REQUEST, "Invalid Request", {"detail": detail})
     return SessionMessage(message), None
 
 
