@@ -9,9 +9,17 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
+from mcp.server.mcpserver import MCPServer
+from mcp_types import CallToolResult, TextContent
 
+from mcp import Client
+from mockingbird.mcp.server.app import build_server
+from mockingbird.mcp.server.fleet import FleetSettings, MockFleet
+from mockingbird.mcp.server.registry import MockEntry
 from tests.corpus import CORPUS
 
 PETSTORE = CORPUS / "readme-examples__petstore-v2.yaml"  # Swagger 2.0, basePath /v2
@@ -75,3 +83,55 @@ def http_server(state_dir: Path) -> Iterator[HttpServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockFleet]:
+    """A fleet on its own state directory; its mocks are stopped after the module."""
+    fleet = MockFleet(FleetSettings(state_dir=tmp_path_factory.mktemp("fleet-state"), stop_timeout=15))
+    try:
+        yield fleet
+    finally:
+        fleet.close()
+
+
+@pytest.fixture(scope="module")
+def server(fleet: MockFleet) -> MCPServer:
+    return build_server(fleet)
+
+
+@pytest.fixture(scope="module")
+def petstore(fleet: MockFleet) -> MockEntry:
+    """A managed mock of the Swagger 2.0 petstore (basePath /v2), auth off."""
+    return fleet.start(str(PETSTORE), auth=False)
+
+
+def call_tool(server: MCPServer, name: str, arguments: dict[str, Any]) -> CallToolResult:
+    """One tool call through the SDK ``Client`` connected in process."""
+
+    async def go() -> CallToolResult:
+        async with Client(server) as client:
+            return await client.call_tool(name, arguments)
+
+    return anyio.run(go)
+
+
+def text_of(result: CallToolResult) -> str:
+    block = result.content[0]
+    assert isinstance(block, TextContent)
+    return block.text
+
+
+def tool_error(server: MCPServer, name: str, arguments: dict[str, Any]) -> str:
+    """The message of a call that must fail as a tool error (``isError``), not as a protocol error."""
+    result = call_tool(server, name, arguments)
+    assert result.is_error, f"{name} succeeded: {result.structured_content}"
+    return text_of(result)
+
+
+def tool_ok(server: MCPServer, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The structured content of a call that must succeed (with a readable text beside it)."""
+    result = call_tool(server, name, arguments)
+    assert not result.is_error, text_of(result)
+    assert text_of(result) and isinstance(result.structured_content, dict)
+    return result.structured_content

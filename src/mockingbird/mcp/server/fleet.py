@@ -129,7 +129,7 @@ class MockFleet:
             keep_running: leave it running when the MCP server exits.
             log_db: the log database's file name under the state directory's ``logs/``
                 (default: the mock's name).
-            **options: more ``ServeConfig`` fields (``port``, ``seed``, ``auth``, ``scenario``...).
+            **options: more ``ServeConfig`` fields (``port``: default 0, a free one; ``seed``, ``auth``...).
 
         Raises:
             ConfigError: no such spec file, a bad option, the port is busy, a path escapes its
@@ -143,6 +143,7 @@ class MockFleet:
                 )
             spec = str(path.resolve())
         options.pop("host", None)  # always loopback: the admin API of a managed mock is unguarded
+        options.setdefault("port", 0)  # a free port unless one is asked for
         stem = Path(urlsplit(spec).path if is_url(spec) else spec).stem or "mock"
         name = f"{stem}-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
         log = options.get("log", True)
