@@ -7,7 +7,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mockingbird.mcp.server.fleet import MockFleet
-from mockingbird.mcp.server.tools._common import result, tool_errors
+from mockingbird.mcp.server.tools._common import result, tool, tool_errors
 
 
 class ChaosResult(BaseModel):
@@ -54,7 +54,7 @@ def describe(chaos: dict[str, Any]) -> str:
 def register(server: MCPServer, fleet: MockFleet) -> None:
     """Add ``set_chaos`` to ``server``."""
 
-    @server.tool(annotations=ToolAnnotations(title="Set chaos (latency and faults)", destructive_hint=False))
+    @tool(server, annotations=ToolAnnotations(title="Set chaos (latency and faults)", destructive_hint=False))
     def set_chaos(
         server_url: Annotated[str, Field(description="URL of the mock server, e.g. http://127.0.0.1:8000.")],
         operation: Annotated[

@@ -7,7 +7,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mockingbird.mcp.server.fleet import MockFleet
-from mockingbird.mcp.server.tools._common import plural, result, tool_errors
+from mockingbird.mcp.server.tools._common import plural, result, tool, tool_errors
 
 DEFAULT_PORTS = (8000, 8001, 8002, 8003, 8004, 8005, 3000, 3001, 5000, 5001)
 
@@ -60,7 +60,7 @@ def _listening(port: int) -> bool:
 def register(server: MCPServer, fleet: MockFleet) -> None:
     """Add ``discover_mock_servers`` to ``server``."""
 
-    @server.tool(annotations=ToolAnnotations(title="Discover mock servers", read_only_hint=True))
+    @tool(server, annotations=ToolAnnotations(title="Discover mock servers", read_only_hint=True))
     def discover_mock_servers(
         ports: Annotated[
             list[Annotated[int, Field(ge=1, le=65535)]] | None,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from mockingbird.mcp.server.fleet import MockFleet
 from mockingbird.mcp.server.registry import MockEntry
-from mockingbird.mcp.server.tools._common import result, tool_errors
+from mockingbird.mcp.server.tools._common import result, tool, tool_errors
 from mockingbird.records import RESERVED_PREFIX
 
 
@@ -51,8 +51,11 @@ def _started(entry: MockEntry, health: dict[str, Any] | None) -> StartedMock:
 def register(server: MCPServer, fleet: MockFleet) -> None:
     """Add the two tools to ``server``."""
 
-    @server.tool(
-        annotations=ToolAnnotations(title="Start a mock server", destructive_hint=False, open_world_hint=True)
+    @tool(
+        server,
+        annotations=ToolAnnotations(
+            title="Start a mock server", destructive_hint=False, open_world_hint=True
+        ),
     )
     def start_mock_server(
         spec_url_or_path: Annotated[
@@ -121,7 +124,7 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
                 f"Admin: {data.admin_url}. Log: {data.log_db or 'off'}.")  # fmt: skip
         return result(text, data)
 
-    @server.tool(annotations=ToolAnnotations(title="Stop a mock server", destructive_hint=True))
+    @tool(server, annotations=ToolAnnotations(title="Stop a mock server", destructive_hint=True))
     def stop_mock_server(
         server_url: Annotated[str, Field(description="The mock's URL, as start_mock_server returned it.")],
     ) -> Annotated[CallToolResult, StoppedMock]:

@@ -7,7 +7,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mockingbird.mcp.server.fleet import MockFleet
-from mockingbird.mcp.server.tools._common import plural, result, tool_errors
+from mockingbird.mcp.server.tools._common import plural, result, tool, tool_errors
 
 
 class LogsResult(BaseModel):
@@ -52,7 +52,7 @@ def format_analysis(analysis: dict[str, Any]) -> list[str]:
 def register(server: MCPServer, fleet: MockFleet) -> None:
     """Add ``query_mock_logs`` to ``server``."""
 
-    @server.tool(annotations=ToolAnnotations(title="Query mock logs", read_only_hint=True))
+    @tool(server, annotations=ToolAnnotations(title="Query mock logs", read_only_hint=True))
     def query_mock_logs(
         server_url: Annotated[str, Field(description="URL of the mock server, e.g. http://127.0.0.1:8000.")],
         limit: Annotated[

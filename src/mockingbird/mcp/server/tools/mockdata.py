@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from mockingbird.errors import ControlNotFoundError
 from mockingbird.http.admin.client import AdminClient
 from mockingbird.mcp.server.fleet import MockFleet
-from mockingbird.mcp.server.tools._common import result, tool_errors
+from mockingbird.mcp.server.tools._common import result, tool, tool_errors
 
 Operation = Literal[
     "update_response", "create_scenario", "switch_scenario", "list_scenarios", "delete_scenario", "get_scenario",
@@ -85,7 +85,7 @@ def _run(admin: AdminClient, operation: str, *, endpoint_path: str | None, respo
 def register(server: MCPServer, fleet: MockFleet) -> None:
     """Add ``manage_mock_data`` to ``server``."""
 
-    @server.tool(annotations=ToolAnnotations(title="Manage mock data and scenarios", destructive_hint=False))
+    @tool(server, annotations=ToolAnnotations(title="Manage mock data and scenarios", destructive_hint=False))
     def manage_mock_data(
         server_url: Annotated[str, Field(description="URL of the mock server, e.g. http://127.0.0.1:8000.")],
         operation: Annotated[Operation, Field(description="What to do.")],
