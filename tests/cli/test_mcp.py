@@ -9,9 +9,9 @@ from pathlib import Path
 
 import anyio
 from click.testing import CliRunner
+from mcp import Client
 from tests.mcp.server.conftest import PETSTORE, HttpServer, pid_gone
 
-from mcp import Client
 from mockingbird.cli import cli
 
 

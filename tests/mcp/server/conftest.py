@@ -13,10 +13,10 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, TextContent
 
-from mcp import Client
 from mockingbird.mcp.server.app import build_server
 from mockingbird.mcp.server.fleet import FleetSettings, MockFleet
 from mockingbird.mcp.server.registry import MockEntry

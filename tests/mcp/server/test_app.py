@@ -12,8 +12,8 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-
 from mcp import Client, StdioServerParameters
+
 from tests.mcp.server.conftest import PETSTORE, HttpServer, mcp_command, pid_gone
 
 pytestmark = pytest.mark.anyio

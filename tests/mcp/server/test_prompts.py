@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import anyio
+from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp_types import TextContent
-
-from mcp import Client
 
 
 def test_prompts_are_listed_and_fill_in_their_arguments(server: MCPServer) -> None:

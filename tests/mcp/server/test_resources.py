@@ -8,10 +8,10 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
-from mcp import Client
 from mockingbird.mcp.server.registry import MockEntry
 
 
