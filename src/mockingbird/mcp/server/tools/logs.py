@@ -41,8 +41,8 @@ def format_analysis(analysis: dict[str, Any]) -> list[str]:
     errors = analysis.get("errors") or {}
     rate = errors.get("error_rate", 0)
     lines = [
-        f"{plural(total, 'request')}; error rate {rate:.0%}; latency p50 {latency.get('p50', 0):g} ms, "
-        + f"p95 {latency.get('p95', 0):g} ms, p99 {latency.get('p99', 0):g} ms."
+        f"{plural(total, 'request')}; error rate {rate:.0%}; latency p50 {latency.get('p50', 0):.1f} ms, "
+        + f"p95 {latency.get('p95', 0):.1f} ms, p99 {latency.get('p99', 0):.1f} ms."
     ]
     for insight in analysis.get("insights") or []:
         lines.append(f"{insight['severity'].upper()} {insight['message']} -> {insight['recommendation']}")
