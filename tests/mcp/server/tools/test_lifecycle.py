@@ -70,3 +70,14 @@ def test_stopping_an_unknown_or_remote_server_is_a_tool_error(server: MCPServer)
 def test_arguments_out_of_range_are_refused_by_the_input_schema(server: MCPServer) -> None:
     message = tool_error(server, "start_mock_server", {"spec_url_or_path": str(PETSTORE), "port": 70000})
     assert "port" in message
+
+
+def test_a_mock_with_an_admin_token_is_still_steered_through_the_registry(server: MCPServer) -> None:
+    started = tool_ok(server, "start_mock_server", {"spec_url_or_path": str(PETSTORE), "admin_token": "s3cret"})
+    try:
+        assert httpx.get(started["admin_url"] + "api/info").status_code == 401
+        assert "admin_token" not in started["options"]  # never echoed back
+        logs = tool_ok(server, "query_mock_logs", {"server_url": started["url"], "include_admin": True})
+        assert logs["total"] >= 1  # the refused call above, logged as an admin call
+    finally:
+        tool_ok(server, "stop_mock_server", {"server_url": started["url"]})
