@@ -73,7 +73,9 @@ def test_arguments_out_of_range_are_refused_by_the_input_schema(server: MCPServe
 
 
 def test_a_mock_with_an_admin_token_is_still_steered_through_the_registry(server: MCPServer) -> None:
-    started = tool_ok(server, "start_mock_server", {"spec_url_or_path": str(PETSTORE), "admin_token": "s3cret"})
+    started = tool_ok(
+        server, "start_mock_server", {"spec_url_or_path": str(PETSTORE), "admin_token": "s3cret"}
+    )
     try:
         assert httpx.get(started["admin_url"] + "api/info").status_code == 401
         assert "admin_token" not in started["options"]  # never echoed back

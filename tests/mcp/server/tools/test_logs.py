@@ -53,4 +53,7 @@ def test_params_and_summary_are_built_from_the_filters() -> None:
     }
     lines = format_analysis({"total": 1, "latency": {"p50": 2, "p95": 3, "p99": 4}, "errors": {"error_rate": 0.5},
                              "insights": [{"severity": "warning", "message": "m", "recommendation": "r"}]})  # fmt: skip
-    assert lines == ["1 request; error rate 50%; latency p50 2.0 ms, p95 3.0 ms, p99 4.0 ms.", "WARNING m -> r"]
+    assert lines == [
+        "1 request; error rate 50%; latency p50 2.0 ms, p95 3.0 ms, p99 4.0 ms.",
+        "WARNING m -> r",
+    ]
