@@ -153,9 +153,10 @@ class MockFleet:
             db.parent.mkdir(parents=True, exist_ok=True)
         if options.get("control_db"):
             options["control_db"] = str(inside(self.log_dir, options["control_db"], "control_db"))
-        for key in ("scenarios", "allow_ref_hosts"):
-            if key in options:
-                options[key] = tuple(options[key])
+        if options.get("scenarios"):  # the child may run elsewhere than a client's idea of "here"
+            options["scenarios"] = tuple(str(Path(p).expanduser().resolve()) for p in options["scenarios"])
+        if options.get("allow_ref_hosts"):
+            options["allow_ref_hosts"] = tuple(options["allow_ref_hosts"])
         config = ServeConfig.from_env({}, spec=spec, host="127.0.0.1", log_db=str(db) if db else None,
                                       **{k: v for k, v in options.items() if v is not None})  # fmt: skip
         if config.scenarios:

@@ -83,3 +83,18 @@ def test_a_mock_with_an_admin_token_is_still_steered_through_the_registry(server
         assert logs["total"] >= 1  # the refused call above, logged as an admin call
     finally:
         tool_ok(server, "stop_mock_server", {"server_url": started["url"]})
+
+
+def test_scenario_files_and_the_scenario_to_activate_pass_through(server: MCPServer, tmp_path: Path) -> None:
+    (tmp_path / "outage.yaml").write_text(
+        "name: outage\noverrides:\n  - {operation: getInventory, strict: false, response: {status: 503}}\n"
+    )
+    started = tool_ok(server, "start_mock_server", {"spec_url_or_path": str(PETSTORE), "auth": False,
+                                                    "scenarios": [str(tmp_path)], "scenario": "outage"})  # fmt: skip
+    try:
+        assert httpx.get(started["url"] + "/v2/store/inventory").status_code == 503
+    finally:
+        tool_ok(server, "stop_mock_server", {"server_url": started["url"]})
+    missing = tool_error(server, "start_mock_server", {"spec_url_or_path": str(PETSTORE),
+                                                       "scenarios": [str(tmp_path / "none")]})  # fmt: skip
+    assert "no scenario file or folder" in missing

@@ -1,5 +1,6 @@
 """``discover_mock_servers``: the managed mocks (registry first), then mockingbird mocks found on loopback ports."""
 
+import socket
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
@@ -50,8 +51,6 @@ def _found(url: str, health: dict[str, Any] | None, checked: bool, **known: Any)
 
 
 def _listening(port: int) -> bool:
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
