@@ -134,10 +134,16 @@ requests = st.builds(
 cases = st.one_of(not_json(), not_json_rpc(), quiet_messages(), requests)
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=["legacy", "modern"])
+def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     process = Server(tmp_path_factory.mktemp("fuzz-state"))
-    process.legacy_handshake()
+    if request.param == "legacy":
+        process.legacy_handshake()
+    else:  # the first request decides the era: an enveloped server/discover opens a modern connection
+        reply = process.ask(
+            {"jsonrpc": "2.0", "id": 0, "method": "server/discover", "params": {"_meta": MODERN_META}}
+        )
+        assert reply["id"] == 0 and "result" in reply
     try:
         yield process
     finally:
