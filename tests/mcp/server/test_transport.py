@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockingbird.mcp.server.transport import classify_line
+from mockingbird.mcp.server.transport import MAX_LINE, classify_line
 from tests.mcp.server.conftest import mcp_command
 from tests.mcp.stdio.test_fuzz import Case, Proxy, not_json, not_json_rpc, protocol_message, quiet_messages
 
@@ -166,3 +166,15 @@ def test_fuzzed_lines_get_the_answers_json_rpc_owes_and_the_server_survives(
             assert match is not None, (case.label, case.data[:300], replies)
             unused.remove(match)
     assert fuzzed.process.poll() is None
+
+
+def test_a_line_beyond_the_limit_gets_one_error_and_the_server_goes_on(server: Server) -> None:
+    server.legacy_handshake()
+    assert server.process.stdin is not None
+    huge = b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"' + b"a" * (MAX_LINE + 10) + b'"}}\n'
+    server.process.stdin.write(huge + line({"jsonrpc": "2.0", "id": 2, "method": "ping"}))
+    server.process.stdin.flush()
+    refused = protocol_message(server.lines.get(timeout=60))
+    assert (refused["id"], refused["error"]["code"]) == (None, -32600)
+    assert str(MAX_LINE) in refused["error"]["data"]["detail"]
+    assert protocol_message(server.lines.get(timeout=30)) == {"jsonrpc": "2.0", "id": 2, "result": {}}

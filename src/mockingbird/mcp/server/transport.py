@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import IO, Any
 
 import anyio
@@ -84,12 +85,16 @@ async def serve_stdio(
     else:
         wire_fd = stdout_fd
     reader = stdin if stdin is not None else os.fdopen(os.dup(0), "rb", buffering=1 << 16)
-    wire = os.fdopen(wire_fd, "wb", buffering=0, closefd=stdout_fd is None)
+    wire = os.fdopen(wire_fd, "wb", closefd=stdout_fd is None)
     lock = anyio.Lock()
 
+    def write(data: bytes) -> None:
+        wire.write(data)  # buffered: a partial write to the pipe is completed, never cut
+        wire.flush()
+
     async def emit(data: bytes) -> None:
-        async with lock:
-            await anyio.to_thread.run_sync(wire.write, data)
+        async with lock:  # one writer at a time: lines never interleave
+            await anyio.to_thread.run_sync(write, data)
 
     to_server, from_client = anyio.create_memory_object_stream[SessionMessage | Exception](16)
     to_client, from_server = anyio.create_memory_object_stream[SessionMessage](16)
@@ -131,7 +136,9 @@ async def serve_stdio(
             reader.close()
 
 
-async def serve_http(server: MCPServer, *, port: int, on_listening: Any = None) -> None:
+async def serve_http(
+    server: MCPServer, *, port: int, on_listening: Callable[[str], None] | None = None
+) -> None:
     """Serve ``server`` over streamable HTTP at ``http://127.0.0.1:PORT/mcp`` until cancelled.
 
     Args:
