@@ -9,7 +9,7 @@ from pathlib import Path
 
 import anyio
 from click.testing import CliRunner
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from tests.mcp.server.conftest import PETSTORE, HttpServer, pid_gone
 
 from mockingbird.cli import cli
@@ -59,3 +59,31 @@ def test_sigterm_stops_the_mocks_it_started(tmp_path: Path) -> None:
         server.close()  # SIGTERM, then wait
     assert server.process.returncode == 0
     assert pid_gone(pid)
+
+
+def test_with_a_log_file_the_server_writes_its_log_there(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mcp.log"
+    command = [
+        sys.executable,
+        "-m",
+        "mockingbird",
+        "mcp",
+        "--state-dir",
+        str(tmp_path),
+        "--log-file",
+        str(log),
+        "-v",
+    ]
+
+    async def fail_a_call() -> str:
+        async with Client(
+            StdioServerParameters(command=command[0], args=command[1:]), mode="legacy"
+        ) as client:
+            result = await client.call_tool("stop_mock_server", {"server_url": "http://127.0.0.1:1"})
+            assert result.is_error
+            return str(result.content[0].text)  # type: ignore[union-attr]
+
+    assert "no mock started by mockingbird mcp" in anyio.run(fail_a_call)
+    assert "stop_mock_server" in log.read_text() and "no mock started" in log.read_text()

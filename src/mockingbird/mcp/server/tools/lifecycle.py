@@ -59,7 +59,10 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
     )
     def start_mock_server(
         spec_url_or_path: Annotated[
-            str, Field(description="OpenAPI 3.x / Swagger 2.0 file path or http(s) URL.")
+            str,
+            Field(
+                description="OpenAPI 3.x / Swagger 2.0 file (an absolute path is safest: a relative one is read from the MCP server's working directory) or http(s) URL."
+            ),
         ],
         port: Annotated[int, Field(ge=0, le=65535, description="Port on 127.0.0.1; 0 picks a free one.")] = 0,
         scenario: Annotated[
