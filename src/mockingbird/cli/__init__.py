@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "logs": "logs",
     "stdio": "stdio",
     "scenarios": "scenarios",
+    "mcp": "mcp",
 }
 
 
