@@ -86,9 +86,9 @@ def report(title: str, samples: dict[str, list[float]], base: str, kit: str) -> 
 
 
 async def in_process(total: int) -> None:
+    from mcp import Client
     from mcp.client._memory import InMemoryTransport
 
-    from mcp import Client
     from mockingbird.testing import connect_async
 
     server = load_server()
@@ -117,9 +117,9 @@ async def in_process(total: int) -> None:
 
 
 async def stdio(total: int) -> None:
+    from mcp import Client
     from mcp.client.stdio import StdioServerParameters
 
-    from mcp import Client
     from mockingbird.testing import connect_async
 
     command = [sys.executable, str(DEMO)]

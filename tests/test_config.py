@@ -107,6 +107,7 @@ def test_config_is_frozen_and_keyword_only() -> None:
             webhook_url="http://127.0.0.1:9/hooks",
             allow_callback_hosts=("hooks.example.com", "*"),
         ),
+        ServeConfig(spec="a.yaml", admin=False, log_db="logs/x.db"),
     ],
 )
 def test_to_args_and_to_env_give_a_child_exactly_this_config(config: ServeConfig) -> None:

@@ -18,6 +18,7 @@ from mockingbird.errors import (
     MCPTimeoutError,
     MockingbirdError,
     MocksFileError,
+    ProjectConflictError,
     SchemaGenerationError,
     SelectionError,
     SpecError,
@@ -29,6 +30,7 @@ from mockingbird.errors import (
 
 if TYPE_CHECKING:
     from mockingbird.analysis.stats import analyze
+    from mockingbird.generate import GeneratedProject, GenerateOptions, generate_project
     from mockingbird.http.mockserver import MockServer
     from mockingbird.openapi import load_spec
     from mockingbird.query import LogQuery
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     "LogQuery": "mockingbird.query",
     "analyze": "mockingbird.analysis.stats",
+    "generate_project": "mockingbird.generate",
+    "GenerateOptions": "mockingbird.generate",
+    "GeneratedProject": "mockingbird.generate",
     "load_spec": "mockingbird.openapi",
     "LogStore": "mockingbird.store.base",
     "open_store": "mockingbird.store.opening",
@@ -78,6 +83,9 @@ __all__ = [  # noqa: RUF022 (sorted case-insensitively, as tests/test_exported_m
     "CommandNotFoundError",
     "ConfigError",
     "ExampleNotFoundError",
+    "generate_project",
+    "GeneratedProject",
+    "GenerateOptions",
     "load_spec",
     "LogQuery",
     "LogQueryError",
@@ -93,6 +101,7 @@ __all__ = [  # noqa: RUF022 (sorted case-insensitively, as tests/test_exported_m
     "MockServer",
     "MocksFileError",
     "open_store",
+    "ProjectConflictError",
     "SchemaGenerationError",
     "SelectionError",
     "SpecError",

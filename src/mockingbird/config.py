@@ -52,6 +52,7 @@ class ServeConfig:
         validate: validate requests against the spec.
         auth: enforce the operations' security requirements.
         log: log every request and serve the admin API.
+        admin: serve the admin API and page under ``/admin`` (with ``log``).
         log_db: the log store's path or ``sqlite:///`` URL (``None``: ``.mockingbird/<spec>.db``).
         log_writer: where log rows are built and written: ``process`` or ``thread``.
         admin_token: token guarding ``/admin`` (``None`` or empty: unguarded, loopback only).
@@ -84,6 +85,7 @@ class ServeConfig:
     validate: bool = True
     auth: bool = True
     log: bool = True
+    admin: bool = True
     log_db: str | None = None
     log_writer: LogWriter = "process"
     admin_token: str | None = None
@@ -164,6 +166,8 @@ class ServeConfig:
             args.append("--no-log")
         elif self.log_db is not None:
             args += ["--log-db", self.log_db]
+        if not self.admin:
+            args.append("--no-admin")
         if self.control_db is not None:
             args += ["--control-db", self.control_db]
         for path in self.scenarios:

@@ -6,7 +6,8 @@ Tree::
     ├── ConfigError                 bad option or config file
     │   ├── LogQueryError           a bad log filter (status, time, regex...)
     │   ├── CommandNotFoundError    the stdio proxy's server command cannot start
-    │   └── OverrideError           an override, scenario or chaos document with problems (each listed)
+    │   ├── OverrideError           an override, scenario or chaos document with problems (each listed)
+    │   └── ProjectConflictError    generating would change files of an existing project (each named)
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
     │       └── FetchError          a URL fetch failed: network, HTTP status, deadline, size cap
@@ -334,3 +335,24 @@ class ControlNotFoundError(LookupError, MockingbirdError):
         super().__init__(f"no {kind} {name!r}")
         self.kind = kind
         self.name = name
+
+
+class ProjectConflictError(ConfigError):
+    """Generating a project would change files already in its folder (``--force`` to go on), or a
+    file would land outside the folder; ``files`` names each one.
+
+    Args:
+        out: the project folder.
+        files: each file and what would happen to it, e.g. ``main.py (edited: kept)``.
+    """
+
+    def __init__(self, out: str, files: Sequence[str]) -> None:
+        self.out = out
+        self.files = list(files)
+        more = len(self.files) - 8
+        shown = ", ".join(self.files[:8]) + (f" and {more} more" if more > 0 else "")
+        escaping = any("outside the output folder" in f for f in self.files)
+        hint = (
+            "" if escaping else "; --force rewrites what was generated and not edited since, keeps the rest"
+        )
+        super().__init__(f"{out}: generating would change {len(self.files)} file(s): {shown}{hint}")

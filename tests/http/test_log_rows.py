@@ -3,7 +3,20 @@ import orjson
 from mockingbird.http.log_rows import LogConfig, RowBuilder, session_from_cookie
 from mockingbird.http.redaction import redact_headers
 from mockingbird.openapi.checks.security import CredentialFields
-from mockingbird.records import Capture
+from mockingbird.records import ROW_FIELDS, Capture
+
+
+class NamedRows:
+    """A ``RowBuilder`` whose rows are read by field name (it returns them in ``ROW_FIELDS`` order)."""
+
+    def __init__(self, config: tuple[object, ...]) -> None:
+        self.builder = RowBuilder(config)
+        self.record = self.builder.record
+
+    def __call__(self, data: tuple[object, ...]) -> dict[str, object]:
+        row = self.builder(data)
+        assert len(row) == len(ROW_FIELDS)
+        return dict(zip(ROW_FIELDS, row))
 
 
 def _config(fields: CredentialFields) -> LogConfig:
@@ -54,7 +67,7 @@ def _capture(
 def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -> None:
     """The writer memoises redacted header JSON per distinct block: every row must still be exact."""
     fields = CredentialFields.build(headers=["X-API-Key"], query=["api_key"])
-    build = RowBuilder(_config(fields))
+    build = NamedRows(_config(fields))
     req = [(b"host", b"h"), (b"x-api-key", b"secret"), (b"user-agent", b"ua/1"), (b"x-session-id", b"s1")]
     cases = [
         [(b"content-type", b"application/json"), (b"x-request-id", b"r1")],
@@ -80,7 +93,7 @@ def test_rows_built_from_repeated_header_blocks_match_the_uncached_redaction() -
 def test_a_cached_header_list_without_the_request_id_gets_each_rows_own_id() -> None:
     """MockApp hands the same cached header list for every answer, the id apart: reused by identity, the
     stored headers must still carry each row's id."""
-    build = RowBuilder(_config(CredentialFields()))
+    build = NamedRows(_config(CredentialFields()))
     cached = [(b"content-type", b"application/json"), (b"content-length", b"2")]
     for rid in (b"a1", b"b2", b"c3"):
         row = build(_capture([], cached, rid=rid))
@@ -98,7 +111,7 @@ def test_a_cached_header_list_without_the_request_id_gets_each_rows_own_id() -> 
 
 
 def test_the_plain_tuple_a_writer_process_receives_builds_the_same_row_and_record() -> None:
-    build = RowBuilder(
+    build = NamedRows(
         tuple(_config(CredentialFields.build(query=["api_key"])))
     )  # registered as a plain tuple
     capture = _capture(

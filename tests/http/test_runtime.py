@@ -106,3 +106,15 @@ def test_a_refused_start_leaves_no_store_file_open(pets_spec: Spec, tmp_path: Pa
     with pytest.raises(ControlNotFoundError):
         build_runtime(pets_spec, config)
     assert str(control) not in _open_files()
+
+
+def test_without_admin_the_log_still_runs_and_admin_is_not_served(pets_spec: Spec, tmp_path: Path) -> None:
+    config = ServeConfig(
+        spec=pets_spec.source, log_db=str(tmp_path / "l.db"), admin=False, log_writer="thread"
+    )
+    runtime = build_runtime(pets_spec, config)
+    assert runtime.mock.admin_app is None and runtime.store is not None
+    with ThreadedServer(runtime.asgi) as url:
+        assert httpx.get(url + "/admin/api/info", timeout=10).status_code == 404
+        runtime.store.flush()
+        assert runtime.store.stats()["written"] == 1  # the 404 itself

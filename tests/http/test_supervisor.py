@@ -182,3 +182,20 @@ def test_mocks_left_running_are_stopped_when_the_process_exits(tmp_path: Path) -
     with pytest.raises(ProcessLookupError):
         os.kill(int(out.stdout.strip()), 0)  # the child was stopped (and reaped) at exit
     assert _logged(db, path="^/pets$") == [("GET", "/pets")]  # the embedded mock's log was drained
+
+
+def test_a_released_child_outlives_its_supervisor() -> None:
+    supervisor = MockSupervisor()
+    child = supervisor.start(
+        ServeConfig(spec=PETS, port=0, log=False, auth=False), mode="process", name="kept"
+    )
+    assert isinstance(child, ChildMock)
+    assert supervisor.release("kept") is child and supervisor.running() == []
+    supervisor.stop_all()  # the released child is no longer its to stop
+    try:
+        assert httpx.get(child.url + "/pets", timeout=10).status_code == 200
+        with pytest.raises(ConfigError, match="no supervised mock named 'kept'"):
+            supervisor.release("kept")
+    finally:
+        child.stop()
+    assert not child.running

@@ -171,3 +171,54 @@ def test_headers_are_decoded_once_and_repeats_joined() -> None:
         (b"cookie", b"b=2"),
     ]
     assert headers_from_pairs(pairs) == {"accept": "a/b", "x-tag": "1, 2", "cookie": "a=1; b=2"}
+
+
+SECURED = """
+openapi: 3.0.3
+info: {title: secured, version: "1"}
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-Key}
+paths:
+  /things/{id}:
+    get:
+      security: [{key: []}]
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        "200": {description: ok, content: {application/json: {example: {id: 1}}}}
+"""
+
+
+def test_whole_answers_are_memoised_while_no_hook_is_set(spec: Spec) -> None:
+    engine = MockEngine(spec)
+    first = engine.answer(MockRequest("GET", "/pets", "limit=5"))
+    assert engine.answer(MockRequest("GET", "/pets", "limit=5")) is first
+    assert engine.answer(MockRequest("GET", "/pets", "limit=6")) is not first
+    xml = engine.answer(MockRequest("GET", "/pets", "limit=5", {"accept": "application/xml"}))
+    assert xml is not first and xml.response.content_type == "application/xml"
+    missing = engine.answer(MockRequest("GET", "/nowhere"))
+    assert missing.response.status == 404 and engine.answer(MockRequest("GET", "/nowhere")) is missing
+
+    override = _Answering("override")
+    engine.set_hooks(Hooks(overrides=(override,)))
+    assert engine.answer(MockRequest("GET", "/pets", "limit=5")).source == "override"
+    assert engine.answer(MockRequest("GET", "/pets", "limit=5")).source == "override"
+    assert len(override.seen) == 2  # with a hook set, every request reaches it
+    engine.set_hooks(Hooks())
+    assert engine.answer(MockRequest("GET", "/pets", "limit=5")).source == "example"
+
+
+def test_an_answer_that_reads_headers_is_never_memoised(tmp_path: Path) -> None:
+    path = tmp_path / "secured.yaml"
+    path.write_text(SECURED)
+    engine = MockEngine(load_spec(str(path)))
+    assert engine.answer(MockRequest("GET", "/things/1", "", {"x-key": "k"})).response.status == 200
+    assert engine.answer(MockRequest("GET", "/things/1")).response.status == 401
+    assert engine.answer(MockRequest("GET", "/things/1", "", {"x-key": "k"})).response.status == 200
+    preflight = {"origin": "http://a.test", "access-control-request-headers": "x-one"}
+    first = engine.answer(MockRequest("OPTIONS", "/things/1", "", preflight))
+    second = engine.answer(
+        MockRequest("OPTIONS", "/things/1", "", {**preflight, "access-control-request-headers": "x-two"})
+    )
+    assert first.response.status == second.response.status == 204
+    assert (b"access-control-allow-headers", b"x-two") in second.response.headers

@@ -134,6 +134,19 @@ def test_write_after_close_is_refused(tmp_path: Path) -> None:
     store.close()  # idempotent
 
 
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_the_appender_writes_like_write_and_refuses_after_close(tmp_path: Path, writer: str) -> None:
+    store = open_store(tmp_path / "logs.db", writer=writer)
+    append = store.appender()
+    for i in range(10):
+        append(_record(i))
+    store.flush()
+    assert _count(tmp_path / "logs.db") == 10
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        append(_record())
+
+
 def test_full_queue_blocks_then_raises_and_counts(tmp_path: Path) -> None:
     """While another process holds the write lock the queue fills; write() blocks, then raises StoreFullError.
 

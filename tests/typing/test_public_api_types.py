@@ -18,6 +18,8 @@ from typing_extensions import assert_type
 import mockingbird
 from mockingbird import (
     Answer,
+    GeneratedProject,
+    GenerateOptions,
     LogQuery,
     LogRecord,
     LogStore,
@@ -25,6 +27,7 @@ from mockingbird import (
     MockRequest,
     MockResponse,
     analyze,
+    generate_project,
     load_spec,
     open_store,
 )
@@ -98,6 +101,17 @@ def _uses_the_log_store(path: Path) -> Analysis:
         store.close()
 
 
+def _uses_the_generator(out: Path) -> GeneratedProject:
+    project = generate_project(
+        PETSTORE, out, GenerateOptions(webhooks=False, cache_dir=out.parent / "wheels")
+    )
+    assert_type(project, GeneratedProject)
+    assert_type(project.path, Path)
+    assert_type(project.kept, tuple[str, ...])
+    assert_type(project.command, tuple[str, ...])
+    return project
+
+
 def _uses_the_sync_test_client(server: list[str]) -> ToolResult:
     with start_server(server) as started:
         assert_type(started, MCPTestServer)
@@ -135,6 +149,7 @@ def test_the_public_api_returns_what_its_types_say(tmp_path: Path) -> None:
     assert isinstance(spec, Spec)
     assert _uses_the_engine(spec).response.status == 200
     assert _uses_the_log_store(tmp_path / "logs.db").total == 1
+    assert _uses_the_generator(tmp_path / "project").operations == len(spec.operations)
     server = [sys.executable, str(DEMO)]
     assert _uses_the_sync_test_client(server).json() == {"total": 3}
     import anyio

@@ -17,9 +17,11 @@ from mockingbird.errors import MockingbirdError
 # name -> module under mockingbird.cli.commands exposing ``command``
 COMMANDS: dict[str, str] = {
     "serve": "serve",
+    "generate": "generate",
     "logs": "logs",
     "stdio": "stdio",
     "scenarios": "scenarios",
+    "mcp": "mcp",
 }
 
 

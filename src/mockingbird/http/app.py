@@ -25,6 +25,7 @@ For a logging middleware of one's own, the app also writes what it knows into
         "scenario": None,                          # reserved for scenarios
         "is_admin": bool,                          # /admin and /__mockingbird/admin calls
         "request_id": "…",                         # the X-Request-ID sent back
+        "logged": bool,                            # the app queued this exchange's log row itself
     }
 
 CORS: a request with an ``Origin`` gets ``Access-Control-Allow-Origin`` (the origin echoed,
@@ -177,21 +178,30 @@ class MockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            path: str = scope["path"]
-            if (
-                path in self._side_exact
-                or path.startswith(RESERVED_PREFIX)
-                or (self._admin_at_root and (path == "/admin" or path.startswith("/admin/")))
-            ):
+            if self.is_side(scope["path"]):
                 await self._serve_side(scope, receive, send)
                 return
-            await self._serve_mock(scope, receive, send)
+            await self.serve_mock(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
             await send({"type": "websocket.close", "code": 1000})
 
-    async def _serve_mock(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def is_side(self, path: str) -> bool:
+        """Whether ``path`` is one of the mock's own routes (docs, health, admin, ``/__mockingbird``)."""
+        return (
+            path in self._side_exact
+            or path.startswith(RESERVED_PREFIX)
+            or (self._admin_at_root and (path == "/admin" or path.startswith("/admin/")))
+        )
+
+    async def serve_mock(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request from the engine, and log it (the request path; side routes aside).
+
+        ``scope["state"]["mockingbird"]["logged"]`` says whether the exchange was logged here, so a
+        logging middleware around an app that delegates to this (a generated project) does not log
+        it twice.
+        """
         recorder = self.recorder
         ts = time() if recorder is not None else 0.0
         start = perf_counter()
@@ -213,6 +223,7 @@ class MockApp:
             "scenario": None,
             "is_admin": False,
             "request_id": rid.decode("latin-1"),
+            "logged": recorder is not None,
         }
         state = scope.get("state")
         if state is None:
@@ -325,10 +336,10 @@ class MockApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                await _run_hooks(self.on_startup)
+                await run_hooks(self.on_startup)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                await _run_hooks(self.on_shutdown)
+                await run_hooks(self.on_shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -342,7 +353,8 @@ def _cors(origin: bytes) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def _run_hooks(hooks: list[Hook]) -> None:
+async def run_hooks(hooks: list[Hook]) -> None:
+    """Run lifespan hooks in order, awaiting those that return an awaitable."""
     for hook in hooks:
         result = hook()
         if result is not None:

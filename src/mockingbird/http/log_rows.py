@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from mockingbird.http.redaction import ADMIN_QUERY, redact_headers, redact_query
-from mockingbird.records import LogRecord, is_admin_path
+from mockingbird.records import ROW_FIELDS, LogRecord, is_admin_path
 
 
 def session_from_cookie(cookie_header: str, name: str) -> str | None:
@@ -81,14 +81,15 @@ class RowBuilder:
         self._last_list: object = None
         self._last_prefix: str | None = None
 
-    def __call__(self, data: tuple[Any, ...]) -> dict[str, Any]:
-        """One row (column name -> value; ``store.dialect`` orders them) from a ``Capture`` or its plain tuple.
+    def __call__(self, data: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One row from a ``Capture`` or its plain tuple: its fields in ``records.ROW_FIELDS`` order.
 
         Raises:
             TypeError, ValueError: ``data`` is not a capture (the writer counts the record as failed).
         """
-        # Unpacked in Capture's field order (a NamedTuple or its plain tuple from a frame): the writer
-        # builds every row, and attribute access cost ~0.8 us a row more (docs/performance.md).
+        # Unpacked in Capture's field order and built in ROW_FIELDS order (a NamedTuple or its plain tuple from
+        # a frame): the writer builds every row, and attribute access or a dict of the row each cost ~0.8-1 us a
+        # row more (docs/performance.md).
         (ts, latency_ms, status, method, path, query_b, request_headers, response_headers, request_body,
          request_size, response_body, response_size, client, rid, operation, source, error, scenario, meta_admin,
          extra_data) = data  # fmt: skip
@@ -99,23 +100,19 @@ class RowBuilder:
             if query_b
             else ""
         )
-        return {
-            "ts": ts, "kind": "http", "method": method, "path": path, "query": query, "operation": operation,
-            "status": status, "latency_ms": latency_ms, "request_headers": req_json,
-            "request_body": request_body.decode("utf-8", "replace") if request_body is not None else None,
-            "request_truncated": int(request_size > self.limit),
-            "response_headers": self._response_headers(response_headers, rid),
-            "response_body": response_body.decode("utf-8", "replace") if response_body is not None else None,
-            "response_truncated": int(response_size > self.limit),
-            "client": f"{client[0]}:{client[1]}" if client else None, "user_agent": user_agent, "session_id": session,
-            "correlation_id": rid.decode("latin-1") if rid is not None else None, "scenario": scenario,
-            "is_admin": int(is_admin), "source": source or ("error" if error else None),
-            "extra": _extra(error, extra_data),
-        }  # fmt: skip
+        return (
+            ts, "http", method, path, query, operation, status, latency_ms, req_json,
+            request_body.decode("utf-8", "replace") if request_body is not None else None,
+            int(request_size > self.limit), self._response_headers(response_headers, rid),
+            response_body.decode("utf-8", "replace") if response_body is not None else None,
+            int(response_size > self.limit), f"{client[0]}:{client[1]}" if client else None, user_agent, session,
+            rid.decode("latin-1") if rid is not None else None, scenario, int(is_admin),
+            source or ("error" if error else None), _extra(error, extra_data),
+        )  # fmt: skip
 
     def record(self, data: tuple[Any, ...]) -> LogRecord:
         """The ``LogRecord`` of a capture: its row as a record (for sinks that are not stores)."""
-        row = self(data)
+        row = dict(zip(ROW_FIELDS, self(data)))
         for name in ("request_headers", "response_headers", "extra"):
             row[name] = orjson.loads(row[name])
         for name in ("request_truncated", "response_truncated", "is_admin"):

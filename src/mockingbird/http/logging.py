@@ -6,7 +6,7 @@ plain values) to the store *before* the response's last chunk is sent, so a resp
 client has received always has its record queued, and a full queue slows the server down
 (back-pressure) instead of losing rows. Header decoding, redaction, body decoding and JSON
 encoding happen later, in the store's writer (thread or process): a ``RowBuilder``
-(``http/log_rows.py``) turns a capture into one row of the ``requests`` table (column name -> value), with no ``LogRecord``
+(``http/log_rows.py``) turns a capture into one row (a tuple in ``records.ROW_FIELDS`` order), with no ``LogRecord``
 in between.
 
 Two producers build the same ``Capture`` by keyword, so one ``RowBuilder`` serves both:
@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -93,7 +94,9 @@ class RequestRecorder:
         register = getattr(sink, "register_builder", None)
         self._index: int | None = register(BUILDER, tuple(self.config)) if register is not None else None
         self._builder = RowBuilder(self.config)  # for sinks that are not stores: records built here
-        self._write = sink.write
+        # A store hands out its writer's own ``write`` (one Python call less per request than ``sink.write``).
+        appender = getattr(sink, "appender", None)
+        self._write: Callable[[Any], None] = appender() if appender is not None else sink.write
 
     def emit(self, capture: Capture) -> None:
         """Queue one capture (on the request path: a tuple append, plus back-pressure when the sink is full)."""
@@ -253,8 +256,11 @@ class _Exchange:
                     self.resp_chunks.append(body)
                 self.resp_size += len(body)
             if not self.logged and not message.get("more_body", False):
-                # Queue the record before the last chunk goes out: what a client received is logged.
-                self.mw._emit(self)
+                if _state(self.scope).get("logged"):
+                    self.logged = True  # the mock app inside logged this exchange itself
+                else:
+                    # Queue the record before the last chunk goes out: what a client received is logged.
+                    self.mw._emit(self)
         await self._send(message)
 
     def _request_id(self) -> bytes:

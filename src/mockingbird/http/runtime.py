@@ -3,7 +3,8 @@
 ``build_runtime(spec, config)`` is what ``mockingbird serve`` and ``MockSupervisor`` run (and
 what anything embedding a mock should call), from one ``ServeConfig``: it opens the log store
 (SQLite, ``.mockingbird/<spec>.db`` by default), gives the ``MockApp`` a ``RequestRecorder`` on
-it (the app captures every exchange itself), mounts the admin app under ``/admin`` and opens
+it (the app captures every exchange itself), mounts the admin app under ``/admin`` (unless
+``config.admin`` is off) and opens
 the control store (``mockingbird.control``: scenarios, overrides, chaos), in the log's file or
 in memory. Both stores are flushed and closed in the ASGI lifespan shutdown. Nothing here
 reads the environment: ``ServeConfig.from_env`` did.
@@ -155,7 +156,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     from mockingbird.store import default_db_path, open_store
 
     token = config.admin_token or None
-    check_admin_exposure(config.host, token)
+    if config.admin:
+        check_admin_exposure(config.host, token)
     target = config.log_db if config.log_db is not None else default_db_path(spec.source)
     # The default writer is a child process: building and inserting rows off this process's GIL
     # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
@@ -200,7 +202,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
     recorder = RequestRecorder(store, redact=CredentialFields.from_spec(spec))
     mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
-                   admin_app=LazyApp(build_admin), recorder=recorder, max_body=config.max_body)  # fmt: skip
+                   admin_app=LazyApp(build_admin) if config.admin else None, recorder=recorder,
+                   max_body=config.max_body)  # fmt: skip
     try:
         controller = _control(mock, control, config)
     except BaseException:

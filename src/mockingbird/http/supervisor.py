@@ -248,6 +248,18 @@ class MockSupervisor:
             raise ConfigError(f"no supervised mock named {name!r}")
         return found
 
+    def release(self, mock: MockHandle | str) -> MockHandle:
+        """Forget a mock without stopping it: it keeps serving after this supervisor is gone.
+
+        Raises:
+            ConfigError: no such mock.
+        """
+        handle = self.get(mock) if isinstance(mock, str) else mock
+        with self._lock:
+            if self._mocks.get(handle.name) is handle:
+                del self._mocks[handle.name]
+        return handle
+
     def stop(self, mock: MockHandle | str, timeout: float = 30.0) -> None:
         """Stop one mock gracefully and forget it.
 

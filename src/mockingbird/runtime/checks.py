@@ -58,7 +58,7 @@ class RequestChecker:
         self._header_need: dict[int, bool] = {}
         self._memo: dict[tuple[Any, ...], Verdict] = {}
 
-    def _needs_headers(self, op: Operation) -> bool:
+    def needs_headers(self, op: Operation) -> bool:
         """Whether the checks read headers at all (a GET with only path/query parameters does not)."""
         need = self._header_need.get(id(op))
         if need is None:
@@ -83,7 +83,7 @@ class RequestChecker:
 
         Security first (as Prism: no credentials is 401 whatever the body), then validation.
         """
-        if self._needs_headers(op):
+        if self.needs_headers(op):
             return self._check(op, method, path_params, query, body, headers)
         if self._seen != self.revision.value:
             self._memo.clear()

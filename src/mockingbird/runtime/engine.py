@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from mockingbird.runtime.checks import RequestChecker
 
 log = logging.getLogger("mockingbird.runtime")
+MEMO_SIZE = 4096
 
 
 @dataclass(slots=True)
@@ -108,14 +109,45 @@ class MockEngine:
         self.router = Router(spec.operations, spec.base_path)
         self.builder = ResponseBuilder(spec, seed=seed, revision=self.revision)
         self._checker: RequestChecker | None = None
+        # Whole answers to bodiless requests whose checks read no header, while no hook is set:
+        # (method, path, query, Accept, Prefer) -> Answer. Forgotten when the revision moves.
+        self._memo: dict[tuple[str, str, str, str | None, str | None], Answer] = {}
+        self._memo_seen = self.revision.value
+        self._memoable = not hooks
 
     def set_hooks(self, hooks: Hooks) -> None:
         """Replace the hooks (one assignment: a request sees the old set or the new one)."""
         self.hooks = hooks
+        self._memoable = not hooks
         self.revision.bump()
 
     def answer(self, request: MockRequest) -> Answer:
         """The answer to one request. Never raises for anything a request can contain."""
+        if self._memoable and not request.body:
+            headers = request.headers
+            key = (request.method, request.path, request.query, headers.get("accept"), headers.get("prefer"))
+            if self._memo_seen != self.revision.value:
+                self._memo.clear()
+                self._memo_seen = self.revision.value
+            found_answer = self._memo.get(key)
+            if found_answer is not None:
+                return found_answer
+            answer = self._answer(request)
+            if self._memoable and answer.error is None and self._header_free(request, answer):
+                if len(self._memo) >= MEMO_SIZE:
+                    self._memo.clear()
+                self._memo[key] = answer
+            return answer
+        return self._answer(request)
+
+    def _header_free(self, request: MockRequest, answer: Answer) -> bool:
+        """Whether ``answer`` depends on no request header but Accept and Prefer (so may be memoised)."""
+        op = answer.operation
+        if op is None:  # 404/405 depend on the path alone; a CORS preflight on the request's headers
+            return answer.response.source != "cors"
+        return not ((self.validate or self.auth) and self._get_checker().needs_headers(op))
+
+    def _answer(self, request: MockRequest) -> Answer:
         method = request.method
         found = self.router.match(method, request.path)
         if not isinstance(found, RouteMatch):

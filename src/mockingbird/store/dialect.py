@@ -31,35 +31,14 @@ from operator import itemgetter
 from typing import Any
 
 from mockingbird.query import LogQuery
+from mockingbird.records import ROW_FIELDS
 
-# Column order of the ``requests`` table: of ``Dialect.insert``'s parameters and of every SELECT.
-COLUMNS: tuple[str, ...] = (
-    "ts",
-    "kind",
-    "method",
-    "path",
-    "query",
-    "operation",
-    "status",
-    "latency_ms",
-    "request_headers",
-    "request_body",
-    "request_truncated",
-    "response_headers",
-    "response_body",
-    "response_truncated",
-    "client",
-    "user_agent",
-    "session_id",
-    "correlation_id",
-    "scenario",
-    "is_admin",
-    "source",
-    "extra",
-)
+# Column order of the ``requests`` table: of ``Dialect.insert``'s parameters and of every SELECT. It is the
+# order of a log row's fields (``records.ROW_FIELDS``), so a builder's tuple is inserted as it is.
+COLUMNS: tuple[str, ...] = ROW_FIELDS
 
-# A row as a mapping (column name -> value: what row builders return) to ``insert``'s parameters.
-# itemgetter: one C call per row (a dict of the row plus this costs ~1 us against a tuple built in order).
+# A row as a mapping (column name -> value, what a builder may return instead of a tuple) to ``insert``'s
+# parameters, in one C call.
 row_values: Callable[[Mapping[str, Any]], tuple[Any, ...]] = itemgetter(*COLUMNS)
 
 # What ``analyze`` needs, without the bulk: headers only where the auth insight reads them,

@@ -12,7 +12,7 @@ key/value table) and one writer draining a shared ``WriteQueue``:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -123,6 +123,14 @@ class SqliteLogStore:
         if writer is None:
             raise StoreError(f"log store {self.path} is open read-only")
         writer.write(record)
+
+    def appender(self) -> Callable[[LogRecord | DeferredRecord | CaptureItem], None]:
+        """``write`` for a producer that writes every request: the writer's own method, one call less.
+
+        Raises:
+            StoreError: the store is read-only.
+        """
+        return self._writer().write
 
     def _writer(self) -> Writer:
         if self.writer is None:

@@ -31,7 +31,8 @@ log = logging.getLogger("mockingbird.store")
 
 STOP = object()  # queued by ``close``: the writer drains what is before it, then stops
 Item = LogRecord | DeferredRecord | CaptureItem
-RowBuild = Callable[[Any], Mapping[str, Any]]  # a registered builder: capture data -> row (column -> value)
+# A registered builder: capture data -> a row, as a tuple in ``records.ROW_FIELDS`` order or a mapping by field name.
+RowBuild = Callable[[Any], "tuple[Any, ...] | Mapping[str, Any]"]
 
 
 def writing_connection(path: Path) -> sqlite3.Connection:
@@ -217,7 +218,8 @@ class RowMaker:
             Exception: whatever a builder or a deferred record raises (the writer counts it).
         """
         if isinstance(item, tuple):
-            return row_values(self.builders[item[0]](item[1]))
+            row = self.builders[item[0]](item[1])
+            return row if isinstance(row, tuple) else row_values(row)
         if isinstance(item, LogRecord):
             return self.record_row(item)
         return self.record_row(item.build())

@@ -10,10 +10,9 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
-
-from mcp import Client
 
 from .proxyproc import DEMO
 

@@ -86,6 +86,12 @@ def _default(name: str) -> Any:
     "--log/--no-log", default=_default("log"), show_default=True, help="Log requests and serve the admin API."
 )
 @click.option(
+    "--admin/--no-admin",
+    default=_default("admin"),
+    show_default=True,
+    help="Serve the admin API and page under /admin (with --log).",
+)
+@click.option(
     "--log-writer",
     type=click.Choice(["process", "thread"]),
     help="Where log rows are written: a child process (default) or a thread [env: MOCKINGBIRD_LOG_WRITER].",

@@ -7,6 +7,7 @@ rest), so callers print one clear line.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -60,6 +61,9 @@ class AdminClient:
         if answer.status_code == 422 and isinstance(body, dict) and body.get("errors"):
             raise OverrideError([(e.get("location", ""), e.get("message", "")) for e in body["errors"]])
         if answer.status_code == 404:
+            said = re.fullmatch(r"no (\w+) '(.*)'", detail)  # the controller's own words: keep them
+            if said:
+                raise ControlNotFoundError(said[1], said[2])
             raise ControlNotFoundError(path.rsplit("/", 1)[-1] or "resource", detail or path)
         raise ConfigError(f"{method} {self.base}{path}: {answer.status_code} {detail}".rstrip())
 
@@ -98,3 +102,41 @@ class AdminClient:
                                 option=orjson.OPT_INDENT_2).decode() + "\n"  # fmt: skip
         text: str = self.call("GET", f"/scenarios/{name}/export", params={"format": fmt})
         return text
+
+    def delete_scenario(self, name: str) -> None:
+        """Remove a scenario."""
+        self.call("DELETE", f"/scenarios/{name}")
+
+    # -- logs, chaos, reset, MockLoop's mock-data --------------------------------------------------
+
+    def search_logs(self, params: dict[str, str]) -> dict[str, Any]:
+        """``GET /logs/search``: ``{items, total, limit, offset}`` (filters as the admin API names them)."""
+        result: dict[str, Any] = self.call("GET", "/logs/search", params=params)
+        return result
+
+    def analyze_logs(self, params: dict[str, str]) -> dict[str, Any]:
+        """``GET /logs/analyze``: the analysis of the matching records."""
+        result: dict[str, Any] = self.call("GET", "/logs/analyze", params=params)
+        return result
+
+    def chaos(self) -> dict[str, Any]:
+        """The global chaos settings."""
+        result: dict[str, Any] = self.call("GET", "/chaos")
+        return result
+
+    def set_chaos(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Replace the global chaos settings (``{}``: off)."""
+        result: dict[str, Any] = self.call("PUT", "/chaos", json=document)
+        return result
+
+    def reset(self) -> dict[str, Any]:
+        """Back to the spec's defaults (scenarios are kept); what is in force after."""
+        result: dict[str, Any] = self.call("POST", "/reset")
+        return result
+
+    def mock_data(self, operation: str, body: dict[str, Any] | None = None) -> Any:
+        """One of MockLoop's ``manage_mock_data`` operations (``update_response``, ``create_scenario``,
+        ``switch_scenario``: POST with ``body``; ``list_scenarios``: GET)."""
+        if body is None:
+            return self.call("GET", f"/mock-data/{operation}")
+        return self.call("POST", f"/mock-data/{operation}", json=body)

@@ -108,9 +108,8 @@ class AsyncMCPTestClient(Service):
 
     @asynccontextmanager
     async def _open(self) -> AsyncIterator[None]:
-        from mcp_types.version import MODERN_PROTOCOL_VERSIONS
-
         from mcp import Client
+        from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
         client = Client(
             self._transport(),

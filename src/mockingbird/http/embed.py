@@ -1,0 +1,327 @@
+"""The runtime of a generated project: a FastAPI app whose endpoint functions delegate to the mock.
+
+``mockingbird generate`` writes a ``main.py`` with one FastAPI endpoint function per operation.
+Each one ends in ``return await runtime.answer(request)``: the same ``MockApp`` and engine as
+``mockingbird serve`` answer it (examples, generated data, validation, auth, overrides, scenarios,
+chaos) and log it. A function whose body the user rewrote answers what it returns, and the
+exchange is still logged (source ``code``). Nothing of the mock is copied into the project:
+it imports this module from the package it ships in ``vendor/``.
+
+``runtime.app(api)`` puts it together, on the URLs ``serve`` uses::
+
+    FastAPI app
+      project middleware: /docs /health /admin /__mockingbird/*  -> the MockApp's side routes (logged there)
+                          anything else                          -> logged by RequestLogMiddleware
+        the user's endpoints, at the spec's base path and at the root (literal paths before templates)
+        a request FastAPI cannot route (404, 405, a CORS preflight) or whose parameters it rejects
+        -> the engine, which answers as ``serve`` does (problem+json naming every violation)
+
+``app.openapi()`` returns the spec itself (servers pointed at the mock), so ``/openapi.json`` and
+``/docs`` show the spec's operations as written.
+
+Example:
+    >>> runtime = MockRuntime.from_project("openapi.json", ProjectOptions(auth=False))  # doctest: +SKIP
+    >>> api = runtime.router()  # doctest: +SKIP
+    >>> @api.get("/pets", operation_id="listPets")  # doctest: +SKIP
+    ... async def list_pets(request: Request) -> Response:
+    ...     return await runtime.answer(request)
+    >>> app = runtime.app(api)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockingbird.config import ServeConfig
+from mockingbird.errors import ControlNotFoundError
+from mockingbird.http.app import MockApp, run_hooks
+from mockingbird.http.docs import build_docs_document
+from mockingbird.http.runtime import Runtime, build_runtime
+from mockingbird.openapi import load_spec
+
+if TYPE_CHECKING:
+    from mockingbird.openapi.model import Callback, Spec
+
+# Where a response written by the project's own code is said to come from, in the log.
+CODE_SOURCE = "code"
+_TEMPLATE = re.compile(r"\{[^{}/]*\}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProjectOptions:
+    """What a generated project turns on (``mockingbird generate``'s options, MockLoop's names in brackets).
+
+    Attributes:
+        auth: enforce the operations' security requirements (``auth_enabled``).
+        admin: serve the admin API and page under ``/admin`` (``admin_ui_enabled``).
+        storage: log every request to SQLite and keep scenarios there (``storage_enabled``); off, the
+            log and the admin API are off and scenarios live in memory.
+        log_db: the log's file; a relative path is read from the spec's folder.
+        seed: seed for generated data.
+        validate: validate requests against the spec.
+    """
+
+    auth: bool = True
+    admin: bool = True
+    storage: bool = True
+    log_db: str = "data/mock.db"
+    seed: int = 0
+    validate: bool = True
+
+
+class MockRuntime:
+    """The shared mock behind a generated project's endpoint functions.
+
+    Args:
+        runtime: a built runtime (``build_runtime``); ``from_project`` makes one.
+
+    Attributes:
+        spec: the spec.
+        mock: the ``MockApp`` that answers (and logs) what the endpoint functions delegate.
+        runtime: the runtime (log store, control store, controller).
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.mock: MockApp = runtime.mock
+        self.spec: Spec = runtime.mock.spec
+        # An endpoint names its operation by operationId, or by its key when the spec gives it none.
+        self._keys = {op.key: op.key for op in self.spec.operations}
+        self._keys.update((op.operation_id, op.key) for op in self.spec.operations if op.operation_id)
+
+    @classmethod
+    def from_project(
+        cls, spec_path: str | os.PathLike[str], options: ProjectOptions | None = None
+    ) -> MockRuntime:
+        """Load the project's spec and build its runtime.
+
+        ``MOCKINGBIRD_ADMIN_TOKEN`` and ``MOCKINGBIRD_LOG_WRITER`` are read as ``serve`` reads them.
+
+        Args:
+            spec_path: the project's (bundled) spec file.
+            options: what is on (default: everything).
+
+        Raises:
+            SpecError: the spec cannot be loaded.
+            StoreError: the log or control store cannot be opened.
+        """
+        options = options or ProjectOptions()
+        spec_file = Path(spec_path)
+        log_db = Path(options.log_db)
+        if not log_db.is_absolute():
+            log_db = spec_file.parent / log_db
+        if options.storage:
+            log_db.parent.mkdir(parents=True, exist_ok=True)
+        config = ServeConfig.from_env(
+            spec=str(spec_file),
+            auth=options.auth,
+            admin=options.admin,
+            log=options.storage,
+            log_db=str(log_db),
+            seed=options.seed,
+            validate=options.validate,
+        )
+        return cls(build_runtime(load_spec(spec_file), config))
+
+    def router(self) -> APIRouter:
+        """An ``APIRouter`` for the endpoint functions: each exchange it answers is logged under its
+        operation, and a request FastAPI's parameter checks reject is answered by the mock's checks."""
+        runtime = self
+
+        class OperationRoute(APIRoute):
+            def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+                handler = super().get_route_handler()
+                key = runtime.operation_key(self.operation_id, self.methods, self.path)
+
+                async def handle(request: Request) -> Response:
+                    state = request.scope.setdefault("state", {})
+                    state["mockingbird"] = {"operation": key, "source": CODE_SOURCE,
+                                            "scenario": runtime.mock.engine.scenario, "is_admin": False,
+                                            "request_id": None}  # fmt: skip
+                    try:
+                        return await handler(request)
+                    except RequestValidationError:
+                        # FastAPI's typed parameters refused the request: the mock's own checks say
+                        # why, as serve would (problem+json listing every violation).
+                        return await runtime.answer(request)
+
+                return handle
+
+        return APIRouter(route_class=OperationRoute)
+
+    def operation_key(self, operation_id: str | None, methods: set[str] | None, path: str) -> str:
+        """The log's name of an endpoint's operation: ``GET /pets/{petId}`` from its operation id (an
+        ``operationId``, or the key itself), else the route's method and path."""
+        if operation_id is not None and operation_id in self._keys:
+            return self._keys[operation_id]
+        return f"{min(methods or {'GET'})} {path}"
+
+    async def answer(self, request: Request) -> Response:
+        """What ``mockingbird serve`` answers to this request, logged as ``serve`` logs it.
+
+        The request is routed by the mock itself (the spec's path templates), so the answer is the
+        one the operation it matches would give, whatever FastAPI route called this.
+        """
+        return _MockAnswer(self.mock, await request.body())
+
+    def webhooks(self) -> list[Callback]:
+        """The spec's webhooks (3.1 ``webhooks``, ``x-webhooks``), then its operations' callbacks."""
+        return [*self.spec.webhooks, *(callback for op in self.spec.operations for callback in op.callbacks)]
+
+    async def send_webhook(self, name: str, url: str, *, seed: int | None = None) -> httpx.Response:
+        """Send the spec's webhook (or callback) ``name`` to ``url``: its method, and a body generated
+        from its request schema by the mock's generator (the same data ``serve`` would make).
+
+        Args:
+            name: the webhook's or callback's name in the spec.
+            url: where to send it (the project's own code names it: trusted like its other calls).
+            seed: seed for the body (default: the runtime's seed).
+
+        Raises:
+            ControlNotFoundError: the spec has no webhook or callback ``name``.
+            httpx.HTTPError: the request failed.
+        """
+        hook = next((h for h in self.webhooks() if h.name == name), None)
+        if hook is None:
+            raise ControlNotFoundError("webhook", name)
+        content: bytes = b""
+        headers: dict[str, str] = {}
+        media = next(iter(hook.request_body.content.values()), None) if hook.request_body else None
+        if media is not None:
+            from mockingbird.openapi.generation.generator import DataGenerator
+
+            rng = random.Random(self.mock.seed if seed is None else seed)
+            value = DataGenerator(self.spec.resolve).generate(media.schema or {}, rng=rng, mode="request")
+            content = orjson.dumps(value)
+            headers["content-type"] = media.content_type
+        async with httpx.AsyncClient(timeout=30.0) as client:
+            return await client.request(hook.method, url, content=content, headers=headers)
+
+    def app(self, api: APIRouter, **fastapi_options: Any) -> FastAPI:
+        """The project's FastAPI app: ``api``'s endpoints on ``serve``'s URLs, side routes, logging.
+
+        Args:
+            api: the router holding the endpoint functions (``router()``).
+            **fastapi_options: passed to ``FastAPI`` (title and version default to the spec's).
+        """
+        mock = self.mock
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            await run_hooks(mock.on_startup)
+            try:
+                yield
+            finally:
+                await run_hooks(mock.on_shutdown)  # drains and closes the stores
+
+        own_openapi = not mock.engine.router.allowed_methods("/openapi.json")
+        options: dict[str, Any] = {
+            "title": self.spec.title or "API",
+            "version": self.spec.version or "0",
+            "docs_url": None,  # the mock's /docs: Swagger UI vendored in the package, works offline
+            "redoc_url": None,
+            "openapi_url": "/openapi.json" if own_openapi else None,
+            "lifespan": lifespan,
+            **fastapi_options,
+        }
+        app = FastAPI(**options)
+        document: list[dict[str, Any]] = []
+
+        def openapi() -> dict[str, Any]:
+            if not document:
+                document.append(orjson.loads(build_docs_document(self.spec)))
+            return document[0]
+
+        app.openapi = openapi  # type: ignore[method-assign]
+        # Literal segments before templates (/pets/mine before /pets/{petId}), as the mock routes.
+        api.routes.sort(key=lambda route: _specificity(getattr(route, "path", "")))
+        if self.spec.base_path:
+            app.include_router(api, prefix=self.spec.base_path)
+        app.include_router(api)
+        app.add_exception_handler(HTTPException, self._routing_error)
+        recorder = mock.recorder
+        app.add_middleware(_ProjectMiddleware, mock=mock, log=recorder.wrap if recorder is not None else None)
+        return app
+
+    async def _routing_error(self, request: Request, exc: Exception) -> Response:
+        """404 and 405 from FastAPI's routing go to the mock (problem+json, CORS preflights);
+        an ``HTTPException`` raised by an endpoint function is answered as FastAPI answers it."""
+        if not isinstance(exc, HTTPException):  # registered for HTTPException only
+            raise exc
+        meta = request.scope.get("state", {}).get("mockingbird")
+        if exc.status_code in (404, 405) and not (meta and meta.get("source") == CODE_SOURCE):
+            return await self.answer(request)
+        return await http_exception_handler(request, exc)
+
+
+def _specificity(path: str) -> tuple[int, ...]:
+    """Sort key: per segment, literal (0) before a template inside text (1) before a whole template (2)."""
+    ranks = []
+    for segment in path.split("/"):
+        if not _TEMPLATE.search(segment):
+            ranks.append(0)
+        elif _TEMPLATE.fullmatch(segment):
+            ranks.append(2)
+        else:
+            ranks.append(1)
+    return tuple(ranks)
+
+
+class _MockAnswer(Response):
+    """A response the ``MockApp`` sends itself: its request path, its log row."""
+
+    def __init__(self, mock: MockApp, body: bytes) -> None:
+        super().__init__()
+        self._mock = mock
+        self._request_body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        replayed = False
+
+        async def replay() -> Message:
+            # FastAPI may have read the body already (body parameters): the mock reads it again.
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": self._request_body, "more_body": False}
+            return await receive()
+
+        await self._mock.serve_mock(scope, replay, send)
+        if self.background is not None:
+            await self.background()
+
+
+class _ProjectMiddleware:
+    """Side routes to the ``MockApp``; everything else to the app, logged."""
+
+    def __init__(self, app: ASGIApp, *, mock: MockApp, log: Callable[[ASGIApp], ASGIApp] | None) -> None:
+        self.mock = mock
+        self.app = app
+        self.logged = log(app) if log is not None else app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.mock.is_side(scope["path"]):
+            await self.mock(scope, receive, send)
+            return
+        scope.setdefault("state", {})  # shared with the app inside, which says what answered
+        await self.logged(scope, receive, send)

@@ -1,0 +1,140 @@
+"""``start_mock_server`` and ``stop_mock_server``: ``mockingbird serve`` as a managed background process."""
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp_types import CallToolResult, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from mockingbird.mcp.server.fleet import MockFleet
+from mockingbird.mcp.server.registry import MockEntry
+from mockingbird.mcp.server.tools._common import result, tool, tool_errors
+from mockingbird.records import RESERVED_PREFIX
+
+
+class StartedMock(BaseModel):
+    """A mock now serving."""
+
+    name: str = Field(description="Its name in the registry.")
+    url: str = Field(description="Base URL of the mocked API; point the client here.")
+    pid: int = Field(description="The mockingbird serve process.")
+    spec: str = Field(description="The spec it serves.")
+    title: str | None = Field(description="The spec's title.")
+    operations: int | None = Field(description="How many operations it answers.")
+    log_db: str | None = Field(description="SQLite request log, or null with logging off.")
+    admin_url: str = Field(description="Admin UI and API (/admin/api/...).")
+    docs_url: str = Field(description="Swagger UI of the spec, calling the mock.")
+    health_url: str = Field(description="Health endpoint.")
+    keep_running: bool = Field(description="Left running when this MCP server exits.")
+    options: dict[str, Any] = Field(description="The serve options it was started with.")
+
+
+class StoppedMock(BaseModel):
+    """A mock stopped: every logged row was written before it exited."""
+
+    name: str
+    url: str
+    pid: int
+    stopped: bool
+    log_db: str | None = Field(description="Its request log, still readable with `mockingbird logs --db`.")
+
+
+def _started(entry: MockEntry, health: dict[str, Any] | None) -> StartedMock:
+    facts = health or {}
+    base = entry.url + RESERVED_PREFIX
+    return StartedMock(name=entry.name, url=entry.url, pid=entry.pid, spec=entry.spec,
+                       title=(facts.get("spec") or {}).get("title"), operations=facts.get("operations"), log_db=entry.log_db, admin_url=f"{base}/admin/",
+                       docs_url=f"{base}/docs", health_url=f"{base}/health", keep_running=entry.keep_running,
+                       options=entry.options)  # fmt: skip
+
+
+def register(server: MCPServer, fleet: MockFleet) -> None:
+    """Add the two tools to ``server``."""
+
+    @tool(
+        server,
+        annotations=ToolAnnotations(
+            title="Start a mock server", destructive_hint=False, open_world_hint=True
+        ),
+    )
+    def start_mock_server(
+        spec_url_or_path: Annotated[
+            str,
+            Field(
+                description="OpenAPI 3.x / Swagger 2.0 file (an absolute path is safest: a relative one is read from the MCP server's working directory) or http(s) URL."
+            ),
+        ],
+        port: Annotated[int, Field(ge=0, le=65535, description="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+        scenario: Annotated[
+            str | None, Field(description="Scenario to activate at start (from `scenarios`).")
+        ] = None,
+        scenarios: Annotated[
+            list[str] | None, Field(description="Scenario files or folders to load.")
+        ] = None,
+        seed: Annotated[int, Field(description="Seed for generated data (same seed, same answers).")] = 0,
+        validate_requests: Annotated[bool, Field(description="Check requests against the spec.")] = True,
+        auth: Annotated[
+            bool, Field(description="Enforce the spec's security (401 without credentials).")
+        ] = True,
+        log: Annotated[bool, Field(description="Log requests (needed by query_mock_logs).")] = True,
+        log_db: Annotated[
+            str | None, Field(description="Log database file name, under the state directory.")
+        ] = None,
+        log_writer: Annotated[Literal["process", "thread"] | None, Field(description="Log writer.")] = None,
+        admin_token: Annotated[str | None, Field(description="Token guarding the mock's /admin.")] = None,
+        control_db: Annotated[
+            str | None,
+            Field(
+                description="Control store file name, under the state directory (default: the log database)."
+            ),
+        ] = None,
+        server_impl: Annotated[
+            Literal["granian", "uvicorn"] | None, Field(description="ASGI server.")
+        ] = None,
+        max_body: Annotated[
+            int | None, Field(ge=0, description="Largest request body read, in bytes.")
+        ] = None,
+        fetch_timeout: Annotated[
+            float | None, Field(gt=0, description="Deadline (s) for fetching a spec URL.")
+        ] = None,
+        fetch_max_bytes: Annotated[
+            int | None, Field(ge=1, description="Size cap for fetching a spec URL.")
+        ] = None,
+        allow_ref_hosts: Annotated[
+            list[str] | None, Field(description="Hosts a remote spec's $refs may fetch from besides its own.")
+        ] = None,
+        keep_running: Annotated[
+            bool, Field(description="Leave it running when this MCP server exits.")
+        ] = False,
+    ) -> Annotated[CallToolResult, StartedMock]:
+        """Start a mock server for an OpenAPI spec (`mockingbird serve` as a managed background process).
+
+        It answers every operation of the spec on 127.0.0.1 (examples, else realistic generated data), logs
+        every request, and can be steered with manage_mock_data and set_chaos. Returns the URL to point a
+        client at, the pid, the log database and the admin URL.
+        """
+        options = {"port": port, "scenario": scenario, "scenarios": scenarios, "seed": seed,
+                   "validate": validate_requests, "auth": auth, "log": log, "log_writer": log_writer,
+                   "admin_token": admin_token, "control_db": control_db, "server": server_impl,
+                   "max_body": max_body, "fetch_timeout": fetch_timeout, "fetch_max_bytes": fetch_max_bytes,
+                   "allow_ref_hosts": allow_ref_hosts}  # fmt: skip
+        with tool_errors():
+            entry = fleet.start(spec_url_or_path, keep_running=keep_running, log_db=log_db,
+                                **{k: v for k, v in options.items() if v is not None})  # fmt: skip
+            data = _started(entry, fleet.health(entry.url))
+        text = (f"Mock of {data.title or entry.spec} ({data.operations} operations) serving at {data.url} "
+                f"(pid {data.pid}). Point your client at {data.url} (the spec's base path works too). "
+                f"Admin: {data.admin_url}. Log: {data.log_db or 'off'}.")  # fmt: skip
+        return result(text, data)
+
+    @tool(server, annotations=ToolAnnotations(title="Stop a mock server", destructive_hint=True))
+    def stop_mock_server(
+        server_url: Annotated[str, Field(description="The mock's URL, as start_mock_server returned it.")],
+    ) -> Annotated[CallToolResult, StoppedMock]:
+        """Stop a mock server this MCP server started (gracefully: every logged request is kept)."""
+        with tool_errors():
+            entry = fleet.stop(server_url)
+        data = StoppedMock(name=entry.name, url=entry.url, pid=entry.pid, stopped=True, log_db=entry.log_db)
+        return result(
+            f"Stopped the mock at {entry.url} (pid {entry.pid}). Its log stays at {entry.log_db}.", data
+        )
