@@ -168,7 +168,12 @@ class MockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if self.is_side(scope["path"]):
+            path: str = scope["path"]
+            if (  # is_side(path), inlined: this runs on every request
+                path in self._side_exact
+                or path.startswith(RESERVED_PREFIX)
+                or (self._admin_at_root and (path == "/admin" or path.startswith("/admin/")))
+            ):
                 await self._serve_side(scope, receive, send)
                 return
             await self.serve_mock(scope, receive, send)
@@ -282,7 +287,7 @@ class MockApp:
                 ts, (perf_counter() - start) * 1000.0, response.status, method, scope["path"], query_b,
                 raw_headers, wire_headers, (body if len(body) <= limit else body[:limit]) if body else None,
                 len(body), (out if len(out) <= limit else out[:limit]) if out else None, len(out), request.client,
-                rid, meta["operation"], meta["source"], error is not None, self.engine.scenario, False, extra,
+                rid, meta["operation"], meta["source"], error is not None, meta["scenario"], False, extra,
             ))  # fmt: skip
         if fault is not None and fault.trickle and out:
             await _trickle(send, out, fault.trickle)
