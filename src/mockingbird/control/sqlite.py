@@ -17,17 +17,25 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 import orjson
 
-from mockingbird.control.store import ControlSnapshot, ControlStore, Document, check_key, encode_document
+from mockingbird.control.store import (
+    ControlSnapshot,
+    ControlStore,
+    Document,
+    StateWrite,
+    StoredState,
+    check_key,
+    encode_document,
+)
 from mockingbird.errors import ConfigError, StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Migrations by the version they lead to; each runs in one transaction with the version bump.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -47,6 +55,40 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             updated_at REAL NOT NULL,
             PRIMARY KEY (kind, name)
         ) WITHOUT ROWID""",
+    ),
+    2: (
+        """CREATE TABLE control_state_buckets (
+            collection TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            PRIMARY KEY (collection, scope)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE control_state_items (
+            collection TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (collection, scope, item_id)
+        ) WITHOUT ROWID""",
+    ),
+}
+
+# State writes by op: (statement, parameters from a StateWrite). Plain SQL both SQLite and PostgreSQL run.
+_STATE_SQL: dict[str, tuple[str, Callable[[StateWrite, str], tuple[Any, ...]]]] = {
+    "put": (
+        (
+            "INSERT INTO control_state_items (collection, scope, item_id, position, body) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (collection, scope, item_id) DO UPDATE SET body = excluded.body"
+        ),
+        lambda w, scope: (w.collection, scope, w.item_id, w.position, orjson.dumps(w.document).decode()),
+    ),
+    "delete": (
+        "DELETE FROM control_state_items WHERE collection = ? AND scope = ? AND item_id = ?",
+        lambda w, scope: (w.collection, scope, w.item_id),
+    ),
+    "bucket": (
+        "INSERT INTO control_state_buckets (collection, scope) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        lambda w, scope: (w.collection, scope),
     ),
 }
 
@@ -249,6 +291,47 @@ class SqliteControlStore(ControlStore):
             return ControlSnapshot(revision, active, MappingProxyType(docs))
 
         return self._use(work)
+
+    def read_state(self) -> StoredState:
+        """The stateful mode's items, by bucket, in position order (one read transaction)."""
+
+        def work(conn: sqlite3.Connection) -> StoredState:
+            conn.execute("BEGIN")
+            try:
+                buckets = conn.execute("SELECT collection, scope FROM control_state_buckets").fetchall()
+                rows = conn.execute(
+                    "SELECT collection, scope, item_id, body FROM control_state_items "
+                    "ORDER BY collection, scope, position"
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+            out: StoredState = {(c, tuple(orjson.loads(s))): [] for c, s in buckets}
+            for collection, scope, item_id, body in rows:
+                out.setdefault((collection, tuple(orjson.loads(scope))), []).append((item_id, _decode(body)))
+            return out
+
+        return self._use(work)
+
+    def write_state(self, writes: Sequence[StateWrite]) -> None:
+        """Apply state changes in one transaction (the revision does not move)."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            for write in writes:
+                scope = orjson.dumps(list(write.scope)).decode()
+                if write.op == "clear":
+                    conn.execute("DELETE FROM control_state_items")
+                    conn.execute("DELETE FROM control_state_buckets")
+                elif write.op == "drop":
+                    for table in ("control_state_items", "control_state_buckets"):
+                        conn.execute(f"DELETE FROM {table} WHERE collection = ? AND scope = ?",
+                                     (write.collection, scope))  # fmt: skip
+                else:
+                    statement, params = _STATE_SQL[write.op]
+                    conn.execute(statement, params(write, scope))
+            conn.execute("COMMIT")
+
+        self._use(work)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
