@@ -73,24 +73,18 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
 }
 
-# State writes by op: (statement, parameters from a StateWrite). Plain SQL both SQLite and PostgreSQL run.
-_STATE_SQL: dict[str, tuple[str, Callable[[StateWrite, str], tuple[Any, ...]]]] = {
-    "put": (
-        (
-            "INSERT INTO control_state_items (collection, scope, item_id, position, body) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (collection, scope, item_id) DO UPDATE SET body = excluded.body"
-        ),
-        lambda w, scope: (w.collection, scope, w.item_id, w.position, orjson.dumps(w.document).decode()),
-    ),
-    "delete": (
-        "DELETE FROM control_state_items WHERE collection = ? AND scope = ? AND item_id = ?",
-        lambda w, scope: (w.collection, scope, w.item_id),
-    ),
-    "bucket": (
-        "INSERT INTO control_state_buckets (collection, scope) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        lambda w, scope: (w.collection, scope),
-    ),
-}
+# State statements: plain SQL that SQLite and PostgreSQL both run.
+_PUT_ITEM = (
+    "INSERT INTO control_state_items (collection, scope, item_id, position, body) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (collection, scope, item_id) DO UPDATE SET body = excluded.body"
+)
+_DELETE_ITEM = "DELETE FROM control_state_items WHERE collection = ? AND scope = ? AND item_id = ?"
+_PUT_BUCKET = "INSERT INTO control_state_buckets (collection, scope) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_DROP = tuple(
+    f"DELETE FROM {t} WHERE collection = ? AND scope = ?"
+    for t in ("control_state_items", "control_state_buckets")
+)
+_CLEAR = ("DELETE FROM control_state_items", "DELETE FROM control_state_buckets")
 
 _BUMP = "UPDATE control_state SET revision = revision + 1 WHERE id = 1 RETURNING revision"
 
@@ -313,22 +307,30 @@ class SqliteControlStore(ControlStore):
         return self._use(work)
 
     def write_state(self, writes: Sequence[StateWrite]) -> None:
-        """Apply state changes in one transaction (the revision does not move)."""
+        """Apply state changes in one transaction (the revision does not move).
+
+        Raises:
+            ConfigError: an item that is not a JSON object (nothing is written).
+        """
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        for write in writes:  # encoded first: a bad item fails before the transaction starts
+            scope = orjson.dumps(list(write.scope)).decode()
+            if write.op == "put":
+                body = encode_document("state", write.collection, dict(write.document or {}))
+                statements.append((_PUT_ITEM, (write.collection, scope, write.item_id, write.position, body)))
+            elif write.op == "delete":
+                statements.append((_DELETE_ITEM, (write.collection, scope, write.item_id)))
+            elif write.op == "bucket":
+                statements.append((_PUT_BUCKET, (write.collection, scope)))
+            elif write.op == "drop":
+                statements += [(statement, (write.collection, scope)) for statement in _DROP]
+            else:
+                statements += [(statement, ()) for statement in _CLEAR]
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
-            for write in writes:
-                scope = orjson.dumps(list(write.scope)).decode()
-                if write.op == "clear":
-                    conn.execute("DELETE FROM control_state_items")
-                    conn.execute("DELETE FROM control_state_buckets")
-                elif write.op == "drop":
-                    for table in ("control_state_items", "control_state_buckets"):
-                        conn.execute(f"DELETE FROM {table} WHERE collection = ? AND scope = ?",
-                                     (write.collection, scope))  # fmt: skip
-                else:
-                    statement, params = _STATE_SQL[write.op]
-                    conn.execute(statement, params(write, scope))
+            for statement, params in statements:
+                conn.execute(statement, params)
             conn.execute("COMMIT")
 
         self._use(work)

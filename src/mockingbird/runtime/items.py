@@ -100,18 +100,25 @@ class ItemMaker:
         return item if self.conforms(collection.item_schema, item) else None
 
     def complete(
-        self, collection: Collection, sent: Document, base: Document, *, keep_read_only: bool = True
+        self,
+        collection: Collection,
+        sent: Document,
+        base: Document,
+        *,
+        keep_read_only: bool = True,
+        fill_required: bool = True,
     ) -> Document:
         """``sent`` plus ``base``'s read-only values and required ones it lacks, without writeOnly.
 
-        ``keep_read_only``: a read-only value the client sent is kept (a replace keeps the
-        stored one either way, since ``base`` wins for read-only properties).
+        ``keep_read_only``: a read-only value absent from ``base`` is kept as sent, else dropped.
+        ``fill_required``: take the required values ``sent`` lacks from ``base`` (not for a patch,
+        whose removal of a required value must be refused, not undone).
         """
         props, required = self._flat(collection)
         item = dict(sent)
         for name, prop in props.items():
             read_only = isinstance(prop, dict) and prop.get("readOnly") is True
-            if name in base and (read_only or (name in required and name not in item)):
+            if name in base and (read_only or (fill_required and name in required and name not in item)):
                 item[name] = base[name]
             elif read_only and not keep_read_only:
                 item.pop(name, None)

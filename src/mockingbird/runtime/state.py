@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import orjson
 
@@ -48,13 +48,14 @@ from mockingbird.runtime.responses import pick_status
 
 if TYPE_CHECKING:
     from mockingbird.control.store import Document
-    from mockingbird.openapi.model import Operation, Spec
+    from mockingbird.openapi.model import Spec
     from mockingbird.runtime.hooks import Matched
     from mockingbird.runtime.items import ItemMaker
     from mockingbird.runtime.responses import ResponseBuilder
 
 Persist = Callable[[Sequence[StateWrite]], None]
 _NOT_FOUND = Preferences(code="404")
+_TOTALS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items")
 
 
 def _number(query: Mapping[str, list[str]], name: str | None) -> int | None:
@@ -208,7 +209,7 @@ class StateHook:
                 return self._problem(matched, 422, f"The patch does not apply: {exc}.")
             if not isinstance(new, dict):
                 return self._problem(matched, 422, "The patch does not leave an object.")
-            new = self.maker.complete(collection, new, item)
+            new = self.maker.complete(collection, new, item, fill_required=False)
         new[collection.id_field] = item[collection.id_field]  # an item keeps its id
         if not self.maker.conforms(collection.item_schema, new):
             return self._problem(matched, 422, f"The result would not be a valid item of {collection.path}.")
@@ -245,18 +246,24 @@ class StateHook:
         )  # fmt: skip
         end = None if window.size is None else window.start + window.size
         page = items[window.start : end]
+        link = None
+        if paging.cursor is not None and window.next_cursor is not None:
+            rest = [(k, v) for k, vs in query.items() if k != paging.cursor for v in vs]
+            link = f'<{matched.request.path}?{urlencode([*rest, (paging.cursor, window.next_cursor)])}>; rel="next"'
         if collection.list_field is None:
-            return self._answer(matched, page, total=len(items))
-        return self._answer(matched, {collection.list_field: page}, total=len(items), envelope=True)
+            return self._answer(matched, page, total=len(items), link=link)
+        return self._answer(
+            matched, {collection.list_field: page}, total=len(items), envelope=True, link=link
+        )
 
     # -- answers --------------------------------------------------------------------------------
 
     def _answer(
         self, matched: Matched, value: Any, *, location: str | None = None, total: int | None = None,
-        envelope: bool = False,
+        envelope: bool = False, link: str | None = None,
     ) -> MockResponse | None:  # fmt: skip
         """The builder's answer for the operation with ``value`` as its body, when it conforms."""
-        request, op = matched.request, matched.operation
+        op = matched.operation
         try:
             base = self._build(matched, None)
         except SelectionError:
@@ -270,6 +277,9 @@ class StateHook:
         if envelope and isinstance(value, dict):
             generated = orjson.loads(base.body) if base.body else {}
             value = {**generated, **value} if isinstance(generated, dict) else value
+            for name in _TOTALS:  # an envelope's count tells the truth
+                if isinstance(value.get(name), int) and total is not None:
+                    value[name] = total
         if not self.maker.conforms(schema, value):
             return None
         headers = []
@@ -279,7 +289,8 @@ class StateHook:
             elif name == b"x-total-count" and total is not None:
                 raw = str(total).encode()
             headers.append((name, raw))
-        del request
+        if link is not None:  # where the next page of a cursor-paged list starts (RFC 8288)
+            headers.append((b"link", link.encode("latin-1", "replace")))
         return MockResponse(base.status, headers, orjson.dumps(value), "state", base.content_type)
 
     def _build(self, matched: Matched, prefer: Preferences | None) -> MockResponse:
@@ -302,16 +313,9 @@ class StateHook:
         return self._problem(matched, 404, f"{collection.path} has no item {item_id!r}.")
 
     def _problem(self, matched: Matched, status: int, detail: str) -> MockResponse:
+        documented = matched.operation.responses
+        if str(status) not in documented and status in (400, 422):  # the client error the spec documents
+            status = next((int(s) for s in ("422", "400") if s in documented), status)
         problem = build_problem(status, detail)
         problem.source = "state"
         return problem
-
-
-def operation_roles(hook: StateHook) -> dict[str, str]:
-    """Each operation state answers, by key, with its role (for the admin page)."""
-    return {key: role for key, (_, role) in sorted(hook._routes.items())}
-
-
-def is_stateful(op: Operation, hook: StateHook | None) -> bool:
-    """Whether ``hook`` answers ``op``."""
-    return hook is not None and op.key in hook._routes

@@ -1,0 +1,201 @@
+"""The stateful mode over real HTTP: a ``MockServer(..., stateful=True)`` on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mockingbird import MockServer
+
+ROOT = Path(__file__).resolve().parents[2]
+PETSTORE = str(ROOT / "examples" / "petstore.yaml")
+SHOP = str(Path(__file__).with_name("stateful.yaml"))
+KEY = {"X-API-Key": "secret"}
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[MockServer]:
+    with MockServer(SHOP, stateful=True, seed=7) as mock:
+        yield mock
+
+
+@pytest.fixture
+def url(shop: MockServer) -> str:
+    shop.state.reset()
+    return shop.url
+
+
+def test_a_collection_starts_with_seeded_items_stable_for_a_seed(shop: MockServer, url: str) -> None:
+    first = httpx.get(f"{url}/users").json()
+    assert len(first) == 3 and [u["id"] for u in first] == [1, 2, 3]
+    shop.state.reset()
+    assert httpx.get(f"{url}/users").json() == first
+    with MockServer(SHOP, stateful=True, seed=8) as other:
+        assert httpx.get(f"{other.url}/users").json() != first
+
+
+def test_post_creates_an_item_with_generated_read_only_fields_and_no_write_only(url: str) -> None:
+    created = httpx.post(f"{url}/users", json={"name": "Ada", "password": "s3cretpass"})
+    assert created.status_code == 201
+    user = created.json()
+    assert user["id"] == 4 and user["name"] == "Ada" and "createdAt" in user and "password" not in user
+    assert httpx.get(f"{url}/users/4").json() == user
+    assert user in httpx.get(f"{url}/users", params={"per_page": 10}).json()
+
+
+def test_an_invalid_post_is_refused_by_the_checks_and_stores_nothing(url: str) -> None:
+    refused = httpx.post(f"{url}/users", json={"name": ""})
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert len(httpx.get(f"{url}/users").json()) == 3
+
+
+def test_put_replaces_keeping_id_and_read_only_fields(url: str) -> None:
+    before = httpx.get(f"{url}/users/2").json()
+    replaced = httpx.put(f"{url}/users/2", json={"name": "Grace"})
+    assert replaced.status_code == 200
+    assert replaced.json() == {"id": 2, "name": "Grace", "createdAt": before["createdAt"]}
+    assert httpx.get(f"{url}/users/2").json()["name"] == "Grace"
+
+
+def test_json_patch_where_the_spec_declares_it(url: str) -> None:
+    ops = [
+        {"op": "replace", "path": "/name", "value": "Linus"},
+        {"op": "add", "path": "/email", "value": "l@x.org"},
+    ]
+    patched = httpx.patch(f"{url}/users/1", json=ops, headers={"content-type": "application/json-patch+json"})
+    assert patched.status_code == 200
+    assert patched.json()["name"] == "Linus" and patched.json()["email"] == "l@x.org"
+    failing = [{"op": "remove", "path": "/nothing"}]
+    refused = httpx.patch(
+        f"{url}/users/1", json=failing, headers={"content-type": "application/json-patch+json"}
+    )
+    assert refused.status_code == 422 and "operation 0" in refused.json()["detail"]
+    breaking = [{"op": "remove", "path": "/name"}]
+    refused = httpx.patch(
+        f"{url}/users/1", json=breaking, headers={"content-type": "application/json-patch+json"}
+    )
+    assert refused.status_code == 422 and httpx.get(f"{url}/users/1").json()["name"] == "Linus"
+
+
+def test_delete_removes_and_a_later_get_is_404(url: str) -> None:
+    assert httpx.delete(f"{url}/users/3").status_code == 204
+    gone = httpx.get(f"{url}/users/3")
+    assert gone.status_code == 404 and gone.headers["content-type"] == "application/problem+json"
+    assert "no item '3'" in gone.json()["detail"]
+    assert httpx.delete(f"{url}/users/3").status_code == 404
+    assert [u["id"] for u in httpx.get(f"{url}/users").json()] == [1, 2]
+
+
+def test_page_and_per_page(url: str) -> None:
+    for name in ("a", "b", "c"):
+        httpx.post(f"{url}/users", json={"name": name})
+    page2 = httpx.get(f"{url}/users", params={"page": 2, "per_page": 2}).json()
+    assert [u["id"] for u in page2] == [3, 4]
+    assert httpx.get(f"{url}/users", params={"page": 4, "per_page": 2}).json() == []
+
+
+def test_filters_by_query_parameters_naming_item_fields(url: str) -> None:
+    httpx.post(f"{url}/users", json={"name": "Zed"})
+    assert [u["name"] for u in httpx.get(f"{url}/users", params={"name": "Zed"}).json()] == ["Zed"]
+
+
+def test_nested_collections_are_scoped_to_their_parent_and_list_in_an_envelope(url: str) -> None:
+    made = httpx.post(f"{url}/users/1/orders", json={"status": "open"})
+    assert made.status_code == 201 and made.json()["status"] == "open"
+    order_id = made.json()["orderId"]
+    assert httpx.get(f"{url}/users/1/orders/{order_id}").json() == made.json()
+    assert httpx.get(f"{url}/users/2/orders/{order_id}").status_code == 404
+    listed = httpx.get(f"{url}/users/1/orders", params={"limit": 2, "offset": 3}).json()
+    assert listed["total"] == 4 and [o["orderId"] for o in listed["data"]] == [order_id]
+    opened = httpx.get(f"{url}/users/1/orders", params={"status": "open"}).json()["data"]
+    assert opened and all(o["status"] == "open" for o in opened)
+
+
+def test_cursor_paging_hands_out_the_next_page_in_a_link_header(url: str) -> None:
+    first = httpx.get(f"{url}/notes", params={"limit": 2})
+    assert len(first.json()) == 2 and 'rel="next"' in first.headers["link"]
+    following = first.headers["link"].split(">")[0].lstrip("<")
+    rest = httpx.get(f"{url}{following}")
+    assert len(rest.json()) == 1 and "link" not in rest.headers
+    assert rest.json()[0] not in first.json()
+
+
+def test_paths_that_are_not_collections_answer_as_without_state(url: str) -> None:
+    assert httpx.get(f"{url}/status").json() == {"ok": True}
+
+
+def test_a_request_asking_for_a_documented_response_is_answered_by_the_spec(url: str) -> None:
+    asked = httpx.get(f"{url}/users/1", headers={"Prefer": "code=200"})
+    assert asked.status_code == 200 and asked.json() != httpx.get(f"{url}/users/1").json()
+
+
+def test_export_load_and_reset(shop: MockServer, url: str) -> None:
+    document = {
+        "collections": [
+            {
+                "collection": "/users",
+                "items": [{"id": 9, "name": "Only", "createdAt": "2024-01-01T00:00:00Z"}],
+            }
+        ]
+    }
+    assert shop.state.load(document) == 1
+    assert httpx.get(f"{url}/users").json() == [document["collections"][0]["items"][0]]
+    exported = shop.state.export()
+    assert exported["collections"] == [
+        {"collection": "/users", "scope": {}, "items": document["collections"][0]["items"]}
+    ]
+    created = httpx.post(f"{url}/users", json={"name": "Next"}).json()
+    assert created["id"] == 10
+    shop.state.reset()
+    assert [u["id"] for u in httpx.get(f"{url}/users").json()] == [1, 2, 3]
+
+
+def test_without_stateful_nothing_is_kept_and_no_state_hook_runs() -> None:
+    with MockServer(PETSTORE, auth=False) as mock:
+        layer = mock.controller.layer
+        assert layer is not None and layer.engine.hooks.state == ()
+        made = httpx.post(f"{mock.url}/pets", json={"name": "Rex", "species": {"kind": "cat"}})
+        assert made.status_code == 201
+        assert made.json() not in httpx.get(f"{mock.url}/pets").json()
+
+
+def test_log_rows_answered_from_state_have_source_state(tmp_path: Path) -> None:
+    with MockServer(PETSTORE, stateful=True, log_db=tmp_path / "log.db") as mock:
+        httpx.post(f"{mock.url}/pets", json={"name": "Rex", "species": {"kind": "cat"}}, headers=KEY)
+        httpx.get(f"{mock.url}/pets")
+        rows = mock.requests()
+        assert [(r.method, r.status, r.source) for r in rows] == [
+            ("POST", 201, "state"),
+            ("GET", 200, "state"),
+        ]
+
+
+def test_a_restart_keeps_the_state(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    with MockServer(PETSTORE, stateful=True, log_db=db) as mock:
+        made = httpx.post(
+            f"{mock.url}/pets", json={"name": "Kept", "species": {"kind": "cat"}}, headers=KEY
+        ).json()
+        httpx.delete(f"{mock.url}/pets/{httpx.get(mock.url + '/pets').json()[0]['id']}", headers=KEY)
+        listed = httpx.get(f"{mock.url}/pets").json()
+    with MockServer(PETSTORE, stateful=True, log_db=db) as again:
+        assert httpx.get(f"{again.url}/pets/{made['id']}").json() == made
+        assert httpx.get(f"{again.url}/pets").json() == listed
+
+
+def test_a_scenario_with_state_turns_it_on_with_its_starting_items(tmp_path: Path) -> None:
+    pet = {"id": "0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11", "name": "Scenario pet", "status": "available",
+           "species": {"kind": "cat"}, "createdAt": "2024-03-01T09:30:00Z"}  # fmt: skip
+    with MockServer(PETSTORE) as mock:
+        layer = mock.controller.layer
+        assert layer is not None and layer.engine.hooks.state == ()
+        mock.controller.put_scenario(
+            {"name": "shop", "state": {"collections": [{"collection": "/pets", "items": [pet]}]}}
+        )
+        mock.scenarios.activate("shop")
+        assert httpx.get(f"{mock.url}/pets").json() == [pet]
+        mock.scenarios.deactivate()
+        assert httpx.get(f"{mock.url}/pets").json() != [pet]
