@@ -1,4 +1,4 @@
-"""Scenario and state files from disk: the I/O twin of ``control/scenarios.py`` and ``control/state.py``."""
+"""Scenario and state files from disk: the I/O twin of ``control/scenarios.py`` and ``control/buckets.py``."""
 
 from __future__ import annotations
 

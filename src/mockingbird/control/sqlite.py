@@ -5,6 +5,8 @@ schema version is ``PRAGMA user_version``; the two never touch each other's tabl
 
     control_state      one row: schema_version, revision, active_scenario
     control_documents  kind, name, body (JSON text), revision (of its last change), updated_at
+    control_state_buckets  collection, scope (JSON array): the stateful mode's buckets in use
+    control_state_items    collection, scope, item_id, position, body (JSON text): their items
 
 One connection, guarded by a lock: control traffic is a handful of small statements, far
 from what a connection can take, and one connection keeps an in-memory store possible.

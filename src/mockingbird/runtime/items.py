@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from mockingbird.errors import SchemaGenerationError
 
 if TYPE_CHECKING:
-    from mockingbird.control.state import Bucket
+    from mockingbird.control.buckets import Bucket
     from mockingbird.control.store import Document
     from mockingbird.openapi.generation.generator import DataGenerator
     from mockingbird.openapi.jsonschema import ValidatorCache

@@ -1,7 +1,7 @@
 """The stateful mode on the request path: ``StateHook``, a state hook of the engine.
 
 It answers the operations of the collections ``openapi/resources.py`` infers, from items kept
-in memory per collection and scope (``control/state.py``), and hands every change to
+in memory per collection and scope (``control/buckets.py``), and hands every change to
 ``persist`` (the control store, written behind the request: ``control/state_writer.py``):
 
 * ``POST /pets``: create (``runtime/items.py`` adds the id, read-only values, drops writeOnly);
@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlencode
 
 import orjson
 
-from mockingbird.control.state import (
+from mockingbird.control.buckets import (
     Bucket,
     BucketKey,
     PatchError,
@@ -106,7 +106,7 @@ class StateHook:
             self._write([StateWrite("clear")])
 
     def export(self) -> Document:
-        """Every bucket in use, in the export format (``control/state.py``)."""
+        """Every bucket in use, in the export format (``control/buckets.py``)."""
         with self._lock:
             return export_buckets(self._buckets, {p: c.scope for p, c in self.collections.items()})
 
@@ -277,9 +277,9 @@ class StateHook:
         if envelope and isinstance(value, dict):
             generated = orjson.loads(base.body) if base.body else {}
             value = {**generated, **value} if isinstance(generated, dict) else value
-            for name in _TOTALS:  # an envelope's count tells the truth
-                if isinstance(value.get(name), int) and total is not None:
-                    value[name] = total
+            for counter in _TOTALS:  # an envelope's count tells the truth
+                if isinstance(value.get(counter), int) and total is not None:
+                    value[counter] = total
         if not self.maker.conforms(schema, value):
             return None
         headers = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockingbird.control.state import (
+from mockingbird.control.buckets import (
     Bucket,
     PatchError,
     apply_json_patch,
