@@ -165,6 +165,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
         from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
+        from mockingbird.http.admin.state import STATE_PATHS, STATE_SCHEMAS, state_routes
 
         return build_admin_app(
             store,
@@ -176,15 +177,18 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
             },
             token=token,
             routes_provider=lambda: routes_of(holder[0].mock, holder[0].controller),
-            extra_routes=control_routes(holder[0].controller),
+            extra_routes=[*control_routes(holder[0].controller), *state_routes(holder[0].controller)],
             extra_openapi={
-                "paths": CONTROL_PATHS,
-                "schemas": control_schemas(
-                    [
-                        *(op.operation_id for op in spec.operations if op.operation_id),
-                        *(op.key for op in spec.operations),
-                    ]
-                ),
+                "paths": {**CONTROL_PATHS, **STATE_PATHS},
+                "schemas": {
+                    **control_schemas(
+                        [
+                            *(op.operation_id for op in spec.operations if op.operation_id),
+                            *(op.key for op in spec.operations),
+                        ]
+                    ),
+                    **STATE_SCHEMAS,
+                },
             },
         )
 

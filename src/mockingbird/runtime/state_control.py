@@ -64,6 +64,11 @@ class StateControl:
             self._hook, self._writer = build_state_hook(self.engine, self.store)
         return self._hook
 
+    @property
+    def answering(self) -> bool:
+        """Whether state answers requests now (``--stateful``, or a scenario with ``state`` is active)."""
+        return self._hook is not None and self._hook in self.engine.hooks.state
+
     def reset(self) -> None:
         """Forget every item: each collection starts again from its seeded items."""
         self.hook.reset()
