@@ -35,9 +35,11 @@ BucketKey = tuple[str, Scope]
 
 @dataclass(slots=True)
 class Bucket:
-    """The items of one collection in one scope, in creation order, by id."""
+    """The items of one collection in one scope, in creation order, by id; ``next_number``: the next
+    numeric id to hand out (0: not known yet)."""
 
     items: dict[str, Document] = field(default_factory=dict)
+    next_number: int = 0
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

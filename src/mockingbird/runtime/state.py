@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 
 Persist = Callable[[Sequence[StateWrite]], None]
 _NOT_FOUND = Preferences(code="404")
+_UNKNOWN: Any = object()
+_MAX_ENCODED = 65536
 _TOTALS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items")
 
 
@@ -89,6 +91,8 @@ class StateHook:
         self._buckets: dict[BucketKey, Bucket] = {}
         self._lock = threading.RLock()
         self._created = 0
+        self._schemas: dict[str, Any] = {}  # operation key -> its documented response's JSON schema
+        self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
 
     # -- state as a whole ----------------------------------------------------------------------
 
@@ -268,8 +272,9 @@ class StateHook:
             base = self._build(matched, None)
         except SelectionError:
             return None
-        documented, _ = pick_status(op, None)
-        schema = json_schema_of(documented)
+        schema = self._schemas.get(op.key, _UNKNOWN)
+        if schema is _UNKNOWN:
+            schema = self._schemas[op.key] = json_schema_of(pick_status(op, None)[0])
         if base.status in (204, 205, 304) or not base.body and schema is None:
             return MockResponse(base.status, list(base.headers), base.body, "state", base.content_type)
         if schema is None or base.content_type is None or not is_json(base.content_type):
@@ -280,7 +285,8 @@ class StateHook:
             for counter in _TOTALS:  # an envelope's count tells the truth
                 if isinstance(value.get(counter), int) and total is not None:
                     value[counter] = total
-        if not self.maker.conforms(schema, value):
+        body = self._encode(schema, value, memo=total is None)
+        if body is None:
             return None
         headers = []
         for name, raw in base.headers:
@@ -291,7 +297,22 @@ class StateHook:
             headers.append((name, raw))
         if link is not None:  # where the next page of a cursor-paged list starts (RFC 8288)
             headers.append((b"link", link.encode("latin-1", "replace")))
-        return MockResponse(base.status, headers, orjson.dumps(value), "state", base.content_type)
+        return MockResponse(base.status, headers, body, "state", base.content_type)
+
+    def _encode(self, schema: Any, value: Any, *, memo: bool) -> bytes | None:
+        """``value`` as JSON when it conforms to ``schema``, else ``None``; ``memo``: memoised (stored
+        items: replaced, never changed in place, so the same object always encodes the same)."""
+        if not memo:
+            return orjson.dumps(value) if self.maker.conforms(schema, value) else None
+        key = (id(schema), id(value))
+        known = self._encoded.get(key)
+        if known is not None and known[0] is value:
+            return known[1]
+        body = orjson.dumps(value) if self.maker.conforms(schema, value) else None
+        if len(self._encoded) >= _MAX_ENCODED:
+            self._encoded.clear()
+        self._encoded[key] = (value, body)
+        return body
 
     def _build(self, matched: Matched, prefer: Preferences | None) -> MockResponse:
         request = matched.request
