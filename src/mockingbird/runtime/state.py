@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 import orjson
 
@@ -224,12 +224,14 @@ class StateHook:
     ) -> MockResponse | None:
         if not isinstance(body, dict):
             return None
-        self._created += 1
-        item = self.maker.create(collection, scope, bucket, body, self._created)
+        item = self.maker.create(collection, scope, bucket, body)
         if item is None:
             return None
         item_id = str(item[collection.id_field])
-        answer = self._answer(matched, item, location=f"{matched.request.path.rstrip('/')}/{item_id}")
+        request = matched.request
+        host = request.headers.get("host")  # an absolute URI, as `format: uri` asks
+        where = f"{request.path.rstrip('/')}/{quote(item_id, safe='')}"
+        answer = self._answer(matched, item, location=f"http://{host}{where}" if host else where)
         if answer is not None:
             bucket.items[item_id] = item
             self._write([self._put(collection.path, scope, item, collection.id_field)])
