@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -227,3 +228,23 @@ def test_a_scenario_with_state_turns_it_on_with_its_starting_items(tmp_path: Pat
         assert httpx.get(f"{mock.url}/pets").json() == [pet]
         mock.scenarios.deactivate()
         assert httpx.get(f"{mock.url}/pets").json() != [pet]
+
+
+def test_the_readme_walk_through_runs_as_shown() -> None:
+    """The README's stateful walk-through (curl and jq, verbatim but for the URL): create, read, list, update,
+    delete, then 404, each printing what its comment says."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Stateful mode", 1)[1].split("\n## ", 1)[0]
+    script = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    serve, url_line, rest = script.split("\n", 2)
+    assert serve.startswith("mockingbird serve examples/petstore.yaml --stateful") and url_line.startswith(
+        "URL="
+    )
+    expected = ["3", '{"name":"Rex","status":"available"}', "1", "adopted", "204", "404"]
+    comments = [line.split("# ", 1)[1] for line in rest.splitlines() if "# " in line]
+    assert [c.startswith(e) for c, e in zip(comments, expected, strict=True)] == [True] * len(expected)
+    with MockServer(PETSTORE, stateful=True) as mock:
+        run = subprocess.run(["bash", "-euo", "pipefail", "-c", f"URL={mock.url}\n{rest}"],
+                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == expected
