@@ -1,9 +1,10 @@
 """``StateWriter``: the stateful mode's changes written to the control store behind the requests.
 
 The request path changes items in memory (``runtime/state.py``: a POST followed by a GET sees the
-item at once) and hands each change here, which costs a queue put. A daemon thread takes
-whatever has queued, writes it in one transaction (``ControlStore.write_state``), and goes back
-to waiting. ``flush()`` returns once everything handed over before it is stored (exports, shutdown,
+item at once) and hands each change here, which costs a queue put. A daemon thread wakes at most
+every ``interval`` seconds (50 ms), takes whatever has queued, writes it in one transaction
+(``ControlStore.write_state``), and goes back to waiting: one wake-up per request would hand the
+GIL back and forth with the server thousands of times a second. ``flush()`` returns once everything handed over before it is stored (exports, shutdown,
 tests); ``close()`` flushes and stops the thread. A stopped process loses at most the changes
 of the last batch in flight, as the request log does.
 """
@@ -31,8 +32,10 @@ class StateWriter:
         >>> writer([StateWrite("bucket", "/pets")]); writer.flush()  # doctest: +SKIP
     """
 
-    def __init__(self, store: ControlStore) -> None:
+    def __init__(self, store: ControlStore, *, interval: float = 0.05) -> None:
         self.store = store
+        self.interval = interval
+        self._wake = threading.Event()  # cuts the wait short: a flush or close is waiting
         self._queue: queue.SimpleQueue[Sequence[StateWrite] | threading.Event | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -53,6 +56,7 @@ class StateWriter:
             return
         done = threading.Event()
         self._queue.put(done)
+        self._wake.set()
         done.wait(timeout)
 
     def close(self) -> None:
@@ -60,11 +64,14 @@ class StateWriter:
         thread = self._thread
         if thread is not None and thread.is_alive():
             self._queue.put(None)
+            self._wake.set()
             thread.join(10.0)
 
     def _run(self) -> None:
         while True:
             first = self._queue.get()
+            self._wake.wait(self.interval)  # let changes gather: one transaction for all of them
+            self._wake.clear()
             batch: list[StateWrite] = []
             signals: list[threading.Event] = []
             stop = False
