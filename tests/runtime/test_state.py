@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from mockingbird import MockServer
+from mockingbird.errors import OverrideError
 
 ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = str(ROOT / "examples" / "petstore.yaml")
@@ -248,3 +250,25 @@ def test_the_readme_walk_through_runs_as_shown() -> None:
                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == expected
+
+
+def test_a_state_file_is_loaded_at_start_and_a_bad_one_refuses_to_start(tmp_path: Path) -> None:
+    good = tmp_path / "state.json"
+    good.write_text(json.dumps({"collections": [{"collection": "/users", "items": [{"id": 5, "name": "Filed",
+                                                                                      "createdAt": "2024-01-01T00:00:00Z"}]}]}))  # fmt: skip
+    with MockServer(SHOP, stateful=True, state=str(good)) as mock:
+        assert [u["name"] for u in httpx.get(f"{mock.url}/users").json()] == ["Filed"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"collections": [{"collection": "/nope"}]}')
+    with pytest.raises(OverrideError, match="/collections/0/collection"):
+        MockServer(SHOP, stateful=True, state=str(bad)).start()
+    with pytest.raises(OverrideError, match="no such file"):
+        MockServer(SHOP, stateful=True, state=str(tmp_path / "missing.json")).start()
+
+
+def test_a_scenario_whose_state_names_no_collection_is_refused(shop: MockServer) -> None:
+    with pytest.raises(OverrideError) as caught:
+        shop.controller.put_scenario(
+            {"name": "bad-state", "state": {"collections": [{"collection": "/nope"}]}}
+        )
+    assert [loc for loc, _ in caught.value.violations] == ["/state/collections/0/collection"]

@@ -157,6 +157,7 @@ class MockController:
         if isinstance(document, dict) and name is not None:
             document = {**document, "name": name}  # the name it is stored under wins (PUT /scenarios/{name})
         scenario = parse_scenario(document, name=name, check=self._check_in_scenario)
+        self._check_scenario_state(scenario.document, "")
         self.store.put(SCENARIO, scenario.name, scenario.document)
         self._changed()
         return scenario.document
@@ -214,11 +215,23 @@ class MockController:
         """
         parsed: list[Scenario] = []
         for source, document in documents:
-            parsed.extend(parse_scenario_file(document, source=source, check=self._check_in_scenario))
+            found = parse_scenario_file(document, source=source, check=self._check_in_scenario)
+            for scenario in found:
+                self._check_scenario_state(scenario.document, source)
+            parsed.extend(found)
         for scenario in parsed:
             self.store.put(SCENARIO, scenario.name, scenario.document)
         self._changed()
         return [s.name for s in parsed]
+
+    def _check_scenario_state(self, document: Document, source: str) -> None:
+        """A scenario's starting ``state`` must be items of the spec's collections (``{}``: the seeded ones)."""
+        state = document.get("state")
+        if self.state is not None and isinstance(state, dict) and state:
+            try:
+                self.state.check(state)
+            except OverrideError as exc:
+                raise OverrideError([(f"/state{loc}", msg) for loc, msg in exc.violations], source) from None
 
     def _check_in_scenario(self, document: Any, where: str) -> list[tuple[str, str]]:
         try:

@@ -114,14 +114,22 @@ class StateHook:
         with self._lock:
             return export_buckets(self._buckets, {p: c.scope for p, c in self.collections.items()})
 
+    def check(self, document: Any) -> dict[BucketKey, list[Document]]:
+        """The items of a state document by bucket, checked against the known collections.
+
+        Raises:
+            OverrideError: every problem, with its JSON pointer.
+        """
+        scopes = {p: c.scope for p, c in self.collections.items()}
+        return parse_state_document(document, scopes, {p: c.id_field for p, c in self.collections.items()})
+
     def import_state(self, document: Any) -> int:
         """Replace the state with an exported document (checked first: all or nothing); returns the item count.
 
         Raises:
             OverrideError: every problem, with its JSON pointer.
         """
-        scopes = {p: c.scope for p, c in self.collections.items()}
-        parsed = parse_state_document(document, scopes, {p: c.id_field for p, c in self.collections.items()})
+        parsed = self.check(document)
         with self._lock:
             self._buckets = {}
             writes = [StateWrite("clear")]

@@ -85,6 +85,14 @@ class StateControl:
         """
         return self.hook.import_state(document)
 
+    def check(self, document: Any) -> None:
+        """Check a state document against the spec's collections, storing nothing.
+
+        Raises:
+            OverrideError: every problem, each with its JSON pointer.
+        """
+        self.hook.check(document)
+
     def collections(self) -> list[Document]:
         """The collections the spec describes: path, item path, id property, scope, operations, item count."""
         hook = self.hook
