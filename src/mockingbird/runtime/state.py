@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 Persist = Callable[[Sequence[StateWrite]], None]
 _NOT_FOUND = Preferences(code="404")
-_UNKNOWN: Any = object()
+_MAX_PLANS = 1024
 _MAX_ENCODED = 65536
 _TOTALS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items")
 
@@ -89,9 +89,9 @@ class StateHook:
             key: (c, role) for c in self.collections.values() for key, role in c.operations.items()
         }
         self._buckets: dict[BucketKey, Bucket] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._created = 0
-        self._schemas: dict[str, Any] = {}  # operation key -> its documented response's JSON schema
+        self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any]] = {}
         self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
 
     # -- state as a whole ----------------------------------------------------------------------
@@ -174,6 +174,11 @@ class StateHook:
         collection, role = found
         params = matched.path_params
         scope = tuple(params.get(name, "") for name in collection.scope)
+        if role == "read":  # the common case, without the lock: a dict read sees a whole item or none
+            known = self._buckets.get((collection.path, scope))
+            item = known.items.get(params.get(collection.id_param, "")) if known is not None else None
+            if item is not None:
+                return self._answer(matched, item)
         body = matched.validation.body if matched.validation is not None else None
         if body is None and request.body:
             try:
@@ -277,14 +282,13 @@ class StateHook:
         envelope: bool = False, link: str | None = None,
     ) -> MockResponse | None:  # fmt: skip
         """The builder's answer for the operation with ``value`` as its body, when it conforms."""
-        op = matched.operation
-        try:
-            base = self._build(matched, None)
-        except SelectionError:
+        accept = matched.request.headers.get("accept")
+        plan = self._plans.get((matched.operation.key, accept))
+        if plan is None:
+            plan = self._plan(matched, accept)
+        base, schema = plan
+        if base is None:
             return None
-        schema = self._schemas.get(op.key, _UNKNOWN)
-        if schema is _UNKNOWN:
-            schema = self._schemas[op.key] = json_schema_of(pick_status(op, None)[0])
         if base.status in (204, 205, 304) or not base.body and schema is None:
             return MockResponse(base.status, list(base.headers), base.body, "state", base.content_type)
         if schema is None or base.content_type is None or not is_json(base.content_type):
@@ -298,6 +302,8 @@ class StateHook:
         body = self._encode(schema, value, memo=total is None)
         if body is None:
             return None
+        if location is None and total is None and link is None:  # the builder's headers as they are
+            return MockResponse(base.status, base.headers, body, "state", base.content_type)
         headers = []
         for name, raw in base.headers:
             if name == b"location" and location is not None:
@@ -323,6 +329,20 @@ class StateHook:
             self._encoded.clear()
         self._encoded[key] = (value, body)
         return body
+
+    def _plan(self, matched: Matched, accept: str | None) -> tuple[MockResponse | None, Any]:
+        """The builder's answer for an operation's template path (status, headers, content type: what
+        state answers keep), and the documented JSON schema its body must meet; kept per (operation,
+        Accept), so a new id costs no generated body of the builder's. ``None``: the builder refuses."""
+        op = matched.operation
+        try:
+            base: MockResponse | None = self.builder.build(op, method=op.method, path=op.path, accept=accept)
+        except SelectionError:
+            base = None
+        plan = (base, json_schema_of(pick_status(op, None)[0]))
+        if len(self._plans) < _MAX_PLANS:
+            self._plans[(op.key, accept)] = plan
+        return plan
 
     def _build(self, matched: Matched, prefer: Preferences | None) -> MockResponse:
         request = matched.request
