@@ -81,10 +81,11 @@ class ItemMaker:
 
     def conforms(self, schema: Any, value: Any) -> bool:
         """Whether ``value`` may be answered for ``schema``: the product validator's verdict, the one
-        requests are checked with. What the generator made for an item is also held to its stricter
-        reading of the schema as written (a tolerance must not let a best effort through), once,
-        when it is made: seeded items whole, and the generated part of a created one (reading a whole
-        item strictly would cost 0.5 ms a request)."""
+        requests are checked with. What the generator made for an item must not be a best effort for a
+        contradictory schema (a tolerance of the validator could let it through): seeded items are held
+        to the generator's strict reading of the schema as written, and the generated part of a created
+        one is refused when the generator reports a problem (reading a whole item strictly would cost
+        0.5 ms a request)."""
         return self.validators.get(schema, "response").is_valid(value)
 
     def new_id(self, collection: Collection, bucket: Bucket, rng: random.Random) -> Any:
@@ -155,14 +156,15 @@ class ItemMaker:
         if missing:
             hints = dict(zip(collection.scope, scope, strict=False))
             try:
+                problems: list[str] = []
                 value = self.generator.generate(
-                    self._partial(collection, missing), rng=rng, hints=hints or None
+                    self._partial(collection, missing), rng=rng, hints=hints or None, problems=problems
                 )
             except SchemaGenerationError:
                 return None
-            template = value if isinstance(value, dict) else {}
-            if not self.generator.conforms(template, self._partial(collection, missing)):
+            if problems:
                 return None  # a best effort for a contradictory schema: never stored
+            template = value if isinstance(value, dict) else {}
         item = self.complete(collection, sent, template, keep_read_only=False)
         item[collection.id_field] = self.new_id(collection, bucket, rng)
         return item  # checked against the response schema before it is answered and stored
