@@ -20,6 +20,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -331,8 +333,10 @@ class SqliteControlStore(ControlStore):
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
-            for statement, params in statements:
-                conn.execute(statement, params)
+            for statement, group in groupby(
+                statements, key=itemgetter(0)
+            ):  # runs of one statement: executemany
+                conn.executemany(statement, [params for _, params in group])
             conn.execute("COMMIT")
 
         self._use(work)

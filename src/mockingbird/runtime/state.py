@@ -299,7 +299,7 @@ class StateHook:
             for counter in _TOTALS:  # an envelope's count tells the truth
                 if isinstance(value.get(counter), int) and total is not None:
                     value[counter] = total
-        body = self._encode(schema, value, memo=total is None)
+        body = self._encode(schema, value, memo=total is None and location is None)  # reads, not creations
         if body is None:
             return None
         if location is None and total is None and link is None:  # the builder's headers as they are
