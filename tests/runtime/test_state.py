@@ -215,6 +215,11 @@ def test_a_restart_keeps_the_state(tmp_path: Path) -> None:
     with MockServer(PETSTORE, stateful=True, log_db=db) as again:
         assert httpx.get(f"{again.url}/pets/{made['id']}").json() == made
         assert httpx.get(f"{again.url}/pets").json() == listed
+        later = httpx.post(
+            f"{again.url}/pets", json={"name": "Later", "species": {"kind": "cat"}}, headers=KEY
+        )
+    with MockServer(PETSTORE, stateful=True, log_db=db) as third:  # creation order holds across restarts
+        assert httpx.get(f"{third.url}/pets").json() == [*listed, later.json()]
 
 
 def test_a_scenario_with_state_turns_it_on_with_its_starting_items(tmp_path: Path) -> None:

@@ -91,7 +91,10 @@ class ItemMaker:
     def new_id(self, collection: Collection, bucket: Bucket, rng: random.Random) -> Any:
         """A fresh id for ``bucket``, typed as the id property says."""
         if collection.id_kind == "uuid":
-            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            # The draws repeat after a restart (the same seed): skip the ids the bucket already holds.
+            while (drawn := str(uuid.UUID(int=rng.getrandbits(128), version=4))) in bucket.items:
+                pass
+            return drawn
         if not bucket.next_number:  # first id since the bucket was made or loaded: past every numeric one
             bucket.next_number = max((int(k) for k in bucket.items if k.isdigit()), default=0) + 1
         number = bucket.next_number

@@ -21,6 +21,7 @@ a response itself (``Prefer``, ``__code``...) passes too. Buckets are seeded on 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode
@@ -90,7 +91,7 @@ class StateHook:
         }
         self._buckets: dict[BucketKey, Bucket] = {}
         self._lock = threading.Lock()
-        self._created = 0
+        self._position = 0
         self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any]] = {}
         self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
 
@@ -148,8 +149,10 @@ class StateHook:
             self.persist(writes)
 
     def _put(self, path: str, scope: tuple[str, ...], item: Document, id_field: str) -> StateWrite:
-        self._created += 1
-        return StateWrite("put", path, scope, str(item[id_field]), item, self._created)
+        # Positions order a bucket's items in the store: the clock's nanoseconds (strictly increasing here),
+        # so items created after a restart still sort after those from before it.
+        self._position = max(time.time_ns(), self._position + 1)
+        return StateWrite("put", path, scope, str(item[id_field]), item, self._position)
 
     def _bucket(self, collection: Collection, scope: tuple[str, ...]) -> Bucket:
         key = (collection.path, scope)
