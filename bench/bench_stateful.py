@@ -14,7 +14,7 @@ the cases are measured in interleaved rounds (best of ``--rounds``), so a burst 
 elsewhere does not favour one side. It prints req/s, p99 latency and the ratio; target: 0.7.
 These 2 cores are shared: quote ratios.
 
-Usage: .venv/bin/python bench/bench_stateful.py [--duration 3] [--rounds 2] [--connections 32]
+Usage: .venv/bin/python bench/bench_stateful.py [--duration 3] [--rounds 2] [--connections 32] [--no-log]
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ def main() -> int:
     parser.add_argument(
         "--rounds", type=int, default=2, help="interleaved rounds; the best of each case is kept"
     )
+    parser.add_argument("--no-log", action="store_true", help="both servers without the request log")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench_stateful.py needs wrk: install it with `apt-get install -y wrk`", file=sys.stderr)
@@ -81,8 +82,9 @@ def main() -> int:
 
     servers: dict[str, Server] = {}
     try:
-        servers["plain"] = mock_server(PETSTORE, free_port(), "granian")
-        servers["stateful"] = mock_server(PETSTORE, free_port(), "granian", "--stateful")
+        log = ("--no-log",) if args.no_log else ()
+        servers["plain"] = mock_server(PETSTORE, free_port(), "granian", *log)
+        servers["stateful"] = mock_server(PETSTORE, free_port(), "granian", "--stateful", *log)
         for srv in servers.values():
             srv.wait_ready()
         pet_id = create(servers["stateful"].port)
@@ -110,7 +112,10 @@ def main() -> int:
     print(
         f"best of {args.rounds} interleaved rounds of {args.duration}s, wrk -t1 -c{args.connections}, petstore"
     )
-    print("ratios: --stateful against the same server without it (defaults: validation, auth, logging on)")
+    logging = "off (--no-log)" if args.no_log else "on"
+    print(
+        f"ratios: --stateful against the same server without it (validation and auth on, request log {logging})"
+    )
     print("\nGET /pets/{petId} (a stored pet)")
     row("without --stateful (the spec's example)", best["get-plain"], best["get-plain"][0])
     row("--stateful (the stored item)", best["get-stateful"], best["get-plain"][0], 0.70)
