@@ -13,6 +13,9 @@ Example:
     ...     mock.scenarios.activate("outage")
     ...     mock.chaos(latency={"fixed": 0.2})
     ...     mock.reset()
+    >>> with MockServer("examples/petstore.yaml", stateful=True) as mock:  # doctest: +SKIP
+    ...     mock.state.export()["collections"][0]["collection"]
+    '/pets'
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from mockingbird.http.supervisor import EmbeddedMock, MockSupervisor
 from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.runtime.controller import MockController
+from mockingbird.runtime.state_control import StateControl
 
 _UNSET: Any = object()
 
@@ -166,6 +170,14 @@ class MockServer:
     def controller(self) -> MockController:
         """The controller the admin API uses (everything below is a shortcut to it)."""
         return self._running.runtime.controller
+
+    @property
+    def state(self) -> StateControl:
+        """The stateful mode's items: ``reset()``, ``export()``, ``load(document)`` (``stateful=True``)."""
+        state = self.controller.state
+        if state is None:  # pragma: no cover - a served mock's controller always has one
+            raise ConfigError("this mock keeps no state")
+        return state
 
     # -- steering --------------------------------------------------------------------------------
 

@@ -322,6 +322,11 @@ class ResponseBuilder:
                 self.skipped_examples.append(f"{operation.key} {media.content_type}")
         return known
 
+    @property
+    def generator(self) -> DataGenerator:
+        """The spec's data generator (built on first use), shared with the stateful mode."""
+        return self._get_generator()
+
     def _get_generator(self) -> DataGenerator:
         if self._generator is None:
             from mockingbird.openapi.generation.generator import DataGenerator
