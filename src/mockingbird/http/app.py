@@ -67,8 +67,8 @@ class Recorder(Protocol):
 
     body_limit: int
 
-    def emit(self, capture: Capture) -> None:
-        """Queue one capture."""
+    def emit(self, capture: Capture | tuple[Any, ...]) -> None:
+        """Queue one capture, or its plain tuple (``Capture``'s fields in order)."""
         ...
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
@@ -281,9 +281,10 @@ class MockApp:
         if recorder is not None:
             # Queued before the last chunk goes out: what a client received is logged.
             limit = recorder.body_limit
-            # Positional, in Capture's field order (mypy checks each type): binding 19 keywords cost
-            # ~0.55 us more per request on this path (docs/performance.md). Every other producer uses keywords.
-            recorder.emit(Capture(
+            # A plain tuple in Capture's field order: on this path keywords cost ~0.55 us more per request,
+            # the NamedTuple's Python-level __new__ ~0.2 us, and a writer process's frame would copy it into a
+            # plain tuple again (docs/performance.md). Every other producer builds a Capture by keyword.
+            recorder.emit((
                 ts, (perf_counter() - start) * 1000.0, response.status, method, scope["path"], query_b,
                 raw_headers, wire_headers, (body if len(body) <= limit else body[:limit]) if body else None,
                 len(body), (out if len(out) <= limit else out[:limit]) if out else None, len(out), request.client,
