@@ -51,7 +51,8 @@ class Discovery(BaseModel):
 
     servers: list[FoundServer]
     generated: list[GeneratedProjectInfo] = Field(
-        description="Projects under the output root (include_generated), running or not."
+        default_factory=list,
+        description="Projects under the output root (include_generated), running or not.",
     )
     scanned_ports: list[int]
     other_ports: list[int] = Field(
