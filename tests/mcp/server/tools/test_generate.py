@@ -5,6 +5,8 @@ other (steered, discovered, stopped). Every bad input is a tool error."""
 from __future__ import annotations
 
 import functools
+import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ import httpx
 import pytest
 from mcp.server.mcpserver import MCPServer
 
+from mockingbird.errors import ConfigError
 from mockingbird.mcp.server.app import build_server
 from mockingbird.mcp.server.fleet import FleetSettings, MockFleet
 from tests.mcp.server.conftest import PETSTORE, pid_gone, tool_error, tool_ok
@@ -159,3 +162,27 @@ def test_closing_the_fleet_stops_the_projects_it_started(tmp_path: Path) -> None
     assert not pid_gone(made["pid"])
     own.close()
     assert pid_gone(made["pid"]) and own.registry.entries() == []
+
+
+def test_a_kept_project_outlives_its_server_and_a_new_one_stops_it(tmp_path: Path) -> None:
+    first = MockFleet(FleetSettings(state_dir=tmp_path / "kept", stop_timeout=15))
+    made = tool_ok(build_server(first), "generate_mock_api", {"spec_url_or_path": str(PETSTORE), "start": True,
+                                                              "keep_running": True, "auth_enabled": False})  # fmt: skip
+    first.close()
+    try:
+        assert httpx.get(made["url"] + "/v2/store/inventory").status_code == 200
+        second = MockFleet(FleetSettings(state_dir=tmp_path / "kept", stop_timeout=15))
+        assert [e.project for e in second.registry.entries()] == [made["project_path"]]
+        tool_ok(build_server(second), "stop_mock_server", {"server_url": made["url"]})
+        assert pid_gone(made["pid"]) and second.registry.entries() == []
+    finally:
+        if not pid_gone(made["pid"]):
+            os.kill(made["pid"], signal.SIGTERM)
+
+
+def test_a_project_that_fails_to_start_says_why(fleet: MockFleet, tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("raise RuntimeError('broken on purpose')\n")
+    with pytest.raises(ConfigError, match="did not start: RuntimeError: broken on purpose"):
+        fleet.start_project(tmp_path, spec="none.yaml")
+    with pytest.raises(ConfigError, match="is not a generated project"):
+        fleet.start_project(tmp_path / "nowhere", spec="none.yaml")
