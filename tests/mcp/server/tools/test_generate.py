@@ -186,3 +186,25 @@ def test_a_project_that_fails_to_start_says_why(fleet: MockFleet, tmp_path: Path
         fleet.start_project(tmp_path, spec="none.yaml")
     with pytest.raises(ConfigError, match="is not a generated project"):
         fleet.start_project(tmp_path / "nowhere", spec="none.yaml")
+
+
+def test_start_mock_server_runs_a_generated_project_folder(
+    server: MCPServer, fleet: MockFleet, tmp_path: Path
+) -> None:
+    made = tool_ok(server, "generate_mock_api", {"spec_url_or_path": str(PETSTORE), "output_dir_name": "later",
+                                                 "auth_enabled": False})  # fmt: skip
+    folder = made["project_path"]
+    refused = tool_error(server, "start_mock_server", {"spec_url_or_path": folder, "seed": 4, "auth": False})
+    assert "auth, seed: not options of a generated project" in refused
+    assert "not a spec file nor a project" in tool_error(server, "start_mock_server",
+                                                         {"spec_url_or_path": str(tmp_path)})  # fmt: skip
+    started = tool_ok(server, "start_mock_server", {"spec_url_or_path": folder})
+    try:
+        assert started["project"] == folder and started["title"] == "Swagger Petstore"
+        assert started["log_db"] == str(Path(folder) / "data" / "mock.db")
+        assert httpx.get(started["url"] + "/v2/store/inventory").status_code == 200  # its main.py: auth off
+        logs = tool_ok(server, "query_mock_logs", {"server_url": started["url"], "analyze": False})
+        assert [(i["path"], i["status"]) for i in logs["items"]] == [("/v2/store/inventory", 200)]
+    finally:
+        tool_ok(server, "stop_mock_server", {"server_url": started["url"]})
+    assert pid_gone(started["pid"])
