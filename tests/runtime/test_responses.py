@@ -11,7 +11,6 @@ from mockingbird.openapi.model import Example, Header, MediaType, Operation, Res
 from mockingbird.runtime.responses import (
     ResponseBuilder,
     SelectionError,
-    encode_body,
     format_header_value,
     pick_status,
 )
@@ -53,13 +52,6 @@ def test_undocumented_code_lists_what_exists() -> None:
     with pytest.raises(SelectionError) as info:
         pick_status(_op("200", "404"), "500")
     assert info.value.status == 400 and info.value.extra["available"] == ["200", "404"]
-
-
-def test_encoding_by_content_type() -> None:
-    assert encode_body({"a": 1}, "application/json") == b'{"a":1}'
-    assert encode_body("<a/>", "application/xml") == b"<a/>"
-    assert encode_body("text", "application/json") == b'"text"'
-    assert encode_body({1: "x"}, "application/json") == b'{"1":"x"}'
 
 
 def test_header_values_use_simple_style() -> None:

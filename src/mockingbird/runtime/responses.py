@@ -30,8 +30,6 @@ import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from mockingbird.errors import SelectionError
 from mockingbird.openapi.matching.negotiation import (
     NO_PREFERENCES,
@@ -41,6 +39,7 @@ from mockingbird.openapi.matching.negotiation import (
     negotiate,
 )
 from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
+from mockingbird.runtime.encoding import encode_body
 from mockingbird.runtime.hooks import Revision
 from mockingbird.runtime.messages import MockResponse
 
@@ -105,18 +104,6 @@ def pick_status(operation: Operation, code: str | None) -> tuple[Response, int]:
         return response, _code_of(status)
     # No responses documented at all: an empty 200 is the only honest answer.
     return Response(status="200"), 200
-
-
-def encode_body(value: Any, content_type: str) -> bytes:
-    """Serialise a value for a content type: JSON for JSON-ish types, text for strings."""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str) and not is_json(content_type):
-        return value.encode()
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:
-        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
 def format_header_value(value: Any) -> str:
@@ -231,7 +218,7 @@ class ResponseBuilder:
             content_type = concrete_content_type(media.content_type, accept)
             headers.append((b"content-type", content_type.encode("latin-1")))
             if value is not MISSING:
-                body = encode_body(value, content_type)
+                body = encode_body(value, content_type, media.schema, self.spec.resolve)
         result = MockResponse(status, headers, body, source, content_type)
         if static and not dynamic:
             if len(self._cache) >= STATIC_CACHE_SIZE:  # keys carry the client's Accept: keep them bounded
