@@ -55,6 +55,7 @@ from mockingbird.openapi.generation._check import Checker
 from mockingbird.openapi.generation._choices import Choices
 from mockingbird.openapi.generation._compile import Compiler
 from mockingbird.openapi.generation._core import Compiled, Context, Mode, infer_type, type_fits
+from mockingbird.openapi.generation._formats import formats_hold
 from mockingbird.openapi.generation._merge import Flat, Flattener
 from mockingbird.openapi.generation._primitives import gen_boolean, gen_number, gen_string
 from mockingbird.openapi.generation._structures import Structures
@@ -287,7 +288,10 @@ class DataGenerator:
             if isinstance(enum, list) and len(enum) == 1:
                 candidates.append(enum[0])
             for candidate in candidates:
-                if ctx.checker.is_valid(candidate, schema):
+                # Formats too: a spec author's example is not right by construction (_formats.py).
+                if ctx.checker.is_valid(candidate, schema) and formats_hold(
+                    candidate, schema, self._flattener.flat
+                ):
                     found = candidate
                     break
             hit = (schema, found)
