@@ -40,6 +40,7 @@ from mockingbird.openapi.matching.negotiation import (
 )
 from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
 from mockingbird.runtime.encoding import encode_body
+from mockingbird.runtime.headers import candidates, field_value, realistic_value
 from mockingbird.runtime.hooks import Revision
 from mockingbird.runtime.messages import MockResponse
 
@@ -319,6 +320,16 @@ class ResponseBuilder:
     def _generate(self, schema: Any, rng: random.Random) -> Any:
         return self._get_generator().generate(schema, rng=rng, mode="response", use_examples=True)
 
+    def _named_header(self, name: str, schema: Any, rng: random.Random) -> Any:
+        """A realistic value for a well-known header name, when it fits the schema (``runtime/headers.py``)."""
+        named = realistic_value(name, rng)
+        if named is None:
+            return MISSING
+        for candidate in candidates(named):
+            if schema is None or self._get_generator().fits(candidate, schema):
+                return candidate
+        return MISSING
+
     def _headers(self, documented: Mapping[str, Header], rng: random.Random) -> list[tuple[bytes, bytes]]:
         out: list[tuple[bytes, bytes]] = []
         for name, header in documented.items():
@@ -327,12 +338,13 @@ class ResponseBuilder:
             value: Any = header.example
             if value is MISSING and header.examples:
                 value = header.examples[0].value
+            if value is MISSING:
+                value = self._named_header(name, header.schema, rng)
             if value is MISSING and header.schema is not None:
                 value = self._generate(header.schema, rng)
             if value is MISSING:
                 if not header.required:
                     continue
                 value = ""
-            text = format_header_value(value).replace("\r", " ").replace("\n", " ")
-            out.append((name.lower().encode("latin-1"), text.encode("latin-1", "replace")))
+            out.append((name.lower().encode("latin-1"), field_value(format_header_value(value))))
         return out

@@ -106,6 +106,10 @@ class DataGenerator:
         """The cached flat form of ``schema`` (see ``_merge``)."""
         return self._flattener.flat(schema)
 
+    def fits(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
+        """``conforms``, and every string inside ``value`` fits its ``format`` (strictly)."""
+        return self.conforms(value, schema, mode=mode) and formats_hold(value, schema, self._flattener.flat)
+
     def conforms(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
         """Whether ``value`` fits ``schema`` read strictly as written (the generator's own check).
 
