@@ -1,7 +1,7 @@
 """Request body decoding by media type: JSON, form-urlencoded, multipart/form-data, text. PURE.
 
 Each decoder returns the value to validate against the body schema, or raises :class:`MalformedBody`.
-Opaque types (``application/octet-stream``, images...) are not decoded: only their presence is checked.
+Opaque types (``application/octet-stream``, images, XML...) are not decoded: only their presence is checked.
 """
 
 from __future__ import annotations
@@ -204,6 +204,9 @@ def decode_body(
         return decode_form(body, params, shape, encoding)
     if media == "multipart/form-data":
         return decode_multipart(body, params, shape, encoding)
+    sub = media.partition("/")[2]
+    if sub == "xml" or sub.endswith("+xml"):
+        return OPAQUE  # XML is not decoded: a schema describes it through its xml object only
     if media.startswith("text/"):
         text = _text(body, params)
         return text if not shape.types or "string" in shape.types else coerce(text, shape)
