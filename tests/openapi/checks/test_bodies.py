@@ -307,3 +307,25 @@ def test_an_xml_body_with_an_object_schema_is_accepted_as_sent(tmp_path: Path) -
     body = b"<EnableVolumeIORequest><volumeId>vol-1</volumeId></EnableVolumeIORequest>"
     assert post(spec, "/volumes", "text/xml", body).ok
     assert not post(spec, "/volumes", "text/xml", b"").ok  # a required body is still required
+
+
+FORM_V2 = """
+swagger: "2.0"
+info: {title: forms, version: "1"}
+paths:
+  /notes:
+    post:
+      consumes: [application/x-www-form-urlencoded, multipart/form-data]
+      parameters:
+        - {name: title, in: formData, type: string}
+        - {name: memo, in: formData, type: string, allowEmptyValue: true}
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_an_empty_form_field_needs_allow_empty_value_in_both_encodings(tmp_path: Path) -> None:
+    spec = load(tmp_path, FORM_V2)
+    assert post(spec, "/notes", FORM, b"title=a&memo=").ok
+    assert errors(post(spec, "/notes", FORM, b"title=&memo=x")) == [("body/title", "min_length", 422)]
+    multipart = b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\n\r\n--b--\r\n'
+    assert errors(post(spec, "/notes", "multipart/form-data; boundary=b", multipart))[0][0] == "body/title"

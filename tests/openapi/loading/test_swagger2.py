@@ -45,7 +45,7 @@ def test_form_data_with_a_file_becomes_a_multipart_body(tmp_path: Path) -> None:
         "type": "object",
         "properties": {
             "file": {"type": "string", "format": "binary"},
-            "note": {"type": "string", "maxLength": 10},
+            "note": {"type": "string", "maxLength": 10, "minLength": 1},  # no allowEmptyValue: never empty
             "tags": {"type": "array", "items": {"type": "string"}},
         },
         "required": ["file"],

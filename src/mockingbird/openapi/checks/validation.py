@@ -274,9 +274,20 @@ class RequestValidator:
             if value is _MALFORMED:
                 continue
             values[p.location][p.name] = value
-            if p.validator is not None and p.content_json is not False:
-                if p.allow_empty and value == "":
+            if value == "" and p.location == "query":
+                if p.allow_empty:
                     continue
+                # OpenAPI: an empty value needs allowEmptyValue; a type error, when there is one, says more.
+                found = (
+                    p.validator.errors(value, location=p.prefix, status=400)
+                    if p.validator is not None
+                    else []
+                )
+                violations.extend(
+                    found or [Violation(p.prefix, "empty", f"query parameter {p.name!r} is empty")]
+                )
+                continue
+            if p.validator is not None and p.content_json is not False:
                 violations.extend(p.validator.errors(value, location=p.prefix, status=400))
         body, media_type = self._body(operation, plan, parts, violations)
         return ValidationResult(

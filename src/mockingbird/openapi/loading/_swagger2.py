@@ -98,7 +98,10 @@ def build_body(
     for node, pointer in form:
         name = str(node.get("name", ""))
         has_file = has_file or node.get("type") == "file"
-        properties[name] = simple_schema(ctx, node, pointer)
+        field = simple_schema(ctx, node, pointer)
+        if node.get("type") == "string" and not node.get("allowEmptyValue") and "minLength" not in field:
+            field = {**field, "minLength": 1}  # an empty field needs allowEmptyValue, as a query parameter
+        properties[name] = field
         if node.get("required"):
             required.append(name)
     form_schema: dict[str, Any] = {"type": "object", "properties": properties}
