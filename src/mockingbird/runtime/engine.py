@@ -12,7 +12,8 @@ The path of one request (hooks: ``runtime/hooks.py``):
 2. **fault** hooks (chaos): a fault with a status answers at once (source ``chaos``);
    others ride along on the ``Answer`` for the adapter (delay, truncate, trickle).
 3. **checks** (``runtime/checks.py``): security (401), then validation (400/415/422),
-   every violation listed. A checker that fails internally fails *closed*: 500, with the
+   every violation listed; answered in the operation's documented error shape when it has
+   one (``runtime/shaped.py``). A checker that fails internally fails *closed*: 500, with the
    error on the ``Answer`` (and so in the log row), never an unchecked answer.
 4. **override**, then **state** hooks: the first response wins.
 5. the **response builder** (``runtime/responses.py``): ``Prefer``/``__code`` choices,
@@ -44,6 +45,7 @@ from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks, Matched, Revision
 from mockingbird.runtime.messages import EMPTY_HEADERS, MockRequest, MockResponse, headers_from_pairs
 from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
 from mockingbird.runtime.responses import ResponseBuilder
+from mockingbird.runtime.shaped import shape_refusal
 
 if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
@@ -196,7 +198,9 @@ class MockEngine:
                 return Answer(build_problem(500, detail, title="Mock Failure"), op, params, fault=fault,
                               error=f"{type(exc).__name__}: {exc}")  # fmt: skip
             if problem_or_none is not None:
-                return Answer(problem_or_none, op, params, validation, fault)
+                # The API's own documented error shape when it has one (runtime/shaped.py).
+                refusal = shape_refusal(self.builder, op, problem_or_none, validation, request, params)
+                return Answer(refusal, op, params, validation, fault)
 
         if hooks.overrides or hooks.state:
             matched = Matched(request, op, params, validation)
