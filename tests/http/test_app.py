@@ -155,7 +155,9 @@ def test_invalid_body_lists_every_violation(client: httpx.Client) -> None:
     assert len(resp.json()["errors"]) >= 2  # id has the wrong type AND name is missing
 
 
-def test_an_invalid_body_gets_the_documented_error_with_the_violations_in_a_header(client: httpx.Client) -> None:
+def test_an_invalid_body_gets_the_documented_error_with_the_violations_in_a_header(
+    client: httpx.Client,
+) -> None:
     """POST /pets documents a 422 (its own Problem schema): that shape answers, the violations ride along."""
     resp = client.post("/pets", json={"id": "x"}, headers={"X-API-Key": "k"})
     assert resp.status_code == 422

@@ -19,12 +19,20 @@ ERROR = {"code": "BAD_INPUT", "message": "The request is invalid."}
 
 def _error(status: str) -> dict[str, Any]:
     schema = {"type": "object", "required": ["code", "message"], "properties": {"code": {}, "message": {}}}
-    return {status: {"description": "error", "content": {"application/json": {"schema": schema, "example": ERROR}}}}
+    return {
+        status: {
+            "description": "error",
+            "content": {"application/json": {"schema": schema, "example": ERROR}},
+        }
+    }
 
 
 OK = {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
 LIMIT = [{"name": "limit", "in": "query", "schema": {"type": "integer"}}]
-BODY = {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["name"]}}}}
+BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"type": "object", "required": ["name"]}}},
+}
 SPEC = spec_from_document(
     {
         "openapi": "3.0.3",
@@ -50,7 +58,11 @@ def test_parameter_violations_prefer_400_and_body_violations_422() -> None:
     assert error_statuses(422, body) == (422, 400)
     assert error_statuses(415, params) == (422, 400)
     assert error_statuses(401, None) == (401, 403)
-    assert wants_problem("errors=problem, code=200") and not wants_problem("code=400") and not wants_problem(None)
+    assert (
+        wants_problem("errors=problem, code=200")
+        and not wants_problem("code=400")
+        and not wants_problem(None)
+    )
 
 
 def test_refusals_use_the_documented_error_over_http() -> None:

@@ -49,9 +49,9 @@ def error_statuses(status: int, validation: ValidationResult | None) -> tuple[in
     """The documented statuses to try, in order, for a refusal the mock answered ``status``."""
     if status in (401, 403):
         return (status, 403 if status == 401 else 401)
-    if validation is not None and any(not v.location.startswith("body") for v in validation.violations):
-        if status != 415:
-            return (400, 422)
+    params = validation is not None and any(not v.location.startswith("body") for v in validation.violations)
+    if params and status != 415:
+        return (400, 422)
     return (422, 400)
 
 
