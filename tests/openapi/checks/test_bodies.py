@@ -329,3 +329,24 @@ def test_an_empty_form_field_needs_allow_empty_value_in_both_encodings(tmp_path:
     assert errors(post(spec, "/notes", FORM, b"title=&memo=x")) == [("body/title", "min_length", 422)]
     multipart = b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\n\r\n--b--\r\n'
     assert errors(post(spec, "/notes", "multipart/form-data; boundary=b", multipart))[0][0] == "body/title"
+
+
+UPLOAD_BYTES = """
+openapi: 3.0.3
+info: {title: reviews, version: "1"}
+paths:
+  /reviews:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/octet-stream: {schema: {type: string, format: binary}}
+      responses: {"202": {description: accepted}}
+"""
+
+
+def test_an_empty_opaque_body_with_its_content_type_is_an_empty_file(tmp_path: Path) -> None:
+    """schemathesis sends b"" as a valid binary string: an empty file, not a missing body."""
+    spec = load(tmp_path, UPLOAD_BYTES)
+    assert post(spec, "/reviews", "application/octet-stream", b"").ok
+    assert errors(post(spec, "/reviews", "", b"")) == [("body", "missing", 400)]

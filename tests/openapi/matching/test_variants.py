@@ -50,6 +50,7 @@ def test_split_suffix_cuts_at_the_first_query_or_fragment_mark() -> None:
     assert split_suffix("/v1/?Action=X&Version=2") == ("/v1/", "Action=X&Version=2")
     assert split_suffix("/getSite#id") == ("/getSite", "id")
     assert split_suffix("/pets/{id}") == ("/pets/{id}", None)
+    assert split_suffix("/send/#env/v1/{id}") == ("/send/#env/v1/{id}", None)  # a literal segment
 
 
 def test_a_suffix_names_headers_by_declaration_or_x_prefix_and_queries_otherwise() -> None:

@@ -51,7 +51,7 @@ class Variant:
 def split_suffix(path: str) -> tuple[str, str | None]:
     """``("/", "X-Amz-Target=A.B")`` for ``/#X-Amz-Target=A.B``; ``(path, None)`` without a suffix."""
     cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=-1)
-    if cut < 0:
+    if cut < 0 or "/" in path[cut:]:  # `/send/#env/v1/...`: a literal segment, not a suffix
         return path, None
     return path[:cut] or "/", path[cut + 1 :]
 
