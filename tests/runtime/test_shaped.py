@@ -8,10 +8,12 @@ from typing import Any
 import httpx
 
 from mockingbird.http.app import MockApp
+from mockingbird.http.logging import RequestRecorder
 from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi.checks.validation import ValidationResult
 from mockingbird.openapi.jsonschema import Violation
 from mockingbird.openapi.loading import spec_from_document
+from mockingbird.records import LogRecord
 from mockingbird.runtime.shaped import error_statuses, wants_problem
 
 ERROR = {"code": "BAD_INPUT", "message": "The request is invalid."}
@@ -84,3 +86,21 @@ def test_problem_json_stays_when_asked_for_or_when_nothing_is_documented() -> No
         undocumented = client.get("/plain", params={"limit": "ten"})
         assert undocumented.status_code == 400 and undocumented.json()["errors"]
         assert "mock-violations" not in undocumented.headers
+
+
+def test_the_violations_of_a_shaped_refusal_are_in_its_log_row() -> None:
+    class Rows:
+        def __init__(self) -> None:
+            self.records: list[LogRecord] = []
+
+        def write(self, record: LogRecord) -> None:
+            self.records.append(record)
+
+    rows = Rows()
+    with (
+        ThreadedServer(MockApp(SPEC, recorder=RequestRecorder(rows))) as url,
+        httpx.Client(base_url=url) as client,
+    ):
+        assert client.get("/items", params={"limit": "ten"}).status_code == 400
+    (row,) = [r for r in rows.records if r.path == "/items"]
+    assert row.source == "error" and [v["location"] for v in row.extra["violations"]] == ["query/limit"]
