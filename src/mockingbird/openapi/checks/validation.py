@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockingbird.openapi.checks._bodies import OPAQUE, MalformedBody, decode_body, decode_json
+from mockingbird.openapi.checks._bodies import OPAQUE, MalformedBody, decode_body, decode_json, is_empty_file
 from mockingbird.openapi.checks._styles import (
     _ABSENT,
     _MALFORMED,
@@ -354,7 +354,7 @@ class RequestValidator:
         if request_body is None or not request_body.content:
             return None, None
         if not parts.body:
-            if request_body.required and not _empty_file(parts.content_type, request_body.content):
+            if request_body.required and not is_empty_file(parts.content_type, request_body.content):
                 violations.append(Violation("body", "missing", "a request body is required"))
             return None, None
         if not parts.content_type:
@@ -424,17 +424,3 @@ def format_problem(result: ValidationResult) -> dict[str, Any]:
         "detail": detail,
         "errors": [v.as_dict() for v in result.violations],
     }
-
-
-def _empty_file(content_type: str | None, declared: Mapping[str, Any]) -> bool:
-    """An empty body sent as an opaque type the operation accepts (``application/octet-stream``) is an empty
-    file, not a missing body: only decoded types (JSON, forms, text) need content."""
-    if not content_type:
-        return False
-    key = match_media_type(content_type, declared)
-    if key is None:
-        return False
-    bare = parse_media_type(key)[0]
-    return not (
-        is_json(bare) or bare.startswith(("text/", "multipart/", "application/x-www-form-urlencoded"))
-    )
