@@ -362,6 +362,8 @@ def _extra(error: str | None, fault: Fault | None, response: MockResponse) -> di
         extra["error"] = error
     if "override" in response.extra:
         extra["override"] = response.extra["override"]
+    if "violations" in response.extra:  # a refusal in the API's own error shape (runtime/shaped.py)
+        extra["violations"] = response.extra["violations"]
     if fault is not None:
         extra["fault"] = fault.name
     return extra

@@ -95,7 +95,7 @@ def send_traffic(url: str) -> list[httpx.Response]:
             c.get("/pets"), c.get("/pets"), c.get("/pets"), c.get(PET),
             c.get(PET, headers={"prefer": "code=404"}), c.get("/pets", params={"limit": "abc"}),
             c.post("/pets", json=NEW_PET, headers=KEY), c.post("/pets", json=NEW_PET, headers=KEY),
-            c.post("/pets", json=BAD_PET, headers={**KEY, "x-trace": "bad-pet"}),
+            c.post("/pets", json=BAD_PET, headers={**KEY, "x-trace": "bad-pet", "prefer": "errors=problem"}),
             c.post("/pets", json=NEW_PET), c.get("/nope"),
         ]  # fmt: skip
 
