@@ -133,11 +133,13 @@ def wrk(
     connections: int,
     headers: dict[str, str] | None = None,
     distinct: str | None = None,
+    script_file: str | None = None,
 ) -> tuple[float, float]:
     """Run wrk; return (requests/s, p99 latency in ms). Non-2xx answers fail the run.
 
     ``distinct`` is a path format with two ``%d``/``%x`` slots: every request then asks for a
     different path, so no memoisation helps (routing, checks and generated bodies all miss).
+    ``script_file``: a wrk Lua script of the caller's (a POST with a body, say).
     """
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
     for name, value in (headers or {}).items():
@@ -147,6 +149,8 @@ def wrk(
             script.write(_DISTINCT_LUA % distinct)
             script.flush()
             argv += ["-s", script.name]
+        elif script_file is not None:
+            argv += ["-s", script_file]
         out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"wrk saw non-2xx answers for {url}:\n{out}")

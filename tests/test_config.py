@@ -98,6 +98,8 @@ def test_config_is_frozen_and_keyword_only() -> None:
             admin_token="s3cret",
             control_db="ctl.db",
             server="uvicorn",
+            stateful=True,
+            state="start.json",
         ),
         ServeConfig(spec="a.yaml", log=False, control_db="ctl.db", log_db="ignored.db"),
         ServeConfig(

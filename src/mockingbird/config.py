@@ -60,6 +60,8 @@ class ServeConfig:
             file when logging, else in memory.
         scenarios: scenario files or folders to load at start (``--scenarios``).
         scenario: the scenario to activate at start (``--scenario``).
+        stateful: answer the spec's collections from stored items (``--stateful``).
+        state: a JSON file of starting state, loaded at start (``--state``).
         max_body: the largest request body read, in bytes; a larger one is answered 413 unread.
         fetch_timeout: deadline in seconds for a remote spec and everything it references.
         fetch_max_bytes: size cap of a remote spec and everything it references.
@@ -92,6 +94,8 @@ class ServeConfig:
     control_db: str | None = None
     scenarios: tuple[str, ...] = ()
     scenario: str | None = None
+    stateful: bool = False
+    state: str | None = None
     max_body: int = 16 * 1024 * 1024
     fetch_timeout: float = 30.0
     fetch_max_bytes: int = 64 * 1024 * 1024
@@ -174,6 +178,10 @@ class ServeConfig:
             args += ["--scenarios", path]
         if self.scenario is not None:
             args += ["--scenario", self.scenario]
+        if self.stateful:
+            args.append("--stateful")
+        if self.state is not None:
+            args += ["--state", self.state]
         args += ["--max-body", str(self.max_body)]
         args += ["--fetch-timeout", repr(self.fetch_timeout), "--fetch-max-bytes", str(self.fetch_max_bytes)]
         for host in self.allow_ref_hosts:

@@ -128,3 +128,24 @@ def test_mcp_records_are_grouped_by_json_rpc_method() -> None:
     assert routes["tools/call"].errors == 2 and routes["tools/call"].count == 8
     assert routes["tools/list"].errors == 0
     assert a.errors.client_errors == 0 and a.errors.server_errors == 0  # HTTP categories stay HTTP-only
+
+
+def test_a_chosen_error_response_is_not_a_validation_failure() -> None:
+    """``Prefer: code=400`` serves the spec's 400 (source example/generated): the request was valid."""
+    records = [_rec(i, status=400, op="POST /pets", source="example") for i in range(3)]
+    records += [_rec(10 + i, status=401, source="generated") for i in range(2)]
+    records += [_rec(20 + i, status=422, op="POST /pets", source="error") for i in range(4)]
+    a = analyze(records)
+    assert (a.errors.validation_failures, a.errors.auth_failures) == (4, 0)
+    routes = {r.route: r for r in a.routes}
+    assert routes["POST /pets"].validation_failures == 4
+
+
+def test_side_routes_are_left_out_of_the_route_table() -> None:
+    records = [_rec(i) for i in range(3)]
+    records += [_rec(10 + i, op=None, source="side") for i in range(5)]
+    records += [_rec(20, status=404, op=None, source="error")]
+    a = analyze(records)
+    routes = {r.route: r.count for r in a.routes}
+    assert routes == {"GET /pets": 3, "(no matching route)": 1}
+    assert a.total == 9 and a.errors.unknown_routes == 1

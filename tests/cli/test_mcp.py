@@ -25,6 +25,9 @@ def test_help_names_the_transports_and_the_state_directory() -> None:
         "--keep-mocks",
         "--allow-remote",
         "--log-file",
+        "--output-root",
+        "--fetch-timeout",
+        "--fetch-max-bytes",
     ):
         assert option in result.output
 
@@ -87,3 +90,32 @@ def test_with_a_log_file_the_server_writes_its_log_there(
 
     assert "no mock started by mockingbird mcp" in anyio.run(fail_a_call)
     assert "stop_mock_server" in log.read_text() and "no mock started" in log.read_text()
+
+
+def test_generate_mock_api_writes_under_the_output_root(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "mockingbird", "mcp", "--state-dir", str(tmp_path / "state"),
+               "--output-root", str(tmp_path / "projects"), "--fetch-timeout", "2"]  # fmt: skip
+    params = StdioServerParameters(command=command[0], args=command[1:])
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+
+    async def generate() -> tuple[dict[str, object], str]:
+        with anyio.fail_after(90):
+            return await calls()
+
+    async def calls() -> tuple[dict[str, object], str]:
+        async with Client(params) as client:
+            made = await client.call_tool("generate_mock_api", {"spec_url_or_path": str(PETSTORE),
+                                                                "output_dir_name": "pets"})  # fmt: skip
+            assert not made.is_error and made.structured_content is not None
+            unreachable = await client.call_tool(
+                "generate_mock_api", {"spec_url_or_path": f"http://127.0.0.1:{port}/spec.yaml"}
+            )
+            assert unreachable.is_error
+            return made.structured_content, unreachable.content[0].text  # type: ignore[union-attr]
+
+    made, message = anyio.run(generate)
+    assert made["project_path"] == str((tmp_path / "projects" / "pets").resolve())
+    assert (tmp_path / "projects" / "pets" / "main.py").is_file()
+    assert f"127.0.0.1:{port}" in message

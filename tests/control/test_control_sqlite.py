@@ -10,6 +10,7 @@ import pytest
 
 from mockingbird.control import open_control_store
 from mockingbird.control.sqlite import SCHEMA_VERSION
+from mockingbird.control.store import StateWrite
 from mockingbird.errors import StoreError
 from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
@@ -116,3 +117,19 @@ def test_a_file_that_is_not_sqlite_is_one_line_store_error(tmp_path: Path) -> No
     with pytest.raises(StoreError) as info:
         open_control_store(path)
     assert "notes.db" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_version_1_file_gains_the_state_tables_and_keeps_its_documents(tmp_path: Path) -> None:
+    path = tmp_path / "control.db"
+    with open_control_store(path) as store:
+        store.put("scenario", "kept", {"name": "kept"})
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE control_state_items")
+    conn.execute("DROP TABLE control_state_buckets")
+    conn.execute("UPDATE control_state SET schema_version = 1")
+    conn.commit()
+    conn.close()
+    with open_control_store(path) as store:
+        assert store.get("scenario", "kept") == {"name": "kept"} and store.read_state() == {}
+        store.write_state([StateWrite("put", "/p", ("1",), "a", {"id": "a"}, 1)])
+        assert store.read_state() == {("/p", ("1",)): [("a", {"id": "a"})]}

@@ -143,6 +143,7 @@ def request(method: bytes, target: bytes, headers: list[bytes] = [], body: bytes
 
 API_KEY = b"X-API-Key: any"
 JSON = b"Content-Type: application/json"
+PROBLEM = b"Prefer: errors=problem"  # the mock's own problem+json, whatever error the spec documents
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -180,19 +181,21 @@ def healthy_after(server: Server) -> Iterator[Server]:
 def test_a_deeply_nested_json_body_is_a_400_problem(healthy_after: Server) -> None:
     for depth in (2_000, 200_000):
         body = b'{"name":"x","species":' + b"[" * depth + b"]" * depth + b"}"
-        reply = exchange(healthy_after, request(b"POST", b"/pets", [API_KEY, JSON], body))
+        reply = exchange(healthy_after, request(b"POST", b"/pets", [API_KEY, JSON, PROBLEM], body))
         assert reply is not None and reply.status == 400
         assert reply.problem()["errors"][0]["location"] == "body"  # type: ignore[index]
 
 
 def test_invalid_utf8_in_a_json_body_is_a_400_problem(healthy_after: Server) -> None:
-    reply = exchange(healthy_after, request(b"POST", b"/pets", [API_KEY, JSON], b'{"name":"\xff\xfe\xc3("}'))
+    reply = exchange(
+        healthy_after, request(b"POST", b"/pets", [API_KEY, JSON, PROBLEM], b'{"name":"\xff\xfe\xc3("}')
+    )
     assert reply is not None and reply.status == 400
     assert reply.problem()["errors"][0]["location"] == "body"  # type: ignore[index]
 
 
 def test_invalid_utf8_in_the_query_is_a_4xx(healthy_after: Server) -> None:
-    encoded = exchange(healthy_after, request(b"GET", b"/pets?limit=%FF%FE&status=%C3%28"))
+    encoded = exchange(healthy_after, request(b"GET", b"/pets?limit=%FF%FE&status=%C3%28", [PROBLEM]))
     assert encoded is not None and encoded.status == 400
     located = {e["location"] for e in encoded.problem()["errors"]}  # type: ignore[attr-defined]
     assert located == {"query/limit", "query/status"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -148,10 +149,22 @@ def test_valid_request_with_credentials_gets_generated_201(client: httpx.Client)
 
 
 def test_invalid_body_lists_every_violation(client: httpx.Client) -> None:
-    resp = client.post("/pets", json={"id": "x"}, headers={"X-API-Key": "k"})
+    resp = client.post("/pets", json={"id": "x"}, headers={"X-API-Key": "k", "Prefer": "errors=problem"})
     assert resp.status_code in (400, 422)
     assert resp.headers["content-type"] == "application/problem+json"
     assert len(resp.json()["errors"]) >= 2  # id has the wrong type AND name is missing
+
+
+def test_an_invalid_body_gets_the_documented_error_with_the_violations_in_a_header(
+    client: httpx.Client,
+) -> None:
+    """POST /pets documents a 422 (its own Problem schema): that shape answers, the violations ride along."""
+    resp = client.post("/pets", json={"id": "x"}, headers={"X-API-Key": "k"})
+    assert resp.status_code == 422
+    assert resp.headers["content-type"] == "application/problem+json"  # the documented media type
+    assert isinstance(resp.json(), dict) and "errors" not in resp.json()  # the spec's shape, not the mock's
+    listed = json.loads(resp.headers["mock-violations"])
+    assert {v["location"] for v in listed} >= {"body/name"}
 
 
 def test_invalid_query_parameter_is_a_400(client: httpx.Client) -> None:

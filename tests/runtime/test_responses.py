@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
+from mockingbird.http.app import MockApp
+from mockingbird.http.server import ThreadedServer
+from mockingbird.openapi.loading import spec_from_document
 from mockingbird.openapi.matching.negotiation import Preferences
 from mockingbird.openapi.model import Example, Header, MediaType, Operation, Response, Spec
 from mockingbird.runtime.responses import (
     ResponseBuilder,
     SelectionError,
-    encode_body,
     format_header_value,
     pick_status,
 )
@@ -53,13 +56,6 @@ def test_undocumented_code_lists_what_exists() -> None:
     with pytest.raises(SelectionError) as info:
         pick_status(_op("200", "404"), "500")
     assert info.value.status == 400 and info.value.extra["available"] == ["200", "404"]
-
-
-def test_encoding_by_content_type() -> None:
-    assert encode_body({"a": 1}, "application/json") == b'{"a":1}'
-    assert encode_body("<a/>", "application/xml") == b"<a/>"
-    assert encode_body("text", "application/json") == b'"text"'
-    assert encode_body({1: "x"}, "application/json") == b'{"1":"x"}'
 
 
 def test_header_values_use_simple_style() -> None:
@@ -180,3 +176,36 @@ def test_example_is_checked_against_the_schema_as_written_not_only_the_tolerant_
     assert response.source == "generated"
     assert json.loads(response.body) == {}
     assert builder.skipped_examples == ["GET /pets/{petId} application/json"]
+
+
+def test_path_ids_show_up_in_the_body_by_common_spellings_over_http() -> None:
+    owner = {"type": "object", "required": ["login"], "properties": {"login": {"type": "string"}}}
+    repo = {
+        "type": "object",
+        "required": ["name", "owner"],
+        "properties": {"name": {"type": "string"}, "owner": owner},
+    }
+    issue = {"type": "object", "required": ["number"], "properties": {"number": {"type": "integer"}}}
+
+    def get(schema: dict[str, object], *names: str) -> dict[str, object]:
+        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}} for n in names]
+        content = {"application/json": {"schema": schema}}
+        return {
+            "get": {"parameters": params, "responses": {"200": {"description": "ok", "content": content}}}
+        }
+
+    spec = spec_from_document(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "git", "version": "1"},
+            "paths": {
+                "/repos/{owner}/{repo}": get(repo, "owner", "repo"),
+                "/repos/{owner}/{repo}/issues/{issue_number}": get(issue, "owner", "repo", "issue_number"),
+            },
+        },
+        "git.json",
+    )
+    with ThreadedServer(MockApp(spec, seed=1)) as url, httpx.Client(base_url=url) as client:
+        found = client.get("/repos/octo/hello").json()
+        assert (found["owner"]["login"], found["name"]) == ("octo", "hello")
+        assert client.get("/repos/octo/hello/issues/42").json()["number"] == 42

@@ -50,6 +50,17 @@ def _top(counter: Counter[str], n: int, key: str) -> list[dict[str, Any]]:
     return [{key: name, "count": count} for name, count in counter.most_common(n)]
 
 
+def is_validation_failure(record: LogRecord) -> bool:
+    """A request the mock's checks refused (400/415/422 it answered itself), not a response a client
+    chose with ``Prefer: code=400`` (source ``example`` or ``generated``)."""
+    return record.status in VALIDATION_STATUSES and record.source in (None, "error")
+
+
+def is_auth_failure(record: LogRecord) -> bool:
+    """A request the mock's security check refused (401/403 it answered itself)."""
+    return record.status in AUTH_STATUSES and record.source in (None, "error")
+
+
 def is_unknown_route(record: LogRecord) -> bool:
     """An HTTP request no operation matched (404/405 without an operation)."""
     return record.kind == "http" and record.operation is None and record.status in (404, 405)
@@ -101,16 +112,17 @@ def analyze(records: Iterable[LogRecord], *, top: int = 10) -> Analysis:
             clients[host] += 1
         if r.user_agent:
             agents[r.user_agent] += 1
-        by_route[route_key(r)].append(r)
+        if r.source != "side":  # /docs, /health: neither an operation nor an unknown route
+            by_route[route_key(r)].append(r)
         if r.session_id:
             by_session[r.session_id].append(r)
         if status is None or r.kind != "http":
             continue
         if 400 <= status < 500:
             client_by_status[str(status)] += 1
-            if status in VALIDATION_STATUSES:
+            if is_validation_failure(r):
                 err.validation_failures += 1
-            elif status in AUTH_STATUSES:
+            elif is_auth_failure(r):
                 err.auth_failures += 1
             if is_unknown_route(r):
                 err.unknown_routes += 1
@@ -150,8 +162,8 @@ def _route_stats(route: str, rows: list[LogRecord]) -> RouteStats:
         count=len(rows),
         errors=errors,
         error_rate=round(errors / len(rows), 4),
-        validation_failures=sum(1 for r in rows if r.status in VALIDATION_STATUSES),
-        auth_failures=sum(1 for r in rows if r.status in AUTH_STATUSES),
+        validation_failures=sum(1 for r in rows if is_validation_failure(r)),
+        auth_failures=sum(1 for r in rows if is_auth_failure(r)),
         statuses=dict(sorted(Counter(str(r.status) for r in rows).items())),
         sources=dict(Counter(r.source for r in rows if r.source).most_common()),
         latency=LatencyStats.of(r.latency_ms for r in rows),

@@ -1,4 +1,4 @@
-"""Scenario files from disk: the I/O twin of ``control/scenarios.py``."""
+"""Scenario and state files from disk: the I/O twin of ``control/scenarios.py`` and ``control/buckets.py``."""
 
 from __future__ import annotations
 
@@ -28,3 +28,15 @@ def load_scenario_files(paths: tuple[str, ...]) -> list[tuple[str, Any]]:
             data = read_file(str(file))
             out.append((str(file), parse_document(data, str(file)) if data.strip() else {}))
     return out
+
+
+def load_state_file(path: str) -> Any:
+    """A state file (``serve --state``), read and parsed under the parse budgets.
+
+    Raises:
+        OverrideError: the file does not exist.
+        DocumentError: it cannot be read or parsed, or is past a budget (file, line, problem).
+    """
+    if not Path(path).is_file():
+        raise OverrideError([("", "no such file")], path)
+    return parse_document(read_file(path), path)

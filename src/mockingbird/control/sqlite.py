@@ -5,6 +5,8 @@ schema version is ``PRAGMA user_version``; the two never touch each other's tabl
 
     control_state      one row: schema_version, revision, active_scenario
     control_documents  kind, name, body (JSON text), revision (of its last change), updated_at
+    control_state_buckets  collection, scope (JSON array): the stateful mode's buckets in use
+    control_state_items    collection, scope, item_id, position, body (JSON text): their items
 
 One connection, guarded by a lock: control traffic is a handful of small statements, far
 from what a connection can take, and one connection keeps an in-memory store possible.
@@ -17,17 +19,27 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 import orjson
 
-from mockingbird.control.store import ControlSnapshot, ControlStore, Document, check_key, encode_document
+from mockingbird.control.store import (
+    ControlSnapshot,
+    ControlStore,
+    Document,
+    StateWrite,
+    StoredState,
+    check_key,
+    encode_document,
+)
 from mockingbird.errors import ConfigError, StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Migrations by the version they lead to; each runs in one transaction with the version bump.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -48,7 +60,35 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             PRIMARY KEY (kind, name)
         ) WITHOUT ROWID""",
     ),
+    2: (
+        """CREATE TABLE control_state_buckets (
+            collection TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            PRIMARY KEY (collection, scope)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE control_state_items (
+            collection TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (collection, scope, item_id)
+        ) WITHOUT ROWID""",
+    ),
 }
+
+# State statements: plain SQL that SQLite and PostgreSQL both run.
+_PUT_ITEM = (
+    "INSERT INTO control_state_items (collection, scope, item_id, position, body) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (collection, scope, item_id) DO UPDATE SET body = excluded.body"
+)
+_DELETE_ITEM = "DELETE FROM control_state_items WHERE collection = ? AND scope = ? AND item_id = ?"
+_PUT_BUCKET = "INSERT INTO control_state_buckets (collection, scope) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_DROP = tuple(
+    f"DELETE FROM {t} WHERE collection = ? AND scope = ?"
+    for t in ("control_state_items", "control_state_buckets")
+)
+_CLEAR = ("DELETE FROM control_state_items", "DELETE FROM control_state_buckets")
 
 _BUMP = "UPDATE control_state SET revision = revision + 1 WHERE id = 1 RETURNING revision"
 
@@ -249,6 +289,57 @@ class SqliteControlStore(ControlStore):
             return ControlSnapshot(revision, active, MappingProxyType(docs))
 
         return self._use(work)
+
+    def read_state(self) -> StoredState:
+        """The stateful mode's items, by bucket, in position order (one read transaction)."""
+
+        def work(conn: sqlite3.Connection) -> StoredState:
+            conn.execute("BEGIN")
+            try:
+                buckets = conn.execute("SELECT collection, scope FROM control_state_buckets").fetchall()
+                rows = conn.execute(
+                    "SELECT collection, scope, item_id, body FROM control_state_items "
+                    "ORDER BY collection, scope, position"
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+            out: StoredState = {(c, tuple(orjson.loads(s))): [] for c, s in buckets}
+            for collection, scope, item_id, body in rows:
+                out.setdefault((collection, tuple(orjson.loads(scope))), []).append((item_id, _decode(body)))
+            return out
+
+        return self._use(work)
+
+    def write_state(self, writes: Sequence[StateWrite]) -> None:
+        """Apply state changes in one transaction (the revision does not move).
+
+        Raises:
+            ConfigError: an item that is not a JSON object (nothing is written).
+        """
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        for write in writes:  # encoded first: a bad item fails before the transaction starts
+            scope = orjson.dumps(list(write.scope)).decode()
+            if write.op == "put":
+                body = encode_document("state", write.collection, dict(write.document or {}))
+                statements.append((_PUT_ITEM, (write.collection, scope, write.item_id, write.position, body)))
+            elif write.op == "delete":
+                statements.append((_DELETE_ITEM, (write.collection, scope, write.item_id)))
+            elif write.op == "bucket":
+                statements.append((_PUT_BUCKET, (write.collection, scope)))
+            elif write.op == "drop":
+                statements += [(statement, (write.collection, scope)) for statement in _DROP]
+            else:
+                statements += [(statement, ()) for statement in _CLEAR]
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            for statement, group in groupby(
+                statements, key=itemgetter(0)
+            ):  # runs of one statement: executemany
+                conn.executemany(statement, [params for _, params in group])
+            conn.execute("COMMIT")
+
+        self._use(work)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

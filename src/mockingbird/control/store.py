@@ -6,6 +6,8 @@ What it holds
   ``("override", "GET /pets")``, ``("chaos", "default")``... The store gives kinds no meaning;
   the features that read them do.
 * **The active scenario**: one slot, a scenario name or ``None``.
+* **State**: the stateful mode's items (``read_state``, ``write_state``), by collection, scope
+  and id. Data, not control: writing it does not move the revision.
 * **A revision**: an integer that every change (put, delete, switching the scenario) moves
   up, and nothing else. A reader keeps what it built from the store together with the
   revision it built it at; comparing that with ``store.revision`` is an attribute read, no
@@ -24,10 +26,10 @@ PostgreSQL one will implement the same interface. Every method is thread-safe. O
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -55,6 +57,32 @@ class ControlSnapshot:
     def of(self, kind: str) -> dict[str, Document]:
         """The documents of one kind, by name, sorted by name."""
         return {name: doc for (k, name), doc in sorted(self.documents.items()) if k == kind}
+
+
+@dataclass(frozen=True, slots=True)
+class StateWrite:
+    """One change to the stateful mode's items (``ControlStore.write_state``).
+
+    Attributes:
+        op: ``put`` an item (create or replace, keeping its position), ``delete`` one, mark a
+            ``bucket`` as existing (seeded, even when empty), ``drop`` a bucket, or ``clear`` all.
+        collection: the collection's path template.
+        scope: the collection path's parameter values.
+        item_id: the item's id (``put``, ``delete``).
+        document: the item (``put``).
+        position: where the item sorts in its bucket (``put`` of a new item).
+    """
+
+    op: Literal["put", "delete", "bucket", "drop", "clear"]
+    collection: str = ""
+    scope: tuple[str, ...] = ()
+    item_id: str = ""
+    document: Document | None = None
+    position: int = 0
+
+
+StoredState = dict[tuple[str, tuple[str, ...]], list[tuple[str, Document]]]
+"""Every bucket, by (collection, scope), with its (id, item) pairs in position order."""
 
 
 def check_key(kind: str, name: str) -> None:
@@ -86,7 +114,7 @@ def encode_document(kind: str, name: str, document: Document) -> str:
 
 
 class ControlStore(ABC):
-    """Scenarios, overrides, chaos settings and later state of one mock (see the module docstring).
+    """Scenarios, overrides, chaos settings and the stateful mode's items of one mock (see the module docstring).
 
     Example:
         >>> store = mockingbird.control.open_control_store(None)  # in memory
@@ -164,6 +192,22 @@ class ControlStore(ABC):
     @abstractmethod
     def snapshot(self) -> ControlSnapshot:
         """Everything, read consistently at one revision (``revision`` catches up with it).
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def read_state(self) -> StoredState:
+        """The stateful mode's stored items (they do not move the revision: state is data, not control).
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+
+    @abstractmethod
+    def write_state(self, writes: Sequence[StateWrite]) -> None:
+        """Apply state changes in order, in one transaction.
 
         Raises:
             StoreError: the store is closed or failed.

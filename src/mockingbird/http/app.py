@@ -67,8 +67,8 @@ class Recorder(Protocol):
 
     body_limit: int
 
-    def emit(self, capture: Capture) -> None:
-        """Queue one capture."""
+    def emit(self, capture: Capture | tuple[Any, ...]) -> None:
+        """Queue one capture, or its plain tuple (``Capture``'s fields in order)."""
         ...
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
@@ -178,7 +178,12 @@ class MockApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if self.is_side(scope["path"]):
+            path: str = scope["path"]
+            if (  # is_side(path), inlined: this runs on every request
+                path in self._side_exact
+                or path.startswith(RESERVED_PREFIX)
+                or (self._admin_at_root and (path == "/admin" or path.startswith("/admin/")))
+            ):
                 await self._serve_side(scope, receive, send)
                 return
             await self.serve_mock(scope, receive, send)
@@ -286,13 +291,14 @@ class MockApp:
         if recorder is not None:
             # Queued before the last chunk goes out: what a client received is logged.
             limit = recorder.body_limit
-            # Positional, in Capture's field order (mypy checks each type): binding 19 keywords cost
-            # ~0.55 us more per request on this path (docs/performance.md). Every other producer uses keywords.
-            recorder.emit(Capture(
+            # A plain tuple in Capture's field order: on this path keywords cost ~0.55 us more per request,
+            # the NamedTuple's Python-level __new__ ~0.2 us, and a writer process's frame would copy it into a
+            # plain tuple again (docs/performance.md). Every other producer builds a Capture by keyword.
+            recorder.emit((
                 ts, (perf_counter() - start) * 1000.0, response.status, method, scope["path"], query_b,
                 raw_headers, wire_headers, (body if len(body) <= limit else body[:limit]) if body else None,
                 len(body), (out if len(out) <= limit else out[:limit]) if out else None, len(out), request.client,
-                rid, meta["operation"], meta["source"], error is not None, self.engine.scenario, False, extra,
+                rid, meta["operation"], meta["source"], error is not None, meta["scenario"], False, extra,
             ))  # fmt: skip
         if fault is not None and fault.trickle and out:
             await _trickle(send, out, fault.trickle)
@@ -368,6 +374,8 @@ def _extra(error: str | None, fault: Fault | None, response: MockResponse) -> di
         extra["error"] = error
     if "override" in response.extra:
         extra["override"] = response.extra["override"]
+    if "violations" in response.extra:  # a refusal in the API's own error shape (runtime/shaped.py)
+        extra["violations"] = response.extra["violations"]
     if fault is not None:
         extra["fault"] = fault.name
     return extra

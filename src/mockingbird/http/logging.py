@@ -98,8 +98,10 @@ class RequestRecorder:
         appender = getattr(sink, "appender", None)
         self._write: Callable[[Any], None] = appender() if appender is not None else sink.write
 
-    def emit(self, capture: Capture) -> None:
-        """Queue one capture (on the request path: a tuple append, plus back-pressure when the sink is full)."""
+    def emit(self, capture: Capture | tuple[Any, ...]) -> None:
+        """Queue one capture, or its plain tuple in ``Capture``'s field order (what ``MockApp`` hands: marshal
+        takes it as it is, on its way to a writer process). On the request path: a tuple append, plus
+        back-pressure when the sink is full."""
         index = self._index
         try:
             if index is not None:
@@ -108,7 +110,7 @@ class RequestRecorder:
                 self._write(self._builder.record(capture))
         except StoreError as exc:
             self.unlogged += 1
-            log.error("request %s %s not logged: %s", capture.method, capture.path, exc)
+            log.error("request %s %s not logged: %s", capture[3], capture[4], exc)  # method, path
 
     def wrap(self, app: ASGIApp) -> RequestLogMiddleware:
         """``app`` with every HTTP exchange logged through this recorder."""

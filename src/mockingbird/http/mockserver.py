@@ -17,6 +17,9 @@ Example:
     ...     mock.fire_webhook("petAdded", "http://127.0.0.1:9000/hooks")
     ...     mock.deliveries()[-1]["state"]
     'delivered'
+    >>> with MockServer("examples/petstore.yaml", stateful=True) as mock:  # doctest: +SKIP
+    ...     mock.state.export()["collections"][0]["collection"]
+    '/pets'
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from mockingbird.openapi.model import MISSING
 from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.runtime.controller import MockController
+from mockingbird.runtime.state_control import StateControl
 
 _UNSET: Any = object()
 
@@ -172,6 +176,14 @@ class MockServer:
     def controller(self) -> MockController:
         """The controller the admin API uses (everything below is a shortcut to it)."""
         return self._running.runtime.controller
+
+    @property
+    def state(self) -> StateControl:
+        """The stateful mode's items: ``reset()``, ``export()``, ``load(document)`` (``stateful=True``)."""
+        state = self.controller.state
+        if state is None:  # pragma: no cover - a served mock's controller always has one
+            raise ConfigError("this mock keeps no state")
+        return state
 
     # -- steering --------------------------------------------------------------------------------
 

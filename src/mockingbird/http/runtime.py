@@ -82,6 +82,8 @@ class Runtime:
             if self.store is not None:
                 self.store.close()
         finally:
+            if self.controller.state is not None:
+                self.controller.state.close()  # queued state changes reach the store before it closes
             self.control.close()
 
 
@@ -174,6 +176,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         from mockingbird.http.admin.api import build_admin_app
         from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
         from mockingbird.http.admin.delivery_api import DELIVERY_PATHS, delivery_routes
+        from mockingbird.http.admin.state import STATE_PATHS, STATE_SCHEMAS, state_routes
 
         return build_admin_app(
             store,
@@ -187,16 +190,20 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
             routes_provider=lambda: routes_of(holder[0].mock, holder[0].controller),
             extra_routes=[
                 *control_routes(holder[0].controller),
+                *state_routes(holder[0].controller),
                 *delivery_routes(lambda: holder[0].deliveries),
             ],
             extra_openapi={
-                "paths": {**CONTROL_PATHS, **DELIVERY_PATHS},
-                "schemas": control_schemas(
-                    [
-                        *(op.operation_id for op in spec.operations if op.operation_id),
-                        *(op.key for op in spec.operations),
-                    ]
-                ),
+                "paths": {**CONTROL_PATHS, **STATE_PATHS, **DELIVERY_PATHS},
+                "schemas": {
+                    **control_schemas(
+                        [
+                            *(op.operation_id for op in spec.operations if op.operation_id),
+                            *(op.key for op in spec.operations),
+                        ]
+                    ),
+                    **STATE_SCHEMAS,
+                },
             },
         )
 
@@ -230,16 +237,22 @@ def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> D
 
 
 def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockController:
-    """Put overrides and chaos on the mock's request path; load ``--scenarios``, activate ``--scenario``.
+    """Put overrides, chaos and state on the mock's request path; load ``--scenarios``, activate
+    ``--scenario``, load ``--state``.
 
     Raises:
-        OverrideError: a scenario file with problems (file, place and problem in the message).
+        OverrideError: a scenario or state file with problems (file, place and problem in the message).
         ControlNotFoundError: ``--scenario`` names no known scenario.
+        DocumentError: a state file that cannot be read or parsed, or is past a parse budget.
     """
     from mockingbird.control.files import load_scenario_files
     from mockingbird.runtime.controller import attach_control
 
-    controller = attach_control(mock.engine, control)
+    controller = attach_control(mock.engine, control, stateful=config.stateful)
+    if config.state is not None and controller.state is not None:
+        from mockingbird.control.files import load_state_file
+
+        controller.state.load(load_state_file(config.state))
     if config.scenarios:
         controller.load_scenarios(load_scenario_files(config.scenarios))
     if config.scenario is not None:

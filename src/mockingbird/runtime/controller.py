@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from mockingbird.control.store import ControlStore, Document
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.engine import MockEngine
+    from mockingbird.runtime.state_control import StateControl
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._~:-]+")
 
@@ -50,6 +51,8 @@ class MockController:
         self.spec = spec
         self.store = store
         self.layer = layer
+        # Reset, export and import of the stateful mode's items (runtime/state_control.py).
+        self.state: StateControl | None = layer.state if layer is not None else None
         from mockingbird.openapi.jsonschema import ValidatorCache
 
         self._validators = ValidatorCache(spec.resolve)  # checks override bodies
@@ -154,6 +157,7 @@ class MockController:
         if isinstance(document, dict) and name is not None:
             document = {**document, "name": name}  # the name it is stored under wins (PUT /scenarios/{name})
         scenario = parse_scenario(document, name=name, check=self._check_in_scenario)
+        self._check_scenario_state(scenario.document, "")
         self.store.put(SCENARIO, scenario.name, scenario.document)
         self._changed()
         return scenario.document
@@ -211,11 +215,23 @@ class MockController:
         """
         parsed: list[Scenario] = []
         for source, document in documents:
-            parsed.extend(parse_scenario_file(document, source=source, check=self._check_in_scenario))
+            found = parse_scenario_file(document, source=source, check=self._check_in_scenario)
+            for scenario in found:
+                self._check_scenario_state(scenario.document, source)
+            parsed.extend(found)
         for scenario in parsed:
             self.store.put(SCENARIO, scenario.name, scenario.document)
         self._changed()
         return [s.name for s in parsed]
+
+    def _check_scenario_state(self, document: Document, source: str) -> None:
+        """A scenario's starting ``state`` must be items of the spec's collections (``{}``: the seeded ones)."""
+        state = document.get("state")
+        if self.state is not None and isinstance(state, dict) and state:
+            try:
+                self.state.check(state)
+            except OverrideError as exc:
+                raise OverrideError([(f"/state{loc}", msg) for loc, msg in exc.violations], source) from None
 
     def _check_in_scenario(self, document: Any, where: str) -> list[tuple[str, str]]:
         try:
@@ -312,14 +328,18 @@ class ControlLayer:
     handle (another process sharing the file).
     """
 
-    def __init__(self, engine: MockEngine, store: ControlStore) -> None:
+    def __init__(self, engine: MockEngine, store: ControlStore, *, stateful: bool = False) -> None:
         from mockingbird.runtime.chaos import ChaosHook
         from mockingbird.runtime.overrides import OverrideHook
+        from mockingbird.runtime.state_control import StateControl
 
         self.engine = engine
         self.store = store
         self.chaos = ChaosHook(engine.spec, seed=engine.seed)
         self.overrides = OverrideHook(engine.spec, engine.builder, seed=engine.seed)
+        self.state = StateControl(engine, store, stateful=stateful)
+        self.state_errors: list[str] = []
+        self._scenario: str | None = None
         self._lock = threading.Lock()
 
     def sync(self) -> None:
@@ -330,24 +350,41 @@ class ControlLayer:
             snapshot = self.store.snapshot()
             chaos_on = self.chaos.load(snapshot)
             overrides_on = self.overrides.load(snapshot)
+            active = snapshot.active_scenario
+            scenario_state = (
+                (snapshot.documents.get((SCENARIO, active)) or {}).get("state") if active else None
+            )
+            if active != self._scenario and isinstance(scenario_state, dict):
+                self._start_state(scenario_state)  # a scenario's starting state, on its activation
+            self._scenario = active
             self.engine.set_hooks(Hooks(
                 faults=(self.chaos,) if chaos_on else (),
                 overrides=(self.overrides,) if overrides_on else (),
-                state=self.engine.hooks.state,
+                state=(self.state.hook,) if self.state.stateful or isinstance(scenario_state, dict) else (),
             ))  # fmt: skip
-            self.engine.scenario = snapshot.active_scenario
+            self.engine.scenario = active
+
+    def _start_state(self, document: Document) -> None:
+        try:
+            if document.get("collections"):
+                self.state.load(document)
+            else:
+                self.state.reset()
+        except OverrideError as exc:  # checked when stored; the spec may have changed since
+            self.state_errors = [f"scenario state: {loc} {msg}" for loc, msg in exc.violations]
 
     def errors(self) -> list[str]:
         """Stored documents that no longer check against the spec, and were skipped."""
-        return [*self.overrides.errors, *self.chaos.errors]
+        return [*self.overrides.errors, *self.chaos.errors, *self.state_errors]
 
 
-def attach_control(engine: MockEngine, store: ControlStore) -> MockController:
+def attach_control(engine: MockEngine, store: ControlStore, *, stateful: bool = False) -> MockController:
     """Put the control layer on an engine's request path; returns the controller over it.
 
     Every change through the controller (or the admin API, which calls it) takes effect on
-    the next request: the controller re-syncs the layer after each write.
+    the next request: the controller re-syncs the layer after each write. ``stateful``: answer
+    the spec's collections from state (``serve --stateful``).
     """
-    layer = ControlLayer(engine, store)
+    layer = ControlLayer(engine, store, stateful=stateful)
     layer.sync()
     return MockController(engine.spec, store, layer=layer)

@@ -6,11 +6,14 @@ project's endpoint functions, the MCP tools and tests all ask the same question 
 The path of one request (hooks: ``runtime/hooks.py``):
 
 1. **route** (``openapi.matching.routing``): no path is 404, a wrong method 405 with
-   ``Allow``; a browser's CORS preflight on a known path is answered 204.
+   ``Allow``; a browser's CORS preflight on a known path is answered 204. Operations keyed
+   with a suffix (``/#X-Amz-Target=...``) are chosen by their discriminator
+   (``openapi.matching.variants``).
 2. **fault** hooks (chaos): a fault with a status answers at once (source ``chaos``);
    others ride along on the ``Answer`` for the adapter (delay, truncate, trickle).
 3. **checks** (``runtime/checks.py``): security (401), then validation (400/415/422),
-   every violation listed. A checker that fails internally fails *closed*: 500, with the
+   every violation listed; answered in the operation's documented error shape when it has
+   one (``runtime/shaped.py``). A checker that fails internally fails *closed*: 500, with the
    error on the ``Answer`` (and so in the log row), never an unchecked answer.
 4. **override**, then **state** hooks: the first response wins.
 5. the **response builder** (``runtime/responses.py``): ``Prefer``/``__code`` choices,
@@ -37,10 +40,12 @@ from urllib.parse import unquote
 from mockingbird.errors import SchemaGenerationError, SelectionError
 from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
 from mockingbird.openapi.matching.routing import RouteMatch, Router
+from mockingbird.openapi.matching.variants import select_variant
 from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks, Matched, Revision
 from mockingbird.runtime.messages import EMPTY_HEADERS, MockRequest, MockResponse, headers_from_pairs
 from mockingbird.runtime.problem import build_problem, method_not_allowed, not_found
 from mockingbird.runtime.responses import ResponseBuilder
+from mockingbird.runtime.shaped import shape_refusal
 
 if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
@@ -145,6 +150,9 @@ class MockEngine:
         op = answer.operation
         if op is None:  # 404/405 depend on the path alone; a CORS preflight on the request's headers
             return answer.response.source != "cors"
+        found = self.router.match(request.method, request.path)  # memoised by the router
+        if isinstance(found, RouteMatch) and any(v.reads_headers for v in found.variants):
+            return False  # the operation was chosen by a header (X-Amz-Target)
         return not ((self.validate or self.auth) and self._get_checker().needs_headers(op))
 
     def _answer(self, request: MockRequest) -> Answer:
@@ -158,6 +166,8 @@ class MockEngine:
                 return Answer(method_not_allowed(method, shown, found.allowed))
             return Answer(not_found(method, shown))
         op = found.operation
+        if found.variants:
+            op = select_variant(found.variants, op, request.query, request.headers)
         params = found.path_params
         hooks = self.hooks
         fault: Fault | None = None
@@ -188,7 +198,9 @@ class MockEngine:
                 return Answer(build_problem(500, detail, title="Mock Failure"), op, params, fault=fault,
                               error=f"{type(exc).__name__}: {exc}")  # fmt: skip
             if problem_or_none is not None:
-                return Answer(problem_or_none, op, params, validation, fault)
+                # The API's own documented error shape when it has one (runtime/shaped.py).
+                refusal = shape_refusal(self.builder, op, problem_or_none, validation, request, params)
+                return Answer(refusal, op, params, validation, fault)
 
         if hooks.overrides or hooks.state:
             matched = Matched(request, op, params, validation)

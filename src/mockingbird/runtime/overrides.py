@@ -24,8 +24,9 @@ import orjson
 from mockingbird.control.overrides import ABSENT, Check, Override, RequestView, read_override
 from mockingbird.errors import OverrideError, SelectionError
 from mockingbird.openapi.matching.negotiation import Preferences, is_json
+from mockingbird.runtime.encoding import encode_body
 from mockingbird.runtime.messages import MockResponse
-from mockingbird.runtime.responses import encode_body, pick_status
+from mockingbird.runtime.responses import pick_status
 from mockingbird.runtime.templates import Render, build_context, compile_value
 
 if TYPE_CHECKING:

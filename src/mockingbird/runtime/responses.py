@@ -30,8 +30,6 @@ import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from mockingbird.errors import SelectionError
 from mockingbird.openapi.matching.negotiation import (
     NO_PREFERENCES,
@@ -41,6 +39,8 @@ from mockingbird.openapi.matching.negotiation import (
     negotiate,
 )
 from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
+from mockingbird.runtime.encoding import encode_body
+from mockingbird.runtime.headers import candidates, field_value, realistic_value
 from mockingbird.runtime.hooks import Revision
 from mockingbird.runtime.messages import MockResponse
 
@@ -105,18 +105,6 @@ def pick_status(operation: Operation, code: str | None) -> tuple[Response, int]:
         return response, _code_of(status)
     # No responses documented at all: an empty 200 is the only honest answer.
     return Response(status="200"), 200
-
-
-def encode_body(value: Any, content_type: str) -> bytes:
-    """Serialise a value for a content type: JSON for JSON-ish types, text for strings."""
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str) and not is_json(content_type):
-        return value.encode()
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:
-        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
 def format_header_value(value: Any) -> str:
@@ -231,7 +219,7 @@ class ResponseBuilder:
             content_type = concrete_content_type(media.content_type, accept)
             headers.append((b"content-type", content_type.encode("latin-1")))
             if value is not MISSING:
-                body = encode_body(value, content_type)
+                body = encode_body(value, content_type, media.schema, self.spec.resolve)
         result = MockResponse(status, headers, body, source, content_type)
         if static and not dynamic:
             if len(self._cache) >= STATIC_CACHE_SIZE:  # keys carry the client's Accept: keep them bounded
@@ -322,6 +310,11 @@ class ResponseBuilder:
                 self.skipped_examples.append(f"{operation.key} {media.content_type}")
         return known
 
+    @property
+    def generator(self) -> DataGenerator:
+        """The spec's data generator (built on first use), shared with the stateful mode."""
+        return self._get_generator()
+
     def _get_generator(self) -> DataGenerator:
         if self._generator is None:
             from mockingbird.openapi.generation.generator import DataGenerator
@@ -332,6 +325,16 @@ class ResponseBuilder:
     def _generate(self, schema: Any, rng: random.Random) -> Any:
         return self._get_generator().generate(schema, rng=rng, mode="response", use_examples=True)
 
+    def _named_header(self, name: str, schema: Any, rng: random.Random) -> Any:
+        """A realistic value for a well-known header name, when it fits the schema (``runtime/headers.py``)."""
+        named = realistic_value(name, rng)
+        if named is None:
+            return MISSING
+        for candidate in candidates(named):
+            if schema is None or self._get_generator().fits(candidate, schema):
+                return candidate
+        return MISSING
+
     def _headers(self, documented: Mapping[str, Header], rng: random.Random) -> list[tuple[bytes, bytes]]:
         out: list[tuple[bytes, bytes]] = []
         for name, header in documented.items():
@@ -340,12 +343,13 @@ class ResponseBuilder:
             value: Any = header.example
             if value is MISSING and header.examples:
                 value = header.examples[0].value
+            if value is MISSING:
+                value = self._named_header(name, header.schema, rng)
             if value is MISSING and header.schema is not None:
                 value = self._generate(header.schema, rng)
             if value is MISSING:
                 if not header.required:
                     continue
                 value = ""
-            text = format_header_value(value).replace("\r", " ").replace("\n", " ")
-            out.append((name.lower().encode("latin-1"), text.encode("latin-1", "replace")))
+            out.append((name.lower().encode("latin-1"), field_value(format_header_value(value))))
         return out

@@ -316,9 +316,12 @@ class ProcessWriter:
                     frame.append(_encode(item))
                     continue
                 tag = item[0]
-                if type(tag) is int:  # a CaptureItem; marshal refuses the Capture NamedTuple, takes its tuple
+                if (
+                    type(tag) is int
+                ):  # a CaptureItem; marshal refuses the Capture NamedTuple, takes a plain tuple
                     records += 1
-                    frame.append((tag, tuple(item[1])))
+                    data = item[1]
+                    frame.append(item if type(data) is tuple else (tag, tuple(data)))
                     continue
                 if tag == "C":
                     flags |= HAS_BUILDER

@@ -8,6 +8,7 @@ uncaught page error. Real HTTP traffic comes from httpx.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -17,6 +18,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect, sync_playwright
 from tests.hostile.servers import answers, serve
+
+from mockingbird import MockServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -80,6 +83,7 @@ def traffic(
 
 
 PET = "/pets/0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11"
+PETSTORE = Path(__file__).resolve().parents[3] / "examples" / "petstore.yaml"
 KEY = {"x-api-key": "k3y", "x-session-id": "s-alice"}
 NEW_PET = {"name": "Rex", "species": {"kind": "dog", "breed": "Labrador"}}
 BAD_PET = {"name": 5, "species": {"kind": "dog"}}
@@ -92,7 +96,7 @@ def send_traffic(url: str) -> list[httpx.Response]:
             c.get("/pets"), c.get("/pets"), c.get("/pets"), c.get(PET),
             c.get(PET, headers={"prefer": "code=404"}), c.get("/pets", params={"limit": "abc"}),
             c.post("/pets", json=NEW_PET, headers=KEY), c.post("/pets", json=NEW_PET, headers=KEY),
-            c.post("/pets", json=BAD_PET, headers={**KEY, "x-trace": "bad-pet"}),
+            c.post("/pets", json=BAD_PET, headers={**KEY, "x-trace": "bad-pet", "prefer": "errors=problem"}),
             c.post("/pets", json=NEW_PET), c.get("/nope"),
         ]  # fmt: skip
 
@@ -465,3 +469,35 @@ def test_the_deliveries_tab_fires_a_webhook_and_shows_callbacks_with_their_attem
             p.screenshot(path="/tmp/mockingbird-admin-deliveries.png")
     assert [post.body for post in receiver.posts if post.path == "/hooks"] == [b'{"id":5,"name":"Rex"}'] * 2
     assert console.errors == []
+
+
+def test_the_state_tab_shows_collections_and_items_resets_and_imports(
+    tmp_path: Path, page: tuple[Page, Console]
+) -> None:
+    p, console = page
+    with MockServer(PETSTORE, stateful=True, auth=False, log_db=tmp_path / "log.db") as mock:
+        made = httpx.post(f"{mock.url}/pets", json={"name": "Shown", "species": {"kind": "cat"}}).json()
+        p.goto(f"{mock.url}/admin#state")
+        expect(p.locator("#state-mode")).to_have_text("on")
+        row = p.locator("#state-table tbody tr[data-path='/pets']")
+        expect(row).to_contain_text("/pets/{petId}")
+        expect(row.locator("td.num")).to_have_text("4")
+        expect(p.locator("#state-items")).to_contain_text(made["id"])
+        p.click("#state-reset")
+        expect(row.locator("td.num")).to_have_text("0")  # nothing in use until the next request seeds it
+        assert made not in httpx.get(f"{mock.url}/pets").json()
+        p.fill("#state-form [name=document]", '{"collections": [{"collection": "/nope"}]}')
+        p.click("#state-form button[type=submit]")
+        expect(p.locator("#state-error")).to_contain_text("/collections/0/collection")
+        pet = {"id": made["id"], "name": "Imported", "status": "pending", "species": {"kind": "cat"},
+               "createdAt": "2024-01-01T00:00:00Z"}  # fmt: skip
+        p.fill(
+            "#state-form [name=document]",
+            json.dumps({"collections": [{"collection": "/pets", "items": [pet]}]}),
+        )
+        p.click("#state-form button[type=submit]")
+        expect(p.locator("#state-error")).to_be_hidden()
+        expect(row.locator("td.num")).to_have_text("1")
+        assert httpx.get(f"{mock.url}/pets").json() == [pet]
+    # The browser reports the refused import itself (a 422 answer), and nothing else.
+    assert [e for e in console.errors if "status of 422" not in e] == [] and len(console.errors) == 1

@@ -1,6 +1,6 @@
 """The end-to-end story an assistant would follow, through the official SDK ``Client``, over stdio and
 streamable HTTP, in the modern (``server/discover``, 2026-07-28) and legacy (``initialize``) modes:
-list the tools; start a mock of a corpus spec; send it traffic; query the logs with analysis and see
+list the tools; generate a project from a corpus spec and start it; send it traffic; query the logs with analysis and see
 the traffic; create a scenario, switch to it and see the answer change; set chaos and see the faults
 in the logs; discover the server; stop it and see its process gone."""
 
@@ -18,7 +18,7 @@ from tests.mcp.server.conftest import PETSTORE, HttpServer, mcp_command, pid_gon
 
 pytestmark = pytest.mark.anyio
 
-TOOLS = {"start_mock_server", "stop_mock_server", "query_mock_logs", "discover_mock_servers",
+TOOLS = {"generate_mock_api", "start_mock_server", "stop_mock_server", "query_mock_logs", "discover_mock_servers",
          "manage_mock_data", "set_chaos"}  # fmt: skip
 
 
@@ -41,12 +41,14 @@ async def story(client: Client) -> None:
     assert {t.name for t in tools.tools} == TOOLS
     assert all(t.output_schema and t.input_schema.get("properties") for t in tools.tools)
 
-    started = await call(
-        client, "start_mock_server", {"spec_url_or_path": str(PETSTORE), "auth": False, "seed": 3}
-    )
-    url, pid = started["url"], started["pid"]
-    assert url.startswith("http://127.0.0.1:") and started["title"] == "Swagger Petstore"
-    assert Path(started["log_db"]).exists()
+    started = await call(client, "generate_mock_api", {"spec_url_or_path": str(PETSTORE), "start": True,
+                                                       "output_dir_name": "petstore-mock", "auth_enabled": False})  # fmt: skip
+    url, pid, project = started["url"], started["pid"], Path(started["project_path"])
+    assert url.startswith("http://127.0.0.1:") and started["operations"] == 20
+    assert project.name == "petstore-mock"
+    assert "async def find_pets_by_status(" in (project / "main.py").read_text()
+    assert started["command"] == "uvicorn main:app" and "main.py" in started["files"]
+    assert Path(started["log_db"]) == project / "data" / "mock.db" and Path(started["log_db"]).exists()
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
         listing = await http.get("/v2/pet/findByStatus", params={"status": "available"})
         assert listing.status_code == 200 and listing.json()
@@ -77,12 +79,16 @@ async def story(client: Client) -> None:
     found = await call(client, "discover_mock_servers", {"ports": [1]})
     mine = [s for s in found["servers"] if s["url"] == url]
     assert mine and mine[0]["managed"] and mine[0]["healthy"] and mine[0]["spec"] == str(PETSTORE.resolve())
+    assert mine[0]["project"] == str(project) and mine[0]["pid"] == pid
+    assert [(g["path"], g["running_url"]) for g in found["generated"]] == [(str(project), url)]
 
     stopped = await call(client, "stop_mock_server", {"server_url": url})
     assert stopped["stopped"] and pid_gone(pid)
     async with httpx.AsyncClient(timeout=2) as http:
         with pytest.raises(httpx.ConnectError):
             await http.get(url + "/v2/store/inventory")
+    after = await call(client, "discover_mock_servers", {"ports": [1]})
+    assert after["servers"] == [] and [g["running_url"] for g in after["generated"]] == [None]
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])

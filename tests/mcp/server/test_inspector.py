@@ -40,7 +40,7 @@ def inspect(state_dir: Path, method: str, tool: str | None = None, **arguments: 
 
 def test_the_inspector_lists_and_calls_every_tool(tmp_path: Path) -> None:
     listed = inspect(tmp_path, "tools/list")
-    assert {t["name"] for t in listed["tools"]} == {"start_mock_server", "stop_mock_server", "query_mock_logs",
+    assert {t["name"] for t in listed["tools"]} == {"generate_mock_api", "start_mock_server", "stop_mock_server", "query_mock_logs",
                                                     "discover_mock_servers", "manage_mock_data", "set_chaos"}  # fmt: skip
     assert all("outputSchema" in t for t in listed["tools"])
 
@@ -55,6 +55,7 @@ def test_the_inspector_lists_and_calls_every_tool(tmp_path: Path) -> None:
             "manage_mock_data": {"server_url": url, "operation": "list_scenarios"},
             "set_chaos": {"server_url": url, "latency_ms": 1},
             "discover_mock_servers": {"ports": [1]},
+            "generate_mock_api": {"spec_url_or_path": str(PETSTORE), "output_dir_name": "inspected"},
         }
         results = {name: inspect(tmp_path, "tools/call", name, **args) for name, args in calls.items()}
         assert all(not r["isError"] and r["content"][0]["text"] for r in results.values()), results
@@ -62,6 +63,9 @@ def test_the_inspector_lists_and_calls_every_tool(tmp_path: Path) -> None:
         assert results["manage_mock_data"]["structuredContent"]["scenarios"] == []
         assert results["set_chaos"]["structuredContent"]["chaos"] == {"latency": {"fixed": 0.001}}
         assert [s["url"] for s in results["discover_mock_servers"]["structuredContent"]["servers"]] == [url]
+        generated = results["generate_mock_api"]["structuredContent"]
+        assert generated["project_path"] == str((tmp_path / "generated_mocks" / "inspected").resolve())
+        assert generated["operations"] == 20 and Path(generated["project_path"], "main.py").is_file()
         stopped = inspect(tmp_path, "tools/call", "stop_mock_server", server_url=url)
         assert not stopped["isError"] and stopped["structuredContent"]["pid"] == pid
         assert pid_gone(pid)

@@ -281,3 +281,72 @@ def test_served_empty_multipart_and_deep_form_are_accepted(tmp_path: Path) -> No
         )
         assert bad.status_code == 422
         assert bad.json()["errors"][0]["location"] == "body/items/0/price"
+
+
+XML_BODY = """
+openapi: 3.0.3
+info: {title: ec2, version: "1"}
+paths:
+  /volumes:
+    post:
+      requestBody:
+        required: true
+        content:
+          text/xml:
+            schema:
+              type: object
+              required: [VolumeId]
+              properties: {VolumeId: {type: string, xml: {name: volumeId}}, DryRun: {type: boolean}}
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_an_xml_body_with_an_object_schema_is_accepted_as_sent(tmp_path: Path) -> None:
+    """XML is not decoded (its schema speaks through the xml object): a valid body is never a 422."""
+    spec = load(tmp_path, XML_BODY)
+    body = b"<EnableVolumeIORequest><volumeId>vol-1</volumeId></EnableVolumeIORequest>"
+    assert post(spec, "/volumes", "text/xml", body).ok
+    assert not post(spec, "/volumes", "text/xml", b"").ok  # a required body is still required
+
+
+FORM_V2 = """
+swagger: "2.0"
+info: {title: forms, version: "1"}
+paths:
+  /notes:
+    post:
+      consumes: [application/x-www-form-urlencoded, multipart/form-data]
+      parameters:
+        - {name: title, in: formData, type: string}
+        - {name: memo, in: formData, type: string, allowEmptyValue: true}
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_an_empty_form_field_needs_allow_empty_value_in_both_encodings(tmp_path: Path) -> None:
+    spec = load(tmp_path, FORM_V2)
+    assert post(spec, "/notes", FORM, b"title=a&memo=").ok
+    assert errors(post(spec, "/notes", FORM, b"title=&memo=x")) == [("body/title", "min_length", 422)]
+    multipart = b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\n\r\n--b--\r\n'
+    assert errors(post(spec, "/notes", "multipart/form-data; boundary=b", multipart))[0][0] == "body/title"
+
+
+UPLOAD_BYTES = """
+openapi: 3.0.3
+info: {title: reviews, version: "1"}
+paths:
+  /reviews:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/octet-stream: {schema: {type: string, format: binary}}
+      responses: {"202": {description: accepted}}
+"""
+
+
+def test_an_empty_opaque_body_with_its_content_type_is_an_empty_file(tmp_path: Path) -> None:
+    """schemathesis sends b"" as a valid binary string: an empty file, not a missing body."""
+    spec = load(tmp_path, UPLOAD_BYTES)
+    assert post(spec, "/reviews", "application/octet-stream", b"").ok
+    assert errors(post(spec, "/reviews", "", b"")) == [("body", "missing", 400)]

@@ -154,7 +154,6 @@ def test_content_typed_query_parameter_is_parsed_as_json() -> None:
         ({"type": ["integer", "string"]}, "five", "five"),
         ({"type": ["integer", "null"]}, "null", None),
         ({"type": ["integer", "null"]}, "", None),
-        ({"type": ["string", "null"]}, "", ""),
         ({"anyOf": [{"type": "integer"}, {"type": "boolean"}]}, "true", True),
         ({"$ref": "#/components/schemas/Limit"}, "10", 10),
         ({}, "raw", "raw"),
@@ -182,6 +181,11 @@ def test_uncoercible_value_is_a_type_violation(schema: Any, raw: str) -> None:
     result = check(op(param("v", "query", schema)), query=[("v", raw)])
     assert [(v.location, v.code, v.status) for v in result.violations] == [("query/v", "type", 400)]
     assert result.status == 400
+
+
+def test_an_empty_query_value_needs_allow_empty_value() -> None:
+    result = check(op(param("q", "query", {"type": ["string", "null"]})), query=[("q", "")])
+    assert [(v.location, v.code) for v in result.violations] == [("query/q", "empty")]
 
 
 def test_allow_empty_value_accepts_empty_string() -> None:

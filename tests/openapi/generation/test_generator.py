@@ -956,3 +956,34 @@ def test_a_bare_name_follows_the_kind_of_object() -> None:
         {"type": "object", "properties": {"owner": components["label"]}}, rng=random.Random(1)
     )
     assert len(owner["owner"]["name"].split()) >= 2
+
+
+def test_path_ids_are_echoed_by_their_common_spellings() -> None:
+    gen = DataGenerator(RESOLVE)
+    issue = {
+        "type": "object",
+        "required": ["number", "id"],
+        "properties": {"number": {"type": "integer"}, "id": {"type": "integer"}},
+    }
+    value = gen.generate(
+        issue, rng=random.Random(1), hints={"owner": "octo", "repo": "hello", "issue_number": "7"}
+    )
+    assert value["number"] == 7 and value["id"] != "octo"
+    repo = {
+        "type": "object",
+        "required": ["name", "full_name", "owner"],
+        "properties": {
+            "name": {"type": "string"},
+            "full_name": {"type": "string"},
+            "owner": {"type": "object", "required": ["login"], "properties": {"login": {"type": "string"}}},
+        },
+    }
+    value = gen.generate(repo, rng=random.Random(1), hints={"owner": "octo", "repo": "hello"})
+    assert (value["owner"]["login"], value["name"], value["full_name"]) == ("octo", "hello", "octo/hello")
+    user = {
+        "type": "object",
+        "required": ["id", "slug"],
+        "properties": {"id": {"type": "integer"}, "slug": {}},
+    }
+    value = gen.generate(user, rng=random.Random(1), hints={"user_id": "12", "team_slug": "core"})
+    assert (value["id"], value["slug"]) == (12, "core")

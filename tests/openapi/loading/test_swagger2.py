@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from mockingbird.http.app import MockApp
+from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import Spec
 
@@ -45,7 +49,7 @@ def test_form_data_with_a_file_becomes_a_multipart_body(tmp_path: Path) -> None:
         "type": "object",
         "properties": {
             "file": {"type": "string", "format": "binary"},
-            "note": {"type": "string", "maxLength": 10},
+            "note": {"type": "string", "maxLength": 10, "minLength": 1},  # no allowEmptyValue: never empty
             "tags": {"type": "array", "items": {"type": "string"}},
         },
         "required": ["file"],
@@ -122,9 +126,8 @@ def test_produces_gives_response_content_types_and_examples_by_mime(tmp_path: Pa
         produces=["application/json", "application/xml"],
     )
     ok = spec.operations[0].responses["200"]
-    assert list(ok.content) == ["application/json", "application/xml", "text/plain"]
+    assert list(ok.content) == ["application/json", "application/xml"]  # produces bounds the types
     assert ok.content["application/json"].example == "hi"
-    assert ok.content["text/plain"].example == "hello"
     assert ok.content["application/xml"].schema == {"type": "string"}
     assert spec.operations[0].responses["204"].content == {}
 
@@ -284,3 +287,20 @@ def test_slack_style_type_arrays_are_accepted_with_one_warning(tmp_path: Path) -
     assert schema is not None and schema["properties"]["b"] == {"type": ["integer", "null"]}
     type_warnings = [w for w in spec.warnings if "type arrays" in w]
     assert len(type_warnings) == 1 and "Swagger 2.0" in type_warnings[0]
+
+
+def test_an_example_keyed_by_a_wildcard_serves_the_produced_type(tmp_path: Path) -> None:
+    ok = {"description": "ok", "schema": {"type": "string"}, "examples": {"*/*": "pong"}}
+    spec = load(tmp_path, {"/ping": {"get": {"produces": ["text/plain"], "responses": {"200": ok}}}})
+    content = spec.operations[0].responses["200"].content
+    assert list(content) == ["text/plain"] and content["text/plain"].example == "pong"
+
+
+def test_an_operation_that_produces_only_text_answers_text_over_http(tmp_path: Path) -> None:
+    ok = {"description": "ok", "schema": {"type": "string"}, "examples": {"*/*": "pong"}}
+    spec = load(tmp_path, {"/ping": {"get": {"produces": ["text/plain"], "responses": {"200": ok}}}})
+    with ThreadedServer(MockApp(spec)) as url, httpx.Client(base_url=url) as client:
+        for accept in ("*/*", "application/json, */*;q=0.1"):
+            response = client.get("/ping", headers={"accept": accept})
+            assert response.headers["content-type"] == "text/plain" and response.text == "pong"
+        assert client.get("/ping", headers={"accept": "application/json"}).status_code == 406

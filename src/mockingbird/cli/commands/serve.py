@@ -115,6 +115,13 @@ def _default(name: str) -> Any:
 )
 @click.option("--scenario", metavar="NAME", help="Activate this scenario at start.")
 @click.option(
+    "--stateful/--no-stateful",
+    default=None,
+    help="Answer the spec's collections (/pets, /pets/{id}) from stored items: POST creates, GET lists "
+    "and reads, PUT/PATCH change, DELETE removes.",
+)
+@click.option("--state", metavar="FILE", help="Starting state: a JSON export of the admin API's /state.")
+@click.option(
     "--server",
     type=click.Choice(["granian", "uvicorn"]),
     default=_default("server"),

@@ -24,6 +24,10 @@ MAX_LIMIT = 10_000  # as mockingbird.query.MAX_LIMIT
 EPOCH_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,9})?$"
 
 
+def _free_text(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "string" and not {"pattern", "enum"} & set(schema)
+
+
 def _param(name: str, description: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
     return {
         "name": name,
@@ -31,6 +35,8 @@ def _param(name: str, description: str, schema: dict[str, Any], where: str = "qu
         "required": where == "path",
         "description": description,
         "schema": schema,
+        # A text filter sent empty (`?method=`) reads as absent: say so, as an empty value needs this flag.
+        **({"allowEmptyValue": True} if where == "query" and _free_text(schema) else {}),
     }
 
 

@@ -12,8 +12,9 @@ from mockingbird.mcp.server.resources import register_resources
 from mockingbird.mcp.server.tools import register_tools
 
 INSTRUCTIONS = """\
-mockingbird runs mock HTTP APIs from OpenAPI specs. Typical flow: start_mock_server(spec) -> point the
-client at the returned URL -> query_mock_logs(server_url) to see what the client sent and why it failed ->
+mockingbird runs mock HTTP APIs from OpenAPI specs. Typical flow: start_mock_server(spec), or
+generate_mock_api(spec, start=true) for an editable FastAPI project -> point the client at the returned
+URL -> query_mock_logs(server_url) to see what the client sent and why it failed ->
 manage_mock_data to change responses or switch scenarios -> set_chaos for latency and faults ->
 stop_mock_server. discover_mock_servers lists what runs. Mocks run on 127.0.0.1."""
 

@@ -6,6 +6,13 @@ restarted MCP server still knows it. Stopping a mock this process started is the
 graceful stop; one an earlier MCP server started (found in the registry) gets SIGTERM, which
 ``serve`` handles the same way. ``close()`` stops every mock not asked to keep running.
 
+A generated project (``generate_mock_api``) is started as its own command, ``uvicorn main:app`` in
+its folder, run by this server's interpreter (``python -m uvicorn``): the project's runtime is this
+very package, so the interpreter already holds every requirement of ``requirements_mock.txt``.
+It says it is serving through uvicorn's startup line on its stderr, which a thread copies to
+``logs/<name>.log``; stopping it is SIGTERM, which uvicorn turns into the app's graceful shutdown
+(the request log drained). Its registry entry names the project folder.
+
 Every URL a tool names passes ``check_url`` first: mocks are on loopback addresses unless the
 server was started with ``allow_remote``. The admin API is reached through ``AdminClient`` at
 ``/__mockingbird/admin``, which every mock serves even when its spec has its own ``/admin``.
@@ -15,7 +22,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -27,7 +37,10 @@ import httpx
 
 from mockingbird.config import ServeConfig
 from mockingbird.errors import ConfigError
+from mockingbird.fetching import FetchPolicy
+from mockingbird.generate.project import SERVE_COMMAND
 from mockingbird.http.admin.client import AdminClient
+from mockingbird.http.server import bind_socket
 from mockingbird.http.supervisor import ChildMock, MockSupervisor
 from mockingbird.mcp.server.registry import MockEntry, Registry, pid_alive
 from mockingbird.records import RESERVED_PREFIX
@@ -35,6 +48,7 @@ from mockingbird.records import RESERVED_PREFIX
 __all__ = ["FleetSettings", "MockFleet", "check_url", "inside"]
 
 LOOPBACK_NAMES = ("localhost",)
+_SERVING = re.compile(r"Uvicorn running on (https?://\S+)")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -46,12 +60,19 @@ class FleetSettings:
         allow_remote: let tools talk to mocks beyond loopback addresses.
         keep_running: leave every mock running when the MCP server exits.
         stop_timeout: seconds a mock gets to stop gracefully.
+        output_root: where generated projects go (default ``state_dir/generated_mocks``); a
+            project's folder name never leaves it.
+        fetch_timeout: deadline in seconds for fetching a spec URL to generate from.
+        fetch_max_bytes: size cap of a spec URL to generate from (and everything it references).
     """
 
     state_dir: Path
     allow_remote: bool = False
     keep_running: bool = False
     stop_timeout: float = 30.0
+    output_root: Path | None = None
+    fetch_timeout: float = 30.0
+    fetch_max_bytes: int = 64 * 1024 * 1024
 
 
 def check_url(url: str, *, allow_remote: bool = False) -> str:
@@ -112,11 +133,22 @@ class MockFleet:
         self.supervisor = MockSupervisor()
         self._lock = threading.Lock()
         self._kept: set[str] = set()
+        self._projects: dict[str, subprocess.Popen[bytes]] = {}
 
     @property
     def log_dir(self) -> Path:
         """Where the mocks' log databases go."""
         return self.settings.state_dir / "logs"
+
+    @property
+    def output_root(self) -> Path:
+        """Where generated projects go."""
+        return self.settings.output_root or self.settings.state_dir / "generated_mocks"
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        """The bounds of fetching a spec URL (deadline, size cap)."""
+        return FetchPolicy(timeout=self.settings.fetch_timeout, max_bytes=self.settings.fetch_max_bytes)
 
     # -- starting and stopping ---------------------------------------------------------------
 
@@ -175,6 +207,54 @@ class MockFleet:
                 self._kept.add(name)
         return entry
 
+    def start_project(self, project: Path, *, spec: str, port: int = 0, log_db: str | None = None,
+                      keep_running: bool = False, timeout: float = 60.0) -> MockEntry:  # fmt: skip
+        """Serve a generated project (``uvicorn main:app`` in its folder) on 127.0.0.1; its entry once it serves.
+
+        Args:
+            project: the project's folder (holding ``main.py``).
+            spec: the spec it was generated from (recorded in the registry).
+            port: the port (0: a free one).
+            log_db: its request log (``data/mock.db`` in the project), or ``None`` with storage off.
+            keep_running: leave it running when the MCP server exits.
+            timeout: seconds to wait for it to serve.
+
+        Raises:
+            ConfigError: no ``main.py`` there, the port is busy, or it did not start (its last
+                stderr line is in the message).
+        """
+        folder = project.resolve()
+        if not (folder / "main.py").is_file():
+            raise ConfigError(f"{folder} is not a generated project: it has no main.py")
+        if port:  # a busy port is said before the app loads its spec
+            bind_socket("127.0.0.1", port).close()
+        name = f"{folder.name}-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
+        server_log = inside(self.log_dir, f"{name}.log", "server log")
+        server_log.parent.mkdir(parents=True, exist_ok=True)
+        # Only this server's settings reach the project: no MOCKINGBIRD_* of ours (an admin token...).
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKINGBIRD_")}
+        args = [sys.executable, "-m", *SERVE_COMMAND, "--host", "127.0.0.1", "--port", str(port),
+                "--no-access-log"]  # fmt: skip
+        process = subprocess.Popen(args, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+        url = _wait_serving(process, server_log, timeout)
+        if url is None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            said = [ln for ln in server_log.read_text(errors="replace").splitlines() if ln.strip()]
+            why = said[-1].strip() if said else f"no answer within {timeout:g}s"
+            raise ConfigError(f"generated project {folder} did not start: {why} (its log: {server_log})")
+        entry = MockEntry(name=name, url=check_url(url), pid=process.pid, spec=spec, log_db=log_db,
+                          keep_running=keep_running, owner_pid=os.getpid(), started_at=time.time(),
+                          options={"port": port, "server_log": str(server_log)}, project=str(folder))  # fmt: skip
+        with self._lock:
+            self._projects[name] = process
+            if keep_running:
+                self._kept.add(name)
+        self.registry.add(entry)
+        return entry
+
     def stop(self, url: str) -> MockEntry:
         """Stop the managed mock at ``url`` gracefully (every logged row written) and forget it.
 
@@ -186,6 +266,12 @@ class MockFleet:
         if entry is None:
             known = ", ".join(e.url for e in self.registry.entries()) or "none"
             raise ConfigError(f"no mock started by mockingbird mcp runs at {target} (managed mocks: {known})")
+        with self._lock:
+            project = self._projects.pop(entry.name, None)
+        if project is not None:
+            _stop_child(project, entry.name, self.settings.stop_timeout)
+            self.registry.remove(entry.url)
+            return entry
         try:
             handle = self.supervisor.get(entry.name)
         except ConfigError:
@@ -198,6 +284,20 @@ class MockFleet:
     def close(self) -> None:
         """At exit: stop every mock this process started, except those kept running (they stay registered)."""
         keep_all = self.settings.keep_running
+        with self._lock:
+            projects = list(self._projects.items())
+            self._projects.clear()
+        urls = {e.name: e.url for e in self.registry.entries()}
+        for name, process in projects:
+            with self._lock:
+                kept = keep_all or name in self._kept
+            if kept or process.poll() is not None:
+                continue
+            try:
+                _stop_child(process, name, self.settings.stop_timeout)
+            finally:
+                if name in urls:
+                    self.registry.remove(urls[name])
         for handle in list(self.supervisor.running()):
             with self._lock:
                 kept = keep_all or handle.name in self._kept
@@ -236,6 +336,48 @@ class MockFleet:
         except (httpx.HTTPError, ValueError):
             return None
         return body if isinstance(body, dict) and body.get("status") == "ok" else None
+
+
+def _wait_serving(process: subprocess.Popen[bytes], server_log: Path, timeout: float) -> str | None:
+    """The URL uvicorn says it serves on, once it says it (``None``: it exited or ``timeout`` passed).
+
+    A daemon thread copies the child's stderr to ``server_log`` for as long as this process lives,
+    and sets an event at uvicorn's startup line (or at the end of the stream): no polling.
+    """
+    said: list[str] = []
+    ready = threading.Event()
+
+    def copy() -> None:
+        assert process.stderr is not None
+        with server_log.open("ab") as out:
+            for raw in process.stderr:
+                out.write(raw)
+                out.flush()
+                if not said:
+                    found = _SERVING.search(raw.decode("utf-8", "replace"))
+                    if found:
+                        said.append(found.group(1))
+                        ready.set()
+        ready.set()
+
+    threading.Thread(target=copy, name=f"mockingbird-project-log:{process.pid}", daemon=True).start()
+    ready.wait(timeout)
+    return said[0] if said else None
+
+
+def _stop_child(process: subprocess.Popen[bytes], name: str, timeout: float) -> None:
+    """SIGTERM a child (uvicorn's graceful shutdown: the request log drains), then wait for it."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise ConfigError(
+            f"mock {name} (pid {process.pid}) did not stop within {timeout:g}s; killed"
+        ) from None
 
 
 def _terminate(pid: int, timeout: float) -> None:

@@ -45,6 +45,7 @@ class MockEntry:
         owner_pid: the MCP server that started it.
         started_at: when, in epoch seconds.
         options: the serve options it was started with (JSON values).
+        project: the generated project's folder when it is one (``uvicorn main:app`` there), else ``None``.
     """
 
     name: str
@@ -57,6 +58,7 @@ class MockEntry:
     owner_pid: int = 0
     started_at: float = 0.0
     options: dict[str, Any] = field(default_factory=dict)
+    project: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MockEntry:

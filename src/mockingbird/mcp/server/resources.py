@@ -37,7 +37,7 @@ def register_resources(server: MCPServer, fleet: MockFleet) -> None:
         items = []
         for entry in fleet.registry.entries():
             items.append({"name": entry.name, "url": entry.url, "pid": entry.pid, "spec": entry.spec,
-                          "log_db": entry.log_db, "keep_running": entry.keep_running,
+                          "log_db": entry.log_db, "keep_running": entry.keep_running, "project": entry.project,
                           "logs": f"mock://servers/{entry.url.rsplit(':', 1)[1]}/logs"})  # fmt: skip
         return _json({"servers": items})
 

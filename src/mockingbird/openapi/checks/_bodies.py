@@ -1,7 +1,7 @@
 """Request body decoding by media type: JSON, form-urlencoded, multipart/form-data, text. PURE.
 
 Each decoder returns the value to validate against the body schema, or raises :class:`MalformedBody`.
-Opaque types (``application/octet-stream``, images...) are not decoded: only their presence is checked.
+Opaque types (``application/octet-stream``, images, XML...) are not decoded: only their presence is checked.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from mockingbird.openapi.checks._styles import (
     group_pairs,
     split_query,
 )
-from mockingbird.openapi.matching.mediatypes import is_json, parse_media_type
+from mockingbird.openapi.matching.mediatypes import is_json, match_media_type, parse_media_type
 
 # python-multipart logs a warning before raising on a bad body; the violation already says it, so keep
 # Python's last-resort handler from printing it to stderr (an app that configures logging still sees it).
@@ -204,7 +204,24 @@ def decode_body(
         return decode_form(body, params, shape, encoding)
     if media == "multipart/form-data":
         return decode_multipart(body, params, shape, encoding)
+    sub = media.partition("/")[2]
+    if sub == "xml" or sub.endswith("+xml"):
+        return OPAQUE  # XML is not decoded: a schema describes it through its xml object only
     if media.startswith("text/"):
         text = _text(body, params)
         return text if not shape.types or "string" in shape.types else coerce(text, shape)
     return OPAQUE
+
+
+def is_empty_file(content_type: str | None, declared: Mapping[str, Any]) -> bool:
+    """An empty body sent as an opaque type the operation accepts (``application/octet-stream``) is an empty
+    file, not a missing body: only decoded types (JSON, forms, text) need content."""
+    if not content_type:
+        return False
+    key = match_media_type(content_type, declared)
+    if key is None:
+        return False
+    bare = parse_media_type(key)[0]
+    return not (
+        is_json(bare) or bare.startswith(("text/", "multipart/", "application/x-www-form-urlencoded"))
+    )

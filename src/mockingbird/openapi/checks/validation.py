@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockingbird.openapi.checks._bodies import OPAQUE, MalformedBody, decode_body, decode_json
+from mockingbird.openapi.checks._bodies import OPAQUE, MalformedBody, decode_body, decode_json, is_empty_file
 from mockingbird.openapi.checks._styles import (
     _ABSENT,
     _MALFORMED,
@@ -274,9 +274,20 @@ class RequestValidator:
             if value is _MALFORMED:
                 continue
             values[p.location][p.name] = value
-            if p.validator is not None and p.content_json is not False:
-                if p.allow_empty and value == "":
+            if value == "" and p.location == "query":
+                if p.allow_empty:
                     continue
+                # OpenAPI: an empty value needs allowEmptyValue; a type error, when there is one, says more.
+                found = (
+                    p.validator.errors(value, location=p.prefix, status=400)
+                    if p.validator is not None
+                    else []
+                )
+                violations.extend(
+                    found or [Violation(p.prefix, "empty", f"query parameter {p.name!r} is empty")]
+                )
+                continue
+            if p.validator is not None and p.content_json is not False:
                 violations.extend(p.validator.errors(value, location=p.prefix, status=400))
         body, media_type = self._body(operation, plan, parts, violations)
         return ValidationResult(
@@ -343,7 +354,7 @@ class RequestValidator:
         if request_body is None or not request_body.content:
             return None, None
         if not parts.body:
-            if request_body.required:
+            if request_body.required and not is_empty_file(parts.content_type, request_body.content):
                 violations.append(Violation("body", "missing", "a request body is required"))
             return None, None
         if not parts.content_type:

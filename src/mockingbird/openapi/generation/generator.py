@@ -55,6 +55,7 @@ from mockingbird.openapi.generation._check import Checker
 from mockingbird.openapi.generation._choices import Choices
 from mockingbird.openapi.generation._compile import Compiler
 from mockingbird.openapi.generation._core import Compiled, Context, Mode, infer_type, type_fits
+from mockingbird.openapi.generation._formats import formats_hold
 from mockingbird.openapi.generation._merge import Flat, Flattener
 from mockingbird.openapi.generation._primitives import gen_boolean, gen_number, gen_string
 from mockingbird.openapi.generation._structures import Structures
@@ -104,6 +105,10 @@ class DataGenerator:
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema`` (see ``_merge``)."""
         return self._flattener.flat(schema)
+
+    def fits(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
+        """``conforms``, and every string inside ``value`` fits its ``format`` (strictly)."""
+        return self.conforms(value, schema, mode=mode) and formats_hold(value, schema, self._flattener.flat)
 
     def conforms(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
         """Whether ``value`` fits ``schema`` read strictly as written (the generator's own check).
@@ -287,7 +292,10 @@ class DataGenerator:
             if isinstance(enum, list) and len(enum) == 1:
                 candidates.append(enum[0])
             for candidate in candidates:
-                if ctx.checker.is_valid(candidate, schema):
+                # Formats too: a spec author's example is not right by construction (_formats.py).
+                if ctx.checker.is_valid(candidate, schema) and formats_hold(
+                    candidate, schema, self._flattener.flat
+                ):
                     found = candidate
                     break
             hit = (schema, found)
@@ -297,19 +305,52 @@ class DataGenerator:
     def _apply_hints(
         self, value: dict[str, Any], schema: Mapping[str, Any], hints: Mapping[str, Any], ctx: Context
     ) -> dict[str, Any]:
+        """Echo path parameters in the body: by name, then by common spellings (``hint_targets``)."""
         out = dict(value)
+        if "owner" in hints and "repo" in hints and "full_name" in out:
+            hints = {**hints, "full_name": f"{hints['owner']}/{hints['repo']}"}
         for hint, raw in hints.items():
-            target = hint if hint in out else None
-            if target is None and "id" in out and _ID_HINT.search(hint):
-                target = "id"
-            if target is None:
-                continue
-            for candidate in _coercions(raw):
-                trial = {**out, target: candidate}
-                if ctx.checker.is_valid(trial, schema):
-                    out = trial
+            for target in hint_targets(hint, out):
+                placed = self._place(out, target, raw, schema, ctx)
+                if placed is not None:
+                    out = placed
                     break
         return out
+
+    def _place(
+        self, out: dict[str, Any], target: tuple[str, ...], raw: Any, schema: Mapping[str, Any], ctx: Context
+    ) -> dict[str, Any] | None:
+        for candidate in _coercions(raw):
+            if len(target) == 1:
+                trial = {**out, target[0]: candidate}
+            else:
+                trial = {**out, target[0]: {**out[target[0]], target[1]: candidate}}
+            if ctx.checker.is_valid(trial, schema):
+                return trial
+        return None
+
+
+def hint_targets(hint: str, value: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """Where a path parameter shows up in a body: its own name, ``id`` for an id (``petId``,
+    ``user_id``), ``number`` for ``issue_number``, ``slug`` for a slug, ``name`` for ``repo`` and
+    ``owner.login`` for ``owner`` (a repository), in that order; only keys ``value`` has."""
+    wanted: list[tuple[str, ...]] = [(hint,)]
+    lower = hint.lower()
+    if _ID_HINT.search(hint):
+        wanted.append(("id",))
+    if lower.endswith(("_number", "-number", "number")) and lower != "number":
+        wanted.append(("number",))
+    if lower.endswith("slug"):
+        wanted.append(("slug",))
+    if lower in ("repo", "repository", "repo_name"):
+        wanted.append(("name",))
+    if lower in ("owner", "org", "user", "username"):
+        wanted += [("owner", "login"), ("login",)]
+    return [
+        t
+        for t in wanted
+        if t[0] in value and (len(t) == 1 or (isinstance(value[t[0]], dict) and t[1] in value[t[0]]))
+    ]
 
 
 def _coercions(raw: Any) -> list[Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from mockingbird.openapi.loading._context import LoadContext
 from mockingbird.openapi.loading._openapi3 import status_key
 from mockingbird.openapi.loading._pointers import join
+from mockingbird.openapi.matching.mediatypes import match_media_type
 from mockingbird.openapi.model import MISSING, Header, MediaType, Parameter, RequestBody, Response
 
 _JSON = "application/json"
@@ -98,7 +99,10 @@ def build_body(
     for node, pointer in form:
         name = str(node.get("name", ""))
         has_file = has_file or node.get("type") == "file"
-        properties[name] = simple_schema(ctx, node, pointer)
+        field = simple_schema(ctx, node, pointer)
+        if node.get("type") == "string" and not node.get("allowEmptyValue") and "minLength" not in field:
+            field = {**field, "minLength": 1}  # an empty field needs allowEmptyValue, as a query parameter
+        properties[name] = field
         if node.get("required"):
             required.append(name)
     form_schema: dict[str, Any] = {"type": "object", "properties": properties}
@@ -111,6 +115,16 @@ def build_body(
         required=bool(required),
         content={ct: MediaType(content_type=ct, schema=form_schema) for ct in form_types},
     )
+
+
+def _example_for(content_type: str, examples: dict[str, Any]) -> Any:
+    """The example for a produced type: keyed by it, else by a key that fits it, else a lone example."""
+    if content_type in examples:
+        return examples[content_type]
+    key = match_media_type(content_type, [str(k) for k in examples])
+    if key is not None:
+        return examples[key]
+    return next(iter(examples.values())) if len(examples) == 1 else MISSING
 
 
 def build_headers(ctx: LoadContext, raw: Any, pointer: str) -> dict[str, Header]:
@@ -151,13 +165,12 @@ def build_responses(ctx: LoadContext, operation: dict[str, Any], pointer: str) -
         raw_examples = node.get("examples")
         examples: dict[str, Any] = raw_examples if isinstance(raw_examples, dict) else {}
         content: dict[str, MediaType] = {}
-        if node.get("schema") is not None:
-            schema = ctx.schema(node["schema"], f"{target}/schema")
-            for ct in [*produces, *(str(k) for k in examples if k not in produces)]:
-                content[ct] = MediaType(content_type=ct, schema=schema, example=examples.get(ct, MISSING))
-        else:
-            for ct, example in examples.items():
-                content[str(ct)] = MediaType(content_type=str(ct), example=example)
+        schema = ctx.schema(node["schema"], f"{target}/schema") if node.get("schema") is not None else None
+        # `produces` bounds the types: an example keyed otherwise (`*/*`) serves the produced type it fits.
+        for ct in produces:
+            example = _example_for(ct, examples)
+            if schema is not None or example is not MISSING:
+                content[ct] = MediaType(content_type=ct, schema=schema, example=example)
         responses[status] = Response(
             status=status,
             description=str(node.get("description") or ""),

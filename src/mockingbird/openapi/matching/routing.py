@@ -19,6 +19,11 @@ Rules (the documented behaviour of ``mockingbird serve``):
   afterwards, so ``%2F`` inside a value stays in the value. Empty values never match.
 * **Trailing slash.** ``/pets/`` reaches ``/pets`` (and the other way round) when the
   spec does not declare the exact form.
+* **Percent-encoding.** Literal segments are compared after decoding the request's
+  segment once: ``/test%20path%20%3E%20x`` reaches the spec path ``/test path > x``.
+* **Suffixed keys** (``/#X-Amz-Target=...``, ``/?Action=...``): served at the literal key
+  and at the plain path, chosen there by the discriminator (``matching/variants.py``);
+  such a match carries its ``variants`` and the caller picks with ``select_variant``.
 * **HEAD** reaches the ``GET`` operation when the spec declares no ``HEAD``.
 * A path that matches but not with this method gives ``RouteMiss`` carrying the
   allowed methods (HTTP 405); no path match gives ``RouteMiss`` with none (404).
@@ -31,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from mockingbird.openapi.matching.variants import Variant, build_variant, split_suffix
 from mockingbird.openapi.model import Operation
 
 MEMO_SIZE = 8192
@@ -39,10 +45,15 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 @dataclass(frozen=True, slots=True)
 class RouteMatch:
-    """A successful match: the operation and its decoded path parameters."""
+    """A successful match: the operation and its decoded path parameters.
+
+    ``variants`` is non-empty when operations keyed with a suffix share this plain path:
+    ``operation`` is then the default, and ``select_variant`` picks by the discriminator.
+    """
 
     operation: Operation
     path_params: dict[str, str]
+    variants: tuple[Variant, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,9 @@ class RouteMiss:
 class _Leaf:
     # method -> (operation, parameter names in capture order)
     methods: dict[str, tuple[Operation, tuple[str, ...]]] = field(default_factory=dict)
+    # method -> the suffixed operations served at this plain path (matching/variants.py)
+    variants: dict[str, tuple[Variant, ...]] = field(default_factory=dict)
+    own: set[str] = field(default_factory=set)  # methods with an operation keyed without a suffix
 
 
 @dataclass(slots=True)
@@ -112,11 +126,31 @@ class Router:
     def _add(self, op: Operation) -> None:
         self.operation_count += 1
         method = op.method.upper()
-        if "{" not in op.path:
+        plain, suffix = split_suffix(op.path)
+        if suffix is not None:
+            leaf, names = self._leaf(plain)
+            leaf.variants[method] = (*leaf.variants.get(method, ()), build_variant(op, suffix))
+            leaf.methods.setdefault(method, (op, names))
+            self._static.pop(plain, None)  # a plain path with variants goes through the trie
+        if "{" not in op.path and not (suffix is None and self._has_variants(op.path)):
             self._static.setdefault(op.path, {}).setdefault(method, op)
+        leaf, names = self._leaf(op.path)
+        if suffix is None and method not in leaf.own:
+            leaf.own.add(method)
+            leaf.methods[method] = (op, names)
+        else:
+            leaf.methods.setdefault(method, (op, names))
+
+    def _has_variants(self, path: str) -> bool:
+        node: _Node | None = self._root
+        for segment in _split(path):
+            node = node.literals.get(segment) if node is not None else None
+        return node is not None and node.leaf is not None and bool(node.leaf.variants)
+
+    def _leaf(self, path: str) -> tuple[_Leaf, tuple[str, ...]]:
         node = self._root
         names: list[str] = []
-        for segment in _split(op.path):
+        for segment in _split(path):
             found = _PARAM.findall(segment)
             if not found:
                 node = node.literals.setdefault(segment, _Node())
@@ -135,7 +169,7 @@ class Router:
                 node = child
         if node.leaf is None:
             node.leaf = _Leaf()
-        node.leaf.methods.setdefault(method, (op, tuple(names)))
+        return node.leaf, tuple(names)
 
     def match(self, method: str, raw_path: str) -> RouteMatch | RouteMiss:
         """Find the operation for ``method`` on ``raw_path`` (percent-encoded, no query).
@@ -213,9 +247,12 @@ class Router:
                 leaves.append((leaf, captured))
                 return None
             op, names = entry
-            return RouteMatch(op, {n: unquote(v) for n, v in zip(names, captured)})
+            variants = leaf.variants.get(method) or (leaf.variants.get("GET", ()) if method == "HEAD" else ())
+            return RouteMatch(op, {n: unquote(v) for n, v in zip(names, captured)}, variants)
         segment = segments[i]
         child = node.literals.get(segment)
+        if child is None and "%" in segment:
+            child = node.literals.get(unquote(segment))
         if child is not None:
             found = self._search(child, segments, i + 1, captured, method, leaves)
             if found is not None:

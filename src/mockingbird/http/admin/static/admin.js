@@ -77,7 +77,7 @@
   function readHash() {
     const raw = location.hash.replace(/^#/, "");
     const [tab, qs] = raw.split("?");
-    if (["requests", "analytics", "routes", "scenarios", "chaos", "deliveries"].includes(tab)) state.tab = tab;
+    if (["requests", "analytics", "routes", "scenarios", "chaos", "state", "deliveries"].includes(tab)) state.tab = tab;
     const p = new URLSearchParams(qs || "");
     for (const k of Object.keys(EMPTY_FILTERS)) {
       if (k === "include_admin") state.filters[k] = p.get(k) === "1";
@@ -490,7 +490,7 @@
       if (state.tab === "requests") jobs.push(loadLog(live, seq));
       else if (state.tab === "analytics") jobs.push(loadAnalytics(seq));
       else if (state.tab === "routes" && (!live || state.routes === null)) jobs.push(loadRoutes());
-      else if ((state.tab === "scenarios" || state.tab === "chaos") && !live && window.mockingbirdControl) {
+      else if (["scenarios", "chaos", "state"].includes(state.tab) && !live && window.mockingbirdControl) {
         jobs.push(window.mockingbirdControl.load(state.tab));
       } else if (state.tab === "deliveries" && window.mockingbirdDeliveries) jobs.push(window.mockingbirdDeliveries.load());
       await Promise.all(jobs);

@@ -1,4 +1,4 @@
-// mockingbird admin page: scenarios, chaos and overrides, over the control endpoints of the admin API.
+// mockingbird admin page: scenarios, chaos, overrides and state, over the control endpoints of the admin API.
 // Loaded after admin.js, whose helpers it uses (window.mockingbirdAdmin).
 "use strict";
 (() => {
@@ -187,12 +187,54 @@
     }
   }
 
+  // ---------- state (the stateful mode's collections and items) ----------
+  async function loadState() {
+    const [collections, exported] = await Promise.all([api("/state/collections"), api("/state")]);
+    $("#state-mode").textContent = collections.stateful ? "on" : "off";
+    $("#state-empty").hidden = collections.items.length > 0;
+    $("#state-table tbody").replaceChildren(...collections.items.map((c) =>
+      el("tr", { dataset: { path: c.path } },
+        el("td", { class: "mono", text: c.path }), el("td", { class: "mono", text: c.item_path }),
+        el("td", { class: "num", text: String(c.items) }), el("td", { class: "mono", text: `${c.id} (${c.id_kind})` }),
+        el("td", { class: "muted", text: Object.keys(c.operations).join(", ") }))));
+    $("#state-items").textContent = JSON.stringify(exported, null, 2);
+    $("#state-export").href = `${API}/state`;
+  }
+  async function resetState() {
+    try {
+      await send("POST", "/state/reset");
+      showError("#state-error", null);
+      await loadState();
+    } catch (err) {
+      showError("#state-error", err);
+    }
+  }
+  async function importState(event) {
+    event.preventDefault();
+    let document_;
+    try {
+      document_ = JSON.parse(event.target.elements.document.value);
+    } catch (err) {
+      showError("#state-error", new Error(`not JSON: ${err.message}`));
+      return;
+    }
+    try {
+      await send("PUT", "/state", document_);
+      showError("#state-error", null);
+      await loadState();
+    } catch (err) {
+      showError("#state-error", err);
+    }
+  }
+
+  const ERRORS = { chaos: "#chaos-error", state: "#state-error" };
   async function load(tab) {
     try {
       if (tab === "scenarios") await loadScenarios();
       else if (tab === "chaos") await loadChaos();
+      else if (tab === "state") await loadState();
     } catch (err) {
-      if (!(err instanceof AuthNeeded)) showError(tab === "chaos" ? "#chaos-error" : "#scenario-error", err);
+      if (!(err instanceof AuthNeeded)) showError(ERRORS[tab] || "#scenario-error", err);
     }
   }
 
@@ -200,6 +242,8 @@
   $("#tab-scenarios").addEventListener("click", onScenarioClick);
   $("#chaos-form").addEventListener("submit", saveChaos);
   $("#chaos-off").addEventListener("click", chaosOff);
+  $("#state-reset").addEventListener("click", resetState);
+  $("#state-form").addEventListener("submit", importState);
   $("#override-form").addEventListener("submit", saveOverride);
   $("#override-cancel").addEventListener("click", () => $("#override-dialog").close());
   document.addEventListener("click", (e) => {
@@ -208,5 +252,5 @@
   });
   window.mockingbirdControl = { load };
   const tab = (location.hash.slice(1).split("?")[0]) || "";
-  if (tab === "scenarios" || tab === "chaos") load(tab);
+  if (["scenarios", "chaos", "state"].includes(tab)) load(tab);
 })();

@@ -1,7 +1,7 @@
 """The tools of ``mockingbird mcp``: one module per tool family, each with ``register(server, fleet)``.
 
-Adding a tool family (``generate_mock_api`` once project generation ships, ``fire_webhook`` once
-callbacks do) is one module here and one line in ``TOOL_MODULES``.
+Adding a tool family (``fire_webhook`` once callbacks ship) is one module here and one line in
+``TOOL_MODULES``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from mockingbird.mcp.server.fleet import MockFleet
 
-TOOL_MODULES: tuple[str, ...] = ("lifecycle", "logs", "discovery", "mockdata", "chaos")
+TOOL_MODULES: tuple[str, ...] = ("generate", "lifecycle", "logs", "discovery", "mockdata", "chaos")
 
 
 def register_tools(server: MCPServer, fleet: MockFleet) -> None:

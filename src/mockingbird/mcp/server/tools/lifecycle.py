@@ -1,12 +1,18 @@
-"""``start_mock_server`` and ``stop_mock_server``: ``mockingbird serve`` as a managed background process."""
+"""``start_mock_server`` and ``stop_mock_server``: ``mockingbird serve`` as a managed background process, or a
+generated project (``uvicorn main:app`` in its folder)."""
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from mockingbird.mcp.server.fleet import MockFleet
+from mockingbird.errors import ConfigError
+from mockingbird.generate.manifest import MANIFEST
+from mockingbird.generate.project import SPEC_FILE
+from mockingbird.mcp.server.fleet import MockFleet, is_url
 from mockingbird.mcp.server.registry import MockEntry
 from mockingbird.mcp.server.tools._common import result, tool, tool_errors
 from mockingbird.records import RESERVED_PREFIX
@@ -27,6 +33,7 @@ class StartedMock(BaseModel):
     health_url: str = Field(description="Health endpoint.")
     keep_running: bool = Field(description="Left running when this MCP server exits.")
     options: dict[str, Any] = Field(description="The serve options it was started with.")
+    project: str | None = Field(default=None, description="The generated project it runs, if it is one.")
 
 
 class StoppedMock(BaseModel):
@@ -45,7 +52,37 @@ def _started(entry: MockEntry, health: dict[str, Any] | None) -> StartedMock:
     return StartedMock(name=entry.name, url=entry.url, pid=entry.pid, spec=entry.spec,
                        title=(facts.get("spec") or {}).get("title"), operations=facts.get("operations"), log_db=entry.log_db, admin_url=f"{base}/admin/",
                        docs_url=f"{base}/docs", health_url=f"{base}/health", keep_running=entry.keep_running,
-                       options=entry.options)  # fmt: skip
+                       options=entry.options, project=entry.project)  # fmt: skip
+
+
+# The serve options' defaults: a generated project takes its own from its main.py.
+_DEFAULTS = {"scenario": None, "scenarios": None, "seed": 0, "validate": True, "auth": True, "log": True,
+             "log_writer": None, "admin_token": None, "control_db": None, "server": None, "max_body": None,
+             "fetch_timeout": None, "fetch_max_bytes": None, "allow_ref_hosts": None}  # fmt: skip
+
+
+def _start_project(fleet: MockFleet, folder: Path, options: dict[str, Any], log_db: str | None,
+                   keep_running: bool) -> MockEntry:  # fmt: skip
+    """Start the generated project in ``folder``, refusing serve options that do not apply to it."""
+    if not (folder / MANIFEST).is_file():
+        raise ConfigError(f"{folder} is a folder, not a spec file nor a project generate_mock_api wrote")
+    given = sorted(k for k, v in options.items() if k in _DEFAULTS and v != _DEFAULTS[k])
+    if log_db is not None:
+        given.append("log_db")
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)}: not options of a generated project, whose main.py sets them; "
+            "only port and keep_running apply"
+        )
+    root = folder.resolve()
+    entry = fleet.start_project(
+        root, spec=str(root / SPEC_FILE), port=options["port"], keep_running=keep_running
+    )
+    db = root / "data" / "mock.db"  # created at startup when the project logs (storage on)
+    if db.exists():
+        entry = replace(entry, log_db=str(db))
+        fleet.registry.add(entry)  # replaces the entry of the same URL
+    return entry
 
 
 def register(server: MCPServer, fleet: MockFleet) -> None:
@@ -61,7 +98,7 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
         spec_url_or_path: Annotated[
             str,
             Field(
-                description="OpenAPI 3.x / Swagger 2.0 file (an absolute path is safest: a relative one is read from the MCP server's working directory) or http(s) URL."
+                description="OpenAPI 3.x / Swagger 2.0 file (an absolute path is safest: a relative one is read from the MCP server's working directory) or http(s) URL; or the folder of a project generate_mock_api wrote (then only port and keep_running apply)."
             ),
         ],
         port: Annotated[int, Field(ge=0, le=65535, description="Port on 127.0.0.1; 0 picks a free one.")] = 0,
@@ -118,9 +155,13 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
                    "admin_token": admin_token, "control_db": control_db, "server": server_impl,
                    "max_body": max_body, "fetch_timeout": fetch_timeout, "fetch_max_bytes": fetch_max_bytes,
                    "allow_ref_hosts": allow_ref_hosts}  # fmt: skip
+        folder = Path(spec_url_or_path).expanduser()
         with tool_errors():
-            entry = fleet.start(spec_url_or_path, keep_running=keep_running, log_db=log_db,
-                                **{k: v for k, v in options.items() if v is not None})  # fmt: skip
+            if not is_url(spec_url_or_path) and folder.is_dir():
+                entry = _start_project(fleet, folder, options, log_db, keep_running)
+            else:
+                entry = fleet.start(spec_url_or_path, keep_running=keep_running, log_db=log_db,
+                                    **{k: v for k, v in options.items() if v is not None})  # fmt: skip
             data = _started(entry, fleet.health(entry.url))
         text = (f"Mock of {data.title or entry.spec} ({data.operations} operations) serving at {data.url} "
                 f"(pid {data.pid}). Point your client at {data.url} (the spec's base path works too). "

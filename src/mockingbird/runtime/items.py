@@ -1,0 +1,206 @@
+"""Items of the stateful mode: seeded, created, replaced, patched, always checked against the spec.
+
+``ItemMaker`` knows one spec's collections (``openapi/resources.py``) and makes the items the
+``StateHook`` (``runtime/state.py``) keeps:
+
+* **new ids** typed as the schema says: the next integer of the bucket, a uuid drawn from a
+  seeded random source, or a string (the next number as text);
+* **seeded items**: generated from the item schema by the shared ``DataGenerator``, the same for a
+  given seed, collection and scope (a nested item's ``userId``-like property takes the scope's value);
+* **completed items**: what a client sent, plus generated values for the read-only properties and
+  for required ones it left out; ``writeOnly`` properties are dropped, so never returned;
+* **conformance**: ``conforms(collection, item)`` is the response check an answer from state must
+  pass (the product validator and the generator's strict reading, as for spec examples).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from mockingbird.errors import SchemaGenerationError
+
+if TYPE_CHECKING:
+    from mockingbird.control.buckets import Bucket
+    from mockingbird.control.store import Document
+    from mockingbird.openapi.generation.generator import DataGenerator
+    from mockingbird.openapi.jsonschema import ValidatorCache
+    from mockingbird.openapi.resources import Collection
+
+SEED_ITEMS = 3
+"""How many items a collection starts with, per scope."""
+_MAX_PARTIALS = 256
+
+
+class _Shape(NamedTuple):
+    """An item schema's properties, by what the stateful mode does with them."""
+
+    props: Mapping[str, Any]
+    required: frozenset[str]
+    read_only: frozenset[str]
+    write_only: frozenset[str]
+
+
+class ItemMaker:
+    """Makes and checks the items of a spec's collections.
+
+    Args:
+        generator: the spec's data generator (the response builder's).
+        validators: the spec's validator cache.
+        seed: the mock's seed.
+    """
+
+    def __init__(self, generator: DataGenerator, validators: ValidatorCache, *, seed: int = 0) -> None:
+        self.generator = generator
+        self.validators = validators
+        self.seed = seed
+        self._partials: dict[tuple[str, frozenset[str]], Document] = {}
+        self._shapes: dict[str, _Shape] = {}
+        self._rng = random.Random(f"{seed}|state|created")  # the same items for the same requests in order
+
+    def _shape(self, collection: Collection) -> _Shape:
+        shape = self._shapes.get(collection.path)
+        if shape is None:
+            flat = self.generator.flat(collection.item_schema)
+            props = flat.get("properties")
+            props = props if isinstance(props, dict) else {}
+            required = flat.get("required")
+
+            def marked(keyword: str) -> frozenset[str]:
+                return frozenset(
+                    n for n, p in props.items() if isinstance(p, dict) and p.get(keyword) is True
+                )
+
+            shape = self._shapes[collection.path] = _Shape(
+                props, frozenset(r for r in required or () if isinstance(r, str)), marked("readOnly"),
+                marked("writeOnly"),
+            )  # fmt: skip
+        return shape
+
+    def conforms(self, schema: Any, value: Any) -> bool:
+        """Whether ``value`` may be answered for ``schema``: the product validator's verdict, the one
+        requests are checked with. What the generator made for an item must not be a best effort for a
+        contradictory schema (a tolerance of the validator could let it through): seeded items are held
+        to the generator's strict reading of the schema as written, and the generated part of a created
+        one is refused when the generator reports a problem (reading a whole item strictly would cost
+        0.5 ms a request)."""
+        return self.validators.get(schema, "response").is_valid(value)
+
+    def new_id(self, collection: Collection, bucket: Bucket, rng: random.Random) -> Any:
+        """A fresh id for ``bucket``, typed as the id property says."""
+        if collection.id_kind == "uuid":
+            # The draws repeat after a restart (the same seed): skip the ids the bucket already holds.
+            while (drawn := str(uuid.UUID(int=rng.getrandbits(128), version=4))) in bucket.items:
+                pass
+            return drawn
+        if not bucket.next_number:  # first id since the bucket was made or loaded: past every numeric one
+            bucket.next_number = max((int(k) for k in bucket.items if k.isdigit()), default=0) + 1
+        number = bucket.next_number
+        while str(number) in bucket.items:
+            number += 1
+        bucket.next_number = number + 1
+        return number if collection.id_kind == "integer" else str(number)
+
+    def _partial(self, collection: Collection, names: frozenset[str]) -> Document:
+        """An object schema of some of the item's properties, all required; kept, so the generator's
+        per-schema caches hold (a few per collection: the sets of properties clients leave out)."""
+        key = (collection.path, names)
+        schema = self._partials.get(key)
+        if schema is None:
+            props = self._shape(collection).props
+            schema = {
+                "type": "object",
+                "properties": {n: props[n] for n in sorted(names)},
+                "required": sorted(names),
+            }
+            if len(self._partials) < _MAX_PARTIALS:
+                self._partials[key] = schema
+        return schema
+
+    def _generate(self, collection: Collection, rng: random.Random, scope: Mapping[str, str]) -> Document:
+        try:
+            value = self.generator.generate(collection.item_schema, rng=rng, hints=scope or None)
+        except SchemaGenerationError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def seed_items(self, collection: Collection, scope: tuple[str, ...], bucket: Bucket) -> list[Document]:
+        """The starting items of a bucket (added to it), the same for a given seed."""
+        rng = random.Random(f"{self.seed}|state|{collection.path}|{'/'.join(scope)}")
+        hints = dict(zip(collection.scope, scope, strict=False))
+        made = []
+        for _ in range(SEED_ITEMS):
+            item = self._generate(collection, rng, hints)
+            item[collection.id_field] = self.new_id(collection, bucket, rng)
+            item = self.strip_write_only(collection, item)
+            if self.conforms(collection.item_schema, item) and self.generator.conforms(
+                item, collection.item_schema
+            ):
+                bucket.items[str(item[collection.id_field])] = item
+                made.append(item)
+        return made
+
+    def create(
+        self, collection: Collection, scope: tuple[str, ...], bucket: Bucket, sent: Document
+    ) -> Document | None:
+        """A new item from what a client sent (``None`` when its missing values cannot be generated).
+
+        Only the values the client left out are generated (read-only ones, required ones it did not
+        send), from a schema of just those properties: the rest of the item is what it sent.
+        """
+        rng = (
+            self._rng
+        )  # one source for every creation: seeding a Random per request costs more than the rest
+        shape = self._shape(collection)
+        missing = (shape.read_only | (shape.required - sent.keys())) - {collection.id_field}
+        template: Document = {}
+        if missing:
+            hints = dict(zip(collection.scope, scope, strict=False))
+            try:
+                problems: list[str] = []
+                value = self.generator.generate(
+                    self._partial(collection, missing), rng=rng, hints=hints or None, problems=problems
+                )
+            except SchemaGenerationError:
+                return None
+            if problems:
+                return None  # a best effort for a contradictory schema: never stored
+            template = value if isinstance(value, dict) else {}
+        item = self.complete(collection, sent, template, keep_read_only=False)
+        item[collection.id_field] = self.new_id(collection, bucket, rng)
+        return item  # checked against the response schema before it is answered and stored
+
+    def complete(
+        self,
+        collection: Collection,
+        sent: Document,
+        base: Document,
+        *,
+        keep_read_only: bool = True,
+        fill_required: bool = True,
+    ) -> Document:
+        """``sent`` plus ``base``'s read-only values and required ones it lacks, without writeOnly.
+
+        ``keep_read_only``: a read-only value absent from ``base`` is kept as sent, else dropped.
+        ``fill_required``: take the required values ``sent`` lacks from ``base`` (not for a patch,
+        whose removal of a required value must be refused, not undone).
+        """
+        shape = self._shape(collection)
+        item = dict(sent)
+        for name in shape.read_only:
+            if name in base:
+                item[name] = base[name]
+            elif not keep_read_only:
+                item.pop(name, None)
+        if fill_required:
+            for name in shape.required - item.keys():
+                if name in base:
+                    item[name] = base[name]
+        return self.strip_write_only(collection, item)
+
+    def strip_write_only(self, collection: Collection, item: Document) -> Document:
+        """``item`` without the properties the item schema marks ``writeOnly``."""
+        write_only = self._shape(collection).write_only
+        return {k: v for k, v in item.items() if k not in write_only} if write_only & item.keys() else item

@@ -1,0 +1,375 @@
+"""The stateful mode on the request path: ``StateHook``, a state hook of the engine.
+
+It answers the operations of the collections ``openapi/resources.py`` infers, from items kept
+in memory per collection and scope (``control/buckets.py``), and hands every change to
+``persist`` (the control store, written behind the request: ``control/state_writer.py``):
+
+* ``POST /pets``: create (``runtime/items.py`` adds the id, read-only values, drops writeOnly);
+* ``GET /pets``: list, filtered by query parameters naming item properties, paged as the spec
+  declares (limit/offset, page/per_page, cursor); a documented ``X-Total-Count`` tells the total;
+* ``GET /pets/{id}``: the item, or the spec's 404 (a problem+json 404 when none is documented);
+* ``PUT`` replaces, ``PATCH`` merges (JSON Merge Patch; JSON Patch for ``application/json-patch+json``),
+  ``DELETE`` removes.
+
+The status, headers and content type are the response builder's for the operation (so ``Accept``
+and documented headers behave as without state); only the body is the state's, and only when it
+validates against the documented response schema: otherwise the hook passes and the builder
+answers, so state never makes the mock answer what its spec rejects. A request that asks for
+a response itself (``Prefer``, ``__code``...) passes too. Buckets are seeded on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote, urlencode
+
+import orjson
+
+from mockingbird.control.buckets import (
+    Bucket,
+    BucketKey,
+    PatchError,
+    apply_json_patch,
+    export_buckets,
+    filter_items,
+    merge_patch,
+    page_window,
+    parse_state_document,
+)
+from mockingbird.control.store import StateWrite, StoredState
+from mockingbird.errors import SelectionError
+from mockingbird.openapi.matching.negotiation import Preferences, is_json
+from mockingbird.openapi.resources import Collection, infer_collections, json_schema_of
+from mockingbird.runtime.messages import MockResponse
+from mockingbird.runtime.problem import build_problem
+from mockingbird.runtime.responses import pick_status
+
+if TYPE_CHECKING:
+    from mockingbird.control.store import Document
+    from mockingbird.openapi.model import Spec
+    from mockingbird.runtime.hooks import Matched
+    from mockingbird.runtime.items import ItemMaker
+    from mockingbird.runtime.responses import ResponseBuilder
+
+Persist = Callable[[Sequence[StateWrite]], None]
+_NOT_FOUND = Preferences(code="404")
+_MAX_PLANS = 1024
+_MAX_ENCODED = 65536
+_TOTALS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items")
+
+
+def _number(query: Mapping[str, list[str]], name: str | None) -> int | None:
+    if name is None or name not in query:
+        return None
+    raw = query[name][0]
+    return int(raw) if raw.isdigit() else None
+
+
+class StateHook:
+    """Answers a spec's collection operations from kept items (see the module docstring).
+
+    Args:
+        spec: the served spec.
+        builder: the engine's response builder (status, headers, content type; 404 bodies).
+        maker: makes and checks items.
+        persist: receives every change, in order (``None``: memory only).
+    """
+
+    def __init__(
+        self, spec: Spec, builder: ResponseBuilder, maker: ItemMaker, persist: Persist | None = None
+    ) -> None:
+        self.spec = spec
+        self.builder = builder
+        self.maker = maker
+        self.persist = persist
+        self.collections = {c.path: c for c in infer_collections(spec)}
+        self._routes: dict[str, tuple[Collection, str]] = {
+            key: (c, role) for c in self.collections.values() for key, role in c.operations.items()
+        }
+        self._buckets: dict[BucketKey, Bucket] = {}
+        self._lock = threading.Lock()
+        self._position = 0
+        self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any]] = {}
+        self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
+
+    # -- state as a whole ----------------------------------------------------------------------
+
+    def load(self, stored: StoredState) -> None:
+        """Take the buckets a store holds (of known collections), replacing what is kept."""
+        with self._lock:
+            self._buckets = {
+                key: Bucket(dict(items)) for key, items in stored.items() if key[0] in self.collections
+            }
+
+    def reset(self) -> None:
+        """Forget every item: each collection is seeded again on its next use."""
+        with self._lock:
+            self._buckets = {}
+            self._write([StateWrite("clear")])
+
+    def export(self) -> Document:
+        """Every bucket in use, in the export format (``control/buckets.py``)."""
+        with self._lock:
+            return export_buckets(self._buckets, {p: c.scope for p, c in self.collections.items()})
+
+    def check(self, document: Any) -> dict[BucketKey, list[Document]]:
+        """The items of a state document by bucket, checked against the known collections.
+
+        Raises:
+            OverrideError: every problem, with its JSON pointer.
+        """
+        scopes = {p: c.scope for p, c in self.collections.items()}
+        return parse_state_document(document, scopes, {p: c.id_field for p, c in self.collections.items()})
+
+    def import_state(self, document: Any) -> int:
+        """Replace the state with an exported document (checked first: all or nothing); returns the item count.
+
+        Raises:
+            OverrideError: every problem, with its JSON pointer.
+        """
+        parsed = self.check(document)
+        with self._lock:
+            self._buckets = {}
+            writes = [StateWrite("clear")]
+            for (path, scope), items in parsed.items():
+                bucket = self._buckets[(path, scope)] = Bucket()
+                id_field = self.collections[path].id_field
+                writes.append(StateWrite("bucket", path, scope))
+                for item in items:
+                    bucket.items[str(item[id_field])] = item
+                    writes.append(self._put(path, scope, item, id_field))
+            self._write(writes)
+        return sum(len(items) for items in parsed.values())
+
+    def _write(self, writes: Sequence[StateWrite]) -> None:
+        if self.persist is not None:
+            self.persist(writes)
+
+    def _put(self, path: str, scope: tuple[str, ...], item: Document, id_field: str) -> StateWrite:
+        # Positions order a bucket's items in the store: the clock's nanoseconds (strictly increasing here),
+        # so items created after a restart still sort after those from before it.
+        self._position = max(time.time_ns(), self._position + 1)
+        return StateWrite("put", path, scope, str(item[id_field]), item, self._position)
+
+    def _bucket(self, collection: Collection, scope: tuple[str, ...]) -> Bucket:
+        key = (collection.path, scope)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = Bucket()
+            made = self.maker.seed_items(collection, scope, bucket)
+            self._write([StateWrite("bucket", collection.path, scope),
+                         *(self._put(collection.path, scope, item, collection.id_field) for item in made)])  # fmt: skip
+        return bucket
+
+    # -- the request path -----------------------------------------------------------------------
+
+    def respond(self, matched: Matched) -> MockResponse | None:
+        """The answer from state, or ``None`` for operations (or requests) state does not answer."""
+        found = self._routes.get(matched.operation.key)
+        if found is None:
+            return None
+        request = matched.request
+        if "prefer" in request.headers or "__" in request.query:
+            return None  # the client asked for a documented response itself
+        collection, role = found
+        params = matched.path_params
+        scope = tuple(params.get(name, "") for name in collection.scope)
+        if role == "read":  # the common case, without the lock: a dict read sees a whole item or none
+            known = self._buckets.get((collection.path, scope))
+            item = known.items.get(params.get(collection.id_param, "")) if known is not None else None
+            if item is not None:
+                return self._answer(matched, item)
+        body = matched.validation.body if matched.validation is not None else None
+        if body is None and request.body:
+            try:
+                body = orjson.loads(request.body)
+            except orjson.JSONDecodeError:
+                return None
+        with self._lock:
+            bucket = self._bucket(collection, scope)
+            if role == "list":
+                return self._list(matched, collection, bucket)
+            if role == "create":
+                return self._create(matched, collection, scope, bucket, body)
+            item_id = params.get(collection.id_param, "")
+            item = bucket.items.get(item_id)
+            if item is None:
+                return self._not_found(matched, collection, item_id)
+            if role == "read":
+                return self._answer(matched, item)
+            if role == "remove":
+                del bucket.items[item_id]
+                self._write([StateWrite("delete", collection.path, scope, item_id)])
+                return self._answer(matched, item)
+            changed = self._change(matched, collection, item, body, role)
+            if isinstance(changed, MockResponse):
+                return changed
+            bucket.items[item_id] = changed
+            self._write([StateWrite("put", collection.path, scope, item_id, changed)])
+            return self._answer(matched, changed)
+
+    def _change(
+        self, matched: Matched, collection: Collection, item: Document, body: Any, role: str
+    ) -> Document | MockResponse:
+        if role == "replace":
+            if not isinstance(body, dict):
+                return self._problem(matched, 400, "The body of a replacement is an object.")
+            new = self.maker.complete(collection, body, item)
+        else:
+            media = matched.validation.media_type if matched.validation is not None else None
+            try:
+                if media is not None and "json-patch" in media:
+                    new = apply_json_patch(item, body)
+                else:
+                    new = merge_patch(item, body)
+            except PatchError as exc:
+                return self._problem(matched, 422, f"The patch does not apply: {exc}.")
+            if not isinstance(new, dict):
+                return self._problem(matched, 422, "The patch does not leave an object.")
+            new = self.maker.complete(collection, new, item, fill_required=False)
+        new[collection.id_field] = item[collection.id_field]  # an item keeps its id
+        if not self.maker.conforms(collection.item_schema, new):
+            return self._problem(matched, 422, f"The result would not be a valid item of {collection.path}.")
+        return new
+
+    def _create(
+        self, matched: Matched, collection: Collection, scope: tuple[str, ...], bucket: Bucket, body: Any
+    ) -> MockResponse | None:
+        if not isinstance(body, dict):
+            return None
+        item = self.maker.create(collection, scope, bucket, body)
+        if item is None:
+            return None
+        item_id = str(item[collection.id_field])
+        request = matched.request
+        host = request.headers.get("host")  # an absolute URI, as `format: uri` asks
+        where = f"{request.path.rstrip('/')}/{quote(item_id, safe='')}"
+        answer = self._answer(matched, item, location=f"http://{host}{where}" if host else where)
+        if answer is not None:
+            bucket.items[item_id] = item
+            self._write([self._put(collection.path, scope, item, collection.id_field)])
+        return answer
+
+    def _list(self, matched: Matched, collection: Collection, bucket: Bucket) -> MockResponse | None:
+        query = parse_qs(matched.request.query, keep_blank_values=True)
+        items = list(bucket.items.values())
+        filters = {name: query[name] for name in collection.filters if name in query}
+        if filters:
+            items = filter_items(items, filters)
+        paging = collection.paging
+        limit = _number(query, paging.limit)
+        window = page_window(
+            len(items), offset=_number(query, paging.offset), page=_number(query, paging.page),
+            limit=limit if limit is not None else paging.default_limit,
+            cursor=query[paging.cursor][0] if paging.cursor in query else None,
+        )  # fmt: skip
+        end = None if window.size is None else window.start + window.size
+        page = items[window.start : end]
+        link = None
+        if paging.cursor is not None and window.next_cursor is not None:
+            rest = [(k, v) for k, vs in query.items() if k != paging.cursor for v in vs]
+            link = f'<{matched.request.path}?{urlencode([*rest, (paging.cursor, window.next_cursor)])}>; rel="next"'
+        if collection.list_field is None:
+            return self._answer(matched, page, total=len(items), link=link)
+        return self._answer(
+            matched, {collection.list_field: page}, total=len(items), envelope=True, link=link
+        )
+
+    # -- answers --------------------------------------------------------------------------------
+
+    def _answer(
+        self, matched: Matched, value: Any, *, location: str | None = None, total: int | None = None,
+        envelope: bool = False, link: str | None = None,
+    ) -> MockResponse | None:  # fmt: skip
+        """The builder's answer for the operation with ``value`` as its body, when it conforms."""
+        accept = matched.request.headers.get("accept")
+        plan = self._plans.get((matched.operation.key, accept))
+        if plan is None:
+            plan = self._plan(matched, accept)
+        base, schema = plan
+        if base is None:
+            return None
+        if base.status in (204, 205, 304) or not base.body and schema is None:
+            return MockResponse(base.status, list(base.headers), base.body, "state", base.content_type)
+        if schema is None or base.content_type is None or not is_json(base.content_type):
+            return None
+        if envelope and isinstance(value, dict):
+            generated = orjson.loads(base.body) if base.body else {}
+            value = {**generated, **value} if isinstance(generated, dict) else value
+            for counter in _TOTALS:  # an envelope's count tells the truth
+                if isinstance(value.get(counter), int) and total is not None:
+                    value[counter] = total
+        body = self._encode(schema, value, memo=total is None and location is None)  # reads, not creations
+        if body is None:
+            return None
+        if location is None and total is None and link is None:  # the builder's headers as they are
+            return MockResponse(base.status, base.headers, body, "state", base.content_type)
+        headers = []
+        for name, raw in base.headers:
+            if name == b"location" and location is not None:
+                raw = location.encode("latin-1", "replace")
+            elif name == b"x-total-count" and total is not None:
+                raw = str(total).encode()
+            headers.append((name, raw))
+        if link is not None:  # where the next page of a cursor-paged list starts (RFC 8288)
+            headers.append((b"link", link.encode("latin-1", "replace")))
+        return MockResponse(base.status, headers, body, "state", base.content_type)
+
+    def _encode(self, schema: Any, value: Any, *, memo: bool) -> bytes | None:
+        """``value`` as JSON when it conforms to ``schema``, else ``None``; ``memo``: memoised (stored
+        items: replaced, never changed in place, so the same object always encodes the same)."""
+        if not memo:
+            return orjson.dumps(value) if self.maker.conforms(schema, value) else None
+        key = (id(schema), id(value))
+        known = self._encoded.get(key)
+        if known is not None and known[0] is value:
+            return known[1]
+        body = orjson.dumps(value) if self.maker.conforms(schema, value) else None
+        if len(self._encoded) >= _MAX_ENCODED:
+            self._encoded.clear()
+        self._encoded[key] = (value, body)
+        return body
+
+    def _plan(self, matched: Matched, accept: str | None) -> tuple[MockResponse | None, Any]:
+        """The builder's answer for an operation's template path (status, headers, content type: what
+        state answers keep), and the documented JSON schema its body must meet; kept per (operation,
+        Accept), so a new id costs no generated body of the builder's. ``None``: the builder refuses."""
+        op = matched.operation
+        try:
+            base: MockResponse | None = self.builder.build(op, method=op.method, path=op.path, accept=accept)
+        except SelectionError:
+            base = None
+        plan = (base, json_schema_of(pick_status(op, None)[0]))
+        if len(self._plans) < _MAX_PLANS:
+            self._plans[(op.key, accept)] = plan
+        return plan
+
+    def _build(self, matched: Matched, prefer: Preferences | None) -> MockResponse:
+        request = matched.request
+        kwargs: dict[str, Any] = {} if prefer is None else {"prefer": prefer}
+        return self.builder.build(matched.operation, method=request.method, path=request.path,
+                                  query=request.query, path_params=matched.path_params,
+                                  accept=request.headers.get("accept"), **kwargs)  # fmt: skip
+
+    def _not_found(self, matched: Matched, collection: Collection, item_id: str) -> MockResponse:
+        if "404" in matched.operation.responses:
+            try:
+                found = self._build(matched, _NOT_FOUND)
+            except SelectionError:
+                pass
+            else:
+                return MockResponse(
+                    found.status, list(found.headers), found.body, "state", found.content_type
+                )
+        return self._problem(matched, 404, f"{collection.path} has no item {item_id!r}.")
+
+    def _problem(self, matched: Matched, status: int, detail: str) -> MockResponse:
+        documented = matched.operation.responses
+        if str(status) not in documented and status in (400, 422):  # the client error the spec documents
+            status = next((int(s) for s in ("422", "400") if s in documented), status)
+        problem = build_problem(status, detail)
+        problem.source = "state"
+        return problem

@@ -1,0 +1,116 @@
+"""``StateControl``: reset, export and import the stateful mode's items (``MockController.state``).
+
+The admin API, ``MockServer.state`` and the MCP tools call this. The items live in the engine's
+``StateHook`` (``runtime/state.py``), built on first need over the control store: it starts from
+what the store holds (a restart keeps the state), and its changes reach the store through a
+``StateWriter`` (``control/state_writer.py``), behind the requests.
+
+State answers requests while the mock is stateful (``serve --stateful``) or while the active
+scenario carries a ``state`` member: ``{}`` (the seeded items) or an export document (its items),
+loaded when the scenario is activated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mockingbird.control.state_writer import StateWriter
+
+if TYPE_CHECKING:
+    from mockingbird.control.store import ControlStore, Document
+    from mockingbird.runtime.engine import MockEngine
+    from mockingbird.runtime.state import StateHook
+
+
+def build_state_hook(engine: MockEngine, store: ControlStore) -> tuple[StateHook, StateWriter]:
+    """An engine's state hook over ``store``, holding what the store holds, and its writer."""
+    from mockingbird.openapi.jsonschema import ValidatorCache
+    from mockingbird.runtime.items import ItemMaker
+    from mockingbird.runtime.state import StateHook
+
+    writer = StateWriter(store)
+    maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed)
+    hook = StateHook(engine.spec, engine.builder, maker, writer)
+    hook.load(store.read_state())
+    return hook, writer
+
+
+class StateControl:
+    """The stateful mode's items of one mock.
+
+    Args:
+        engine: the engine whose state this is.
+        store: the control store the items are kept in.
+        stateful: answer from state always (``serve --stateful``), not only under a scenario with ``state``.
+
+    Example:
+        >>> control.state.load({"collections": [{"collection": "/pets", "items": [{"id": 1, "name": "Rex"}]}]})  # doctest: +SKIP
+        1
+        >>> control.state.export()["collections"][0]["items"][0]["name"]  # doctest: +SKIP
+        'Rex'
+    """
+
+    def __init__(self, engine: MockEngine, store: ControlStore, *, stateful: bool = False) -> None:
+        self.engine = engine
+        self.store = store
+        self.stateful = stateful
+        self._hook: StateHook | None = None
+        self._writer: StateWriter | None = None
+
+    @property
+    def hook(self) -> StateHook:
+        """The state hook (built on first use)."""
+        if self._hook is None:
+            self._hook, self._writer = build_state_hook(self.engine, self.store)
+        return self._hook
+
+    @property
+    def answering(self) -> bool:
+        """Whether state answers requests now (``--stateful``, or a scenario with ``state`` is active)."""
+        return self._hook is not None and self._hook in self.engine.hooks.state
+
+    def reset(self) -> None:
+        """Forget every item: each collection starts again from its seeded items."""
+        self.hook.reset()
+
+    def export(self) -> Document:
+        """Every collection in use, with its items, as a JSON document ``load`` takes back."""
+        return self.hook.export()
+
+    def load(self, document: Any) -> int:
+        """Replace the state with an exported document (checked first, all or nothing); returns the item count.
+
+        Raises:
+            OverrideError: every problem, each with its JSON pointer.
+        """
+        return self.hook.import_state(document)
+
+    def check(self, document: Any) -> None:
+        """Check a state document against the spec's collections, storing nothing.
+
+        Raises:
+            OverrideError: every problem, each with its JSON pointer.
+        """
+        self.hook.check(document)
+
+    def collections(self) -> list[Document]:
+        """The collections the spec describes: path, item path, id property, scope, operations, item count."""
+        hook = self.hook
+        counts: dict[str, int] = {}
+        for entry in hook.export()["collections"]:
+            counts[entry["collection"]] = counts.get(entry["collection"], 0) + len(entry["items"])
+        return [
+            {"path": c.path, "item_path": c.item_path, "id": c.id_field, "id_kind": c.id_kind,
+             "scope": list(c.scope), "operations": dict(c.operations), "items": counts.get(c.path, 0)}
+            for c in hook.collections.values()
+        ]  # fmt: skip
+
+    def flush(self) -> None:
+        """Return once every change so far is in the store."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        """Store what is queued and stop the writer (idempotent)."""
+        if self._writer is not None:
+            self._writer.close()

@@ -1,0 +1,74 @@
+"""``ItemMaker``: ids typed as the schema says, read-only values generated, writeOnly dropped (pure)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from pathlib import Path
+
+from mockingbird.control.buckets import Bucket
+from mockingbird.openapi.generation.generator import DataGenerator
+from mockingbird.openapi.jsonschema import ValidatorCache
+from mockingbird.openapi.loading import load_spec
+from mockingbird.openapi.resources import Collection, infer_collections
+from mockingbird.runtime.items import SEED_ITEMS, ItemMaker
+
+SHOP = Path(__file__).with_name("stateful.yaml")
+PETSTORE = Path(__file__).resolve().parents[2] / "examples" / "petstore.yaml"
+
+
+def _maker(spec_path: Path, seed: int = 0) -> tuple[ItemMaker, dict[str, Collection]]:
+    spec = load_spec(str(spec_path))
+    maker = ItemMaker(DataGenerator(spec.resolve), ValidatorCache(spec.resolve), seed=seed)
+    return maker, {c.path: c for c in infer_collections(spec)}
+
+
+def test_ids_follow_the_schema_integer_sequence_uuid_or_string() -> None:
+    maker, found = _maker(SHOP)
+    rng = random.Random(1)
+    users = Bucket({"7": {"id": 7}, "x": {"id": "x"}})
+    assert [maker.new_id(found["/users"], users, rng) for _ in range(2)] == [8, 9]
+    orders = Bucket({"2": {}})
+    assert maker.new_id(found["/users/{userId}/orders"], orders, rng) == "3"
+    note_id = maker.new_id(found["/notes"], Bucket(), rng)
+    assert uuid.UUID(note_id).version == 4
+
+
+def test_seeded_items_are_valid_and_the_same_for_a_seed() -> None:
+    maker, found = _maker(SHOP, seed=5)
+    first = maker.seed_items(found["/users"], (), Bucket())
+    again = _maker(SHOP, seed=5)[0].seed_items(found["/users"], (), Bucket())
+    other = _maker(SHOP, seed=6)[0].seed_items(found["/users"], (), Bucket())
+    assert len(first) == SEED_ITEMS and first == again and first != other
+    assert all("password" not in u and maker.conforms(found["/users"].item_schema, u) for u in first)
+
+
+def test_nested_seeded_items_take_the_scope_value() -> None:
+    maker, found = _maker(SHOP)
+    orders = maker.seed_items(found["/users/{userId}/orders"], ("42",), Bucket())
+    assert orders and all(o["userId"] == 42 for o in orders if "userId" in o)
+
+
+def test_a_created_item_is_what_was_sent_plus_read_only_and_missing_required_values() -> None:
+    maker, found = _maker(PETSTORE)
+    pets = found["/pets"]
+    sent = {"name": "Rex", "species": {"kind": "cat"}, "createdAt": "1999-01-01T00:00:00Z"}
+    item = maker.create(pets, (), Bucket(), sent)
+    assert item is not None
+    assert item["name"] == "Rex" and item["species"] == {"kind": "cat"}
+    assert item["createdAt"] != sent["createdAt"]  # read-only: the mock's, not the client's
+    assert item["status"] in ("available", "pending", "adopted")  # required, left out: generated
+    assert "tags" not in item  # optional, left out: left out
+    assert maker.conforms(pets.item_schema, item)
+
+
+def test_complete_keeps_stored_read_only_values_and_drops_write_only_ones() -> None:
+    maker, found = _maker(SHOP)
+    users = found["/users"]
+    stored = {"id": 1, "name": "Old", "createdAt": "2024-01-01T00:00:00Z"}
+    replaced = maker.complete(users, {"name": "New", "password": "hunter22", "createdAt": "x"}, stored)
+    assert replaced == {"name": "New", "createdAt": "2024-01-01T00:00:00Z", "id": 1}
+    patched = maker.complete(
+        users, {"id": 1, "createdAt": "2024-01-01T00:00:00Z"}, stored, fill_required=False
+    )
+    assert "name" not in patched  # a patch that removed a required value is not silently undone
