@@ -90,6 +90,9 @@ class Parameter:
     schema: Schema | None = None
     style: str = "form"
     explode: bool = True
+    # An empty query (or 2.0 formData) value is refused only under an explicit ``allowEmptyValue: false``: the
+    # spec's default (false) is not applied, as schemathesis and the common validators read it, since most
+    # schemas that omit the keyword accept an empty string and clients send ``?q=``.
     allow_empty: bool = False
     content_type: str | None = None  # set when the parameter uses ``content`` instead of ``schema``
     example: Any = MISSING

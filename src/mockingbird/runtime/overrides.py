@@ -23,7 +23,7 @@ import orjson
 
 from mockingbird.control.overrides import ABSENT, Check, Override, RequestView, read_override
 from mockingbird.errors import OverrideError, SelectionError
-from mockingbird.openapi.matching.negotiation import Preferences, is_json
+from mockingbird.openapi.matching.negotiation import Preferences, is_json, negotiate
 from mockingbird.runtime.encoding import encode_body
 from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.responses import pick_status
@@ -324,10 +324,9 @@ def _documented_type(op: Operation, status: int) -> str | None:
         response, _ = pick_status(op, str(status))
     except SelectionError:
         return None
-    for content_type in response.content:
-        if "*" not in content_type:
-            return content_type
-    return None
+    # An override's body is a JSON value: a JSON type when the operation documents one (as a default answer
+    # without Accept), else the first concrete type, whose encoder writes the value honestly.
+    return negotiate(None, [ct for ct in response.content if "*" not in ct])
 
 
 def _decoded_body(matched: Matched) -> Any:

@@ -317,15 +317,19 @@ paths:
     post:
       consumes: [application/x-www-form-urlencoded, multipart/form-data]
       parameters:
-        - {name: title, in: formData, type: string}
+        - {name: title, in: formData, type: string, allowEmptyValue: false}
         - {name: memo, in: formData, type: string, allowEmptyValue: true}
+        - {name: note, in: formData, type: string}
       responses: {"200": {description: ok}}
 """
 
 
-def test_an_empty_form_field_needs_allow_empty_value_in_both_encodings(tmp_path: Path) -> None:
+def test_an_empty_form_field_is_refused_under_allow_empty_value_false_in_both_encodings(
+    tmp_path: Path,
+) -> None:
     spec = load(tmp_path, FORM_V2)
     assert post(spec, "/notes", FORM, b"title=a&memo=").ok
+    assert post(spec, "/notes", FORM, b"title=a&note=").ok  # nothing said: empty is fine
     assert errors(post(spec, "/notes", FORM, b"title=&memo=x")) == [("body/title", "min_length", 422)]
     multipart = b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\n\r\n--b--\r\n'
     assert errors(post(spec, "/notes", "multipart/form-data; boundary=b", multipart))[0][0] == "body/title"

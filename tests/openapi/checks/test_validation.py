@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from mockingbird.openapi.checks.validation import (
     ValidationResult,
     format_problem,
 )
+from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import MediaType, Operation, Parameter, RequestBody, Spec
 
 SCHEMAS: dict[str, Any] = {
@@ -183,9 +185,24 @@ def test_uncoercible_value_is_a_type_violation(schema: Any, raw: str) -> None:
     assert result.status == 400
 
 
-def test_an_empty_query_value_needs_allow_empty_value() -> None:
+def test_an_empty_query_value_is_refused_under_allow_empty_value_false() -> None:
     result = check(op(param("q", "query", {"type": ["string", "null"]})), query=[("q", "")])
     assert [(v.location, v.code) for v in result.violations] == [("query/q", "empty")]
+
+
+def test_an_empty_query_value_is_accepted_when_the_spec_says_nothing(tmp_path: Path) -> None:
+    """The keyword's default is not applied (as schemathesis reads it): only ``allowEmptyValue: false`` refuses."""
+    path = tmp_path / "empty.yaml"
+    path.write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n"
+        "        - {name: q, in: query, schema: {type: string}}\n"
+        "        - {name: strict, in: query, allowEmptyValue: false, schema: {type: string}}\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    operation = load_spec(str(path)).operations[0]
+    assert check(operation, query=[("q", "")]).ok
+    refused = check(operation, query=[("strict", "")])
+    assert [(v.location, v.code) for v in refused.violations] == [("query/strict", "empty")]
 
 
 def test_allow_empty_value_accepts_empty_string() -> None:

@@ -88,7 +88,7 @@ def build_parameter(ctx: LoadContext, node: dict[str, Any], pointer: str) -> Par
         schema=schema,
         style=style,
         explode=bool(node.get("explode", style == "form")),
-        allow_empty=bool(node.get("allowEmptyValue", False)),
+        allow_empty=node.get("allowEmptyValue") is not False,  # see model.Parameter.allow_empty
         content_type=content_type,
         example=example,
         examples=examples,

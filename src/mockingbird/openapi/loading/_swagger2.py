@@ -68,7 +68,7 @@ def build_parameter(ctx: LoadContext, node: dict[str, Any], pointer: str) -> Par
         schema=simple_schema(ctx, node, pointer),
         style=style,
         explode=explode,
-        allow_empty=bool(node.get("allowEmptyValue", False)),
+        allow_empty=node.get("allowEmptyValue") is not False,  # see model.Parameter.allow_empty
         example=node.get("x-example", MISSING),
     )
 
@@ -100,8 +100,8 @@ def build_body(
         name = str(node.get("name", ""))
         has_file = has_file or node.get("type") == "file"
         field = simple_schema(ctx, node, pointer)
-        if node.get("type") == "string" and not node.get("allowEmptyValue") and "minLength" not in field:
-            field = {**field, "minLength": 1}  # an empty field needs allowEmptyValue, as a query parameter
+        if node.get("type") == "string" and node.get("allowEmptyValue") is False and "minLength" not in field:
+            field = {**field, "minLength": 1}  # an explicit allowEmptyValue: false, as for a query parameter
         properties[name] = field
         if node.get("required"):
             required.append(name)
