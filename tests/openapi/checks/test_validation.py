@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mockingbird.openapi import load_spec
 from mockingbird.openapi.checks.validation import (
     RequestParts,
     RequestValidator,
     ValidationResult,
     format_problem,
 )
-from mockingbird.openapi import load_spec
 from mockingbird.openapi.model import MediaType, Operation, Parameter, RequestBody, Spec
 
 SCHEMAS: dict[str, Any] = {
