@@ -11,8 +11,13 @@ As a document (the admin API, a scenario's ``chaos`` member)::
       truncate: 0.05                            # the body cut in half: malformed
       trickle: 0.02                             # the body sent slowly ...
       trickle_bytes_per_second: 200             # ... at this rate
+      empty_reply: 0.01                         # the connection closed, no byte of an answer sent
+      connection_reset: 0.01                    # the connection reset (TCP RST)
     operations:                                 # the same keys per operation (operationId or
       "GET /pets/{petId}": {error_rate: 0.5}    #  "METHOD /path"), replacing the global ones
+
+The two connection faults (``empty_reply``, ``connection_reset``) need a server that lets the
+mock reach the connection (uvicorn: see ``http/connections.py``); ``CONNECTION_FAULTS`` names them.
 
 ``parse_chaos`` lists every problem at once. ``draw(chaos, rng)`` decides
 what happens to one request with a ``random.Random``: with ``--seed``, the same sequence of
@@ -24,14 +29,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockingbird.control.schema import schema_violations
 from mockingbird.errors import OverrideError
 
 ERROR_STATUSES = (500, 502, 503, 429)
-FAULT_KINDS = ("truncate", "trickle")
+CONNECTION_FAULTS = ("empty_reply", "connection_reset")
+FAULT_KINDS = ("truncate", "trickle", *CONNECTION_FAULTS)
 _KEYS = frozenset({"latency", "error_rate", "error_status", "retry_after", "faults", "operations"})
 _FAULT_KEYS = frozenset({*FAULT_KINDS, "trickle_bytes_per_second"})
 
@@ -66,11 +72,20 @@ class Chaos:
     truncate: float = 0.0
     trickle: float = 0.0
     trickle_bytes_per_second: float = 1024.0
+    empty_reply: float = 0.0
+    connection_reset: float = 0.0
 
     @property
     def active(self) -> bool:
         """Whether it does anything at all."""
-        return self.latency.kind != "none" or bool(self.error_rate or self.truncate or self.trickle)
+        return self.latency.kind != "none" or bool(
+            self.error_rate or self.truncate or self.trickle or self.empty_reply or self.connection_reset
+        )
+
+    @property
+    def drops(self) -> bool:
+        """Whether it drops connections (an empty reply or a reset)."""
+        return bool(self.empty_reply or self.connection_reset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,7 @@ class Decision:
     retry_after: int | None = None
     truncate: bool = False
     trickle: float | None = None  # bytes per second
+    drop: str | None = None  # "empty_reply" or "connection_reset": no answer at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +113,11 @@ class ChaosPlan:
         """Whether any scope does anything."""
         return self.default.active or any(c.active for c in self.operations.values())
 
+    @property
+    def drops(self) -> bool:
+        """Whether any scope drops connections (which needs a server that allows it)."""
+        return self.default.drops or any(c.drops for c in self.operations.values())
+
 
 def draw(chaos: Chaos, rng: random.Random) -> Decision | None:
     """What happens to one request under ``chaos`` (``None``: nothing)."""
@@ -109,6 +130,17 @@ def draw(chaos: Chaos, rng: random.Random) -> Decision | None:
         status = chaos.error_status
         retry = chaos.retry_after if status in (503, 429) else None
         names.append(f"error-{status}")
+    drop: str | None = None
+    if status is None and (chaos.empty_reply or chaos.connection_reset):
+        # One draw for both: a request meets at most one of them, each with its share.
+        roll = rng.random()
+        if roll < chaos.connection_reset:
+            drop = "connection_reset"
+        elif roll < chaos.connection_reset + chaos.empty_reply:
+            drop = "empty_reply"
+    if drop is not None:
+        names.append(drop.replace("_", "-"))
+        return Decision("+".join(names), delay, drop=drop)
     truncate = bool(chaos.truncate) and status is None and rng.random() < chaos.truncate
     trickle = bool(chaos.trickle) and status is None and not truncate and rng.random() < chaos.trickle
     if truncate:
@@ -119,6 +151,22 @@ def draw(chaos: Chaos, rng: random.Random) -> Decision | None:
         return None
     return Decision("+".join(names), delay, status, retry, truncate,
                     chaos.trickle_bytes_per_second if trickle else None)  # fmt: skip
+
+
+def drop_locations(plan: ChaosPlan, at: str = "") -> list[str]:
+    """Where a plan asks for connection faults (``/faults/empty_reply`` ...), for a server that cannot."""
+    scopes = [(at, plan.default), *((f"{at}/operations/{k}", c) for k, c in plan.operations.items())]
+    return [f"{where}/faults/{kind}" for where, chaos in scopes for kind in CONNECTION_FAULTS
+            if getattr(chaos, kind)]  # fmt: skip
+
+
+def without_drops(plan: ChaosPlan) -> ChaosPlan:
+    """The plan with its connection faults taken out (what a server that cannot drop connections runs)."""
+
+    def quiet(chaos: Chaos) -> Chaos:
+        return replace(chaos, empty_reply=0.0, connection_reset=0.0)
+
+    return ChaosPlan(quiet(plan.default), {k: quiet(c) for k, c in plan.operations.items()})
 
 
 def parse_chaos(document: Any, *, source: str = "", at: str = "") -> ChaosPlan:
@@ -170,6 +218,10 @@ def _parse_scope(raw: Any, at: str, problems: list[tuple[str, str]], *, allow_op
         faults = {}
     for key in sorted(set(faults) - _FAULT_KEYS):
         problems.append((f"{at}/faults/{key}", f"unknown fault {key!r}; faults are {', '.join(FAULT_KINDS)}"))
+    empty = _share(faults.get("empty_reply", 0.0), f"{at}/faults/empty_reply", problems)
+    reset = _share(faults.get("connection_reset", 0.0), f"{at}/faults/connection_reset", problems)
+    if empty + reset > 1.0:
+        problems.append((f"{at}/faults", f"empty_reply + connection_reset is {empty + reset:g}, above 1"))
     rate_bps = faults.get("trickle_bytes_per_second", 1024.0)
     if isinstance(rate_bps, bool) or not isinstance(rate_bps, (int, float)) or not 1 <= rate_bps <= 1e9:
         problems.append((f"{at}/faults/trickle_bytes_per_second", f"a rate of at least 1, not {rate_bps!r}"))
@@ -178,7 +230,7 @@ def _parse_scope(raw: Any, at: str, problems: list[tuple[str, str]], *, allow_op
         latency=latency, error_rate=rate, error_status=status, retry_after=retry,
         truncate=_share(faults.get("truncate", 0.0), f"{at}/faults/truncate", problems),
         trickle=_share(faults.get("trickle", 0.0), f"{at}/faults/trickle", problems),
-        trickle_bytes_per_second=float(rate_bps),
+        trickle_bytes_per_second=float(rate_bps), empty_reply=empty, connection_reset=reset,
     )  # fmt: skip
 
 

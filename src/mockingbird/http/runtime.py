@@ -181,7 +181,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
                     [
                         *(op.operation_id for op in spec.operations if op.operation_id),
                         *(op.key for op in spec.operations),
-                    ]
+                    ],
+                    drops=holder[0].controller.drops,
                 ),
             },
         )
@@ -211,7 +212,8 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
     from mockingbird.control.files import load_scenario_files
     from mockingbird.runtime.controller import attach_control
 
-    controller = attach_control(mock.engine, control)
+    # Only our uvicorn protocol gives the app a hold on the connection (http/connections.py).
+    controller = attach_control(mock.engine, control, drops=config.server == "uvicorn")
     if config.scenarios:
         controller.load_scenarios(load_scenario_files(config.scenarios))
     if config.scenario is not None:

@@ -543,12 +543,14 @@ CONTROL_PATHS: dict[str, Any] = {
 }
 
 
-def control_schemas(operations: list[str] | None = None) -> dict[str, Any]:
+def control_schemas(operations: list[str] | None = None, *, drops: bool = True) -> dict[str, Any]:
     """Component schemas of the control endpoints: those of the published scenario file format.
 
     Args:
         operations: the served spec's operation selectors (operationIds and ``METHOD /path`` keys):
             the document then says which ``operation`` values (and chaos ``operations`` keys) exist.
+        drops: whether the server can drop connections; without, the chaos ``faults`` leave out
+            ``empty_reply`` and ``connection_reset`` (they are refused).
     """
     from mockingbird.control.scenarios import schema_path
 
@@ -572,6 +574,9 @@ def control_schemas(operations: list[str] | None = None) -> dict[str, Any]:
             **selector,
         }
         result["Chaos"]["properties"]["operations"]["propertyNames"] = selector
+    if not drops:
+        for kind in ("empty_reply", "connection_reset"):
+            result["Chaos"]["properties"]["faults"]["properties"].pop(kind, None)
     result["MockLoopScenario"] = {"type": "object", "properties": {
         "scenario_name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},
         "scenario_config": {"type": "object"}}, "required": ["scenario_name"]}  # fmt: skip
