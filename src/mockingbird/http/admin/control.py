@@ -60,7 +60,8 @@ def _guarded(work: Callable[[Request], Awaitable[Response]]) -> Handler:
             return _problem(400, str(exc), title="Bad Request")
         except OverrideError as exc:
             errors = [{"location": loc, "message": msg} for loc, msg in exc.violations]
-            return _problem(422, f"{len(errors)} problem(s); first: {exc}", title="Unprocessable Content",
+            title = "Bad Request" if exc.status == 400 else "Unprocessable Content"
+            return _problem(exc.status, f"{len(errors)} problem(s); first: {exc}", title=title,
                             errors=errors)  # fmt: skip
         except ControlNotFoundError as exc:
             return _problem(404, str(exc), title="Not Found")
@@ -307,7 +308,8 @@ def _ok(description: str, schema: dict[str, Any], status: str = "200") -> dict[s
 
 def _errors(*statuses: int) -> dict[str, Any]:
     texts = {
-        400: "The body is not JSON, or not an object",
+        400: "The body is not JSON, or not an object, or a template in it does not parse (each listed in `errors`,"
+        " with its line)",
         404: "No such override, scenario or operation",
         422: "The document has problems (each listed in `errors`)",
         401: "Missing or wrong admin token",
