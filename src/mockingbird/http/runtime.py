@@ -162,7 +162,9 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
-        from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
+        from mockingbird.http.admin.control import control_routes
+        from mockingbird.http.admin.control_openapi import CONTROL_PATHS, control_schemas
+        from mockingbird.http.admin.shapes import operation_shapes
 
         return build_admin_app(
             store,
@@ -183,7 +185,10 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
                         *(op.key for op in spec.operations),
                     ],
                     drops=holder[0].controller.drops,
+                    shapes=True,
                 ),
+                # Per-operation statuses and bodies: built on the first request for the document, then kept.
+                "lazy_schemas": lambda: operation_shapes(spec),
             },
         )
 
