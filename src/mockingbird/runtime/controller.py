@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mockingbird.control.chaos import ChaosPlan, drop_locations, parse_chaos
-from mockingbird.control.scenarios import Scenario, parse_scenario, parse_scenario_file
+from mockingbird.control.scenarios import SCENARIO_MEMBERS, Scenario, parse_scenario, parse_scenario_file
 from mockingbird.errors import ControlNotFoundError, OverrideError
 from mockingbird.runtime.chaos import CHAOS, DEFAULT, DROPS_NEED
 from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, find_operation
@@ -168,6 +168,10 @@ class MockController:
         """
         if not isinstance(changes, dict):
             raise OverrideError([("/", "a patch is an object of scenario members")])
+        unknown = sorted(set(changes) - SCENARIO_MEMBERS)
+        if unknown:  # even with null: a patch names members a scenario can have
+            raise OverrideError([(f"/{k}", f"unknown member {k!r}; expected {', '.join(sorted(SCENARIO_MEMBERS))}")
+                                 for k in unknown])  # fmt: skip
         merged = dict(self.scenario(name))
         for key, value in changes.items():
             if value is None:

@@ -123,3 +123,19 @@ def test_the_shapes_of_a_large_spec_build_in_well_under_a_second() -> None:
     elapsed = time.perf_counter() - started
     assert len(shapes["OverrideShapes"]["anyOf"]) > 100
     assert elapsed < 3.0, elapsed  # about 0.25 s measured, on a shared machine
+
+
+def test_an_id_with_slashes_is_reachable_at_its_location(mock: EmbeddedMock) -> None:
+    created = httpx.post(f"{mock.url}/admin/api/mock-data/update_response",
+                         json={"endpoint_path": "/pets/{petId}", "response_data": PET}, timeout=30)  # fmt: skip
+    assert created.status_code == 200 and created.json()["id"] == "mock-data:GET:/pets/{petId}"
+    at = f"{mock.url}/admin/api/overrides/mock-data%3AGET%3A%2Fpets%2F%7BpetId%7D"
+    assert httpx.get(at).json()["id"] == "mock-data:GET:/pets/{petId}"
+    assert httpx.delete(at).status_code == 204 and httpx.get(at).status_code == 404
+
+
+def test_a_patch_names_only_members_a_scenario_has(mock: EmbeddedMock) -> None:
+    assert _accepted(mock, "PUT", "/scenarios/tidy", {"name": "tidy"}) == 200
+    refused = httpx.patch(f"{mock.url}/admin/api/scenarios/tidy", json={"": None, "colour": "red"})
+    assert refused.status_code == 422
+    assert [e["location"] for e in refused.json()["errors"]] == ["/", "/colour"]

@@ -248,9 +248,10 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
         (f"{p}/overrides", list_overrides, ["GET"]),
         (f"{p}/overrides", create_override, ["POST"]),
         (f"{p}/overrides", clear_overrides, ["DELETE"]),
-        (p + "/overrides/{id}", get_override, ["GET"]),
-        (p + "/overrides/{id}", put_override, ["PUT"]),
-        (p + "/overrides/{id}", delete_override, ["DELETE"]),
+        # {id:path}: an id may hold slashes (MockLoop's update_response names them mock-data:GET:/pets/{petId}).
+        (p + "/overrides/{id:path}", get_override, ["GET"]),
+        (p + "/overrides/{id:path}", put_override, ["PUT"]),
+        (p + "/overrides/{id:path}", delete_override, ["DELETE"]),
         (f"{p}/scenarios", list_scenarios, ["GET"]),
         (f"{p}/scenarios", create_scenario, ["POST"]),
         (f"{p}/scenarios/active", get_active, ["GET"]),
