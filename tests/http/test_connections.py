@@ -115,3 +115,18 @@ def test_granian_refuses_connection_faults_and_says_why(supervisor: MockSupervis
         assert http.post("/admin/api/scenarios", json=scenario).status_code == 422
         assert http.get("/admin/api/chaos").json() == {}
         assert http.get("/pets").status_code == 200
+
+
+def test_connection_faults_stored_by_another_handle_are_skipped_under_granian_and_said_so(
+    supervisor: MockSupervisor, tmp_path: Path
+) -> None:
+    """Settings written to the store directly (another process sharing it) cannot make granian drop a
+    connection: the faults are left out, the rest applies, and the control status lists what was skipped."""
+    mock = _start(supervisor, tmp_path, "granian")
+    mock.runtime.control.put("chaos", "default", {"error_rate": 1.0, "error_status": 502,
+                                                  "faults": {"connection_reset": 1.0}})  # fmt: skip
+    assert mock.runtime.controller.layer is not None
+    mock.runtime.controller.layer.sync()
+    assert httpx.get(f"{mock.url}/pets", timeout=10).status_code == 502
+    skipped = httpx.get(f"{mock.url}/admin/api/control", timeout=10).json()["skipped"]
+    assert len(skipped) == 1 and "/faults/connection_reset" in skipped[0] and "--server uvicorn" in skipped[0]
