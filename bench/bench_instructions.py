@@ -93,7 +93,12 @@ if store is not None:
 def instructions(script: Path, case: str, spec: Path, path: str, n: int, body_file: Path) -> int:
     """Instructions callgrind counted for the whole run of ``n`` requests."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "PYTHONHASHSEED": "0", "BENCH_ROOT": str(ROOT), "BENCH_BODY_FILE": str(body_file)}
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": "0",
+            "BENCH_ROOT": str(ROOT),
+            "BENCH_BODY_FILE": str(body_file),
+        }
         argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, str(script),
                 case, str(spec), path, str(n)]  # fmt: skip
         done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)

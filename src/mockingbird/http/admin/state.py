@@ -22,17 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from mockingbird.http.admin.control import (
-    PREFIX,
-    Handler,
-    _body,
-    _body_of,
-    _errors,
-    _json,
-    _merge_methods,
-    _ok,
-    _ref,
-)
+from mockingbird.http.admin.control import PREFIX, Handler, json_body, json_response, merge_methods
+from mockingbird.http.admin.control_openapi import body_of, errors, ok, schema_ref
 from mockingbird.runtime.controller import MockController
 from mockingbird.runtime.state_control import StateControl
 
@@ -49,20 +40,20 @@ def state_routes(controller: MockController) -> list[BaseRoute]:
         return await anyio.to_thread.run_sync(fn)
 
     async def export(request: Request) -> Response:
-        return _json(await run(lambda: state().export()))
+        return json_response(await run(lambda: state().export()))
 
     async def load(request: Request) -> Response:
-        document = await _body(request)
+        document = await json_body(request)
         count = await run(lambda: state().load(document))
-        return _json({"items": count})
+        return json_response({"items": count})
 
     async def reset(request: Request) -> Response:
         await run(lambda: state().reset())
-        return _json(await run(lambda: state().export()))
+        return json_response(await run(lambda: state().export()))
 
     async def collections(request: Request) -> Response:
         items = await run(lambda: state().collections())
-        return _json({"stateful": state().answering, "items": items})
+        return json_response({"stateful": state().answering, "items": items})
 
     table: list[tuple[str, Handler, list[str]]] = [
         (f"{PREFIX}/state", export, ["GET"]),
@@ -70,7 +61,7 @@ def state_routes(controller: MockController) -> list[BaseRoute]:
         (f"{PREFIX}/state/reset", reset, ["POST"]),
         (f"{PREFIX}/state/collections", collections, ["GET"]),
     ]
-    return _merge_methods(table)
+    return merge_methods(table)
 
 
 _ITEM = {"type": "object", "description": "One item, as the spec's item schema describes it."}
@@ -116,28 +107,28 @@ STATE_PATHS: dict[str, Any] = {
     "/state": {
         "get": {
             "summary": "Export the stateful mode's items",
-            "responses": {**_ok("Every collection in use, with its items", _ref("State")), **_errors()},
+            "responses": {**ok("Every collection in use, with its items", schema_ref("State")), **errors()},
         },
         "put": {
             "summary": "Import items, replacing the state (checked first: all or nothing)",
-            "requestBody": _body_of(_ref("State")),
+            "requestBody": body_of(schema_ref("State")),
             "responses": {
-                **_ok("Stored", {"type": "object", "properties": {"items": {"type": "integer"}}}),
-                **_errors(400, 422),
+                **ok("Stored", {"type": "object", "properties": {"items": {"type": "integer"}}}),
+                **errors(400, 422),
             },
         },
     },
     "/state/reset": {
         "post": {
             "summary": "Back to the seeded items",
-            "responses": {**_ok("The state after the reset", _ref("State")), **_errors()},
+            "responses": {**ok("The state after the reset", schema_ref("State")), **errors()},
         },
     },
     "/state/collections": {
         "get": {
             "summary": "The collections the spec describes",
             "responses": {
-                **_ok(
+                **ok(
                     "Collections",
                     {
                         "type": "object",
@@ -146,11 +137,11 @@ STATE_PATHS: dict[str, Any] = {
                                 "type": "boolean",
                                 "description": "Whether state answers requests now.",
                             },
-                            "items": {"type": "array", "items": _ref("StateCollection")},
+                            "items": {"type": "array", "items": schema_ref("StateCollection")},
                         },
                     },
                 ),
-                **_errors(),
+                **errors(),
             },
         },
     },
