@@ -291,6 +291,10 @@ class CommandNotFoundError(ConfigError):
         super().__init__(f"cannot start {command!r}: {problem}")
 
 
+TEMPLATE_SYNTAX = "template syntax error"
+"""How the message of a template that does not parse begins (``runtime/templates.py``)."""
+
+
 class OverrideError(ConfigError):
     """An override (or scenario) document with problems; ``violations`` lists each one.
 
@@ -306,6 +310,12 @@ class OverrideError(ConfigError):
         where = f"{source}#{first[0]}" if source else first[0] or "document"
         more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
         super().__init__(f"{where}: {first[1]}{more}")
+
+    @property
+    def status(self) -> int:
+        """The HTTP status an API answers it with: 400 when a template does not parse (the request's
+        text is malformed, like a body that is not JSON), else 422 (well-formed, but wrong)."""
+        return 400 if any(message.startswith(TEMPLATE_SYNTAX) for _, message in self.violations) else 422
 
 
 class ExpressionError(ValueError, MockingbirdError):

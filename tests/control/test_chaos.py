@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from mockingbird.control.chaos import Chaos, Latency, draw, parse_chaos
+from mockingbird.control.chaos import Chaos, Latency, draw, drop_locations, parse_chaos, without_drops
 from mockingbird.control.overrides import OverrideError
 
 
@@ -44,8 +44,8 @@ def test_every_problem_is_listed() -> None:
         "/faults",
         "/operations/x",
     ]
-    with pytest.raises(OverrideError, match="below LOW"):
-        parse_chaos({"latency": {"uniform": [2, 1]}})
+    assert parse_chaos({"latency": {"uniform": [2, 1]}}).default.latency == Latency("uniform", 1.0, 2.0)
+    assert parse_chaos({"retry_after": 7.0, "error_status": 429.0}).default.retry_after == 7
 
 
 def test_draws_are_reproducible_for_a_seed() -> None:
@@ -72,3 +72,34 @@ def test_lognormal_latency_has_its_median() -> None:
 
 def test_nothing_set_draws_nothing() -> None:
     assert draw(Chaos(), random.Random(0)) is None
+
+
+def test_connection_faults_parse_draw_their_shares_and_are_located() -> None:
+    plan = parse_chaos({"faults": {"empty_reply": 0.2, "connection_reset": 0.1},
+                        "operations": {"listPets": {"faults": {"connection_reset": 1}}}})  # fmt: skip
+    assert plan.drops and (plan.default.empty_reply, plan.default.connection_reset) == (0.2, 0.1)
+    assert drop_locations(plan) == [
+        "/faults/empty_reply",
+        "/faults/connection_reset",
+        "/operations/listPets/faults/connection_reset",
+    ]
+    assert not without_drops(plan).drops
+    rng = random.Random(3)
+    drops = [d.drop if d else None for d in (draw(plan.default, rng) for _ in range(5000))]
+    assert 400 < drops.count("connection_reset") < 600  # 10%
+    assert 800 < drops.count("empty_reply") < 1000  # 20% of the other 90%
+    with pytest.raises(OverrideError) as info:
+        parse_chaos({"faults": {"empty_reply": 1.5, "connection_reset": -1}})
+    assert sorted(loc for loc, _ in info.value.violations) == [
+        "/faults/connection_reset",
+        "/faults/empty_reply",
+    ]
+
+
+def test_an_error_status_wins_over_a_dropped_connection() -> None:
+    decision = draw(Chaos(error_rate=1.0, error_status=500, empty_reply=1.0), random.Random(0))
+    assert decision is not None and (decision.status, decision.drop, decision.name) == (
+        500,
+        None,
+        "error-500",
+    )

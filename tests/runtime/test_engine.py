@@ -127,6 +127,24 @@ def test_a_fault_without_a_status_rides_along_for_the_adapter(spec: Spec) -> Non
     assert answer.response.status == 200 and answer.fault is slow
 
 
+def test_unrouted_requests_meet_the_global_fault_and_a_drop_has_a_fallback_answer(spec: Spec) -> None:
+    """A 404 or 405 meets chaos as an operation does (with no operation); a fault that drops the connection
+    carries the answer to send when the adapter cannot drop it: a 500 that says so."""
+    engine = MockEngine(spec, hooks=Hooks(faults=(_Chaos(Fault(name="error-502", status=502)),)))
+    for method, path in (("GET", "/nowhere"), ("DELETE", "/pets")):
+        answer = engine.answer(MockRequest(method, path))
+        assert (answer.response.status, answer.source, answer.operation) == (502, "chaos", None)
+    slow = Fault(name="latency", delay=0.1)
+    engine.set_hooks(Hooks(faults=(_Chaos(slow),)))
+    answer = engine.answer(MockRequest("GET", "/nowhere"))
+    assert (answer.response.status, answer.fault) == (404, slow)
+    engine.set_hooks(Hooks(faults=(_Chaos(Fault(name="empty-reply", drop="empty_reply")),)))
+    for path in ("/pets", "/nowhere"):
+        answer = engine.answer(MockRequest("GET", path))
+        assert (answer.response.status, answer.source) == (500, "chaos")
+        assert "--server uvicorn" in orjson.loads(answer.response.body)["detail"]
+
+
 def test_checks_come_before_overrides(spec: Spec) -> None:
     override = _Answering("override")
     engine = MockEngine(spec, hooks=Hooks(overrides=(override,)))

@@ -2,7 +2,7 @@
 
 As a document (the admin API, a scenario's ``chaos`` member)::
 
-    latency: {fixed: 0.2}                       # seconds; or {uniform: [0.05, 0.5]}
+    latency: {fixed: 0.2}                       # seconds; or {uniform: [0.05, 0.5]} (bounds in either order)
                                                 # or {lognormal: {median: 0.2, sigma: 0.4}}
     error_rate: 0.1                             # 0..1: this share of requests fails
     error_status: 503                           # 500, 502, 503 or 429 (503/429 carry Retry-After)
@@ -11,8 +11,13 @@ As a document (the admin API, a scenario's ``chaos`` member)::
       truncate: 0.05                            # the body cut in half: malformed
       trickle: 0.02                             # the body sent slowly ...
       trickle_bytes_per_second: 200             # ... at this rate
+      connection_reset: 0.01                    # the connection reset (TCP RST) ...
+      empty_reply: 0.01                         # ... else closed, no byte of an answer sent
     operations:                                 # the same keys per operation (operationId or
       "GET /pets/{petId}": {error_rate: 0.5}    #  "METHOD /path"), replacing the global ones
+
+The two connection faults (``empty_reply``, ``connection_reset``) need a server that lets the
+mock reach the connection (uvicorn: see ``http/connections.py``); ``CONNECTION_FAULTS`` names them.
 
 ``parse_chaos`` lists every problem at once. ``draw(chaos, rng)`` decides
 what happens to one request with a ``random.Random``: with ``--seed``, the same sequence of
@@ -24,14 +29,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockingbird.control.schema import schema_violations
 from mockingbird.errors import OverrideError
 
 ERROR_STATUSES = (500, 502, 503, 429)
-FAULT_KINDS = ("truncate", "trickle")
+CONNECTION_FAULTS = ("empty_reply", "connection_reset")
+FAULT_KINDS = ("truncate", "trickle", *CONNECTION_FAULTS)
 _KEYS = frozenset({"latency", "error_rate", "error_status", "retry_after", "faults", "operations"})
 _FAULT_KEYS = frozenset({*FAULT_KINDS, "trickle_bytes_per_second"})
 
@@ -66,11 +72,20 @@ class Chaos:
     truncate: float = 0.0
     trickle: float = 0.0
     trickle_bytes_per_second: float = 1024.0
+    empty_reply: float = 0.0
+    connection_reset: float = 0.0
 
     @property
     def active(self) -> bool:
         """Whether it does anything at all."""
-        return self.latency.kind != "none" or bool(self.error_rate or self.truncate or self.trickle)
+        return self.latency.kind != "none" or bool(
+            self.error_rate or self.truncate or self.trickle or self.empty_reply or self.connection_reset
+        )
+
+    @property
+    def drops(self) -> bool:
+        """Whether it drops connections (an empty reply or a reset)."""
+        return bool(self.empty_reply or self.connection_reset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +98,7 @@ class Decision:
     retry_after: int | None = None
     truncate: bool = False
     trickle: float | None = None  # bytes per second
+    drop: str | None = None  # "empty_reply" or "connection_reset": no answer at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +113,11 @@ class ChaosPlan:
         """Whether any scope does anything."""
         return self.default.active or any(c.active for c in self.operations.values())
 
+    @property
+    def drops(self) -> bool:
+        """Whether any scope drops connections (which needs a server that allows it)."""
+        return self.default.drops or any(c.drops for c in self.operations.values())
+
 
 def draw(chaos: Chaos, rng: random.Random) -> Decision | None:
     """What happens to one request under ``chaos`` (``None``: nothing)."""
@@ -109,6 +130,16 @@ def draw(chaos: Chaos, rng: random.Random) -> Decision | None:
         status = chaos.error_status
         retry = chaos.retry_after if status in (503, 429) else None
         names.append(f"error-{status}")
+    drop: str | None = None
+    if status is None and (chaos.empty_reply or chaos.connection_reset):
+        # In turn, as truncate then trickle: a reset first, then an empty reply for the requests left.
+        if chaos.connection_reset and rng.random() < chaos.connection_reset:
+            drop = "connection_reset"
+        elif chaos.empty_reply and rng.random() < chaos.empty_reply:
+            drop = "empty_reply"
+    if drop is not None:
+        names.append(drop.replace("_", "-"))
+        return Decision("+".join(names), delay, drop=drop)
     truncate = bool(chaos.truncate) and status is None and rng.random() < chaos.truncate
     trickle = bool(chaos.trickle) and status is None and not truncate and rng.random() < chaos.trickle
     if truncate:
@@ -119,6 +150,22 @@ def draw(chaos: Chaos, rng: random.Random) -> Decision | None:
         return None
     return Decision("+".join(names), delay, status, retry, truncate,
                     chaos.trickle_bytes_per_second if trickle else None)  # fmt: skip
+
+
+def drop_locations(plan: ChaosPlan, at: str = "") -> list[str]:
+    """Where a plan asks for connection faults (``/faults/empty_reply`` ...), for a server that cannot."""
+    scopes = [(at, plan.default), *((f"{at}/operations/{k}", c) for k, c in plan.operations.items())]
+    return [f"{where}/faults/{kind}" for where, chaos in scopes for kind in CONNECTION_FAULTS
+            if getattr(chaos, kind)]  # fmt: skip
+
+
+def without_drops(plan: ChaosPlan) -> ChaosPlan:
+    """The plan with its connection faults taken out (what a server that cannot drop connections runs)."""
+
+    def quiet(chaos: Chaos) -> Chaos:
+        return replace(chaos, empty_reply=0.0, connection_reset=0.0)
+
+    return ChaosPlan(quiet(plan.default), {k: quiet(c) for k, c in plan.operations.items()})
 
 
 def parse_chaos(document: Any, *, source: str = "", at: str = "") -> ChaosPlan:
@@ -155,12 +202,14 @@ def _parse_scope(raw: Any, at: str, problems: list[tuple[str, str]], *, allow_op
     latency = _parse_latency(raw.get("latency"), f"{at}/latency", problems)
     rate = _share(raw.get("error_rate", 0.0), f"{at}/error_rate", problems)
     status = raw.get("error_status", 503)
+    status = int(status) if isinstance(status, float) and status.is_integer() else status
     if status not in ERROR_STATUSES or isinstance(status, bool):
         problems.append(
             (f"{at}/error_status", f"one of {', '.join(map(str, ERROR_STATUSES))}, not {status!r}")
         )
         status = 503
     retry = raw.get("retry_after", 5)
+    retry = int(retry) if isinstance(retry, float) and retry.is_integer() else retry
     if not isinstance(retry, int) or isinstance(retry, bool) or not 0 <= retry <= 86400:
         problems.append((f"{at}/retry_after", f"whole seconds from 0 to 86400, not {retry!r}"))
         retry = 5
@@ -170,6 +219,8 @@ def _parse_scope(raw: Any, at: str, problems: list[tuple[str, str]], *, allow_op
         faults = {}
     for key in sorted(set(faults) - _FAULT_KEYS):
         problems.append((f"{at}/faults/{key}", f"unknown fault {key!r}; faults are {', '.join(FAULT_KINDS)}"))
+    empty = _share(faults.get("empty_reply", 0.0), f"{at}/faults/empty_reply", problems)
+    reset = _share(faults.get("connection_reset", 0.0), f"{at}/faults/connection_reset", problems)
     rate_bps = faults.get("trickle_bytes_per_second", 1024.0)
     if isinstance(rate_bps, bool) or not isinstance(rate_bps, (int, float)) or not 1 <= rate_bps <= 1e9:
         problems.append((f"{at}/faults/trickle_bytes_per_second", f"a rate of at least 1, not {rate_bps!r}"))
@@ -178,7 +229,7 @@ def _parse_scope(raw: Any, at: str, problems: list[tuple[str, str]], *, allow_op
         latency=latency, error_rate=rate, error_status=status, retry_after=retry,
         truncate=_share(faults.get("truncate", 0.0), f"{at}/faults/truncate", problems),
         trickle=_share(faults.get("trickle", 0.0), f"{at}/faults/trickle", problems),
-        trickle_bytes_per_second=float(rate_bps),
+        trickle_bytes_per_second=float(rate_bps), empty_reply=empty, connection_reset=reset,
     )  # fmt: skip
 
 
@@ -215,11 +266,10 @@ def _parse_latency(raw: Any, at: str, problems: list[tuple[str, str]]) -> Latenc
         if not isinstance(value, list) or len(value) != 2:
             problems.append((f"{at}/uniform", "a pair [LOW, HIGH] of seconds"))
             return Latency()
-        low = _seconds(value[0], f"{at}/uniform/0", problems)
-        high = _seconds(value[1], f"{at}/uniform/1", problems)
-        if high < low:
-            problems.append((f"{at}/uniform", f"HIGH ({high:g}) is below LOW ({low:g})"))
-        return Latency("uniform", low, max(low, high))
+        # Two bounds, in either order: what a JSON Schema can check is all there is to get right.
+        low, high = sorted((_seconds(value[0], f"{at}/uniform/0", problems),
+                            _seconds(value[1], f"{at}/uniform/1", problems)))  # fmt: skip
+        return Latency("uniform", low, high)
     if kind == "lognormal":
         if not isinstance(value, dict) or set(value) != {"median", "sigma"}:
             problems.append((f"{at}/lognormal", "an object {median: SECONDS, sigma: NUMBER}"))

@@ -296,7 +296,7 @@ def read_override(document: Any, *, default_id: str = "") -> tuple[Override | No
     conditions = _parse_conditions(document.get("when", []), problems)
     response = _parse_response(document.get("response", {}), problems)
     delay = _number(document, "delay", 0.0, problems, minimum=0.0, maximum=600.0)
-    times = document.get("times")
+    times = _whole(document.get("times"))
     if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
         problems.append(("/times", f"must be a whole number of at least 1, not {times!r}"))
         times = None
@@ -304,7 +304,7 @@ def read_override(document: Any, *, default_id: str = "") -> tuple[Override | No
     if not isinstance(strict, bool):
         problems.append(("/strict", f"must be true or false, not {strict!r}"))
         strict = True
-    order = document.get("order", 0)
+    order = _whole(document.get("order", 0))
     if not isinstance(order, int) or isinstance(order, bool):
         problems.append(("/order", f"must be a whole number, not {order!r}"))
         order = 0
@@ -386,7 +386,7 @@ def _parse_response(raw: Any, problems: list[tuple[str, str]]) -> ResponseSpec:
         problems.append(
             (f"/response/{key}", f"unknown field {key!r}; expected {', '.join(sorted(_RESPONSE_KEYS))}")
         )
-    status = raw.get("status")
+    status = _whole(raw.get("status"))
     if status is not None and (
         not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599
     ):
@@ -425,6 +425,11 @@ def _parse_response(raw: Any, problems: list[tuple[str, str]]) -> ResponseSpec:
         status=status, headers={k: str(v) for k, v in headers.items()}, body=raw.get("body", ABSENT),
         example=example, dynamic=dynamic, content_type=content_type,
     )  # fmt: skip
+
+
+def _whole(value: Any) -> Any:
+    """A JSON number with no fraction as an int (``5.0`` is an integer to JSON Schema too); else as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _number(document: dict[str, Any], key: str, default: float, problems: list[tuple[str, str]], *,

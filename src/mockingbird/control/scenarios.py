@@ -31,7 +31,8 @@ from mockingbird.control.schema import schema_violations
 from mockingbird.errors import OverrideError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_KEYS = frozenset({"name", "description", "overrides", "chaos", "state", "owner"})
+SCENARIO_MEMBERS = frozenset({"name", "description", "overrides", "chaos", "state", "owner"})
+_KEYS = SCENARIO_MEMBERS
 
 # Checks an override document more deeply than its own shape (the runtime resolves the operation
 # against the spec): given the document and its location, returns the problems.

@@ -2,7 +2,8 @@
 
 Speed is the point, so the hot path is a thin ASGI dispatcher (no framework): read the
 scope into a ``MockRequest`` (headers decoded once, the body read when one was sent),
-ask ``runtime.engine.MockEngine`` for the ``Answer``, apply its fault (delay, truncate, trickle),
+ask ``runtime.engine.MockEngine`` for the ``Answer``, apply its fault (delay, truncate, trickle,
+or no answer at all: ``http/connections.py``),
 send two messages, and log the exchange. Every decision (routing, checks, hooks,
 response choice) is the engine's. Starlette only serves the side routes (``/docs``,
 ``/health``, the admin app): see ``http/docs.py``.
@@ -49,6 +50,7 @@ from collections.abc import Awaitable, Callable
 from time import perf_counter, time
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mockingbird.http.connections import drop_connection
 from mockingbird.openapi.model import Spec
 from mockingbird.records import RESERVED_PREFIX, Capture
 from mockingbird.runtime.engine import Answer, MockEngine, MockRequest, headers_from_pairs
@@ -268,8 +270,20 @@ class MockApp:
         meta["scenario"] = self.engine.scenario
         error = error or answer.error
         fault = answer.fault
-        if fault is not None and fault.delay > 0:
-            await asyncio.sleep(fault.delay)  # never blocks the loop: other requests go on
+        if fault is not None:
+            if fault.delay > 0:
+                await asyncio.sleep(fault.delay)  # never blocks the loop: other requests go on
+            if fault.drop is not None:
+                if await drop_connection(scope, receive, fault.drop):
+                    meta["source"] = "chaos"
+                    if recorder is not None:  # no status: nothing was answered
+                        recorder.emit(Capture(
+                            ts, (perf_counter() - start) * 1000.0, None, method, scope["path"], query_b, raw_headers,
+                            [], body[: recorder.body_limit] or None, len(body), None, 0, request.client, rid,
+                            meta["operation"], "chaos", False, self.engine.scenario, False, {"fault": fault.name},
+                        ))  # fmt: skip
+                    return
+                error = error or f"chaos fault {fault.name!r}: the server gives no hold on the connection"
         wire_headers = response.wire_headers()  # cached with the response: one object, request after request
         if fault is not None and fault.truncate and response.body:
             # A malformed body: cut in half, its length declared as sent.

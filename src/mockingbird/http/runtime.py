@@ -174,8 +174,10 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
 
     def build_admin() -> ASGIApp:
         from mockingbird.http.admin.api import build_admin_app
-        from mockingbird.http.admin.control import CONTROL_PATHS, control_routes, control_schemas
+        from mockingbird.http.admin.control import control_routes
+        from mockingbird.http.admin.control_openapi import CONTROL_PATHS, control_schemas
         from mockingbird.http.admin.delivery_api import DELIVERY_PATHS, delivery_routes
+        from mockingbird.http.admin.shapes import operation_shapes
         from mockingbird.http.admin.state import STATE_PATHS, STATE_SCHEMAS, state_routes
 
         return build_admin_app(
@@ -200,10 +202,14 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
                         [
                             *(op.operation_id for op in spec.operations if op.operation_id),
                             *(op.key for op in spec.operations),
-                        ]
+                        ],
+                        drops=holder[0].controller.drops,
+                        shapes=True,
                     ),
                     **STATE_SCHEMAS,
                 },
+                # Per-operation statuses and bodies: built on the first request for the document, then kept.
+                "lazy_schemas": lambda: operation_shapes(spec),
             },
         )
 
@@ -248,7 +254,10 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
     from mockingbird.control.files import load_scenario_files
     from mockingbird.runtime.controller import attach_control
 
-    controller = attach_control(mock.engine, control, stateful=config.stateful)
+    # Only our uvicorn protocol gives the app a hold on the connection (http/connections.py).
+    controller = attach_control(
+        mock.engine, control, stateful=config.stateful, drops=config.server == "uvicorn"
+    )
     if config.state is not None and controller.state is not None:
         from mockingbird.control.files import load_state_file
 

@@ -162,7 +162,10 @@ class _Uvicorn:
                 if self.started:  # lifespan done, socket served
                     on_ready()
 
-        config = uvicorn.Config(app, loop="uvloop", http="httptools", lifespan="on", log_level="warning",
+        from mockingbird.http.connections import connection_protocol
+
+        # Our httptools protocol: the same, plus a hold on each connection for the connection faults.
+        config = uvicorn.Config(app, loop="uvloop", http=connection_protocol(), lifespan="on", log_level="warning",
                                 access_log=False, server_header=False, date_header=False)  # fmt: skip
         self._srv = Server(config)
         self._sock = sock

@@ -7,6 +7,10 @@ change, and puts the hook on the request path only while chaos is on. Per-operat
 their operation. Decisions come from one ``random.Random`` seeded with the server seed when
 the settings are (re)loaded, so with ``--seed`` the same sequence of requests meets the same
 faults.
+
+The connection faults (an empty reply, a reset) need an adapter that owns the connection
+(``drops=True``: ``mockingbird serve --server uvicorn``). Without one, ``load`` takes them out of
+the settings and says so in ``errors`` (the controller refuses to store them in the first place).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from mockingbird.control.chaos import Chaos, ChaosPlan, draw, parse_chaos
+from mockingbird.control.chaos import Chaos, ChaosPlan, draw, drop_locations, parse_chaos, without_drops
 from mockingbird.errors import OverrideError
 from mockingbird.runtime.hooks import Fault
 from mockingbird.runtime.overrides import SCENARIO, find_operation
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 
 CHAOS = "chaos"
 DEFAULT = "default"
+DROPS_NEED = "dropping connections needs --server uvicorn (granian gives the mock no hold on a connection)"
 
 
 class ChaosHook:
@@ -37,11 +42,14 @@ class ChaosHook:
     Args:
         spec: the served spec (operation selectors resolve against it).
         seed: the server seed.
+        drops: whether the adapter can drop connections (the ``empty_reply`` and
+            ``connection_reset`` faults).
     """
 
-    def __init__(self, spec: Spec, *, seed: int = 0) -> None:
+    def __init__(self, spec: Spec, *, seed: int = 0, drops: bool = False) -> None:
         self.spec = spec
         self.seed = seed
+        self.drops = drops
         self._lock = threading.Lock()
         # (global chaos, chaos by operation key, the draws' source): replaced whole, in one assignment.
         self._state: tuple[Chaos, dict[str, Chaos], random.Random] = (Chaos(), {}, random.Random(seed))
@@ -59,6 +67,9 @@ class ChaosHook:
         except OverrideError as exc:
             self.errors.append(str(exc))
             plan = ChaosPlan()
+        if plan.drops and not self.drops:
+            self.errors.append(f"chaos: {', '.join(drop_locations(plan))} skipped: {DROPS_NEED}")
+            plan = without_drops(plan)
         by_op: dict[str, Chaos] = {}
         for selector, chaos in plan.operations.items():
             op = find_operation(self.spec, selector)
@@ -84,4 +95,4 @@ class ChaosHook:
         if decision.retry_after is not None:
             headers = ((b"retry-after", str(decision.retry_after).encode()),)
         return Fault(name=decision.name, delay=decision.delay, status=decision.status, headers=headers,
-                     truncate=decision.truncate, trickle=decision.trickle)  # fmt: skip
+                     truncate=decision.truncate, trickle=decision.trickle, drop=decision.drop)  # fmt: skip

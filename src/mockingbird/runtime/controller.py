@@ -18,10 +18,10 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from mockingbird.control.chaos import parse_chaos
-from mockingbird.control.scenarios import Scenario, parse_scenario, parse_scenario_file
+from mockingbird.control.chaos import ChaosPlan, drop_locations, parse_chaos
+from mockingbird.control.scenarios import SCENARIO_MEMBERS, Scenario, parse_scenario, parse_scenario_file
 from mockingbird.errors import ControlNotFoundError, OverrideError
-from mockingbird.runtime.chaos import CHAOS, DEFAULT
+from mockingbird.runtime.chaos import CHAOS, DEFAULT, DROPS_NEED
 from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, find_operation
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ class MockController:
             document = {**document, "name": name}  # the name it is stored under wins (PUT /scenarios/{name})
         scenario = parse_scenario(document, name=name, check=self._check_in_scenario)
         self._check_scenario_state(scenario.document, "")
+        self._refuse_drops(scenario.document.get("chaos"), "/chaos")
         self.store.put(SCENARIO, scenario.name, scenario.document)
         self._changed()
         return scenario.document
@@ -171,6 +172,10 @@ class MockController:
         """
         if not isinstance(changes, dict):
             raise OverrideError([("/", "a patch is an object of scenario members")])
+        unknown = sorted(set(changes) - SCENARIO_MEMBERS)
+        if unknown:  # even with null: a patch names members a scenario can have
+            raise OverrideError([(f"/{k}", f"unknown member {k!r}; expected {', '.join(sorted(SCENARIO_MEMBERS))}")
+                                 for k in unknown])  # fmt: skip
         merged = dict(self.scenario(name))
         for key, value in changes.items():
             if value is None:
@@ -218,6 +223,7 @@ class MockController:
             found = parse_scenario_file(document, source=source, check=self._check_in_scenario)
             for scenario in found:
                 self._check_scenario_state(scenario.document, source)
+                self._refuse_drops(scenario.document.get("chaos"), f"/{scenario.name}/chaos", source=source)
             parsed.extend(found)
         for scenario in parsed:
             self.store.put(SCENARIO, scenario.name, scenario.document)
@@ -257,12 +263,27 @@ class MockController:
                    for s in plan.operations if find_operation(self.spec, s) is None]  # fmt: skip
         if unknown:
             raise OverrideError(unknown)
+        self._refuse_drops(plan, "")
         if document:
             self.store.put(CHAOS, DEFAULT, document)
         else:
             self.store.delete(CHAOS, DEFAULT)
         self._changed()
         return self.chaos()
+
+    @property
+    def drops(self) -> bool:
+        """Whether this mock's server lets chaos drop connections (``empty_reply``, ``connection_reset``)."""
+        return self.layer is not None and self.layer.chaos.drops
+
+    def _refuse_drops(self, chaos: ChaosPlan | Any, at: str, *, source: str = "") -> None:
+        """Refuse connection faults a server cannot perform, rather than store what would not happen."""
+        if self.drops or not chaos:
+            return
+        plan = chaos if isinstance(chaos, ChaosPlan) else parse_chaos(chaos)
+        where = drop_locations(plan, at)
+        if where:
+            raise OverrideError([(loc, DROPS_NEED) for loc in where], source)
 
     # -- everything ----------------------------------------------------------------------------
 
@@ -328,14 +349,16 @@ class ControlLayer:
     handle (another process sharing the file).
     """
 
-    def __init__(self, engine: MockEngine, store: ControlStore, *, stateful: bool = False) -> None:
+    def __init__(
+        self, engine: MockEngine, store: ControlStore, *, stateful: bool = False, drops: bool = False
+    ) -> None:
         from mockingbird.runtime.chaos import ChaosHook
         from mockingbird.runtime.overrides import OverrideHook
         from mockingbird.runtime.state_control import StateControl
 
         self.engine = engine
         self.store = store
-        self.chaos = ChaosHook(engine.spec, seed=engine.seed)
+        self.chaos = ChaosHook(engine.spec, seed=engine.seed, drops=drops)
         self.overrides = OverrideHook(engine.spec, engine.builder, seed=engine.seed)
         self.state = StateControl(engine, store, stateful=stateful)
         self.state_errors: list[str] = []
@@ -378,13 +401,17 @@ class ControlLayer:
         return [*self.overrides.errors, *self.chaos.errors, *self.state_errors]
 
 
-def attach_control(engine: MockEngine, store: ControlStore, *, stateful: bool = False) -> MockController:
+def attach_control(
+    engine: MockEngine, store: ControlStore, *, stateful: bool = False, drops: bool = False
+) -> MockController:
     """Put the control layer on an engine's request path; returns the controller over it.
 
     Every change through the controller (or the admin API, which calls it) takes effect on
     the next request: the controller re-syncs the layer after each write. ``stateful``: answer
-    the spec's collections from state (``serve --stateful``).
+    the spec's collections from state (``serve --stateful``). ``drops``: the adapter can drop
+    connections (uvicorn, ``http/connections.py``), so the ``empty_reply`` and ``connection_reset``
+    faults are accepted.
     """
-    layer = ControlLayer(engine, store, stateful=stateful)
+    layer = ControlLayer(engine, store, stateful=stateful, drops=drops)
     layer.sync()
     return MockController(engine.spec, store, layer=layer)

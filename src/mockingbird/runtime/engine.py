@@ -162,9 +162,14 @@ class MockEngine:
             shown = unquote(request.path)
             if found.allowed and method == "OPTIONS" and "origin" in request.headers:
                 return Answer(preflight(request.headers, found.allowed))
-            if found.allowed:
-                return Answer(method_not_allowed(method, shown, found.allowed))
-            return Answer(not_found(method, shown))
+            unrouted = (
+                method_not_allowed(method, shown, found.allowed)
+                if found.allowed
+                else not_found(method, shown)
+            )
+            if self.hooks.faults:  # the global chaos settings reach unrouted requests too
+                return _unrouted_with_fault(unrouted, _first_fault(self.hooks, request, None))
+            return Answer(unrouted)
         op = found.operation
         if found.variants:
             op = select_variant(found.variants, op, request.query, request.headers)
@@ -173,14 +178,8 @@ class MockEngine:
         fault: Fault | None = None
         if hooks.faults:
             fault = _first_fault(hooks, request, op)
-            if fault is not None and fault.status is not None:
-                problem = build_problem(
-                    fault.status,
-                    f"Chaos: fault {fault.name!r} answered this request.",
-                    headers=list(fault.headers),
-                )
-                problem.source = "chaos"
-                return Answer(problem, op, params, fault=fault)
+            if fault is not None and (fault.status is not None or fault.drop is not None):
+                return Answer(_fault_answer(fault), op, params, fault=fault)
 
         validation: ValidationResult | None = None
         if (self.validate or self.auth) and (op.parameters or op.request_body is not None or op.security):
@@ -247,6 +246,26 @@ class MockEngine:
         if not self.validate:
             return 0
         return self._get_checker().warm(self.spec.operations if operations is None else operations)
+
+
+def _fault_answer(fault: Fault) -> MockResponse:
+    """The chaos answer of a fault that replaces the answer (for a drop: what to send when the adapter cannot)."""
+    if fault.status is not None:
+        problem = build_problem(fault.status, f"Chaos: fault {fault.name!r} answered this request.",
+                                headers=list(fault.headers))  # fmt: skip
+    else:
+        problem = build_problem(
+            500, f"Chaos: fault {fault.name!r} needs a server that can drop connections (--server uvicorn).",
+            title="Mock Failure",
+        )  # fmt: skip
+    problem.source = "chaos"
+    return problem
+
+
+def _unrouted_with_fault(unrouted: MockResponse, fault: Fault | None) -> Answer:
+    if fault is not None and (fault.status is not None or fault.drop is not None):
+        return Answer(_fault_answer(fault), fault=fault)
+    return Answer(unrouted, fault=fault)
 
 
 def _first_fault(hooks: Hooks, request: MockRequest, op: Operation | None) -> Fault | None:

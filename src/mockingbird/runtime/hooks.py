@@ -2,9 +2,10 @@
 
 ``MockEngine.answer`` tries, in this order (see ``runtime/engine.py``):
 
-1. **fault** hooks (chaos): each may return a ``Fault``. A fault with a ``status``
-   replaces the answer; the rest (delay, truncate, trickle) is carried on the ``Answer`` for
-   the adapter to apply, since only the adapter owns the connection.
+1. **fault** hooks (chaos): each may return a ``Fault``. A fault with a ``status`` or a
+   ``drop`` (no answer at all) replaces the answer; the rest (delay, truncate, trickle) is
+   carried on the ``Answer`` for the adapter to apply, since only the adapter owns the
+   connection. Unrouted requests (404, 405) meet the global chaos too.
 2. the request **checks** (security, then validation): a violation is answered at once.
 3. **override** hooks, then **state** hooks: the first to return a ``MockResponse``
    answers, with its ``source`` (``override``, ``scenario``, ``state``).
@@ -61,6 +62,9 @@ class Fault:
         headers: extra response headers with ``status`` (``Retry-After``).
         truncate: send the body cut in half (a malformed body, its length declared as sent).
         trickle: send the body at this many bytes per second.
+        drop: ``"empty_reply"`` (close the connection before any byte of an answer) or
+            ``"connection_reset"`` (reset it): no answer at all, for an adapter that owns the
+            connection (the ``Answer``'s response is what to send when it cannot).
     """
 
     name: str
@@ -69,6 +73,7 @@ class Fault:
     headers: tuple[tuple[bytes, bytes], ...] = ()
     truncate: bool = False
     trickle: float | None = None
+    drop: str | None = None
 
 
 @dataclass(slots=True)

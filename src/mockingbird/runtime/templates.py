@@ -17,7 +17,7 @@ What a template sees:
   the request, so the same request gets the same values.
 
 Templates compile when the override is set: a syntax error is an ``OverrideError`` with
-the line and the place in the override. At request time a template that fails (an
+the line (quoted) and the place in the override, whose ``status`` is 400 (malformed text). At request time a template that fails (an
 undefined name is empty, not an error; a sandbox refusal or a bad filter is) renders as an
 empty string and the failure is logged: a template never turns the mock into a 500.
 """
@@ -34,7 +34,7 @@ from jinja2 import ChainableUndefined, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockingbird.control.overrides import ABSENT
-from mockingbird.errors import OverrideError
+from mockingbird.errors import TEMPLATE_SYNTAX, OverrideError
 from mockingbird.openapi.generation.fake import fake_value
 
 log = logging.getLogger("mockingbird.runtime")
@@ -117,7 +117,9 @@ def _compile_string(text: str, location: str, problems: list[tuple[str, str]]) -
             return render_expression
         template = _ENV.from_string(text)
     except TemplateSyntaxError as exc:
-        problems.append((location, f"template syntax error on line {exc.lineno}: {exc.message}"))
+        problems.append(
+            (location, f"{TEMPLATE_SYNTAX} on line {exc.lineno}{_near(text, exc.lineno)}: {exc.message}")
+        )
         return None
 
     def render_text(context: Mapping[str, Any]) -> Any:
@@ -128,6 +130,13 @@ def _compile_string(text: str, location: str, problems: list[tuple[str, str]]) -
             return ""
 
     return render_text
+
+
+def _near(text: str, lineno: int) -> str:
+    """The line a syntax error is on, shortened, to point at it in the message."""
+    lines = text.splitlines() or [text]
+    line = lines[min(max(lineno, 1), len(lines)) - 1].strip()
+    return f" ({line[:60]!r})" if line else ""
 
 
 def _plain(value: Any) -> Any:

@@ -42,8 +42,7 @@ def _schemathesis(base: str, token: str | None, tmp: Path) -> subprocess.Complet
     args = [st, "run", f"{base}/admin/api/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES),
             "--seed", str(SEED), "--workers", "1", "--generation-database", "none", "--no-color",
             "--request-timeout", "10", "--report-dir", str(tmp / "report"),
-            # The log, routes and info operations; the control endpoints merged into the document
-            # (overrides, scenarios, chaos) are not held to it by this API's checks yet.
+            # The log, routes and info operations; the control endpoints have their own run (below).
             "--include-path-regex", "^/(logs|routes|info)"]  # fmt: skip
     if token is not None:
         args += ["--header", f"Authorization: Bearer {token}"]
@@ -62,22 +61,24 @@ def test_schemathesis_with_every_check_finds_nothing_in_the_admin_api(
     assert "Tested: 6" in run.stdout  # every operation but the document itself was exercised
 
 
-def test_schemathesis_finds_no_server_error_or_nonconformant_answer_in_the_control_endpoints(
-    tmp_path: Path,
-) -> None:
-    """The control endpoints (overrides, scenarios, chaos, mock-data) under every generated request: never a 5xx,
-    and every answer conforms to the document (status, content type, headers, schema). Whether a request is
-    accepted also depends on the spec (a strict override's status and body), which a flat document cannot say:
-    the acceptance checks are left out here."""
+def test_schemathesis_with_every_check_finds_nothing_in_the_control_endpoints(tmp_path: Path) -> None:
+    """The control endpoints (overrides, scenarios, chaos, mock-data) under every check: no 5xx, conformant
+    answers, and every request the document admits is accepted, every one it refuses is refused. That holds
+    because the document says what the spec decides: each operation's documented statuses and response
+    schemas for a strict override, the endpoints MockLoop's keys may name, which templates parse, and that a
+    PUT's body names what its path names (409 otherwise).
+
+    The coverage phase is left out here for time only: it enumerates every branch of the per-operation shapes
+    (291 s measured on a 2-core machine, 3 min 46 s of CPU, against about 40 s for the other phases); run on its
+    own with the same arguments and ``--phases coverage``, it passed all 28 operations."""
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     assert st is not None
     with serve(tmp_path / "logs.db", token=None) as base:
-        checks = ("not_a_server_error,status_code_conformance,content_type_conformance,"
-                  "response_schema_conformance,response_headers_conformance")  # fmt: skip
-        args = [st, "run", f"{base}/admin/api/openapi.json", "--checks", checks, "--max-examples", str(EXAMPLES),
+        args = [st, "run", f"{base}/admin/api/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES),
                 "--seed", str(SEED), "--workers", "1", "--generation-database", "none", "--no-color",
                 "--request-timeout", "10", "--report-dir", str(tmp_path / "report"),
-                "--exclude-path-regex", "^/(logs|routes|info)"]  # fmt: skip
-        run = subprocess.run(args, check=False, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                "--phases", "examples,fuzzing,stateful", "--exclude-path-regex", "^/(logs|routes|info)"]  # fmt: skip
+        run = subprocess.run(args, check=False, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert " passed" in run.stdout and "failure" not in run.stdout.split("SUMMARY")[-1]
+    assert "No issues found" in run.stdout
+    assert "Tested: 28" in run.stdout  # every control operation was exercised

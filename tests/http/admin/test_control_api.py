@@ -90,8 +90,20 @@ def test_bad_documents_get_every_violation_and_no_500(http: httpx.Client) -> Non
     loose = {"operation": "getPet", "strict": False, "response": {"status": 418, "body": {"name": 3}}}
     assert http.post("/admin/api/overrides", json=loose).status_code == 201
     assert http.get(f"/pets/{A}").status_code == 418
-    template = {"operation": "getPet", "response": {"body": "{{ oops"}}
-    assert http.put("/admin/api/overrides/t", json=template).status_code == 422
+    template = {"operation": "getPet", "response": {"body": {"name": "Rex", "tag": "{{ oops"}}}
+    broken = http.put("/admin/api/overrides/t", json=template)
+    assert broken.status_code == 400 and broken.headers["content-type"] == "application/problem+json"
+    (error,) = broken.json()["errors"]
+    assert error["location"] == "/response/body/tag" and "line 1 ('{{ oops')" in error["message"]
+    in_scenario = {
+        "name": "s",
+        "overrides": [{"operation": "getPet", "response": {"headers": {"x": "{% if %}"}}}],
+    }
+    answer = http.post("/admin/api/scenarios", json=in_scenario)
+    assert answer.status_code == 400 and answer.json()["errors"][0]["location"].endswith(
+        "/response/headers/x"
+    )
+    assert http.get("/admin/api/overrides/t").status_code == 404  # nothing stored
     assert http.post("/admin/api/overrides", content=b"{not json").status_code == 400
     assert http.get("/admin/api/overrides/missing").status_code == 404
 

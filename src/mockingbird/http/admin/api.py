@@ -8,6 +8,7 @@ so a slow query never blocks the mock's event loop. Endpoints (documented in
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timezone
@@ -200,11 +201,31 @@ def build_admin_app(
     document = admin_openapi(
         guarded=bool(token), extra_paths=extra.get("paths"), extra_schemas=extra.get("schemas")
     )
+    lazy: Callable[[], dict[str, Any]] | None = extra.get("lazy_schemas")
+    served: dict[str, bytes] = {}  # by base: the document, encoded once
+    completed = threading.Lock()
+
+    def complete() -> None:
+        nonlocal lazy
+        with completed:
+            if lazy is None:
+                return
+            # Schemas costly to build (some per operation of the spec): on the first request for the document.
+            more = lazy()
+            clash = sorted(set(more) & set(document["components"]["schemas"]))
+            if clash:
+                raise ValueError(f"the extra admin OpenAPI entries {clash} are already in the admin document")
+            document["components"]["schemas"].update(more)
+            lazy = None
 
     async def openapi(request: Request) -> Response:
         # Served where it is mounted: /admin, or /__mockingbird/admin when the spec has its own /admin.
         base = request.scope.get("root_path", "").rstrip("/") + PREFIX
-        return JSON({**document, "servers": [{"url": base}]})
+        body = served.get(base)
+        if body is None:
+            await anyio.to_thread.run_sync(complete)
+            body = served[base] = orjson.dumps({**document, "servers": [{"url": base}]})
+        return Response(body, media_type="application/json")
 
     routes: list[BaseRoute] = [
         Route(f"{PREFIX}/logs/search", _checked("searchLogs", h.search), methods=["GET"]),

@@ -3,8 +3,9 @@
 Thin HTTP over ``runtime.controller.MockController``: parse the JSON body, call the
 controller in a worker thread (it writes to the control store), answer JSON. A bad
 document is 422 problem+json listing every violation (``errors``: location and message),
-an unknown id or name 404, a body that is not JSON 400. Documented in ``CONTROL_PATHS``,
-merged into the admin API's OpenAPI document.
+an unknown id or name 404, a body that is not JSON (or a template that does not parse) 400,
+a PUT whose body names another id or name than its path 409. Documented in
+``http/admin/control_openapi.py``, merged into the admin API's OpenAPI document.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON answer."""
     return Response(orjson.dumps(content), status_code=status, media_type="application/json", headers=headers)
 
 
@@ -42,12 +42,21 @@ class BadBodyError(Exception):
     """The request body is not the JSON the endpoint takes."""
 
 
-async def json_body(request: Request, *, kind: type = dict) -> Any:
-    """The request's JSON body, of ``kind``.
+class ConflictError(Exception):
+    """The body names another override or scenario than the path does (409)."""
 
-    Raises:
-        BadBodyError: not JSON, or not of ``kind``.
-    """
+
+def _same_as_path(document: Any, value: str, *keys: str, null: bool = False) -> None:
+    """A body's id (or name) must be the path's: a PUT never renames what it stores (``null``: may be null)."""
+    for key in keys:
+        if isinstance(document, dict) and key in document:
+            given = document[key]
+            if given != value and not (null and given is None):
+                raise ConflictError(f"the body's {key} {given!r} is not the path's {value!r}")
+            return
+
+
+async def json_body(request: Request, *, kind: type = dict) -> Any:
     raw = await request.body()
     try:
         value = orjson.loads(raw) if raw.strip() else None
@@ -64,9 +73,12 @@ def _guarded(work: Callable[[Request], Awaitable[Response]]) -> Handler:
             return await work(request)
         except BadBodyError as exc:
             return _problem(400, str(exc), title="Bad Request")
+        except ConflictError as exc:
+            return _problem(409, str(exc), title="Conflict")
         except OverrideError as exc:
             errors = [{"location": loc, "message": msg} for loc, msg in exc.violations]
-            return _problem(422, f"{len(errors)} problem(s); first: {exc}", title="Unprocessable Content",
+            title = "Bad Request" if exc.status == 400 else "Unprocessable Content"
+            return _problem(exc.status, f"{len(errors)} problem(s); first: {exc}", title=title,
                             errors=errors)  # fmt: skip
         except ControlNotFoundError as exc:
             return _problem(404, str(exc), title="Not Found")
@@ -101,6 +113,7 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
 
     async def put_override(request: Request) -> Response:
         document = await json_body(request)
+        _same_as_path(document, request.path_params["id"], "id", "name")
         return json_response(
             await run(lambda: c.set_override(document, override_id=request.path_params["id"]))
         )
@@ -126,10 +139,12 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
 
     async def put_scenario(request: Request) -> Response:
         document = await json_body(request)
+        _same_as_path(document, request.path_params["name"], "name")
         return json_response(await run(lambda: c.put_scenario(document, name=request.path_params["name"])))
 
     async def patch_scenario(request: Request) -> Response:
         changes = await json_body(request)
+        _same_as_path(changes, request.path_params["name"], "name", null=True)
         return json_response(await run(lambda: c.patch_scenario(request.path_params["name"], changes)))
 
     async def delete_scenario(request: Request) -> Response:
@@ -196,6 +211,8 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
             )
         if "response_data" not in body:
             raise OverrideError([("/response_data", "required: the body the endpoint answers")])
+        if "id" in body and (not isinstance(body["id"], str) or not body["id"]):
+            raise OverrideError([("/id", f"the override's id: a non-empty string, not {body['id']!r}")])
 
         def apply() -> dict[str, Any]:
             op = c.operation(path)
@@ -237,9 +254,10 @@ def control_routes(controller: MockController) -> list[BaseRoute]:
         (f"{p}/overrides", list_overrides, ["GET"]),
         (f"{p}/overrides", create_override, ["POST"]),
         (f"{p}/overrides", clear_overrides, ["DELETE"]),
-        (p + "/overrides/{id}", get_override, ["GET"]),
-        (p + "/overrides/{id}", put_override, ["PUT"]),
-        (p + "/overrides/{id}", delete_override, ["DELETE"]),
+        # {id:path}: an id may hold slashes (MockLoop's update_response names them mock-data:GET:/pets/{petId}).
+        (p + "/overrides/{id:path}", get_override, ["GET"]),
+        (p + "/overrides/{id:path}", put_override, ["PUT"]),
+        (p + "/overrides/{id:path}", delete_override, ["DELETE"]),
         (f"{p}/scenarios", list_scenarios, ["GET"]),
         (f"{p}/scenarios", create_scenario, ["POST"]),
         (f"{p}/scenarios/active", get_active, ["GET"]),
@@ -307,282 +325,3 @@ def _from_mockloop(controller: MockController, name: Any, config: dict[str, Any]
     if problems:
         raise OverrideError(problems)
     return {"name": name, "overrides": overrides}
-
-
-def _ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def ok(description: str, schema: dict[str, Any], status: str = "200") -> dict[str, Any]:
-    return {status: {"description": description, "content": {"application/json": {"schema": schema}}}}
-
-
-def errors(*statuses: int) -> dict[str, Any]:
-    texts = {
-        400: "The body is not JSON, or not an object",
-        404: "No such override, scenario, operation, delivery or webhook",
-        422: "The document has problems (each listed in `errors`)",
-        401: "Missing or wrong admin token",
-    }
-    content = {"application/problem+json": {"schema": _ref("Problem")}}
-    return {str(s): {"description": texts[s], "content": content} for s in (*statuses, 401)}
-
-
-def body_of(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-_OWNER = {"name": "owner", "in": "query", "required": False, "schema": {"type": "string"},
-          "description": "Only what this owner set."}  # fmt: skip
-_ACTIVE = {"type": "object", "required": ["active"], "properties": {"active": {"type": ["string", "null"]}}}
-_STATUS = {"type": "object", "properties": {
-    "active_scenario": {"type": ["string", "null"]}, "overrides": {"type": "integer"},
-    "scenarios": {"type": "array", "items": {"type": "string"}}, "chaos": {"type": "boolean"},
-    "revision": {"type": "integer"}, "skipped": {"type": "array", "items": {"type": "string"}}}}  # fmt: skip
-_STORED_OVERRIDE = {"allOf": [_ref("Override"), {"type": "object", "required": ["id"]}]}
-
-CONTROL_PATHS: dict[str, Any] = {
-    "/overrides": {
-        "get": {
-            "summary": "List overrides, in the order they are tried",
-            "parameters": [_OWNER],
-            "responses": {
-                **ok(
-                    "Overrides",
-                    {"type": "object", "properties": {"items": {"type": "array", "items": _STORED_OVERRIDE}}},
-                ),
-                **errors(),
-            },
-        },
-        "post": {
-            "summary": "Set an override (checked against the spec)",
-            "requestBody": body_of(_ref("Override")),
-            "responses": {**ok("Stored", _STORED_OVERRIDE, "201"), **errors(400, 422)},
-        },
-        "delete": {
-            "summary": "Remove every override (of one owner)",
-            "parameters": [_OWNER],
-            "responses": {
-                **ok("Removed", {"type": "object", "properties": {"removed": {"type": "integer"}}}),
-                **errors(),
-            },
-        },
-    },
-    "/overrides/{id}": {
-        "parameters": [_ID],
-        "get": {
-            "summary": "One override",
-            "responses": {**ok("The override", _STORED_OVERRIDE), **errors(404)},
-        },
-        "put": {
-            "summary": "Create or replace an override",
-            "requestBody": body_of(_ref("Override")),
-            "responses": {**ok("Stored", _STORED_OVERRIDE), **errors(400, 422)},
-        },
-        "delete": {
-            "summary": "Remove an override",
-            "responses": {"204": {"description": "Removed"}, **errors(404)},
-        },
-    },
-    "/scenarios": {
-        "get": {
-            "summary": "List scenarios and the active one",
-            "parameters": [_OWNER],
-            "responses": {
-                **ok(
-                    "Scenarios",
-                    {
-                        "type": "object",
-                        "properties": {
-                            "items": {"type": "array", "items": _ref("Scenario")},
-                            "active": {"type": ["string", "null"]},
-                        },
-                    },
-                ),
-                **errors(),
-            },
-        },
-        "post": {
-            "summary": "Create (or replace) a scenario",
-            "requestBody": body_of(_ref("Scenario")),
-            "responses": {**ok("Stored", _ref("Scenario"), "201"), **errors(400, 422)},
-        },
-    },
-    "/scenarios/active": {
-        "get": {"summary": "The active scenario", "responses": {**ok("Active", _ACTIVE), **errors()}},
-        "put": {
-            "summary": "Switch scenario (null: back to the spec's defaults)",
-            "requestBody": body_of({"type": "object", "properties": {"name": {"type": ["string", "null"]}}}),
-            "responses": {**ok("Active", _ACTIVE), **errors(400, 404)},
-        },
-    },
-    "/scenarios/deactivate": {
-        "post": {
-            "summary": "Back to the spec's defaults",
-            "responses": {**ok("Active", _ACTIVE), **errors()},
-        },
-    },
-    "/scenarios/{name}": {
-        "parameters": [_NAME],
-        "get": {
-            "summary": "One scenario",
-            "responses": {**ok("The scenario", _ref("Scenario")), **errors(404)},
-        },
-        "put": {
-            "summary": "Create or replace a scenario",
-            "requestBody": body_of(_ref("Scenario")),
-            "responses": {**ok("Stored", _ref("Scenario")), **errors(400, 422)},
-        },
-        "patch": {
-            "summary": "Merge members into a scenario (null removes one)",
-            "requestBody": body_of({"type": "object"}),
-            "responses": {**ok("Stored", _ref("Scenario")), **errors(400, 404, 422)},
-        },
-        "delete": {
-            "summary": "Remove a scenario",
-            "responses": {"204": {"description": "Removed"}, **errors(404)},
-        },
-    },
-    "/scenarios/{name}/export": {
-        "parameters": [
-            _NAME,
-            {
-                "name": "format",
-                "in": "query",
-                "required": False,
-                "schema": {"type": "string", "enum": ["yaml", "json"], "default": "yaml"},
-            },
-        ],
-        "get": {
-            "summary": "The scenario as a file for `serve --scenarios`",
-            "responses": {
-                "200": {
-                    "description": "The scenario file",
-                    "content": {
-                        "application/yaml": {"schema": _ref("Scenario")},
-                        "application/json": {"schema": _ref("Scenario")},
-                    },
-                },
-                **errors(400, 404),
-            },
-        },
-    },
-    "/scenarios/{name}/activate": {
-        "parameters": [_NAME],
-        "post": {
-            "summary": "Switch to this scenario",
-            "responses": {**ok("Active", _ACTIVE), **errors(404)},
-        },
-    },
-    "/chaos": {
-        "get": {
-            "summary": "Global chaos settings",
-            "responses": {**ok("Chaos", _ref("Chaos")), **errors()},
-        },
-        "put": {
-            "summary": "Set global chaos settings ({} turns chaos off)",
-            "requestBody": body_of(_ref("Chaos")),
-            "responses": {**ok("Stored", _ref("Chaos")), **errors(400, 422)},
-        },
-        "delete": {"summary": "Turn chaos off", "responses": {"204": {"description": "Off"}, **errors()}},
-    },
-    "/control": {"get": {"summary": "What is in force", "responses": {**ok("Status", _STATUS), **errors()}}},
-    "/reset": {
-        "post": {
-            "summary": "Back to the spec's defaults (scenarios are kept)",
-            "parameters": [_OWNER],
-            "responses": {**ok("Status", _STATUS), **errors()},
-        }
-    },
-    "/mock-data/scenarios": {
-        "get": {
-            "summary": "MockLoop list_scenarios",
-            "responses": {**ok("Scenarios", {"type": "object"}), **errors()},
-        },
-        "post": {
-            "summary": "MockLoop create_scenario",
-            "requestBody": body_of(_ref("MockLoopScenario")),
-            "responses": {**ok("Stored", _ref("Scenario"), "201"), **errors(400, 422)},
-        },
-    },
-    "/mock-data/list_scenarios": {
-        "get": {
-            "summary": "MockLoop list_scenarios",
-            "responses": {**ok("Scenarios", {"type": "object"}), **errors()},
-        },
-    },
-    "/mock-data/create_scenario": {
-        "post": {
-            "summary": "MockLoop create_scenario",
-            "requestBody": body_of(_ref("MockLoopScenario")),
-            "responses": {**ok("Stored", _ref("Scenario"), "201"), **errors(400, 422)},
-        },
-    },
-    "/mock-data/switch_scenario": {
-        "post": {
-            "summary": "MockLoop switch_scenario",
-            "requestBody": body_of(
-                {"type": "object", "properties": {"scenario_name": {"type": ["string", "null"]}}}
-            ),
-            "responses": {**ok("Active", _ACTIVE), **errors(400, 404, 422)},
-        },
-    },
-    "/mock-data/update_response": {
-        "post": {
-            "summary": "MockLoop update_response: this body for the endpoint (GET unless a method is given)",
-            "requestBody": body_of(
-                {
-                    "type": "object",
-                    "required": ["endpoint_path", "response_data"],
-                    "properties": {
-                        "endpoint_path": {"type": "string", "minLength": 1},
-                        "response_data": {},
-                        "status": {"type": "integer", "minimum": 100, "maximum": 599},
-                        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "strict": {"type": "boolean"},
-                        "owner": {"type": "string"},
-                        "id": {"type": "string"},
-                    },
-                }
-            ),
-            "responses": {**ok("Stored", _STORED_OVERRIDE), **errors(400, 404, 422)},
-        },
-    },
-}
-
-
-def control_schemas(operations: list[str] | None = None) -> dict[str, Any]:
-    """Component schemas of the control endpoints: those of the published scenario file format.
-
-    Args:
-        operations: the served spec's operation selectors (operationIds and ``METHOD /path`` keys):
-            the document then says which ``operation`` values (and chaos ``operations`` keys) exist.
-    """
-    from mockingbird.control.scenarios import schema_path
-
-    defs: dict[str, Any] = orjson.loads(schema_path().read_bytes())["$defs"]
-    text = orjson.dumps(defs).decode().replace("#/$defs/", "#/components/schemas/")
-    schemas: dict[str, Any] = orjson.loads(text)
-    out = {k[0].upper() + k[1:]: v for k, v in schemas.items()}
-    text = orjson.dumps(out).decode()
-    for key in schemas:
-        text = text.replace(
-            f'"#/components/schemas/{key}"', f'"#/components/schemas/{key[0].upper() + key[1:]}"'
-        )
-        text = text.replace(
-            f'"#/components/schemas/{key}/', f'"#/components/schemas/{key[0].upper() + key[1:]}/'
-        )
-    result: dict[str, Any] = orjson.loads(text)
-    if operations:
-        selector = {"type": "string", "enum": sorted(set(operations))}
-        result["Override"]["properties"]["operation"] = {
-            **result["Override"]["properties"]["operation"],
-            **selector,
-        }
-        result["Chaos"]["properties"]["operations"]["propertyNames"] = selector
-    result["MockLoopScenario"] = {"type": "object", "properties": {
-        "scenario_name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},
-        "scenario_config": {"type": "object"}}, "required": ["scenario_name"]}  # fmt: skip
-    return result

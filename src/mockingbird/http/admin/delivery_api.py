@@ -19,16 +19,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from mockingbird.errors import ConfigError, ControlNotFoundError, OverrideError
-from mockingbird.http.admin.control import (
-    PREFIX,
-    BadBodyError,
-    body_of,
-    json_body,
-    json_response,
-    merge_methods,
-)
-from mockingbird.http.admin.control import errors as error_responses
-from mockingbird.http.admin.control import ok as ok_response
+from mockingbird.http.admin.control import PREFIX, BadBodyError, json_body, json_response, merge_methods
+from mockingbird.http.admin.control_openapi import body_of
+from mockingbird.http.admin.control_openapi import errors as error_responses
+from mockingbird.http.admin.control_openapi import ok as ok_response
 from mockingbird.openapi.model import MISSING
 
 if TYPE_CHECKING:

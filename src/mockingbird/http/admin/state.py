@@ -22,17 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from mockingbird.http.admin.control import (
-    PREFIX,
-    Handler,
-    _ref,
-    body_of,
-    errors,
-    json_body,
-    json_response,
-    merge_methods,
-    ok,
-)
+from mockingbird.http.admin.control import PREFIX, Handler, json_body, json_response, merge_methods
+from mockingbird.http.admin.control_openapi import body_of, errors, ok, schema_ref
 from mockingbird.runtime.controller import MockController
 from mockingbird.runtime.state_control import StateControl
 
@@ -116,11 +107,11 @@ STATE_PATHS: dict[str, Any] = {
     "/state": {
         "get": {
             "summary": "Export the stateful mode's items",
-            "responses": {**ok("Every collection in use, with its items", _ref("State")), **errors()},
+            "responses": {**ok("Every collection in use, with its items", schema_ref("State")), **errors()},
         },
         "put": {
             "summary": "Import items, replacing the state (checked first: all or nothing)",
-            "requestBody": body_of(_ref("State")),
+            "requestBody": body_of(schema_ref("State")),
             "responses": {
                 **ok("Stored", {"type": "object", "properties": {"items": {"type": "integer"}}}),
                 **errors(400, 422),
@@ -130,7 +121,7 @@ STATE_PATHS: dict[str, Any] = {
     "/state/reset": {
         "post": {
             "summary": "Back to the seeded items",
-            "responses": {**ok("The state after the reset", _ref("State")), **errors()},
+            "responses": {**ok("The state after the reset", schema_ref("State")), **errors()},
         },
     },
     "/state/collections": {
@@ -146,7 +137,7 @@ STATE_PATHS: dict[str, Any] = {
                                 "type": "boolean",
                                 "description": "Whether state answers requests now.",
                             },
-                            "items": {"type": "array", "items": _ref("StateCollection")},
+                            "items": {"type": "array", "items": schema_ref("StateCollection")},
                         },
                     },
                 ),

@@ -110,6 +110,8 @@
     form.elements.truncate.value = faults.truncate || 0;
     form.elements.trickle.value = faults.trickle || 0;
     form.elements.trickle_bytes_per_second.value = faults.trickle_bytes_per_second || 1024;
+    form.elements.empty_reply.value = faults.empty_reply || 0;
+    form.elements.connection_reset.value = faults.connection_reset || 0;
   }
   function chaosDocument(form) {
     const number = (name) => Number(form.elements[name].value);
@@ -129,6 +131,8 @@
       faults.trickle = number("trickle");
       faults.trickle_bytes_per_second = number("trickle_bytes_per_second");
     }
+    if (number("empty_reply") > 0) faults.empty_reply = number("empty_reply");
+    if (number("connection_reset") > 0) faults.connection_reset = number("connection_reset");
     if (Object.keys(faults).length) doc.faults = faults;
     return doc;
   }
