@@ -178,7 +178,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         from mockingbird.http.admin.control_openapi import CONTROL_PATHS, control_schemas
         from mockingbird.http.admin.delivery_api import DELIVERY_PATHS, delivery_routes
         from mockingbird.http.admin.shapes import operation_shapes
-        from mockingbird.http.admin.state import STATE_PATHS, STATE_SCHEMAS, state_routes
+        from mockingbird.http.admin.state import STATE_PATHS, STATE_SCHEMAS, state_routes, state_schema
+        from mockingbird.openapi.resources import infer_collections
 
         return build_admin_app(
             store,
@@ -205,8 +206,10 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
                         ],
                         drops=holder[0].controller.drops,
                         shapes=True,
+                        state=True,
                     ),
                     **STATE_SCHEMAS,
+                    "State": state_schema(infer_collections(spec)),
                 },
                 # Per-operation statuses and bodies: built on the first request for the document, then kept.
                 "lazy_schemas": lambda: operation_shapes(spec),

@@ -262,7 +262,7 @@ CONTROL_PATHS: dict[str, Any] = {
 
 
 def control_schemas(
-    operations: list[str] | None = None, *, drops: bool = True, shapes: bool = False
+    operations: list[str] | None = None, *, drops: bool = True, shapes: bool = False, state: bool = False
 ) -> dict[str, Any]:
     """Component schemas of the control endpoints: those of the published scenario file format.
 
@@ -272,6 +272,8 @@ def control_schemas(
         drops: whether the server can drop connections; without, the chaos ``faults`` leave out
             ``empty_reply`` and ``connection_reset`` (they are refused).
         shapes: refer to the per-operation shapes (``http/admin/shapes.py``), which the
+            document must then hold too.
+        state: a scenario's ``state`` is the ``State`` schema (``http/admin/state.state_schema``), which the
             document must then hold too.
     """
     from mockingbird.control.scenarios import schema_path
@@ -306,6 +308,8 @@ def control_schemas(
     response["headers"]["additionalProperties"] = {"allOf": [response["headers"]["additionalProperties"],
                                                              schema_ref("TemplateSafe")]}  # fmt: skip
     scenario = result["Scenario"]
+    if state:
+        scenario["properties"]["state"] = schema_ref("State")
     members = {k: v for k, v in scenario["properties"].items() if k != "name"}
     result["ScenarioUpdate"] = {**scenario, "required": []}
     result["ScenarioPatch"] = {"type": "object", "additionalProperties": False, "properties": {

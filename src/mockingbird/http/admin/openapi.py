@@ -29,14 +29,16 @@ def _free_text(schema: dict[str, Any]) -> bool:
 
 
 def _param(name: str, description: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
+    if where == "query" and not _free_text(schema):
+        # Any filter sent empty (`?status=`, `?kind=`) reads as absent: the document says "" is a value.
+        schema = {"anyOf": [schema, {"const": ""}]}
     return {
         "name": name,
         "in": where,
         "required": where == "path",
         "description": description,
         "schema": schema,
-        # A text filter sent empty (`?method=`) reads as absent: say so, as an empty value needs this flag.
-        **({"allowEmptyValue": True} if where == "query" and _free_text(schema) else {}),
+        **({"allowEmptyValue": True} if where == "query" else {}),
     }
 
 

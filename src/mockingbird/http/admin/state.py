@@ -14,8 +14,8 @@ admin API's OpenAPI document.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -26,6 +26,9 @@ from mockingbird.http.admin.control import PREFIX, Handler, json_body, json_resp
 from mockingbird.http.admin.control_openapi import body_of, errors, ok, schema_ref
 from mockingbird.runtime.controller import MockController
 from mockingbird.runtime.state_control import StateControl
+
+if TYPE_CHECKING:
+    from mockingbird.openapi.resources import Collection
 
 
 def state_routes(controller: MockController) -> list[BaseRoute]:
@@ -64,31 +67,48 @@ def state_routes(controller: MockController) -> list[BaseRoute]:
     return merge_methods(table)
 
 
-_ITEM = {"type": "object", "description": "One item, as the spec's item schema describes it."}
+_SCOPE_VALUE = {"type": ["string", "integer"]}
 
-STATE_SCHEMAS: dict[str, Any] = {
-    "State": {
+
+def state_schema(collections: Sequence[Collection]) -> dict[str, Any]:
+    """The ``State`` document as the server checks it (``control.buckets.parse_state_document``): each entry
+    names one of the spec's collections, exactly its scope parameters, and items carrying their id."""
+    entries: list[dict[str, Any]] = [
+        {
+            "type": "object",
+            "required": ["collection", *(["scope"] if c.scope else [])],
+            "properties": {
+                "collection": {"const": c.path, "description": "The collection path."},
+                "scope": {
+                    "type": "object",
+                    "required": list(c.scope),
+                    "properties": {name: _SCOPE_VALUE for name in c.scope},
+                    "additionalProperties": False,
+                    "description": "Values of the collection path's parameters (nested collections).",
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [c.id_field],
+                        "properties": {c.id_field: {"not": {"enum": [None, ""]}}},
+                        "description": "One item, as the spec's item schema describes it.",
+                    },
+                },
+            },
+        }
+        for c in collections
+    ]
+    return {
         "type": "object",
         "required": ["collections"],
         "properties": {
-            "collections": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["collection"],
-                    "properties": {
-                        "collection": {"type": "string", "description": "The collection path, e.g. /pets."},
-                        "scope": {
-                            "type": "object",
-                            "additionalProperties": {"type": ["string", "integer"]},
-                            "description": "Values of the collection path's parameters (nested collections).",
-                        },
-                        "items": {"type": "array", "items": _ITEM},
-                    },
-                },
-            }
+            "collections": {"type": "array", "items": {"oneOf": entries} if entries else {"not": {}}},
         },
-    },
+    }
+
+
+STATE_SCHEMAS: dict[str, Any] = {
     "StateCollection": {
         "type": "object",
         "properties": {
