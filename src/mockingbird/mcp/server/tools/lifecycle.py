@@ -162,7 +162,7 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
             Field(
                 ge=0,
                 le=3600,
-                description="Seconds between an answer and its callbacks (and a webhook) being sent.",
+                description="Seconds between an answer and its callbacks being sent.",
             ),
         ] = None,
         callback_attempts: Annotated[

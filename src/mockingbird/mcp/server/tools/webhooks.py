@@ -14,6 +14,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from mockingbird.errors import ControlNotFoundError
 from mockingbird.http.admin.client import AdminClient
 from mockingbird.mcp.server.fleet import MockFleet
 from mockingbird.mcp.server.tools._common import plural, result, tool, tool_errors
@@ -54,13 +55,17 @@ class DeliveriesResult(BaseModel):
 
 def _settle(admin: AdminClient, record: dict[str, Any], wait: float) -> dict[str, Any]:
     """The record once it left ``pending``, or as it is when ``wait`` seconds passed (the admin API
-    has no blocking read: it is asked again every 50-250 ms)."""
+    has no blocking read: it is asked again every 50-250 ms; a record its log store has not written yet
+    is looked for again)."""
     deadline = time.monotonic() + wait
     pause = 0.05
     while record.get("state") not in _SETTLED and time.monotonic() < deadline:
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, 0.25)
-        record = admin.delivery(record["id"])
+        try:
+            record = admin.delivery(record["id"])
+        except ControlNotFoundError:  # the mock's log store has not written it yet: ask again
+            continue
     return record
 
 
