@@ -130,7 +130,7 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
         data = FiredWebhook(server_url=fleet.check(server_url), delivery_id=record["id"], webhook_name=webhook_name,
                             url=record["url"], state=record["state"], status=record.get("status"),
                             error=record.get("error"), attempts=record.get("attempts") or [], delivery=record)  # fmt: skip
-        text = f"Webhook {_line(record)}."
+        text = f"Webhook {_line(record).removeprefix('webhook ')}."
         if data.state == "pending":
             text += " Still being sent: list_deliveries shows how it ends."
         elif data.state == "refused":
