@@ -15,7 +15,7 @@ from mcp.server.mcpserver import MCPServer
 
 from mockingbird.mcp.server.fleet import MockFleet
 from tests.corpus import REPO
-from tests.mcp.server.conftest import tool_error, tool_ok
+from tests.mcp.server.conftest import read, tool_error, tool_ok
 
 PETSTORE = REPO / "examples" / "petstore.yaml"
 PET = {"id": "0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11", "name": "Imported", "status": "available",
@@ -51,6 +51,7 @@ def test_a_posted_pet_is_exported_reset_away_and_an_import_replaces_the_state(
     exported = state_op(server, stateful, "export_state")
     assert exported["stateful"] is True
     assert "Biscuit" in [p["name"] for p in pets_in(exported["result"])]
+    assert read(server, f"mock://servers/{stateful.rsplit(':', 1)[1]}/state") == exported["result"]
 
     reset = state_op(server, stateful, "reset_state")
     assert "Biscuit" not in [p["name"] for p in pets_in(reset["result"])]

@@ -17,7 +17,7 @@ from mcp.server.mcpserver import MCPServer
 from mockingbird.mcp.server.registry import MockEntry
 from tests.corpus import REPO
 from tests.hostile.servers import Server, answers, serve
-from tests.mcp.server.conftest import call_tool, text_of, tool_error, tool_ok
+from tests.mcp.server.conftest import call_tool, read, text_of, tool_error, tool_ok
 
 CALLBACKS = REPO / "examples" / "callbacks.yaml"
 
@@ -58,6 +58,8 @@ def test_a_fired_webhook_arrives_at_the_receiver_and_its_delivery_shows(
     assert listed["webhooks"][0]["name"] == "petAdded"
     assert listed["webhook_url"] == f"{receiver.base}/default"
     shown = {d["id"]: d for d in listed["items"]}[fired["delivery_id"]]
+    resource = read(server, f"mock://servers/{hooks.rsplit(':', 1)[1]}/deliveries")
+    assert fired["delivery_id"] in [d["id"] for d in resource["items"]]
     assert (
         shown["state"] == "delivered"
         and shown["kind"] == "webhook"
