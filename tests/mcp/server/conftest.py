@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import subprocess
@@ -112,6 +113,17 @@ def call_tool(server: MCPServer, name: str, arguments: dict[str, Any]) -> CallTo
     async def go() -> CallToolResult:
         async with Client(server) as client:
             return await client.call_tool(name, arguments)
+
+    return anyio.run(go)
+
+
+def read(server: MCPServer, uri: str) -> Any:
+    """A resource's JSON, read through the SDK ``Client`` connected in process."""
+
+    async def go() -> Any:
+        async with Client(server) as client:
+            result = await client.read_resource(uri)
+            return json.loads(result.contents[0].text)  # type: ignore[union-attr]
 
     return anyio.run(go)
 

@@ -1,9 +1,7 @@
-"""Resources: ``mock://servers``, each managed mock's recent logs, analysis and spec."""
+"""Resources: ``mock://servers``, each managed mock's recent logs, analysis and spec (its deliveries and state
+are read in ``tools/test_webhooks.py`` and ``tools/test_state.py``, where a mock has some)."""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 import anyio
 import httpx
@@ -13,15 +11,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
 
 from mockingbird.mcp.server.registry import MockEntry
-
-
-def read(server: MCPServer, uri: str) -> Any:
-    async def go() -> Any:
-        async with Client(server) as client:
-            result = await client.read_resource(uri)
-            return json.loads(result.contents[0].text)  # type: ignore[union-attr]
-
-    return anyio.run(go)
+from tests.mcp.server.conftest import read
 
 
 def test_servers_logs_analysis_and_spec(server: MCPServer, petstore: MockEntry) -> None:
@@ -50,5 +40,6 @@ def test_listing_and_unknown_servers(server: MCPServer) -> None:
 
     resources, templates = anyio.run(go)
     assert resources == ["mock://servers"]
-    assert sorted(templates) == ["mock://servers/{port}/analysis", "mock://servers/{port}/logs",
-                                 "mock://servers/{port}/spec"]  # fmt: skip
+    assert sorted(templates) == ["mock://servers/{port}/analysis", "mock://servers/{port}/deliveries",
+                                 "mock://servers/{port}/logs", "mock://servers/{port}/spec",
+                                 "mock://servers/{port}/state"]  # fmt: skip

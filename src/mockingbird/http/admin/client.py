@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -140,3 +141,76 @@ class AdminClient:
         if body is None:
             return self.call("GET", f"/mock-data/{operation}")
         return self.call("POST", f"/mock-data/{operation}", json=body)
+
+    # -- stateful mode -----------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """``GET /state``: every collection in use with its items (the export format)."""
+        result: dict[str, Any] = self.call("GET", "/state")
+        return result
+
+    def put_state(self, document: dict[str, Any]) -> int:
+        """``PUT /state``: replace the state with ``document`` (all or nothing); how many items it holds.
+
+        Raises:
+            OverrideError: the document has problems (each one listed); nothing changed.
+        """
+        result: dict[str, Any] = self.call("PUT", "/state", json=document)
+        count: int = result["items"]
+        return count
+
+    def reset_state(self) -> dict[str, Any]:
+        """``POST /state/reset``: back to the seeded items; the state after."""
+        result: dict[str, Any] = self.call("POST", "/state/reset")
+        return result
+
+    def state_collections(self) -> dict[str, Any]:
+        """``GET /state/collections``: ``{"stateful": bool, "items": [...]}``, the spec's collections."""
+        result: dict[str, Any] = self.call("GET", "/state/collections")
+        return result
+
+    # -- callbacks and webhooks ----------------------------------------------------------------------
+
+    def webhooks(self) -> dict[str, Any]:
+        """``GET /webhooks``: ``{"items": [{name, method, summary}], "webhook_url": str | None}``."""
+        result: dict[str, Any] = self.call("GET", "/webhooks")
+        return result
+
+    def fire_webhook(self, name: str, *, url: str | None = None, body: Any = None,
+                     send_body: bool = False, delay: float = 0.0) -> dict[str, Any]:  # fmt: skip
+        """``POST /webhooks/{name}/fire``: queue one of the spec's webhooks; its delivery record (``pending``).
+
+        Args:
+            name: the webhook's name.
+            url: the target (default: the mock's ``--webhook-url``).
+            body: the body to send instead of the spec's example, when ``send_body``.
+            send_body: send ``body`` (so that a JSON ``null`` can be sent too).
+            delay: seconds before the first attempt.
+
+        Raises:
+            ControlNotFoundError: the spec has no webhook by that name.
+            OverrideError: no usable target URL, or a bad delay.
+        """
+        document: dict[str, Any] = {"delay": delay}
+        if url is not None:
+            document["url"] = url
+        if send_body:
+            document["body"] = body
+        result: dict[str, Any] = self.call("POST", f"/webhooks/{quote(name, safe='')}/fire", json=document)
+        return result
+
+    def deliveries(self, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        """``GET /deliveries``: ``{items, total, limit, offset}``, newest first, each with its attempts."""
+        result: dict[str, Any] = self.call(
+            "GET", "/deliveries", params={"limit": str(limit), "offset": str(offset)}
+        )
+        return result
+
+    def delivery(self, delivery_id: str) -> dict[str, Any]:
+        """``GET /deliveries/{id}``: one delivery record with its attempts.
+
+        Raises:
+            ControlNotFoundError: no delivery by that id.
+        """
+        result: dict[str, Any] = self.call("GET", f"/deliveries/{quote(delivery_id, safe='')}")
+        return result

@@ -16,7 +16,9 @@ mockingbird runs mock HTTP APIs from OpenAPI specs. Typical flow: start_mock_ser
 generate_mock_api(spec, start=true) for an editable FastAPI project -> point the client at the returned
 URL -> query_mock_logs(server_url) to see what the client sent and why it failed ->
 manage_mock_data to change responses or switch scenarios -> set_chaos for latency and faults ->
-stop_mock_server. discover_mock_servers lists what runs. Mocks run on 127.0.0.1."""
+stop_mock_server. discover_mock_servers lists what runs. With start_mock_server(stateful=true) created items are
+kept (manage_mock_data export_state / import_state / reset_state); fire_webhook sends one of the spec's webhooks
+to the client's receiver and list_deliveries shows every callback and webhook sent. Mocks run on 127.0.0.1."""
 
 
 def _version() -> str:

@@ -187,8 +187,16 @@ class MockFleet:
             options["control_db"] = str(inside(self.log_dir, options["control_db"], "control_db"))
         if options.get("scenarios"):  # the child may run elsewhere than a client's idea of "here"
             options["scenarios"] = tuple(str(Path(p).expanduser().resolve()) for p in options["scenarios"])
-        if options.get("allow_ref_hosts"):
-            options["allow_ref_hosts"] = tuple(options["allow_ref_hosts"])
+        for hosts in ("allow_ref_hosts", "allow_callback_hosts"):
+            if options.get(hosts):
+                options[hosts] = tuple(options[hosts])
+        if options.get("state"):
+            state = Path(options["state"]).expanduser().resolve()
+            if not state.is_file():
+                raise ConfigError(
+                    f"no state file at {options['state']}: give a JSON state document that exists"
+                )
+            options["state"] = str(state)
         config = ServeConfig.from_env({}, spec=spec, host="127.0.0.1", log_db=str(db) if db else None,
                                       **{k: v for k, v in options.items() if v is not None})  # fmt: skip
         if config.scenarios:

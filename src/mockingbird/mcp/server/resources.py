@@ -1,4 +1,4 @@
-"""Resources: the managed mocks (``mock://servers``), each one's recent logs, analysis and spec.
+"""Resources: the managed mocks (``mock://servers``), each one's recent logs, analysis, deliveries, state and spec.
 
 Templates take the mock's port (``mock://servers/{port}/logs``): every managed mock is on 127.0.0.1.
 """
@@ -56,6 +56,24 @@ def register_resources(server: MCPServer, fleet: MockFleet) -> None:
         try:
             with fleet.admin(url_of(port)) as admin:
                 return _json(admin.analyze_logs({}))
+        except MockingbirdError as exc:
+            raise ResourceError(str(exc)) from None
+
+    @server.resource("mock://servers/{port}/deliveries", name="deliveries", mime_type="application/json",
+                     description="The newest 50 callbacks and webhooks a managed mock sent, with their attempts.")  # fmt: skip
+    def deliveries(port: str) -> str:
+        try:
+            with fleet.admin(url_of(port)) as admin:
+                return _json(admin.deliveries(50))
+        except MockingbirdError as exc:
+            raise ResourceError(str(exc)) from None
+
+    @server.resource("mock://servers/{port}/state", name="state", mime_type="application/json",
+                     description="A managed mock's stored items (the stateful mode), as export_state returns them.")  # fmt: skip
+    def state(port: str) -> str:
+        try:
+            with fleet.admin(url_of(port)) as admin:
+                return _json(admin.state())
         except MockingbirdError as exc:
             raise ResourceError(str(exc)) from None
 

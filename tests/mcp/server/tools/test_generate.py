@@ -194,8 +194,9 @@ def test_start_mock_server_runs_a_generated_project_folder(
     made = tool_ok(server, "generate_mock_api", {"spec_url_or_path": str(PETSTORE), "output_dir_name": "later",
                                                  "auth_enabled": False})  # fmt: skip
     folder = made["project_path"]
-    refused = tool_error(server, "start_mock_server", {"spec_url_or_path": folder, "seed": 4, "auth": False})
-    assert "auth, seed: not options of a generated project" in refused
+    refused = tool_error(server, "start_mock_server", {"spec_url_or_path": folder, "seed": 4, "auth": False,
+                                                       "stateful": True, "webhook_url": "http://127.0.0.1:9/"})  # fmt: skip
+    assert "auth, seed, stateful, webhook_url: not options of a generated project" in refused
     assert "not a spec file nor a project" in tool_error(server, "start_mock_server",
                                                          {"spec_url_or_path": str(tmp_path)})  # fmt: skip
     started = tool_ok(server, "start_mock_server", {"spec_url_or_path": folder})

@@ -1,7 +1,6 @@
 """The tools of ``mockingbird mcp``: one module per tool family, each with ``register(server, fleet)``.
 
-Adding a tool family (``fire_webhook`` once callbacks ship) is one module here and one line in
-``TOOL_MODULES``.
+Adding a tool family is one module here and one line in ``TOOL_MODULES``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,15 @@ if TYPE_CHECKING:
 
     from mockingbird.mcp.server.fleet import MockFleet
 
-TOOL_MODULES: tuple[str, ...] = ("generate", "lifecycle", "logs", "discovery", "mockdata", "chaos")
+TOOL_MODULES: tuple[str, ...] = (
+    "generate",
+    "lifecycle",
+    "logs",
+    "discovery",
+    "mockdata",
+    "chaos",
+    "webhooks",
+)
 
 
 def register_tools(server: MCPServer, fleet: MockFleet) -> None:

@@ -58,7 +58,9 @@ def _started(entry: MockEntry, health: dict[str, Any] | None) -> StartedMock:
 # The serve options' defaults: a generated project takes its own from its main.py.
 _DEFAULTS = {"scenario": None, "scenarios": None, "seed": 0, "validate": True, "auth": True, "log": True,
              "log_writer": None, "admin_token": None, "control_db": None, "server": None, "max_body": None,
-             "fetch_timeout": None, "fetch_max_bytes": None, "allow_ref_hosts": None}  # fmt: skip
+             "fetch_timeout": None, "fetch_max_bytes": None, "allow_ref_hosts": None, "stateful": False,
+             "state": None, "callback_delay": None, "callback_attempts": None, "allow_callback_hosts": None,
+             "webhook_url": None}  # fmt: skip
 
 
 def _start_project(fleet: MockFleet, folder: Path, options: dict[str, Any], log_db: str | None,
@@ -140,6 +142,47 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
         allow_ref_hosts: Annotated[
             list[str] | None, Field(description="Hosts a remote spec's $refs may fetch from besides its own.")
         ] = None,
+        stateful: Annotated[
+            bool,
+            Field(
+                description=(
+                    "Answer the spec's collections from stored items: a POSTed item is then listed and fetched "
+                    "(manage_mock_data export_state / import_state / reset_state read and change them)."
+                )
+            ),
+        ] = False,
+        state_file: Annotated[
+            str | None,
+            Field(
+                description="A JSON state document (as export_state returns it) loaded at start; with stateful."
+            ),
+        ] = None,
+        callback_delay: Annotated[
+            float | None,
+            Field(
+                ge=0,
+                le=3600,
+                description="Seconds between an answer and its callbacks being sent.",
+            ),
+        ] = None,
+        callback_attempts: Annotated[
+            int | None,
+            Field(
+                ge=1, le=20, description="Attempts per callback or webhook (retried on a failure or a 5xx)."
+            ),
+        ] = None,
+        allow_callback_hosts: Annotated[
+            list[str] | None,
+            Field(
+                description=(
+                    "Hosts callbacks and webhooks may reach besides loopback ('*': any public host; private "
+                    "addresses must be named)."
+                )
+            ),
+        ] = None,
+        webhook_url: Annotated[
+            str | None, Field(description="Where fire_webhook sends a webhook given no target_url.")
+        ] = None,
         keep_running: Annotated[
             bool, Field(description="Leave it running when this MCP server exits.")
         ] = False,
@@ -148,13 +191,17 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
 
         It answers every operation of the spec on 127.0.0.1 (examples, else realistic generated data), logs
         every request, and can be steered with manage_mock_data and set_chaos. Returns the URL to point a
-        client at, the pid, the log database and the admin URL.
+        client at, the pid, the log database and the admin URL. With stateful, what a client creates is kept
+        and answered back (a CRUD-like mock); callbacks and webhooks of the spec go to loopback receivers
+        (fire_webhook, list_deliveries).
         """
         options = {"port": port, "scenario": scenario, "scenarios": scenarios, "seed": seed,
                    "validate": validate_requests, "auth": auth, "log": log, "log_writer": log_writer,
                    "admin_token": admin_token, "control_db": control_db, "server": server_impl,
                    "max_body": max_body, "fetch_timeout": fetch_timeout, "fetch_max_bytes": fetch_max_bytes,
-                   "allow_ref_hosts": allow_ref_hosts}  # fmt: skip
+                   "allow_ref_hosts": allow_ref_hosts, "stateful": stateful, "state": state_file,
+                   "callback_delay": callback_delay, "callback_attempts": callback_attempts,
+                   "allow_callback_hosts": allow_callback_hosts, "webhook_url": webhook_url}  # fmt: skip
         folder = Path(spec_url_or_path).expanduser()
         with tool_errors():
             if not is_url(spec_url_or_path) and folder.is_dir():
@@ -165,7 +212,8 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
             data = _started(entry, fleet.health(entry.url))
         text = (f"Mock of {data.title or entry.spec} ({data.operations} operations) serving at {data.url} "
                 f"(pid {data.pid}). Point your client at {data.url} (the spec's base path works too). "
-                f"Admin: {data.admin_url}. Log: {data.log_db or 'off'}.")  # fmt: skip
+                f"Admin: {data.admin_url}. Log: {data.log_db or 'off'}."
+                + (" Stateful: created items are kept and answered back." if stateful else ""))  # fmt: skip
         return result(text, data)
 
     @tool(server, annotations=ToolAnnotations(title="Stop a mock server", destructive_hint=True))
