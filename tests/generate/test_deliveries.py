@@ -98,7 +98,8 @@ def test_a_target_beyond_loopback_is_refused_and_recorded(
         ("webhook", "http://93.184.216.34/hook"): ("refused", 1),
         ("webhook", "http://10.0.0.8/x"): ("refused", 1),
     }
-    assert "not a loopback address" in found[("webhook", "http://93.184.216.34/hook")]["error"]
+    error = found[("webhook", "http://93.184.216.34/hook")]["error"]
+    assert "not a loopback address (allow it with MOCKINGBIRD_ALLOW_CALLBACK_HOST=93.184.216.34)" in error
 
 
 def test_a_named_host_is_allowed_by_the_projects_environment(

@@ -36,6 +36,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
@@ -169,7 +170,13 @@ class MockRuntime:
             allow_callback_hosts=tuple(dict.fromkeys(hosts)),
             webhook_url=options.webhook_url or environ.get(WEBHOOK_URL_ENV) or None,
         )
-        return cls(build_runtime(load_spec(spec_file), config))
+        runtime = build_runtime(load_spec(spec_file), config)
+        if runtime.deliveries is not None:  # a refusal names the project's setting, not serve's flag
+            worker = runtime.deliveries.worker
+            worker.policy = dataclasses.replace(
+                worker.policy, allow_flag=f"{ALLOW_CALLBACK_HOST_ENV}={{host}}"
+            )
+        return cls(runtime)
 
     def router(self) -> APIRouter:
         """An ``APIRouter`` for the endpoint functions: each exchange it answers is logged under its
