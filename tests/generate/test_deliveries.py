@@ -25,8 +25,14 @@ from tests.hostile.test_callbacks import outside  # noqa: F401 (the fixture: no 
 CALLBACKS = REPO / "examples" / "callbacks.yaml"
 
 
-def _project(out: Path, wheel_cache: Path, *, webhooks: bool = True) -> ModuleType:
+def _project(out: Path, wheel_cache: Path, *, webhooks: bool = True, edit: str = "") -> ModuleType:
+    """Generate, give ``subscribe`` the body ``edit`` (when given), import ``main.py``."""
     project = generate_project(CALLBACKS, out, GenerateOptions(webhooks=webhooks, cache_dir=wheel_cache))
+    if edit:
+        main = project.path / "main.py"
+        source = main.read_text()
+        assert source.count("return await runtime.answer(request)") == 1
+        main.write_text(source.replace("return await runtime.answer(request)", edit))
     spec = importlib.util.spec_from_file_location(f"generated_callbacks_{out.name}", project.path / "main.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -131,4 +137,18 @@ def test_without_webhook_functions_callbacks_still_arrive(
         assert answered.status_code == 201
         found = _deliveries(module, url)
     assert [post.path for post in receiver.posts] == ["/events?pet=4&subscription=sub-1"]
+    assert found[("callback", f"{receiver.base}/events")]["state"] == "delivered"
+
+
+def test_an_answer_written_by_hand_still_sends_its_callbacks(
+    receiver: Server, wheel_cache: Path, tmp_path: Path
+) -> None:
+    module = _project(tmp_path / "p", wheel_cache, edit='return {"id": "sub-by-hand"}')
+    with ThreadedServer(module.app) as url:
+        answered = httpx.post(f"{url}/subscriptions", json={"callbackUrl": f"{receiver.base}/events", "petId": 5},
+                              timeout=10)  # fmt: skip
+        assert answered.json() == {"id": "sub-by-hand"}
+        found = _deliveries(module, url)
+    # {$response.body#/id} read from the hand-written answer
+    assert [post.path for post in receiver.posts] == ["/events?pet=5&subscription=sub-by-hand"]
     assert found[("callback", f"{receiver.base}/events")]["state"] == "delivered"

@@ -20,7 +20,8 @@ it imports this module from the package it ships in ``vendor/``.
 ``/docs`` show the spec's operations as written.
 
 Callbacks and webhooks are ``serve``'s own ``Deliveries`` (``http/deliveries.py``), which
-``build_runtime`` makes: an answer the runtime gives sends its operation's callbacks,
+``build_runtime`` makes: a 2xx answer sends its operation's callbacks (the runtime's own
+answer, or one an endpoint function wrote, once it went out),
 ``send_webhook`` fires one of the spec's webhooks, both through the fetch policy (loopback only
 unless ``allow_callback_hosts`` names more), logged in the store and listed under
 ``/admin/api/deliveries``.
@@ -50,6 +51,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,7 +62,10 @@ from mockingbird.http.app import MockApp, run_hooks
 from mockingbird.http.docs import build_docs_document
 from mockingbird.http.runtime import Runtime, build_runtime
 from mockingbird.openapi import load_spec
+from mockingbird.openapi.matching.routing import RouteMatch
 from mockingbird.openapi.model import MISSING
+from mockingbird.runtime.engine import Answer
+from mockingbird.runtime.messages import MockRequest, MockResponse, headers_from_pairs
 
 if TYPE_CHECKING:
     from mockingbird.openapi.model import Spec
@@ -121,6 +126,11 @@ class MockRuntime:
         # An endpoint names its operation by operationId, or by its key when the spec gives it none.
         self._keys = {op.key: op.key for op in self.spec.operations}
         self._keys.update((op.operation_id, op.key) for op in self.spec.operations if op.operation_id)
+        # Operations whose callbacks follow an answer the project's own code gave (the runtime's
+        # answers send theirs itself).
+        self._callbacks = {op.key: op for op in self.spec.operations if op.callbacks}
+        if runtime.deliveries is None:
+            self._callbacks = {}
 
     @classmethod
     def from_project(
@@ -194,11 +204,14 @@ class MockRuntime:
                                             "scenario": runtime.mock.engine.scenario, "is_admin": False,
                                             "request_id": None}  # fmt: skip
                     try:
-                        return await handler(request)
+                        response = await handler(request)
                     except RequestValidationError:
                         # FastAPI's typed parameters refused the request: the mock's own checks say
                         # why, as serve would (problem+json listing every violation).
                         return await runtime.answer(request)
+                    if key in runtime._callbacks and not isinstance(response, _MockAnswer):
+                        await runtime._call_back_after(request, response, key)
+                    return response
 
                 return handle
 
@@ -210,6 +223,33 @@ class MockRuntime:
         if operation_id is not None and operation_id in self._keys:
             return self._keys[operation_id]
         return f"{min(methods or {'GET'})} {path}"
+
+    async def _call_back_after(self, request: Request, response: Response, key: str) -> None:
+        """Send ``key``'s callbacks once ``response``, which an endpoint function wrote, went out (2xx
+        only): the runtime's ``Deliveries.after``, as for its own answers."""
+        deliveries = self.runtime.deliveries
+        assert deliveries is not None  # _callbacks is empty without deliveries
+        scope = request.scope
+        raw = scope.get("raw_path")
+        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+        query: bytes = scope.get("query_string", b"")
+        mock_request = MockRequest(scope["method"], path, query.decode("latin-1"), headers_from_pairs(scope["headers"]),
+                                   await request.body())  # fmt: skip
+        found = self.mock.engine.router.match(mock_request.method, path)
+        params = found.path_params if isinstance(found, RouteMatch) else {}
+        content = getattr(response, "body", b"")  # a streaming response has none
+        body = bytes(content) if isinstance(content, bytes | memoryview) else b""
+        answer = Answer(MockResponse(response.status_code, response.raw_headers, body, CODE_SOURCE),
+                        self._callbacks[key], params)  # fmt: skip
+        request_id = mock_request.headers.get("x-request-id", "").encode("latin-1", "replace")
+        previous = response.background
+
+        async def after() -> None:
+            if previous is not None:
+                await previous()
+            deliveries.after(mock_request, answer, request_id)
+
+        response.background = BackgroundTask(after)
 
     async def answer(self, request: Request) -> Response:
         """What ``mockingbird serve`` answers to this request, logged as ``serve`` logs it.
