@@ -122,9 +122,13 @@ def test_an_operation_without_id_is_named_by_its_key_and_other_methods_use_api_r
 def test_webhooks_get_send_functions_named_beside_the_endpoints() -> None:
     hook = {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
                      "responses": {"200": {"description": "ok"}}}}  # fmt: skip
+    # A callback gets no function: the runtime sends it after its operation answers.
+    callbacks = {"onEvent": {"{$request.query.url}": hook}}
     spec = _spec(
-        {"/send-new-pet": {"get": {**_ok(), "operationId": "send_newPet"}}}, webhooks={"newPet": hook}
+        {"/send-new-pet": {"get": {**_ok(), "operationId": "send_newPet", "callbacks": callbacks}}},
+        webhooks={"newPet": hook},
     )
+    assert [c.name for c in spec.operations[0].callbacks] == ["onEvent"]
     names = NameAllocator(reserved={"request"})
     endpoints = plan_endpoints(spec, names)
     (webhook,) = plan_webhooks(spec, names)

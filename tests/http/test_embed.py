@@ -183,7 +183,7 @@ def test_admin_and_storage_can_be_off(spec_file: Path, admin: bool, storage: boo
     assert (spec_file.parent / "data" / "mock.db").exists() is storage
 
 
-def test_a_webhook_is_sent_with_a_body_generated_from_its_schema(spec_file: Path) -> None:
+def test_a_webhook_is_sent_through_serves_deliveries(spec_file: Path) -> None:
     received: list[tuple[str, bytes]] = []
 
     async def receiver(scope: Any, receive: Any, send: Any) -> None:
@@ -195,24 +195,33 @@ def test_a_webhook_is_sent_with_a_body_generated_from_its_schema(spec_file: Path
         await send({"type": "http.response.body", "body": b""})
 
     runtime = MockRuntime.from_project(spec_file, ProjectOptions(storage=False))
-    import anyio
-
-    with ThreadedServer(receiver) as url:
-        response = anyio.run(runtime.send_webhook, "itemAdded", url + "/hook")
-    assert response.status_code == 202
+    deliveries = runtime.runtime.deliveries
+    assert deliveries is not None
+    try:
+        with ThreadedServer(receiver) as url:
+            record = runtime.send_webhook("itemAdded", url + "/hook")
+            assert record["state"] == "pending"  # sent in the background
+            assert deliveries.wait_idle(10)
+        delivered = deliveries.get(record["id"])
+    finally:
+        runtime.runtime.close()
+    assert delivered is not None and (delivered["state"], delivered["status"]) == ("delivered", 202)
     ((method, body),) = received
     assert method == "POST" and isinstance(json.loads(body)["sku"], str)
 
 
 def test_an_unknown_webhook_is_named(spec_file: Path) -> None:
-    import anyio
+    from mockingbird.errors import ConfigError, ControlNotFoundError
 
-    from mockingbird.errors import ControlNotFoundError
-
-    runtime = MockRuntime.from_project(spec_file, ProjectOptions(storage=False))
-    assert [hook.name for hook in runtime.webhooks()] == ["itemAdded"]
-    with pytest.raises(ControlNotFoundError, match="no webhook 'itemRemoved'"):
-        anyio.run(runtime.send_webhook, "itemRemoved", "http://127.0.0.1:9/")
+    runtime = MockRuntime.from_project(spec_file, ProjectOptions(storage=False), env={})
+    try:
+        assert [hook["name"] for hook in runtime.webhooks()] == ["itemAdded"]
+        with pytest.raises(ControlNotFoundError, match="no webhook 'itemRemoved'"):
+            runtime.send_webhook("itemRemoved", "http://127.0.0.1:9/")
+        with pytest.raises(ConfigError, match="no target URL"):
+            runtime.send_webhook("itemAdded")
+    finally:
+        runtime.runtime.close()
 
 
 def test_an_http_exception_raised_by_an_endpoint_stays_the_endpoints(spec_file: Path) -> None:

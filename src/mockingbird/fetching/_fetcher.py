@@ -124,7 +124,13 @@ class FetchCore:
         policy = self.policy
 
         def refuse(reason: str, host: str = "") -> FetchRefusedError:
-            flag = f"{policy.allow_flag} {bracket(host)}" if host else ""
+            allow, named = policy.allow_flag, bracket(host)
+            if not host:
+                flag = ""
+            elif "{host}" in allow:
+                flag = allow.replace("{host}", named)
+            else:
+                flag = f"{allow} {named}"
             hint = f" (allow it with {flag})" if flag else ""
             return FetchRefusedError(
                 source, pointer, f"refused to fetch {url}{via}: {reason}{hint}", url=url, flag=flag

@@ -27,7 +27,8 @@ class FetchPolicy:
         resolver: turns a host name into addresses; ``system_resolver`` unless a test needs a stub.
         allow_loopback: loopback addresses need no naming (callbacks and webhooks: a URL from a
             request may reach this machine, and nowhere else unless ``allow_hosts`` names it).
-        allow_flag: the option a refusal names as the way to allow a host.
+        allow_flag: the option a refusal names as the way to allow a host: the host follows it, or
+            replaces ``{host}`` in it (``MOCKINGBIRD_ALLOW_CALLBACK_HOST={host}``).
 
     Example:
         >>> FetchPolicy(allow_loopback=True, allow_flag="--allow-callback-host").names("127.0.0.1", 80)

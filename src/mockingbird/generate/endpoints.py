@@ -80,7 +80,7 @@ def docstring(lines: list[str], indent: str = "    ") -> str:
 
 @dataclass(frozen=True, slots=True)
 class Webhook:
-    """A function of ``main.py`` that sends one of the spec's webhooks or callbacks."""
+    """A function of ``main.py`` that fires one of the spec's webhooks."""
 
     function: str
     name: str  # a Python literal: the webhook's name in the spec
@@ -88,16 +88,20 @@ class Webhook:
 
 
 def plan_webhooks(spec: Spec, names: NameAllocator) -> list[Webhook]:
-    """One ``send_<name>`` function per webhook and callback, named uniquely beside the endpoints."""
-    hooks = [*spec.webhooks, *(callback for op in spec.operations for callback in op.callbacks)]
+    """One ``send_<name>`` function per webhook, named uniquely beside the endpoints.
+
+    Callbacks get none: the runtime sends them after the operation that declares them answers.
+    """
     planned = []
     seen: set[str] = set()
-    for hook in hooks:
-        if hook.name in seen:  # the runtime sends the first of that name
+    for hook in spec.webhooks:
+        if hook.name in seen:  # the runtime fires the first of that name
             continue
         seen.add(hook.name)
-        summary = " ".join(hook.summary.split()) or f"the {hook.name!r} webhook"
-        doc = [f"Send {summary} ({hook.method}) to ``url``; the receiver's status code."]
+        summary = " ".join(hook.summary.split())
+        doc = [*([summary, ""] if summary else []),
+               f"Fire the {hook.name} webhook ({hook.method}) at ``url`` (default: the configured webhook URL),",
+               "with ``body`` or the spec's; returns the delivery's record (state ``pending``)."]  # fmt: skip
         planned.append(Webhook(names.allocate(f"send_{hook.name}"), literal(hook.name), docstring(doc)))
     return planned
 

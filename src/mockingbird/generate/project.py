@@ -47,7 +47,8 @@ class GenerateOptions:
     Attributes:
         name: the project's name (default: from the spec's title), made a slug ``[a-z0-9-]``.
         auth: enforce the spec's security requirements (``auth_enabled``).
-        webhooks: functions that send the spec's webhooks and callbacks (``webhooks_enabled``).
+        webhooks: a ``send_<name>`` function per webhook of the spec (``webhooks_enabled``); callbacks
+            are sent after answers and webhooks fired from the admin API either way, as ``serve`` does.
         admin: the admin page and API under ``/admin`` (``admin_ui_enabled``).
         storage: the request log in SQLite, where scenarios persist too (``storage_enabled``).
         port: the port docker-compose publishes and the README uses.
@@ -227,6 +228,8 @@ def _render(
         "spec_version": " ".join(spec.version.split()).replace("`", "'"),
         "operations": len(endpoints),
         "base_path": spec.base_path,
+        "callbacks": [op.key for op in spec.operations if op.callbacks],
+        "has_webhooks": bool(spec.webhooks),
     }
     templates = {
         "main.py": "main.py.j2",

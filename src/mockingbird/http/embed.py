@@ -19,6 +19,13 @@ it imports this module from the package it ships in ``vendor/``.
 ``app.openapi()`` returns the spec itself (servers pointed at the mock), so ``/openapi.json`` and
 ``/docs`` show the spec's operations as written.
 
+Callbacks and webhooks are ``serve``'s own ``Deliveries`` (``http/deliveries.py``), which
+``build_runtime`` makes: a 2xx answer sends its operation's callbacks (the runtime's own
+answer, or one an endpoint function wrote, once it went out),
+``send_webhook`` fires one of the spec's webhooks, both through the fetch policy (loopback only
+unless ``allow_callback_hosts`` names more), logged in the store and listed under
+``/admin/api/deliveries``.
+
 Example:
     >>> runtime = MockRuntime.from_project("openapi.json", ProjectOptions(auth=False))  # doctest: +SKIP
     >>> api = runtime.router()  # doctest: +SKIP
@@ -30,21 +37,21 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import random
 import re
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -55,13 +62,22 @@ from mockingbird.http.app import MockApp, run_hooks
 from mockingbird.http.docs import build_docs_document
 from mockingbird.http.runtime import Runtime, build_runtime
 from mockingbird.openapi import load_spec
+from mockingbird.openapi.matching.routing import RouteMatch
+from mockingbird.openapi.model import MISSING
+from mockingbird.runtime.engine import Answer
+from mockingbird.runtime.messages import MockRequest, MockResponse, headers_from_pairs
 
 if TYPE_CHECKING:
-    from mockingbird.openapi.model import Callback, Spec
+    from mockingbird.openapi.model import Spec
 
 # Where a response written by the project's own code is said to come from, in the log.
 CODE_SOURCE = "code"
 _TEMPLATE = re.compile(r"\{[^{}/]*\}")
+# ``send_webhook``'s default body: the webhook's example, else one generated from its schema.
+SPEC_BODY: Any = MISSING
+# Environment variables a project's deliveries read (beside ``ProjectOptions``).
+ALLOW_CALLBACK_HOST_ENV = "MOCKINGBIRD_ALLOW_CALLBACK_HOST"
+WEBHOOK_URL_ENV = "MOCKINGBIRD_WEBHOOK_URL"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -76,6 +92,9 @@ class ProjectOptions:
         log_db: the log's file; a relative path is read from the spec's folder.
         seed: seed for generated data.
         validate: validate requests against the spec.
+        allow_callback_hosts: hosts callbacks and webhooks may reach besides loopback (``HOST`` or
+            ``HOST:PORT``; ``*``: every public host), as ``serve --allow-callback-host``.
+        webhook_url: where a webhook sent without a target goes, as ``serve --webhook-url``.
     """
 
     auth: bool = True
@@ -84,6 +103,8 @@ class ProjectOptions:
     log_db: str = "data/mock.db"
     seed: int = 0
     validate: bool = True
+    allow_callback_hosts: tuple[str, ...] = ()
+    webhook_url: str | None = None
 
 
 class MockRuntime:
@@ -105,24 +126,42 @@ class MockRuntime:
         # An endpoint names its operation by operationId, or by its key when the spec gives it none.
         self._keys = {op.key: op.key for op in self.spec.operations}
         self._keys.update((op.operation_id, op.key) for op in self.spec.operations if op.operation_id)
+        # Operations whose callbacks follow an answer the project's own code gave (the runtime's
+        # answers send theirs itself).
+        self._callbacks = {op.key: op for op in self.spec.operations if op.callbacks}
+        if runtime.deliveries is None:
+            self._callbacks = {}
 
     @classmethod
     def from_project(
-        cls, spec_path: str | os.PathLike[str], options: ProjectOptions | None = None
+        cls,
+        spec_path: str | os.PathLike[str],
+        options: ProjectOptions | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
     ) -> MockRuntime:
         """Load the project's spec and build its runtime.
 
-        ``MOCKINGBIRD_ADMIN_TOKEN`` and ``MOCKINGBIRD_LOG_WRITER`` are read as ``serve`` reads them.
+        ``MOCKINGBIRD_ADMIN_TOKEN`` and ``MOCKINGBIRD_LOG_WRITER`` are read as ``serve`` reads them;
+        ``MOCKINGBIRD_ALLOW_CALLBACK_HOST`` (hosts separated by commas or spaces) adds to
+        ``options.allow_callback_hosts``, and ``MOCKINGBIRD_WEBHOOK_URL`` is the webhook target
+        when ``options.webhook_url`` names none.
 
         Args:
             spec_path: the project's (bundled) spec file.
             options: what is on (default: everything).
+            env: the environment (default ``os.environ``).
 
         Raises:
             SpecError: the spec cannot be loaded.
             StoreError: the log or control store cannot be opened.
         """
         options = options or ProjectOptions()
+        environ = os.environ if env is None else env
+        hosts = (
+            *options.allow_callback_hosts,
+            *environ.get(ALLOW_CALLBACK_HOST_ENV, "").replace(",", " ").split(),
+        )
         spec_file = Path(spec_path)
         log_db = Path(options.log_db)
         if not log_db.is_absolute():
@@ -130,6 +169,7 @@ class MockRuntime:
         if options.storage:
             log_db.parent.mkdir(parents=True, exist_ok=True)
         config = ServeConfig.from_env(
+            environ,
             spec=str(spec_file),
             auth=options.auth,
             admin=options.admin,
@@ -137,8 +177,16 @@ class MockRuntime:
             log_db=str(log_db),
             seed=options.seed,
             validate=options.validate,
+            allow_callback_hosts=tuple(dict.fromkeys(hosts)),
+            webhook_url=options.webhook_url or environ.get(WEBHOOK_URL_ENV) or None,
         )
-        return cls(build_runtime(load_spec(spec_file), config))
+        runtime = build_runtime(load_spec(spec_file), config)
+        if runtime.deliveries is not None:  # a refusal names the project's setting, not serve's flag
+            worker = runtime.deliveries.worker
+            worker.policy = dataclasses.replace(
+                worker.policy, allow_flag=f"{ALLOW_CALLBACK_HOST_ENV}={{host}}"
+            )
+        return cls(runtime)
 
     def router(self) -> APIRouter:
         """An ``APIRouter`` for the endpoint functions: each exchange it answers is logged under its
@@ -156,11 +204,14 @@ class MockRuntime:
                                             "scenario": runtime.mock.engine.scenario, "is_admin": False,
                                             "request_id": None}  # fmt: skip
                     try:
-                        return await handler(request)
+                        response = await handler(request)
                     except RequestValidationError:
                         # FastAPI's typed parameters refused the request: the mock's own checks say
                         # why, as serve would (problem+json listing every violation).
                         return await runtime.answer(request)
+                    if key in runtime._callbacks and not isinstance(response, _MockAnswer):
+                        await runtime._call_back_after(request, response, key)
+                    return response
 
                 return handle
 
@@ -173,6 +224,33 @@ class MockRuntime:
             return self._keys[operation_id]
         return f"{min(methods or {'GET'})} {path}"
 
+    async def _call_back_after(self, request: Request, response: Response, key: str) -> None:
+        """Send ``key``'s callbacks once ``response``, which an endpoint function wrote, went out (2xx
+        only): the runtime's ``Deliveries.after``, as for its own answers."""
+        deliveries = self.runtime.deliveries
+        assert deliveries is not None  # _callbacks is empty without deliveries
+        scope = request.scope
+        raw = scope.get("raw_path")
+        path = raw.decode("latin-1").split("?", 1)[0] if raw else scope["path"]
+        query: bytes = scope.get("query_string", b"")
+        mock_request = MockRequest(scope["method"], path, query.decode("latin-1"), headers_from_pairs(scope["headers"]),
+                                   await request.body())  # fmt: skip
+        found = self.mock.engine.router.match(mock_request.method, path)
+        params = found.path_params if isinstance(found, RouteMatch) else {}
+        content = getattr(response, "body", b"")  # a streaming response has none
+        body = bytes(content) if isinstance(content, bytes | memoryview) else b""
+        answer = Answer(MockResponse(response.status_code, response.raw_headers, body, CODE_SOURCE),
+                        self._callbacks[key], params)  # fmt: skip
+        request_id = mock_request.headers.get("x-request-id", "").encode("latin-1", "replace")
+        previous = response.background
+
+        async def after() -> None:
+            if previous is not None:
+                await previous()
+            deliveries.after(mock_request, answer, request_id)
+
+        response.background = BackgroundTask(after)
+
     async def answer(self, request: Request) -> Response:
         """What ``mockingbird serve`` answers to this request, logged as ``serve`` logs it.
 
@@ -181,38 +259,36 @@ class MockRuntime:
         """
         return _MockAnswer(self.mock, await request.body())
 
-    def webhooks(self) -> list[Callback]:
-        """The spec's webhooks (3.1 ``webhooks``, ``x-webhooks``), then its operations' callbacks."""
-        return [*self.spec.webhooks, *(callback for op in self.spec.operations for callback in op.callbacks)]
+    def webhooks(self) -> list[dict[str, Any]]:
+        """The spec's webhooks (3.1 ``webhooks``): name, method, summary."""
+        deliveries = self.runtime.deliveries
+        return deliveries.webhooks() if deliveries is not None else []
 
-    async def send_webhook(self, name: str, url: str, *, seed: int | None = None) -> httpx.Response:
-        """Send the spec's webhook (or callback) ``name`` to ``url``: its method, and a body generated
-        from its request schema by the mock's generator (the same data ``serve`` would make).
+    def send_webhook(
+        self, name: str, url: str | None = None, *, body: Any = SPEC_BODY, delay: float = 0.0
+    ) -> dict[str, Any]:
+        """Fire the spec's webhook ``name``, as ``POST /admin/api/webhooks/{name}/fire`` does.
+
+        Returns at once: the delivery is sent in the background (through the host policy, retried
+        on a failure or a 5xx) and recorded with its attempts (``/admin/api/deliveries/{id}``).
 
         Args:
-            name: the webhook's or callback's name in the spec.
-            url: where to send it (the project's own code names it: trusted like its other calls).
-            seed: seed for the body (default: the runtime's seed).
+            name: the webhook's name in the spec.
+            url: the target (default: ``ProjectOptions.webhook_url`` or ``MOCKINGBIRD_WEBHOOK_URL``).
+            body: the body to send (JSON) instead of the spec's example or a generated one.
+            delay: seconds before the first attempt.
+
+        Returns:
+            The delivery's record (``id``, ``state`` ``pending``, ``url``, ``request_body`` ...).
 
         Raises:
-            ControlNotFoundError: the spec has no webhook or callback ``name``.
-            httpx.HTTPError: the request failed.
+            ControlNotFoundError: the spec has no webhook ``name``.
+            ConfigError: no ``url`` and no configured target.
         """
-        hook = next((h for h in self.webhooks() if h.name == name), None)
-        if hook is None:
+        deliveries = self.runtime.deliveries
+        if deliveries is None:
             raise ControlNotFoundError("webhook", name)
-        content: bytes = b""
-        headers: dict[str, str] = {}
-        media = next(iter(hook.request_body.content.values()), None) if hook.request_body else None
-        if media is not None:
-            from mockingbird.openapi.generation.generator import DataGenerator
-
-            rng = random.Random(self.mock.seed if seed is None else seed)
-            value = DataGenerator(self.spec.resolve).generate(media.schema or {}, rng=rng, mode="request")
-            content = orjson.dumps(value)
-            headers["content-type"] = media.content_type
-        async with httpx.AsyncClient(timeout=30.0) as client:
-            return await client.request(hook.method, url, content=content, headers=headers)
+        return deliveries.fire_webhook(name, url, body=body, delay=delay)
 
     def app(self, api: APIRouter, **fastapi_options: Any) -> FastAPI:
         """The project's FastAPI app: ``api``'s endpoints on ``serve``'s URLs, side routes, logging.

@@ -71,7 +71,10 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
         ] = None,
         auth_enabled: Annotated[bool, Field(description="Enforce the spec's security requirements.")] = True,
         webhooks_enabled: Annotated[
-            bool, Field(description="Functions that send the spec's webhooks and callbacks.")
+            bool,
+            Field(
+                description="A send_<name> function per webhook of the spec (callbacks are sent after answers either way)."
+            ),
         ] = True,
         admin_ui_enabled: Annotated[
             bool, Field(description="The admin UI and API under /admin (logs, scenarios, chaos).")
