@@ -52,3 +52,15 @@ def test_the_flat_parameters_become_a_scenario_chaos_scope() -> None:
         describe({"error_rate": 0.1, "operations": {"op": {"error_rate": 1}}})
         == "Chaos on: error_rate=0.1; op: error_rate=1."
     )
+
+
+def test_the_connection_faults_become_fault_kinds_and_need_a_server_that_can_drop(
+    server: MCPServer, petstore: MockEntry
+) -> None:
+    scope = build_scope(latency_ms=None, latency_jitter_ms=None, error_rate=None, error_status=None,
+                        retry_after=None, truncate_rate=None, trickle_rate=None, empty_reply_rate=0.2,
+                        connection_reset_rate=0.1)  # fmt: skip
+    assert scope == {"faults": {"empty_reply": 0.2, "connection_reset": 0.1}}
+    # The shared petstore mock runs on granian, which cannot drop a connection: refused, never pretended.
+    message = tool_error(server, "set_chaos", {"server_url": petstore.url, "connection_reset_rate": 0.5})
+    assert "connection_reset" in message

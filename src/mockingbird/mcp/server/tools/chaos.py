@@ -19,7 +19,8 @@ class ChaosResult(BaseModel):
 
 def build_scope(*, latency_ms: float | None, latency_jitter_ms: float | None, error_rate: float | None,
                 error_status: int | None, retry_after: int | None, truncate_rate: float | None,
-                trickle_rate: float | None) -> dict[str, Any]:  # fmt: skip
+                trickle_rate: float | None, empty_reply_rate: float | None = None,
+                connection_reset_rate: float | None = None) -> dict[str, Any]:  # fmt: skip
     """One chaos scope (the scenario file format) from the tool's flat parameters."""
     scope: dict[str, Any] = {}
     if latency_ms is not None:
@@ -35,7 +36,9 @@ def build_scope(*, latency_ms: float | None, latency_jitter_ms: float | None, er
         scope["error_status"] = error_status
     if retry_after is not None:
         scope["retry_after"] = retry_after
-    faults = {k: v for k, v in (("truncate", truncate_rate), ("trickle", trickle_rate)) if v is not None}
+    kinds = (("truncate", truncate_rate), ("trickle", trickle_rate), ("empty_reply", empty_reply_rate),
+             ("connection_reset", connection_reset_rate))  # fmt: skip
+    faults = {k: v for k, v in kinds if v is not None}
     if faults:
         scope["faults"] = faults
     return scope
@@ -82,16 +85,30 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
             float | None, Field(ge=0, le=1, description="Fraction of bodies cut short.")
         ] = None,
         trickle_rate: Annotated[float | None, Field(ge=0, le=1, description="Fraction sent slowly.")] = None,
+        empty_reply_rate: Annotated[
+            float | None,
+            Field(
+                ge=0,
+                le=1,
+                description="Fraction of connections closed with no answer (mock run with uvicorn).",
+            ),
+        ] = None,
+        connection_reset_rate: Annotated[
+            float | None,
+            Field(ge=0, le=1, description="Fraction of connections reset, TCP RST (mock run with uvicorn)."),
+        ] = None,
         clear: Annotated[
             bool, Field(description="Turn chaos off (for the operation, or everywhere).")
         ] = False,
     ) -> Annotated[CallToolResult, ChaosResult]:
         """Inject latency and faults into a running mock (a flaky dependency): added latency with jitter,
-        an error rate with a status (500, 502, 503, 429 with Retry-After), truncated or trickled bodies;
-        for every operation or one. Faults show in query_mock_logs (source `chaos`)."""
+        an error rate with a status (500, 502, 503, 429 with Retry-After), truncated or trickled bodies, and
+        (for a mock started with server_impl='uvicorn') empty replies and connection resets; for every operation
+        or one. Faults show in query_mock_logs (source `chaos`)."""
         scope = build_scope(latency_ms=latency_ms, latency_jitter_ms=latency_jitter_ms, error_rate=error_rate,
                             error_status=error_status, retry_after=retry_after, truncate_rate=truncate_rate,
-                            trickle_rate=trickle_rate)  # fmt: skip
+                            trickle_rate=trickle_rate, empty_reply_rate=empty_reply_rate,
+                            connection_reset_rate=connection_reset_rate)  # fmt: skip
         with tool_errors(), fleet.admin(server_url) as admin:
             current = admin.chaos()
             if operation:
