@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from mockingbird.runtime.checks import RequestChecker
 
 log = logging.getLogger("mockingbird.runtime")
-MEMO_SIZE = 4096
+MEMO_SIZE = 1024  # bounded small: a new URL every request (no hit) should not pin thousands of answers
 
 
 @dataclass(slots=True)
@@ -119,6 +119,7 @@ class MockEngine:
         self._memo: dict[tuple[str, str, str, str | None, str | None], Answer] = {}
         self._memo_seen = self.revision.value
         self._memoable = not hooks
+        self._header_free: dict[tuple[str, int], bool] = {}  # (method, id(operation)) -> may be memoised
 
     def set_hooks(self, hooks: Hooks) -> None:
         """Replace the hooks (one assignment: a request sees the old set or the new one)."""
@@ -138,22 +139,33 @@ class MockEngine:
             if found_answer is not None:
                 return found_answer
             answer = self._answer(request)
-            if self._memoable and answer.error is None and self._header_free(request, answer):
+            if answer.error is not None or not self._memoable:
+                return answer
+            op = answer.operation
+            keep: bool | None
+            if op is None:  # 404/405 depend on the path alone; a CORS preflight on the request's headers
+                keep = answer.response.source != "cors"
+            else:  # one lookup on a miss: a new URL every request must pay next to nothing here
+                keep = self._header_free.get((request.method, id(op)))
+                if keep is None:
+                    keep = self._learn_header_free(request, op)
+            if keep:
                 if len(self._memo) >= MEMO_SIZE:
                     self._memo.clear()
                 self._memo[key] = answer
             return answer
         return self._answer(request)
 
-    def _header_free(self, request: MockRequest, answer: Answer) -> bool:
-        """Whether ``answer`` depends on no request header but Accept and Prefer (so may be memoised)."""
-        op = answer.operation
-        if op is None:  # 404/405 depend on the path alone; a CORS preflight on the request's headers
-            return answer.response.source != "cors"
-        found = self.router.match(request.method, request.path)  # memoised by the router
-        if isinstance(found, RouteMatch) and any(v.reads_headers for v in found.variants):
-            return False  # the operation was chosen by a header (X-Amz-Target)
-        return not ((self.validate or self.auth) and self._get_checker().needs_headers(op))
+    def _learn_header_free(self, request: MockRequest, op: Operation) -> bool:
+        """Whether ``op``'s answers depend on no request header but Accept and Prefer (so may be memoised):
+        not chosen by a header (X-Amz-Target), and checks that read none. Learnt once per operation and method."""
+        found = self.router.match(request.method, request.path)
+        chosen_by_header = isinstance(found, RouteMatch) and any(v.reads_headers for v in found.variants)
+        free = not chosen_by_header and not (
+            (self.validate or self.auth) and self._get_checker().needs_headers(op)
+        )
+        self._header_free[(request.method, id(op))] = free
+        return free
 
     def _answer(self, request: MockRequest) -> Answer:
         method = request.method
