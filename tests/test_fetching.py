@@ -7,7 +7,6 @@ that no connection to them was attempted (Python's ``socket.connect`` audit even
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,28 +15,14 @@ import pytest
 
 from mockingbird.errors import FetchError, FetchRefusedError
 from mockingbird.fetching import AsyncFetcher, Fetcher, FetchPolicy, Referrer, classify, fetch, origin
-from tests.hostile.servers import Reply, endless, gzip_bomb, redirect, serve, trickle
-
-_CONNECTS: list[Any] | None = None
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if event == "socket.connect" and _CONNECTS is not None:
-        _CONNECTS.append(args[1])
-
-
-sys.addaudithook(_audit)
+from tests.hostile.servers import Reply, connections, endless, gzip_bomb, redirect, serve, trickle
 
 
 @pytest.fixture
 def connects() -> Iterator[list[Any]]:
     """Every socket address connected to during the test."""
-    global _CONNECTS
-    _CONNECTS = []
-    try:
-        yield _CONNECTS
-    finally:
-        _CONNECTS = None
+    with connections() as seen:
+        yield seen
 
 
 def _stub(answer: list[str], calls: list[str] | None = None) -> Any:

@@ -8,6 +8,7 @@ trickling or oversized body. Only loopback addresses are ever bound or targeted.
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -160,3 +161,32 @@ def serve(host: str = "127.0.0.1", routes: dict[str, Reply | Writer] | None = No
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+# Socket connections seen by an audit hook (installed once: hooks cannot be removed), for the blocks recording them.
+_RECORDERS: list[list[Any]] = []
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "socket.connect" and _RECORDERS:
+        for seen in _RECORDERS:
+            seen.append(args[1])
+
+
+sys.addaudithook(_audit)
+
+
+@contextmanager
+def connections() -> Iterator[list[Any]]:
+    """Every socket address connected to (by any thread of this process) while the block runs."""
+    seen: list[Any] = []
+    _RECORDERS.append(seen)
+    try:
+        yield seen
+    finally:
+        _RECORDERS.remove(seen)
+
+
+def beyond_loopback(seen: list[Any]) -> list[Any]:
+    """The addresses of ``seen`` that are not loopback."""
+    return [a for a in seen if isinstance(a, tuple) and not str(a[0]).startswith(("127.", "::1"))]

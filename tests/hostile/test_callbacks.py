@@ -9,7 +9,6 @@ resolver or are never connected to.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,31 +20,18 @@ from mockingbird.config import ServeConfig
 from mockingbird.http.deliveries import build_deliveries
 from mockingbird.openapi import load_spec
 from tests.corpus import REPO
-from tests.hostile.servers import answers, redirect, serve
+from tests.hostile.servers import answers, beyond_loopback, connections, redirect, serve
 
 CALLBACKS = REPO / "examples" / "callbacks.yaml"
-_CONNECTS: list[Any] | None = None
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if event == "socket.connect" and _CONNECTS is not None:
-        _CONNECTS.append(args[1])
-
-
-sys.addaudithook(_audit)
 
 
 @pytest.fixture
 def outside() -> Iterator[list[Any]]:
     """Every address beyond loopback connected to during the test (there must be none)."""
-    global _CONNECTS
-    _CONNECTS = []
-    try:
-        yield _CONNECTS
-    finally:
-        found = [a for a in _CONNECTS if isinstance(a, tuple) and not str(a[0]).startswith(("127.", "::1"))]
-        _CONNECTS = None
-        assert found == [], f"connected beyond loopback: {found}"
+    with connections() as seen:
+        yield seen
+    found = beyond_loopback(seen)
+    assert found == [], f"connected beyond loopback: {found}"
 
 
 @pytest.mark.parametrize(
