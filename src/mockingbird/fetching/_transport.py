@@ -85,11 +85,8 @@ class PinnedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        addresses = self._pins.get(host.lower().rstrip("."))
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} was not checked by the fetch policy")
         failure: Exception = httpcore.ConnectError(f"cannot connect to {host}")
-        for address in addresses:
+        for address in pinned(self._pins, host):
             try:
                 stream = super().connect_tcp(
                     address, port, self._clock.left(timeout), local_address, socket_options
@@ -99,6 +96,18 @@ class PinnedBackend(httpcore.SyncBackend):
                 continue
             return _DeadlineStream(stream, self._clock)
         raise failure
+
+
+def pinned(pins: dict[str, list[str]], host: str) -> list[str]:
+    """The addresses checked for ``host`` (the only ones a pinned backend connects to).
+
+    Raises:
+        httpcore.ConnectError: the fetch policy checked no address for ``host``.
+    """
+    addresses = pins.get(host.lower().rstrip("."))
+    if not addresses:
+        raise httpcore.ConnectError(f"{host} was not checked by the fetch policy")
+    return addresses
 
 
 class PinnedTransport(httpx.HTTPTransport):
@@ -152,11 +161,8 @@ class AsyncPinnedBackend(httpcore.AnyIOBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = self._pins.get(host.lower().rstrip("."))
-        if not addresses:
-            raise httpcore.ConnectError(f"{host} was not checked by the fetch policy")
         failure: Exception = httpcore.ConnectError(f"cannot connect to {host}")
-        for address in addresses:
+        for address in pinned(self._pins, host):
             try:
                 stream = await super().connect_tcp(
                     address, port, self._clock.left(timeout), local_address, socket_options
