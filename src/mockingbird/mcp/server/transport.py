@@ -20,6 +20,7 @@ from typing import IO, Any
 import anyio
 import anyio.to_thread
 import mcp_types as types
+from mcp.server.lowlevel import Server
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
@@ -64,17 +65,21 @@ def classify_line(line: bytes) -> tuple[SessionMessage | None, bytes | None]:
     return SessionMessage(message), None
 
 
-def _lowlevel(server: MCPServer) -> Any:
-    return server._lowlevel_server  # the SDK's own stdio runner reaches it the same way
+def _lowlevel(server: MCPServer | Server[Any]) -> Any:
+    # the SDK's own stdio runner reaches an MCPServer's low-level server the same way
+    return server._lowlevel_server if isinstance(server, MCPServer) else server
 
 
 async def serve_stdio(
-    server: MCPServer, *, stdin: IO[bytes] | None = None, stdout_fd: int | None = None
+    server: MCPServer | Server[Any],
+    *,
+    stdin: IO[bytes] | None = None,
+    stdout_fd: int | None = None,
 ) -> None:
     """Serve ``server`` on this process's stdin/stdout until stdin closes.
 
     Args:
-        server: the MCP server.
+        server: the MCP server (an ``MCPServer`` or a low-level ``Server``).
         stdin: read from here instead of fd 0 (tests).
         stdout_fd: write protocol here instead of fd 1 (tests; fd 1 is then left alone).
     """
@@ -137,14 +142,19 @@ async def serve_stdio(
 
 
 async def serve_http(
-    server: MCPServer, *, port: int, on_listening: Callable[[str], None] | None = None
+    server: MCPServer | Server[Any],
+    *,
+    port: int,
+    on_listening: Callable[[str], None] | None = None,
+    routes: list[Any] | None = None,
 ) -> None:
     """Serve ``server`` over streamable HTTP at ``http://127.0.0.1:PORT/mcp`` until cancelled.
 
     Args:
-        server: the MCP server.
+        server: the MCP server (an ``MCPServer`` or a low-level ``Server``).
         port: the port (0: any free one).
         on_listening: called with the URL once the socket is bound.
+        routes: more Starlette routes beside ``/mcp`` (a low-level ``Server`` only).
 
     Raises:
         ConfigError: the port is busy.
@@ -155,7 +165,11 @@ async def serve_http(
 
     sock = bind_socket("127.0.0.1", port)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
-    config = uvicorn.Config(server.streamable_http_app(host="127.0.0.1"), log_level="warning", lifespan="on")
+    if isinstance(server, MCPServer):
+        app = server.streamable_http_app(host="127.0.0.1")
+    else:
+        app = server.streamable_http_app(host="127.0.0.1", custom_starlette_routes=routes)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     runner = uvicorn.Server(config)
     if on_listening is not None:
         on_listening(url)

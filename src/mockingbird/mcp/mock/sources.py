@@ -1,0 +1,112 @@
+"""Where a mock's manifest comes from: a file (manifest or recording), or a live server's snapshot.
+
+Files are read and parsed under the parse budgets (``mockingbird.documents``). A snapshot connects to
+the server with the SDK's client (stdio), lists every tool, resource, resource template and prompt,
+following ``nextCursor`` page by page, and returns the manifest ``write_manifest`` saves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+from mockingbird.documents import parse_document, read_file
+from mockingbird.errors import ConfigError, ManifestError
+from mockingbird.mcp.mock.manifest import Manifest, parse_manifest
+from mockingbird.mcp.mock.recording import is_recording, manifest_from_recording
+
+__all__ = ["load_source", "snapshot", "write_manifest"]
+
+_MAX_PAGES = 1000
+
+
+def load_source(path: str) -> Manifest:
+    """The manifest in ``path``: a manifest file (YAML/JSON) or a ``stdio --record`` recording.
+
+    Raises:
+        DocumentError: the file cannot be read or parsed, or is past a budget.
+        ManifestError: what it holds cannot be served (every problem, with its location).
+    """
+    data = read_file(path)
+    document = parse_document(data, path) if data.strip() else None
+    if document is None:
+        raise ManifestError([("", "the file is empty; expected a manifest or a recording")], path)
+    if is_recording(document):
+        return manifest_from_recording(document, source=path)
+    return parse_manifest(document, source=path)
+
+
+def _dump(model: Any) -> dict[str, Any]:
+    out: dict[str, Any] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    return out
+
+
+async def _pages(fetch: Any, key: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(_MAX_PAGES):
+        page = await fetch(cursor=cursor)
+        items.extend(_dump(item) for item in getattr(page, key))
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return items
+
+
+async def snapshot(command: Sequence[str], *, env: dict[str, str] | None = None) -> Manifest:
+    """Connect to the server ``command`` starts (stdio), list everything it offers, and return it.
+
+    Args:
+        command: the server's command line.
+        env: extra environment for the server.
+
+    Raises:
+        ConfigError: the server cannot be started or does not answer the listings.
+    """
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    if not command:
+        raise ConfigError("--snapshot needs the server's command after --")
+    params = StdioServerParameters(command=command[0], args=list(command[1:]), env=env)
+    document: dict[str, Any] = {}
+    try:
+        async with Client(params, read_timeout_seconds=60) as client:
+            caps = client.server_capabilities
+            info = client.server_info
+            server: dict[str, Any] = {"name": info.name, "version": info.version} if info is not None else {}
+            if client.instructions:
+                server["instructions"] = client.instructions
+            document["server"] = server
+            if caps is None or caps.tools is not None:
+                document["tools"] = await _pages(client.list_tools, "tools")
+            if caps is None or caps.resources is not None:
+                document["resources"] = await _pages(client.list_resources, "resources")
+                document["resourceTemplates"] = await _pages(
+                    client.list_resource_templates, "resource_templates"
+                )
+            if caps is None or caps.prompts is not None:
+                document["prompts"] = await _pages(client.list_prompts, "prompts")
+    except OSError as exc:
+        raise ConfigError(f"--snapshot: cannot start {command[0]}: {exc.strerror or exc}") from None
+    return parse_manifest({k: v for k, v in document.items() if v}, source=" ".join(command))
+
+
+def write_manifest(manifest: Manifest, path: str) -> None:
+    """Write ``manifest`` as JSON (YAML readers read it too), atomically.
+
+    Raises:
+        ConfigError: the file cannot be written.
+    """
+    text = json.dumps(manifest.document(), indent=2, ensure_ascii=False) + "\n"
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write the manifest: {exc.strerror or exc}") from None
