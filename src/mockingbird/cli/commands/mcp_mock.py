@@ -14,7 +14,6 @@ from mockingbird.errors import ConfigError
 
 @click.command(
     "mcp-mock",
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
     short_help="Serve a fake MCP server from a manifest or recording (or snapshot a real one).",
 )
 @click.argument("source", required=False)

@@ -99,7 +99,7 @@ class Manifest:
                         if v is not None
                     }
                     for c in canned
-                ]  # fmt: skip
+                ]
                 for name, canned in self.results.items()
             }
         if self.contents:
