@@ -8,7 +8,6 @@ import sys
 import threading
 from pathlib import Path
 
-
 HERE = Path(__file__).parent
 WEATHER = HERE / "weather.yaml"
 NPM_BIN = Path(__file__).parents[2] / "npm" / "node_modules" / ".bin"

@@ -13,13 +13,12 @@ from typing import Any
 import anyio
 import jsonschema
 import pytest
+from _mcp_mock_helpers import HttpMock, mock_command
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from mockingbird.openapi.generation.generator import DataGenerator
-
-from _mcp_mock_helpers import HttpMock, mock_command
 
 pytestmark = pytest.mark.anyio
 
