@@ -88,6 +88,7 @@ __all__ = [
     "connect_async",
     "fail",
     "mock",
+    "mcp_mock",
     "mock_response",
     "modify",
     "parse_server",
@@ -374,3 +375,29 @@ async def connect_async(
         AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout) as client,
     ):
         yield client
+
+
+def mcp_mock(source: str | os.PathLike[str] | Mapping[str, Any], *, seed: int = 0) -> Any:
+    """A fake MCP server (``mockingbird mcp-mock``) to connect to in process, as the server under test.
+
+    Args:
+        source: a manifest or recording file, or a manifest as a dict (see ``docs/mcp-mock.md``).
+        seed: seeds generated results.
+
+    Returns:
+        The SDK's low-level ``Server``: pass it to ``connect``, ``connect_async`` or ``start_server``.
+
+    Raises:
+        ManifestError: the manifest is broken (every problem, with its location).
+
+    Example::
+
+        with connect(mcp_mock("weather.yaml")) as mcp:
+            assert mcp.tools.call("get_forecast", {"city": "Oslo"}).json()["city"]
+    """
+    from mockingbird.mcp.mock.manifest import parse_manifest
+    from mockingbird.mcp.mock.server import build_mock_server
+    from mockingbird.mcp.mock.sources import load_source
+
+    manifest = parse_manifest(dict(source)) if isinstance(source, Mapping) else load_source(os.fspath(source))
+    return build_mock_server(manifest, seed=seed).server
