@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from _mcp_mock_helpers import WEATHER
 from mcp import Client
