@@ -168,7 +168,7 @@ class MockServer:
                 if outcome.delay:
                     await anyio.sleep(outcome.delay)
                 if outcome.drop:
-                    self._log(ctx, params, started, clock, None, None, "chaos", outcome.name)
+                    self._log(ctx, params, started, clock, None, None, "chaos", outcome.name, answered=False)
                     self.dropped.set()
                     if ctx.close_sse_stream is not None:
                         await ctx.close_sse_stream()
@@ -190,7 +190,8 @@ class MockServer:
         return result
 
     def _log(self, ctx: ServerRequestContext[Any, Any], params: dict[str, Any], started: float, clock: float,
-             result: HandlerResult, error: MCPError | None, source: str, chaos: str | None) -> None:  # fmt: skip
+             result: HandlerResult, error: MCPError | None, source: str, chaos: str | None, *,
+             answered: bool = True) -> None:  # fmt: skip
         if self.sink is None or self._sink_failed or ctx.method.startswith("notifications/"):
             return
         request: dict[str, Any] = {"jsonrpc": "2.0", "id": ctx.request_id, "method": ctx.method}
@@ -203,7 +204,7 @@ class MockServer:
                 "id": ctx.request_id,
                 "error": error.error.model_dump(exclude_none=True),
             }
-        elif result is not None or ctx.request_id is not None:
+        elif answered and (result is not None or ctx.request_id is not None):
             body = (
                 result.model_dump(by_alias=True, exclude_none=True, mode="json")
                 if isinstance(result, BaseModel)
