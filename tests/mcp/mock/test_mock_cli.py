@@ -34,29 +34,14 @@ def stdio(*args: str) -> StdioServerParameters:
     return StdioServerParameters(command=command[0], args=command[1:])
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("tools: [{name: t}]", "#/tools/0/inputSchema: Field required"),
-        ("tools: [{name: t, inputSchema: {type: object}}]\nresults: {u: [{result: {}}]}",
-         "#/results/u: no tool 'u' is listed under tools"),
-        ("tools: {name: t}", "#/tools: a list of tools items"),
-        ("tools: [{name: t, inputSchema: {type: object}}]\nresults: {t: [{result: {content: [{type: text, "
-         "text: '{{ oops'}]}}]}", "#/results/t/0/result/content/0/text: "),
-        ("tools: [\n", ":2: "),
-    ],
-)  # fmt: skip
-def test_a_broken_manifest_is_one_line_naming_file_and_place(
-    tmp_path: Path, text: str, expected: str
-) -> None:
+def test_a_broken_manifest_is_one_line_naming_file_and_place(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
-    path.write_text(text)
+    path.write_text("tools: [{name: t}]")
     done = subprocess.run(
         mock_command(str(path)), capture_output=True, timeout=60, check=False, stdin=subprocess.DEVNULL
     )
     err = done.stderr.decode().strip()
-    assert done.returncode == 2 and len(err.splitlines()) == 1, err
-    assert err.startswith(f"error: {path}") and expected in err, err
+    assert done.returncode == 2 and err == f"error: {path}#/tools/0/inputSchema: Field required", err
 
 
 async def test_a_recording_of_a_real_server_replays_its_answers(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from mockingbird.mcp.mock.server import build_mock_server
+from mockingbird.mcp.mock.sources import load_source
 from mockingbird.openapi.generation.generator import DataGenerator
 
 pytestmark = pytest.mark.anyio
@@ -90,13 +92,10 @@ async def test_every_tool_of_a_snapshot_answers_over_http(snapshots: dict[str, P
 
 
 async def test_the_same_seed_gives_the_same_results(snapshots: dict[str, Path]) -> None:
-    manifest = json.loads(snapshots["time"].read_text())
+    manifest = load_source(str(snapshots["time"]))
+    tool = manifest.tools[0]
     seen = []
-    for _ in range(2):
-        command = mock_command(str(snapshots["time"]), "--seed", "3")
-        params = StdioServerParameters(command=command[0], args=command[1:])
-        with anyio.fail_after(60):
-            async with Client(params) as client:
-                tool = manifest["tools"][0]
-                seen.append((await client.call_tool(tool["name"], arguments_for(tool, 0))).structured_content)
-    assert seen[0] == seen[1] and seen[0]["timezone"]
+    for seed in (3, 3, 4):
+        async with Client(build_mock_server(manifest, seed=seed).server) as client:
+            seen.append((await client.call_tool(tool["name"], arguments_for(tool, 0))).structured_content)
+    assert seen[0] == seen[1] != seen[2] and seen[0]["timezone"]

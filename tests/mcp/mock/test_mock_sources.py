@@ -1,0 +1,67 @@
+"""Manifest and recording files read under the parse budgets: every broken one is a ``ManifestError`` (or a
+``DocumentError``) naming the file and the place; a snapshot written is read back as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _mcp_mock_helpers import WEATHER
+
+from mockingbird.errors import DocumentError, ManifestError
+from mockingbird.mcp.mock.sources import load_source, write_manifest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tools: [{name: t}]", "#/tools/0/inputSchema: Field required"),
+        ("tools: [{name: t, inputSchema: {type: object}}]\nresults: {u: [{result: {}}]}",
+         "#/results/u: no tool 'u' is listed under tools"),
+        ("tools: {name: t}", "#/tools: a list of tools items"),
+        ("tools: [{name: t, inputSchema: {type: string}}]", "#/tools/0/inputSchema: a JSON Schema of type object"),
+        ("tools: [{name: t, inputSchema: {type: object}}, {name: t, inputSchema: {type: object}}]",
+         "#/tools/1/name: tool 't' is listed twice"),
+        ("tools: [{name: t, inputSchema: {type: object}}]\nresults: {t: [{arguments: {}}]}",
+         "#/results/t/0: an object with result (or error)"),
+        ("tools: [{name: t, inputSchema: {type: object}}]\nresults: {t: [{error: {code: x}}]}",
+         "#/results/t/0/error: an object {code: INTEGER"),
+        ("tool: []", "#/tool: unknown field 'tool'"),
+        ("[]", ": a manifest is an object"),
+        ("", ": the file is empty"),
+        ("mocks: [{request: {bodyFragment: x}, response: {stdout: y}}]", "#/mocks: no recorded MCP answer"),
+    ],
+)  # fmt: skip
+def test_a_broken_manifest_names_file_and_place(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    with pytest.raises(ManifestError) as caught:
+        load_source(str(path))
+    assert str(caught.value).startswith(str(path)) and expected in str(caught.value), str(caught.value)
+
+
+def test_a_template_that_does_not_compile_is_refused_with_its_place(tmp_path: Path) -> None:
+    from mockingbird.mcp.mock.server import build_mock_server
+
+    path = tmp_path / "t.yaml"
+    path.write_text("tools: [{name: t, inputSchema: {type: object}}]\n"
+                    "results: {t: [{result: {content: [{type: text, text: '{{ oops'}]}}]}")  # fmt: skip
+    with pytest.raises(ManifestError) as caught:
+        build_mock_server(load_source(str(path)))
+    assert "#/results/t/0/result/content/0/text: " in str(caught.value)
+
+
+def test_unparsable_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("tools: [\n")
+    with pytest.raises(DocumentError) as caught:
+        load_source(str(path))
+    assert str(caught.value).startswith(f"{path}:")
+
+
+def test_a_written_manifest_reads_back_the_same(tmp_path: Path) -> None:
+    manifest = load_source(str(WEATHER))
+    write_manifest(manifest, str(tmp_path / "copy.json"))
+    again = load_source(str(tmp_path / "copy.json"))
+    assert again.document() == manifest.document()
+    assert [c.arguments for c in again.results["get_forecast"]] == [{"city": "Atlantis"}]
