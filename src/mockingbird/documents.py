@@ -18,7 +18,10 @@ Timestamps stay strings, as YAML 1.2 and JSON would have them.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -313,3 +316,23 @@ def _loader_class() -> type:
         }
         _LOADER.append(Loader)
     return _LOADER[0]
+
+
+def write_json(path: str, document: Any) -> None:
+    """Write ``document`` as indented JSON (YAML readers read it too), atomically: a temporary file in the
+    same folder renamed over ``path``, so a reader never sees half a file. The write twin of ``read_file``.
+
+    Raises:
+        OSError: the file cannot be written (callers name it in their own error).
+    """
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".write-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+

@@ -7,7 +7,7 @@ Tree::
     │   ├── LogQueryError           a bad log filter (status, time, regex...)
     │   ├── CommandNotFoundError    the stdio proxy's server command cannot start
     │   ├── OverrideError           an override, scenario or chaos document with problems (each listed)
-    │   ├── ManifestError           an MCP mock's manifest or recording with problems (each listed)
+    │   │   └── ManifestError       an MCP mock's manifest or recording with problems (the same shape)
     │   └── ProjectConflictError    generating would change files of an existing project (each named)
     ├── SpecError                   an API description that cannot be read or is broken
     │   └── SpecNotFoundError       the file or URL does not exist / cannot be fetched
@@ -319,6 +319,15 @@ class OverrideError(ConfigError):
         return 400 if any(message.startswith(TEMPLATE_SYNTAX) for _, message in self.violations) else 422
 
 
+class ManifestError(OverrideError):
+    """A manifest or recording ``mockingbird mcp-mock`` cannot serve; ``violations`` lists each problem.
+
+    Args:
+        violations: ``(location, message)`` pairs, location a JSON pointer into the document.
+        source: the file it came from.
+    """
+
+
 class ExpressionError(ValueError, MockingbirdError):
     """A runtime expression (``{$request.body#/callbackUrl}``) that is malformed or names nothing.
 
@@ -330,23 +339,6 @@ class ExpressionError(ValueError, MockingbirdError):
     def __init__(self, expression: str, problem: str) -> None:
         super().__init__(f"{expression}: {problem}")
         self.expression = expression
-
-
-class ManifestError(ConfigError):
-    """A manifest or recording ``mockingbird mcp-mock`` cannot serve; ``violations`` lists each problem.
-
-    Args:
-        violations: ``(location, message)`` pairs, location a JSON pointer into the document.
-        source: the file it came from.
-    """
-
-    def __init__(self, violations: Sequence[tuple[str, str]], source: str = "") -> None:
-        self.violations = list(violations)
-        self.source = source
-        first = self.violations[0] if self.violations else ("", "invalid")
-        where = f"{source}#{first[0]}" if source else first[0] or "manifest"
-        more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
-        super().__init__(f"{where}: {first[1]}{more}")
 
 
 class ControlNotFoundError(LookupError, MockingbirdError):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import queue
 import subprocess
 import sys
-import threading
 from pathlib import Path
+
+from tests.mcp.server.conftest import HttpServer
 
 HERE = Path(__file__).parent
 WEATHER = HERE / "weather.yaml"
@@ -27,32 +27,9 @@ def take_snapshot(out: Path, *server: str) -> Path:
     return out
 
 
-class HttpMock:
-    """``mockingbird mcp-mock SOURCE --transport http --port 0`` as a subprocess; ``url`` once it listens."""
+class HttpMock(HttpServer):
+    """``mockingbird mcp-mock ARGS --transport http --port 0`` as a subprocess; ``url`` once it listens."""
 
     def __init__(self, *args: str) -> None:
-        self.process = subprocess.Popen([*mock_command(*args), "--transport", "http", "--port", "0"],
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-        lines: queue.Queue[str] = queue.Queue()
-        self.stderr: list[str] = []
-
-        def drain() -> None:
-            assert self.process.stderr is not None
-            for raw in self.process.stderr:
-                line = raw.decode(errors="replace")
-                self.stderr.append(line)
-                lines.put(line)
-            lines.put("")
-
-        threading.Thread(target=drain, daemon=True).start()
-        while True:
-            line = lines.get(timeout=60)
-            assert line, f"mcp-mock ended: {''.join(self.stderr)}"
-            if "streamable HTTP at " in line:
-                self.url = line.rsplit(" ", 1)[1].strip()
-                self.base = self.url.removesuffix("/mcp")
-                return
-
-    def close(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        super().__init__(command=mock_command(*args))
+        self.base = self.url.removesuffix("/mcp")

@@ -42,10 +42,12 @@ def pid_gone(pid: int) -> bool:
 
 
 class HttpServer:
-    """``mockingbird mcp --transport http --port 0`` as a subprocess; ``url`` once it listens."""
+    """``mockingbird mcp --transport http --port 0`` (or another ``command`` that prints the same line) as a
+    subprocess; ``url`` once it listens."""
 
-    def __init__(self, state_dir: Path) -> None:
-        self.process = subprocess.Popen([*mcp_command(state_dir), "--transport", "http", "--port", "0"],
+    def __init__(self, state_dir: Path | None = None, *, command: list[str] | None = None) -> None:
+        command = command or mcp_command(state_dir or Path("state"))
+        self.process = subprocess.Popen([*command, "--transport", "http", "--port", "0"],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         lines: queue.Queue[str] = queue.Queue()
         self.stderr: list[str] = []

@@ -114,8 +114,6 @@ def decide(chaos: MockChaos, method: str, tool: str | None, rng: random.Random) 
     selector = tool if tool is not None and tool in chaos.plan.operations else method
     scope: Chaos = chaos.plan.operations.get(selector, chaos.plan.default)
     share = chaos.tool_errors.get(selector if selector in chaos.plan.operations else "", 0.0)
-    if selector not in chaos.plan.operations and tool is not None and tool in chaos.tool_errors:
-        share = chaos.tool_errors[tool]
     decision: Decision | None = draw(scope, rng)
     tool_error = tool is not None and bool(share) and rng.random() < share
     if decision is None and not tool_error:

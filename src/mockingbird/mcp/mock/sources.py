@@ -7,13 +7,10 @@ following ``nextCursor`` page by page, and returns the manifest ``write_manifest
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-from mockingbird.documents import parse_document, read_file
+from mockingbird.documents import parse_document, read_file, write_json
 from mockingbird.errors import ConfigError, ManifestError
 from mockingbird.mcp.mock.manifest import Manifest, parse_manifest
 from mockingbird.mcp.mock.recording import is_recording, manifest_from_recording
@@ -101,12 +98,7 @@ def write_manifest(manifest: Manifest, path: str) -> None:
     Raises:
         ConfigError: the file cannot be written.
     """
-    text = json.dumps(manifest.document(), indent=2, ensure_ascii=False) + "\n"
-    directory = os.path.dirname(os.path.abspath(path))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".json", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        write_json(path, manifest.document())
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write the manifest: {exc.strerror or exc}") from None

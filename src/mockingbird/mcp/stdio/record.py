@@ -14,13 +14,11 @@ recording never saw fails loudly instead of reaching a server.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from typing import Any
 
 import orjson
 
+from mockingbird.documents import write_json
 from mockingbird.errors import MocksFileError
 from mockingbird.mcp.stdio.traffic import CLIENT_TO_SERVER, Exchange
 
@@ -90,13 +88,8 @@ class Recorder:
         Raises:
             MocksFileError: the file cannot be written.
         """
-        text = json.dumps(self.build(), indent=2, ensure_ascii=False) + "\n"
-        directory = os.path.dirname(os.path.abspath(path))
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".recording-", suffix=".json", dir=directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
+            write_json(path, self.build())
             self.dirty = False
         except OSError as exc:
             raise MocksFileError(path, f"cannot write the recording: {exc}") from None
