@@ -113,6 +113,9 @@ async def test_the_admin_api_changes_an_http_mock_while_it_runs() -> None:
                 "operation": "get_forecast", "when": [{"in": "body", "pointer": "/city", "equals": "Oslo"}],
                 "response": {"body": {"city": "Oslo", "celsius": -3, "summary": "snow"}}})  # fmt: skip
             chaos = await http.put(f"{admin}/chaos", json={"operations": {"echo": {"tool_error": 1}}})
+            form = await http.post(
+                f"{admin}/overrides", content=b"{}", headers={"content-type": "text/plain"}
+            )
             async with Client(mock.url) as client:
                 oslo = await client.call_tool("get_forecast", {"city": "Oslo"})
                 echo = await client.call_tool("echo", {"text": "x"})
@@ -121,6 +124,7 @@ async def test_the_admin_api_changes_an_http_mock_while_it_runs() -> None:
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["location"] == "/overrides/0/operation"
         assert added.status_code == 200 and chaos.status_code == 200 and cleared.status_code == 200
+        assert form.status_code == 415
         assert oslo.structured_content == {"city": "Oslo", "celsius": -3, "summary": "snow"}
         assert echo.is_error is True and echo_after.is_error is not True
     finally:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 from _mcp_mock_helpers import WEATHER
 
 from mockingbird.errors import DocumentError, ManifestError
-from mockingbird.mcp.mock.sources import load_source, write_manifest
+from mockingbird.mcp.mock.sources import load_source, snapshot, write_manifest
 
 
 @pytest.mark.parametrize(
@@ -65,3 +66,16 @@ def test_a_written_manifest_reads_back_the_same(tmp_path: Path) -> None:
     again = load_source(str(tmp_path / "copy.json"))
     assert again.document() == manifest.document()
     assert [c.arguments for c in again.results["get_forecast"]] == [{"city": "Atlantis"}]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_a_snapshot_follows_every_page(tmp_path: Path) -> None:
+    manifest = await snapshot([sys.executable, str(Path(__file__).parent / "paged_server.py")])
+    assert [t["name"] for t in manifest.tools] == [f"tool{i}" for i in range(5)]
+    assert [p["name"] for p in manifest.prompts] == [f"prompt{i}" for i in range(3)]
+    assert manifest.server["name"] == "paged" and not manifest.resources

@@ -9,7 +9,8 @@ Beside ``/mcp``, under ``/__mockingbird/admin/api``:
 * ``GET /tools``: the tools the mock lists.
 
 A bad document is 422 ``application/problem+json`` listing every violation (``errors``: location and
-message), a body that is not JSON 400: the same answers as ``serve``'s admin API.
+message), a body that is not JSON 400: the same answers as ``serve``'s admin API. Documents are sent as
+``application/json`` (else 415), so that a web page cannot change a mock without a CORS preflight.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ def admin_routes(control: MockControl, tools: list[dict[str, Any]]) -> list[Rout
     """
 
     async def changed(request: Request, change: Any) -> Response:
+        media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if request.method in ("POST", "PUT") and media != "application/json":
+            # a cross-site form can POST text/plain without asking first; JSON needs a CORS preflight
+            return _problem(415, f"send the document as application/json, not {media}")
         try:
             document = await _body(request)
         except orjson.JSONDecodeError as exc:
