@@ -335,4 +335,3 @@ def write_json(path: str, document: Any) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
