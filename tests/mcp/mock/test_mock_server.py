@@ -13,6 +13,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from mockingbird.errors import OverrideError
+from mockingbird.mcp.mock.manifest import parse_manifest
 from mockingbird.mcp.mock.server import MockServer, build_mock_server
 from mockingbird.mcp.mock.sources import load_source
 from mockingbird.query import LogQuery
@@ -86,6 +87,17 @@ async def test_resources_and_prompts_answer_from_the_manifest(mock: MockServer) 
     assert [str(r.uri) for r in listed.resources] == ["file:///notes.txt"]
     assert read.contents[0].text == "notes: mock content"  # type: ignore[union-attr]
     assert prompt.messages[0].content.text == "Hi Ann"  # type: ignore[union-attr]
+    assert missing.value.code == -32002
+
+
+async def test_a_uri_a_resource_template_expands_to_is_readable() -> None:
+    mock = build_mock_server(parse_manifest({
+        "tools": [], "resourceTemplates": [{"uriTemplate": "db://{table}/rows", "name": "rows"}]}))  # fmt: skip
+    async with Client(mock.server) as client:
+        read = await client.read_resource("db://pets/rows")
+        with pytest.raises(MCPError) as missing:
+            await client.read_resource("db://pets/columns")
+    assert read.contents[0].text == "rows: mock content"  # type: ignore[union-attr]
     assert missing.value.code == -32002
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
@@ -38,6 +39,21 @@ __all__ = ["MockServer", "build_mock_server"]
 log = logging.getLogger("mockingbird.mcp.mock")
 RESOURCE_NOT_FOUND = -32002
 _INVALID_PARAMS = -32602
+
+
+def _expands(template: str, uri: str) -> bool:
+    """Whether ``uri`` is an expansion of an RFC 6570 template (``{var}`` one segment, ``{+var}``/``{/var*}``
+    any text).
+
+    Example:
+        >>> _expands("file:///{path}", "file:///a.txt"), _expands("db://{table}/rows", "db://t/cols")
+        (True, False)
+    """
+    parts = re.split(r"\{([+#/.;?&]?)[^}]*\}", template)
+    # re.split keeps each expression's operator at the odd places: any text after one, else one segment
+    pattern = "".join(re.escape(part) if index % 2 == 0 else (".*" if part else "[^/?#]+")
+                      for index, part in enumerate(parts))  # fmt: skip
+    return re.fullmatch(pattern, uri) is not None
 
 
 def _version() -> str:
@@ -117,6 +133,10 @@ class MockServer:
         if found is not None:
             return types.ReadResourceResult.model_validate(found, by_name=False)
         listed = next((r for r in self.manifest.resources if r.get("uri") == uri), None)
+        if listed is None:
+            listed = next(
+                (t for t in self.manifest.resource_templates if _expands(t["uriTemplate"], uri)), None
+            )
         if listed is None:
             raise MCPError(RESOURCE_NOT_FOUND, f"Resource not found: {uri}", {"uri": uri})
         item: dict[str, Any] = {"uri": uri, "text": f"{listed.get('name', uri)}: mock content"}

@@ -67,4 +67,8 @@ async def serve_mock_http(
         ConfigError: the port is busy.
     """
     routes = admin_routes(mock.control, list(mock.manifest.tools))
-    await serve_http(mock.server, port=port, on_listening=on_listening, routes=list(routes))
+    async with anyio.create_task_group() as group:
+        if control_file is not None:
+            group.start_soon(_watch, ControlWatcher(control_file, mock.control))
+        await serve_http(mock.server, port=port, on_listening=on_listening, routes=list(routes))
+        group.cancel_scope.cancel()
