@@ -59,9 +59,19 @@ async def serve_mock_stdio(mock: MockServer, *, control_file: str | None = None,
 
 
 async def serve_mock_http(
-    mock: MockServer, *, port: int, on_listening: Callable[[str], None] | None = None
+    mock: MockServer,
+    *,
+    port: int,
+    on_listening: Callable[[str], None] | None = None,
+    control_file: str | None = None,
 ) -> None:
     """Serve ``mock`` over streamable HTTP at ``http://127.0.0.1:PORT/mcp``, its admin API beside it.
+
+    Args:
+        mock: the mock.
+        port: the port (0: any free one).
+        on_listening: called with the URL once the socket is bound.
+        control_file: a control document re-read when it changes (already loaded by the caller).
 
     Raises:
         ConfigError: the port is busy.
