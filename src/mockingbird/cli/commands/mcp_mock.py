@@ -90,7 +90,9 @@ def command(source: str | None, command: tuple[str, ...], transport: str, port: 
             def on_listening(url: str) -> None:
                 click.echo(f"mockingbird mcp-mock: streamable HTTP at {url}", err=True)
 
-            anyio.run(lambda: serve_mock_http(mock, port=port, on_listening=on_listening, control_file=control_file))
+            anyio.run(
+                lambda: serve_mock_http(mock, port=port, on_listening=on_listening, control_file=control_file)
+            )
         else:
             on_drop = sink.close if sink is not None else None
             anyio.run(lambda: serve_mock_stdio(mock, control_file=control_file, on_drop=on_drop))
