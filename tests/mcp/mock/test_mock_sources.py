@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _mcp_mock_helpers import WEATHER
 
-from mockingbird.errors import DocumentError, ManifestError
+from mockingbird.errors import ConfigError, DocumentError, ManifestError
 from mockingbird.mcp.mock.sources import load_source, snapshot, write_manifest
 
 
@@ -29,7 +29,6 @@ from mockingbird.mcp.mock.sources import load_source, snapshot, write_manifest
          "#/results/t/0/error: an object {code: INTEGER"),
         ("tool: []", "#/tool: unknown field 'tool'"),
         ("[]", ": a manifest is an object"),
-        ("", ": the file is empty"),
         ("mocks: [{request: {bodyFragment: x}, response: {stdout: y}}]", "#/mocks: no recorded MCP answer"),
     ],
 )  # fmt: skip
@@ -52,12 +51,17 @@ def test_a_template_that_does_not_compile_is_refused_with_its_place(tmp_path: Pa
     assert "#/results/t/0/result/content/0/text: " in str(caught.value)
 
 
-def test_unparsable_yaml_names_the_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"), [("tools: [\n", ":2: "), ("", ": the file is empty"), (None, ": cannot read")]
+)
+def test_unreadable_empty_or_unparsable_files_are_document_errors(tmp_path: Path, text: str | None,
+                                                                  expected: str) -> None:  # fmt: skip
     path = tmp_path / "bad.yaml"
-    path.write_text("tools: [\n")
+    if text is not None:
+        path.write_text(text)
     with pytest.raises(DocumentError) as caught:
         load_source(str(path))
-    assert str(caught.value).startswith(f"{path}:")
+    assert str(caught.value).startswith(f"{path}{expected}"), str(caught.value)
 
 
 def test_a_written_manifest_reads_back_the_same(tmp_path: Path) -> None:
@@ -79,3 +83,12 @@ async def test_a_snapshot_follows_every_page(tmp_path: Path) -> None:
     assert [t["name"] for t in manifest.tools] == [f"tool{i}" for i in range(5)]
     assert [p["name"] for p in manifest.prompts] == [f"prompt{i}" for i in range(3)]
     assert manifest.server["name"] == "paged" and not manifest.resources
+
+
+@pytest.mark.anyio
+async def test_a_snapshot_of_something_that_is_not_an_mcp_server_is_one_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        await snapshot([sys.executable, "-c", "print('hello')"])
+    assert "did not answer as an MCP server" in str(caught.value) and "\n" not in str(caught.value)
+    with pytest.raises(ConfigError, match="cannot start /nonexistent/server"):
+        await snapshot(["/nonexistent/server"])

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mockingbird.documents import parse_document, read_file, write_json
-from mockingbird.errors import ConfigError, ManifestError
+from mockingbird.errors import ConfigError, DocumentError
 from mockingbird.mcp.mock.manifest import Manifest, parse_manifest
 from mockingbird.mcp.mock.recording import is_recording, manifest_from_recording
 
@@ -27,10 +27,13 @@ def load_source(path: str) -> Manifest:
         DocumentError: the file cannot be read or parsed, or is past a budget.
         ManifestError: what it holds cannot be served (every problem, with its location).
     """
-    data = read_file(path)
+    try:
+        data = read_file(path)
+    except OSError as exc:
+        raise DocumentError(path, f"cannot read it: {exc.strerror or exc}") from None
     document = parse_document(data, path) if data.strip() else None
     if document is None:
-        raise ManifestError([("", "the file is empty; expected a manifest or a recording")], path)
+        raise DocumentError(path, "the file is empty; expected a manifest or a recording")
     if is_recording(document):
         return manifest_from_recording(document, source=path)
     return parse_manifest(document, source=path)
@@ -89,7 +92,18 @@ async def snapshot(command: Sequence[str], *, env: dict[str, str] | None = None)
                 document["prompts"] = await _pages(client.list_prompts, "prompts")
     except OSError as exc:
         raise ConfigError(f"--snapshot: cannot start {command[0]}: {exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - the SDK raises groups of anything when a server fails to talk
+        raise ConfigError(
+            f"--snapshot: {' '.join(command)} did not answer as an MCP server: {_first(exc)}"
+        ) from None
     return parse_manifest({k: v for k, v in document.items() if v}, source=" ".join(command))
+
+
+def _first(exc: BaseException) -> str:
+    """The innermost message of an exception group (what went wrong, not how the tasks unwound)."""
+    while getattr(exc, "exceptions", None):  # BaseExceptionGroup, a builtin from Python 3.11
+        exc = exc.exceptions[0]  # type: ignore[attr-defined]
+    return str(exc) or type(exc).__name__
 
 
 def write_manifest(manifest: Manifest, path: str) -> None:
