@@ -164,6 +164,8 @@ async def test_every_exchange_is_logged_to_the_log_store(tmp_path: Path) -> None
     assert forecast.status is None and forecast.source == "mocked" and forecast.path.endswith("weather.yaml")
     assert json.loads(forecast.response_body or "")["result"]["structuredContent"]["city"]
     assert by_method[("tools/call", "nope")].status == -32602
+    initialized = by_method[("notifications/initialized", "notifications/initialized")]
+    assert initialized.source == "notification" and initialized.response_body is None
 
 
 def test_the_test_kit_starts_a_mock_in_one_line() -> None:

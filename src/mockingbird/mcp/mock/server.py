@@ -212,8 +212,10 @@ class MockServer:
     def _log(self, ctx: ServerRequestContext[Any, Any], params: dict[str, Any], started: float, clock: float,
              result: HandlerResult, error: MCPError | None, source: str, chaos: str | None, *,
              answered: bool = True) -> None:  # fmt: skip
-        if self.sink is None or self._sink_failed or ctx.method.startswith("notifications/"):
+        if self.sink is None or self._sink_failed:
             return
+        if ctx.request_id is None:
+            source = "notification"  # as the stdio proxy logs them: a row without an answer
         request: dict[str, Any] = {"jsonrpc": "2.0", "id": ctx.request_id, "method": ctx.method}
         if params:
             request["params"] = params
