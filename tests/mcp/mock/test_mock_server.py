@@ -154,6 +154,8 @@ async def test_every_exchange_is_logged_to_the_log_store(tmp_path: Path) -> None
             await client.list_tools()
             await client.call_tool("get_forecast", {"city": "Oslo"})
             await call_error(client, "nope", {})
+            mock.control.apply({"overrides": [{"operation": "echo", "response": {"body": {"said": "no"}}}]})
+            await client.call_tool("echo", {"text": "x"})
         store.flush()
         rows = store.query(LogQuery(kind="mcp", limit=50)).items
     finally:
@@ -162,8 +164,11 @@ async def test_every_exchange_is_logged_to_the_log_store(tmp_path: Path) -> None
     assert ("initialize", "initialize") in by_method and ("tools/list", "tools/list") in by_method
     forecast = by_method[("tools/call", "get_forecast")]
     assert forecast.status is None and forecast.source == "mocked" and forecast.path.endswith("weather.yaml")
+    assert forecast.extra["answer"] == "generated" and forecast.extra["tool"] == "get_forecast"
     assert json.loads(forecast.response_body or "")["result"]["structuredContent"]["city"]
     assert by_method[("tools/call", "nope")].status == -32602
+    echo = by_method[("tools/call", "echo")]
+    assert echo.source == "override" and echo.extra["answer"] == "override"
     initialized = by_method[("notifications/initialized", "notifications/initialized")]
     assert initialized.source == "notification" and initialized.response_body is None
 

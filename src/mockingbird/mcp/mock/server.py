@@ -14,6 +14,7 @@ import logging
 import random
 import re
 import time
+from contextvars import ContextVar
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -38,6 +39,9 @@ __all__ = ["MockServer", "build_mock_server"]
 
 log = logging.getLogger("mockingbird.mcp.mock")
 RESOURCE_NOT_FOUND = -32002
+# Set by the middleware for each request; the tools/call handler notes who answered (override, canned,
+# generated, echo) for the log row. A context variable: the runner may call the handler in another task.
+_ANSWERED: ContextVar[dict[str, str] | None] = ContextVar("mockingbird_mcp_mock_answered", default=None)
 _INVALID_PARAMS = -32602
 
 
@@ -110,6 +114,9 @@ class MockServer:
 
     async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         answer = self.answers.call(params.name, params.arguments)
+        slot = _ANSWERED.get(None)
+        if slot is not None:
+            slot["answer"] = answer.source  # for the log row the middleware writes
         if answer.delay:
             await anyio.sleep(answer.delay)
         if answer.error is not None:
@@ -182,6 +189,8 @@ class MockServer:
         started, clock = time.time(), time.perf_counter()
         outcome = decide(self.control.state.chaos, method, tool, self.rng)
         source = "mocked"
+        slot: dict[str, str] = {}
+        _ANSWERED.set(slot)
         try:
             if outcome is not None:
                 source = "chaos"
@@ -204,14 +213,16 @@ class MockServer:
                     return result
             result = await call_next(ctx)
         except MCPError as exc:
-            self._log(ctx, params, started, clock, None, exc, source, outcome.name if outcome else None)
+            self._log(ctx, params, started, clock, None, exc, source, outcome.name if outcome else None, slot)
             raise
-        self._log(ctx, params, started, clock, result, None, source, outcome.name if outcome else None)
+        if slot.get("answer") == "override":
+            source = "override"
+        self._log(ctx, params, started, clock, result, None, source, outcome.name if outcome else None, slot)
         return result
 
     def _log(self, ctx: ServerRequestContext[Any, Any], params: dict[str, Any], started: float, clock: float,
-             result: HandlerResult, error: MCPError | None, source: str, chaos: str | None, *,
-             answered: bool = True) -> None:  # fmt: skip
+             result: HandlerResult, error: MCPError | None, source: str, chaos: str | None,
+             slot: dict[str, str] | None = None, *, answered: bool = True) -> None:  # fmt: skip
         if self.sink is None or self._sink_failed:
             return
         if ctx.request_id is None:
@@ -241,6 +252,8 @@ class MockServer:
         )
         if chaos:
             extra["chaos"] = chaos
+        if slot:
+            extra.update(slot)
         record = LogRecord(
             ts=started, kind="mcp", method=ctx.method, path=self.path,
             operation=str(params.get("name")) if ctx.method == "tools/call" else ctx.method,
