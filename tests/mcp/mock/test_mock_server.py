@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from _mcp_mock_helpers import WEATHER
 from mcp import Client
@@ -51,6 +52,35 @@ async def test_generated_structured_content_is_seeded_by_the_arguments(mock: Moc
         "snow",
     )
     assert json.loads(first.content[0].text) == first.structured_content  # type: ignore[union-attr]
+
+
+PETS_OUT = {
+    "type": "object", "required": ["pets"],
+    "properties": {"pets": {"type": "array", "items": {"$ref": "#/$defs/Pet"}, "minItems": 1}},
+    "$defs": {
+        "Pet": {"type": "object", "required": ["name", "kind"], "properties": {
+            "name": {"type": "string"}, "kind": {"enum": ["cat", "dog"]},
+            "owner": {"anyOf": [{"$ref": "#/$defs/Person"}, {"type": "null"}]}}},
+        "Person": {"type": "object", "required": ["email"],
+                   "properties": {"email": {"type": "string", "format": "email"}}},
+    },
+}  # fmt: skip
+PETS_IN = {"type": "object", "required": ["q"], "properties": {"q": {"$ref": "#/$defs/Q"}},
+           "$defs": {"Q": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "minimum": 1}}}}}  # fmt: skip
+
+
+async def test_schemas_with_local_refs_are_generated_and_checked() -> None:
+    """Tools built with pydantic (FastMCP and others) put their models under ``$defs``."""
+    mock = build_mock_server(
+        parse_manifest({"tools": [{"name": "pets", "inputSchema": PETS_IN, "outputSchema": PETS_OUT}]})
+    )
+    async with Client(mock.server) as client:
+        result = await client.call_tool("pets", {"q": {"n": 2}})
+        refused = await call_error(client, "pets", {"q": {"n": 0}})
+    jsonschema.validate(result.structured_content, PETS_OUT, format_checker=jsonschema.FormatChecker())
+    assert refused.data["violations"] == [
+        {"location": "/q/n", "code": "minimum", "message": "0 is less than the minimum of 1"}
+    ]
 
 
 async def test_unknown_tools_and_bad_arguments_are_invalid_params_listing_each_violation(
