@@ -101,6 +101,32 @@ async def test_a_dropped_connection_ends_the_stdio_mock(tmp_path: Path) -> None:
     assert dropped and dropped[0].source == "chaos" and dropped[0].response_body is None
 
 
+def innermost(exc: BaseException) -> BaseException:
+    while getattr(exc, "exceptions", None):
+        exc = exc.exceptions[0]  # type: ignore[attr-defined]
+    return exc
+
+
+async def test_a_dropped_http_connection_is_cut_and_the_mock_serves_on(tmp_path: Path) -> None:
+    control = tmp_path / "control.yaml"
+    control.write_text("chaos: {operations: {echo: {faults: {empty_reply: 1}}}}\n")
+    mock = HttpMock(str(WEATHER), "--control", str(control))
+    try:
+        failure: BaseException | None = None
+        with anyio.fail_after(60):
+            try:
+                async with Client(mock.url) as client:
+                    await client.call_tool("echo", {"text": "x"})
+            except Exception as exc:  # noqa: BLE001 - the SDK client raises a group from its transport task
+                failure = innermost(exc)
+            async with Client(mock.url) as client:
+                after = await client.call_tool("get_forecast", {"city": "Oslo"})
+        assert type(failure).__name__ == "RemoteProtocolError", repr(failure)  # the SDK's own httpx
+        assert "without sending a response" in str(failure) and after.structured_content
+    finally:
+        mock.close()
+
+
 async def test_the_admin_api_changes_an_http_mock_while_it_runs() -> None:
     mock = HttpMock(str(WEATHER), "--seed", "4")
     try:

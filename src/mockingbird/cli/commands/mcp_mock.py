@@ -98,6 +98,17 @@ def command(source: str | None, command: tuple[str, ...], transport: str, port: 
             anyio.run(lambda: serve_mock_stdio(mock, control_file=control_file, on_drop=on_drop))
     except KeyboardInterrupt:
         pass
+    except BaseException as exc:  # a group (the serving task group) holding only the interrupt: a clean stop
+        if not _interrupted(exc):
+            raise
     finally:
         if sink is not None:
             sink.close()
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a keyboard interrupt, or an exception group of nothing else."""
+    inner = getattr(exc, "exceptions", None)
+    if inner:
+        return all(_interrupted(e) for e in inner)
+    return isinstance(exc, KeyboardInterrupt)

@@ -51,7 +51,7 @@ class Outcome:
     delay: float = 0.0
     error_status: int | None = None  # a JSON-RPC error, with this chaos status in its data
     tool_error: bool = False
-    drop: bool = False
+    drop: str | None = None  # "empty_reply" or "connection_reset"
 
 
 def parse_mock_chaos(document: Any, *, source: str = "", at: str = "") -> MockChaos:
@@ -128,5 +128,5 @@ def decide(chaos: MockChaos, method: str, tool: str | None, rng: random.Random) 
         delay=decision.delay if decision is not None else 0.0,
         error_status=decision.status if decision is not None else None,
         tool_error=tool_error,
-        drop=decision is not None and decision.drop is not None,
+        drop=decision.drop if decision is not None else None,
     )

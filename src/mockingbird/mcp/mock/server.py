@@ -28,6 +28,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel
 
 from mockingbird.errors import StoreError
+from mockingbird.http.connections import drop_connection
 from mockingbird.mcp.mock.answers import INTERNAL_ERROR, ToolAnswers
 from mockingbird.mcp.mock.chaos import decide
 from mockingbird.mcp.mock.control import MockControl
@@ -198,10 +199,7 @@ class MockServer:
                     await anyio.sleep(outcome.delay)
                 if outcome.drop:
                     self._log(ctx, params, started, clock, None, None, "chaos", outcome.name, answered=False)
-                    self.dropped.set()
-                    if ctx.close_sse_stream is not None:
-                        await ctx.close_sse_stream()
-                    await anyio.sleep_forever()
+                    await self._drop(ctx, outcome.drop)
                 if outcome.error_status is not None:
                     raise MCPError(INTERNAL_ERROR, "Internal error", {"chaos": outcome.name})
                 if outcome.tool_error:
@@ -219,6 +217,17 @@ class MockServer:
             source = "override"
         self._log(ctx, params, started, clock, result, None, source, outcome.name if outcome else None, slot)
         return result
+
+    async def _drop(self, ctx: ServerRequestContext[Any, Any], kind: str) -> None:
+        """Drop the connection of this request: the HTTP connection it came on (closed or reset, nothing
+        sent), or over stdio the whole pipe (``dropped``: the transport ends the process)."""
+        request = ctx.request
+        scope, receive = getattr(request, "scope", None), getattr(request, "receive", None)
+        if scope is not None and receive is not None and await drop_connection(scope, receive, kind):
+            # the answer the SDK writes now goes nowhere; ending the handler frees its task
+            raise MCPError(INTERNAL_ERROR, "connection dropped (chaos)")
+        self.dropped.set()
+        await anyio.sleep_forever()
 
     def _log(self, ctx: ServerRequestContext[Any, Any], params: dict[str, Any], started: float, clock: float,
              result: HandlerResult, error: MCPError | None, source: str, chaos: str | None,

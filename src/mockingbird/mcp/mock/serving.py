@@ -3,8 +3,8 @@
 Both transports are ``mockingbird mcp``'s (``mcp/server/transport.py``): over stdio every line is
 classified first and only protocol reaches fd 1; over HTTP the mock listens on 127.0.0.1. A dropped
 connection (chaos) ends a stdio mock the way a crashing server ends: the pipe closes, no answer
-(exit status 1, after the log is flushed); over HTTP the request is left unanswered (its stream closed
-when the client allows resumption).
+(exit status 1, after the log is flushed); over HTTP the request's connection is closed or reset with
+nothing sent (uvicorn runs the connection protocol of ``http/connections.py``), and the mock serves on.
 """
 
 from __future__ import annotations

@@ -166,10 +166,15 @@ async def serve_http(
     sock = bind_socket("127.0.0.1", port)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
     if isinstance(server, MCPServer):
-        app = server.streamable_http_app(host="127.0.0.1")
+        config = uvicorn.Config(
+            server.streamable_http_app(host="127.0.0.1"), log_level="warning", lifespan="on"
+        )
     else:
+        from mockingbird.http.connections import connection_protocol
+
+        # a low-level server (the MCP mock) gets each connection in its requests' scope, to drop it (chaos)
         app = server.streamable_http_app(host="127.0.0.1", custom_starlette_routes=routes)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", http=connection_protocol())
     runner = uvicorn.Server(config)
     if on_listening is not None:
         on_listening(url)
