@@ -49,6 +49,11 @@ def test_a_template_that_does_not_compile_is_refused_with_its_place(tmp_path: Pa
     with pytest.raises(ManifestError) as caught:
         build_mock_server(load_source(str(path)))
     assert "#/results/t/0/result/content/0/text: " in str(caught.value)
+    path.write_text("tools: []\nprompts: [{name: p}]\npromptResults: {p: {messages: [{role: user, "
+                    "content: {type: text, text: '{% if %}'}}]}}")  # fmt: skip
+    with pytest.raises(ManifestError) as caught:
+        build_mock_server(load_source(str(path)))
+    assert str(caught.value).startswith(f"{path}#/promptResults/p/messages/0/content/text: ")
 
 
 @pytest.mark.parametrize(

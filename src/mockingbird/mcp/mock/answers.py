@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from mockingbird.control.overrides import ABSENT, resolve_pointer
-from mockingbird.errors import OverrideError, SchemaGenerationError
+from mockingbird.errors import ManifestError, OverrideError, SchemaGenerationError
 from mockingbird.mcp.jsonmatch import partial_match
 from mockingbird.mcp.mock.control import MockControl
 from mockingbird.mcp.mock.manifest import Canned, Manifest, tool_result
@@ -95,8 +95,6 @@ class ToolAnswers:
                 entry.canned.append((canned, render))
             self._tools[tool["name"]] = entry
         if problems:
-            from mockingbird.errors import ManifestError
-
             raise ManifestError(problems, manifest.source)
 
     def call(self, name: str, arguments: Mapping[str, Any] | None) -> Answer:

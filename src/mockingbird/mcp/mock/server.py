@@ -27,7 +27,7 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 from pydantic import BaseModel
 
-from mockingbird.errors import StoreError
+from mockingbird.errors import ManifestError, OverrideError, StoreError
 from mockingbird.http.connections import drop_connection
 from mockingbird.mcp.mock.answers import INTERNAL_ERROR, ToolAnswers
 from mockingbird.mcp.mock.chaos import decide
@@ -103,10 +103,13 @@ class MockServer:
             **handlers,
         )
         self.server.middleware.append(self._middleware)
-        self._prompt_renders = {
-            name: compile_value(result, f"/promptResults/{name}")
-            for name, result in manifest.prompt_results.items()
-        }
+        try:
+            self._prompt_renders = {
+                name: compile_value(result, f"/promptResults/{name}")
+                for name, result in manifest.prompt_results.items()
+            }
+        except OverrideError as exc:
+            raise ManifestError(exc.violations, manifest.source) from None
 
     # -- handlers ---------------------------------------------------------------------------
 
