@@ -209,3 +209,20 @@ def test_the_test_kit_starts_a_mock_in_one_line() -> None:
         assert mcp.tools.call("echo", {"text": "hi"}).text() == "you said hi"
     with connect(mcp_mock({"tools": [{"name": "t", "inputSchema": {"type": "object"}}]})) as mcp:
         assert mcp.tools.call("t", {}).text() == "t called with {}"
+
+
+def test_the_pytest_plugin_takes_a_mock_as_the_server_under_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(f"""
+        import pytest
+        from mockingbird.testing import mcp_mock
+
+        @pytest.fixture(scope="module")
+        def mcp_server():
+            return mcp_mock({str(WEATHER)!r}, seed=3)
+
+        def test_forecast(mcp):
+            assert mcp.tools.call("get_forecast", {{"city": "Oslo"}}).json()["city"]
+            assert mcp.tools.call("echo", {{"text": "hi"}}).text() == "you said hi"
+    """)  # fmt: skip
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
