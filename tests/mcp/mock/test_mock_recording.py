@@ -43,3 +43,18 @@ def test_a_recording_becomes_a_manifest() -> None:
     assert add.arguments == {"a": 1} and add.result == {"content": [{"type": "text", "text": "2"}]}
     assert manifest.results["neg"][0].error == {"code": -32602, "message": "bad"}
     assert manifest.contents["a://b"]["contents"][0]["text"] == "x"
+
+
+def test_a_modern_recording_names_the_server_and_drops_each_answer_envelope() -> None:
+    envelope = {"cacheScope": "private", "ttlMs": 0, "resultType": "complete",
+                "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "clock", "version": "9"}}}  # fmt: skip
+    recording = {"mocks": [
+        {"request": {"method": "server/discover"}, "response": answer({**envelope, "capabilities": {}})},
+        {"request": {"method": "tools/list"}, "response": answer({**envelope, "tools": [TOOL]})},
+        {"request": {"method": "tools/call", "params": {"name": "add", "arguments": {}}},
+         "response": answer({**envelope, "content": [], "_meta": {"trace": "t1",
+                                                                  "io.modelcontextprotocol/serverInfo": {}}})},
+    ]}  # fmt: skip
+    manifest = manifest_from_recording(recording)
+    assert manifest.server == {"name": "clock", "version": "9"}
+    assert manifest.results["add"][0].result == {"content": [], "_meta": {"trace": "t1"}}

@@ -8,7 +8,7 @@ with the server's JSON-RPC response. Each kind of request becomes its part of a 
 * ``tools/call``: a canned result (or error) per tool, matched on the recorded arguments, in the
   order recorded; when one call got several answers (``nth``), the last one is kept;
 * ``resources/read``: the contents per URI; ``prompts/get``: the messages per prompt;
-* ``initialize``: the server's name, version and instructions.
+* ``initialize`` (or ``server/discover``): the server's name, version and instructions.
 
 Anything else (notifications, ``ping``, unstructured ``bodyFragment`` mocks) is left out.
 """
@@ -30,6 +30,8 @@ _LISTED = {
     "resources/templates/list": "resourceTemplates",
     "prompts/list": "prompts",
 }
+_ENVELOPE = frozenset({"cacheScope", "ttlMs", "resultType"})
+SERVER_INFO = "io.modelcontextprotocol/serverInfo"  # where a server/discover result names the server
 _ITEM_KEY = {"tools": "name", "resources": "uri", "resourceTemplates": "uriTemplate", "prompts": "name"}
 
 
@@ -50,6 +52,19 @@ def _response(mock: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         return None, None
     result, error = stdout.get("result"), stdout.get("error")
     return (result if isinstance(result, dict) else None), (error if isinstance(error, dict) else None)
+
+
+def _plain_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A result without the envelope a 2026-07-28 server adds to every answer (the mock's SDK adds its own)."""
+    out = {k: v for k, v in result.items() if k not in _ENVELOPE}
+    meta = result.get("_meta")
+    if isinstance(meta, dict):
+        meta = {k: v for k, v in meta.items() if k != SERVER_INFO}
+        if meta:
+            out["_meta"] = meta
+        else:
+            out.pop("_meta", None)
+    return out
 
 
 def manifest_from_recording(document: Any, *, source: str = "") -> Manifest:
@@ -77,7 +92,8 @@ def manifest_from_recording(document: Any, *, source: str = "") -> Manifest:
             continue
         method, params = request["method"], request.get("params")
         params = params if isinstance(params, dict) else {}
-        result, error = _response(mock)
+        raw, error = _response(mock)
+        result = _plain_result(raw) if raw is not None else None
         if result is None and error is None:
             continue
         used += 1
@@ -107,11 +123,12 @@ def manifest_from_recording(document: Any, *, source: str = "") -> Manifest:
             out.setdefault("contents", {})[params["uri"]] = result
         elif method == "prompts/get" and isinstance(params.get("name"), str) and result is not None:
             out.setdefault("promptResults", {})[params["name"]] = result
-        elif method == "initialize" and result is not None:
-            info = result.get("serverInfo") or {}
+        elif method in ("initialize", "server/discover") and raw is not None:
+            meta: dict[str, Any] = raw["_meta"] if isinstance(raw.get("_meta"), dict) else {}
+            info = raw.get("serverInfo") or meta.get(SERVER_INFO) or {}
             server = {k: v for k, v in info.items() if k in ("name", "version", "title")}
-            if isinstance(result.get("instructions"), str):
-                server["instructions"] = result["instructions"]
+            if isinstance(raw.get("instructions"), str):
+                server["instructions"] = raw["instructions"]
             out["server"] = server
     if not used:
         raise ManifestError(
