@@ -49,12 +49,13 @@ async def test_a_recording_of_a_real_server_replays_its_answers(tmp_path: Path) 
     proxy = [sys.executable, "-m", "mockingbird", "stdio", "--record", str(recording), "--", str(TIME_SERVER)]
     arguments = {"source_timezone": "Europe/Oslo", "time": "12:30", "target_timezone": "Asia/Tokyo"}
     with anyio.fail_after(60):
-        async with Client(StdioServerParameters(command=proxy[0], args=proxy[1:]), mode="legacy") as client:
+        async with Client(StdioServerParameters(command=proxy[0], args=proxy[1:])) as client:  # 2026-07-28
             real = await client.call_tool("convert_time", arguments)
             await client.list_tools()
     with anyio.fail_after(60):
         async with Client(stdio(str(recording))) as client:
             replayed = await client.call_tool("convert_time", arguments)
+            assert client.server_info is not None and client.server_info.name == "mcp-time"
             generated = await client.call_tool("get_current_time", {"timezone": "Etc/UTC"})
     assert replayed.structured_content == real.structured_content
     assert replayed.structured_content["target"]["timezone"] == "Asia/Tokyo"  # type: ignore[index]
