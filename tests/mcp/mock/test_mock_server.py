@@ -226,3 +226,16 @@ def test_the_pytest_plugin_takes_a_mock_as_the_server_under_test(pytester: pytes
     """)  # fmt: skip
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+async def test_listings_are_paged_when_asked() -> None:
+    tools = [{"name": f"t{i}", "inputSchema": {"type": "object"}} for i in range(5)]
+    mock = build_mock_server(parse_manifest({"tools": tools}), page_size=2)
+    async with Client(mock.server) as client:
+        pages = [await client.list_tools()]
+        while pages[-1].next_cursor:
+            pages.append(await client.list_tools(cursor=pages[-1].next_cursor))
+        with pytest.raises(MCPError) as bad:
+            await client.list_tools(cursor="x")
+    assert [[t.name for t in p.tools] for p in pages] == [["t0", "t1"], ["t2", "t3"], ["t4"]]
+    assert bad.value.code == -32602

@@ -30,13 +30,15 @@ from mockingbird.errors import ConfigError
 )
 @click.option("--control", "control_file", type=click.Path(dir_okay=False),
               help="Overrides and chaos (a scenario document), re-read when the file changes.")  # fmt: skip
+@click.option("--page-size", type=click.IntRange(min=0), default=0, show_default=True,
+              help="List tools, resources and prompts this many per page (0: all on one page).")  # fmt: skip
 @click.option(
     "--snapshot", is_flag=True, help="Snapshot the server COMMAND (after --) into --out, then exit."
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Where --snapshot writes the manifest.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every change of control on stderr.")
 def command(source: str | None, command: tuple[str, ...], transport: str, port: int, seed: int,
-            log_db: str | None, control_file: str | None, snapshot: bool, out: str | None,
+            log_db: str | None, control_file: str | None, page_size: int, snapshot: bool, out: str | None,
             verbose: bool) -> None:  # fmt: skip
     """Serve a fake MCP server built from SOURCE: a manifest (YAML/JSON: tools, resources, resource
     templates, prompts and canned results) or a `mockingbird stdio --record` recording.
@@ -76,7 +78,7 @@ def command(source: str | None, command: tuple[str, ...], transport: str, port: 
         from mockingbird.store import open_store
 
         sink = open_store(log_db)
-    mock = build_mock_server(manifest, seed=seed, sink=sink)
+    mock = build_mock_server(manifest, seed=seed, sink=sink, page_size=page_size)
     if control_file is not None:
         ControlWatcher(control_file, mock.control).load()
 

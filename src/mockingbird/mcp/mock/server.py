@@ -76,11 +76,13 @@ class MockServer:
         seed: seeds generated values, template fakes and chaos draws.
         sink: the log store (``None``: nothing is logged).
         control: the control to use (a fresh one by default).
+        page_size: list this many items per page (``nextCursor``); 0: everything on one page.
     """
 
     def __init__(self, manifest: Manifest, *, seed: int = 0, sink: LogSink | None = None,
-                 control: MockControl | None = None) -> None:  # fmt: skip
+                 control: MockControl | None = None, page_size: int = 0) -> None:  # fmt: skip
         self.manifest = manifest
+        self.page_size = page_size
         self.control = control or MockControl([t["name"] for t in manifest.tools])
         self.answers = ToolAnswers(manifest, self.control, seed=seed)
         self.sink = sink
@@ -113,8 +115,23 @@ class MockServer:
 
     # -- handlers ---------------------------------------------------------------------------
 
+    def _page(self, key: str, items: tuple[dict[str, Any], ...], params: Any) -> dict[str, Any]:
+        """One page of a listing: all of it, or ``page_size`` items from the cursor (an offset)."""
+        if not self.page_size:
+            return {key: list(items)}
+        cursor = getattr(params, "cursor", None) or "0"
+        if not cursor.isdigit() or int(cursor) > len(items):
+            raise MCPError(_INVALID_PARAMS, f"Invalid cursor: {cursor}")
+        start = int(cursor)
+        page: dict[str, Any] = {key: list(items[start : start + self.page_size])}
+        if start + self.page_size < len(items):
+            page["nextCursor"] = str(start + self.page_size)
+        return page
+
     async def _list_tools(self, ctx: Any, params: Any) -> types.ListToolsResult:
-        return types.ListToolsResult.model_validate({"tools": list(self.manifest.tools)}, by_name=False)
+        return types.ListToolsResult.model_validate(
+            self._page("tools", self.manifest.tools, params), by_name=False
+        )
 
     async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         answer = self.answers.call(params.name, params.arguments)
@@ -128,13 +145,12 @@ class MockServer:
         return types.CallToolResult.model_validate(answer.result, by_name=False)
 
     async def _list_resources(self, ctx: Any, params: Any) -> types.ListResourcesResult:
-        return types.ListResourcesResult.model_validate(
-            {"resources": list(self.manifest.resources)}, by_name=False
-        )
+        page = self._page("resources", self.manifest.resources, params)
+        return types.ListResourcesResult.model_validate(page, by_name=False)
 
     async def _list_templates(self, ctx: Any, params: Any) -> types.ListResourceTemplatesResult:
-        items = {"resourceTemplates": list(self.manifest.resource_templates)}
-        return types.ListResourceTemplatesResult.model_validate(items, by_name=False)
+        page = self._page("resourceTemplates", self.manifest.resource_templates, params)
+        return types.ListResourceTemplatesResult.model_validate(page, by_name=False)
 
     async def _read_resource(
         self, ctx: Any, params: types.ReadResourceRequestParams
@@ -156,7 +172,8 @@ class MockServer:
         return types.ReadResourceResult.model_validate({"contents": [item]}, by_name=False)
 
     async def _list_prompts(self, ctx: Any, params: Any) -> types.ListPromptsResult:
-        return types.ListPromptsResult.model_validate({"prompts": list(self.manifest.prompts)}, by_name=False)
+        page = self._page("prompts", self.manifest.prompts, params)
+        return types.ListPromptsResult.model_validate(page, by_name=False)
 
     async def _get_prompt(self, ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
         prompt = next((p for p in self.manifest.prompts if p.get("name") == params.name), None)
@@ -283,7 +300,7 @@ class MockServer:
             log.error("error: the log store failed, logging stops: %s", exc)
 
 
-def build_mock_server(manifest: Manifest, *, seed: int = 0, sink: LogSink | None = None,
+def build_mock_server(manifest: Manifest, *, seed: int = 0, sink: LogSink | None = None, page_size: int = 0,
                       on_build: Callable[[MockServer], None] | None = None) -> MockServer:  # fmt: skip
     """The ``MockServer`` of a manifest.
 
@@ -291,6 +308,7 @@ def build_mock_server(manifest: Manifest, *, seed: int = 0, sink: LogSink | None
         manifest: what it lists and answers (``load_source``).
         seed: seeds generated values, template fakes and chaos draws.
         sink: the log store, or ``None``.
+        page_size: items per page of each listing (0: one page).
         on_build: called with the mock before it is returned (tests).
 
     Raises:
@@ -301,7 +319,7 @@ def build_mock_server(manifest: Manifest, *, seed: int = 0, sink: LogSink | None
         >>> mock.server.name  # doctest: +SKIP
         'mockingbird-mcp-mock'
     """
-    mock = MockServer(manifest, seed=seed, sink=sink)
+    mock = MockServer(manifest, seed=seed, sink=sink, page_size=page_size)
     if on_build is not None:
         on_build(mock)
     return mock
