@@ -140,18 +140,29 @@ async def test_the_admin_api_changes_an_http_mock_while_it_runs() -> None:
                 "operation": "get_forecast", "when": [{"in": "body", "pointer": "/city", "equals": "Oslo"}],
                 "response": {"body": {"city": "Oslo", "celsius": -3, "summary": "snow"}}})  # fmt: skip
             chaos = await http.put(f"{admin}/chaos", json={"operations": {"echo": {"tool_error": 1}}})
+            scenarios = await http.put(f"{admin}/control", json={
+                **(await http.get(f"{admin}/control")).json(),
+                "scenarios": [{"name": "calm", "chaos": {}}]})  # fmt: skip
+            missing = await http.put(f"{admin}/active", json={"name": "stormy"})
             form = await http.post(
                 f"{admin}/overrides", content=b"{}", headers={"content-type": "text/plain"}
             )
             async with Client(mock.url) as client:
                 oslo = await client.call_tool("get_forecast", {"city": "Oslo"})
                 echo = await client.call_tool("echo", {"text": "x"})
+                calm = await http.put(f"{admin}/active", json={"name": "calm"})
+                echo_calm = await client.call_tool("echo", {"text": "x"})
+                await http.put(f"{admin}/active", json={"name": None})
+                echo_again = await client.call_tool("echo", {"text": "x"})
                 cleared = await http.delete(f"{admin}/chaos")
                 echo_after = await client.call_tool("echo", {"text": "x"})
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["location"] == "/overrides/0/operation"
         assert added.status_code == 200 and chaos.status_code == 200 and cleared.status_code == 200
-        assert form.status_code == 415
+        assert form.status_code == 415 and scenarios.status_code == 200
+        assert missing.status_code == 422 and missing.json()["errors"][0]["location"] == "/active"
+        assert calm.status_code == 200 and calm.json()["active"] == "calm"
+        assert echo_calm.is_error is not True and echo_again.is_error is True
         assert oslo.structured_content == {"city": "Oslo", "celsius": -3, "summary": "snow"}
         assert echo.is_error is True and echo_after.is_error is not True
     finally:

@@ -239,3 +239,31 @@ async def test_listings_are_paged_when_asked() -> None:
             await client.list_tools(cursor="x")
     assert [[t.name for t in p.tools] for p in pages] == [["t0", "t1"], ["t2", "t3"], ["t4"]]
     assert bad.value.code == -32602
+
+
+async def test_named_scenarios_are_switched_whole(mock: MockServer) -> None:
+    mock.control.apply({
+        "overrides": [{"operation": "echo", "response": {"body": {"content": [{"type": "text", "text": "base"}]}}}],
+        "scenarios": [
+            {"name": "outage", "chaos": {"operations": {"get_forecast": {"error_rate": 1}}}},
+            {"name": "loud", "overrides": [{"operation": "echo",
+                                            "response": {"body": {"content": [{"type": "text", "text": "LOUD"}]}}}]},
+        ],
+    })  # fmt: skip
+    async with Client(mock.server) as client:
+        plain = await client.call_tool("echo", {"text": "x"})
+        mock.control.set_active("loud")
+        loud = await client.call_tool("echo", {"text": "x"})
+        mock.control.set_active("outage")
+        down = await call_error(client, "get_forecast", {"city": "Oslo"})
+        still_base = await client.call_tool("echo", {"text": "x"})
+    assert [r.content[0].text for r in (plain, loud, still_base)] == ["base", "LOUD", "base"]  # type: ignore[union-attr]
+    assert down.code == -32603
+    with pytest.raises(OverrideError) as caught:
+        mock.control.set_active("nope")
+    assert caught.value.violations[0][0] == "/active" and "loud, outage" in caught.value.violations[0][1]
+    with pytest.raises(OverrideError) as caught:
+        mock.control.apply(
+            {"scenarios": [{"name": "x", "overrides": [{"operation": "zzz", "response": {}}]}]}
+        )
+    assert caught.value.violations[0][0] == "/scenarios/0/overrides/0/operation"

@@ -6,6 +6,7 @@ Beside ``/mcp``, under ``/__mockingbird/admin/api``:
 * ``POST /overrides``: add one override (first among those of equal ``order``);
   ``DELETE /overrides``: remove them all;
 * ``PUT /chaos``: replace the chaos settings; ``DELETE /chaos``: none;
+* ``PUT /active``: ``{"name": SCENARIO}`` switches to one of the control's scenarios (``null``: none);
 * ``GET /tools``: the tools the mock lists.
 
 A bad document is 422 ``application/problem+json`` listing every violation (``errors``: location and
@@ -86,6 +87,15 @@ def admin_routes(control: MockControl, tools: list[dict[str, Any]]) -> list[Rout
     async def delete_chaos(request: Request) -> Response:
         return await changed(request, lambda doc: control.set_chaos(None))
 
+    async def put_active(request: Request) -> Response:
+        def switch(doc: Any) -> None:
+            name = doc.get("name") if isinstance(doc, dict) else None
+            if name is not None and not isinstance(name, str):
+                raise OverrideError([("/name", "the name of one of the control's scenarios, or null")])
+            control.set_active(name)
+
+        return await changed(request, switch)
+
     async def get_tools(request: Request) -> Response:
         return json_response({"tools": tools})
 
@@ -97,5 +107,6 @@ def admin_routes(control: MockControl, tools: list[dict[str, Any]]) -> list[Rout
         Route(f"{p}/overrides", delete_overrides, methods=["DELETE"]),
         Route(f"{p}/chaos", put_chaos, methods=["PUT"]),
         Route(f"{p}/chaos", delete_chaos, methods=["DELETE"]),
+        Route(f"{p}/active", put_active, methods=["PUT"]),
         Route(f"{p}/tools", get_tools, methods=["GET"]),
     ]

@@ -8,6 +8,9 @@ The control document is a scenario (``control/scenarios.py``) whose overrides na
         response: {body: {celsius: 40}}     # a structured value or a whole CallToolResult (templates allowed)
         times: 2                            # the next 2 matching calls, then it falls through
     chaos: {tool_error: 0.5}                # see mcp/mock/chaos.py
+    scenarios:                              # named sets of overrides and chaos, as serve's scenarios
+      - {name: outage, chaos: {error_rate: 1}}
+    active: outage                          # its overrides first; its chaos replaces the document's
 
 Overrides and conditions are the ``serve`` ones (``control/overrides.py``): ``in: body`` reads the
 arguments. An override naming a tool the manifest does not list is refused. The HTTP transport
@@ -55,12 +58,46 @@ def parse_control(document: Any, tools: Collection[str], *, source: str = "") ->
         return ControlState()
     if not isinstance(document, dict):
         raise OverrideError([("/", "a control document is an object with overrides and chaos")], source)
-    chaos_doc = document.get("chaos")
     problems: list[tuple[str, str]] = []
+    top = {k: v for k, v in document.items() if k not in ("scenarios", "active")}
+    overrides, chaos = _parse_scope(top, tools, "", problems, source)
+    scenarios: dict[str, tuple[list[tuple[Override, Render | None]], MockChaos | None]] = {}
+    raw = document.get("scenarios", [])
+    if not isinstance(raw, list):
+        problems.append(("/scenarios", "a list of scenarios, each with a name"))
+        raw = []
+    for index, item in enumerate(raw):
+        at = f"/scenarios/{index}"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            problems.append((at, "a scenario with a name, overrides and chaos"))
+            continue
+        if item["name"] in scenarios:
+            problems.append((f"{at}/name", f"scenario {item['name']!r} is defined twice"))
+        found = _parse_scope(item, tools, at, problems, source)
+        scenarios[item["name"]] = (found[0], found[1] if "chaos" in item else None)
+    active = document.get("active")
+    if active is not None and active not in scenarios:
+        known = ", ".join(sorted(scenarios)) or "none"
+        problems.append(("/active", f"no scenario {active!r} in this document (scenarios: {known})"))
+    if problems:
+        raise OverrideError(problems, source)
+    if active is not None:
+        # the active scenario's overrides come first; its chaos, when it has one, replaces the document's
+        scenario_overrides, scenario_chaos = scenarios[active]
+        overrides = scenario_overrides + overrides
+        chaos = scenario_chaos if scenario_chaos is not None else chaos
+    overrides.sort(key=lambda pair: pair[0].order)
+    return ControlState(tuple(overrides), chaos, dict(document))
+
+
+def _parse_scope(document: dict[str, Any], tools: Collection[str], at: str, problems: list[tuple[str, str]],
+                 source: str) -> tuple[list[tuple[Override, Render | None]], MockChaos]:  # fmt: skip
+    """The overrides and chaos of the document itself or of one of its scenarios (problems appended)."""
+    found: list[tuple[str, str]] = []
     try:
-        chaos = parse_mock_chaos(chaos_doc, source=source, at="/chaos")
+        chaos = parse_mock_chaos(document.get("chaos"), source=source, at=f"{at}/chaos")
     except OverrideError as exc:
-        problems.extend(exc.violations)
+        found.extend(exc.violations)
         chaos = MockChaos()
     plain = {k: v for k, v in document.items() if k != "chaos"}
 
@@ -69,23 +106,22 @@ def parse_control(document: Any, tools: Collection[str], *, source: str = "") ->
         return [] if name in tools else [(f"{where}/operation", f"no tool {name!r} in this mock")]
 
     try:
-        parse_scenario({"name": "control", **plain}, source=source, check=check)
+        parse_scenario({"name": "control", **plain}, source=source, at=at, check=check)
     except OverrideError as exc:
-        problems.extend(exc.violations)
+        found.extend(exc.violations)
     overrides: list[tuple[Override, Render | None]] = []
-    if not problems:
+    if not found:
         for index, item in enumerate(plain.get("overrides", [])):
-            override = parse_override(item, default_id=f"override-{index}", source=source)
+            where = f"{at}/overrides/{index}"
+            override = parse_override(item, default_id=f"{at or 'control'}#{index}", source=source)
             try:
-                render = compile_value(override.response.body, f"/overrides/{index}/response/body")
+                render = compile_value(override.response.body, f"{where}/response/body")
             except OverrideError as exc:
-                problems.extend(exc.violations)
+                found.extend(exc.violations)
                 continue
             overrides.append((override, render))
-    if problems:
-        raise OverrideError(problems, source)
-    overrides.sort(key=lambda pair: pair[0].order)
-    return ControlState(tuple(overrides), chaos, dict(document))
+    problems.extend(found)
+    return overrides, chaos
 
 
 class MockControl:
@@ -124,6 +160,17 @@ class MockControl:
         current = {k: v for k, v in self.state.document.items() if k != "chaos"}
         if document:
             current["chaos"] = document
+        self.apply(current)
+
+    def set_active(self, name: str | None) -> None:
+        """Switch to the document's scenario ``name`` (``None``: none).
+
+        Raises:
+            OverrideError: the document has no such scenario.
+        """
+        current = {k: v for k, v in self.state.document.items() if k != "active"}
+        if name is not None:
+            current["active"] = name
         self.apply(current)
 
     def match(self, tool: str, arguments: Any) -> tuple[Override, Render | None] | None:
