@@ -71,6 +71,8 @@ class ServeConfig:
         callback_attempts: attempts per callback or webhook delivery (retried on a failure or a 5xx).
         allow_callback_hosts: hosts callbacks and webhooks may reach besides loopback (``*``: any public host).
         webhook_url: where webhooks fired without a target go.
+        postman_env: a Postman environment file whose variables win over a collection's.
+        strict_replay: answer 501 to a request no override matches (replaying a recording).
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -105,6 +107,8 @@ class ServeConfig:
     callback_attempts: int = 4
     allow_callback_hosts: tuple[str, ...] = ()
     webhook_url: str | None = None
+    postman_env: str | None = None
+    strict_replay: bool = False
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -196,6 +200,10 @@ class ServeConfig:
             args += ["--allow-callback-host", host]
         if self.webhook_url is not None:
             args += ["--webhook-url", self.webhook_url]
+        if self.postman_env is not None:
+            args += ["--postman-env", self.postman_env]
+        if self.strict_replay:
+            args.append("--strict-replay")
         return args
 
     def to_env(self) -> dict[str, str | None]:

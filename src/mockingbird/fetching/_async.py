@@ -79,7 +79,8 @@ class AsyncFetcher(FetchCore):
                     async for chunk in response.aiter_bytes():
                         body.add(chunk)
                     return FetchResult(url, final, response.status_code,
-                                       response.headers.get("content-type", ""), body.content(), address)  # fmt: skip
+                                       response.headers.get("content-type", ""), body.content(), address,
+                                       tuple(response.headers.multi_items()))  # fmt: skip
                 finally:
                     await response.aclose()
         except FAILURES as exc:

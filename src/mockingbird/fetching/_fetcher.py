@@ -374,7 +374,8 @@ class Fetcher(FetchCore):
                     for chunk in response.iter_bytes():
                         body.add(chunk)
                     return FetchResult(url, final, response.status_code,
-                                       response.headers.get("content-type", ""), body.content(), address)  # fmt: skip
+                                       response.headers.get("content-type", ""), body.content(), address,
+                                       tuple(response.headers.multi_items()))  # fmt: skip
                 finally:
                     response.close()
         except FAILURES as exc:

@@ -269,4 +269,32 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         controller.load_scenarios(load_scenario_files(config.scenarios))
     if config.scenario is not None:
         controller.activate(config.scenario)
+    _strict_replay(controller, mock, config.strict_replay)
     return controller
+
+
+STRICT_REPLAY_OWNER = "strict-replay"
+
+
+def _strict_replay(controller: MockController, mock: MockApp, strict: bool) -> None:
+    """With ``--strict-replay``, one last override per operation answering 501: a request that no
+    recorded answer (an override of the active scenario, or any other) matches fails loudly."""
+    controller.clear_overrides(owner=STRICT_REPLAY_OWNER)  # a store kept from an earlier run
+    if not strict:
+        return
+    for index, operation in enumerate(mock.spec.iter_operations()):
+        detail = f"strict replay: no recorded answer matches this request to {operation.key}"
+        controller.set_override(
+            {
+                "operation": operation.key,
+                "order": 9007199254740991,
+                "strict": False,
+                "owner": STRICT_REPLAY_OWNER,
+                "response": {
+                    "status": 501,
+                    "content_type": "application/problem+json",
+                    "body": {"title": "Not recorded", "status": 501, "detail": detail},
+                },
+            },
+            override_id=f"{STRICT_REPLAY_OWNER}-{index}",
+        )

@@ -9,6 +9,7 @@ like any spec, so the model, the engine and everything on it never see where it 
 - ``document``: ``infer_document``: exchanges -> document + where each went (``Placement``).
 - ``har``, ``postman``: the two file formats -> exchanges.
 - ``formats``: ``detect_format`` by content, ``import_document``, ``describe`` for the refusal.
+- ``replay``: ``replay_scenario``: a scenario answering each recorded request as it was answered.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from mockingbird.openapi.inference.document import Inference, Placement, infer_d
 from mockingbird.openapi.inference.exchanges import Exchange
 from mockingbird.openapi.inference.formats import describe, detect_format, import_document
 from mockingbird.openapi.inference.postman import environment_variables
+from mockingbird.openapi.inference.replay import replay_scenario
 
 __all__ = [
     "Exchange",
@@ -27,4 +29,5 @@ __all__ = [
     "environment_variables",
     "import_document",
     "infer_document",
+    "replay_scenario",
 ]

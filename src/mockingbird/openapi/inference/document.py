@@ -269,7 +269,12 @@ class _Operation:
         required = set.intersection(*self.security) if self.security else set()
         seen = set.union(*self.security) if self.security else set()
         if seen:
-            security: list[dict[str, list[str]]] = [{name: []} for name in sorted(required or seen)]
+            # Sent together on every call: one requirement of all; sent on some calls only: optional.
+            security: list[dict[str, list[str]]] = (
+                [{name: [] for name in sorted(required)}]
+                if required
+                else [{name: []} for name in sorted(seen)]
+            )
             if not required:
                 security.append({})
             out["security"] = security

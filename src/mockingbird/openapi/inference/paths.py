@@ -98,11 +98,34 @@ def template_paths(paths: Iterable[str]) -> dict[str, str]:
         segments = _segments(path)
         shapes[path] = [_WILD if is_identifier(s) or named_segment(s) is not None else s for s in segments]
     _mark_slugs(shapes)
-    return {path: _render(_segments(path), shape) for path, shape in shapes.items()}
+    # One name per (shape, place): /users/{{user_id}} and /users/100 are the same operation.
+    names: dict[tuple[str, ...], list[str]] = {}
+    for path, shape in shapes.items():
+        key = tuple(shape)
+        if key not in names:
+            names[key] = _names([_segments(p) for p, s in shapes.items() if s == shape], shape)
+    return {path: _render(shape, names[tuple(shape)]) for path, shape in shapes.items()}
+
+
+def _names(group: list[tuple[str, ...]], shape: list[str]) -> list[str]:
+    """The parameter name of each wildcard place of ``shape``: a segment's own name if one has it."""
+    taken: set[str] = set()
+    out: list[str] = []
+    for i, kind in enumerate(shape):
+        if kind != _WILD:
+            out.append("")
+            continue
+        own = next((n for n in (named_segment(g[i]) for g in group) if n and n not in taken), None)
+        if own is not None:
+            taken.add(own)
+            out.append(own)
+        else:
+            out.append(parameter_name(shape[i - 1] if i and shape[i - 1] != _WILD else "", taken))
+    return out
 
 
 def _mark_slugs(shapes: dict[str, list[str]]) -> None:
-    """Wildcard a literal place where paths equal elsewhere show several values (not the first)."""
+    """Wildcard a literal place after a plural word where paths equal elsewhere show several values."""
     changed = True
     while changed:
         changed = False
@@ -110,31 +133,21 @@ def _mark_slugs(shapes: dict[str, list[str]]) -> None:
         for shape in shapes.values():
             for i in range(1, len(shape)):
                 if shape[i] != _WILD and _PLURAL.match(shape[i - 1]):
-                    groups[(i, tuple(shape[:i]) + (_WILD,) + tuple(shape[i + 1 :]))].add(shape[i])
+                    groups[(i, (*shape[:i], _WILD, *shape[i + 1 :]))].add(shape[i])
         for (i, key), values in groups.items():
             if len(values) < _SLUG_VALUES:
                 continue
             for shape in shapes.values():
-                if len(shape) == len(key) and tuple(shape[:i]) + (_WILD,) + tuple(shape[i + 1 :]) == key:
+                if len(shape) == len(key) and (*shape[:i], _WILD, *shape[i + 1 :]) == key:
                     shape[i] = _WILD
                     changed = True
             break
 
 
-def _render(segments: tuple[str, ...], shape: list[str]) -> str:
-    taken: set[str] = set()
-    out: list[str] = []
-    for i, (segment, kind) in enumerate(zip(segments, shape, strict=True)):
-        if kind != _WILD:
-            out.append(segment)
-            continue
-        own = named_segment(segment)
-        if own is not None and own not in taken:
-            taken.add(own)
-            out.append("{" + own + "}")
-        else:
-            out.append("{" + parameter_name(segments[i - 1] if i else "", taken) + "}")
-    return "/" + "/".join(out)
+def _render(shape: list[str], names: list[str]) -> str:
+    return "/" + "/".join(
+        "{" + name + "}" if kind == _WILD else kind for kind, name in zip(shape, names, strict=True)
+    )
 
 
 def match_template(template: str, path: str) -> list[PathParameter]:

@@ -1,0 +1,86 @@
+"""``mockingbird record TARGET_URL``: record a real API through a local reverse proxy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import click
+
+from mockingbird.errors import ConfigError
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+
+@click.command("record")
+@click.argument("target", metavar="TARGET_URL")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any).")
+@click.option(
+    "--out",
+    default="recorded",
+    show_default=True,
+    metavar="DIR",
+    help="Where openapi.yaml and scenarios/ go.",
+)
+@click.option("--log-db", metavar="PATH", help="Log every exchange to this database too.")
+@click.option(
+    "--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+    help="Deadline of one forwarded request, in seconds.",
+)  # fmt: skip
+@click.option(
+    "--max-bytes", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(min=1), metavar="N",
+    help="Largest response recorded (a larger one answers 502).",
+)  # fmt: skip
+@click.option(
+    "--server", type=click.Choice(["granian", "uvicorn"]), default="uvicorn", show_default=True,
+    help="ASGI server to run on.",
+)  # fmt: skip
+def command(
+    target: str,
+    host: str,
+    port: int,
+    out: str,
+    log_db: str | None,
+    timeout: float,
+    max_bytes: int,
+    server: str,
+) -> None:
+    """Forward every request to TARGET_URL, answer with its real response, and on Ctrl-C write
+    DIR/openapi.yaml (inferred) and DIR/scenarios/recorded.yaml (the recorded answers).
+
+    Replay with: mockingbird serve DIR/openapi.yaml --scenarios DIR/scenarios --scenario recorded
+    """
+    from mockingbird.fetching import FetchPolicy
+    from mockingbird.http.recording import RecordingProxy, write_recording
+    from mockingbird.http.server import serve_app
+
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"TARGET_URL: {target!r} is not an http(s) URL")
+    proxy = RecordingProxy(target, policy=FetchPolicy(timeout=timeout, max_bytes=max_bytes))
+    app: ASGIApp = proxy
+    store = None
+    if log_db is not None:
+        from mockingbird.http.logging import RequestLogMiddleware
+        from mockingbird.store import open_store
+
+        store = open_store(log_db)
+        app = RequestLogMiddleware(proxy, store)
+
+    def on_listening(bound: int) -> None:
+        click.echo(f"recording {target} at http://{host}:{bound}/ (Ctrl-C writes {out}/)", err=True)
+
+    try:
+        serve_app(app, host=host, port=port, server=server, on_listening=on_listening)  # type: ignore[arg-type]  # a Choice
+    finally:
+        if store is not None:
+            store.close()
+    spec_path, scenario_path = write_recording(proxy.exchanges, out, title=parts.netloc)
+    click.echo(f"{len(proxy.exchanges)} exchanges -> {spec_path}, {scenario_path}", err=True)
+    click.echo(
+        f"replay: mockingbird serve {spec_path} --scenarios {Path(scenario_path).parent} --scenario recorded",
+        err=True,
+    )

@@ -1,0 +1,164 @@
+"""``RecordingProxy``: a reverse proxy that records what a real API answers (``mockingbird record``).
+
+Every request is forwarded to the target through the one fetch policy (``mockingbird.fetching``:
+deadline, size cap, host rules; the target is the user's own URL, so its origin is trusted)
+and answered with the real response. Hop-by-hop headers are dropped both ways, ``Host`` is the
+target's, a request body past ``max_body`` gets 413 unsent and a response past the fetch size
+cap a 502. Each exchange is kept in memory (for ``write_recording``) and, wrapped in
+``RequestLogMiddleware``, logged to the log store like any served request.
+
+``write_recording`` infers the OpenAPI 3.1 document (``openapi.inference``) and writes it with
+a scenario that replays every recorded answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import yaml
+from starlette.types import Receive, Scope, Send
+
+from mockingbird.errors import FetchError
+from mockingbird.fetching import AsyncFetcher, FetchPolicy
+from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+        "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection",
+    }
+)  # fmt: skip
+# The fetcher hands over decoded bodies: these describe bytes that are no longer there.
+_DECODED = frozenset({"content-encoding", "content-length"})
+
+
+class RecordingProxy:
+    """An ASGI app forwarding every request to ``target`` and keeping each exchange.
+
+    Args:
+        target: the real API's base URL (``http(s)://host[:port][/base]``).
+        policy: the fetch policy (deadline and size cap per request); the target's origin is trusted.
+        max_body: the largest request body forwarded (a larger one gets 413).
+
+    Example:
+        >>> proxy = RecordingProxy("http://127.0.0.1:9000")  # doctest: +SKIP
+        >>> serve_app(proxy, port=8080)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self, target: str, *, policy: FetchPolicy | None = None, max_body: int = 16 * 1024 * 1024
+    ) -> None:
+        self.target = target.rstrip("/")
+        self.policy = (policy or FetchPolicy()).trusting(self.target)
+        self.max_body = max_body
+        self.exchanges: list[Exchange] = []
+        self._idle: list[AsyncFetcher] = []  # a fetcher runs one request at a time (its deadline is shared)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await self.aclose()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        body = await _read_body(receive, self.max_body)
+        if body is None:
+            await _answer(send, 413, b"request body too large to record\n")
+            return
+        method: str = scope["method"]
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        query: bytes = scope.get("query_string", b"")
+        url = self.target + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        forwarded = {k: v for k, v in headers if k.lower() not in HOP_BY_HOP}
+        forwarded["accept-encoding"] = "identity"  # bodies are recorded as they read
+        fetcher = self._idle.pop() if self._idle else AsyncFetcher(self.policy)
+        try:
+            result = await fetcher.send(
+                method, url, content=body or None, headers=forwarded, raise_status=False
+            )
+        except FetchError as exc:
+            await _answer(send, 502, f"{exc.problem}\n".encode())
+            return
+        finally:
+            self._idle.append(fetcher)
+        reply = [(k, v) for k, v in result.headers if k.lower() not in HOP_BY_HOP | _DECODED]
+        self.exchanges.append(
+            Exchange(method, url, result.status, tuple(headers), body, tuple(reply), result.content)
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": result.status,
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply]
+                + [(b"content-length", str(len(result.content)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": result.content if method != "HEAD" else b""})
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(fetcher.aclose() for fetcher in idle))
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _answer(send: Send, status: int, text: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(text)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": text})
+
+
+def write_recording(
+    exchanges: list[Exchange], out: str | Path, *, title: str = "Recorded API", scenario: str = "recorded"
+) -> tuple[Path, Path]:
+    """Write ``openapi.yaml`` (inferred from ``exchanges``) and ``scenarios/<scenario>.yaml`` in ``out``.
+
+    Args:
+        exchanges: the recorded exchanges, in order.
+        out: the folder (created when missing).
+        title: the document's title.
+        scenario: the replay scenario's name.
+
+    Returns:
+        The document's path and the scenario file's path.
+
+    Example:
+        >>> write_recording(proxy.exchanges, "recorded")  # doctest: +SKIP
+        (PosixPath('recorded/openapi.yaml'), PosixPath('recorded/scenarios/recorded.yaml'))
+    """
+    inference = infer_document(exchanges, title=title)
+    folder = Path(out)
+    (folder / "scenarios").mkdir(parents=True, exist_ok=True)
+    spec_path = folder / "openapi.yaml"
+    scenario_path = folder / "scenarios" / f"{scenario}.yaml"
+    spec_path.write_text(_yaml(inference.document), encoding="utf-8")
+    described = f"the {len(exchanges)} answers recorded from {title}"
+    scenario_doc = replay_scenario(inference.placements, name=scenario, description=described)
+    scenario_path.write_text(_yaml(scenario_doc), encoding="utf-8")
+    return spec_path, scenario_path
+
+
+def _yaml(document: Any) -> str:
+    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return text
