@@ -73,6 +73,8 @@ class ServeConfig:
         webhook_url: where webhooks fired without a target go.
         postman_env: a Postman environment file whose variables win over a collection's.
         strict_replay: answer 501 to a request no override matches (replaying a recording).
+        through: a real API's base URL: what the spec would answer (no override, no state) is
+            fetched from it instead.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -109,6 +111,7 @@ class ServeConfig:
     webhook_url: str | None = None
     postman_env: str | None = None
     strict_replay: bool = False
+    through: str | None = None
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -117,6 +120,8 @@ class ServeConfig:
             raise ConfigError(f"port: {self.port} is not a TCP port (0-65535)")
         if self.server not in get_args(ServerName):
             raise ConfigError(f"server: {self.server!r} is not one of {', '.join(get_args(ServerName))}")
+        if self.through is not None and not self.through.startswith(("http://", "https://")):
+            raise ConfigError(f"through: {self.through!r} is not an http(s) URL")
         if self.max_body < 0:
             raise ConfigError(f"max_body: {self.max_body} is not a byte count")
         if not 0 <= self.callback_delay <= 3600:
@@ -204,6 +209,8 @@ class ServeConfig:
             args += ["--postman-env", self.postman_env]
         if self.strict_replay:
             args.append("--strict-replay")
+        if self.through is not None:
+            args += ["--through", self.through]
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -198,3 +198,18 @@ def test_schemathesis_finds_the_mock_of_the_recording_conformant(
 
             run()
     assert not failures, "\n".join(failures[:10])
+
+
+def test_through_proxies_what_no_override_answers_to_the_real_api(
+    recorded: tuple[Path, list[httpx.Response], int],
+) -> None:
+    out, _, _ = recorded
+    auth = {"Authorization": TOKEN}
+    with ThreadedServer(_api()) as api_url, MockServer(out / "openapi.yaml", through=api_url) as mock:
+        assert httpx.get(mock.url + "/items/3", headers=auth).json() == ITEMS[2]  # the real answer
+        assert httpx.get(mock.url + "/items/42", headers=auth).status_code == 404  # the real API's 404
+        mock.override("GET /items/{itemId}", body={"id": 3, "name": "mocked"}, strict=False)
+        assert httpx.get(mock.url + "/items/3", headers=auth).json() == {"id": 3, "name": "mocked"}
+        assert httpx.get(mock.url + "/items", headers=auth, params={"category": "home"}).json() == ITEMS[:2]
+        refused = httpx.get(mock.url + "/items", headers=auth, params={"category": "x" * 3, "extra": "1"})
+        assert refused.status_code == 200 and refused.json() == []  # unknown query: the real API decides

@@ -1,10 +1,8 @@
 """``RecordingProxy``: a reverse proxy that records what a real API answers (``mockingbird record``).
 
-Every request is forwarded to the target through the one fetch policy (``mockingbird.fetching``:
-deadline, size cap, host rules; the target is the user's own URL, so its origin is trusted)
-and answered with the real response. Hop-by-hop headers are dropped both ways, ``Host`` is the
-target's, a request body past ``max_body`` gets 413 unsent and a response past the fetch size
-cap a 502. Each exchange is kept in memory (for ``write_recording``) and, wrapped in
+Every request is forwarded to the target by a ``Forwarder`` (``forwarding.py``: the one fetch
+policy, hop-by-hop headers, ``Host``) and answered with the real response; a request body past
+``max_body`` gets 413 unsent, a response past the fetch size cap (or no answer) a 502. Each exchange is kept in memory (for ``write_recording``) and, wrapped in
 ``RequestLogMiddleware``, logged to the log store like any served request.
 
 ``write_recording`` infers the OpenAPI 3.1 document (``openapi.inference``) and writes it with
@@ -13,25 +11,15 @@ a scenario that replays every recorded answer.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import yaml
 from starlette.types import Receive, Scope, Send
 
-from mockingbird.errors import FetchError
-from mockingbird.fetching import AsyncFetcher, FetchPolicy
+from mockingbird.fetching import FetchPolicy
+from mockingbird.http.forwarding import Forwarder
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
-
-HOP_BY_HOP = frozenset(
-    {
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-        "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection",
-    }
-)  # fmt: skip
-# The fetcher hands over decoded bodies: these describe bytes that are no longer there.
-_DECODED = frozenset({"content-encoding", "content-length"})
 
 
 class RecordingProxy:
@@ -50,17 +38,15 @@ class RecordingProxy:
     def __init__(
         self, target: str, *, policy: FetchPolicy | None = None, max_body: int = 16 * 1024 * 1024
     ) -> None:
-        self.target = target.rstrip("/")
-        self.policy = (policy or FetchPolicy()).trusting(self.target)
+        self.forwarder = Forwarder(target, policy=policy)
         self.max_body = max_body
         self.exchanges: list[Exchange] = []
-        self._idle: list[AsyncFetcher] = []  # a fetcher runs one request at a time (its deadline is shared)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
-            await self.aclose()
+            await self.forwarder.aclose()
             await send({"type": "lifespan.shutdown.complete"})
             return
         if scope["type"] != "http":
@@ -72,38 +58,18 @@ class RecordingProxy:
         method: str = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         query: bytes = scope.get("query_string", b"")
-        url = self.target + raw_path.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        forwarded = {k: v for k, v in headers if k.lower() not in HOP_BY_HOP}
-        forwarded["accept-encoding"] = "identity"  # bodies are recorded as they read
-        fetcher = self._idle.pop() if self._idle else AsyncFetcher(self.policy)
-        try:
-            result = await fetcher.send(
-                method, url, content=body or None, headers=forwarded, raise_status=False
-            )
-        except FetchError as exc:
-            await _answer(send, 502, f"{exc.problem}\n".encode())
-            return
-        finally:
-            self._idle.append(fetcher)
-        reply = [(k, v) for k, v in result.headers if k.lower() not in HOP_BY_HOP | _DECODED]
+        target = raw_path.decode("latin-1").split("?", 1)[0] + (
+            f"?{query.decode('latin-1')}" if query else ""
+        )
+        answer = await self.forwarder.forward(method, target, scope["headers"], body)
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
         self.exchanges.append(
-            Exchange(method, url, result.status, tuple(headers), body, tuple(reply), result.content)
+            Exchange(
+                method, self.forwarder.url(target), answer.status, headers, body, answer.headers, answer.body
+            )
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": result.status,
-                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in reply]
-                + [(b"content-length", str(len(result.content)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": result.content if method != "HEAD" else b""})
-
-    async def aclose(self) -> None:
-        """Close every pooled connection."""
-        idle, self._idle = self._idle, []
-        await asyncio.gather(*(fetcher.aclose() for fetcher in idle))
+        await send({"type": "http.response.start", "status": answer.status, "headers": answer.raw_headers()})
+        await send({"type": "http.response.body", "body": answer.body if method != "HEAD" else b""})
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

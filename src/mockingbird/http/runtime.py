@@ -270,6 +270,13 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
     if config.scenario is not None:
         controller.activate(config.scenario)
     _strict_replay(controller, mock, config.strict_replay)
+    if config.through is not None:
+        from mockingbird.fetching import FetchPolicy
+        from mockingbird.http.forwarding import Forwarder
+
+        policy = FetchPolicy(timeout=config.fetch_timeout, max_bytes=config.fetch_max_bytes)
+        mock.through = Forwarder(config.through, policy=policy)
+        mock.on_shutdown.append(mock.through.aclose)
     return controller
 
 

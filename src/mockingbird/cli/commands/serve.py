@@ -201,6 +201,11 @@ def _default(name: str) -> Any:
     help="Answer 501 to a request no loaded override (a recorded answer) matches, instead of from the schema.",
 )
 @click.option(
+    "--through",
+    metavar="URL",
+    help="A real API: operations no override (or state) answers are proxied to it.",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
