@@ -2,8 +2,9 @@
 
 Every request is forwarded to the target by a ``Forwarder`` (``forwarding.py``: the one fetch
 policy, hop-by-hop headers, ``Host``) and answered with the real response; a request body past
-``max_body`` gets 413 unsent, a response past the fetch size cap (or no answer) a 502. Each exchange is kept in memory (for ``write_recording``) and, wrapped in
-``RequestLogMiddleware``, logged to the log store like any served request.
+``max_body`` gets 413 unsent, a response past the fetch size cap (or no answer) a 502. Each
+exchange is kept in memory (for ``write_recording``) and, wrapped in ``RequestLogMiddleware``,
+logged to the log store like any served request.
 
 ``write_recording`` infers the OpenAPI 3.1 document (``openapi.inference``) and writes it with
 a scenario that replays every recorded answer.
@@ -11,15 +12,20 @@ a scenario that replays every recorded answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 from starlette.types import Receive, Scope, Send
 
 from mockingbird.fetching import FetchPolicy
 from mockingbird.http.forwarding import Forwarder
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
+from mockingbird.records import RESERVED_PREFIX
+
+CONTROL_PATH = f"{RESERVED_PREFIX}/record"
 
 
 class RecordingProxy:
@@ -29,6 +35,11 @@ class RecordingProxy:
         target: the real API's base URL (``http(s)://host[:port][/base]``).
         policy: the fetch policy (deadline and size cap per request); the target's origin is trusted.
         max_body: the largest request body forwarded (a larger one gets 413).
+        on_stop: called by ``POST /__mockingbird/record/stop`` with the proxy; returns the files it
+            wrote (the CLI writes the recording, then stops the server). ``None``: no such route.
+
+    ``GET /__mockingbird/record`` says what is being recorded (target, exchanges so far); paths
+    under ``/__mockingbird/record`` are the proxy's own and are never forwarded.
 
     Example:
         >>> proxy = RecordingProxy("http://127.0.0.1:9000")  # doctest: +SKIP
@@ -36,10 +47,16 @@ class RecordingProxy:
     """
 
     def __init__(
-        self, target: str, *, policy: FetchPolicy | None = None, max_body: int = 16 * 1024 * 1024
+        self,
+        target: str,
+        *,
+        policy: FetchPolicy | None = None,
+        max_body: int = 16 * 1024 * 1024,
+        on_stop: Callable[[RecordingProxy], Sequence[str]] | None = None,
     ) -> None:
         self.forwarder = Forwarder(target, policy=policy)
         self.max_body = max_body
+        self.on_stop = on_stop
         self.exchanges: list[Exchange] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -50,6 +67,9 @@ class RecordingProxy:
             await send({"type": "lifespan.shutdown.complete"})
             return
         if scope["type"] != "http":
+            return
+        if scope["path"] == CONTROL_PATH or scope["path"].startswith(CONTROL_PATH + "/"):
+            await self._control(scope, send)
             return
         body = await _read_body(receive, self.max_body)
         if body is None:
@@ -71,6 +91,18 @@ class RecordingProxy:
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.raw_headers()})
         await send({"type": "http.response.body", "body": answer.body if method != "HEAD" else b""})
 
+    async def _control(self, scope: Scope, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        if path == CONTROL_PATH and method == "GET":
+            status = {"target": self.forwarder.target, "exchanges": len(self.exchanges)}
+            await _answer(send, 200, orjson.dumps(status), b"application/json")
+        elif path == CONTROL_PATH + "/stop" and method == "POST" and self.on_stop is not None:
+            written = list(self.on_stop(self))
+            await _answer(send, 200, orjson.dumps({"exchanges": len(self.exchanges), "written": written}),
+                          b"application/json")  # fmt: skip
+        else:
+            await _answer(send, 404, b"not a recorder route\n")
+
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
     chunks: list[bytes] = []
@@ -89,9 +121,9 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-async def _answer(send: Send, status: int, text: bytes) -> None:
+async def _answer(send: Send, status: int, text: bytes, content_type: bytes = b"text/plain") -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(text)).encode())]})  # fmt: skip
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(text)).encode())]})  # fmt: skip
     await send({"type": "http.response.body", "body": text})
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -48,8 +51,9 @@ def command(
     max_bytes: int,
     server: str,
 ) -> None:
-    """Forward every request to TARGET_URL, answer with its real response, and on Ctrl-C write
-    DIR/openapi.yaml (inferred) and DIR/scenarios/recorded.yaml (the recorded answers).
+    """Forward every request to TARGET_URL, answer with its real response, and on Ctrl-C (or
+    POST /__mockingbird/record/stop) write DIR/openapi.yaml (inferred) and
+    DIR/scenarios/recorded.yaml (the recorded answers).
 
     Replay with: mockingbird serve DIR/openapi.yaml --scenarios DIR/scenarios --scenario recorded
     """
@@ -60,7 +64,17 @@ def command(
     parts = urlsplit(target)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"TARGET_URL: {target!r} is not an http(s) URL")
-    proxy = RecordingProxy(target, policy=FetchPolicy(timeout=timeout, max_bytes=max_bytes))
+
+    def write(proxy: RecordingProxy) -> tuple[Path, Path]:
+        return write_recording(proxy.exchanges, out, title=parts.netloc)
+
+    def stop(proxy: RecordingProxy) -> list[str]:
+        written = [str(p) for p in write(proxy)]
+        # After this answer has gone out: the server stops as on Ctrl-C, and writes again on its way out.
+        asyncio.get_running_loop().call_later(0.2, os.kill, os.getpid(), signal.SIGINT)
+        return written
+
+    proxy = RecordingProxy(target, policy=FetchPolicy(timeout=timeout, max_bytes=max_bytes), on_stop=stop)
     app: ASGIApp = proxy
     store = None
     if log_db is not None:
@@ -75,10 +89,12 @@ def command(
 
     try:
         serve_app(app, host=host, port=port, server=server, on_listening=on_listening)  # type: ignore[arg-type]  # a Choice
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a recording ends: write it
     finally:
         if store is not None:
             store.close()
-    spec_path, scenario_path = write_recording(proxy.exchanges, out, title=parts.netloc)
+    spec_path, scenario_path = write(proxy)
     click.echo(f"{len(proxy.exchanges)} exchanges -> {spec_path}, {scenario_path}", err=True)
     click.echo(
         f"replay: mockingbird serve {spec_path} --scenarios {Path(scenario_path).parent} --scenario recorded",
