@@ -107,6 +107,32 @@ class FetchCore:
             return address, current
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
+    def resolved(self, url: str) -> bool:
+        """Whether checking ``url`` needs no name lookup (its host is an address, or pinned already),
+        so a driver may run that step of the plan inline rather than in a thread."""
+        try:
+            host = httpx.URL(url).host
+        except (httpx.InvalidURL, ValueError, UnicodeError):
+            return False
+        if host in self._pins:
+            return True
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
+
+    def resolved_next(self, response: httpx.Response) -> bool:
+        """Whether the plan's step after ``response`` needs no name lookup: it is the answer, or a
+        redirect to an address or pinned host."""
+        location = response.headers.get("location")
+        if response.status_code not in _REDIRECTS or not location:
+            return True
+        try:
+            return self.resolved(str(response.url.join(location)))
+        except (httpx.InvalidURL, ValueError, UnicodeError):
+            return False  # the plan names the error, in a thread like any other check
+
     def _scope(self, url: str, referrer: Referrer | None) -> tuple[bool, frozenset[str], str, str]:
         """Start the deadline; say whether the user named ``url``, which origins are trusted, where it stands."""
         self._start()
