@@ -1,7 +1,7 @@
 """Benchmark: what ``mockingbird record`` adds to a call to the API it records.
 
 One local API (the raw ASGI app of ``_raw_app.py`` under uvicorn, a child process, answering a
-1 KB JSON body) is called by the same keep-alive client twice in one run, interleaved in rounds:
+1 KB JSON body) is called by the same keep-alive client two ways in one run, call by call:
 directly (the baseline) and through ``mockingbird record`` (another child process, forwarding
 through the fetch policy and keeping each exchange). Reports per-call latency at p50 and p99
 for both, the difference (what recording adds) and the ratio, and the recorder's CPU time per
@@ -76,15 +76,13 @@ def _recorder(target: str, out: str) -> tuple[subprocess.Popen[str], str]:
     return child, found.group(1)
 
 
-def _timed(client: httpx.Client, url: str, calls: int) -> list[float]:
-    out = []
-    for i in range(calls):
-        start = time.perf_counter()
-        response = client.get(f"{url}/items/{i % 50}?page={i % 3}")
-        out.append((time.perf_counter() - start) * 1000.0)
-        if response.status_code != 200:
-            raise RuntimeError(f"status {response.status_code}")
-    return out
+def _once(client: httpx.Client, url: str, i: int) -> float:
+    start = time.perf_counter()
+    response = client.get(f"{url}/items/{i % 50}?page={i % 3}")
+    elapsed = (time.perf_counter() - start) * 1000.0
+    if response.status_code != 200:
+        raise RuntimeError(f"status {response.status_code}")
+    return elapsed
 
 
 def _cpu_ms(pid: int) -> float:
@@ -112,21 +110,21 @@ def main() -> None:
         proxied: list[float] = []
         try:
             with httpx.Client() as client:
-                _timed(client, api_url, 200)  # warm-up
-                _timed(client, proxy_url, 200)
-                api_cpu = rec_cpu = 0.0
+                for i in range(200):  # warm-up
+                    _once(client, api_url, i), _once(client, proxy_url, i)
+                before = (_cpu_ms(api.pid), _cpu_ms(recorder.pid))
                 for _ in range(args.rounds):
-                    direct += _timed(client, api_url, args.calls)
-                    before = (_cpu_ms(api.pid), _cpu_ms(recorder.pid))
-                    proxied += _timed(client, proxy_url, args.calls)
-                    api_cpu += _cpu_ms(api.pid) - before[0]
-                    rec_cpu += _cpu_ms(recorder.pid) - before[1]
+                    for i in range(args.calls):  # call by call, so both arms see the same load
+                        direct.append(_once(client, api_url, i))
+                        proxied.append(_once(client, proxy_url, i))
+                api_cpu = (_cpu_ms(api.pid) - before[0]) / 2  # it answered both arms
+                rec_cpu = _cpu_ms(recorder.pid) - before[1]
         finally:
             recorder.send_signal(signal.SIGINT)
             recorder.wait(timeout=60)
             api.terminate()
             api.wait(timeout=30)
-    print(f"calls: {len(direct)} direct, {len(proxied)} through record (interleaved in {args.rounds} rounds)")
+    print(f"calls: {len(direct)} direct, {len(proxied)} through record (interleaved call by call)")
     for name, q in (("p50", 0.50), ("p99", 0.99)):
         d, p = _pct(direct, q), _pct(proxied, q)
         print(f"{name}: direct {d:.3f} ms, recorded {p:.3f} ms, added {p - d:.3f} ms, ratio {p / d:.2f}x")
