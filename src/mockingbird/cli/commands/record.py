@@ -79,10 +79,15 @@ def command(
     store = None
     if log_db is not None:
         from mockingbird.http.logging import RequestLogMiddleware
+        from mockingbird.openapi.checks.security import CredentialFields
+        from mockingbird.openapi.inference.document import KEY_HEADERS, KEY_QUERY
         from mockingbird.store import open_store
 
         store = open_store(log_db)
-        app = RequestLogMiddleware(proxy, store)
+        # The credentials the inference recognises are masked in the log too (http/redaction.py).
+        app = RequestLogMiddleware(
+            proxy, store, redact=CredentialFields.build(headers=KEY_HEADERS, query=KEY_QUERY)
+        )
 
     def on_listening(bound: int) -> None:
         click.echo(f"recording {target} at http://{host}:{bound}/ (Ctrl-C writes {out}/)", err=True)
