@@ -167,14 +167,11 @@ def test_strict_replay_fails_loudly_on_an_unrecorded_request(
         assert unknown.status_code == 501 and "no recorded answer" in unknown.json()["detail"]
 
 
-def test_schemathesis_finds_the_mock_of_the_recording_conformant(
-    recorded: tuple[Path, list[httpx.Response], int],
-) -> None:
-    out, _, _ = recorded
-    source = out / "openapi.yaml"
+def _conformance_failures(source: Path) -> list[str]:
+    """Schemathesis's positive cases for every operation of ``source``, against its mock."""
     spec = load_spec(source)
     by_key = {(op.method, op.path): op for op in spec.iter_operations()}
-    schema = schemathesis.openapi.from_path(str(source))
+    schema = schemathesis.openapi.from_dict(spec.document)
     failures: list[str] = []
     with MockServer(source, seed=1) as mock:
         for result in schema.get_all_operations():
@@ -197,6 +194,20 @@ def test_schemathesis_finds_the_mock_of_the_recording_conformant(
                     failures.append(f"{case.method} {case.formatted_path}: {group.exceptions[0]}")
 
             run()
+    return failures
+
+
+FIXTURES = Path(__file__).parents[1] / "openapi" / "inference" / "fixtures"
+
+
+@pytest.mark.parametrize(
+    "name", ["recorded", "postman-Responses.json", "postman-FolderCollection.json", "har-successful_log.har"]
+)
+def test_schemathesis_finds_the_mock_of_an_inferred_spec_conformant(
+    recorded: tuple[Path, list[httpx.Response], int], name: str
+) -> None:
+    source = recorded[0] / "openapi.yaml" if name == "recorded" else FIXTURES / name
+    failures = _conformance_failures(source)
     assert not failures, "\n".join(failures[:10])
 
 
