@@ -8,7 +8,7 @@ recorded, fails loudly under ``strict_replay``, and schemathesis finds it confor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,12 @@ from hypothesis import seed as hypothesis_seed
 from schemathesis.core.failures import FailureGroup
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from tests.http.test_schemathesis import CHECKS, REFUSALS, _credentials, _no_empty_params
 
 from mockingbird import MockServer
+from mockingbird.fetching import FetchPolicy
 from mockingbird.http.logging import RequestLogMiddleware
 from mockingbird.http.recording import RecordingProxy, write_recording
 from mockingbird.http.server import ThreadedServer
@@ -224,3 +225,36 @@ def test_through_proxies_what_no_override_answers_to_the_real_api(
         assert httpx.get(mock.url + "/items", headers=auth, params={"category": "home"}).json() == ITEMS[:2]
         refused = httpx.get(mock.url + "/items", headers=auth, params={"category": "x" * 3, "extra": "1"})
         assert refused.status_code == 200 and refused.json() == []  # unknown query: the real API decides
+
+
+def _blobs() -> Starlette:
+    async def streamed(request: Request) -> Response:
+        size = int(request.path_params["size"])
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, size, 100):
+                yield b"x" * min(100, size - start)
+
+        return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+    async def whole(request: Request) -> Response:
+        return Response(b"y" * int(request.path_params["size"]), media_type="text/plain")
+
+    return Starlette(routes=[Route("/stream/{size:int}", streamed), Route("/whole/{size:int}", whole)])
+
+
+def test_bodies_stream_through_and_big_ones_are_capped() -> None:
+    with ThreadedServer(_blobs()) as api_url:
+        proxy = RecordingProxy(api_url, policy=FetchPolicy(max_bytes=1000), keep_bytes=100)
+        with ThreadedServer(proxy) as url:
+            small = httpx.get(url + "/stream/50")
+            assert small.content == b"x" * 50
+            medium = httpx.get(url + "/stream/500")  # passed on whole, too big to keep
+            assert medium.content == b"x" * 500
+            whole = httpx.get(url + "/whole/300")
+            assert whole.headers["content-length"] == "300" and whole.content == b"y" * 300
+            with pytest.raises(httpx.RemoteProtocolError):  # past the cap mid-body: the connection drops
+                httpx.get(url + "/stream/5000")
+            declared = httpx.get(url + "/whole/5000")  # past the cap before a byte is sent
+            assert declared.status_code == 502 and "larger than" in declared.text
+    assert [len(e.response_body) for e in proxy.exchanges] == [50, 0, 0]

@@ -305,6 +305,21 @@ class Body:
             raise self._core._too_large(self._where)
         self._chunks.append(chunk)
 
+    def count(self, chunk: bytes) -> None:
+        """Count one more chunk without keeping it (a streamed body).
+
+        Raises:
+            FetchError: past the size cap.
+        """
+        self._total += len(chunk)
+        if self._total > self._cap:
+            raise self._core._too_large(self._where)
+
+    def done(self) -> None:
+        """Count a streamed body in the series, once it was read."""
+        if self._core._spent is not None:
+            self._core._spent += self._total
+
     def content(self) -> bytes:
         """The whole body."""
         if self._core._spent is not None:

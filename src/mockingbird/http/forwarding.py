@@ -4,18 +4,21 @@ Used by ``mockingbird record`` (``RecordingProxy``) and by ``serve --through`` (
 operation no override answers goes to the real API). Requests go through the one fetch policy
 (``mockingbird.fetching``: deadline, size cap, host rules); the target is a URL the user named,
 so its origin is trusted. Hop-by-hop headers are dropped both ways and ``Host`` is the
-target's. The fetcher reads the whole body (decoded, under the size cap), so the answer's
-``Content-Encoding`` and ``Content-Length`` are dropped and ``Content-Length`` set anew.
+target's. ``forward`` reads the whole body (decoded, under the size cap: ``--through``, whose
+answer is logged like any), so the answer's ``Content-Encoding`` and ``Content-Length`` are
+dropped and ``Content-Length`` set anew; ``stream`` hands the body over chunk by chunk (the
+recorder passes it on as it comes).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from mockingbird.errors import FetchError
-from mockingbird.fetching import AsyncFetcher, FetchPolicy
+from mockingbird.fetching import AsyncFetcher, FetchPolicy, Streamed
 
 HOP_BY_HOP = frozenset(
     {
@@ -65,6 +68,48 @@ class Forwarder:
     def url(self, path_and_query: str) -> str:
         """The target URL of a request's path and query."""
         return self.target + path_and_query
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, path_and_query: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
+    ) -> AsyncIterator[Streamed]:
+        """Send one request on and hand over the answer before its body is read (``Streamed.chunks``).
+
+        Raises:
+            FetchError: the API did not answer, or declared a body past the size cap (nothing was
+                sent back yet: answer 502); ``chunks()`` raises it past the cap mid-body.
+        """
+        fetcher = self._idle.pop() if self._idle else AsyncFetcher(self.policy)
+        try:
+            async with fetcher.stream(
+                method, self.url(path_and_query), content=body or None, headers=self._sent(headers),
+                raise_status=False,
+            ) as answer:  # fmt: skip
+                yield answer
+        finally:
+            self._idle.append(fetcher)
+
+    @staticmethod
+    def end_to_end(answer: Streamed) -> list[tuple[bytes, bytes]]:
+        """A streamed answer's headers to pass on: hop-by-hop ones dropped; ``Content-Length`` kept
+        only when the body is passed on as it came (not decoded from a ``Content-Encoding``)."""
+        decoded = any(k.lower() == "content-encoding" for k, _ in answer.headers)
+        dropped = _DECODED if decoded else HOP_BY_HOP - {"content-length"}
+        return [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in answer.headers
+            if k.lower() not in dropped
+        ]
+
+    @staticmethod
+    def _sent(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+        sent = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in headers
+            if k.decode("latin-1").lower() not in HOP_BY_HOP
+        }
+        sent["accept-encoding"] = "identity"  # bodies are passed on (and recorded) as they read
+        return sent
 
     async def forward(
         self, method: str, path_and_query: str, headers: Sequence[tuple[bytes, bytes]], body: bytes

@@ -1,8 +1,9 @@
 """``RecordingProxy``: a reverse proxy that records what a real API answers (``mockingbird record``).
 
 Every request is forwarded to the target by a ``Forwarder`` (``forwarding.py``: the one fetch
-policy, hop-by-hop headers, ``Host``) and answered with the real response; a request body past
-``max_body`` gets 413 unsent, a response past the fetch size cap (or no answer) a 502. Each
+policy, hop-by-hop headers, ``Host``) and answered with the real response, its body streamed
+as it comes; a request body past ``max_body`` gets 413 unsent, no answer (or a declared length
+past the fetch size cap) a 502, and a body that runs past the cap a dropped connection. Each
 exchange is kept in memory (for ``write_recording``) and, wrapped in ``RequestLogMiddleware``,
 logged to the log store like any served request.
 
@@ -20,8 +21,9 @@ import orjson
 import yaml
 from starlette.types import Receive, Scope, Send
 
+from mockingbird.errors import FetchError
 from mockingbird.fetching import FetchPolicy
-from mockingbird.http.forwarding import Forwarder
+from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
 from mockingbird.records import RESERVED_PREFIX
 
@@ -35,6 +37,8 @@ class RecordingProxy:
         target: the real API's base URL (``http(s)://host[:port][/base]``).
         policy: the fetch policy (deadline and size cap per request); the target's origin is trusted.
         max_body: the largest request body forwarded (a larger one gets 413).
+        keep_bytes: the largest response body kept for the recording (a larger one is passed on
+            whole, up to the fetch size cap, but recorded without its body).
         on_stop: called by ``POST /__mockingbird/record/stop`` with the proxy; returns the files it
             wrote (the CLI writes the recording, then stops the server). ``None``: no such route.
 
@@ -53,10 +57,12 @@ class RecordingProxy:
         policy: FetchPolicy | None = None,
         max_body: int = 16 * 1024 * 1024,
         on_stop: Callable[[RecordingProxy], Sequence[str]] | None = None,
+        keep_bytes: int = 1024 * 1024,
     ) -> None:
         self.forwarder = Forwarder(target, policy=policy)
         self.max_body = max_body
         self.on_stop = on_stop
+        self.keep_bytes = keep_bytes
         self.exchanges: list[Exchange] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,15 +87,38 @@ class RecordingProxy:
         target = raw_path.decode("latin-1").split("?", 1)[0] + (
             f"?{query.decode('latin-1')}" if query else ""
         )
-        answer = await self.forwarder.forward(method, target, scope["headers"], body)
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        url = self.forwarder.url(target)
+        started = False
+        kept: list[bytes] | None = []
+        try:
+            async with self.forwarder.stream(method, target, scope["headers"], body) as answer:
+                await send({"type": "http.response.start", "status": answer.status,
+                            "headers": self.forwarder.end_to_end(answer)})  # fmt: skip
+                started = True
+                size = 0
+                # Past the size cap mid-body, chunks() raises: the server drops the connection, so
+                # the client sees a cut body, never a short one that looks whole.
+                async for chunk in answer.chunks():
+                    if method != "HEAD":
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    size += len(chunk)
+                    if kept is not None and size <= self.keep_bytes:
+                        kept.append(chunk)
+                    else:
+                        kept = None  # too big to be an example: the exchange keeps its status and headers
+                await send({"type": "http.response.body", "body": b""})
+        except FetchError as exc:
+            if started:
+                raise
+            await _answer(send, 502, f"the real API did not answer: {exc.problem}\n".encode())
+            return
+        reply = tuple((k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP)
         self.exchanges.append(
             Exchange(
-                method, self.forwarder.url(target), answer.status, headers, body, answer.headers, answer.body
+                method, url, answer.status, headers, body, reply, b"".join(kept) if kept is not None else b""
             )
         )
-        await send({"type": "http.response.start", "status": answer.status, "headers": answer.raw_headers()})
-        await send({"type": "http.response.body", "body": answer.body if method != "HEAD" else b""})
 
     async def _control(self, scope: Scope, send: Send) -> None:
         path, method = scope["path"], scope["method"]
