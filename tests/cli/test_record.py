@@ -14,6 +14,8 @@ import yaml
 from tests.http.test_recording import TOKEN, _api
 
 from mockingbird.http.server import ThreadedServer
+from mockingbird.query import LogQuery
+from mockingbird.store import open_store
 
 
 def _start(target: str, out: Path) -> tuple[subprocess.Popen[str], str]:
@@ -51,6 +53,13 @@ def test_record_writes_the_spec_and_the_replay_scenario_when_stopped(tmp_path: P
     assert list(spec["paths"]) == ["/items/{itemId}"]
     scenario = yaml.safe_load((tmp_path / "rec" / "scenarios" / "recorded.yaml").read_text())
     assert scenario["overrides"][0]["when"] == [{"in": "path", "name": "itemId", "equals": "2"}]
+    store = open_store(tmp_path / "rec" / "record.db", writer="none")
+    try:
+        rows = [r for r in store.query(LogQuery(limit=10)).items if r.path == "/items/2"]
+    finally:
+        store.close()
+    assert len(rows) == 1 and rows[0].status == 200
+    assert rows[0].request_headers["authorization"] == "[REDACTED]"  # the log's redaction, as serve's
 
 
 def test_record_refuses_a_target_that_is_not_a_url(tmp_path: Path) -> None:

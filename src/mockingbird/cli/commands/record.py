@@ -28,14 +28,15 @@ if TYPE_CHECKING:
     metavar="DIR",
     help="Where openapi.yaml and scenarios/ go.",
 )
-@click.option("--log-db", metavar="PATH", help="Log every exchange to this database too.")
+@click.option("--log-db", metavar="PATH", help="Request log of every exchange (default: DIR/record.db).")
+@click.option("--log/--no-log", default=True, show_default=True, help="Log every exchange, as serve does.")
 @click.option(
     "--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
     help="Deadline of one forwarded request, in seconds.",
 )  # fmt: skip
 @click.option(
     "--max-bytes", default=64 * 1024 * 1024, show_default=True, type=click.IntRange(min=1), metavar="N",
-    help="Largest response recorded (a larger one answers 502).",
+    help="Largest response passed on (declared larger: 502; streaming past it: the connection drops).",
 )  # fmt: skip
 @click.option(
     "--server", type=click.Choice(["granian", "uvicorn"]), default="uvicorn", show_default=True,
@@ -47,6 +48,7 @@ def command(
     port: int,
     out: str,
     log_db: str | None,
+    log: bool,
     timeout: float,
     max_bytes: int,
     server: str,
@@ -77,13 +79,14 @@ def command(
     proxy = RecordingProxy(target, policy=FetchPolicy(timeout=timeout, max_bytes=max_bytes), on_stop=stop)
     app: ASGIApp = proxy
     store = None
-    if log_db is not None:
+    if log:
         from mockingbird.http.logging import RequestLogMiddleware
         from mockingbird.openapi.checks.security import CredentialFields
         from mockingbird.openapi.inference.document import KEY_HEADERS, KEY_QUERY
         from mockingbird.store import open_store
 
-        store = open_store(log_db)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        store = open_store(log_db if log_db is not None else Path(out) / "record.db")
         # The credentials the inference recognises are masked in the log too (http/redaction.py).
         app = RequestLogMiddleware(
             proxy, store, redact=CredentialFields.build(headers=KEY_HEADERS, query=KEY_QUERY)
