@@ -25,6 +25,7 @@ from mockingbird.errors import FetchError
 from mockingbird.fetching import FetchPolicy
 from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
+from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
 from mockingbird.records import RESERVED_PREFIX
 
 CONTROL_PATH = f"{RESERVED_PREFIX}/record"
@@ -175,6 +176,8 @@ def write_recording(
         (PosixPath('recorded/openapi.yaml'), PosixPath('recorded/scenarios/recorded.yaml'))
     """
     inference = infer_document(exchanges, title=title)
+    # serve activates this scenario when --scenarios loads it and no --scenario names another.
+    inference.document[REPLAY_EXTENSION] = scenario
     folder = Path(out)
     (folder / "scenarios").mkdir(parents=True, exist_ok=True)
     spec_path = folder / "openapi.yaml"

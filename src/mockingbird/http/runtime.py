@@ -247,7 +247,7 @@ def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> D
 
 def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockController:
     """Put overrides, chaos and state on the mock's request path; load ``--scenarios``, activate
-    ``--scenario``, load ``--state``.
+    ``--scenario`` (else the replay scenario a recorded document names, when loaded), load ``--state``.
 
     Raises:
         OverrideError: a scenario or state file with problems (file, place and problem in the message).
@@ -255,6 +255,7 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         DocumentError: a state file that cannot be read or parsed, or is past a parse budget.
     """
     from mockingbird.control.files import load_scenario_files
+    from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
     from mockingbird.runtime.controller import attach_control
 
     # Only our uvicorn protocol gives the app a hold on the connection (http/connections.py).
@@ -265,10 +266,11 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         from mockingbird.control.files import load_state_file
 
         controller.state.load(load_state_file(config.state))
-    if config.scenarios:
-        controller.load_scenarios(load_scenario_files(config.scenarios))
+    loaded = controller.load_scenarios(load_scenario_files(config.scenarios)) if config.scenarios else []
     if config.scenario is not None:
         controller.activate(config.scenario)
+    elif (replay := mock.spec.document.get(REPLAY_EXTENSION)) in loaded:
+        controller.activate(replay)  # a recording's replay scenario, loaded beside its document
     _strict_replay(controller, mock, config.strict_replay)
     if config.through is not None:
         from mockingbird.fetching import FetchPolicy

@@ -57,7 +57,7 @@ def command(
     POST /__mockingbird/record/stop) write DIR/openapi.yaml (inferred) and
     DIR/scenarios/recorded.yaml (the recorded answers).
 
-    Replay with: mockingbird serve DIR/openapi.yaml --scenarios DIR/scenarios --scenario recorded
+    Replay with: mockingbird serve DIR/openapi.yaml --scenarios DIR/scenarios
     """
     from mockingbird.fetching import FetchPolicy
     from mockingbird.http.recording import RecordingProxy, write_recording
@@ -105,6 +105,6 @@ def command(
     spec_path, scenario_path = write(proxy)
     click.echo(f"{len(proxy.exchanges)} exchanges -> {spec_path}, {scenario_path}", err=True)
     click.echo(
-        f"replay: mockingbird serve {spec_path} --scenarios {Path(scenario_path).parent} --scenario recorded",
+        f"replay: mockingbird serve {spec_path} --scenarios {Path(scenario_path).parent}",
         err=True,
     )

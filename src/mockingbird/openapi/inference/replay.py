@@ -15,6 +15,10 @@ from typing import Any
 
 from mockingbird.openapi.inference.document import Placement
 
+# A recorded document names its replay scenario here; ``serve`` activates it when ``--scenarios``
+# loads it and no ``--scenario`` names another.
+REPLAY_EXTENSION = "x-mockingbird-replay-scenario"
+
 
 def _conditions(placement: Placement, names: list[str]) -> list[dict[str, Any]]:
     """Path values, query values, and the absence of query parameters other recordings had."""
