@@ -8,6 +8,7 @@ recorded, fails loudly under ``strict_replay``, and schemathesis finds it confor
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,15 @@ def test_bodies_stream_through_and_big_ones_are_capped() -> None:
             declared = httpx.get(url + "/whole/5000")  # past the cap before a byte is sent
             assert declared.status_code == 502 and "larger than" in declared.text
     assert [len(e.response_body) for e in proxy.exchanges] == [50, 0, 0]
+
+
+def test_through_an_api_that_does_not_answer_is_a_502_naming_it(
+    recorded: tuple[Path, list[httpx.Response], int],
+) -> None:
+    out, _, _ = recorded
+    with socket.socket() as closed:  # a port that was free a moment ago: nothing listens on it
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with MockServer(out / "openapi.yaml", through=f"http://127.0.0.1:{port}", fetch_timeout=5.0) as mock:
+        answer = httpx.get(mock.url + "/items/1", headers={"Authorization": TOKEN})
+    assert answer.status_code == 502 and "the real API did not answer" in answer.text
