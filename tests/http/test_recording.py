@@ -272,3 +272,12 @@ def test_through_an_api_that_does_not_answer_is_a_502_naming_it(
     with MockServer(out / "openapi.yaml", through=f"http://127.0.0.1:{port}", fetch_timeout=5.0) as mock:
         answer = httpx.get(mock.url + "/items/1", headers={"Authorization": TOKEN})
     assert answer.status_code == 502 and "the real API did not answer" in answer.text
+
+
+def test_past_max_exchanges_requests_are_passed_on_but_not_kept() -> None:
+    with ThreadedServer(_blobs()) as api_url:
+        proxy = RecordingProxy(api_url, max_exchanges=2)
+        with ThreadedServer(proxy) as url:
+            sizes = [len(httpx.get(f"{url}/whole/{n}").content) for n in (1, 2, 3)]
+    assert sizes == [1, 2, 3]
+    assert len(proxy.exchanges) == 2 and proxy.unrecorded == 1

@@ -38,6 +38,8 @@ class RecordingProxy:
         target: the real API's base URL (``http(s)://host[:port][/base]``).
         policy: the fetch policy (deadline and size cap per request); the target's origin is trusted.
         max_body: the largest request body forwarded (a larger one gets 413).
+        max_exchanges: the most exchanges kept (memory is bounded); later ones are still passed on,
+            and counted in ``unrecorded``.
         keep_bytes: the largest response body kept for the recording (a larger one is passed on
             whole, up to the fetch size cap, but recorded without its body).
         on_stop: called by ``POST /__mockingbird/record/stop`` with the proxy; returns the files it
@@ -59,12 +61,15 @@ class RecordingProxy:
         max_body: int = 16 * 1024 * 1024,
         on_stop: Callable[[RecordingProxy], Sequence[str]] | None = None,
         keep_bytes: int = 1024 * 1024,
+        max_exchanges: int = 100_000,
     ) -> None:
         self.forwarder = Forwarder(target, policy=policy)
         self.max_body = max_body
         self.on_stop = on_stop
         self.keep_bytes = keep_bytes
+        self.max_exchanges = max_exchanges
         self.exchanges: list[Exchange] = []
+        self.unrecorded = 0  # exchanges passed on but not kept: past max_exchanges
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -113,6 +118,9 @@ class RecordingProxy:
             if started:
                 raise
             await _answer(send, 502, f"the real API did not answer: {exc.problem}\n".encode())
+            return
+        if len(self.exchanges) >= self.max_exchanges:
+            self.unrecorded += 1
             return
         reply = tuple((k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP)
         self.exchanges.append(

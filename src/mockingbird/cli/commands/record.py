@@ -104,6 +104,10 @@ def command(
             store.close()
     spec_path, scenario_path = write(proxy)
     click.echo(f"{len(proxy.exchanges)} exchanges -> {spec_path}, {scenario_path}", err=True)
+    if proxy.unrecorded:
+        click.echo(
+            f"{proxy.unrecorded} later exchanges were passed on but not recorded (past 100,000)", err=True
+        )
     click.echo(
         f"replay: mockingbird serve {spec_path} --scenarios {Path(scenario_path).parent}",
         err=True,
