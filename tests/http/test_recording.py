@@ -22,7 +22,7 @@ from schemathesis.core.failures import FailureGroup
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from tests.http.test_schemathesis import CHECKS, REFUSALS, _credentials, _no_empty_params
 
 from mockingbird import MockServer
@@ -116,7 +116,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, l
     store.flush()
     logged = store.query(LogQuery(limit=100)).total
     store.close()
-    write_recording(proxy.exchanges, out, title="shop")
+    write_recording(proxy.exchanges, out, title="shop", server=proxy.forwarder.target)
     yield out, answers, logged
 
 
@@ -281,3 +281,17 @@ def test_past_max_exchanges_requests_are_passed_on_but_not_kept() -> None:
             sizes = [len(httpx.get(f"{url}/whole/{n}").content) for n in (1, 2, 3)]
     assert sizes == [1, 2, 3]
     assert len(proxy.exchanges) == 2 and proxy.unrecorded == 1
+
+
+def test_a_target_with_a_base_path_is_recorded_as_the_clients_called_it(tmp_path: Path) -> None:
+    with ThreadedServer(Starlette(routes=[Mount("/v1", app=_api())])) as api_url:
+        proxy = RecordingProxy(api_url + "/v1")
+        with ThreadedServer(proxy) as url:
+            real = httpx.get(url + "/items/1", headers={"Authorization": TOKEN})
+    assert real.json() == ITEMS[0]
+    spec_path, _ = write_recording(proxy.exchanges, tmp_path, server=proxy.forwarder.target)
+    spec = load_spec(spec_path)
+    assert [op.key for op in spec.iter_operations()] == ["GET /items/{itemId}"]
+    assert spec.document["servers"] == [{"url": api_url + "/v1"}]
+    with MockServer(spec_path, scenarios=(str(tmp_path / "scenarios"),)) as mock:
+        assert httpx.get(mock.url + "/items/1", headers={"Authorization": TOKEN}).json() == ITEMS[0]

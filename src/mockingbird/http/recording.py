@@ -94,7 +94,6 @@ class RecordingProxy:
             f"?{query.decode('latin-1')}" if query else ""
         )
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        url = self.forwarder.url(target)
         started = False
         kept: list[bytes] | None = []
         try:
@@ -125,7 +124,13 @@ class RecordingProxy:
         reply = tuple((k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP)
         self.exchanges.append(
             Exchange(
-                method, url, answer.status, headers, body, reply, b"".join(kept) if kept is not None else b""
+                method,
+                target,
+                answer.status,
+                headers,
+                body,
+                reply,
+                b"".join(kept) if kept is not None else b"",
             )
         )
 
@@ -166,7 +171,12 @@ async def _answer(send: Send, status: int, text: bytes, content_type: bytes = b"
 
 
 def write_recording(
-    exchanges: list[Exchange], out: str | Path, *, title: str = "Recorded API", scenario: str = "recorded"
+    exchanges: list[Exchange],
+    out: str | Path,
+    *,
+    title: str = "Recorded API",
+    scenario: str = "recorded",
+    server: str | None = None,
 ) -> tuple[Path, Path]:
     """Write ``openapi.yaml`` (inferred from ``exchanges``) and ``scenarios/<scenario>.yaml`` in ``out``.
 
@@ -175,6 +185,8 @@ def write_recording(
         out: the folder (created when missing).
         title: the document's title.
         scenario: the replay scenario's name.
+        server: the recorded API's base URL (its ``servers`` entry); the exchanges' paths are relative
+            to it, as the proxy's clients sent them.
 
     Returns:
         The document's path and the scenario file's path.
@@ -183,7 +195,7 @@ def write_recording(
         >>> write_recording(proxy.exchanges, "recorded")  # doctest: +SKIP
         (PosixPath('recorded/openapi.yaml'), PosixPath('recorded/scenarios/recorded.yaml'))
     """
-    inference = infer_document(exchanges, title=title)
+    inference = infer_document(exchanges, title=title, servers=[server] if server else ())
     # serve activates this scenario when --scenarios loads it and no --scenario names another.
     inference.document[REPLAY_EXTENSION] = scenario
     folder = Path(out)

@@ -68,7 +68,7 @@ def command(
         raise ConfigError(f"TARGET_URL: {target!r} is not an http(s) URL")
 
     def write(proxy: RecordingProxy) -> tuple[Path, Path]:
-        return write_recording(proxy.exchanges, out, title=parts.netloc)
+        return write_recording(proxy.exchanges, out, title=parts.netloc, server=proxy.forwarder.target)
 
     def stop(proxy: RecordingProxy) -> list[str]:
         written = [str(p) for p in write(proxy)]

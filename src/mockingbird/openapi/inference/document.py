@@ -300,6 +300,7 @@ def infer_document(
     description: str = "",
     tags: Sequence[dict[str, Any]] = (),
     example_prefix: str = "recorded",
+    servers: Sequence[str] = (),
 ) -> Inference:
     """An OpenAPI 3.1 document describing ``exchanges``.
 
@@ -310,6 +311,7 @@ def infer_document(
         description: ``info.description``.
         tags: the document's tag objects (Postman folders).
         example_prefix: names of examples whose exchange has no name: ``<prefix>-<n>`` (n from 1).
+        servers: the server URLs (default: the origins of the exchanges' absolute URLs).
 
     Returns:
         The document and each exchange's placement.
@@ -346,8 +348,8 @@ def infer_document(
     if description:
         info["description"] = description
     document: dict[str, Any] = {"openapi": "3.1.0", "info": info}
-    if origins:
-        document["servers"] = [{"url": origin} for origin in origins]
+    if servers or origins:
+        document["servers"] = [{"url": url} for url in (servers or origins)]
     if tags:
         document["tags"] = list(tags)
     document["paths"] = paths
