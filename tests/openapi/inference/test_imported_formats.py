@@ -64,6 +64,13 @@ def test_postman_auth_settings_become_the_credentials_each_request_carries() -> 
     schemes = import_document(collection, "c.json")["components"]["securitySchemes"]
     assert schemes["basicAuth"] == {"type": "http", "scheme": "basic"}
     assert schemes["api_keyQuery"] == {"type": "apiKey", "in": "query", "name": "api_key"}
+    assert schemes["x_shop_keyHeader"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Shop-Key",
+    }  # its own name
+    items = import_document(collection, "c.json")["paths"]["/items"]["get"]
+    assert "parameters" not in items and items["security"] == [{"x_shop_keyHeader": []}]
 
 
 def test_environment_files_and_plain_objects_give_variables() -> None:

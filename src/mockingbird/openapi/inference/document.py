@@ -100,8 +100,10 @@ def redact_value(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def _credential_schemes(headers: Headers, query: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
-    """The security schemes an exchange's credentials show, by scheme name."""
+def _credential_schemes(
+    headers: Headers, query: Sequence[tuple[str, str]], named: frozenset[str] = frozenset()
+) -> dict[str, dict[str, Any]]:
+    """The security schemes an exchange's credentials show, by scheme name (``named``: more names)."""
     found: dict[str, dict[str, Any]] = {}
     auth = header(headers, "authorization")
     if auth:
@@ -113,10 +115,10 @@ def _credential_schemes(headers: Headers, query: Sequence[tuple[str, str]]) -> d
         else:
             found["authorizationHeader"] = {"type": "apiKey", "in": "header", "name": "Authorization"}
     for name, _ in headers:
-        if name.lower() in KEY_HEADERS:
+        if name.lower() in KEY_HEADERS or (name.lower() in named and name.lower() != "authorization"):
             found[f"{slug(name).replace('-', '_')}Header"] = {"type": "apiKey", "in": "header", "name": name}
     for name, _ in query:
-        if name.lower() in KEY_QUERY:
+        if name.lower() in KEY_QUERY or name in named:
             found[f"{slug(name).replace('-', '_')}Query"] = {"type": "apiKey", "in": "query", "name": name}
     return found
 
@@ -192,7 +194,8 @@ class _Operation:
         path = {p.name: p.value for p in match_template(self.template, exchange.path)}
         for key, value in path.items():
             self.path_values[key].append(value)
-        query = [(k, v) for k, v in exchange.query if k.lower() not in KEY_QUERY]
+        secret = exchange.credentials
+        query = [(k, v) for k, v in exchange.query if k.lower() not in KEY_QUERY and k not in secret]
         for key in {k for k, _ in query}:
             self.query_seen[key] += 1
         for key, value in query:
@@ -201,7 +204,7 @@ class _Operation:
             lower = key.lower()
             if (
                 lower.startswith("x-")
-                and lower not in KEY_HEADERS | _PLAIN_HEADERS | ALWAYS_CREDENTIAL_HEADERS
+                and lower not in KEY_HEADERS | _PLAIN_HEADERS | ALWAYS_CREDENTIAL_HEADERS | secret
             ) and not lower.startswith("x-forwarded-"):
                 self.header_values[key].append(value)
         if exchange.request_body:
@@ -332,7 +335,7 @@ def infer_document(
         method = exchange.method.lower()
         template = templates[exchange.path]
         operation = operations.setdefault((template, method), _Operation(method, template))
-        found = _credential_schemes(exchange.request_headers, exchange.query)
+        found = _credential_schemes(exchange.request_headers, exchange.query, exchange.credentials)
         schemes.update(found)
         name = _unique(slug(exchange.name) or f"{example_prefix}-{n}", names)
         placements.append(operation.add(exchange, name, found))

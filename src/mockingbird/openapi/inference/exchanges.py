@@ -31,6 +31,8 @@ class Exchange:
         tags: tags for its operation (Postman folders).
         summary: a summary for its operation (Postman's request name).
         description: a description for its operation.
+        credentials: names of headers and query parameters the source knows carry credentials
+            (lower-case header names, query names as sent), beyond the ones recognised by name.
 
     Example:
         >>> Exchange("get", "https://api.test/pets/1?x=2", 200).path
@@ -48,6 +50,7 @@ class Exchange:
     tags: tuple[str, ...] = ()
     summary: str = ""
     description: str = ""
+    credentials: frozenset[str] = frozenset()
 
     @property
     def path(self) -> str:

@@ -173,7 +173,7 @@ def _body(raw: Any, ctx: _Context) -> tuple[bytes, str]:
     return b"", ""
 
 
-def _request(raw: Any, ctx: _Context) -> tuple[str, str, Headers, bytes]:
+def _request(raw: Any, ctx: _Context) -> tuple[str, str, Headers, bytes, frozenset[str]]:
     if isinstance(raw, str):
         raw = {"url": raw, "method": "GET"}
     if not isinstance(raw, dict):
@@ -185,7 +185,8 @@ def _request(raw: Any, ctx: _Context) -> tuple[str, str, Headers, bytes]:
     if mime and not any(k.lower() == "content-type" for k, _ in headers):
         headers += (("Content-Type", mime),)
     method = str(raw.get("method") or "GET").upper()
-    return method, _url(raw.get("url"), ctx, auth_query), headers, body
+    secret = frozenset([k.lower() for k, _ in auth_headers] + [k for k, _ in auth_query])
+    return method, _url(raw.get("url"), ctx, auth_query), headers, body, secret
 
 
 def _item_exchanges(item: dict[str, Any], ctx: _Context) -> Iterator[Exchange]:
@@ -194,14 +195,24 @@ def _item_exchanges(item: dict[str, Any], ctx: _Context) -> Iterator[Exchange]:
         item.get("request", {}).get("description") if isinstance(item.get("request"), dict) else None
     )
     text = description if isinstance(description, str) else ""
-    method, url, headers, body = _request(item.get("request"), ctx)
+    method, url, headers, body, secret = _request(item.get("request"), ctx)
     responses = [r for r in item.get("response") or [] if isinstance(r, dict)]
     if not responses:
-        yield Exchange(method, url, 200, headers, body, tags=ctx.tags, summary=summary, description=text)
+        yield Exchange(
+            method,
+            url,
+            200,
+            headers,
+            body,
+            tags=ctx.tags,
+            summary=summary,
+            description=text,
+            credentials=secret,
+        )
         return
     for response in responses:
         if "originalRequest" in response:
-            method, url, headers, body = _request(response["originalRequest"], ctx)
+            method, url, headers, body, secret = _request(response["originalRequest"], ctx)
         code = response.get("code")
         yield Exchange(
             method=method,
@@ -215,6 +226,7 @@ def _item_exchanges(item: dict[str, Any], ctx: _Context) -> Iterator[Exchange]:
             tags=ctx.tags,
             summary=summary,
             description=text,
+            credentials=secret,
         )
 
 
