@@ -76,7 +76,7 @@ def _api() -> Starlette:
         if (refused := await guard(request)) is not None:
             return refused
         body = await request.json()
-        return JSONResponse({"id": 4, **body}, status_code=201)
+        return JSONResponse({"id": 4, **body}, status_code=201, headers={"Location": "/items/4"})
 
     return Starlette(
         routes=[
@@ -152,6 +152,7 @@ def test_the_replay_answers_every_recorded_request_as_recorded_with_the_api_stop
         for (method, path, kw), answer in zip(CALLS, answers, strict=False):
             replayed = httpx.request(method, mock.url + path, headers={"Authorization": TOKEN}, **kw)
             assert (replayed.status_code, replayed.json()) == (answer.status_code, answer.json()), path
+            assert replayed.headers.get("location") == answer.headers.get("location")
         unrecorded = httpx.get(mock.url + "/items/7", headers={"Authorization": TOKEN})
         assert unrecorded.status_code == 200 and set(unrecorded.json()) >= {"id", "name"}  # from the schema
 

@@ -46,6 +46,17 @@ SECRET_MEMBERS = re.compile(
 _PLAIN_HEADERS = frozenset(
     {"x-request-id", "x-requested-with", "x-real-ip", "x-amzn-trace-id", "x-correlation-id", "x-client-data"}
 )
+# Response headers a replay does not repeat: framing, connection, the moment, the server, credentials.
+_NOT_REPLAYED = frozenset(
+    {
+        "content-type", "content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive",
+        "date", "server", "via", "vary", "age", "x-powered-by", "alt-svc", "strict-transport-security",
+        "access-control-allow-origin", "access-control-allow-credentials", "access-control-expose-headers",
+        "x-request-id", "set-cookie", "authorization", "proxy-authenticate", "www-authenticate",
+    }
+)  # fmt: skip
+_VISIBLE = re.compile(r"^[\t -~\u00a0-\u00ff]*$")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -59,6 +70,8 @@ class Placement:
         query: the query pairs (credentials left out).
         status: the response status.
         example: the name of the response's example (``""``: its body was not kept as one).
+        headers: the response's own headers worth replaying (``Location``, ``ETag``, ``X-RateLimit-*``...):
+            not the framing, date, server or credential ones.
     """
 
     operation: str
@@ -66,6 +79,7 @@ class Placement:
     query: tuple[tuple[str, str], ...]
     status: int
     example: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +241,18 @@ class _Operation:
                 self.tags.append(tag)
         self.summary = self.summary or exchange.summary
         self.description = self.description or exchange.description
+        replayed = tuple(
+            (k, v)
+            for k, v in exchange.response_headers
+            if k.lower() not in _NOT_REPLAYED and _TOKEN.match(k) and _VISIBLE.match(v)
+        )
         return Placement(
             f"{self.method.upper()} {self.template}",
             path,
             tuple(query),
             exchange.status,
             name if kept else "",
+            replayed,
         )
 
     def build(self, op_id: str) -> dict[str, Any]:

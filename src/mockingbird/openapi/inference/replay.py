@@ -2,7 +2,7 @@
 
 One override per recorded exchange: its operation, conditions on the path and query values it
 was sent with (and the absence of query parameters other recordings of it had), and the
-recorded status and example. When the same request was recorded more
+recorded status, example and the response's own headers (``Location``, ``ETag``...). When the same request was recorded more
 than once, each answer but the last holds for one call (``times: 1``), so a replay answers in
 the recorded order and then keeps the last answer. The document is a scenario of
 ``control/scenario.schema.json`` (``serve --scenarios DIR --scenario NAME``).
@@ -60,6 +60,8 @@ def replay_scenario(
         response: dict[str, Any] = {"status": placement.status}
         if placement.example:
             response["example"] = placement.example
+        if placement.headers:
+            response["headers"] = dict(placement.headers)
         override: dict[str, Any] = {"operation": placement.operation, "response": response, "strict": False}
         when = _conditions(placement, names[placement.operation])
         if when:
