@@ -171,6 +171,17 @@ def test_strict_replay_fails_loudly_on_an_unrecorded_request(
         assert unknown.status_code == 501 and "no recorded answer" in unknown.json()["detail"]
 
 
+def test_strict_replay_overrides_do_not_outlive_the_flag_in_a_kept_control_store(
+    recorded: tuple[Path, list[httpx.Response], int], tmp_path: Path
+) -> None:
+    out, _, _ = recorded
+    kept = {"scenarios": (str(out / "scenarios"),), "control_db": str(tmp_path / "control.db")}
+    with MockServer(out / "openapi.yaml", strict_replay=True, **kept) as mock:
+        assert httpx.get(mock.url + "/items/7", headers={"Authorization": TOKEN}).status_code == 501
+    with MockServer(out / "openapi.yaml", **kept) as mock:
+        assert httpx.get(mock.url + "/items/7", headers={"Authorization": TOKEN}).status_code == 200
+
+
 def _conformance_failures(source: Path) -> list[str]:
     """Schemathesis's positive cases for every operation of ``source``, against its mock."""
     spec = load_spec(source)
