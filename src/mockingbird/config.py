@@ -71,6 +71,10 @@ class ServeConfig:
         callback_attempts: attempts per callback or webhook delivery (retried on a failure or a 5xx).
         allow_callback_hosts: hosts callbacks and webhooks may reach besides loopback (``*``: any public host).
         webhook_url: where webhooks fired without a target go.
+        postman_env: a Postman environment file whose variables win over a collection's.
+        strict_replay: answer 501 to a request no override matches (replaying a recording).
+        through: a real API's base URL: what the spec would answer (no override, no state) is
+            fetched from it instead.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -105,6 +109,9 @@ class ServeConfig:
     callback_attempts: int = 4
     allow_callback_hosts: tuple[str, ...] = ()
     webhook_url: str | None = None
+    postman_env: str | None = None
+    strict_replay: bool = False
+    through: str | None = None
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -113,6 +120,8 @@ class ServeConfig:
             raise ConfigError(f"port: {self.port} is not a TCP port (0-65535)")
         if self.server not in get_args(ServerName):
             raise ConfigError(f"server: {self.server!r} is not one of {', '.join(get_args(ServerName))}")
+        if self.through is not None and not self.through.startswith(("http://", "https://")):
+            raise ConfigError(f"through: {self.through!r} is not an http(s) URL")
         if self.max_body < 0:
             raise ConfigError(f"max_body: {self.max_body} is not a byte count")
         if not 0 <= self.callback_delay <= 3600:
@@ -196,6 +205,12 @@ class ServeConfig:
             args += ["--allow-callback-host", host]
         if self.webhook_url is not None:
             args += ["--webhook-url", self.webhook_url]
+        if self.postman_env is not None:
+            args += ["--postman-env", self.postman_env]
+        if self.strict_replay:
+            args.append("--strict-replay")
+        if self.through is not None:
+            args += ["--through", self.through]
         return args
 
     def to_env(self) -> dict[str, str | None]:

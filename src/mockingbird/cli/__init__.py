@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "scenarios": "scenarios",
     "mcp": "mcp",
     "mcp-mock": "mcp_mock",
+    "record": "record",
 }
 
 

@@ -24,7 +24,7 @@ Environment proxies are not used: a proxy would resolve and connect on its own.
 
 from __future__ import annotations
 
-from mockingbird.fetching._async import AsyncFetcher
+from mockingbird.fetching._async import AsyncFetcher, Streamed
 from mockingbird.fetching._fetcher import Fetcher
 from mockingbird.fetching._hosts import (
     METADATA_ADDRESSES,
@@ -45,6 +45,7 @@ __all__ = [
     "Fetcher",
     "Referrer",
     "Resolver",
+    "Streamed",
     "classify",
     "fetch",
     "origin",

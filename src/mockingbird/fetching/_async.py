@@ -9,10 +9,12 @@ resolver holds up only its own fetch, never the event loop.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 
-from mockingbird.fetching._fetcher import FAILURES, FetchCore, Plan
+from mockingbird.fetching._fetcher import FAILURES, Body, FetchCore, Plan, Where
 from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
 from mockingbird.fetching._transport import AsyncPinnedBackend, AsyncPinnedTransport
 
@@ -62,29 +64,103 @@ class AsyncFetcher(FetchCore):
             FetchRefusedError: the policy refused the URL or a redirect hop; nothing was sent to it.
             FetchError: no connection, an error status (with ``raise_status``), past a limit.
         """
+        async with self.stream(
+            method, url, referrer=referrer, content=content, headers=headers, raise_status=raise_status
+        ) as answer:
+            body = [chunk async for chunk in answer.chunks()]
+        return FetchResult(url, answer.final_url, answer.status, answer.content_type, b"".join(body),
+                           answer.address, answer.headers)  # fmt: skip
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        referrer: Referrer | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        raise_status: bool = True,
+    ) -> AsyncIterator[Streamed]:
+        """Send one request under the policy and hand over the answer before its body is read: the
+        body comes chunk by chunk from ``chunks()``, under the size cap and the deadline.
+
+        Raises:
+            FetchRefusedError, FetchError: as ``send``; ``chunks()`` raises ``FetchError`` past the
+            size cap or the deadline, or when the connection fails mid-body.
+        """
         where = self.where(url, referrer)
         plan = self.plan(
             method, url, referrer=referrer, content=content, headers=headers, raise_status=raise_status
         )
         try:
-            step = await asyncio.to_thread(_advance, plan, None)
+            # A step whose check cannot resolve a name (an address, a pinned host; a final answer)
+            # runs inline: a thread hop per step cost a proxied call about a millisecond.
+            inline = self.resolved(url)
+            step = _advance(plan, None) if inline else await asyncio.to_thread(_advance, plan, None)
             while isinstance(step, httpx.Request):  # the plan's first step is always a request
                 response = await self._client.send(step, stream=True)
                 try:
-                    step = await asyncio.to_thread(_advance, plan, response)
+                    if self.resolved_next(response):
+                        step = _advance(plan, response)
+                    else:
+                        step = await asyncio.to_thread(_advance, plan, response)
                     if isinstance(step, httpx.Request):
+                        await response.aclose()
                         continue
                     address, final = step
-                    body = self.body(response, where)
-                    async for chunk in response.aiter_bytes():
-                        body.add(chunk)
-                    return FetchResult(url, final, response.status_code,
-                                       response.headers.get("content-type", ""), body.content(), address)  # fmt: skip
-                finally:
+                    streamed = Streamed(self, response, self.body(response, where), where, final, address)
+                except BaseException:
                     await response.aclose()
+                    raise
+                break
         except FAILURES as exc:
             raise self.failed(exc, where) from None
-        raise AssertionError("unreachable: the plan starts with a request")  # pragma: no cover
+        try:
+            yield streamed
+        finally:
+            await response.aclose()
+
+
+class Streamed:
+    """An answer whose body is still to be read (``AsyncFetcher.stream``).
+
+    Attributes:
+        status: the HTTP status.
+        headers: the header pairs (names lower case), as received.
+        content_type: the ``Content-Type`` (``""`` when absent).
+        final_url: the URL that answered (after redirects).
+        address: the IP address connected to.
+    """
+
+    def __init__(
+        self,
+        core: FetchCore,
+        response: httpx.Response,
+        body: Body,
+        where: Where,
+        final_url: str,
+        address: str,
+    ) -> None:
+        self._core = core
+        self._response = response
+        self._body = body
+        self._where = where
+        self.status = response.status_code
+        self.headers = tuple(response.headers.multi_items())
+        self.content_type = response.headers.get("content-type", "")
+        self.final_url = final_url
+        self.address = address
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body, decoded, chunk by chunk; counted against the size cap as it comes."""
+        try:
+            async for chunk in self._response.aiter_bytes():
+                self._body.count(chunk)
+                yield chunk
+        except FAILURES as exc:
+            raise self._core.failed(exc, self._where) from None
+        self._body.done()
 
 
 def _advance(plan: Plan, response: httpx.Response | None) -> httpx.Request | tuple[str, str]:

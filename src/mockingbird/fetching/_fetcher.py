@@ -107,6 +107,32 @@ class FetchCore:
             return address, current
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
+    def resolved(self, url: str) -> bool:
+        """Whether checking ``url`` needs no name lookup (its host is an address, or pinned already),
+        so a driver may run that step of the plan inline rather than in a thread."""
+        try:
+            host = httpx.URL(url).host
+        except (httpx.InvalidURL, ValueError, UnicodeError):
+            return False
+        if host in self._pins:
+            return True
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return True
+
+    def resolved_next(self, response: httpx.Response) -> bool:
+        """Whether the plan's step after ``response`` needs no name lookup: it is the answer, or a
+        redirect to an address or pinned host."""
+        location = response.headers.get("location")
+        if response.status_code not in _REDIRECTS or not location:
+            return True
+        try:
+            return self.resolved(str(response.url.join(location)))
+        except (httpx.InvalidURL, ValueError, UnicodeError):
+            return False  # the plan names the error, in a thread like any other check
+
     def _scope(self, url: str, referrer: Referrer | None) -> tuple[bool, frozenset[str], str, str]:
         """Start the deadline; say whether the user named ``url``, which origins are trusted, where it stands."""
         self._start()
@@ -279,6 +305,21 @@ class Body:
             raise self._core._too_large(self._where)
         self._chunks.append(chunk)
 
+    def count(self, chunk: bytes) -> None:
+        """Count one more chunk without keeping it (a streamed body).
+
+        Raises:
+            FetchError: past the size cap.
+        """
+        self._total += len(chunk)
+        if self._total > self._cap:
+            raise self._core._too_large(self._where)
+
+    def done(self) -> None:
+        """Count a streamed body in the series, once it was read."""
+        if self._core._spent is not None:
+            self._core._spent += self._total
+
     def content(self) -> bytes:
         """The whole body."""
         if self._core._spent is not None:
@@ -374,7 +415,8 @@ class Fetcher(FetchCore):
                     for chunk in response.iter_bytes():
                         body.add(chunk)
                     return FetchResult(url, final, response.status_code,
-                                       response.headers.get("content-type", ""), body.content(), address)  # fmt: skip
+                                       response.headers.get("content-type", ""), body.content(), address,
+                                       tuple(response.headers.multi_items()))  # fmt: skip
                 finally:
                     response.close()
         except FAILURES as exc:

@@ -101,6 +101,7 @@ class FetchResult:
         content_type: its ``Content-Type`` (``""`` when absent).
         content: the body, decompressed.
         address: the IP address connected to.
+        headers: the response's header pairs (names lower case), as received.
     """
 
     url: str
@@ -109,3 +110,4 @@ class FetchResult:
     content_type: str
     content: bytes
     address: str
+    headers: tuple[tuple[str, str], ...] = ()

@@ -22,7 +22,7 @@ For a logging middleware of one's own, the app also writes what it knows into
 
     scope["state"]["mockingbird"] = {
         "operation": "GET /pets/{petId}" | None,   # Operation.key; None for 404/405/side routes
-        "source": "example" | "generated" | "empty" | "error" | "side",
+        "source": "example" | "generated" | "empty" | "proxy" | "error" | "side",
         "scenario": None,                          # reserved for scenarios
         "is_admin": bool,                          # /admin and /__mockingbird/admin calls
         "request_id": "…",                         # the X-Request-ID sent back
@@ -61,6 +61,8 @@ from mockingbird.runtime.problem import build_problem
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+    from mockingbird.http.forwarding import Forwarder
+
 log = logging.getLogger("mockingbird.http")
 
 
@@ -91,6 +93,8 @@ _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
 SIDE_ROUTES = ("docs", "health", "admin")
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
+# What the spec itself answers (not an override, state or a refusal): ``--through`` proxies these.
+_SPEC_SOURCES = frozenset({"example", "generated", "empty"})
 _RID = re.compile(r"[\x21-\x7e]{1,128}")
 _ORIGIN = re.compile(r"[\x21-\x7e]{1,2048}")
 
@@ -143,6 +147,8 @@ class MockApp:
         self.on_shutdown: list[Hook] = []
         # Set only for a spec with callbacks (build_runtime): None costs the request path one test.
         self.after_answer: AfterAnswer | None = None
+        # Set only by ``serve --through``: what the spec would answer comes from the real API instead.
+        self.through: Forwarder | None = None
         self._side: ASGIApp | None = None
         self.relocated: tuple[str, ...] = tuple(name for name in SIDE_ROUTES if self._collides(f"/{name}"))
         root = [n for n in SIDE_ROUTES if n not in self.relocated and (n != "admin" or admin_app is not None)]
@@ -264,6 +270,10 @@ class MockApp:
             answer = Answer(build_problem(500, "The mock failed to build this response; see the server log."))
             error = f"{type(exc).__name__}: {exc}"
         response = answer.response
+        if self.through is not None and response.source in _SPEC_SOURCES:
+            target = raw_path + (f"?{request.query}" if request.query else "")
+            forwarded = await self.through.forward(method, target, raw_headers, body)
+            response = MockResponse(forwarded.status, forwarded.pairs(), forwarded.body, "proxy")
         if answer.operation is not None:
             meta["operation"] = answer.operation.key
         meta["source"] = response.source

@@ -247,7 +247,7 @@ def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> D
 
 def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockController:
     """Put overrides, chaos and state on the mock's request path; load ``--scenarios``, activate
-    ``--scenario``, load ``--state``.
+    ``--scenario`` (else the replay scenario a recorded document names, when loaded), load ``--state``.
 
     Raises:
         OverrideError: a scenario or state file with problems (file, place and problem in the message).
@@ -255,6 +255,7 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         DocumentError: a state file that cannot be read or parsed, or is past a parse budget.
     """
     from mockingbird.control.files import load_scenario_files
+    from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
     from mockingbird.runtime.controller import attach_control
 
     # Only our uvicorn protocol gives the app a hold on the connection (http/connections.py).
@@ -265,8 +266,45 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         from mockingbird.control.files import load_state_file
 
         controller.state.load(load_state_file(config.state))
-    if config.scenarios:
-        controller.load_scenarios(load_scenario_files(config.scenarios))
+    loaded = controller.load_scenarios(load_scenario_files(config.scenarios)) if config.scenarios else []
     if config.scenario is not None:
         controller.activate(config.scenario)
+    elif (replay := mock.spec.document.get(REPLAY_EXTENSION)) in loaded:
+        controller.activate(replay)  # a recording's replay scenario, loaded beside its document
+    _strict_replay(controller, mock, config.strict_replay)
+    if config.through is not None:
+        from mockingbird.fetching import FetchPolicy
+        from mockingbird.http.forwarding import Forwarder
+
+        policy = FetchPolicy(timeout=config.fetch_timeout, max_bytes=config.fetch_max_bytes)
+        mock.through = Forwarder(config.through, policy=policy)
+        mock.on_shutdown.append(mock.through.aclose)
     return controller
+
+
+STRICT_REPLAY_OWNER = "strict-replay"
+
+
+def _strict_replay(controller: MockController, mock: MockApp, strict: bool) -> None:
+    """With ``--strict-replay``, one last override per operation answering 501: a request that no
+    recorded answer (an override of the active scenario, or any other) matches fails loudly."""
+    if controller.overrides(owner=STRICT_REPLAY_OWNER):  # left in a store kept from an earlier run
+        controller.clear_overrides(owner=STRICT_REPLAY_OWNER)
+    if not strict:
+        return
+    for index, operation in enumerate(mock.spec.iter_operations()):
+        detail = f"strict replay: no recorded answer matches this request to {operation.key}"
+        controller.set_override(
+            {
+                "operation": operation.key,
+                "order": 9007199254740991,
+                "strict": False,
+                "owner": STRICT_REPLAY_OWNER,
+                "response": {
+                    "status": 501,
+                    "content_type": "application/problem+json",
+                    "body": {"title": "Not recorded", "status": 501, "detail": detail},
+                },
+            },
+            override_id=f"{STRICT_REPLAY_OWNER}-{index}",
+        )

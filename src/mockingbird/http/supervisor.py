@@ -312,7 +312,9 @@ def _start_thread(name: str, config: ServeConfig, spec: Spec | None, timeout: fl
     from mockingbird.http.runtime import build_runtime
     from mockingbird.openapi import load_spec
 
-    runtime = build_runtime(spec if spec is not None else load_spec(config.spec), config)
+    runtime = build_runtime(
+        spec if spec is not None else load_spec(config.spec, postman_env=config.postman_env), config
+    )
     try:
         server = ServerThread(runtime.asgi, host=config.host, port=config.port, server=config.server,
                               name=f"mockingbird-mock:{name}")  # fmt: skip

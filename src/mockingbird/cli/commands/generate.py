@@ -41,6 +41,11 @@ if TYPE_CHECKING:
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to publish."
 )
 @click.option(
+    "--postman-env",
+    metavar="FILE",
+    help="A Postman environment whose variables win over the collection's (SPEC a Postman collection).",
+)
+@click.option(
     "--force", is_flag=True, help="Rewrite generated files you did not edit (edited ones are kept)."
 )
 def command(
@@ -52,6 +57,7 @@ def command(
     admin: bool,
     storage: bool,
     port: int,
+    postman_env: str | None,
     force: bool,
 ) -> None:
     """Write a FastAPI mock project for SPEC: main.py with one function per operation, on the
@@ -61,13 +67,15 @@ def command(
     would change.
     """
     from mockingbird.generate import GenerateOptions, generate_project
+    from mockingbird.openapi import load_spec
 
     options = GenerateOptions(
         name=name, auth=auth, webhooks=webhooks, admin=admin, storage=storage, port=port, force=force
     )
     with ExitStack() as stack:
         progress = _progress_bar(stack) if sys.stderr.isatty() else None
-        project = generate_project(spec, out, options, progress=progress)
+        loaded = load_spec(spec, postman_env=postman_env) if postman_env is not None else spec
+        project = generate_project(loaded, out, options, progress=progress)
     say = click.echo
     say(f"generated {project.path} ({project.operations} operations, {len(project.written)} file(s) written)")
     for path in project.kept:

@@ -191,13 +191,28 @@ def _default(name: str) -> Any:
     help="Where webhooks fired without a target URL are sent.",
 )
 @click.option(
+    "--postman-env",
+    metavar="FILE",
+    help="A Postman environment whose variables win over the collection's (SPEC a Postman collection).",
+)
+@click.option(
+    "--strict-replay/--no-strict-replay",
+    default=None,
+    help="Answer 501 to a request no loaded override (a recorded answer) matches, instead of from the schema.",
+)
+@click.option(
+    "--through",
+    metavar="URL",
+    help="A real API: operations no override (or state) answers are proxied to it.",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
     help="Write one JSON line {url, pid} to this file descriptor once serving (MockSupervisor).",
 )
 def command(ready_fd: int | None, **options: Any) -> None:
-    """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL).
+    """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL, a HAR file or a Postman collection).
 
     Every operation answers with the spec's examples, else with data generated from
     its schemas. Control a response with `Prefer: code=404`, `Prefer: example=NAME`
@@ -235,7 +250,7 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
         max_bytes=config.fetch_max_bytes,
         allow_hosts=frozenset(config.allow_ref_hosts),
     )
-    spec = load_spec(config.spec, policy=policy)
+    spec = load_spec(config.spec, policy=policy, postman_env=config.postman_env)
     runtime = build_runtime(spec, config)
     load_seconds = time.monotonic() - _STARTED
 

@@ -15,6 +15,7 @@ from typing import Any
 from mockingbird.documents import DEFAULT_BUDGETS, Budgets
 from mockingbird.errors import SpecError, SpecNotFoundError
 from mockingbird.fetching import FetchPolicy
+from mockingbird.openapi.inference import detect_format, environment_variables, import_document
 from mockingbird.openapi.loading._bundle import bundle_document, needs_bundling
 from mockingbird.openapi.loading._context import LoadContext
 from mockingbird.openapi.loading._documents import DocumentReader, absolute_uri, is_url
@@ -49,9 +50,17 @@ def detect_dialect(document: dict[str, Any], source: str) -> Dialect:
 
 
 def load_spec(
-    source: str | os.PathLike[str], *, policy: FetchPolicy | None = None, budgets: Budgets = DEFAULT_BUDGETS
+    source: str | os.PathLike[str],
+    *,
+    policy: FetchPolicy | None = None,
+    budgets: Budgets = DEFAULT_BUDGETS,
+    postman_env: str | os.PathLike[str] | None = None,
 ) -> Spec:
     """Load an OpenAPI 3.1/3.0 or Swagger 2.0 document (JSON or YAML, path or http(s) URL).
+
+    A HAR 1.2 archive or a Postman Collection (v2.1, v2.0), told apart by content, becomes an
+    OpenAPI 3.1 document first (``mockingbird.openapi.inference``); a file of none of these
+    formats is one ``SpecError`` saying what it looks like.
 
     External ``$ref``s (other files, URLs, parts of them) are bundled into the root
     document under ``x-mockingbird-bundled`` so every ``$ref`` in the model is local.
@@ -65,6 +74,7 @@ def load_spec(
         source: a file path or an ``http://``/``https://`` URL.
         policy: the fetch policy (``FetchPolicy()``: 30 s, 64 MiB, no other hosts).
         budgets: the parse budgets of every document (size, depth, YAML aliases).
+        postman_env: a Postman environment file whose variables win over a collection's.
 
     Returns:
         The normalised ``Spec``; tolerated deviations are listed in ``spec.warnings``.
@@ -87,9 +97,16 @@ def load_spec(
     with DocumentReader(policy.trusting(uri) if is_url(uri) else policy, budgets) as reader:
         data = reader.read(uri) if is_url(uri) else _read_local(reader, uri, display)
         document = reader.parse(data, display)
-        if not isinstance(document, dict):
-            kind = "empty" if document is None else f"a {type(document).__name__}"
-            raise SpecError(display, "", f"the document is {kind}, expected an OpenAPI object")
+        if detect_format(document) != "openapi":
+            environment = None
+            if postman_env is not None:
+                env_path = absolute_uri(postman_env)
+                environment = environment_variables(
+                    reader.parse(
+                        _read_local(reader, env_path, os.fspath(postman_env)), os.fspath(postman_env)
+                    )
+                )
+            return spec_from_document(import_document(document, display, environment=environment), display)
         if needs_bundling(document, data):
             detect_dialect(document, display)  # an unsupported version is named before any $ref is followed
             document = bundle_document(document, uri, display, reader)

@@ -1,0 +1,140 @@
+"""``Forwarder``: one request sent on to a real API, as a reverse proxy sends it.
+
+Used by ``mockingbird record`` (``RecordingProxy``) and by ``serve --through`` (``MockApp``: an
+operation no override answers goes to the real API). Requests go through the one fetch policy
+(``mockingbird.fetching``: deadline, size cap, host rules); the target is a URL the user named,
+so its origin is trusted. Hop-by-hop headers are dropped both ways and ``Host`` is the
+target's. ``forward`` reads the whole body (decoded, under the size cap: ``--through``, whose
+answer is logged like any), so the answer's ``Content-Encoding`` and ``Content-Length`` are
+dropped and ``Content-Length`` set anew; ``stream`` hands the body over chunk by chunk (the
+recorder passes it on as it comes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from mockingbird.errors import FetchError
+from mockingbird.fetching import AsyncFetcher, FetchPolicy, Streamed
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+        "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection",
+    }
+)  # fmt: skip
+# The fetcher hands over decoded bodies: these describe bytes that are no longer there.
+_DECODED = HOP_BY_HOP | {"content-encoding"}
+
+
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """The real API's answer: status, end-to-end header pairs (as text), the decoded body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def pairs(self) -> list[tuple[bytes, bytes]]:
+        """ASGI header pairs, without ``content-length``."""
+        return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers]
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """ASGI header pairs, ``content-length`` included."""
+        return [*self.pairs(), (b"content-length", str(len(self.body)).encode())]
+
+
+class Forwarder:
+    """Sends requests on to ``target`` (a base URL; its path prefixes every request's).
+
+    Args:
+        target: the real API's base URL.
+        policy: the fetch policy of each request (deadline, size cap).
+
+    Example:
+        >>> forwarder = Forwarder("http://127.0.0.1:9000")  # doctest: +SKIP
+        >>> answer = await forwarder.forward("GET", "/pets?limit=2", [(b"accept", b"*/*")], b"")  # doctest: +SKIP
+    """
+
+    def __init__(self, target: str, *, policy: FetchPolicy | None = None) -> None:
+        self.target = target.rstrip("/")
+        self.policy = (policy or FetchPolicy()).trusting(self.target)
+        # A fetcher runs one request at a time (its deadline is shared): a pool, grown on demand.
+        self._idle: list[AsyncFetcher] = []
+
+    def url(self, path_and_query: str) -> str:
+        """The target URL of a request's path and query."""
+        return self.target + path_and_query
+
+    @asynccontextmanager
+    async def stream(
+        self, method: str, path_and_query: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
+    ) -> AsyncIterator[Streamed]:
+        """Send one request on and hand over the answer before its body is read (``Streamed.chunks``).
+
+        Raises:
+            FetchError: the API did not answer, or declared a body past the size cap (nothing was
+                sent back yet: answer 502); ``chunks()`` raises it past the cap mid-body.
+        """
+        fetcher = self._idle.pop() if self._idle else AsyncFetcher(self.policy)
+        try:
+            async with fetcher.stream(
+                method, self.url(path_and_query), content=body or None, headers=self._sent(headers),
+                raise_status=False,
+            ) as answer:  # fmt: skip
+                yield answer
+        finally:
+            self._idle.append(fetcher)
+
+    @staticmethod
+    def end_to_end(answer: Streamed) -> list[tuple[bytes, bytes]]:
+        """A streamed answer's headers to pass on: hop-by-hop ones dropped; ``Content-Length`` kept
+        only when the body is passed on as it came (not decoded from a ``Content-Encoding``)."""
+        decoded = any(k.lower() == "content-encoding" for k, _ in answer.headers)
+        dropped = _DECODED if decoded else HOP_BY_HOP - {"content-length"}
+        return [
+            (k.lower().encode("latin-1"), v.encode("latin-1"))
+            for k, v in answer.headers
+            if k.lower() not in dropped
+        ]
+
+    @staticmethod
+    def _sent(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+        sent = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in headers
+            if k.decode("latin-1").lower() not in HOP_BY_HOP
+        }
+        sent["accept-encoding"] = "identity"  # bodies are passed on (and recorded) as they read
+        return sent
+
+    async def forward(
+        self, method: str, path_and_query: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
+    ) -> Forwarded:
+        """Send one request on; a failure to reach the API is a ``502`` answer, never an exception."""
+        sent = {
+            k.decode("latin-1"): v.decode("latin-1")
+            for k, v in headers
+            if k.decode("latin-1").lower() not in HOP_BY_HOP
+        }
+        sent["accept-encoding"] = "identity"  # bodies are passed on (and recorded) as they read
+        fetcher = self._idle.pop() if self._idle else AsyncFetcher(self.policy)
+        try:
+            result = await fetcher.send(
+                method, self.url(path_and_query), content=body or None, headers=sent, raise_status=False
+            )
+        except FetchError as exc:
+            text = f"the real API did not answer: {exc.problem}\n".encode()
+            return Forwarded(502, (("content-type", "text/plain; charset=utf-8"),), text)
+        finally:
+            self._idle.append(fetcher)
+        kept = tuple((k, v) for k, v in result.headers if k.lower() not in _DECODED)
+        return Forwarded(result.status, kept, result.content)
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(fetcher.aclose() for fetcher in idle))

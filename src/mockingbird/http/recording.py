@@ -1,0 +1,214 @@
+"""``RecordingProxy``: a reverse proxy that records what a real API answers (``mockingbird record``).
+
+Every request is forwarded to the target by a ``Forwarder`` (``forwarding.py``: the one fetch
+policy, hop-by-hop headers, ``Host``) and answered with the real response, its body streamed
+as it comes; a request body past ``max_body`` gets 413 unsent, no answer (or a declared length
+past the fetch size cap) a 502, and a body that runs past the cap a dropped connection. Each
+exchange is kept in memory (for ``write_recording``) and, wrapped in ``RequestLogMiddleware``,
+logged to the log store like any served request.
+
+``write_recording`` infers the OpenAPI 3.1 document (``openapi.inference``) and writes it with
+a scenario that replays every recorded answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+from starlette.types import Receive, Scope, Send
+
+from mockingbird.errors import FetchError
+from mockingbird.fetching import FetchPolicy
+from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder
+from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
+from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
+from mockingbird.records import RESERVED_PREFIX
+
+CONTROL_PATH = f"{RESERVED_PREFIX}/record"
+
+
+class RecordingProxy:
+    """An ASGI app forwarding every request to ``target`` and keeping each exchange.
+
+    Args:
+        target: the real API's base URL (``http(s)://host[:port][/base]``).
+        policy: the fetch policy (deadline and size cap per request); the target's origin is trusted.
+        max_body: the largest request body forwarded (a larger one gets 413).
+        max_exchanges: the most exchanges kept (memory is bounded); later ones are still passed on,
+            and counted in ``unrecorded``.
+        keep_bytes: the largest response body kept for the recording (a larger one is passed on
+            whole, up to the fetch size cap, but recorded without its body).
+        on_stop: called by ``POST /__mockingbird/record/stop`` with the proxy; returns the files it
+            wrote (the CLI writes the recording, then stops the server). ``None``: no such route.
+
+    ``GET /__mockingbird/record`` says what is being recorded (target, exchanges so far); paths
+    under ``/__mockingbird/record`` are the proxy's own and are never forwarded.
+
+    Example:
+        >>> proxy = RecordingProxy("http://127.0.0.1:9000")  # doctest: +SKIP
+        >>> serve_app(proxy, port=8080)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        policy: FetchPolicy | None = None,
+        max_body: int = 16 * 1024 * 1024,
+        on_stop: Callable[[RecordingProxy], Sequence[str]] | None = None,
+        keep_bytes: int = 1024 * 1024,
+        max_exchanges: int = 100_000,
+    ) -> None:
+        self.forwarder = Forwarder(target, policy=policy)
+        self.max_body = max_body
+        self.on_stop = on_stop
+        self.keep_bytes = keep_bytes
+        self.max_exchanges = max_exchanges
+        self.exchanges: list[Exchange] = []
+        self.unrecorded = 0  # exchanges passed on but not kept: past max_exchanges
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await self.forwarder.aclose()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] == CONTROL_PATH or scope["path"].startswith(CONTROL_PATH + "/"):
+            await self._control(scope, send)
+            return
+        body = await _read_body(receive, self.max_body)
+        if body is None:
+            await _answer(send, 413, b"request body too large to record\n")
+            return
+        method: str = scope["method"]
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        query: bytes = scope.get("query_string", b"")
+        target = raw_path.decode("latin-1").split("?", 1)[0] + (
+            f"?{query.decode('latin-1')}" if query else ""
+        )
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        started = False
+        kept: list[bytes] | None = []
+        try:
+            async with self.forwarder.stream(method, target, scope["headers"], body) as answer:
+                await send({"type": "http.response.start", "status": answer.status,
+                            "headers": self.forwarder.end_to_end(answer)})  # fmt: skip
+                started = True
+                size = 0
+                # Past the size cap mid-body, chunks() raises: the server drops the connection, so
+                # the client sees a cut body, never a short one that looks whole.
+                async for chunk in answer.chunks():
+                    if method != "HEAD":
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    size += len(chunk)
+                    if kept is not None and size <= self.keep_bytes:
+                        kept.append(chunk)
+                    else:
+                        kept = None  # too big to be an example: the exchange keeps its status and headers
+                await send({"type": "http.response.body", "body": b""})
+        except FetchError as exc:
+            if started:
+                raise
+            await _answer(send, 502, f"the real API did not answer: {exc.problem}\n".encode())
+            return
+        if len(self.exchanges) >= self.max_exchanges:
+            self.unrecorded += 1
+            return
+        reply = tuple((k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP)
+        self.exchanges.append(
+            Exchange(
+                method,
+                target,
+                answer.status,
+                headers,
+                body,
+                reply,
+                b"".join(kept) if kept is not None else b"",
+            )
+        )
+
+    async def _control(self, scope: Scope, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        if path == CONTROL_PATH and method == "GET":
+            status = {"target": self.forwarder.target, "exchanges": len(self.exchanges)}
+            await _answer(send, 200, orjson.dumps(status), b"application/json")
+        elif path == CONTROL_PATH + "/stop" and method == "POST" and self.on_stop is not None:
+            written = list(self.on_stop(self))
+            await _answer(send, 200, orjson.dumps({"exchanges": len(self.exchanges), "written": written}),
+                          b"application/json")  # fmt: skip
+        else:
+            await _answer(send, 404, b"not a recorder route\n")
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _answer(send: Send, status: int, text: bytes, content_type: bytes = b"text/plain") -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(text)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": text})
+
+
+def write_recording(
+    exchanges: list[Exchange],
+    out: str | Path,
+    *,
+    title: str = "Recorded API",
+    scenario: str = "recorded",
+    server: str | None = None,
+) -> tuple[Path, Path]:
+    """Write ``openapi.yaml`` (inferred from ``exchanges``) and ``scenarios/<scenario>.yaml`` in ``out``.
+
+    Args:
+        exchanges: the recorded exchanges, in order.
+        out: the folder (created when missing).
+        title: the document's title.
+        scenario: the replay scenario's name.
+        server: the recorded API's base URL (its ``servers`` entry); the exchanges' paths are relative
+            to it, as the proxy's clients sent them.
+
+    Returns:
+        The document's path and the scenario file's path.
+
+    Example:
+        >>> write_recording(proxy.exchanges, "recorded")  # doctest: +SKIP
+        (PosixPath('recorded/openapi.yaml'), PosixPath('recorded/scenarios/recorded.yaml'))
+    """
+    inference = infer_document(exchanges, title=title, servers=[server] if server else ())
+    # serve activates this scenario when --scenarios loads it and no --scenario names another.
+    inference.document[REPLAY_EXTENSION] = scenario
+    folder = Path(out)
+    (folder / "scenarios").mkdir(parents=True, exist_ok=True)
+    spec_path = folder / "openapi.yaml"
+    scenario_path = folder / "scenarios" / f"{scenario}.yaml"
+    spec_path.write_text(_yaml(inference.document), encoding="utf-8")
+    described = f"the {len(exchanges)} answers recorded from {title}"
+    scenario_doc = replay_scenario(inference.placements, name=scenario, description=described)
+    scenario_path.write_text(_yaml(scenario_doc), encoding="utf-8")
+    return spec_path, scenario_path
+
+
+def _yaml(document: Any) -> str:
+    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return text

@@ -1,0 +1,78 @@
+"""``infer_document``: operations, parameters, examples and security from exchanges; credentials masked."""
+
+from __future__ import annotations
+
+import orjson
+
+from mockingbird.openapi.inference import Exchange, infer_document
+from mockingbird.openapi.loading import spec_from_document
+
+JSON = (("Content-Type", "application/json"),)
+
+
+def _get(url: str, body: object, status: int = 200, headers: tuple[tuple[str, str], ...] = ()) -> Exchange:
+    return Exchange("GET", url, status, headers, b"", JSON, orjson.dumps(body))
+
+
+def test_exchanges_become_operations_with_parameters_statuses_and_named_examples() -> None:
+    inference = infer_document(
+        [
+            _get("http://api.test/pets?limit=2", [{"id": 1, "name": "Rex"}]),
+            _get("http://api.test/pets/1", {"id": 1, "name": "Rex", "born": "2020-01-01"}),
+            _get("http://api.test/pets/2", {"id": 2, "name": "Tom"}),
+            _get("http://api.test/pets/9", {"error": "not found"}, 404),
+        ]
+    )
+    doc = inference.document
+    assert doc["openapi"] == "3.1.0" and doc["servers"] == [{"url": "http://api.test"}]
+    assert set(doc["paths"]) == {"/pets", "/pets/{petId}"}
+    one = doc["paths"]["/pets/{petId}"]["get"]
+    assert one["parameters"] == [
+        {"name": "petId", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ]
+    assert set(one["responses"]) == {"200", "404"}
+    ok = one["responses"]["200"]["content"]["application/json"]
+    assert ok["schema"]["properties"]["born"] == {"type": "string", "format": "date"}
+    assert ok["examples"]["recorded-2"]["value"]["name"] == "Rex"
+    listing = doc["paths"]["/pets"]["get"]["parameters"]
+    assert listing == [{"name": "limit", "in": "query", "required": True, "schema": {"type": "integer"}}]
+    assert [p.operation for p in inference.placements] == ["GET /pets", *["GET /pets/{petId}"] * 3]
+    assert inference.placements[3].path == {"petId": "9"} and inference.placements[3].status == 404
+    spec = spec_from_document(doc, "inferred")  # the one model reads it like any spec
+    assert sorted(op.key for op in spec.iter_operations()) == ["GET /pets", "GET /pets/{petId}"]
+
+
+def test_credentials_become_security_schemes_and_never_reach_the_document() -> None:
+    secret = "s3cr3t-token-value"
+    exchanges = [
+        Exchange(
+            "POST", "http://api.test/login?api_key=" + secret, 200,
+            (("Authorization", f"Bearer {secret}"), ("X-Tenant", "acme"), *JSON),
+            orjson.dumps({"user": "a", "password": secret}),
+            JSON, orjson.dumps({"access_token": secret, "expires": 3600}),
+        )
+    ]  # fmt: skip
+    doc = infer_document(exchanges).document
+    text = orjson.dumps(doc).decode()
+    assert secret not in text
+    assert doc["components"]["securitySchemes"] == {
+        "bearerAuth": {"type": "http", "scheme": "bearer"},
+        "api_keyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
+    }
+    operation = doc["paths"]["/login"]["post"]
+    assert operation["security"] == [{"api_keyQuery": [], "bearerAuth": []}]
+    assert [p["name"] for p in operation["parameters"]] == ["X-Tenant"]
+    example = operation["responses"]["200"]["content"]["application/json"]["examples"]["recorded-1"]["value"]
+    assert example == {"access_token": "[REDACTED]", "expires": 3600}
+
+
+def test_text_and_empty_bodies_are_described_too() -> None:
+    doc = infer_document(
+        [
+            Exchange("GET", "/health", 200, (), b"", (("Content-Type", "text/plain"),), b"ok"),
+            Exchange("DELETE", "/pets/3", 204),
+        ]
+    ).document
+    health = doc["paths"]["/health"]["get"]["responses"]["200"]["content"]["text/plain"]
+    assert health == {"schema": {"type": "string"}, "examples": {"recorded-1": {"value": "ok"}}}
+    assert doc["paths"]["/pets/{petId}"]["delete"]["responses"] == {"204": {"description": "No Content"}}
