@@ -71,6 +71,10 @@ class ServeConfig:
         callback_attempts: attempts per callback or webhook delivery (retried on a failure or a 5xx).
         allow_callback_hosts: hosts callbacks and webhooks may reach besides loopback (``*``: any public host).
         webhook_url: where webhooks fired without a target go.
+        mcp: also serve the operations as MCP tools at ``/mcp`` (streamable HTTP).
+        mcp_tags: expose only the operations with one of these tags as tools.
+        mcp_operations: expose only these operations (operationId, tool name or ``"GET /path"``) as tools.
+        mcp_credentials: ``SCHEME=VALUE`` credentials a tool call uses when its MCP session sends none.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -105,6 +109,10 @@ class ServeConfig:
     callback_attempts: int = 4
     allow_callback_hosts: tuple[str, ...] = ()
     webhook_url: str | None = None
+    mcp: bool = True
+    mcp_tags: tuple[str, ...] = ()
+    mcp_operations: tuple[str, ...] = ()
+    mcp_credentials: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -119,6 +127,9 @@ class ServeConfig:
             raise ConfigError(f"callback_delay: {self.callback_delay} is not 0-3600 seconds")
         if not 1 <= self.callback_attempts <= 20:
             raise ConfigError(f"callback_attempts: {self.callback_attempts} is not 1-20")
+        for item in self.mcp_credentials:
+            if "=" not in item or not item.partition("=")[0]:
+                raise ConfigError(f"mcp_credentials: {item.split('=')[0]!r} is not SCHEME=VALUE")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -196,6 +207,14 @@ class ServeConfig:
             args += ["--allow-callback-host", host]
         if self.webhook_url is not None:
             args += ["--webhook-url", self.webhook_url]
+        if not self.mcp:
+            args.append("--no-mcp")
+        for tag in self.mcp_tags:
+            args += ["--mcp-tags", tag]
+        for name in self.mcp_operations:
+            args += ["--mcp-operations", name]
+        for item in self.mcp_credentials:
+            args += ["--mcp-credential", item]
         return args
 
     def to_env(self) -> dict[str, str | None]:

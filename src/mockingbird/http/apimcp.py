@@ -1,0 +1,315 @@
+"""The mocked API as an MCP server: each operation a tool, served at ``/mcp`` beside the mock.
+
+Built on the official SDK's low-level ``Server`` (tools, resources) and its streamable HTTP session manager,
+mounted by ``MockApp`` as a side route (``/mcp``, or ``/__mockingbird/mcp`` when the spec has its own
+``/mcp``). The tools are ``runtime.apitools``'; a call is a ``MockRequest`` answered by the mock's own
+``MockEngine`` (validation, overrides, scenarios, chaos, state: as over HTTP) and logged in the mock's request
+log with the source ``mcp``. The plain HTTP request path is untouched: ``/mcp`` is one more exact side path.
+
+Credentials: a call carries the MCP session's own HTTP credentials (``Authorization``, ``Cookie``, the headers
+of the spec's ``apiKey`` schemes), else the configured ones (``--mcp-credential SCHEME=VALUE``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
+from time import perf_counter, time
+from typing import TYPE_CHECKING, Any
+
+import mcp_types as types
+import orjson
+from mcp.server.lowlevel.server import Server
+from mcp.shared.exceptions import MCPError
+
+from mockingbird.records import Capture
+from mockingbird.runtime.apitools import (
+    ApiTool,
+    ToolInputError,
+    ToolSet,
+    build_toolset,
+    credential_headers,
+    operation_document,
+    tool_result,
+)
+from mockingbird.runtime.engine import Answer
+from mockingbird.runtime.problem import build_problem
+
+if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
+    from mockingbird.http.app import MockApp
+
+log = logging.getLogger("mockingbird.http.mcp")
+PAGE_SIZE = 200  # tools per tools/list page: GitHub's ~900 operations take five
+INVALID_PARAMS = -32602
+SPEC_URI = "mockingbird://spec"
+OPERATION_URI = "mockingbird://operations/{tool}"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_ids = random.Random()
+
+
+class ApiToolServer:
+    """The MCP face of one mock: tools listed in pages, calls answered by the mock's engine.
+
+    Args:
+        app: the mock (its engine, recorder and callbacks are used).
+        tags: expose only operations with one of these tags.
+        operations: expose only these operations (operationId, tool name or ``"GET /path"``).
+        credentials: scheme name -> credential, used when the session sends none.
+        host: the host the mock binds (loopback: DNS-rebinding protection on).
+        page_size: tools per ``tools/list`` page.
+
+    Raises:
+        ToolInputError: a credential names no security scheme of the spec.
+    """
+
+    def __init__(
+        self,
+        app: MockApp,
+        *,
+        tags: tuple[str, ...] = (),
+        operations: tuple[str, ...] = (),
+        credentials: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.app = app
+        self.tags = tags
+        self.operations = operations
+        self.page_size = page_size
+        self.host = host
+        self._credentials = credential_headers(app.spec, credentials or {})
+        self._forwarded = frozenset(
+            {"authorization", "cookie"}
+            | {
+                (s.param_name or "").lower()
+                for s in app.spec.security_schemes.values()
+                if s.type == "apiKey" and (s.location or "header") == "header"
+            }
+        )
+        self._toolset: ToolSet | None = None
+        self._order: list[str] = []
+        self.server: Server[Any] = Server(
+            f"{app.spec.title} (mockingbird)",
+            version=app.spec.version,
+            instructions=f"Each tool calls one operation of the mocked API {app.spec.title!r}.",
+            on_list_tools=self._list_tools,
+            on_call_tool=self._call_tool,
+            on_list_resources=self._list_resources,
+            on_list_resource_templates=self._list_templates,
+            on_read_resource=self._read_resource,
+        )
+        self.server.middleware.clear()  # no tracing span per message: nobody exports them here
+        self._stack: AsyncExitStack | None = None
+        self._handler: Any = None
+
+    @property
+    def toolset(self) -> ToolSet:
+        """The tools, built on first use (a large spec costs nothing until an agent lists them)."""
+        if self._toolset is None:
+            self._toolset = build_toolset(self.app.spec, tags=self.tags, operations=self.operations)
+            self._order = list(self._toolset.tools)
+            for key, reason in self._toolset.skipped:
+                log.warning("operation %s is not served as a tool: %s", key, reason)
+        return self._toolset
+
+    # -- lifecycle (the mock's ASGI lifespan) -------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the session manager (called in the mock's lifespan startup)."""
+        from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        security = (
+            TransportSecuritySettings(
+                enable_dns_rebinding_protection=True,
+                allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+                allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+            )
+            if self.host in _LOOPBACK
+            else None
+        )
+        manager = StreamableHTTPSessionManager(app=self.server, security_settings=security)
+        stack = AsyncExitStack()
+        await stack.enter_async_context(manager.run())
+        self._stack = stack
+        self._handler = StreamableHTTPASGIApp(manager)
+
+    async def stop(self) -> None:
+        """Close every session (lifespan shutdown)."""
+        stack, self._stack = self._stack, None
+        self._handler = None
+        if stack is not None:
+            await stack.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._handler is None:  # served without a lifespan, or after shutdown
+            response = build_problem(503, "The MCP endpoint is not running (the server ran no lifespan startup).")
+            await send({"type": "http.response.start", "status": 503, "headers": response.wire_headers()})
+            await send({"type": "http.response.body", "body": response.body})
+            return
+        await self._handler(scope, receive, send)
+
+    # -- tools ---------------------------------------------------------------------------------------
+
+    async def _list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        tools = self.toolset.tools
+        start = _cursor(params.cursor if params is not None else None, len(self._order))
+        names = self._order[start : start + self.page_size]
+        following = start + self.page_size
+        return types.ListToolsResult(
+            tools=[_definition(tools[name]) for name in names],
+            next_cursor=str(following) if following < len(self._order) else None,
+        )
+
+    async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        tool = self.toolset.tools.get(params.name)
+        if tool is None:
+            raise MCPError(INVALID_PARAMS, f"Unknown tool {params.name!r}: tools/list names the tools")
+        headers = self._headers(ctx)
+        try:
+            request = tool.request(params.arguments or {}, headers)
+        except ToolInputError as exc:
+            return _error(f"invalid params: {exc}")
+        extra_query = self._credentials[1]
+        if extra_query and not any(k + "=" in request.query for k, _ in extra_query):
+            from urllib.parse import urlencode
+
+            request.query = "&".join(q for q in (request.query, urlencode(extra_query)) if q)
+        client = getattr(getattr(ctx, "request", None), "client", None)
+        request.client = (client.host, client.port) if client is not None else None
+        return await self._answer(tool, request)
+
+    async def _answer(self, tool: ApiTool, request: Any) -> types.CallToolResult:
+        app = self.app
+        ts, start = time(), perf_counter()
+        error: str | None = None
+        try:
+            answer = app.engine.answer(request)
+        except Exception as exc:  # noqa: BLE001 (top-level handler: a tool call must answer, not crash)
+            log.exception("tool %s failed", tool.name)
+            answer = Answer(build_problem(500, "The mock failed to build this response; see the server log."))
+            error = f"{type(exc).__name__}: {exc}"
+        error = error or answer.error
+        fault = answer.fault
+        if fault is not None and fault.delay > 0:
+            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.drop is not None:
+            outcome_error, text, structured = True, f"{tool.name}: the connection was dropped (chaos)", None
+        else:
+            outcome = tool_result(tool, answer)
+            outcome_error, text, structured = outcome.is_error, outcome.text, outcome.structured
+        rid = b"%032x" % _ids.getrandbits(128)
+        self._log(tool, request, answer, ts, start, rid, error)
+        if app.after_answer is not None and not outcome_error:
+            app.after_answer(request, answer, rid)
+        return types.CallToolResult(
+            content=[types.TextContent(text=text)], structured_content=structured, is_error=outcome_error
+        )
+
+    def _headers(self, ctx: Any) -> dict[str, str]:
+        headers = dict(self._credentials[0])
+        http = getattr(ctx, "request", None)
+        if http is not None:
+            for name, value in http.headers.items():
+                if name in self._forwarded:
+                    headers[name] = value
+        return headers
+
+    def _log(
+        self, tool: ApiTool, request: Any, answer: Answer, ts: float, start: float, rid: bytes, error: str | None
+    ) -> None:
+        recorder = self.app.recorder
+        if recorder is None:
+            return
+        limit = recorder.body_limit
+        response = answer.response
+        extra: dict[str, Any] = {"tool": tool.name, "answer_source": response.source}
+        if error is not None:
+            extra["error"] = error
+        if answer.fault is not None:
+            extra["fault"] = answer.fault.name
+        if "override" in response.extra:
+            extra["override"] = response.extra["override"]
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
+        body: bytes = request.body
+        recorder.emit(Capture(
+            ts=ts, latency_ms=(perf_counter() - start) * 1000.0, status=response.status, method=request.method,
+            path=request.path, query_string=request.query.encode("latin-1"), request_headers=raw_headers,
+            response_headers=response.wire_headers(), request_body=body[:limit] or None, request_size=len(body),
+            response_body=response.body[:limit] or None, response_size=len(response.body), client=request.client,
+            request_id=rid, operation=tool.operation.key, source="mcp", error=error is not None,
+            scenario=self.app.engine.scenario, extra=extra,
+        ))  # fmt: skip
+
+    # -- resources -----------------------------------------------------------------------------------
+
+    async def _list_resources(
+        self, ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        spec = self.app.spec
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    uri=SPEC_URI, name="spec", title=f"{spec.title} {spec.version}", mime_type="application/json",
+                    description="The OpenAPI document this mock serves.",
+                ),
+            ]
+        )
+
+    async def _list_templates(
+        self, ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(
+            resource_templates=[
+                types.ResourceTemplate(
+                    uri_template=OPERATION_URI, name="operation", mime_type="application/json",
+                    description="One tool's operation: method, path, documentation, input and output schemas.",
+                )
+            ]
+        )
+
+    async def _read_resource(self, ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        if uri == SPEC_URI:
+            text = orjson.dumps(self.app.spec.document, default=str).decode()
+        else:
+            prefix = OPERATION_URI.split("{", 1)[0]
+            tool = self.toolset.tools.get(uri[len(prefix) :]) if uri.startswith(prefix) else None
+            if tool is None:
+                raise MCPError(INVALID_PARAMS, f"Unknown resource {uri!r}")
+            text = orjson.dumps(operation_document(tool)).decode()
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=uri, mime_type="application/json", text=text)]
+        )
+
+
+def _cursor(cursor: str | None, size: int) -> int:
+    if cursor is None:
+        return 0
+    if not cursor.isdigit() or int(cursor) > size:
+        raise MCPError(INVALID_PARAMS, f"Invalid cursor {cursor!r}")
+    return int(cursor)
+
+
+def _definition(tool: ApiTool) -> types.Tool:
+    return types.Tool(
+        name=tool.name,
+        title=tool.operation.summary or None,
+        description=tool.description,
+        input_schema=tool.input_schema,
+        output_schema=tool.output_schema,
+        annotations=types.ToolAnnotations(
+            read_only_hint=tool.annotations.get("readOnlyHint"),
+            destructive_hint=tool.annotations.get("destructiveHint"),
+            idempotent_hint=tool.annotations.get("idempotentHint"),
+        ),
+    )
+
+
+def _error(text: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
