@@ -243,7 +243,7 @@ def command(ready_fd: int | None, mcp_stdio: bool, **options: Any) -> None:
         options[name] = tuple(options[name]) or None
     config = ServeConfig.from_env(**options)
     if mcp_stdio:
-        from mockingbird.cli.commands.serve_stdio import serve_mcp_stdio
+        from mockingbird.mcp.apistdio import serve_mcp_stdio
 
         serve_mcp_stdio(config)
         return

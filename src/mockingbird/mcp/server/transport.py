@@ -20,6 +20,7 @@ from typing import IO, Any
 import anyio
 import anyio.to_thread
 import mcp_types as types
+from mcp.server.lowlevel.server import Server
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
@@ -64,17 +65,18 @@ def classify_line(line: bytes) -> tuple[SessionMessage | None, bytes | None]:
     return SessionMessage(message), None
 
 
-def _lowlevel(server: MCPServer) -> Any:
-    return server._lowlevel_server  # the SDK's own stdio runner reaches it the same way
+def _lowlevel(server: MCPServer | Server[Any]) -> Any:
+    # The SDK's own stdio runner reaches an MCPServer's low-level server the same way.
+    return server._lowlevel_server if isinstance(server, MCPServer) else server
 
 
 async def serve_stdio(
-    server: MCPServer, *, stdin: IO[bytes] | None = None, stdout_fd: int | None = None
+    server: MCPServer | Server[Any], *, stdin: IO[bytes] | None = None, stdout_fd: int | None = None
 ) -> None:
     """Serve ``server`` on this process's stdin/stdout until stdin closes.
 
     Args:
-        server: the MCP server.
+        server: the MCP server (an ``MCPServer``, or a low-level ``Server``).
         stdin: read from here instead of fd 0 (tests).
         stdout_fd: write protocol here instead of fd 1 (tests; fd 1 is then left alone).
     """
