@@ -148,7 +148,9 @@ class ApiToolServer:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._handler is None:  # served without a lifespan, or after shutdown
-            response = build_problem(503, "The MCP endpoint is not running (the server ran no lifespan startup).")
+            response = build_problem(
+                503, "The MCP endpoint is not running (the server ran no lifespan startup)."
+            )
             await send({"type": "http.response.start", "status": 503, "headers": response.wire_headers()})
             await send({"type": "http.response.body", "body": response.body})
             return
@@ -156,7 +158,9 @@ class ApiToolServer:
 
     # -- tools ---------------------------------------------------------------------------------------
 
-    async def _list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    async def _list_tools(
+        self, ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         tools = self.toolset.tools
         start = _cursor(params.cursor if params is not None else None, len(self._order))
         names = self._order[start : start + self.page_size]
@@ -190,7 +194,7 @@ class ApiToolServer:
         error: str | None = None
         try:
             answer = app.engine.answer(request)
-        except Exception as exc:  # noqa: BLE001 (top-level handler: a tool call must answer, not crash)
+        except Exception as exc:
             log.exception("tool %s failed", tool.name)
             answer = Answer(build_problem(500, "The mock failed to build this response; see the server log."))
             error = f"{type(exc).__name__}: {exc}"
@@ -221,7 +225,14 @@ class ApiToolServer:
         return headers
 
     def _log(
-        self, tool: ApiTool, request: Any, answer: Answer, ts: float, start: float, rid: bytes, error: str | None
+        self,
+        tool: ApiTool,
+        request: Any,
+        answer: Answer,
+        ts: float,
+        start: float,
+        rid: bytes,
+        error: str | None,
     ) -> None:
         recorder = self.app.recorder
         if recorder is None:
@@ -255,7 +266,10 @@ class ApiToolServer:
         return types.ListResourcesResult(
             resources=[
                 types.Resource(
-                    uri=SPEC_URI, name="spec", title=f"{spec.title} {spec.version}", mime_type="application/json",
+                    uri=SPEC_URI,
+                    name="spec",
+                    title=f"{spec.title} {spec.version}",
+                    mime_type="application/json",
                     description="The OpenAPI document this mock serves.",
                 ),
             ]
@@ -267,13 +281,17 @@ class ApiToolServer:
         return types.ListResourceTemplatesResult(
             resource_templates=[
                 types.ResourceTemplate(
-                    uri_template=OPERATION_URI, name="operation", mime_type="application/json",
+                    uri_template=OPERATION_URI,
+                    name="operation",
+                    mime_type="application/json",
                     description="One tool's operation: method, path, documentation, input and output schemas.",
                 )
             ]
         )
 
-    async def _read_resource(self, ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+    async def _read_resource(
+        self, ctx: Any, params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
         uri = str(params.uri)
         if uri == SPEC_URI:
             text = orjson.dumps(self.app.spec.document, default=str).decode()

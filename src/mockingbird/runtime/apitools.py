@@ -140,9 +140,7 @@ class ToolSet:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def build_toolset(
-    spec: Spec, *, tags: Iterable[str] = (), operations: Iterable[str] = ()
-) -> ToolSet:
+def build_toolset(spec: Spec, *, tags: Iterable[str] = (), operations: Iterable[str] = ()) -> ToolSet:
     """The spec's operations as tools, narrowed to ``tags`` and ``operations`` when given.
 
     Args:
@@ -186,13 +184,13 @@ def tool_name(op: Operation) -> str:
     """The tool name an operation asks for: its operationId when valid, made valid otherwise, else method_path.
 
     Example:
-        >>> tool_name(Operation("GET", "/pets/{petId}"))
+        >>> tool_name(Operation(method="GET", path="/pets/{petId}"))
         'get_pets_petId'
     """
     if op.operation_id and _VALID.fullmatch(op.operation_id):
         return op.operation_id
-    raw = op.operation_id or f"{op.method.lower()}_{op.path}"
-    name = _INVALID_CHARS.sub("_", raw).strip("_")[:MAX_NAME].rstrip("_")
+    raw = op.operation_id or f"{op.method.lower()}/{op.path}"
+    name = re.sub("_{2,}", "_", _INVALID_CHARS.sub("_", raw)).strip("_")[:MAX_NAME].rstrip("_")
     return name or op.method.lower()
 
 
