@@ -318,3 +318,75 @@ class MockServer:
             raise ConfigError("this MockServer logs nothing: give it log_db=...")
         store.flush()
         return list(store.iter_records(LogQuery.build(**filters)))
+
+    # -- verification ----------------------------------------------------------------------------
+    # Reads come from the request log (needs ``log_db``), plain HTTP and MCP tool calls alike; an operation
+    # is named by its key ("GET /pets/{petId}"), its operationId or its tool name.
+
+    def calls(self, operation: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """The calls of ``operation`` (every call when ``None``), oldest first, as the log API gives them.
+
+        Args:
+            operation: ``"GET /pets/{petId}"``, ``"getPet"`` ...
+            **filters: ``method``, ``path``, ``status`` (``404`` or ``"4xx"``), ``source`` (``"mcp"`` or
+                ``"http"``), ``query`` (pairs the query holds), ``body`` (members the JSON body holds).
+
+        Example:
+            >>> mock.calls("createPet", body={"name": "Rex"})  # doctest: +SKIP
+        """
+        from mockingbird.analysis.verification import select_calls
+
+        return select_calls(self._call_log(), operation, names=self._names(), **filters)
+
+    def assert_called(
+        self, operation: str, *, times: int | None = None, at_least: int | None = None,
+        at_most: int | None = None, **filters: Any,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Assert ``operation`` was called (``times`` exactly, or between ``at_least`` and ``at_most``;
+        no bound: at least once) and return those calls.
+
+        Raises:
+            VerificationError: (an ``AssertionError``) listing every call the mock received instead.
+        """
+        from mockingbird.analysis.verification import check_called
+
+        return check_called(self._call_log(), operation, times=times, at_least=at_least, at_most=at_most,
+                            names=self._names(), **filters)  # fmt: skip
+
+    def assert_sequence(self, operations: Sequence[str]) -> None:
+        """Assert the operations were called in this order (other calls may come between).
+
+        Raises:
+            VerificationError: naming the first step not found, with the calls in order.
+        """
+        from mockingbird.analysis.verification import check_sequence
+
+        check_sequence(self._call_log(), operations, names=self._names())
+
+    def assert_no_unexpected_calls(self) -> None:
+        """Assert no call matched no operation or was refused as invalid (404, 405, 400, 415, 422 answered
+        by the mock itself).
+
+        Raises:
+            VerificationError: listing each such call.
+        """
+        from mockingbird.analysis.verification import check_no_unexpected
+
+        check_no_unexpected(self._call_log())
+
+    def explain_unmatched(self) -> list[dict[str, Any]]:
+        """For each call the mock refused itself: the closest operations, best first, and why each missed
+        (path, method, a parameter, a body field). ``runtime.explain.format_explanations`` makes it text."""
+        from mockingbird.runtime.explain import explain_calls
+
+        return explain_calls(self._running.runtime.mock.spec, self._call_log())
+
+    def _call_log(self) -> list[dict[str, Any]]:
+        from mockingbird.query import record_to_dict
+
+        return [record_to_dict(r) for r in self.requests()]
+
+    def _names(self) -> dict[str, str]:
+        from mockingbird.runtime.explain import operation_names
+
+        return operation_names(self._running.runtime.mock.spec)
