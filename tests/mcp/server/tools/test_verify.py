@@ -1,0 +1,37 @@
+"""``verify_requests`` and ``explain_unmatched_requests`` on a mock the fleet started, over its admin API."""
+
+from __future__ import annotations
+
+import httpx
+from mcp.server.mcpserver import MCPServer
+
+from mockingbird.mcp.server.fleet import MockFleet
+from tests.mcp.server.conftest import PETSTORE, call_tool, text_of, tool_error, tool_ok
+
+
+def test_verify_counts_sequences_and_unexpected_calls(server: MCPServer, fleet: MockFleet) -> None:
+    mock = fleet.start(str(PETSTORE), auth=False)
+    with httpx.Client(base_url=mock.url) as http:
+        http.get("/v2/pet/findByStatus", params={"status": "sold"})
+        http.get("/v2/pet/1")
+        http.get("/v2/pets/1")  # no such path
+    ok = tool_ok(server, "verify_requests", {"server_url": mock.url, "operation": "findPetsByStatus", "times": 1,
+                                              "sequence": ["findPetsByStatus", "getPetById"]})  # fmt: skip
+    assert ok["passed"] and ok["matched"] == 1 and ok["total"] == 3
+    failed = call_tool(server, "verify_requests", {"server_url": mock.url, "operation": "deletePet",
+                                                   "no_unexpected": True})  # fmt: skip
+    data = failed.structured_content or {}
+    assert not failed.is_error and data["passed"] is False and len(data["failures"]) == 2
+    assert "deletePet: expected at least 1 call(s), got 0" in text_of(failed)
+    assert "GET /v2/pets/1 -> 404 (no operation)" in text_of(failed)
+
+    explained = tool_ok(server, "explain_unmatched_requests", {"server_url": mock.url})
+    [item] = explained["unmatched"]
+    assert item["candidates"][0]["operation"] == "GET /pet/{petId}"
+    assert "segment 2 is 'pets'" in " ".join(item["candidates"][0]["reasons"])
+
+
+def test_a_stopped_mock_is_a_tool_error(server: MCPServer, fleet: MockFleet) -> None:
+    mock = fleet.start(str(PETSTORE), auth=False)
+    fleet.stop(mock.url)
+    assert "cannot reach" in tool_error(server, "verify_requests", {"server_url": mock.url})
