@@ -92,6 +92,7 @@ class ApiToolServer:
             }
         )
         self._toolset: ToolSet | None = None
+        self._validators: dict[str, Any] = {}
         self._order: list[str] = []
         self.server: Server[Any] = Server(
             f"{app.spec.title} (mockingbird)",
@@ -207,6 +208,12 @@ class ApiToolServer:
         else:
             outcome = tool_result(tool, answer)
             outcome_error, text, structured = outcome.is_error, outcome.text, outcome.structured
+            problem = self._misfit(tool, structured)
+            if problem is not None:  # a client would reject it: say why instead of breaking the session
+                outcome_error, structured = True, None
+                text = (
+                    f"{tool.name}: the answer does not fit the documented response schema ({problem}): {text}"
+                )
         rid = b"%032x" % _ids.getrandbits(128)
         self._log(tool, request, answer, ts, start, rid, error)
         if app.after_answer is not None and not outcome_error:
@@ -214,6 +221,22 @@ class ApiToolServer:
         return types.CallToolResult(
             content=[types.TextContent(text=text)], structured_content=structured, is_error=outcome_error
         )
+
+    def _misfit(self, tool: ApiTool, structured: dict[str, Any] | None) -> str | None:
+        """Why ``structured`` fails the tool's outputSchema (MCP clients check it), or ``None``."""
+        if structured is None or tool.output_schema is None:
+            return None
+        validator = self._validators.get(tool.name)
+        if validator is None:
+            import jsonschema_rs
+
+            try:
+                validator = jsonschema_rs.validator_for(tool.output_schema)
+            except (ValueError, jsonschema_rs.ValidationError) as exc:
+                return f"the schema does not compile: {exc}"
+            self._validators[tool.name] = validator
+        error = next(iter(validator.iter_errors(structured)), None)
+        return None if error is None else str(error.message)
 
     def _headers(self, ctx: Any) -> dict[str, str]:
         headers = dict(self._credentials[0])

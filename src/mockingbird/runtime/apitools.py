@@ -65,6 +65,7 @@ class ApiTool:
         wrapped: whether a result sits under ``result`` (the success body is not an object).
         annotations: MCP tool annotations (hints).
         arguments: where each argument goes.
+        base_path: the path prefix the API is served under (``Spec.base_path``).
     """
 
     name: str
@@ -75,6 +76,7 @@ class ApiTool:
     wrapped: bool
     annotations: dict[str, bool]
     arguments: tuple[Argument, ...]
+    base_path: str = ""
 
     def request(self, arguments: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> MockRequest:
         """The HTTP request this call stands for (arguments are not checked here: the engine does that).
@@ -118,7 +120,9 @@ class ApiTool:
         if cookies:
             old = out_headers.get("cookie")
             out_headers["cookie"] = "; ".join([*([old] if old else []), *cookies])
-        return MockRequest(op.method, path, urlencode(query, quote_via=quote), out_headers, body)
+        return MockRequest(
+            op.method, self.base_path + path, urlencode(query, quote_via=quote), out_headers, body
+        )
 
 
 class ToolInputError(MockingbirdError):
@@ -225,6 +229,8 @@ def build_tool(spec: Spec, op: Operation, name: str) -> ApiTool:
         canonical["required"] = required
     input_schema = build_json_schema(canonical, spec.resolve, mode="request")
     input_schema.pop("$schema", None)
+    if required:  # what the engine enforces, whatever request mode made of the arguments' own flags
+        input_schema["required"] = required
     props = input_schema.get("properties", {})
     for arg, text in descriptions.items():
         if isinstance(props.get(arg), dict) and "description" not in props[arg]:
@@ -249,6 +255,7 @@ def build_tool(spec: Spec, op: Operation, name: str) -> ApiTool:
         wrapped,
         annotations,
         tuple(arguments),
+        spec.base_path.rstrip("/"),
     )
 
 
@@ -343,12 +350,25 @@ def _encode_body(op: Operation, value: Any) -> tuple[bytes, str]:
     media = _preferred_media(op.request_body.content)
     if _JSON.match(media):
         return orjson.dumps(value), media
+    if media.startswith("multipart/form-data") and isinstance(value, dict):
+        return _multipart(value)
     if media == "application/x-www-form-urlencoded" and isinstance(value, dict):
         pairs = [(k, _joined(v)) for k, v in value.items()]
         return urlencode(pairs, quote_via=quote).encode(), media
     if isinstance(value, str):
         return value.encode(), media
     return orjson.dumps(value), media
+
+
+def _multipart(fields: Mapping[str, Any]) -> tuple[bytes, str]:
+    """A ``multipart/form-data`` body: one part per field (objects and arrays as JSON, the rest as text)."""
+    boundary = "mockingbird-tool-call-boundary"
+    parts = []
+    for name, value in fields.items():
+        text = value if isinstance(value, str) else _scalar(value)
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{text}\r\n')
+    body = "".join(parts) + f"--{boundary}--\r\n"
+    return body.encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def credential_headers(spec: Spec, values: Mapping[str, str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -418,7 +438,7 @@ def tool_result(tool: ApiTool, answer: Answer) -> ToolOutcome:
             parsed = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             is_json = False
-    if 200 <= status < 300:
+    if 200 <= status < 400:  # a documented redirect is an answer too
         structured: dict[str, Any] | None = None
         if is_json and tool.output_schema is not None:
             structured = {"result": parsed} if tool.wrapped or not isinstance(parsed, dict) else parsed
