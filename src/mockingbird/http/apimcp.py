@@ -134,7 +134,10 @@ class ApiToolServer:
             if self.host in _LOOPBACK
             else None
         )
-        manager = StreamableHTTPSessionManager(app=self.server, security_settings=security)
+        # JSON answers, not an SSE stream per call: tool calls send no progress, and plain JSON costs less.
+        manager = StreamableHTTPSessionManager(
+            app=self.server, security_settings=security, json_response=True
+        )
         stack = AsyncExitStack()
         await stack.enter_async_context(manager.run())
         self._stack = stack
