@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib.util
 import json
@@ -75,4 +76,14 @@ def test_langgraph_agent_calls_the_tools_in_order(tmp_path: Path) -> None:
         mock.assert_sequence(["listPets", "createPet", "listOwners"])
         mock.assert_called("createPet", times=1, body={"name": "Rex"}, source="mcp")
         mock.assert_called("listPets", query={"limit": 2})
+        mock.assert_no_unexpected_calls()
+
+
+def test_openai_agents_sdk_agent_calls_the_tools_in_order(tmp_path: Path) -> None:
+    with MockServer(ROOT / "examples" / "petstore.yaml", log_db=tmp_path / "log.db", auth=False) as mock:
+        report = asyncio.run(recipe("openai_agents_agent").run(f"{mock.url}/mcp"))
+        assert len(report["tools"]) == 10 and len(report["outputs"]) == 3
+        assert report["answer"] == "Listed pets, added Rex, listed owners."
+        mock.assert_sequence(["listPets", "createPet", "listOwners"])
+        mock.assert_called("createPet", times=1, body={"species": {"kind": "dog"}})
         mock.assert_no_unexpected_calls()
