@@ -43,3 +43,23 @@ def test_calls_counts_order_and_explanations_across_http_and_mcp(tmp_path: Path)
         assert any("path/petId" in reason for reason in invalid["candidates"][0]["reasons"])
         assert unmatched["candidates"][0]["operation"] in ("GET /pets", "POST /pets")
         assert "segment 1 is 'pet'" in " ".join(unmatched["candidates"][0]["reasons"])
+
+
+def test_owners_keep_their_settings_apart(tmp_path: Path) -> None:
+    """Two agents steer one mock: resetting one's overrides and scenario leaves the other's in force."""
+    with MockServer(PETSTORE) as mock:
+        mock.override("listOwners", body=[], owner="agent-a")
+        mock.override("listPets", body=[], owner="agent-b")
+        mock.scenarios.create("quiet", overrides=[{"operation": "getOwner", "response": {"status": 404}}],
+                              owner="agent-a")  # fmt: skip
+        mock.scenarios.create("other", owner="agent-b")
+        assert [o["operation"] for o in mock.overrides(owner="agent-a")] == ["listOwners"]
+        assert mock.scenarios.list(owner="agent-b") == ["other"]
+        mock.scenarios.activate("quiet")
+        mock.reset(owner="agent-a")
+        assert mock.scenarios.active is None and not mock.overrides(owner="agent-a")
+        assert [o["operation"] for o in mock.overrides()] == ["listPets"]
+        assert httpx.get(f"{mock.url}/pets").json() == [] and httpx.get(f"{mock.url}/owners").json() != []
+        mock.scenarios.activate("other")
+        mock.reset(owner="agent-a")
+        assert mock.scenarios.active == "other"  # not agent-a's: kept

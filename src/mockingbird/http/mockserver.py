@@ -56,8 +56,10 @@ class Scenarios:
         overrides: Sequence[Document] = (),
         chaos: Document | None = None,
         description: str = "",
+        owner: str | None = None,
     ) -> Document:
-        """Store (or replace) a scenario; it is not active until ``activate``.
+        """Store (or replace) a scenario; it is not active until ``activate``. ``owner`` names who set it
+        (``list(owner=...)`` filters by it; ``MockServer.reset(owner=...)`` deactivates only that owner's).
 
         Raises:
             OverrideError: every problem of the scenario, overrides checked against the spec.
@@ -67,6 +69,8 @@ class Scenarios:
             document["chaos"] = chaos
         if description:
             document["description"] = description
+        if owner is not None:
+            document["owner"] = owner
         return self._controller.put_scenario(document)
 
     def activate(self, name: str) -> None:
@@ -86,9 +90,9 @@ class Scenarios:
         """The active scenario's name, or ``None``."""
         return self._controller.active()
 
-    def list(self) -> list[str]:
-        """Every scenario's name."""
-        return sorted(s["name"] for s in self._controller.scenarios())
+    def list(self, *, owner: str | None = None) -> list[str]:
+        """Every scenario's name (only ``owner``'s, when given)."""
+        return sorted(s["name"] for s in self._controller.scenarios(owner=owner))
 
     def get(self, name: str) -> Document:
         """One scenario's document (the format of a scenario file)."""
@@ -201,6 +205,7 @@ class MockServer:
         delay: float = 0.0,
         strict: bool = True,
         id: str | None = None,
+        owner: str | None = None,
     ) -> Document:
         """Change what one operation answers (or give a whole override document).
 
@@ -212,6 +217,7 @@ class MockServer:
             delay: seconds to wait before answering.
             strict: check the body against the documented schema.
             id: the override's id (to replace or delete it later).
+            owner: who sets it (a test, an agent): ``reset(owner=...)`` removes only that owner's overrides.
 
         Returns:
             The stored override, with its ``id``.
@@ -242,7 +248,13 @@ class MockServer:
             document["times"] = times
         if delay:
             document["delay"] = delay
+        if owner is not None:
+            document["owner"] = owner
         return self.controller.set_override(document, override_id=id)
+
+    def overrides(self, *, owner: str | None = None) -> list[Document]:
+        """The overrides in force (only ``owner``'s, when given)."""
+        return self.controller.overrides(owner=owner)
 
     def remove_override(self, override_id: str) -> None:
         """Remove one override by id."""
@@ -260,9 +272,10 @@ class MockServer:
         document.update(fields)
         return self.controller.set_chaos(document)
 
-    def reset(self) -> None:
-        """Back to the spec's defaults: no overrides, no active scenario, no chaos."""
-        self.controller.reset()
+    def reset(self, *, owner: str | None = None) -> None:
+        """Back to the spec's defaults: no overrides, no active scenario, no chaos. With ``owner``, only that
+        owner's overrides go, and the active scenario only when it is theirs: other owners' settings stay."""
+        self.controller.reset(owner=owner)
 
     def fire_webhook(
         self, name: str, url: str | None = None, *, body: Any = _UNSET, delay: float = 0.0

@@ -155,9 +155,11 @@ class AdminClient:
         result: dict[str, Any] = self.call("PUT", "/chaos", json=document)
         return result
 
-    def reset(self) -> dict[str, Any]:
-        """Back to the spec's defaults (scenarios are kept); what is in force after."""
-        result: dict[str, Any] = self.call("POST", "/reset")
+    def reset(self, owner: str | None = None) -> dict[str, Any]:
+        """Back to the spec's defaults (scenarios are kept); what is in force after. With ``owner``, only that
+        owner's overrides (and its active scenario) go."""
+        params = {"owner": owner} if owner is not None else None
+        result: dict[str, Any] = self.call("POST", "/reset", params=params)
         return result
 
     def mock_data(self, operation: str, body: dict[str, Any] | None = None) -> Any:

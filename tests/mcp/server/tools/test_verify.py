@@ -35,3 +35,18 @@ def test_a_stopped_mock_is_a_tool_error(server: MCPServer, fleet: MockFleet) -> 
     mock = fleet.start(str(PETSTORE), auth=False)
     fleet.stop(mock.url)
     assert "cannot reach" in tool_error(server, "verify_requests", {"server_url": mock.url})
+
+
+def test_owners_reset_only_their_overrides(server: MCPServer, fleet: MockFleet) -> None:
+    mock = fleet.start(str(PETSTORE), auth=False)
+    for owner, path in (("agent-a", "/pet/findByStatus"), ("agent-b", "/store/inventory")):
+        tool_ok(server, "manage_mock_data", {"server_url": mock.url, "operation": "update_response",
+                                             "endpoint_path": path, "response_data": {}, "owner": owner,
+                                             "strict": False})  # fmt: skip
+    cleared = call_tool(
+        server, "manage_mock_data", {"server_url": mock.url, "operation": "reset", "owner": "agent-a"}
+    )
+    assert "agent-a's overrides cleared" in text_of(cleared)
+    with httpx.Client(base_url=mock.url) as http:
+        assert http.get("/v2/store/inventory").json() == {}  # agent-b's override still answers
+        assert http.get("/v2/pet/findByStatus", params={"status": "sold"}).json() != {}
