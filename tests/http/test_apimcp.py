@@ -187,3 +187,19 @@ async def test_a_large_spec_lists_tools_in_pages_and_narrows_by_tag() -> None:
             gists = await client.list_tools()
     assert gists.tools and gists.next_cursor is None
     assert all(t.name.startswith("gists_") for t in gists.tools)
+
+
+async def test_the_endpoint_outside_its_lifespan_answers_503_not_a_crash() -> None:
+    """Served without a lifespan startup (or after shutdown), /mcp says so instead of failing."""
+    from mockingbird.http.apimcp import ApiToolServer
+    from mockingbird.http.app import MockApp
+    from mockingbird.openapi.loading import load_spec
+
+    app = MockApp(load_spec(PETSTORE))
+    app.mount_mcp(ApiToolServer(app))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        answer = await http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        pets = await http.get(f"/pets/{PET_ID}")
+    assert answer.status_code == 503 and "not running" in answer.json()["detail"]
+    assert pets.status_code == 200

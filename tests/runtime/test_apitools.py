@@ -148,3 +148,42 @@ def test_github_spec_every_operation_a_valid_unique_tool() -> None:
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
         if tool.output_schema is not None:
             assert tool.output_schema["type"] == "object"
+
+
+def test_bodies_that_are_not_json_are_sent_as_given() -> None:
+    """A binary or text body is a string argument, sent as it is; a form body an object, encoded."""
+    from mockingbird.openapi.model import MediaType, RequestBody
+
+    def op(media: str, schema: dict[str, object]) -> Operation:
+        body = RequestBody(required=True, content={media: MediaType(content_type=media, schema=schema)})
+        return Operation(method="POST", path="/upload", operation_id="upload", request_body=body)
+
+    raw = build_toolset(spec_of([op("application/octet-stream", {"type": "string", "format": "binary"})]))
+    request = raw.tools["upload"].request({"body": "\x00bytes"})
+    assert (request.body, request.headers["content-type"]) == (b"\x00bytes", "application/octet-stream")
+    form = build_toolset(spec_of([op("application/x-www-form-urlencoded", {"type": "object"})]))
+    request = form.tools["upload"].request({"body": {"a": "1 2", "b": [1, 2]}})
+    assert request.body == b"a=1%202&b=1%2C2"
+    multipart = build_toolset(spec_of([op("multipart/form-data", {"type": "object"})]))
+    request = multipart.tools["upload"].request({"body": {"file": "abc"}})
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert b'name="file"\r\n\r\nabc' in request.body
+
+
+def test_an_operation_whose_schemas_cannot_be_built_is_skipped_and_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mockingbird.runtime import apitools
+
+    real = apitools.build_json_schema
+
+    def broken(schema: object, resolve: object, *, mode: str = "plain") -> dict[str, object]:
+        if isinstance(schema, dict) and "limit" in schema.get("properties", {}):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(schema, resolve, mode=mode)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(apitools, "build_json_schema", broken)
+    toolset = build_toolset(PETSTORE)
+    assert "listPets" not in toolset.tools and "getPet" in toolset.tools
+    assert [key for key, _ in toolset.skipped] == ["GET /pets", "GET /owners"]
+    assert "RecursionError" in toolset.skipped[0][1]
