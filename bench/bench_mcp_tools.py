@@ -4,7 +4,8 @@ One ``mockingbird serve`` child (granian, request log on, the defaults) serves t
 concurrent sessions call ``getPet`` as an MCP tool (the official SDK client, one session each), then eight
 concurrent plain HTTP clients send ``GET /pets/{id}`` (httpx, one connection each); the rounds alternate,
 three times each, in one run. Prints per-call time (wall time / calls) for both and the ratio MCP / plain
-(target: at most 2x). The client side runs in this process, so the ratio includes what each client costs.
+(target: at most 2x), and the server process's CPU time per call for both. The client side runs in this
+process, so the wall-time ratio includes what each client costs.
 
 Usage::
 
@@ -14,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -63,6 +65,12 @@ async def http_round(url: str, sessions: int, calls: int) -> float:
     return (time.perf_counter() - start) / (sessions * (calls + 1))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` and its children that were waited for (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300, help="calls per session per round")
@@ -78,9 +86,16 @@ def main() -> None:
     try:
         mcp_times: list[float] = []
         http_times: list[float] = []
+        mcp_cpu: list[float] = []
+        http_cpu: list[float] = []
+        n = args.sessions * (args.calls + 1)
         for _ in range(3):
+            before = cpu_seconds(handle.pid)
             http_times.append(anyio.run(http_round, handle.url, args.sessions, args.calls))
+            middle = cpu_seconds(handle.pid)
             mcp_times.append(anyio.run(mcp_round, handle.url, args.sessions, args.calls))
+            http_cpu.append((middle - before) / n)
+            mcp_cpu.append((cpu_seconds(handle.pid) - middle) / n)
     finally:
         supervisor.stop_all()
     plain, tool = statistics.median(http_times), statistics.median(mcp_times)
@@ -88,6 +103,9 @@ def main() -> None:
     print(f"plain HTTP GET /pets/{{id}}: {plain * 1e6:8.0f} us per request  ({1 / plain:7.0f} req/s)")
     print(f"MCP tool getPet (/mcp):     {tool * 1e6:8.0f} us per call     ({1 / tool:7.0f} calls/s)")
     print(f"ratio MCP / plain: {tool / plain:.2f}x (target <= 2x)")
+    server_plain, server_tool = statistics.median(http_cpu), statistics.median(mcp_cpu)
+    print(f"server CPU per call: plain {server_plain * 1e6:.0f} us, MCP {server_tool * 1e6:.0f} us "
+          f"(ratio {server_tool / server_plain:.2f}x; the rest of the wall time is the clients, in this process)")
 
 
 if __name__ == "__main__":

@@ -20,10 +20,8 @@ from contextlib import AsyncExitStack
 from time import perf_counter, time
 from typing import TYPE_CHECKING, Any
 
-import mcp_types as types
+import anyio
 import orjson
-from mcp.server.lowlevel.server import Server
-from mcp.shared.exceptions import MCPError
 
 from mockingbird.records import Capture
 from mockingbird.runtime.apitools import (
@@ -39,6 +37,10 @@ from mockingbird.runtime.engine import Answer
 from mockingbird.runtime.problem import build_problem
 
 if TYPE_CHECKING:
+    import mcp_types as types
+    from anyio.abc import TaskGroup, TaskStatus
+    from mcp.server.lowlevel.server import Server
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
     from starlette.types import Receive, Scope, Send
 
     from mockingbird.http.app import MockApp
@@ -94,19 +96,33 @@ class ApiToolServer:
         self._toolset: ToolSet | None = None
         self._validators: dict[str, Any] = {}
         self._order: list[str] = []
-        self.server: Server[Any] = Server(
-            f"{app.spec.title} (mockingbird)",
-            version=app.spec.version,
-            instructions=f"Each tool calls one operation of the mocked API {app.spec.title!r}.",
-            on_list_tools=self._list_tools,
-            on_call_tool=self._call_tool,
-            on_list_resources=self._list_resources,
-            on_list_resource_templates=self._list_templates,
-            on_read_resource=self._read_resource,
-        )
-        self.server.middleware.clear()  # no tracing span per message: nobody exports them here
+        self._server: Server[Any] | None = None
         self._stack: AsyncExitStack | None = None
+        self._group: TaskGroup | None = None
+        self._lock = anyio.Lock()
         self._handler: Any = None
+
+    @property
+    def server(self) -> Server[Any]:
+        """The SDK's low-level server (built on first use: the SDK loads only when an agent comes)."""
+        if self._server is None:
+            from mcp.server.lowlevel.server import Server
+
+            server: Server[Any] = Server(
+                f"{self.app.spec.title} (mockingbird)",
+                version=self.app.spec.version,
+                instructions=f"Each tool calls one operation of the mocked API {self.app.spec.title!r}.",
+                # Without it, the 2026-07-28 transport runs tools/list on every call to find the input schema.
+                get_tool_input_schema=self._input_schema,
+                on_list_tools=self._list_tools,
+                on_call_tool=self._call_tool,
+                on_list_resources=self._list_resources,
+                on_list_resource_templates=self._list_templates,
+                on_read_resource=self._read_resource,
+            )
+            server.middleware.clear()  # no tracing span per message: nobody exports them here
+            self._server = server
+        return self._server
 
     @property
     def toolset(self) -> ToolSet:
@@ -121,7 +137,32 @@ class ApiToolServer:
     # -- lifecycle (the mock's ASGI lifespan) -------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the session manager (called in the mock's lifespan startup)."""
+        """Open the task group the session manager will run in (the mock's lifespan startup). The SDK itself is
+        loaded and started by the first request to /mcp: a mock no agent talks to never imports it."""
+        stack = AsyncExitStack()
+        self._group = await stack.enter_async_context(anyio.create_task_group())
+        self._stack = stack
+
+    async def stop(self) -> None:
+        """Close every session (lifespan shutdown)."""
+        stack, group = self._stack, self._group
+        self._stack = self._group = self._handler = None
+        if group is not None:
+            group.cancel_scope.cancel()
+        if stack is not None:
+            await stack.aclose()
+
+    async def _run_manager(
+        self,
+        manager: StreamableHTTPSessionManager,
+        *,
+        task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+    ) -> None:
+        async with manager.run():
+            task_status.started()
+            await anyio.sleep_forever()
+
+    async def _start_manager(self, group: TaskGroup) -> None:
         from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
         from mcp.server.transport_security import TransportSecuritySettings
 
@@ -138,19 +179,14 @@ class ApiToolServer:
         manager = StreamableHTTPSessionManager(
             app=self.server, security_settings=security, json_response=True
         )
-        stack = AsyncExitStack()
-        await stack.enter_async_context(manager.run())
-        self._stack = stack
+        await group.start(self._run_manager, manager)
         self._handler = StreamableHTTPASGIApp(manager)
 
-    async def stop(self) -> None:
-        """Close every session (lifespan shutdown)."""
-        stack, self._stack = self._stack, None
-        self._handler = None
-        if stack is not None:
-            await stack.aclose()
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._handler is None and self._group is not None:
+            async with self._lock:
+                if self._handler is None and self._group is not None:
+                    await self._start_manager(self._group)
         if self._handler is None:  # served without a lifespan, or after shutdown
             response = build_problem(
                 503, "The MCP endpoint is not running (the server ran no lifespan startup)."
@@ -162,9 +198,15 @@ class ApiToolServer:
 
     # -- tools ---------------------------------------------------------------------------------------
 
+    def _input_schema(self, name: str) -> dict[str, Any] | None:
+        tool = self.toolset.tools.get(name)
+        return tool.input_schema if tool is not None else None
+
     async def _list_tools(
         self, ctx: Any, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        import mcp_types as types
+
         tools = self.toolset.tools
         start = _cursor(params.cursor if params is not None else None, len(self._order))
         names = self._order[start : start + self.page_size]
@@ -175,6 +217,8 @@ class ApiToolServer:
         )
 
     async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        from mcp.shared.exceptions import MCPError
+
         tool = self.toolset.tools.get(params.name)
         if tool is None:
             raise MCPError(INVALID_PARAMS, f"Unknown tool {params.name!r}: tools/list names the tools")
@@ -193,6 +237,8 @@ class ApiToolServer:
         return await self._answer(tool, request)
 
     async def _answer(self, tool: ApiTool, request: Any) -> types.CallToolResult:
+        import mcp_types as types
+
         app = self.app
         ts, start = time(), perf_counter()
         error: str | None = None
@@ -288,6 +334,8 @@ class ApiToolServer:
     async def _list_resources(
         self, ctx: Any, params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
+        import mcp_types as types
+
         spec = self.app.spec
         return types.ListResourcesResult(
             resources=[
@@ -304,6 +352,8 @@ class ApiToolServer:
     async def _list_templates(
         self, ctx: Any, params: types.PaginatedRequestParams | None
     ) -> types.ListResourceTemplatesResult:
+        import mcp_types as types
+
         return types.ListResourceTemplatesResult(
             resource_templates=[
                 types.ResourceTemplate(
@@ -318,6 +368,9 @@ class ApiToolServer:
     async def _read_resource(
         self, ctx: Any, params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
+        import mcp_types as types
+        from mcp.shared.exceptions import MCPError
+
         uri = str(params.uri)
         if uri == SPEC_URI:
             text = orjson.dumps(self.app.spec.document, default=str).decode()
@@ -333,6 +386,8 @@ class ApiToolServer:
 
 
 def _cursor(cursor: str | None, size: int) -> int:
+    from mcp.shared.exceptions import MCPError
+
     if cursor is None:
         return 0
     if not cursor.isdigit() or int(cursor) > size:
@@ -341,6 +396,8 @@ def _cursor(cursor: str | None, size: int) -> int:
 
 
 def _definition(tool: ApiTool) -> types.Tool:
+    import mcp_types as types
+
     return types.Tool(
         name=tool.name,
         title=tool.operation.summary or None,
@@ -356,4 +413,6 @@ def _definition(tool: ApiTool) -> types.Tool:
 
 
 def _error(text: str) -> types.CallToolResult:
+    import mcp_types as types
+
     return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
