@@ -104,8 +104,10 @@ def main() -> None:
     print(f"MCP tool getPet (/mcp):     {tool * 1e6:8.0f} us per call     ({1 / tool:7.0f} calls/s)")
     print(f"ratio MCP / plain: {tool / plain:.2f}x (target <= 2x)")
     server_plain, server_tool = statistics.median(http_cpu), statistics.median(mcp_cpu)
-    print(f"server CPU per call: plain {server_plain * 1e6:.0f} us, MCP {server_tool * 1e6:.0f} us "
-          f"(ratio {server_tool / server_plain:.2f}x; the rest of the wall time is the clients, in this process)")
+    print(
+        f"server CPU per call: plain {server_plain * 1e6:.0f} us, MCP {server_tool * 1e6:.0f} us "
+        f"(ratio {server_tool / server_plain:.2f}x; the rest of the wall time is the clients, in this process)"
+    )
 
 
 if __name__ == "__main__":

@@ -451,7 +451,7 @@ def tool_result(tool: ApiTool, answer: Answer) -> ToolOutcome:
         why = " or ".join(needs) if needs else _problem_text(parsed, body_text)
         return ToolOutcome(True, f"{tool.name}: credentials missing: {why}")
     if status in _INVALID and (response.source == "error" or "violations" in response.extra):
-        lines = _violations(parsed, response.extra.get("violations"))
+        lines = violation_lines(parsed, response.extra.get("violations"))
         head = f"{tool.name}: invalid params ({len(lines)} problem{'s' if len(lines) != 1 else ''})"
         return ToolOutcome(True, "\n".join([head, *(f"- {line}" for line in lines)]), invalid=True)
     return ToolOutcome(True, f"{tool.name}: {op_label(tool)} answered {status}: {body_text}")
@@ -468,7 +468,10 @@ def _problem_text(doc: Any, fallback: str) -> str:
     return fallback
 
 
-def _violations(doc: Any, extra: Any) -> list[str]:
+def violation_lines(doc: Any, extra: Any = None) -> list[str]:
+    """One ``location: message`` line per violation of a refusal: from ``extra`` (the ``Mock-Violations`` list of
+    a refusal in the API's own error shape) or the problem document's ``errors``; its ``detail`` when it has none.
+    """
     items: list[Any] = []
     if isinstance(extra, list):
         items = extra

@@ -21,6 +21,7 @@ import orjson
 
 from mockingbird.analysis.verification import answered_by_mock_error, describe
 from mockingbird.openapi.model import Operation, Spec
+from mockingbird.runtime.apitools import tool_name, violation_lines
 
 Call = Mapping[str, Any]
 TOP = 3
@@ -28,8 +29,6 @@ TOP = 3
 
 def operation_names(spec: Spec) -> dict[str, str]:
     """Aliases of each operation's key: its operationId and its tool name."""
-    from mockingbird.runtime.apitools import tool_name
-
     names: dict[str, str] = {}
     for op in spec.iter_operations():
         if op.operation_id:
@@ -68,27 +67,20 @@ def _violations(call: Call) -> list[str]:
         doc = orjson.loads(body) if isinstance(body, (str, bytes)) and body else None
     except orjson.JSONDecodeError:
         doc = None
-    items: list[Any] = []
-    if isinstance(doc, dict):
-        for key in ("errors", "violations"):
-            if isinstance(doc.get(key), list):
-                items = doc[key]
-                break
     headers = call.get("response_headers") or {}
-    if not items and isinstance(headers, Mapping) and headers.get("mock-violations"):
+    extra: Any = None
+    if isinstance(headers, Mapping) and headers.get("mock-violations"):
         try:
-            items = list(orjson.loads(headers["mock-violations"]))
-        except (orjson.JSONDecodeError, TypeError):
-            items = []
+            extra = orjson.loads(headers["mock-violations"])
+        except orjson.JSONDecodeError:
+            extra = None
+    if doc is None and extra is None:
+        return []
     out = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        where = str(item.get("location") or item.get("path") or "")
-        kind = "body field" if where.startswith("body") else "parameter" if where else "request"
-        out.append(f"{kind} {where}: {item.get('message', '')}".replace("  ", " ").strip())
-    if not out and isinstance(doc, dict) and doc.get("detail"):
-        out.append(f"request: {doc['detail']}")
+    for line in violation_lines(doc, extra):
+        where = line.split(": ", 1)[0] if ": " in line else ""
+        kind = "body field" if where.startswith("body") else "parameter" if "/" in where else "request"
+        out.append(f"{kind} {line}")
     return out
 
 
