@@ -12,14 +12,7 @@ from tests.corpus import CORPUS
 
 from mockingbird.openapi.loading import load_spec
 from mockingbird.openapi.model import Operation, Parameter, Spec
-from mockingbird.runtime.apitools import (
-    ToolInputError,
-    build_toolset,
-    credential_headers,
-    tool_name,
-    tool_result,
-)
-from mockingbird.runtime.engine import MockEngine
+from mockingbird.runtime.apitools import ToolInputError, build_toolset, tool_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = load_spec(str(ROOT / "examples" / "petstore.yaml"))
@@ -109,32 +102,6 @@ def test_a_call_is_a_request_with_path_query_headers_and_body() -> None:
         tools["listPets"].request({"nope": 1})
     with pytest.raises(ToolInputError, match="petId"):
         tools["getPet"].request({})
-
-
-def test_results_from_the_engine_success_violations_and_credentials() -> None:
-    engine = MockEngine(PETSTORE)
-    tools = build_toolset(PETSTORE).tools
-    ok = tool_result(tools["getPet"], engine.answer(tools["getPet"].request({"petId": PET_ID})))
-    assert not ok.is_error and isinstance(ok.structured, dict) and "name" in ok.structured
-    listing = tool_result(tools["listPets"], engine.answer(tools["listPets"].request({})))
-    assert listing.structured is not None and isinstance(listing.structured["result"], list)
-    bad = tool_result(
-        tools["listPets"], engine.answer(tools["listPets"].request({"limit": 0, "status": "x"}))
-    )
-    assert bad.is_error and bad.invalid
-    assert "invalid params (2 problems)" in bad.text and "limit" in bad.text and "status" in bad.text
-    body = {"name": "Rex", "species": {"kind": "dog", "breed": "collie"}}
-    refused = tool_result(tools["createPet"], engine.answer(tools["createPet"].request({"body": body})))
-    assert refused.is_error and "credentials missing" in refused.text
-    assert "(apiKey)" in refused.text and "(bearer)" in refused.text
-
-
-def test_configured_credentials_go_where_the_scheme_says() -> None:
-    headers, query = credential_headers(PETSTORE, {"apiKey": "k1"})
-    assert headers == {"x-api-key": "k1"} and query == []
-    assert credential_headers(PETSTORE, {"bearer": "t"})[0] == {"authorization": "Bearer t"}
-    with pytest.raises(ToolInputError, match="no security scheme 'nope'.*apiKey, bearer"):
-        credential_headers(PETSTORE, {"nope": "x"})
 
 
 def test_github_spec_every_operation_a_valid_unique_tool() -> None:

@@ -24,17 +24,10 @@ import anyio
 import orjson
 
 from mockingbird.records import Capture
-from mockingbird.runtime.apitools import (
-    ApiTool,
-    ToolInputError,
-    ToolSet,
-    build_toolset,
-    credential_headers,
-    operation_document,
-    tool_result,
-)
+from mockingbird.runtime.apitools import ApiTool, ToolInputError, ToolSet, build_toolset
 from mockingbird.runtime.engine import Answer
 from mockingbird.runtime.problem import build_problem
+from mockingbird.runtime.toolresults import credential_headers, operation_document, tool_result
 
 if TYPE_CHECKING:
     import mcp_types as types
@@ -296,16 +289,8 @@ class ApiToolServer:
                     headers[name] = value
         return headers
 
-    def _log(
-        self,
-        tool: ApiTool,
-        request: Any,
-        answer: Answer,
-        ts: float,
-        start: float,
-        rid: bytes,
-        error: str | None,
-    ) -> None:
+    def _log(self, tool: ApiTool, request: Any, answer: Answer, ts: float, start: float, rid: bytes,
+             error: str | None) -> None:  # fmt: skip
         recorder = self.app.recorder
         if recorder is None:
             return
@@ -337,33 +322,20 @@ class ApiToolServer:
         import mcp_types as types
 
         spec = self.app.spec
-        return types.ListResourcesResult(
-            resources=[
-                types.Resource(
-                    uri=SPEC_URI,
-                    name="spec",
-                    title=f"{spec.title} {spec.version}",
-                    mime_type="application/json",
-                    description="The OpenAPI document this mock serves.",
-                ),
-            ]
-        )
+        spec_resource = types.Resource(uri=SPEC_URI, name="spec", title=f"{spec.title} {spec.version}",
+                                       mime_type="application/json",
+                                       description="The OpenAPI document this mock serves.")  # fmt: skip
+        return types.ListResourcesResult(resources=[spec_resource])
 
     async def _list_templates(
         self, ctx: Any, params: types.PaginatedRequestParams | None
     ) -> types.ListResourceTemplatesResult:
         import mcp_types as types
 
-        return types.ListResourceTemplatesResult(
-            resource_templates=[
-                types.ResourceTemplate(
-                    uri_template=OPERATION_URI,
-                    name="operation",
-                    mime_type="application/json",
-                    description="One tool's operation: method, path, documentation, input and output schemas.",
-                )
-            ]
-        )
+        template = types.ResourceTemplate(uri_template=OPERATION_URI, name="operation", mime_type="application/json",
+                                          description="One tool's operation: method, path, documentation, "
+                                          "input and output schemas.")  # fmt: skip
+        return types.ListResourceTemplatesResult(resource_templates=[template])
 
     async def _read_resource(
         self, ctx: Any, params: types.ReadResourceRequestParams

@@ -21,7 +21,8 @@ import orjson
 
 from mockingbird.analysis.verification import answered_by_mock_error, describe
 from mockingbird.openapi.model import Operation, Spec
-from mockingbird.runtime.apitools import tool_name, violation_lines
+from mockingbird.runtime.apitools import tool_name
+from mockingbird.runtime.toolresults import violation_lines
 
 Call = Mapping[str, Any]
 TOP = 3
