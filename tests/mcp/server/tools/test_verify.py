@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import anyio
 import httpx
+from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
 from mockingbird.mcp.server.fleet import MockFleet
@@ -50,3 +52,18 @@ def test_owners_reset_only_their_overrides(server: MCPServer, fleet: MockFleet) 
     with httpx.Client(base_url=mock.url) as http:
         assert http.get("/v2/store/inventory").json() == {}  # agent-b's override still answers
         assert http.get("/v2/pet/findByStatus", params={"status": "sold"}).json() != {}
+
+
+def test_a_refused_tool_call_is_unexpected(server: MCPServer, fleet: MockFleet) -> None:
+    mock = fleet.start(str(PETSTORE), auth=False)
+
+    async def agent() -> None:
+        async with Client(f"{mock.url}/mcp") as client:
+            assert not (await client.call_tool("getInventory", {})).is_error
+            assert (await client.call_tool("getPetById", {"petId": "not-a-number"})).is_error
+
+    anyio.run(agent)
+    verdict = tool_ok(server, "verify_requests", {"server_url": mock.url, "operation": "getInventory", "times": 1,
+                                                  "source": "mcp", "no_unexpected": True})  # fmt: skip
+    assert verdict["passed"] is False and verdict["matched"] == 1
+    assert "GET /v2/pet/not-a-number -> 400 (GET /pet/{petId} via mcp)" in verdict["failures"][0]

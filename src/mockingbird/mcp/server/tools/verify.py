@@ -12,6 +12,7 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mockingbird.analysis.verification import (
+    UNEXPECTED_STATUSES,
     check_called,
     check_no_unexpected,
     check_sequence,
@@ -41,6 +42,10 @@ class ExplainResult(BaseModel):
     unmatched: list[dict[str, Any]] = Field(
         description="Per refused call: `call`, `status`, `candidates` [{operation, score, reasons}]."
     )
+
+
+def _maybe_refused_tool_call(call: dict[str, Any]) -> bool:
+    return call.get("source") == "mcp" and call.get("status") in UNEXPECTED_STATUSES
 
 
 def register(server: MCPServer, fleet: MockFleet) -> None:
@@ -73,7 +78,13 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
         once by default), an order of operations (sequence; others may come between), and no unexpected calls.
         A failed check lists the calls the mock received instead."""
         with tool_errors(), fleet.admin(server_url) as admin:
-            calls = admin.all_logs(bodies=no_unexpected)
+            calls = admin.all_logs()
+            if (
+                no_unexpected
+            ):  # a refused tool call says who refused it in its row's extra: read those rows whole
+                calls = [
+                    admin.call("GET", f"/logs/{c['id']}") if _maybe_refused_tool_call(c) else c for c in calls
+                ]
             names = operation_names(spec_from_document(admin.spec_document(), server_url))
         filters = {"method": method, "status": status, "source": source}
         failures: list[str] = []
@@ -108,7 +119,7 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
         the closest operations, ranked, and why each missed (path segment, method, a parameter, a body field)."""
         with tool_errors(), fleet.admin(server_url) as admin:
             calls = admin.all_logs()
-            refused = [c for c in calls if c.get("status") in (400, 404, 405, 415, 422)][-limit:]
+            refused = [c for c in calls if c.get("status") in UNEXPECTED_STATUSES][-limit:]
             detailed = [admin.call("GET", f"/logs/{c['id']}") for c in refused]
             spec = spec_from_document(admin.spec_document(), server_url)
         explanations = explain_calls(spec, detailed)
