@@ -35,6 +35,8 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
     say(f"  health  {url}{app.side_url('health')}")
     if app.admin_app is not None:
         say(f"  admin   {url}{app.side_url('admin')}/")
+    if app.mcp_app is not None:
+        say(f"  mcp     {url}{app.side_url('mcp')} (the operations as MCP tools)")
     say(f"  log     {log_path}" if log_path is not None else "  log     off (--no-log)")
     note = click.style("note", fg="yellow")
     for name in app.relocated:
