@@ -14,7 +14,9 @@ from mockingbird.errors import ConfigError
 def test_defaults_match_the_serve_command_defaults() -> None:
     config = ServeConfig(spec="api.yaml")
     ctx = command.make_context("serve", ["api.yaml"])
-    params = {k: v for k, v in ctx.params.items() if k != "ready_fd"}
+    params = {
+        k: v for k, v in ctx.params.items() if k not in ("ready_fd", "mcp_stdio")
+    }  # modes of the process
     assert ServeConfig.from_env(env={}, **params) == config
     assert (config.host, config.port, config.server, config.log_writer) == (
         "127.0.0.1",
@@ -25,7 +27,7 @@ def test_defaults_match_the_serve_command_defaults() -> None:
 
 
 def test_every_field_is_an_option_of_the_serve_command() -> None:
-    options = {p.name for p in command.params} - {"ready_fd"}
+    options = {p.name for p in command.params} - {"ready_fd", "mcp_stdio"}
     assert options == {f.name for f in dataclasses.fields(ServeConfig)}
 
 
@@ -110,12 +112,20 @@ def test_config_is_frozen_and_keyword_only() -> None:
             allow_callback_hosts=("hooks.example.com", "*"),
         ),
         ServeConfig(spec="a.yaml", admin=False, log_db="logs/x.db"),
+        ServeConfig(
+            spec="a.yaml",
+            mcp=False,
+            mcp_tags=("pets", "owners"),
+            mcp_operations=("getPet",),
+            mcp_credentials=("apiKey=k1",),
+        ),
     ],
 )
 def test_to_args_and_to_env_give_a_child_exactly_this_config(config: ServeConfig) -> None:
     env = {var: value for var, value in config.to_env().items() if value is not None}
     ctx = command.make_context("serve", config.to_args())
-    parsed = ServeConfig.from_env(env=env, **{k: v for k, v in ctx.params.items() if k != "ready_fd"})
+    options = {k: v for k, v in ctx.params.items() if k not in ("ready_fd", "mcp_stdio")}
+    parsed = ServeConfig.from_env(env=env, **options)
     expected = config.replace(log_db=None) if not config.log else config  # no log: its path means nothing
     assert parsed == expected
 

@@ -75,6 +75,10 @@ class ServeConfig:
         strict_replay: answer 501 to a request no override matches (replaying a recording).
         through: a real API's base URL: what the spec would answer (no override, no state) is
             fetched from it instead.
+        mcp: also serve the operations as MCP tools at ``/mcp`` (streamable HTTP).
+        mcp_tags: expose only the operations with one of these tags as tools.
+        mcp_operations: expose only these operations (operationId, tool name or ``"GET /path"``) as tools.
+        mcp_credentials: ``SCHEME=VALUE`` credentials a tool call uses when its MCP session sends none.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -112,6 +116,10 @@ class ServeConfig:
     postman_env: str | None = None
     strict_replay: bool = False
     through: str | None = None
+    mcp: bool = True
+    mcp_tags: tuple[str, ...] = ()
+    mcp_operations: tuple[str, ...] = ()
+    mcp_credentials: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -128,6 +136,9 @@ class ServeConfig:
             raise ConfigError(f"callback_delay: {self.callback_delay} is not 0-3600 seconds")
         if not 1 <= self.callback_attempts <= 20:
             raise ConfigError(f"callback_attempts: {self.callback_attempts} is not 1-20")
+        for item in self.mcp_credentials:
+            if "=" not in item or not item.partition("=")[0]:
+                raise ConfigError(f"mcp_credentials: {item.split('=')[0]!r} is not SCHEME=VALUE")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -211,6 +222,14 @@ class ServeConfig:
             args.append("--strict-replay")
         if self.through is not None:
             args += ["--through", self.through]
+        if not self.mcp:
+            args.append("--no-mcp")
+        for tag in self.mcp_tags:
+            args += ["--mcp-tags", tag]
+        for name in self.mcp_operations:
+            args += ["--mcp-operations", name]
+        for item in self.mcp_credentials:
+            args += ["--mcp-credential", item]
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -22,6 +22,7 @@ Tree::
     ├── StoreError                  the request log store failed (open, migrate, write)
     │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
+    ├── VerificationError (AssertionError) a mock was not called as a test expected
     └── MCPKitError                 MCP test-kit failures
         ├── MCPCallError                a JSON-RPC error answer (code, message, data)
         ├── MCPTimeoutError (TimeoutError)
@@ -251,6 +252,18 @@ class MCPTimeoutError(TimeoutError, MCPKitError):
             f"{method} got no answer{where} within {timeout:g} s "
             "(raise the timeout with timeout=..., or check the server's stderr)"
         )
+
+
+class VerificationError(AssertionError, MockingbirdError):
+    """A mock was not called as expected (``assert_called``, ``assert_sequence``...): fails like an assert.
+
+    Attributes:
+        calls: the calls the check looked at (dicts as the log API gives them), for a closer look.
+    """
+
+    def __init__(self, message: str, calls: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.calls = list(calls)
 
 
 class UnmockedCallError(AssertionError, MCPKitError):

@@ -222,7 +222,8 @@ def amcp(_mockingbird_client: Any) -> Any:
 
 @pytest.fixture
 def mock_server(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A ``mockingbird.MockServer`` of the marker's (or ini option's) spec, running for this test."""
+    """A ``mockingbird.MockServer`` of the marker's (or ini option's) spec, running for this test; it logs to a
+    temporary database unless the marker names ``log_db``, so ``calls``/``assert_called`` work as they are."""
     from mockingbird.errors import MockingbirdError
     from mockingbird.http.mockserver import MockServer
 
@@ -236,6 +237,8 @@ def mock_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     if not spec:
         pytest.fail("mock_server fixture: name the spec with @pytest.mark.mock_server('openapi.yaml') or the "
                     "mock_server_spec ini option", pytrace=False)  # fmt: skip
+    if "log_db" not in options:  # the verification API (calls, assert_called ...) reads the request log
+        options["log_db"] = request.getfixturevalue("tmp_path_factory").mktemp("mock_server") / "log.db"
     try:
         server = MockServer(spec, **options).start()
     except (MockingbirdError, TypeError) as exc:

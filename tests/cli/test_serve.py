@@ -87,6 +87,7 @@ def test_prints_a_summary_to_stderr_and_nothing_to_stdout() -> None:
     assert served.stdout == b""
     text = served.stderr.decode()
     assert "operations" in text and "/docs" in text and served.url in text
+    assert f"mcp     {served.url}/mcp" in text
 
 
 def test_uvicorn_server_option_serves_too() -> None:

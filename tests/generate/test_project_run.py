@@ -23,8 +23,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
+from mcp import Client
 
 from mockingbird.generate import GeneratedProject, GenerateOptions, generate_project
 from tests.corpus import CORPUS
@@ -139,6 +141,13 @@ def test_generated_projects_conform_log_and_switch_scenarios(
         )
         assert httpx.post(url + "/admin/api/scenarios/empty/activate", timeout=10).status_code == 200
         assert httpx.get(url + "/api/pets", timeout=10).json() == []
+        assert anyio.run(_tool_names, url + "/mcp") == ["findPets", "addPet", "find_pet_by_id", "deletePet"]
+
+
+async def _tool_names(url: str) -> list[str]:
+    """The project serves its operations as MCP tools at /mcp, as ``serve`` does."""
+    async with Client(url) as client:
+        return [tool.name for tool in (await client.list_tools()).tools]
 
 
 @pytest.mark.timeout(300)

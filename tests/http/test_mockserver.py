@@ -77,7 +77,13 @@ def test_the_pytest_fixture(pytester: pytest.Pytester) -> None:
 
         def test_two_starts_clean(mock_server):
             assert httpx.get(mock_server.url + "/pets").json() != []
+            mock_server.assert_called("listPets", times=1)  # its own log: the other test's call is not in it
+
+        def test_three_verification_fails_like_an_assert(mock_server):
+            httpx.get(mock_server.url + "/owners")
+            mock_server.assert_called("listPets")
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*VerificationError: listPets: expected at least 1 call(s), got 0*"])

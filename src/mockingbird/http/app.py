@@ -88,6 +88,22 @@ class AfterAnswer(Protocol):
         ...
 
 
+class McpMount(Protocol):
+    """An ASGI app with a lifespan of its own (``http.apimcp.ApiToolServer``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request."""
+        ...
+
+    async def start(self) -> None:
+        """Called at lifespan startup."""
+        ...
+
+    async def stop(self) -> None:
+        """Called at lifespan shutdown."""
+        ...
+
+
 # Request ids need uniqueness, not secrecy: a seeded-from-OS PRNG is 10x cheaper than os.urandom.
 _ids = random.Random()
 Hook = Callable[[], Awaitable[None] | None]
@@ -150,11 +166,27 @@ class MockApp:
         # Set only by ``serve --through``: what the spec would answer comes from the real API instead.
         self.through: Forwarder | None = None
         self._side: ASGIApp | None = None
-        self.relocated: tuple[str, ...] = tuple(name for name in SIDE_ROUTES if self._collides(f"/{name}"))
-        root = [n for n in SIDE_ROUTES if n not in self.relocated and (n != "admin" or admin_app is not None)]
+        # The mocked API's operations as MCP tools (``http/apimcp.py``), when mounted: served at /mcp.
+        self.mcp_app: McpMount | None = None
+        self._mcp_path = ""
+        self._place_side_routes()
+
+    def _place_side_routes(self) -> None:
+        names = (*SIDE_ROUTES, "mcp") if self.mcp_app is not None else SIDE_ROUTES
+        self.relocated: tuple[str, ...] = tuple(name for name in names if self._collides(f"/{name}"))
+        root = [n for n in names if n not in self.relocated and (n != "admin" or self.admin_app is not None)]
         self._root_side = frozenset(root)
         self._side_exact = frozenset(f"/{n}" for n in root if n != "admin")
         self._admin_at_root = "admin" in self._root_side
+        self._mcp_path = self.side_url("mcp") if self.mcp_app is not None else ""
+
+    def mount_mcp(self, mcp_app: McpMount) -> None:
+        """Serve ``mcp_app`` (the API's operations as MCP tools) at ``/mcp``, or under the reserved prefix
+        when the spec has its own ``/mcp``; it is started and stopped with the app's lifespan."""
+        self.mcp_app = mcp_app
+        self._place_side_routes()
+        self.on_startup.insert(0, mcp_app.start)
+        self.on_shutdown.insert(0, mcp_app.stop)
 
     @property
     def seed(self) -> int:
@@ -333,6 +365,9 @@ class MockApp:
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
+        if path == self._mcp_path and self.mcp_app is not None:
+            await self.mcp_app(scope, receive, send)  # logged per tool call, as the operation it stands for
+            return
         is_admin = path == "/admin" or path.startswith(("/admin/", RESERVED_PREFIX + "/admin"))
         state = scope.get("state")
         if state is None:

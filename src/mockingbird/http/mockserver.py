@@ -56,8 +56,10 @@ class Scenarios:
         overrides: Sequence[Document] = (),
         chaos: Document | None = None,
         description: str = "",
+        owner: str | None = None,
     ) -> Document:
-        """Store (or replace) a scenario; it is not active until ``activate``.
+        """Store (or replace) a scenario; it is not active until ``activate``. ``owner`` names who set it
+        (``list(owner=...)`` filters by it; ``MockServer.reset(owner=...)`` deactivates only that owner's).
 
         Raises:
             OverrideError: every problem of the scenario, overrides checked against the spec.
@@ -67,6 +69,8 @@ class Scenarios:
             document["chaos"] = chaos
         if description:
             document["description"] = description
+        if owner is not None:
+            document["owner"] = owner
         return self._controller.put_scenario(document)
 
     def activate(self, name: str) -> None:
@@ -86,9 +90,9 @@ class Scenarios:
         """The active scenario's name, or ``None``."""
         return self._controller.active()
 
-    def list(self) -> list[str]:
-        """Every scenario's name."""
-        return sorted(s["name"] for s in self._controller.scenarios())
+    def list(self, *, owner: str | None = None) -> list[str]:
+        """Every scenario's name (only ``owner``'s, when given)."""
+        return sorted(s["name"] for s in self._controller.scenarios(owner=owner))
 
     def get(self, name: str) -> Document:
         """One scenario's document (the format of a scenario file)."""
@@ -201,6 +205,7 @@ class MockServer:
         delay: float = 0.0,
         strict: bool = True,
         id: str | None = None,
+        owner: str | None = None,
     ) -> Document:
         """Change what one operation answers (or give a whole override document).
 
@@ -212,6 +217,7 @@ class MockServer:
             delay: seconds to wait before answering.
             strict: check the body against the documented schema.
             id: the override's id (to replace or delete it later).
+            owner: who sets it (a test, an agent): ``reset(owner=...)`` removes only that owner's overrides.
 
         Returns:
             The stored override, with its ``id``.
@@ -242,7 +248,13 @@ class MockServer:
             document["times"] = times
         if delay:
             document["delay"] = delay
+        if owner is not None:
+            document["owner"] = owner
         return self.controller.set_override(document, override_id=id)
+
+    def overrides(self, *, owner: str | None = None) -> list[Document]:
+        """The overrides in force (only ``owner``'s, when given)."""
+        return self.controller.overrides(owner=owner)
 
     def remove_override(self, override_id: str) -> None:
         """Remove one override by id."""
@@ -260,9 +272,10 @@ class MockServer:
         document.update(fields)
         return self.controller.set_chaos(document)
 
-    def reset(self) -> None:
-        """Back to the spec's defaults: no overrides, no active scenario, no chaos."""
-        self.controller.reset()
+    def reset(self, *, owner: str | None = None) -> None:
+        """Back to the spec's defaults: no overrides, no active scenario, no chaos. With ``owner``, only that
+        owner's overrides go, and the active scenario only when it is theirs: other owners' settings stay."""
+        self.controller.reset(owner=owner)
 
     def fire_webhook(
         self, name: str, url: str | None = None, *, body: Any = _UNSET, delay: float = 0.0
@@ -318,3 +331,75 @@ class MockServer:
             raise ConfigError("this MockServer logs nothing: give it log_db=...")
         store.flush()
         return list(store.iter_records(LogQuery.build(**filters)))
+
+    # -- verification ----------------------------------------------------------------------------
+    # Reads come from the request log (needs ``log_db``), plain HTTP and MCP tool calls alike; an operation
+    # is named by its key ("GET /pets/{petId}"), its operationId or its tool name.
+
+    def calls(self, operation: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """The calls of ``operation`` (every call when ``None``), oldest first, as the log API gives them.
+
+        Args:
+            operation: ``"GET /pets/{petId}"``, ``"getPet"`` ...
+            **filters: ``method``, ``path``, ``status`` (``404`` or ``"4xx"``), ``source`` (``"mcp"`` or
+                ``"http"``), ``query`` (pairs the query holds), ``body`` (members the JSON body holds).
+
+        Example:
+            >>> mock.calls("createPet", body={"name": "Rex"})  # doctest: +SKIP
+        """
+        from mockingbird.analysis.verification import select_calls
+
+        return select_calls(self._call_log(), operation, names=self._names(), **filters)
+
+    def assert_called(
+        self, operation: str, *, times: int | None = None, at_least: int | None = None,
+        at_most: int | None = None, **filters: Any,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Assert ``operation`` was called (``times`` exactly, or between ``at_least`` and ``at_most``;
+        no bound: at least once) and return those calls.
+
+        Raises:
+            VerificationError: (an ``AssertionError``) listing every call the mock received instead.
+        """
+        from mockingbird.analysis.verification import check_called
+
+        return check_called(self._call_log(), operation, times=times, at_least=at_least, at_most=at_most,
+                            names=self._names(), **filters)  # fmt: skip
+
+    def assert_sequence(self, operations: Sequence[str]) -> None:
+        """Assert the operations were called in this order (other calls may come between).
+
+        Raises:
+            VerificationError: naming the first step not found, with the calls in order.
+        """
+        from mockingbird.analysis.verification import check_sequence
+
+        check_sequence(self._call_log(), operations, names=self._names())
+
+    def assert_no_unexpected_calls(self) -> None:
+        """Assert no call matched no operation or was refused as invalid (404, 405, 400, 415, 422 answered
+        by the mock itself).
+
+        Raises:
+            VerificationError: listing each such call.
+        """
+        from mockingbird.analysis.verification import check_no_unexpected
+
+        check_no_unexpected(self._call_log())
+
+    def explain_unmatched(self) -> list[dict[str, Any]]:
+        """For each call the mock refused itself: the closest operations, best first, and why each missed
+        (path, method, a parameter, a body field). ``runtime.explain.format_explanations`` makes it text."""
+        from mockingbird.runtime.explain import explain_calls
+
+        return explain_calls(self._running.runtime.mock.spec, self._call_log())
+
+    def _call_log(self) -> list[dict[str, Any]]:
+        from mockingbird.query import record_to_dict
+
+        return [record_to_dict(r) for r in self.requests()]
+
+    def _names(self) -> dict[str, str]:
+        from mockingbird.runtime.explain import operation_names
+
+        return operation_names(self._running.runtime.mock.spec)

@@ -150,6 +150,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
             mock, mock, None, None, control, config, controller, _deliveries(mock, config, None)
         )
         mock.on_shutdown.append(runtime.close)
+        _mount_mcp(mock, config)
         return runtime
 
     from mockingbird.http.admin.auth import check_admin_exposure
@@ -231,7 +232,29 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     )
     holder.append(runtime)
     mock.on_shutdown.append(runtime.close)
+    _mount_mcp(mock, config)
     return runtime
+
+
+def _mount_mcp(mock: MockApp, config: ServeConfig) -> None:
+    """Serve the operations as MCP tools at ``/mcp`` (``http/apimcp.py``), unless ``--no-mcp``.
+
+    Raises:
+        ConfigError: a ``--mcp-credential`` naming no security scheme of the spec.
+    """
+    if not config.mcp:
+        return
+    from mockingbird.errors import ConfigError
+    from mockingbird.http.apimcp import ApiToolServer
+    from mockingbird.runtime.apitools import ToolInputError
+
+    credentials = dict(item.split("=", 1) for item in config.mcp_credentials)
+    try:
+        server = ApiToolServer(mock, tags=config.mcp_tags, operations=config.mcp_operations,
+                               credentials=credentials, host=config.host)  # fmt: skip
+    except ToolInputError as exc:
+        raise ConfigError(f"--mcp-credential: {exc}") from None
+    mock.mount_mcp(server)
 
 
 def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> Deliveries | None:

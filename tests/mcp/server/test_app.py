@@ -19,7 +19,8 @@ from tests.mcp.server.conftest import PETSTORE, HttpServer, mcp_command, pid_gon
 pytestmark = pytest.mark.anyio
 
 TOOLS = {"generate_mock_api", "start_mock_server", "stop_mock_server", "query_mock_logs", "discover_mock_servers",
-         "manage_mock_data", "set_chaos", "fire_webhook", "list_deliveries"}  # fmt: skip
+         "manage_mock_data", "set_chaos", "fire_webhook", "list_deliveries", "verify_requests",
+         "explain_unmatched_requests"}  # fmt: skip
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ def test_the_inspector_lists_and_calls_every_tool(tmp_path: Path) -> None:
     listed = inspect(tmp_path, "tools/list")
     assert {t["name"] for t in listed["tools"]} == {"generate_mock_api", "start_mock_server", "stop_mock_server", "query_mock_logs",
                                                     "discover_mock_servers", "manage_mock_data", "set_chaos",
-                                                    "fire_webhook", "list_deliveries"}  # fmt: skip
+                                                    "fire_webhook", "list_deliveries", "verify_requests",
+                                                    "explain_unmatched_requests"}  # fmt: skip
     assert all("outputSchema" in t for t in listed["tools"])
 
     with serve(routes={"/hook": answers(204)}) as receiver:
@@ -68,6 +69,8 @@ def check_every_tool(tmp_path: Path, url: str, pid: int, received: list[Any]) ->
         "set_chaos": {"server_url": url, "latency_ms": 1},
         "fire_webhook": {"server_url": url, "webhook_name": "petAdded"},
         "list_deliveries": {"server_url": url},
+        "verify_requests": {"server_url": url},
+        "explain_unmatched_requests": {"server_url": url},
         "discover_mock_servers": {"ports": [1]},
         "generate_mock_api": {"spec_url_or_path": str(PETSTORE), "output_dir_name": "inspected"},
     }

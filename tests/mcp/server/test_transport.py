@@ -86,7 +86,7 @@ def test_modern_handshake_with_request_id_zero(server: Server) -> None:
 def test_legacy_handshake_with_request_id_zero(server: Server) -> None:
     server.legacy_handshake()
     tools = server.ask({"jsonrpc": "2.0", "id": 0, "method": "tools/list"})
-    assert tools["id"] == 0 and len(tools["result"]["tools"]) == 9
+    assert tools["id"] == 0 and len(tools["result"]["tools"]) == 11
 
 
 def test_malformed_lines_get_json_rpc_errors_and_the_server_goes_on(server: Server) -> None:

@@ -35,6 +35,8 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
     say(f"  health  {url}{app.side_url('health')}")
     if app.admin_app is not None:
         say(f"  admin   {url}{app.side_url('admin')}/")
+    if app.mcp_app is not None:
+        say(f"  mcp     {url}{app.side_url('mcp')} (the operations as MCP tools)")
     say(f"  log     {log_path}" if log_path is not None else "  log     off (--no-log)")
     note = click.style("note", fg="yellow")
     for name in app.relocated:
@@ -206,12 +208,44 @@ def _default(name: str) -> Any:
     help="A real API: operations no override (or state) answers are proxied to it.",
 )
 @click.option(
+    "--mcp/--no-mcp",
+    default=None,
+    help="Also serve every operation as an MCP tool at /mcp (streamable HTTP) [default: on].",
+)
+@click.option(
+    "--mcp-tags",
+    "mcp_tags",
+    multiple=True,
+    metavar="TAG",
+    help="Expose only the operations with this tag as MCP tools; repeatable.",
+)
+@click.option(
+    "--mcp-operations",
+    "mcp_operations",
+    multiple=True,
+    metavar="NAME",
+    help="Expose only this operation (operationId, tool name or 'GET /path') as an MCP tool; repeatable.",
+)
+@click.option(
+    "--mcp-credential",
+    "mcp_credentials",
+    multiple=True,
+    metavar="SCHEME=VALUE",
+    help="Credential for a security scheme, used by MCP tool calls whose session sends none; repeatable.",
+)
+@click.option(
+    "--mcp-stdio",
+    is_flag=True,
+    default=False,
+    help="Serve the MCP tools over stdin/stdout (the HTTP mock runs beside it; its messages go to stderr).",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
     help="Write one JSON line {url, pid} to this file descriptor once serving (MockSupervisor).",
 )
-def command(ready_fd: int | None, **options: Any) -> None:
+def command(ready_fd: int | None, mcp_stdio: bool, **options: Any) -> None:
     """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL, a HAR file or a Postman collection).
 
     Every operation answers with the spec's examples, else with data generated from
@@ -222,7 +256,15 @@ def command(ready_fd: int | None, **options: Any) -> None:
     allows more; callbacks and webhooks go to loopback unless --allow-callback-host
     allows more; see SECURITY.md for every limit.
     """
-    serve(ServeConfig.from_env(**options), ready_fd=ready_fd)
+    for name in ("mcp_tags", "mcp_operations", "mcp_credentials"):
+        options[name] = tuple(options[name]) or None
+    config = ServeConfig.from_env(**options)
+    if mcp_stdio:
+        from mockingbird.mcp.apistdio import serve_mcp_stdio
+
+        serve_mcp_stdio(config)
+        return
+    serve(config, ready_fd=ready_fd)
 
 
 def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:

@@ -115,6 +115,31 @@ class AdminClient:
         result: dict[str, Any] = self.call("GET", "/logs/search", params=params)
         return result
 
+    def all_logs(self, params: dict[str, str] | None = None, *, bodies: bool = False) -> list[dict[str, Any]]:
+        """Every exchange matching ``params``, oldest first (pages of ``GET /logs/search``); with ``bodies``, each
+        with its headers, bodies and ``extra`` (``GET /logs/{id}``)."""
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.search_logs({**(params or {}), "limit": "1000", "offset": str(len(items))})
+            items += page["items"]
+            if not page["items"] or len(items) >= page["total"]:
+                break
+        items.reverse()
+        if bodies:
+            items = [self.call("GET", f"/logs/{item['id']}") for item in items]
+        return items
+
+    def spec_document(self) -> dict[str, Any]:
+        """The OpenAPI document the mock serves (its ``openapi.json`` beside the admin API)."""
+        url = self.base.removesuffix("/admin/api") + "/openapi.json"
+        try:
+            answer = self._http.get(url)
+            answer.raise_for_status()
+            document: dict[str, Any] = answer.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ConfigError(f"cannot read the mock's spec at {url}: {exc}") from None
+        return document
+
     def analyze_logs(self, params: dict[str, str]) -> dict[str, Any]:
         """``GET /logs/analyze``: the analysis of the matching records."""
         result: dict[str, Any] = self.call("GET", "/logs/analyze", params=params)
@@ -130,9 +155,11 @@ class AdminClient:
         result: dict[str, Any] = self.call("PUT", "/chaos", json=document)
         return result
 
-    def reset(self) -> dict[str, Any]:
-        """Back to the spec's defaults (scenarios are kept); what is in force after."""
-        result: dict[str, Any] = self.call("POST", "/reset")
+    def reset(self, owner: str | None = None) -> dict[str, Any]:
+        """Back to the spec's defaults (scenarios are kept); what is in force after. With ``owner``, only that
+        owner's overrides (and its active scenario) go."""
+        params = {"owner": owner} if owner is not None else None
+        result: dict[str, Any] = self.call("POST", "/reset", params=params)
         return result
 
     def mock_data(self, operation: str, body: dict[str, Any] | None = None) -> Any:

@@ -21,6 +21,7 @@ TOOL_MODULES: tuple[str, ...] = (
     "mockdata",
     "chaos",
     "webhooks",
+    "verify",
 )
 
 

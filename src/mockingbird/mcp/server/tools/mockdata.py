@@ -66,7 +66,8 @@ def _state(admin: AdminClient, operation: str, state_data: dict[str, Any] | None
 
 def _run(admin: AdminClient, operation: str, *, endpoint_path: str | None, response_data: Any,
          scenario_name: str | None, scenario_config: dict[str, Any] | None, status_code: int | None,
-         strict: bool | None, state_data: dict[str, Any] | None) -> tuple[Any, str]:  # fmt: skip
+         strict: bool | None, state_data: dict[str, Any] | None,
+         owner: str | None = None) -> tuple[Any, str]:  # fmt: skip
     """The admin call for ``operation``; its answer and a sentence saying what happened."""
     if operation in _STATE_OPS:
         return _state(admin, operation, state_data)
@@ -77,6 +78,8 @@ def _run(admin: AdminClient, operation: str, *, endpoint_path: str | None, respo
             body["status"] = status_code
         if strict is not None:
             body["strict"] = strict
+        if owner is not None:
+            body["owner"] = owner
         stored = admin.mock_data("update_response", body)
         return stored, f"{stored['operation']} now answers the given body (override {stored['id']})."
     if operation == "create_scenario":
@@ -107,6 +110,12 @@ def _run(admin: AdminClient, operation: str, *, endpoint_path: str | None, respo
         name = _need(scenario_name, "scenario_name", operation)
         admin.delete_scenario(name)
         return {"deleted": name}, f"Scenario {name} deleted."
+    if owner is not None:
+        status = admin.reset(owner)
+        return (
+            status,
+            f"{owner}'s overrides cleared (and its scenario, when active); other owners' settings kept.",
+        )
     status = admin.reset()
     said = ("Back to the spec's defaults: overrides and chaos cleared, no scenario active (scenarios and state "
             "kept; reset_state clears state).")  # fmt: skip
@@ -160,6 +169,15 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
                 )
             ),
         ] = None,
+        owner: Annotated[
+            str | None,
+            Field(
+                description=(
+                    "update_response: who sets the override (an agent's name); reset: clear only that owner's "
+                    "overrides and active scenario, leaving other owners' settings."
+                )
+            ),
+        ] = None,
         state_data: Annotated[
             dict[str, Any] | None,
             Field(
@@ -179,7 +197,8 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
             try:
                 answer, text = _run(admin, operation, endpoint_path=endpoint_path, response_data=response_data,
                                     scenario_name=scenario_name, scenario_config=scenario_config,
-                                    status_code=status_code, strict=strict, state_data=state_data)  # fmt: skip
+                                    status_code=status_code, strict=strict, state_data=state_data,
+                                    owner=owner)  # fmt: skip
             except ControlNotFoundError as exc:
                 if exc.kind != "scenario":
                     raise
