@@ -298,6 +298,7 @@ class Tools:
             try:
                 return await self._c._sdk.call_tool(name, arguments or {}, progress_callback=progress)
             except RuntimeError as exc:  # the SDK's output-schema validation of the result
+                self._c._raise_user_errors()  # the kit's own account of a mock that cannot fit comes first
                 raise MCPKitError(f"tools/call {name!r}: {exc}") from exc
 
         return await self._c._call(
