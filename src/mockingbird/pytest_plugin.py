@@ -44,10 +44,21 @@ _HANDLE = pytest.StashKey[Any]()
 _CLIENT = pytest.StashKey[Any]()
 _MARKER_DOC = (
     "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None, transport=None, "
-    "block_unmocked=False): "
+    "block_unmocked=False, sampling=None, elicitation=None, roots=None): "
     "the MCP server under test for the mcp/amcp fixtures (a command, an http(s) URL or an MCPServer)"
 )
-_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport", "block_unmocked"}
+_OPTIONS = {
+    "handshake",
+    "timeout",
+    "env",
+    "cwd",
+    "headers",
+    "transport",
+    "block_unmocked",
+    "sampling",
+    "elicitation",
+    "roots",
+}
 _MOCK_MARKER_DOC = (
     "mock_server(spec, **options): the OpenAPI spec (and MockServer options: seed, log_db, validate, auth...) "
     "for the mock_server fixture"
@@ -193,7 +204,8 @@ def _mockingbird_client(
         pool: _Pool = request.getfixturevalue(f"_mockingbird_pool_{scope}")
         handle = pool.get(target)
         request.node.stash[_HANDLE] = handle
-        client = AsyncMCPTestClient(handle, handshake=cast(Any, handshake), timeout=timeout)
+        answers = {k: options.get(k) for k in ("sampling", "elicitation", "roots")}
+        client = AsyncMCPTestClient(handle, handshake=cast(Any, handshake), timeout=timeout, **answers)
         future = _mockingbird_runner.start(client)
     except (MockingbirdError, ValueError) as exc:
         tail = handle.stderr_tail(30) if "handle" in locals() else ""
