@@ -76,6 +76,19 @@ def fit_envelope(method: str | None, result: Any, *, modern: bool) -> Any:
     return fitted
 
 
+def fit_request_result(request: Mapping[str, Any], result: Any) -> Any:
+    """A mocked result fitted to its request: the envelope for its protocol, a complete tool list.
+
+    Mocks are written once and work over both handshakes: a 2026-07-28 request gets
+    ``resultType`` (and cache hints), an older one the result as given.
+    """
+    method = request.get("method")
+    if not isinstance(result, dict) or not isinstance(method, str):
+        return result
+    fitted = fit_envelope(method, result, modern=is_modern(request_version(request)))
+    return complete_tools_list(fitted) if method == "tools/list" else fitted
+
+
 def complete_tools_list(result: Any) -> Any:
     """A ``tools/list`` result whose tools all have an ``inputSchema`` (an empty object schema).
 

@@ -21,7 +21,8 @@ from mockingbird.errors import MCPKitError
 from mockingbird.mcp.testkit.interceptors import InterceptorChain, ResponseContext, modify
 from mockingbird.mcp.testkit.mocks import MockRegistry
 from mockingbird.mcp.testkit.notifications import NotificationLog
-from mockingbird.mcp.testkit.wire import Wire, format_traffic
+from mockingbird.mcp.testkit.report import format_traffic
+from mockingbird.mcp.testkit.wire import Wire
 
 pytestmark = pytest.mark.anyio
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}

@@ -19,6 +19,7 @@ from mockingbird.mcp.testkit.interceptors import InterceptorChain
 from mockingbird.mcp.testkit.mocks import MockRegistry
 from mockingbird.mcp.testkit.notifications import NotificationLog
 from mockingbird.mcp.testkit.peer import PeerRequests
+from mockingbird.mcp.testkit.report import format_traffic
 from mockingbird.mcp.testkit.results import (
     CallError,
     ListResult,
@@ -29,7 +30,7 @@ from mockingbird.mcp.testkit.results import (
     _Result,
 )
 from mockingbird.mcp.testkit.transports import ServerHandle
-from mockingbird.mcp.testkit.wire import Wire, format_traffic
+from mockingbird.mcp.testkit.wire import Wire
 
 Handshake = Literal["auto", "modern", "legacy"]
 HANDSHAKES = ("auto", "modern", "legacy")

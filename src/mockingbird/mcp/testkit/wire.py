@@ -61,49 +61,10 @@ TRAFFIC_KEPT = 200
 
 
 def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
-    """Make a mocked or modified result valid for the request's protocol revision.
-
-    2026-07-28 requests carry the protocol version in ``_meta``; their results need a
-    ``resultType`` (and list results their cache hints): ``mcp.protocol.fit_envelope``. Mocks
-    are written once and work over both handshakes. The result is replaced, never changed in
-    place: it may be the very dict a test registered as a mock.
-    """
-    result = response.get("result")
-    method = request.get("method")
-    modern = protocol.is_modern(protocol.request_version(request))
-    if isinstance(result, dict) and isinstance(method, str):
-        fitted = protocol.fit_envelope(method, result, modern=modern)
-        if method == "tools/list":
-            fitted = protocol.complete_tools_list(fitted)
-        if fitted is not result:
-            response["result"] = fitted
-
-
-def _without_envelope(value: Any) -> Any:
-    """Drop the protocol's own ``_meta`` entries (version, client info...): noise in a report."""
-    if not isinstance(value, dict) or not isinstance(value.get("_meta"), dict):
-        return value
-    meta = {k: v for k, v in value["_meta"].items() if not k.startswith("io.modelcontextprotocol/")}
-    trimmed = {k: v for k, v in value.items() if k != "_meta"}
-    if meta:
-        trimmed["_meta"] = meta
-    return trimmed
-
-
-def format_traffic(traffic: Any, last: int = 20, width: int = 220) -> str:
-    """The last messages as lines: ``-> tools/call #3 {...}`` / ``<- #3 [mock] result {...}``."""
-    lines = []
-    for direction, source, message in list(traffic)[-last:]:
-        ident = f" #{message['id']}" if "id" in message else ""
-        if "method" in message:
-            body = orjson.dumps(_without_envelope(message.get("params", {}))).decode()
-            line = f"{direction} {message['method']}{ident} {body}"
-        else:
-            kind = "error" if "error" in message else "result"
-            body = orjson.dumps(_without_envelope(message.get(kind))).decode()
-            line = f"{direction}{ident} [{source}] {kind} {body}"
-        lines.append(line if len(line) <= width else line[: width - 3] + "...")
-    return "\n".join(lines)
+    """Make a mocked or modified result valid for the request's protocol revision
+    (``mcp.protocol.fit_request_result``); the result is replaced, never changed in place."""
+    if "result" in response:
+        response["result"] = protocol.fit_request_result(request, response["result"])
 
 
 class _Outbound:
