@@ -27,7 +27,7 @@ DEFAULT_MOCKS_FILE = "stdio-mocks.json"
 PLACEHOLDER_PREFIX = "@stdin.body."
 
 _REQUEST_KEYS = frozenset({"bodyFragment", "bodyRegex", "nth", "method", "params"})
-_RESPONSE_KEYS = frozenset({"stdout", "stderr"})
+_RESPONSE_KEYS = frozenset({"stdout", "stderr", "then"})
 _TOP_KEYS = frozenset({"$schema", "$comment", "mocks", "definitions"})
 _ITEM_KEYS = frozenset({"request", "response"})
 
@@ -77,10 +77,16 @@ class MockContent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MockResponse:
-    """What a mock writes: either stream may be absent (the message is then only consumed)."""
+    """What a mock writes: either stream may be absent (the message is then only consumed).
+
+    ``then`` (ours): the stdout ends with a request of the server's own (sampling, roots...)
+    whose id is the client request's id; once the client answers it, ``then`` is written,
+    rendered against the client's original request.
+    """
 
     stdout: MockContent | None = None
     stderr: MockContent | None = None
+    then: MockResponse | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +315,22 @@ def _parse_response(
             raise MocksFileError(
                 path, f"{where}.{name}: expected a string, object or array, got {kind_of(value)}"
             )
-    return MockResponse(stdout=streams["stdout"], stderr=streams["stderr"])
+    then = raw.get("then")
+    return MockResponse(
+        stdout=streams["stdout"],
+        stderr=streams["stderr"],
+        then=None
+        if then is None
+        else _parse_response(
+            then,
+            path=path,
+            where=f"{where}.then",
+            base=base,
+            read_file=read_file,
+            dependencies=dependencies,
+            warnings=warnings,
+        ),
+    )
 
 
 def _parse_text(

@@ -43,7 +43,7 @@ from mockingbird.mcp.stdio.jsonrpc import (
     malformed_reply,
 )
 from mockingbird.mcp.stdio.matching import Message, MockEngine
-from mockingbird.mcp.stdio.mocks import StdioMock
+from mockingbird.mcp.stdio.mocks import MockResponse, StdioMock
 from mockingbird.mcp.stdio.traffic import CLIENT_TO_SERVER, SERVER_TO_CLIENT, TrafficTracker, id_key
 
 logger = logging.getLogger("mockingbird.stdio")
@@ -100,6 +100,8 @@ class ProxySession:
         self.fitter.learn_from_mocks(engine)
         self._lists: set[bytes] = set()  # ids of tools/list requests passed to the child: schemas to learn
         self._held: list[tuple[StdioMock, Message, bytes, bytes | None]] = []  # answers awaiting the list
+        # a mocked server request (id = the client request's id) -> the step written once the client answers
+        self._awaiting: dict[bytes, tuple[StdioMock, MockResponse, Message]] = {}
 
     def start(self) -> list[Action]:
         """Writes made when the proxy starts: the responses of mocks without conditions."""
@@ -116,6 +118,8 @@ class ProxySession:
         if not frame.complete:
             return self._long_line(frame)
         message = Message(frame.data)
+        if self._awaiting and message.kind == "response" and id_key(message.id) in self._awaiting:
+            return self._next_step(message)
         envelope: Envelope | None = None
         if self.block or not self.engine.empty:  # someone looks inside: the line must be JSON-RPC
             envelope = inspect_line(frame.data, message.json)
@@ -203,6 +207,8 @@ class ProxySession:
             actions.append((STDOUT, stdout))
         if reply.stderr:
             actions.append((STDERR, reply.stderr))
+        if mock.response.then is not None and kind == "request":
+            self._awaiting[id_key(message.id)] = (mock, mock.response.then, message)
         logger.debug("mock #%d answered %s", mock.index, message.method or message.text[:80])
         if not self.block:
             method = message.method
@@ -222,6 +228,17 @@ class ProxySession:
             if any(target == CHILD for target, _ in actions) and kind == "request":
                 self.tracker.sent(CLIENT_TO_SERVER, message, handshake=True)
         return actions
+
+    def _next_step(self, answer: Message) -> list[Action]:
+        # the client answered a mocked server request: write the mock's next step for the original request
+        mock, step, original = self._awaiting.pop(id_key(answer.id))
+        reply = self.engine.render_step(mock, step, original)
+        if step.then is not None:
+            self._awaiting[id_key(original.id)] = (mock, step.then, original)
+        if self.tracker is not None:
+            self.tracker.immediate(CLIENT_TO_SERVER, answer, reply.stdout, "mocked", mock=mock.index)
+        actions: list[Action] = [(STDOUT, reply.stdout)] if reply.stdout else []
+        return actions + ([(STDERR, reply.stderr)] if reply.stderr else [])
 
     def _watch(self, message: Message) -> None:
         # learn from what passes: the negotiated version, the tools' output schemas
