@@ -154,13 +154,28 @@ class Recorder:
         Raises:
             MocksFileError: the file cannot be written.
         """
-        text = json.dumps(self.build(), indent=2, ensure_ascii=False) + "\n"
-        directory = os.path.dirname(os.path.abspath(path))
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".recording-", suffix=".json", dir=directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-            self.dirty = False
-        except OSError as exc:
-            raise MocksFileError(path, f"cannot write the recording: {exc}") from None
+        write_document(path, self.build())
+        self.dirty = False
+
+
+def write_document(path: str, document: dict[str, Any]) -> None:
+    """Write a mocks document atomically: YAML for ``.yaml``/``.yml`` (a cassette), else JSON.
+
+    Raises:
+        MocksFileError: the file cannot be written.
+    """
+    if path.endswith((".yaml", ".yml")):
+        import yaml
+
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    else:
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".recording-", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise MocksFileError(path, f"cannot write the recording: {exc}") from None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -36,12 +36,12 @@ if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self needs Python 3.11
 
 
-def _to_dict(message: Any) -> dict[str, Any]:
+def to_dict(message: Any) -> dict[str, Any]:
     data: dict[str, Any] = orjson.loads(message.model_dump_json(by_alias=True, exclude_unset=True))
     return data
 
 
-def _to_message(data: Mapping[str, Any]) -> Any:
+def to_message(data: Mapping[str, Any]) -> Any:
     """Parse JSON bytes into the SDK's message type, like the stdio transport does.
 
     The envelope's class is picked from its keys first: validating against that one class
@@ -105,6 +105,8 @@ class Wire:
         self._private: dict[Any, tuple[anyio.Event, list[dict[str, Any]]]] = {}
         self._private_ids = itertools.count(1)
         self._last_forwarded: tuple[dict[str, Any], Any] | None = None
+        # sees every (request, answer) the server gave, before any interceptor: a cassette's recorder
+        self.on_exchange: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
         self._inflight = 0
         self._idle = anyio.Event()
         self._idle.set()
@@ -135,7 +137,7 @@ class Wire:
     # -- client -> server --------------------------------------------------------------
     async def on_client_message(self, item: Any) -> None:
         """Handle one message the SDK client sends (called from the sending task)."""
-        data = _to_dict(item.message)
+        data = to_dict(item.message)
         self.traffic.append(("->", "client", data))
         if self._sdk_list_due and data.get("method") == "tools/list" and "id" in data:
             await self._answer_sdk_list(data, item.metadata)
@@ -209,7 +211,7 @@ class Wire:
         from mcp.shared.message import SessionMessage
 
         try:
-            await self._server_write.send(SessionMessage(_to_message(data), metadata))
+            await self._server_write.send(SessionMessage(to_message(data), metadata))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             if "id" in data and "method" in data:
                 self._pending.pop(data["id"], None)
@@ -224,7 +226,7 @@ class Wire:
         from pydantic import ValidationError
 
         try:
-            _to_message(data)
+            to_message(data)
         except (TypeError, ValueError, ValidationError) as exc:
             self.user_errors.append(
                 MCPKitError(f"the {source} answer to {request.get('method')} is not valid JSON-RPC: {exc}")
@@ -239,7 +241,7 @@ class Wire:
 
         self.traffic.append(("<-", source, data))
         try:
-            await self._client_in.send(SessionMessage(_to_message(data)))
+            await self._client_in.send(SessionMessage(to_message(data)))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             pass  # the client is gone
 
@@ -250,7 +252,7 @@ class Wire:
                 if isinstance(item, Exception):
                     await self._client_in.send(item)
                     continue
-                data = _to_dict(item.message)
+                data = to_dict(item.message)
                 await self._on_server_message(data)
         finally:
             await self._client_in.aclose()
@@ -285,6 +287,8 @@ class Wire:
     async def _answer_from_server(
         self, request: dict[str, Any], data: dict[str, Any], duration_ms: float
     ) -> None:
+        if self.on_exchange is not None:
+            self.on_exchange(request, data)
         try:
             changed = await self.chain.handle_response(request, data, duration_ms, self.meta)
             if changed is not data:
@@ -384,4 +388,6 @@ class Wire:
         self._private[request_id] = (event, box)
         await self._forward(request, metadata)
         await event.wait()
+        if self.on_exchange is not None:
+            self.on_exchange(request, box[0])
         self._learn_tools(box[0])
