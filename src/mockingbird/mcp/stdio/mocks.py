@@ -365,15 +365,20 @@ def load_mocks_file(path: str, read_file: ReadFile = read_text) -> MocksFile:
     Raises:
         MocksFileError: the file is missing, unreadable, not JSON/YAML, or not a mocks file.
     """
+    text = read_named(path, "mocks file", read_file)
+    return parse_mocks(parse_document(text, path=path), path=path, read_file=read_file)
+
+
+def read_named(path: str, what: str, read_file: ReadFile = read_text) -> str:
+    """Read a mocks or config file; every failure is one ``MocksFileError`` naming ``what`` it is."""
     try:
-        text = read_file(path)
+        return read_file(path)
     except FileNotFoundError:
-        raise MocksFileError(path, "mocks file not found") from None
+        raise MocksFileError(path, f"{what} not found") from None
     except DocumentError as exc:
         raise MocksFileError(path, exc.problem) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise MocksFileError(path, f"cannot read the mocks file: {exc}") from None
-    return parse_mocks(parse_document(text, path=path), path=path, read_file=read_file)
+        raise MocksFileError(path, f"cannot read the {what}: {exc}") from None
 
 
 def kind_of(value: Any) -> str:

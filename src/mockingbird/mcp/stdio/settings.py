@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from mockingbird.errors import DocumentError, MocksFileError
-from mockingbird.mcp.stdio.mocks import canonical_keys, kind_of, parse_document, read_text
+from mockingbird.errors import MocksFileError
+from mockingbird.mcp.stdio.mocks import canonical_keys, kind_of, parse_document, read_named
 
 DEFAULT_CONFIG_FILES = ("devproxyrc.json", "devproxyrc.jsonc")  # picked up from the working directory
 _CONFIG_KEYS = frozenset({"$schema", "mocksFile", "blockUnmockedRequests", "plugins"})
@@ -76,12 +76,5 @@ def load_config_file(path: str) -> StdioConfig:
     Raises:
         MocksFileError: the file is missing, unreadable, or has bad settings.
     """
-    try:
-        text = read_text(path)
-    except FileNotFoundError:
-        raise MocksFileError(path, "config file not found") from None
-    except DocumentError as exc:
-        raise MocksFileError(path, exc.problem) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MocksFileError(path, f"cannot read the config file: {exc}") from None
+    text = read_named(path, "config file")
     return parse_config(parse_document(text, path=path), path=path)
