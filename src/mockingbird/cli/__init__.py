@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "stdio": "stdio",
     "scenarios": "scenarios",
     "mcp": "mcp",
+    "admin": "admin",
 }
 
 
