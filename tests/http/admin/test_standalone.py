@@ -57,6 +57,13 @@ def test_the_api_serves_the_mcp_rows_filtered_by_json_rpc_method(admin: str) -> 
         assert c.get("/admin/api/info").json()["title"] == "mockingbird admin: session.db"
 
 
+def test_analytics_are_per_tool(admin: str) -> None:
+    report = httpx.get(f"{admin}/admin/api/logs/analyze", params={"kind": "mcp"}, timeout=10).json()
+    routes = {r["route"]: r for r in report["routes"]}
+    assert {"tools/call add", "tools/call echo", "tools/list"} <= set(routes)
+    assert routes["tools/call add"]["count"] == 1 and routes["tools/call add"]["errors"] == 0
+
+
 def test_the_page_lists_the_session_and_filters_by_mcp_method(
     admin: str,
     page: tuple[Page, Console],  # noqa: F811 (the imported fixture)
