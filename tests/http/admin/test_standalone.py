@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -74,6 +75,9 @@ def test_the_page_lists_the_session_and_filters_by_mcp_method(
     assert p.locator("#log-table tbody tr").count() >= 5  # handshake, list, two calls
     p.select_option("select[name=method]", "tools/call")
     expect(p.locator("#log-table tbody tr")).to_have_count(2)
+    cells = p.locator("#log-table tbody tr td.path").all_inner_texts()
+    # the tool and the JSON-RPC id, newest first (the server command stays in the tooltip)
+    assert [re.sub(r"#\d+$", "#N", c.strip()) for c in cells] == ["echo#N", "add#N"]
     p.locator("#log-table tbody tr", has_text="tools/call").first.click()
     expect(p.locator("#detail")).to_be_visible()
     expect(p.locator("#detail-body")).to_contain_text("hello from the proxy")
