@@ -78,7 +78,13 @@ def test_the_page_lists_the_session_and_filters_by_mcp_method(
     cells = p.locator("#log-table tbody tr td.path").all_inner_texts()
     # the tool and the JSON-RPC id, newest first (the server command stays in the tooltip)
     assert [re.sub(r"#\d+$", "#N", c.strip()) for c in cells] == ["echo#N", "add#N"]
-    p.locator("#log-table tbody tr", has_text="tools/call").first.click()
+    p.click("[data-tab=analytics]")  # per tool: one click from a tool's analytics to its calls
+    expect(p.locator("#route-stats")).to_contain_text("tools/call add")
+    p.locator("#route-stats a.route-link", has_text="tools/call add").click()
+    expect(p.locator("#log-table tbody tr")).to_have_count(1)
+    expect(p.locator("#operation-chip")).to_contain_text("tools/call add")
+    p.click("#operation-chip button")
+    p.locator("#log-table tbody tr", has_text="echo").first.click()
     expect(p.locator("#detail")).to_be_visible()
     expect(p.locator("#detail-body")).to_contain_text("hello from the proxy")
     assert console.errors == []

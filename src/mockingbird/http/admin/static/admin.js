@@ -416,7 +416,7 @@
       el("div", {}, el("p", { class: "msg", text: i.message }), i.recommendation ? el("p", { class: "rec", text: "→ " + i.recommendation }) : null)));
     $("#insights").replaceChildren(...(insights.length ? insights : [el("li", { class: "muted", text: "Nothing to report yet." })]));
     $("#route-stats tbody").replaceChildren(...(a.routes || []).map((r) => el("tr", {},
-      el("td", { class: "mono" }, /^[A-Z]+ \//.test(r.route) ? el("a", { href: "#", class: "route-link", dataset: { operation: r.route }, text: r.route }) : r.route),
+      el("td", { class: "mono" }, /^[A-Z]+ \/|^[a-z]+\/\w/.test(r.route) ? el("a", { href: "#", class: "route-link", dataset: { operation: r.route }, text: r.route }) : r.route),
       el("td", { class: "num", text: r.count.toLocaleString() }),
       el("td", { class: "num", text: r.errors.toLocaleString() }),
       el("td", {}, rateBar(r.error_rate)),
