@@ -74,3 +74,39 @@ async def test_notifications_and_server_requests_are_recorded_and_replayed(tmp_p
     assert text == "Short. (roots: 2)"  # the recorded answer, given once the client answered both requests
     assert asked == ["Summarize: a long text", "roots"]  # the server's requests were replayed to the client
     assert [p[2] for p in progress] == ["asking the model", "listing roots"]  # with this client's token
+
+
+def test_the_documented_then_step_on_bytes() -> None:
+    import orjson
+
+    from mockingbird.mcp.stdio.framing import Frame
+    from mockingbird.mcp.stdio.matching import MockEngine
+    from mockingbird.mcp.stdio.mocks import parse_mocks
+    from mockingbird.mcp.stdio.session import STDOUT, ProxySession
+
+    mock = {
+        "request": {"method": "tools/call", "params": {"name": "summarize"}},
+        "response": {
+            "stdout": '{"jsonrpc":"2.0","id":@stdin.body.id,"method":"roots/list"}\n',
+            "then": {
+                "stdout": {
+                    "jsonrpc": "2.0",
+                    "id": "@stdin.body.id",
+                    "result": {"content": [{"type": "text", "text": "2 roots"}]},
+                }
+            },
+        },
+    }
+    engine = MockEngine(parse_mocks({"mocks": [mock]}, path="m.json", read_file=lambda p: ""))
+    session = ProxySession(engine, block_unmocked=True, has_child=False)
+    call = {"jsonrpc": "2.0", "id": "c-7", "method": "tools/call", "params": {"name": "summarize"}}
+    ((target, asked),) = session.from_client(Frame(orjson.dumps(call) + b"\n"))
+    assert target == STDOUT and json.loads(asked) == {"jsonrpc": "2.0", "id": "c-7", "method": "roots/list"}
+    roots = {"jsonrpc": "2.0", "id": "c-7", "result": {"roots": []}}
+    ((target, answer),) = session.from_client(Frame(orjson.dumps(roots) + b"\n"))
+    assert (
+        json.loads(answer)["id"] == "c-7" and json.loads(answer)["result"]["content"][0]["text"] == "2 roots"
+    )
+    assert (
+        session.from_client(Frame(orjson.dumps(roots) + b"\n")) == []
+    )  # a second answer is not a step: dropped
