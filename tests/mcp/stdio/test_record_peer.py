@@ -9,9 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import mcp_types as types
+import orjson
 import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+
+from mockingbird.mcp.stdio.framing import Frame
+from mockingbird.mcp.stdio.matching import MockEngine
+from mockingbird.mcp.stdio.mocks import parse_mocks
+from mockingbird.mcp.stdio.session import STDOUT, ProxySession
 
 pytestmark = [pytest.mark.anyio, pytest.mark.filterwarnings("ignore::Warning")]
 
@@ -77,13 +83,6 @@ async def test_notifications_and_server_requests_are_recorded_and_replayed(tmp_p
 
 
 def test_the_documented_then_step_on_bytes() -> None:
-    import orjson
-
-    from mockingbird.mcp.stdio.framing import Frame
-    from mockingbird.mcp.stdio.matching import MockEngine
-    from mockingbird.mcp.stdio.mocks import parse_mocks
-    from mockingbird.mcp.stdio.session import STDOUT, ProxySession
-
     mock = {
         "request": {"method": "tools/call", "params": {"name": "summarize"}},
         "response": {
