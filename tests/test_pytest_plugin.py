@@ -195,3 +195,23 @@ def test_readme_example_runs_as_shown(pytester: pytest.Pytester) -> None:
         passed=blocks["test_weather.py"].count("\ndef test_")
         + blocks["test_weather.py"].count("\nasync def test_")
     )
+
+
+def test_marker_answers_the_servers_own_requests(pytester: pytest.Pytester) -> None:
+    script = Path(__file__).parent / "mcp" / "testkit" / "servers" / "frontmcp_server.py"
+    pytester.makepyfile(
+        test_peer=f"""
+        import sys
+        import pytest
+
+        pytestmark = pytest.mark.mcp_server(
+            [sys.executable, {str(script)!r}], handshake="legacy", sampling="Short.", roots=["file:///w"]
+        )
+
+        def test_sampling_and_roots(mcp):
+            assert mcp.tools.call("summarize", {{"text": "long"}}).text() == "Short."
+            assert mcp.tools.call("declared", {{}}).structured == {{"result": ["sampling", "roots"]}}
+            mcp.server_requests.assert_asked("sampling", maxTokens=50)
+        """
+    )
+    run(pytester, "--strict-markers").assert_outcomes(passed=1)

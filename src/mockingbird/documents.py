@@ -318,15 +318,23 @@ def _loader_class() -> type:
     return _LOADER[0]
 
 
-def write_json(path: str, document: Any) -> None:
-    """Write ``document`` as indented JSON (YAML readers read it too), atomically: a temporary file in the
-    same folder renamed over ``path``, so a reader never sees half a file. The write twin of ``read_file``.
+def write_document(path: str, document: Any) -> None:
+    """Write ``document`` atomically: YAML for ``.yaml``/``.yml``, else indented JSON (YAML readers read it
+    too). A temporary file in the same folder (made if missing) is renamed over ``path``, so a reader never
+    sees half a file. The write twin of ``read_file``.
 
     Raises:
         OSError: the file cannot be written (callers name it in their own error).
     """
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".write-", suffix=".json", dir=os.path.dirname(os.path.abspath(path)))
+    if path.endswith((".yaml", ".yml")):
+        import yaml
+
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    else:
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".write-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -44,10 +44,25 @@ _HANDLE = pytest.StashKey[Any]()
 _CLIENT = pytest.StashKey[Any]()
 _MARKER_DOC = (
     "mcp_server(target=None, *, handshake='auto', timeout=30, env=None, cwd=None, headers=None, transport=None, "
-    "block_unmocked=False): "
+    "block_unmocked=False, sampling=None, elicitation=None, roots=None): "
     "the MCP server under test for the mcp/amcp fixtures (a command, an http(s) URL or an MCPServer)"
 )
-_OPTIONS = {"handshake", "timeout", "env", "cwd", "headers", "transport", "block_unmocked"}
+_OPTIONS = {
+    "handshake",
+    "timeout",
+    "env",
+    "cwd",
+    "headers",
+    "transport",
+    "block_unmocked",
+    "sampling",
+    "elicitation",
+    "roots",
+}
+_CASSETTE_MARKER_DOC = (
+    "mcp_cassette(name=None, *, record_mode=None, redact_env=()): record this test's MCP session to "
+    "cassettes/<name>.yaml on the first run, replay it with no server after that (--record-mode)"
+)
 _MOCK_MARKER_DOC = (
     "mock_server(spec, **options): the OpenAPI spec (and MockServer options: seed, log_db, validate, auth...) "
     "for the mock_server fixture"
@@ -65,11 +80,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("mcp_timeout", "default per-call timeout in seconds", default="30")
     parser.addini("mock_server_spec", "OpenAPI spec of the mock_server fixture", default="")
+    try:
+        parser.getgroup("mockingbird").addoption(
+            "--record-mode",
+            dest="mcp_record_mode",
+            choices=["once", "new_episodes", "none", "all"],
+            default=None,
+            help="MCP cassettes (@pytest.mark.mcp_cassette): once (default), new_episodes, none (replay only), all",
+        )
+    except ValueError:  # pytest-recording defines it too: the cassettes follow its value
+        pass
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_DOC)
     config.addinivalue_line("markers", _MOCK_MARKER_DOC)
+    config.addinivalue_line("markers", _CASSETTE_MARKER_DOC)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -190,10 +216,23 @@ def _mockingbird_client(
             headers=options.get("headers"),
             transport=options.get("transport") or "inprocess",
         )
-        pool: _Pool = request.getfixturevalue(f"_mockingbird_pool_{scope}")
-        handle = pool.get(target)
+        plan = _cassette(request)
+        handle: Any
+        if plan is not None and plan.replay:
+            from mockingbird.mcp.testkit.cassette import CassetteServer
+
+            handle = CassetteServer(plan.mocks, plan.redact, lambda exc: None)  # no server is started
+        else:
+            pool: _Pool = request.getfixturevalue(f"_mockingbird_pool_{scope}")
+            handle = pool.get(target)
         request.node.stash[_HANDLE] = handle
-        client = AsyncMCPTestClient(handle, handshake=cast(Any, handshake), timeout=timeout)
+        answers = {k: options.get(k) for k in ("sampling", "elicitation", "roots")}
+        client = AsyncMCPTestClient(handle, handshake=cast(Any, handshake), timeout=timeout, **answers)
+        if plan is not None and plan.replay:
+            # a replayed request the cassette lacks fails the test at the call
+            handle.on_miss = client._wire.user_errors.append
+        elif plan is not None:
+            _record_into(client, plan)
         future = _mockingbird_runner.start(client)
     except (MockingbirdError, ValueError) as exc:
         tail = handle.stderr_tail(30) if "handle" in locals() else ""
@@ -206,6 +245,31 @@ def _mockingbird_client(
         client.mock.block_unmocked(*(() if blocked is True else tuple(blocked)))
     yield sync
     _mockingbird_runner.stop(client, future)
+    if plan is not None and plan.recorder is not None and plan.recorder.recorder.dirty:
+        plan.recorder.write(plan.path, plan.kept)
+
+
+def _cassette(request: pytest.FixtureRequest) -> Any:
+    """The test's cassette plan (``@pytest.mark.mcp_cassette("name")``), or None."""
+    marker = request.node.get_closest_marker("mcp_cassette")
+    if marker is None:
+        return None
+    from mockingbird.mcp.testkit.cassette import plan_cassette
+
+    name = marker.args[0] if marker.args else marker.kwargs.get("name") or request.node.name
+    config = request.config
+    given = config.getoption("mcp_record_mode", None) or config.getoption("record_mode", None)
+    mode = marker.kwargs.get("record_mode") or given or "once"
+    path = request.path.parent / "cassettes" / f"{name}.yaml"
+    return plan_cassette(str(path), str(mode), marker.kwargs.get("redact_env", ()))
+
+
+def _record_into(client: Any, plan: Any) -> None:
+    from mockingbird.mcp.testkit.cassette import answering_from
+
+    client._wire.on_exchange = plan.recorder
+    if plan.mocks is not None:  # new_episodes: what the cassette holds is answered from it
+        client.intercept.request(answering_from(plan.mocks, plan.redact))
 
 
 @pytest.fixture

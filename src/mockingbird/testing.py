@@ -49,6 +49,7 @@ from mockingbird.mcp.testkit.interceptors import (
 )
 from mockingbird.mcp.testkit.mocks import MockHandle, MockRegistry
 from mockingbird.mcp.testkit.notifications import Notification, NotificationLog
+from mockingbird.mcp.testkit.peer import PeerRequests
 from mockingbird.mcp.testkit.responses import mock_response
 from mockingbird.mcp.testkit.results import (
     ListResult,
@@ -72,6 +73,7 @@ __all__ = [
     "MockHandle",
     "MockRegistry",
     "Notification",
+    "PeerRequests",
     "PromptResult",
     "RawResult",
     "RequestContext",
@@ -222,6 +224,7 @@ class MCPTestClient:
         self.resources: Any = _SyncNamespace(runner, client.resources)
         self.prompts: Any = _SyncNamespace(runner, client.prompts)
         self.notifications: Any = _SyncNamespace(runner, client.notifications)
+        self.server_requests: PeerRequests = client.server_requests
 
     @property
     def aio(self) -> AsyncMCPTestClient:
@@ -277,10 +280,27 @@ class MCPTestServer:
 
     @contextmanager
     def connect(
-        self, *, handshake: Handshake = "auto", timeout: float = DEFAULT_TIMEOUT
+        self,
+        *,
+        handshake: Handshake = "auto",
+        timeout: float = DEFAULT_TIMEOUT,
+        sampling: Any = None,
+        elicitation: Any = None,
+        roots: Any = None,
     ) -> Iterator[MCPTestClient]:
-        """A fresh client (own mocks, interceptors, notifications) to this server."""
-        client = AsyncMCPTestClient(self.handle, handshake=handshake, timeout=timeout)
+        """A fresh client (own mocks, interceptors, notifications) to this server.
+
+        ``sampling``, ``elicitation`` and ``roots`` answer the server's own requests (a callable
+        or canned answers; see ``mcp.testkit.peer``); each capability is declared only when given.
+        """
+        client = AsyncMCPTestClient(
+            self.handle,
+            handshake=handshake,
+            timeout=timeout,
+            sampling=sampling,
+            elicitation=elicitation,
+            roots=roots,
+        )
         future = self.runner.start(client)
         try:
             yield MCPTestClient(self.runner, client)
@@ -337,6 +357,9 @@ def connect(
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
     transport: Literal["inprocess", "http"] = "inprocess",
+    sampling: Any = None,
+    elicitation: Any = None,
+    roots: Any = None,
 ) -> Iterator[MCPTestClient]:
     """Start ``server`` and connect one sync client to it.
 
@@ -344,6 +367,9 @@ def connect(
         handshake: ``"auto"`` (server/discover, falling back to initialize), ``"modern"``
             (server/discover only) or ``"legacy"`` (initialize only).
         timeout: default per-call timeout in seconds (``MCPTimeoutError`` past it).
+        sampling / elicitation / roots: answers to the server's own requests (a callable or
+            canned answers), declared as capabilities only when given; ``mcp.server_requests``
+            records what the server asked.
 
     Example::
 
@@ -352,7 +378,9 @@ def connect(
     """
     with (
         start_server(server, env=env, cwd=cwd, headers=headers, transport=transport) as started,
-        started.connect(handshake=handshake, timeout=timeout) as client,
+        started.connect(
+            handshake=handshake, timeout=timeout, sampling=sampling, elicitation=elicitation, roots=roots
+        ) as client,
     ):
         yield client
 
@@ -367,12 +395,16 @@ async def connect_async(
     cwd: str | os.PathLike[str] | None = None,
     headers: Mapping[str, str] | None = None,
     transport: Literal["inprocess", "http"] = "inprocess",
+    sampling: Any = None,
+    elicitation: Any = None,
+    roots: Any = None,
 ) -> AsyncIterator[AsyncMCPTestClient]:
     """Start ``server`` and connect one async client to it, in the current event loop."""
     target = parse_server(server, env=env, cwd=cwd, headers=headers, transport=transport)
+    answers = {"sampling": sampling, "elicitation": elicitation, "roots": roots}
     async with (
         ServerHandle(target) as handle,
-        AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout) as client,
+        AsyncMCPTestClient(handle, handshake=handshake, timeout=timeout, **answers) as client,
     ):
         yield client
 

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "mcp": "mcp",
     "mcp-mock": "mcp_mock",
     "record": "record",
+    "admin": "admin",
 }
 
 

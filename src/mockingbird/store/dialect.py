@@ -201,7 +201,8 @@ class Dialect:
             clauses.append(f"kind = {p}")
             params.append(query.kind)
         if query.method is not None:
-            clauses.append(f"method = {p}")
+            # case-insensitive, as LogQuery.matches: HTTP methods are stored upper-case, JSON-RPC ones as sent
+            clauses.append(f"UPPER(method) = {p}")
             params.append(query.method)
         if query.path is not None:
             clauses.append(f"path {self.regexp} {p}")

@@ -6,13 +6,8 @@ from pathlib import Path
 import pytest
 
 from mockingbird.errors import MocksFileError
-from mockingbird.mcp.stdio.mocks import (
-    load_config_file,
-    load_mocks_file,
-    parse_config,
-    parse_document,
-    parse_mocks,
-)
+from mockingbird.mcp.stdio.mocks import load_mocks_file, parse_document, parse_mocks
+from mockingbird.mcp.stdio.settings import load_config_file, parse_config
 
 SCHEMA = "https://raw.githubusercontent.com/dotnet/dev-proxy/main/schemas/v2.1.0/mockstdioresponseplugin.schema.json"
 

@@ -21,7 +21,8 @@ from mockingbird.errors import MCPKitError
 from mockingbird.mcp.testkit.interceptors import InterceptorChain, ResponseContext, modify
 from mockingbird.mcp.testkit.mocks import MockRegistry
 from mockingbird.mcp.testkit.notifications import NotificationLog
-from mockingbird.mcp.testkit.wire import Wire, format_traffic
+from mockingbird.mcp.testkit.report import format_traffic
+from mockingbird.mcp.testkit.wire import Wire
 
 pytestmark = pytest.mark.anyio
 MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}
@@ -85,7 +86,7 @@ async def test_a_mocked_call_is_answered_without_reaching_the_server() -> None:
         await ends.call(_request(7, "tools/call", {"name": "add", "arguments": {}}))
         answer = await ends.received_by_client()
         assert answer["id"] == 7 and answer["result"]["content"] == []
-        await ends.call(_request(8, "tools/list"))
+        await ends.call(_request(8, "prompts/list"))
         assert (await ends.received_by_server())["id"] == 8  # the first call never reached it
         assert [(d, s) for d, s, _ in ends.wire.traffic] == [
             ("->", "client"),

@@ -10,15 +10,28 @@ from typing import TYPE_CHECKING
 import click
 
 from mockingbird.errors import ConfigError
-from mockingbird.mcp.stdio.mocks import DEFAULT_MOCKS_FILE, MocksFile, load_config_file, load_mocks_file
+from mockingbird.mcp.stdio.mocks import DEFAULT_MOCKS_FILE, MocksFile, load_mocks_file
+from mockingbird.mcp.stdio.settings import DEFAULT_CONFIG_FILES, load_config_file
 
 if TYPE_CHECKING:
     from mockingbird.store.base import LogStore
 
 
+# Dev Proxy's --log-level values as (verbose, quiet)
+_LOG_LEVELS = {
+    "trace": (True, False),
+    "debug": (True, False),
+    "information": (False, False),
+    "warning": (False, True),
+    "error": (False, True),
+}
+
+
 @click.command(
     "stdio",
-    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+    # Options end at the first argument (the server command) or at "--"; an unknown option before
+    # them is a usage error naming it, never taken as the command.
+    context_settings={"allow_interspersed_args": False},
     short_help="Proxy an MCP server's stdio and answer from a mocks file.",
 )
 @click.option(
@@ -36,9 +49,12 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--config",
+    "--config-file",
+    "-c",
     "config_file",
     type=click.Path(dir_okay=False),
-    help="Config file with mocksFile / blockUnmockedRequests (or a Dev Proxy devproxyrc.json).",
+    help="Config file with mocksFile / blockUnmockedRequests (or a Dev Proxy devproxyrc.json). "
+    "Default: devproxyrc.json or devproxyrc.jsonc in the working directory, if there is one.",
 )
 @click.option(
     "--record",
@@ -62,6 +78,11 @@ if TYPE_CHECKING:
 @click.option("-v", "--verbose", is_flag=True, help="Also log every mocked message.")
 @click.option("-q", "--quiet", is_flag=True, help="Log only warnings and errors.")
 @click.option(
+    "--log-level",
+    type=click.Choice(list(_LOG_LEVELS), case_sensitive=False),
+    help="Dev Proxy's spelling: trace/debug as -v, warning/error as -q, information the default.",
+)
+@click.option(
     "--event-loop",
     type=click.Choice(["auto", "asyncio"]),
     default="auto",
@@ -80,6 +101,7 @@ def command(
     no_reload: bool,
     verbose: bool,
     quiet: bool,
+    log_level: str | None,
     event_loop: str,
     command: tuple[str, ...],
 ) -> None:
@@ -99,17 +121,23 @@ def command(
         argv = argv[1:]
     block = block_unmocked
     configured_mocks: str | None = None
+    enabled = True
+    if config_file is None and not no_mocks:
+        config_file = next((f for f in DEFAULT_CONFIG_FILES if os.path.isfile(f)), None)
     if config_file is not None:
         config = load_config_file(config_file)
         configured_mocks = config.mocks_file
+        enabled = config.enabled
         block = block or config.block_unmocked
     mocks: MocksFile | None = None
-    if not no_mocks:
+    if not no_mocks and (enabled or mocks_file is not None):
         path = mocks_file or configured_mocks
         if path is None and os.path.isfile(DEFAULT_MOCKS_FILE):
             path = DEFAULT_MOCKS_FILE
         if path is not None:
             mocks = load_mocks_file(path)
+    if log_level is not None:
+        verbose, quiet = _LOG_LEVELS[log_level.lower()]
     _configure_logging(log_file, verbose=verbose, quiet=quiet)
     sink = _open_log_store(log_db) if log_db is not None else None
     try:

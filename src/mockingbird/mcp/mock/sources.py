@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mockingbird.documents import parse_document, read_file, write_json
+from mockingbird.documents import parse_document, read_file, write_document
 from mockingbird.errors import ConfigError, DocumentError
 from mockingbird.mcp.mock.manifest import Manifest, parse_manifest
 from mockingbird.mcp.mock.recording import is_recording, manifest_from_recording
@@ -113,6 +113,6 @@ def write_manifest(manifest: Manifest, path: str) -> None:
         ConfigError: the file cannot be written.
     """
     try:
-        write_json(path, manifest.document())
+        write_document(path, manifest.document())
     except OSError as exc:
         raise ConfigError(f"{path}: cannot write the manifest: {exc.strerror or exc}") from None

@@ -14,7 +14,7 @@ from typing import Any, Final
 import orjson
 
 from mockingbird.mcp.jsonmatch import partial_match
-from mockingbird.mcp.stdio.mocks import MocksFile, StdioMock
+from mockingbird.mcp.stdio.mocks import MockResponse, MocksFile, StdioMock
 from mockingbird.mcp.stdio.templates import MISSING, Template, compile_content
 
 
@@ -147,6 +147,7 @@ class MockEngine:
         self.mocks: MocksFile | None = None
         self._active: tuple[StdioMock, ...] = ()
         self._templates: dict[int, tuple[Template | None, Template | None]] = {}
+        self._steps: dict[int, tuple[Template | None, Template | None]] = {}
         self.load(mocks)
 
     def load(self, mocks: MocksFile | None) -> None:
@@ -160,6 +161,7 @@ class MockEngine:
             )
         self.mocks = mocks
         self._templates = templates
+        self._steps = {}
         self._active = tuple(m for m in mocks.mocks if not m.request.is_startup) if mocks else ()
 
     @property
@@ -204,6 +206,23 @@ class MockEngine:
             mock,
             out.render(body) if out is not None else None,
             err.render(body) if err is not None else None,
+        )
+
+    def render_step(self, mock: StdioMock, step: MockResponse, message: Message) -> Reply:
+        """Render a later step of a mock's response (``then``) against the client's original request."""
+        templates = self._steps.get(id(step))
+        if templates is None:
+            out, err = step.stdout, step.stderr
+            templates = (
+                compile_content(out, is_stdout=True) if out is not None else None,
+                compile_content(err, is_stdout=False) if err is not None else None,
+            )
+            self._steps[id(step)] = templates
+        body = message.json
+        return Reply(
+            mock,
+            templates[0].render(body) if templates[0] is not None else None,
+            templates[1].render(body) if templates[1] is not None else None,
         )
 
     def stdout_is_response(self, mock: StdioMock) -> bool:

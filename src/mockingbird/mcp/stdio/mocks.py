@@ -27,10 +27,9 @@ DEFAULT_MOCKS_FILE = "stdio-mocks.json"
 PLACEHOLDER_PREFIX = "@stdin.body."
 
 _REQUEST_KEYS = frozenset({"bodyFragment", "bodyRegex", "nth", "method", "params"})
-_RESPONSE_KEYS = frozenset({"stdout", "stderr"})
+_RESPONSE_KEYS = frozenset({"stdout", "stderr", "then"})
 _TOP_KEYS = frozenset({"$schema", "$comment", "mocks", "definitions"})
 _ITEM_KEYS = frozenset({"request", "response"})
-_CONFIG_KEYS = frozenset({"$schema", "mocksFile", "blockUnmockedRequests", "plugins"})
 
 ReadFile = Callable[[str], str]
 
@@ -78,10 +77,16 @@ class MockContent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MockResponse:
-    """What a mock writes: either stream may be absent (the message is then only consumed)."""
+    """What a mock writes: either stream may be absent (the message is then only consumed).
+
+    ``then`` (ours): the stdout ends with a request of the server's own (sampling, roots...)
+    whose id is the client request's id; once the client answers it, ``then`` is written,
+    rendered against the client's original request.
+    """
 
     stdout: MockContent | None = None
     stderr: MockContent | None = None
+    then: MockResponse | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,20 +115,7 @@ class MocksFile:
     dependencies: tuple[str, ...] = field(default=())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StdioConfig:
-    """The proxy settings a config file may give (Dev Proxy's plugin configuration section).
-
-    Attributes:
-        mocks_file: ``mocksFile``, resolved relative to the config file, or ``None``.
-        block_unmocked: ``blockUnmockedRequests``.
-    """
-
-    mocks_file: str | None = None
-    block_unmocked: bool = False
-
-
-def _canonical(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+def canonical_keys(obj: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
     # Dev Proxy reads property names case-insensitively ("BodyFragment" works there): so do we.
     lowered = {k.lower(): k for k in known}
     return {lowered.get(k.lower(), k) if isinstance(k, str) else k: v for k, v in obj.items()}
@@ -165,6 +157,7 @@ def parse_document(text: str, *, path: str) -> Any:
         MocksFileError: the text is not valid JSON/YAML, or is past a parse budget.
     """
     yaml = path.endswith((".yaml", ".yml"))
+    text = text.removeprefix("\ufeff")  # a BOM however the text was read
     try:
         return (
             documents.parse_yaml(text, path)
@@ -195,13 +188,13 @@ def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
             not compile, or an ``@file`` response cannot be read.
     """
     if not isinstance(document, dict):
-        raise MocksFileError(path, f'expected an object with a "mocks" array, got {_kind(document)}')
-    if "mocks" not in _canonical(document, _TOP_KEYS):
+        raise MocksFileError(path, f'expected an object with a "mocks" array, got {kind_of(document)}')
+    if "mocks" not in canonical_keys(document, _TOP_KEYS):
         raise MocksFileError(path, 'missing the "mocks" array')
-    document = _canonical(document, _TOP_KEYS)
+    document = canonical_keys(document, _TOP_KEYS)
     items = document["mocks"]
     if not isinstance(items, list):
-        raise MocksFileError(path, f'"mocks" must be an array, got {_kind(items)}')
+        raise MocksFileError(path, f'"mocks" must be an array, got {kind_of(items)}')
     warnings = [f'{path}: unknown key "{k}" ignored' for k in document if k not in _TOP_KEYS]
     base = os.path.dirname(os.path.abspath(path))
     dependencies: list[str] = []
@@ -209,8 +202,8 @@ def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
     for index, item in enumerate(items):
         where = f"mocks[{index}]"
         if not isinstance(item, dict):
-            raise MocksFileError(path, f"{where}: expected an object, got {_kind(item)}")
-        item = _canonical(item, _ITEM_KEYS)
+            raise MocksFileError(path, f"{where}: expected an object, got {kind_of(item)}")
+        item = canonical_keys(item, _ITEM_KEYS)
         warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in item if k not in _ITEM_KEYS]
         request = _parse_request(item.get("request"), path=path, where=f"{where}.request", warnings=warnings)
         response = _parse_response(
@@ -222,6 +215,7 @@ def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
             dependencies=dependencies,
             warnings=warnings,
         )
+        warnings += _intent_warnings(item, request, path=path, where=where)
         if request.is_startup and request.nth is not None:
             warnings.append(
                 f"{path}: {where}: nth ignored on a mock without conditions (written once at startup)"
@@ -230,31 +224,48 @@ def parse_mocks(document: Any, *, path: str, read_file: ReadFile) -> MocksFile:
     return MocksFile(path, tuple(mocks), tuple(warnings), tuple(dict.fromkeys(dependencies)))
 
 
+def _intent_warnings(item: dict[str, Any], request: MockRequest, *, path: str, where: str) -> list[str]:
+    # Dev Proxy reads a missing "request" as a startup mock and a missing "response" as "answer
+    # nothing": both are almost always a mistake, so they are said; the explicit {} is not.
+    warnings = []
+    if "request" not in item:
+        warnings.append(
+            f'{path}: {where}: no "request": its response is written once at startup, before any '
+            'message; write "request": {} if that is what you mean'
+        )
+    if "response" not in item and not request.is_startup:
+        warnings.append(
+            f'{path}: {where}: no "response": every matching message is swallowed and never answered '
+            '(the client waits); write "response": {} if that is what you mean'
+        )
+    return warnings
+
+
 def _parse_request(raw: Any, *, path: str, where: str, warnings: list[str]) -> MockRequest:
     if raw is None:
         return MockRequest(key="{}")
     if not isinstance(raw, dict):
-        raise MocksFileError(path, f"{where}: expected an object, got {_kind(raw)}")
-    raw = _canonical(raw, _REQUEST_KEYS)
+        raise MocksFileError(path, f"{where}: expected an object, got {kind_of(raw)}")
+    raw = canonical_keys(raw, _REQUEST_KEYS)
     warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in raw if k not in _REQUEST_KEYS]
     fragment = raw.get("bodyFragment")
     if fragment is not None and not isinstance(fragment, str):
-        raise MocksFileError(path, f"{where}.bodyFragment: expected a string, got {_kind(fragment)}")
+        raise MocksFileError(path, f"{where}.bodyFragment: expected a string, got {kind_of(fragment)}")
     regex_text = raw.get("bodyRegex")
     regex: re.Pattern[str] | None = None
     if regex_text is not None:
         if not isinstance(regex_text, str):
-            raise MocksFileError(path, f"{where}.bodyRegex: expected a string, got {_kind(regex_text)}")
+            raise MocksFileError(path, f"{where}.bodyRegex: expected a string, got {kind_of(regex_text)}")
         try:
             regex = re.compile(regex_text, re.IGNORECASE)
         except re.error as exc:
             raise MocksFileError(path, f"{where}.bodyRegex: not a valid regular expression: {exc}") from None
     method = raw.get("method")
     if method is not None and not isinstance(method, str):
-        raise MocksFileError(path, f"{where}.method: expected a string, got {_kind(method)}")
+        raise MocksFileError(path, f"{where}.method: expected a string, got {kind_of(method)}")
     params = raw.get("params")
     if params is not None and not isinstance(params, (dict, list)):
-        raise MocksFileError(path, f"{where}.params: expected an object or array, got {_kind(params)}")
+        raise MocksFileError(path, f"{where}.params: expected an object or array, got {kind_of(params)}")
     nth = raw.get("nth")
     if nth is not None and (isinstance(nth, bool) or not isinstance(nth, int) or nth < 1):
         raise MocksFileError(path, f"{where}.nth: expected a positive integer, got {json.dumps(nth)}")
@@ -281,8 +292,8 @@ def _parse_response(
     if raw is None:
         return MockResponse()
     if not isinstance(raw, dict):
-        raise MocksFileError(path, f"{where}: expected an object, got {_kind(raw)}")
-    raw = _canonical(raw, _RESPONSE_KEYS)
+        raise MocksFileError(path, f"{where}: expected an object, got {kind_of(raw)}")
+    raw = canonical_keys(raw, _RESPONSE_KEYS)
     warnings += [f'{path}: {where}: unknown key "{k}" ignored' for k in raw if k not in _RESPONSE_KEYS]
     streams: dict[str, MockContent | None] = {}
     for name in ("stdout", "stderr"):
@@ -302,9 +313,24 @@ def _parse_response(
             streams[name] = MockContent(value)
         else:
             raise MocksFileError(
-                path, f"{where}.{name}: expected a string, object or array, got {_kind(value)}"
+                path, f"{where}.{name}: expected a string, object or array, got {kind_of(value)}"
             )
-    return MockResponse(stdout=streams["stdout"], stderr=streams["stderr"])
+    then = raw.get("then")
+    return MockResponse(
+        stdout=streams["stdout"],
+        stderr=streams["stderr"],
+        then=None
+        if then is None
+        else _parse_response(
+            then,
+            path=path,
+            where=f"{where}.then",
+            base=base,
+            read_file=read_file,
+            dependencies=dependencies,
+            warnings=warnings,
+        ),
+    )
 
 
 def _parse_text(
@@ -327,79 +353,35 @@ def _parse_text(
     return MockContent(text, source=resolved)
 
 
-def parse_config(document: Any, *, path: str) -> StdioConfig:
-    """Read the proxy settings from a config document.
-
-    Accepts the plugin section on its own (``{"mocksFile": ..., "blockUnmockedRequests": ...}``) or a
-    whole Dev Proxy ``devproxyrc.json``, whose ``MockStdioResponsePlugin`` entry names the section.
-
-    Raises:
-        MocksFileError: the document is not an object or a setting has the wrong type.
-    """
-    if not isinstance(document, dict):
-        raise MocksFileError(path, f"expected an object, got {_kind(document)}")
-    section: Any = _canonical(document, _CONFIG_KEYS)
-    plugins = section.get("plugins")
-    if isinstance(plugins, list):
-        for plugin in plugins:
-            if isinstance(plugin, dict) and plugin.get("name") == "MockStdioResponsePlugin":
-                name = plugin.get("configSection")
-                section = document.get(name, {}) if isinstance(name, str) else {}
-                break
-        if not isinstance(section, dict):
-            raise MocksFileError(path, "the MockStdioResponsePlugin config section must be an object")
-        section = _canonical(section, _CONFIG_KEYS)
-    mocks_file = section.get("mocksFile")
-    if mocks_file is not None and not isinstance(mocks_file, str):
-        raise MocksFileError(path, f"mocksFile: expected a string, got {_kind(mocks_file)}")
-    block = section.get("blockUnmockedRequests", False)
-    if not isinstance(block, bool):
-        raise MocksFileError(path, f"blockUnmockedRequests: expected true or false, got {json.dumps(block)}")
-    if mocks_file is not None:
-        mocks_file = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), mocks_file))
-    return StdioConfig(mocks_file=mocks_file, block_unmocked=block)
-
-
-def _read_text(path: str) -> str:
+def read_text(path: str) -> str:
     # Within the size budget: a mocks, config or response file is never read past it.
-    return documents.read_file(path).decode("utf-8")
+    # A UTF-8 BOM (Windows editors, PowerShell 5) is dropped, as Dev Proxy's reader does.
+    return documents.read_file(path).decode("utf-8-sig")
 
 
-def load_mocks_file(path: str, read_file: ReadFile = _read_text) -> MocksFile:
+def load_mocks_file(path: str, read_file: ReadFile = read_text) -> MocksFile:
     """Read and parse a mocks file (and the ``@file`` responses it names).
 
     Raises:
         MocksFileError: the file is missing, unreadable, not JSON/YAML, or not a mocks file.
     """
-    try:
-        text = read_file(path)
-    except FileNotFoundError:
-        raise MocksFileError(path, "mocks file not found") from None
-    except DocumentError as exc:
-        raise MocksFileError(path, exc.problem) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MocksFileError(path, f"cannot read the mocks file: {exc}") from None
+    text = read_named(path, "mocks file", read_file)
     return parse_mocks(parse_document(text, path=path), path=path, read_file=read_file)
 
 
-def load_config_file(path: str) -> StdioConfig:
-    """Read and parse a proxy config file.
-
-    Raises:
-        MocksFileError: the file is missing, unreadable, or has bad settings.
-    """
+def read_named(path: str, what: str, read_file: ReadFile = read_text) -> str:
+    """Read a mocks or config file; every failure is one ``MocksFileError`` naming ``what`` it is."""
     try:
-        text = _read_text(path)
+        return read_file(path)
     except FileNotFoundError:
-        raise MocksFileError(path, "config file not found") from None
+        raise MocksFileError(path, f"{what} not found") from None
     except DocumentError as exc:
         raise MocksFileError(path, exc.problem) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise MocksFileError(path, f"cannot read the config file: {exc}") from None
-    return parse_config(parse_document(text, path=path), path=path)
+        raise MocksFileError(path, f"cannot read the {what}: {exc}") from None
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -20,13 +20,17 @@ rules are tested on plain bytes:
   answers the error itself (id null unless a valid id could be read), else the
   line passes through to the server, which answers as it will; a line longer
   than the proxy reads is answered once with ``-32600`` when blocking;
-* the child's lines go to stdout unchanged, except a swallowed reply.
+* the child's lines go to stdout unchanged, except a swallowed reply;
+* a mocked answer is fitted to the client's protocol and the tool's output schema
+  (``fitting.py``); when that needs a tool list not seen yet, the session asks the child
+  with a ``tools/list`` of its own, holds the answer, and swallows the list's reply.
 """
 
 from __future__ import annotations
 
 import logging
 
+from mockingbird.mcp.stdio.fitting import OWN_LIST_ID, AnswerFitter, own_list_request
 from mockingbird.mcp.stdio.framing import DEFAULT_MAX_LINE, Frame
 from mockingbird.mcp.stdio.jsonrpc import (
     INTERNAL_ERROR,
@@ -39,7 +43,7 @@ from mockingbird.mcp.stdio.jsonrpc import (
     malformed_reply,
 )
 from mockingbird.mcp.stdio.matching import Message, MockEngine
-from mockingbird.mcp.stdio.mocks import StdioMock
+from mockingbird.mcp.stdio.mocks import MockResponse, StdioMock
 from mockingbird.mcp.stdio.traffic import CLIENT_TO_SERVER, SERVER_TO_CLIENT, TrafficTracker, id_key
 
 logger = logging.getLogger("mockingbird.stdio")
@@ -92,6 +96,12 @@ class ProxySession:
         self._swallow: set[bytes] = set()
         self._handshake_forwarded = False
         self._in_long_line = False  # between the first piece of an over-long line and its newline
+        self.fitter = AnswerFitter()
+        self.fitter.learn_from_mocks(engine)
+        self._lists: set[bytes] = set()  # ids of tools/list requests passed to the child: schemas to learn
+        self._held: list[tuple[StdioMock, Message, bytes, bytes | None]] = []  # answers awaiting the list
+        # a mocked server request (id = the client request's id) -> the step written once the client answers
+        self._awaiting: dict[bytes, tuple[StdioMock, MockResponse, Message]] = {}
 
     def start(self) -> list[Action]:
         """Writes made when the proxy starts: the responses of mocks without conditions."""
@@ -108,6 +118,8 @@ class ProxySession:
         if not frame.complete:
             return self._long_line(frame)
         message = Message(frame.data)
+        if self._awaiting and message.kind == "response" and id_key(message.id) in self._awaiting:
+            return self._next_step(message)
         envelope: Envelope | None = None
         if self.block or not self.engine.empty:  # someone looks inside: the line must be JSON-RPC
             envelope = inspect_line(frame.data, message.json)
@@ -119,6 +131,8 @@ class ProxySession:
         if not self.block or envelope is None:
             if self.tracker is not None:
                 self.tracker.sent(CLIENT_TO_SERVER, message)
+            if envelope is not None and envelope.kind == "request":
+                self._watch(message)
             return [(CHILD, frame.data)]
         kind = envelope.kind
         if kind == "response" and self.has_child:  # the client answering the child's own request
@@ -185,10 +199,16 @@ class ProxySession:
         stdout = reply.stdout
         if stdout and kind == "notification" and self.engine.stdout_is_response(mock):
             stdout = None  # a notification has no reply: a response here would be a stray answer
+        if stdout and kind == "request":
+            if self.has_child and self.fitter.needs_list(message, stdout):
+                return self._hold(mock, message, stdout, reply.stderr)
+            stdout = self.fitter.fit(mock, message, stdout)
         if stdout:
             actions.append((STDOUT, stdout))
         if reply.stderr:
             actions.append((STDERR, reply.stderr))
+        if mock.response.then is not None and kind == "request":
+            self._awaiting[id_key(message.id)] = (mock, mock.response.then, message)
         logger.debug("mock #%d answered %s", mock.index, message.method or message.text[:80])
         if not self.block:
             method = message.method
@@ -209,11 +229,71 @@ class ProxySession:
                 self.tracker.sent(CLIENT_TO_SERVER, message, handshake=True)
         return actions
 
+    def _next_step(self, answer: Message) -> list[Action]:
+        # the client answered a mocked server request: write the mock's next step for the original request
+        mock, step, original = self._awaiting.pop(id_key(answer.id))
+        reply = self.engine.render_step(mock, step, original)
+        if step.then is not None:
+            self._awaiting[id_key(original.id)] = (mock, step.then, original)
+        if self.tracker is not None:
+            self.tracker.immediate(CLIENT_TO_SERVER, answer, reply.stdout, "mocked", mock=mock.index)
+        actions: list[Action] = [(STDOUT, reply.stdout)] if reply.stdout else []
+        return actions + ([(STDERR, reply.stderr)] if reply.stderr else [])
+
+    def _watch(self, message: Message) -> None:
+        # learn from what passes: the negotiated version, the tools' output schemas
+        method = message.method
+        if method == "tools/list":
+            self._lists.add(id_key(message.id))
+        elif method == "initialize":
+            self.fitter.learn_handshake(message)
+            self._lists.add(id_key(message.id))
+
+    def _hold(self, mock: StdioMock, message: Message, stdout: bytes, stderr: bytes | None) -> list[Action]:
+        # the answer waits for the tool list; the first held answer asks the child for it
+        self._held.append((mock, message, stdout, stderr))
+        if len(self._held) > 1:
+            return []
+        self._lists.add(id_key(OWN_LIST_ID))
+        logger.debug("mock #%d: asking the server for its tools to fit the answer", mock.index)
+        return [(CHILD, own_list_request(message))]
+
+    def _release(self) -> list[Action]:
+        held, self._held = self._held, []
+        self.fitter.listed = True  # whatever came back: never ask twice
+        actions: list[Action] = []
+        for mock, message, stdout, stderr in held:
+            fitted = self.fitter.fit(mock, message, stdout)
+            actions.append((STDOUT, fitted))
+            if stderr:
+                actions.append((STDERR, stderr))
+            if self.tracker is not None:
+                extra: dict[str, object] = {"mock": mock.index}
+                if stderr:
+                    extra["stderr"] = stderr.decode("utf-8", errors="replace")
+                self.tracker.immediate(CLIENT_TO_SERVER, message, fitted, "mocked", **extra)
+        return actions
+
+    def _learn(self, message: Message) -> bool:
+        # a reply to a watched request: learn from it; True when it is the proxy's own (swallowed)
+        key = id_key(message.id)
+        self._lists.discard(key)
+        obj = message.obj or {}
+        result = obj.get("result")
+        if isinstance(result, dict) and "protocolVersion" in result:
+            self.fitter.learn_handshake(message)
+        else:
+            self.fitter.learn_list(result)
+        return key == id_key(OWN_LIST_ID)
+
     def from_child(self, frame: Frame) -> list[Action]:
         """Decide what to do with one line of the child's stdout."""
-        if not frame.complete or (not self._swallow and self.tracker is None):
+        if not frame.complete or (not self._swallow and self.tracker is None and not self._lists):
             return [(STDOUT, frame.data)]  # the fast path: nothing needs to look inside
         message = Message(frame.data)
+        watched = self._lists and message.kind == "response" and id_key(message.id) in self._lists
+        if watched and self._learn(message):
+            return self._release()
         if self._swallow and message.kind == "response":
             key = id_key(message.id)
             if key in self._swallow:

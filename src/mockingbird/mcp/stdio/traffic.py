@@ -166,6 +166,26 @@ def _text(raw: bytes | None) -> str | None:
     return raw.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
+_TARGETS = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+
+
+def operation_of(message: Message) -> str | None:
+    """What a message did, for the log's per-operation analytics: the method, and for a tool call,
+    a prompt or a resource read its target (``tools/call get_current_time``).
+
+    Example:
+        >>> operation_of(Message(b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add"}}'))
+        'tools/call add'
+    """
+    method = message.method
+    if method is None:
+        return None
+    key = _TARGETS.get(method)
+    params = (message.obj or {}).get("params") if key is not None else None
+    target = params.get(key) if isinstance(params, dict) else None
+    return f"{method} {target}" if isinstance(target, str) else method
+
+
 def build_log_record(exchange: Exchange, *, path: str) -> LogRecord:
     """Translate an exchange into the shared log record (``kind="mcp"``).
 
@@ -187,7 +207,7 @@ def build_log_record(exchange: Exchange, *, path: str) -> LogRecord:
         kind="mcp",
         method=method,
         path=path,
-        operation=method or None,
+        operation=operation_of(request),
         status=status,
         latency_ms=exchange.latency_ms,
         request_body=_text(request.raw),

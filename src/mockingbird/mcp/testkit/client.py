@@ -18,6 +18,8 @@ from mockingbird.mcp.testkit._lifecycle import Service
 from mockingbird.mcp.testkit.interceptors import InterceptorChain
 from mockingbird.mcp.testkit.mocks import MockRegistry
 from mockingbird.mcp.testkit.notifications import NotificationLog
+from mockingbird.mcp.testkit.peer import PeerRequests
+from mockingbird.mcp.testkit.report import format_traffic
 from mockingbird.mcp.testkit.results import (
     CallError,
     ListResult,
@@ -28,7 +30,7 @@ from mockingbird.mcp.testkit.results import (
     _Result,
 )
 from mockingbird.mcp.testkit.transports import ServerHandle
-from mockingbird.mcp.testkit.wire import Wire, format_traffic
+from mockingbird.mcp.testkit.wire import Wire
 
 Handshake = Literal["auto", "modern", "legacy"]
 HANDSHAKES = ("auto", "modern", "legacy")
@@ -53,6 +55,8 @@ class AsyncMCPTestClient(Service):
         mock: the ``MockRegistry`` (``add``, ``tool``, ``tool_error``, ``resource``, ``clear``).
         intercept: the ``InterceptorChain`` (``request``, ``response``, ``delay``, ``fail_method``).
         notifications: the ``NotificationLog`` of server notifications (progress, logs...).
+        server_requests: ``PeerRequests``: what the server asked (``sampling``, ``elicitation``,
+            ``roots``, ``assert_asked``); answered by the ``sampling=`` ... arguments.
         tools / resources / prompts: the MCP API.
         timeout: default per-call timeout in seconds.
     """
@@ -64,6 +68,9 @@ class AsyncMCPTestClient(Service):
         handshake: Handshake = "auto",
         timeout: float = DEFAULT_TIMEOUT,
         log_level: LogLevel | None = "debug",
+        sampling: Any = None,
+        elicitation: Any = None,
+        roots: Any = None,
     ) -> None:
         if handshake not in HANDSHAKES:
             raise ConfigError(f"handshake must be one of {', '.join(HANDSHAKES)}, got {handshake!r}")
@@ -82,11 +89,13 @@ class AsyncMCPTestClient(Service):
         self.tools = Tools(self)
         self.resources = Resources(self)
         self.prompts = Prompts(self)
+        self.server_requests = PeerRequests(sampling=sampling, elicitation=elicitation, roots=roots)
         self._log_level = log_level
         self._meta: dict[str, Any] = {
             "transport": server.target.kind,
             "server": server.target.describe(),
             "protocol_version": None,
+            "session_id": None,
         }
         self._wire = Wire(self.intercept, self.notifications, self._meta)
         self._client: Any = None
@@ -116,6 +125,7 @@ class AsyncMCPTestClient(Service):
             mode="legacy" if self.handshake == "legacy" else "auto",
             cache=None,  # a test must see every call reach the wire
             log_level=self._log_level,
+            **self.server_requests.sdk_callbacks(),
         )
         async with client:
             self._client = client
@@ -140,7 +150,10 @@ class AsyncMCPTestClient(Service):
 
         @asynccontextmanager
         async def transport() -> Any:
-            async with handle.open_streams(self.handshake) as streams, wire.attach(streams) as client_streams:
+            async with (
+                handle.open_streams(self.handshake, meta=wire.meta) as streams,
+                wire.attach(streams) as client_streams,
+            ):
                 yield client_streams
 
         return transport()
@@ -298,6 +311,7 @@ class Tools:
             try:
                 return await self._c._sdk.call_tool(name, arguments or {}, progress_callback=progress)
             except RuntimeError as exc:  # the SDK's output-schema validation of the result
+                self._c._raise_user_errors()  # the kit's own account of a mock that cannot fit comes first
                 raise MCPKitError(f"tools/call {name!r}: {exc}") from exc
 
         return await self._c._call(

@@ -313,6 +313,11 @@ class InterceptorChain:
 
         return self.request(_fail)
 
+    @property
+    def has_response_interceptors(self) -> bool:
+        """Whether a response interceptor is registered."""
+        return bool(self._response)
+
     def clear(self) -> None:
         """Remove every request and response interceptor (mocks stay: ``mock.clear()``)."""
         with self._lock:

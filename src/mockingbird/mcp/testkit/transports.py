@@ -224,13 +224,17 @@ class ServerHandle(Service):
         return text
 
     @asynccontextmanager
-    async def open_streams(self, handshake: str = "auto") -> AsyncIterator[Streams]:
+    async def open_streams(
+        self, handshake: str = "auto", meta: dict[str, Any] | None = None
+    ) -> AsyncIterator[Streams]:
         """One client's (read, write) SessionMessage streams to this server.
 
         Args:
             handshake: the client's handshake. A stdio process serves one protocol era for
                 its whole life (a server that answered server/discover refuses a later
                 initialize); a client needing the other era gets a private process.
+            meta: the client's ``ctx.meta``; over HTTP, ``session_id`` is set from the
+                ``Mcp-Session-Id`` header when the server gives one.
         """
         kind = self.target.kind
         if kind == "stdio":
@@ -248,18 +252,17 @@ class ServerHandle(Service):
                     yield streams
         elif kind == "http":
             from mcp.client.streamable_http import streamable_http_client
+            from mcp.shared._httpx_utils import create_mcp_http_client
 
-            if self.target.headers:
-                import httpx2  # the SDK's own HTTP client package
+            async def note_session(response: Any) -> None:
+                session_id = response.headers.get("mcp-session-id")
+                if session_id and meta is not None:
+                    meta["session_id"] = session_id
 
-                async with (
-                    httpx2.AsyncClient(headers=self.target.headers, timeout=30) as http,
-                    streamable_http_client(self.target.url, http_client=http) as streams,
-                ):
-                    yield streams
-            else:
-                async with streamable_http_client(self.target.url) as streams:
-                    yield streams
+            http = create_mcp_http_client(headers=dict(self.target.headers or {}) or None)
+            http.event_hooks["response"].append(note_session)
+            async with http, streamable_http_client(self.target.url, http_client=http) as streams:
+                yield streams
         else:
             async with _inprocess_streams(self.target.server) as streams:
                 yield streams

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,6 +26,7 @@ import orjson
 from anyio.abc import TaskGroup
 
 from mockingbird.errors import MCPKitError
+from mockingbird.mcp import protocol
 from mockingbird.mcp.testkit import responses
 from mockingbird.mcp.testkit.interceptors import Answer, Forward, InterceptorChain
 from mockingbird.mcp.testkit.notifications import NotificationLog
@@ -35,12 +36,12 @@ if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self needs Python 3.11
 
 
-def _to_dict(message: Any) -> dict[str, Any]:
+def to_dict(message: Any) -> dict[str, Any]:
     data: dict[str, Any] = orjson.loads(message.model_dump_json(by_alias=True, exclude_unset=True))
     return data
 
 
-def _to_message(data: Mapping[str, Any]) -> Any:
+def to_message(data: Mapping[str, Any]) -> Any:
     """Parse JSON bytes into the SDK's message type, like the stdio transport does.
 
     The envelope's class is picked from its keys first: validating against that one class
@@ -57,60 +58,13 @@ def _to_message(data: Mapping[str, Any]) -> Any:
 
 
 TRAFFIC_KEPT = 200
-MODERN_META_KEY = "io.modelcontextprotocol/protocolVersion"
-_CACHEABLE = frozenset(
-    {"tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"}
-)
-_MCP_METHODS = _CACHEABLE | {"tools/call", "prompts/get", "completion/complete", "server/discover"}
 
 
 def _fit_protocol(request: Mapping[str, Any], response: dict[str, Any]) -> None:
-    """Make a mocked or modified result valid for the request's protocol revision.
-
-    2026-07-28 requests carry the protocol version in ``_meta``; their results need a
-    ``resultType``. Mocks are written once and work over both handshakes. The result is
-    replaced, never changed in place: it may be the very dict a test registered as a mock.
-    """
-    result = response.get("result")
-    params = request.get("params")
-    method = request.get("method")
-    if isinstance(result, dict) and isinstance(params, dict) and method in _MCP_METHODS:
-        meta = params.get("_meta")
-        if isinstance(meta, dict) and MODERN_META_KEY in meta:
-            fitted = dict(result)
-            fitted.setdefault("resultType", "complete")
-            if method in _CACHEABLE:
-                # Cache hints are required; ttl 0 keeps a mocked answer out of any client cache.
-                fitted.setdefault("ttlMs", 0)
-                fitted.setdefault("cacheScope", "private")
-            response["result"] = fitted
-
-
-def _without_envelope(value: Any) -> Any:
-    """Drop the protocol's own ``_meta`` entries (version, client info...): noise in a report."""
-    if not isinstance(value, dict) or not isinstance(value.get("_meta"), dict):
-        return value
-    meta = {k: v for k, v in value["_meta"].items() if not k.startswith("io.modelcontextprotocol/")}
-    trimmed = {k: v for k, v in value.items() if k != "_meta"}
-    if meta:
-        trimmed["_meta"] = meta
-    return trimmed
-
-
-def format_traffic(traffic: Any, last: int = 20, width: int = 220) -> str:
-    """The last messages as lines: ``-> tools/call #3 {...}`` / ``<- #3 [mock] result {...}``."""
-    lines = []
-    for direction, source, message in list(traffic)[-last:]:
-        ident = f" #{message['id']}" if "id" in message else ""
-        if "method" in message:
-            body = orjson.dumps(_without_envelope(message.get("params", {}))).decode()
-            line = f"{direction} {message['method']}{ident} {body}"
-        else:
-            kind = "error" if "error" in message else "result"
-            body = orjson.dumps(_without_envelope(message.get(kind))).decode()
-            line = f"{direction}{ident} [{source}] {kind} {body}"
-        lines.append(line if len(line) <= width else line[: width - 3] + "...")
-    return "\n".join(lines)
+    """Make a mocked or modified result valid for the request's protocol revision
+    (``mcp.protocol.fit_request_result``); the result is replaced, never changed in place."""
+    if "result" in response:
+        response["result"] = protocol.fit_request_result(request, response["result"])
 
 
 class _Outbound:
@@ -144,10 +98,15 @@ class Wire:
         # only (the wire never mutates a message after recording it), so this costs ~nothing.
         self.traffic: deque[tuple[str, str, dict[str, Any]]] = deque(maxlen=TRAFFIC_KEPT)
         self.tool_schemas: dict[str, Mapping[str, Any] | None] = {}
+        self._server_tools: dict[str, Any] | None = None  # the server's last complete tools/list result
+        self._client_listed: set[str] = set()  # tool names the client was given in a tools/list answer
+        self._sdk_list_due = False  # the SDK client will list tools to check the last tools/call answer
         self._pending: dict[Any, tuple[dict[str, Any], float]] = {}
         self._private: dict[Any, tuple[anyio.Event, list[dict[str, Any]]]] = {}
         self._private_ids = itertools.count(1)
         self._last_forwarded: tuple[dict[str, Any], Any] | None = None
+        # sees every (request, answer) the server gave, before any interceptor: a cassette's recorder
+        self.on_exchange: Callable[[dict[str, Any], dict[str, Any]], None] | None = None
         self._inflight = 0
         self._idle = anyio.Event()
         self._idle.set()
@@ -178,8 +137,11 @@ class Wire:
     # -- client -> server --------------------------------------------------------------
     async def on_client_message(self, item: Any) -> None:
         """Handle one message the SDK client sends (called from the sending task)."""
-        data = _to_dict(item.message)
+        data = to_dict(item.message)
         self.traffic.append(("->", "client", data))
+        if self._sdk_list_due and data.get("method") == "tools/list" and "id" in data:
+            await self._answer_sdk_list(data, item.metadata)
+            return
         if "method" in data and "id" in data:
             self._inflight += 1
             if self._inflight == 1:
@@ -214,7 +176,9 @@ class Wire:
             if outcome.delay_ms:
                 await anyio.sleep(outcome.delay_ms / 1000)
             if isinstance(outcome, Answer):
+                await self._fit_tool_answer(request, outcome.response, outcome.source)
                 _fit_protocol(request, outcome.response)
+                self._note_answer(request, outcome.response)
                 await self._deliver_checked(request, outcome.response, outcome.source)
                 return
             self._pending[request_id] = (outcome.request, time.perf_counter())
@@ -247,7 +211,7 @@ class Wire:
         from mcp.shared.message import SessionMessage
 
         try:
-            await self._server_write.send(SessionMessage(_to_message(data), metadata))
+            await self._server_write.send(SessionMessage(to_message(data), metadata))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             if "id" in data and "method" in data:
                 self._pending.pop(data["id"], None)
@@ -262,7 +226,7 @@ class Wire:
         from pydantic import ValidationError
 
         try:
-            _to_message(data)
+            to_message(data)
         except (TypeError, ValueError, ValidationError) as exc:
             self.user_errors.append(
                 MCPKitError(f"the {source} answer to {request.get('method')} is not valid JSON-RPC: {exc}")
@@ -277,7 +241,7 @@ class Wire:
 
         self.traffic.append(("<-", source, data))
         try:
-            await self._client_in.send(SessionMessage(_to_message(data)))
+            await self._client_in.send(SessionMessage(to_message(data)))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             pass  # the client is gone
 
@@ -288,7 +252,7 @@ class Wire:
                 if isinstance(item, Exception):
                     await self._client_in.send(item)
                     continue
-                data = _to_dict(item.message)
+                data = to_dict(item.message)
                 await self._on_server_message(data)
         finally:
             await self._client_in.aclose()
@@ -305,29 +269,98 @@ class Wire:
             duration_ms = (time.perf_counter() - started) * 1000
             if request.get("method") == "tools/list":
                 self._learn_tools(data)
-            try:
-                changed = await self.chain.handle_response(request, data, duration_ms, self.meta)
-                if changed is not data:
-                    _fit_protocol(request, changed)
-                data = changed
-            except Exception as exc:  # noqa: BLE001 - boundary: a response interceptor raised
-                self.user_errors.append(exc)
-                data = responses.error(
-                    responses.INTERNAL_ERROR,
-                    f"mockingbird: a response interceptor raised {exc!r}",
-                    None,
-                    data["id"],
-                )
-        elif "method" in data and "id" not in data:
+            params = request.get("params")
+            name = params.get("name") if isinstance(params, dict) else None
+            unknown = request.get("method") == "tools/call" and name not in self.tool_schemas
+            if unknown and self.chain.has_response_interceptors:
+                # fitting an intercepted answer may ask the server for its tools: not from this pump,
+                # which must go on reading to see that answer
+                assert self._tg is not None
+                self._tg.start_soon(self._answer_from_server, request, data, duration_ms)
+                return
+            await self._answer_from_server(request, data, duration_ms)
+            return
+        if "method" in data and "id" not in data:
             self.notifications.record(str(data["method"]), data.get("params"))
+        await self._deliver(data, "server")
+
+    async def _answer_from_server(
+        self, request: dict[str, Any], data: dict[str, Any], duration_ms: float
+    ) -> None:
+        if self.on_exchange is not None:
+            self.on_exchange(request, data)
+        try:
+            changed = await self.chain.handle_response(request, data, duration_ms, self.meta)
+            if changed is not data:
+                await self._fit_tool_answer(request, changed, "interceptor")
+                _fit_protocol(request, changed)
+            data = changed
+        except Exception as exc:  # noqa: BLE001 - boundary: a response interceptor raised
+            self.user_errors.append(exc)
+            data = responses.error(
+                responses.INTERNAL_ERROR,
+                f"mockingbird: a response interceptor raised {exc!r}",
+                None,
+                data["id"],
+            )
+        self._note_answer(request, data)
         await self._deliver(data, "server")
 
     def _learn_tools(self, response: dict[str, Any]) -> None:
         result = response.get("result")
         if isinstance(result, dict):
-            for tool in result.get("tools") or []:
-                if isinstance(tool, dict) and "name" in tool:
-                    self.tool_schemas[tool["name"]] = tool.get("outputSchema")
+            self.tool_schemas.update(protocol.output_schemas(result))
+            self._server_tools = result
+
+    def _note_answer(self, request: dict[str, Any], response: dict[str, Any]) -> None:
+        """Follow what the SDK client knows: after a ``tools/call`` answer for a tool it was never
+        listed, it sends its own ``tools/list`` to learn the output schema."""
+        result = response.get("result")
+        if not isinstance(result, dict):
+            return
+        method = request.get("method")
+        if method == "tools/list":
+            self._client_listed.update(protocol.output_schemas(result))
+        elif method == "tools/call" and result.get("isError") is not True:
+            params = request.get("params")
+            name = params.get("name") if isinstance(params, dict) else None
+            self._sdk_list_due = isinstance(name, str) and name not in self._client_listed
+
+    async def _answer_sdk_list(self, request: dict[str, Any], metadata: Any) -> None:
+        """The SDK's own ``tools/list`` is not the test's traffic: answer it from the kit's cache,
+        never through mocks or interceptors (asking the server privately on first use)."""
+        self._sdk_list_due = False
+        if self._server_tools is None:
+            with anyio.move_on_after(10):
+                await self._private_tools_list(request, metadata)
+        result = self._server_tools if self._server_tools is not None else {"tools": []}
+        response: dict[str, Any] = {"jsonrpc": "2.0", "id": request["id"], "result": dict(result)}
+        _fit_protocol(request, response)
+        self._note_answer(request, response)
+        await self._deliver(response, "kit")
+
+    async def _fit_tool_answer(self, request: dict[str, Any], response: dict[str, Any], source: str) -> None:
+        """Give a mocked or intercepted ``tools/call`` answer the ``structuredContent`` its tool needs.
+
+        What cannot be derived becomes an error in the test saying what is missing.
+        """
+        result = response.get("result")
+        params = request.get("params")
+        name = params.get("name") if isinstance(params, dict) else None
+        if request.get("method") != "tools/call" or not isinstance(result, dict) or not isinstance(name, str):
+            return
+        if "structuredContent" in result or result.get("isError") is True:
+            return
+        fitted, problem = protocol.fit_tool_result(result, await self._tool_schema(name))
+        if problem is not None:
+            self.user_errors.append(
+                MCPKitError(
+                    f"the {source} answer to tools/call {name!r} does not fit the tool: {problem}. Give it "
+                    "one: mock_response.tool_result(..., structured={...}), or mock.tool(name, value), "
+                    "which fits its value"
+                )
+            )
+        response["result"] = fitted
 
     async def _tool_schema(self, name: str) -> Mapping[str, Any] | None:
         """The output schema of ``name``, asking the server with a private tools/list if needed."""
@@ -355,4 +388,6 @@ class Wire:
         self._private[request_id] = (event, box)
         await self._forward(request, metadata)
         await event.wait()
+        if self.on_exchange is not None:
+            self.on_exchange(request, box[0])
         self._learn_tools(box[0])

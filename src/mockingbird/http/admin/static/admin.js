@@ -29,6 +29,14 @@
   };
 
   // ---------- small DOM helpers ----------
+  // An MCP row's path cell: the tool, prompt or resource it targets and its JSON-RPC id (the server
+  // command, the row's path, stays in the tooltip); an HTTP row's: its path.
+  function pathCell(r) {
+    if (r.kind !== "mcp") return [r.path];
+    const target = (r.operation || "").slice(r.method.length).trim();
+    return [target ? el("span", { class: "mcp-target", text: target }) : el("span", { class: "muted", text: r.path }),
+      r.correlation_id ? el("span", { class: "tag", title: "JSON-RPC id", text: "#" + r.correlation_id }) : null];
+  }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -197,7 +205,7 @@
       const tr = el("tr", { tabindex: "0", class: (fresh ? "fresh " : "") + (r.id === state.detail ? "selected" : ""), dataset: { id: r.id } },
         el("td", { class: "time", title: r.time, text: fmtTime(r.time) }),
         el("td", {}, el("span", { class: "method m-" + r.method.toLowerCase(), text: r.method })),
-        el("td", { class: "path mono", title: r.path + (r.query ? "?" + r.query : "") }, r.path,
+        el("td", { class: "path mono", title: r.path + (r.query ? "?" + r.query : "") }, ...pathCell(r),
           r.query ? el("span", { class: "muted", text: "?" + r.query }) : null,
           r.is_admin ? el("span", { class: "tag", text: "admin" }) : null),
         el("td", { class: "num" }, el("span", { class: "status " + statusClass(r.status), text: r.status ?? "–" })),
@@ -408,7 +416,7 @@
       el("div", {}, el("p", { class: "msg", text: i.message }), i.recommendation ? el("p", { class: "rec", text: "→ " + i.recommendation }) : null)));
     $("#insights").replaceChildren(...(insights.length ? insights : [el("li", { class: "muted", text: "Nothing to report yet." })]));
     $("#route-stats tbody").replaceChildren(...(a.routes || []).map((r) => el("tr", {},
-      el("td", { class: "mono" }, /^[A-Z]+ \//.test(r.route) ? el("a", { href: "#", class: "route-link", dataset: { operation: r.route }, text: r.route }) : r.route),
+      el("td", { class: "mono" }, /^[A-Z]+ \/|^[a-z]+\/\w/.test(r.route) ? el("a", { href: "#", class: "route-link", dataset: { operation: r.route }, text: r.route }) : r.route),
       el("td", { class: "num", text: r.count.toLocaleString() }),
       el("td", { class: "num", text: r.errors.toLocaleString() }),
       el("td", {}, rateBar(r.error_rate)),
