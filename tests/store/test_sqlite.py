@@ -49,6 +49,7 @@ def test_record_round_trips_every_field(tmp_path: Path) -> None:
         is_admin=False,
         source="example",
         extra={"k": [1, 2]},
+        replica="replica-1",
     )
     store.write(original)
     store.flush()
@@ -85,7 +86,7 @@ def test_database_uses_wal_mode(tmp_path: Path) -> None:
     store = open_store(tmp_path / "logs.db")
     with sqlite3.connect(tmp_path / "logs.db") as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE.latest == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SQLITE.latest == 5
     store.close()
 
 

@@ -40,11 +40,11 @@ BUILDER = f"{__name__}:Reversed"
 
 
 def test_a_builders_mapping_is_stored_in_column_order(tmp_path: Path) -> None:
-    rows = RowMaker(body_limit=100)
+    rows = RowMaker(body_limit=100, replica="r0")
     index, new = rows.register(BUILDER, "cfg")
     assert new and rows.register(BUILDER, "cfg") == (index, False)
     row = rows.row((index, ("/a", 201)))
-    assert row == tuple({**_ROW, "path": "/a", "status": 201, "source": "cfg"}[c] for c in COLUMNS)
+    assert row == tuple({**_ROW, "path": "/a", "status": 201, "source": "cfg", "replica": "r0"}[c] for c in COLUMNS)
     store = open_store(tmp_path / "w.db")
     index = store.register_builder(BUILDER, "cfg")
     store.write((index, ("/stored", 204)))

@@ -6,7 +6,7 @@ plain values) to the store *before* the response's last chunk is sent, so a resp
 client has received always has its record queued, and a full queue slows the server down
 (back-pressure) instead of losing rows. Header decoding, redaction, body decoding and JSON
 encoding happen later, in the store's writer (thread or process): a ``RowBuilder``
-(``http/log_rows.py``) turns a capture into one row (a tuple in ``records.ROW_FIELDS`` order), with no ``LogRecord``
+(``http/log_rows.py``) turns a capture into one row (a tuple in ``records.BUILT_FIELDS`` order), with no ``LogRecord``
 in between.
 
 Two producers build the same ``Capture`` by keyword, so one ``RowBuilder`` serves both:

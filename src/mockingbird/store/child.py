@@ -248,7 +248,7 @@ class _Input:
             self.eof = True
 
 
-def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: float) -> int:
+def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: float, replica: str) -> int:
     """The writer process: append each frame as it arrives; index frames into ``requests`` when due.
 
     Indexing (building rows, inserting them with their indices) is most of a record's cost, and
@@ -268,7 +268,7 @@ def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: flo
     path = Path(db)
     migrate(path, SQLITE)  # the server migrated it already; a no-op unless run by hand
     conn = writing_connection(path)
-    work = Indexer(path, SQLITE, RowMaker(body_limit), conn, live_rate, max_pending, quiet)
+    work = Indexer(path, SQLITE, RowMaker(body_limit, replica), conn, live_rate, max_pending, quiet)
     source = _Input(sys.stdin.fileno())
     try:
         work.recover()
@@ -307,4 +307,4 @@ if __name__ == "__main__":
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="mockingbird log writer: %(message)s"
     )
-    sys.exit(run(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
+    sys.exit(run(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]))

@@ -107,7 +107,7 @@ class ProcessWriter:
         self.journal = journal
         self.batch_size = batch_size
         self.flush_interval = flush_interval
-        self._child_args = [str(rows.body_limit), str(live_rate), str(max_pending), str(quiet)]
+        self._child_args = [str(rows.body_limit), str(live_rate), str(max_pending), str(quiet), rows.replica]
         self._flushes: dict[int, threading.Event] = {}
         self._seq = 0
         self._send_lock = threading.Lock()

@@ -67,6 +67,7 @@ def _record(row: tuple[Any, ...]) -> LogRecord:
         admin,
         source,
         extra,
+        replica,
     ) = row
     return LogRecord(
         id=rid, ts=ts, kind=kind, method=method, path=path, query=query, operation=operation,
@@ -74,7 +75,7 @@ def _record(row: tuple[Any, ...]) -> LogRecord:
         request_truncated=bool(req_t), response_headers=orjson.loads(resp_h), response_body=resp_b,
         response_truncated=bool(resp_t), client=client, user_agent=ua, session_id=session,
         correlation_id=corr, scenario=scenario, is_admin=bool(admin), source=source,
-        extra=orjson.loads(extra),
+        extra=orjson.loads(extra), replica=replica,
     )  # fmt: skip
 
 

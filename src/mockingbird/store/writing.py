@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -24,14 +26,14 @@ import orjson
 
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.records import CaptureItem, DeferredRecord, LogRecord
-from mockingbird.store.dialect import row_values
+from mockingbird.store.dialect import built_values
 from mockingbird.store.reader import connect
 
 log = logging.getLogger("mockingbird.store")
 
 STOP = object()  # queued by ``close``: the writer drains what is before it, then stops
 Item = LogRecord | DeferredRecord | CaptureItem
-# A registered builder: capture data -> a row, as a tuple in ``records.ROW_FIELDS`` order or a mapping by field name.
+# A registered builder: capture data -> a row, as a tuple in ``records.BUILT_FIELDS`` order or a mapping by field name.
 RowBuild = Callable[[Any], "tuple[Any, ...] | Mapping[str, Any]"]
 
 
@@ -163,6 +165,11 @@ def load_builder(name: str, config: Any) -> RowBuild:
         raise StoreError(f"unknown log row builder {name!r}: {exc}") from None
 
 
+def default_replica() -> str:
+    """The ``replica`` of rows this process writes when none is named: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def _bound(body: str | bytes | None, limit: int) -> tuple[str | None, bool]:
     """Decode and cut a body to ``limit`` bytes; return (text, truncated)."""
     if body is None:
@@ -181,10 +188,13 @@ class RowMaker:
 
     Args:
         body_limit: bytes kept of each body of a ``LogRecord``.
+        replica: the ``replica`` of every row (``default_replica()``: this host and process).
     """
 
-    def __init__(self, body_limit: int) -> None:
+    def __init__(self, body_limit: int, replica: str | None = None) -> None:
         self.body_limit = body_limit
+        self.replica = replica or default_replica()
+        self._tail = (self.replica,)
         self.builders: dict[int, RowBuild] = {}
         self._index: dict[tuple[str, Any], int] = {}
 
@@ -219,7 +229,7 @@ class RowMaker:
         """
         if isinstance(item, tuple):
             row = self.builders[item[0]](item[1])
-            return row if isinstance(row, tuple) else row_values(row)
+            return (row if isinstance(row, tuple) else built_values(row)) + self._tail
         if isinstance(item, LogRecord):
             return self.record_row(item)
         return self.record_row(item.build())
@@ -229,7 +239,7 @@ class RowMaker:
         limit = self.body_limit
         req_body, req_cut = _bound(r.request_body, limit)
         resp_body, resp_cut = _bound(r.response_body, limit)
-        return row_values({
+        return built_values({
             "ts": r.ts, "kind": r.kind, "method": r.method, "path": r.path, "query": r.query,
             "operation": r.operation, "status": r.status, "latency_ms": r.latency_ms,
             "request_headers": orjson.dumps(r.request_headers).decode(), "request_body": req_body,
@@ -239,4 +249,4 @@ class RowMaker:
             "user_agent": r.user_agent, "session_id": r.session_id, "correlation_id": r.correlation_id,
             "scenario": r.scenario, "is_admin": int(r.is_admin), "source": r.source,
             "extra": orjson.dumps(r.extra, default=str).decode(),
-        })  # fmt: skip
+        }) + ((r.replica,) if r.replica else self._tail)  # fmt: skip
