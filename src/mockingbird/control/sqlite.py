@@ -24,7 +24,7 @@ from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import orjson
 
@@ -37,58 +37,10 @@ from mockingbird.control.store import (
     check_key,
     encode_document,
 )
+from mockingbird.control.tables import MIGRATIONS, SCHEMA_VERSION, decode_document, state_statements
 from mockingbird.errors import ConfigError, StoreError
 
-SCHEMA_VERSION = 2
-
-# Migrations by the version they lead to; each runs in one transaction with the version bump.
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        """CREATE TABLE control_state (
-            id INTEGER PRIMARY KEY CHECK (id = 1),
-            schema_version INTEGER NOT NULL,
-            revision INTEGER NOT NULL,
-            active_scenario TEXT
-        )""",
-        "INSERT INTO control_state (id, schema_version, revision) VALUES (1, 0, 0)",
-        """CREATE TABLE control_documents (
-            kind TEXT NOT NULL,
-            name TEXT NOT NULL,
-            body TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            updated_at REAL NOT NULL,
-            PRIMARY KEY (kind, name)
-        ) WITHOUT ROWID""",
-    ),
-    2: (
-        """CREATE TABLE control_state_buckets (
-            collection TEXT NOT NULL,
-            scope TEXT NOT NULL,
-            PRIMARY KEY (collection, scope)
-        ) WITHOUT ROWID""",
-        """CREATE TABLE control_state_items (
-            collection TEXT NOT NULL,
-            scope TEXT NOT NULL,
-            item_id TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            body TEXT NOT NULL,
-            PRIMARY KEY (collection, scope, item_id)
-        ) WITHOUT ROWID""",
-    ),
-}
-
-# State statements: plain SQL that SQLite and PostgreSQL both run.
-_PUT_ITEM = (
-    "INSERT INTO control_state_items (collection, scope, item_id, position, body) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT (collection, scope, item_id) DO UPDATE SET body = excluded.body"
-)
-_DELETE_ITEM = "DELETE FROM control_state_items WHERE collection = ? AND scope = ? AND item_id = ?"
-_PUT_BUCKET = "INSERT INTO control_state_buckets (collection, scope) VALUES (?, ?) ON CONFLICT DO NOTHING"
-_DROP = tuple(
-    f"DELETE FROM {t} WHERE collection = ? AND scope = ?"
-    for t in ("control_state_items", "control_state_buckets")
-)
-_CLEAR = ("DELETE FROM control_state_items", "DELETE FROM control_state_buckets")
+__all__ = ["SCHEMA_VERSION", "SqliteControlStore"]
 
 _BUMP = "UPDATE control_state SET revision = revision + 1 WHERE id = 1 RETURNING revision"
 
@@ -147,8 +99,8 @@ class SqliteControlStore(ControlStore):
                     f"{self._where} has control schema version {version}, newer than this mockingbird "
                     f"understands ({SCHEMA_VERSION}); upgrade mockingbird or use another --control-db"
                 )
-            for target in sorted(v for v in _MIGRATIONS if v > version):
-                for statement in _MIGRATIONS[target]:
+            for target in sorted(v for v in MIGRATIONS if v > version):
+                for statement in MIGRATIONS[target]:
                     conn.execute(statement)
                 conn.execute("UPDATE control_state SET schema_version = ? WHERE id = 1", (target,))
             conn.execute("COMMIT")
@@ -204,7 +156,7 @@ class SqliteControlStore(ControlStore):
                 "SELECT body FROM control_documents WHERE kind = ? AND name = ?", (kind, name)
             ).fetchone()
         )
-        return None if row is None else _decode(row[0])
+        return None if row is None else decode_document(row[0])
 
     def put(self, kind: str, name: str, document: Document) -> int:
         """Create or replace a document; return the new revision."""
@@ -241,7 +193,7 @@ class SqliteControlStore(ControlStore):
                 "SELECT name, body FROM control_documents WHERE kind = ? ORDER BY name", (kind,)
             ).fetchall()
         )
-        return {name: _decode(body) for name, body in rows}
+        return {name: decode_document(body) for name, body in rows}
 
     def active_scenario(self) -> str | None:
         """The active scenario's name, or ``None``."""
@@ -285,7 +237,7 @@ class SqliteControlStore(ControlStore):
             finally:
                 conn.execute("COMMIT")
             self._revision = revision
-            docs = {(kind, name): _decode(body) for kind, name, body in rows}
+            docs = {(kind, name): decode_document(body) for kind, name, body in rows}
             return ControlSnapshot(revision, active, MappingProxyType(docs))
 
         return self._use(work)
@@ -305,7 +257,9 @@ class SqliteControlStore(ControlStore):
                 conn.execute("COMMIT")
             out: StoredState = {(c, tuple(orjson.loads(s))): [] for c, s in buckets}
             for collection, scope, item_id, body in rows:
-                out.setdefault((collection, tuple(orjson.loads(scope))), []).append((item_id, _decode(body)))
+                out.setdefault((collection, tuple(orjson.loads(scope))), []).append(
+                    (item_id, decode_document(body))
+                )
             return out
 
         return self._use(work)
@@ -316,20 +270,7 @@ class SqliteControlStore(ControlStore):
         Raises:
             ConfigError: an item that is not a JSON object (nothing is written).
         """
-        statements: list[tuple[str, tuple[Any, ...]]] = []
-        for write in writes:  # encoded first: a bad item fails before the transaction starts
-            scope = orjson.dumps(list(write.scope)).decode()
-            if write.op == "put":
-                body = encode_document("state", write.collection, dict(write.document or {}))
-                statements.append((_PUT_ITEM, (write.collection, scope, write.item_id, write.position, body)))
-            elif write.op == "delete":
-                statements.append((_DELETE_ITEM, (write.collection, scope, write.item_id)))
-            elif write.op == "bucket":
-                statements.append((_PUT_BUCKET, (write.collection, scope)))
-            elif write.op == "drop":
-                statements += [(statement, (write.collection, scope)) for statement in _DROP]
-            else:
-                statements += [(statement, ()) for statement in _CLEAR]
+        statements = state_statements(writes)  # encoded first: a bad item fails before the transaction
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
@@ -356,10 +297,3 @@ class SqliteControlStore(ControlStore):
 def _changed(revision: int | None) -> int:
     assert revision is not None  # an apply that always changes something
     return revision
-
-
-def _decode(body: str) -> Document:
-    doc: Any = orjson.loads(body)
-    if not isinstance(doc, dict):  # written by something else than put(): refuse, do not guess
-        raise StoreError(f"a control document is not a JSON object: {body[:80]!r}")
-    return doc

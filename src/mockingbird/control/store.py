@@ -18,15 +18,16 @@ What it holds
 the same database (another process) are seen after ``refresh()`` (or ``snapshot()``), which
 reads the stored revision: a reader that must see them calls it from time to time.
 
-Implementations: ``SqliteControlStore`` (``control/sqlite.py``: a file, or in memory); a
-PostgreSQL one will implement the same interface. Every method is thread-safe. Open one with
+Implementations: ``SqliteControlStore`` (``control/sqlite.py``: a file, or in memory) and
+``PostgresControlStore`` (``control/postgres.py``: a server database shared by a fleet of
+replicas, which ``watch`` tells of each other's changes through LISTEN/NOTIFY). Every method is thread-safe. Open one with
 ``mockingbird.control.open_control_store``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal
@@ -125,6 +126,10 @@ class ControlStore(ABC):
         (True, {'status': 503})
     """
 
+    shared = False
+    """Whether other processes change this store as a matter of course (a fleet on a server database):
+    state is then written before a request is answered, and re-read when another replica changes it."""
+
     @property
     @abstractmethod
     def revision(self) -> int:
@@ -212,6 +217,15 @@ class ControlStore(ABC):
         Raises:
             StoreError: the store is closed or failed.
         """
+
+    def watch(self, callback: Callable[[str], None]) -> bool:
+        """Have ``callback("control")`` or ``callback("state")`` called (from a thread of the store's)
+        after any handle, in any process, changed documents or state; ``False``: this store cannot tell.
+
+        The base store cannot: a SQLite file shared between processes is re-read on ``refresh()``.
+        """
+        del callback
+        return False
 
     @abstractmethod
     def close(self) -> None:

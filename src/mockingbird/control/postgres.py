@@ -1,0 +1,383 @@
+"""``PostgresControlStore``: the control store on a PostgreSQL server, shared by a fleet of replicas.
+
+Same tables, same meaning and same interface as ``SqliteControlStore`` (``control/sqlite.py``)::
+
+    control_state          one row: schema_version, revision, active_scenario
+    control_documents      kind, name, body (JSON text), revision, updated_at
+    control_state_buckets  collection, scope (JSON array)
+    control_state_items    collection, scope, item_id, position, body (JSON text)
+
+Connections come from a ``psycopg_pool`` pool (a broken connection is replaced: the server may
+restart under a running fleet). Each change is one transaction whose first statement moves the
+revision (``UPDATE ... RETURNING``: the row lock serialises writers across processes) and whose
+last one is a ``NOTIFY`` on ``mockingbird_control``, delivered to every listener at commit:
+
+* ``control <revision>`` after a document or the active scenario changed;
+* ``state`` after the stateful mode's items changed.
+
+``watch(callback)`` starts one daemon thread with its own connection that ``LISTEN``s and calls
+``callback("control")`` or ``callback("state")`` (notifications that arrive together are
+coalesced); after a lost connection it reconnects and calls both, since notifications sent
+meanwhile are gone. Migrations are versioned, each in a transaction, under an advisory lock:
+two replicas starting at once migrate once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from itertools import groupby
+from operator import itemgetter
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
+
+from mockingbird.control.store import (
+    ControlSnapshot,
+    ControlStore,
+    Document,
+    StateWrite,
+    StoredState,
+    check_key,
+    encode_document,
+)
+from mockingbird.control.tables import MIGRATIONS, SCHEMA_VERSION, decode_document, state_statements
+from mockingbird.errors import ConfigError, StoreError
+
+if TYPE_CHECKING:
+    import psycopg
+    import psycopg_pool
+
+CHANNEL = "mockingbird_control"
+_MIGRATION_LOCK = 0x6D6B6264  # pg_advisory_xact_lock key: "mkbd"
+_BUMP = "UPDATE control_state SET revision = revision + 1 WHERE id = 1 RETURNING revision"
+_NOTIFY = "SELECT pg_notify(%s, %s)"
+
+log = logging.getLogger("mockingbird.control")
+T = TypeVar("T")
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password masked, for messages (``postgresql://mock:***@db/mock``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+def _sql(statement: str) -> str:
+    """A statement written with SQLite's ``?`` placeholders, in psycopg's ``%s``."""
+    return statement.replace("?", "%s")
+
+
+class PostgresControlStore(ControlStore):
+    """A ``ControlStore`` in a PostgreSQL database. Open it with ``open_control_store(url)``.
+
+    Args:
+        url: a ``postgresql://`` URL (libpq's forms: ``postgresql://user:password@host:port/db``,
+            ``?host=/run/postgresql`` for a unix socket).
+        timeout: seconds to wait for the server when opening and for a connection later.
+
+    Raises:
+        StoreError: the server cannot be reached, or holds a control schema newer than this
+            mockingbird understands (the URL's password is never in the message).
+    """
+
+    shared = True
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        import psycopg_pool
+
+        self.url = url
+        self._where = redact_url(url)
+        self._timeout = timeout
+        self._closed = False
+        self._listener: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
+            url, min_size=1, max_size=4, open=False, timeout=timeout,
+            check=psycopg_pool.ConnectionPool.check_connection, name="mockingbird-control",
+        )  # fmt: skip
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+            self.schema_version = self._use(self._migrate)
+            self._revision = 0
+            self.refresh()
+        except (StoreError, psycopg_pool.PoolTimeout) as exc:
+            self._pool.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"cannot reach control store {self._where} within {timeout:g} s") from None
+
+    def _migrate(self, conn: psycopg.Connection[Any]) -> int:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        exists = conn.execute("SELECT to_regclass('control_state') IS NOT NULL").fetchone()
+        version = 0
+        if exists is not None and exists[0]:
+            row = conn.execute("SELECT schema_version FROM control_state").fetchone()
+            version = row[0] if row is not None else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self._where} has control schema version {version}, newer than this mockingbird "
+                f"understands ({SCHEMA_VERSION}); upgrade mockingbird or use another --control-db"
+            )
+        for target in sorted(v for v in MIGRATIONS if v > version):
+            for statement in MIGRATIONS[target]:
+                conn.execute(_postgres_ddl(statement))
+            conn.execute("UPDATE control_state SET schema_version = %s WHERE id = 1", (target,))
+        return SCHEMA_VERSION
+
+    # ------------------------------------------------------------------ plumbing
+    def _use(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """Run ``work`` in one transaction on a pooled connection, mapping errors to ``StoreError``."""
+        import psycopg
+        import psycopg_pool
+
+        if self._closed:
+            raise StoreError(f"control store {self._where} is closed")
+        try:
+            with self._pool.connection(timeout=self._timeout) as conn, conn.transaction():
+                return work(conn)
+        except psycopg_pool.PoolTimeout:
+            raise StoreError(
+                f"control store {self._where}: no connection within {self._timeout:g} s"
+            ) from None
+        except psycopg.Error as exc:
+            raise StoreError(f"control store {self._where}: {_first_line(exc)}") from None
+
+    def _change(self, apply: Callable[[psycopg.Connection[Any], int], bool]) -> int | None:
+        """One change in a transaction that moves the revision and notifies (see ``SqliteControlStore``)."""
+
+        class _Unchanged(Exception):
+            pass
+
+        def work(conn: psycopg.Connection[Any]) -> int:
+            row = conn.execute(_BUMP).fetchone()
+            assert row is not None  # the one row the first migration inserts
+            revision: int = row[0]
+            if not apply(conn, revision):
+                raise _Unchanged  # rolls the transaction back: the revision stays
+            conn.execute(_NOTIFY, (CHANNEL, f"control {revision}"))
+            return revision
+
+        try:
+            revision = self._use(work)
+        except _Unchanged:
+            return None
+        self._revision = max(self._revision, revision)
+        return revision
+
+    # ------------------------------------------------------------------ interface
+    @property
+    def revision(self) -> int:
+        """The revision as this store last saw it (see ``ControlStore.revision``)."""
+        return self._revision
+
+    def get(self, kind: str, name: str) -> Document | None:
+        """A document (a fresh copy), or ``None``."""
+        check_key(kind, name)
+        row = self._use(
+            lambda c: c.execute(
+                "SELECT body FROM control_documents WHERE kind = %s AND name = %s", (kind, name)
+            ).fetchone()
+        )
+        return None if row is None else decode_document(row[0])
+
+    def put(self, kind: str, name: str, document: Document) -> int:
+        """Create or replace a document; return the new revision."""
+        body = encode_document(kind, name, document)
+
+        def apply(conn: psycopg.Connection[Any], revision: int) -> bool:
+            conn.execute(
+                "INSERT INTO control_documents (kind, name, body, revision, updated_at) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body, revision = excluded.revision, "
+                "updated_at = excluded.updated_at",
+                (kind, name, body, revision, time.time()),
+            )
+            return True
+
+        return _changed(self._change(apply))
+
+    def delete(self, kind: str, name: str) -> bool:
+        """Delete a document; ``True`` (and a new revision) when it existed."""
+        check_key(kind, name)
+        revision = self._change(
+            lambda conn, _rev: (
+                conn.execute(
+                    "DELETE FROM control_documents WHERE kind = %s AND name = %s", (kind, name)
+                ).rowcount
+                > 0
+            )
+        )
+        return revision is not None
+
+    def list(self, kind: str) -> dict[str, Document]:
+        """Every document of a kind, by name, sorted by name."""
+        rows = self._use(
+            lambda c: c.execute(
+                'SELECT name, body FROM control_documents WHERE kind = %s ORDER BY name COLLATE "C"',
+                (kind,),
+            ).fetchall()
+        )
+        return {name: decode_document(body) for name, body in rows}
+
+    def active_scenario(self) -> str | None:
+        """The active scenario's name, or ``None``."""
+        row = self._use(lambda c: c.execute("SELECT active_scenario FROM control_state").fetchone())
+        name: str | None = row[0] if row is not None else None
+        return name
+
+    def set_active_scenario(self, name: str | None) -> int:
+        """Switch the active scenario (``None``: none); return the new revision."""
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ConfigError(f"a scenario name must be a non-empty string, not {name!r}")
+
+        def apply(conn: psycopg.Connection[Any], _revision: int) -> bool:
+            conn.execute("UPDATE control_state SET active_scenario = %s WHERE id = 1", (name,))
+            return True
+
+        return _changed(self._change(apply))
+
+    def refresh(self) -> int:
+        """Read the stored revision (other replicas' writes included) and return it."""
+        row = self._use(lambda c: c.execute("SELECT revision FROM control_state").fetchone())
+        assert row is not None
+        self._revision = row[0]
+        return self._revision
+
+    def snapshot(self) -> ControlSnapshot:
+        """Everything at one revision, read in one repeatable-read transaction."""
+
+        def work(conn: psycopg.Connection[Any]) -> tuple[Any, list[Any]]:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            state = conn.execute("SELECT revision, active_scenario FROM control_state").fetchone()
+            rows = conn.execute(
+                'SELECT kind, name, body FROM control_documents ORDER BY kind COLLATE "C", name COLLATE "C"'
+            ).fetchall()
+            return state, rows
+
+        state, rows = self._use(work)
+        revision, active = state
+        self._revision = revision
+        docs = {(kind, name): decode_document(body) for kind, name, body in rows}
+        return ControlSnapshot(revision, active, MappingProxyType(docs))
+
+    def read_state(self) -> StoredState:
+        """The stateful mode's items, by bucket, in position order (one repeatable-read transaction)."""
+
+        def work(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            buckets = conn.execute("SELECT collection, scope FROM control_state_buckets").fetchall()
+            rows = conn.execute(
+                "SELECT collection, scope, item_id, body FROM control_state_items "
+                'ORDER BY collection COLLATE "C", scope COLLATE "C", position'
+            ).fetchall()
+            return buckets, rows
+
+        buckets, rows = self._use(work)
+        out: StoredState = {(c, tuple(orjson.loads(s))): [] for c, s in buckets}
+        for collection, scope, item_id, body in rows:
+            out.setdefault((collection, tuple(orjson.loads(scope))), []).append(
+                (item_id, decode_document(body))
+            )
+        return out
+
+    def write_state(self, writes: Sequence[StateWrite]) -> None:
+        """Apply state changes in one transaction and notify the other replicas (the revision does not move).
+
+        Raises:
+            ConfigError: an item that is not a JSON object (nothing is written).
+        """
+        statements = state_statements(writes)
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            with conn.cursor() as cursor:
+                for statement, group in groupby(statements, key=itemgetter(0)):
+                    cursor.executemany(_sql(statement), [params for _, params in group])
+            conn.execute(_NOTIFY, (CHANNEL, "state"))
+
+        self._use(work)
+
+    # ------------------------------------------------------------------ other replicas
+    def watch(self, callback: Callable[[str], None]) -> bool:
+        """Call ``callback("control")`` or ``callback("state")`` when any handle changes the store.
+
+        One daemon thread per store, with its own connection (``LISTEN``); it reconnects after a
+        lost connection and then calls both, since notifications sent meanwhile are lost.
+        """
+        if self._listener is not None:
+            raise StoreError("this control store is already watched")
+        self._listener = threading.Thread(
+            target=self._listen, args=(callback,), name="mockingbird-control-listen", daemon=True
+        )
+        self._listener.start()
+        self._ready.wait(self._timeout)
+        return True
+
+    def _listen(self, callback: Callable[[str], None]) -> None:
+        import psycopg
+
+        first = True
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=int(self._timeout)) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._ready.set()
+                    if not first:
+                        _call(callback, ("control", "state"))  # whatever was sent while we were away
+                    first = False
+                    while not self._stop.is_set():
+                        kinds = {
+                            n.payload.partition(" ")[0] for n in conn.notifies(timeout=0.5, stop_after=1)
+                        }
+                        if kinds:  # what came with it, coalesced: one re-sync for a burst of changes
+                            kinds |= {n.payload.partition(" ")[0] for n in conn.notifies(timeout=0.005)}
+                            _call(callback, sorted(kinds))
+            except psycopg.Error as exc:
+                if self._stop.is_set():
+                    return
+                log.warning("control store %s: listener lost its connection (%s); reconnecting",
+                            self._where, _first_line(exc))  # fmt: skip
+                self._stop.wait(0.5)
+
+    def close(self) -> None:
+        """Stop the listener and close the pool (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(5.0)
+        self._pool.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresControlStore({self._where}, revision={self._revision})"
+
+
+def _postgres_ddl(statement: str) -> str:
+    """A migration statement written for SQLite, in PostgreSQL's words (the same tables)."""
+    return statement.replace(" WITHOUT ROWID", "").replace("updated_at REAL", "updated_at DOUBLE PRECISION")
+
+
+def _call(callback: Callable[[str], None], kinds: Sequence[str]) -> None:
+    for kind in kinds:
+        try:
+            callback(kind)
+        except Exception:  # a failing callback must not stop the listener: the next change retries
+            log.exception("control store change callback failed (%s)", kind)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _changed(revision: int | None) -> int:
+    assert revision is not None  # an apply that always changes something
+    return revision
