@@ -12,13 +12,14 @@ restart under a running fleet). Each change is one transaction whose first state
 revision (``UPDATE ... RETURNING``: the row lock serialises writers across processes) and whose
 last one is a ``NOTIFY`` on ``mockingbird_control``, delivered to every listener at commit:
 
-* ``control <revision>`` after a document or the active scenario changed;
-* ``state`` after the stateful mode's items changed.
+* ``control <origin>`` after a document or the active scenario changed;
+* ``state <origin>`` after the stateful mode's items changed,
 
-``watch(callback)`` starts one daemon thread with its own connection that ``LISTEN``s and calls
-``callback("control")`` or ``callback("state")`` (notifications that arrive together are
-coalesced); after a lost connection it reconnects and calls both, since notifications sent
-meanwhile are gone. Migrations are versioned, each in a transaction, under an advisory lock:
+where ``origin`` names the store handle that wrote. ``watch(callback)`` starts one daemon thread
+with its own connection that ``LISTEN``s and calls ``callback("control")`` or ``callback("state")``
+for changes made through *other* handles (its own writer already knows; notifications that arrive
+together are coalesced); after a lost connection it reconnects and calls both, since
+notifications sent meanwhile are gone. Migrations are versioned, each in a transaction, under an advisory lock:
 two replicas starting at once migrate once.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from operator import itemgetter
@@ -101,6 +103,7 @@ class PostgresControlStore(ControlStore):
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
+        self._origin = uuid.uuid4().hex
         self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=4, open=False, timeout=timeout,
             check=psycopg_pool.ConnectionPool.check_connection, name="mockingbird-control",
@@ -164,7 +167,7 @@ class PostgresControlStore(ControlStore):
             revision: int = row[0]
             if not apply(conn, revision):
                 raise _Unchanged  # rolls the transaction back: the revision stays
-            conn.execute(_NOTIFY, (CHANNEL, f"control {revision}"))
+            conn.execute(_NOTIFY, (CHANNEL, f"control {self._origin}"))
             return revision
 
         try:
@@ -301,13 +304,13 @@ class PostgresControlStore(ControlStore):
             with conn.cursor() as cursor:
                 for statement, group in groupby(statements, key=itemgetter(0)):
                     cursor.executemany(_sql(statement), [params for _, params in group])
-            conn.execute(_NOTIFY, (CHANNEL, "state"))
+            conn.execute(_NOTIFY, (CHANNEL, f"state {self._origin}"))
 
         self._use(work)
 
     # ------------------------------------------------------------------ other replicas
     def watch(self, callback: Callable[[str], None]) -> bool:
-        """Call ``callback("control")`` or ``callback("state")`` when any handle changes the store.
+        """Call ``callback("control")`` or ``callback("state")`` when another handle changed the store.
 
         One daemon thread per store, with its own connection (``LISTEN``); it reconnects after a
         lost connection and then calls both, since notifications sent meanwhile are lost.

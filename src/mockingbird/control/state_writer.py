@@ -7,6 +7,9 @@ every ``interval`` seconds (50 ms), takes whatever has queued, writes it in one 
 GIL back and forth with the server thousands of times a second. ``flush()`` returns once everything handed over before it is stored (exports, shutdown,
 tests); ``close()`` flushes and stops the thread. A stopped process loses at most the changes
 of the last batch in flight, as the request log does.
+
+``synchronous=True`` (a fleet's shared store) writes each change at once, in the caller's thread:
+another replica may be asked for the item as soon as the client has the answer.
 """
 
 from __future__ import annotations
@@ -26,15 +29,18 @@ class StateWriter:
 
     Args:
         store: the control store.
+        interval: how long the thread lets changes gather.
+        synchronous: write each change in the caller's thread instead (no thread at all).
 
     Example:
         >>> writer = StateWriter(open_control_store(None))  # doctest: +SKIP
         >>> writer([StateWrite("bucket", "/pets")]); writer.flush()  # doctest: +SKIP
     """
 
-    def __init__(self, store: ControlStore, *, interval: float = 0.05) -> None:
+    def __init__(self, store: ControlStore, *, interval: float = 0.05, synchronous: bool = False) -> None:
         self.store = store
         self.interval = interval
+        self.synchronous = synchronous
         self._wake = threading.Event()  # cuts the wait short: a flush or close is waiting
         self._queue: queue.SimpleQueue[Sequence[StateWrite] | threading.Event | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -42,7 +48,10 @@ class StateWriter:
         self.failures = 0
 
     def __call__(self, writes: Sequence[StateWrite]) -> None:
-        """Queue changes (in order); they are stored shortly after."""
+        """Queue changes (in order); they are stored shortly after (at once when ``synchronous``)."""
+        if self.synchronous:
+            self._store(writes)
+            return
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
@@ -88,12 +97,15 @@ class StateWriter:
                 except queue.Empty:
                     break
             if batch:
-                try:
-                    self.store.write_state(batch)
-                except Exception:  # a failed write must not kill the writer: the next batch may pass
-                    self.failures += 1
-                    log.exception("could not store %d state changes", len(batch))
+                self._store(batch)
             for signal in signals:
                 signal.set()
             if stop:
                 return
+
+    def _store(self, batch: Sequence[StateWrite]) -> None:
+        try:
+            self.store.write_state(batch)
+        except Exception:  # a failed write must not kill the writer (or a request): the next may pass
+            self.failures += 1
+            log.exception("could not store %d state changes", len(batch))

@@ -220,7 +220,7 @@ class ControlStore(ABC):
 
     def watch(self, callback: Callable[[str], None]) -> bool:
         """Have ``callback("control")`` or ``callback("state")`` called (from a thread of the store's)
-        after any handle, in any process, changed documents or state; ``False``: this store cannot tell.
+        after another handle, in any process, changed documents or state; ``False``: this store cannot tell.
 
         The base store cannot: a SQLite file shared between processes is re-read on ``refresh()``.
         """

@@ -346,7 +346,8 @@ class ControlLayer:
     ones that have something to do: with no override and no chaos the request path carries
     no hook at all, so an idle control layer costs nothing per request. ``MockController``
     calls it after each change; call it yourself after changing the store through another
-    handle (another process sharing the file).
+    handle (another process sharing the file). A store that can ``watch`` (PostgreSQL, shared by
+    a fleet) calls ``changed`` from its listener thread when any replica changed it.
     """
 
     def __init__(
@@ -365,7 +366,18 @@ class ControlLayer:
         self._scenario: str | None = None
         self._lock = threading.Lock()
 
-    def sync(self) -> None:
+    def changed(self, kind: str) -> None:
+        """Another handle changed the store (``"control"``: documents; ``"state"``: items): catch up.
+
+        A scenario activated elsewhere is followed without loading its starting state again: the
+        replica that activated it stored that state, and this one reads it on the ``"state"`` news.
+        """
+        if kind == "state":
+            self.state.reload()
+        else:
+            self.sync(start_state=False)
+
+    def sync(self, *, start_state: bool = True) -> None:
         """Load the store's current documents onto the request path (one atomic swap of the hooks)."""
         from mockingbird.runtime.hooks import Hooks
 
@@ -377,7 +389,7 @@ class ControlLayer:
             scenario_state = (
                 (snapshot.documents.get((SCENARIO, active)) or {}).get("state") if active else None
             )
-            if active != self._scenario and isinstance(scenario_state, dict):
+            if start_state and active != self._scenario and isinstance(scenario_state, dict):
                 self._start_state(scenario_state)  # a scenario's starting state, on its activation
             self._scenario = active
             self.engine.set_hooks(Hooks(
@@ -414,4 +426,5 @@ def attach_control(
     """
     layer = ControlLayer(engine, store, stateful=stateful, drops=drops)
     layer.sync()
+    store.watch(layer.changed)  # a fleet's shared store: other replicas' changes take effect here too
     return MockController(engine.spec, store, layer=layer)

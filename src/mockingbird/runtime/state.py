@@ -16,6 +16,10 @@ and documented headers behave as without state); only the body is the state's, a
 validates against the documented response schema: otherwise the hook passes and the builder
 answers, so state never makes the mock answer what its spec rejects. A request that asks for
 a response itself (``Prefer``, ``__code``...) passes too. Buckets are seeded on first use.
+
+In a fleet (a control store other replicas write too), ``reread`` reads the store: ``reload()``
+runs it when another replica changed the state, and a request for an item this replica does not
+hold reads the store once before answering 404 (the item may be a moment old elsewhere).
 """
 
 from __future__ import annotations
@@ -76,15 +80,18 @@ class StateHook:
         builder: the engine's response builder (status, headers, content type; 404 bodies).
         maker: makes and checks items.
         persist: receives every change, in order (``None``: memory only).
+        reread: reads the stored state again (a fleet's shared store), else ``None``.
     """
 
     def __init__(
-        self, spec: Spec, builder: ResponseBuilder, maker: ItemMaker, persist: Persist | None = None
-    ) -> None:
+        self, spec: Spec, builder: ResponseBuilder, maker: ItemMaker, persist: Persist | None = None,
+        reread: Callable[[], StoredState] | None = None,
+    ) -> None:  # fmt: skip
         self.spec = spec
         self.builder = builder
         self.maker = maker
         self.persist = persist
+        self.reread = reread
         self.collections = {c.path: c for c in infer_collections(spec)}
         self._routes: dict[str, tuple[Collection, str]] = {
             key: (c, role) for c in self.collections.values() for key, role in c.operations.items()
@@ -100,9 +107,18 @@ class StateHook:
     def load(self, stored: StoredState) -> None:
         """Take the buckets a store holds (of known collections), replacing what is kept."""
         with self._lock:
-            self._buckets = {
-                key: Bucket(dict(items)) for key, items in stored.items() if key[0] in self.collections
-            }
+            self._take(stored)
+
+    def _take(self, stored: StoredState) -> None:
+        self._buckets = {
+            key: Bucket(dict(items)) for key, items in stored.items() if key[0] in self.collections
+        }
+
+    def reload(self) -> None:
+        """Read the shared store again (another replica changed the state); no-op without ``reread``."""
+        if self.reread is not None:
+            with self._lock:  # read under the lock: no change of ours can land between read and swap
+                self._take(self.reread())
 
     def reset(self) -> None:
         """Forget every item: each collection is seeded again on its next use."""
@@ -196,6 +212,10 @@ class StateHook:
                 return self._create(matched, collection, scope, bucket, body)
             item_id = params.get(collection.id_param, "")
             item = bucket.items.get(item_id)
+            if item is None and self.reread is not None:  # made by another replica a moment ago?
+                self._take(self.reread())
+                bucket = self._bucket(collection, scope)
+                item = bucket.items.get(item_id)
             if item is None:
                 return self._not_found(matched, collection, item_id)
             if role == "read":

@@ -28,9 +28,10 @@ def build_state_hook(engine: MockEngine, store: ControlStore) -> tuple[StateHook
     from mockingbird.runtime.items import ItemMaker
     from mockingbird.runtime.state import StateHook
 
-    writer = StateWriter(store)
+    # A fleet's shared store: each change is stored before its answer, so any replica can read it back.
+    writer = StateWriter(store, synchronous=store.shared)
     maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed)
-    hook = StateHook(engine.spec, engine.builder, maker, writer)
+    hook = StateHook(engine.spec, engine.builder, maker, writer, store.read_state if store.shared else None)
     hook.load(store.read_state())
     return hook, writer
 
@@ -104,6 +105,11 @@ class StateControl:
              "scope": list(c.scope), "operations": dict(c.operations), "items": counts.get(c.path, 0)}
             for c in hook.collections.values()
         ]  # fmt: skip
+
+    def reload(self) -> None:
+        """Take the state another replica stored (a fleet's shared store); no-op before first use."""
+        if self._hook is not None:
+            self._hook.reload()
 
     def flush(self) -> None:
         """Return once every change so far is in the store."""
