@@ -123,7 +123,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     """Build the full served mock for ``spec`` as ``config`` says.
 
     The log store is opened first (its migration expects to create a new file), then the
-    control store: in the log's file when logging, else at ``config.control_db``, else in memory.
+    control store: at ``config.control_db`` when given, else in the log's file or PostgreSQL
+    database when logging, else in memory.
     Both are closed by the ASGI lifespan shutdown (``Runtime.close``).
 
     Args:
@@ -165,8 +166,12 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
     store = open_store(target, writer=config.log_writer)
     log_path: Path | None = getattr(store, "path", None)
+    # A fleet logs to a PostgreSQL database: its replicas share the control store there too.
+    shared = str(target) if str(target).startswith(("postgresql://", "postgres://")) else None
     try:
-        control = open_control_store(config.control_db if config.control_db is not None else log_path)
+        control = open_control_store(
+            config.control_db if config.control_db is not None else shared or log_path
+        )
     except BaseException:
         store.close()
         raise
