@@ -307,4 +307,13 @@ if __name__ == "__main__":
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="mockingbird log writer: %(message)s"
     )
-    sys.exit(run(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]))
+    sys.exit(
+        run(
+            sys.argv[1],
+            int(sys.argv[2]),
+            float(sys.argv[3]),
+            int(sys.argv[4]),
+            float(sys.argv[5]),
+            sys.argv[6],
+        )
+    )

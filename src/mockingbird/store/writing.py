@@ -79,13 +79,16 @@ class WriteQueue:
     A deque, not ``queue.Queue``: append/popleft are atomic and 15x cheaper than Queue.put/get, and
     this runs once per request. The writer polls it; ``wake`` makes it look at once.
 
+    While the writer says its database is unreachable (``down``: why), a full queue refuses at once
+    instead of blocking: requests keep being answered, and each refused record is counted and raised.
+
     Args:
-        path: the database (for messages).
+        path: the database (for messages; a URL without its password).
         queue_max: items held before ``put`` blocks.
         block_timeout: seconds ``put`` blocks on a full queue before ``StoreFullError``.
     """
 
-    def __init__(self, path: Path, queue_max: int, block_timeout: float) -> None:
+    def __init__(self, path: Path | str, queue_max: int, block_timeout: float) -> None:
         self.path = path
         self.items: deque[Any] = deque()
         self.queue_max = queue_max
@@ -98,6 +101,7 @@ class WriteQueue:
         self.rejected = 0
         self.waits = 0
         self.failed = 0
+        self.down: str | None = None
 
     def put(self, item: Any) -> None:
         """Queue ``item``; block while the queue is full.
@@ -116,6 +120,12 @@ class WriteQueue:
     def wait_for_space(self) -> None:
         """Block until the writer has made room (see ``put``)."""
         items, limit = self.items, self.queue_max
+        if self.down is not None and len(items) >= limit:
+            self.rejected += 1
+            raise StoreFullError(
+                f"log store {self.path} is unreachable ({self.down}) and {limit} records are queued; "
+                "record not stored"
+            )
         with self.space:
             self.waits += 1
             self.waiting += 1
@@ -140,9 +150,13 @@ class WriteQueue:
                 self.space.notify_all()
 
     def stats(self) -> dict[str, Any]:
-        """``queued``, ``queue_max``, ``written``, ``rejected``, ``failed``, ``waits``."""
-        return {"queued": len(self.items), "queue_max": self.queue_max, "written": self.written,
-                "rejected": self.rejected, "failed": self.failed, "waits": self.waits}  # fmt: skip
+        """``queued``, ``queue_max``, ``written``, ``rejected``, ``failed``, ``waits``, and ``down`` (why the
+        database is unreachable) while it is."""
+        out: dict[str, Any] = {"queued": len(self.items), "queue_max": self.queue_max, "written": self.written,
+               "rejected": self.rejected, "failed": self.failed, "waits": self.waits}  # fmt: skip
+        if self.down is not None:
+            out["down"] = self.down
+        return out
 
 
 @functools.lru_cache(maxsize=64)
