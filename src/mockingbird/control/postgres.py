@@ -48,6 +48,7 @@ from mockingbird.control.store import (
 )
 from mockingbird.control.tables import MIGRATIONS, SCHEMA_VERSION, decode_document, state_statements
 from mockingbird.errors import ConfigError, StoreError
+from mockingbird.store.base import redact_url
 
 if TYPE_CHECKING:
     import psycopg
@@ -60,17 +61,6 @@ _NOTIFY = "SELECT pg_notify(%s, %s)"
 
 log = logging.getLogger("mockingbird.control")
 T = TypeVar("T")
-
-
-def redact_url(url: str) -> str:
-    """The URL with its password masked, for messages (``postgresql://mock:***@db/mock``)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _sql(statement: str) -> str:
