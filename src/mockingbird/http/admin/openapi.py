@@ -277,6 +277,7 @@ _DOCUMENT: dict[str, Any] = {
                     "scenario": _NULLABLE_STR,
                     "is_admin": {"type": "boolean"},
                     "source": _NULLABLE_STR,
+                    "replica": _NULLABLE_STR,
                 },
             },
             "LogRecordDetail": {
