@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.pgserver import PASSWORD, PgServer
 
 from mockingbird.config import ServeConfig
 from mockingbird.http.supervisor import MockHandle, MockSupervisor
-from tests.pgserver import PASSWORD, PgServer
 
 SHOP = str(Path(__file__).resolve().parents[1] / "runtime" / "stateful.yaml")
 API = "/admin/api"
@@ -49,7 +49,9 @@ def fleet(pg_server: PgServer) -> Iterator[tuple[MockHandle, MockHandle]]:
     pg_server.drop_database(dsn)
 
 
-def test_each_replica_says_who_it_is_and_never_shows_the_password(fleet: tuple[MockHandle, MockHandle]) -> None:
+def test_each_replica_says_who_it_is_and_never_shows_the_password(
+    fleet: tuple[MockHandle, MockHandle],
+) -> None:
     for handle, name in zip(fleet, ("mock-a", "mock-b"), strict=True):
         health = httpx.get(f"{handle.url}/health")
         assert health.json()["replica"] == name
@@ -72,7 +74,9 @@ def test_one_query_shows_every_request_of_both_replicas(fleet: tuple[MockHandle,
         assert eventually(total, 65) == 65  # rows are written behind the answers
         page = http.get(f"{a.url}{API}/logs/search", params={"path": "^/status$", "limit": 500}).json()
         assert Counter(item["replica"] for item in page["items"]) == sent
-        only_b = http.get(f"{a.url}{API}/logs/search", params={"path": "^/status$", "replica": "mock-b"}).json()
+        only_b = http.get(
+            f"{a.url}{API}/logs/search", params={"path": "^/status$", "replica": "mock-b"}
+        ).json()
         assert only_b["total"] == 25
 
 
@@ -82,23 +86,94 @@ def test_a_scenario_switched_on_one_replica_changes_the_answers_of_the_other(
     a, b = fleet
     scenario = {
         "name": "maintenance",
-        "overrides": [{"operation": "status", "response": {"status": 200, "headers": {"X-Mode": "maintenance"}}}],
+        "overrides": [
+            {"operation": "status", "response": {"status": 200, "headers": {"X-Mode": "maintenance"}}}
+        ],
     }
     assert httpx.post(f"{a.url}{API}/scenarios", json=scenario).status_code in (200, 201)
     assert httpx.post(f"{a.url}{API}/scenarios/maintenance/activate").status_code == 200
-    mode = lambda: httpx.get(f"{b.url}/status").headers.get("x-mode")  # noqa: E731
+    mode = lambda: httpx.get(f"{b.url}/status").headers.get("x-mode")
     assert eventually(mode, "maintenance") == "maintenance"
     assert httpx.get(f"{b.url}{API}/scenarios/active").json()["active"] == "maintenance"
     assert httpx.post(f"{b.url}{API}/scenarios/deactivate").status_code == 200
     assert eventually(lambda: httpx.get(f"{a.url}/status").headers.get("x-mode"), None) is None
 
 
-def test_an_item_posted_to_one_replica_is_read_back_from_the_other(fleet: tuple[MockHandle, MockHandle]) -> None:
+def test_an_item_posted_to_one_replica_is_read_back_from_the_other(
+    fleet: tuple[MockHandle, MockHandle],
+) -> None:
     a, b = fleet
     created = httpx.post(f"{b.url}/users", json={"name": "Ada", "password": "s3cretpass"})
     assert created.status_code == 201
     user = created.json()
     got = httpx.get(f"{a.url}/users/{user['id']}")  # at once: stored before the answer went out
     assert got.status_code == 200 and got.json() == user
-    listed = lambda: user in httpx.get(f"{a.url}/users", params={"per_page": 50}).json()  # noqa: E731
+    listed = lambda: user in httpx.get(f"{a.url}/users", params={"per_page": 50}).json()
     assert eventually(listed, True) is True
+
+
+# -- the fleet example: examples/fleet/ ------------------------------------------------------------
+
+FLEET = Path(__file__).resolve().parents[2] / "examples" / "fleet"
+COMPOSE_SCHEMA = Path(__file__).resolve().parents[1] / "generate" / "data" / "compose-spec.json"
+
+
+def test_the_fleet_example_follows_the_compose_specification_and_its_commands_parse() -> None:
+    import json
+
+    import click
+    import jsonschema
+    import yaml
+
+    from mockingbird.cli.commands.serve import command
+    from mockingbird.http.admin.auth import check_admin_exposure
+
+    compose = yaml.safe_load((FLEET / "docker-compose.yml").read_text())
+    jsonschema.Draft201909Validator(json.loads(COMPOSE_SCHEMA.read_text())).validate(compose)
+    services = compose["services"]
+    replicas = {name: s for name, s in services.items() if s.get("command", [""])[0] == "serve"}
+    assert sorted(replicas) == ["mock-1", "mock-2"]
+    names = set()
+    for service in replicas.values():
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy"
+        with click.Context(command) as ctx:  # the real `serve` options: a renamed one fails here
+            params = command.make_context("serve", service["command"][1:], parent=ctx).params
+        config = ServeConfig.from_env(env=service["environment"], **params)
+        check_admin_exposure(config.host, config.admin_token)  # 0.0.0.0 needs the token: it is there
+        assert config.log_db is not None and config.log_db.startswith("postgresql://")
+        assert "@postgres:5432/" in config.log_db and ":" not in config.log_db.split("//")[1].split("@")[0]
+        assert (
+            service["environment"]["PGPASSWORD"] == services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+        )
+        assert config.stateful and config.port == 8000
+        names.add(config.replica_name)
+    assert names == set(replicas)  # each replica has its own name in the log
+    assert services["nginx"]["ports"] == ["8000:80"]
+    assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in services["nginx"]["volumes"]
+
+
+def test_the_fleet_nginx_balances_over_every_replica_of_the_compose_file() -> None:
+    import re
+
+    import yaml
+
+    conf = (FLEET / "nginx.conf").read_text()
+    upstream = re.search(r"upstream (\w+) \{(.*?)\}", conf, re.DOTALL)
+    assert upstream is not None
+    servers = re.findall(r"server ([\w.-]+:\d+);", upstream.group(2))
+    compose = yaml.safe_load((FLEET / "docker-compose.yml").read_text())
+    assert sorted(servers) == sorted(f"{n}:8000" for n, s in compose["services"].items() if "command" in s)
+    assert f"proxy_pass http://{upstream.group(1)};" in conf and "listen 80;" in conf
+    assert conf.count("{") == conf.count("}")
+
+
+def test_the_fleet_dockerfile_installs_this_repository_and_runs_as_a_non_root_user() -> None:
+    from dockerfile_parse import DockerfileParser
+
+    parser = DockerfileParser(path=str(FLEET / "Dockerfile"))
+    instructions = [(item["instruction"], item["value"]) for item in parser.structure]
+    copied = [value.split()[0] for kind, value in instructions if kind == "COPY"]
+    root = FLEET.parents[1]
+    assert all((root / path).exists() for path in copied)  # the build context is the repository root
+    assert [v for k, v in instructions if k == "USER"] == ["mock"]
+    assert [v for k, v in instructions if k == "ENTRYPOINT"] == ['["mockingbird"]']
