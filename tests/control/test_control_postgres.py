@@ -22,29 +22,36 @@ def two(pg_dsn: str) -> Iterator[tuple[ControlStore, ControlStore]]:
         yield one, other
 
 
-def test_a_watcher_hears_every_change_made_through_another_handle(
+def test_a_watcher_hears_every_change_made_through_another_handle_and_not_its_own(
     two: tuple[ControlStore, ControlStore],
 ) -> None:
     one, other = two
-    heard: queue.Queue[str] = queue.Queue()
-    assert one.watch(heard.put) is True
+    heard: queue.Queue[tuple[str, object]] = queue.Queue()
+    assert one.watch(lambda kind, changes: heard.put((kind, changes))) is True
+    one.put("override", "mine", {"operation": "listPets"})  # its own: not heard
     revision = other.put("override", "slow", {"operation": "listPets"})
-    assert heard.get(timeout=5) == "control"
+    assert heard.get(timeout=5) == ("control", None)
     assert one.refresh() == revision == one.snapshot().revision
     other.set_active_scenario("outage")
-    assert heard.get(timeout=5) == "control"
-    other.write_state([StateWrite("put", "/pets", (), "1", {"id": 1}, 1)])
-    assert heard.get(timeout=5) == "state"
-    assert one.read_state() == {("/pets", ()): [("1", {"id": 1})]}
+    assert heard.get(timeout=5) == ("control", None)
+    other.write_state(
+        [StateWrite("put", "/pets", ("7",), "1", {"id": 1}, 1), StateWrite("delete", "/pets", (), "2")]
+    )
+    assert heard.get(timeout=5) == ("state", [("put", "/pets", ("7",), "1"), ("delete", "/pets", (), "2")])
+    assert one.read_items([("/pets", ("7",), "1"), ("/pets", ("7",), "9")]) == {
+        ("/pets", ("7",), "1"): {"id": 1}
+    }
+    other.write_state([StateWrite("put", "/notes", (), f"n{n}", {"text": "x" * 50}, n) for n in range(400)])
+    assert heard.get(timeout=5) == ("state", None)  # too many to name: re-read everything
     assert not other.delete("override", "missing")  # no change: no notification
     other.delete("override", "slow")
-    assert heard.get(timeout=5) == "control"
+    assert heard.get(timeout=5) == ("control", None)
     assert heard.empty()
 
 
 def test_a_sqlite_store_cannot_watch() -> None:
     with open_control_store(None) as store:
-        assert store.watch(lambda kind: None) is False and store.shared is False
+        assert store.watch(lambda kind, changes: None) is False and store.shared is False
 
 
 def test_two_handles_writing_at_once_never_share_a_revision(two: tuple[ControlStore, ControlStore]) -> None:
@@ -119,14 +126,14 @@ def test_a_server_that_does_not_answer_is_one_line_without_the_password(pg_serve
 def test_the_watcher_reconnects_after_a_server_restart_and_catches_up(
     pg_server: PgServer, pg_dsn: str
 ) -> None:
-    heard: queue.Queue[str] = queue.Queue()
+    heard: queue.Queue[tuple[str, object]] = queue.Queue()
     with open_control_store(pg_dsn) as watched:
-        watched.watch(heard.put)
+        watched.watch(lambda kind, changes: heard.put((kind, changes)))
         pg_server.stop("immediate")
         pg_server.start()
         caught_up = {heard.get(timeout=15), heard.get(timeout=5)}
-        assert caught_up == {"control", "state"}  # what it may have missed: re-read both
+        assert caught_up == {("control", None), ("state", None)}  # what it may have missed: re-read both
         with open_control_store(pg_dsn) as other:
             other.set_active_scenario("after")
-        assert heard.get(timeout=5) == "control"
+        assert heard.get(timeout=5) == ("control", None)
         assert watched.active_scenario() == "after"  # the pool replaced its broken connection

@@ -13,13 +13,15 @@ revision (``UPDATE ... RETURNING``: the row lock serialises writers across proce
 last one is a ``NOTIFY`` on ``mockingbird_control``, delivered to every listener at commit:
 
 * ``control <origin>`` after a document or the active scenario changed;
-* ``state <origin>`` after the stateful mode's items changed,
+* ``state <origin> <changes>`` after the stateful mode's items changed: a JSON list of
+  ``[op, collection, scope, item id]`` (``*`` past 7,000 bytes: re-read everything),
 
 where ``origin`` names the store handle that wrote. ``watch(callback)`` starts one daemon thread
-with its own connection that ``LISTEN``s and calls ``callback("control")`` or ``callback("state")``
-for changes made through *other* handles (its own writer already knows; notifications that arrive
-together are coalesced); after a lost connection it reconnects and calls both, since
-notifications sent meanwhile are gone. Migrations are versioned, each in a transaction, under an advisory lock:
+with its own connection that ``LISTEN``s and calls ``callback("control", None)`` or
+``callback("state", changes)`` for changes made through *other* handles (its own writer already
+knows; notifications that arrive together are coalesced), so a replica fetches only the items
+that changed (``read_items``); after a lost connection it reconnects and calls both with
+``None``, since notifications sent meanwhile are gone. Migrations are versioned, each in a transaction, under an advisory lock:
 two replicas starting at once migrate once.
 """
 
@@ -41,10 +43,14 @@ from mockingbird.control.store import (
     ControlSnapshot,
     ControlStore,
     Document,
+    ItemKey,
+    StateChange,
     StateWrite,
     StoredState,
+    Watcher,
     check_key,
     encode_document,
+    state_changes,
 )
 from mockingbird.control.tables import MIGRATIONS, SCHEMA_VERSION, decode_document, state_statements
 from mockingbird.errors import ConfigError, StoreError
@@ -58,6 +64,7 @@ CHANNEL = "mockingbird_control"
 _MIGRATION_LOCK = 0x6D6B6264  # pg_advisory_xact_lock key: "mkbd"
 _BUMP = "UPDATE control_state SET revision = revision + 1 WHERE id = 1 RETURNING revision"
 _NOTIFY = "SELECT pg_notify(%s, %s)"
+_MAX_PAYLOAD = 7000  # bytes: PostgreSQL refuses a payload of 8000 or more
 
 log = logging.getLogger("mockingbird.control")
 T = TypeVar("T")
@@ -294,16 +301,31 @@ class PostgresControlStore(ControlStore):
             with conn.cursor() as cursor:
                 for statement, group in groupby(statements, key=itemgetter(0)):
                     cursor.executemany(_sql(statement), [params for _, params in group])
-            conn.execute(_NOTIFY, (CHANNEL, f"state {self._origin}"))
+            conn.execute(_NOTIFY, (CHANNEL, f"state {self._origin} {_changes_payload(writes)}"))
 
         self._use(work)
 
+    def read_items(self, keys: Sequence[ItemKey]) -> dict[ItemKey, Document]:
+        """The stored items of ``keys`` that exist, in one query."""
+        if not keys:
+            return {}
+        scoped = [(c, orjson.dumps(list(s)).decode(), i) for c, s, i in keys]
+        rows = self._use(
+            lambda conn: conn.execute(
+                "SELECT collection, scope, item_id, body FROM control_state_items "
+                "WHERE (collection, scope, item_id) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
+                ([k[0] for k in scoped], [k[1] for k in scoped], [k[2] for k in scoped]),
+            ).fetchall()
+        )
+        return {(c, tuple(orjson.loads(s)), i): decode_document(body) for c, s, i, body in rows}
+
     # ------------------------------------------------------------------ other replicas
-    def watch(self, callback: Callable[[str], None]) -> bool:
-        """Call ``callback("control")`` or ``callback("state")`` when another handle changed the store.
+    def watch(self, callback: Watcher) -> bool:
+        """Call ``callback("control", None)`` or ``callback("state", changes)`` when another handle
+        changed the store.
 
         One daemon thread per store, with its own connection (``LISTEN``); it reconnects after a
-        lost connection and then calls both, since notifications sent meanwhile are lost.
+        lost connection and then calls both with ``None``, since notifications sent meanwhile are lost.
         """
         if self._listener is not None:
             raise StoreError("this control store is already watched")
@@ -314,7 +336,7 @@ class PostgresControlStore(ControlStore):
         self._ready.wait(self._timeout)
         return True
 
-    def _listen(self, callback: Callable[[str], None]) -> None:
+    def _listen(self, callback: Watcher) -> None:
         import psycopg
 
         first = True
@@ -323,16 +345,14 @@ class PostgresControlStore(ControlStore):
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=int(self._timeout)) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._ready.set()
-                    if not first:
-                        _call(callback, ("control", "state"))  # whatever was sent while we were away
+                    if not first:  # whatever was sent while we were away
+                        _call(callback, {"control": None, "state": None})
                     first = False
                     while not self._stop.is_set():
-                        kinds = {
-                            n.payload.partition(" ")[0] for n in conn.notifies(timeout=0.5, stop_after=1)
-                        }
-                        if kinds:  # what came with it, coalesced: one re-sync for a burst of changes
-                            kinds |= {n.payload.partition(" ")[0] for n in conn.notifies(timeout=0.005)}
-                            _call(callback, sorted(kinds))
+                        payloads = [n.payload for n in conn.notifies(timeout=0.5, stop_after=1)]
+                        if payloads:  # and what came with it, coalesced: one catch-up for a burst
+                            payloads += [n.payload for n in conn.notifies(timeout=0.005)]
+                            _call(callback, _news(payloads, self._origin))
             except psycopg.Error as exc:
                 if self._stop.is_set():
                     return
@@ -359,10 +379,41 @@ def _postgres_ddl(statement: str) -> str:
     return statement.replace(" WITHOUT ROWID", "").replace("updated_at REAL", "updated_at DOUBLE PRECISION")
 
 
-def _call(callback: Callable[[str], None], kinds: Sequence[str]) -> None:
-    for kind in kinds:
+def _changes_payload(writes: Sequence[StateWrite]) -> str:
+    """What a state write changed, for the NOTIFY payload; ``*`` (re-read everything) when too long."""
+    text = orjson.dumps(state_changes(writes)).decode()
+    return text if len(text) <= _MAX_PAYLOAD else "*"
+
+
+def _news(payloads: Sequence[str], origin: str) -> dict[str, list[StateChange] | None]:
+    """Other handles' notifications, by kind: ``control`` -> ``None``, ``state`` -> the changes in order
+    (``None``: re-read everything). A handle's own notifications are left out: it already knows."""
+    news: dict[str, list[StateChange] | None] = {}
+    for payload in payloads:
+        kind, _, rest = payload.partition(" ")
+        sender, _, detail = rest.partition(" ")
+        if sender == origin or kind not in ("control", "state"):
+            continue
+        if kind == "control":
+            news["control"] = None
+            continue
+        known = news.get("state", [])
+        if known is None or detail in ("", "*"):
+            news["state"] = None
+            continue
         try:
-            callback(kind)
+            known.extend((op, c, tuple(scope), i) for op, c, scope, i in orjson.loads(detail))
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            news["state"] = None
+        else:
+            news["state"] = known
+    return news
+
+
+def _call(callback: Watcher, news: dict[str, list[StateChange] | None]) -> None:
+    for kind, changes in news.items():
+        try:
+            callback(kind, changes)
         except Exception:  # a failing callback must not stop the listener: the next change retries
             log.exception("control store change callback failed (%s)", kind)
 

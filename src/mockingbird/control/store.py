@@ -85,6 +85,20 @@ class StateWrite:
 StoredState = dict[tuple[str, tuple[str, ...]], list[tuple[str, Document]]]
 """Every bucket, by (collection, scope), with its (id, item) pairs in position order."""
 
+ItemKey = tuple[str, tuple[str, ...], str]
+"""One stored item: (collection, scope, item id)."""
+
+StateChange = tuple[str, str, tuple[str, ...], str]
+"""What one ``StateWrite`` changed, without the item: (op, collection, scope, item id)."""
+
+Watcher = Callable[[str, "Sequence[StateChange] | None"], None]
+"""Called with ``("control", None)``, or ``("state", changes)`` (``None``: anything may have changed)."""
+
+
+def state_changes(writes: Sequence[StateWrite]) -> list[StateChange]:
+    """The changes ``writes`` make, as a watcher hears of them."""
+    return [(w.op, w.collection, tuple(w.scope), w.item_id) for w in writes]
+
 
 def check_key(kind: str, name: str) -> None:
     """Refuse an empty or non-string kind or name.
@@ -218,9 +232,24 @@ class ControlStore(ABC):
             StoreError: the store is closed or failed.
         """
 
-    def watch(self, callback: Callable[[str], None]) -> bool:
-        """Have ``callback("control")`` or ``callback("state")`` called (from a thread of the store's)
-        after another handle, in any process, changed documents or state; ``False``: this store cannot tell.
+    def read_items(self, keys: Sequence[ItemKey]) -> dict[ItemKey, Document]:
+        """The stored items of ``keys`` that exist (a fleet's replica catching up on a few changes).
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+        wanted = set(keys)
+        return {
+            (c, s, i): doc
+            for (c, s), items in self.read_state().items()
+            for i, doc in items
+            if (c, s, i) in wanted
+        }
+
+    def watch(self, callback: Watcher) -> bool:
+        """Have ``callback("control", None)`` or ``callback("state", changes)`` called (from a thread of the
+        store's) after another handle, in any process, changed documents or state; ``False``: this store
+        cannot tell.
 
         The base store cannot: a SQLite file shared between processes is re-read on ``refresh()``.
         """

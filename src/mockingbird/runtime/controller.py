@@ -25,7 +25,9 @@ from mockingbird.runtime.chaos import CHAOS, DEFAULT, DROPS_NEED
 from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, find_operation
 
 if TYPE_CHECKING:
-    from mockingbird.control.store import ControlStore, Document
+    from collections.abc import Sequence
+
+    from mockingbird.control.store import ControlStore, Document, StateChange
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.engine import MockEngine
     from mockingbird.runtime.state_control import StateControl
@@ -366,14 +368,14 @@ class ControlLayer:
         self._scenario: str | None = None
         self._lock = threading.Lock()
 
-    def changed(self, kind: str) -> None:
-        """Another handle changed the store (``"control"``: documents; ``"state"``: items): catch up.
+    def changed(self, kind: str, changes: Sequence[StateChange] | None = None) -> None:
+        """Another handle changed the store (``"control"``: documents; ``"state"``: these items): catch up.
 
         A scenario activated elsewhere is followed without loading its starting state again: the
-        replica that activated it stored that state, and this one reads it on the ``"state"`` news.
+        replica that activated it stored that state, and this one hears of those items too.
         """
         if kind == "state":
-            self.state.reload()
+            self.state.reload(changes)
         else:
             self.sync(start_state=False)
 

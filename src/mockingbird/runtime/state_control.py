@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from mockingbird.control.state_writer import StateWriter
 
 if TYPE_CHECKING:
-    from mockingbird.control.store import ControlStore, Document
+    from collections.abc import Sequence
+
+    from mockingbird.control.store import ControlStore, Document, StateChange
     from mockingbird.runtime.engine import MockEngine
     from mockingbird.runtime.state import StateHook
 
@@ -31,7 +33,7 @@ def build_state_hook(engine: MockEngine, store: ControlStore) -> tuple[StateHook
     # A fleet's shared store: each change is stored before its answer, so any replica can read it back.
     writer = StateWriter(store, synchronous=store.shared)
     maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed)
-    hook = StateHook(engine.spec, engine.builder, maker, writer, store.read_state if store.shared else None)
+    hook = StateHook(engine.spec, engine.builder, maker, writer, store if store.shared else None)
     hook.load(store.read_state())
     return hook, writer
 
@@ -106,10 +108,11 @@ class StateControl:
             for c in hook.collections.values()
         ]  # fmt: skip
 
-    def reload(self) -> None:
-        """Take the state another replica stored (a fleet's shared store); no-op before first use."""
+    def reload(self, changes: Sequence[StateChange] | None = None) -> None:
+        """Take the state another replica stored (a fleet's shared store; ``None``: all of it); no-op
+        before first use (the hook reads the store when it is built)."""
         if self._hook is not None:
-            self._hook.reload()
+            self._hook.reload(changes)
 
     def flush(self) -> None:
         """Return once every change so far is in the store."""
