@@ -374,6 +374,7 @@ def record_to_dict(record: LogRecord, *, bodies: bool = True) -> dict[str, Any]:
         "scenario": record.scenario,
         "is_admin": record.is_admin,
         "source": record.source,
+        "replica": record.replica,
     }
     if bodies:
         out.update(
