@@ -218,7 +218,9 @@ class ServeConfig:
     def to_env(self) -> dict[str, str | None]:
         """The environment a ``mockingbird serve`` child needs to run exactly this config: the fields of the
         table above, ``None`` for a variable to remove (so the parent's environment cannot leak in)."""
-        env = {var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()}
+        env = {
+            var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()
+        }
         if not self.log:  # no log: its database means nothing
             env[ENV_VARS["log_db"]] = None
         return env
