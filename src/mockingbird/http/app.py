@@ -77,6 +77,10 @@ class Recorder(Protocol):
         """``app`` with its exchanges logged."""
         ...
 
+    def health(self) -> dict[str, Any]:
+        """The log's state for ``/health`` (``state``: ``ok``, ``down``, ``refusing``)."""
+        ...
+
 
 class AfterAnswer(Protocol):
     """Called once a response went out (``http.deliveries.Deliveries.after``: callbacks)."""
@@ -346,11 +350,21 @@ class MockApp:
 
             side = build_side_app(
                 self.spec,
-                stats=lambda: {"requests": self.requests, "scenario": self.engine.scenario},
+                stats=self._health,
                 at_root=self._root_side,
             )
             self._side = self.recorder.wrap(side) if self.recorder is not None else side
         await self._side(scope, receive, send)
+
+    def _health(self) -> dict[str, Any]:
+        """What ``/health`` says beyond the spec: requests, scenario, and the log (``degraded`` while it
+        cannot store what it is given)."""
+        out: dict[str, Any] = {"requests": self.requests, "scenario": self.engine.scenario}
+        if self.recorder is not None:
+            log = out["log"] = self.recorder.health()
+            if log["state"] != "ok":
+                out["status"] = "degraded"
+        return out
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -164,7 +164,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     target = config.log_db if config.log_db is not None else default_db_path(spec.source)
     # The default writer is a child process: building and inserting rows off this process's GIL
     # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
-    store = open_store(target, writer=config.log_writer)
+    store = open_store(target, writer=config.log_writer, replica=config.replica_name)
     log_path: Path | None = getattr(store, "path", None)
     # A fleet logs to a PostgreSQL database: its replicas share the control store there too.
     shared = str(target) if str(target).startswith(("postgresql://", "postgres://")) else None

@@ -10,7 +10,8 @@ backoff) until it is stored: the writer thread waits there, so records queue up 
 queue's bound, and past it ``write`` refuses at once (``WriteQueue.down``). Both are said on stderr
 (the ``mockingbird.store`` logger) and in ``stats()``. A batch is acknowledged (its flush markers set)
 only after its commit returned. A connection lost inside ``COMMIT`` leaves it unknown whether the
-batch was stored: it is written again, so such a batch may appear twice, never zero times.
+batch was stored, so each batch notes its transaction id before committing, and after reconnecting
+the writer asks the server (``txid_status``) before writing it again: stored once, never twice.
 
 Connection URLs carry passwords: everything here names a database by ``redact_url(url)``.
 """
@@ -123,6 +124,7 @@ class PgTarget:
         self.give_up = give_up
         self.conn: psycopg.Connection[Any] | None = None
         self.reconnects = 0
+        self._xid: int | None = None  # the transaction of the batch whose COMMIT got no answer
 
     def open(self) -> None:
         self.conn = connect(self.url)
@@ -142,7 +144,11 @@ class PgTarget:
                 if self.conn is None or self.conn.closed:
                     self.conn = psycopg.connect(self.url, connect_timeout=5)
                     self.reconnects += 1
-                self._copy(self.conn, rows)
+                if self._xid is not None and self._committed(self.conn, self._xid):
+                    self._xid = None  # the lost answer was a success: the batch is stored
+                else:
+                    self._xid = None
+                    self._copy(self.conn, rows)
                 if self.queue.down is not None:
                     log.warning("log store %s is reachable again; writing what queued up", self.label)
                     self.queue.down = None
@@ -171,13 +177,22 @@ class PgTarget:
             time.sleep(_BACKOFF[min(attempt, len(_BACKOFF) - 1)])
             attempt += 1
 
-    @staticmethod
-    def _copy(conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> None:
-        with conn.cursor() as cur, cur.copy(COPY) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
+    def _copy(self, conn: psycopg.Connection[Any], rows: list[tuple[Any, ...]]) -> None:
+        with conn.cursor() as cur:
+            with cur.copy(COPY) as copy:
+                write = copy.write_row
+                for row in rows:
+                    write(row)
+            found = cur.execute("SELECT txid_current()").fetchone()
+        self._xid = int(found[0]) if found else None
         conn.commit()
+        self._xid = None
+
+    @staticmethod
+    def _committed(conn: psycopg.Connection[Any], xid: int) -> bool:
+        found = conn.execute("SELECT txid_status(%s)", (xid,)).fetchone()
+        conn.rollback()
+        return found is not None and found[0] == "committed"
 
     def _rollback(self) -> None:
         if self.conn is not None:
