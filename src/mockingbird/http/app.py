@@ -143,6 +143,7 @@ class MockApp:
             admin_app = recorder.wrap(admin_app)
         self.admin_app = admin_app
         self.requests = 0
+        self.replica: str | None = None  # this process's name in a fleet, shown by /health (build_runtime)
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
         # Set only for a spec with callbacks (build_runtime): None costs the request path one test.
@@ -357,9 +358,13 @@ class MockApp:
         await self._side(scope, receive, send)
 
     def _health(self) -> dict[str, Any]:
-        """What ``/health`` says beyond the spec: requests, scenario, and the log (``degraded`` while it
-        cannot store what it is given)."""
-        out: dict[str, Any] = {"requests": self.requests, "scenario": self.engine.scenario}
+        """What ``/health`` says beyond the spec: requests, scenario, this replica's name, and the log
+        (``degraded`` while it cannot store what it is given)."""
+        out: dict[str, Any] = {
+            "requests": self.requests,
+            "scenario": self.engine.scenario,
+            "replica": self.replica,
+        }
         if self.recorder is not None:
             log = out["log"] = self.recorder.health()
             if log["state"] != "ok":

@@ -261,6 +261,9 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
     """
     from mockingbird.control.files import load_scenario_files
     from mockingbird.runtime.controller import attach_control
+    from mockingbird.store.writing import default_replica
+
+    mock.replica = config.replica_name or default_replica()  # the name its log rows carry, in /health
 
     # Only our uvicorn protocol gives the app a hold on the connection (http/connections.py).
     controller = attach_control(
