@@ -93,8 +93,12 @@ def main() -> int:
     with database(args.dsn) as dsn:
         try:
             servers["sqlite"] = mock_server(PETSTORE, free_port(), "granian", "--stateful")
-            servers["postgres"] = mock_server(PETSTORE, free_port(), "granian", "--stateful", "--control-db", dsn)
-            servers["replica"] = mock_server(PETSTORE, free_port(), "granian", "--stateful", "--control-db", dsn)
+            servers["postgres"] = mock_server(
+                PETSTORE, free_port(), "granian", "--stateful", "--control-db", dsn
+            )
+            servers["replica"] = mock_server(
+                PETSTORE, free_port(), "granian", "--stateful", "--control-db", dsn
+            )
             for srv in servers.values():
                 srv.wait_ready()
             items = {key: f"/pets/{create(servers[key].port)}" for key in ("sqlite", "postgres")}
@@ -116,7 +120,9 @@ def main() -> int:
             for srv in servers.values():
                 srv.stop()
 
-    print(f"best of {args.rounds} interleaved rounds of {args.duration}s, wrk -t1 -c{args.connections}, petstore")
+    print(
+        f"best of {args.rounds} interleaved rounds of {args.duration}s, wrk -t1 -c{args.connections}, petstore"
+    )
     print("ratios: control store on PostgreSQL against the same server with it in the SQLite log file")
     print("\nPOST /pets --stateful (a new pet every request)")
     row("control store in the SQLite file (behind)", best["post-sqlite"], best["post-sqlite"][0])

@@ -18,6 +18,8 @@ variable                          field            meaning
 ``MOCKINGBIRD_LOG_DB``            ``log_db``       the log store (``--log-db``): a file, or a PostgreSQL URL
                                                    (its password then never goes on a command line)
 ``MOCKINGBIRD_REPLICA_NAME``      ``replica_name`` this process's name in its log rows (``--replica-name``)
+``MOCKINGBIRD_CONTROL_DB``        ``control_db``   the control store (``--control-db``): a file, or a PostgreSQL
+                                                   URL shared by a fleet of replicas
 ================================  ===============  =========================================================
 
 Ground layer: imports nothing of mockingbird but ``errors``.
@@ -42,6 +44,7 @@ ENV_VARS: Mapping[str, str] = {
     "log_writer": "MOCKINGBIRD_LOG_WRITER",
     "log_db": "MOCKINGBIRD_LOG_DB",
     "replica_name": "MOCKINGBIRD_REPLICA_NAME",
+    "control_db": "MOCKINGBIRD_CONTROL_DB",
 }
 
 
@@ -72,8 +75,8 @@ class ServeConfig:
         replica_name: this process's name in every log row it writes (``None``: host:pid).
         log_writer: where log rows are built and written: ``process`` or ``thread``.
         admin_token: token guarding ``/admin`` (``None`` or empty: unguarded, loopback only).
-        control_db: the control store's file (scenarios, overrides, chaos). ``None``: the log's
-            file when logging, else in memory.
+        control_db: the control store's file or ``postgresql://`` URL (scenarios, overrides, chaos,
+            state). ``None``: the log's file or database when logging, else in memory.
         scenarios: scenario files or folders to load at start (``--scenarios``).
         scenario: the scenario to activate at start (``--scenario``).
         stateful: answer the spec's collections from stored items (``--stateful``).
@@ -189,7 +192,7 @@ class ServeConfig:
             args += ["--log-db", self.log_db]
         if not self.admin:
             args.append("--no-admin")
-        if self.control_db is not None:
+        if self.control_db is not None and not carries_password(self.control_db):  # else to_env carries it
             args += ["--control-db", self.control_db]
         for path in self.scenarios:
             args += ["--scenarios", path]

@@ -112,8 +112,9 @@ def _default(name: str) -> Any:
 )
 @click.option(
     "--control-db",
-    metavar="PATH",
-    help="Control store for scenarios, overrides, chaos (default: the log database; in memory with --no-log).",
+    metavar="PATH|URL",
+    help="Control store for scenarios, overrides, chaos, state: a SQLite file, or postgresql://... shared by "
+    "replicas (default: the log database; in memory with --no-log) [env: MOCKINGBIRD_CONTROL_DB].",
 )
 @click.option(
     "--scenarios",
