@@ -2,7 +2,8 @@
 
 ``open_control_store(path_or_url)`` returns a ``ControlStore`` (``control/store.py``: the
 interface; ``control/sqlite.py``: SQLite, in a file or in memory; ``control/postgres.py``:
-PostgreSQL, shared by a fleet of replicas; ``control/tables.py``: the tables both create). What the documents mean is
+PostgreSQL, shared by a fleet of replicas; ``control/sql.py`` and ``control/tables.py``: the
+statements and tables both share). What the documents mean is
 parsed here too (``overrides``, ``chaos``, ``scenarios``, checked first against the published
 ``scenario.schema.json``); ``runtime/controller.py`` puts them on the request path.
 """

@@ -29,31 +29,25 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from operator import itemgetter
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from mockingbird.control.sql import SqlControlStore
 from mockingbird.control.store import (
-    ControlSnapshot,
-    ControlStore,
     Document,
     ItemKey,
     StateChange,
     StateWrite,
-    StoredState,
     Watcher,
-    check_key,
-    encode_document,
     state_changes,
 )
-from mockingbird.control.tables import MIGRATIONS, SCHEMA_VERSION, decode_document, state_statements
-from mockingbird.errors import ConfigError, StoreError
+from mockingbird.control.tables import decode_document, state_statements
+from mockingbird.errors import StoreError
 from mockingbird.store.base import redact_url
 
 if TYPE_CHECKING:
@@ -75,7 +69,7 @@ def _sql(statement: str) -> str:
     return statement.replace("?", "%s")
 
 
-class PostgresControlStore(ControlStore):
+class PostgresControlStore(SqlControlStore):
     """A ``ControlStore`` in a PostgreSQL database. Open it with ``open_control_store(url)``.
 
     Args:
@@ -89,6 +83,7 @@ class PostgresControlStore(ControlStore):
     """
 
     shared = True
+    COLLATE = ' COLLATE "C"'
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         import psycopg_pool
@@ -119,20 +114,7 @@ class PostgresControlStore(ControlStore):
     def _migrate(self, conn: psycopg.Connection[Any]) -> int:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
         exists = conn.execute("SELECT to_regclass('control_state') IS NOT NULL").fetchone()
-        version = 0
-        if exists is not None and exists[0]:
-            row = conn.execute("SELECT schema_version FROM control_state").fetchone()
-            version = row[0] if row is not None else 0
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self._where} has control schema version {version}, newer than this mockingbird "
-                f"understands ({SCHEMA_VERSION}); upgrade mockingbird or use another --control-db"
-            )
-        for target in sorted(v for v in MIGRATIONS if v > version):
-            for statement in MIGRATIONS[target]:
-                conn.execute(_postgres_ddl(statement))
-            conn.execute("UPDATE control_state SET schema_version = %s WHERE id = 1", (target,))
-        return SCHEMA_VERSION
+        return self._upgrade(conn, exists is not None and bool(exists[0]), self._where)
 
     # ------------------------------------------------------------------ plumbing
     def _use(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
@@ -186,121 +168,24 @@ class PostgresControlStore(ControlStore):
         self._revision = max(self._revision, revision)
         return revision
 
+    def _read_consistently(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """``work`` in one repeatable-read transaction."""
+
+        def read(conn: psycopg.Connection[Any]) -> T:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return work(conn)
+
+        return self._use(read)
+
+    def _sql(self, statement: str) -> str:
+        return _sql(statement)
+
+    def _ddl(self, statement: str) -> str:
+        return statement.replace(" WITHOUT ROWID", "").replace(
+            "updated_at REAL", "updated_at DOUBLE PRECISION"
+        )
+
     # ------------------------------------------------------------------ interface
-    @property
-    def revision(self) -> int:
-        """The revision as this store last saw it (see ``ControlStore.revision``)."""
-        return self._revision
-
-    def get(self, kind: str, name: str) -> Document | None:
-        """A document (a fresh copy), or ``None``."""
-        check_key(kind, name)
-        row = self._use(
-            lambda c: c.execute(
-                "SELECT body FROM control_documents WHERE kind = %s AND name = %s", (kind, name)
-            ).fetchone()
-        )
-        return None if row is None else decode_document(row[0])
-
-    def put(self, kind: str, name: str, document: Document) -> int:
-        """Create or replace a document; return the new revision."""
-        body = encode_document(kind, name, document)
-
-        def apply(conn: psycopg.Connection[Any], revision: int) -> bool:
-            conn.execute(
-                "INSERT INTO control_documents (kind, name, body, revision, updated_at) VALUES (%s, %s, %s, %s, %s) "
-                "ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body, revision = excluded.revision, "
-                "updated_at = excluded.updated_at",
-                (kind, name, body, revision, time.time()),
-            )
-            return True
-
-        return _changed(self._change(apply))
-
-    def delete(self, kind: str, name: str) -> bool:
-        """Delete a document; ``True`` (and a new revision) when it existed."""
-        check_key(kind, name)
-        revision = self._change(
-            lambda conn, _rev: (
-                conn.execute(
-                    "DELETE FROM control_documents WHERE kind = %s AND name = %s", (kind, name)
-                ).rowcount
-                > 0
-            )
-        )
-        return revision is not None
-
-    def list(self, kind: str) -> dict[str, Document]:
-        """Every document of a kind, by name, sorted by name."""
-        rows = self._use(
-            lambda c: c.execute(
-                'SELECT name, body FROM control_documents WHERE kind = %s ORDER BY name COLLATE "C"',
-                (kind,),
-            ).fetchall()
-        )
-        return {name: decode_document(body) for name, body in rows}
-
-    def active_scenario(self) -> str | None:
-        """The active scenario's name, or ``None``."""
-        row = self._use(lambda c: c.execute("SELECT active_scenario FROM control_state").fetchone())
-        name: str | None = row[0] if row is not None else None
-        return name
-
-    def set_active_scenario(self, name: str | None) -> int:
-        """Switch the active scenario (``None``: none); return the new revision."""
-        if name is not None and (not isinstance(name, str) or not name):
-            raise ConfigError(f"a scenario name must be a non-empty string, not {name!r}")
-
-        def apply(conn: psycopg.Connection[Any], _revision: int) -> bool:
-            conn.execute("UPDATE control_state SET active_scenario = %s WHERE id = 1", (name,))
-            return True
-
-        return _changed(self._change(apply))
-
-    def refresh(self) -> int:
-        """Read the stored revision (other replicas' writes included) and return it."""
-        row = self._use(lambda c: c.execute("SELECT revision FROM control_state").fetchone())
-        assert row is not None
-        self._revision = row[0]
-        return self._revision
-
-    def snapshot(self) -> ControlSnapshot:
-        """Everything at one revision, read in one repeatable-read transaction."""
-
-        def work(conn: psycopg.Connection[Any]) -> tuple[Any, list[Any]]:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            state = conn.execute("SELECT revision, active_scenario FROM control_state").fetchone()
-            rows = conn.execute(
-                'SELECT kind, name, body FROM control_documents ORDER BY kind COLLATE "C", name COLLATE "C"'
-            ).fetchall()
-            return state, rows
-
-        state, rows = self._use(work)
-        revision, active = state
-        self._revision = revision
-        docs = {(kind, name): decode_document(body) for kind, name, body in rows}
-        return ControlSnapshot(revision, active, MappingProxyType(docs))
-
-    def read_state(self) -> StoredState:
-        """The stateful mode's items, by bucket, in position order (one repeatable-read transaction)."""
-
-        def work(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            buckets = conn.execute("SELECT collection, scope FROM control_state_buckets").fetchall()
-            rows = conn.execute(
-                "SELECT collection, scope, item_id, body FROM control_state_items "
-                'ORDER BY collection COLLATE "C", scope COLLATE "C", position'
-            ).fetchall()
-            return buckets, rows
-
-        buckets, rows = self._use(work)
-        out: StoredState = {(c, tuple(orjson.loads(s))): [] for c, s in buckets}
-        for collection, scope, item_id, body in rows:
-            out.setdefault((collection, tuple(orjson.loads(scope))), []).append(
-                (item_id, decode_document(body))
-            )
-        return out
-
     def write_state(self, writes: Sequence[StateWrite]) -> None:
         """Apply state changes in one transaction and notify the other replicas (the revision does not move).
 
@@ -394,11 +279,6 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.commit()
 
 
-def _postgres_ddl(statement: str) -> str:
-    """A migration statement written for SQLite, in PostgreSQL's words (the same tables)."""
-    return statement.replace(" WITHOUT ROWID", "").replace("updated_at REAL", "updated_at DOUBLE PRECISION")
-
-
 def _changes_payload(writes: Sequence[StateWrite]) -> str:
     """What a state write changed, for the NOTIFY payload; ``*`` (re-read everything) when too long."""
     text = orjson.dumps(state_changes(writes)).decode()
@@ -440,8 +320,3 @@ def _call(callback: Watcher, news: dict[str, list[StateChange] | None]) -> None:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _changed(revision: int | None) -> int:
-    assert revision is not None  # an apply that always changes something
-    return revision

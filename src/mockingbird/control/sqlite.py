@@ -18,27 +18,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from types import MappingProxyType
 from typing import TypeVar
 
-import orjson
-
+from mockingbird.control.sql import SqlControlStore
 from mockingbird.control.store import (
-    ControlSnapshot,
-    ControlStore,
-    Document,
     StateWrite,
-    StoredState,
-    check_key,
-    encode_document,
 )
-from mockingbird.control.tables import MIGRATIONS, SCHEMA_VERSION, decode_document, state_statements
-from mockingbird.errors import ConfigError, StoreError
+from mockingbird.control.tables import SCHEMA_VERSION, state_statements
+from mockingbird.errors import StoreError
 
 __all__ = ["SCHEMA_VERSION", "SqliteControlStore"]
 
@@ -47,7 +38,7 @@ _BUMP = "UPDATE control_state SET revision = revision + 1 WHERE id = 1 RETURNING
 T = TypeVar("T")
 
 
-class SqliteControlStore(ControlStore):
+class SqliteControlStore(SqlControlStore):
     """A ``ControlStore`` on one SQLite file, or in memory. Open it with ``open_control_store``.
 
     Args:
@@ -93,16 +84,7 @@ class SqliteControlStore(ControlStore):
             exists = conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'control_state'"
             ).fetchone()[0]
-            version = conn.execute("SELECT schema_version FROM control_state").fetchone()[0] if exists else 0
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self._where} has control schema version {version}, newer than this mockingbird "
-                    f"understands ({SCHEMA_VERSION}); upgrade mockingbird or use another --control-db"
-                )
-            for target in sorted(v for v in MIGRATIONS if v > version):
-                for statement in MIGRATIONS[target]:
-                    conn.execute(statement)
-                conn.execute("UPDATE control_state SET schema_version = ? WHERE id = 1", (target,))
+            self._upgrade(conn, bool(exists), self._where)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -142,128 +124,19 @@ class SqliteControlStore(ControlStore):
 
         return self._use(work)
 
+    def _read_consistently(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` in one read transaction (a consistent view under WAL)."""
+
+        def read(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN")
+            try:
+                return work(conn)
+            finally:
+                conn.execute("COMMIT")
+
+        return self._use(read)
+
     # ------------------------------------------------------------------ interface
-    @property
-    def revision(self) -> int:
-        """The revision as this store last saw it (see ``ControlStore.revision``)."""
-        return self._revision
-
-    def get(self, kind: str, name: str) -> Document | None:
-        """A document (a fresh copy), or ``None``."""
-        check_key(kind, name)
-        row = self._use(
-            lambda c: c.execute(
-                "SELECT body FROM control_documents WHERE kind = ? AND name = ?", (kind, name)
-            ).fetchone()
-        )
-        return None if row is None else decode_document(row[0])
-
-    def put(self, kind: str, name: str, document: Document) -> int:
-        """Create or replace a document; return the new revision."""
-        body = encode_document(kind, name, document)
-
-        def apply(conn: sqlite3.Connection, revision: int) -> bool:
-            conn.execute(
-                "INSERT INTO control_documents (kind, name, body, revision, updated_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body, revision = excluded.revision, "
-                "updated_at = excluded.updated_at",
-                (kind, name, body, revision, time.time()),
-            )
-            return True
-
-        return _changed(self._change(apply))
-
-    def delete(self, kind: str, name: str) -> bool:
-        """Delete a document; ``True`` (and a new revision) when it existed."""
-        check_key(kind, name)
-        revision = self._change(
-            lambda conn, _rev: (
-                conn.execute(
-                    "DELETE FROM control_documents WHERE kind = ? AND name = ?", (kind, name)
-                ).rowcount
-                > 0
-            )
-        )
-        return revision is not None
-
-    def list(self, kind: str) -> dict[str, Document]:
-        """Every document of a kind, by name, sorted by name."""
-        rows = self._use(
-            lambda c: c.execute(
-                "SELECT name, body FROM control_documents WHERE kind = ? ORDER BY name", (kind,)
-            ).fetchall()
-        )
-        return {name: decode_document(body) for name, body in rows}
-
-    def active_scenario(self) -> str | None:
-        """The active scenario's name, or ``None``."""
-        row = self._use(lambda c: c.execute("SELECT active_scenario FROM control_state").fetchone())
-        name: str | None = row[0]
-        return name
-
-    def set_active_scenario(self, name: str | None) -> int:
-        """Switch the active scenario (``None``: none); return the new revision."""
-        if name is not None and (not isinstance(name, str) or not name):
-            raise ConfigError(f"a scenario name must be a non-empty string, not {name!r}")
-
-        def apply(conn: sqlite3.Connection, _revision: int) -> bool:
-            conn.execute("UPDATE control_state SET active_scenario = ? WHERE id = 1", (name,))
-            return True
-
-        return _changed(self._change(apply))
-
-    def refresh(self) -> int:
-        """Read the stored revision (another handle's writes included) and return it."""
-
-        def work(conn: sqlite3.Connection) -> int:
-            revision: int = conn.execute("SELECT revision FROM control_state").fetchone()[0]
-            self._revision = revision
-            return revision
-
-        return self._use(work)
-
-    def snapshot(self) -> ControlSnapshot:
-        """Everything at one revision, read in one transaction."""
-
-        def work(conn: sqlite3.Connection) -> ControlSnapshot:
-            conn.execute("BEGIN")
-            try:
-                revision, active = conn.execute(
-                    "SELECT revision, active_scenario FROM control_state"
-                ).fetchone()
-                rows = conn.execute(
-                    "SELECT kind, name, body FROM control_documents ORDER BY kind, name"
-                ).fetchall()
-            finally:
-                conn.execute("COMMIT")
-            self._revision = revision
-            docs = {(kind, name): decode_document(body) for kind, name, body in rows}
-            return ControlSnapshot(revision, active, MappingProxyType(docs))
-
-        return self._use(work)
-
-    def read_state(self) -> StoredState:
-        """The stateful mode's items, by bucket, in position order (one read transaction)."""
-
-        def work(conn: sqlite3.Connection) -> StoredState:
-            conn.execute("BEGIN")
-            try:
-                buckets = conn.execute("SELECT collection, scope FROM control_state_buckets").fetchall()
-                rows = conn.execute(
-                    "SELECT collection, scope, item_id, body FROM control_state_items "
-                    "ORDER BY collection, scope, position"
-                ).fetchall()
-            finally:
-                conn.execute("COMMIT")
-            out: StoredState = {(c, tuple(orjson.loads(s))): [] for c, s in buckets}
-            for collection, scope, item_id, body in rows:
-                out.setdefault((collection, tuple(orjson.loads(scope))), []).append(
-                    (item_id, decode_document(body))
-                )
-            return out
-
-        return self._use(work)
-
     def write_state(self, writes: Sequence[StateWrite]) -> None:
         """Apply state changes in one transaction (the revision does not move).
 
@@ -292,8 +165,3 @@ class SqliteControlStore(ControlStore):
 
     def __repr__(self) -> str:
         return f"SqliteControlStore({self._where}, revision={self._revision})"
-
-
-def _changed(revision: int | None) -> int:
-    assert revision is not None  # an apply that always changes something
-    return revision
