@@ -6,31 +6,20 @@ whose), a scenario switched through one changes the other's answers, and statefu
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from tests.pgserver import PASSWORD, PgServer
+from tests.polling import eventually
 
 from mockingbird.config import ServeConfig
 from mockingbird.http.supervisor import MockHandle, MockSupervisor
 
 SHOP = str(Path(__file__).resolve().parents[1] / "runtime" / "stateful.yaml")
 API = "/admin/api"
-
-
-def eventually(probe: Callable[[], Any], expected: Any, within: float = 10.0) -> Any:
-    """Poll ``probe`` until it returns ``expected`` (or the bound passes); returns its last value."""
-    deadline = time.monotonic() + within
-    while True:
-        got = probe()
-        if got == expected or time.monotonic() > deadline:
-            return got
-        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")

@@ -6,27 +6,16 @@ each other's changes only through the database (LISTEN/NOTIFY), as replicas in s
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from tests.polling import eventually
 
 from mockingbird import MockServer
 
 SHOP = str(Path(__file__).with_name("stateful.yaml"))
-
-
-def eventually(probe: Callable[[], Any], expected: Any, within: float = 5.0) -> Any:
-    """Poll ``probe`` until it returns ``expected`` (or the bound passes); returns its last value."""
-    deadline = time.monotonic() + within
-    while True:
-        got = probe()
-        if got == expected or time.monotonic() > deadline:
-            return got
-        time.sleep(0.02)
 
 
 @pytest.fixture
