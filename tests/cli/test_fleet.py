@@ -6,6 +6,7 @@ whose), a scenario switched through one changes the other's answers, and statefu
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,15 @@ API = "/admin/api"
 
 
 @pytest.fixture(scope="module")
-def fleet(pg_server: PgServer) -> Iterator[tuple[MockHandle, MockHandle]]:
+def fleet_db(pg_server: PgServer) -> Iterator[str]:
     dsn = pg_server.fresh_database()
+    yield dsn
+    pg_server.drop_database(dsn)
+
+
+@pytest.fixture(scope="module")
+def fleet(fleet_db: str) -> Iterator[tuple[MockHandle, MockHandle]]:
+    dsn = fleet_db
     with MockSupervisor() as supervisor:
         replicas = tuple(
             supervisor.start(
@@ -35,7 +43,6 @@ def fleet(pg_server: PgServer) -> Iterator[tuple[MockHandle, MockHandle]]:
             for name in ("mock-a", "mock-b")
         )
         yield replicas[0], replicas[1]
-    pg_server.drop_database(dsn)
 
 
 def test_each_replica_says_who_it_is_and_never_shows_the_password(
@@ -48,7 +55,13 @@ def test_each_replica_says_who_it_is_and_never_shows_the_password(
         assert PASSWORD not in httpx.get(f"{handle.url}{API}/info").text
 
 
-def test_one_query_shows_every_request_of_both_replicas(fleet: tuple[MockHandle, MockHandle]) -> None:
+def test_one_query_shows_every_request_of_both_replicas(
+    fleet: tuple[MockHandle, MockHandle], fleet_db: str
+) -> None:
+    from click.testing import CliRunner
+
+    from mockingbird.cli import cli
+
     a, b = fleet
     sent = {"mock-a": 40, "mock-b": 25}
     with httpx.Client() as http:
@@ -67,6 +80,11 @@ def test_one_query_shows_every_request_of_both_replicas(fleet: tuple[MockHandle,
             f"{a.url}{API}/logs/search", params={"path": "^/status$", "replica": "mock-b"}
         ).json()
         assert only_b["total"] == 25
+    args = ["logs", "--db", fleet_db, "--path", "^/status$", "--limit", "500", "--json"]
+    result = CliRunner().invoke(cli, args)  # `mockingbird logs` on the database: the same rows
+    assert result.exit_code == 0, result.output
+    assert PASSWORD not in result.output
+    assert Counter(item["replica"] for item in json.loads(result.output)["items"]) == sent
 
 
 def test_a_scenario_switched_on_one_replica_changes_the_answers_of_the_other(
