@@ -11,9 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.pgserver import PgServer
 from tests.polling import eventually
 
 from mockingbird import MockServer
+from mockingbird.errors import StoreError
 
 SHOP = str(Path(__file__).with_name("stateful.yaml"))
 
@@ -95,3 +97,25 @@ def test_a_scenario_state_activated_on_one_is_served_by_both(pair: tuple[MockSer
     )
     note = lambda: httpx.get(f"{two.url}/notes/3f2c1a9e-0b7d-4c1e-9a55-1d2f3e4a5b6c").status_code
     assert eventually(note, 200) == 200
+
+
+def test_answers_go_on_while_the_database_is_away_and_changes_flow_again_after(
+    pair: tuple[MockServer, MockServer], pg_server: PgServer
+) -> None:
+    one, two = pair
+    one.override("status", status=200, headers={"X-Fleet": "before"}, id="fleet")
+    status = lambda: httpx.get(f"{two.url}/status").headers.get("x-fleet")
+    assert eventually(status, "before") == "before"
+    pg_server.stop("immediate")
+    try:
+        assert eventually(lambda: two.controller.store.down, True) is True  # its listener noticed
+        assert status() == "before"  # answered from what the replica holds
+        created = httpx.post(f"{one.url}/users", json={"name": "Ada", "password": "s3cretpass"})
+        assert created.status_code == 201  # answered; the item is not stored
+        with pytest.raises(StoreError, match="unreachable"):
+            one.override("status", status=200, headers={"X-Fleet": "during"}, id="fleet")
+    finally:
+        pg_server.start()
+    assert eventually(lambda: one.controller.store.down, False) is False
+    one.override("status", status=200, headers={"X-Fleet": "after"}, id="fleet")
+    assert eventually(status, "after") == "after"

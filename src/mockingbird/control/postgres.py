@@ -21,7 +21,9 @@ with its own connection that ``LISTEN``s and calls ``callback("control", None)``
 ``callback("state", changes)`` for changes made through *other* handles (its own writer already
 knows; notifications that arrive together are coalesced), so a replica fetches only the items
 that changed (``read_items``); after a lost connection it reconnects and calls both with
-``None``, since notifications sent meanwhile are gone. Migrations are versioned, each in a transaction, under an advisory lock:
+``None``, since notifications sent meanwhile are gone. While the listener cannot reach the
+database (``down``), every call fails at once with ``StoreError`` rather than wait for a
+connection on the request path. Migrations are versioned, each in a transaction, under an advisory lock:
 two replicas starting at once migrate once.
 """
 
@@ -96,6 +98,7 @@ class PostgresControlStore(SqlControlStore):
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._origin = uuid.uuid4().hex
+        self.down = False  # the listener lost the database: calls fail at once until it reconnects
         self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=4, open=False, timeout=timeout,
             name="mockingbird-control", configure=_configure,
@@ -129,9 +132,11 @@ class PostgresControlStore(SqlControlStore):
 
         if self._closed:
             raise StoreError(f"control store {self._where} is closed")
+        if self.down:  # fail at once: a request must not wait for a database its listener cannot reach
+            raise StoreError(f"control store {self._where}: the database is unreachable; reconnecting")
         for attempt in (1, 2):
             try:
-                with self._pool.connection(timeout=self._timeout) as conn:
+                with self._pool.connection(timeout=self._timeout if attempt == 1 else 2.0) as conn:
                     try:
                         with conn.transaction():
                             return work(conn)
@@ -242,6 +247,9 @@ class PostgresControlStore(SqlControlStore):
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=int(self._timeout)) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._ready.set()
+                    if self.down:
+                        log.warning("control store %s: reconnected", self._where)
+                        self.down = False
                     if not first:  # whatever was sent while we were away
                         _call(callback, {"control": None, "state": None})
                     first = False
@@ -253,8 +261,11 @@ class PostgresControlStore(SqlControlStore):
             except psycopg.Error as exc:
                 if self._stop.is_set():
                     return
-                log.warning("control store %s: listener lost its connection (%s); reconnecting",
-                            self._where, _first_line(exc))  # fmt: skip
+                if not self.down:  # once per outage
+                    log.warning("control store %s: lost the database (%s); reconnecting",
+                                self._where, _first_line(exc))  # fmt: skip
+                self.down = True
+                self._ready.set()
                 self._stop.wait(0.5)
 
     def close(self) -> None:
