@@ -101,7 +101,7 @@ class PostgresControlStore(SqlControlStore):
         self.down = False  # the listener lost the database: calls fail at once until it reconnects
         self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
             url, min_size=1, max_size=4, open=False, timeout=timeout,
-            name="mockingbird-control", configure=_configure,
+            name="mockingbird-control",
         )  # fmt: skip
         try:
             self._pool.open(wait=True, timeout=timeout)
@@ -201,6 +201,11 @@ class PostgresControlStore(SqlControlStore):
 
         def work(conn: psycopg.Connection[Any]) -> None:
             with conn.pipeline(), conn.cursor() as cursor:  # one round trip for the whole change
+                # Items change per request: commit without waiting for the WAL flush. Every replica sees the
+                # change at commit all the same; a crash of the server may lose the last few hundred ms of
+                # them, as SQLite's `synchronous = NORMAL` may. Waiting for the disk cost 10 ms under load.
+                # Documents, the scenario and migrations keep the server's durable default.
+                cursor.execute("SET LOCAL synchronous_commit = off")
                 for statement, group in groupby(statements, key=itemgetter(0)):
                     cursor.executemany(_sql(statement), [params for _, params in group])
                 cursor.execute(_NOTIFY, (CHANNEL, f"state {self._origin} {_changes_payload(writes)}"))
@@ -280,14 +285,6 @@ class PostgresControlStore(SqlControlStore):
 
     def __repr__(self) -> str:
         return f"PostgresControlStore({self._where}, revision={self._revision})"
-
-
-def _configure(conn: psycopg.Connection[Any]) -> None:
-    """Each pooled connection: commit without waiting for the WAL flush. A change is visible to every
-    replica at commit all the same; a server crash may lose the last few hundred milliseconds, as
-    SQLite's ``synchronous = NORMAL`` may. Waiting for the disk per item cost 10 ms under load."""
-    conn.execute("SET synchronous_commit = off")
-    conn.commit()
 
 
 def _changes_payload(writes: Sequence[StateWrite]) -> str:
