@@ -78,7 +78,7 @@ class Recorder(Protocol):
         ...
 
     def health(self) -> dict[str, Any]:
-        """The log's state for ``/health`` (``state``: ``ok``, ``down``, ``refusing``)."""
+        """The log's state for ``/health`` (``state``: ``ok`` or ``down``)."""
         ...
 
 

@@ -113,12 +113,12 @@ class RequestRecorder:
             log.error("request %s %s not logged: %s", capture[3], capture[4], exc)  # method, path
 
     def health(self) -> dict[str, Any]:
-        """The log's part of ``/health``: ``state`` (``ok``; ``down`` while the store's database is
-        unreachable; ``refusing`` once records were refused), the store (a URL without its password),
-        its queue and what was not logged."""
+        """The log's part of ``/health``: ``state`` (``ok``, or ``down`` while the store's database is
+        unreachable), the store (a URL without its password), its queue, and ``unlogged``: the records
+        refused since the start."""
         stats: Callable[[], dict[str, Any]] | None = getattr(self.sink, "stats", None)
         out: dict[str, Any] = stats() if stats is not None else {}
-        state = "down" if "down" in out else "refusing" if self.unlogged else "ok"
+        state = "down" if "down" in out else "ok"
         keep = ("path", "queued", "queue_max", "written", "rejected", "failed", "down", "reconnects")
         return {"state": state, "unlogged": self.unlogged, **{k: out[k] for k in keep if k in out}}
 

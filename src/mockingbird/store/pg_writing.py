@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -115,16 +116,27 @@ class PgTarget:
         queue: the writer's queue (its ``down`` reason is set while the database is unreachable).
         give_up: seconds of retrying after the queue was closed (the store is closing) before the
             batch is counted as failed, so that closing never hangs on a database that is gone.
+        notify: told the reason when the database goes away, and ``None`` when it is back (a writer
+            process tells its server so).
     """
 
-    def __init__(self, url: str, queue: WriteQueue, *, give_up: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        queue: WriteQueue,
+        *,
+        give_up: float = 10.0,
+        notify: Callable[[str | None], None] | None = None,
+    ) -> None:
         self.url = url
         self.label = redact_url(url)
         self.queue = queue
         self.give_up = give_up
+        self.notify = notify
         self.conn: psycopg.Connection[Any] | None = None
         self.reconnects = 0
         self._xid: int | None = None  # the transaction of the batch whose COMMIT got no answer
+        self._closing_since: float | None = None  # first failure after the store began closing
 
     def open(self) -> None:
         self.conn = connect(self.url)
@@ -137,7 +149,6 @@ class PgTarget:
     def commit(self, rows: list[tuple[Any, ...]]) -> bool:
         """Store ``rows`` in one transaction, retrying through lost connections (see the module docstring)."""
         attempt = 0
-        closing_since: float | None = None
         cleaned = False
         while True:
             try:
@@ -152,6 +163,8 @@ class PgTarget:
                 if self.queue.down is not None:
                     log.warning("log store %s is reachable again; writing what queued up", self.label)
                     self.queue.down = None
+                    if self.notify is not None:
+                        self.notify(None)
                 return True
             except psycopg.OperationalError as exc:
                 self.close()
@@ -161,6 +174,8 @@ class PgTarget:
                         "log store %s is unreachable (%s): holding %d records, queue bound %d, retrying",
                         self.label, reason, len(self.queue.items) + len(rows), self.queue.queue_max,
                     )  # fmt: skip
+                if self.queue.down is None and self.notify is not None:
+                    self.notify(reason)
                 self.queue.down = reason
             except psycopg.Error as exc:  # the rows themselves: a NUL, a value out of range
                 self._rollback()
@@ -170,9 +185,9 @@ class PgTarget:
                 log.error("log writer: %d records could not be stored in %s: %s", len(rows), self.label,
                           scrub(exc, self.url))  # fmt: skip
                 return False
-            if self.queue.closed:
-                closing_since = closing_since or time.monotonic()
-                if time.monotonic() - closing_since > self.give_up:
+            if self.queue.closed:  # closing: give up after give_up seconds in all, not per batch
+                self._closing_since = self._closing_since or time.monotonic()
+                if time.monotonic() - self._closing_since > self.give_up:
                     return False
             time.sleep(_BACKOFF[min(attempt, len(_BACKOFF) - 1)])
             attempt += 1

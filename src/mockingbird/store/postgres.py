@@ -1,12 +1,12 @@
 """The PostgreSQL log store: ``open_store("postgresql://...")``; several replicas can share one database.
 
 ``PgLogStore`` migrates the database (``store/pg_writing.py``), then composes a ``PgReader``
-(queries, kv and deliveries through a small ``psycopg_pool`` pool, autocommit) and a
-``ThreadWriter`` whose target is a ``PgTarget``: the same bounded queue, batching and
-back-pressure as the SQLite store, each batch one ``COPY``. The network round trip and COPY
-run in C without the GIL, so the writer thread costs the server little; ``writer="process"``
-(what ``serve`` asks for) therefore also gets the thread (the child writer journals to a file
-beside a SQLite database, which a PostgreSQL store does not have).
+(queries, kv and deliveries through a small ``psycopg_pool`` pool, autocommit) and a writer with
+the same bounded queue, batching and back-pressure as the SQLite store, each batch one ``COPY``
+into a ``PgTarget``: ``writer="thread"``, a ``ThreadWriter`` in this process; ``writer="process"``
+(what ``serve`` uses), the SQLite store's ``ProcessWriter``, whose child builds the rows off this
+process's GIL and commits each frame as it arrives (no journal: the database is the durable place),
+telling the server when the database goes away and comes back.
 
 Only this module and ``store/pg_writing.py`` import psycopg, and only ``open_store`` with a
 ``postgresql://`` URL imports them: a SQLite store never loads the driver.
@@ -28,6 +28,7 @@ from mockingbird.store.base import redact_url
 from mockingbird.store.composed import ComposedStore
 from mockingbird.store.dialect import POSTGRES
 from mockingbird.store.pg_writing import PgTarget, pg_migrate, scrub
+from mockingbird.store.process import ProcessWriter
 from mockingbird.store.reader import LogReader
 from mockingbird.store.thread import ThreadWriter
 from mockingbird.store.writing import RowMaker, WriteQueue
@@ -93,12 +94,12 @@ class PgLogStore(ComposedStore):
     Args:
         url: a libpq URL (``postgresql://user:password@host:port/dbname?sslmode=...``).
         body_limit, queue_max, block_timeout, batch_size, flush_interval: as ``SqliteLogStore``.
-        writer: ``"thread"`` or ``"process"`` (both: a writer thread, see the module docstring), or
+        writer: ``"thread"`` (a writer thread), ``"process"`` (a writer process: ``serve``'s default), or
             ``"none"`` (read-only).
         replica: the ``replica`` of every row this store writes (``None``: host:pid).
         give_up: seconds ``close`` keeps retrying a database that is gone before counting what is left
             as failed.
-        **ignored: options of the SQLite writer process (``live_rate`` ...), accepted and unused.
+        **process_options: ``live_rate``, ``max_pending``, ``quiet`` of a ``ProcessWriter``.
 
     Raises:
         StoreError: the database cannot be reached or migrated (the message names it without password).
@@ -118,7 +119,7 @@ class PgLogStore(ComposedStore):
         writer: str = "thread",
         replica: str | None = None,
         give_up: float = 10.0,
-        **ignored: Any,
+        **process_options: Any,
     ) -> None:
         if writer not in ("thread", "process", "none"):
             raise StoreError(f"writer must be 'thread', 'process' or 'none', not {writer!r}")
@@ -129,13 +130,17 @@ class PgLogStore(ComposedStore):
         self.reader = PgReader(url, self.label)
         self.queue = WriteQueue(self.label, queue_max, block_timeout)
         self.target: PgTarget | None = None
+        rows = RowMaker(body_limit, replica)
         if writer == "none":
             self.writer = None
-        else:
+        elif writer == "thread":
             self.target = PgTarget(url, self.queue, give_up=give_up)
-            self.writer = ThreadWriter(self.label, self.queue, RowMaker(body_limit, replica), self.dialect,
-                                       batch_size=batch_size, flush_interval=flush_interval,
-                                       target=self.target)  # fmt: skip
+            self.writer = ThreadWriter(self.label, self.queue, rows, self.dialect, batch_size=batch_size,
+                                       flush_interval=flush_interval, target=self.target)  # fmt: skip
+        else:  # the child gets the URL in its environment; a writer thread taking over uses its own target
+            self.writer = ProcessWriter(self.label, self.queue, rows, self.dialect, None, batch_size=batch_size,
+                                        flush_interval=flush_interval, database_url=url,
+                                        target=PgTarget(url, self.queue, give_up=give_up), **process_options)  # fmt: skip
         self._start()
 
     def __repr__(self) -> str:
