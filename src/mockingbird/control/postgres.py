@@ -51,6 +51,7 @@ from mockingbird.control.store import (
 from mockingbird.control.tables import decode_document, state_statements
 from mockingbird.errors import StoreError
 from mockingbird.store.base import redact_url
+from mockingbird.store.pg_writing import connect, scrub
 
 if TYPE_CHECKING:
     import psycopg
@@ -148,7 +149,7 @@ class PostgresControlStore(SqlControlStore):
                     f"control store {self._where}: no connection within {self._timeout:g} s"
                 ) from None
             except psycopg.Error as exc:
-                raise StoreError(f"control store {self._where}: {_first_line(exc)}") from None
+                raise StoreError(f"control store {self._where}: {scrub(exc, self.url)}") from None
         raise AssertionError("unreachable")  # pragma: no cover  # the second attempt returns or raises
 
     def _change(self, apply: Callable[[psycopg.Connection[Any], int], bool]) -> int | None:
@@ -249,7 +250,7 @@ class PostgresControlStore(SqlControlStore):
         first = True
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.url, autocommit=True, connect_timeout=int(self._timeout)) as conn:
+                with connect(self.url, autocommit=True, timeout=self._timeout) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._ready.set()
                     if self.down:
@@ -263,12 +264,12 @@ class PostgresControlStore(SqlControlStore):
                         if payloads:  # and what came with it, coalesced: one catch-up for a burst
                             payloads += [n.payload for n in conn.notifies(timeout=0.005)]
                             _call(callback, _news(payloads, self._origin))
-            except psycopg.Error as exc:
+            except (psycopg.Error, StoreError) as exc:
                 if self._stop.is_set():
                     return
                 if not self.down:  # once per outage
                     log.warning("control store %s: lost the database (%s); reconnecting",
-                                self._where, _first_line(exc))  # fmt: skip
+                                self._where, scrub(exc, self.url))  # fmt: skip
                 self.down = True
                 self._ready.set()
                 self._stop.wait(0.5)
@@ -324,7 +325,3 @@ def _call(callback: Watcher, news: dict[str, list[StateChange] | None]) -> None:
             callback(kind, changes)
         except Exception:  # a failing callback must not stop the listener: the next change retries
             log.exception("control store change callback failed (%s)", kind)
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
