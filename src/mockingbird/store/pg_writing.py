@@ -205,7 +205,15 @@ class PgTarget:
 
     @staticmethod
     def _committed(conn: psycopg.Connection[Any], xid: int) -> bool:
-        found = conn.execute("SELECT txid_status(%s)", (xid,)).fetchone()
+        """Whether transaction ``xid`` committed. A server that crashed before it logged the id says it is
+        "in the future": it never committed."""
+        try:
+            found = conn.execute("SELECT txid_status(%s)", (xid,)).fetchone()
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error:
+            conn.rollback()
+            return False
         conn.rollback()
         return found is not None and found[0] == "committed"
 
