@@ -99,7 +99,7 @@ def test_a_scenario_state_activated_on_one_is_served_by_both(pair: tuple[MockSer
     assert eventually(note, 200) == 200
 
 
-def test_answers_go_on_while_the_database_is_away_and_changes_flow_again_after(
+def test_answers_go_on_while_the_database_is_away_and_what_was_created_meanwhile_is_shared_after(
     pair: tuple[MockServer, MockServer], pg_server: PgServer
 ) -> None:
     one, two = pair
@@ -111,7 +111,7 @@ def test_answers_go_on_while_the_database_is_away_and_changes_flow_again_after(
         assert eventually(lambda: two.controller.store.down, True) is True  # its listener noticed
         assert status() == "before"  # answered from what the replica holds
         created = httpx.post(f"{one.url}/users", json={"name": "Ada", "password": "s3cretpass"})
-        assert created.status_code == 201  # answered; the item is not stored
+        assert created.status_code == 201  # answered; stored once the database is back
         with pytest.raises(StoreError, match="unreachable"):
             one.override("status", status=200, headers={"X-Fleet": "during"}, id="fleet")
     finally:
@@ -119,3 +119,6 @@ def test_answers_go_on_while_the_database_is_away_and_changes_flow_again_after(
     assert eventually(lambda: one.controller.store.down, False) is False
     one.override("status", status=200, headers={"X-Fleet": "after"}, id="fleet")
     assert eventually(status, "after") == "after"
+    user = f"{two.url}/users/{created.json()['id']}"
+    assert eventually(lambda: httpx.get(user).status_code, 200) == 200
+    assert httpx.get(user).json() == created.json()

@@ -112,6 +112,8 @@ class StateControl:
         """Take the state another replica stored (a fleet's shared store; ``None``: all of it); no-op
         before first use (the hook reads the store when it is built)."""
         if self._hook is not None:
+            if changes is None and self._writer is not None:
+                self._writer.retry()  # the store is back: what it missed first, then read it all
             self._hook.reload(changes)
 
     def flush(self) -> None:
