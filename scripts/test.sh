@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the tests need (Python deps in .venv, Debian chromium for the
-# browser tests, npm MCP servers used as real peers), checks types, lint, format and
+# browser tests, Debian postgresql for the PostgreSQL store, npm MCP servers used as real peers), checks types, lint, format and
 # import contracts, and runs the whole suite.
 # Usage: ./scripts/test.sh [pytest args...]
 set -euo pipefail
@@ -11,6 +11,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# Debian's PostgreSQL for the log-store tests (tests/pgserver.py runs its initdb/pg_ctl itself).
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
 fi
 
 # npm peers used as real MCP servers in the tests.

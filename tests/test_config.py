@@ -119,6 +119,8 @@ def test_config_is_frozen_and_keyword_only() -> None:
             mcp_operations=("getPet",),
             mcp_credentials=("apiKey=k1",),
         ),
+        ServeConfig(spec="a.yaml", log_db="postgresql://app:pw@db:5432/logs", replica_name="web-1"),
+        ServeConfig(spec="a.yaml", log=False, control_db="postgresql://app:pw@db:5432/control"),
     ],
 )
 def test_to_args_and_to_env_give_a_child_exactly_this_config(config: ServeConfig) -> None:
@@ -136,3 +138,18 @@ def test_the_token_goes_to_the_environment_not_the_command_line() -> None:
     assert config.to_env()["MOCKINGBIRD_ADMIN_TOKEN"] == "s3cret"
     assert ServeConfig(spec="a.yaml").to_env()["MOCKINGBIRD_ADMIN_TOKEN"] is None  # removed, not inherited
     assert set(ServeConfig(spec="a.yaml").to_env()) == set(ENV_VARS.values())
+
+
+def test_a_log_database_password_goes_to_the_environment_not_the_command_line() -> None:
+    config = ServeConfig(spec="a.yaml", log_db="postgresql://app:pw-123@db/logs")
+    assert not any("pw-123" in arg for arg in config.to_args())
+    assert config.to_env()["MOCKINGBIRD_LOG_DB"] == "postgresql://app:pw-123@db/logs"
+    plain = ServeConfig(spec="a.yaml", log_db="postgresql://app@db/logs")
+    assert "postgresql://app@db/logs" in plain.to_args()
+
+
+def test_a_control_database_password_goes_to_the_environment_not_the_command_line() -> None:
+    config = ServeConfig(spec="a.yaml", control_db="postgresql://app:pw-456@db/control")
+    assert not any("pw-456" in arg for arg in config.to_args())
+    assert config.to_env()["MOCKINGBIRD_CONTROL_DB"] == "postgresql://app:pw-456@db/control"
+    assert "sqlite:///c.db" in ServeConfig(spec="a.yaml", control_db="sqlite:///c.db").to_args()

@@ -15,6 +15,11 @@ variable                          field            meaning
 ``MOCKINGBIRD_LOG_WRITER``        ``log_writer``   ``process`` (default: rows are built and written in a
                                                    child process, off the server's GIL) or ``thread``
                                                    (``--log-writer``)
+``MOCKINGBIRD_LOG_DB``            ``log_db``       the log store (``--log-db``): a file, or a PostgreSQL URL
+                                                   (its password then never goes on a command line)
+``MOCKINGBIRD_REPLICA_NAME``      ``replica_name`` this process's name in its log rows (``--replica-name``)
+``MOCKINGBIRD_CONTROL_DB``        ``control_db``   the control store (``--control-db``): a file, or a PostgreSQL
+                                                   URL shared by a fleet of replicas
 ================================  ===============  =========================================================
 
 Ground layer: imports nothing of mockingbird but ``errors``.
@@ -37,7 +42,20 @@ LogWriter = Literal["process", "thread"]
 ENV_VARS: Mapping[str, str] = {
     "admin_token": "MOCKINGBIRD_ADMIN_TOKEN",
     "log_writer": "MOCKINGBIRD_LOG_WRITER",
+    "log_db": "MOCKINGBIRD_LOG_DB",
+    "replica_name": "MOCKINGBIRD_REPLICA_NAME",
+    "control_db": "MOCKINGBIRD_CONTROL_DB",
 }
+
+
+def carries_password(url: str) -> bool:
+    """``True`` for a URL with a password (``user:secret@``, ``?password=``) or a libpq ``password=`` string."""
+    if "password=" in url.lower():
+        return True
+    if "://" not in url:
+        return False
+    userinfo = url.split("://", 1)[1].split("/", 1)[0].rpartition("@")[0]
+    return ":" in userinfo
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -53,11 +71,12 @@ class ServeConfig:
         auth: enforce the operations' security requirements.
         log: log every request and serve the admin API.
         admin: serve the admin API and page under ``/admin`` (with ``log``).
-        log_db: the log store's path or ``sqlite:///`` URL (``None``: ``.mockingbird/<spec>.db``).
+        log_db: the log store's path, ``sqlite:///`` or ``postgresql://`` URL (``None``: ``.mockingbird/<spec>.db``).
+        replica_name: this process's name in every log row it writes (``None``: host:pid).
         log_writer: where log rows are built and written: ``process`` or ``thread``.
         admin_token: token guarding ``/admin`` (``None`` or empty: unguarded, loopback only).
-        control_db: the control store's file (scenarios, overrides, chaos). ``None``: the log's
-            file when logging, else in memory.
+        control_db: the control store's file or ``postgresql://`` URL (scenarios, overrides, chaos,
+            state). ``None``: the log's file or database when logging, else in memory.
         scenarios: scenario files or folders to load at start (``--scenarios``).
         scenario: the scenario to activate at start (``--scenario``).
         stateful: answer the spec's collections from stored items (``--stateful``).
@@ -98,6 +117,7 @@ class ServeConfig:
     admin: bool = True
     log_db: str | None = None
     log_writer: LogWriter = "process"
+    replica_name: str | None = None
     admin_token: str | None = None
     control_db: str | None = None
     scenarios: tuple[str, ...] = ()
@@ -188,11 +208,11 @@ class ServeConfig:
                 "--server", self.server]  # fmt: skip
         if not self.log:
             args.append("--no-log")
-        elif self.log_db is not None:
+        elif self.log_db is not None and not carries_password(self.log_db):  # else to_env carries it
             args += ["--log-db", self.log_db]
         if not self.admin:
             args.append("--no-admin")
-        if self.control_db is not None:
+        if self.control_db is not None and not carries_password(self.control_db):  # else to_env carries it
             args += ["--control-db", self.control_db]
         for path in self.scenarios:
             args += ["--scenarios", path]
@@ -235,6 +255,9 @@ class ServeConfig:
     def to_env(self) -> dict[str, str | None]:
         """The environment a ``mockingbird serve`` child needs to run exactly this config: the fields of the
         table above, ``None`` for a variable to remove (so the parent's environment cannot leak in)."""
-        return {
+        env = {
             var: (str(value) if (value := getattr(self, name)) else None) for name, var in ENV_VARS.items()
         }
+        if not self.log:  # no log: its database means nothing
+            env[ENV_VARS["log_db"]] = None
+        return env

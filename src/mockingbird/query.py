@@ -148,6 +148,7 @@ class LogQuery:
         include_admin: include calls to ``/admin`` and ``/__mockingbird`` (default False).
         kind: ``"http"`` or ``"mcp"``; ``None`` for both.
         operation: exact operation key (``"GET /pets/{petId}"``).
+        replica: exact replica name (the process that served: ``--replica-name``, or host:pid).
         after_id: only records with a larger id (live views poll with the newest id they show).
         limit / offset: the page (newest first). ``limit`` is capped at 10,000.
 
@@ -172,6 +173,7 @@ class LogQuery:
     after_id: int | None = None
     limit: int = DEFAULT_LIMIT
     offset: int = 0
+    replica: str | None = None
     _regex: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -201,6 +203,7 @@ class LogQuery:
         after_id: int | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
+        replica: str | None = None,
     ) -> LogQuery:
         """Build a query from loosely typed user input (strings from a CLI or URL)."""
         return cls(
@@ -216,6 +219,7 @@ class LogQuery:
             after_id=after_id,
             limit=limit,
             offset=offset,
+            replica=replica or None,
         )
 
     @classmethod
@@ -262,6 +266,7 @@ class LogQuery:
             after_id=as_int("after_id", 0) or None,
             limit=as_int("limit", DEFAULT_LIMIT),
             offset=as_int("offset", 0),
+            replica=first("replica"),
         )
 
     def with_page(self, *, limit: int, offset: int = 0) -> LogQuery:
@@ -292,6 +297,8 @@ class LogQuery:
             out["operation"] = self.operation
         if self.after_id is not None:
             out["after_id"] = str(self.after_id)
+        if self.replica:
+            out["replica"] = self.replica
         return out
 
     def matches(self, record: LogRecord) -> bool:
@@ -315,6 +322,8 @@ class LogQuery:
         if self.session_id is not None and record.session_id != self.session_id:
             return False
         if self.after_id is not None and (record.id is None or record.id <= self.after_id):
+            return False
+        if self.replica is not None and record.replica != self.replica:
             return False
         return self.operation is None or record.operation == self.operation
 
@@ -365,6 +374,7 @@ def record_to_dict(record: LogRecord, *, bodies: bool = True) -> dict[str, Any]:
         "scenario": record.scenario,
         "is_admin": record.is_admin,
         "source": record.source,
+        "replica": record.replica,
     }
     if bodies:
         out.update(

@@ -19,13 +19,16 @@ ADMIN_PREFIXES = ("/admin", RESERVED_PREFIX)
 # Bytes of each request/response body kept in a log row (the full size is recorded beside it).
 DEFAULT_BODY_LIMIT = 64 * 1024
 
-# The fields of one stored log row, in the order a row builder returns them (a plain tuple, built
-# positionally: a 22-key dict cost ~1 us more a row in the writer) and a store inserts them.
+# The fields of one stored log row, in the order a store inserts them. A row builder returns every one but
+# the last (``BUILT_FIELDS``, a plain tuple built positionally: a 22-key dict cost ~1 us more a row in the
+# writer); the store's writer adds ``replica``, the name of the process that served (one per store).
 ROW_FIELDS: tuple[str, ...] = (
     "ts", "kind", "method", "path", "query", "operation", "status", "latency_ms", "request_headers",
     "request_body", "request_truncated", "response_headers", "response_body", "response_truncated",
     "client", "user_agent", "session_id", "correlation_id", "scenario", "is_admin", "source", "extra",
+    "replica",
 )  # fmt: skip
+BUILT_FIELDS: tuple[str, ...] = ROW_FIELDS[:-1]
 
 
 def is_admin_path(path: str) -> bool:
@@ -80,6 +83,7 @@ class LogRecord:
     is_admin: bool = False
     source: Source | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    replica: str | None = None  # the process that served ("host:pid" or --replica-name); set by the store
     id: int | None = None  # assigned by the store
 
 

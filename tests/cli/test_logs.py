@@ -147,3 +147,30 @@ def test_url_mode_queries_a_running_mock(admin_url: str) -> None:
     assert result.exit_code == 0 and json.loads(result.output)["total"] == 12
     denied = CliRunner().invoke(cli, ["logs", "--url", admin_url], env={"MOCKINGBIRD_ADMIN_TOKEN": ""})
     assert denied.exit_code != 0 and "admin token" in str(denied.exception)
+
+
+def test_a_postgresql_log_is_named_by_the_environment_and_filtered_by_replica(pg_dsn: str) -> None:
+    import subprocess
+    import sys
+
+    from tests.pgserver import PASSWORD
+
+    for replica, count in (("web-1", 3), ("web-2", 2)):
+        with open_store(pg_dsn, replica=replica) as store:
+            for i in range(count):
+                store.write(LogRecord(ts=T0 + i, method="GET", path=f"/pets/{i}", status=200))
+    env = {"COLUMNS": "200", "MOCKINGBIRD_LOG_DB": pg_dsn}
+    listed = CliRunner().invoke(
+        cli, ["logs", "--replica", "web-2", "--json"], env=env, catch_exceptions=False
+    )
+    page = json.loads(listed.output)
+    assert page["total"] == 2 and {item["replica"] for item in page["items"]} == {"web-2"}
+    analysed = CliRunner().invoke(cli, ["logs", "--analyze", "--json"], env=env, catch_exceptions=False)
+    assert json.loads(analysed.output)["replicas"] == {"web-1": 3, "web-2": 2}
+    wrong = subprocess.run(
+        [sys.executable, "-m", "mockingbird", "logs"],
+        env={**env, "MOCKINGBIRD_LOG_DB": pg_dsn.replace(PASSWORD, "nope-" + PASSWORD)},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert wrong.returncode == 1 and "password authentication failed" in wrong.stderr
+    assert PASSWORD not in wrong.stderr and len(wrong.stderr.strip().splitlines()) == 1

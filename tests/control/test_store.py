@@ -1,4 +1,4 @@
-"""The ``ControlStore`` contract, on every implementation at hand: SQLite in a file and in memory."""
+"""The ``ControlStore`` contract, on every implementation: SQLite in a file and in memory, PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from mockingbird.control import ControlStore, open_control_store
 from mockingbird.errors import ConfigError, StoreError
 
 
-@pytest.fixture(params=["file", "memory"])
+@pytest.fixture(params=["file", "memory", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ControlStore]:
-    opened = open_control_store(tmp_path / "control.db" if request.param == "file" else None)
+    if request.param == "postgresql":
+        target: str | Path | None = request.getfixturevalue("pg_dsn")
+    else:
+        target = tmp_path / "control.db" if request.param == "file" else None
+    opened = open_control_store(target)
     yield opened
     opened.close()
 
@@ -118,9 +122,7 @@ def test_a_closed_store_says_so(store: ControlStore) -> None:
         store.put("scenario", "x", {})
 
 
-def test_postgresql_urls_are_reserved_and_unknown_schemes_refused() -> None:
-    with pytest.raises(StoreError, match="PostgreSQL control stores are not available yet"):
-        open_control_store("postgresql://db/mock")
+def test_unknown_url_schemes_are_refused() -> None:
     with pytest.raises(StoreError, match="unknown control store URL scheme 'redis'"):
         open_control_store("redis://localhost")
 
@@ -131,3 +133,24 @@ def test_sqlite_url_opens_the_file(tmp_path: Path) -> None:
         store.put("scenario", "x", {"a": 1})
     with open_control_store(path) as store:
         assert store.get("scenario", "x") == {"a": 1}
+
+
+def test_state_round_trips_in_position_order(store: ControlStore) -> None:
+    from mockingbird.control.store import StateWrite
+
+    store.write_state([
+        StateWrite("bucket", "/pets", ()),
+        StateWrite("put", "/pets", (), "b", {"id": "b"}, 2_000_000_000_000_000_002),
+        StateWrite("put", "/pets", (), "a", {"id": "a"}, 2_000_000_000_000_000_001),
+        StateWrite("bucket", "/owners/{o}/pets", ("7",)),
+    ])  # fmt: skip
+    assert store.read_state() == {
+        ("/pets", ()): [("a", {"id": "a"}), ("b", {"id": "b"})],  # positions are clock nanoseconds
+        ("/owners/{o}/pets", ("7",)): [],
+    }
+    store.write_state(
+        [StateWrite("delete", "/pets", (), "a"), StateWrite("drop", "/owners/{o}/pets", ("7",))]
+    )
+    assert store.read_state() == {("/pets", ()): [("b", {"id": "b"})]}
+    store.write_state([StateWrite("clear")])
+    assert store.read_state() == {} and store.revision == 0  # state is data: the revision never moved

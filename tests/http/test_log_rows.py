@@ -3,11 +3,11 @@ import orjson
 from mockingbird.http.log_rows import LogConfig, RowBuilder, session_from_cookie
 from mockingbird.http.redaction import redact_headers
 from mockingbird.openapi.checks.security import CredentialFields
-from mockingbird.records import ROW_FIELDS, Capture
+from mockingbird.records import BUILT_FIELDS, Capture
 
 
 class NamedRows:
-    """A ``RowBuilder`` whose rows are read by field name (it returns them in ``ROW_FIELDS`` order)."""
+    """A ``RowBuilder`` whose rows are read by field name (it returns them in ``BUILT_FIELDS`` order)."""
 
     def __init__(self, config: tuple[object, ...]) -> None:
         self.builder = RowBuilder(config)
@@ -15,8 +15,8 @@ class NamedRows:
 
     def __call__(self, data: tuple[object, ...]) -> dict[str, object]:
         row = self.builder(data)
-        assert len(row) == len(ROW_FIELDS)
-        return dict(zip(ROW_FIELDS, row))
+        assert len(row) == len(BUILT_FIELDS)
+        return dict(zip(BUILT_FIELDS, row))
 
 
 def _config(fields: CredentialFields) -> LogConfig:

@@ -91,7 +91,7 @@ def test_v1_database_is_backed_up_then_migrated_with_its_data(tmp_path: Path) ->
         assert old.execute("PRAGMA user_version").fetchone()[0] == 1
         assert old.execute("SELECT count(*) FROM request_logs").fetchone()[0] == 3
 
-    assert store.schema_version == SQLITE.latest == 4  # type: ignore[attr-defined]
+    assert store.schema_version == SQLITE.latest == 5  # type: ignore[attr-defined]
     everything = list(store.iter_records(LogQuery(include_admin=True)))
     assert [r.id for r in everything] == [1, 2, 3]
     first, second, admin = everything

@@ -1,4 +1,4 @@
-"""Every filter in SQL agrees with LogQuery.matches (the reference semantics) on one dataset."""
+"""Every filter in SQL agrees with LogQuery.matches (the reference semantics) on one dataset, in each backend."""
 
 import random
 from collections.abc import Iterator
@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from tests.pgserver import PgServer
+from tests.stores import BACKENDS
 
 from mockingbird.errors import LogQueryError
 from mockingbird.query import LogQuery
@@ -34,19 +36,26 @@ def _dataset() -> list[LogRecord]:
                 is_admin=path.startswith("/admin"),
                 operation=rng.choice([None, "GET /pets", "GET /pets/{petId}"]),
                 latency_ms=rng.random() * 100,
+                replica=rng.choice(["web-1", "web-2"]),
             )
         )
     return out
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteLogStore]:
-    s = open_store(tmp_path_factory.mktemp("q") / "logs.db")
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SqliteLogStore]:
+    server: PgServer | None = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    target = server.fresh_database() if server is not None else tmp_path_factory.mktemp("q") / "logs.db"
+    s = open_store(target)
     for r in _dataset():
         s.write(r)
     s.flush()
     yield s  # type: ignore[misc]
     s.close()
+    if server is not None:
+        server.drop_database(str(target))
 
 
 def _expected(query: LogQuery) -> list[float]:
@@ -78,6 +87,8 @@ QUERIES = [
     {"operation": "GET /pets/{petId}"},
     {"method": "GET", "status": "2xx", "session_id": "s1", "path": "pets"},
     {"after_id": 350, "include_admin": True},
+    {"replica": "web-2"},
+    {"replica": "web-1", "status": "2xx"},
 ]
 
 
@@ -120,8 +131,8 @@ def test_invalid_regex_is_a_clear_error() -> None:
         LogQuery.build(path="(unclosed")
 
 
-def test_light_iteration_keeps_what_analysis_reads(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "l.db")
+def test_light_iteration_keeps_what_analysis_reads(log_target: str) -> None:
+    store = open_store(log_target)
     for status in (200, 401, 422):
         store.write(
             LogRecord(
@@ -137,7 +148,7 @@ def test_light_iteration_keeps_what_analysis_reads(tmp_path: Path) -> None:
             )
         )
     store.close()
-    store = open_store(tmp_path / "l.db", writer="none")
+    store = open_store(log_target, writer="none")
     full = {r.status: r for r in store.iter_records(LogQuery())}
     light = {r.status: r for r in store.iter_records(LogQuery(), light=True)}
     store.close()

@@ -1,7 +1,7 @@
 """Rows from queued items: registered builders return mappings; the store puts them in column order."""
 
 import logging
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,8 +10,8 @@ from mockingbird.errors import StoreError
 from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
+from mockingbird.store.composed import ComposedStore
 from mockingbird.store.dialect import COLUMNS
-from mockingbird.store.sqlite import SqliteLogStore
 from mockingbird.store.writing import RowMaker
 
 _ROW: dict[str, Any] = {
@@ -39,23 +39,28 @@ class Reversed:
 BUILDER = f"{__name__}:Reversed"
 
 
-def test_a_builders_mapping_is_stored_in_column_order(tmp_path: Path) -> None:
-    rows = RowMaker(body_limit=100)
+def test_a_builders_mapping_is_stored_in_column_order(log_target: str) -> None:
+    rows = RowMaker(body_limit=100, replica="r0")
     index, new = rows.register(BUILDER, "cfg")
     assert new and rows.register(BUILDER, "cfg") == (index, False)
     row = rows.row((index, ("/a", 201)))
-    assert row == tuple({**_ROW, "path": "/a", "status": 201, "source": "cfg"}[c] for c in COLUMNS)
-    store = open_store(tmp_path / "w.db")
+    assert row == tuple(
+        {**_ROW, "path": "/a", "status": 201, "source": "cfg", "replica": "r0"}[c] for c in COLUMNS
+    )
+    store = open_store(log_target, replica="web-7")
     index = store.register_builder(BUILDER, "cfg")
     store.write((index, ("/stored", 204)))
     store.flush()
     (got,) = store.query(LogQuery()).items
     assert (got.path, got.status, got.source, got.response_body) == ("/stored", 204, "cfg", "ok")
+    assert got.replica == "web-7"
     store.close()
 
 
-def test_a_row_missing_columns_is_counted_not_fatal(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    store = open_store(tmp_path / "w.db")
+def test_a_row_missing_columns_is_counted_not_fatal(
+    log_target: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = open_store(log_target)
     index = store.register_builder(BUILDER, "cfg")
     with caplog.at_level(logging.ERROR, "mockingbird.store"):
         store.write((index, ("/broken", None)))
@@ -67,9 +72,9 @@ def test_a_row_missing_columns_is_counted_not_fatal(tmp_path: Path, caplog: pyte
     store.close()
 
 
-def test_each_store_makes_its_own_builder_so_memos_are_not_shared(tmp_path: Path) -> None:
-    first, second = open_store(tmp_path / "a.db"), open_store(tmp_path / "b.db")
-    assert isinstance(first, SqliteLogStore) and isinstance(second, SqliteLogStore)
+def test_each_store_makes_its_own_builder_so_memos_are_not_shared(make_log_target: Callable[[], str]) -> None:
+    first, second = open_store(make_log_target()), open_store(make_log_target())
+    assert isinstance(first, ComposedStore) and isinstance(second, ComposedStore)
     name = "mockingbird.http.log_rows:RowBuilder"
     config: tuple[Any, ...] = (1024, frozenset(), frozenset(), b"x-session-id", "sid")
     built = []
@@ -82,8 +87,8 @@ def test_each_store_makes_its_own_builder_so_memos_are_not_shared(tmp_path: Path
     second.close()
 
 
-def test_an_unknown_builder_is_a_clear_error(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "w.db")
+def test_an_unknown_builder_is_a_clear_error(log_target: str) -> None:
+    store = open_store(log_target)
     with pytest.raises(StoreError, match="unknown log row builder 'nowhere:nothing'"):
         store.register_builder("nowhere:nothing", None)
     store.close()

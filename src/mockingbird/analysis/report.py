@@ -152,6 +152,7 @@ class Analysis:
     statuses: dict[str, int] = field(default_factory=dict)
     status_classes: dict[str, int] = field(default_factory=dict)
     sources: dict[str, int] = field(default_factory=dict)
+    replicas: dict[str, int] = field(default_factory=dict)  # requests per serving process (rows with one)
     latency: LatencyStats = field(default_factory=LatencyStats)
     errors: ErrorStats = field(default_factory=ErrorStats)
     routes: list[RouteStats] = field(default_factory=list)

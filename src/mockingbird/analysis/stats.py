@@ -89,6 +89,7 @@ def analyze(records: Iterable[LogRecord], *, top: int = 10) -> Analysis:
     statuses: Counter[str] = Counter()
     classes: Counter[str] = Counter()
     sources: Counter[str] = Counter()
+    replicas: Counter[str] = Counter()
     clients: Counter[str] = Counter()
     agents: Counter[str] = Counter()
     unknown: Counter[str] = Counter()
@@ -107,6 +108,8 @@ def analyze(records: Iterable[LogRecord], *, top: int = 10) -> Analysis:
             classes[f"{status // 100}xx" if status is not None else "none"] += 1
         if r.source:
             sources[r.source] += 1
+        if r.replica:
+            replicas[r.replica] += 1
         host = client_host(r.client)
         if host:
             clients[host] += 1
@@ -140,6 +143,7 @@ def analyze(records: Iterable[LogRecord], *, top: int = 10) -> Analysis:
     result.statuses = dict(sorted(statuses.items()))
     result.status_classes = dict(sorted(classes.items()))
     result.sources = dict(sources.most_common())
+    result.replicas = dict(replicas.most_common())
     result.latency = LatencyStats.of(r.latency_ms for r in rows)
     result.routes = sorted(
         (_route_stats(k, v) for k, v in by_route.items()), key=lambda s: (-s.count, s.route)

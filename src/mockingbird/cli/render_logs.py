@@ -65,6 +65,8 @@ def render_analysis(a: dict[str, Any]) -> RenderableType:
         summary.add_row("status mix", "  ".join(f"{k}: {v}" for k, v in a["status_classes"].items()))
         if a["sources"]:
             summary.add_row("sources", "  ".join(f"{k}: {v}" for k, v in a["sources"].items()))
+        if len(a.get("replicas") or {}) > 1:
+            summary.add_row("replicas", "  ".join(f"{k}: {v}" for k, v in a["replicas"].items()))
     parts.append(Panel(summary, title="Summary", title_align="left"))
 
     insights = Table.grid(padding=(0, 1))

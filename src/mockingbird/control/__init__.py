@@ -1,7 +1,9 @@
 """Runtime-control state: scenarios, overrides, chaos settings, kept apart from the request log.
 
 ``open_control_store(path_or_url)`` returns a ``ControlStore`` (``control/store.py``: the
-interface; ``control/sqlite.py``: SQLite, in a file or in memory). What the documents mean is
+interface; ``control/sqlite.py``: SQLite, in a file or in memory; ``control/postgres.py``:
+PostgreSQL, shared by a fleet of replicas; ``control/sql.py`` and ``control/tables.py``: the
+statements and tables both share). What the documents mean is
 parsed here too (``overrides``, ``chaos``, ``scenarios``, checked first against the published
 ``scenario.schema.json``); ``runtime/controller.py`` puts them on the request path.
 """
@@ -25,8 +27,8 @@ def open_control_store(path_or_url: str | Path | None) -> ControlStore:
     and schema version. Open the log store on it first (its migration expects to create the file).
 
     Args:
-        path_or_url: a file path, ``sqlite:///relative.db``, ``sqlite:////abs.db``, or ``None``.
-            ``postgresql://...`` is reserved.
+        path_or_url: a file path, ``sqlite:///relative.db``, ``sqlite:////abs.db``, a
+            ``postgresql://user:password@host:port/database`` URL, or ``None``.
 
     Raises:
         StoreError: the file cannot be opened or migrated, or the URL scheme is unknown.
@@ -39,7 +41,9 @@ def open_control_store(path_or_url: str | Path | None) -> ControlStore:
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
         url = urlparse(text)
         if url.scheme in ("postgres", "postgresql"):
-            raise StoreError("PostgreSQL control stores are not available yet; use a SQLite file path")
+            from mockingbird.control.postgres import PostgresControlStore
+
+            return PostgresControlStore(text)
         if url.scheme != "sqlite":
             raise StoreError(
                 f"unknown control store URL scheme {url.scheme!r}; use a file path or sqlite:///path"

@@ -18,15 +18,16 @@ What it holds
 the same database (another process) are seen after ``refresh()`` (or ``snapshot()``), which
 reads the stored revision: a reader that must see them calls it from time to time.
 
-Implementations: ``SqliteControlStore`` (``control/sqlite.py``: a file, or in memory); a
-PostgreSQL one will implement the same interface. Every method is thread-safe. Open one with
+Implementations: ``SqliteControlStore`` (``control/sqlite.py``: a file, or in memory) and
+``PostgresControlStore`` (``control/postgres.py``: a server database shared by a fleet of
+replicas, which ``watch`` tells of each other's changes through LISTEN/NOTIFY). Every method is thread-safe. Open one with
 ``mockingbird.control.open_control_store``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
 from typing import Any, Literal
@@ -84,6 +85,20 @@ class StateWrite:
 StoredState = dict[tuple[str, tuple[str, ...]], list[tuple[str, Document]]]
 """Every bucket, by (collection, scope), with its (id, item) pairs in position order."""
 
+ItemKey = tuple[str, tuple[str, ...], str]
+"""One stored item: (collection, scope, item id)."""
+
+StateChange = tuple[str, str, tuple[str, ...], str]
+"""What one ``StateWrite`` changed, without the item: (op, collection, scope, item id)."""
+
+Watcher = Callable[[str, "Sequence[StateChange] | None"], None]
+"""Called with ``("control", None)``, or ``("state", changes)`` (``None``: anything may have changed)."""
+
+
+def state_changes(writes: Sequence[StateWrite]) -> list[StateChange]:
+    """The changes ``writes`` make, as a watcher hears of them."""
+    return [(w.op, w.collection, tuple(w.scope), w.item_id) for w in writes]
+
 
 def check_key(kind: str, name: str) -> None:
     """Refuse an empty or non-string kind or name.
@@ -124,6 +139,10 @@ class ControlStore(ABC):
         >>> store.revision != seen, store.get("scenario", "outage")
         (True, {'status': 503})
     """
+
+    shared = False
+    """Whether other processes change this store as a matter of course (a fleet on a server database):
+    state is then written before a request is answered, and re-read when another replica changes it."""
 
     @property
     @abstractmethod
@@ -212,6 +231,30 @@ class ControlStore(ABC):
         Raises:
             StoreError: the store is closed or failed.
         """
+
+    def read_items(self, keys: Sequence[ItemKey]) -> dict[ItemKey, Document]:
+        """The stored items of ``keys`` that exist (a fleet's replica catching up on a few changes).
+
+        Raises:
+            StoreError: the store is closed or failed.
+        """
+        wanted = set(keys)
+        return {
+            (c, s, i): doc
+            for (c, s), items in self.read_state().items()
+            for i, doc in items
+            if (c, s, i) in wanted
+        }
+
+    def watch(self, callback: Watcher) -> bool:
+        """Have ``callback("control", None)`` or ``callback("state", changes)`` called (from a thread of the
+        store's) after another handle, in any process, changed documents or state; ``False``: this store
+        cannot tell.
+
+        The base store cannot: a SQLite file shared between processes is re-read on ``refresh()``.
+        """
+        del callback
+        return False
 
     @abstractmethod
     def close(self) -> None:

@@ -79,6 +79,10 @@ class Recorder(Protocol):
         """``app`` with its exchanges logged."""
         ...
 
+    def health(self) -> dict[str, Any]:
+        """The log's state for ``/health`` (``state``: ``ok`` or ``down``)."""
+        ...
+
 
 class AfterAnswer(Protocol):
     """Called once a response went out (``http.deliveries.Deliveries.after``: callbacks)."""
@@ -159,6 +163,7 @@ class MockApp:
             admin_app = recorder.wrap(admin_app)
         self.admin_app = admin_app
         self.requests = 0
+        self.replica: str | None = None  # this process's name in a fleet, shown by /health (build_runtime)
         self.on_startup: list[Hook] = []
         self.on_shutdown: list[Hook] = []
         # Set only for a spec with callbacks (build_runtime): None costs the request path one test.
@@ -391,11 +396,25 @@ class MockApp:
 
             side = build_side_app(
                 self.spec,
-                stats=lambda: {"requests": self.requests, "scenario": self.engine.scenario},
+                stats=self._health,
                 at_root=self._root_side,
             )
             self._side = self.recorder.wrap(side) if self.recorder is not None else side
         await self._side(scope, receive, send)
+
+    def _health(self) -> dict[str, Any]:
+        """What ``/health`` says beyond the spec: requests, scenario, this replica's name, and the log
+        (``degraded`` while it cannot store what it is given)."""
+        out: dict[str, Any] = {
+            "requests": self.requests,
+            "scenario": self.engine.scenario,
+            "replica": self.replica,
+        }
+        if self.recorder is not None:
+            log = out["log"] = self.recorder.health()
+            if log["state"] != "ok":
+                out["status"] = "degraded"
+        return out
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

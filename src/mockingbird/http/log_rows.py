@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from mockingbird.http.redaction import ADMIN_QUERY, redact_headers, redact_query
-from mockingbird.records import ROW_FIELDS, LogRecord, is_admin_path
+from mockingbird.records import BUILT_FIELDS, LogRecord, is_admin_path
 
 
 def session_from_cookie(cookie_header: str, name: str) -> str | None:
@@ -82,12 +82,12 @@ class RowBuilder:
         self._last_prefix: str | None = None
 
     def __call__(self, data: tuple[Any, ...]) -> tuple[Any, ...]:
-        """One row from a ``Capture`` or its plain tuple: its fields in ``records.ROW_FIELDS`` order.
+        """One row from a ``Capture`` or its plain tuple: its fields in ``records.BUILT_FIELDS`` order.
 
         Raises:
             TypeError, ValueError: ``data`` is not a capture (the writer counts the record as failed).
         """
-        # Unpacked in Capture's field order and built in ROW_FIELDS order (a NamedTuple or its plain tuple from
+        # Unpacked in Capture's field order and built in BUILT_FIELDS order (a NamedTuple or its plain tuple from
         # a frame): the writer builds every row, and attribute access or a dict of the row each cost ~0.8-1 us a
         # row more (docs/performance.md).
         (ts, latency_ms, status, method, path, query_b, request_headers, response_headers, request_body,
@@ -112,7 +112,7 @@ class RowBuilder:
 
     def record(self, data: tuple[Any, ...]) -> LogRecord:
         """The ``LogRecord`` of a capture: its row as a record (for sinks that are not stores)."""
-        row = dict(zip(ROW_FIELDS, self(data)))
+        row = dict(zip(BUILT_FIELDS, self(data)))
         for name in ("request_headers", "response_headers", "extra"):
             row[name] = orjson.loads(row[name])
         for name in ("request_truncated", "response_truncated", "is_admin"):

@@ -6,7 +6,7 @@ plain values) to the store *before* the response's last chunk is sent, so a resp
 client has received always has its record queued, and a full queue slows the server down
 (back-pressure) instead of losing rows. Header decoding, redaction, body decoding and JSON
 encoding happen later, in the store's writer (thread or process): a ``RowBuilder``
-(``http/log_rows.py``) turns a capture into one row (a tuple in ``records.ROW_FIELDS`` order), with no ``LogRecord``
+(``http/log_rows.py``) turns a capture into one row (a tuple in ``records.BUILT_FIELDS`` order), with no ``LogRecord``
 in between.
 
 Two producers build the same ``Capture`` by keyword, so one ``RowBuilder`` serves both:
@@ -111,6 +111,16 @@ class RequestRecorder:
         except StoreError as exc:
             self.unlogged += 1
             log.error("request %s %s not logged: %s", capture[3], capture[4], exc)  # method, path
+
+    def health(self) -> dict[str, Any]:
+        """The log's part of ``/health``: ``state`` (``ok``, or ``down`` while the store's database is
+        unreachable), the store (a URL without its password), its queue, and ``unlogged``: the records
+        refused since the start."""
+        stats: Callable[[], dict[str, Any]] | None = getattr(self.sink, "stats", None)
+        out: dict[str, Any] = stats() if stats is not None else {}
+        state = "down" if "down" in out else "ok"
+        keep = ("path", "queued", "queue_max", "written", "rejected", "failed", "down", "reconnects")
+        return {"state": state, "unlogged": self.unlogged, **{k: out[k] for k in keep if k in out}}
 
     def wrap(self, app: ASGIApp) -> RequestLogMiddleware:
         """``app`` with every HTTP exchange logged through this recorder."""

@@ -123,7 +123,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     """Build the full served mock for ``spec`` as ``config`` says.
 
     The log store is opened first (its migration expects to create a new file), then the
-    control store: in the log's file when logging, else at ``config.control_db``, else in memory.
+    control store: at ``config.control_db`` when given, else in the log's file or PostgreSQL
+    database when logging, else in memory.
     Both are closed by the ASGI lifespan shutdown (``Runtime.close``).
 
     Args:
@@ -164,10 +165,14 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     target = config.log_db if config.log_db is not None else default_db_path(spec.source)
     # The default writer is a child process: building and inserting rows off this process's GIL
     # (measured: the in-process writer thread took 30-40% of serve throughput; see bench/bench_logging.py).
-    store = open_store(target, writer=config.log_writer)
+    store = open_store(target, writer=config.log_writer, replica=config.replica_name)
     log_path: Path | None = getattr(store, "path", None)
+    # A fleet logs to a PostgreSQL database: its replicas share the control store there too.
+    shared = str(target) if str(target).startswith(("postgresql://", "postgres://")) else None
     try:
-        control = open_control_store(config.control_db if config.control_db is not None else log_path)
+        control = open_control_store(
+            config.control_db if config.control_db is not None else shared or log_path
+        )
     except BaseException:
         store.close()
         raise
@@ -280,6 +285,9 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
     from mockingbird.control.files import load_scenario_files
     from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
     from mockingbird.runtime.controller import attach_control
+    from mockingbird.store.writing import default_replica
+
+    mock.replica = config.replica_name or default_replica()  # the name its log rows carry, in /health
 
     # Only our uvicorn protocol gives the app a hold on the connection (http/connections.py).
     controller = attach_control(

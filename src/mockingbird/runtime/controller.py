@@ -25,7 +25,9 @@ from mockingbird.runtime.chaos import CHAOS, DEFAULT, DROPS_NEED
 from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, find_operation
 
 if TYPE_CHECKING:
-    from mockingbird.control.store import ControlStore, Document
+    from collections.abc import Sequence
+
+    from mockingbird.control.store import ControlStore, Document, StateChange
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.engine import MockEngine
     from mockingbird.runtime.state_control import StateControl
@@ -346,7 +348,8 @@ class ControlLayer:
     ones that have something to do: with no override and no chaos the request path carries
     no hook at all, so an idle control layer costs nothing per request. ``MockController``
     calls it after each change; call it yourself after changing the store through another
-    handle (another process sharing the file).
+    handle (another process sharing the file). A store that can ``watch`` (PostgreSQL, shared by
+    a fleet) calls ``changed`` from its listener thread when any replica changed it.
     """
 
     def __init__(
@@ -365,7 +368,18 @@ class ControlLayer:
         self._scenario: str | None = None
         self._lock = threading.Lock()
 
-    def sync(self) -> None:
+    def changed(self, kind: str, changes: Sequence[StateChange] | None = None) -> None:
+        """Another handle changed the store (``"control"``: documents; ``"state"``: these items): catch up.
+
+        A scenario activated elsewhere is followed without loading its starting state again: the
+        replica that activated it stored that state, and this one hears of those items too.
+        """
+        if kind == "state":
+            self.state.reload(changes)
+        else:
+            self.sync(start_state=False)
+
+    def sync(self, *, start_state: bool = True) -> None:
         """Load the store's current documents onto the request path (one atomic swap of the hooks)."""
         from mockingbird.runtime.hooks import Hooks
 
@@ -377,7 +391,7 @@ class ControlLayer:
             scenario_state = (
                 (snapshot.documents.get((SCENARIO, active)) or {}).get("state") if active else None
             )
-            if active != self._scenario and isinstance(scenario_state, dict):
+            if start_state and active != self._scenario and isinstance(scenario_state, dict):
                 self._start_state(scenario_state)  # a scenario's starting state, on its activation
             self._scenario = active
             self.engine.set_hooks(Hooks(
@@ -414,4 +428,5 @@ def attach_control(
     """
     layer = ControlLayer(engine, store, stateful=stateful, drops=drops)
     layer.sync()
+    store.watch(layer.changed)  # a fleet's shared store: other replicas' changes take effect here too
     return MockController(engine.spec, store, layer=layer)

@@ -16,6 +16,11 @@ and documented headers behave as without state); only the body is the state's, a
 validates against the documented response schema: otherwise the hook passes and the builder
 answers, so state never makes the mock answer what its spec rejects. A request that asks for
 a response itself (``Prefer``, ``__code``...) passes too. Buckets are seeded on first use.
+
+In a fleet (a control store other replicas write too, ``shared``), ``reload(changes)`` fetches
+the items another replica changed (the store's listener says which), and a request for an item
+this replica does not hold reads that one item from the store before answering 404 (it may have
+been created elsewhere a moment ago).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from mockingbird.control.buckets import (
     page_window,
     parse_state_document,
 )
-from mockingbird.control.store import StateWrite, StoredState
+from mockingbird.control.store import ControlStore, StateChange, StateWrite, StoredState
 from mockingbird.errors import SelectionError
 from mockingbird.openapi.matching.negotiation import Preferences, is_json
 from mockingbird.openapi.resources import Collection, infer_collections, json_schema_of
@@ -76,15 +81,18 @@ class StateHook:
         builder: the engine's response builder (status, headers, content type; 404 bodies).
         maker: makes and checks items.
         persist: receives every change, in order (``None``: memory only).
+        shared: the control store when other replicas share it (read on their news), else ``None``.
     """
 
     def __init__(
-        self, spec: Spec, builder: ResponseBuilder, maker: ItemMaker, persist: Persist | None = None
-    ) -> None:
+        self, spec: Spec, builder: ResponseBuilder, maker: ItemMaker, persist: Persist | None = None,
+        shared: ControlStore | None = None,
+    ) -> None:  # fmt: skip
         self.spec = spec
         self.builder = builder
         self.maker = maker
         self.persist = persist
+        self.shared = shared
         self.collections = {c.path: c for c in infer_collections(spec)}
         self._routes: dict[str, tuple[Collection, str]] = {
             key: (c, role) for c in self.collections.values() for key, role in c.operations.items()
@@ -100,9 +108,39 @@ class StateHook:
     def load(self, stored: StoredState) -> None:
         """Take the buckets a store holds (of known collections), replacing what is kept."""
         with self._lock:
-            self._buckets = {
-                key: Bucket(dict(items)) for key, items in stored.items() if key[0] in self.collections
-            }
+            self._take(stored)
+
+    def _take(self, stored: StoredState) -> None:
+        self._buckets = {
+            key: Bucket(dict(items)) for key, items in stored.items() if key[0] in self.collections
+        }
+
+    def reload(self, changes: Sequence[StateChange] | None = None) -> None:
+        """Catch up with another replica's ``changes`` (``None``: re-read everything); no-op unless ``shared``."""
+        store = self.shared
+        if store is None:
+            return
+        with self._lock:  # read under the lock: no change of ours can land between read and apply
+            if changes is None:
+                self._take(store.read_state())
+                return
+            fetched = store.read_items([(c, s, i) for op, c, s, i in changes if op == "put"])
+            for op, collection, scope, item_id in changes:
+                if collection not in self.collections and op != "clear":
+                    continue
+                if op == "clear":
+                    self._buckets = {}
+                elif op == "drop":
+                    self._buckets.pop((collection, scope), None)
+                elif op == "bucket":
+                    self._buckets.setdefault((collection, scope), Bucket())
+                else:
+                    bucket = self._buckets.setdefault((collection, scope), Bucket())
+                    item = fetched.get((collection, scope, item_id)) if op == "put" else None
+                    if item is None:  # deleted (here, or by a later change in the store)
+                        bucket.items.pop(item_id, None)
+                    else:
+                        bucket.items[item_id] = item
 
     def reset(self) -> None:
         """Forget every item: each collection is seeded again on its next use."""
@@ -196,6 +234,12 @@ class StateHook:
                 return self._create(matched, collection, scope, bucket, body)
             item_id = params.get(collection.id_param, "")
             item = bucket.items.get(item_id)
+            if item is None and self.shared is not None:  # made by another replica a moment ago?
+                item = self.shared.read_items([(collection.path, scope, item_id)]).get(
+                    (collection.path, scope, item_id)
+                )
+                if item is not None:
+                    bucket.items[item_id] = item
             if item is None:
                 return self._not_found(matched, collection, item_id)
             if role == "read":

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from mockingbird.control.state_writer import StateWriter
 
 if TYPE_CHECKING:
-    from mockingbird.control.store import ControlStore, Document
+    from collections.abc import Sequence
+
+    from mockingbird.control.store import ControlStore, Document, StateChange
     from mockingbird.runtime.engine import MockEngine
     from mockingbird.runtime.state import StateHook
 
@@ -28,9 +30,10 @@ def build_state_hook(engine: MockEngine, store: ControlStore) -> tuple[StateHook
     from mockingbird.runtime.items import ItemMaker
     from mockingbird.runtime.state import StateHook
 
-    writer = StateWriter(store)
+    # A fleet's shared store: each change is stored before its answer, so any replica can read it back.
+    writer = StateWriter(store, synchronous=store.shared)
     maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed)
-    hook = StateHook(engine.spec, engine.builder, maker, writer)
+    hook = StateHook(engine.spec, engine.builder, maker, writer, store if store.shared else None)
     hook.load(store.read_state())
     return hook, writer
 
@@ -104,6 +107,14 @@ class StateControl:
              "scope": list(c.scope), "operations": dict(c.operations), "items": counts.get(c.path, 0)}
             for c in hook.collections.values()
         ]  # fmt: skip
+
+    def reload(self, changes: Sequence[StateChange] | None = None) -> None:
+        """Take the state another replica stored (a fleet's shared store; ``None``: all of it); no-op
+        before first use (the hook reads the store when it is built)."""
+        if self._hook is not None:
+            if changes is None and self._writer is not None:
+                self._writer.retry()  # the store is back: what it missed first, then read it all
+            self._hook.reload(changes)
 
     def flush(self) -> None:
         """Return once every change so far is in the store."""

@@ -1,9 +1,11 @@
-"""The storage interface: ``LogStore``. Opening a store by path or URL is ``store/opening.py``."""
+"""The storage interface: ``LogStore``, and ``redact_url``. Opening a store by path or URL is ``store/opening.py``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from mockingbird.query import LogPage, LogQuery
 from mockingbird.records import CaptureItem, DeferredRecord, LogRecord
@@ -92,3 +94,39 @@ class LogStore(Protocol):
     def delivery(self, delivery_id: str) -> dict[str, Any] | None:
         """One delivery by id, or ``None``."""
         ...
+
+
+_SECRET_PARAM = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def redact_url(url: str) -> str:
+    """A database URL (or libpq ``key=value`` string) fit to show: its password replaced by ``***``.
+
+    Example:
+        >>> redact_url("postgresql://app:hunter2@db:5432/logs?sslmode=require")
+        'postgresql://app:***@db:5432/logs?sslmode=require'
+        >>> redact_url("host=db password=hunter2 dbname=logs")
+        'host=db password=*** dbname=logs'
+    """
+    if "://" not in url:
+        return _SECRET_PARAM.sub(r"\1***", url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return parts_unknown(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = parts.query
+    if query and "password" in query.lower():
+        query = urlencode(
+            [(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query)], safe="*"
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def parts_unknown(url: str) -> str:
+    """What is shown of a URL that cannot be parsed: its scheme only."""
+    return url.split("://", 1)[0] + "://***"

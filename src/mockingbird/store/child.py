@@ -33,10 +33,11 @@ import sys
 import time
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockingbird.errors import StoreError
 from mockingbird.records import LogRecord
-from mockingbird.store.dialect import SQLITE, Dialect
+from mockingbird.store.dialect import POSTGRES, SQLITE, Dialect
 from mockingbird.store.frames import (
     HAS_BUILDER,
     HAS_FLUSH,
@@ -47,7 +48,12 @@ from mockingbird.store.frames import (
     next_frame,
 )
 from mockingbird.store.migrations import migrate
-from mockingbird.store.writing import RowMaker, commit_rows, writing_connection
+from mockingbird.store.process import CHILD_DB_ENV
+from mockingbird.store.thread import RowTarget
+from mockingbird.store.writing import RowMaker, WriteQueue, commit_rows, writing_connection
+
+if TYPE_CHECKING:
+    from mockingbird.store.pg_writing import PgTarget
 
 log = logging.getLogger("mockingbird.store")
 
@@ -66,16 +72,32 @@ class Indexer:
     """
 
     def __init__(
-        self, db: Path, dialect: Dialect, rows: RowMaker, conn: sqlite3.Connection,
-        live_rate: float, max_pending: int, quiet: float,
+        self, db: Path, dialect: Dialect, rows: RowMaker, conn: sqlite3.Connection | None,
+        live_rate: float, max_pending: int, quiet: float, target: RowTarget | None = None,
     ) -> None:  # fmt: skip
         self.conn = conn
+        self.target = target  # PostgreSQL: no journal, every frame committed as it arrives
         self.sql = dialect
         self.rows = rows
         self.live_rate = live_rate
         self.max_pending = max_pending
         self.quiet = quiet
         self.path = journal_path(db)
+        self.fd = -1
+        self.journal = False
+        self.size = 0
+        if conn is not None:
+            self._open_journal()
+        self.frames: deque[tuple[int, int, bytes]] = (
+            deque()
+        )  # (journal offset after the frame, records, payload)
+        self.pending = 0  # records in self.frames
+        self.recent: deque[tuple[float, int]] = deque()  # (time, records) received in the last second
+        self.recent_total = 0
+        self.last_input = 0.0
+        self.failed = 0
+
+    def _open_journal(self) -> None:
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             import fcntl
@@ -86,20 +108,12 @@ class Indexer:
             log.warning(
                 "log writer process: %s is in use by another writer; indexing without a journal", self.path
             )
-            self.journal = False
         except ImportError:  # no flock (not POSIX): no journal either
-            self.journal = False
+            pass
         self.size = os.fstat(self.fd).st_size
-        self.frames: deque[tuple[int, int, bytes]] = (
-            deque()
-        )  # (journal offset after the frame, records, payload)
-        self.pending = 0  # records in self.frames
-        self.recent: deque[tuple[float, int]] = deque()  # (time, records) received in the last second
-        self.recent_total = 0
-        self.last_input = 0.0
-        self.failed = 0
 
     def _offset(self, value: int) -> None:
+        assert self.conn is not None  # a journal is kept with SQLite only
         self.conn.execute(self.sql.kv_upsert, (*JOURNAL_KV, str(value), time.time()))
 
     def _add_builder(self, index: int, name: str, config: object) -> None:
@@ -110,7 +124,7 @@ class Indexer:
 
     def recover(self) -> None:
         """Index what a previous writer left in the journal, with the builders it had registered."""
-        if not self.journal:
+        if not self.journal or self.conn is None:
             return
         row = self.conn.execute(self.sql.kv_get, JOURNAL_KV).fetchone()
         offset = int(row[0]) if row else 0
@@ -137,7 +151,8 @@ class Indexer:
             for item in marshal.loads(payload):
                 if item[0] == "C":
                     self._add_builder(item[1], item[2], item[3])
-                    self.conn.execute(self.sql.builder_save, (item[1], marshal.dumps((item[2], item[3]))))
+                    if self.conn is not None:
+                        self.conn.execute(self.sql.builder_save, (item[1], marshal.dumps((item[2], item[3]))))
 
     def append(self, payload: bytes, records: int, flags: int, now: float) -> None:
         """Take one frame: journal it, and index it now when a flusher waits or there is no journal."""
@@ -189,9 +204,14 @@ class Indexer:
             except Exception:  # top-level handler: one bad capture must not stop the writer
                 self.failed += 1
                 log.exception("log writer process: a record could not be built")
-        if not commit_rows(
-            self.conn, self.sql.insert, rows, (lambda: self._offset(end)) if self.journal else None
-        ):
+        if self.target is not None:
+            stored = self.target.commit(rows)
+        else:
+            assert self.conn is not None
+            stored = commit_rows(
+                self.conn, self.sql.insert, rows, (lambda: self._offset(end)) if self.journal else None
+            )
+        if not stored:
             log.error("log writer process: %d records stay pending in %s", records, self.path)
             return False
         self.frames.popleft()
@@ -210,6 +230,8 @@ class Indexer:
 
     def close(self) -> None:
         """At a clean end: everything indexed, so the journal goes away."""
+        if self.fd < 0:
+            return
         if not self.frames and self.journal:
             self._truncate()
             os.close(self.fd)
@@ -248,7 +270,7 @@ class _Input:
             self.eof = True
 
 
-def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: float) -> int:
+def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: float, replica: str) -> int:
     """The writer process: append each frame as it arrives; index frames into ``requests`` when due.
 
     Indexing (building rows, inserting them with their indices) is most of a record's cost, and
@@ -265,11 +287,23 @@ def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: flo
     # allocations trigger a generation-0 collection every ~20 rows: measured ~4 us per row. Collect rarely.
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
-    path = Path(db)
-    migrate(path, SQLITE)  # the server migrated it already; a no-op unless run by hand
-    conn = writing_connection(path)
-    work = Indexer(path, SQLITE, RowMaker(body_limit), conn, live_rate, max_pending, quiet)
     source = _Input(sys.stdin.fileno())
+    conn: sqlite3.Connection | None = None
+    target: PgTarget | None = None
+    if db == "-":  # PostgreSQL, migrated by the server; its URL (with a password) comes in the environment
+        from mockingbird.store.pg_writing import PgTarget
+
+        path = Path("postgresql")
+        target = PgTarget(os.environ[CHILD_DB_ENV], WriteQueue(path, 1 << 62, 0.0), notify=_report_state)
+        target.open()
+        work = Indexer(
+            path, POSTGRES, RowMaker(body_limit, replica), None, live_rate, max_pending, quiet, target
+        )
+    else:
+        path = Path(db)
+        migrate(path, SQLITE)  # the server migrated it already; a no-op unless run by hand
+        conn = writing_connection(path)
+        work = Indexer(path, SQLITE, RowMaker(body_limit, replica), conn, live_rate, max_pending, quiet)
     try:
         work.recover()
         while True:
@@ -297,14 +331,33 @@ def run(db: str, body_limit: int, live_rate: float, max_pending: int, quiet: flo
                     continue
             source.fill()
     finally:
+        if target is not None:
+            target.queue.closed = True  # retrying a database that is gone stops after its give_up
         work.index_all()
         work.close()
-        conn.close()
+        if conn is not None:
+            conn.close()
+        if target is not None:
+            target.close()
     return 1 if work.failed or work.frames else 0
+
+
+def _report_state(reason: str | None) -> None:
+    """Tell the server the database went away (``D reason``) or came back (``D``), on the acks pipe."""
+    os.write(1, b"D %s\n" % (reason or "").replace("\n", " ").encode("utf-8", "replace"))
 
 
 if __name__ == "__main__":
     logging.basicConfig(
         stream=sys.stderr, level=logging.WARNING, format="mockingbird log writer: %(message)s"
     )
-    sys.exit(run(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])))
+    sys.exit(
+        run(
+            sys.argv[1],
+            int(sys.argv[2]),
+            float(sys.argv[3]),
+            int(sys.argv[4]),
+            float(sys.argv[5]),
+            sys.argv[6],
+        )
+    )

@@ -1,8 +1,8 @@
 """Opening a store by path or URL, and where ``mockingbird serve`` logs by default.
 
 ``open_store("logs.db")`` or ``open_store("sqlite:///logs.db")`` gives the SQLite
-store; a ``postgresql://`` URL is reserved for the PostgreSQL store (not built yet)
-and raises a clear ``StoreError`` today.
+store; a ``postgresql://`` (or ``postgres://``) URL the PostgreSQL store, whose module (and
+psycopg) is imported only then.
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
 
     Args:
         path_or_url: a file path, ``sqlite:///relative.db``, ``sqlite:////abs.db``
-            or ``:memory:``-free path. ``postgresql://...`` is reserved.
+            or ``:memory:``-free path; or ``postgresql://user:password@host:port/dbname``.
         **options: ``writer="thread"`` (default: a writer thread in this process) or
             ``"process"`` (a child writer process, off this process's GIL: what
             ``mockingbird serve`` uses) or ``"none"`` (read-only: queries and kv);
             and for the store ``body_limit``,
             ``queue_max``, ``block_timeout``, ``batch_size``, ``flush_interval``
-            (and for the writer process ``live_rate``, ``max_pending``, ``quiet``).
+            (and for the writer process ``live_rate``, ``max_pending``, ``quiet``); ``replica``, the
+            name of this process in every row it writes (host:pid when ``None``).
 
     Raises:
         StoreError: the file cannot be opened or migrated, or the URL scheme is unknown.
@@ -42,9 +43,13 @@ def open_store(path_or_url: str | Path, **options: Any) -> LogStore:
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
         url = urlparse(text)
         if url.scheme in ("postgres", "postgresql"):
-            raise StoreError("PostgreSQL log stores are not available yet; use a SQLite file path")
+            from mockingbird.store.postgres import PgLogStore
+
+            return PgLogStore(text, **options)
         if url.scheme != "sqlite":
-            raise StoreError(f"unknown store URL scheme {url.scheme!r}; use a file path or sqlite:///path")
+            raise StoreError(
+                f"unknown store URL scheme {url.scheme!r}; use a file path, sqlite:///path or postgresql://..."
+            )
         text = url.path.removeprefix("/")
         if not text:
             raise StoreError(f"store URL {path_or_url!r} has no database path")

@@ -48,7 +48,7 @@ from mockingbird.errors import StoreError
 from mockingbird.records import LogRecord
 from mockingbird.store.dialect import Dialect
 from mockingbird.store.frames import HAS_BUILDER, HAS_FLUSH, HEADER, RECORD_FIELDS, KeyValues, pending_bytes
-from mockingbird.store.thread import ThreadWriter
+from mockingbird.store.thread import RowTarget, ThreadWriter
 from mockingbird.store.writing import STOP, Item, RowMaker, WriteQueue
 
 log = logging.getLogger("mockingbird.store")
@@ -57,6 +57,7 @@ FRAME = 128  # records queued that make the request path send a frame itself
 LIVE_RATE = 5_000.0  # records/s below which the writer indexes every frame as it arrives
 MAX_PENDING = 200_000  # records received but not indexed, past which indexing keeps pace with the traffic
 QUIET = 0.05  # seconds without input after which the writer indexes its backlog
+CHILD_DB_ENV = "MOCKINGBIRD_WRITER_DB"  # a child writing to PostgreSQL finds its database URL here
 _ACTIVE_LOOK = 0.1  # seconds between the sender thread's looks while the request path is sending
 
 
@@ -82,18 +83,24 @@ class ProcessWriter:
     Args:
         path, queue, rows, dialect, batch_size, flush_interval: as for ``ThreadWriter`` (which takes
             over if the child dies; ``rows`` builds here what it would have built).
-        journal: the store's key/value table, for ``stats()["pending_bytes"]``.
+        journal: the store's key/value table, for ``stats()["pending_bytes"]`` (``None``: no journal).
         live_rate, max_pending, quiet: when the child indexes (see ``store/child.py``).
+        target: where a writer thread taking over commits (``None``: the SQLite file at ``path``).
+        database_url: a PostgreSQL database for the child, which then gets it in its environment
+            (``MOCKINGBIRD_WRITER_DB``: a password stays off command lines), keeps no journal, and reports
+            the database going away and coming back on its stdout, which sets ``queue.down``.
     """
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         queue: WriteQueue,
         rows: RowMaker,
         dialect: Dialect,
-        journal: KeyValues,
+        journal: KeyValues | None,
         *,
+        target: RowTarget | None = None,
+        database_url: str | None = None,
         batch_size: int = 500,
         flush_interval: float = 0.01,
         live_rate: float = LIVE_RATE,
@@ -107,7 +114,9 @@ class ProcessWriter:
         self.journal = journal
         self.batch_size = batch_size
         self.flush_interval = flush_interval
-        self._child_args = [str(rows.body_limit), str(live_rate), str(max_pending), str(quiet)]
+        self._child_args = [str(rows.body_limit), str(live_rate), str(max_pending), str(quiet), rows.replica]
+        self._target = target
+        self._database_url = database_url
         self._flushes: dict[int, threading.Event] = {}
         self._seq = 0
         self._send_lock = threading.Lock()
@@ -123,7 +132,8 @@ class ProcessWriter:
 
     def _thread_writer(self) -> ThreadWriter:
         return ThreadWriter(self.path, self.queue, self.rows, self.dialect, batch_size=self.batch_size,
-                            flush_interval=self.flush_interval, foreign=self._flush_marker)  # fmt: skip
+                            flush_interval=self.flush_interval, foreign=self._flush_marker,
+                            target=self._target)  # fmt: skip
 
     def start(self) -> None:
         """Start the child (or, where processes cannot be spawned, a writer thread) and the sender thread.
@@ -131,10 +141,18 @@ class ProcessWriter:
         Raises:
             StoreError: neither could be started.
         """
-        argv = [sys.executable, "-m", "mockingbird.store.child", str(self.path), *self._child_args]
+        db, env = str(self.path), None
+        if self._database_url is not None:
+            db, env = "-", {**os.environ, CHILD_DB_ENV: self._database_url}
+        argv = [sys.executable, "-m", "mockingbird.store.child", db, *self._child_args]
         try:
             self.proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, bufsize=0
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                start_new_session=True,
+                bufsize=0,
+                env=env,
             )
         except OSError as exc:
             log.warning("cannot start the log writer process (%s); writing from this process instead", exc)
@@ -228,8 +246,8 @@ class ProcessWriter:
             self.queue.items.append(STOP)
         self.queue.wake.set()
         self._thread.join()
-        try:
-            code = self.proc.wait(timeout=120)
+        try:  # a child retrying a database that is gone is not waited for long
+            code = self.proc.wait(timeout=15 if self.queue.down is not None else 120)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             code = self.proc.wait()
@@ -241,7 +259,7 @@ class ProcessWriter:
         """``writer`` (``"process"``, or ``"thread (fallback)"``), ``writer_pid``, ``pending_bytes``."""
         alive = self.proc is not None and not self._fallback
         try:
-            pending: int | None = pending_bytes(self.journal)
+            pending: int | None = pending_bytes(self.journal) if self.journal is not None else None
         except StoreError:
             pending = None
         return {"writer": "process" if alive else "thread (fallback)",
@@ -373,6 +391,9 @@ class ProcessWriter:
         if out is None:
             return
         for line in out:
+            if line[:1] == b"D":  # the child's database went away ("D reason") or came back ("D")
+                self.queue.down = line[2:].decode("utf-8", "replace").strip() or None
+                continue
             event = self._flushes.pop(int(line), None)
             if event is not None:
                 event.set()

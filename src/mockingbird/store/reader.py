@@ -42,7 +42,8 @@ def _regexp(pattern: str, value: str | None) -> bool:
     return value is not None and _compiled(pattern).search(value) is not None
 
 
-def _record(row: tuple[Any, ...]) -> LogRecord:
+def row_record(row: tuple[Any, ...]) -> LogRecord:
+    """The ``LogRecord`` of a row selected as ``id, <COLUMNS>`` (either dialect)."""
     (
         rid,
         ts,
@@ -67,6 +68,7 @@ def _record(row: tuple[Any, ...]) -> LogRecord:
         admin,
         source,
         extra,
+        replica,
     ) = row
     return LogRecord(
         id=rid, ts=ts, kind=kind, method=method, path=path, query=query, operation=operation,
@@ -74,11 +76,105 @@ def _record(row: tuple[Any, ...]) -> LogRecord:
         request_truncated=bool(req_t), response_headers=orjson.loads(resp_h), response_body=resp_b,
         response_truncated=bool(resp_t), client=client, user_agent=ua, session_id=session,
         correlation_id=corr, scenario=scenario, is_admin=bool(admin), source=source,
-        extra=orjson.loads(extra),
+        extra=orjson.loads(extra), replica=replica,
     )  # fmt: skip
 
 
-class SqliteReader:
+class LogReader:
+    """Queries, key/value and deliveries over a migrated log database, in any dialect.
+
+    A subclass brings the connections: ``_fetch`` (reads), ``_change`` (a committed write, returning
+    the row count). ``SqliteReader`` below; ``PgReader`` in ``store/postgres.py``.
+
+    Args:
+        label: the database as messages name it (a path, or a URL without its password).
+        dialect: its SQL.
+    """
+
+    def __init__(self, label: str, dialect: Dialect) -> None:
+        self.label = label
+        self.dialect = dialect
+
+    def _fetch(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _change(self, sql: str, params: tuple[object, ...]) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close every connection; later calls raise ``StoreError``."""
+
+    def query(self, query: LogQuery) -> LogPage:
+        """One page, newest first, and the total (see ``LogStore.query``).
+
+        Raises:
+            StoreError: the query failed (an invalid regular expression, a closed store).
+        """
+        count_sql, count_params = self.dialect.count(query)
+        total = self._fetch(count_sql, count_params)[0][0]
+        sql, params = self.dialect.select_page(query)
+        items = [row_record(row) for row in self._fetch(sql, params)] if query.limit else []
+        return LogPage(items=items, total=int(total), limit=query.limit, offset=query.offset)
+
+    def get(self, record_id: int) -> LogRecord | None:
+        """One record by id, or ``None``."""
+        rows = self._fetch(self.dialect.select_one, [record_id])
+        return row_record(rows[0]) if rows else None
+
+    def iter_records(self, query: LogQuery, *, batch: int = 500, light: bool = False) -> Iterator[LogRecord]:
+        """Every matching record oldest first (by id), fetched ``batch`` rows at a time.
+
+        ``light=True`` leaves out what ``analyze`` does not read (bodies, most headers): less memory.
+        """
+        after = 0
+        while True:
+            sql, params = self.dialect.select_after(query, after, batch, light=light)
+            rows = self._fetch(sql, params)
+            for row in rows:
+                yield row_record(row)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    # ----------------------------------------------------------------- key/value
+    def kv_get(self, namespace: str, key: str) -> Any | None:
+        """A stored value, or ``None``."""
+        rows = self._fetch(self.dialect.kv_get, [namespace, key])
+        return None if not rows else orjson.loads(rows[0][0])
+
+    def kv_set(self, namespace: str, key: str, value: Any) -> None:
+        """Store a JSON-serialisable value, committed before returning."""
+        self._change(self.dialect.kv_upsert, (namespace, key, orjson.dumps(value).decode(), time.time()))
+
+    def kv_delete(self, namespace: str, key: str) -> bool:
+        """Delete a key; ``True`` when it existed."""
+        return self._change(self.dialect.kv_delete, (namespace, key)) > 0
+
+    def kv_items(self, namespace: str) -> dict[str, Any]:
+        """Every key and value of a namespace, sorted by key."""
+        return {k: orjson.loads(v) for k, v in self._fetch(self.dialect.kv_items, [namespace])}
+
+    # ---------------------------------------------------------------- deliveries
+    def save_delivery(self, delivery: Mapping[str, Any]) -> None:
+        """Insert or update one delivery (``id``, ``ts``, ``kind``, ``name``, ``state``, ``url`` and the
+        rest), committed before returning."""
+        row = (delivery["id"], delivery["ts"], delivery["kind"], delivery["name"], delivery["state"],
+               delivery["url"], orjson.dumps(delivery).decode(), time.time())  # fmt: skip
+        self._change(self.dialect.delivery_upsert, row)
+
+    def deliveries(self, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of deliveries, newest first, and how many there are."""
+        total = self._fetch(self.dialect.delivery_count, [])[0][0]
+        rows = self._fetch(self.dialect.delivery_page, [limit, offset])
+        return [orjson.loads(row[0]) for row in rows], int(total)
+
+    def delivery(self, delivery_id: str) -> dict[str, Any] | None:
+        """One delivery by id, or ``None``."""
+        rows = self._fetch(self.dialect.delivery_get, [delivery_id])
+        return orjson.loads(rows[0][0]) if rows else None
+
+
+class SqliteReader(LogReader):
     """Queries and key/value access on one SQLite log database (already migrated).
 
     Args:
@@ -87,8 +183,8 @@ class SqliteReader:
     """
 
     def __init__(self, path: Path, dialect: Dialect) -> None:
+        super().__init__(str(path), dialect)
         self.path = path
-        self.dialect = dialect
         self._closed = False
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -108,7 +204,6 @@ class SqliteReader:
                 self._kv_conn.close()
                 self._kv_conn = None
 
-    # ------------------------------------------------------------------ queries
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
@@ -128,86 +223,10 @@ class SqliteReader:
         except sqlite3.Error as exc:
             raise StoreError(f"log query on {self.path} failed: {exc}") from None
 
-    def query(self, query: LogQuery) -> LogPage:
-        """One page, newest first, and the total (see ``LogStore.query``).
-
-        Raises:
-            StoreError: the query failed (an invalid regular expression, a closed store).
-        """
-        count_sql, count_params = self.dialect.count(query)
-        total = self._fetch(count_sql, count_params)[0][0]
-        sql, params = self.dialect.select_page(query)
-        items = [_record(row) for row in self._fetch(sql, params)] if query.limit else []
-        return LogPage(items=items, total=total, limit=query.limit, offset=query.offset)
-
-    def get(self, record_id: int) -> LogRecord | None:
-        """One record by id, or ``None``."""
-        rows = self._fetch(self.dialect.select_one, [record_id])
-        return _record(rows[0]) if rows else None
-
-    def iter_records(self, query: LogQuery, *, batch: int = 500, light: bool = False) -> Iterator[LogRecord]:
-        """Every matching record oldest first (by id), fetched ``batch`` rows at a time.
-
-        ``light=True`` leaves out what ``analyze`` does not read (bodies, most headers): less memory.
-        """
-        after = 0
-        while True:
-            sql, params = self.dialect.select_after(query, after, batch, light=light)
-            rows = self._fetch(sql, params)
-            for row in rows:
-                yield _record(row)
-            if len(rows) < batch:
-                return
-            after = rows[-1][0]
-
-    # ----------------------------------------------------------------- key/value
-    def _kv(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StoreError(f"log store {self.path} is closed")
-        if self._kv_conn is None:
-            self._kv_conn = connect(self.path)
-        return self._kv_conn
-
-    def kv_get(self, namespace: str, key: str) -> Any | None:
-        """A stored value, or ``None``."""
+    def _change(self, sql: str, params: tuple[object, ...]) -> int:
         with self._kv_lock:
-            row = self._kv().execute(self.dialect.kv_get, (namespace, key)).fetchone()
-        return None if row is None else orjson.loads(row[0])
-
-    def kv_set(self, namespace: str, key: str, value: Any) -> None:
-        """Store a JSON-serialisable value, committed before returning."""
-        data = orjson.dumps(value).decode()
-        with self._kv_lock:
-            self._kv().execute(self.dialect.kv_upsert, (namespace, key, data, time.time()))
-
-    def kv_delete(self, namespace: str, key: str) -> bool:
-        """Delete a key; ``True`` when it existed."""
-        with self._kv_lock:
-            cur = self._kv().execute(self.dialect.kv_delete, (namespace, key))
-        return cur.rowcount > 0
-
-    def kv_items(self, namespace: str) -> dict[str, Any]:
-        """Every key and value of a namespace, sorted by key."""
-        with self._kv_lock:
-            rows = self._kv().execute(self.dialect.kv_items, (namespace,)).fetchall()
-        return {k: orjson.loads(v) for k, v in rows}
-
-    # ---------------------------------------------------------------- deliveries
-    def save_delivery(self, delivery: Mapping[str, Any]) -> None:
-        """Insert or update one delivery (``id``, ``ts``, ``kind``, ``name``, ``state``, ``url`` and the
-        rest), committed before returning."""
-        row = (delivery["id"], delivery["ts"], delivery["kind"], delivery["name"], delivery["state"],
-               delivery["url"], orjson.dumps(delivery).decode(), time.time())  # fmt: skip
-        with self._kv_lock:
-            self._kv().execute(self.dialect.delivery_upsert, row)
-
-    def deliveries(self, limit: int, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-        """One page of deliveries, newest first, and how many there are."""
-        total = self._fetch(self.dialect.delivery_count, [])[0][0]
-        rows = self._fetch(self.dialect.delivery_page, [limit, offset])
-        return [orjson.loads(row[0]) for row in rows], int(total)
-
-    def delivery(self, delivery_id: str) -> dict[str, Any] | None:
-        """One delivery by id, or ``None``."""
-        rows = self._fetch(self.dialect.delivery_get, [delivery_id])
-        return orjson.loads(rows[0][0]) if rows else None
+            if self._closed:
+                raise StoreError(f"log store {self.path} is closed")
+            if self._kv_conn is None:
+                self._kv_conn = connect(self.path)
+            return self._kv_conn.execute(sql, params).rowcount

@@ -34,13 +34,51 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mockingbird.errors import StoreError
 from mockingbird.store.dialect import Dialect
 from mockingbird.store.writing import STOP, Item, RowMaker, WriteQueue, commit_rows, writing_connection
 
 log = logging.getLogger("mockingbird.store")
+
+
+class RowTarget(Protocol):
+    """Where a writer thread commits its batches: a SQLite file (``SqliteTarget``) or PostgreSQL
+    (``store/pg_writing.py``). Used from the writer thread only."""
+
+    def open(self) -> None:
+        """Connect (raises on failure: the writer then reports it)."""
+        ...
+
+    def commit(self, rows: list[tuple[Any, ...]]) -> bool:
+        """Insert ``rows`` in one transaction; ``False`` when they could not be stored."""
+        ...
+
+    def close(self) -> None:
+        """Close the connection."""
+        ...
+
+
+class SqliteTarget:
+    """The one connection that inserts into a SQLite file's ``requests`` (``commit_rows``: 5 tries)."""
+
+    def __init__(self, path: Path, dialect: Dialect) -> None:
+        self.path = path
+        self.insert = dialect.insert
+        self.conn: sqlite3.Connection | None = None
+
+    def open(self) -> None:
+        self.conn = writing_connection(self.path)
+
+    def commit(self, rows: list[tuple[Any, ...]]) -> bool:
+        assert self.conn is not None
+        return commit_rows(self.conn, self.insert, rows)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
 
 # Resolves a queued tuple that is neither a capture nor a record (a writer process's own item, left
 # queued when that process died) to the flush marker to release after the commit, or None to skip it.
@@ -58,11 +96,12 @@ class ThreadWriter:
         batch_size: most rows per transaction.
         flush_interval: seconds between the writer's looks at an empty queue.
         foreign: see ``ForeignItems`` (what a dead writer process left queued); skipped when ``None``.
+        target: where rows go (``SqliteTarget(path, dialect)`` when ``None``); ``path`` then names it in messages.
     """
 
     def __init__(
         self,
-        path: Path,
+        path: Path | str,
         queue: WriteQueue,
         rows: RowMaker,
         dialect: Dialect,
@@ -70,8 +109,10 @@ class ThreadWriter:
         batch_size: int = 500,
         flush_interval: float = 0.01,
         foreign: ForeignItems | None = None,
+        target: RowTarget | None = None,
     ) -> None:
         self.path = path
+        self.target: RowTarget = target if target is not None else SqliteTarget(Path(path), dialect)
         self.queue = queue
         self.rows = rows
         self.dialect = dialect
@@ -89,7 +130,7 @@ class ThreadWriter:
             StoreError: the database cannot be opened for writing.
         """
         self._thread = threading.Thread(
-            target=self.run, name=f"mockingbird-log-writer:{self.path.name}", daemon=True
+            target=self.run, name=f"mockingbird-log-writer:{Path(str(self.path)).name}", daemon=True
         )
         self._thread.start()
         self._ready.wait(10)
@@ -141,9 +182,10 @@ class ThreadWriter:
 
     def run(self) -> None:
         """The writer loop, in the calling thread, until ``STOP``: what ``start`` runs in its thread."""
+        target = self.target
         try:
-            conn = writing_connection(self.path)
-        except sqlite3.Error as exc:
+            target.open()
+        except (sqlite3.Error, StoreError) as exc:  # reported by start()
             self._error = exc
             self._ready.set()
             return
@@ -177,7 +219,7 @@ class ThreadWriter:
                             break
                     else:
                         batch.append(item)
-                self._commit(conn, batch)
+                self._commit(batch)
                 for marker in markers:
                     marker.set()
                 queue.made_room()
@@ -185,9 +227,9 @@ class ThreadWriter:
                     stop = False  # drain what is left, then stop at the next empty queue
                     items.append(STOP)
         finally:
-            conn.close()
+            target.close()
 
-    def _commit(self, conn: sqlite3.Connection, batch: list[Item]) -> None:
+    def _commit(self, batch: list[Item]) -> None:
         """Insert the rows of ``batch``; a broken item is counted and logged, never fatal to the writer."""
         if not batch:
             return
@@ -201,7 +243,7 @@ class ThreadWriter:
                 log.exception("log writer: a deferred record could not be built")
         if not rows:
             return
-        if commit_rows(conn, self.dialect.insert, rows):
+        if self.target.commit(rows):
             self.queue.written += len(rows)
             return
         self.queue.failed += len(rows)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -24,14 +26,14 @@ import orjson
 
 from mockingbird.errors import StoreError, StoreFullError
 from mockingbird.records import CaptureItem, DeferredRecord, LogRecord
-from mockingbird.store.dialect import row_values
+from mockingbird.store.dialect import built_values
 from mockingbird.store.reader import connect
 
 log = logging.getLogger("mockingbird.store")
 
 STOP = object()  # queued by ``close``: the writer drains what is before it, then stops
 Item = LogRecord | DeferredRecord | CaptureItem
-# A registered builder: capture data -> a row, as a tuple in ``records.ROW_FIELDS`` order or a mapping by field name.
+# A registered builder: capture data -> a row, as a tuple in ``records.BUILT_FIELDS`` order or a mapping by field name.
 RowBuild = Callable[[Any], "tuple[Any, ...] | Mapping[str, Any]"]
 
 
@@ -77,13 +79,16 @@ class WriteQueue:
     A deque, not ``queue.Queue``: append/popleft are atomic and 15x cheaper than Queue.put/get, and
     this runs once per request. The writer polls it; ``wake`` makes it look at once.
 
+    While the writer says its database is unreachable (``down``: why), a full queue refuses at once
+    instead of blocking: requests keep being answered, and each refused record is counted and raised.
+
     Args:
-        path: the database (for messages).
+        path: the database (for messages; a URL without its password).
         queue_max: items held before ``put`` blocks.
         block_timeout: seconds ``put`` blocks on a full queue before ``StoreFullError``.
     """
 
-    def __init__(self, path: Path, queue_max: int, block_timeout: float) -> None:
+    def __init__(self, path: Path | str, queue_max: int, block_timeout: float) -> None:
         self.path = path
         self.items: deque[Any] = deque()
         self.queue_max = queue_max
@@ -96,6 +101,7 @@ class WriteQueue:
         self.rejected = 0
         self.waits = 0
         self.failed = 0
+        self.down: str | None = None
 
     def put(self, item: Any) -> None:
         """Queue ``item``; block while the queue is full.
@@ -114,6 +120,12 @@ class WriteQueue:
     def wait_for_space(self) -> None:
         """Block until the writer has made room (see ``put``)."""
         items, limit = self.items, self.queue_max
+        if self.down is not None and len(items) >= limit:
+            self.rejected += 1
+            raise StoreFullError(
+                f"log store {self.path} is unreachable ({self.down}) and {limit} records are queued; "
+                "record not stored"
+            )
         with self.space:
             self.waits += 1
             self.waiting += 1
@@ -138,9 +150,13 @@ class WriteQueue:
                 self.space.notify_all()
 
     def stats(self) -> dict[str, Any]:
-        """``queued``, ``queue_max``, ``written``, ``rejected``, ``failed``, ``waits``."""
-        return {"queued": len(self.items), "queue_max": self.queue_max, "written": self.written,
-                "rejected": self.rejected, "failed": self.failed, "waits": self.waits}  # fmt: skip
+        """``queued``, ``queue_max``, ``written``, ``rejected``, ``failed``, ``waits``, and ``down`` (why the
+        database is unreachable) while it is."""
+        out: dict[str, Any] = {"queued": len(self.items), "queue_max": self.queue_max, "written": self.written,
+               "rejected": self.rejected, "failed": self.failed, "waits": self.waits}  # fmt: skip
+        if self.down is not None:
+            out["down"] = self.down
+        return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -163,6 +179,11 @@ def load_builder(name: str, config: Any) -> RowBuild:
         raise StoreError(f"unknown log row builder {name!r}: {exc}") from None
 
 
+def default_replica() -> str:
+    """The ``replica`` of rows this process writes when none is named: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def _bound(body: str | bytes | None, limit: int) -> tuple[str | None, bool]:
     """Decode and cut a body to ``limit`` bytes; return (text, truncated)."""
     if body is None:
@@ -181,10 +202,13 @@ class RowMaker:
 
     Args:
         body_limit: bytes kept of each body of a ``LogRecord``.
+        replica: the ``replica`` of every row (``default_replica()``: this host and process).
     """
 
-    def __init__(self, body_limit: int) -> None:
+    def __init__(self, body_limit: int, replica: str | None = None) -> None:
         self.body_limit = body_limit
+        self.replica = replica or default_replica()
+        self._tail = (self.replica,)
         self.builders: dict[int, RowBuild] = {}
         self._index: dict[tuple[str, Any], int] = {}
 
@@ -219,7 +243,7 @@ class RowMaker:
         """
         if isinstance(item, tuple):
             row = self.builders[item[0]](item[1])
-            return row if isinstance(row, tuple) else row_values(row)
+            return (row if isinstance(row, tuple) else built_values(row)) + self._tail
         if isinstance(item, LogRecord):
             return self.record_row(item)
         return self.record_row(item.build())
@@ -229,7 +253,7 @@ class RowMaker:
         limit = self.body_limit
         req_body, req_cut = _bound(r.request_body, limit)
         resp_body, resp_cut = _bound(r.response_body, limit)
-        return row_values({
+        return built_values({
             "ts": r.ts, "kind": r.kind, "method": r.method, "path": r.path, "query": r.query,
             "operation": r.operation, "status": r.status, "latency_ms": r.latency_ms,
             "request_headers": orjson.dumps(r.request_headers).decode(), "request_body": req_body,
@@ -239,4 +263,4 @@ class RowMaker:
             "user_agent": r.user_agent, "session_id": r.session_id, "correlation_id": r.correlation_id,
             "scenario": r.scenario, "is_admin": int(r.is_admin), "source": r.source,
             "extra": orjson.dumps(r.extra, default=str).decode(),
-        })  # fmt: skip
+        }) + ((r.replica,) if r.replica else self._tail)  # fmt: skip

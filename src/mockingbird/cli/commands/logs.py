@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,18 @@ from mockingbird.errors import ConfigError, MockingbirdError
 from mockingbird.query import LogQuery
 
 
-def _local(db: Path | None, query: LogQuery, analyze_: bool) -> dict[str, Any]:
+def _local(db: str | None, query: LogQuery, analyze_: bool) -> dict[str, Any]:
     from mockingbird.analysis.stats import analyze
     from mockingbird.store import find_default_db, open_store
 
-    path = db or find_default_db()
-    if not path.exists():
-        raise ConfigError(f"no log database at {path}")
-    store = open_store(path, writer="none")
+    target: str | Path
+    if db is not None and re.match(r"^(postgres|postgresql|sqlite)://", db):
+        target = db
+    else:
+        target = Path(db) if db is not None else find_default_db()
+        if not target.exists():
+            raise ConfigError(f"no log database at {target}")
+    store = open_store(target, writer="none")
     try:
         if analyze_:
             return analyze(store.iter_records(query, light=True)).to_dict()
@@ -54,8 +59,9 @@ def _remote(url: str, token: str | None, query: LogQuery, analyze_: bool) -> dic
 @click.command("logs")
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Log database (default: the one in ./.mockingbird/).",
+    envvar="MOCKINGBIRD_LOG_DB",
+    help="Log database: a file (default: the one in ./.mockingbird/) or a postgresql:// URL"
+    " [env: MOCKINGBIRD_LOG_DB, which keeps a password off the command line].",
 )
 @click.option("--url", help="Query a running mock's admin API instead, e.g. http://127.0.0.1:8000.")
 @click.option(
@@ -71,6 +77,7 @@ def _remote(url: str, token: str | None, query: LogQuery, analyze_: bool) -> dic
 @click.option("--session", help="Session id.")
 @click.option("--operation", help="Operation key, e.g. 'GET /pets/{petId}'.")
 @click.option("--kind", type=click.Choice(["http", "mcp"]), help="Only HTTP or only MCP records.")
+@click.option("--replica", help="Only what one replica served (its --replica-name, or host:pid).")
 @click.option("--include-admin", is_flag=True, help="Include calls to /admin.")
 @click.option(
     "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="Rows to show (newest first)."
@@ -81,7 +88,7 @@ def _remote(url: str, token: str | None, query: LogQuery, analyze_: bool) -> dic
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def command(
-    db: Path | None,
+    db: str | None,
     url: str | None,
     admin_token: str | None,
     method: str | None,
@@ -92,6 +99,7 @@ def command(
     session: str | None,
     operation: str | None,
     kind: str | None,
+    replica: str | None,
     include_admin: bool,
     limit: int,
     offset: int,
@@ -110,7 +118,7 @@ def command(
         raise ConfigError("pass either --db or --url, not both")
     query = LogQuery.build(
         method=method, path=path_regex, status=status, since=since, until=until, session_id=session,
-        include_admin=include_admin, kind=kind, operation=operation, limit=limit, offset=offset,
+        include_admin=include_admin, kind=kind, operation=operation, limit=limit, offset=offset, replica=replica,
     )  # fmt: skip
     data = _remote(url, admin_token or None, query, analyze_) if url else _local(db, query, analyze_)
     if as_json:

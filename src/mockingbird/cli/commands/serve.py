@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 _STARTED = time.monotonic()
 
 
-def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: Path | None) -> None:
+def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: str | None) -> None:
     # click.style, not rich: importing rich would delay the first answer by tens of ms.
     def say(text: str) -> None:
         click.echo(text, err=True)
@@ -83,7 +82,17 @@ def _default(name: str) -> Any:
     show_default=True,
     help="Enforce the operations' security requirements (401 without credentials).",
 )
-@click.option("--log-db", metavar="PATH", help="Request log database (default: .mockingbird/<spec>.db).")
+@click.option(
+    "--log-db",
+    metavar="PATH|URL",
+    help="Request log database: a SQLite file (default: .mockingbird/<spec>.db) or postgresql://user:pass@host/db,"
+    " which several replicas can share [env: MOCKINGBIRD_LOG_DB].",
+)
+@click.option(
+    "--replica-name",
+    metavar="NAME",
+    help="This process's name in every log row it writes (default: host:pid) [env: MOCKINGBIRD_REPLICA_NAME].",
+)
 @click.option(
     "--log/--no-log", default=_default("log"), show_default=True, help="Log requests and serve the admin API."
 )
@@ -105,8 +114,9 @@ def _default(name: str) -> Any:
 )
 @click.option(
     "--control-db",
-    metavar="PATH",
-    help="Control store for scenarios, overrides, chaos (default: the log database; in memory with --no-log).",
+    metavar="PATH|URL",
+    help="Control store for scenarios, overrides, chaos, state: a SQLite file, or postgresql://... shared by "
+    "replicas (default: the log database; in memory with --no-log) [env: MOCKINGBIRD_CONTROL_DB].",
 )
 @click.option(
     "--scenarios",
@@ -299,7 +309,9 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
     def on_listening(bound: int) -> None:
         shown = f"[{host}]" if ":" in host else host
         url = f"http://{shown}:{bound}"
-        _summary(runtime.mock, spec, url, load_seconds, runtime.log_path)
+        # The store's own label: a file path, or a URL without its password.
+        log_label = str(runtime.store.stats()["path"]) if runtime.store is not None else None
+        _summary(runtime.mock, spec, url, load_seconds, log_label)
         if ready_fd is not None:
             with os.fdopen(ready_fd, "w") as ready:
                 ready.write(json.dumps({"url": url, "pid": os.getpid()}) + "\n")

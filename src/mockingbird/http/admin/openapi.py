@@ -78,6 +78,9 @@ _FILTERS: list[dict[str, Any]] = [
     _param("kind", "Only HTTP or only MCP records.", {"type": "string", "enum": ["http", "mcp"]}),
     _param("operation", "Exact operation key, e.g. `GET /pets/{petId}`.", {"type": "string"}),
     _param(
+        "replica", "Only what one replica served (its `--replica-name`, or `host:pid`).", {"type": "string"}
+    ),
+    _param(
         "after_id",
         "Only records with a larger id (for live views: poll with the newest id shown).",
         {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
@@ -277,6 +280,7 @@ _DOCUMENT: dict[str, Any] = {
                     "scenario": _NULLABLE_STR,
                     "is_admin": {"type": "boolean"},
                     "source": _NULLABLE_STR,
+                    "replica": _NULLABLE_STR,
                 },
             },
             "LogRecordDetail": {

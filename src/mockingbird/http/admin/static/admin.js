@@ -12,7 +12,7 @@
 
   class AuthNeeded extends Error {}
 
-  const EMPTY_FILTERS = { method: "", path: "", status: "", range: "", since: "", until: "", include_admin: false, operation: "", session: "" };
+  const EMPTY_FILTERS = { method: "", path: "", status: "", range: "", since: "", until: "", include_admin: false, operation: "", session: "", replica: "" };
   const SCOPES = ["operation", "session"]; // filters set by clicking (a route, a session), shown as chips
   const state = {
     tab: "requests",
@@ -133,6 +133,7 @@
     if (f.status) p.status = f.status.trim();
     if (f.operation) p.operation = f.operation;
     if (f.session) p.session = f.session;
+    if (f.replica) p.replica = f.replica.trim();
     if (f.include_admin) p.include_admin = "true";
     if (RANGES[f.range]) p.since = new Date(Date.now() - RANGES[f.range]).toISOString();
     if (f.range === "custom") {
@@ -279,7 +280,7 @@
       ["id", r.id], ["time", new Date(r.time).toLocaleString() + " (" + r.time + ")"], ["latency", fmtMs(r.latency_ms)],
       ["operation", r.operation], ["source", r.source], ["client", r.client], ["user agent", r.user_agent],
       ["session", r.session_id], ["correlation id", r.correlation_id], ["scenario", r.scenario],
-      ["kind", r.kind], ["admin call", r.is_admin ? "yes" : "no"],
+      ["kind", r.kind], ["admin call", r.is_admin ? "yes" : "no"], ["replica", r.replica],
     ];
     body.replaceChildren(
       el("dl", { class: "kv facts-grid" }, facts.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) =>
@@ -518,7 +519,7 @@
   }
   function syncForm() {
     const form = $("#filters"), f = state.filters;
-    for (const k of ["method", "path", "status", "range", "since", "until"]) form.elements[k].value = f[k];
+    for (const k of ["method", "path", "status", "range", "since", "until", "replica"]) form.elements[k].value = f[k];
     form.elements.include_admin.checked = f.include_admin;
     for (const n of $$(".custom-range")) n.hidden = f.range !== "custom";
     for (const k of SCOPES) {
@@ -531,7 +532,7 @@
   }
   function filtersChanged() {
     const form = $("#filters"), f = state.filters;
-    for (const k of ["method", "path", "status", "range", "since", "until"]) f[k] = form.elements[k].value;
+    for (const k of ["method", "path", "status", "range", "since", "until", "replica"]) f[k] = form.elements[k].value;
     f.include_admin = form.elements.include_admin.checked;
     for (const n of $$(".custom-range")) n.hidden = f.range !== "custom";
     state.offset = 0;
