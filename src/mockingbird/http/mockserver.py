@@ -56,8 +56,11 @@ class Scenarios:
         overrides: Sequence[Document] = (),
         chaos: Document | None = None,
         description: str = "",
+        callbacks: Document | None = None,
     ) -> Document:
         """Store (or replace) a scenario; it is not active until ``activate``.
+
+        ``callbacks``: ``{"delay": seconds, "attempts": n}`` for every callback fired while it is active.
 
         Raises:
             OverrideError: every problem of the scenario, overrides checked against the spec.
@@ -67,6 +70,8 @@ class Scenarios:
             document["chaos"] = chaos
         if description:
             document["description"] = description
+        if callbacks is not None:
+            document["callbacks"] = callbacks
         return self._controller.put_scenario(document)
 
     def activate(self, name: str) -> None:
@@ -201,6 +206,7 @@ class MockServer:
         delay: float = 0.0,
         strict: bool = True,
         id: str | None = None,
+        callbacks: Document | None = None,
     ) -> Document:
         """Change what one operation answers (or give a whole override document).
 
@@ -212,6 +218,7 @@ class MockServer:
             delay: seconds to wait before answering.
             strict: check the body against the documented schema.
             id: the override's id (to replace or delete it later).
+            callbacks: ``{"delay": seconds, "attempts": n}`` of the callbacks its answers fire.
 
         Returns:
             The stored override, with its ``id``.
@@ -242,6 +249,8 @@ class MockServer:
             document["times"] = times
         if delay:
             document["delay"] = delay
+        if callbacks is not None:
+            document["callbacks"] = callbacks
         return self.controller.set_override(document, override_id=id)
 
     def remove_override(self, override_id: str) -> None:

@@ -242,6 +242,8 @@ def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> D
     deliveries = build_deliveries(mock.spec, config, store)
     if deliveries is not None and any(op.callbacks for op in mock.spec.operations):
         mock.after_answer = deliveries.after
+        engine = mock.engine
+        deliveries.scenario_timing = lambda: engine.callbacks
     return deliveries
 
 

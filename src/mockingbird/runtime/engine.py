@@ -48,6 +48,7 @@ from mockingbird.runtime.responses import ResponseBuilder
 from mockingbird.runtime.shaped import shape_refusal
 
 if TYPE_CHECKING:
+    from mockingbird.control.timing import CallbackTiming
     from mockingbird.openapi.checks.validation import ValidationResult
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.checks import RequestChecker
@@ -110,6 +111,8 @@ class MockEngine:
         self.hooks = hooks
         # The active scenario's name, set by the control layer: recorded on every exchange's log row.
         self.scenario: str | None = None
+        # The active scenario's callback timing (delay, attempts), set by the control layer: read by deliveries.
+        self.callbacks: CallbackTiming | None = None
         self.revision = Revision()
         self.router = Router(spec.operations, spec.base_path)
         self.builder = ResponseBuilder(spec, seed=seed, revision=self.revision)
