@@ -75,7 +75,7 @@ class ItemMaker:
 
             shape = self._shapes[collection.path] = _Shape(
                 props, frozenset(r for r in required or () if isinstance(r, str)), marked("readOnly"),
-                marked("writeOnly"),
+                marked("writeOnly") | collection.write_only,
             )  # fmt: skip
         return shape
 
@@ -169,7 +169,11 @@ class ItemMaker:
                 return None  # a best effort for a contradictory schema: never stored
             template = value if isinstance(value, dict) else {}
         item = self.complete(collection, sent, template, keep_read_only=False)
-        item[collection.id_field] = self.new_id(collection, bucket, rng)
+        chosen = sent.get(collection.id_field)
+        if (collection.id_field in shape.read_only or collection.id_kind == "integer" or not isinstance(chosen, str)
+                or not chosen or chosen in bucket.items):  # fmt: skip
+            chosen = self.new_id(collection, bucket, rng)  # else a name the client chose (a username, a key)
+        item[collection.id_field] = chosen
         return item  # checked against the response schema before it is answered and stored
 
     def complete(
