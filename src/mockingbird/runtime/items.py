@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -92,7 +91,7 @@ class ItemMaker:
         """A fresh id for ``bucket``, typed as the id property says."""
         if collection.id_kind == "uuid":
             # The draws repeat after a restart (the same seed): skip the ids the bucket already holds.
-            while (drawn := str(uuid.UUID(int=rng.getrandbits(128), version=4))) in bucket.items:
+            while (drawn := _uuid4(rng.getrandbits(128))) in bucket.items:
                 pass
             return drawn
         if not bucket.next_number:  # first id since the bucket was made or loaded: past every numeric one
@@ -208,3 +207,10 @@ class ItemMaker:
         """``item`` without the properties the item schema marks ``writeOnly``."""
         write_only = self._shape(collection).write_only
         return {k: v for k, v in item.items() if k not in write_only} if write_only & item.keys() else item
+
+
+def _uuid4(bits: int) -> str:
+    """``str(uuid.UUID(int=bits, version=4))``, the same text at half the cost (a creation's uuid)."""
+    n = (bits & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

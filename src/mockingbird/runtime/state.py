@@ -286,7 +286,8 @@ class StateHook:
         item_id = str(item[collection.id_field])
         request = matched.request
         host = request.headers.get("host")  # an absolute URI, as `format: uri` asks
-        where = f"{request.path.rstrip('/')}/{quote(item_id, safe='')}"
+        safe = item_id.isascii() and item_id.replace("-", "").replace("_", "").isalnum()  # a uuid, a number
+        where = f"{request.path.rstrip('/')}/{item_id if safe else quote(item_id, safe='')}"
         answer = self._answer(matched, item, location=f"http://{host}{where}" if host else where)
         if answer is not None:
             bucket.items[item_id] = item
