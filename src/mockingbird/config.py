@@ -32,6 +32,7 @@ from mockingbird.errors import ConfigError
 
 ServerName = Literal["granian", "uvicorn"]
 LogWriter = Literal["process", "thread"]
+ErrorStyle = Literal["documented", "problem"]
 
 # field -> environment variable (the table above; README "Serving a mock" repeats it).
 ENV_VARS: Mapping[str, str] = {
@@ -71,6 +72,9 @@ class ServeConfig:
         callback_attempts: attempts per callback or webhook delivery (retried on a failure or a 5xx).
         allow_callback_hosts: hosts callbacks and webhooks may reach besides loopback (``*``: any public host).
         webhook_url: where webhooks fired without a target go.
+        errors: how a refused request is answered: ``documented`` (the operation's documented error
+            response when it has a fitting one, else problem+json) or ``problem`` (problem+json always,
+            as ``Prefer: errors=problem`` asks per request).
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -105,6 +109,7 @@ class ServeConfig:
     callback_attempts: int = 4
     allow_callback_hosts: tuple[str, ...] = ()
     webhook_url: str | None = None
+    errors: ErrorStyle = "documented"
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -119,6 +124,8 @@ class ServeConfig:
             raise ConfigError(f"callback_delay: {self.callback_delay} is not 0-3600 seconds")
         if not 1 <= self.callback_attempts <= 20:
             raise ConfigError(f"callback_attempts: {self.callback_attempts} is not 1-20")
+        if self.errors not in get_args(ErrorStyle):
+            raise ConfigError(f"errors: {self.errors!r} is not one of {', '.join(get_args(ErrorStyle))}")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -196,6 +203,8 @@ class ServeConfig:
             args += ["--allow-callback-host", host]
         if self.webhook_url is not None:
             args += ["--webhook-url", self.webhook_url]
+        if self.errors != "documented":
+            args += ["--errors", self.errors]
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -141,6 +141,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         mock = MockApp(
             spec, seed=config.seed, validate=config.validate, auth=config.auth, max_body=config.max_body
         )
+        mock.engine.problem_errors = config.errors == "problem"
         try:
             controller = _control(mock, control, config)
         except BaseException:
@@ -220,6 +221,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
                    admin_app=LazyApp(build_admin) if config.admin else None, recorder=recorder,
                    max_body=config.max_body)  # fmt: skip
+    mock.engine.problem_errors = config.errors == "problem"
     try:
         controller = _control(mock, control, config)
     except BaseException:

@@ -113,6 +113,8 @@ class MockEngine:
         self.scenario: str | None = None
         # The active scenario's callback timing (delay, attempts), set by the control layer: read by deliveries.
         self.callbacks: CallbackTiming | None = None
+        # ``serve --errors problem``: refusals answer problem+json always, never the documented error shape.
+        self.problem_errors = False
         self.revision = Revision()
         self.router = Router(spec.operations, spec.base_path)
         self.builder = ResponseBuilder(spec, seed=seed, revision=self.revision)
@@ -213,7 +215,11 @@ class MockEngine:
                               error=f"{type(exc).__name__}: {exc}")  # fmt: skip
             if problem_or_none is not None:
                 # The API's own documented error shape when it has one (runtime/shaped.py).
-                refusal = shape_refusal(self.builder, op, problem_or_none, validation, request, params)
+                refusal = (
+                    problem_or_none
+                    if self.problem_errors
+                    else shape_refusal(self.builder, op, problem_or_none, validation, request, params)
+                )
                 return Answer(refusal, op, params, validation, fault)
 
         if hooks.overrides or hooks.state:

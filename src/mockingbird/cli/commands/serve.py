@@ -191,6 +191,14 @@ def _default(name: str) -> Any:
     help="Where webhooks fired without a target URL are sent.",
 )
 @click.option(
+    "--errors",
+    default=_default("errors"),
+    show_default=True,
+    type=click.Choice(["documented", "problem"]),
+    help="How a refused request is answered: the operation's documented error response when it has one, "
+    "or problem+json always (as `Prefer: errors=problem` per request).",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
