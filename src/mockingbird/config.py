@@ -37,6 +37,7 @@ from mockingbird.errors import ConfigError
 
 ServerName = Literal["granian", "uvicorn"]
 LogWriter = Literal["process", "thread"]
+ErrorStyle = Literal["documented", "problem"]
 
 # field -> environment variable (the table above; README "Serving a mock" repeats it).
 ENV_VARS: Mapping[str, str] = {
@@ -98,6 +99,9 @@ class ServeConfig:
         mcp_tags: expose only the operations with one of these tags as tools.
         mcp_operations: expose only these operations (operationId, tool name or ``"GET /path"``) as tools.
         mcp_credentials: ``SCHEME=VALUE`` credentials a tool call uses when its MCP session sends none.
+        errors: how a refused request is answered: ``documented`` (the operation's documented error
+            response when it has a fitting one, else problem+json) or ``problem`` (problem+json always,
+            as ``Prefer: errors=problem`` asks per request).
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -140,6 +144,7 @@ class ServeConfig:
     mcp_tags: tuple[str, ...] = ()
     mcp_operations: tuple[str, ...] = ()
     mcp_credentials: tuple[str, ...] = ()
+    errors: ErrorStyle = "documented"
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -159,6 +164,8 @@ class ServeConfig:
         for item in self.mcp_credentials:
             if "=" not in item or not item.partition("=")[0]:
                 raise ConfigError(f"mcp_credentials: {item.split('=')[0]!r} is not SCHEME=VALUE")
+        if self.errors not in get_args(ErrorStyle):
+            raise ConfigError(f"errors: {self.errors!r} is not one of {', '.join(get_args(ErrorStyle))}")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -250,6 +257,8 @@ class ServeConfig:
             args += ["--mcp-operations", name]
         for item in self.mcp_credentials:
             args += ["--mcp-credential", item]
+        if self.errors != "documented":
+            args += ["--errors", self.errors]
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import struct
+import wave
 import zlib
 from typing import Any
 from xml.etree import ElementTree
@@ -16,7 +17,7 @@ import orjson
 from mockingbird.http.app import MockApp
 from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi.loading import spec_from_document
-from mockingbird.runtime.encoding import PNG, concrete_type, encode_body, format_csv, format_xml
+from mockingbird.runtime.encoding import PNG, TS, WAV, concrete_type, encode_body, format_csv, format_xml
 
 PET = {
     "type": "object",
@@ -111,6 +112,8 @@ SPEC = spec_from_document(
             "/report": {"get": _response({"text/csv": {"schema": {"type": "array", "items": PET}}})},
             "/page": {"get": _response({"text/html": {"schema": {"type": "string"}}})},
             "/blob": {"get": _response({"application/octet-stream": {"schema": {"type": "string"}}})},
+            "/sound": {"get": _response({"audio/*": {"schema": {"type": "string", "format": "binary"}}})},
+            "/clip": {"get": _response({"video/*": {"schema": {"type": "string", "format": "binary"}}})},
         },
     },
     "media.json",
@@ -138,3 +141,14 @@ def test_every_content_type_served_is_the_real_encoding_over_http() -> None:
             pass
         else:
             raise AssertionError("msgpack body parsed as JSON")
+
+
+def test_audio_and_video_wildcards_answer_a_tiny_valid_file_of_a_concrete_type() -> None:
+    with ThreadedServer(MockApp(SPEC, seed=3)) as url, httpx.Client(base_url=url) as client:
+        sound = client.get("/sound")
+        clip = client.get("/clip", headers={"accept": "*/*"})
+    assert sound.headers["content-type"] == "audio/wav" and sound.content == WAV
+    with wave.open(io.BytesIO(sound.content)) as parsed:  # the standard library reads it as a WAV file
+        assert (parsed.getnchannels(), parsed.getframerate(), parsed.getnframes()) == (1, 8000, 1)
+    assert clip.headers["content-type"] == "video/mp2t" and clip.content == TS
+    assert len(TS) == 188 and TS[0] == 0x47 and (TS[1] & 0x1F, TS[2]) == (0x1F, 0xFF)  # sync byte, null PID

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
+from tests.cli.test_serve import serving
 
 from mockingbird.http.app import MockApp
 from mockingbird.http.logging import RequestRecorder
@@ -35,22 +38,20 @@ BODY = {
     "required": True,
     "content": {"application/json": {"schema": {"type": "object", "required": ["name"]}}},
 }
-SPEC = spec_from_document(
-    {
-        "openapi": "3.0.3",
-        "info": {"title": "shaped", "version": "1"},
-        "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}}},
-        "paths": {
-            "/items": {
-                "get": {"parameters": LIMIT, "responses": {**OK, **_error("400")}},
-                "post": {"requestBody": BODY, "responses": {**OK, **_error("400"), **_error("422")}},
-            },
-            "/plain": {"get": {"parameters": LIMIT, "responses": OK}},
-            "/secret": {"get": {"security": [{"key": []}], "responses": {**OK, **_error("403")}}},
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "shaped", "version": "1"},
+    "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}}},
+    "paths": {
+        "/items": {
+            "get": {"parameters": LIMIT, "responses": {**OK, **_error("400")}},
+            "post": {"requestBody": BODY, "responses": {**OK, **_error("400"), **_error("422")}},
         },
+        "/plain": {"get": {"parameters": LIMIT, "responses": OK}},
+        "/secret": {"get": {"security": [{"key": []}], "responses": {**OK, **_error("403")}}},
     },
-    "shaped.json",
-)
+}
+SPEC = spec_from_document(DOCUMENT, "shaped.json")
 
 
 def test_parameter_violations_prefer_400_and_body_violations_422() -> None:
@@ -104,3 +105,17 @@ def test_the_violations_of_a_shaped_refusal_are_in_its_log_row() -> None:
         assert client.get("/items", params={"limit": "ten"}).status_code == 400
     (row,) = [r for r in rows.records if r.path == "/items"]
     assert row.source == "error" and [v["location"] for v in row.extra["violations"]] == ["query/limit"]
+
+
+def test_serve_errors_problem_answers_problem_json_where_an_error_shape_is_documented(tmp_path: Path) -> None:
+    spec = tmp_path / "shaped.json"
+    spec.write_bytes(orjson.dumps(DOCUMENT))
+    with (
+        serving(str(spec), "--errors", "problem", "--no-log") as served,
+        httpx.Client(base_url=served.url) as client,
+    ):
+        refused = [client.get("/items", params={"limit": "ten"}), client.post("/items", json={})]
+    assert [r.status_code for r in refused] == [400, 422]
+    assert all(
+        r.headers["content-type"] == "application/problem+json" and r.json()["errors"] for r in refused
+    )

@@ -15,6 +15,7 @@ conditions. As a document (JSON/YAML, the admin API, a scenario file)::
       headers: {Retry-After: "5"}
       body: {message: "no pet {{ request.path.petId }}"}   # or example: NAME, or dynamic: true
     delay: 0.25                      # seconds, before answering
+    callbacks: {delay: 2, attempts: 1}   # when the callbacks its answers fire are sent (control/timing.py)
     times: 2                         # answer the next 2 matching calls, then fall through
     strict: true                     # check the body against the documented schema
     owner: agent-a                   # optional: who set it (reset per owner)
@@ -39,6 +40,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from mockingbird.control.schema import schema_violations
+from mockingbird.control.timing import CallbackTiming, read_timing
 from mockingbird.errors import OverrideError
 
 Where = Literal["path", "query", "header", "cookie", "body"]
@@ -46,7 +48,7 @@ WHERE: tuple[Where, ...] = ("path", "query", "header", "cookie", "body")
 TESTS = ("equals", "one_of", "contains", "regex", "present", "absent")
 _RESPONSE_KEYS = frozenset({"status", "headers", "body", "example", "dynamic", "content_type"})
 _KEYS = frozenset(
-    {"id", "operation", "when", "response", "delay", "times", "strict", "order", "owner", "name"}
+    {"id", "operation", "when", "response", "delay", "times", "strict", "order", "owner", "name", "callbacks"}
 )
 ABSENT: Any = object()  # a value the request does not have
 
@@ -152,6 +154,7 @@ class Override:
     strict: bool = True
     order: int = 0
     owner: str | None = None
+    callbacks: CallbackTiming | None = None
     document: Mapping[str, Any] = field(default_factory=dict)
 
     def matches(self, view: RequestView) -> bool:
@@ -320,7 +323,7 @@ def read_override(document: Any, *, default_id: str = "") -> tuple[Override | No
         ident = default_id
     return Override(
         id=ident, operation=operation.strip(), response=response, when=tuple(conditions), delay=delay,
-        times=times, strict=strict, order=order, owner=owner, document=document,
+        times=times, strict=strict, order=order, owner=owner, callbacks=read_timing(document), document=document,
     ), problems  # fmt: skip
 
 

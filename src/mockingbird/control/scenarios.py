@@ -8,6 +8,7 @@ As a document (the admin API, or a file of ``serve --scenarios``)::
       - {operation: listPets, response: {status: 503}}
     chaos:
       latency: {fixed: 0.5}
+    callbacks: {delay: 2}            # every callback fired while it is active (control/timing.py)
 
 A scenario file holds one scenario, or ``scenarios: [...]`` for several; a folder holds
 such files (``*.yaml``, ``*.yml``, ``*.json``). The file format's JSON Schema is published
@@ -31,7 +32,7 @@ from mockingbird.control.schema import schema_violations
 from mockingbird.errors import OverrideError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-SCENARIO_MEMBERS = frozenset({"name", "description", "overrides", "chaos", "state", "owner"})
+SCENARIO_MEMBERS = frozenset({"name", "description", "overrides", "chaos", "state", "owner", "callbacks"})
 _KEYS = SCENARIO_MEMBERS
 
 # Checks an override document more deeply than its own shape (the runtime resolves the operation

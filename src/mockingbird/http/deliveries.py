@@ -13,8 +13,10 @@ from a request or a spec, neither trusted, so the mock is never an open relay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mockingbird.control.timing import CallbackTiming
 from mockingbird.errors import ConfigError
 from mockingbird.fetching import FetchPolicy, system_resolver
 from mockingbird.http.delivery_log import DeliveryLog, MemoryDeliveryLog, StoreDeliveryLog
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 _ANSWER_CAP = 1024 * 1024  # bytes of a receiver's answer read (kept only for the record)
 _ALLOW_FLAG = "--allow-callback-host"
+_SERVER = CallbackTiming()  # the server's own delay and attempts
 
 
 class Deliveries:
@@ -55,6 +58,8 @@ class Deliveries:
         self.worker = worker
         self.log: DeliveryLog = worker.log
         self.webhook_url = webhook_url
+        # The active scenario's timing (the engine's ``callbacks``, kept by the control layer); none by default.
+        self.scenario_timing: Callable[[], CallbackTiming | None] = lambda: None
 
     def after(self, request: MockRequest, answer: Answer, request_id: bytes) -> None:
         """Send the answered operation's callbacks (the ``MockApp`` calls it after a response went out).
@@ -72,7 +77,18 @@ class Deliveries:
                             body=request.body, status=response.status,
                             response_headers=headers_from_pairs(response.headers), response_body=response.body)  # fmt: skip
         callbacks, trigger, rid = operation.callbacks, operation.key, request_id.decode("latin-1")
-        self.worker.submit(lambda: self.planner.after(callbacks, exchange, trigger=trigger, request_id=rid))
+        timing = self.timing(answer)
+        self.worker.submit(lambda: self.planner.after(callbacks, exchange, trigger=trigger, request_id=rid),
+                           delay=timing.delay, attempts=timing.attempts)  # fmt: skip
+
+    def timing(self, answer: Answer) -> CallbackTiming:
+        """When the answer's callbacks go: its override's timing, over the active scenario's (``control/timing.py``);
+        unset members are the server's (``None``)."""
+        own: CallbackTiming | None = answer.response.extra.get("callbacks")
+        scenario = self.scenario_timing()
+        if own is None:
+            return scenario or _SERVER
+        return own.over(scenario)
 
     def fire_webhook(
         self, name: str, url: str | None = None, *, body: Any = MISSING, delay: float = 0.0

@@ -84,12 +84,15 @@ class DeliveryWorker:
         async with AsyncFetcher(self.policy):
             pass
 
-    def submit(self, make: Callable[[], list[Outgoing]]) -> None:
+    def submit(
+        self, make: Callable[[], list[Outgoing]], *, delay: float | None = None, attempts: int | None = None
+    ) -> None:
         """Plan (``make``) and send deliveries on the worker's thread; returns at once.
 
-        ``make`` runs there too, so generating bodies costs the caller nothing.
+        ``make`` runs there too, so generating bodies costs the caller nothing. ``delay`` and
+        ``attempts`` replace the settings' for these deliveries (an override's or a scenario's timing).
         """
-        if self._reserve() and not self._hand_over(self._plan, make):
+        if self._reserve() and not self._hand_over(self._plan, make, delay, attempts):
             log.warning("deliveries stopped: callbacks not sent")
 
     def send(self, outgoing: Outgoing, delay: float | None = None) -> dict[str, Any]:
@@ -147,7 +150,7 @@ class DeliveryWorker:
 
     # -- on the worker's loop -------------------------------------------------------------------
 
-    def _plan(self, make: Callable[[], list[Outgoing]]) -> None:
+    def _plan(self, make: Callable[[], list[Outgoing]], delay: float | None, attempts: int | None) -> None:
         try:
             planned = make()
         except Exception:
@@ -155,11 +158,13 @@ class DeliveryWorker:
             planned = []
         for outgoing in planned:
             if self._reserve():
-                self._start(new_record(outgoing), outgoing, None)
+                self._start(new_record(outgoing), outgoing, delay, attempts)
         self._release()  # the reservation of the plan itself
 
-    def _start(self, record: dict[str, Any], outgoing: Outgoing, delay: float | None) -> None:
-        task = self._loop.create_task(self._run(record, outgoing, delay))
+    def _start(
+        self, record: dict[str, Any], outgoing: Outgoing, delay: float | None, attempts: int | None = None
+    ) -> None:
+        task = self._loop.create_task(self._run(record, outgoing, delay, attempts))
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
@@ -173,9 +178,11 @@ class DeliveryWorker:
         except Exception:
             log.exception("saving delivery %s failed", record["id"])
 
-    async def _run(self, record: dict[str, Any], outgoing: Outgoing, delay: float | None) -> None:
+    async def _run(
+        self, record: dict[str, Any], outgoing: Outgoing, delay: float | None, attempts: int | None
+    ) -> None:
         try:
-            await self._deliver(record, outgoing, delay)
+            await self._deliver(record, outgoing, delay, attempts)
         except (
             asyncio.CancelledError
         ):  # the mock is stopping: say so in the record rather than leave it pending
@@ -184,13 +191,16 @@ class DeliveryWorker:
             self._save(record)
             raise
 
-    async def _deliver(self, record: dict[str, Any], outgoing: Outgoing, delay: float | None) -> None:
+    async def _deliver(
+        self, record: dict[str, Any], outgoing: Outgoing, delay: float | None, attempts_max: int | None
+    ) -> None:
         if outgoing.error is not None:
             record.update(state="failed", error=outgoing.error)
             self._save(record)
             return
         self._save(record)
         wait = self.settings.delay if delay is None else delay
+        most = self.settings.attempts if attempts_max is None else attempts_max
         if wait > 0:
             await asyncio.sleep(wait)
         headers = {"x-mockingbird-delivery": record["id"]}
@@ -198,7 +208,7 @@ class DeliveryWorker:
             headers["content-type"] = outgoing.content_type
         referrer = Referrer(f"{outgoing.kind} {outgoing.name!r}", remote=True)
         attempts: list[dict[str, Any]] = record["attempts"]
-        for number in range(1, self.settings.attempts + 1):
+        for number in range(1, most + 1):
             attempt: dict[str, Any] = {"number": number, "at": time.time(), "status": None, "error": None}
             start = time.perf_counter()
             try:
@@ -225,7 +235,7 @@ class DeliveryWorker:
                 attempt["error"] = f"the receiver answered {result.status}"
             attempts.append(attempt)
             record.update(status=attempt["status"], error=attempt["error"])
-            if number < self.settings.attempts:
+            if number < most:
                 record["next_attempt"] = time.time() + self.settings.backoff * 2 ** (number - 1)
                 self._save(record)
                 await asyncio.sleep(self.settings.backoff * 2 ** (number - 1))

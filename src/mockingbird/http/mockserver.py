@@ -57,9 +57,12 @@ class Scenarios:
         chaos: Document | None = None,
         description: str = "",
         owner: str | None = None,
+        callbacks: Document | None = None,
     ) -> Document:
         """Store (or replace) a scenario; it is not active until ``activate``. ``owner`` names who set it
         (``list(owner=...)`` filters by it; ``MockServer.reset(owner=...)`` deactivates only that owner's).
+
+        ``callbacks``: ``{"delay": seconds, "attempts": n}`` for every callback fired while it is active.
 
         Raises:
             OverrideError: every problem of the scenario, overrides checked against the spec.
@@ -71,6 +74,8 @@ class Scenarios:
             document["description"] = description
         if owner is not None:
             document["owner"] = owner
+        if callbacks is not None:
+            document["callbacks"] = callbacks
         return self._controller.put_scenario(document)
 
     def activate(self, name: str) -> None:
@@ -206,6 +211,7 @@ class MockServer:
         strict: bool = True,
         id: str | None = None,
         owner: str | None = None,
+        callbacks: Document | None = None,
     ) -> Document:
         """Change what one operation answers (or give a whole override document).
 
@@ -218,6 +224,7 @@ class MockServer:
             strict: check the body against the documented schema.
             id: the override's id (to replace or delete it later).
             owner: who sets it (a test, an agent): ``reset(owner=...)`` removes only that owner's overrides.
+            callbacks: ``{"delay": seconds, "attempts": n}`` of the callbacks its answers fire.
 
         Returns:
             The stored override, with its ``id``.
@@ -250,6 +257,8 @@ class MockServer:
             document["delay"] = delay
         if owner is not None:
             document["owner"] = owner
+        if callbacks is not None:
+            document["callbacks"] = callbacks
         return self.controller.set_override(document, override_id=id)
 
     def overrides(self, *, owner: str | None = None) -> list[Document]:

@@ -142,6 +142,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         mock = MockApp(
             spec, seed=config.seed, validate=config.validate, auth=config.auth, max_body=config.max_body
         )
+        mock.engine.problem_errors = config.errors == "problem"
         try:
             controller = _control(mock, control, config)
         except BaseException:
@@ -226,6 +227,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     mock = MockApp(spec, seed=config.seed, validate=config.validate, auth=config.auth,
                    admin_app=LazyApp(build_admin) if config.admin else None, recorder=recorder,
                    max_body=config.max_body)  # fmt: skip
+    mock.engine.problem_errors = config.errors == "problem"
     try:
         controller = _control(mock, control, config)
     except BaseException:
@@ -270,6 +272,8 @@ def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> D
     deliveries = build_deliveries(mock.spec, config, store)
     if deliveries is not None and any(op.callbacks for op in mock.spec.operations):
         mock.after_answer = deliveries.after
+        engine = mock.engine
+        deliveries.scenario_timing = lambda: engine.callbacks
     return deliveries
 
 

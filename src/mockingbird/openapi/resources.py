@@ -25,12 +25,13 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from mockingbird.openapi.model import Operation, Response, Spec
+    from mockingbird.openapi.model import Operation, RequestBody, Response, Spec
 
 IdKind = Literal["integer", "uuid", "string"]
 
@@ -71,6 +72,8 @@ class Collection:
         filters: query parameters of the collection GET that name item properties.
         operations: the operations served from state, by key (``"POST /pets"``) to their role
             (``create``, ``list``, ``read``, ``replace``, ``update``, ``remove``).
+        write_only: properties any of these operations' bodies or answers marks ``writeOnly`` (a
+            password the item GET does not even name): kept out of every answer.
     """
 
     path: str
@@ -84,6 +87,7 @@ class Collection:
     paging: Paging = field(default_factory=Paging)
     filters: tuple[str, ...] = ()
     operations: Mapping[str, str] = field(default_factory=dict)
+    write_only: frozenset[str] = frozenset()
 
 
 _ROLES = {
@@ -119,7 +123,7 @@ def properties_of(spec: Spec, schema: Any) -> dict[str, Any]:
     return out
 
 
-def json_schema_of(response: Response | None) -> Any:
+def json_schema_of(response: Response | RequestBody | None) -> Any:
     """The schema of a response's (or body's) JSON media type, ``None`` without one."""
     if response is None:
         return None
@@ -213,7 +217,9 @@ def _collection(
     props = properties_of(spec, schema)
     if not props:
         return None
-    id_field = next((n for n in (id_param, *_ID_NAMES) if n in props), None)
+    # The parameter's own name, the usual id names, then its last word (variable_key -> key, poolName -> name).
+    last = re.split(r"_|-|(?<=[a-z0-9])(?=[A-Z])", id_param)[-1]
+    id_field = next((n for n in (id_param, *_ID_NAMES, last, last.lower()) if n in props), None)
     if id_field is None:
         return None
     list_field: str | None = None
@@ -236,4 +242,15 @@ def _collection(
         path=path, item_path=item_path, scope=_param_names(path), id_param=id_param, id_field=id_field,
         id_kind=_id_kind(spec, props[id_field]), item_schema=deref(spec, schema), list_field=list_field,
         paging=paging, filters=filters, operations=operations,
+        write_only=_write_only(spec, (*coll_ops.values(), *item_ops.values())),
+    )  # fmt: skip
+
+
+def _write_only(spec: Spec, ops: tuple[Operation, ...]) -> frozenset[str]:
+    """The top-level properties marked ``writeOnly`` in the operations' JSON bodies and success answers."""
+    schemas = [json_schema_of(success(op)) for op in ops]
+    schemas += [json_schema_of(op.request_body) for op in ops]
+    return frozenset(
+        name for schema in schemas for name, prop in properties_of(spec, schema).items()
+        if isinstance(deref(spec, prop), dict) and deref(spec, prop).get("writeOnly") is True
     )  # fmt: skip

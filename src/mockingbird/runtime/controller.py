@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockingbird.control.chaos import ChaosPlan, drop_locations, parse_chaos
 from mockingbird.control.scenarios import SCENARIO_MEMBERS, Scenario, parse_scenario, parse_scenario_file
+from mockingbird.control.timing import read_timing
 from mockingbird.errors import ControlNotFoundError, OverrideError
 from mockingbird.runtime.chaos import CHAOS, DEFAULT, DROPS_NEED
 from mockingbird.runtime.overrides import OVERRIDE, SCENARIO, check_override, find_operation
@@ -400,6 +401,9 @@ class ControlLayer:
                 state=(self.state.hook,) if self.state.stateful or isinstance(scenario_state, dict) else (),
             ))  # fmt: skip
             self.engine.scenario = active
+            self.engine.callbacks = (
+                read_timing(snapshot.documents.get((SCENARIO, active))) if active else None
+            )
 
     def _start_state(self, document: Document) -> None:
         try:

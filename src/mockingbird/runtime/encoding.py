@@ -9,11 +9,13 @@ A ``Content-Type`` is never a lie: the body is the real encoding of the value.
   (``name``, ``attribute``, ``wrapped``, ``prefix``, ``namespace``), written by ``ElementTree``.
 * ``text/csv``: a header row and one row per object (``csv``).
 * ``text/html``: a small HTML document holding the value.
-* images: the value when it is bytes, else a tiny valid picture (1x1 PNG or GIF).
+* images: the value when it is bytes, else a tiny valid picture (1x1 PNG or GIF);
+  ``audio/wav`` a tiny valid WAV (one silent sample); ``video/mp2t`` one MPEG transport stream null packet.
 * other ``text/*``: a string as is, anything else as JSON text; other types: bytes of the value.
 
 A documented wildcard answers with a concrete type inside it (``concrete_type``): ``image/*``
-is ``image/png``, ``text/*`` ``text/plain``, ``application/*`` and ``*/*`` JSON.
+is ``image/png``, ``audio/*`` ``audio/wav``, ``video/*`` ``video/mp2t``, ``text/*`` ``text/plain``,
+``application/*`` and ``*/*`` JSON.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ import orjson
 
 Resolve = Callable[[str], Any]
 _MSGPACK = frozenset({"application/x-msgpack", "application/msgpack", "application/vnd.msgpack"})
-_WILDCARD_DEFAULTS = {"image": "image/png", "text": "text/plain", "application": "application/json"}
+_WILDCARD_DEFAULTS = {"image": "image/png", "audio": "audio/wav", "video": "video/mp2t", "text": "text/plain",
+                      "application": "application/json"}  # fmt: skip
 # A 1x1 transparent GIF (the classic 43 bytes).
 GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 
@@ -47,6 +50,17 @@ def _png() -> bytes:
 
 
 PNG = _png()
+# RIFF/WAVE, PCM, mono, 8 kHz, 8-bit, one silent sample (128 is silence in unsigned 8-bit PCM).
+WAV = (
+    b"RIFF"
+    + struct.pack("<I", 37)
+    + b"WAVEfmt "
+    + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 8000, 1, 8)
+    + (b"data" + struct.pack("<I", 1) + b"\x80")
+)
+# One MPEG-TS null packet (PID 0x1FFF): a valid transport stream that carries no programme.
+TS = b"\x47\x1f\xff\x10" + b"\xff" * 184
+_MEDIA = {"audio/wav": WAV, "audio/x-wav": WAV, "audio/wave": WAV, "audio/vnd.wave": WAV, "video/mp2t": TS}
 
 
 def bare(content_type: str) -> str:
@@ -91,6 +105,8 @@ def encode_body(value: Any, content_type: str, schema: Any = None, resolve: Reso
         return format_xml(value, schema, resolve)
     if main == "image":
         return GIF if sub == "gif" else PNG
+    if ct in _MEDIA:
+        return _MEDIA[ct]
     if ct == "text/csv":
         return format_csv(value).encode()
     if ct == "text/html":

@@ -48,6 +48,7 @@ from mockingbird.runtime.responses import ResponseBuilder
 from mockingbird.runtime.shaped import shape_refusal
 
 if TYPE_CHECKING:
+    from mockingbird.control.timing import CallbackTiming
     from mockingbird.openapi.checks.validation import ValidationResult
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.checks import RequestChecker
@@ -110,6 +111,10 @@ class MockEngine:
         self.hooks = hooks
         # The active scenario's name, set by the control layer: recorded on every exchange's log row.
         self.scenario: str | None = None
+        # The active scenario's callback timing (delay, attempts), set by the control layer: read by deliveries.
+        self.callbacks: CallbackTiming | None = None
+        # ``serve --errors problem``: refusals answer problem+json always, never the documented error shape.
+        self.problem_errors = False
         self.revision = Revision()
         self.router = Router(spec.operations, spec.base_path)
         self.builder = ResponseBuilder(spec, seed=seed, revision=self.revision)
@@ -210,7 +215,11 @@ class MockEngine:
                               error=f"{type(exc).__name__}: {exc}")  # fmt: skip
             if problem_or_none is not None:
                 # The API's own documented error shape when it has one (runtime/shaped.py).
-                refusal = shape_refusal(self.builder, op, problem_or_none, validation, request, params)
+                refusal = (
+                    problem_or_none
+                    if self.problem_errors
+                    else shape_refusal(self.builder, op, problem_or_none, validation, request, params)
+                )
                 return Answer(refusal, op, params, validation, fault)
 
         if hooks.overrides or hooks.state:

@@ -307,6 +307,8 @@ class OverrideHook:
         response.extra["override"] = override.id
         if override.delay:
             response.extra["delay"] = override.delay
+        if override.callbacks is not None:
+            response.extra["callbacks"] = override.callbacks  # read by the deliveries (http/deliveries.py)
         return response
 
 

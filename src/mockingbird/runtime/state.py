@@ -7,7 +7,8 @@ in memory per collection and scope (``control/buckets.py``), and hands every cha
 * ``POST /pets``: create (``runtime/items.py`` adds the id, read-only values, drops writeOnly);
 * ``GET /pets``: list, filtered by query parameters naming item properties, paged as the spec
   declares (limit/offset, page/per_page, cursor); a documented ``X-Total-Count`` tells the total;
-* ``GET /pets/{id}``: the item, or the spec's 404 (a problem+json 404 when none is documented);
+* ``GET /pets/{id}``: the item, or 404 in the shape the spec documents (its 404, ``4XX`` or ``default``; a
+  documented 4xx error's shape; problem+json when none fits: ``_not_found``);
 * ``PUT`` replaces, ``PATCH`` merges (JSON Merge Patch; JSON Patch for ``application/json-patch+json``),
   ``DELETE`` removes.
 
@@ -45,7 +46,7 @@ from mockingbird.control.buckets import (
     parse_state_document,
 )
 from mockingbird.control.store import ControlStore, StateChange, StateWrite, StoredState
-from mockingbird.errors import SelectionError
+from mockingbird.errors import SchemaGenerationError, SelectionError
 from mockingbird.openapi.matching.negotiation import Preferences, is_json
 from mockingbird.openapi.resources import Collection, infer_collections, json_schema_of
 from mockingbird.runtime.messages import MockResponse
@@ -98,6 +99,12 @@ class StateHook:
             key: (c, role) for c in self.collections.values() for key, role in c.operations.items()
         }
         self._buckets: dict[BucketKey, Bucket] = {}
+        # Nested buckets whose parent item was removed: everything under it answers 404 (in memory only).
+        self._gone: set[BucketKey] = set()
+        self._parents = {
+            c.path: p for c in self.collections.values() for p in self.collections.values()
+            if c.path.startswith(p.item_path + "/") and len(c.scope) == len(p.scope) + 1
+        }  # fmt: skip
         self._lock = threading.Lock()
         self._position = 0
         self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any]] = {}
@@ -108,6 +115,7 @@ class StateHook:
     def load(self, stored: StoredState) -> None:
         """Take the buckets a store holds (of known collections), replacing what is kept."""
         with self._lock:
+            self._gone = set()
             self._take(stored)
 
     def _take(self, stored: StoredState) -> None:
@@ -146,6 +154,7 @@ class StateHook:
         """Forget every item: each collection is seeded again on its next use."""
         with self._lock:
             self._buckets = {}
+            self._gone = set()
             self._write([StateWrite("clear")])
 
     def export(self) -> Document:
@@ -171,6 +180,7 @@ class StateHook:
         parsed = self.check(document)
         with self._lock:
             self._buckets = {}
+            self._gone = set()
             writes = [StateWrite("clear")]
             for (path, scope), items in parsed.items():
                 bucket = self._buckets[(path, scope)] = Bucket()
@@ -202,6 +212,33 @@ class StateHook:
                          *(self._put(collection.path, scope, item, collection.id_field) for item in made)])  # fmt: skip
         return bucket
 
+    def _orphan(self, parent: Collection, scope: tuple[str, ...]) -> list[StateWrite]:
+        """Empty the collections nested in a removed item (kept empty: never seeded again), so that what was
+        under ``/users/1`` is gone with it, as a deleted resource's sub-resources are."""
+        prefix = parent.item_path + "/"
+        writes: list[StateWrite] = []
+        for child in self.collections.values():
+            if not child.path.startswith(prefix):
+                continue
+            keys = [k for k in self._buckets if k[0] == child.path and k[1][: len(scope)] == scope]
+            if len(child.scope) == len(
+                scope
+            ):  # a direct child: its bucket under this item, even if never used
+                keys.append((child.path, scope))
+            for key in dict.fromkeys(keys):
+                self._buckets[key] = Bucket()
+                self._gone.add(key)
+                writes += [StateWrite("drop", key[0], key[1]), StateWrite("bucket", key[0], key[1])]
+        return writes
+
+    def _is_gone(self, collection: Collection | None, scope: tuple[str, ...]) -> bool:
+        """Whether a bucket, or one it is nested in, went with a removed item."""
+        while collection is not None:
+            if (collection.path, scope) in self._gone:
+                return True
+            collection, scope = self._parents.get(collection.path), scope[:-1]
+        return False
+
     # -- the request path -----------------------------------------------------------------------
 
     def respond(self, matched: Matched) -> MockResponse | None:
@@ -227,6 +264,8 @@ class StateHook:
             except orjson.JSONDecodeError:
                 return None
         with self._lock:
+            if self._gone and self._is_gone(collection, scope):
+                return self._not_found(matched, collection, "", parent=True)
             bucket = self._bucket(collection, scope)
             if role == "list":
                 return self._list(matched, collection, bucket)
@@ -246,7 +285,8 @@ class StateHook:
                 return self._answer(matched, item)
             if role == "remove":
                 del bucket.items[item_id]
-                self._write([StateWrite("delete", collection.path, scope, item_id)])
+                self._write([StateWrite("delete", collection.path, scope, item_id),
+                             *self._orphan(collection, (*scope, item_id))])  # fmt: skip
                 return self._answer(matched, item)
             changed = self._change(matched, collection, item, body, role)
             if isinstance(changed, MockResponse):
@@ -290,7 +330,8 @@ class StateHook:
         item_id = str(item[collection.id_field])
         request = matched.request
         host = request.headers.get("host")  # an absolute URI, as `format: uri` asks
-        where = f"{request.path.rstrip('/')}/{quote(item_id, safe='')}"
+        safe = item_id.isascii() and item_id.replace("-", "").replace("_", "").isalnum()  # a uuid, a number
+        where = f"{request.path.rstrip('/')}/{item_id if safe else quote(item_id, safe='')}"
         answer = self._answer(matched, item, location=f"http://{host}{where}" if host else where)
         if answer is not None:
             bucket.items[item_id] = item
@@ -398,17 +439,35 @@ class StateHook:
                                   query=request.query, path_params=matched.path_params,
                                   accept=request.headers.get("accept"), **kwargs)  # fmt: skip
 
-    def _not_found(self, matched: Matched, collection: Collection, item_id: str) -> MockResponse:
-        if "404" in matched.operation.responses:
+    def _not_found(
+        self, matched: Matched, collection: Collection, item_id: str, *, parent: bool = False
+    ) -> MockResponse:
+        """An unknown or removed item: 404 in the best shape the operation documents (``docs/stateful.md``).
+
+        The documented 404, else the ``4XX`` range or the ``default`` response sent with status 404 (both
+        cover it); else a documented 4xx response's shape under status 404 (the client parses the API's own
+        error format; only the status is undocumented); else problem+json.
+        """
+        responses = matched.operation.responses
+        shaped = _NOT_FOUND if ("404" in responses or "4XX" in responses or "default" in responses) else None
+        if shaped is None:
+            error = next(
+                (s for s in sorted(responses) if s.isdigit() and s[0] == "4" and responses[s].content), None
+            )
+            shaped = Preferences(code=error) if error is not None else None
+        if shaped is not None:
             try:
-                found = self._build(matched, _NOT_FOUND)
-            except SelectionError:
+                found = self._build(matched, shaped)
+            except (SelectionError, SchemaGenerationError):
                 pass
             else:
-                return MockResponse(
-                    found.status, list(found.headers), found.body, "state", found.content_type
-                )
-        return self._problem(matched, 404, f"{collection.path} has no item {item_id!r}.")
+                return MockResponse(404, list(found.headers), found.body, "state", found.content_type)
+        detail = (
+            f"{matched.request.path}: the item it belongs to was removed."
+            if parent
+            else f"{collection.path} has no item {item_id!r}."
+        )
+        return self._problem(matched, 404, detail)
 
     def _problem(self, matched: Matched, status: int, detail: str) -> MockResponse:
         documented = matched.operation.responses

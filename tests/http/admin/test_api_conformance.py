@@ -71,7 +71,11 @@ def test_schemathesis_with_every_check_finds_nothing_in_the_control_endpoints(tm
 
     The coverage phase is left out here for time only: it enumerates every branch of the per-operation shapes
     (291 s measured on a 2-core machine, 3 min 46 s of CPU, against about 40 s for the other phases); run on its
-    own with the same arguments and ``--phases coverage``, it passed all 28 operations."""
+    own with the same arguments and ``--phases coverage``, it passed all 28 operations.
+
+    ``filter_too_much`` is a health check of the generator, not a finding about the mock: the only input of
+    ``DELETE /overrides/{id}`` is a path id that any non-empty string satisfies, so nearly every negative
+    candidate is filtered out, and whether the check trips depends on how the seed's draws fall."""
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or shutil.which("st")
     assert st is not None
     excluded = re.compile(
@@ -82,7 +86,8 @@ def test_schemathesis_with_every_check_finds_nothing_in_the_control_endpoints(tm
         args = [st, "run", f"{base}/admin/api/openapi.json", "--checks", "all", "--max-examples", str(EXAMPLES),
                 "--seed", str(SEED), "--workers", "1", "--generation-database", "none", "--no-color",
                 "--request-timeout", "10", "--report-dir", str(tmp_path / "report"),
-                "--phases", "examples,fuzzing,stateful", "--exclude-path-regex", excluded.pattern]  # fmt: skip
+                "--phases", "examples,fuzzing,stateful", "--exclude-path-regex", excluded.pattern,
+                "--suppress-health-check", "filter_too_much"]  # fmt: skip
         run = subprocess.run(args, check=False, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     assert "No issues found" in run.stdout, run.stdout[-3000:]

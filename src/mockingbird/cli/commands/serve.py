@@ -250,6 +250,14 @@ def _default(name: str) -> Any:
     help="Serve the MCP tools over stdin/stdout (the HTTP mock runs beside it; its messages go to stderr).",
 )
 @click.option(
+    "--errors",
+    default=_default("errors"),
+    show_default=True,
+    type=click.Choice(["documented", "problem"]),
+    help="How a refused request is answered: the operation's documented error response when it has one, "
+    "or problem+json always (as `Prefer: errors=problem` per request).",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,

@@ -310,8 +310,8 @@ def _id_for(operation_key: str) -> str:
 
 def _from_mockloop(controller: MockController, name: Any, config: dict[str, Any]) -> dict[str, Any]:
     """A scenario document from MockLoop's ``scenario_config`` (endpoint path -> response data),
-    or ``config`` itself when it already is a scenario (it has ``overrides`` or ``chaos``)."""
-    if {"overrides", "chaos", "description", "state"} & set(config) or not config:
+    or ``config`` itself when it already is a scenario (it has ``overrides``, ``chaos`` ...)."""
+    if {"overrides", "chaos", "description", "state", "callbacks"} & set(config) or not config:
         return {**config, "name": name}
     overrides = []
     problems: list[tuple[str, str]] = []

@@ -316,7 +316,7 @@ def control_schemas(
         **{k: {"anyOf": [v, {"type": "null"}]} for k, v in members.items()},
         "name": {"anyOf": [scenario["properties"]["name"], {"type": "null"}]}}}  # fmt: skip
     scenario_members = {"type": "object", "additionalProperties": False, "properties": members,
-                        "anyOf": [{"required": [k]} for k in ("overrides", "chaos", "description", "state")]}  # fmt: skip
+                        "anyOf": [{"required": [k]} for k in ("overrides", "chaos", "description", "state", "callbacks")]}  # fmt: skip
     result["MockLoopScenario"] = {"type": "object", "required": ["scenario_name"], "properties": {
         "scenario_name": scenario["properties"]["name"],
         "scenario_config": {"anyOf": [scenario_members, {"type": "object", "maxProperties": 0},

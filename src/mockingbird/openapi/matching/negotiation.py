@@ -153,12 +153,16 @@ def negotiate(accept: str | None, available: Sequence[str]) -> str | None:
     return chosen
 
 
+_CONCRETE = {"text": "text/plain", "image": "image/png", "audio": "audio/wav", "video": "video/mp2t"}
+
+
 def concrete_content_type(content_type: str, accept: str | None) -> str:
     """The ``Content-Type`` to send for a documented, possibly wildcard, media type.
 
     ``*/*`` or ``application/*`` become the most preferred concrete type the client
     accepts that fits the pattern, else ``application/json`` (``text/plain`` for ``text/*``,
-    ``image/png`` for ``image/*``: a type the body is then really encoded in).
+    ``image/png`` for ``image/*``, ``audio/wav`` for ``audio/*``, ``video/mp2t`` for ``video/*``: a type
+    the body is then really encoded in).
     """
     ct = content_type.split(";", 1)[0].strip().lower()
     if "*" not in ct:
@@ -168,4 +172,4 @@ def concrete_content_type(content_type: str, accept: str | None) -> str:
         for r in sorted(_parse_accept(accept), key=lambda r: -r.q):
             if r.specificity == 2 and r.q > 0 and wtype in ("*", r.type):
                 return f"{r.type}/{r.subtype}"
-    return {"text": "text/plain", "image": "image/png"}.get(wtype, "application/json")
+    return _CONCRETE.get(wtype, "application/json")
