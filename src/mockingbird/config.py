@@ -71,6 +71,10 @@ class ServeConfig:
         callback_attempts: attempts per callback or webhook delivery (retried on a failure or a 5xx).
         allow_callback_hosts: hosts callbacks and webhooks may reach besides loopback (``*``: any public host).
         webhook_url: where webhooks fired without a target go.
+        graphql_path: a GraphQL mock's endpoint.
+        graphql_introspection: a GraphQL mock answers introspection queries.
+        graphql_max_depth: the deepest selection nesting a GraphQL operation may have.
+        graphql_max_complexity: the most fields (lists counted by their length) a GraphQL operation may ask for.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -105,6 +109,10 @@ class ServeConfig:
     callback_attempts: int = 4
     allow_callback_hosts: tuple[str, ...] = ()
     webhook_url: str | None = None
+    graphql_path: str = "/graphql"
+    graphql_introspection: bool = True
+    graphql_max_depth: int = 15
+    graphql_max_complexity: int = 20_000
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -119,6 +127,10 @@ class ServeConfig:
             raise ConfigError(f"callback_delay: {self.callback_delay} is not 0-3600 seconds")
         if not 1 <= self.callback_attempts <= 20:
             raise ConfigError(f"callback_attempts: {self.callback_attempts} is not 1-20")
+        if not self.graphql_path.startswith("/"):
+            raise ConfigError(f"graphql_path: {self.graphql_path!r} must start with /")
+        if self.graphql_max_depth < 1 or self.graphql_max_complexity < 1:
+            raise ConfigError("graphql_max_depth: the GraphQL limits must be at least 1")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -196,6 +208,10 @@ class ServeConfig:
             args += ["--allow-callback-host", host]
         if self.webhook_url is not None:
             args += ["--webhook-url", self.webhook_url]
+        args += ["--graphql-path", self.graphql_path,
+                 "--introspection" if self.graphql_introspection else "--no-introspection",
+                 "--graphql-max-depth", str(self.graphql_max_depth),
+                 "--graphql-max-complexity", str(self.graphql_max_complexity)]  # fmt: skip
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -93,11 +93,11 @@ class DataResolver:
         assert operation is not None
         return Node(operation, f"{self.seed}", echo_level=_ECHO_LEVELS + 1 if echo else 0)
 
-    def resolve_type(self, value: Any, info: GraphQLResolveInfo, abstract: GraphQLAbstractType) -> str | None:
+    def resolve_type(self, value: Any, info: GraphQLResolveInfo[Any], abstract: GraphQLAbstractType) -> str | None:
         """graphql-core's type resolver: the concrete type chosen when the value was made."""
         return value.type.name if isinstance(value, Node) else None
 
-    def resolve(self, source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    def resolve(self, source: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
         """graphql-core's field resolver for every field of the schema."""
         if not isinstance(source, Node):  # a value handed in as the root: plain data, read as is
             return source.get(info.field_name) if isinstance(source, Mapping) else None

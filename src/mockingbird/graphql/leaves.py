@@ -106,9 +106,9 @@ def directive_args(field: GraphQLField | GraphQLNamedType, directive: str) -> di
     node = field.ast_node
     if node is None or not getattr(node, "directives", None):
         return None
-    for applied in node.directives:
+    for applied in node.directives or ():
         if applied.name.value == directive:
-            return {arg.name.value: value_from_ast_untyped(arg.value) for arg in applied.arguments}
+            return {arg.name.value: value_from_ast_untyped(arg.value) for arg in applied.arguments or ()}
     return None
 
 

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.checks import RequestChecker
+    from mockingbird.runtime.graphql import GraphQLAnswers
 
 log = logging.getLogger("mockingbird.runtime")
 MEMO_SIZE = 1024  # bounded small: a new URL every request (no hit) should not pin thousands of answers
@@ -120,6 +121,11 @@ class MockEngine:
         self._memo_seen = self.revision.value
         self._memoable = not hooks
         self._header_free: dict[tuple[str, int], bool] = {}  # (method, id(operation)) -> may be memoised
+        self._graphql: GraphQLAnswers | None = None
+        if spec.graphql is not None:  # a GraphQL schema: its endpoint's answers are the GraphQL builder's
+            from mockingbird.runtime.graphql import GraphQLAnswers
+
+            self._graphql = GraphQLAnswers(spec.graphql, seed=seed)
 
     def set_hooks(self, hooks: Hooks) -> None:
         """Replace the hooks (one assignment: a request sees the old set or the new one)."""
@@ -227,6 +233,8 @@ class MockEngine:
                         )
                     return Answer(response, op, params, validation, fault)
 
+        if self._graphql is not None:
+            return Answer(self._graphql.respond(request), op, params, validation, fault)
         headers = request.headers
         prefer_h = headers.get("prefer")
         query = request.query

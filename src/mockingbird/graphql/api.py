@@ -1,0 +1,93 @@
+"""A GraphQL schema as a mock's API: the spec model's endpoint operations, and loading by content.
+
+A GraphQL mock is served by the same engine, adapter, stores and admin as an OpenAPI one: its
+``Spec`` has two operations, ``GET`` and ``POST`` on the endpoint (``/graphql``), and carries the
+schema in ``Spec.graphql``; the engine hands those requests to the GraphQL answer builder
+(``graphql/protocol.py``) where it would call the OpenAPI response builder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from graphql import GraphQLSchema
+
+from mockingbird.config import ServeConfig
+from mockingbird.errors import ConfigError
+from mockingbird.graphql.loading import load_schema, looks_like_graphql
+from mockingbird.graphql.protocol import GRAPHQL_JSON, JSON, GraphQLSettings
+from mockingbird.openapi.model import MediaType, Operation, Response, Spec
+
+if TYPE_CHECKING:
+    from mockingbird.fetching import FetchPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLApi:
+    """What ``Spec.graphql`` holds: the schema and how to serve it."""
+
+    schema: GraphQLSchema
+    settings: GraphQLSettings
+
+
+def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
+                 warnings: list[str] | None = None) -> Spec:  # fmt: skip
+    """The ``Spec`` of a GraphQL mock: GET and POST on ``settings.path``.
+
+    Raises:
+        ConfigError: the endpoint path does not start with ``/``.
+    """
+    path = settings.path
+    if not path.startswith("/") or "{" in path:
+        raise ConfigError(f"graphql_path: {path!r} must be a plain path starting with /")
+    answer = {media: MediaType(content_type=media, schema={"type": "object"}) for media in (JSON, GRAPHQL_JSON)}
+    responses = {"200": Response(status="200", description="The GraphQL response", content=answer)}
+    operations = [
+        Operation(method=method, path=path, operation_id=f"graphql{method.title()}", summary=summary,
+                  responses=responses, tags=("graphql",))  # fmt: skip
+        for method, summary in (("GET", "GraphQL query (or GraphiQL in a browser)"), ("POST", "GraphQL operation"))
+    ]
+    title = Path(source).stem or "GraphQL API"
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": f"{title} (GraphQL)", "version": "graphql"},
+        "paths": {path: {"post": {"summary": "GraphQL operation", "responses": {"200": {"description": "ok"}}}}},
+    }
+    return Spec(title=f"{title} (GraphQL)", version="graphql", source=source, operations=operations,
+                warnings=list(warnings or ()), document=document,
+                graphql=GraphQLApi(schema, settings))  # fmt: skip
+
+
+def load_api(source: str | os.PathLike[str], *, policy: FetchPolicy | None = None,
+             graphql: GraphQLSettings | None = None) -> Spec:  # fmt: skip
+    """The API in ``source``: a GraphQL schema (SDL, a folder of SDL files, an introspection
+    result) or an OpenAPI/Swagger document, told apart by content.
+
+    Raises:
+        SpecError: as ``load_spec`` or ``load_schema``.
+    """
+    text = os.fspath(source)
+    if looks_like_graphql(text):
+        schema, warnings = load_schema(text)
+        return graphql_spec(schema, text, graphql or GraphQLSettings(), warnings)
+    from mockingbird.openapi import load_spec
+
+    return load_spec(text, policy=policy)
+
+
+def load_served_api(config: ServeConfig, *, policy: FetchPolicy | None = None) -> Spec:
+    """``load_api`` for ``config``'s spec, with its GraphQL settings.
+
+    Raises:
+        SpecError: as ``load_api``.
+    """
+    settings = GraphQLSettings(
+        path=config.graphql_path,
+        introspection=config.graphql_introspection,
+        max_depth=config.graphql_max_depth,
+        max_complexity=config.graphql_max_complexity,
+    )
+    return load_api(config.spec, policy=policy, graphql=settings)

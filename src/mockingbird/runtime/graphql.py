@@ -1,0 +1,46 @@
+"""The GraphQL answer builder inside the engine: a request on a GraphQL mock's endpoint. PURE.
+
+``MockEngine`` calls ``GraphQLAnswers.respond`` where an OpenAPI mock calls its response
+builder, after routing, chaos, and the override and state hooks, so a GraphQL mock has the
+same control, log and admin. A browser's ``GET`` (``Accept: text/html``, no ``query``) gets
+GraphiQL (vendored, offline).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mockingbird.graphql.graphiql import graphiql_page
+from mockingbird.graphql.protocol import GraphQLService
+from mockingbird.runtime.messages import MockRequest, MockResponse
+
+if TYPE_CHECKING:
+    from mockingbird.graphql.api import GraphQLApi
+
+
+class GraphQLAnswers:
+    """Answers the endpoint's requests for one GraphQL schema.
+
+    Args:
+        api: the schema and settings (``Spec.graphql``).
+        seed: the engine's seed.
+    """
+
+    def __init__(self, api: GraphQLApi, *, seed: int) -> None:
+        self.service = GraphQLService(api.schema, api.settings, seed=seed)
+        self._page: bytes | None = None
+
+    def respond(self, request: MockRequest) -> MockResponse:
+        """The response to one request on the endpoint."""
+        headers = request.headers
+        if request.method == "GET" and "text/html" in headers.get("accept", "") and "query=" not in request.query:
+            if self._page is None:
+                self._page = graphiql_page(self.service.settings.path).encode()
+            return MockResponse(200, [(b"content-type", b"text/html; charset=utf-8")], self._page, "graphiql",
+                                "text/html")  # fmt: skip
+        reply = self.service.answer(request.method, request.query, headers, request.body)
+        media = reply.content_type
+        pairs = [(b"content-type", f"{media}; charset=utf-8".encode()), *reply.headers]
+        extra = {"graphql": {"operation": reply.operation_name, "type": reply.operation_type,
+                             "fields": list(reply.root_fields), "errors": reply.error_count}}  # fmt: skip
+        return MockResponse(reply.status, pairs, reply.body, "generated", media, extra)
