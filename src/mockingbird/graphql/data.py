@@ -116,6 +116,9 @@ class DataResolver:
         if level > _ECHO_LEVELS:  # a mutation field: its arguments, an input object's fields flattened
             child_echo = _flatten(args)
             level = _ECHO_LEVELS
+            for candidate in (name, "id"):  # deleteUser(id:) returning ID!: the id it was given
+                if candidate in args and _fits(args[candidate], info.return_type):
+                    return _as_id(args[candidate], info.return_type)
         elif level > 0 and echo is not None:
             nested = echo.get(name)
             child_echo = nested if isinstance(nested, Mapping) else echo

@@ -168,7 +168,7 @@ def schema_from_sdl(sources: Sequence[tuple[str, str]]) -> tuple[GraphQLSchema, 
 
     unknown: set[str] = set()
     for error in validate_sdl(document):
-        found = re.match(r'Unknown directive "@(\w+)"', error.message)
+        found = re.match(r"Unknown directive [\"']@(\w+)", error.message)
         if found:
             unknown.add(found.group(1))
             continue
