@@ -179,8 +179,11 @@ class GraphQLService:
             type_resolver=resolver.resolve_type,
         )  # fmt: skip
         assert not hasattr(result, "__await__")  # every resolver is synchronous
-        status = 200 if result.data is not None else refused
         out = result.formatted
+        status = 200
+        if result.data is None and not any(e.path for e in result.errors or ()):
+            status = refused  # a request error (variables, operation): execution never started, no data
+            out.pop("data", None)
         errors = len(out.get("errors") or ())
         return GraphQLReply(status, media, orjson.dumps(out), name, kind, fields, errors)
 
