@@ -1,0 +1,165 @@
+"""A running GraphQL mock against real peers: the gql client, graphql-http's audit, hypothesis-graphql
+queries over real public schemas (checked by re-executing them over the answers), GraphiQL in Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from gql import Client, gql
+from gql.transport.httpx import HTTPXTransport
+from graphql import (
+    ArgumentNode,
+    FieldNode,
+    IntValueNode,
+    GraphQLScalarType,
+    GraphQLSchema,
+    NameNode,
+    SelectionSetNode,
+    Visitor,
+    graphql_sync,
+    parse,
+    print_ast,
+    visit,
+)
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import from_schema, nodes
+
+from mockingbird import MockServer
+from mockingbird.graphql.data import PAGE_ARGS
+from mockingbird.graphql.loading import load_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+NPM = ROOT / "tests" / "npm"
+SHOP = ROOT / "examples" / "shop.graphql"
+FAKER = ROOT / "examples" / "faker.graphql"
+GITHUB = NPM / "node_modules" / "@octokit" / "graphql-schema" / "schema.graphql"
+NAUTICAL = NPM / "node_modules" / "@nautical-commerce" / "graphql-schema" / "nautical" / "schema.graphql"
+BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
+    with MockServer(SHOP, seed=5, log_db=tmp_path_factory.mktemp("gql") / "log.db") as mock:
+        yield mock
+
+
+def test_the_gql_client_queries_with_variables_fragments_and_a_mutation(shop: MockServer) -> None:
+    client = Client(transport=HTTPXTransport(url=f"{shop.url}/graphql"), fetch_schema_from_transport=True)
+    with client as session:
+        one = gql("query One($id: ID!) { user(id: $id) { id email orders(first: 2) { totalCount edges { cursor } } } }")
+        one.variable_values = {"id": "u7"}
+        user = session.execute(one)["user"]
+        assert user["id"] == "u7" and "@" in user["email"] and len(user["orders"]["edges"]) == 2
+        found = session.execute(gql("""
+            fragment Who on User { firstName }
+            query Find { search(text: "x", limit: 12) { __typename ...Who ... on Product { price } ... on Order { total } }
+                         node(id: "n") { __typename ... on Node { id } } }"""))
+        assert {item["__typename"] for item in found["search"]} <= {"User", "Product", "Order"}
+        for item in found["search"]:
+            key = {"User": "firstName", "Product": "price", "Order": "total"}[item["__typename"]]
+            assert item[key] is not None
+        assert found["node"]["id"] == "n"
+        add = gql("mutation Add($input: NewUser!) { createUser(input: $input) { user { id firstName email } } }")
+        add.variable_values = {"input": {"firstName": "Grace", "lastName": "Hopper", "email": "grace@navy.mil"}}
+        created = session.execute(add)["createUser"]["user"]
+        assert (created["firstName"], created["email"]) == ("Grace", "grace@navy.mil")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is needed for graphql-http's audit")
+def test_graphql_http_audit_passes_every_must(shop: MockServer) -> None:
+    out = subprocess.run(["node", "graphql-audit.mjs", f"{shop.url}/graphql"], cwd=NPM, capture_output=True,
+                         text=True, timeout=120, check=True)  # fmt: skip
+    results = json.loads(out.stdout)
+    musts = [r for r in results if r["name"].startswith("MUST")]
+    assert len(musts) >= 10 and [r for r in musts if r["status"] != "ok"] == []
+    shoulds = [r for r in results if r["name"].startswith("SHOULD")]
+    assert [r["name"] for r in shoulds if r["status"] != "ok"] == []  # all 23 SHOULDs pass today
+
+
+def _prepared(query: str) -> str:
+    """The query with ``__typename`` in every selection set (what lets the answer be re-executed), and
+    page sizes kept small (``first: 9000`` at three levels is a refusal by the complexity limit)."""
+
+    class _Add(Visitor):
+        def leave_argument(self, node: ArgumentNode, *_: Any) -> ArgumentNode | None:
+            if node.name.value in PAGE_ARGS and isinstance(node.value, IntValueNode):
+                return ArgumentNode(name=node.name, value=IntValueNode(value=str(min(abs(int(node.value.value)), 4))))
+            return None
+
+        def leave_selection_set(self, node: SelectionSetNode, *_: Any) -> SelectionSetNode:
+            names = {s.name.value for s in node.selections if isinstance(s, FieldNode) and s.alias is None}
+            if "__typename" in names:
+                return node
+            typename = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
+            return SelectionSetNode(selections=(*node.selections, typename))
+
+    return print_ast(visit(parse(query), _Add()))
+
+
+def _by_response_key(source: Any, info: Any, **_: Any) -> Any:
+    return source.get(info.path.key) if isinstance(source, dict) else None
+
+
+def _scalar_strategies(schema: GraphQLSchema) -> dict[str, st.SearchStrategy[Any]]:
+    words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8).map(nodes.String)
+    return {name: words for name, t in schema.type_map.items()
+            if isinstance(t, GraphQLScalarType) and name not in BUILT_IN}  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "examples"), [(SHOP, 30), (FAKER, 20), (NAUTICAL, 25), (GITHUB, 15)],
+                         ids=["shop", "faker", "nautical", "github"])  # fmt: skip
+def test_generated_queries_get_error_free_type_correct_answers(path: Path, examples: int, tmp_path: Path) -> None:
+    schema, _ = load_schema(str(path))
+    strategy = from_schema(schema, custom_scalars=_scalar_strategies(schema), allow_x00=False)
+    with MockServer(path, seed=11) as mock, httpx.Client(base_url=mock.url, timeout=30) as http:
+
+        @seed(20261206)
+        @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @given(query=strategy)
+        def check(query: str) -> None:
+            query = _prepared(query)
+            reply = http.post("/graphql", json={"query": query})
+            assert reply.status_code == 200, reply.text
+            answer = reply.json()
+            assert "errors" not in answer, (query, answer["errors"])
+            again = graphql_sync(schema, query, root_value=answer["data"], field_resolver=_by_response_key)
+            assert again.errors is None, (query, again.errors)
+            assert again.data == answer["data"]
+
+        check()
+
+
+def test_graphiql_runs_a_query_in_chromium_offline(shop: MockServer) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium is not None, "Debian chromium is needed for the browser tests: apt-get install -y chromium"
+    hosts: set[str] = set()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+            page.goto(f"{shop.url}/graphql")
+            page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=20_000)
+            page.evaluate("""document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror
+                             .setValue('{ user(id: "from-graphiql") { id email } }')""")
+            page.click(".graphiql-execute-button")
+            page.wait_for_function(
+                "document.querySelector('.result-window')?.innerText.includes('from-graphiql')", timeout=20_000
+            )
+            shown = page.locator(".result-window").inner_text()
+        finally:
+            browser.close()
+    assert '"email"' in shown and '"from-graphiql"' in shown
+    assert hosts == {urlparse(shop.url).netloc}  # every asset came from the mock
