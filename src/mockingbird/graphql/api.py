@@ -19,7 +19,7 @@ from mockingbird.config import ServeConfig
 from mockingbird.errors import ConfigError
 from mockingbird.graphql.loading import load_schema, looks_like_graphql
 from mockingbird.graphql.protocol import GRAPHQL_JSON, JSON, GraphQLSettings
-from mockingbird.openapi.model import MediaType, Operation, Response, Spec
+from mockingbird.openapi.model import MediaType, Operation, RequestBody, Response, Spec
 
 if TYPE_CHECKING:
     from mockingbird.fetching import FetchPolicy
@@ -45,11 +45,14 @@ def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
         raise ConfigError(f"graphql_path: {path!r} must be a plain path starting with /")
     answer = {media: MediaType(content_type=media, schema={"type": "object"}) for media in (JSON, GRAPHQL_JSON)}
     responses = {"200": Response(status="200", description="The GraphQL response", content=answer)}
+    # The POST body is declared so that overrides can match on it ({in: body, pointer: /operationName}).
+    request = RequestBody(content={JSON: MediaType(content_type=JSON, schema={"type": "object"})})
     operations = [
-        Operation(method=method, path=path, operation_id=f"graphql{method.title()}", summary=summary,
-                  responses=responses, tags=("graphql",))  # fmt: skip
-        for method, summary in (("GET", "GraphQL query (or GraphiQL in a browser)"), ("POST", "GraphQL operation"))
-    ]
+        Operation(method="GET", path=path, operation_id="graphqlGet", responses=responses, tags=("graphql",),
+                  summary="GraphQL query (or GraphiQL in a browser)"),
+        Operation(method="POST", path=path, operation_id="graphqlPost", responses=responses, tags=("graphql",),
+                  summary="GraphQL operation", request_body=request),
+    ]  # fmt: skip
     title = Path(source).stem or "GraphQL API"
     document = {
         "openapi": "3.1.0",

@@ -265,7 +265,8 @@ class MockApp:
             error = f"{type(exc).__name__}: {exc}"
         response = answer.response
         if answer.operation is not None:
-            meta["operation"] = answer.operation.key
+            # A GraphQL request is logged under its operation ("GraphQL query GetUser"), not the endpoint.
+            meta["operation"] = response.extra["graphql"]["key"] if "graphql" in response.extra else answer.operation.key
         meta["source"] = response.source
         meta["scenario"] = self.engine.scenario
         error = error or answer.error
@@ -390,6 +391,8 @@ def _extra(error: str | None, fault: Fault | None, response: MockResponse) -> di
         extra["override"] = response.extra["override"]
     if "violations" in response.extra:  # a refusal in the API's own error shape (runtime/shaped.py)
         extra["violations"] = response.extra["violations"]
+    if "graphql" in response.extra:  # operation name and type, root fields, error count
+        extra["graphql"] = response.extra["graphql"]
     if fault is not None:
         extra["fault"] = fault.name
     return extra

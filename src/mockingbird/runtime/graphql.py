@@ -41,6 +41,8 @@ class GraphQLAnswers:
         reply = self.service.answer(request.method, request.query, headers, request.body)
         media = reply.content_type
         pairs = [(b"content-type", f"{media}; charset=utf-8".encode()), *reply.headers]
-        extra = {"graphql": {"operation": reply.operation_name, "type": reply.operation_type,
+        kind = reply.operation_type or "request"
+        named = reply.operation_name or "{" + ",".join(reply.root_fields) + "}"
+        extra = {"graphql": {"key": f"GraphQL {kind} {named}", "operation": reply.operation_name, "type": kind,
                              "fields": list(reply.root_fields), "errors": reply.error_count}}  # fmt: skip
         return MockResponse(reply.status, pairs, reply.body, "generated", media, extra)
