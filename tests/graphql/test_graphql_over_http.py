@@ -44,7 +44,7 @@ def body(answer: Answer) -> dict[str, Any]:
 
 
 def test_post_and_get_answer_a_query_with_variables_and_operation_name(engine: MockEngine) -> None:
-    document = 'query A { users(first: 1) { id } } query B($id: ID!) { user(id: $id) { id } }'
+    document = "query A { users(first: 1) { id } } query B($id: ID!) { user(id: $id) { id } }"
     by_post = post(engine, {"query": document, "operationName": "B", "variables": {"id": "x"}})
     assert by_post.response.status == 200 and body(by_post) == {"data": {"user": {"id": "x"}}}
     assert by_post.response.content_type == "application/json"
@@ -64,7 +64,9 @@ def test_document_errors_are_graphql_errors_never_a_500(engine: MockEngine) -> N
         syntax = post(engine, {"query": "{ users(first: 1) { id }"}, accept=accept)
         assert syntax.response.status == status
         error = body(syntax)["errors"][0]
-        assert error["message"].startswith("Syntax Error") and error["locations"] == [{"line": 1, "column": 25}]
+        assert error["message"].startswith("Syntax Error") and error["locations"] == [
+            {"line": 1, "column": 25}
+        ]
         invalid = post(engine, {"query": "{ users { nope } }"}, accept=accept)
         assert invalid.response.status == status and "nope" in body(invalid)["errors"][0]["message"]
         missing = post(engine, {"query": "query($id: ID!) { user(id: $id) { id } }"}, accept=accept)

@@ -15,12 +15,16 @@ import httpx
 import pytest
 from gql import Client, gql
 from gql.transport.httpx import HTTPXTransport
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis_graphql import from_schema, nodes
+
 from graphql import (
     ArgumentNode,
     FieldNode,
-    IntValueNode,
     GraphQLScalarType,
     GraphQLSchema,
+    IntValueNode,
     NameNode,
     SelectionSetNode,
     Visitor,
@@ -29,10 +33,6 @@ from graphql import (
     print_ast,
     visit,
 )
-from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis import strategies as st
-from hypothesis_graphql import from_schema, nodes
-
 from mockingbird import MockServer
 from mockingbird.graphql.data import PAGE_ARGS
 from mockingbird.graphql.loading import load_schema
@@ -55,21 +55,29 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
 def test_the_gql_client_queries_with_variables_fragments_and_a_mutation(shop: MockServer) -> None:
     client = Client(transport=HTTPXTransport(url=f"{shop.url}/graphql"), fetch_schema_from_transport=True)
     with client as session:
-        one = gql("query One($id: ID!) { user(id: $id) { id email orders(first: 2) { totalCount edges { cursor } } } }")
+        one = gql(
+            "query One($id: ID!) { user(id: $id) { id email orders(first: 2) { totalCount edges { cursor } } } }"
+        )
         one.variable_values = {"id": "u7"}
         user = session.execute(one)["user"]
         assert user["id"] == "u7" and "@" in user["email"] and len(user["orders"]["edges"]) == 2
-        found = session.execute(gql("""
+        found = session.execute(
+            gql("""
             fragment Who on User { firstName }
             query Find { search(text: "x", limit: 12) { __typename ...Who ... on Product { price } ... on Order { total } }
-                         node(id: "n") { __typename ... on Node { id } } }"""))
+                         node(id: "n") { __typename ... on Node { id } } }""")
+        )
         assert {item["__typename"] for item in found["search"]} <= {"User", "Product", "Order"}
         for item in found["search"]:
             key = {"User": "firstName", "Product": "price", "Order": "total"}[item["__typename"]]
             assert item[key] is not None
         assert found["node"]["id"] == "n"
-        add = gql("mutation Add($input: NewUser!) { createUser(input: $input) { user { id firstName email } } }")
-        add.variable_values = {"input": {"firstName": "Grace", "lastName": "Hopper", "email": "grace@navy.mil"}}
+        add = gql(
+            "mutation Add($input: NewUser!) { createUser(input: $input) { user { id firstName email } } }"
+        )
+        add.variable_values = {
+            "input": {"firstName": "Grace", "lastName": "Hopper", "email": "grace@navy.mil"}
+        }
         created = session.execute(add)["createUser"]["user"]
         assert (created["firstName"], created["email"]) == ("Grace", "grace@navy.mil")
     logged = shop.requests(operation="GraphQL mutation Add")
@@ -97,7 +105,9 @@ def _prepared(query: str) -> str:
     class _Add(Visitor):
         def leave_argument(self, node: ArgumentNode, *_: Any) -> ArgumentNode | None:
             if node.name.value in PAGE_ARGS and isinstance(node.value, IntValueNode):
-                return ArgumentNode(name=node.name, value=IntValueNode(value=str(min(abs(int(node.value.value)), 4))))
+                return ArgumentNode(
+                    name=node.name, value=IntValueNode(value=str(min(abs(int(node.value.value)), 4)))
+                )
             return None
 
         def leave_selection_set(self, node: SelectionSetNode, *_: Any) -> SelectionSetNode:
@@ -122,7 +132,9 @@ def _scalar_strategies(schema: GraphQLSchema) -> dict[str, st.SearchStrategy[Any
 
 @pytest.mark.parametrize(("path", "examples"), [(SHOP, 30), (FAKER, 20), (NAUTICAL, 15), (GITHUB, 10)],
                          ids=["shop", "faker", "nautical", "github"])  # fmt: skip
-def test_generated_queries_get_error_free_type_correct_answers(path: Path, examples: int, tmp_path: Path) -> None:
+def test_generated_queries_get_error_free_type_correct_answers(
+    path: Path, examples: int, tmp_path: Path
+) -> None:
     schema, _ = load_schema(str(path))
     strategy = from_schema(schema, custom_scalars=_scalar_strategies(schema), allow_x00=False)
     with MockServer(path, seed=11) as mock, httpx.Client(base_url=mock.url, timeout=30) as http:
@@ -148,7 +160,9 @@ def test_graphiql_runs_a_query_in_chromium_offline(shop: MockServer) -> None:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium is not None, "Debian chromium is needed for the browser tests: apt-get install -y chromium"
+    assert chromium is not None, (
+        "Debian chromium is needed for the browser tests: apt-get install -y chromium"
+    )
     hosts: set[str] = set()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -161,7 +175,8 @@ def test_graphiql_runs_a_query_in_chromium_offline(shop: MockServer) -> None:
                              .setValue('{ user(id: "from-graphiql") { id email } }')""")
             page.click(".graphiql-execute-button")
             page.wait_for_function(
-                "document.querySelector('.result-window')?.innerText.includes('from-graphiql')", timeout=20_000
+                "document.querySelector('.result-window')?.innerText.includes('from-graphiql')",
+                timeout=20_000,
             )
             shown = page.locator(".result-window").inner_text()
         finally:

@@ -73,7 +73,10 @@ def test_unions_and_interfaces_resolve_to_a_concrete_type(shop: MockEngine) -> N
     kinds = {item["__typename"] for item in data["search"]}
     assert kinds == {"User", "Product", "Order"}
     for item in data["search"]:
-        assert set(item) == {"__typename", {"User": "email", "Product": "price", "Order": "total"}[item["__typename"]]}
+        assert set(item) == {
+            "__typename",
+            {"User": "email", "Product": "price", "Order": "total"}[item["__typename"]],
+        }
     assert data["node"]["__typename"] in {"User", "Product", "Order"} and data["node"]["id"] == "n1"
 
 
@@ -95,12 +98,16 @@ def test_relay_pages_are_consistent_and_after_end_cursor_is_the_next_page(shop: 
             break
         after = info["endCursor"]
     assert len(seen) == orders["totalCount"] == len(set(seen))
-    last = run(shop, '{ user(id: "7") { orders(last: 2) { edges { node { id } } pageInfo { hasNextPage } } } }')
+    last = run(
+        shop, '{ user(id: "7") { orders(last: 2) { edges { node { id } } pageInfo { hasNextPage } } } }'
+    )
     assert [e["node"]["id"] for e in last["user"]["orders"]["edges"]] == seen[-2:]
 
 
 def test_a_mutation_echoes_its_input_into_the_payload(shop: MockEngine) -> None:
-    query = """mutation($input: NewUser!) { createUser(input: $input) { user { id firstName email role } } }"""
+    query = (
+        """mutation($input: NewUser!) { createUser(input: $input) { user { id firstName email role } } }"""
+    )
     new = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.org", "role": "ADMIN"}
     user = run(shop, query, {"input": new})["createUser"]["user"]
     assert (user["firstName"], user["email"], user["role"]) == ("Ada", "ada@example.org", "ADMIN")

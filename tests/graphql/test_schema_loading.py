@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from graphql import build_schema, graphql_sync, introspection_from_schema
 
+from graphql import build_schema, graphql_sync, introspection_from_schema
 from mockingbird.errors import SpecError
 from mockingbird.graphql.api import load_api
 from mockingbird.graphql.loading import load_schema, looks_like_graphql
@@ -47,7 +47,10 @@ def test_content_decides_between_graphql_and_openapi(tmp_path: Path) -> None:
     openapi.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
     assert looks_like_graphql(str(sdl)) and not looks_like_graphql(str(openapi))
     spec = load_api(sdl)
-    assert spec.graphql is not None and [op.key for op in spec.operations] == ["GET /graphql", "POST /graphql"]
+    assert spec.graphql is not None and [op.key for op in spec.operations] == [
+        "GET /graphql",
+        "POST /graphql",
+    ]
     assert load_api(openapi).graphql is None
 
 
@@ -78,7 +81,7 @@ def test_serve_refuses_a_broken_schema_in_one_line_with_exit_2(tmp_path: Path) -
     broken.write_text("type Query {\n  user(: User\n}\n")
     result = subprocess.run(
         [sys.executable, "-m", "mockingbird", "serve", str(broken), "--port", "0", "--no-log"],
-        capture_output=True, text=True, timeout=60,
+        check=False, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
@@ -98,3 +101,16 @@ def test_githubs_schema_loads_with_its_quirks_warned_and_answers() -> None:
     assert len(warnings) == len(set(warnings))
     result = graphql_sync(schema, "{ __schema { queryType { name } } }")
     assert result.errors is None and result.data == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+def test_generate_refuses_a_graphql_schema_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mockingbird", "generate", str(SHOP), "--out", str(tmp_path / "p")],
+        check=False, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert (
+        len(lines) == 1 and "a GraphQL schema: generate writes projects for OpenAPI documents" in lines[0]
+    ), lines
+    assert not (tmp_path / "p").exists()

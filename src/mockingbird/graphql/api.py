@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graphql import GraphQLSchema
-
 from mockingbird.config import ServeConfig
 from mockingbird.errors import ConfigError
 from mockingbird.graphql.loading import load_schema, looks_like_graphql
@@ -43,7 +42,9 @@ def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
     path = settings.path
     if not path.startswith("/") or "{" in path:
         raise ConfigError(f"graphql_path: {path!r} must be a plain path starting with /")
-    answer = {media: MediaType(content_type=media, schema={"type": "object"}) for media in (JSON, GRAPHQL_JSON)}
+    answer = {
+        media: MediaType(content_type=media, schema={"type": "object"}) for media in (JSON, GRAPHQL_JSON)
+    }
     responses = {"200": Response(status="200", description="The GraphQL response", content=answer)}
     # The POST body is declared so that overrides can match on it ({in: body, pointer: /operationName}).
     request = RequestBody(content={JSON: MediaType(content_type=JSON, schema={"type": "object"})})
@@ -57,7 +58,9 @@ def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
     document = {
         "openapi": "3.1.0",
         "info": {"title": f"{title} (GraphQL)", "version": "graphql"},
-        "paths": {path: {"post": {"summary": "GraphQL operation", "responses": {"200": {"description": "ok"}}}}},
+        "paths": {
+            path: {"post": {"summary": "GraphQL operation", "responses": {"200": {"description": "ok"}}}}
+        },
     }
     return Spec(title=f"{title} (GraphQL)", version="graphql", source=source, operations=operations,
                 warnings=list(warnings or ()), document=document,

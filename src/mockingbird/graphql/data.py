@@ -37,10 +37,20 @@ from graphql import (
     GraphQLSchema,
     get_named_type,
 )
-
 from mockingbird.graphql.leaves import LeafMakers, directive_args
 
-PAGE_ARGS = ("first", "last", "limit", "pageSize", "perPage", "per_page", "page_size", "take", "count", "size")
+PAGE_ARGS = (
+    "first",
+    "last",
+    "limit",
+    "pageSize",
+    "perPage",
+    "per_page",
+    "page_size",
+    "take",
+    "count",
+    "size",
+)
 _PAGING = frozenset((*PAGE_ARGS, "after", "before", "offset", "skip", "page", "cursor"))
 MAX_LIST = 100
 _ECHO_LEVELS = 2  # a mutation's arguments reach its payload and the payload's objects
@@ -49,7 +59,7 @@ _ECHO_LEVELS = 2  # a mutation's arguments reach its payload and the payload's o
 class Node:
     """An object value: its type, its key (what seeds its values) and preset field values."""
 
-    __slots__ = ("echo", "fixed", "key", "type", "echo_level")
+    __slots__ = ("echo", "echo_level", "fixed", "key", "type")
 
     def __init__(
         self,
@@ -93,7 +103,9 @@ class DataResolver:
         assert operation is not None
         return Node(operation, f"{self.seed}", echo_level=_ECHO_LEVELS + 1 if echo else 0)
 
-    def resolve_type(self, value: Any, info: GraphQLResolveInfo[Any], abstract: GraphQLAbstractType) -> str | None:
+    def resolve_type(
+        self, value: Any, info: GraphQLResolveInfo[Any], abstract: GraphQLAbstractType
+    ) -> str | None:
         """graphql-core's type resolver: the concrete type chosen when the value was made."""
         return value.type.name if isinstance(value, Node) else None
 
@@ -151,7 +163,9 @@ class DataResolver:
         if isinstance(type_, GraphQLList):
             item = type_.of_type
             count = self._length(key, field, args)
-            return [self._make(item, f"{key}[{i}]", owner, name, field, {}, echo, level) for i in range(count)]
+            return [
+                self._make(item, f"{key}[{i}]", owner, name, field, {}, echo, level) for i in range(count)
+            ]
         if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
             return self.leaves.maker(owner, name, field, type_)(self._seeded(key))
         if isinstance(type_, GraphQLAbstractType):
@@ -237,7 +251,11 @@ class DataResolver:
                 }
                 for cursor in ("startCursor", "endCursor"):
                     field = info_type.fields.get(cursor)
-                    if cursors[cursor] is None and field is not None and isinstance(field.type, GraphQLNonNull):
+                    if (
+                        cursors[cursor] is None
+                        and field is not None
+                        and isinstance(field.type, GraphQLNonNull)
+                    ):
                         cursors[cursor] = encode_cursor(start)
                 fixed["pageInfo"] = Node(info_type, f"{key}#pageInfo", cursors)
         return Node(type_, key, fixed)

@@ -22,7 +22,6 @@ from graphql import (
     GraphQLScalarType,
     value_from_ast_untyped,
 )
-
 from mockingbird.openapi.generation.generator import DataGenerator
 
 LeafMaker = Callable[[random.Random], Any]
@@ -45,7 +44,10 @@ _BY_NAME: tuple[tuple[re.Pattern[str], dict[str, Any]], ...] = tuple(
         (r"uuid|guid", {"type": "string", "format": "uuid"}),
         (r"ur[li]$|^ur[li]", {"type": "string", "format": "uri"}),
         (r"email", {"type": "string", "format": "email"}),
-        (r"json|object|map|any", {"type": "object", "properties": {"key": {"type": "string"}}, "required": ["key"]}),
+        (
+            r"json|object|map|any",
+            {"type": "object", "properties": {"key": {"type": "string"}}, "required": ["key"]},
+        ),
         (r"bigint|long|int64|bigdecimal", {"type": "string", "pattern": "^[1-9][0-9]{9,15}$"}),
         (r"decimal|money|currency|amount", {"type": "string", "pattern": "^[1-9][0-9]{0,4}\\.[0-9]{2}$"}),
         (r"objectid|sha|hash", {"type": "string", "pattern": "^[0-9a-f]{40}$"}),
@@ -160,7 +162,9 @@ class LeafMakers:
 
 
 def _faker_examples(field: GraphQLField | None, leaf: GraphQLNamedType) -> tuple[Any, ...]:
-    found = (directive_args(field, "examples") if field is not None else None) or directive_args(leaf, "examples")
+    found = (directive_args(field, "examples") if field is not None else None) or directive_args(
+        leaf, "examples"
+    )
     values = found.get("values") if found else None
     if not isinstance(values, list):
         return ()

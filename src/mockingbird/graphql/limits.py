@@ -25,7 +25,6 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-
 from mockingbird.graphql.data import MAX_LIST, PAGE_ARGS
 
 DEFAULT_LIST = 3
@@ -70,7 +69,9 @@ def _walk(
         elif isinstance(selection, InlineFragmentNode):
             cond = selection.type_condition
             target = schema.get_type(cond.name.value) if cond is not None else parent
-            d, c = _walk(schema, selection.selection_set, target, fragments, variables, depth, weight, entered)
+            d, c = _walk(
+                schema, selection.selection_set, target, fragments, variables, depth, weight, entered
+            )
         elif isinstance(selection, FragmentSpreadNode):
             fragment = fragments.get(selection.name.value)
             if fragment is None or fragment.name.value in entered:

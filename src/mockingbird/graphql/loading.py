@@ -18,17 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    GraphQLError,
-    GraphQLSchema,
-    GraphQLSyntaxError,
-    Source,
-    build_ast_schema,
-    build_client_schema,
-    parse,
-    validate_schema,
-)
 from graphql.language import (
     DirectiveDefinitionNode,
     InputObjectTypeDefinitionNode,
@@ -40,6 +29,17 @@ from graphql.language import (
     print_ast,
 )
 
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    Source,
+    build_ast_schema,
+    build_client_schema,
+    parse,
+    validate_schema,
+)
 from mockingbird.documents import DEFAULT_BUDGETS, Budgets, parse_json, read_file
 from mockingbird.errors import DocumentError, SpecError
 
@@ -217,7 +217,9 @@ def _drop_repeated_fields(definitions: list[Any], warnings: list[str]) -> list[A
                 seen[key] = shown
                 kept.append(fld)
             elif seen[key] == shown:
-                warnings.append(f"{key[0]}.{key[1]} is defined twice with the same type: the second is ignored")
+                warnings.append(
+                    f"{key[0]}.{key[1]} is defined twice with the same type: the second is ignored"
+                )
             else:
                 raise _located(
                     GraphQLError(f"{key[0]}.{key[1]} is defined twice: as {seen[key]} and as {shown}", fld),

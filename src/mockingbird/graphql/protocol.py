@@ -17,13 +17,14 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
-    OperationDefinitionNode,
     OperationType,
     execute,
     get_operation_ast,
@@ -31,8 +32,6 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule
-
 from mockingbird.graphql.data import DataResolver
 from mockingbird.graphql.limits import measure
 
@@ -150,7 +149,9 @@ class GraphQLService:
         document = prepared.document
         operation = get_operation_ast(document, name)
         if operation is None:
-            problem = f"unknown operation {name!r}" if name else "several operations: operationName is required"
+            problem = (
+                f"unknown operation {name!r}" if name else "several operations: operationName is required"
+            )
             return _errors(refused, [GraphQLError(problem)], media, name)
         kind = operation.operation.value
         fields = tuple(s.name.value for s in operation.selection_set.selections if hasattr(s, "name"))
@@ -197,7 +198,9 @@ class GraphQLService:
             prepared = _Prepared(None, [exc], {})
         else:
             errors = validate(self.schema, document, self._rules)
-            fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+            fragments = {
+                d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+            }
             prepared = _Prepared(document, errors, fragments)
         if len(self._documents) >= _CACHE_SIZE:
             self._documents.clear()
@@ -261,4 +264,3 @@ def _errors(
 ) -> GraphQLReply:
     body = orjson.dumps({"errors": [e.formatted for e in errors]})
     return GraphQLReply(status, media, body, name, kind, fields, len(errors))
-

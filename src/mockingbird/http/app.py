@@ -266,7 +266,9 @@ class MockApp:
         response = answer.response
         if answer.operation is not None:
             # A GraphQL request is logged under its operation ("GraphQL query GetUser"), not the endpoint.
-            meta["operation"] = response.extra["graphql"]["key"] if "graphql" in response.extra else answer.operation.key
+            meta["operation"] = (
+                response.extra["graphql"]["key"] if "graphql" in response.extra else answer.operation.key
+            )
         meta["source"] = response.source
         meta["scenario"] = self.engine.scenario
         error = error or answer.error

@@ -33,7 +33,11 @@ class GraphQLAnswers:
     def respond(self, request: MockRequest) -> MockResponse:
         """The response to one request on the endpoint."""
         headers = request.headers
-        if request.method == "GET" and "text/html" in headers.get("accept", "") and "query=" not in request.query:
+        if (
+            request.method == "GET"
+            and "text/html" in headers.get("accept", "")
+            and "query=" not in request.query
+        ):
             if self._page is None:
                 self._page = graphiql_page(self.service.settings.path).encode()
             return MockResponse(200, [(b"content-type", b"text/html; charset=utf-8")], self._page, "graphiql",

@@ -256,9 +256,9 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
         StoreError: a store cannot be opened.
     """
     from mockingbird.fetching import FetchPolicy
+    from mockingbird.graphql.api import load_served_api
     from mockingbird.http.runtime import build_runtime
     from mockingbird.http.server import bind_socket, serve_app
-    from mockingbird.graphql.api import load_served_api
 
     host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
