@@ -199,3 +199,54 @@ def test_an_override_answers_one_operation_by_name_with_partial_data_and_an_erro
         shop.reset()
     again = httpx.post(f"{shop.url}/graphql", json={"query": query, "operationName": "Flaky"})
     assert again.json() == {"data": {"user": {"id": "1"}}}
+
+
+def _ask(mock: MockServer, query: str, name: str | None = None) -> dict[str, Any]:
+    reply = httpx.post(f"{mock.url}/graphql", json={"query": query, "operationName": name})
+    assert reply.status_code == 200
+    out: dict[str, Any] = reply.json()
+    return out
+
+
+def test_field_coordinate_overrides_set_values_errors_and_templates(shop: MockServer) -> None:
+    try:
+        shop.override("User.email", body="fixed@example.org")
+        shop.override("Mutation.deleteUser", body="gone-{{ args.id }}")
+        data = _ask(shop, '{ user(id: "3") { id email firstName } users(first: 2) { email } }')["data"]
+        assert data["user"]["email"] == "fixed@example.org" and data["user"]["id"] == "3"
+        assert data["user"]["firstName"] and [u["email"] for u in data["users"]] == ["fixed@example.org"] * 2
+        assert _ask(shop, 'mutation { deleteUser(id: "8") }')["data"] == {"deleteUser": "gone-8"}
+        shop.reset()
+
+        shop.override("User.email", status=503, body={"message": "email service down"}, delay=0.05)
+        broken = _ask(shop, 'query Partial { user(id: "3") { id email } product(id: "p") { id } }', "Partial")
+        assert broken["data"] == {"user": None, "product": {"id": "p"}}  # email is non-null: user goes null
+        assert [(e["message"], e["path"]) for e in broken["errors"]] == [("email service down", ["user", "email"])]
+        logged = shop.requests(operation="GraphQL query Partial")[-1]
+        assert logged.source == "override" and logged.extra["fault"] == "delay"
+        assert logged.extra["graphql"]["errors"] == 1
+    finally:
+        shop.reset()
+    assert "errors" not in _ask(shop, '{ user(id: "3") { email } }')
+
+
+def test_a_scenario_switches_graphql_overrides_on_and_off(shop: MockServer) -> None:
+    shop.scenarios.create("no-users", overrides=[
+        {"operation": "Query.users", "response": {"body": []}},
+        {"operation": "GetOne", "response": {"body": {"data": {"user": {"id": "scenario"}}}}},
+    ])  # fmt: skip
+    try:
+        shop.scenarios.activate("no-users")
+        assert _ask(shop, "{ users(first: 3) { id } }")["data"] == {"users": []}
+        assert _ask(shop, 'query GetOne { user(id: "1") { id } }')["data"] == {"user": {"id": "scenario"}}
+        shop.scenarios.deactivate()
+        assert len(_ask(shop, "{ users(first: 3) { id } }")["data"]["users"]) == 3
+    finally:
+        shop.reset()
+
+
+def test_an_override_naming_nothing_in_the_schema_is_refused(shop: MockServer) -> None:
+    from mockingbird.errors import OverrideError
+
+    with pytest.raises(OverrideError, match="no operation 'User.nope'"):
+        shop.override("User.nope", body="x")

@@ -11,7 +11,7 @@ once per text (a bounded cache); depth and complexity are limited before anythin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -100,8 +100,19 @@ class GraphQLService:
         )
         self._documents: dict[str, _Prepared] = {}
 
-    def answer(self, method: str, query: str, headers: Mapping[str, str], body: bytes) -> GraphQLReply:
-        """The reply to one HTTP request on the endpoint (``headers``: lower-case names)."""
+    def answer(
+        self,
+        method: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        overrides: Mapping[tuple[str, str], Callable[[Mapping[str, Any]], Any]] | None = None,
+    ) -> GraphQLReply:
+        """The reply to one HTTP request on the endpoint (``headers``: lower-case names).
+
+        ``overrides``: field values for this request, by ``(type, field)``: ``fn(args)`` returns the value,
+        ``data.PASS`` to generate it, or raises a ``GraphQLError`` for a field error.
+        """
         media = negotiate(headers.get("accept"))
         if media is None:
             return _request_error(406, "Accept: no acceptable media type (application/json or "
@@ -136,9 +147,9 @@ class GraphQLService:
         problem = _check_params(params)
         if problem is not None:
             return _request_error(400, problem, media)
-        return self._run(method, params, media)
+        return self._run(method, params, media, overrides)
 
-    def _run(self, method: str, params: Mapping[str, Any], media: str) -> GraphQLReply:
+    def _run(self, method: str, params: Mapping[str, Any], media: str, overrides: Any = None) -> GraphQLReply:
         text: str = params["query"]
         name = params.get("operationName") or None
         variables = params.get("variables")
@@ -176,7 +187,8 @@ class GraphQLService:
         root_type = self.schema.get_root_type(operation.operation)
         result = execute(
             self.schema, document, resolver.root(root_type, echo=operation.operation == OperationType.MUTATION),
-            variable_values=variables, operation_name=name, field_resolver=resolver.resolve,
+            variable_values=variables,
+            context_value=overrides, operation_name=name, field_resolver=resolver.resolve,
             type_resolver=resolver.resolve_type,
         )  # fmt: skip
         assert not hasattr(result, "__await__")  # every resolver is synchronous

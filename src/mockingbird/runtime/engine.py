@@ -219,22 +219,18 @@ class MockEngine:
                 refusal = shape_refusal(self.builder, op, problem_or_none, validation, request, params)
                 return Answer(refusal, op, params, validation, fault)
 
+        matched: Matched | None = None
         if hooks.overrides or hooks.state:
             matched = Matched(request, op, params, validation)
             for hook in (*hooks.overrides, *hooks.state):
                 response = hook.respond(matched)
                 if response is not None:
-                    delay = response.extra.get("delay")
-                    if delay:  # an override's own delay adds to a chaos delay
-                        fault = (
-                            Fault(name="delay", delay=delay)
-                            if fault is None
-                            else replace(fault, delay=fault.delay + delay)
-                        )
-                    return Answer(response, op, params, validation, fault)
+                    return Answer(response, op, params, validation, _add_delay(fault, response))
 
-        if self._graphql is not None:
-            return Answer(self._graphql.respond(request), op, params, validation, fault)
+        if self._graphql is not None:  # field overrides (Type.field) apply inside the GraphQL answer
+            matched = matched or Matched(request, op, params, validation)
+            response = self._graphql.respond(matched, hooks.overrides)
+            return Answer(response, op, params, validation, _add_delay(fault, response))
         headers = request.headers
         prefer_h = headers.get("prefer")
         query = request.query
@@ -266,6 +262,14 @@ class MockEngine:
         if not self.validate:
             return 0
         return self._get_checker().warm(self.spec.operations if operations is None else operations)
+
+
+def _add_delay(fault: Fault | None, response: MockResponse) -> Fault | None:
+    """``fault`` with an override's own delay added (a chaos delay and an override's add up)."""
+    delay = response.extra.get("delay")
+    if not delay:
+        return fault
+    return Fault(name="delay", delay=delay) if fault is None else replace(fault, delay=fault.delay + delay)
 
 
 def _fault_answer(fault: Fault) -> MockResponse:

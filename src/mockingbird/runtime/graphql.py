@@ -8,13 +8,17 @@ GraphiQL (vendored, offline).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from mockingbird.graphql.graphiql import graphiql_page
 from mockingbird.graphql.protocol import GraphQLService
+from mockingbird.runtime.hooks import Matched, ResponseHook
 from mockingbird.runtime.messages import MockRequest, MockResponse
+from mockingbird.runtime.overrides import OverrideHook
 
 if TYPE_CHECKING:
+    from mockingbird.control.overrides import Override
     from mockingbird.graphql.api import GraphQLApi
 
 
@@ -30,8 +34,10 @@ class GraphQLAnswers:
         self.service = GraphQLService(api.schema, api.settings, seed=seed)
         self._page: bytes | None = None
 
-    def respond(self, request: MockRequest) -> MockResponse:
-        """The response to one request on the endpoint."""
+    def respond(self, matched: Matched, overrides: Sequence[ResponseHook] = ()) -> MockResponse:
+        """The response to one request on the endpoint; ``overrides``: the engine's override hooks, whose
+        field overrides (``Type.field``) apply inside the answer."""
+        request = matched.request
         headers = request.headers
         if (
             request.method == "GET"
@@ -42,11 +48,22 @@ class GraphQLAnswers:
                 self._page = graphiql_page(self.service.settings.path).encode()
             return MockResponse(200, [(b"content-type", b"text/html; charset=utf-8")], self._page, "graphiql",
                                 "text/html")  # fmt: skip
-        reply = self.service.answer(request.method, request.query, headers, request.body)
+        applied: list[Override] = []
+        fields: dict[tuple[str, str], Any] = {}
+        for hook in overrides:
+            if isinstance(hook, OverrideHook):
+                fields.update(hook.field_overrides(matched, applied))
+        reply = self.service.answer(request.method, request.query, headers, request.body, fields or None)
         media = reply.content_type
         pairs = [(b"content-type", f"{media}; charset=utf-8".encode()), *reply.headers]
         kind = reply.operation_type or "request"
         named = reply.operation_name or "{" + ",".join(reply.root_fields) + "}"
         extra = {"graphql": {"key": f"GraphQL {kind} {named}", "operation": reply.operation_name, "type": kind,
                              "fields": list(reply.root_fields), "errors": reply.error_count}}  # fmt: skip
-        return MockResponse(reply.status, pairs, reply.body, "generated", media, extra)
+        response = MockResponse(reply.status, pairs, reply.body, "override" if applied else "generated", media, extra)
+        if applied:
+            response.extra["override"] = ",".join(dict.fromkeys(o.id for o in applied))
+            delay = sum(o.delay for o in applied if o.delay)
+            if delay:
+                response.extra["delay"] = delay
+        return response
