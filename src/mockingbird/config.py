@@ -75,6 +75,8 @@ class ServeConfig:
         graphql_introspection: a GraphQL mock answers introspection queries.
         graphql_max_depth: the deepest selection nesting a GraphQL operation may have.
         graphql_max_complexity: the most fields (lists counted by their length) a GraphQL operation may ask for.
+        graphql_event_interval: seconds between a GraphQL subscription's events.
+        graphql_events: how many events a GraphQL subscription gets before it completes.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -113,6 +115,8 @@ class ServeConfig:
     graphql_introspection: bool = True
     graphql_max_depth: int = 15
     graphql_max_complexity: int = 20_000
+    graphql_event_interval: float = 1.0
+    graphql_events: int = 10
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -131,6 +135,8 @@ class ServeConfig:
             raise ConfigError(f"graphql_path: {self.graphql_path!r} must start with /")
         if self.graphql_max_depth < 1 or self.graphql_max_complexity < 1:
             raise ConfigError("graphql_max_depth: the GraphQL limits must be at least 1")
+        if not 0 <= self.graphql_event_interval <= 3600 or not 0 <= self.graphql_events <= 1_000_000:
+            raise ConfigError("graphql_event_interval: 0-3600 seconds, and graphql_events 0-1,000,000")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -211,7 +217,9 @@ class ServeConfig:
         args += ["--graphql-path", self.graphql_path,
                  "--introspection" if self.graphql_introspection else "--no-introspection",
                  "--graphql-max-depth", str(self.graphql_max_depth),
-                 "--graphql-max-complexity", str(self.graphql_max_complexity)]  # fmt: skip
+                 "--graphql-max-complexity", str(self.graphql_max_complexity),
+                 "--graphql-event-interval", repr(self.graphql_event_interval),
+                 "--graphql-events", str(self.graphql_events)]  # fmt: skip
         return args
 
     def to_env(self) -> dict[str, str | None]:

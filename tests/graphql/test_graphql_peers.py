@@ -221,7 +221,9 @@ def test_field_coordinate_overrides_set_values_errors_and_templates(shop: MockSe
         shop.override("User.email", status=503, body={"message": "email service down"}, delay=0.05)
         broken = _ask(shop, 'query Partial { user(id: "3") { id email } product(id: "p") { id } }', "Partial")
         assert broken["data"] == {"user": None, "product": {"id": "p"}}  # email is non-null: user goes null
-        assert [(e["message"], e["path"]) for e in broken["errors"]] == [("email service down", ["user", "email"])]
+        assert [(e["message"], e["path"]) for e in broken["errors"]] == [
+            ("email service down", ["user", "email"])
+        ]
         logged = shop.requests(operation="GraphQL query Partial")[-1]
         assert logged.source == "override" and logged.extra["fault"] == "delay"
         assert logged.extra["graphql"]["errors"] == 1
@@ -250,3 +252,46 @@ def test_an_override_naming_nothing_in_the_schema_is_refused(shop: MockServer) -
 
     with pytest.raises(OverrideError, match="no operation 'User.nope'"):
         shop.override("User.nope", body="x")
+
+
+def test_a_subscription_streams_seeded_events_over_websocket() -> None:
+    from gql.transport.websockets import WebsocketsTransport
+
+    query = gql('subscription Watch { orderUpdated(buyerId: "b1") { status at order { id total } } }')
+    streams = []
+    for _ in range(2):
+        with MockServer(SHOP, seed=2, graphql_event_interval=0.01, graphql_events=3) as mock:
+            url = mock.url.replace("http://", "ws://") + "/graphql"
+            client = Client(transport=WebsocketsTransport(url=url, subprotocols=["graphql-transport-ws"]))
+            streams.append(list(client.subscribe(query)))
+            ws = Client(transport=WebsocketsTransport(url=url, subprotocols=["graphql-transport-ws"]))
+            once = ws.execute(gql('{ user(id: "ws") { id } }'))
+    first, second = streams
+    assert len(first) == 3 and first == second  # same seed, same stream
+    assert len({event["orderUpdated"]["order"]["id"] for event in first}) == 3  # each event its own
+    assert all(isinstance(event["orderUpdated"]["order"]["total"], float) for event in first)
+    assert once == {"user": {"id": "ws"}}
+
+
+def test_websocket_protocol_errors_close_with_the_protocols_codes(shop: MockServer) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    url = shop.url.replace("http://", "ws://") + "/graphql"
+    subscribe = json.dumps({"type": "subscribe", "id": "1", "payload": {"query": "{ users { id } }"}})
+    for opening, code in (([], 4401), ([{"type": "connection_init"}] * 2, 4429), ([{"type": "nope"}], 4400)):
+        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+            for message in opening:
+                ws.send(json.dumps(message))
+            if not opening:
+                ws.send(subscribe)
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    ws.recv(timeout=10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == code
+    with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:  # type: ignore[list-item]
+        ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
+        ws.send(json.dumps({"type": "subscribe", "id": "x", "payload": {"query": "{ nope }"}}))
+        error = json.loads(ws.recv(timeout=10))
+        assert error["type"] == "error" and error["id"] == "x" and "nope" in error["payload"][0]["message"]

@@ -95,5 +95,7 @@ def load_served_api(config: ServeConfig, *, policy: FetchPolicy | None = None) -
         introspection=config.graphql_introspection,
         max_depth=config.graphql_max_depth,
         max_complexity=config.graphql_max_complexity,
+        event_interval=config.graphql_event_interval,
+        events=config.graphql_events,
     )
     return load_api(config.spec, policy=policy, graphql=settings)

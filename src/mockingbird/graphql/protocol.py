@@ -49,12 +49,16 @@ class GraphQLSettings:
         introspection: answer ``__schema``/``__type`` queries.
         max_depth: the deepest selection nesting an operation may have.
         max_complexity: the most fields (lists counted by their length) an operation may ask for.
+        event_interval: seconds between a subscription's events (over WebSocket).
+        events: how many events a subscription gets before it completes.
     """
 
     path: str = "/graphql"
     introspection: bool = True
     max_depth: int = 15
     max_complexity: int = 20_000
+    event_interval: float = 1.0
+    events: int = 10
 
 
 @dataclass(slots=True)
@@ -276,3 +280,46 @@ def _errors(
 ) -> GraphQLReply:
     body = orjson.dumps({"errors": [e.formatted for e in errors]})
     return GraphQLReply(status, media, body, name, kind, fields, len(errors))
+
+
+@dataclass(slots=True)
+class Operation:
+    """A checked operation, ready to run (over WebSocket: once, or once per event)."""
+
+    document: DocumentNode
+    name: str | None
+    kind: str
+    variables: dict[str, Any] | None
+
+
+def prepare_operation(service: GraphQLService, params: Any) -> Operation | list[dict[str, Any]]:
+    """``params`` (a ``subscribe`` message's payload) checked as a request is: the operation, or its errors."""
+    problem = _check_params(params)
+    if problem is not None:
+        return [{"message": problem}]
+    prepared = service._prepare(params["query"])
+    if prepared.document is None or prepared.errors:
+        return [dict(e.formatted) for e in prepared.errors]
+    name = params.get("operationName") or None
+    operation = get_operation_ast(prepared.document, name)
+    if operation is None:
+        return [{"message": f"unknown operation {name!r}" if name else "operationName is required"}]
+    variables = params.get("variables")
+    depth, cost = measure(service.schema, operation, prepared.fragments, variables)
+    if depth > service.settings.max_depth or cost > service.settings.max_complexity:
+        return [{"message": f"the operation is past the limits (depth {depth}, complexity {cost})"}]
+    return Operation(prepared.document, name, operation.operation.value, variables)
+
+
+def run_operation(service: GraphQLService, operation: Operation, event: int = 0) -> dict[str, Any]:
+    """One result of ``operation``: a query or mutation's, or a subscription's ``event``-th event."""
+    resolver = service.resolver
+    root_type = service.schema.get_root_type(OperationType(operation.kind))
+    root = resolver.root(root_type, echo=operation.kind == "mutation")
+    if event:
+        root.key = f"{root.key}~event{event}"
+    result = execute(service.schema, operation.document, root, variable_values=operation.variables,
+                     operation_name=operation.name, field_resolver=resolver.resolve,
+                     type_resolver=resolver.resolve_type)  # fmt: skip
+    assert not hasattr(result, "__await__")
+    return dict(result.formatted)

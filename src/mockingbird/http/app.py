@@ -192,6 +192,12 @@ class MockApp:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
+            graphql = self.engine.graphql
+            if graphql is not None and scope["path"] == graphql.service.settings.path:
+                from mockingbird.http.graphql_ws import serve_graphql_ws
+
+                await serve_graphql_ws(graphql.service, scope, receive, send)  # subscriptions
+                return
             await send({"type": "websocket.close", "code": 1000})
 
     def is_side(self, path: str) -> bool:

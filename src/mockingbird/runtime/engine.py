@@ -127,6 +127,11 @@ class MockEngine:
 
             self._graphql = GraphQLAnswers(spec.graphql, seed=seed)
 
+    @property
+    def graphql(self) -> GraphQLAnswers | None:
+        """The GraphQL answer builder, when the spec is a GraphQL schema."""
+        return self._graphql
+
     def set_hooks(self, hooks: Hooks) -> None:
         """Replace the hooks (one assignment: a request sees the old set or the new one)."""
         self.hooks = hooks

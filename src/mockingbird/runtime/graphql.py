@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mockingbird.graphql.graphiql import graphiql_page
 from mockingbird.graphql.protocol import GraphQLService
 from mockingbird.runtime.hooks import Matched, ResponseHook
-from mockingbird.runtime.messages import MockRequest, MockResponse
+from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.overrides import OverrideHook
 
 if TYPE_CHECKING:
@@ -60,7 +60,9 @@ class GraphQLAnswers:
         named = reply.operation_name or "{" + ",".join(reply.root_fields) + "}"
         extra = {"graphql": {"key": f"GraphQL {kind} {named}", "operation": reply.operation_name, "type": kind,
                              "fields": list(reply.root_fields), "errors": reply.error_count}}  # fmt: skip
-        response = MockResponse(reply.status, pairs, reply.body, "override" if applied else "generated", media, extra)
+        response = MockResponse(
+            reply.status, pairs, reply.body, "override" if applied else "generated", media, extra
+        )
         if applied:
             response.extra["override"] = ",".join(dict.fromkeys(o.id for o in applied))
             delay = sum(o.delay for o in applied if o.delay)

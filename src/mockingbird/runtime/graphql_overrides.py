@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, GraphQLObjectType
 
+from graphql import GraphQLError, GraphQLObjectType
 from mockingbird.graphql.data import PASS
 
 FieldOverride = Callable[[Mapping[str, Any]], Any]

@@ -54,7 +54,9 @@ def find_operation(spec: Spec, selector: str) -> Operation | None:
         if op.operation_id == selector:
             return op
     if spec.graphql is not None and graphql_target(spec, selector) is not None:
-        return next((op for op in spec.operations if op.method == "POST"), None)  # a GraphQL name or coordinate
+        return next(
+            (op for op in spec.operations if op.method == "POST"), None
+        )  # a GraphQL name or coordinate
     method, _, path = selector.partition(" ")
     path = path.strip()
     base = spec.base_path or ""
@@ -271,7 +273,9 @@ class OverrideHook:
         self._budgets = {k: v for k, v in self._budgets.items() if k in live}
         return out
 
-    def field_overrides(self, matched: Matched, applied: list[Override]) -> dict[tuple[str, str], FieldOverride]:
+    def field_overrides(
+        self, matched: Matched, applied: list[Override]
+    ) -> dict[tuple[str, str], FieldOverride]:
         """The field overrides of a GraphQL request, by ``(type, field)``; each one used is added to ``applied``."""
         if not self._set.by_field:
             return {}

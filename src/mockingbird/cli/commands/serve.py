@@ -221,6 +221,21 @@ def _default(name: str) -> Any:
     help="Most fields (a list counted by its length) a GraphQL operation may ask for.",
 )
 @click.option(
+    "--graphql-event-interval",
+    default=_default("graphql_event_interval"),
+    show_default=True,
+    metavar="SECONDS",
+    type=click.FloatRange(min=0, max=3600),
+    help="Seconds between a GraphQL subscription's events (WebSocket, graphql-transport-ws).",
+)
+@click.option(
+    "--graphql-events",
+    default=_default("graphql_events"),
+    show_default=True,
+    type=click.IntRange(min=0, max=1_000_000),
+    help="Events a GraphQL subscription gets before it completes.",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
