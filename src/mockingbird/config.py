@@ -77,6 +77,7 @@ class ServeConfig:
         graphql_max_complexity: the most fields (lists counted by their length) a GraphQL operation may ask for.
         graphql_event_interval: seconds between a GraphQL subscription's events.
         graphql_events: how many events a GraphQL subscription gets before it completes.
+        graphql_introspect: ``spec`` is a live GraphQL endpoint whose schema is read by introspection.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -117,6 +118,7 @@ class ServeConfig:
     graphql_max_complexity: int = 20_000
     graphql_event_interval: float = 1.0
     graphql_events: int = 10
+    graphql_introspect: bool = False
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -220,6 +222,8 @@ class ServeConfig:
                  "--graphql-max-complexity", str(self.graphql_max_complexity),
                  "--graphql-event-interval", repr(self.graphql_event_interval),
                  "--graphql-events", str(self.graphql_events)]  # fmt: skip
+        if self.graphql_introspect:
+            args.append("--introspect")
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -295,3 +295,22 @@ def test_websocket_protocol_errors_close_with_the_protocols_codes(shop: MockServ
         ws.send(json.dumps({"type": "subscribe", "id": "x", "payload": {"query": "{ nope }"}}))
         error = json.loads(ws.recv(timeout=10))
         assert error["type"] == "error" and error["id"] == "x" and "nope" in error["payload"][0]["message"]
+
+
+def test_introspect_reads_a_live_endpoints_schema_and_refuses_what_is_not_graphql(shop: MockServer) -> None:
+    from mockingbird.config import ServeConfig
+    from mockingbird.errors import SpecError
+    from mockingbird.graphql.api import load_served_api
+
+    spec = load_served_api(ServeConfig(spec=f"{shop.url}/graphql", graphql_introspect=True))
+    assert spec.graphql is not None and "SearchResult" in spec.graphql.schema.type_map
+    with MockServer(spec.source, graphql_introspect=True) as copy:  # a mock of the mock, by introspection
+        reply = httpx.post(f"{copy.url}/graphql", json={"query": '{ user(id: "c") { id } }'})
+        assert reply.json() == {"data": {"user": {"id": "c"}}}
+    with MockServer(SHOP, graphql_introspection=False) as closed:
+        with pytest.raises(
+            SpecError, match=r"introspection refused \(HTTP 400\): GraphQL introspection has been disabled"
+        ):
+            load_served_api(ServeConfig(spec=f"{closed.url}/graphql", graphql_introspect=True))
+    with pytest.raises(SpecError, match="the introspection answer is not JSON"):
+        load_served_api(ServeConfig(spec=f"{shop.url}/health", graphql_introspect=True))

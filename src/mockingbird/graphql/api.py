@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from graphql import GraphQLSchema
 from mockingbird.config import ServeConfig
-from mockingbird.errors import ConfigError
+from mockingbird.errors import ConfigError, DocumentError, SpecError
 from mockingbird.graphql.loading import load_schema, looks_like_graphql
 from mockingbird.graphql.protocol import GRAPHQL_JSON, JSON, GraphQLSettings
 from mockingbird.openapi.model import MediaType, Operation, RequestBody, Response, Spec
@@ -98,4 +98,44 @@ def load_served_api(config: ServeConfig, *, policy: FetchPolicy | None = None) -
         event_interval=config.graphql_event_interval,
         events=config.graphql_events,
     )
+    if config.graphql_introspect:
+        from mockingbird.fetching import FetchPolicy
+
+        policy = policy or FetchPolicy(timeout=config.fetch_timeout, max_bytes=config.fetch_max_bytes)
+        return graphql_spec(introspect(config.spec, policy), config.spec, settings)
     return load_api(config.spec, policy=policy, graphql=settings)
+
+
+def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
+    """The schema of the live GraphQL endpoint at ``url``, by an introspection query (one bounded POST).
+
+    Raises:
+        FetchRefusedError, FetchError: the policy refused the URL, or the fetch failed or went past a limit.
+        SpecError: the answer is not an introspection result (introspection off, not GraphQL).
+    """
+    import orjson
+    from graphql import get_introspection_query
+
+    from mockingbird.documents import parse_json
+    from mockingbird.fetching import Fetcher
+    from mockingbird.graphql.loading import schema_from_introspection
+
+    query = get_introspection_query(descriptions=True, specified_by_url=True, directive_is_repeatable=True)
+    headers = {
+        "content-type": "application/json",
+        "accept": "application/graphql-response+json, application/json",
+    }
+    with Fetcher(policy.trusting(url)) as fetcher:
+        result = fetcher.send("POST", url, content=orjson.dumps({"query": query}), headers=headers,
+                              raise_status=False)  # fmt: skip
+    try:
+        document = parse_json(result.content, url)
+    except DocumentError as exc:
+        raise SpecError(
+            url, "", f"the introspection answer is not JSON (HTTP {result.status}): {exc}"
+        ) from None
+    errors = document.get("errors") if isinstance(document, dict) else None
+    if errors and not (document.get("data") or {}).get("__schema"):
+        first = errors[0].get("message") if isinstance(errors[0], dict) else errors[0]
+        raise SpecError(url, "", f"introspection refused (HTTP {result.status}): {first}")
+    return schema_from_introspection(document, url)

@@ -236,6 +236,13 @@ def _default(name: str) -> Any:
     help="Events a GraphQL subscription gets before it completes.",
 )
 @click.option(
+    "--introspect",
+    "graphql_introspect",
+    is_flag=True,
+    default=None,
+    help="SPEC is a live GraphQL endpoint URL: read its schema by an introspection query (bounded as any fetch).",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
