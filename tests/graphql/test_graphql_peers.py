@@ -307,10 +307,12 @@ def test_introspect_reads_a_live_endpoints_schema_and_refuses_what_is_not_graphq
     with MockServer(spec.source, graphql_introspect=True) as copy:  # a mock of the mock, by introspection
         reply = httpx.post(f"{copy.url}/graphql", json={"query": '{ user(id: "c") { id } }'})
         assert reply.json() == {"data": {"user": {"id": "c"}}}
-    with MockServer(SHOP, graphql_introspection=False) as closed:
-        with pytest.raises(
+    with (
+        MockServer(SHOP, graphql_introspection=False) as closed,
+        pytest.raises(
             SpecError, match=r"introspection refused \(HTTP 400\): GraphQL introspection has been disabled"
-        ):
-            load_served_api(ServeConfig(spec=f"{closed.url}/graphql", graphql_introspect=True))
+        ),
+    ):
+        load_served_api(ServeConfig(spec=f"{closed.url}/graphql", graphql_introspect=True))
     with pytest.raises(SpecError, match="the introspection answer is not JSON"):
         load_served_api(ServeConfig(spec=f"{shop.url}/health", graphql_introspect=True))

@@ -114,8 +114,8 @@ def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
         SpecError: the answer is not an introspection result (introspection off, not GraphQL).
     """
     import orjson
-    from graphql import get_introspection_query
 
+    from graphql import get_introspection_query
     from mockingbird.documents import parse_json
     from mockingbird.fetching import Fetcher
     from mockingbird.graphql.loading import schema_from_introspection
