@@ -15,9 +15,13 @@ SHOP = Path(__file__).resolve().parents[4] / "examples" / "shop.graphql"
 def test_start_mock_server_serves_a_graphql_schema(server: MCPServer) -> None:
     started = tool_ok(server, "start_mock_server", {"spec_url_or_path": str(SHOP), "seed": 3})
     try:
-        reply = httpx.post(started["url"] + "/graphql", json={"query": 'query Me { user(id: "m") { id email } }'})
+        reply = httpx.post(
+            started["url"] + "/graphql", json={"query": 'query Me { user(id: "m") { id email } }'}
+        )
         assert reply.status_code == 200 and reply.json()["data"]["user"]["id"] == "m"
-        logs = httpx.get(started["admin_url"] + "api/logs/search", params={"operation": "GraphQL query Me"}).json()
+        logs = httpx.get(
+            started["admin_url"] + "api/logs/search", params={"operation": "GraphQL query Me"}
+        ).json()
         assert [row["operation"] for row in logs["items"]] == ["GraphQL query Me"]
     finally:
         tool_ok(server, "stop_mock_server", {"server_url": started["url"]})
