@@ -114,3 +114,25 @@ def test_generate_refuses_a_graphql_schema_in_one_line(tmp_path: Path) -> None:
         len(lines) == 1 and "a GraphQL schema: generate writes projects for OpenAPI documents" in lines[0]
     ), lines
     assert not (tmp_path / "p").exists()
+
+
+def test_a_schema_read_before_comes_from_the_cache_with_its_warnings(tmp_path: Path) -> None:
+    from graphql import print_schema
+
+    first, first_warnings = load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache")
+    kept = list((tmp_path / "cache").iterdir())
+    assert len(kept) == 1
+    again, again_warnings = load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache")
+    assert print_schema(again) == print_schema(first) and again_warnings == first_warnings
+    kept[0].write_text("{not json")  # a broken cache entry is read afresh, never an error
+    assert print_schema(load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache")[0]) == print_schema(first)
+    load_schema(str(ROOT / "examples" / "faker.graphql"), cache_dir=tmp_path / "faker")
+    assert not (tmp_path / "faker").exists()  # field directives do not survive an introspection result
+
+
+def test_githubs_schema_from_the_cache_still_answers(tmp_path: Path) -> None:
+    load_schema(str(GITHUB), cache_dir=tmp_path)
+    schema, warnings = load_schema(str(GITHUB), cache_dir=tmp_path)
+    assert any("deprecated" in w for w in warnings)
+    result = graphql_sync(schema, '{ __type(name: "Repository") { name } }')
+    assert result.errors is None and result.data == {"__type": {"name": "Repository"}}

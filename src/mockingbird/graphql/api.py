@@ -77,7 +77,9 @@ def load_api(source: str | os.PathLike[str], *, policy: FetchPolicy | None = Non
     """
     text = os.fspath(source)
     if looks_like_graphql(text):
-        schema, warnings = load_schema(text)
+        from mockingbird.graphql._cache import default_cache_dir
+
+        schema, warnings = load_schema(text, cache_dir=default_cache_dir())
         return graphql_spec(schema, text, graphql or GraphQLSettings(), warnings)
     from mockingbird.openapi import load_spec
 

@@ -93,8 +93,18 @@ def looks_like_graphql(source: str, head: bytes | None = None) -> bool:
     return bool(_SDL_START.search(text))
 
 
-def load_schema(source: str, *, budgets: Budgets = DEFAULT_BUDGETS) -> tuple[GraphQLSchema, list[str]]:
+def load_schema(
+    source: str, *, budgets: Budgets = DEFAULT_BUDGETS, cache_dir: Path | None = None
+) -> tuple[GraphQLSchema, list[str]]:
     """The schema in ``source`` (an SDL file, a folder of SDL files, or an introspection JSON file).
+
+    Args:
+        source: the file or folder.
+        budgets: the parse budgets of each file.
+        cache_dir: where SDL schemas read before are kept, as introspection results keyed by the texts'
+            hash (graphql-core's parser is pure Python: GitHub's 1.2 MB SDL takes over a second, its
+            introspection result a quarter of that). Schemas using graphql-faker's directives are not
+            cached (an introspection result does not keep directives applied to fields). ``None``: no cache.
 
     Returns:
         The executable schema and the tolerated problems, one line each.
@@ -106,11 +116,23 @@ def load_schema(source: str, *, budgets: Budgets = DEFAULT_BUDGETS) -> tuple[Gra
     path = Path(source)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in SDL_SUFFIXES)
-        return schema_from_sdl([(str(p), _read_text(str(p), budgets)) for p in files])
-    text = _read_text(source, budgets)
-    if text.lstrip().startswith("{"):
-        return schema_from_introspection(parse_json(text, source, budgets), source), []
-    return schema_from_sdl([(source, text)])
+        sources = [(str(p), _read_text(str(p), budgets)) for p in files]
+    else:
+        text = _read_text(source, budgets)
+        if text.lstrip().startswith("{"):
+            return schema_from_introspection(parse_json(text, source, budgets), source), []
+        sources = [(source, text)]
+    if cache_dir is None:
+        return schema_from_sdl(sources)
+    from mockingbird.graphql._cache import cached_schema, keep_schema
+
+    found = cached_schema(cache_dir, sources)
+    if found is not None:
+        return found
+    schema, warnings = schema_from_sdl(sources)
+    if not any(f"@{name}" in text for name in FAKER_DIRECTIVES for _, text in sources):
+        keep_schema(cache_dir, sources, schema, warnings)
+    return schema, warnings
 
 
 def _read_text(source: str, budgets: Budgets) -> str:
