@@ -316,3 +316,38 @@ def test_introspect_reads_a_live_endpoints_schema_and_refuses_what_is_not_graphq
         load_served_api(ServeConfig(spec=f"{closed.url}/graphql", graphql_introspect=True))
     with pytest.raises(SpecError, match="the introspection answer is not JSON"):
         load_served_api(ServeConfig(spec=f"{shop.url}/health", graphql_introspect=True))
+
+
+def test_the_admin_page_shows_the_graphql_operation_laid_out_and_filters_by_it(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium is not None, (
+        "Debian chromium is needed for the browser tests: apt-get install -y chromium"
+    )
+    query = "query Lookup($id: ID!) { user(id: $id) { id email orders(first: 2) { totalCount } } }"
+    with MockServer(SHOP, log_db=tmp_path / "log.db") as mock, sync_playwright() as pw:
+        for who in ("a", "b"):
+            httpx.post(f"{mock.url}/graphql", json={"query": query, "variables": {"id": who}})
+        httpx.post(f"{mock.url}/graphql", json={"query": "{ users(first: 1) { id } }"})
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{mock.url}/admin#requests?operation=GraphQL%20query%20Lookup")
+            rows = page.locator("#log-table tbody tr")
+            expect(rows).to_have_count(2, timeout=20_000)
+            expect(rows.first).to_contain_text("GraphQL query Lookup")
+            rows.first.click()
+            section = page.locator("#detail-body section.graphql")
+            expect(section).to_contain_text("query Lookup", timeout=20_000)
+            laid_out = section.locator("pre.graphql-query").inner_text()
+            variables = section.locator("pre.code").nth(1).inner_text()
+        finally:
+            browser.close()
+    assert laid_out.splitlines() == [
+        "query Lookup($id: ID!) {", "  user(id: $id) {", "    id", "    email", "    orders(first: 2) {",
+        "      totalCount", "    }", "  }", "}",
+    ]  # fmt: skip
+    assert json.loads(variables) == {"id": "b"} and errors == []
