@@ -76,7 +76,12 @@ def test_the_gql_client_queries_with_variables_fragments_and_a_mutation(shop: Mo
             "mutation Add($input: NewUser!) { createUser(input: $input) { user { id firstName email } } }"
         )
         add.variable_values = {
-            "input": {"firstName": "Grace", "lastName": "Hopper", "email": "grace@navy.mil"}
+            "input": {
+                "firstName": "Grace",
+                "lastName": "Hopper",
+                "email": "grace@navy.mil",
+                "password": "hunter2",
+            }
         }
         created = session.execute(add)["createUser"]["user"]
         assert (created["firstName"], created["email"]) == ("Grace", "grace@navy.mil")
@@ -85,6 +90,9 @@ def test_the_gql_client_queries_with_variables_fragments_and_a_mutation(shop: Mo
     assert logged[0].extra["graphql"] == {"key": "GraphQL mutation Add", "operation": "Add", "type": "mutation",
                                           "fields": ["createUser"], "errors": 0}  # fmt: skip
     assert len(shop.requests(operation="GraphQL query One")) == 1
+    sent = logged[0].request_body or ""
+    assert "hunter2" not in sent and '"password":"[REDACTED]"' in sent  # secret-named variables are masked
+    assert "grace@navy.mil" in sent
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is needed for graphql-http's audit")
