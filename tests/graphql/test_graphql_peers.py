@@ -262,23 +262,30 @@ def test_an_override_naming_nothing_in_the_schema_is_refused(shop: MockServer) -
         shop.override("User.nope", body="x")
 
 
-def test_a_subscription_streams_seeded_events_over_websocket() -> None:
+def test_a_subscription_streams_seeded_events_over_websocket(tmp_path: Path) -> None:
     from gql.transport.websockets import WebsocketsTransport
 
     query = gql('subscription Watch { orderUpdated(buyerId: "b1") { status at order { id total } } }')
     streams = []
-    for _ in range(2):
-        with MockServer(SHOP, seed=2, graphql_event_interval=0.01, graphql_events=3) as mock:
+    rows = []
+    for run in range(2):
+        with MockServer(SHOP, seed=2, graphql_event_interval=0.01, graphql_events=3,
+                        log_db=tmp_path / f"log{run}.db") as mock:  # fmt: skip
             url = mock.url.replace("http://", "ws://") + "/graphql"
             client = Client(transport=WebsocketsTransport(url=url, subprotocols=["graphql-transport-ws"]))
             streams.append(list(client.subscribe(query)))
             ws = Client(transport=WebsocketsTransport(url=url, subprotocols=["graphql-transport-ws"]))
             once = ws.execute(gql('{ user(id: "ws") { id } }'))
+            rows = mock.requests(operation="GraphQL subscription Watch")
     first, second = streams
     assert len(first) == 3 and first == second  # same seed, same stream
     assert len({event["orderUpdated"]["order"]["id"] for event in first}) == 3  # each event its own
     assert all(isinstance(event["orderUpdated"]["order"]["total"], float) for event in first)
     assert once == {"user": {"id": "ws"}}
+    assert len(rows) == 1 and rows[0].status == 101 and rows[0].extra["graphql"]["events"] == 3
+    assert rows[0].extra["graphql"]["transport"] == "websocket" and "orderUpdated" in (
+        rows[0].request_body or ""
+    )
 
 
 def test_websocket_protocol_errors_close_with_the_protocols_codes(shop: MockServer) -> None:

@@ -21,6 +21,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -290,6 +291,12 @@ class Operation:
     name: str | None
     kind: str
     variables: dict[str, Any] | None
+    fields: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """How the request log names it: ``GraphQL subscription Watch`` (``{field,...}`` when anonymous)."""
+        return f"GraphQL {self.kind} {self.name or '{' + ','.join(self.fields) + '}'}"
 
 
 def prepare_operation(service: GraphQLService, params: Any) -> Operation | list[dict[str, Any]]:
@@ -308,7 +315,9 @@ def prepare_operation(service: GraphQLService, params: Any) -> Operation | list[
     depth, cost = measure(service.schema, operation, prepared.fragments, variables)
     if depth > service.settings.max_depth or cost > service.settings.max_complexity:
         return [{"message": f"the operation is past the limits (depth {depth}, complexity {cost})"}]
-    return Operation(prepared.document, name, operation.operation.value, variables)
+    fields = tuple(s.name.value for s in operation.selection_set.selections if isinstance(s, FieldNode))
+    name = operation.name.value if operation.name is not None else name
+    return Operation(prepared.document, name, operation.operation.value, variables, fields)
 
 
 def run_operation(service: GraphQLService, operation: Operation, event: int = 0) -> dict[str, Any]:

@@ -194,9 +194,10 @@ class MockApp:
         elif kind == "websocket":
             graphql = self.engine.graphql
             if graphql is not None and scope["path"] == graphql.service.settings.path:
-                from mockingbird.http.graphql_ws import serve_graphql_ws
+                from mockingbird.http.graphql_ws import operation_logger, serve_graphql_ws
 
-                await serve_graphql_ws(graphql.service, scope, receive, send)  # subscriptions
+                on_done = operation_logger(self.recorder, scope, lambda: self.engine.scenario)
+                await serve_graphql_ws(graphql.service, scope, receive, send, on_done)  # subscriptions
                 return
             await send({"type": "websocket.close", "code": 1000})
 
