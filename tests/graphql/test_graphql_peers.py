@@ -366,3 +366,23 @@ def test_the_admin_page_shows_the_graphql_operation_laid_out_and_filters_by_it(t
         "      totalCount", "    }", "  }", "}",
     ]  # fmt: skip
     assert json.loads(variables) == {"id": "b"} and errors == []
+
+
+def test_a_schema_file_served_over_http_is_fetched_within_the_fetch_policy() -> None:
+    from mockingbird.fetching import FetchPolicy
+    from mockingbird.graphql.api import load_api
+    from mockingbird.http.server import ThreadedServer
+
+    text = SHOP.read_text().encode()
+
+    async def files(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
+        )
+        await send({"type": "http.response.body", "body": text})
+
+    with ThreadedServer(files) as url:  # type: ignore[arg-type]
+        spec = load_api(f"{url}/schema.graphql", policy=FetchPolicy(timeout=10))
+    assert spec.graphql is not None and "SearchResult" in spec.graphql.schema.type_map

@@ -76,6 +76,19 @@ def load_api(source: str | os.PathLike[str], *, policy: FetchPolicy | None = Non
         SpecError: as ``load_spec`` or ``load_schema``.
     """
     text = os.fspath(source)
+    if text.startswith(("http://", "https://")) and looks_like_graphql(text):  # a schema file on a server
+        from mockingbird.fetching import FetchPolicy, fetch
+        from mockingbird.graphql.loading import schema_from_introspection, schema_from_sdl
+
+        fetched = fetch(text, (policy or FetchPolicy()).trusting(text))
+        body = fetched.content.decode("utf-8", "replace")
+        if body.lstrip().startswith("{"):
+            from mockingbird.documents import parse_json
+
+            return graphql_spec(schema_from_introspection(parse_json(body, text), text), text,
+                                graphql or GraphQLSettings())  # fmt: skip
+        schema, warnings = schema_from_sdl([(text, body)])
+        return graphql_spec(schema, text, graphql or GraphQLSettings(), warnings)
     if looks_like_graphql(text):
         from mockingbird.graphql._cache import default_cache_dir
 

@@ -71,7 +71,7 @@ def looks_like_graphql(source: str, head: bytes | None = None) -> bool:
         source: the path or URL as given.
         head: the document's first bytes, when already read (``None``: read them here).
     """
-    path = Path(source)
+    path = Path(source.split("?", 1)[0])
     if path.suffix.lower() in SDL_SUFFIXES:
         return True
     if "://" in source:
