@@ -249,6 +249,8 @@ def test_a_scenario_switches_graphql_overrides_on_and_off(shop: MockServer) -> N
         shop.scenarios.activate("no-users")
         assert _ask(shop, "{ users(first: 3) { id } }")["data"] == {"users": []}
         assert _ask(shop, 'query GetOne { user(id: "1") { id } }')["data"] == {"user": {"id": "scenario"}}
+        logged = shop.requests(operation="GraphQL query GetOne")  # logged under the GraphQL operation
+        assert [row.source for row in logged] == ["scenario"]
         shop.scenarios.deactivate()
         assert len(_ask(shop, "{ users(first: 3) { id } }")["data"]["users"]) == 3
     finally:

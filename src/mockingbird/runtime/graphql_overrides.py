@@ -25,7 +25,7 @@ from mockingbird.graphql.data import PASS
 
 FieldOverride = Callable[[Mapping[str, Any]], Any]
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
-_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+_OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 
 
 def graphql_target(spec: Any, selector: str) -> tuple[str, str] | str | None:
@@ -45,8 +45,9 @@ def graphql_target(spec: Any, selector: str) -> tuple[str, str] | str | None:
     return selector if _NAME.match(selector) else None
 
 
-def operation_name(query: str, body: bytes) -> str | None:
-    """The operation a GraphQL request runs: its ``operationName``, else the document's first named one."""
+def operation_name(query: str, body: bytes) -> tuple[str, str] | None:
+    """The operation a GraphQL request runs, ``(type, name)``: its ``operationName``, else the document's first
+    named one (the type ``query`` when the document does not say)."""
     params: Any = None
     if body:
         try:
@@ -60,11 +61,11 @@ def operation_name(query: str, body: bytes) -> str | None:
     if not isinstance(params, dict):
         return None
     name = params.get("operationName")
-    if isinstance(name, str) and name:
-        return name
     text = params.get("query")
-    found = _OPERATION.search(text) if isinstance(text, str) else None
-    return found.group(1) if found else None
+    found = [(m.group(1), m.group(2)) for m in _OPERATION.finditer(text)] if isinstance(text, str) else []
+    if isinstance(name, str) and name:
+        return next((pair for pair in found if pair[1] == name), ("query", name))
+    return found[0] if found else None
 
 
 def field_value(status: int | None, value: Any, coordinate: str) -> Any:

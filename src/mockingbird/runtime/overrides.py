@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -212,11 +212,21 @@ class OverrideHook:
 
     def respond(self, matched: Matched) -> MockResponse | None:
         candidates = self._set.by_operation.get(matched.operation.key)
+        named: list[_Compiled] | None = None
         if self._set.by_graphql_operation and matched.operation.method in ("GET", "POST"):
-            name = operation_name(matched.request.query, matched.request.body)
-            named = self._set.by_graphql_operation.get(name) if name else None
-            if named:
+            found = operation_name(matched.request.query, matched.request.body)
+            named = self._set.by_graphql_operation.get(found[1]) if found else None
+            if named and found:
                 candidates = [*named, *(candidates or ())]
+                answer = self._respond(matched, candidates)
+                if answer is None or answer.source not in (OVERRIDE, SCENARIO):
+                    return answer
+                kind, name = found  # logged under the GraphQL operation, as the GraphQL builder's answers are
+                graphql = {"key": f"GraphQL {kind} {name}", "operation": name, "type": kind, "fields": []}
+                return replace(answer, extra={**answer.extra, "graphql": graphql}, _wire=None)
+        return self._respond(matched, candidates)
+
+    def _respond(self, matched: Matched, candidates: list[_Compiled] | None) -> MockResponse | None:
         if not candidates:
             return None
         request = matched.request
