@@ -35,6 +35,7 @@ from graphql import (
 )
 from mockingbird import MockServer
 from mockingbird.graphql.data import PAGE_ARGS
+from mockingbird.graphql._cache import default_cache_dir
 from mockingbird.graphql.loading import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +144,7 @@ def _scalar_strategies(schema: GraphQLSchema) -> dict[str, st.SearchStrategy[Any
 def test_generated_queries_get_error_free_type_correct_answers(
     path: Path, examples: int, tmp_path: Path
 ) -> None:
-    schema, _ = load_schema(str(path))
+    schema, _ = load_schema(str(path), cache_dir=default_cache_dir())  # the mock below reads the same cache
     strategy = from_schema(schema, custom_scalars=_scalar_strategies(schema), allow_x00=False)
     with MockServer(path, seed=11) as mock, httpx.Client(base_url=mock.url, timeout=30) as http:
 
