@@ -34,8 +34,8 @@ from graphql import (
     visit,
 )
 from mockingbird import MockServer
-from mockingbird.graphql.data import PAGE_ARGS
 from mockingbird.graphql._cache import default_cache_dir
+from mockingbird.graphql.data import PAGE_ARGS
 from mockingbird.graphql.loading import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
