@@ -389,3 +389,12 @@ def test_a_schema_file_served_over_http_is_fetched_within_the_fetch_policy() -> 
     with ThreadedServer(files) as url:  # type: ignore[arg-type]
         spec = load_api(f"{url}/schema.graphql", policy=FetchPolicy(timeout=10))
     assert spec.graphql is not None and "SearchResult" in spec.graphql.schema.type_map
+
+
+def test_stateful_leaves_a_graphql_endpoint_to_the_graphql_builder() -> None:
+    """``--stateful`` keeps no GraphQL entities yet; it must not read the endpoint as a REST collection."""
+    with MockServer(SHOP, stateful=True) as mock:
+        created = httpx.post(f"{mock.url}/graphql", json={"query": 'mutation { deleteUser(id: "4") }'})
+        listed = httpx.get(f"{mock.url}/graphql", params={"query": "{ users(first: 2) { id } }"})
+    assert created.json() == {"data": {"deleteUser": "4"}}
+    assert len(listed.json()["data"]["users"]) == 2
