@@ -391,10 +391,33 @@ def test_a_schema_file_served_over_http_is_fetched_within_the_fetch_policy() -> 
     assert spec.graphql is not None and "SearchResult" in spec.graphql.schema.type_map
 
 
-def test_stateful_leaves_a_graphql_endpoint_to_the_graphql_builder() -> None:
-    """``--stateful`` keeps no GraphQL entities yet; it must not read the endpoint as a REST collection."""
-    with MockServer(SHOP, stateful=True) as mock:
-        created = httpx.post(f"{mock.url}/graphql", json={"query": 'mutation { deleteUser(id: "4") }'})
-        listed = httpx.get(f"{mock.url}/graphql", params={"query": "{ users(first: 2) { id } }"})
-    assert created.json() == {"data": {"deleteUser": "4"}}
-    assert len(listed.json()["data"]["users"]) == 2
+def test_stateful_keeps_what_mutations_set_across_a_restart_until_deleted_or_reset(tmp_path: Path) -> None:
+    create = "mutation($input: NewUser!) { createUser(input: $input) { user { id } } }"
+    new = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.org"}
+    read = (
+        "query($id: ID!) { user(id: $id) { id firstName email } node(id: $id) { ... on User { lastName } } }"
+    )
+
+    def ask(mock: MockServer, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        reply = httpx.post(f"{mock.url}/graphql", json={"query": query, "variables": variables})
+        out: dict[str, Any] = reply.json()
+        assert "errors" not in out, out
+        return out["data"]  # type: ignore[no-any-return]
+
+    with MockServer(SHOP, stateful=True, log_db=tmp_path / "log.db") as mock:
+        ident = ask(mock, create, {"input": new})["createUser"]["user"]["id"]
+        kept = ask(mock, read, {"id": ident})
+        assert kept["user"] == {"id": ident, "firstName": "Ada", "email": "ada@example.org"}
+        assert kept["node"] == {"lastName": "Lovelace"}
+        other = ask(mock, create, {"input": {**new, "firstName": "Grace"}})["createUser"]["user"]["id"]
+        mock.state.flush()
+    with MockServer(SHOP, stateful=True, log_db=tmp_path / "log.db") as mock:  # a restart keeps them
+        assert ask(mock, read, {"id": ident})["user"]["firstName"] == "Ada"
+        assert ask(mock, "mutation($id: ID!) { deleteUser(id: $id) }", {"id": ident}) == {"deleteUser": ident}
+        assert ask(mock, read, {"id": ident})["user"]["firstName"] != "Ada"
+        assert ask(mock, read, {"id": other})["user"]["firstName"] == "Grace"
+        mock.state.reset()
+        assert ask(mock, read, {"id": other})["user"]["firstName"] != "Grace"
+    with MockServer(SHOP, seed=0) as plain:  # without --stateful nothing is kept
+        ident = ask(plain, create, {"input": new})["createUser"]["user"]["id"]
+        assert ask(plain, read, {"id": ident})["user"]["firstName"] != "Ada"

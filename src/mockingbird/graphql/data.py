@@ -21,7 +21,7 @@ import random
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     GraphQLAbstractType,
@@ -55,6 +55,22 @@ _PAGING = frozenset((*PAGE_ARGS, "after", "before", "offset", "skip", "page", "c
 MAX_LIST = 100
 PASS = object()  # what a field override returns to let the field be generated
 _ECHO_LEVELS = 2  # a mutation's arguments reach its payload and the payload's objects
+
+
+class EntityStore(Protocol):
+    """Entities a stateful GraphQL mock keeps: what mutations created or changed, by (type, id)."""
+
+    def get(self, type_name: str, entity_id: str) -> Mapping[str, Any] | None:
+        """The kept values of an entity, or ``None``."""
+        ...
+
+    def put(self, type_name: str, entity_id: str, values: Mapping[str, Any]) -> None:
+        """Keep (merge) values of an entity."""
+        ...
+
+    def delete(self, entity_id: str) -> None:
+        """Forget every entity with this id."""
+        ...
 
 
 class Node:
@@ -98,6 +114,7 @@ class DataResolver:
         self.leaves = leaves or LeafMakers()
         self._connections: dict[str, _Connection | None] = {}
         self._rng = random.Random()
+        self.entities: EntityStore | None = None  # set for a stateful mock (runtime/graphql_state.py)
 
     def root(self, operation: GraphQLObjectType | None, echo: bool = False) -> Node:
         """The root value of one request."""
@@ -139,6 +156,8 @@ class DataResolver:
         if level > _ECHO_LEVELS:  # a mutation field: its arguments, an input object's fields flattened
             child_echo = _flatten(args)
             level = _ECHO_LEVELS
+            if self.entities is not None and name.startswith(("delete", "remove")) and "id" in args:
+                self.entities.delete(str(args["id"]))
             for candidate in (name, "id"):  # deleteUser(id:) returning ID!: the id it was given
                 if candidate in args and _fits(args[candidate], info.return_type):
                     return _as_id(args[candidate], info.return_type)
@@ -203,7 +222,18 @@ class DataResolver:
             given_id = self.leaves.maker(type_.name, "id", id_field, named)(self._seeded(key))
         else:
             given_id = _as_id(given_id, id_field.type)
-        return Node(type_, f"{type_.name}#{given_id}", {"id": given_id}, echo, level)
+        fixed: dict[str, Any] = {"id": given_id}
+        entities = self.entities
+        if entities is not None:
+            if echo is not None and level > 0:  # made by a mutation: keep what it set
+                kept = {k: v for k, v in echo.items() if k != "id" and k in type_.fields
+                        and _fits(v, type_.fields[k].type)}  # fmt: skip
+                if kept:
+                    entities.put(type_.name, str(given_id), kept)
+            found = entities.get(type_.name, str(given_id))
+            if found:
+                fixed.update(found)
+        return Node(type_, f"{type_.name}#{given_id}", fixed, echo, level)
 
     def _length(self, key: str, field: GraphQLField | None, args: Mapping[str, Any]) -> int:
         for arg in PAGE_ARGS:

@@ -19,6 +19,7 @@ from mockingbird.control.state_writer import StateWriter
 if TYPE_CHECKING:
     from mockingbird.control.store import ControlStore, Document
     from mockingbird.runtime.engine import MockEngine
+    from mockingbird.runtime.graphql_state import GraphQLEntities
     from mockingbird.runtime.state import StateHook
 
 
@@ -56,6 +57,13 @@ class StateControl:
         self.stateful = stateful
         self._hook: StateHook | None = None
         self._writer: StateWriter | None = None
+        self._entities: GraphQLEntities | None = None
+        if stateful and engine.graphql is not None:  # a GraphQL mock keeps what its mutations set
+            from mockingbird.runtime.graphql_state import GraphQLEntities
+
+            self._hook, self._writer = build_state_hook(engine, store)
+            self._entities = GraphQLEntities(self._writer, store.read_state())
+            engine.graphql.service.resolver.entities = self._entities
 
     @property
     def hook(self) -> StateHook:
@@ -72,6 +80,8 @@ class StateControl:
     def reset(self) -> None:
         """Forget every item: each collection starts again from its seeded items."""
         self.hook.reset()
+        if self._entities is not None:
+            self._entities.clear()
 
     def export(self) -> Document:
         """Every collection in use, with its items, as a JSON document ``load`` takes back."""
