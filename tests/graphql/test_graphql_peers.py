@@ -410,6 +410,9 @@ def test_stateful_keeps_what_mutations_set_across_a_restart_until_deleted_or_res
         assert kept["user"] == {"id": ident, "firstName": "Ada", "email": "ada@example.org"}
         assert kept["node"] == {"lastName": "Lovelace"}
         other = ask(mock, create, {"input": {**new, "firstName": "Grace"}})["createUser"]["user"]["id"]
+        listed = ask(mock, "{ users(first: 3) { id firstName } }", {})["users"]
+        assert listed[:2] == [{"id": ident, "firstName": "Ada"}, {"id": other, "firstName": "Grace"}]
+        assert len(listed) == 3  # the rest generated, as many as asked
         mock.state.flush()
     with MockServer(SHOP, stateful=True, log_db=tmp_path / "log.db") as mock:  # a restart keeps them
         assert ask(mock, read, {"id": ident})["user"]["firstName"] == "Ada"

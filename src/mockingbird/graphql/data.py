@@ -72,6 +72,10 @@ class EntityStore(Protocol):
         """Forget every entity with this id."""
         ...
 
+    def ids(self, type_name: str) -> list[str]:
+        """The ids of the kept entities of a type, oldest first."""
+        ...
+
 
 class Node:
     """An object value: its type, its key (what seeds its values) and preset field values."""
@@ -193,9 +197,12 @@ class DataResolver:
         if isinstance(type_, GraphQLList):
             item = type_.of_type
             count = self._length(key, field, args)
+            kept = self._kept_ids(item)  # a stateful mock's entities of that type come first
             return [
-                self._make(item, f"{key}[{i}]", owner, name, field, {}, echo, level) for i in range(count)
-            ]
+                self._make(item, f"{key}[{i}]", owner, name, field, {"id": kept[i]} if i < len(kept) else {},
+                           echo, level)
+                for i in range(count)
+            ]  # fmt: skip
         if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
             return self.leaves.maker(owner, name, field, type_)(self._seeded(key))
         if isinstance(type_, GraphQLAbstractType):
@@ -235,6 +242,15 @@ class DataResolver:
                 fixed.update(found)
         return Node(type_, f"{type_.name}#{given_id}", fixed, echo, level)
 
+    def _kept_ids(self, item: Any) -> list[str]:
+        """The ids of the kept entities of a list's item type (a stateful mock's), oldest first."""
+        if self.entities is None:
+            return []
+        named = get_named_type(item)
+        if not isinstance(named, GraphQLObjectType) or "id" not in named.fields:
+            return []
+        return self.entities.ids(named.name)
+
     def _length(self, key: str, field: GraphQLField | None, args: Mapping[str, Any]) -> int:
         for arg in PAGE_ARGS:
             value = args.get(arg)
@@ -261,7 +277,8 @@ class DataResolver:
         return found
 
     def _page(self, type_: GraphQLObjectType, conn: _Connection, key: str, args: Mapping[str, Any]) -> Node:
-        total = self._seeded(key + "#total").randint(3, 40)
+        kept = self._kept_ids(conn.node)
+        total = max(self._seeded(key + "#total").randint(3, 40), len(kept))
         start, end = 0, total
         after, before = decode_cursor(args.get("after")), decode_cursor(args.get("before"))
         if after is not None:
@@ -275,7 +292,8 @@ class DataResolver:
             start = max(start, end - max(0, min(last, MAX_LIST)))
         elif after is None and before is None:
             end = min(end, start + 10)
-        items = [self._make(conn.node, f"{key}[{i}]", conn.edge.name, "node", conn.edge.fields["node"], {}, None, 0)
+        items = [self._make(conn.node, f"{key}[{i}]", conn.edge.name, "node", conn.edge.fields["node"],
+                            {"id": kept[i]} if i < len(kept) else {}, None, 0)
                  for i in range(start, end)]  # fmt: skip
         edges = [Node(conn.edge, f"{key}[{i}]~", {"cursor": encode_cursor(i), "node": item})
                  for i, item in zip(range(start, end), items)]  # fmt: skip

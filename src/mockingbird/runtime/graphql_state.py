@@ -60,6 +60,10 @@ class GraphQLEntities:
                 del self._items[key]
             self._write([StateWrite("delete", PREFIX + key[0], (), key[1]) for key in gone])
 
+    def ids(self, type_name: str) -> list[str]:
+        """The ids of the kept entities of a type, oldest first."""
+        return [entity_id for (kind, entity_id) in list(self._items) if kind == type_name]
+
     def clear(self) -> None:
         """Forget every entity (the store's ``clear`` is the state reset's own write)."""
         with self._lock:
