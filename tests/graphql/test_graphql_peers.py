@@ -392,6 +392,8 @@ def test_a_schema_file_served_over_http_is_fetched_within_the_fetch_policy() -> 
 
 
 def test_stateful_keeps_what_mutations_set_across_a_restart_until_deleted_or_reset(tmp_path: Path) -> None:
+    from mockingbird.errors import OverrideError
+
     create = "mutation($input: NewUser!) { createUser(input: $input) { user { id } } }"
     new = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.org"}
     read = (
@@ -419,8 +421,15 @@ def test_stateful_keeps_what_mutations_set_across_a_restart_until_deleted_or_res
         assert ask(mock, "mutation($id: ID!) { deleteUser(id: $id) }", {"id": ident}) == {"deleteUser": ident}
         assert ask(mock, read, {"id": ident})["user"]["firstName"] != "Ada"
         assert ask(mock, read, {"id": other})["user"]["firstName"] == "Grace"
+        exported = mock.state.export()
+        users = [c for c in exported["collections"] if c["collection"] == "graphql:User"]
+        assert [item["firstName"] for item in users[0]["items"]] == ["Grace"]
         mock.state.reset()
         assert ask(mock, read, {"id": other})["user"]["firstName"] != "Grace"
+        assert mock.state.load(exported) == 1  # the export loads back
+        assert ask(mock, read, {"id": other})["user"]["firstName"] == "Grace"
+        with pytest.raises(OverrideError, match="graphql:User/items/0"):
+            mock.state.load({"collections": [{"collection": "graphql:User", "items": [{"name": "no id"}]}]})
     with MockServer(SHOP, seed=0) as plain:  # without --stateful nothing is kept
         ident = ask(plain, create, {"input": new})["createUser"]["user"]["id"]
         assert ask(plain, read, {"id": ident})["user"]["firstName"] != "Ada"

@@ -64,6 +64,30 @@ class GraphQLEntities:
         """The ids of the kept entities of a type, oldest first."""
         return [entity_id for (kind, entity_id) in list(self._items) if kind == type_name]
 
+    def export(self) -> list[dict[str, Any]]:
+        """The kept entities in the state export format: one ``graphql:<Type>`` collection per type."""
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for (kind, entity_id), values in list(self._items.items()):
+            by_type.setdefault(kind, []).append({"id": entity_id, **values})
+        return [
+            {"collection": PREFIX + kind, "scope": {}, "items": items}
+            for kind, items in sorted(by_type.items())
+        ]
+
+    def load(self, entries: Sequence[Any]) -> int:
+        """Replace the kept entities with exported ``graphql:`` collections (checked first); returns the count.
+
+        Raises:
+            OverrideError: every problem, each with its JSON pointer.
+        """
+        parsed = check_entries(entries)
+        with self._lock:
+            self._items = {}
+        for kind, items in parsed.items():
+            for item in items:
+                self.put(kind, str(item["id"]), {k: v for k, v in item.items() if k != "id"})
+        return sum(len(items) for items in parsed.values())
+
     def clear(self) -> None:
         """Forget every entity (the store's ``clear`` is the state reset's own write)."""
         with self._lock:
@@ -72,3 +96,40 @@ class GraphQLEntities:
     def _write(self, writes: Sequence[StateWrite]) -> None:
         if writes and self._persist is not None:
             self._persist(writes)
+
+
+def split_entries(document: Any) -> tuple[Any, list[Any]]:
+    """A state document without its ``graphql:`` collections, and those collections."""
+    if not isinstance(document, dict) or not isinstance(document.get("collections"), list):
+        return document, []
+    mine = [c for c in document["collections"] if isinstance(c, dict)
+            and str(c.get("collection", "")).startswith(PREFIX)]  # fmt: skip
+    rest = [c for c in document["collections"] if not any(c is m for m in mine)]
+    return {**document, "collections": rest}, mine
+
+
+def check_entries(entries: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+    """``graphql:`` collections of a state document, by type.
+
+    Raises:
+        OverrideError: every problem, each with its JSON pointer.
+    """
+    from mockingbird.errors import OverrideError
+
+    problems: list[tuple[str, str]] = []
+    out: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        name = str(entry["collection"])
+        items = entry.get("items")
+        if not isinstance(items, list):
+            problems.append((f"{name}/items", "a list of entities is required"))
+            continue
+        kind = name[len(PREFIX) :]
+        for position, item in enumerate(items):
+            if not isinstance(item, dict) or item.get("id") in (None, ""):
+                problems.append((f"{name}/items/{position}", "an entity is an object with an id"))
+            else:
+                out.setdefault(kind, []).append(item)
+    if problems:
+        raise OverrideError(problems)
+    return out

@@ -85,7 +85,10 @@ class StateControl:
 
     def export(self) -> Document:
         """Every collection in use, with its items, as a JSON document ``load`` takes back."""
-        return self.hook.export()
+        document = self.hook.export()
+        if self._entities is not None:  # a GraphQL mock's entities: graphql:<Type> collections
+            document["collections"] = [*document["collections"], *self._entities.export()]
+        return document
 
     def load(self, document: Any) -> int:
         """Replace the state with an exported document (checked first, all or nothing); returns the item count.
@@ -93,7 +96,14 @@ class StateControl:
         Raises:
             OverrideError: every problem, each with its JSON pointer.
         """
-        return self.hook.import_state(document)
+        if self._entities is None:
+            return self.hook.import_state(document)
+        from mockingbird.runtime.graphql_state import check_entries, split_entries
+
+        rest, mine = split_entries(document)
+        check_entries(mine)  # all or nothing: both parts are checked before either is loaded
+        self.hook.check(rest)
+        return self.hook.import_state(rest) + self._entities.load(mine)
 
     def check(self, document: Any) -> None:
         """Check a state document against the spec's collections, storing nothing.
@@ -101,7 +111,14 @@ class StateControl:
         Raises:
             OverrideError: every problem, each with its JSON pointer.
         """
-        self.hook.check(document)
+        if self._entities is None:
+            self.hook.check(document)
+            return
+        from mockingbird.runtime.graphql_state import check_entries, split_entries
+
+        rest, mine = split_entries(document)
+        check_entries(mine)
+        self.hook.check(rest)
 
     def collections(self) -> list[Document]:
         """The collections the spec describes: path, item path, id property, scope, operations, item count."""
