@@ -102,6 +102,13 @@ class ServeConfig:
         errors: how a refused request is answered: ``documented`` (the operation's documented error
             response when it has a fitting one, else problem+json) or ``problem`` (problem+json always,
             as ``Prefer: errors=problem`` asks per request).
+        graphql_path: a GraphQL mock's endpoint.
+        graphql_introspection: a GraphQL mock answers introspection queries.
+        graphql_max_depth: the deepest selection nesting a GraphQL operation may have.
+        graphql_max_complexity: the most fields (lists counted by their length) a GraphQL operation may ask for.
+        graphql_event_interval: seconds between a GraphQL subscription's events.
+        graphql_events: how many events a GraphQL subscription gets before it completes.
+        graphql_introspect: ``spec`` is a live GraphQL endpoint whose schema is read by introspection.
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -145,6 +152,13 @@ class ServeConfig:
     mcp_operations: tuple[str, ...] = ()
     mcp_credentials: tuple[str, ...] = ()
     errors: ErrorStyle = "documented"
+    graphql_path: str = "/graphql"
+    graphql_introspection: bool = True
+    graphql_max_depth: int = 15
+    graphql_max_complexity: int = 20_000
+    graphql_event_interval: float = 1.0
+    graphql_events: int = 10
+    graphql_introspect: bool = False
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -166,6 +180,12 @@ class ServeConfig:
                 raise ConfigError(f"mcp_credentials: {item.split('=')[0]!r} is not SCHEME=VALUE")
         if self.errors not in get_args(ErrorStyle):
             raise ConfigError(f"errors: {self.errors!r} is not one of {', '.join(get_args(ErrorStyle))}")
+        if not self.graphql_path.startswith("/"):
+            raise ConfigError(f"graphql_path: {self.graphql_path!r} must start with /")
+        if self.graphql_max_depth < 1 or self.graphql_max_complexity < 1:
+            raise ConfigError("graphql_max_depth: the GraphQL limits must be at least 1")
+        if not 0 <= self.graphql_event_interval <= 3600 or not 0 <= self.graphql_events <= 1_000_000:
+            raise ConfigError("graphql_event_interval: 0-3600 seconds, and graphql_events 0-1,000,000")
         if self.log_writer not in get_args(LogWriter):
             raise ConfigError(
                 f"log_writer: {self.log_writer!r} is not one of {', '.join(get_args(LogWriter))}"
@@ -259,6 +279,14 @@ class ServeConfig:
             args += ["--mcp-credential", item]
         if self.errors != "documented":
             args += ["--errors", self.errors]
+        args += ["--graphql-path", self.graphql_path,
+                 "--introspection" if self.graphql_introspection else "--no-introspection",
+                 "--graphql-max-depth", str(self.graphql_max_depth),
+                 "--graphql-max-complexity", str(self.graphql_max_complexity),
+                 "--graphql-event-interval", repr(self.graphql_event_interval),
+                 "--graphql-events", str(self.graphql_events)]  # fmt: skip
+        if self.graphql_introspect:
+            args.append("--introspect")
         return args
 
     def to_env(self) -> dict[str, str | None]:

@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 import orjson
 
-from mockingbird.errors import ConfigError
+from mockingbird.errors import ConfigError, SpecError
 from mockingbird.generate.endpoints import RESERVED, docstring, plan_endpoints, plan_webhooks
 from mockingbird.generate.manifest import write_project
 from mockingbird.generate.names import NameAllocator
@@ -120,7 +120,7 @@ def generate_project(
         What was generated, written and kept.
 
     Raises:
-        SpecError: the spec cannot be loaded.
+        SpecError: the spec cannot be loaded, or is a GraphQL schema.
         ProjectConflictError: ``out`` holds files this run would change (without ``force``), or
             a file would land outside ``out``.
         ConfigError: an option out of range.
@@ -133,10 +133,17 @@ def generate_project(
     options = options or GenerateOptions()
     report = progress or (lambda phase, done, total: None)
     if not isinstance(spec, Spec):
+        from mockingbird.graphql.loading import looks_like_graphql
         from mockingbird.openapi import load_spec
 
+        if looks_like_graphql(str(spec)):
+            raise SpecError(str(spec), "", "a GraphQL schema: generate writes projects for OpenAPI documents; "
+                                           "serve it with `mockingbird serve`")  # fmt: skip
         report("loading the spec", 0, 1)
         spec = load_spec(spec)
+    if spec.graphql is not None:
+        raise SpecError(spec.source, "", "a GraphQL schema: generate writes projects for OpenAPI documents; "
+                                         "serve it with `mockingbird serve`")  # fmt: skip
     name = project_slug(options.name or spec.title or Path(spec.source).stem)
     target = Path(out) if out is not None else Path(DEFAULT_ROOT, name)
     total = len(spec.operations)

@@ -235,6 +235,13 @@ class MockApp:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":
+            graphql = self.engine.graphql
+            if graphql is not None and scope["path"] == graphql.service.settings.path:
+                from mockingbird.http.graphql_ws import operation_logger, serve_graphql_ws
+
+                on_done = operation_logger(self.recorder, scope, lambda: self.engine.scenario)
+                await serve_graphql_ws(graphql.service, scope, receive, send, on_done)  # subscriptions
+                return
             await send({"type": "websocket.close", "code": 1000})
 
     def is_side(self, path: str) -> bool:
@@ -312,7 +319,10 @@ class MockApp:
             forwarded = await self.through.forward(method, target, raw_headers, body)
             response = MockResponse(forwarded.status, forwarded.pairs(), forwarded.body, "proxy")
         if answer.operation is not None:
-            meta["operation"] = answer.operation.key
+            # A GraphQL request is logged under its operation ("GraphQL query GetUser"), not the endpoint.
+            meta["operation"] = (
+                response.extra["graphql"]["key"] if "graphql" in response.extra else answer.operation.key
+            )
         meta["source"] = response.source
         meta["scenario"] = self.engine.scenario
         error = error or answer.error
@@ -454,6 +464,8 @@ def _extra(error: str | None, fault: Fault | None, response: MockResponse) -> di
         extra["override"] = response.extra["override"]
     if "violations" in response.extra:  # a refusal in the API's own error shape (runtime/shaped.py)
         extra["violations"] = response.extra["violations"]
+    if "graphql" in response.extra:  # operation name and type, root fields, error count
+        extra["graphql"] = response.extra["graphql"]
     if fault is not None:
         extra["fault"] = fault.name
     return extra

@@ -12,7 +12,13 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from mockingbird.http.redaction import ADMIN_QUERY, redact_headers, redact_query
+from mockingbird.http.redaction import (
+    ADMIN_QUERY,
+    redact_graphql_body,
+    redact_graphql_query,
+    redact_headers,
+    redact_query,
+)
 from mockingbird.records import BUILT_FIELDS, LogRecord, is_admin_path
 
 
@@ -100,9 +106,12 @@ class RowBuilder:
             if query_b
             else ""
         )
+        body = request_body.decode("utf-8", "replace") if request_body is not None else None
+        if extra_data and "graphql" in extra_data:  # a GraphQL exchange: secret-named variables masked
+            query = redact_graphql_query(query)
+            body = redact_graphql_body(body) if body is not None else None
         return (
-            ts, "http", method, path, query, operation, status, latency_ms, req_json,
-            request_body.decode("utf-8", "replace") if request_body is not None else None,
+            ts, "http", method, path, query, operation, status, latency_ms, req_json, body,
             int(request_size > self.limit), self._response_headers(response_headers, rid),
             response_body.decode("utf-8", "replace") if response_body is not None else None,
             int(response_size > self.limit), f"{client[0]}:{client[1]}" if client else None, user_agent, session,

@@ -10,8 +10,12 @@ The functions take the name sets themselves: the log writer calls them per row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+import orjson
 
 REDACTED = "[REDACTED]"
 # The admin token may arrive as ?token= on admin pages (see http/admin/auth.py).
@@ -67,3 +71,64 @@ def redact_query(names: frozenset[str], query: str) -> str:
     if not any(k in names for k, _ in pairs):
         return query
     return urlencode([(k, REDACTED if k in names else v) for k, v in pairs])
+
+
+# GraphQL variables that carry secrets, by name (any case, any nesting): masked in a GraphQL exchange's log row.
+_SECRET_NAME = re.compile(r"pass(word|wd|phrase)?$|secret|token|api_?key|credential|authorization|private_?key",
+                          re.IGNORECASE)  # fmt: skip
+
+
+def _mask_secrets(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, dict):
+        changed = False
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str) and _SECRET_NAME.search(key) and item is not None:
+                out[key], changed = REDACTED, True
+            else:
+                out[key], inner = _mask_secrets(item)
+                changed = changed or inner
+        return out, changed
+    if isinstance(value, list):
+        items = [_mask_secrets(item) for item in value]
+        return [item for item, _ in items], any(changed for _, changed in items)
+    return value, False
+
+
+def redact_graphql_body(body: str) -> str:
+    """A GraphQL request body with its secret-named variables masked (unchanged when there are none).
+
+    Example:
+        >>> redact_graphql_body('{"query": "q", "variables": {"input": {"password": "x", "name": "a"}}}')
+        '{"query":"q","variables":{"input":{"password":"[REDACTED]","name":"a"}}}'
+    """
+    if "variables" not in body:
+        return body
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return body
+    if not isinstance(document, dict) or not isinstance(document.get("variables"), dict):
+        return body
+    masked, changed = _mask_secrets(document["variables"])
+    if not changed:
+        return body
+    return orjson.dumps({**document, "variables": masked}).decode()
+
+
+def redact_graphql_query(query: str) -> str:
+    """A GraphQL GET query string with its secret-named variables masked (unchanged when there are none)."""
+    if "variables=" not in query:
+        return query
+    changed = False
+    out: list[tuple[str, str]] = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key == "variables":
+            try:
+                masked, hit = _mask_secrets(orjson.loads(value))
+            except orjson.JSONDecodeError:
+                masked, hit = None, False
+            if hit:
+                value, changed = orjson.dumps(masked).decode(), True
+        out.append((key, value))
+    return urlencode(out) if changed else query

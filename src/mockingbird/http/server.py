@@ -139,7 +139,7 @@ class _Granian:
         from granian.server.embed import Server
 
         self._srv = Server(self._app, address=self._host, port=self._port, interface=Interfaces.ASGI,
-                           log_enabled=False, websockets=False)  # fmt: skip
+                           log_enabled=False, websockets=True)  # fmt: skip
         self._loop = asyncio.get_running_loop()
         if self._stop_asked:  # stop() came before there was a server to stop
             return

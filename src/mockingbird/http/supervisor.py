@@ -309,12 +309,10 @@ def _stop_left_over(mocks: dict[str, MockHandle]) -> None:
 
 
 def _start_thread(name: str, config: ServeConfig, spec: Spec | None, timeout: float) -> EmbeddedMock:
+    from mockingbird.graphql.api import load_served_api
     from mockingbird.http.runtime import build_runtime
-    from mockingbird.openapi import load_spec
 
-    runtime = build_runtime(
-        spec if spec is not None else load_spec(config.spec, postman_env=config.postman_env), config
-    )
+    runtime = build_runtime(spec if spec is not None else load_served_api(config), config)
     try:
         server = ServerThread(runtime.asgi, host=config.host, port=config.port, server=config.server,
                               name=f"mockingbird-mock:{name}")  # fmt: skip

@@ -208,6 +208,8 @@ class Spec:
     ``warnings`` lists tolerated deviations ("2.0 spec uses 3.1 type arrays at ...").
     ``document`` is the raw (bundled) root document, for tools such as ``/docs`` that
     must show the spec as written; do not use it for mock logic.
+    ``graphql`` is set when the API is a GraphQL schema (``mockingbird.graphql.api.GraphQLApi``):
+    its operations are then the endpoint's GET and POST, answered by the GraphQL builder.
     """
 
     title: str
@@ -222,6 +224,7 @@ class Spec:
     warnings: list[str] = field(default_factory=list)
     document: Mapping[str, Any] = field(default_factory=dict, repr=False)
     resolve: Callable[[str], Schema] = field(default=lambda ref: {}, repr=False)
+    graphql: Any = field(default=None, repr=False)
 
     def iter_operations(self) -> Iterator[Operation]:
         """Yield every operation in document order."""

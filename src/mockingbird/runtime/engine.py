@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from mockingbird.openapi.checks.validation import ValidationResult
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.checks import RequestChecker
+    from mockingbird.runtime.graphql import GraphQLAnswers
 
 log = logging.getLogger("mockingbird.runtime")
 MEMO_SIZE = 1024  # bounded small: a new URL every request (no hit) should not pin thousands of answers
@@ -125,6 +126,16 @@ class MockEngine:
         self._memo_seen = self.revision.value
         self._memoable = not hooks
         self._header_free: dict[tuple[str, int], bool] = {}  # (method, id(operation)) -> may be memoised
+        self._graphql: GraphQLAnswers | None = None
+        if spec.graphql is not None:  # a GraphQL schema: its endpoint's answers are the GraphQL builder's
+            from mockingbird.runtime.graphql import GraphQLAnswers
+
+            self._graphql = GraphQLAnswers(spec.graphql, seed=seed)
+
+    @property
+    def graphql(self) -> GraphQLAnswers | None:
+        """The GraphQL answer builder, when the spec is a GraphQL schema."""
+        return self._graphql
 
     def set_hooks(self, hooks: Hooks) -> None:
         """Replace the hooks (one assignment: a request sees the old set or the new one)."""
@@ -222,20 +233,18 @@ class MockEngine:
                 )
                 return Answer(refusal, op, params, validation, fault)
 
+        matched: Matched | None = None
         if hooks.overrides or hooks.state:
             matched = Matched(request, op, params, validation)
             for hook in (*hooks.overrides, *hooks.state):
                 response = hook.respond(matched)
                 if response is not None:
-                    delay = response.extra.get("delay")
-                    if delay:  # an override's own delay adds to a chaos delay
-                        fault = (
-                            Fault(name="delay", delay=delay)
-                            if fault is None
-                            else replace(fault, delay=fault.delay + delay)
-                        )
-                    return Answer(response, op, params, validation, fault)
+                    return Answer(response, op, params, validation, _add_delay(fault, response))
 
+        if self._graphql is not None:  # field overrides (Type.field) apply inside the GraphQL answer
+            matched = matched or Matched(request, op, params, validation)
+            response = self._graphql.respond(matched, hooks.overrides)
+            return Answer(response, op, params, validation, _add_delay(fault, response))
         headers = request.headers
         prefer_h = headers.get("prefer")
         query = request.query
@@ -267,6 +276,14 @@ class MockEngine:
         if not self.validate:
             return 0
         return self._get_checker().warm(self.spec.operations if operations is None else operations)
+
+
+def _add_delay(fault: Fault | None, response: MockResponse) -> Fault | None:
+    """``fault`` with an override's own delay added (a chaos delay and an override's add up)."""
+    delay = response.extra.get("delay")
+    if not delay:
+        return fault
+    return Fault(name="delay", delay=delay) if fault is None else replace(fault, delay=fault.delay + delay)
 
 
 def _fault_answer(fault: Fault) -> MockResponse:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,6 +25,13 @@ from mockingbird.control.overrides import ABSENT, Check, Override, RequestView, 
 from mockingbird.errors import OverrideError, SelectionError
 from mockingbird.openapi.matching.negotiation import Preferences, is_json, negotiate
 from mockingbird.runtime.encoding import encode_body
+from mockingbird.runtime.graphql_overrides import (
+    PASS,
+    FieldOverride,
+    field_value,
+    graphql_target,
+    operation_name,
+)
 from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.responses import pick_status
 from mockingbird.runtime.templates import Render, build_context, compile_value
@@ -46,6 +53,10 @@ def find_operation(spec: Spec, selector: str) -> Operation | None:
     for op in spec.operations:
         if op.operation_id == selector:
             return op
+    if spec.graphql is not None and graphql_target(spec, selector) is not None:
+        return next(
+            (op for op in spec.operations if op.method == "POST"), None
+        )  # a GraphQL name or coordinate
     method, _, path = selector.partition(" ")
     path = path.strip()
     base = spec.base_path or ""
@@ -82,7 +93,8 @@ def check_override(
                                        f"({', '.join(ids) or 'none defined'}...) or 'METHOD /path'")))  # fmt: skip
         raise OverrideError(problems, source)
     response = override.response
-    if response.status is not None and override.strict:
+    graphql = graphql_target(spec, override.operation) if spec.graphql is not None else None
+    if response.status is not None and override.strict and not isinstance(graphql, tuple):
         try:
             pick_status(op, str(response.status))
         except SelectionError as exc:
@@ -92,7 +104,7 @@ def check_override(
             compile_value(value, location)
         except OverrideError as exc:
             problems.extend(exc.violations)
-    if override.strict and response.body is not ABSENT and not problems:
+    if override.strict and response.body is not ABSENT and not problems and graphql is None:
         problems.extend(_body_problems(spec, op, override, validators))
     if problems:
         raise OverrideError(problems, source)
@@ -158,6 +170,12 @@ class _Compiled:
 class _Set:
     by_operation: dict[str, list[_Compiled]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # A GraphQL mock's: by operation name, and by field coordinate (runtime/graphql_overrides.py).
+    by_graphql_operation: dict[str, list[_Compiled]] = field(default_factory=dict)
+    by_field: dict[tuple[str, str], list[_Compiled]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_operation or self.by_graphql_operation or self.by_field)
 
 
 class OverrideHook:
@@ -185,7 +203,7 @@ class OverrideHook:
         compiled = self._compile(snapshot)
         with self._lock:
             self._set = compiled
-        return bool(compiled.by_operation)
+        return bool(compiled)
 
     @property
     def errors(self) -> list[str]:
@@ -194,6 +212,21 @@ class OverrideHook:
 
     def respond(self, matched: Matched) -> MockResponse | None:
         candidates = self._set.by_operation.get(matched.operation.key)
+        named: list[_Compiled] | None = None
+        if self._set.by_graphql_operation and matched.operation.method in ("GET", "POST"):
+            found = operation_name(matched.request.query, matched.request.body)
+            named = self._set.by_graphql_operation.get(found[1]) if found else None
+            if named and found:
+                candidates = [*named, *(candidates or ())]
+                answer = self._respond(matched, candidates)
+                if answer is None or answer.source not in (OVERRIDE, SCENARIO):
+                    return answer
+                kind, name = found  # logged under the GraphQL operation, as the GraphQL builder's answers are
+                graphql = {"key": f"GraphQL {kind} {name}", "operation": name, "type": kind, "fields": []}
+                return replace(answer, extra={**answer.extra, "graphql": graphql}, _wire=None)
+        return self._respond(matched, candidates)
+
+    def _respond(self, matched: Matched, candidates: list[_Compiled] | None) -> MockResponse | None:
         if not candidates:
             return None
         request = matched.request
@@ -240,9 +273,51 @@ class OverrideHook:
                 {k: compile_value(v, f"/response/headers/{k}") for k, v in override.response.headers.items()},
                 key, tuple(c.check for c in override.when), box,
             )  # fmt: skip
-            out.by_operation.setdefault(op.key, []).append(compiled)
+            target = graphql_target(self.spec, override.operation) if self.spec.graphql is not None else None
+            if isinstance(target, tuple):
+                out.by_field.setdefault(target, []).append(compiled)
+            elif target is not None:
+                out.by_graphql_operation.setdefault(target, []).append(compiled)
+            else:
+                out.by_operation.setdefault(op.key, []).append(compiled)
         self._budgets = {k: v for k, v in self._budgets.items() if k in live}
         return out
+
+    def field_overrides(
+        self, matched: Matched, applied: list[Override]
+    ) -> dict[tuple[str, str], FieldOverride]:
+        """The field overrides of a GraphQL request, by ``(type, field)``; each one used is added to ``applied``."""
+        if not self._set.by_field:
+            return {}
+        request = matched.request
+        view = RequestView({}, request.query, request.headers, lambda: _decoded_body(matched))
+        context: list[Mapping[str, Any]] = []
+
+        def make(coordinate: tuple[str, str], items: list[_Compiled]) -> FieldOverride:
+            shown = ".".join(coordinate)
+
+            def resolve(args: Mapping[str, Any]) -> Any:
+                for item in items:
+                    if all(check(view) for check in item.checks) and item.take(self._lock):
+                        applied.append(item.override)
+                        if item.body is None:
+                            value = item.override.response.body
+                        else:
+                            if not context:
+                                context.append(build_context(
+                                    method=request.method, url=request.path, path={}, query=view.query_pairs,
+                                    headers=request.headers, cookies=view.cookies, body=view.body,
+                                    request_id=request.headers.get("x-request-id"), seed=self.seed,
+                                ))  # fmt: skip
+                            value = item.body({**context[0], "args": dict(args)})
+                        if value is ABSENT:
+                            return PASS
+                        return field_value(item.override.response.status, value, shown)
+                return PASS
+
+            return resolve
+
+        return {coordinate: make(coordinate, items) for coordinate, items in self._set.by_field.items()}
 
     def _answer(self, item: _Compiled, matched: Matched, view: RequestView) -> MockResponse:
         if item.static is not None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from mockingbird.control.store import ControlStore, Document, StateChange
     from mockingbird.runtime.engine import MockEngine
+    from mockingbird.runtime.graphql_state import GraphQLEntities
     from mockingbird.runtime.state import StateHook
 
 
@@ -59,6 +60,13 @@ class StateControl:
         self.stateful = stateful
         self._hook: StateHook | None = None
         self._writer: StateWriter | None = None
+        self._entities: GraphQLEntities | None = None
+        if stateful and engine.graphql is not None:  # a GraphQL mock keeps what its mutations set
+            from mockingbird.runtime.graphql_state import GraphQLEntities
+
+            self._hook, self._writer = build_state_hook(engine, store)
+            self._entities = GraphQLEntities(self._writer, store.read_state())
+            engine.graphql.service.resolver.entities = self._entities
 
     @property
     def hook(self) -> StateHook:
@@ -75,10 +83,15 @@ class StateControl:
     def reset(self) -> None:
         """Forget every item: each collection starts again from its seeded items."""
         self.hook.reset()
+        if self._entities is not None:
+            self._entities.clear()
 
     def export(self) -> Document:
         """Every collection in use, with its items, as a JSON document ``load`` takes back."""
-        return self.hook.export()
+        document = self.hook.export()
+        if self._entities is not None:  # a GraphQL mock's entities: graphql:<Type> collections
+            document["collections"] = [*document["collections"], *self._entities.export()]
+        return document
 
     def load(self, document: Any) -> int:
         """Replace the state with an exported document (checked first, all or nothing); returns the item count.
@@ -86,7 +99,14 @@ class StateControl:
         Raises:
             OverrideError: every problem, each with its JSON pointer.
         """
-        return self.hook.import_state(document)
+        if self._entities is None:
+            return self.hook.import_state(document)
+        from mockingbird.runtime.graphql_state import check_entries, split_entries
+
+        rest, mine = split_entries(document)
+        check_entries(mine)  # all or nothing: both parts are checked before either is loaded
+        self.hook.check(rest)
+        return self.hook.import_state(rest) + self._entities.load(mine)
 
     def check(self, document: Any) -> None:
         """Check a state document against the spec's collections, storing nothing.
@@ -94,7 +114,14 @@ class StateControl:
         Raises:
             OverrideError: every problem, each with its JSON pointer.
         """
-        self.hook.check(document)
+        if self._entities is None:
+            self.hook.check(document)
+            return
+        from mockingbird.runtime.graphql_state import check_entries, split_entries
+
+        rest, mine = split_entries(document)
+        check_entries(mine)
+        self.hook.check(rest)
 
     def collections(self) -> list[Document]:
         """The collections the spec describes: path, item path, id property, scope, operations, item count."""

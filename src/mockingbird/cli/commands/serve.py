@@ -29,7 +29,10 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
         f"({len(spec.operations)} operations, set up in {load_seconds:.2f}s)"
     )
     prefix = f" (and under {spec.base_path})" if spec.base_path else ""
-    say(f"  API     {url}/{prefix}")
+    if spec.graphql is not None:
+        say(f"  GraphQL {url}{spec.graphql.settings.path} (GraphiQL in a browser)")
+    else:
+        say(f"  API     {url}/{prefix}")
     say(f"  docs    {url}{app.side_url('docs')}")
     say(f"  health  {url}{app.side_url('health')}")
     if app.admin_app is not None:
@@ -46,7 +49,10 @@ def _summary(app: MockApp, spec: Spec, url: str, load_seconds: float, log_path: 
         f"seed {app.seed}",
     ]
     say(f"  {', '.join(checks)}")
-    if spec.warnings:
+    if spec.graphql is not None:  # a schema's tolerated problems are few and each worth reading
+        for warning in spec.warnings:
+            say(f"  {click.style('warning', fg='yellow')} {warning}")
+    elif spec.warnings:
         say(
             f"  {click.style(f'{len(spec.warnings)} spec warning(s)', fg='yellow')}; first: {spec.warnings[0]}"
         )
@@ -258,13 +264,63 @@ def _default(name: str) -> Any:
     "or problem+json always (as `Prefer: errors=problem` per request).",
 )
 @click.option(
+    "--graphql-path", default=_default("graphql_path"), show_default=True, help="A GraphQL mock's endpoint."
+)
+@click.option(
+    "--introspection/--no-introspection",
+    "graphql_introspection",
+    default=_default("graphql_introspection"),
+    show_default=True,
+    help="A GraphQL mock answers introspection (__schema, __type) queries.",
+)
+@click.option(
+    "--graphql-max-depth",
+    default=_default("graphql_max_depth"),
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Deepest selection nesting a GraphQL operation may have.",
+)
+@click.option(
+    "--graphql-max-complexity",
+    default=_default("graphql_max_complexity"),
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most fields (a list counted by its length) a GraphQL operation may ask for.",
+)
+@click.option(
+    "--graphql-event-interval",
+    default=_default("graphql_event_interval"),
+    show_default=True,
+    metavar="SECONDS",
+    type=click.FloatRange(min=0, max=3600),
+    help="Seconds between a GraphQL subscription's events (WebSocket, graphql-transport-ws).",
+)
+@click.option(
+    "--graphql-events",
+    default=_default("graphql_events"),
+    show_default=True,
+    type=click.IntRange(min=0, max=1_000_000),
+    help="Events a GraphQL subscription gets before it completes.",
+)
+@click.option(
+    "--introspect",
+    "graphql_introspect",
+    is_flag=True,
+    default=None,
+    help="SPEC is a live GraphQL endpoint URL: read its schema by an introspection query (bounded as any fetch).",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
     help="Write one JSON line {url, pid} to this file descriptor once serving (MockSupervisor).",
 )
 def command(ready_fd: int | None, mcp_stdio: bool, **options: Any) -> None:
-    """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL, a HAR file or a Postman collection).
+    """Serve a mock of SPEC (an OpenAPI 3.x / Swagger 2.0 file or URL, a HAR file, a Postman collection,
+    or a GraphQL schema).
+
+    A GraphQL schema (SDL files or a folder of them, or an introspection result) is served at
+    /graphql (GraphiQL in a browser), with the same control, log and admin.
 
     Every operation answers with the spec's examples, else with data generated from
     its schemas. Control a response with `Prefer: code=404`, `Prefer: example=NAME`
@@ -298,9 +354,9 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
         StoreError: a store cannot be opened.
     """
     from mockingbird.fetching import FetchPolicy
+    from mockingbird.graphql.api import load_served_api
     from mockingbird.http.runtime import build_runtime
     from mockingbird.http.server import bind_socket, serve_app
-    from mockingbird.openapi import load_spec
 
     host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
@@ -310,7 +366,7 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
         max_bytes=config.fetch_max_bytes,
         allow_hosts=frozenset(config.allow_ref_hosts),
     )
-    spec = load_spec(config.spec, policy=policy, postman_env=config.postman_env)
+    spec = load_served_api(config, policy=policy)
     runtime = build_runtime(spec, config)
     load_seconds = time.monotonic() - _STARTED
 

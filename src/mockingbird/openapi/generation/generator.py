@@ -134,6 +134,7 @@ class DataGenerator:
         mode: Mode = "response",
         use_examples: bool = False,
         problems: list[str] | None = None,
+        name: str | None = None,
     ) -> Any:
         """Generate one value conforming to ``schema``.
 
@@ -146,12 +147,14 @@ class DataGenerator:
             problems: when given, receives one line per constraint that could not be met
                 because the schema contradicts itself (e.g. a ``oneOf`` of identical branches,
                 ``type: null`` beside ``oneOf: [string, number]``); the value is then a best effort.
+            name: the property name the value is for (``email``, ``createdAt``): realistic values by name,
+                as a property of that name inside an object gets.
 
         Raises:
             SchemaGenerationError: the schema admits no value (``false``) or recursion never ends.
         """
         ctx = Context(rng, mode, use_examples, self._checkers[mode], problems)
-        value = self.gen_node(schema, ctx, 0, None)
+        value = self.gen_node(schema, ctx, 0, name)
         if hints and isinstance(value, dict) and isinstance(schema, dict):
             value = self._apply_hints(value, schema, hints, ctx)
         return value

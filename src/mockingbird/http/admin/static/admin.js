@@ -247,6 +247,49 @@
       el("h4", {}, label, truncated ? el("span", { class: "tag warn", text: "truncated" }) : null),
       pretty === null ? el("p", { class: "muted", text: "empty body" }) : el("pre", { class: "code", text: pretty }));
   }
+  // A GraphQL document laid out one selection per line, two spaces per level (strings kept as sent).
+  const GQL_TOKEN = /"""[\s\S]*?"""|"(?:\\.|[^"\\])*"|\.\.\.|[A-Za-z_][A-Za-z_0-9]*|-?\d[\d.eE+-]*|[{}()\[\]:!$@=|&]/g;
+  function prettyGraphQL(text) {
+    const tokens = text.replace(/#[^\n]*/g, "").match(GQL_TOKEN) || [];
+    const lines = [];
+    let line = "", depth = 0, parens = 0, prev = "";
+    const flush = () => { if (line) lines.push("  ".repeat(depth) + line); line = ""; };
+    for (const t of tokens) {
+      const word = /^[A-Za-z_"\-\d]/.test(t) || t === "...";
+      if (t === "{") { line += (line ? " " : "") + "{"; flush(); depth++; }
+      else if (t === "}") { flush(); depth = Math.max(0, depth - 1); line = "}"; flush(); }
+      else {
+        if (depth > 0 && parens === 0 && word && t !== "on" && /^[A-Za-z_)\]!]/.test(prev) && prev !== "on"
+            && !["...", ":", "@", "$"].includes(prev) && prev !== "}") flush();
+        const glue = !line || ["(", "[", "$", "@"].includes(prev) || (prev === "..." && t !== "on")
+          || ["(", ")", "]", ":", "!"].includes(t);
+        line += (glue ? "" : " ") + t;
+        if (t === "(") parens++;
+        if (t === ")") parens = Math.max(0, parens - 1);
+      }
+      prev = t;
+    }
+    flush();
+    return lines.join("\n");
+  }
+  // The GraphQL operation of an exchange on a GraphQL mock: its name and type, the query laid out, the variables.
+  function graphqlBlock(r) {
+    const g = r.extra && r.extra.graphql;
+    if (!g) return null;
+    let params = null;
+    try {
+      params = r.method === "GET" ? Object.fromEntries(new URLSearchParams(r.query || "")) : JSON.parse(r.request_body || "");
+    } catch (err) { params = null; }
+    if (!params || typeof params.query !== "string") return null;
+    let vars = params.variables;
+    if (typeof vars === "string") { try { vars = JSON.parse(vars); } catch (err) { vars = null; } }
+    return el("section", { class: "exchange graphql" },
+      el("h3", {}, "GraphQL ", el("span", { class: "mono muted", text: `${g.type} ${g.operation || "(anonymous)"}` }),
+        g.errors ? el("span", { class: "tag warn", text: `${g.errors} error(s)` }) : null),
+      el("pre", { class: "code graphql-query", text: prettyGraphQL(params.query) }),
+      vars && typeof vars === "object" && Object.keys(vars).length
+        ? [el("h4", { text: "Variables" }), el("pre", { class: "code", text: JSON.stringify(vars, null, 2) })] : null);
+  }
   const SKIP_CURL = new Set(["host", "content-length", "connection", "accept-encoding"]);
   function curlCommand(r) {
     const q = (v) => "'" + String(v).replace(/'/g, "'\\''") + "'";
@@ -285,6 +328,7 @@
     body.replaceChildren(
       el("dl", { class: "kv facts-grid" }, facts.filter(([, v]) => v !== null && v !== undefined && v !== "").map(([k, v]) =>
         el("div", {}, el("dt", { text: k }), el("dd", { class: "mono", text: String(v) })))),
+      graphqlBlock(r),
       el("section", { class: "exchange" },
         el("h3", {}, "Request ", el("span", { class: "mono muted", text: r.method + " " + r.path + (r.query ? "?" + r.query : "") })),
         el("h4", { text: "Headers" }), headerTable(r.request_headers),

@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from mockingbird.errors import ConfigError, ProjectConflictError
 from mockingbird.generate import GenerateOptions, generate_project
 from mockingbird.generate.project import project_slug
+from mockingbird.graphql.api import load_api
 from mockingbird.mcp.server.fleet import MockFleet, inside, is_url
 from mockingbird.mcp.server.tools._common import plural, result, tool, tool_errors
-from mockingbird.openapi import load_spec
 from mockingbird.records import RESERVED_PREFIX
 
 
@@ -123,7 +123,9 @@ def register(server: MCPServer, fleet: MockFleet) -> None:
                 spec_ref = str(path.resolve())
             if output_dir_name is not None:  # refused before anything is fetched or written
                 inside(root, output_dir_name, "output_dir_name")
-            spec = load_spec(spec_ref, policy=fleet.fetch_policy)
+            spec = load_api(
+                spec_ref, policy=fleet.fetch_policy
+            )  # a GraphQL schema: refused below, in one line
             name = output_dir_name or project_slug(spec.title or Path(spec.source).stem)
             target = inside(root, name, "output_dir_name")
             options = GenerateOptions(auth=auth_enabled, webhooks=webhooks_enabled, admin=admin_ui_enabled,

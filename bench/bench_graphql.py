@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""A GraphQL mock's throughput against a minimal graphql-core app, and GitHub's time to first answer.
+
+Measured in one run on this machine, with Debian's ``wrk`` over loopback, both under granian:
+
+1. the baseline: ``bench/_graphql_app.py``, graphql-core with constant resolvers (no data made up);
+2. ``mockingbird serve`` on the same schema (request logging on, its default), answering the same
+   mid-size query: a list of 5 objects x 10 fields. Target: at least 80% of the baseline;
+3. ``@graphql-tools/mock`` (Apollo's mocking) behind graphql-http's Node handler, the same query (npm peers in
+   ``tests/npm``; skipped without node);
+4. the time from starting ``mockingbird serve`` on GitHub's schema (npm ``@octokit/graphql-schema``,
+   SDL) to its first answered query. Target: under 2 s on an idle machine.
+
+Usage: .venv/bin/python bench/bench_graphql.py [--duration 3] [--rounds 2] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+SDL = """
+type Item { id: ID! name: String! email: String! price: Float! stock: Int! active: Boolean!
+            createdAt: String! url: String! title: String! count: Int! }
+type Query { items(first: Int = 5): [Item!]! }
+"""
+QUERY = "{ items(first: 5) { id name email price stock active createdAt url title count } }"
+
+
+def _post(url: str, query: str) -> dict[str, object]:
+    request = urllib.request.Request(url, json.dumps({"query": query}).encode(),
+                                     {"content-type": "application/json"})  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return json.loads(reply.read())  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    from bench_serve import ROOT, VENV_BIN, Server, free_port, mock_server, row, wrk
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (best kept)")
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench_graphql.py needs wrk: apt-get install -y wrk")
+    work = Path(tempfile.mkdtemp(prefix="bench-graphql-"))
+    schema = work / "items.graphql"
+    schema.write_text(SDL)
+    lua = work / "post.lua"
+    lua.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps({"query": QUERY}))}\n'
+                   'wrk.headers["Content-Type"] = "application/json"\n')  # fmt: skip
+    base_port = free_port()
+    base_argv = [str(VENV_BIN / "granian"), "--interface", "asgi", "--port", str(base_port), "--workers", "1",
+                 "--no-ws", "--log-level", "warning", "_graphql_app:app"]  # fmt: skip
+    npm = ROOT / "tests" / "npm"
+    node = shutil.which("node") if (npm / "node_modules" / "@graphql-tools" / "mock").exists() else None
+    apollo_port = free_port()
+    apollo_argv = [node or "node", str(npm / "apollo-mock-server.mjs"), str(schema), str(apollo_port)]
+    with Server(base_argv, base_port, {"PYTHONPATH": str(ROOT / "bench")}) as base, \
+            mock_server(schema, free_port()) as mock, Server(apollo_argv if node else ["true"], apollo_port) as apollo:  # fmt: skip
+        base.wait_ready()
+        mock.wait_ready("/health")
+        base_url, mock_url = f"http://127.0.0.1:{base.port}/", f"http://127.0.0.1:{mock.port}/graphql"
+        apollo_url = f"http://127.0.0.1:{apollo.port}/graphql"
+        assert len(_post(mock_url, QUERY)["data"]["items"]) == 5  # type: ignore[index]
+        if node:
+            apollo.wait_ready()
+            assert len(_post(apollo_url, QUERY)["data"]["items"]) == 5  # type: ignore[index]
+        best_base = best_mock = best_apollo = (0.0, 0.0)
+        for _ in range(args.rounds):
+            b = wrk(base_url, args.duration, args.connections, script_file=str(lua))
+            m = wrk(mock_url, args.duration, args.connections, script_file=str(lua))
+            if node:
+                best_apollo = max(
+                    best_apollo, wrk(apollo_url, args.duration, args.connections, script_file=str(lua))
+                )
+            best_base, best_mock = max(best_base, b), max(best_mock, m)
+    print(f"GraphQL, 5 objects x 10 fields ({args.connections} connections, best of {args.rounds})")
+    row("graphql-core, constant resolvers (baseline)", best_base, best_base[0])
+    row("mockingbird serve (generated, logged)", best_mock, best_base[0], target=0.8)
+    if node:
+        row("@graphql-tools/mock on graphql-http (Node)", best_apollo, best_base[0])
+
+    github = ROOT / "tests" / "npm" / "node_modules" / "@octokit" / "graphql-schema" / "schema.graphql"
+    if not github.exists():
+        print("GitHub's schema is missing: (cd tests/npm && npm ci)")
+        return
+    port = free_port()
+    started = time.perf_counter()
+    argv = [str(VENV_BIN / "mockingbird"), "serve", str(github), "--port", str(port), "--no-log"]
+    with Server(argv, port) as server:
+        server.started = started
+        server.wait_ready("/health")
+        data = _post(f"http://127.0.0.1:{port}/graphql", '{ repository(owner: "o", name: "n") { name } }')
+        first = time.perf_counter() - started
+    assert "errors" not in data, data
+    print(f"GitHub's schema (SDL): first answer {first:.2f} s after start")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Reading GraphQL schemas: SDL files (with ``extend type``), introspection results, tolerance, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graphql import build_schema, graphql_sync, introspection_from_schema
+from mockingbird.errors import SpecError
+from mockingbird.graphql.api import load_api
+from mockingbird.graphql.loading import load_schema, looks_like_graphql
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = Path(__file__).parent / "schemas"
+SHOP = ROOT / "examples" / "shop.graphql"
+GITHUB = ROOT / "tests" / "npm" / "node_modules" / "@octokit" / "graphql-schema" / "schema.graphql"
+
+
+def test_several_sdl_files_are_one_schema_and_tolerated_problems_are_warned_once() -> None:
+    schema, warnings = load_schema(str(SCHEMAS))
+    assert set(schema.query_type.fields) == {"me", "accounts"}  # type: ignore[union-attr]
+    assert set(schema.type_map["Account"].fields) == {"id", "login", "legacy", "email"}  # type: ignore[attr-defined]
+    assert warnings == [
+        "Account.login is defined twice with the same type: the second is ignored",
+        "directive @deprecatedLater is used but not declared: ignored",
+    ]
+
+
+def test_an_introspection_result_loads_with_or_without_its_data_envelope(tmp_path: Path) -> None:
+    result = introspection_from_schema(build_schema(SHOP.read_text()))
+    for name, document in (("wrapped.json", {"data": result}), ("bare.json", result)):
+        path = tmp_path / name
+        path.write_text(json.dumps(document))
+        assert looks_like_graphql(str(path))
+        schema, warnings = load_schema(str(path))
+        assert "SearchResult" in schema.type_map and warnings == []
+
+
+def test_content_decides_between_graphql_and_openapi(tmp_path: Path) -> None:
+    sdl = tmp_path / "schema.txt"
+    sdl.write_text("# a comment\ntype Query { hello: String }\n")
+    openapi = tmp_path / "api.yaml"
+    openapi.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+    assert looks_like_graphql(str(sdl)) and not looks_like_graphql(str(openapi))
+    spec = load_api(sdl)
+    assert spec.graphql is not None and [op.key for op in spec.operations] == [
+        "GET /graphql",
+        "POST /graphql",
+    ]
+    assert load_api(openapi).graphql is None
+
+
+def test_a_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.graphql"
+    broken.write_text("type Query {\n  user: User\n  name String\n}\n")
+    with pytest.raises(SpecError) as caught:
+        load_schema(str(broken))
+    assert str(caught.value) == f"{broken}:3:8: Syntax Error: Expected ':', found Name 'String'."
+
+
+def test_an_unknown_type_is_an_error_at_its_place(tmp_path: Path) -> None:
+    broken = tmp_path / "types.graphql"
+    broken.write_text("type Query {\n  user: Ghost\n}\n")
+    with pytest.raises(SpecError, match=r"types.graphql:2:9: Unknown type 'Ghost'"):
+        load_schema(str(broken))
+
+
+def test_a_field_defined_twice_with_different_types_is_an_error(tmp_path: Path) -> None:
+    broken = tmp_path / "twice.graphql"
+    broken.write_text("type Query {\n  a: String\n  a: Int\n}\n")
+    with pytest.raises(SpecError, match=r"twice.graphql:3:3: Query.a is defined twice: as String and as Int"):
+        load_schema(str(broken))
+
+
+def test_serve_refuses_a_broken_schema_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.graphql"
+    broken.write_text("type Query {\n  user(: User\n}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "mockingbird", "serve", str(broken), "--port", "0", "--no-log"],
+        check=False, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{broken}:2:8: Syntax Error" in lines[0], lines
+
+
+def test_graphql_faker_directives_need_no_declaration() -> None:
+    schema, warnings = load_schema(str(ROOT / "examples" / "faker.graphql"))
+    assert warnings == [] and {"fake", "examples", "listLength"} <= {d.name for d in schema.directives}
+
+
+def test_githubs_schema_loads_with_its_quirks_warned_and_answers_then_comes_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    for _ in range(2):  # read, then from the cache
+        schema, warnings = load_schema(str(GITHUB), cache_dir=tmp_path)
+        assert "Repository" in schema.type_map
+        assert any("defined twice with the same type" in w for w in warnings)
+        assert any("deprecated" in w for w in warnings)
+        assert len(warnings) == len(set(warnings))
+        result = graphql_sync(
+            schema, '{ __schema { queryType { name } } __type(name: "Repository") { name } }'
+        )
+        assert result.errors is None
+        assert result.data == {"__schema": {"queryType": {"name": "Query"}}, "__type": {"name": "Repository"}}
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_generate_refuses_a_graphql_schema_in_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mockingbird", "generate", str(SHOP), "--out", str(tmp_path / "p")],
+        check=False, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert (
+        len(lines) == 1 and "a GraphQL schema: generate writes projects for OpenAPI documents" in lines[0]
+    ), lines
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_schema_read_before_comes_from_the_cache_with_its_warnings(tmp_path: Path) -> None:
+    from graphql import print_schema
+
+    first, first_warnings = load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache")
+    kept = list((tmp_path / "cache").iterdir())
+    assert len(kept) == 1
+    again, again_warnings = load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache")
+    assert print_schema(again) == print_schema(first) and again_warnings == first_warnings
+    kept[0].write_text("{not json")  # a broken cache entry is read afresh, never an error
+    assert print_schema(load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache")[0]) == print_schema(first)
+    load_schema(str(ROOT / "examples" / "faker.graphql"), cache_dir=tmp_path / "faker")
+    assert not (tmp_path / "faker").exists()  # field directives do not survive an introspection result
