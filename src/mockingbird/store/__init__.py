@@ -1,12 +1,13 @@
-"""The request log store: the only package that imports ``sqlite3``.
+"""The request log store, on SQLite (a file) or PostgreSQL (a ``postgresql://`` URL).
 
 ``open_store(path_or_url)`` returns a ``LogStore``; ``records.LogRecord`` is the row
 contract every producer uses. Names are loaded lazily so that importing a light module
 of the package (``store.dialect``) does not pull in the store and its writers.
 
-Layout (imports point down): ``opening`` > ``sqlite`` (the store: a reader and a writer)
-> ``process`` (+ ``child``, the writer process) > ``thread`` > ``writing`` > ``reader`` >
-``migrations``, ``frames`` > ``dialect``; ``base`` holds the ``LogStore`` interface only.
+Layout (imports point down): ``opening`` > ``sqlite``, ``postgres`` (the stores: a reader and a
+writer, on ``composed``) > ``process`` (+ ``child``, the writer process) > ``pg_writing`` >
+``thread`` > ``writing`` > ``reader`` > ``migrations``, ``frames`` > ``dialect``; ``base`` holds the
+``LogStore`` interface and ``redact_url``. Only ``postgres`` and ``pg_writing`` import psycopg.
 """
 
 from __future__ import annotations
