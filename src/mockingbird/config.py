@@ -109,6 +109,8 @@ class ServeConfig:
         graphql_event_interval: seconds between a GraphQL subscription's events.
         graphql_events: how many events a GraphQL subscription gets before it completes.
         graphql_introspect: ``spec`` is a live GraphQL endpoint whose schema is read by introspection.
+        graphql_extend: extend mode: the live GraphQL API at this URL, extended by ``spec``'s SDL (the real
+            API answers what it knows, the SDL's additions are generated).
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -159,6 +161,7 @@ class ServeConfig:
     graphql_event_interval: float = 1.0
     graphql_events: int = 10
     graphql_introspect: bool = False
+    graphql_extend: str | None = None
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -287,6 +290,8 @@ class ServeConfig:
                  "--graphql-events", str(self.graphql_events)]  # fmt: skip
         if self.graphql_introspect:
             args.append("--introspect")
+        if self.graphql_extend:
+            args += ["--extend", self.graphql_extend]
         return args
 
     def to_env(self) -> dict[str, str | None]:

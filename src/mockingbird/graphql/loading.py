@@ -113,15 +113,9 @@ def load_schema(
         SpecNotFoundError: the file or folder cannot be read.
         SpecError: a syntax error (``file:line:column``), or a schema that is broken beyond tolerance.
     """
-    path = Path(source)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SDL_SUFFIXES)
-        sources = [(str(p), _read_text(str(p), budgets)) for p in files]
-    else:
-        text = _read_text(source, budgets)
-        if text.lstrip().startswith("{"):
-            return schema_from_introspection(parse_json(text, source, budgets), source), []
-        sources = [(source, text)]
+    sources = sdl_sources(source, budgets)
+    if len(sources) == 1 and sources[0][0] == source and sources[0][1].lstrip().startswith("{"):
+        return schema_from_introspection(parse_json(sources[0][1], source, budgets), source), []
     if cache_dir is None:
         return schema_from_sdl(sources)
     from mockingbird.graphql._cache import cached_schema, keep_schema
@@ -133,6 +127,19 @@ def load_schema(
     if not any(f"@{name}" in text for name in FAKER_DIRECTIVES for _, text in sources):
         keep_schema(cache_dir, sources, schema, warnings)
     return schema, warnings
+
+
+def sdl_sources(source: str, budgets: Budgets = DEFAULT_BUDGETS) -> list[tuple[str, str]]:
+    """The SDL files of ``source`` (a file, or a folder's ``.graphql``/``.gql`` files): (name, text) pairs.
+
+    Raises:
+        SpecNotFoundError, SpecError: a file cannot be read, or is not UTF-8 text.
+    """
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SDL_SUFFIXES)
+        return [(str(p), _read_text(str(p), budgets)) for p in files]
+    return [(source, _read_text(source, budgets))]
 
 
 def _read_text(source: str, budgets: Budgets) -> str:

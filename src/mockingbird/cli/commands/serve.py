@@ -310,6 +310,14 @@ def _default(name: str) -> Any:
     help="SPEC is a live GraphQL endpoint URL: read its schema by an introspection query (bounded as any fetch).",
 )
 @click.option(
+    "--extend",
+    "graphql_extend",
+    default=None,
+    metavar="URL",
+    help="Extend mode: SPEC is SDL that extends the live GraphQL API at URL; what the API knows is "
+    "forwarded to it, the fields and types SPEC adds are generated.",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
