@@ -170,11 +170,11 @@ def run_extended(mock: DataResolver, extension: Extension, document: DocumentNod
     mutation = operation.operation.value == "mutation"
     resolver = ExtendResolver(mock, extension.added, mutation)
     name = operation.name.value if operation.name is not None else None
-    result = execute(schema, document, Real(data), variable_values=variables, operation_name=name,
+    result = execute(schema, document, Real(data), variable_values=dict(variables or {}), operation_name=name,
                      context_value=overrides, field_resolver=resolver.resolve,
                      type_resolver=resolver.resolve_type)  # fmt: skip
     assert not hasattr(result, "__await__")  # every resolver is synchronous
-    out = dict(result.formatted)
+    out: dict[str, Any] = dict(result.formatted)
     if errors:
         out["errors"] = errors + list(out.get("errors") or ())
     return out
@@ -194,7 +194,7 @@ def _spreads(node: SelectionSetNode) -> list[str]:
     for selection in node.selections:
         if isinstance(selection, FragmentSpreadNode):
             found.append(selection.name.value)
-        elif getattr(selection, "selection_set", None) is not None:
+        elif isinstance(selection, (FieldNode, InlineFragmentNode)) and selection.selection_set is not None:
             found.extend(_spreads(selection.selection_set))
     return found
 
@@ -234,7 +234,7 @@ class ExtendResolver:
             return self.mock.resolve(source, info, **args)
         parent = info.parent_type
         if (parent.name, info.field_name) not in self.added:
-            return _wrap(source.data.get(info.path.key))
+            return _wrap(source.data.get(str(info.path.key)))
         data = source.data
         if info.path.prev is None:
             node = self.mock.root(parent, echo=self.mutation)

@@ -194,15 +194,15 @@ class GraphQLService:
             return _errors(refused, [error], media, name, kind, fields)
         resolver = self.resolver
         if self.extension is not None:
-            out = run_extended(
+            mixed = run_extended(
                 resolver, self.extension, document, operation, variables, headers or {}, overrides
             )
             status = 200
-            if out.get("data") is None and not any(e.get("path") for e in out["errors"]):
+            if mixed.get("data") is None and not any(e.get("path") for e in mixed["errors"]):
                 status = refused
-                out.pop("data", None)
-            errors = len(out.get("errors") or ())
-            return GraphQLReply(status, media, orjson.dumps(out), name, kind, fields, errors)
+                mixed.pop("data", None)
+            errors = len(mixed.get("errors") or ())
+            return GraphQLReply(status, media, orjson.dumps(mixed), name, kind, fields, errors)
         root_type = self.schema.get_root_type(operation.operation)
         result = execute(
             self.schema, document, resolver.root(root_type, echo=operation.operation == OperationType.MUTATION),
