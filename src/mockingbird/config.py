@@ -185,6 +185,12 @@ class ServeConfig:
             raise ConfigError(f"errors: {self.errors!r} is not one of {', '.join(get_args(ErrorStyle))}")
         if not self.graphql_path.startswith("/"):
             raise ConfigError(f"graphql_path: {self.graphql_path!r} must start with /")
+        if self.graphql_extend is not None and (
+            self.graphql_introspect or not self.graphql_extend.startswith(("http://", "https://"))
+        ):
+            raise ConfigError(
+                "graphql_extend: an http(s) URL of a GraphQL API, and SPEC the SDL that extends it"
+            )
         if self.graphql_max_depth < 1 or self.graphql_max_complexity < 1:
             raise ConfigError("graphql_max_depth: the GraphQL limits must be at least 1")
         if not 0 <= self.graphql_event_interval <= 3600 or not 0 <= self.graphql_events <= 1_000_000:

@@ -200,3 +200,16 @@ def test_an_sdl_that_does_not_extend_the_real_schema_is_one_line_and_exit_2(
     )  # fmt: skip
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and "Nope" in lines[0], lines
+
+
+def test_field_overrides_apply_over_real_and_added_fields(mock: MockServer) -> None:
+    query = {"query": '{ user(id: "1") { id name nickname } }'}
+    try:
+        mock.override("User.name", body="Override of {{ args | length }} args")
+        mock.override("User.nickname", body="nick")
+        data = httpx.post(f"{mock.url}/graphql", json=query, timeout=10).json()["data"]
+        assert data == {"user": {"id": "1", "name": "Override of 0 args", "nickname": "nick"}}
+    finally:
+        mock.reset()
+    data = httpx.post(f"{mock.url}/graphql", json=query, timeout=10).json()["data"]
+    assert data["user"]["name"] == "Ada" and data["user"]["nickname"] in ("ace", "bee")

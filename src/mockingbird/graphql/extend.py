@@ -38,7 +38,7 @@ from graphql import (
     print_schema,
     visit,
 )
-from mockingbird.graphql.data import DataResolver, Node
+from mockingbird.graphql.data import PASS, DataResolver, Node
 from mockingbird.graphql.loading import schema_from_sdl
 
 Forward = Callable[[Mapping[str, Any], Mapping[str, str]], Mapping[str, Any]]
@@ -234,6 +234,12 @@ class ExtendResolver:
             return self.mock.resolve(source, info, **args)
         parent = info.parent_type
         if (parent.name, info.field_name) not in self.added:
+            overrides = info.context  # a field override (Type.field) applies over the real value too
+            override = overrides.get((parent.name, info.field_name)) if overrides else None
+            if override is not None:
+                value = override(args)
+                if value is not PASS:
+                    return value
             return _wrap(source.data.get(str(info.path.key)))
         data = source.data
         if info.path.prev is None:
