@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import uvicorn
 from gql import Client, gql
@@ -23,7 +24,10 @@ from starlette.routing import Route
 
 from graphql import GraphQLError, build_schema, graphql_sync, parse, print_ast, validate
 from mockingbird import MockServer
-from mockingbird.graphql.extend import extend_schema_with, forwarded_document
+from mockingbird.fetching import FetchPolicy
+from mockingbird.graphql.api import forwarder
+from mockingbird.graphql.extend import Extension, extend_schema_with, forwarded_document
+from mockingbird.graphql.protocol import GRAPHQL_JSON, GraphQLService, GraphQLSettings
 
 REAL_SDL = """
 type Query { user(id: ID!): User  users(first: Int): [User!]!  search: [Result!]!  boom: String }
@@ -213,3 +217,21 @@ def test_field_overrides_apply_over_real_and_added_fields(mock: MockServer) -> N
         mock.reset()
     data = httpx.post(f"{mock.url}/graphql", json=query, timeout=10).json()["data"]
     assert data["user"]["name"] == "Ada" and data["user"]["nickname"] in ("ace", "bee")
+
+
+def test_a_real_api_that_cannot_be_reached_is_one_graphql_error() -> None:
+    real = build_schema(REAL_SDL)
+    schema, added, _ = extend_schema_with(real, "real", [("local.graphql", LOCAL_SDL)])
+    url = "http://127.0.0.1:1/graphql"  # nothing listens on port 1
+    service = GraphQLService(
+        schema, GraphQLSettings(), extension=Extension(url, added, forwarder(url, FetchPolicy(timeout=5)))
+    )
+    body = orjson.dumps({"query": '{ user(id: "1") { name nickname } }'})
+    reply = service.answer("POST", "", {"content-type": "application/json", "accept": GRAPHQL_JSON}, body)
+    answer = orjson.loads(reply.body)
+    assert reply.status == 400 and reply.error_count == 1 and "data" not in answer
+    assert answer["errors"][0]["message"].startswith(f"the real API at {url} failed")
+    local_only = service.answer(
+        "POST", "", {"content-type": "application/json"}, b'{"query": "{ pet(id: \\"4\\") { id } }"}'
+    )
+    assert local_only.status == 200 and orjson.loads(local_only.body) == {"data": {"pet": {"id": "4"}}}
