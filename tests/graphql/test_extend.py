@@ -235,3 +235,21 @@ def test_a_real_api_that_cannot_be_reached_is_one_graphql_error() -> None:
         "POST", "", {"content-type": "application/json"}, b'{"query": "{ pet(id: \\"4\\") { id } }"}'
     )
     assert local_only.status == 200 and orjson.loads(local_only.body) == {"data": {"pet": {"id": "4"}}}
+
+
+def test_the_extended_schema_comes_from_the_cache_the_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = build_schema(REAL_SDL)
+    plain = LOCAL_SDL.replace(
+        '@examples(values: ["ace", "bee"])', ""
+    )  # graphql-faker's directives: not cached
+    first = extend_schema_with(real, "real", [("local.graphql", plain)], tmp_path)
+    assert len(list(tmp_path.iterdir())) == 1
+
+    def not_again(*_: object) -> None:
+        raise AssertionError("the SDL was read again")
+
+    monkeypatch.setattr("mockingbird.graphql.loading._schema_from_sdl", not_again)
+    second = extend_schema_with(real, "real", [("local.graphql", plain)], tmp_path)
+    assert second[1] == first[1] and ("User", "nickname") in second[1] and second[0] is not first[0]

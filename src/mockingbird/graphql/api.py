@@ -171,11 +171,12 @@ def extended_spec(source: str, url: str, policy: FetchPolicy, settings: GraphQLS
     Raises:
         FetchRefusedError, FetchError, SpecError: as ``introspect``; the SDL does not extend the real schema.
     """
+    from mockingbird.graphql._cache import default_cache_dir
     from mockingbird.graphql.extend import extend_schema_with
     from mockingbird.graphql.loading import sdl_sources
 
     remote = introspect(url, policy)
-    schema, added, warnings = extend_schema_with(remote, url, sdl_sources(source))
+    schema, added, warnings = extend_schema_with(remote, url, sdl_sources(source), default_cache_dir())
     extension = Extension(url, added, forwarder(url, policy))
     return graphql_spec(schema, source, settings, warnings, extension)
 

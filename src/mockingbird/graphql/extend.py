@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -62,14 +63,15 @@ class Extension:
     forward: Forward
 
 
-def extend_schema_with(remote: GraphQLSchema, url: str, sources: list[tuple[str, str]]
+def extend_schema_with(remote: GraphQLSchema, url: str, sources: list[tuple[str, str]], cache_dir: Path | None = None
                        ) -> tuple[GraphQLSchema, frozenset[tuple[str, str]], list[str]]:  # fmt: skip
-    """The real API's schema extended by local SDL ``sources``; the added coordinates; the warnings.
+    """The real API's schema extended by local SDL ``sources`` (through the schema cache in ``cache_dir``);
+    the added coordinates; the warnings.
 
     Raises:
         SpecError: the SDL does not parse, or does not extend the real schema (``file:line:column``).
     """
-    schema, warnings = schema_from_sdl([(url, print_schema(remote)), *sources])
+    schema, warnings = schema_from_sdl([(url, print_schema(remote)), *sources], cache_dir)
     added: set[tuple[str, str]] = set()
     for name, type_ in schema.type_map.items():
         if name.startswith("__") or not isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType)):
