@@ -60,6 +60,8 @@ class RealApi:
     async def endpoint(self, request: Request) -> JSONResponse:
         body = await request.json()
         self.sent.append((body, request.headers.get("authorization")))
+        if not request.headers.get("authorization"):  # like GitHub's: no token, no schema
+            return JSONResponse({"errors": [{"message": "unauthorized"}]}, status_code=401)
         result = graphql_sync(self.schema, body["query"], self, variable_values=body.get("variables"),
                               operation_name=body.get("operationName"),
                               type_resolver=lambda value, *_: value.get("__typename", "User"))  # fmt: skip
@@ -107,7 +109,8 @@ def mock(real: tuple[RealApi, str], tmp_path_factory: pytest.TempPathFactory) ->
     folder = tmp_path_factory.mktemp("extend")
     local = folder / "local.graphql"
     local.write_text(LOCAL_SDL)
-    with MockServer(local, seed=3, log_db=folder / "log.db", graphql_extend=real[1]) as server:
+    with MockServer(local, seed=3, log_db=folder / "log.db", graphql_extend=real[1],
+                    graphql_extend_headers=("Authorization: Bearer server-token",)) as server:  # fmt: skip
         yield server
 
 
@@ -133,7 +136,8 @@ def test_real_fields_come_from_the_real_api_and_added_ones_are_generated(
     )
     assert again == user  # added fields are seeded by the real object's id
     body, auth = api.sent[-1]
-    assert auth == "Bearer t0ken"
+    assert auth == "Bearer t0ken"  # the client's own header wins over the configured one
+    assert "__schema" in api.sent[0][0]["query"] and api.sent[0][1] == "Bearer server-token"
     assert "nickname" not in body["query"] and "pets" not in body["query"] and "$n" not in body["query"]
     assert body["operationName"] == "One"
 
@@ -164,6 +168,7 @@ def test_a_mutation_runs_once_on_the_real_api_and_its_errors_are_passed_on(
     answer = httpx.post(f"{mock.url}/graphql", json={
         "query": 'mutation { rename(id: "2", name: "Lin") { name nickname } }'}, timeout=10).json()  # fmt: skip
     assert answer["data"]["rename"]["name"] == "Lin" and api.people["2"]["name"] == "Lin"
+    assert api.sent[-1][1] == "Bearer server-token"
     assert answer["data"]["rename"]["nickname"] in ("ace", "bee")
     failed = httpx.post(
         f"{mock.url}/graphql", json={"query": '{ boom user(id: "2") { name } }'}, timeout=10
@@ -199,11 +204,13 @@ def test_an_sdl_that_does_not_extend_the_real_schema_is_one_line_and_exit_2(
     local = tmp_path / "bad.graphql"
     local.write_text("extend type Nope { x: Int }\n")
     result = subprocess.run(
-        [sys.executable, "-m", "mockingbird", "serve", str(local), "--extend", real[1], "--port", "0", "--no-log"],
+        [sys.executable, "-m", "mockingbird", "serve", str(local), "--extend", real[1],
+         "--extend-header", "Authorization: Bearer cli", "--port", "0", "--no-log"],
         check=False, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and "Nope" in lines[0], lines
+    assert real[0].sent[-1][1] == "Bearer cli"  # the introspection went with the configured header
 
 
 def test_field_overrides_apply_over_real_and_added_fields(mock: MockServer) -> None:

@@ -122,14 +122,18 @@ def load_served_api(config: ServeConfig, *, policy: FetchPolicy | None = None) -
         policy = policy or FetchPolicy(timeout=config.fetch_timeout, max_bytes=config.fetch_max_bytes)
     if config.graphql_extend:
         assert policy is not None
-        return extended_spec(config.spec, config.graphql_extend, policy, settings)
+        headers = {}
+        for item in config.graphql_extend_headers:
+            name, _, value = item.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return extended_spec(config.spec, config.graphql_extend, policy, settings, headers)
     if config.graphql_introspect:
         assert policy is not None
         return graphql_spec(introspect(config.spec, policy), config.spec, settings)
     return load_api(config.spec, policy=policy, graphql=settings, postman_env=config.postman_env)
 
 
-def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
+def introspect(url: str, policy: FetchPolicy, extra: Mapping[str, str] | None = None) -> GraphQLSchema:
     """The schema of the live GraphQL endpoint at ``url``, by an introspection query (one bounded POST).
 
     Raises:
@@ -145,6 +149,7 @@ def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
 
     query = get_introspection_query(descriptions=True, specified_by_url=True, directive_is_repeatable=True)
     headers = {
+        **(extra or {}),
         "content-type": "application/json",
         "accept": "application/graphql-response+json, application/json",
     }
@@ -164,9 +169,11 @@ def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
     return schema_from_introspection(document, url)
 
 
-def extended_spec(source: str, url: str, policy: FetchPolicy, settings: GraphQLSettings) -> Spec:
+def extended_spec(source: str, url: str, policy: FetchPolicy, settings: GraphQLSettings,
+                  headers: Mapping[str, str] | None = None) -> Spec:  # fmt: skip
     """Extend mode: the live GraphQL API at ``url`` (read by introspection) extended by the SDL in ``source``;
-    what the real API knows is forwarded to it, what the SDL adds is generated.
+    what the real API knows is forwarded to it, what the SDL adds is generated. ``headers`` (lower-case
+    names) go with every request to it.
 
     Raises:
         FetchRefusedError, FetchError, SpecError: as ``introspect``; the SDL does not extend the real schema.
@@ -175,17 +182,17 @@ def extended_spec(source: str, url: str, policy: FetchPolicy, settings: GraphQLS
     from mockingbird.graphql.extend import extend_schema_with
     from mockingbird.graphql.loading import sdl_sources
 
-    remote = introspect(url, policy)
+    remote = introspect(url, policy, headers)
     schema, added, warnings = extend_schema_with(remote, url, sdl_sources(source), default_cache_dir())
-    extension = Extension(url, added, forwarder(url, policy))
+    extension = Extension(url, added, forwarder(url, policy, headers))
     return graphql_spec(schema, source, settings, warnings, extension)
 
 
 _FORWARDED_HEADERS = ("authorization", "cookie")
 
 
-def forwarder(url: str, policy: FetchPolicy) -> Forward:
-    """Sends a GraphQL request to the real API at ``url`` (one bounded POST, with the client's
+def forwarder(url: str, policy: FetchPolicy, headers: Mapping[str, str] | None = None) -> Forward:
+    """Sends a GraphQL request to the real API at ``url`` (one bounded POST, with ``headers`` and the client's
     ``Authorization``, ``Cookie`` and ``X-`` headers); a failure is a GraphQL error naming it."""
     import orjson
 
@@ -193,10 +200,11 @@ def forwarder(url: str, policy: FetchPolicy) -> Forward:
     from mockingbird.fetching import Fetcher
 
     trusted = policy.trusting(url)
+    configured = dict(headers or {})
 
-    def forward(params: Mapping[str, Any], headers: Mapping[str, str]) -> Mapping[str, Any]:
-        sent = {"content-type": "application/json", "accept": "application/json"}
-        sent.update({k: v for k, v in headers.items() if k in _FORWARDED_HEADERS or k.startswith("x-")})
+    def forward(params: Mapping[str, Any], client: Mapping[str, str]) -> Mapping[str, Any]:
+        sent = {**configured, "content-type": "application/json", "accept": "application/json"}
+        sent.update({k: v for k, v in client.items() if k in _FORWARDED_HEADERS or k.startswith("x-")})
         try:
             with Fetcher(trusted) as fetcher:
                 result = fetcher.send(
