@@ -39,7 +39,8 @@ union Result = User | Team
 enum Role { ADMIN MEMBER }
 """
 LOCAL_SDL = """
-extend type User { pets(first: Int): [Pet!]!  nickname: String @examples(values: ["ace", "bee"]) }
+interface Owner { pets(first: Int): [Pet!]! }
+extend type User implements Owner { pets(first: Int): [Pet!]!  nickname: String @examples(values: ["ace", "bee"]) }
 type Pet { id: ID! name: String! owner: User }
 extend type Query { pet(id: ID!): Pet }
 """
@@ -149,13 +150,15 @@ def test_fragments_on_unions_and_interfaces_and_a_query_the_real_api_never_sees(
     with _client(mock) as session:
         found = session.execute(gql("""
             fragment Pets on User { nickname pets(first: 1) { name } }
-            query Find { search { __typename ... on Named { name } ... on User { ...Pets } ... on Team { size } }
+            query Find { search { __typename ... on Named { name } ... on User { ...Pets } ... on Team { size }
+                                  ... on Owner { pets(first: 1) { id } } }
                          users { name role } }"""))  # fmt: skip
         before = len(api.sent)
         pet = session.execute(gql('{ pet(id: "p9") { id name owner { id name } } }'))["pet"]
         assert len(api.sent) == before  # only added fields: nothing forwarded
     assert [item["__typename"] for item in found["search"]] == ["User", "Team"]
     assert found["search"][0]["name"] == "Ada" and len(found["search"][0]["pets"]) == 1
+    assert set(found["search"][0]["pets"][0]) == {"name", "id"}  # a local interface over a real type
     assert found["search"][1] == {"__typename": "Team", "name": "core", "size": 3}
     assert [u["name"] for u in found["users"]] == ["Ada", "Linus"]
     assert pet["id"] == "p9" and pet["owner"]["name"]
@@ -182,9 +185,9 @@ def test_a_mutation_runs_once_on_the_real_api_and_its_errors_are_passed_on(
 def test_the_forwarded_document_keeps_only_what_the_real_api_knows() -> None:
     real = build_schema(REAL_SDL)
     schema, added, warnings = extend_schema_with(real, "real", [("local.graphql", LOCAL_SDL)])
-    assert warnings == [] and {("User", "pets"), ("Pet", "name"), ("Query", "pet")} <= added
+    assert warnings == [] and {("User", "pets"), ("Pet", "name"), ("Query", "pet"), ("Owner", "")} <= added
     assert ("User", "name") not in added
-    document = parse("""query Q($n: Int, $id: ID!) { pet(id: "1") { name } user(id: $id) { ...F ... on User { pets(first: $n) { name } } } }
+    document = parse("""query Q($n: Int, $id: ID!) { pet(id: "1") { name } user(id: $id) { ...F ... on User { pets(first: $n) { name } } ... on Owner { owned: pets { id } } } }
                         fragment F on User { name nickname }""")  # fmt: skip
     operation = document.definitions[0]
     forwarded = forwarded_document(schema, document, operation, added)  # type: ignore[arg-type]
