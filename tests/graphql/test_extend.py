@@ -147,12 +147,13 @@ def test_fragments_on_unions_and_interfaces_and_a_query_the_real_api_never_sees(
     real: tuple[RealApi, str], mock: MockServer
 ) -> None:
     api, _ = real
+    find = """
+        fragment Pets on User { nickname pets(first: 1) { name } }
+        query Find { search { __typename ... on Named { name } ... on User { ...Pets } ... on Team { size }
+                              ... on Owner { pets(first: 1) { id } } }
+                     users { name role } }"""
     with _client(mock) as session:
-        found = session.execute(gql("""
-            fragment Pets on User { nickname pets(first: 1) { name } }
-            query Find { search { __typename ... on Named { name } ... on User { ...Pets } ... on Team { size }
-                                  ... on Owner { pets(first: 1) { id } } }
-                         users { name role } }"""))  # fmt: skip
+        found = session.execute(gql(find))
         before = len(api.sent)
         pet = session.execute(gql('{ pet(id: "p9") { id name owner { id name } } }'))["pet"]
         assert len(api.sent) == before  # only added fields: nothing forwarded
@@ -162,6 +163,9 @@ def test_fragments_on_unions_and_interfaces_and_a_query_the_real_api_never_sees(
     assert found["search"][1] == {"__typename": "Team", "name": "core", "size": 3}
     assert [u["name"] for u in found["users"]] == ["Ada", "Linus"]
     assert pet["id"] == "p9" and pet["owner"]["name"]
+    merged = extend_schema_with(build_schema(REAL_SDL), "real", [("local.graphql", LOCAL_SDL)])[0]
+    again = graphql_sync(merged, find, found)  # type-correct: re-executed over the answer, default resolvers
+    assert again.errors is None and again.data == found
 
 
 def test_a_mutation_runs_once_on_the_real_api_and_its_errors_are_passed_on(
