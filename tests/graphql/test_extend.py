@@ -39,7 +39,7 @@ union Result = User | Team
 enum Role { ADMIN MEMBER }
 """
 LOCAL_SDL = """
-interface Owner { pets(first: Int): [Pet!]! }
+interface Owner { name: String!  pets(first: Int): [Pet!]! }
 extend type User implements Owner { pets(first: Int): [Pet!]!  nickname: String @examples(values: ["ace", "bee"]) }
 type Pet { id: ID! name: String! owner: User }
 extend type Query { pet(id: ID!): Pet }
@@ -150,7 +150,7 @@ def test_fragments_on_unions_and_interfaces_and_a_query_the_real_api_never_sees(
     find = """
         fragment Pets on User { nickname pets(first: 1) { name } }
         query Find { search { __typename ... on Named { name } ... on User { ...Pets } ... on Team { size }
-                              ... on Owner { pets(first: 1) { id } } }
+                              ... on Owner { ownerName: name pets(first: 1) { id } } }
                      users { name role } }"""
     with _client(mock) as session:
         found = session.execute(gql(find))
@@ -160,6 +160,7 @@ def test_fragments_on_unions_and_interfaces_and_a_query_the_real_api_never_sees(
     assert [item["__typename"] for item in found["search"]] == ["User", "Team"]
     assert found["search"][0]["name"] == "Ada" and len(found["search"][0]["pets"]) == 1
     assert set(found["search"][0]["pets"][0]) == {"name", "id"}  # a local interface over a real type
+    assert found["search"][0]["ownerName"] == "Ada"  # its real field asked of the real API
     assert found["search"][1] == {"__typename": "Team", "name": "core", "size": 3}
     assert [u["name"] for u in found["users"]] == ["Ada", "Linus"]
     assert pet["id"] == "p9" and pet["owner"]["name"]

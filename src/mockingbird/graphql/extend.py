@@ -28,6 +28,7 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
     NameNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -141,13 +142,18 @@ def _strip(schema: GraphQLSchema, selection_set: SelectionSetNode, parent: Any,
                 schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
             )
             if _is_added_type(condition, added):
+                out.extend(_on_real_types(schema, condition, parent, selection, added, fragments))
                 continue
             sub = _strip(schema, selection.selection_set, condition, added, fragments)
             out.append(InlineFragmentNode(type_condition=selection.type_condition, directives=selection.directives,
                                           selection_set=sub))  # fmt: skip
         elif isinstance(selection, FragmentSpreadNode):
             frag = fragments.get(selection.name.value)
-            if frag is None or _is_added_type(schema.get_type(frag.type_condition.name.value), added):
+            if frag is None:
+                continue
+            condition = schema.get_type(frag.type_condition.name.value)
+            if _is_added_type(condition, added):
+                out.extend(_on_real_types(schema, condition, parent, frag, added, fragments))
                 continue
             out.append(selection)
     if had_added and isinstance(parent, GraphQLObjectType) and "id" in parent.fields:
@@ -183,6 +189,23 @@ def run_extended(mock: DataResolver, extension: Extension, document: DocumentNod
     if errors:
         out["errors"] = errors + list(out.get("errors") or ())
     return out
+
+
+def _on_real_types(schema: GraphQLSchema, condition: Any, parent: Any, fragment: Any,
+                   added: frozenset[tuple[str, str]], fragments: Mapping[str, FragmentDefinitionNode],
+                   ) -> list[InlineFragmentNode]:  # fmt: skip
+    """A fragment on a type the real API lacks, as fragments on the real types it stands for there (a local
+    interface implemented by real types: their real fields are still asked)."""
+    if not isinstance(condition, GraphQLAbstractType):
+        return []  # a new object type: the real API never answers one
+    within = schema.get_possible_types(parent) if isinstance(parent, GraphQLAbstractType) else [parent]
+    names = {t.name for t in within}
+    return [
+        InlineFragmentNode(type_condition=NamedTypeNode(name=NameNode(value=t.name)), directives=fragment.directives,
+                           selection_set=_strip(schema, fragment.selection_set, t, added, fragments))
+        for t in schema.get_possible_types(condition)
+        if t.name in names and (t.name, "") not in added
+    ]  # fmt: skip
 
 
 def _is_added_type(type_: Any, added: frozenset[tuple[str, str]]) -> bool:
