@@ -64,6 +64,13 @@ def test_a_bad_environment_value_is_one_line_naming_the_variable() -> None:
         ({"spec": ""}, "spec: a spec file or URL is required"),
         ({"callback_delay": -1}, "callback_delay: -1 is not 0-3600 seconds"),
         ({"callback_attempts": 0}, "callback_attempts: 0 is not 1-20"),
+        ({"graphql_extend": "ftp://x/graphql"}, "graphql_extend: an http"),
+        ({"graphql_extend": "http://x/graphql", "graphql_introspect": True}, "graphql_extend: an http"),
+        ({"graphql_extend_headers": ("A: b",)}, "graphql_extend_headers: headers for the real API need"),
+        (
+            {"graphql_extend": "http://x/g", "graphql_extend_headers": ("nocolon",)},
+            "'nocolon' is not Name: value",
+        ),
     ],
 )
 def test_out_of_range_values_are_config_errors(changes: dict[str, object], message: str) -> None:
@@ -121,6 +128,11 @@ def test_config_is_frozen_and_keyword_only() -> None:
         ),
         ServeConfig(spec="a.yaml", log_db="postgresql://app:pw@db:5432/logs", replica_name="web-1"),
         ServeConfig(spec="a.yaml", log=False, control_db="postgresql://app:pw@db:5432/control"),
+        ServeConfig(
+            spec="local.graphql",
+            graphql_extend="http://127.0.0.1:9/graphql",
+            graphql_extend_headers=("Authorization: Bearer x", "X-Team: core"),
+        ),
     ],
 )
 def test_to_args_and_to_env_give_a_child_exactly_this_config(config: ServeConfig) -> None:

@@ -109,6 +109,10 @@ class ServeConfig:
         graphql_event_interval: seconds between a GraphQL subscription's events.
         graphql_events: how many events a GraphQL subscription gets before it completes.
         graphql_introspect: ``spec`` is a live GraphQL endpoint whose schema is read by introspection.
+        graphql_extend: extend mode: the live GraphQL API at this URL, extended by ``spec``'s SDL (the real
+            API answers what it knows, the SDL's additions are generated).
+        graphql_extend_headers: ``Name: value`` headers sent to the real API in extend mode (its introspection
+            and every forwarded request; a client's own header of the same name wins).
 
     Raises:
         ConfigError: a value out of range (port, server, log writer), one line naming the field.
@@ -159,6 +163,8 @@ class ServeConfig:
     graphql_event_interval: float = 1.0
     graphql_events: int = 10
     graphql_introspect: bool = False
+    graphql_extend: str | None = None
+    graphql_extend_headers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.spec:
@@ -182,6 +188,17 @@ class ServeConfig:
             raise ConfigError(f"errors: {self.errors!r} is not one of {', '.join(get_args(ErrorStyle))}")
         if not self.graphql_path.startswith("/"):
             raise ConfigError(f"graphql_path: {self.graphql_path!r} must start with /")
+        if self.graphql_extend is not None and (
+            self.graphql_introspect or not self.graphql_extend.startswith(("http://", "https://"))
+        ):
+            raise ConfigError(
+                "graphql_extend: an http(s) URL of a GraphQL API, and SPEC the SDL that extends it"
+            )
+        if self.graphql_extend_headers and not self.graphql_extend:
+            raise ConfigError("graphql_extend_headers: headers for the real API need --extend URL")
+        for item in self.graphql_extend_headers:
+            if not item.partition(":")[0].strip() or ":" not in item:
+                raise ConfigError(f"graphql_extend_headers: {item.split(':')[0]!r} is not Name: value")
         if self.graphql_max_depth < 1 or self.graphql_max_complexity < 1:
             raise ConfigError("graphql_max_depth: the GraphQL limits must be at least 1")
         if not 0 <= self.graphql_event_interval <= 3600 or not 0 <= self.graphql_events <= 1_000_000:
@@ -287,6 +304,10 @@ class ServeConfig:
                  "--graphql-events", str(self.graphql_events)]  # fmt: skip
         if self.graphql_introspect:
             args.append("--introspect")
+        if self.graphql_extend:
+            args += ["--extend", self.graphql_extend]
+        for item in self.graphql_extend_headers:
+            args += ["--extend-header", item]
         return args
 
     def to_env(self) -> dict[str, str | None]:

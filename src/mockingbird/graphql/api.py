@@ -9,13 +9,15 @@ schema in ``Spec.graphql``; the engine hands those requests to the GraphQL answe
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLSchema
 from mockingbird.config import ServeConfig
 from mockingbird.errors import ConfigError, DocumentError, SpecError
+from mockingbird.graphql.extend import Extension, Forward
 from mockingbird.graphql.loading import load_schema, looks_like_graphql
 from mockingbird.graphql.protocol import GRAPHQL_JSON, JSON, GraphQLSettings
 from mockingbird.openapi.model import MediaType, Operation, RequestBody, Response, Spec
@@ -30,10 +32,11 @@ class GraphQLApi:
 
     schema: GraphQLSchema
     settings: GraphQLSettings
+    extension: Extension | None = None  # extend mode (``--extend URL``)
 
 
 def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
-                 warnings: list[str] | None = None) -> Spec:  # fmt: skip
+                 warnings: list[str] | None = None, extension: Extension | None = None) -> Spec:  # fmt: skip
     """The ``Spec`` of a GraphQL mock: GET and POST on ``settings.path``.
 
     Raises:
@@ -64,7 +67,7 @@ def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
     }
     return Spec(title=f"{title} (GraphQL)", version="graphql", source=source, operations=operations,
                 warnings=list(warnings or ()), document=document,
-                graphql=GraphQLApi(schema, settings))  # fmt: skip
+                graphql=GraphQLApi(schema, settings, extension))  # fmt: skip
 
 
 def load_api(source: str | os.PathLike[str], *, policy: FetchPolicy | None = None,
@@ -113,15 +116,24 @@ def load_served_api(config: ServeConfig, *, policy: FetchPolicy | None = None) -
         event_interval=config.graphql_event_interval,
         events=config.graphql_events,
     )
-    if config.graphql_introspect:
+    if config.graphql_introspect or config.graphql_extend:
         from mockingbird.fetching import FetchPolicy
 
         policy = policy or FetchPolicy(timeout=config.fetch_timeout, max_bytes=config.fetch_max_bytes)
+    if config.graphql_extend:
+        assert policy is not None
+        headers = {}
+        for item in config.graphql_extend_headers:
+            name, _, value = item.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return extended_spec(config.spec, config.graphql_extend, policy, settings, headers)
+    if config.graphql_introspect:
+        assert policy is not None
         return graphql_spec(introspect(config.spec, policy), config.spec, settings)
     return load_api(config.spec, policy=policy, graphql=settings, postman_env=config.postman_env)
 
 
-def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
+def introspect(url: str, policy: FetchPolicy, extra: Mapping[str, str] | None = None) -> GraphQLSchema:
     """The schema of the live GraphQL endpoint at ``url``, by an introspection query (one bounded POST).
 
     Raises:
@@ -137,6 +149,7 @@ def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
 
     query = get_introspection_query(descriptions=True, specified_by_url=True, directive_is_repeatable=True)
     headers = {
+        **(extra or {}),
         "content-type": "application/json",
         "accept": "application/graphql-response+json, application/json",
     }
@@ -154,3 +167,56 @@ def introspect(url: str, policy: FetchPolicy) -> GraphQLSchema:
         first = errors[0].get("message") if isinstance(errors[0], dict) else errors[0]
         raise SpecError(url, "", f"introspection refused (HTTP {result.status}): {first}")
     return schema_from_introspection(document, url)
+
+
+def extended_spec(source: str, url: str, policy: FetchPolicy, settings: GraphQLSettings,
+                  headers: Mapping[str, str] | None = None) -> Spec:  # fmt: skip
+    """Extend mode: the live GraphQL API at ``url`` (read by introspection) extended by the SDL in ``source``;
+    what the real API knows is forwarded to it, what the SDL adds is generated. ``headers`` (lower-case
+    names) go with every request to it.
+
+    Raises:
+        FetchRefusedError, FetchError, SpecError: as ``introspect``; the SDL does not extend the real schema.
+    """
+    from mockingbird.graphql._cache import default_cache_dir
+    from mockingbird.graphql.extend import extend_schema_with
+    from mockingbird.graphql.loading import sdl_sources
+
+    remote = introspect(url, policy, headers)
+    schema, added, warnings = extend_schema_with(remote, url, sdl_sources(source), default_cache_dir())
+    extension = Extension(url, added, forwarder(url, policy, headers))
+    return graphql_spec(schema, source, settings, warnings, extension)
+
+
+_FORWARDED_HEADERS = ("authorization", "cookie")
+
+
+def forwarder(url: str, policy: FetchPolicy, headers: Mapping[str, str] | None = None) -> Forward:
+    """Sends a GraphQL request to the real API at ``url`` (one bounded POST, with ``headers`` and the client's
+    ``Authorization``, ``Cookie`` and ``X-`` headers); a failure is a GraphQL error naming it."""
+    import orjson
+
+    from mockingbird.errors import MockingbirdError
+    from mockingbird.fetching import Fetcher
+
+    trusted = policy.trusting(url)
+    configured = dict(headers or {})
+
+    def forward(params: Mapping[str, Any], client: Mapping[str, str]) -> Mapping[str, Any]:
+        sent = {**configured, "content-type": "application/json", "accept": "application/json"}
+        sent.update({k: v for k, v in client.items() if k in _FORWARDED_HEADERS or k.startswith("x-")})
+        try:
+            with Fetcher(trusted) as fetcher:
+                result = fetcher.send(
+                    "POST", url, content=orjson.dumps(params), headers=sent, raise_status=False
+                )
+            answer = orjson.loads(result.content)
+        except (MockingbirdError, orjson.JSONDecodeError) as exc:
+            return {"errors": [{"message": f"the real API at {url} failed: {exc}"}]}
+        if not isinstance(answer, dict):
+            return {
+                "errors": [{"message": f"the real API at {url} answered HTTP {result.status}, not GraphQL"}]
+            }
+        return answer
+
+    return forward

@@ -113,26 +113,45 @@ def load_schema(
         SpecNotFoundError: the file or folder cannot be read.
         SpecError: a syntax error (``file:line:column``), or a schema that is broken beyond tolerance.
     """
-    path = Path(source)
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SDL_SUFFIXES)
-        sources = [(str(p), _read_text(str(p), budgets)) for p in files]
-    else:
-        text = _read_text(source, budgets)
-        if text.lstrip().startswith("{"):
-            return schema_from_introspection(parse_json(text, source, budgets), source), []
-        sources = [(source, text)]
+    sources = sdl_sources(source, budgets)
+    if len(sources) == 1 and sources[0][0] == source and sources[0][1].lstrip().startswith("{"):
+        return schema_from_introspection(parse_json(sources[0][1], source, budgets), source), []
+    return schema_from_sdl(sources, cache_dir)
+
+
+def schema_from_sdl(
+    sources: Sequence[tuple[str, str]], cache_dir: Path | None = None
+) -> tuple[GraphQLSchema, list[str]]:
+    """The schema of one or several SDL texts ``(name, text)`` read as one document (through the cache
+    in ``cache_dir``, see ``load_schema``).
+
+    Raises:
+        SpecError: a syntax error or a schema broken beyond tolerance, located ``name:line:column``.
+    """
     if cache_dir is None:
-        return schema_from_sdl(sources)
+        return _schema_from_sdl(sources)
     from mockingbird.graphql._cache import cached_schema, keep_schema
 
     found = cached_schema(cache_dir, sources)
     if found is not None:
         return found
-    schema, warnings = schema_from_sdl(sources)
+    schema, warnings = _schema_from_sdl(sources)
     if not any(f"@{name}" in text for name in FAKER_DIRECTIVES for _, text in sources):
         keep_schema(cache_dir, sources, schema, warnings)
     return schema, warnings
+
+
+def sdl_sources(source: str, budgets: Budgets = DEFAULT_BUDGETS) -> list[tuple[str, str]]:
+    """The SDL files of ``source`` (a file, or a folder's ``.graphql``/``.gql`` files): (name, text) pairs.
+
+    Raises:
+        SpecNotFoundError, SpecError: a file cannot be read, or is not UTF-8 text.
+    """
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SDL_SUFFIXES)
+        return [(str(p), _read_text(str(p), budgets)) for p in files]
+    return [(source, _read_text(source, budgets))]
 
 
 def _read_text(source: str, budgets: Budgets) -> str:
@@ -164,12 +183,7 @@ def schema_from_introspection(document: Any, source: str) -> GraphQLSchema:
         raise SpecError(source, "/__schema", str(exc).strip()) from None
 
 
-def schema_from_sdl(sources: Sequence[tuple[str, str]]) -> tuple[GraphQLSchema, list[str]]:
-    """The schema of one or several SDL texts ``(name, text)`` read as one document.
-
-    Raises:
-        SpecError: a syntax error or a schema broken beyond tolerance, located ``name:line:column``.
-    """
+def _schema_from_sdl(sources: Sequence[tuple[str, str]]) -> tuple[GraphQLSchema, list[str]]:
     if not sources:
         raise SpecError("schema", "", "no GraphQL schema files")
     definitions: list[Any] = []

@@ -34,6 +34,7 @@ from graphql import (
     validate,
 )
 from mockingbird.graphql.data import DataResolver
+from mockingbird.graphql.extend import Extension, run_extended
 from mockingbird.graphql.limits import measure
 
 JSON = "application/json"
@@ -96,8 +97,10 @@ class GraphQLService:
         >>> reply = service.answer("POST", "", {"content-type": "application/json"}, b'{"query": "{ a }"}')
     """
 
-    def __init__(self, schema: GraphQLSchema, settings: GraphQLSettings, *, seed: int = 0) -> None:
+    def __init__(self, schema: GraphQLSchema, settings: GraphQLSettings, *, seed: int = 0,
+                 extension: Extension | None = None) -> None:  # fmt: skip
         self.schema = schema
+        self.extension = extension  # extend mode: the real API answers what it knows
         self.settings = settings
         self.resolver = DataResolver(schema, seed=seed)
         self._rules = (
@@ -152,9 +155,10 @@ class GraphQLService:
         problem = _check_params(params)
         if problem is not None:
             return _request_error(400, problem, media)
-        return self._run(method, params, media, overrides)
+        return self._run(method, params, media, overrides, headers)
 
-    def _run(self, method: str, params: Mapping[str, Any], media: str, overrides: Any = None) -> GraphQLReply:
+    def _run(self, method: str, params: Mapping[str, Any], media: str, overrides: Any = None,
+             headers: Mapping[str, str] | None = None) -> GraphQLReply:  # fmt: skip
         text: str = params["query"]
         name = params.get("operationName") or None
         variables = params.get("variables")
@@ -189,6 +193,16 @@ class GraphQLService:
             error = GraphQLError("subscriptions are not served over HTTP requests")
             return _errors(refused, [error], media, name, kind, fields)
         resolver = self.resolver
+        if self.extension is not None:
+            mixed = run_extended(
+                resolver, self.extension, document, operation, variables, headers or {}, overrides
+            )
+            status = 200
+            if mixed.get("data") is None and not any(e.get("path") for e in mixed["errors"]):
+                status = refused
+                mixed.pop("data", None)
+            errors = len(mixed.get("errors") or ())
+            return GraphQLReply(status, media, orjson.dumps(mixed), name, kind, fields, errors)
         root_type = self.schema.get_root_type(operation.operation)
         result = execute(
             self.schema, document, resolver.root(root_type, echo=operation.operation == OperationType.MUTATION),

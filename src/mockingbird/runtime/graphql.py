@@ -31,7 +31,7 @@ class GraphQLAnswers:
     """
 
     def __init__(self, api: GraphQLApi, *, seed: int) -> None:
-        self.service = GraphQLService(api.schema, api.settings, seed=seed)
+        self.service = GraphQLService(api.schema, api.settings, seed=seed, extension=api.extension)
         self._page: bytes | None = None
 
     def respond(self, matched: Matched, overrides: Sequence[ResponseHook] = ()) -> MockResponse:

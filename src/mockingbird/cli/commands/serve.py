@@ -310,6 +310,21 @@ def _default(name: str) -> Any:
     help="SPEC is a live GraphQL endpoint URL: read its schema by an introspection query (bounded as any fetch).",
 )
 @click.option(
+    "--extend",
+    "graphql_extend",
+    default=None,
+    metavar="URL",
+    help="Extend mode: SPEC is SDL that extends the live GraphQL API at URL; what the API knows is "
+    "forwarded to it, the fields and types SPEC adds are generated.",
+)
+@click.option(
+    "--extend-header",
+    "graphql_extend_headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="A header sent to the real API in extend mode (its introspection and forwarded requests); repeatable.",
+)
+@click.option(
     "--ready-fd",
     type=int,
     hidden=True,
@@ -330,7 +345,7 @@ def command(ready_fd: int | None, mcp_stdio: bool, **options: Any) -> None:
     allows more; callbacks and webhooks go to loopback unless --allow-callback-host
     allows more; see SECURITY.md for every limit.
     """
-    for name in ("mcp_tags", "mcp_operations", "mcp_credentials"):
+    for name in ("mcp_tags", "mcp_operations", "mcp_credentials", "graphql_extend_headers"):
         options[name] = tuple(options[name]) or None
     config = ServeConfig.from_env(**options)
     if mcp_stdio:
