@@ -146,6 +146,7 @@ def test_the_fleet_example_follows_the_compose_specification_and_its_commands_pa
         with click.Context(command) as ctx:  # the real `serve` options: a renamed one fails here
             params = dict(command.make_context("serve", service["command"][1:], parent=ctx).params)
         params.pop("ready_fd")
+        params.pop("mcp_stdio")
         config = ServeConfig.from_env(env=service["environment"], **params)
         check_admin_exposure(config.host, config.admin_token)  # 0.0.0.0 needs the token: it is there
         assert config.log_db is not None and config.log_db.startswith("postgresql://")
