@@ -4,7 +4,8 @@
 origins are trusted), checks each hop against the policy (resolving and pinning its host),
 plans the redirect chain one request at a time (``plan``: a generator fed the responses),
 and caps the body (``body``). ``Fetcher`` drives a plan with ``httpx.Client``; ``AsyncFetcher``
-(``_async.py``) drives the same plan with ``httpx.AsyncClient``: one set of rules, two drivers.
+(``_async.py``) drives the same plan with a lean HTTP/1.1 client (``_wire.py``): one set of
+rules, two drivers.
 """
 
 from __future__ import annotations
@@ -262,9 +263,9 @@ class FetchCore:
         )
 
     def failed(self, exc: Exception, where: Where) -> FetchError:
-        """The ``FetchError`` for an httpx/httpcore failure of a fetch."""
+        """The ``FetchError`` for a failure of a fetch (httpx, httpcore, a socket, a timeout)."""
         source, pointer, url = where
-        if isinstance(exc, httpx.TimeoutException | httpcore.TimeoutException):
+        if isinstance(exc, httpx.TimeoutException | httpcore.TimeoutException | TimeoutError):
             return self._late(source, pointer, url)
         return FetchError(source, pointer, f"cannot fetch {url}: {exc or type(exc).__name__}", url=url)
 
