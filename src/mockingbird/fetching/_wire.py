@@ -35,6 +35,7 @@ else:  # pragma: no cover - the same deadline scope before asyncio had one (rais
         with anyio.fail_after(delay):
             yield
 
+
 _PIECE = 65536
 Origin = tuple[str, str, int]  # scheme, host (as pinned), port
 
