@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import h11
 import httpx
 
-from mockingbird.fetching._fetcher import FAILURES, Body, FetchCore, Plan, Where
+from mockingbird.fetching._fetcher import FAILURES, Body, FetchCore, Head, Plan, Where
 from mockingbird.fetching._hosts import parts
 from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
 from mockingbird.fetching._wire import Answer, Wire, WireError
@@ -102,7 +103,7 @@ class AsyncFetcher(FetchCore):
             while isinstance(step, httpx.Request):  # the plan's first step is always a request
                 answer = await self._send(step)
                 try:
-                    response = httpx.Response(answer.status, headers=answer.headers, request=step)
+                    response = _Head(answer.status, answer.first, step.url)
                     if self.resolved_next(response):
                         step = _advance(plan, response)
                     else:
@@ -150,7 +151,7 @@ class Streamed:
         self._where = where
         self.status = answer.status
         self.headers = tuple(answer.headers)
-        self.content_type = answer.header("content-type") or ""
+        self.content_type = answer.first.get("content-type", "")
         self.final_url = final_url
         self.address = address
 
@@ -165,7 +166,16 @@ class Streamed:
         self._body.done()
 
 
-def _advance(plan: Plan, response: httpx.Response | None) -> httpx.Request | tuple[str, str]:
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """An answer's head as the plan reads it (``Head``): lighter than an ``httpx.Response``."""
+
+    status_code: int
+    headers: dict[str, str]
+    url: httpx.URL
+
+
+def _advance(plan: Plan, response: Head | None) -> httpx.Request | tuple[str, str]:
     """The plan's next request, or its result: run in a thread, since a hop's check may resolve a name
     (a StopIteration must not cross into the event loop, so the result is returned instead)."""
     try:

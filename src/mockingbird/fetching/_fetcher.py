@@ -13,15 +13,23 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Generator, Mapping
+from typing import Any, Protocol
 
 import httpcore
 import httpx
 
 from mockingbird.documents import describe_size
 from mockingbird.errors import FetchError, FetchRefusedError
-from mockingbird.fetching._hosts import METADATA_HOSTS, bracket, classify, parts, safe_origin
+from mockingbird.fetching._hosts import (
+    METADATA_HOSTS,
+    authority,
+    bracket,
+    classify,
+    literal_host,
+    parts,
+    safe_origin,
+)
 from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
 from mockingbird.fetching._transport import Clock, PinnedBackend, PinnedTransport
 
@@ -32,7 +40,20 @@ _HEADERS = {
     "user-agent": "mockingbird",
 }
 Where = tuple[str, str, str]  # referring document, pointer, the URL asked for
-Plan = Generator[httpx.Request, httpx.Response, tuple[str, str]]
+
+
+class Head(Protocol):
+    """What the plan reads of an answer: an ``httpx.Response``, or the async path's lighter head."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def url(self) -> httpx.URL: ...
+
+
+Plan = Generator[httpx.Request, Head, tuple[str, str]]
 
 
 class FetchCore:
@@ -60,7 +81,7 @@ class FetchCore:
             FetchError: the host cannot be resolved.
         """
         user_named, trusted, source, pointer = self._scope(url, referrer)
-        return self._check(url, user_named, trusted, (source, pointer, url, ""))
+        return self._check(url, user_named, trusted, (source, pointer, url, ""))[0]
 
     def plan(
         self,
@@ -85,8 +106,8 @@ class FetchCore:
         current, came_from = url, ""
         sent = {**_HEADERS, **(headers or {})}
         for hop in range(self.policy.max_redirects + 1):
-            address = self._check(current, user_named, trusted, (source, pointer, url, came_from))
-            request = httpx.Request(method, current, headers=sent, content=content)
+            address, parsed = self._check(current, user_named, trusted, (source, pointer, url, came_from))
+            request = httpx.Request(method, parsed, headers=sent, content=content)
             request.extensions["timeout"] = httpx.Timeout(self._clock.left(None)).as_dict()
             response = yield request
             location = response.headers.get("location")
@@ -111,19 +132,10 @@ class FetchCore:
     def resolved(self, url: str) -> bool:
         """Whether checking ``url`` needs no name lookup (its host is an address, or pinned already),
         so a driver may run that step of the plan inline rather than in a thread."""
-        try:
-            host = httpx.URL(url).host
-        except (httpx.InvalidURL, ValueError, UnicodeError):
-            return False
-        if host in self._pins:
-            return True
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return True
+        host = literal_host(authority(url))
+        return host is not None and (host[1] or host[0] in self._pins)
 
-    def resolved_next(self, response: httpx.Response) -> bool:
+    def resolved_next(self, response: Head) -> bool:
         """Whether the plan's step after ``response`` needs no name lookup: it is the answer, or a
         redirect to an address or pinned host."""
         location = response.headers.get("location")
@@ -145,7 +157,7 @@ class FetchCore:
 
     def _check(
         self, url: str, user_named: bool, trusted: frozenset[str], where: tuple[str, str, str, str]
-    ) -> str:
+    ) -> tuple[str, httpx.URL]:
         source, pointer, asked, came_from = where
         via = f" (redirected from {came_from})" if came_from else ""
         policy = self.policy
@@ -193,7 +205,7 @@ class FetchCore:
                     raise refuse(f"{shown} a {kind} address", host)
                 if not anywhere:  # allow_loopback: a public host must be named
                     raise refuse(f"{shown} not a loopback address", host)
-        return addresses[0]
+        return addresses[0], parsed
 
     def _resolve(self, host: str, port: int, where: Where) -> list[str]:
         pinned = self._pins.get(host)
@@ -230,7 +242,7 @@ class FetchCore:
         addresses: list[str] = box[0]
         return addresses
 
-    def body(self, response: httpx.Response, where: Where) -> Body:
+    def body(self, response: Head, where: Where) -> Body:
         """A reader of ``response``'s body under the size cap (refused at once past a declared length).
 
         Raises:

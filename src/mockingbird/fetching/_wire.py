@@ -74,6 +74,7 @@ class Answer:
     Attributes:
         status: the HTTP status.
         headers: the header pairs (names lower case), as received.
+        first: the first value of each header, by name.
     """
 
     def __init__(self, wire: Wire, origin: Origin, conn: _Connection, response: h11.Response) -> None:
@@ -82,13 +83,10 @@ class Answer:
         self._conn: _Connection | None = conn
         self.status = response.status_code
         self.headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers]
-        self._inflate = _inflater(
-            next((v for k, v in self.headers if k == "content-encoding"), "").strip().lower()
-        )
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (lower case), or ``None``."""
-        return next((v for k, v in self.headers if k == name), None)
+        self.first: dict[str, str] = {}  # the first value of each header, by name
+        for name, value in self.headers:
+            self.first.setdefault(name, value)
+        self._inflate = _inflater(self.first.get("content-encoding", "").strip().lower())
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body, decoded, in pieces; each read waits no longer than the fetch's deadline.
