@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import h11
 import httpx
 
-from mockingbird.fetching._fetcher import FAILURES, Body, FetchCore, Head, Plan, Where
+from mockingbird.fetching._fetcher import FAILURES, Body, FetchCore, Plan, Where
 from mockingbird.fetching._hosts import parts
-from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
+from mockingbird.fetching._policy import FetchPolicy, FetchResult, Head, Referrer
 from mockingbird.fetching._wire import Answer, Wire, WireError
 
 # What the async path turns into FetchError, besides the plan's own failures.

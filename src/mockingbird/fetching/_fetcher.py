@@ -13,8 +13,8 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
-from collections.abc import Generator, Mapping
-from typing import Any, Protocol
+from collections.abc import Generator
+from typing import Any
 
 import httpcore
 import httpx
@@ -30,7 +30,7 @@ from mockingbird.fetching._hosts import (
     parts,
     safe_origin,
 )
-from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
+from mockingbird.fetching._policy import FetchPolicy, FetchResult, Head, Referrer
 from mockingbird.fetching._transport import Clock, PinnedBackend, PinnedTransport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -40,17 +40,6 @@ _HEADERS = {
     "user-agent": "mockingbird",
 }
 Where = tuple[str, str, str]  # referring document, pointer, the URL asked for
-
-
-class Head(Protocol):
-    """What the plan reads of an answer: an ``httpx.Response``, or the async path's lighter head."""
-
-    @property
-    def status_code(self) -> int: ...
-    @property
-    def headers(self) -> Mapping[str, str]: ...
-    @property
-    def url(self) -> httpx.URL: ...
 
 
 Plan = Generator[httpx.Request, Head, tuple[str, str]]
