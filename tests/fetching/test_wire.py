@@ -76,6 +76,29 @@ def test_a_kept_connection_the_server_closed_is_replaced() -> None:
     assert len(seen) == 2
 
 
+def _once_per_connection(handler: BaseHTTPRequestHandler) -> None:
+    """Answer the first request of a connection; close on the next one without a word."""
+    served = handler.__dict__.get("served", 0)
+    handler.__dict__["served"] = served + 1
+    if served:
+        handler.close_connection = True
+        return
+    handler.send_response(200)
+    handler.send_header("Content-Length", "4")
+    handler.end_headers()
+    handler.wfile.write(b"done")
+
+
+def test_a_kept_connection_closed_with_no_answer_is_retried_once_on_a_new_one() -> None:
+    with serve(routes={"/x": _once_per_connection}) as s, connections() as seen:
+
+        async def steps(fetcher: AsyncFetcher) -> list[bytes]:
+            return [(await fetcher.send("GET", f"{s.base}/x")).content for _ in range(2)]
+
+        assert _run(POLICY, steps) == [b"done", b"done"]
+    assert len(seen) == 2 and len(s.requests) == 3
+
+
 def test_a_body_left_unread_closes_its_connection_and_the_next_request_still_answers() -> None:
     routes: dict[str, Any] = {"/big": Reply(b"#" * 300_000), "/small": Reply("small")}
     with serve(routes=routes) as s, connections() as seen:

@@ -51,6 +51,7 @@ class _Connection:
         self.reader = reader
         self.writer = writer
         self.h11 = h11.Connection(h11.CLIENT)
+        self.received = 0  # bytes read for the exchange in progress
 
     async def event(self) -> h11.Event | type[h11.PAUSED]:
         """The next event of the answer, reading as needed."""
@@ -58,7 +59,9 @@ class _Connection:
             event = self.h11.next_event()
             if event is not h11.NEED_DATA:
                 return event  # type: ignore[return-value]  # h11 types its sentinels loosely
-            self.h11.receive_data(await self.reader.read(_PIECE))
+            data = await self.reader.read(_PIECE)
+            self.received += len(data)
+            self.h11.receive_data(data)
 
     def reusable(self) -> bool:
         """Whether the exchange completed and both sides keep the connection open."""
@@ -175,8 +178,9 @@ class Wire:
                     return Answer(self, origin, conn, await self._exchange(conn, request, body))
                 except (OSError, h11.RemoteProtocolError, WireError):
                     conn.close()
-                    # A kept connection the server closed meanwhile: once more on a new one.
-                    if not reused or conn.h11.their_state is not h11.IDLE:
+                    # A kept connection the server closed meanwhile (not a byte of an answer came):
+                    # once more on a new one.
+                    if not reused or conn.received:
                         raise
                 except BaseException:
                     conn.close()
@@ -184,6 +188,7 @@ class Wire:
 
     @staticmethod
     async def _exchange(conn: _Connection, request: h11.Request, body: bytes) -> h11.Response:
+        conn.received = 0
         data = conn.h11.send(request) or b""
         if body:
             data += conn.h11.send(h11.Data(data=body)) or b""
