@@ -24,7 +24,9 @@ def ssl_context() -> ssl.SSLContext:
 
     A context is safe to share between connections and threads once configured; nothing changes it after.
     """
-    return httpx.create_ssl_context(trust_env=False)
+    context = httpx.create_ssl_context(trust_env=False)
+    context.set_alpn_protocols(["http/1.1"])  # both clients speak HTTP/1.1 only
+    return context
 
 
 class Clock:
