@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from tests.hostile.servers import Reply, connections, serve, trickle
+from tests.hostile.servers import Reply, connections, gzip_bomb, serve, trickle
 
 from mockingbird.errors import FetchError
 from mockingbird.fetching import AsyncFetcher, FetchPolicy, Streamed
@@ -167,3 +167,9 @@ def test_a_closed_port_is_a_fetch_error() -> None:
         base = s.base
     with pytest.raises(FetchError, match="cannot fetch"):
         _run(POLICY, lambda f: f.send("GET", f"{base}/gone"))
+
+
+def test_a_compressed_body_is_capped_as_it_inflates() -> None:
+    capped = FetchPolicy(allow_loopback=True, max_bytes=1_000_000)
+    with serve(routes={"/bomb": gzip_bomb(20_000_000)}) as s, pytest.raises(FetchError, match="larger than"):
+        _run(capped, lambda f: f.send("GET", f"{s.base}/bomb"))
