@@ -4,12 +4,13 @@
 addresses the policy checked for the host (``pinned``; the ``Host`` header and TLS server name
 keep the name), every step (connecting, TLS, sending, each read) waits no longer than the fetch's
 deadline (``Clock``), and an answer's connection is kept for the next request only when its body
-was read to the end. Bodies are decoded (``gzip``, ``deflate``) in pieces of at most 64 KiB, so
-the size cap counts a compressed body as it inflates.
+was read to the end; a kept connection the server closed before a byte of the answer came is
+replaced once. Bodies are decoded (``gzip``, ``deflate``) in pieces of at most 64 KiB, so the
+size cap counts a compressed body as it inflates.
 
-httpx's async client costs about five times the CPU of this one per request (its own request and
-response models over httpcore over anyio); the proxy of ``mockingbird record`` sends every
-request it forwards through here.
+Why not httpx: its async client costs about five times the CPU of a bare h11 exchange per request
+(its request and response models over httpcore over anyio), and ``mockingbird record`` sends
+every request it forwards through here (``docs/performance.md``, "Recording proxy").
 """
 
 from __future__ import annotations
