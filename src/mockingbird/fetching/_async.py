@@ -1,9 +1,9 @@
 """``AsyncFetcher``: the fetch policy's async driver (callbacks and webhooks, sent from an event loop).
 
 It runs the same ``FetchCore.plan`` as ``Fetcher`` (same host rules on every hop, same deadline
-and size cap, connections pinned to checked addresses) over ``httpx.AsyncClient``. Each step of
-the plan (a hop's host check, which may resolve a name) runs in a worker thread, so a slow
-resolver holds up only its own fetch, never the event loop.
+and size cap, connections pinned to checked addresses) over its own lean HTTP/1.1 client
+(``_wire.py``). A step of the plan that may resolve a name (a hop's host check) runs in a worker
+thread, so a slow resolver holds up only its own fetch, never the event loop.
 """
 
 from __future__ import annotations
@@ -11,12 +11,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
+import h11
 import httpx
 
 from mockingbird.fetching._fetcher import FAILURES, Body, FetchCore, Plan, Where
-from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
-from mockingbird.fetching._transport import AsyncPinnedBackend, AsyncPinnedTransport
+from mockingbird.fetching._hosts import parts
+from mockingbird.fetching._policy import FetchPolicy, FetchResult, Head, Referrer
+from mockingbird.fetching._wire import Answer, Wire, WireError
+
+# What the async path turns into FetchError, besides the plan's own failures.
+_FAILURES = (*FAILURES, OSError, TimeoutError, WireError, h11.ProtocolError)
 
 
 class AsyncFetcher(FetchCore):
@@ -32,11 +38,7 @@ class AsyncFetcher(FetchCore):
 
     def __init__(self, policy: FetchPolicy) -> None:
         super().__init__(policy)
-        self._client = httpx.AsyncClient(
-            transport=AsyncPinnedTransport(AsyncPinnedBackend(self._pins, self._clock)),
-            trust_env=False,
-            follow_redirects=False,
-        )
+        self._wire = Wire(self._pins, self._clock)
 
     async def __aenter__(self) -> AsyncFetcher:  # noqa: PYI034
         return self
@@ -46,7 +48,7 @@ class AsyncFetcher(FetchCore):
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
-        await self._client.aclose()
+        await self._wire.aclose()
 
     async def send(
         self,
@@ -99,27 +101,34 @@ class AsyncFetcher(FetchCore):
             inline = self.resolved(url)
             step = _advance(plan, None) if inline else await asyncio.to_thread(_advance, plan, None)
             while isinstance(step, httpx.Request):  # the plan's first step is always a request
-                response = await self._client.send(step, stream=True)
+                answer = await self._send(step)
                 try:
+                    response = _Head(answer.status, answer.first, step.url)
                     if self.resolved_next(response):
                         step = _advance(plan, response)
                     else:
                         step = await asyncio.to_thread(_advance, plan, response)
                     if isinstance(step, httpx.Request):
-                        await response.aclose()
+                        answer.release()
                         continue
                     address, final = step
-                    streamed = Streamed(self, response, self.body(response, where), where, final, address)
+                    streamed = Streamed(self, answer, self.body(response, where), where, final, address)
                 except BaseException:
-                    await response.aclose()
+                    answer.release()
                     raise
                 break
-        except FAILURES as exc:
+        except _FAILURES as exc:
             raise self.failed(exc, where) from None
         try:
             yield streamed
         finally:
-            await response.aclose()
+            answer.release()
+
+    async def _send(self, request: httpx.Request) -> Answer:
+        scheme, host, port = parts(request.url)
+        return await self._wire.send(
+            request.method, (scheme, host, port), request.url.raw_path, request.headers.raw, request.content
+        )
 
 
 class Streamed:
@@ -134,36 +143,39 @@ class Streamed:
     """
 
     def __init__(
-        self,
-        core: FetchCore,
-        response: httpx.Response,
-        body: Body,
-        where: Where,
-        final_url: str,
-        address: str,
+        self, core: FetchCore, answer: Answer, body: Body, where: Where, final_url: str, address: str
     ) -> None:
         self._core = core
-        self._response = response
+        self._answer = answer
         self._body = body
         self._where = where
-        self.status = response.status_code
-        self.headers = tuple(response.headers.multi_items())
-        self.content_type = response.headers.get("content-type", "")
+        self.status = answer.status
+        self.headers = tuple(answer.headers)
+        self.content_type = answer.first.get("content-type", "")
         self.final_url = final_url
         self.address = address
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body, decoded, chunk by chunk; counted against the size cap as it comes."""
         try:
-            async for chunk in self._response.aiter_bytes():
+            async for chunk in self._answer.chunks():
                 self._body.count(chunk)
                 yield chunk
-        except FAILURES as exc:
+        except _FAILURES as exc:
             raise self._core.failed(exc, self._where) from None
         self._body.done()
 
 
-def _advance(plan: Plan, response: httpx.Response | None) -> httpx.Request | tuple[str, str]:
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """An answer's head as the plan reads it (``Head``): lighter than an ``httpx.Response``."""
+
+    status_code: int
+    headers: dict[str, str]
+    url: httpx.URL
+
+
+def _advance(plan: Plan, response: Head | None) -> httpx.Request | tuple[str, str]:
     """The plan's next request, or its result: run in a thread, since a hop's check may resolve a name
     (a StopIteration must not cross into the event loop, so the result is returned instead)."""
     try:

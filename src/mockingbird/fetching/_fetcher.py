@@ -4,7 +4,8 @@
 origins are trusted), checks each hop against the policy (resolving and pinning its host),
 plans the redirect chain one request at a time (``plan``: a generator fed the responses),
 and caps the body (``body``). ``Fetcher`` drives a plan with ``httpx.Client``; ``AsyncFetcher``
-(``_async.py``) drives the same plan with ``httpx.AsyncClient``: one set of rules, two drivers.
+(``_async.py``) drives the same plan with a lean HTTP/1.1 client (``_wire.py``): one set of
+rules, two drivers.
 """
 
 from __future__ import annotations
@@ -20,8 +21,16 @@ import httpx
 
 from mockingbird.documents import describe_size
 from mockingbird.errors import FetchError, FetchRefusedError
-from mockingbird.fetching._hosts import METADATA_HOSTS, bracket, classify, parts, safe_origin
-from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
+from mockingbird.fetching._hosts import (
+    METADATA_HOSTS,
+    authority,
+    bracket,
+    classify,
+    literal_host,
+    parts,
+    safe_origin,
+)
+from mockingbird.fetching._policy import FetchPolicy, FetchResult, Head, Referrer
 from mockingbird.fetching._transport import Clock, PinnedBackend, PinnedTransport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -31,7 +40,9 @@ _HEADERS = {
     "user-agent": "mockingbird",
 }
 Where = tuple[str, str, str]  # referring document, pointer, the URL asked for
-Plan = Generator[httpx.Request, httpx.Response, tuple[str, str]]
+
+
+Plan = Generator[httpx.Request, Head, tuple[str, str]]
 
 
 class FetchCore:
@@ -59,7 +70,7 @@ class FetchCore:
             FetchError: the host cannot be resolved.
         """
         user_named, trusted, source, pointer = self._scope(url, referrer)
-        return self._check(url, user_named, trusted, (source, pointer, url, ""))
+        return self._check(url, user_named, trusted, (source, pointer, url, ""))[0]
 
     def plan(
         self,
@@ -84,8 +95,8 @@ class FetchCore:
         current, came_from = url, ""
         sent = {**_HEADERS, **(headers or {})}
         for hop in range(self.policy.max_redirects + 1):
-            address = self._check(current, user_named, trusted, (source, pointer, url, came_from))
-            request = httpx.Request(method, current, headers=sent, content=content)
+            address, parsed = self._check(current, user_named, trusted, (source, pointer, url, came_from))
+            request = httpx.Request(method, parsed, headers=sent, content=content)
             request.extensions["timeout"] = httpx.Timeout(self._clock.left(None)).as_dict()
             response = yield request
             location = response.headers.get("location")
@@ -110,19 +121,10 @@ class FetchCore:
     def resolved(self, url: str) -> bool:
         """Whether checking ``url`` needs no name lookup (its host is an address, or pinned already),
         so a driver may run that step of the plan inline rather than in a thread."""
-        try:
-            host = httpx.URL(url).host
-        except (httpx.InvalidURL, ValueError, UnicodeError):
-            return False
-        if host in self._pins:
-            return True
-        try:
-            ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return True
+        host = literal_host(authority(url))
+        return host is not None and (host[1] or host[0] in self._pins)
 
-    def resolved_next(self, response: httpx.Response) -> bool:
+    def resolved_next(self, response: Head) -> bool:
         """Whether the plan's step after ``response`` needs no name lookup: it is the answer, or a
         redirect to an address or pinned host."""
         location = response.headers.get("location")
@@ -144,7 +146,7 @@ class FetchCore:
 
     def _check(
         self, url: str, user_named: bool, trusted: frozenset[str], where: tuple[str, str, str, str]
-    ) -> str:
+    ) -> tuple[str, httpx.URL]:
         source, pointer, asked, came_from = where
         via = f" (redirected from {came_from})" if came_from else ""
         policy = self.policy
@@ -192,7 +194,7 @@ class FetchCore:
                     raise refuse(f"{shown} a {kind} address", host)
                 if not anywhere:  # allow_loopback: a public host must be named
                     raise refuse(f"{shown} not a loopback address", host)
-        return addresses[0]
+        return addresses[0], parsed
 
     def _resolve(self, host: str, port: int, where: Where) -> list[str]:
         pinned = self._pins.get(host)
@@ -229,7 +231,7 @@ class FetchCore:
         addresses: list[str] = box[0]
         return addresses
 
-    def body(self, response: httpx.Response, where: Where) -> Body:
+    def body(self, response: Head, where: Where) -> Body:
         """A reader of ``response``'s body under the size cap (refused at once past a declared length).
 
         Raises:
@@ -262,9 +264,9 @@ class FetchCore:
         )
 
     def failed(self, exc: Exception, where: Where) -> FetchError:
-        """The ``FetchError`` for an httpx/httpcore failure of a fetch."""
+        """The ``FetchError`` for a failure of a fetch (httpx, httpcore, a socket, a timeout)."""
         source, pointer, url = where
-        if isinstance(exc, httpx.TimeoutException | httpcore.TimeoutException):
+        if isinstance(exc, httpx.TimeoutException | httpcore.TimeoutException | TimeoutError):
             return self._late(source, pointer, url)
         return FetchError(source, pointer, f"cannot fetch {url}: {exc or type(exc).__name__}", url=url)
 

@@ -6,6 +6,7 @@ URL belongs to; ``system_resolver`` is the one place a name is looked up (``geta
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
@@ -89,7 +90,36 @@ def bracket(host: str) -> str:
 
 def safe_origin(url: str) -> str:
     """``origin(url)``, or ``""`` for a URL without a usable host."""
+    return _safe_origin(authority(url))
+
+
+def authority(url: str) -> str:
+    """The start of an ``http(s)`` URL up to its path (what its origin and host are read from), so
+    parses of those can be kept by it; any other string whole."""
+    if not url.startswith(("http://", "https://")):
+        return url
+    end = url.find("/", url.index("//") + 2)
+    return url if end < 0 else url[:end]
+
+
+@functools.lru_cache(maxsize=256)
+def _safe_origin(start: str) -> str:
     try:
-        return origin(url)
+        return origin(start)
     except (ValueError, httpx.InvalidURL, UnicodeError):
         return ""
+
+
+@functools.lru_cache(maxsize=256)
+def literal_host(start: str) -> tuple[str, bool] | None:
+    """The host of ``authority(url)`` (as ``FetchCore`` pins it) and whether it is an IP address,
+    or ``None`` when it cannot be read."""
+    try:
+        host = parts(httpx.URL(start))[1]
+    except (ValueError, httpx.InvalidURL, UnicodeError):
+        return None
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host, False
+    return host, True

@@ -5,7 +5,9 @@ PURE: values only; ``Fetcher`` and ``AsyncFetcher`` (``_fetcher.py``, ``_async.p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import httpx
 
@@ -111,3 +113,14 @@ class FetchResult:
     content: bytes
     address: str
     headers: tuple[tuple[str, str], ...] = ()
+
+
+class Head(Protocol):
+    """What the plan reads of an answer: an ``httpx.Response``, or the async path's lighter head."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def url(self) -> httpx.URL: ...

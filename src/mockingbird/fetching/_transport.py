@@ -3,7 +3,8 @@
 httpx takes no network backend of its own, so ``PinnedTransport`` rebuilds its httpcore pool
 with ``PinnedBackend``: it connects to the addresses the policy checked for a host name (the
 URL, ``Host`` header and TLS server name keep the name), and wraps every socket in a stream
-whose reads and writes wait no longer than the fetch's deadline (``Clock``).
+whose reads and writes wait no longer than the fetch's deadline (``Clock``). The async path
+connects through its own client (``_wire.py``) under the same pins and clock.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ def ssl_context() -> ssl.SSLContext:
 
     A context is safe to share between connections and threads once configured; nothing changes it after.
     """
-    return httpx.create_ssl_context(trust_env=False)
+    context = httpx.create_ssl_context(trust_env=False)
+    context.set_alpn_protocols(["http/1.1"])  # both clients speak HTTP/1.1 only
+    return context
 
 
 class Clock:
@@ -116,68 +119,5 @@ class PinnedTransport(httpx.HTTPTransport):
     def __init__(self, backend: PinnedBackend) -> None:  # noqa: PLW0231 - the pool is all it needs
         # httpx's transport takes no network backend: build its pool here, with ours.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context(), network_backend=backend, max_connections=8
-        )
-
-
-class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
-    """The async twin of ``_DeadlineStream``: every read and write within the fetch deadline."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream, clock: Clock) -> None:
-        self._inner = inner
-        self._clock = clock
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, self._clock.left(timeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, self._clock.left(timeout))
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.start_tls(ssl_context, server_hostname, self._clock.left(timeout))
-        return _AsyncDeadlineStream(stream, self._clock)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class AsyncPinnedBackend(httpcore.AnyIOBackend):
-    """``PinnedBackend`` for asyncio: connects only to the addresses checked for a host name."""
-
-    def __init__(self, pins: dict[str, list[str]], clock: Clock) -> None:
-        self._pins = pins
-        self._clock = clock
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        failure: Exception = httpcore.ConnectError(f"cannot connect to {host}")
-        for address in pinned(self._pins, host):
-            try:
-                stream = await super().connect_tcp(
-                    address, port, self._clock.left(timeout), local_address, socket_options
-                )
-            except httpcore.ConnectError as exc:
-                failure = exc
-                continue
-            return _AsyncDeadlineStream(stream, self._clock)
-        raise failure
-
-
-class AsyncPinnedTransport(httpx.AsyncHTTPTransport):
-    """An async httpx transport that connects through an ``AsyncPinnedBackend``."""
-
-    def __init__(self, backend: AsyncPinnedBackend) -> None:  # noqa: PLW0231 - the pool is all it needs
-        self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context(), network_backend=backend, max_connections=8
         )

@@ -115,17 +115,12 @@ class Forwarder:
         self, method: str, path_and_query: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
     ) -> Forwarded:
         """Send one request on; a failure to reach the API is a ``502`` answer, never an exception."""
-        sent = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in headers
-            if k.decode("latin-1").lower() not in HOP_BY_HOP
-        }
-        sent["accept-encoding"] = "identity"  # bodies are passed on (and recorded) as they read
         fetcher = self._idle.pop() if self._idle else AsyncFetcher(self.policy)
         try:
             result = await fetcher.send(
-                method, self.url(path_and_query), content=body or None, headers=sent, raise_status=False
-            )
+                method, self.url(path_and_query), content=body or None, headers=self._sent(headers),
+                raise_status=False,
+            )  # fmt: skip
         except FetchError as exc:
             text = f"the real API did not answer: {exc.problem}\n".encode()
             return Forwarded(502, (("content-type", "text/plain; charset=utf-8"),), text)
