@@ -73,10 +73,16 @@ def state_statements(writes: Sequence[StateWrite]) -> list[tuple[str, tuple[Any,
         ConfigError: an item that is not a JSON object (before anything is written).
     """
     statements: list[tuple[str, tuple[Any, ...]]] = []
+    scopes: dict[tuple[str, ...], str] = {}  # a batch's writes mostly share a few scopes: each encoded once
     for write in writes:
-        scope = orjson.dumps(list(write.scope)).decode()
+        scope = scopes.get(write.scope)
+        if scope is None:
+            scope = scopes[write.scope] = orjson.dumps(list(write.scope)).decode()
         if write.op == "put":
-            body = encode_document("state", write.collection, dict(write.document or {}))
+            document = write.document
+            body = encode_document(
+                "state", write.collection, document if type(document) is dict else dict(document or {})
+            )
             statements.append((_PUT_ITEM, (write.collection, scope, write.item_id, write.position, body)))
         elif write.op == "delete":
             statements.append((_DELETE_ITEM, (write.collection, scope, write.item_id)))

@@ -107,7 +107,7 @@ class StateHook:
         }  # fmt: skip
         self._lock = threading.Lock()
         self._position = 0
-        self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any]] = {}
+        self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any, bool]] = {}
         self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
 
     # -- state as a whole ----------------------------------------------------------------------
@@ -374,12 +374,12 @@ class StateHook:
         plan = self._plans.get((matched.operation.key, accept))
         if plan is None:
             plan = self._plan(matched, accept)
-        base, schema = plan
+        base, schema, json_body = plan
         if base is None:
             return None
         if base.status in (204, 205, 304) or not base.body and schema is None:
             return MockResponse(base.status, list(base.headers), base.body, "state", base.content_type)
-        if schema is None or base.content_type is None or not is_json(base.content_type):
+        if schema is None or not json_body:
             return None
         if envelope and isinstance(value, dict):
             generated = orjson.loads(base.body) if base.body else {}
@@ -418,16 +418,18 @@ class StateHook:
         self._encoded[key] = (value, body)
         return body
 
-    def _plan(self, matched: Matched, accept: str | None) -> tuple[MockResponse | None, Any]:
+    def _plan(self, matched: Matched, accept: str | None) -> tuple[MockResponse | None, Any, bool]:
         """The builder's answer for an operation's template path (status, headers, content type: what
-        state answers keep), and the documented JSON schema its body must meet; kept per (operation,
-        Accept), so a new id costs no generated body of the builder's. ``None``: the builder refuses."""
+        state answers keep), the documented JSON schema its body must meet, and whether its content type
+        is JSON; kept per (operation, Accept), so a new id costs no generated body of the builder's.
+        ``None``: the builder refuses."""
         op = matched.operation
         try:
             base: MockResponse | None = self.builder.build(op, method=op.method, path=op.path, accept=accept)
         except SelectionError:
             base = None
-        plan = (base, json_schema_of(pick_status(op, None)[0]))
+        json_body = base is not None and base.content_type is not None and is_json(base.content_type)
+        plan = (base, json_schema_of(pick_status(op, None)[0]), json_body)
         if len(self._plans) < _MAX_PLANS:
             self._plans[(op.key, accept)] = plan
         return plan
