@@ -14,6 +14,7 @@ Cases, each against the raw ASGI app of ``bench/_raw_app.py`` returning the same
 3. the served runtime (``build_runtime``) logging through the writer process: this process's share.
 
 Usage: .venv/bin/python bench/bench_instructions.py [--spec SPEC --path PATH] [--small 500 --large 2500]
+       [--distinct] [--prefer dynamic=true] [--cases raw,nolog]
 Needs valgrind (``apt-get install -y valgrind``).
 """
 
@@ -69,6 +70,9 @@ else:
         runtime = build_runtime(spec, ServeConfig(spec=spec_path, log_db=db, log_writer="process"))
         app, store = runtime.asgi, runtime.store
 headers = [(b"host", b"127.0.0.1:8000")]
+if os.environ.get("BENCH_PREFER"):
+    headers.append((b"prefer", os.environ["BENCH_PREFER"].encode()))
+distinct = "%" in path
 
 async def receive():
     return {"type": "http.request", "body": b"", "more_body": False}
@@ -77,8 +81,9 @@ async def send(message):
     pass
 
 async def main():
-    for _ in range(n):
-        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+    for i in range(n):
+        p = path % (i, i) if distinct else path
+        scope = {"type": "http", "method": "GET", "path": p, "raw_path": p.encode(), "query_string": b"",
                  "headers": headers, "client": ("127.0.0.1", 5000), "state": {}}
         await app(scope, receive, send)
 
@@ -90,7 +95,9 @@ if store is not None:
 """
 
 
-def instructions(script: Path, case: str, spec: Path, path: str, n: int, body_file: Path) -> int:
+def instructions(
+    script: Path, case: str, spec: Path, path: str, n: int, body_file: Path, prefer: str = ""
+) -> int:
     """Instructions callgrind counted for the whole run of ``n`` requests."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -98,6 +105,7 @@ def instructions(script: Path, case: str, spec: Path, path: str, n: int, body_fi
             "PYTHONHASHSEED": "0",
             "BENCH_ROOT": str(ROOT),
             "BENCH_BODY_FILE": str(body_file),
+            "BENCH_PREFER": prefer,
         }
         argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, str(script),
                 case, str(spec), path, str(n)]  # fmt: skip
@@ -114,6 +122,13 @@ def main() -> int:
     parser.add_argument("--path", default=PET_PATH)
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--large", type=int, default=2500)
+    parser.add_argument("--prefer", default="", help="a Prefer header, e.g. dynamic=true (a generated body)")
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="a new URL each request (PATH's last segment becomes a new id): the answer memo misses",
+    )
+    parser.add_argument("--cases", default="raw,nolog,capture,logged", help="comma-separated cases to run")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("bench_instructions.py needs valgrind: apt-get install -y valgrind", file=sys.stderr)
@@ -127,13 +142,17 @@ def main() -> int:
         from mockingbird.openapi import load_spec
 
         body_file.write_bytes(_body(MockApp(load_spec(str(args.spec))), args.path))
+        path = args.path.rsplit("/", 1)[0] + "/%08x-0000-4000-8000-%012x" if args.distinct else args.path
+        cases = [c for c in args.cases.split(",") if c]
         per_request: dict[str, float] = {}
-        for case in ("raw", "nolog", "capture", "logged"):
-            small = instructions(script, case, args.spec, args.path, args.small, body_file)
-            large = instructions(script, case, args.spec, args.path, args.large, body_file)
+        for case in ["raw", *(c for c in cases if c != "raw")]:
+            small = instructions(script, case, args.spec, path, args.small, body_file, args.prefer)
+            large = instructions(script, case, args.spec, path, args.large, body_file, args.prefer)
             per_request[case] = (large - small) / (args.large - args.small)
     raw = per_request["raw"]
-    print(f"{args.spec.name} GET {args.path}: instructions per request (callgrind), ratio to raw ASGI")
+    shown = f"{path}{' (a new id each request)' if args.distinct else ''}"
+    prefer = f", Prefer: {args.prefer}" if args.prefer else ""
+    print(f"{args.spec.name} GET {shown}{prefer}: instructions per request (callgrind), ratio to raw ASGI")
     labels = {
         "raw": "raw ASGI app, same bytes (baseline)",
         "nolog": "MockApp, --no-log",
@@ -141,6 +160,8 @@ def main() -> int:
         "logged": "served runtime, writer process (this process)",
     }
     for case, label in labels.items():
+        if case not in per_request:
+            continue
         print(f"  {label:48} {per_request[case]:9.0f}  {per_request[case] / raw:6.2f}x")
     return 0
 

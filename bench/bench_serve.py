@@ -15,7 +15,8 @@ load generator (C, one thread, so it is not the bottleneck), over loopback:
    GitHub's and Kubernetes' specs.
 
 It prints req/s, p99 latency and the ratio to the baseline; targets: 70% for
-example responses, 40% for generated ones. These 2 cores are shared: quote ratios. All
+example responses, 40% for generated ones; with a new URL each request ("distinct", no memo
+helps), 60% for examples and 50% for generated bodies. These 2 cores are shared: quote ratios. All
 servers run side by side and the cases are measured in interleaved rounds (best of
 ``--rounds``), so a burst of load from elsewhere does not favour one side.
 
@@ -302,8 +303,8 @@ def main() -> int:
     print("  ('distinct' rows ask for a new pet id on every request: no memoisation helps)")
     row("[granian] example response", best["pet-example"], base, 0.70)
     row("[granian] generated (Prefer: dynamic=true)", best["pet-generated"], base, 0.40)
-    row("[granian] example, distinct URLs", best["pet-example-distinct"], base, 0.70)
-    row("[granian] generated, distinct URLs", best["pet-generated-distinct"], base, 0.40)
+    row("[granian] example, distinct URLs", best["pet-example-distinct"], base, 0.60)
+    row("[granian] generated, distinct URLs", best["pet-generated-distinct"], base, 0.50)
     row("[granian, --no-log] example response", best["pet-nolog-example"], base, 0.70)
     row("[granian, --no-log] generated", best["pet-nolog-generated"], base, 0.40)
     row("[uvicorn] example response", best["pet-uvicorn-example"], base, 0.70)
@@ -316,8 +317,8 @@ def main() -> int:
     row("raw ASGI under granian", best["raw-gh"], gh_base)
     row("example response", best["gh-example"], gh_base, 0.70)
     row("generated (Prefer: dynamic=true)", best["gh-generated"], gh_base, 0.40)
-    row("example, distinct URLs", best["gh-example-distinct"], gh_base, 0.70)
-    row("generated, distinct URLs", best["gh-generated-distinct"], gh_base, 0.40)
+    row("example, distinct URLs", best["gh-example-distinct"], gh_base, 0.60)
+    row("generated, distinct URLs", best["gh-generated-distinct"], gh_base, 0.50)
     pet_ratio = best["pet-example"][0] / base
     gh_ratio = best["gh-example"][0] / gh_base
     print(

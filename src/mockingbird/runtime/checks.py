@@ -47,8 +47,11 @@ class RequestChecker:
     """
 
     def __init__(self, spec: Spec, *, validate: bool, auth: bool, revision: Revision | None = None) -> None:
-        from mockingbird.openapi.checks.validation import RequestValidator
+        from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, format_problem
 
+        # Bound once: an import statement in `_check` cost ~9,000 instructions a request on a memo miss.
+        self._request_parts = RequestParts
+        self._format_problem = format_problem
         self.spec = spec
         self.validate = validate
         self.auth = auth
@@ -112,9 +115,7 @@ class RequestChecker:
         body: bytes,
         headers: Mapping[str, str],
     ) -> Verdict:
-        from mockingbird.openapi.checks.validation import RequestParts, format_problem
-
-        parts = RequestParts(
+        parts = self._request_parts(
             method=method,
             path_params=path_params,
             query=parse_qsl(query, keep_blank_values=True) if query else (),
@@ -133,6 +134,6 @@ class RequestChecker:
         if self._validator is not None and (op.parameters or op.request_body is not None):
             result = self._validator.validate(op, parts)
             if not result.ok:
-                return problem_from_document(result.status or 400, format_problem(result)), result
+                return problem_from_document(result.status or 400, self._format_problem(result)), result
             return None, result
         return None, None

@@ -8,12 +8,20 @@ scalars). A ``oneOf`` value must match exactly one branch: when it also matches 
 ``_separate`` edits it (drops what only the other branch requires, adds a property a
 closed branch forbids, or a value the other branch rejects), and otherwise another draw
 is tried; when nothing works the schema is reported as contradictory.
+
+That exclusivity check reads the value against every branch, which was most of the cost of
+a generated body. It is skipped for branch lists that are exclusive by construction, decided
+once per list (``exclusive``): every pair of branches differs in type (disjoint ``type``
+sets), or in the ``const``/``enum`` values of a property one of them requires (a
+discriminator such as ``kind: {const: dog}``). A value that its own branch generated without
+a reported problem then matches that branch and no other.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from mockingbird.openapi.generation._check import json_equal
 from mockingbird.openapi.generation._core import Context, GenerationCore
 from mockingbird.openapi.generation._merge import Flat, Flattener, merge_flat
 
@@ -21,6 +29,10 @@ _MISSING: Any = object()
 _SCALAR_TYPES = ("string", "integer", "number", "boolean")
 # Values that violate most property schemas: used to make a oneOf value fail other branches.
 _POISONS: tuple[Any, ...] = (None, 0, "", False, [], {})
+
+
+def _overlap(x: str, y: str) -> bool:
+    return x == y or {x, y} == {"integer", "number"}
 
 
 class Choices:
@@ -35,6 +47,7 @@ class Choices:
         self._core = core
         self._flattener = flattener
         self._branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]] = {}
+        self._exclusive: dict[int, tuple[list[Any], bool]] = {}
 
     def gen_choice(self, flat: Flat, ctx: Context, depth: int, name: str | None, raw: Any) -> Any:
         """A value for ``flat`` with its first ``oneOf``/``anyOf`` group decided."""
@@ -45,6 +58,8 @@ class Choices:
         problems = ctx.problems
         start = len(problems)
         core = self._core
+        checked = kind == "oneOf" and len(branches) > 1
+        exclusive = checked and self.exclusive(branches)
         for attempt, index in enumerate(attempts):
             mark = len(problems)
             branch = branches[index]
@@ -66,7 +81,10 @@ class Choices:
                     ctx.refs[ref] = seen
                     ctx.cycles -= seen == 1
             last = attempt == len(attempts) - 1
-            if kind != "oneOf" or len(branches) == 1:
+            if exclusive and len(problems) == mark:
+                del problems[start:]  # matches its own branch only, by construction
+                return value
+            if not checked:
                 # Not checked (anyOf takes the first good branch): a branch that reported a
                 # contradiction (e.g. `type: null` beside it) made no valid value, try another.
                 if len(problems) == mark or last:
@@ -118,6 +136,17 @@ class Choices:
                     break
         return candidate if check(candidate, raw) else _MISSING
 
+    def exclusive(self, branches: list[Any]) -> bool:
+        """Whether no value can match two of ``branches`` (decided once per branch list)."""
+        hit = self._exclusive.get(id(branches))
+        if hit is None:
+            flats = [self._flattener.flat(b) if isinstance(b, dict) else None for b in branches]
+            found = all(f is not None for f in flats) and all(
+                self._apart(a, b) for i, a in enumerate(flats) for b in flats[i + 1 :]
+            )
+            hit = self._exclusive[id(branches)] = (branches, found)
+        return hit[1]
+
     def _branch_order(self, flat: Flat, branches: list[Any], ctx: Context, depth: int) -> list[int]:
         own = flat.get("_ref")
         if own is not None:
@@ -161,6 +190,46 @@ class Choices:
         if types and all(t in _SCALAR_TYPES or t == "null" for t in types) and not flat.get("_choices"):
             return 1
         return 2
+
+    def _apart(self, a: Flat | None, b: Flat | None) -> bool:
+        """Whether no value matches both flat branches: disjoint types, or a required
+        property whose ``const``/``enum`` values the two never share."""
+        if a is None or b is None:
+            return False
+        types_a, types_b = a.get("type"), b.get("type")
+        if types_a and types_b and not any(_overlap(x, y) for x in types_a for y in types_b):
+            return True
+        props_a, props_b = a.get("properties") or {}, b.get("properties") or {}
+        required = {*(a.get("required") or ()), *(b.get("required") or ())}
+        for prop in required:
+            if prop not in props_a or prop not in props_b:
+                continue
+            if self._exempt(props_a[prop]) or self._exempt(props_b[prop]):
+                continue  # a required readOnly/writeOnly property may be absent
+            values_a, values_b = self._values(props_a[prop]), self._values(props_b[prop])
+            if (
+                values_a is not None
+                and values_b is not None
+                and not any(json_equal(x, y) for x in values_a for y in values_b)
+            ):
+                return True
+        return False
+
+    def _exempt(self, schema: Any) -> bool:
+        if not isinstance(schema, dict):
+            return True
+        flat = self._flattener.flat(schema)
+        return bool(flat.get("readOnly") or flat.get("writeOnly"))
+
+    def _values(self, schema: Any) -> list[Any] | None:
+        """The only values ``schema`` admits (its ``const`` or ``enum``), else ``None``."""
+        if not isinstance(schema, dict):
+            return None
+        flat = self._flattener.flat(schema)
+        if "const" in flat:
+            return [flat["const"]]
+        enum = flat.get("enum")
+        return enum if isinstance(enum, list) else None
 
     def apply_conditions(self, flat: Flat) -> Flat:
         """Best effort for ``if``/``then``/``else``: make the ``if`` hold and merge ``then``."""

@@ -44,9 +44,7 @@ that value whenever it conforms; everything else is generated.
 from __future__ import annotations
 
 import copy
-import math
 import random
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -56,13 +54,12 @@ from mockingbird.openapi.generation._choices import Choices
 from mockingbird.openapi.generation._compile import Compiler
 from mockingbird.openapi.generation._core import Compiled, Context, Mode, infer_type, type_fits
 from mockingbird.openapi.generation._formats import formats_hold
+from mockingbird.openapi.generation._hints import Hints
 from mockingbird.openapi.generation._merge import Flat, Flattener
 from mockingbird.openapi.generation._primitives import gen_boolean, gen_number, gen_string
 from mockingbird.openapi.generation._structures import Structures
 
 _MISSING = object()
-# "id", "petId", "pet_id", "petID", "pet-id" (not "paid")
-_ID_HINT = re.compile(r"(^[Ii][Dd]$)|([a-z0-9]Id$)|([_-][Ii][Dd]$)|([a-z0-9]ID$)")
 
 
 class DataGenerator:
@@ -96,6 +93,7 @@ class DataGenerator:
         self._example_cache: dict[int, tuple[Any, Any]] = {}
         self._structures = Structures(self)
         self._choices = Choices(self, self._flattener)
+        self._hints = Hints(self._flattener.flat)
         self._compiler = Compiler(self, self._flattener, self._choices, self._structures)
         # Read on every generated node: bound here so the lookup is one dict access.
         self._fast = self._compiler.fast
@@ -154,9 +152,10 @@ class DataGenerator:
             SchemaGenerationError: the schema admits no value (``false``) or recursion never ends.
         """
         ctx = Context(rng, mode, use_examples, self._checkers[mode], problems)
+        start = len(ctx.problems)
         value = self.gen_node(schema, ctx, 0, name)
         if hints and isinstance(value, dict) and isinstance(schema, dict):
-            value = self._apply_hints(value, schema, hints, ctx)
+            value = self._hints.apply(value, schema, hints, ctx, clean=len(ctx.problems) == start)
         return value
 
     # -- core ---------------------------------------------------------------------------------
@@ -304,74 +303,6 @@ class DataGenerator:
             hit = (schema, found)
             self._example_cache[key] = hit
         return hit[1]
-
-    def _apply_hints(
-        self, value: dict[str, Any], schema: Mapping[str, Any], hints: Mapping[str, Any], ctx: Context
-    ) -> dict[str, Any]:
-        """Echo path parameters in the body: by name, then by common spellings (``hint_targets``)."""
-        out = dict(value)
-        if "owner" in hints and "repo" in hints and "full_name" in out:
-            hints = {**hints, "full_name": f"{hints['owner']}/{hints['repo']}"}
-        for hint, raw in hints.items():
-            for target in hint_targets(hint, out):
-                placed = self._place(out, target, raw, schema, ctx)
-                if placed is not None:
-                    out = placed
-                    break
-        return out
-
-    def _place(
-        self, out: dict[str, Any], target: tuple[str, ...], raw: Any, schema: Mapping[str, Any], ctx: Context
-    ) -> dict[str, Any] | None:
-        for candidate in _coercions(raw):
-            if len(target) == 1:
-                trial = {**out, target[0]: candidate}
-            else:
-                trial = {**out, target[0]: {**out[target[0]], target[1]: candidate}}
-            if ctx.checker.is_valid(trial, schema):
-                return trial
-        return None
-
-
-def hint_targets(hint: str, value: Mapping[str, Any]) -> list[tuple[str, ...]]:
-    """Where a path parameter shows up in a body: its own name, ``id`` for an id (``petId``,
-    ``user_id``), ``number`` for ``issue_number``, ``slug`` for a slug, ``name`` for ``repo`` and
-    ``owner.login`` for ``owner`` (a repository), in that order; only keys ``value`` has."""
-    wanted: list[tuple[str, ...]] = [(hint,)]
-    lower = hint.lower()
-    if _ID_HINT.search(hint):
-        wanted.append(("id",))
-    if lower.endswith(("_number", "-number", "number")) and lower != "number":
-        wanted.append(("number",))
-    if lower.endswith("slug"):
-        wanted.append(("slug",))
-    if lower in ("repo", "repository", "repo_name"):
-        wanted.append(("name",))
-    if lower in ("owner", "org", "user", "username"):
-        wanted += [("owner", "login"), ("login",)]
-    return [
-        t
-        for t in wanted
-        if t[0] in value and (len(t) == 1 or (isinstance(value[t[0]], dict) and t[1] in value[t[0]]))
-    ]
-
-
-def _coercions(raw: Any) -> list[Any]:
-    """``raw`` as an int, a float and a string, in that order of preference."""
-    out: list[Any] = []
-    text = str(raw)
-    try:
-        out.append(int(text))
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-        if math.isfinite(number):
-            out.append(number)
-    except ValueError:
-        pass
-    out.append(text)
-    return out
 
 
 def generate(

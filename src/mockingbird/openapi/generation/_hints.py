@@ -1,0 +1,148 @@
+"""Path parameters echoed in a generated body (``hints``). PURE.
+
+``petId`` gives ``id``, ``issue_number`` gives ``number``, ``{owner}/{repo}`` gives a repository's
+``owner.login`` and ``name`` (``hint_targets``). A hint is placed when the body still conforms
+with it, coerced to an int, a float or a string in that order. A body generated without a
+reported problem conforms already: where only the property's own schema reads its value
+(``_local_properties``), the new value alone is checked, not the whole body again.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from mockingbird.openapi.generation._core import Context
+from mockingbird.openapi.generation._merge import Flat
+
+_MISSING = object()
+# Keywords of an object schema that read the whole value (see ``_local_properties``).
+_WHOLE_VALUE_KEYS = (
+    "_choices",
+    "_conds",
+    "_nots",
+    "_false",
+    "_huge",
+    "_conflict",
+    "const",
+    "enum",
+    "dependentSchemas",
+    "patternProperties",
+)
+# "id", "petId", "pet_id", "petID", "pet-id" (not "paid")
+_ID_HINT = re.compile(r"(^[Ii][Dd]$)|([a-z0-9]Id$)|([_-][Ii][Dd]$)|([a-z0-9]ID$)")
+
+
+class Hints:
+    """Places path parameters in generated bodies, for one generator.
+
+    Args:
+        flat: the generator's flattener (``DataGenerator.flat``).
+    """
+
+    def __init__(self, flat: Callable[[Mapping[str, Any]], Flat]) -> None:
+        self._flat = flat
+
+    def apply(
+        self,
+        value: dict[str, Any],
+        schema: Mapping[str, Any],
+        hints: Mapping[str, Any],
+        ctx: Context,
+        *,
+        clean: bool = False,
+    ) -> dict[str, Any]:
+        """Echo path parameters in the body: by name, then by common spellings (``hint_targets``).
+
+        ``clean``: the body was generated without a reported problem, so it conforms; where the
+        schema constrains one property's value by that property's schema alone (``_local_properties``),
+        only the new value is checked, not the whole body again.
+        """
+        out = dict(value)
+        properties = self._local_properties(schema) if clean else None
+        if "owner" in hints and "repo" in hints and "full_name" in out:
+            hints = {**hints, "full_name": f"{hints['owner']}/{hints['repo']}"}
+        for hint, raw in hints.items():
+            for target in hint_targets(hint, out):
+                local = properties.get(target[0], _MISSING) if properties and len(target) == 1 else _MISSING
+                if local is not _MISSING:
+                    placed = self._place_local(out, target[0], raw, local, ctx)
+                else:
+                    placed = self._place(out, target, raw, schema, ctx)
+                if placed is not None:
+                    out = placed
+                    break
+        return out
+
+    def _local_properties(self, schema: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The flat ``properties`` of ``schema`` when nothing else reads a property's value
+        (no ``oneOf``/``anyOf``/``not``/``if``, ``const``/``enum`` on the whole object,
+        ``dependentSchemas`` or ``patternProperties``), else ``None``."""
+        flat = self._flat(schema)
+        if any(key in flat for key in _WHOLE_VALUE_KEYS):
+            return None
+        properties = flat.get("properties")
+        return properties if isinstance(properties, dict) else None
+
+    def _place_local(
+        self, out: dict[str, Any], key: str, raw: Any, prop: Any, ctx: Context
+    ) -> dict[str, Any] | None:
+        for candidate in _coercions(raw):
+            if ctx.checker.is_valid(candidate, prop):
+                return {**out, key: candidate}
+        return None
+
+    def _place(
+        self, out: dict[str, Any], target: tuple[str, ...], raw: Any, schema: Mapping[str, Any], ctx: Context
+    ) -> dict[str, Any] | None:
+        for candidate in _coercions(raw):
+            if len(target) == 1:
+                trial = {**out, target[0]: candidate}
+            else:
+                trial = {**out, target[0]: {**out[target[0]], target[1]: candidate}}
+            if ctx.checker.is_valid(trial, schema):
+                return trial
+        return None
+
+
+def hint_targets(hint: str, value: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """Where a path parameter shows up in a body: its own name, ``id`` for an id (``petId``,
+    ``user_id``), ``number`` for ``issue_number``, ``slug`` for a slug, ``name`` for ``repo`` and
+    ``owner.login`` for ``owner`` (a repository), in that order; only keys ``value`` has."""
+    wanted: list[tuple[str, ...]] = [(hint,)]
+    lower = hint.lower()
+    if _ID_HINT.search(hint):
+        wanted.append(("id",))
+    if lower.endswith(("_number", "-number", "number")) and lower != "number":
+        wanted.append(("number",))
+    if lower.endswith("slug"):
+        wanted.append(("slug",))
+    if lower in ("repo", "repository", "repo_name"):
+        wanted.append(("name",))
+    if lower in ("owner", "org", "user", "username"):
+        wanted += [("owner", "login"), ("login",)]
+    return [
+        t
+        for t in wanted
+        if t[0] in value and (len(t) == 1 or (isinstance(value[t[0]], dict) and t[1] in value[t[0]]))
+    ]
+
+
+def _coercions(raw: Any) -> list[Any]:
+    """``raw`` as an int, a float and a string, in that order of preference."""
+    out: list[Any] = []
+    text = str(raw)
+    try:
+        out.append(int(text))
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+        if math.isfinite(number):
+            out.append(number)
+    except ValueError:
+        pass
+    out.append(text)
+    return out
