@@ -194,6 +194,10 @@ class LogQueryError(ConfigError):
         super().__init__(f"{field}: {problem}")
 
 
+class StoreBusyError(StoreError):
+    """Another writer held the database's write lock for longer than the store waits; try again."""
+
+
 class StoreFullError(StoreError):
     """A record could not be queued: the writer fell behind for longer than the back-pressure limit."""
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from mockingbird.control import open_control_store
-from mockingbird.control.sqlite import SCHEMA_VERSION
+from mockingbird.control.sqlite import SCHEMA_VERSION, SqliteControlStore
 from mockingbird.control.store import StateWrite
-from mockingbird.errors import StoreError
+from mockingbird.errors import StoreBusyError, StoreError
 from mockingbird.query import LogQuery
 from mockingbird.records import LogRecord
 from mockingbird.store import open_store
@@ -133,3 +133,21 @@ def test_a_version_1_file_gains_the_state_tables_and_keeps_its_documents(tmp_pat
         assert store.get("scenario", "kept") == {"name": "kept"} and store.read_state() == {}
         store.write_state([StateWrite("put", "/p", ("1",), "a", {"id": "a"}, 1)])
         assert store.read_state() == {("/p", ("1",)): [("a", {"id": "a"})]}
+
+
+def test_a_write_lock_held_too_long_is_a_busy_error_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SqliteControlStore, "busy_timeout", 0.1)
+    path = tmp_path / "c.db"
+    with open_control_store(path) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreBusyError, match="held the database for 0.1 s; try again"):
+            store.set_active_scenario("outage")
+        with pytest.raises(StoreBusyError):
+            store.write_state([])
+        other.execute("ROLLBACK")
+        other.close()
+        assert store.active_scenario() is None and store.revision == 0
+        assert store.set_active_scenario("outage") == 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi.model import Spec
 
 
-def test_with_logging_the_control_store_lives_in_the_log_file(pets_spec: Spec, tmp_path: Path) -> None:
+def test_with_logging_the_control_store_lives_beside_the_log_file(pets_spec: Spec, tmp_path: Path) -> None:
     db = tmp_path / "logs.db"
     runtime = build_runtime(
         pets_spec, ServeConfig(spec=pets_spec.source, log_db=str(db), log_writer="thread")
@@ -27,8 +29,24 @@ def test_with_logging_the_control_store_lives_in_the_log_file(pets_spec: Spec, t
     runtime.control.put("scenario", "outage", {"status": 503})
     runtime.close()
     runtime.close()  # idempotent
-    with open_control_store(db) as control:
+    with open_control_store(tmp_path / "logs.control.db") as control:
         assert control.get("scenario", "outage") == {"status": 503}
+    with closing(sqlite3.connect(db)) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "requests" in tables and "control_state" not in tables
+
+
+def test_a_log_file_that_already_holds_a_control_store_keeps_it(pets_spec: Spec, tmp_path: Path) -> None:
+    db = tmp_path / "logs.db"
+    config = ServeConfig(spec=pets_spec.source, log_db=str(db), log_writer="thread")
+    build_runtime(pets_spec, config).close()  # the log file exists, made by this version
+    with open_control_store(db) as control:  # a control store in the log file, as older versions kept it
+        control.put("scenario", "outage", {"status": 503})
+    (tmp_path / "logs.control.db").unlink()
+    runtime = build_runtime(pets_spec, config)
+    assert runtime.control.get("scenario", "outage") == {"status": 503}
+    runtime.close()
+    assert not (tmp_path / "logs.control.db").exists()
 
 
 def test_without_logging_the_control_store_works_in_memory(pets_spec: Spec) -> None:

@@ -17,7 +17,33 @@ from urllib.parse import urlparse
 from mockingbird.control.store import ControlSnapshot, ControlStore, Document
 from mockingbird.errors import StoreError
 
-__all__ = ["ControlSnapshot", "ControlStore", "Document", "open_control_store"]
+__all__ = ["ControlSnapshot", "ControlStore", "Document", "control_path_beside", "open_control_store"]
+
+
+def control_path_beside(log_path: Path) -> Path:
+    """Where a mock that logs to the SQLite file ``log_path`` keeps its control store.
+
+    A file of its own beside the log (``logs.db`` -> ``logs.control.db``): the log writer commits
+    batch after batch under load, and a scenario switch or a stateful write queued behind that
+    file's write lock could wait seconds. A log file that already holds a control store (made
+    before the two were apart) keeps it there, so its scenarios, overrides and items stay.
+    """
+    import sqlite3
+
+    beside = log_path.with_name(f"{log_path.stem}.control{log_path.suffix or '.db'}")
+    if beside.exists() or not log_path.is_file():
+        return beside
+    try:
+        conn = sqlite3.connect(f"file:{log_path}?mode=ro", uri=True, timeout=10.0)
+        try:
+            held = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'control_state'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return beside
+    return log_path if held else beside
 
 
 def open_control_store(path_or_url: str | Path | None) -> ControlStore:

@@ -29,13 +29,15 @@ from mockingbird.control.store import (
     StateWrite,
 )
 from mockingbird.control.tables import SCHEMA_VERSION, state_statements
-from mockingbird.errors import StoreError
+from mockingbird.errors import StoreBusyError, StoreError
 
 __all__ = ["SCHEMA_VERSION", "SqliteControlStore"]
 
 _BUMP = "UPDATE control_state SET revision = revision + 1 WHERE id = 1 RETURNING revision"
 
 T = TypeVar("T")
+
+_BUSY = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes; the typeshed stubs lack the names)
 
 
 class SqliteControlStore(SqlControlStore):
@@ -50,6 +52,8 @@ class SqliteControlStore(SqlControlStore):
             newer than this mockingbird understands.
     """
 
+    busy_timeout = 10.0  # seconds a statement waits for another writer's lock before StoreBusyError
+
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._where = str(path) if path is not None else "(in memory)"
@@ -59,12 +63,12 @@ class SqliteControlStore(SqlControlStore):
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path if path is not None else ":memory:", isolation_level=None,
-                                   check_same_thread=False, timeout=10.0)  # fmt: skip
+                                   check_same_thread=False, timeout=self.busy_timeout)  # fmt: skip
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open control store {self._where}: {exc}") from None
         self._conn = conn
         try:
-            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             if path is not None:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -106,6 +110,11 @@ class SqliteControlStore(SqlControlStore):
             except sqlite3.Error as exc:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY:
+                    raise StoreBusyError(
+                        f"control store {self._where}: another writer held the database for "
+                        f"{self.busy_timeout:g} s; try again"
+                    ) from None
                 raise StoreError(f"control store {self._where}: {exc}") from None
 
     def _change(self, apply: Callable[[sqlite3.Connection, int], bool]) -> int | None:

@@ -5,8 +5,8 @@ what anything embedding a mock should call), from one ``ServeConfig``: it opens 
 (SQLite, ``.mockingbird/<spec>.db`` by default), gives the ``MockApp`` a ``RequestRecorder`` on
 it (the app captures every exchange itself), mounts the admin app under ``/admin`` (unless
 ``config.admin`` is off) and opens
-the control store (``mockingbird.control``: scenarios, overrides, chaos), in the log's file or
-in memory. Both stores are flushed and closed in the ASGI lifespan shutdown. Nothing here
+the control store (``mockingbird.control``: scenarios, overrides, chaos), beside the log's file,
+in its PostgreSQL database, or in memory. Both stores are flushed and closed in the ASGI lifespan shutdown. Nothing here
 reads the environment: ``ServeConfig.from_env`` did.
 """
 
@@ -123,8 +123,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     """Build the full served mock for ``spec`` as ``config`` says.
 
     The log store is opened first (its migration expects to create a new file), then the
-    control store: at ``config.control_db`` when given, else in the log's file or PostgreSQL
-    database when logging, else in memory.
+    control store: at ``config.control_db`` when given, else beside the log's file
+    (``control_path_beside``) or in its PostgreSQL database when logging, else in memory.
     Both are closed by the ASGI lifespan shutdown (``Runtime.close``).
 
     Args:
@@ -135,7 +135,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         ConfigError: an unguarded admin API on a non-loopback host.
         StoreError: the log or control store cannot be opened or migrated.
     """
-    from mockingbird.control import open_control_store
+    from mockingbird.control import control_path_beside, open_control_store
 
     if not config.log:
         control = open_control_store(config.control_db)
@@ -171,9 +171,8 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     # A fleet logs to a PostgreSQL database: its replicas share the control store there too.
     shared = str(target) if str(target).startswith(("postgresql://", "postgres://")) else None
     try:
-        control = open_control_store(
-            config.control_db if config.control_db is not None else shared or log_path
-        )
+        beside = control_path_beside(log_path) if log_path is not None else None
+        control = open_control_store(config.control_db if config.control_db is not None else shared or beside)
     except BaseException:
         store.close()
         raise

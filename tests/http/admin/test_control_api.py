@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -213,6 +214,30 @@ def test_switching_under_load_gives_whole_answers_and_no_500(mock: EmbeddedMock)
     assert seen and all(status == 200 for status, _, _ in seen)
     assert all(body == {"tag": tag} for _, tag, body in seen)
     assert {tag for _, tag, _ in seen} == {"a", "b"}
+
+
+def test_a_change_the_database_cannot_take_yet_is_a_503_to_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the control file's write lock: the change is refused whole, with Retry-After."""
+    from mockingbird.control.sqlite import SqliteControlStore
+
+    monkeypatch.setattr(SqliteControlStore, "busy_timeout", 0.2)
+    with MockSupervisor() as supervisor:
+        handle = supervisor.start(ServeConfig(spec=PETSTORE, port=0, log_db=str(tmp_path / "log.db")))
+        with httpx.Client(base_url=handle.url, timeout=30) as http:
+            assert http.put("/admin/api/scenarios/a", json={"name": "a", "overrides": []}).status_code == 200
+            other = sqlite3.connect(tmp_path / "log.control.db", isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            answer = http.post("/admin/api/scenarios/a/activate")
+            assert answer.status_code == 503
+            assert answer.headers["retry-after"] == "1"
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert "try again" in answer.json()["detail"]
+            other.execute("ROLLBACK")
+            other.close()
+            assert http.get("/admin/api/scenarios/active").json() == {"active": None}  # nothing half-made
+            assert http.post("/admin/api/scenarios/a/activate").status_code == 200
 
 
 def test_log_rows_say_which_override_and_which_fault(mock: EmbeddedMock, http: httpx.Client) -> None:

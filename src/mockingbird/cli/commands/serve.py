@@ -122,7 +122,7 @@ def _default(name: str) -> Any:
     "--control-db",
     metavar="PATH|URL",
     help="Control store for scenarios, overrides, chaos, state: a SQLite file, or postgresql://... shared by "
-    "replicas (default: the log database; in memory with --no-log) [env: MOCKINGBIRD_CONTROL_DB].",
+    "replicas (default: <log>.control.db beside a SQLite log, the log's PostgreSQL database; in memory with --no-log) [env: MOCKINGBIRD_CONTROL_DB].",
 )
 @click.option(
     "--scenarios",

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockingbird.errors import ControlNotFoundError, OverrideError
+from mockingbird.errors import ControlNotFoundError, OverrideError, StoreBusyError
 from mockingbird.runtime.controller import MockController
 from mockingbird.runtime.problem import build_problem
 
@@ -82,6 +82,10 @@ def _guarded(work: Callable[[Request], Awaitable[Response]]) -> Handler:
                             errors=errors)  # fmt: skip
         except ControlNotFoundError as exc:
             return _problem(404, str(exc), title="Not Found")
+        except StoreBusyError as exc:  # the change was not made: the client may simply send it again
+            answer = _problem(503, str(exc), title="Service Unavailable")
+            answer.headers["Retry-After"] = "1"
+            return answer
 
     return handler
 

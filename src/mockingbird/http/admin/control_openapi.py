@@ -30,9 +30,12 @@ def errors(*statuses: int) -> dict[str, Any]:
         404: "No such override, scenario, operation, delivery or webhook",
         422: "The document has problems (each listed in `errors`)",
         401: "Missing or wrong admin token",
+        503: "Another writer held the control store's database too long; nothing changed, send it again",
     }
     content = {"application/problem+json": {"schema": schema_ref("Problem")}}
-    return {str(s): {"description": texts[s], "content": content} for s in (*statuses, 401)}
+    out = {str(s): {"description": texts[s], "content": content} for s in (*statuses, 401, 503)}
+    out["503"]["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}}
+    return out
 
 
 def body_of(schema: dict[str, Any]) -> dict[str, Any]:
