@@ -33,7 +33,8 @@ def build_state_hook(engine: MockEngine, store: ControlStore) -> tuple[StateHook
 
     # A fleet's shared store: each change is stored before its answer, so any replica can read it back.
     writer = StateWriter(store, synchronous=store.shared)
-    maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed)
+    maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed,
+                      claim=store.claim_number if store.shared else None)  # fmt: skip
     hook = StateHook(engine.spec, engine.builder, maker, writer, store if store.shared else None)
     hook.load(store.read_state())
     return hook, writer
