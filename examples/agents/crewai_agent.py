@@ -1,11 +1,12 @@
-"""CrewAI tools from MCP: ``crewai-tools``' ``MCPServerAdapter`` loads the tools of ``mockingbird mcp`` (the
-control server, over stdio) and of a mock's ``/mcp`` (the mocked API, over streamable HTTP), and the tools are
-called directly, as a CrewAI agent would call them: no model, no API key.
+"""A CrewAI crew calls a mocked API's MCP tools: ``crewai-tools``' ``MCPServerAdapter`` loads the tools of
+``mockingbird mcp`` (the control server, over stdio) and of a mock's ``/mcp`` (the mocked API, over streamable
+HTTP); a scripted LLM (a ``BaseLLM`` answering in CrewAI's ReAct text format) decides the calls, so no real model
+or API key is needed.
 
 Run (in an environment with ``examples/agents/requirements-crewai.txt``, ``mockingbird`` on PATH or given as the
 first argument): ``python examples/agents/crewai_agent.py [MOCKINGBIRD] [SPEC]``. It prints one JSON line: the
-tools it saw (with their input schemas), what each call returned and the mock's verdict on the calls. Hand the
-same tools to ``Agent(tools=[...])`` and a real model decides the calls instead.
+tools it saw (with their input schemas), what each call returned and the mock's verdict on the calls. Give the
+agent a real ``llm=`` and the crew stays the same.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from crewai import Agent, Crew, Task
+from crewai.llms.base_llm import BaseLLM
 from crewai_tools import MCPServerAdapter
 from mcp import StdioServerParameters
+from pydantic import Field
 
 os.environ.setdefault("CREWAI_DISABLE_TELEMETRY", "true")  # offline: nothing to report to
 os.environ.setdefault("OTEL_SDK_DISABLED", "true")
@@ -39,6 +43,39 @@ OPERATIONS = ["listPets", "createOwner", "listOwners"]
 CREATE_PET = {"body": {"name": "Rex", "species": {"kind": "dog", "breed": "collie"}}}
 
 
+class ScriptedLLM(BaseLLM):
+    """Answers each turn from ``plan`` in CrewAI's text format (an ``Action`` and its input), then a final answer;
+    it keeps the tool results (``Observation``) CrewAI hands back."""
+
+    plan: list[tuple[str, dict[str, Any]]]
+    observations: list[str] = Field(default_factory=list)
+
+    def call(self, messages: Any, *args: Any, **kwargs: Any) -> str:
+        last = messages[-2] if isinstance(messages, list) and len(messages) > 1 else {}
+        if last.get("role") == "assistant" and "\nObservation: " in str(last.get("content")):
+            self.observations.append(str(last["content"]).split("\nObservation: ", 1)[1].strip())
+        turn = len(self.observations)
+        if turn < len(self.plan):
+            name, arguments = self.plan[turn]
+            return f"Thought: next, {name}\nAction: {name}\nAction Input: {json.dumps(arguments)}"
+        return (
+            "Thought: I now know the final answer\nFinal Answer: Listed pets, registered Ada, listed owners."
+        )
+
+    def supports_function_calling(self) -> bool:
+        return False  # the text format: the same for every model
+
+
+def crew_run(tools: list[Any]) -> tuple[str, list[str]]:
+    """One agent, one task, the scripted LLM: the crew's final answer and the tool results it saw."""
+    llm = ScriptedLLM(model="scripted", plan=PLAN)
+    agent = Agent(role="Pet keeper", goal="Look after the pets.", backstory="Runs a pet shop.", tools=tools,
+                  llm=llm, max_iter=len(PLAN) + 2)  # fmt: skip
+    task = Task(description="Look after the pets.", expected_output="What was done.", agent=agent)
+    output = Crew(agents=[agent], tasks=[task]).kickoff()
+    return output.raw, llm.observations
+
+
 def refusal(tool: Any, arguments: dict[str, Any]) -> str | None:
     """CrewAI's own refusal of a call (argument validation), or None when the call went through."""
     try:
@@ -49,9 +86,9 @@ def refusal(tool: Any, arguments: dict[str, Any]) -> str | None:
 
 
 def answer(text: str) -> Any:
-    """A tool's text answer, parsed when it is JSON (the mocked API's answers and the control tools' results)."""
+    """A tool result, parsed when it starts with JSON (CrewAI may append its own hints after the result)."""
     try:
-        return json.loads(text)
+        return json.JSONDecoder().raw_decode(text.strip())[0]
     except ValueError:
         return text
 
@@ -73,7 +110,7 @@ def omit_nulls(tool: Any) -> Any:
 
 
 def run(mockingbird: str = "mockingbird", spec: Path = SPEC) -> dict[str, Any]:
-    """Start a mock through ``mockingbird mcp``, call its API's tools as CrewAI tools, verify, stop the mock."""
+    """Start a mock through ``mockingbird mcp``, let the crew call its API's tools, verify, stop the mock."""
     control = StdioServerParameters(
         command=mockingbird, args=["mcp", "--state-dir", tempfile.mkdtemp(prefix="crewai-recipe-")]
     )
@@ -87,7 +124,10 @@ def run(mockingbird: str = "mockingbird", spec: Path = SPEC) -> dict[str, Any]:
             with MCPServerAdapter({"url": f"{url}/mcp", "transport": "streamable-http"}) as api:
                 tools = {t.name: omit_nulls(t) for t in api}
                 schemas = {name: t.args_schema.model_json_schema() for name, t in tools.items()}
-                results = [{"tool": name, "answer": answer(tools[name].run(**args))} for name, args in PLAN]
+                final, observations = crew_run(list(tools.values()))
+                results = [
+                    {"tool": name, "answer": answer(text)} for (name, _), text in zip(PLAN, observations)
+                ]
                 refused = refusal(tools["create_pet"], CREATE_PET)
             verify = ctl["verify_requests"]
             verdicts = {
@@ -98,7 +138,7 @@ def run(mockingbird: str = "mockingbird", spec: Path = SPEC) -> dict[str, Any]:
         finally:
             ctl["stop_mock_server"].run(server_url=url)
     return {"control_tools": sorted(ctl), "tools": sorted(tools), "schemas": schemas, "results": results,
-            "refused": refused, "verdicts": verdicts}  # fmt: skip
+            "final": final, "refused": refused, "verdicts": verdicts}  # fmt: skip
 
 
 if __name__ == "__main__":

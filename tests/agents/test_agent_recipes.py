@@ -92,8 +92,8 @@ def test_openai_agents_sdk_agent_calls_the_tools_in_order(tmp_path: Path) -> Non
 @pytest.mark.timeout(660)
 def test_crewai_tools_from_the_control_server_and_the_mock(tmp_path: Path) -> None:
     """crewai-tools' MCPServerAdapter (1.x MCP client) in its own environment: the control tools over stdio from
-    ``mockingbird mcp`` start the mock, the mocked API's tools over /mcp are called, and verify_requests (the
-    mock's verification API) confirms what reached the mock."""
+    ``mockingbird mcp`` start the mock, a crew with a scripted LLM calls the mocked API's tools over /mcp, and
+    verify_requests (the mock's verification API) confirms what reached the mock."""
     venv = _recipe_venv(RECIPES / "requirements-crewai.txt")
     mockingbird = Path(sys.executable).parent / "mockingbird"
     done = subprocess.run([str(venv / "bin" / "python"), str(RECIPES / "crewai_agent.py"), str(mockingbird)],
@@ -110,6 +110,7 @@ def test_crewai_tools_from_the_control_server_and_the_mock(tmp_path: Path) -> No
     assert [r["tool"] for r in report["results"]] == ["list_pets", "create_owner", "list_owners"]
     assert isinstance(pets, list) and 1 <= len(pets) <= 2 and {"id", "name", "species"} <= set(pets[0])
     assert isinstance(created, dict) and created["id"] and isinstance(owners, list)
+    assert report["final"] == "Listed pets, registered Ada, listed owners."
     assert report["verdicts"] == {
         "sequence": "PASSED: 3 matching calls of 3.",
         "createOwner": "PASSED: 1 matching call of 3.",
