@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,8 +97,10 @@ def test_crewai_tools_from_the_control_server_and_the_mock(tmp_path: Path) -> No
     verify_requests (the mock's verification API) confirms what reached the mock."""
     venv = _recipe_venv(RECIPES / "requirements-crewai.txt")
     mockingbird = Path(sys.executable).parent / "mockingbird"
+    # CrewAI keeps its task outputs and a key under ~/.local/share: the test's own home
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / ".local" / "share")}
     done = subprocess.run([str(venv / "bin" / "python"), str(RECIPES / "crewai_agent.py"), str(mockingbird)],
-                          capture_output=True, text=True, timeout=180, check=False, cwd=tmp_path)  # fmt: skip
+                          capture_output=True, text=True, timeout=180, check=False, cwd=tmp_path, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["control_tools"] == ["start_mock_server", "stop_mock_server", "verify_requests"]
