@@ -93,11 +93,19 @@ def test_the_replay_tells_requests_apart_by_the_body_members_that_differ_and_nev
     ])  # fmt: skip
     overrides = replay_scenario(inference.placements)["overrides"]
     assert [o.get("when") for o in overrides[:2]] == [
-        [{"in": "body", "pointer": "/user", "equals": "ann"}, {"in": "body", "pointer": "/remember", "equals": True}],
-        [{"in": "body", "pointer": "/user", "equals": "bob"}, {"in": "body", "pointer": "/remember", "absent": True}],
+        [
+            {"in": "body", "pointer": "/user", "equals": "ann"},
+            {"in": "body", "pointer": "/remember", "equals": True},
+        ],
+        [
+            {"in": "body", "pointer": "/user", "equals": "bob"},
+            {"in": "body", "pointer": "/remember", "absent": True},
+        ],
     ]
     assert "secret" not in orjson.dumps(overrides).decode()
-    assert overrides[2]["when"] == [{"in": "body", "pointer": "", "equals": ["x", "y"]}]  # not an object: whole
+    assert overrides[2]["when"] == [
+        {"in": "body", "pointer": "", "equals": ["x", "y"]}
+    ]  # not an object: whole
     assert overrides[0].get("times") == 1 and "times" not in overrides[3]  # the same body twice: in order
 
 
