@@ -279,7 +279,11 @@ class DataResolver:
             return Node(type_, key, None, echo, level, target)
         if given_id is None and echo is not None and level > 0 and target in (None, type_.name):
             given_id = echo.get("id")
-        if isinstance(given_id, str) and get_named_type(id_field.type).name == "Int":
+        if (
+            self.entities is not None
+            and isinstance(given_id, str)
+            and get_named_type(id_field.type).name == "Int"
+        ):
             given_id = int(given_id) if given_id.lstrip("-").isdigit() else None  # a kept Int id
         if given_id is None or isinstance(given_id, (list, dict)) or not fits(given_id, id_field.type):
             named = get_named_type(id_field.type)
