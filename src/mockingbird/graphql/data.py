@@ -212,7 +212,8 @@ class DataResolver:
         id_field = type_.fields["id"]
         make = self.leaves.maker(type_name, "id", id_field, get_named_type(id_field.type))
         value: Any = None
-        for attempt in range(64):
+        start = len(self.entities.ids(type_name))  # the n-th entity made: usually free at once
+        for attempt in range(start, start + 64):
             value = make(self._seeded(f"{key}#new{attempt}"))
             text = str(value)
             if self.entities.get(type_name, text) is None and not self.entities.deleted(type_name, text):
