@@ -50,6 +50,10 @@ def test_a_created_object_is_what_later_queries_by_id_return(url: str) -> None:
     assert read["node"] == {"__typename": "User", "id": user["id"]}  # node(id:) finds its type
     twin = ask(url, CREATE, input={"name": "Ada", "email": "ada@example.org"})["createUser"]["user"]
     assert twin["id"] != user["id"]  # the same input twice: two objects
+    many = "mutation { " + " ".join(f'u{n}: createUser(input: {{name: "Same", email: "s@x.org"}}) {{ user {{ id }} }}'
+                                    for n in range(70)) + " }"  # fmt: skip
+    ids = {made["user"]["id"] for made in ask(url, many).values()}
+    assert len(ids) == 70 and user["id"] not in ids and twin["id"] not in ids
 
 
 def test_a_create_returning_the_type_and_an_int_id_typed_as_the_schema_says(url: str) -> None:

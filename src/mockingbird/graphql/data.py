@@ -11,7 +11,9 @@ Every object is a ``Node`` with a key; every value is drawn from a ``random.Rand
   ``first``/``after``/``last``/``before`` select the page and ``after: endCursor`` gives the next;
 - interfaces and unions resolve to one of their possible types (``__typename`` follows);
 - a mutation echoes its arguments (an ``input`` object's fields too) into the payload's fields of
-  the same name and a compatible type.
+  the same name and a compatible type;
+- a stateful mock (``entities`` set) keeps what create, update and delete mutations change
+  (``graphql/mutations.py``): a kept entity shows its kept values, a deleted one is ``null``.
 """
 
 from __future__ import annotations
