@@ -11,6 +11,7 @@ import httpx
 import pytest
 from gql import Client, GraphQLRequest, gql
 from gql.transport.httpx import HTTPXTransport
+from tests.polling import eventually
 
 from mockingbird import MockServer
 
@@ -144,3 +145,21 @@ def test_the_same_seed_gives_the_same_results_and_a_restart_keeps_them(url: str,
         assert ask(restarted.url, READ, id=first[3]["user"]["id"])["user"] == first[3]["user"]
         reply = httpx.post(f"{restarted.url}/graphql", json={"query": f'{{ node(id: "{post}") {{ id }} }}'})
         assert reply.json() == {"data": {"node": None}}  # still deleted
+
+
+def test_two_replicas_on_one_postgresql_store_see_each_others_mutations(pg_dsn: str) -> None:
+    with (
+        MockServer(BLOG, seed=3, stateful=True, control_db=pg_dsn) as one,
+        MockServer(BLOG, seed=3, stateful=True, control_db=pg_dsn) as two,
+    ):
+        ident = ask(one.url, CREATE, input={"name": "Ada", "email": "ada@example.org"})["createUser"]["user"][
+            "id"
+        ]
+        name = lambda: (ask(two.url, READ, id=ident)["user"] or {}).get("name")
+        assert eventually(name, "Ada") == "Ada"
+        ask(two.url, "mutation($id: ID!) { deleteUser(id: $id) { ok } }", id=ident)
+        assert eventually(lambda: ask(one.url, READ, id=ident)["user"], None) is None
+        ask(one.url, 'mutation { addPost(title: "Kept") { id } }')
+        one.state.reset()
+        assert eventually(lambda: ask(two.url, "{ posts(first: 1) { edges { node { title } } } }")["posts"]
+                          ["edges"][0]["node"]["title"] != "Kept", True) is True  # fmt: skip

@@ -33,15 +33,27 @@ class GraphQLEntities:
         self._lock = threading.Lock()
         self._items: dict[str, dict[str, dict[str, Any]]] = {}  # type -> id -> values, oldest first
         self._deleted: set[tuple[str, str]] = set()
-        for (collection, scope), items in stored.items():
+        self._position = 0
+        self._take(stored)
+
+    def reload(self, read: Callable[[], StoredState]) -> None:
+        """Take what the store holds now (``read``: its ``read_state``), replacing what is kept: a fleet's
+        replica catching up with another one's mutations. Read under the lock: no change of ours is lost."""
+        with self._lock:
+            self._take(read())
+
+    def _take(self, stored: StoredState) -> None:
+        items: dict[str, dict[str, dict[str, Any]]] = {}
+        deleted: set[tuple[str, str]] = set()
+        for (collection, scope), kept in stored.items():
             if collection.startswith(PREFIX):
                 kind = collection[len(PREFIX) :]
-                for item_id, document in items:
+                for item_id, document in kept:
                     if scope == DELETED:
-                        self._deleted.add((kind, item_id))
+                        deleted.add((kind, item_id))
                     else:
-                        self._items.setdefault(kind, {})[item_id] = dict(document)
-        self._position = 0
+                        items.setdefault(kind, {})[item_id] = dict(document)
+        self._items, self._deleted = items, deleted
 
     def get(self, type_name: str, entity_id: str) -> Mapping[str, Any] | None:
         """The kept values of an entity, or ``None``."""
