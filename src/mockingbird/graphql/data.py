@@ -260,10 +260,8 @@ class DataResolver:
                 return None
             type_ = possible[self._seeded(key).randrange(len(possible))]
             entities, wanted = self.entities, args.get("id")
-            if (
-                entities is not None and wanted is not None
-            ):  # node(id:) of a kept (or deleted) entity: its type
-                wanted = str(wanted)
+            if entities is not None and wanted is not None:
+                wanted = str(wanted)  # node(id:) of a kept (or a deleted) entity: its type
                 kept_as = [t for t in possible if entities.get(t.name, wanted) is not None]
                 if kept_as:
                     type_ = kept_as[0]
