@@ -163,3 +163,13 @@ def test_two_replicas_on_one_postgresql_store_see_each_others_mutations(pg_dsn: 
         one.state.reset()
         assert eventually(lambda: ask(two.url, "{ posts(first: 1) { edges { node { title } } } }")["posts"]
                           ["edges"][0]["node"]["title"] != "Kept", True) is True  # fmt: skip
+
+
+def test_a_state_file_gives_the_objects_a_mock_starts_with(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(
+        '{"collections": [{"collection": "graphql:User", "items": [{"id": "u-1", "name": "Seeded"}]}]}'
+    )
+    with MockServer(BLOG, seed=3, stateful=True, state=str(state)) as mock:
+        found = ask(mock.url, '{ user(id: "u-1") { id name } users { id } }')
+        assert found["user"] == {"id": "u-1", "name": "Seeded"} and found["users"][0] == {"id": "u-1"}
