@@ -3,6 +3,8 @@ start with what was created, the admin state API, a restart, and the same answer
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -173,3 +175,29 @@ def test_a_state_file_gives_the_objects_a_mock_starts_with(tmp_path: Path) -> No
     with MockServer(BLOG, seed=3, stateful=True, state=str(state)) as mock:
         found = ask(mock.url, '{ user(id: "u-1") { id name } users { id } }')
         assert found["user"] == {"id": "u-1", "name": "Seeded"} and found["users"][0] == {"id": "u-1"}
+
+
+def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("### Stateful GraphQL mocks") :]
+    start = section.index("```python\n") + len("```python\n")
+    code = section[start : section.index("```", start)]
+    code = code.replace('"examples/shop.graphql"', repr(str(root / "examples" / "shop.graphql")))
+    code = code.replace('log_db="mock.db"', f"log_db={str(tmp_path / 'mock.db')!r}")
+    lines = []
+    for line in code.splitlines():  # a line commented with its answer prints it
+        expression, _, comment = line.partition("  # ")
+        indent = len(expression) - len(expression.lstrip())
+        lines.append(f"{expression[:indent]}print({expression.strip()})" if comment else line)
+    (tmp_path / "example.py").write_text("\n".join(lines))
+    ran = subprocess.run(
+        [sys.executable, str(tmp_path / "example.py")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.splitlines() == ["{'user': {'firstName': 'Ada', 'email': 'ada@example.org'}}",
+                                       "{'firstName': 'Ada'}", "{'user': None}"]  # fmt: skip
