@@ -14,7 +14,8 @@ a generated body. It is skipped for branch lists that are exclusive by construct
 once per list (``exclusive``): every pair of branches differs in type (disjoint ``type``
 sets), or in the ``const``/``enum`` values of a property one of them requires (a
 discriminator such as ``kind: {const: dog}``). A value that its own branch generated without
-a reported problem then matches that branch and no other.
+a reported problem then matches that branch and no other. For overlapping branches (GitHub's
+private and public users) such a value is read against the other branches only (``_elsewhere``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 ``owner.login`` and ``name`` (``hint_targets``). A hint is placed when the body still conforms
 with it, coerced to an int, a float or a string in that order. A body generated without a
 reported problem conforms already: where only the property's own schema reads its value
-(``_local_properties``), the new value alone is checked, not the whole body again.
+(``_local_properties``), the new value alone is checked, not the whole body again; under one
+``oneOf``/``anyOf`` group (``_local_branches``), the new value against each branch's schema for it.
 """
 
 from __future__ import annotations
