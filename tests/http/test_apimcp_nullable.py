@@ -18,6 +18,7 @@ import jsonschema_rs
 import pytest
 import schemathesis
 from mcp import Client
+from tests.corpus import CORPUS
 
 from mockingbird import MockServer
 
@@ -277,3 +278,13 @@ async def test_type_null_beside_one_of_is_served_as_null_or_a_branch_without_a_t
     async with httpx.AsyncClient(base_url=mock31.url, timeout=10) as client:
         refused = await client.post("/items", json=[1])
     assert refused.status_code == 422
+
+
+async def test_vercels_edge_config_items_answer_without_a_tool_error(tmp_path: Path) -> None:
+    """Where the agents' known gap was found: Vercel's `getEdgeConfigItems` (`value` is `type: null` beside a
+    `oneOf`), called as a tool, fitted no outputSchema."""
+    with MockServer(str(CORPUS / "vercel__api.json"), mcp_credentials=("bearerToken=token",)) as server:
+        calls = [("getEdgeConfigItems", {"edgeConfigId": f"ecfg_{n}"}) for n in range(5)]
+        results = await _call_all(server.url, calls)
+    for tool, result in results.values():
+        _fits(tool, result)
