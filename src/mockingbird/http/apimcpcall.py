@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
 
     from mockingbird.http.apimcp import ApiToolServer
+    from mockingbird.runtime.apitools import ApiTool
 
 MAX_BODY = 1 << 20  # larger calls (a big request body) take the SDK's path
 _ENVELOPE = frozenset({"jsonrpc", "id", "method", "params"})
@@ -55,12 +56,22 @@ class ToolCallPath:
         security: TransportSecuritySettings | None,
         fallback: ASGIApp,
     ) -> None:
+        from mcp.server.streamable_http import check_accept_headers
         from mcp.server.transport_security import TransportSecurityMiddleware
+        from mcp.shared import inbound
+        from mcp_types import methods
         from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+        from pydantic import ValidationError
 
         self.owner = owner
         self.fallback = fallback
         self._security = TransportSecurityMiddleware(security)
+        self._accepts = check_accept_headers
+        self._duplicated = inbound.find_duplicated_routing_header
+        self._classify = inbound.classify_inbound_request
+        self._route = inbound.InboundModernRoute
+        self._validate = methods.validate_client_request
+        self._invalid = (KeyError, ValidationError)
         self._handshake = frozenset(v.encode() for v in HANDSHAKE_PROTOCOL_VERSIONS)
         # Serialised at once, never mutated: one copy serves every answer.
         self._stamp = {"io.modelcontextprotocol/serverInfo": server.server_info_stamp}
@@ -69,36 +80,34 @@ class ToolCallPath:
         self._declares_headers: dict[str, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        length = self._eligible(scope)
-        if length is None:
+        if not self._eligible(scope):
             await self.fallback(scope, receive, send)
             return
         body = await _read_body(receive)
         if body is None:  # the client went away while sending
             return
         replay = _replay(body, receive)
-        from starlette.requests import Request
-
-        request = Request(scope)
+        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        # What the SDK's checks read of a Starlette request, its headers.get: the first of a repeated header.
+        request: Any = _Headers(dict(reversed(pairs)))
         rejected = await self._security.validate_request(request, is_post=True)
         if rejected is not None:  # what the SDK sends, from the SDK's own check
             await rejected(scope, replay, send)
             return
-        call = self._call(request, body)
+        call = self._call(request, pairs, body)
         if call is None:
             await self.fallback(scope, replay, send)
             return
-        rid, name, arguments = call
-        status, answer = await self._answer(rid, name, arguments, scope)
+        status, answer = await self._answer(*call, pairs, scope.get("client"))
         payload = orjson.dumps(answer)
         headers = [(b"content-length", b"%d" % len(payload)), *_JSON_HEADERS]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    def _eligible(self, scope: Scope) -> int | None:
-        """The declared body length of a POST at a modern protocol version, or ``None`` (the SDK's)."""
+    def _eligible(self, scope: Scope) -> bool:
+        """A POST at a modern protocol version with a body of a declared, modest size."""
         if not self.enabled or scope["method"] != "POST":
-            return None
+            return False
         version = length = None
         for key, value in scope["headers"]:
             if key == b"mcp-protocol-version":
@@ -106,23 +115,15 @@ class ToolCallPath:
             elif key == b"content-length":
                 length = value
             elif key.startswith(b"mcp-param-"):
-                return None
+                return False
         if version is None or version in self._handshake or length is None or not length.isdigit():
-            return None
-        size = int(length)
-        return size if size <= MAX_BODY else None
+            return False
+        return int(length) <= MAX_BODY
 
-    def _call(self, request: Any, body: bytes) -> tuple[str | int, str, dict[str, Any]] | None:
-        """(id, tool name, arguments) of a ``tools/call`` the SDK would dispatch to our handler, else ``None``."""
-        from mcp.server.streamable_http import check_accept_headers
-        from mcp.shared.inbound import (
-            InboundModernRoute,
-            classify_inbound_request,
-            find_duplicated_routing_header,
-        )
-        from mcp_types import methods
-        from pydantic import ValidationError
-
+    def _call(
+        self, request: _Headers, pairs: list[tuple[str, str]], body: bytes
+    ) -> tuple[str | int, ApiTool, dict[str, Any]] | None:
+        """(id, tool, arguments) of a ``tools/call`` the SDK would dispatch to our handler, else ``None``."""
         try:
             decoded = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -138,20 +139,16 @@ class ToolCallPath:
         tool = self.owner.toolset.tools.get(name) if isinstance(name, str) else None
         if tool is None or not isinstance(arguments, dict) or self._declares(tool.name, tool.input_schema):
             return None
-        headers = request.headers
-        if (
-            not check_accept_headers(request)[0]
-            or find_duplicated_routing_header(headers.items()) is not None
-        ):
+        if not self._accepts(request)[0] or self._duplicated(pairs) is not None:  # type: ignore[arg-type]
             return None
-        verdict = classify_inbound_request(decoded, headers=dict(headers))
-        if not isinstance(verdict, InboundModernRoute):
+        verdict = self._classify(decoded, headers=request.headers)
+        if not isinstance(verdict, self._route):
             return None
         try:
-            methods.validate_client_request("tools/call", verdict.protocol_version, params)
-        except (KeyError, ValidationError):
+            self._validate("tools/call", verdict.protocol_version, params)
+        except self._invalid:
             return None
-        return rid, tool.name, arguments
+        return rid, tool, arguments
 
     def _declares(self, name: str, schema: dict[str, Any]) -> bool:
         """Whether the tool's input schema mentions ``x-mcp-header`` (the SDK checks such headers)."""
@@ -161,16 +158,17 @@ class ToolCallPath:
         return declares
 
     async def _answer(
-        self, rid: str | int, name: str, arguments: dict[str, Any], scope: Scope
+        self,
+        rid: str | int,
+        tool: ApiTool,
+        arguments: dict[str, Any],
+        pairs: list[tuple[str, str]],
+        client: Any,
     ) -> tuple[int, dict[str, Any]]:
         """HTTP status and JSON-RPC reply for one call, shaped as the SDK shapes them."""
         try:
-            tool = self.owner.toolset.tools[name]
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-            client = scope.get("client")
-            is_error, text, structured = await self.owner.outcome(
-                tool, arguments, headers, (client[0], client[1]) if client else None
-            )
+            address = (client[0], client[1]) if client else None
+            is_error, text, structured = await self.owner.outcome(tool, arguments, pairs, address)
         except Exception as exc:  # noqa: BLE001 (mapped and logged as the SDK does: modern_error_data)
             from mcp.server.runner import modern_error_data
             from mcp.shared.inbound import ERROR_CODE_HTTP_STATUS
@@ -190,6 +188,15 @@ class ToolCallPath:
             result["structuredContent"] = structured
         result["_meta"] = self._stamp
         return 200, {"jsonrpc": "2.0", "id": rid, "result": result}
+
+
+class _Headers:
+    """A request as the SDK's header checks read it: ``headers.get`` on lower-case names."""
+
+    __slots__ = ("headers",)
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self.headers = headers
 
 
 async def _read_body(receive: Receive) -> bytes | None:
