@@ -194,11 +194,8 @@ class ApiToolServer:
             await send({"type": "http.response.start", "status": 503, "headers": response.wire_headers()})
             await send({"type": "http.response.body", "body": response.body})
             return
-        calls = self._calls
-        if calls is not None and self.fast_calls:
-            await calls(scope, receive, send)
-            return
-        await self._handler(scope, receive, send)
+        calls = self._calls  # a modern tools/call POST: our own path, which hands the rest to the SDK
+        await (calls if calls is not None and self.fast_calls else self._handler)(scope, receive, send)
 
     # -- tools ---------------------------------------------------------------------------------------
 
@@ -229,12 +226,9 @@ class ApiToolServer:
             raise MCPError(INVALID_PARAMS, f"Unknown tool {params.name!r}: tools/list names the tools")
         http = getattr(ctx, "request", None)
         client = getattr(http, "client", None)
-        is_error, text, structured = await self.outcome(
-            tool,
-            params.arguments or {},
-            http.headers.items() if http is not None else (),
-            (client.host, client.port) if client is not None else None,
-        )
+        address = (client.host, client.port) if client is not None else None
+        headers = http.headers.items() if http is not None else ()
+        is_error, text, structured = await self.outcome(tool, params.arguments or {}, headers, address)
         return types.CallToolResult(
             content=[types.TextContent(text=text)], structured_content=structured, is_error=is_error
         )
@@ -246,14 +240,8 @@ class ApiToolServer:
         http_headers: Iterable[tuple[str, str]],
         client: tuple[str, int] | None,
     ) -> tuple[bool, str, dict[str, Any] | None]:
-        """Answer one call of ``tool``: (is it an error, the text, the structured content).
-
-        Args:
-            tool: the tool called.
-            arguments: the call's arguments.
-            http_headers: the HTTP request's headers (lower-case names): the credentials among them are sent.
-            client: the caller's address.
-        """
+        """One call of ``tool`` answered: (is it an error, text, structured content). The credentials among
+        ``http_headers`` (lower-case names) are sent with it; ``client`` is the caller's address."""
         headers = dict(self._credentials[0])
         for name, value in http_headers:
             if name in self._forwarded:

@@ -20,8 +20,8 @@ The bytes differ only where JSON allows: orjson writes non-ASCII as UTF-8 where 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from mcp.server.transport_security import TransportSecuritySettings
     from starlette.types import Message, Receive, Scope, Send
 
-    from mockingbird.http.apimcp import ApiToolServer
-    from mockingbird.runtime.apitools import ApiTool
+    from mockingbird.runtime.apitools import ApiTool, ToolSet
 
 MAX_BODY = 1 << 20  # larger calls (a big request body) take the SDK's path
 _ENVELOPE = frozenset({"jsonrpc", "id", "method", "params"})
@@ -39,11 +38,26 @@ _JSON_HEADERS = [(b"content-type", b"application/json")]
 ASGIApp = Callable[["Scope", "Receive", "Send"], Awaitable[None]]
 
 
+class ToolAnswers(Protocol):
+    """What answers the calls (``http.apimcp.ApiToolServer``)."""
+
+    @property
+    def toolset(self) -> ToolSet: ...
+
+    async def outcome(
+        self,
+        tool: ApiTool,
+        arguments: Mapping[str, Any],
+        http_headers: Iterable[tuple[str, str]],
+        client: tuple[str, int] | None,
+    ) -> tuple[bool, str, dict[str, Any] | None]: ...
+
+
 class ToolCallPath:
     """Answers a modern ``tools/call`` POST with the mock's tools, else hands the request to ``fallback``.
 
     Args:
-        owner: the tools (``ApiToolServer``): its ``outcome`` answers a call.
+        owner: the tools: its ``outcome`` answers a call.
         server: the SDK's low-level server (its ``serverInfo`` stamp, its cache hints).
         security: the transport security settings the SDK's session manager was given.
         fallback: the SDK's ASGI app for everything this does not answer.
@@ -51,7 +65,7 @@ class ToolCallPath:
 
     def __init__(
         self,
-        owner: ApiToolServer,
+        owner: ToolAnswers,
         server: Server[Any],
         security: TransportSecuritySettings | None,
         fallback: ASGIApp,
