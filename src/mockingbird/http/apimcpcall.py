@@ -92,6 +92,7 @@ class ToolCallPath:
         # A cache hint on tools/call would change the result's shape: leave such a server to the SDK.
         self.enabled = "tools/call" not in server.cache_hints
         self._declares_headers: dict[str, bool] = {}
+        self.answered = 0  # calls answered here (the rest went to the SDK)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._eligible(scope):
@@ -112,6 +113,7 @@ class ToolCallPath:
         if call is None:
             await self.fallback(scope, replay, send)
             return
+        self.answered += 1
         status, answer = await self._answer(*call, pairs, scope.get("client"))
         payload = orjson.dumps(answer)
         headers = [(b"content-length", b"%d" % len(payload)), *_JSON_HEADERS]
