@@ -127,7 +127,7 @@ class ToolCallPath:
         version = length = None
         for key, value in scope["headers"]:
             if key == b"mcp-protocol-version":
-                version = value
+                version = version or value  # the first, as the SDK routes by
             elif key == b"content-length":
                 length = value
             elif key.startswith(b"mcp-param-"):
