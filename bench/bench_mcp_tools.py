@@ -1,11 +1,18 @@
 """A tool call over streamable HTTP (``/mcp``) against the same operation as a plain HTTP request.
 
-One ``mockingbird serve`` child (granian, request log on, the defaults) serves the example petstore. Eight
-concurrent sessions call ``getPet`` as an MCP tool (the official SDK client, one session each), then eight
-concurrent plain HTTP clients send ``GET /pets/{id}`` (httpx, one connection each); the rounds alternate,
-three times each, in one run. Prints per-call time (wall time / calls) for both and the ratio MCP / plain
-(target: at most 2x), and the server process's CPU time per call for both. The client side runs in this
-process, so the wall-time ratio includes what each client costs.
+One ``mockingbird serve`` child (granian, request log on, the defaults) serves the example petstore. Four
+arms, eight concurrent clients each, alternating, three rounds each in one run:
+
+- plain: ``GET /pets/{id}`` (httpx, one connection each): the baseline;
+- SDK client: ``getPet`` as an MCP tool through the official SDK client (one client each);
+- raw JSON-RPC: the same ``tools/call`` POST the SDK client sends (its headers, its ``_meta`` envelope),
+  posted with httpx: the server's path without the SDK client's own cost;
+- raw JSON-RPC, SDK path: the same POST with a chunked body (no ``Content-Length``), which the server's
+  own tool-call path leaves to the SDK: what every call cost before that path, measured in the same run.
+
+Prints per-call time (wall time / calls) and the ratio to plain (target: at most 2x), and the server
+process's CPU time per call for each arm. The clients run in this process, so wall-time ratios include
+what each client costs; the CPU figures are the server's alone.
 
 Usage::
 
@@ -18,10 +25,12 @@ import argparse
 import os
 import statistics
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import anyio
 import httpx
+import orjson
 from mcp import Client
 
 from mockingbird.config import ServeConfig
@@ -65,6 +74,47 @@ async def http_round(url: str, sessions: int, calls: int) -> float:
     return (time.perf_counter() - start) / (sessions * (calls + 1))
 
 
+def call_body(request_id: int) -> bytes:
+    """The ``tools/call`` POST body the SDK client sends at the 2026-07-28 protocol."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "bench", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    params = {"name": "getPet", "arguments": {"petId": PET_ID}, "_meta": meta}
+    return orjson.dumps({"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params})
+
+
+CALL_HEADERS = {
+    "accept": "application/json, text/event-stream",
+    "content-type": "application/json",
+    "mcp-protocol-version": "2026-07-28",
+    "mcp-method": "tools/call",
+    "mcp-name": "getPet",
+}
+
+
+async def raw_round(url: str, sessions: int, calls: int, chunked: bool) -> float:
+    """Seconds per tool call posted as raw JSON-RPC; ``chunked``: without ``Content-Length`` (the SDK's path)."""
+
+    async def chunks(body: bytes) -> AsyncIterator[bytes]:
+        yield body
+
+    async def session() -> None:
+        async with httpx.AsyncClient(base_url=url, headers=CALL_HEADERS) as http:
+            for n in range(calls + 1):
+                body = call_body(n)
+                answer = await http.post("/mcp", content=chunks(body) if chunked else body)
+                result = orjson.loads(answer.content)["result"]
+                assert answer.status_code == 200 and not result["isError"] and result["structuredContent"]
+
+    start = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for _ in range(sessions):
+            group.start_soon(session)
+    return (time.perf_counter() - start) / (sessions * (calls + 1))
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of process ``pid`` and its children that were waited for (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -83,31 +133,32 @@ def main() -> None:
     config = ServeConfig(spec=str(ROOT / "examples" / "petstore.yaml"), port=0, auth=False, log_db=str(db))
     supervisor = MockSupervisor()
     handle = supervisor.start(config, mode="process")
+    url, sessions, calls = handle.url, args.sessions, args.calls
+    arms: dict[str, Callable[[], Awaitable[float]]] = {
+        "plain HTTP GET /pets/{id}": lambda: http_round(url, sessions, calls),
+        "MCP getPet, SDK client": lambda: mcp_round(url, sessions, calls),
+        "MCP getPet, raw JSON-RPC": lambda: raw_round(url, sessions, calls, chunked=False),
+        "MCP getPet, raw JSON-RPC, SDK path": lambda: raw_round(url, sessions, calls, chunked=True),
+    }
+    wall: dict[str, list[float]] = {name: [] for name in arms}
+    cpu: dict[str, list[float]] = {name: [] for name in arms}
+    n = sessions * (calls + 1)
     try:
-        mcp_times: list[float] = []
-        http_times: list[float] = []
-        mcp_cpu: list[float] = []
-        http_cpu: list[float] = []
-        n = args.sessions * (args.calls + 1)
+        anyio.run(mcp_round, url, 1, 1)  # the SDK loads on the first call to /mcp: not part of any round
         for _ in range(3):
-            before = cpu_seconds(handle.pid)
-            http_times.append(anyio.run(http_round, handle.url, args.sessions, args.calls))
-            middle = cpu_seconds(handle.pid)
-            mcp_times.append(anyio.run(mcp_round, handle.url, args.sessions, args.calls))
-            http_cpu.append((middle - before) / n)
-            mcp_cpu.append((cpu_seconds(handle.pid) - middle) / n)
+            for name, arm in arms.items():
+                before = cpu_seconds(handle.pid)
+                wall[name].append(anyio.run(arm))
+                cpu[name].append((cpu_seconds(handle.pid) - before) / n)
     finally:
         supervisor.stop_all()
-    plain, tool = statistics.median(http_times), statistics.median(mcp_times)
-    print(f"{args.sessions} sessions x {args.calls} calls, 3 rounds each (median)")
-    print(f"plain HTTP GET /pets/{{id}}: {plain * 1e6:8.0f} us per request  ({1 / plain:7.0f} req/s)")
-    print(f"MCP tool getPet (/mcp):     {tool * 1e6:8.0f} us per call     ({1 / tool:7.0f} calls/s)")
-    print(f"ratio MCP / plain: {tool / plain:.2f}x (target <= 2x)")
-    server_plain, server_tool = statistics.median(http_cpu), statistics.median(mcp_cpu)
-    print(
-        f"server CPU per call: plain {server_plain * 1e6:.0f} us, MCP {server_tool * 1e6:.0f} us "
-        f"(ratio {server_tool / server_plain:.2f}x; the rest of the wall time is the clients, in this process)"
-    )
+    plain_wall = statistics.median(wall["plain HTTP GET /pets/{id}"])
+    plain_cpu = statistics.median(cpu["plain HTTP GET /pets/{id}"])
+    print(f"{sessions} clients x {calls} calls per arm, 3 rounds (median); ratios to plain (target <= 2x)")
+    print(f"{'arm':38} {'wall us/call':>12} {'ratio':>6} {'server CPU us/call':>19} {'ratio':>6}")
+    for name in arms:
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        print(f"{name:38} {w * 1e6:12.0f} {w / plain_wall:5.2f}x {c * 1e6:19.0f} {c / plain_cpu:5.2f}x")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import AsyncExitStack
 from time import perf_counter, time
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import orjson
 
+from mockingbird.http.apimcpcall import ToolCallPath
 from mockingbird.records import Capture
 from mockingbird.runtime.apitools import ApiTool, ToolInputError, ToolSet, build_toolset
 from mockingbird.runtime.engine import Answer
@@ -94,6 +95,8 @@ class ApiToolServer:
         self._group: TaskGroup | None = None
         self._lock = anyio.Lock()
         self._handler: Any = None
+        self._calls: ToolCallPath | None = None
+        self.fast_calls = True  # off: every message takes the SDK's path (the tests compare both)
 
     @property
     def server(self) -> Server[Any]:
@@ -139,7 +142,7 @@ class ApiToolServer:
     async def stop(self) -> None:
         """Close every session (lifespan shutdown)."""
         stack, group = self._stack, self._group
-        self._stack = self._group = self._handler = None
+        self._stack = self._group = self._handler = self._calls = None
         if group is not None:
             group.cancel_scope.cancel()
         if stack is not None:
@@ -173,7 +176,11 @@ class ApiToolServer:
             app=self.server, security_settings=security, json_response=True
         )
         await group.start(self._run_manager, manager)
-        self._handler = StreamableHTTPASGIApp(manager)
+        sdk = StreamableHTTPASGIApp(manager)
+        # A modern tools/call POST is answered in our own code; everything else goes to the SDK (apimcpcall.py).
+        calls = ToolCallPath(self, self.server, security, sdk)
+        self._calls = calls if calls.enabled else None
+        self._handler = sdk
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._handler is None and self._group is not None:
@@ -187,7 +194,8 @@ class ApiToolServer:
             await send({"type": "http.response.start", "status": 503, "headers": response.wire_headers()})
             await send({"type": "http.response.body", "body": response.body})
             return
-        await self._handler(scope, receive, send)
+        calls = self._calls  # a modern tools/call POST: our own path, which hands the rest to the SDK
+        await (calls if calls is not None and self.fast_calls else self._handler)(scope, receive, send)
 
     # -- tools ---------------------------------------------------------------------------------------
 
@@ -210,28 +218,47 @@ class ApiToolServer:
         )
 
     async def _call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        import mcp_types as types
         from mcp.shared.exceptions import MCPError
 
         tool = self.toolset.tools.get(params.name)
         if tool is None:
             raise MCPError(INVALID_PARAMS, f"Unknown tool {params.name!r}: tools/list names the tools")
-        headers = self._headers(ctx)
+        http = getattr(ctx, "request", None)
+        client = getattr(http, "client", None)
+        address = (client.host, client.port) if client is not None else None
+        headers = http.headers.items() if http is not None else ()
+        is_error, text, structured = await self.outcome(tool, params.arguments or {}, headers, address)
+        return types.CallToolResult(
+            content=[types.TextContent(text=text)], structured_content=structured, is_error=is_error
+        )
+
+    async def outcome(
+        self,
+        tool: ApiTool,
+        arguments: Mapping[str, Any],
+        http_headers: Iterable[tuple[str, str]],
+        client: tuple[str, int] | None,
+    ) -> tuple[bool, str, dict[str, Any] | None]:
+        """One call of ``tool`` answered: (is it an error, text, structured content). The credentials among
+        ``http_headers`` (lower-case names) are sent with it; ``client`` is the caller's address."""
+        headers = dict(self._credentials[0])
+        for name, value in http_headers:
+            if name in self._forwarded:
+                headers[name] = value
         try:
-            request = tool.request(params.arguments or {}, headers)
+            request = tool.request(arguments, headers)
         except ToolInputError as exc:
-            return _error(f"invalid params: {exc}")
+            return True, f"invalid params: {exc}", None
         extra_query = self._credentials[1]
         if extra_query and not any(k + "=" in request.query for k, _ in extra_query):
             from urllib.parse import urlencode
 
             request.query = "&".join(q for q in (request.query, urlencode(extra_query)) if q)
-        client = getattr(getattr(ctx, "request", None), "client", None)
-        request.client = (client.host, client.port) if client is not None else None
+        request.client = client
         return await self._answer(tool, request)
 
-    async def _answer(self, tool: ApiTool, request: Any) -> types.CallToolResult:
-        import mcp_types as types
-
+    async def _answer(self, tool: ApiTool, request: Any) -> tuple[bool, str, dict[str, Any] | None]:
         app = self.app
         ts, start = time(), perf_counter()
         error: str | None = None
@@ -260,9 +287,7 @@ class ApiToolServer:
         self._log(tool, request, answer, ts, start, rid, error)
         if app.after_answer is not None and not outcome_error:
             app.after_answer(request, answer, rid)
-        return types.CallToolResult(
-            content=[types.TextContent(text=text)], structured_content=structured, is_error=outcome_error
-        )
+        return outcome_error, text, structured
 
     def _misfit(self, tool: ApiTool, structured: dict[str, Any] | None) -> str | None:
         """Why ``structured`` fails the tool's outputSchema (MCP clients check it), or ``None``."""
@@ -279,15 +304,6 @@ class ApiToolServer:
             self._validators[tool.name] = validator
         error = next(iter(validator.iter_errors(structured)), None)
         return None if error is None else str(error.message)
-
-    def _headers(self, ctx: Any) -> dict[str, str]:
-        headers = dict(self._credentials[0])
-        http = getattr(ctx, "request", None)
-        if http is not None:
-            for name, value in http.headers.items():
-                if name in self._forwarded:
-                    headers[name] = value
-        return headers
 
     def _log(self, tool: ApiTool, request: Any, answer: Answer, ts: float, start: float, rid: bytes,
              error: str | None) -> None:  # fmt: skip
@@ -382,9 +398,3 @@ def _definition(tool: ApiTool) -> types.Tool:
             idempotent_hint=tool.annotations.get("idempotentHint"),
         ),
     )
-
-
-def _error(text: str) -> types.CallToolResult:
-    import mcp_types as types
-
-    return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
