@@ -220,3 +220,20 @@ async def test_works_mounted_under_a_starlette_mount(store: SqliteLogStore, moun
         assert login.status_code == 303 and login.headers["location"] == f"{mount}/api/info"
         assert f"Path={mount}" in login.headers["set-cookie"]
         assert (await c.get(login.headers["location"])).status_code == 200
+
+
+async def test_fresh_waits_for_what_was_answered_before_the_call(tmp_path: Path) -> None:
+    # A writer process that indexes nothing on its own for a minute: a row is found only if the search waits.
+    lazy = open_store(tmp_path / "lazy.db", writer="process", live_rate=0, quiet=60.0)
+    try:
+        lazy.write(LogRecord(ts=T0, method="GET", path="/pets/1", status=200, operation="GET /pets/{petId}"))
+        app = build_admin_app(lazy, token=TOKEN)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app), base_url="http://127.0.0.1:8000"
+        ) as c:
+            assert (await c.get("/admin/api/logs/search", headers=AUTH)).json()["total"] == 0
+            assert (await c.get("/admin/api/logs/analyze?fresh=true", headers=AUTH)).json()["total"] == 1
+            assert (await c.get("/admin/api/logs/search?fresh=true", headers=AUTH)).json()["total"] == 1
+            assert (await c.get("/admin/api/logs/search?fresh=maybe", headers=AUTH)).status_code == 400
+    finally:
+        lazy.close()

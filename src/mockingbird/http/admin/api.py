@@ -97,6 +97,8 @@ class _Handlers:
     async def search(self, request: Request, checked: Checked) -> Response:
         query = LogQuery.from_params(checked.query)
         try:
+            if checked.query.get("fresh"):
+                await anyio.to_thread.run_sync(self.store.flush)
             page = await anyio.to_thread.run_sync(self.store.query, query)
         except StoreError as exc:
             return problem(500, "Store error", str(exc))
@@ -105,6 +107,8 @@ class _Handlers:
     async def analyze(self, request: Request, checked: Checked) -> Response:
         query = LogQuery.from_params(checked.query)
         try:
+            if checked.query.get("fresh"):
+                await anyio.to_thread.run_sync(self.store.flush)
             result = await anyio.to_thread.run_sync(
                 lambda: analyze(self.store.iter_records(query, light=True))
             )

@@ -119,8 +119,10 @@ class AdminClient:
         """Every exchange matching ``params``, oldest first (pages of ``GET /logs/search``); with ``bodies``, each
         with its headers, bodies and ``extra`` (``GET /logs/{id}``)."""
         items: list[dict[str, Any]] = []
+        fresh = {"fresh": "true"}  # the first page waits for what the mock answered before this call
         while True:
-            page = self.search_logs({**(params or {}), "limit": "1000", "offset": str(len(items))})
+            page = self.search_logs({**(params or {}), **fresh, "limit": "1000", "offset": str(len(items))})
+            fresh = {}
             items += page["items"]
             if not page["items"] or len(items) >= page["total"]:
                 break

@@ -86,6 +86,12 @@ _FILTERS: list[dict[str, Any]] = [
         {"type": "integer", "minimum": 0, "maximum": INT64_MAX},
     ),
 ]
+_FRESH = _param(
+    "fresh",
+    "Wait until every exchange answered before this call is in the log (a test asserting on calls it just "
+    "made); without it, the last few milliseconds' may not be indexed yet.",
+    {"type": "boolean", "default": False},
+)
 _PAGE: list[dict[str, Any]] = [
     _param(
         "limit",
@@ -127,7 +133,7 @@ _DOCUMENT: dict[str, Any] = {
             "get": {
                 "operationId": "searchLogs",
                 "summary": "Search the request log (newest first)",
-                "parameters": [*_FILTERS, *_PAGE],
+                "parameters": [*_FILTERS, *_PAGE, _FRESH],
                 "responses": {
                     "200": _json("A page of records and the total", "LogPage"),
                     "400": _BAD_REQUEST,
@@ -138,7 +144,7 @@ _DOCUMENT: dict[str, Any] = {
             "get": {
                 "operationId": "analyzeLogs",
                 "summary": "Analyse the matching records: latency, errors, routes, traffic, insights",
-                "parameters": _FILTERS,
+                "parameters": [*_FILTERS, _FRESH],
                 "responses": {"200": _json("The analysis", "Analysis"), "400": _BAD_REQUEST},
             }
         },
