@@ -19,7 +19,7 @@ import httpx
 from mockingbird.fetching._fetcher import FAILURES, Body, FetchCore, Plan, Where
 from mockingbird.fetching._hosts import parts
 from mockingbird.fetching._policy import FetchPolicy, FetchResult, Head, Referrer
-from mockingbird.fetching._wire import Answer, Wire, WireError
+from mockingbird.fetching._wire import Answer, Upload, Wire, WireError
 
 # What the async path turns into FetchError, besides the plan's own failures.
 _FAILURES = (*FAILURES, OSError, TimeoutError, WireError, h11.ProtocolError)
@@ -80,20 +80,27 @@ class AsyncFetcher(FetchCore):
         url: str,
         *,
         referrer: Referrer | None = None,
-        content: bytes | None = None,
+        content: bytes | Upload | None = None,
         headers: dict[str, str] | None = None,
         raise_status: bool = True,
     ) -> AsyncIterator[Streamed]:
         """Send one request under the policy and hand over the answer before its body is read: the
         body comes chunk by chunk from ``chunks()``, under the size cap and the deadline.
 
+        ``content`` may be an ``Upload``: the request body is then sent as it comes (a redirect
+        that would send it again fails).
+
         Raises:
             FetchRefusedError, FetchError: as ``send``; ``chunks()`` raises ``FetchError`` past the
             size cap or the deadline, or when the connection fails mid-body.
         """
         where = self.where(url, referrer)
+        upload = content if isinstance(content, Upload) else None
+        whole = None if isinstance(content, Upload) else content
+        if upload is not None:
+            headers = {**(headers or {}), **upload.framing()}
         plan = self.plan(
-            method, url, referrer=referrer, content=content, headers=headers, raise_status=raise_status
+            method, url, referrer=referrer, content=whole, headers=headers, raise_status=raise_status
         )
         try:
             # A step whose check cannot resolve a name (an address, a pinned host; a final answer)
@@ -101,7 +108,7 @@ class AsyncFetcher(FetchCore):
             inline = self.resolved(url)
             step = _advance(plan, None) if inline else await asyncio.to_thread(_advance, plan, None)
             while isinstance(step, httpx.Request):  # the plan's first step is always a request
-                answer = await self._send(step)
+                answer = await self._send(step, upload)
                 try:
                     response = _Head(answer.status, answer.first, step.url)
                     if self.resolved_next(response):
@@ -124,10 +131,12 @@ class AsyncFetcher(FetchCore):
         finally:
             answer.release()
 
-    async def _send(self, request: httpx.Request) -> Answer:
+    async def _send(self, request: httpx.Request, upload: Upload | None) -> Answer:
         scheme, host, port = parts(request.url)
+        # A redirect to a GET drops the streamed body and its framing header (the plan's rule).
+        body = upload if upload is not None and _framed(request.headers) else request.content
         return await self._wire.send(
-            request.method, (scheme, host, port), request.url.raw_path, request.headers.raw, request.content
+            request.method, (scheme, host, port), request.url.raw_path, request.headers.raw, body
         )
 
 
@@ -164,6 +173,10 @@ class Streamed:
         except _FAILURES as exc:
             raise self._core.failed(exc, self._where) from None
         self._body.done()
+
+
+def _framed(headers: httpx.Headers) -> bool:
+    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
 
 
 @dataclass(frozen=True, slots=True)

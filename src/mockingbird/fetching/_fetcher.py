@@ -39,6 +39,8 @@ _HEADERS = {
     "accept-encoding": "gzip, deflate",
     "user-agent": "mockingbird",
 }
+# Dropped when a redirect turns a request into a GET without its body (a streamed body's framing too).
+_BODY_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
 Where = tuple[str, str, str]  # referring document, pointer, the URL asked for
 
 
@@ -110,7 +112,7 @@ class FetchCore:
                     )
                 if response.status_code in (301, 302, 303) and method not in ("GET", "HEAD"):
                     method, content = "GET", None  # what browsers and httpx do: the body is not re-sent
-                    sent = {k: v for k, v in sent.items() if k != "content-type"}
+                    sent = {k: v for k, v in sent.items() if k not in _BODY_HEADERS}
                 current, came_from = str(response.url.join(location)), current
                 continue
             if raise_status and response.status_code >= 400:

@@ -223,10 +223,11 @@ class _Operation:
                 self.header_values[key].append(value)
         if exchange.request_body:
             self.with_body += 1
-            mime = media_type(exchange.request_headers) or "application/octet-stream"
-            self.requests[mime].add(mime, exchange.request_body, name)
+            if not exchange.request_truncated:  # a cut body describes nothing
+                mime = media_type(exchange.request_headers) or "application/octet-stream"
+                self.requests[mime].add(mime, exchange.request_body, name)
         kept = False
-        if exchange.response_body:
+        if exchange.response_body and not exchange.response_truncated:
             mime = media_type(exchange.response_headers)
             if not mime:
                 mime = (
