@@ -240,5 +240,7 @@ def write_recording(
 
 
 def _yaml(document: Any) -> str:
-    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    # libyaml's emitter when PyYAML has it: the pure-Python one took ~30 s for 8,000 exchanges.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
     return text
