@@ -159,12 +159,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8, help="connections at once, concurrent arm")
     parser.add_argument("--no-log", action="store_true", help="run the recorder with --no-log")
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn", help="the recorder's server")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         body_file = Path(tmp) / "body.json"
         body_file.write_bytes(BODY)
         api, api_port = _api(str(body_file))
-        extra = ["--no-log"] if args.no_log else []
+        extra = ["--server", args.server, *(["--no-log"] if args.no_log else [])]
         recorder, rec_port = _recorder(f"http://127.0.0.1:{api_port}", str(Path(tmp) / "rec"), extra)
         seq: tuple[list[float], list[float]] = ([], [])
         conc: tuple[list[float], list[float]] = ([], [])
@@ -195,7 +196,8 @@ def main() -> None:
             api.wait(timeout=30)
     print(f"the recorder stopped (and wrote its recording) in {stopped:.1f} s")
     load = os.getloadavg()[0]
-    print(f"load average {load:.1f}; recorder {'without' if args.no_log else 'with'} its request log")
+    log = "without" if args.no_log else "with"
+    print(f"load average {load:.1f}; the recorder on {args.server}, {log} its request log")
     _report("sequential (one connection each, call by call)", *seq)
     _report(f"concurrent ({args.clients} connections each, interleaved blocks)", *conc)
     print(
