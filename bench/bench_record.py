@@ -159,7 +159,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8, help="connections at once, concurrent arm")
     parser.add_argument("--no-log", action="store_true", help="run the recorder with --no-log")
-    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn", help="the recorder's server")
+    parser.add_argument(
+        "--server", choices=["uvicorn", "granian"], default="uvicorn", help="the recorder's server"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         body_file = Path(tmp) / "body.json"

@@ -52,6 +52,34 @@ class Forwarded:
         return [*self.pairs(), (b"content-length", str(len(self.body)).encode())]
 
 
+class Kept:
+    """The first ``limit`` bytes of a body that streams by (what a recording keeps of it)."""
+
+    __slots__ = ("chunks", "limit", "size")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.size = 0  # the whole body's, kept or not
+
+    def add(self, chunk: bytes) -> None:
+        """Count one more piece, keeping what fits under the limit."""
+        room = self.limit - self.size
+        if room > 0 and chunk:
+            self.chunks.append(chunk if len(chunk) <= room else chunk[:room])
+        self.size += len(chunk)
+
+    def body(self) -> bytes:
+        """What was kept."""
+        chunks = self.chunks
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the body ran past the limit (what was kept is its beginning)."""
+        return self.size > self.limit
+
+
 @dataclass(frozen=True, slots=True)
 class Relayed:
     """What ``Forwarder.relay`` passed on: its status and headers, the beginning of its body, its size;
@@ -138,15 +166,12 @@ class Forwarder:
                 sent = [*self.end_to_end(answer), *more]
                 await send({"type": "http.response.start", "status": answer.status, "headers": sent})
                 started = True
-                kept: list[bytes] = []
-                size = 0
+                kept = Kept(keep)
                 async for chunk in answer.chunks():
-                    if size < keep:
-                        kept.append(chunk[: keep - size])
-                    size += len(chunk)
+                    kept.add(chunk)
                     if method != "HEAD":
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                return Relayed(answer.status, sent, b"".join(kept), size)
+                return Relayed(answer.status, sent, kept.body(), kept.size)
         except FetchError as exc:
             if started:
                 raise

@@ -25,7 +25,7 @@ import yaml
 from starlette.types import Receive, Scope, Send
 
 from mockingbird.fetching import FetchPolicy, Upload
-from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder
+from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
 from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
 from mockingbird.records import RESERVED_PREFIX
@@ -137,34 +137,6 @@ class RecordingProxy:
                           b"application/json")  # fmt: skip
         else:
             await _answer(send, 404, b"not a recorder route\n")
-
-
-class Kept:
-    """The first ``limit`` bytes of a body that streams by (what a recording keeps of it)."""
-
-    __slots__ = ("chunks", "limit", "size")
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.chunks: list[bytes] = []
-        self.size = 0  # the whole body's, kept or not
-
-    def add(self, chunk: bytes) -> None:
-        """Count one more piece, keeping what fits under the limit."""
-        room = self.limit - self.size
-        if room > 0 and chunk:
-            self.chunks.append(chunk if len(chunk) <= room else chunk[:room])
-        self.size += len(chunk)
-
-    def body(self) -> bytes:
-        """What was kept."""
-        chunks = self.chunks
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-    @property
-    def truncated(self) -> bool:
-        """Whether the body ran past the limit (what was kept is its beginning)."""
-        return self.size > self.limit
 
 
 async def _rest(first: bytes, receive: Receive, kept: Kept) -> AsyncIterator[bytes]:
