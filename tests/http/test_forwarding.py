@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from mockingbird import MockServer
 from mockingbird.fetching import FetchPolicy
 from mockingbird.http.recording import RecordingProxy
 from mockingbird.http.server import ThreadedServer
@@ -206,3 +207,41 @@ def test_a_streamed_body_is_never_sent_twice_when_a_redirect_asks_for_it(target:
         pieces = httpx.post(url + "/moved", content=iter([BLOCK] * 8))
     assert whole.json() == {"size": 300, "sha256": hashlib.sha256(BLOCK[:300]).hexdigest()}
     assert pieces.status_code == 502 and "cannot be sent twice" in pieces.text
+
+
+SMALL_SPEC = """\
+openapi: 3.1.0
+info: {title: small, version: "1"}
+paths:
+  /small:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object}
+"""
+
+
+def test_through_adds_cors_and_one_request_id_and_a_fault_still_cuts_the_answer(
+    target: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "small.yaml"
+    spec.write_text(SMALL_SPEC)
+    with MockServer(spec, through=target, log_db=tmp_path / "log.db") as mock:
+        streamed = httpx.get(
+            mock.url + "/small", headers={"origin": "http://app.test", "x-request-id": "r-1"}
+        )
+        mock.chaos(faults={"truncate": 1.0})
+        cut = httpx.get(mock.url + "/small")
+        rows = mock.requests(path="/small")
+    assert streamed.json() == {"ok": True} and streamed.headers["x-request-id"] == "r-1"
+    assert streamed.headers["access-control-allow-origin"] == "http://app.test"
+    assert cut.content == b'{"ok":true}'[: len(b'{"ok":true}') // 2]  # read whole, then cut in half
+    logged = {r.correlation_id: r for r in rows}["r-1"]
+    assert logged.source == "proxy" and logged.response_body == '{"ok":true}'
+    assert (
+        logged.response_headers["x-request-id"] == "r-1"
+        and "access-control-allow-origin" in logged.response_headers
+    )

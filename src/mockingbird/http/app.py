@@ -393,10 +393,9 @@ class MockApp:
             meta["operation"] = extra["graphql"]["key"] if "graphql" in extra else answer.operation.key
         meta["source"] = "proxy"
         meta["scenario"] = scenario = self.engine.scenario
-        more = [(b"x-request-id", rid)]
         origin = request.headers.get("origin")
-        if origin is not None and _ORIGIN.fullmatch(origin):
-            more += _cors(origin.encode("latin-1"))
+        cors = _cors(origin.encode("latin-1")) if origin is not None and _ORIGIN.fullmatch(origin) else []
+        more = [*cors, (b"x-request-id", rid)]  # the id last, as the log's row builder reads it
         recorder = self.recorder
         limit = recorder.body_limit if recorder is not None else 0
         method, body, error = request.method, request.body, answer.error
