@@ -150,8 +150,11 @@ def test_record_passes_50_mib_both_ways_whole_in_bounded_memory(target: str, tmp
         assert grown < GROWTH, f"the recorder's peak memory grew by {grown} bytes for a {SIZE}-byte body"
     finally:
         _stop(child)
-    with open_store(out / "record.db") as store:
+    store = open_store(out / "record.db")
+    try:
         rows = {r.path: r for r in store.query(LogQuery(limit=10)).items}
+    finally:
+        store.close()
     blob, upload = rows["/blob"], rows["/upload"]
     assert blob.response_truncated and blob.response_body == KEPT  # the log's own limit
     assert upload.request_truncated and not upload.response_truncated
@@ -181,8 +184,11 @@ def test_through_passes_a_50_mib_answer_whole_in_bounded_memory(target: str, tmp
         assert grown < GROWTH, f"serve's peak memory grew by {grown} bytes for a {SIZE}-byte body"
     finally:
         _stop(child)
-    with open_store(tmp_path / "log.db") as store:
+    store = open_store(tmp_path / "log.db")
+    try:
         (row,) = [r for r in store.query(LogQuery(limit=10)).items if r.path == "/blob"]
+    finally:
+        store.close()
     assert row.source == "proxy" and row.status == 200
     assert row.response_truncated and row.response_body == KEPT
 
