@@ -20,6 +20,7 @@ Tree::
     ├── ExampleNotFoundError (LookupError) a named example that does not exist
     ├── ExpressionError (ValueError) a callback's runtime expression that names nothing in the exchange
     ├── StoreError                  the request log store failed (open, migrate, write)
+    │   ├── StoreBusyError          another writer held the database's lock past the store's wait
     │   └── StoreFullError          the writer fell behind and the back-pressure wait ran out
     ├── MocksFileError              a stdio mocks file that cannot be read or parsed
     ├── VerificationError (AssertionError) a mock was not called as a test expected

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,36 @@ def test_openai_agents_sdk_agent_calls_the_tools_in_order(tmp_path: Path) -> Non
         mock.assert_sequence(["listPets", "createPet", "listOwners"])
         mock.assert_called("createPet", times=1, body={"species": {"kind": "dog"}})
         mock.assert_no_unexpected_calls()
+
+
+@pytest.mark.timeout(660)
+def test_crewai_tools_from_the_control_server_and_the_mock(tmp_path: Path) -> None:
+    """crewai-tools' MCPServerAdapter (1.x MCP client) in its own environment: the control tools over stdio from
+    ``mockingbird mcp`` start the mock, a crew with a scripted LLM calls the mocked API's tools over /mcp, and
+    verify_requests (the mock's verification API) confirms what reached the mock."""
+    venv = _recipe_venv(RECIPES / "requirements-crewai.txt")
+    mockingbird = Path(sys.executable).parent / "mockingbird"
+    # CrewAI keeps its task outputs and a key under ~/.local/share: the test's own home
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / ".local" / "share")}
+    done = subprocess.run([str(venv / "bin" / "python"), str(RECIPES / "crewai_agent.py"), str(mockingbird)],
+                          capture_output=True, text=True, timeout=180, check=False, cwd=tmp_path, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["control_tools"] == ["start_mock_server", "stop_mock_server", "verify_requests"]
+    assert len(report["tools"]) == 10 and {"list_pets", "create_owner", "get_pet"} <= set(report["tools"])
+    limit = report["schemas"]["list_pets"]["properties"]["limit"]["anyOf"][0]  # CrewAI adds the null branch
+    assert limit == {"type": "integer", "minimum": 1, "maximum": 100}
+    owner = report["schemas"]["create_owner"]["$defs"]["Body"]
+    assert owner["required"] == ["name", "email"] and owner["properties"]["email"]["format"] == "email"
+    pets, created, owners = (r["answer"] for r in report["results"])
+    assert [r["tool"] for r in report["results"]] == ["list_pets", "create_owner", "list_owners"]
+    assert isinstance(pets, list) and 1 <= len(pets) <= 2 and {"id", "name", "species"} <= set(pets[0])
+    assert isinstance(created, dict) and created["id"] and isinstance(owners, list)
+    assert report["final"] == "Listed pets, registered Ada, listed owners."
+    assert report["verdicts"] == {
+        "sequence": "PASSED: 3 matching calls of 3.",
+        "createOwner": "PASSED: 1 matching call of 3.",
+        "createPet": "PASSED: 0 matching calls of 3.",
+    }
+    # CrewAI's own validation refuses the discriminated `species` (see the recipe): the call never left CrewAI.
+    assert report["refused"].startswith("Tool 'create_pet' arguments validation failed")

@@ -124,6 +124,7 @@ def test_a_version_1_file_gains_the_state_tables_and_keeps_its_documents(tmp_pat
     with open_control_store(path) as store:
         store.put("scenario", "kept", {"name": "kept"})
     conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE control_state_counters")
     conn.execute("DROP TABLE control_state_items")
     conn.execute("DROP TABLE control_state_buckets")
     conn.execute("UPDATE control_state SET schema_version = 1")
@@ -133,6 +134,20 @@ def test_a_version_1_file_gains_the_state_tables_and_keeps_its_documents(tmp_pat
         assert store.get("scenario", "kept") == {"name": "kept"} and store.read_state() == {}
         store.write_state([StateWrite("put", "/p", ("1",), "a", {"id": "a"}, 1)])
         assert store.read_state() == {("/p", ("1",)): [("a", {"id": "a"})]}
+        assert store.schema_version == SCHEMA_VERSION == 3
+
+
+def test_claimed_numbers_are_never_handed_out_twice_and_a_reset_starts_them_again(tmp_path: Path) -> None:
+    path = tmp_path / "control.db"
+    with open_control_store(path) as one, open_control_store(path) as two:
+        assert one.claim_number("/users", (), 4) == 4
+        assert two.claim_number("/users", (), 4) == 5  # another handle asking for the same floor
+        assert one.claim_number("/users", (), 9) == 9  # a floor past the counter moves it
+        assert two.claim_number("/users", ("7",), 1) == 1  # buckets count apart
+        one.write_state([StateWrite("drop", "/users", ())])
+        assert two.claim_number("/users", (), 4) == 4
+        two.write_state([StateWrite("clear", "", ())])
+        assert one.claim_number("/users", ("7",), 1) == 1
 
 
 def test_a_write_lock_held_too_long_is_a_busy_error_and_changes_nothing(

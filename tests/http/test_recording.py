@@ -95,6 +95,7 @@ CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/items/3", {}),
     ("GET", "/items/99", {}),
     ("POST", "/items", {"json": {"name": "ball", "category": "toys"}}),
+    ("POST", "/items", {"json": {"name": "sled", "category": "winter"}}),
 ]
 
 
@@ -124,7 +125,7 @@ def test_the_proxy_answers_with_the_real_responses_and_logs_them(
     recorded: tuple[Path, list[httpx.Response], int],
 ) -> None:
     _, answers, logged = recorded
-    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 404, 201, 401]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 404, 201, 201, 401]
     assert answers[1].json() == [ITEMS[2]]
     assert logged == len(CALLS) + 1
 
@@ -155,6 +156,22 @@ def test_the_replay_answers_every_recorded_request_as_recorded_with_the_api_stop
             assert replayed.headers.get("location") == answer.headers.get("location")
         unrecorded = httpx.get(mock.url + "/items/7", headers={"Authorization": TOKEN})
         assert unrecorded.status_code == 200 and set(unrecorded.json()) >= {"id", "name"}  # from the schema
+
+
+def test_a_replay_matches_requests_on_the_body_members_that_told_them_apart(
+    recorded: tuple[Path, list[httpx.Response], int],
+) -> None:
+    out, answers, _ = recorded
+    ball, sled = answers[6].json(), answers[7].json()
+    assert ball["name"] == "ball" and sled["name"] == "sled"
+    with MockServer(out / "openapi.yaml", scenarios=(str(out / "scenarios"),), strict_replay=True) as mock:
+        post = lambda body: httpx.post(mock.url + "/items", json=body, headers={"Authorization": TOKEN})
+        # Out of the recorded order, and again: each body gets its own recorded answer, every time.
+        for _ in range(2):
+            assert post({"name": "sled", "category": "winter"}).json() == sled
+            assert post({"name": "ball", "category": "toys"}).json() == ball
+        unrecorded = post({"name": "kite", "category": "toys"})
+        assert unrecorded.status_code == 501 and "no recorded answer" in unrecorded.json()["detail"]
 
 
 def test_strict_replay_fails_loudly_on_an_unrecorded_request(

@@ -79,6 +79,29 @@ def test_an_item_posted_to_one_is_read_back_from_the_other(pair: tuple[MockServe
     assert eventually(lambda: httpx.get(f"{two.url}/users").json(), seeded) == seeded
 
 
+def test_replicas_creating_at_the_same_moment_never_give_two_items_one_id(
+    pair: tuple[MockServer, MockServer],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    one, two = pair
+    seeded = len(httpx.get(f"{one.url}/users", params={"per_page": 100}).json())
+
+    def create(url: str) -> int:
+        answer = httpx.post(f"{url}/users", json={"name": "Ada", "password": "s3cretpass"}, timeout=30)
+        assert answer.status_code == 201
+        return int(answer.json()["id"])
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(create, [one.url, two.url] * 20))
+    assert (
+        len(set(ids)) == 40
+    )  # each replica numbers from its own memory: without the shared counter, clashes
+    for url in (one.url, two.url):
+        listed = lambda url=url: len(httpx.get(f"{url}/users", params={"per_page": 100}).json())
+        assert eventually(listed, seeded + 40) == seeded + 40
+
+
 def test_a_scenario_state_activated_on_one_is_served_by_both(pair: tuple[MockServer, MockServer]) -> None:
     one, two = pair
     state = {

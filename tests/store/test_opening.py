@@ -31,3 +31,11 @@ def test_find_default_db_needs_exactly_one(tmp_path: Path) -> None:
     (tmp_path / "b.db").touch()
     with pytest.raises(StoreError, match="a.db, b.db"):
         find_default_db(tmp_path)
+
+
+def test_a_logs_control_store_beside_it_is_not_a_second_log(tmp_path: Path) -> None:
+    (tmp_path / "petstore.db").touch()
+    (tmp_path / "petstore.control.db").touch()
+    assert find_default_db(tmp_path) == tmp_path / "petstore.db"
+    (tmp_path / "petstore.db").unlink()  # a file named like one, with no log beside it, is a log
+    assert find_default_db(tmp_path) == tmp_path / "petstore.control.db"

@@ -87,6 +87,7 @@ class PostgresControlStore(SqlControlStore):
 
     shared = True
     COLLATE = ' COLLATE "C"'
+    GREATEST = "GREATEST"
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         import psycopg_pool

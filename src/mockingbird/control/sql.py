@@ -49,6 +49,7 @@ class SqlControlStore(ControlStore):
     """A ``ControlStore`` over the tables of ``control/tables.py`` (see the module docstring)."""
 
     COLLATE = ""
+    GREATEST = "max"  # the two-argument maximum: SQLite's max(), PostgreSQL's GREATEST()
     _revision: int
 
     @abstractmethod
@@ -146,6 +147,17 @@ class SqlControlStore(ControlStore):
             return True
 
         return _changed(self._change(apply))
+
+    def claim_number(self, collection: str, scope: tuple[str, ...], floor: int) -> int:
+        """The next item number of a bucket, at least ``floor``, never handed out twice (one upsert)."""
+        statement = self._sql(
+            "INSERT INTO control_state_counters (collection, scope, last_number) VALUES (?, ?, ?) "
+            "ON CONFLICT (collection, scope) DO UPDATE SET last_number = "
+            f"{self.GREATEST}(control_state_counters.last_number + 1, excluded.last_number) RETURNING last_number"
+        )
+        encoded = orjson.dumps(list(scope)).decode()
+        number: int = self._use(lambda c: c.execute(statement, (collection, encoded, floor)).fetchone()[0])
+        return number
 
     def refresh(self) -> int:
         """Read the stored revision (another handle's writes included) and return it."""

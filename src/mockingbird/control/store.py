@@ -246,6 +246,15 @@ class ControlStore(ABC):
             if (c, s, i) in wanted
         }
 
+    def claim_number(self, collection: str, scope: tuple[str, ...], floor: int) -> int:
+        """The number a new item of a bucket takes: at least ``floor`` (the next one its holder knows of),
+        and, in a store that replicas share, never one another replica took.
+
+        The base store is not shared: ``floor`` is free. Raises ``StoreError`` when the store fails.
+        """
+        del collection, scope
+        return floor
+
     def watch(self, callback: Watcher) -> bool:
         """Have ``callback("control", None)`` or ``callback("state", changes)`` called (from a thread of the
         store's) after another handle, in any process, changed documents or state; ``False``: this store

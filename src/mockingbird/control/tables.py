@@ -16,7 +16,7 @@ import orjson
 from mockingbird.control.store import Document, StateWrite, encode_document
 from mockingbird.errors import StoreError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
@@ -51,6 +51,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             PRIMARY KEY (collection, scope, item_id)
         ) WITHOUT ROWID""",
     ),
+    3: (  # the last number handed out per bucket: replicas sharing a store never create two items with one id
+        """CREATE TABLE control_state_counters (
+            collection TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            last_number BIGINT NOT NULL,
+            PRIMARY KEY (collection, scope)
+        ) WITHOUT ROWID""",
+    ),
 }
 
 _PUT_ITEM = (
@@ -61,9 +69,13 @@ _DELETE_ITEM = "DELETE FROM control_state_items WHERE collection = ? AND scope =
 _PUT_BUCKET = "INSERT INTO control_state_buckets (collection, scope) VALUES (?, ?) ON CONFLICT DO NOTHING"
 _DROP = tuple(
     f"DELETE FROM {t} WHERE collection = ? AND scope = ?"
-    for t in ("control_state_items", "control_state_buckets")
+    for t in ("control_state_items", "control_state_buckets", "control_state_counters")
 )
-_CLEAR = ("DELETE FROM control_state_items", "DELETE FROM control_state_buckets")
+_CLEAR = (
+    "DELETE FROM control_state_items",
+    "DELETE FROM control_state_buckets",
+    "DELETE FROM control_state_counters",
+)
 
 
 def state_statements(writes: Sequence[StateWrite]) -> list[tuple[str, tuple[Any, ...]]]:

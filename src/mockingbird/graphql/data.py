@@ -11,7 +11,9 @@ Every object is a ``Node`` with a key; every value is drawn from a ``random.Rand
   ``first``/``after``/``last``/``before`` select the page and ``after: endCursor`` gives the next;
 - interfaces and unions resolve to one of their possible types (``__typename`` follows);
 - a mutation echoes its arguments (an ``input`` object's fields too) into the payload's fields of
-  the same name and a compatible type.
+  the same name and a compatible type;
+- a stateful mock (``entities`` set) keeps what create, update and delete mutations change
+  (``graphql/mutations.py``): a kept entity shows its kept values, a deleted one is ``null``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLList,
-    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
@@ -38,6 +39,7 @@ from graphql import (
     get_named_type,
 )
 from mockingbird.graphql.leaves import LeafMakers, directive_args
+from mockingbird.graphql.mutations import as_id, classify, fits, flatten
 
 PAGE_ARGS = (
     "first",
@@ -65,11 +67,15 @@ class EntityStore(Protocol):
         ...
 
     def put(self, type_name: str, entity_id: str, values: Mapping[str, Any]) -> None:
-        """Keep (merge) values of an entity."""
+        """Keep (merge) values of an entity (one deleted before is back)."""
         ...
 
-    def delete(self, entity_id: str) -> None:
-        """Forget every entity with this id."""
+    def delete(self, type_name: str, entity_id: str) -> Mapping[str, Any] | None:
+        """Forget an entity, remembering it was deleted; returns the values it had."""
+        ...
+
+    def deleted(self, type_name: str, entity_id: str) -> bool:
+        """Whether a mutation deleted this entity (and none made it again)."""
         ...
 
     def ids(self, type_name: str) -> list[str]:
@@ -80,7 +86,7 @@ class EntityStore(Protocol):
 class Node:
     """An object value: its type, its key (what seeds its values) and preset field values."""
 
-    __slots__ = ("echo", "echo_level", "fixed", "key", "type")
+    __slots__ = ("echo", "echo_level", "fixed", "key", "target", "type")
 
     def __init__(
         self,
@@ -89,12 +95,14 @@ class Node:
         fixed: dict[str, Any] | None = None,
         echo: Mapping[str, Any] | None = None,
         echo_level: int = 0,
+        target: str | None = None,
     ) -> None:
         self.type = type_
         self.key = key
         self.fixed = fixed
         self.echo = echo
         self.echo_level = echo_level
+        self.target = target  # a stateful mock's mutation: the entity type it changed (its id: echo["id"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +127,7 @@ class DataResolver:
         self._connections: dict[str, _Connection | None] = {}
         self._rng = random.Random()
         self.entities: EntityStore | None = None  # set for a stateful mock (runtime/graphql_state.py)
+        self._query = schema.query_type.name if schema.query_type is not None else ""
 
     def root(self, operation: GraphQLObjectType | None, echo: bool = False) -> Node:
         """The root value of one request."""
@@ -152,29 +161,66 @@ class DataResolver:
         echo = source.echo
         if echo is not None and name in echo:
             value = echo[name]
-            if _fits(value, info.return_type):
-                return _as_id(value, info.return_type)
+            if fits(value, info.return_type):
+                return as_id(value, info.return_type)
         field = info.parent_type.fields.get(name)
         child_echo: Mapping[str, Any] | None = None
-        level = source.echo_level
-        if level > _ECHO_LEVELS:  # a mutation field: its arguments, an input object's fields flattened
-            child_echo = _flatten(args)
-            level = _ECHO_LEVELS
-            if self.entities is not None and name.startswith(("delete", "remove")) and "id" in args:
-                self.entities.delete(str(args["id"]))
-            for candidate in (name, "id"):  # deleteUser(id:) returning ID!: the id it was given
-                if candidate in args and _fits(args[candidate], info.return_type):
-                    return _as_id(args[candidate], info.return_type)
-        elif level > 0 and echo is not None:
-            nested = echo.get(name)
-            child_echo = nested if isinstance(nested, Mapping) else echo
-            level -= 1
+        level, target = source.echo_level, source.target
         key = f"{source.key}.{name}"
         if args:
             shown = ",".join(f"{k}={args[k]!r}" for k in sorted(args) if k not in _PAGING)
             if shown:
                 key = f"{key}({shown})"
-        return self._make(info.return_type, key, source.type.name, name, field, args, child_echo, level)
+        if level > _ECHO_LEVELS:  # a mutation field: its arguments, an input object's fields flattened
+            child_echo = flatten(args)
+            level = _ECHO_LEVELS
+            if self.entities is not None:  # a stateful mock: create, update or delete an entity
+                child_echo, target = self._change(name, args, child_echo, info.return_type, key)
+            for candidate in (name, "id"):  # deleteUser(id:) returning ID!: the id it was given (or made)
+                if candidate in child_echo and fits(child_echo[candidate], info.return_type):
+                    return as_id(child_echo[candidate], info.return_type)
+        elif level > 0 and echo is not None:
+            nested = echo.get(name)
+            child_echo = nested if isinstance(nested, Mapping) else echo
+            level -= 1
+        else:
+            target = None
+        return self._make(
+            info.return_type, key, source.type.name, name, field, args, child_echo, level, target
+        )
+
+    def _change(self, name: str, args: Mapping[str, Any], flat: dict[str, Any], returned: GraphQLOutputType,
+                key: str) -> tuple[dict[str, Any], str | None]:  # fmt: skip
+        """A stateful mock's mutation field: the change it makes (``graphql/mutations.py``), then what its
+        answer echoes and the entity type the echoed ``id`` is for."""
+        entities = self.entities
+        change = classify(self.schema, name, args, flat, returned)
+        if entities is None or change is None:
+            return flat, None
+        type_name, entity_id = change.type_name, change.entity_id
+        if entity_id is None:
+            entity_id = self._new_id(type_name, key)
+        done = {name: True, "success": True, "ok": True}  # removePost(id:): Boolean!, payloads' flags
+        if change.kind == "delete":
+            before = entities.delete(type_name, str(entity_id)) or {}
+            return {**done, **before, **flat, "id": entity_id}, type_name
+        entities.put(type_name, str(entity_id), change.values)
+        return {**done, **flat, "id": entity_id}, type_name
+
+    def _new_id(self, type_name: str, key: str) -> Any:
+        """A new entity's id, as its type says (seeded: the same requests give the same ids), not yet in use."""
+        type_ = self.schema.type_map[type_name]
+        assert isinstance(type_, GraphQLObjectType) and self.entities is not None
+        id_field = type_.fields["id"]
+        make = self.leaves.maker(type_name, "id", id_field, get_named_type(id_field.type))
+        value: Any = None
+        start = len(self.entities.ids(type_name))  # the n-th entity made: usually free at once
+        for attempt in range(start, start + 64):
+            value = make(self._seeded(f"{key}#new{attempt}"))
+            text = str(value)
+            if self.entities.get(type_name, text) is None and not self.entities.deleted(type_name, text):
+                break
+        return value
 
     def _seeded(self, key: str) -> random.Random:
         rng = self._rng
@@ -191,6 +237,7 @@ class DataResolver:
         args: Mapping[str, Any],
         echo: Mapping[str, Any] | None,
         level: int,
+        target: str | None = None,
     ) -> Any:
         if isinstance(type_, GraphQLNonNull):
             type_ = type_.of_type
@@ -198,9 +245,11 @@ class DataResolver:
             item = type_.of_type
             count = self._length(key, field, args)
             kept = self._kept_ids(item)  # a stateful mock's entities of that type come first
+            if kept and owner == self._query and not any(isinstance(args.get(a), int) for a in PAGE_ARGS):
+                count = max(count, min(len(kept), MAX_LIST))  # a root list unpaged: all of them
             return [
                 self._make(item, f"{key}[{i}]", owner, name, field, {"id": kept[i]} if i < len(kept) else {},
-                           echo, level)
+                           echo, level, target)
                 for i in range(count)
             ]  # fmt: skip
         if isinstance(type_, (GraphQLScalarType, GraphQLEnumType)):
@@ -210,37 +259,47 @@ class DataResolver:
             if not possible:
                 return None
             type_ = possible[self._seeded(key).randrange(len(possible))]
+            entities, wanted = self.entities, args.get("id")
+            if entities is not None and wanted is not None:
+                wanted = str(wanted)  # node(id:) of a kept (or a deleted) entity: its type
+                kept_as = [t for t in possible if entities.get(t.name, wanted) is not None]
+                if kept_as:
+                    type_ = kept_as[0]
+                elif any(entities.deleted(t.name, wanted) for t in possible):
+                    return None
         assert isinstance(type_, GraphQLObjectType)
         connection = self._connection(type_)
         if connection is not None:
             return self._page(type_, connection, key, args)
-        return self._entity(type_, key, args.get("id"), echo, level)
+        return self._entity(type_, key, args.get("id"), echo, level, target)
 
-    def _entity(
-        self, type_: GraphQLObjectType, key: str, given_id: Any, echo: Mapping[str, Any] | None, level: int
-    ) -> Node:
+    def _entity(self, type_: GraphQLObjectType, key: str, given_id: Any, echo: Mapping[str, Any] | None,
+                level: int, target: str | None = None) -> Node | None:  # fmt: skip
         id_field = type_.fields.get("id")
         if id_field is None:
-            return Node(type_, key, None, echo, level)
-        if given_id is None and echo is not None:
+            return Node(type_, key, None, echo, level, target)
+        if given_id is None and echo is not None and level > 0 and target in (None, type_.name):
             given_id = echo.get("id")
-        if given_id is None or isinstance(given_id, (list, dict)) or not _fits(given_id, id_field.type):
+        if (
+            self.entities is not None
+            and isinstance(given_id, str)
+            and get_named_type(id_field.type).name == "Int"
+        ):
+            given_id = int(given_id) if given_id.lstrip("-").isdigit() else None  # a kept Int id
+        if given_id is None or isinstance(given_id, (list, dict)) or not fits(given_id, id_field.type):
             named = get_named_type(id_field.type)
             given_id = self.leaves.maker(type_.name, "id", id_field, named)(self._seeded(key))
         else:
-            given_id = _as_id(given_id, id_field.type)
+            given_id = as_id(given_id, id_field.type)
         fixed: dict[str, Any] = {"id": given_id}
         entities = self.entities
-        if entities is not None:
-            if echo is not None and level > 0:  # made by a mutation: keep what it set
-                kept = {k: v for k, v in echo.items() if k != "id" and k in type_.fields
-                        and _fits(v, type_.fields[k].type)}  # fmt: skip
-                if kept:
-                    entities.put(type_.name, str(given_id), kept)
+        if entities is not None:  # a stateful mock: what mutations kept; a deleted entity is null
+            if type_.name != target and entities.deleted(type_.name, str(given_id)):
+                return None
             found = entities.get(type_.name, str(given_id))
             if found:
                 fixed.update(found)
-        return Node(type_, f"{type_.name}#{given_id}", fixed, echo, level)
+        return Node(type_, f"{type_.name}#{given_id}", fixed, echo, level, target)
 
     def _kept_ids(self, item: Any) -> list[str]:
         """The ids of the kept entities of a list's item type (a stateful mock's), oldest first."""
@@ -339,46 +398,3 @@ def decode_cursor(cursor: Any) -> int | None:
 
 def _unwrap(type_: Any) -> Any:
     return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-
-
-def _flatten(args: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in args.items():
-        if isinstance(value, Mapping):
-            out.update(value)
-        out[name] = value
-    return out
-
-
-def _fits(value: Any, type_: Any) -> bool:
-    """Whether ``value`` (an argument) can stand as a value of output type ``type_``."""
-    if isinstance(type_, GraphQLNonNull):
-        if value is None:
-            return False
-        type_ = type_.of_type
-    if value is None:
-        return True
-    if isinstance(type_, GraphQLList):
-        return isinstance(value, list) and all(_fits(v, type_.of_type) for v in value)
-    named: GraphQLNamedType = type_
-    if isinstance(named, GraphQLEnumType):
-        return isinstance(value, str) and value in named.values
-    if not isinstance(named, GraphQLScalarType):
-        return False
-    kind = named.name
-    if kind in ("String",):
-        return isinstance(value, str)
-    if kind == "ID":
-        return isinstance(value, (str, int)) and not isinstance(value, bool)
-    if kind == "Int":
-        return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
-    if kind == "Float":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if kind == "Boolean":
-        return isinstance(value, bool)
-    return not isinstance(value, (dict, list))
-
-
-def _as_id(value: Any, type_: Any) -> Any:
-    named = get_named_type(type_)
-    return str(value) if isinstance(named, GraphQLScalarType) and named.name == "ID" else value

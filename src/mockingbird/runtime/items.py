@@ -16,10 +16,10 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from mockingbird.errors import SchemaGenerationError
+from mockingbird.errors import SchemaGenerationError, StoreError
 
 if TYPE_CHECKING:
     from mockingbird.control.buckets import Bucket
@@ -49,12 +49,18 @@ class ItemMaker:
         generator: the spec's data generator (the response builder's).
         validators: the spec's validator cache.
         seed: the mock's seed.
+        claim: numbers created items in a store replicas share (``ControlStore.claim_number``), so two
+            replicas creating at one moment never pick one id; ``None``: this process numbers alone.
     """
 
-    def __init__(self, generator: DataGenerator, validators: ValidatorCache, *, seed: int = 0) -> None:
+    def __init__(
+        self, generator: DataGenerator, validators: ValidatorCache, *, seed: int = 0,
+        claim: Callable[[str, tuple[str, ...], int], int] | None = None,
+    ) -> None:  # fmt: skip
         self.generator = generator
         self.validators = validators
         self.seed = seed
+        self.claim = claim
         self._partials: dict[tuple[str, frozenset[str]], Document] = {}
         self._shapes: dict[str, _Shape] = {}
         self._rng = random.Random(f"{seed}|state|created")  # the same items for the same requests in order
@@ -87,8 +93,11 @@ class ItemMaker:
         0.5 ms a request)."""
         return self.validators.get(schema, "response").is_valid(value)
 
-    def new_id(self, collection: Collection, bucket: Bucket, rng: random.Random) -> Any:
-        """A fresh id for ``bucket``, typed as the id property says."""
+    def new_id(
+        self, collection: Collection, bucket: Bucket, rng: random.Random, scope: tuple[str, ...] | None = None
+    ) -> Any:
+        """A fresh id for ``bucket``, typed as the id property says; a created item's (``scope`` given) is
+        claimed from the shared store when there is one."""
         if collection.id_kind == "uuid":
             # The draws repeat after a restart (the same seed): skip the ids the bucket already holds.
             while (drawn := _uuid4(rng.getrandbits(128))) in bucket.items:
@@ -99,6 +108,15 @@ class ItemMaker:
         number = bucket.next_number
         while str(number) in bucket.items:
             number += 1
+        if scope is not None and self.claim is not None:
+            try:
+                number = self.claim(collection.path, scope, number)
+                while str(number) in bucket.items:  # taken before the counter existed (seeded, loaded)
+                    number = self.claim(collection.path, scope, number + 1)
+            except (
+                StoreError
+            ):  # the database is down: numbered here, as the change is kept here until it is back
+                pass
         bucket.next_number = number + 1
         return number if collection.id_kind == "integer" else str(number)
 
@@ -171,7 +189,9 @@ class ItemMaker:
         chosen = sent.get(collection.id_field)
         if (collection.id_field in shape.read_only or collection.id_kind == "integer" or not isinstance(chosen, str)
                 or not chosen or chosen in bucket.items):  # fmt: skip
-            chosen = self.new_id(collection, bucket, rng)  # else a name the client chose (a username, a key)
+            chosen = self.new_id(
+                collection, bucket, rng, scope
+            )  # else a name the client chose (a username, a key)
         item[collection.id_field] = chosen
         return item  # checked against the response schema before it is answered and stored
 

@@ -33,7 +33,8 @@ def build_state_hook(engine: MockEngine, store: ControlStore) -> tuple[StateHook
 
     # A fleet's shared store: each change is stored before its answer, so any replica can read it back.
     writer = StateWriter(store, synchronous=store.shared)
-    maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed)
+    maker = ItemMaker(engine.builder.generator, ValidatorCache(engine.spec.resolve), seed=engine.seed,
+                      claim=store.claim_number if store.shared else None)  # fmt: skip
     hook = StateHook(engine.spec, engine.builder, maker, writer, store if store.shared else None)
     hook.load(store.read_state())
     return hook, writer
@@ -142,6 +143,11 @@ class StateControl:
             if changes is None and self._writer is not None:
                 self._writer.retry()  # the store is back: what it missed first, then read it all
             self._hook.reload(changes)
+        if self._entities is not None and self.store.shared:  # a GraphQL mock's: read again when touched
+            from mockingbird.runtime.graphql_state import PREFIX
+
+            if changes is None or any(op == "clear" or c.startswith(PREFIX) for op, c, _, _ in changes):
+                self._entities.reload(self.store.read_state)
 
     def flush(self) -> None:
         """Return once every change so far is in the store."""

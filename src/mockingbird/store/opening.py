@@ -82,6 +82,10 @@ def find_default_db(base_dir: Path | None = None) -> Path:
     """
     folder = base_dir or Path(DEFAULT_DIR)
     found = sorted(folder.glob("*.db")) if folder.is_dir() else []
+    # A log's control store sits beside it (``<log>.control.db``): not a log of its own.
+    found = [
+        p for p in found if not (p.stem.endswith(".control") and p.with_name(p.stem[:-8] + ".db") in found)
+    ]
     if not found:
         raise StoreError(f"no log database found in {folder}/; pass --db PATH or --url URL")
     if len(found) > 1:

@@ -29,6 +29,30 @@ COMPONENTS: dict[str, Any] = {
     },
     "Named": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
     "Tagged": {"type": "object", "properties": {"tag": {"type": "string"}}},
+    # GitHub's `oneOf: [private-user, public-user]`: a public user is a private one less a few required
+    # properties, and closed; a value of either matches both unless told apart.
+    "PrivateUser": {
+        "type": "object",
+        "required": ["login", "id", "plan", "two_factor"],
+        "properties": {
+            "login": {"type": "string"},
+            "id": {"type": "integer"},
+            "bio": {"type": ["string", "null"]},
+            "plan": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "two_factor": {"type": "boolean"},
+        },
+    },
+    "PublicUser": {
+        "type": "object",
+        "required": ["login", "id"],
+        "additionalProperties": False,
+        "properties": {
+            "login": {"type": "string"},
+            "id": {"type": "integer"},
+            "bio": {"type": ["string", "null"]},
+            "plan": {"type": "object", "properties": {"name": {"type": "string"}}},
+        },
+    },
     "Secret": {
         "type": "object",
         "required": ["kind"],
@@ -102,3 +126,59 @@ def test_the_shortcut_leaves_every_generated_value_unchanged(monkeypatch: pytest
         other = checked.generate(schema, rng=random.Random(seed), hints=hints)
         assert one == other
         assert one["id"] == f"p{seed}"
+
+
+USERS = {"oneOf": [ref("PrivateUser"), ref("PublicUser")]}
+
+
+def test_overlapping_branches_read_only_the_other_branches_and_give_the_same_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A clean value of its own branch is checked against the other branches only; the values are those the
+    whole check gave (forced here by claiming every value matches elsewhere), and match exactly one branch."""
+    fast = DataGenerator(RESOLVE)
+    whole = DataGenerator(RESOLVE)
+    monkeypatch.setattr(whole._choices, "_elsewhere", lambda value, index, branches, ctx: True)
+    checker = Checker(RESOLVE)
+    schema = {"type": "array", "minItems": 4, "maxItems": 4, "items": USERS}
+    assert not fast._choices.exclusive(USERS["oneOf"])
+    kinds = set()
+    for seed in range(25):
+        hints = {"username": f"user{seed}"}
+        value = fast.generate(schema, rng=random.Random(seed), hints=hints)
+        assert value == whole.generate(schema, rng=random.Random(seed), hints=hints)
+        for user in value:
+            assert sum(checker.is_valid(user, b) for b in USERS["oneOf"]) == 1, user
+            kinds.add("two_factor" in user)
+        assert_conforms(value, schema, RESOLVE)
+    assert kinds == {True, False}  # both branches served
+
+
+def test_the_own_branch_is_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    gen = DataGenerator(RESOLVE)
+    seen: list[Any] = []
+    original = Checker.is_valid
+
+    def spy(self: Checker, value: Any, schema: Any, depth: int = 0) -> bool:
+        if depth == 0:
+            seen.append(schema)
+        return original(self, value, schema, depth)
+
+    monkeypatch.setattr(Checker, "is_valid", spy)
+    for seed in range(10):
+        seen.clear()
+        value = gen.generate(USERS, rng=random.Random(seed))
+        own = USERS["oneOf"][0 if "two_factor" in value else 1]
+        assert own not in seen and USERS not in seen, value
+
+
+def test_a_closed_object_fails_on_an_undeclared_key_whatever_the_values() -> None:
+    checker = Checker(RESOLVE)
+    closed = {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "integer"}}}
+    assert checker.is_valid({"a": 1}, closed)
+    assert not checker.is_valid({"a": 1, "b": 2}, closed)
+    assert not checker.is_valid({"a": "x"}, closed)
+    assert checker.is_valid({"a": 1, "b": 2}, {**closed, "patternProperties": {"^b$": {"type": "integer"}}})
+    assert not checker.is_valid(
+        {"a": 1, "b": "x"}, {**closed, "patternProperties": {"^b$": {"type": "integer"}}}
+    )

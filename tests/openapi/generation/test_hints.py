@@ -26,7 +26,7 @@ SCHEMAS: list[dict[str, Any]] = [
             {"properties": {"id": {"maxLength": 3}}},
         ]
     },
-    {  # oneOf on the whole object: the whole body is checked again
+    {  # oneOf on the whole object: the branch whose verdict the id changes decides with the whole body
         "type": "object",
         "required": ["id"],
         "properties": {"id": {"type": ["string", "integer"]}},
@@ -34,6 +34,31 @@ SCHEMAS: list[dict[str, Any]] = [
             {"properties": {"id": {"type": "integer"}}},
             {"properties": {"id": {"type": "string"}}},
         ],
+    },
+    {  # overlapping branches told apart by other properties (GitHub's private and public users)
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["id", "login", "plan"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "login": {"type": "string"},
+                    "plan": {"type": "string"},
+                },
+            },
+            {
+                "type": "object",
+                "required": ["id", "login"],
+                "additionalProperties": False,
+                "properties": {"id": {"type": "integer", "maximum": 50}, "login": {"type": "string"}},
+            },
+        ]
+    },
+    {  # branches told apart by the id itself: echoing it may move the body to the other branch
+        "oneOf": [
+            {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "maxLength": 3}}},
+            {"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "minLength": 4}}},
+        ]
     },
 ]
 HINTS: list[dict[str, Any]] = [
@@ -43,6 +68,8 @@ HINTS: list[dict[str, Any]] = [
     {"issue_number": "7"},
     {"slug": "Not-A-Slug"},
     {"slug": "fine"},
+    {"username": "octocat"},
+    {"petId": "ab"},
 ]
 
 
@@ -53,6 +80,7 @@ def test_local_placement_agrees_with_the_whole_body_check(
     fast = DataGenerator(lambda ref: {})
     whole = DataGenerator(lambda ref: {})
     monkeypatch.setattr(whole._hints, "_local_properties", lambda schema: None)
+    monkeypatch.setattr(whole._hints, "_local_branches", lambda schema: None)
     for seed in range(10):
         for hints in HINTS:
             one = fast.generate(schema, rng=random.Random(seed), hints=hints)
@@ -76,6 +104,22 @@ def test_only_schemas_read_property_by_property_take_the_local_check() -> None:
     assert hints._local_properties(SCHEMAS[0]) is not None
     assert hints._local_properties(SCHEMAS[2]) is None
     assert hints._local_properties({"type": "object", "properties": {"a": {}}, "enum": [{"a": 1}]}) is None
+
+
+def test_ids_under_one_branch_group_are_placed_by_property_where_no_branch_reads_more() -> None:
+    hints = Hints(DataGenerator(lambda ref: {}).flat)
+    assert hints._local_branches(SCHEMAS[2]) is not None and hints._local_branches(SCHEMAS[3]) is not None
+    nested = {
+        "oneOf": [{"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, {"type": "string"}]
+    }
+    assert hints._local_branches(nested) is None
+    gen = DataGenerator(lambda ref: {})
+    for seed in range(10):
+        user = gen.generate(SCHEMAS[3], rng=random.Random(seed), hints={"username": "octocat", "petId": "77"})
+        assert user["login"] == "octocat" and gen.conforms(user, SCHEMAS[3])
+        assert user["id"] == 77 or "plan" not in user  # a public user's id is at most 50
+        moved = gen.generate(SCHEMAS[4], rng=random.Random(seed), hints={"petId": "abcdef"})
+        assert moved["id"] == "abcdef" and gen.conforms(moved, SCHEMAS[4])
 
 
 def test_targets_follow_the_common_spellings() -> None:

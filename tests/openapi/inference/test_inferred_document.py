@@ -76,3 +76,42 @@ def test_text_and_empty_bodies_are_described_too() -> None:
     health = doc["paths"]["/health"]["get"]["responses"]["200"]["content"]["text/plain"]
     assert health == {"schema": {"type": "string"}, "examples": {"recorded-1": {"value": "ok"}}}
     assert doc["paths"]["/pets/{petId}"]["delete"]["responses"] == {"204": {"description": "No Content"}}
+
+
+def test_the_replay_tells_requests_apart_by_the_body_members_that_differ_and_never_by_a_secret() -> None:
+    from mockingbird.openapi.inference.replay import replay_scenario
+
+    def post(body: object, status: int = 201) -> Exchange:
+        headers = (("Content-Type", "application/json"),)
+        return Exchange("POST", "/login", status, request_headers=headers, request_body=orjson.dumps(body))
+
+    inference = infer_document([
+        post({"user": "ann", "password": "a-secret", "remember": True}),
+        post({"user": "bob", "password": "b-secret"}, 401),
+        post(["x", "y"]),
+        post({"user": "ann", "password": "a-secret", "remember": True}),
+    ])  # fmt: skip
+    overrides = replay_scenario(inference.placements)["overrides"]
+    assert [o.get("when") for o in overrides[:2]] == [
+        [
+            {"in": "body", "pointer": "/user", "equals": "ann"},
+            {"in": "body", "pointer": "/remember", "equals": True},
+        ],
+        [
+            {"in": "body", "pointer": "/user", "equals": "bob"},
+            {"in": "body", "pointer": "/remember", "absent": True},
+        ],
+    ]
+    assert "secret" not in orjson.dumps(overrides).decode()
+    assert overrides[2]["when"] == [
+        {"in": "body", "pointer": "", "equals": ["x", "y"]}
+    ]  # not an object: whole
+    assert overrides[0].get("times") == 1 and "times" not in overrides[3]  # the same body twice: in order
+
+
+def test_a_replay_of_requests_with_one_body_has_no_body_conditions() -> None:
+    from mockingbird.openapi.inference.replay import replay_scenario
+
+    same = orjson.dumps({"q": "lamp"})
+    inference = infer_document([Exchange("POST", "/search", 200, request_body=same) for _ in range(2)])
+    assert [o.get("when") for o in replay_scenario(inference.placements)["overrides"]] == [None, None]

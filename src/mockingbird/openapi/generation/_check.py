@@ -198,6 +198,8 @@ class Checker:
                 return False
         patterns = _dict(get("patternProperties"))
         additional = get("additionalProperties", True)
+        if additional is False and not patterns and not properties.keys() >= value.keys():
+            return False  # closed, and a key it does not declare: no need to read the values first
         names = get("propertyNames")
         for key, item in value.items():
             if names is not None and not self.is_valid(key, names, depth + 1):

@@ -14,7 +14,8 @@ a generated body. It is skipped for branch lists that are exclusive by construct
 once per list (``exclusive``): every pair of branches differs in type (disjoint ``type``
 sets), or in the ``const``/``enum`` values of a property one of them requires (a
 discriminator such as ``kind: {const: dog}``). A value that its own branch generated without
-a reported problem then matches that branch and no other.
+a reported problem then matches that branch and no other. For overlapping branches (GitHub's
+private and public users) such a value is read against the other branches only (``_elsewhere``).
 """
 
 from __future__ import annotations
@@ -81,8 +82,12 @@ class Choices:
                     ctx.refs[ref] = seen
                     ctx.cycles -= seen == 1
             last = attempt == len(attempts) - 1
-            if exclusive and len(problems) == mark:
-                del problems[start:]  # matches its own branch only, by construction
+            if len(problems) == mark and (
+                exclusive or (checked and not self._elsewhere(value, index, branches, ctx))
+            ):
+                # Its own branch made it without a problem, so it matches that branch (and the parent);
+                # exclusive by construction, or no other branch matches it: exactly one.
+                del problems[start:]
                 return value
             if not checked:
                 # Not checked (anyOf takes the first good branch): a branch that reported a
@@ -104,6 +109,11 @@ class Choices:
             del problems[start:]  # the next draw starts afresh: keep only the last one's reasons
         problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
         return value
+
+    def _elsewhere(self, value: Any, index: int, branches: list[Any], ctx: Context) -> bool:
+        """Whether ``value`` also matches a branch of ``branches`` other than ``index``."""
+        check = ctx.checker.is_valid
+        return any(check(value, other) for j, other in enumerate(branches) if j != index)
 
     def _separate(
         self, value: Any, index: int, branches: list[Any], merged: Flat, raw: Any, ctx: Context

@@ -4,7 +4,8 @@
 ``owner.login`` and ``name`` (``hint_targets``). A hint is placed when the body still conforms
 with it, coerced to an int, a float or a string in that order. A body generated without a
 reported problem conforms already: where only the property's own schema reads its value
-(``_local_properties``), the new value alone is checked, not the whole body again.
+(``_local_properties``), the new value alone is checked, not the whole body again; under one
+``oneOf``/``anyOf`` group (``_local_branches``), the new value against each branch's schema for it.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Hints:
         """
         out = dict(value)
         properties = self._local_properties(schema) if clean else None
+        branches = self._local_branches(schema) if clean and properties is None else None
         if "owner" in hints and "repo" in hints and "full_name" in out:
             hints = {**hints, "full_name": f"{hints['owner']}/{hints['repo']}"}
         for hint, raw in hints.items():
@@ -69,6 +71,8 @@ class Hints:
                 local = properties.get(target[0], _MISSING) if properties and len(target) == 1 else _MISSING
                 if local is not _MISSING:
                     placed = self._place_local(out, target[0], raw, local, ctx)
+                elif branches is not None and len(target) == 1:
+                    placed = self._place_branched(out, target[0], raw, branches, schema, ctx)
                 else:
                     placed = self._place(out, target, raw, schema, ctx)
                 if placed is not None:
@@ -85,6 +89,48 @@ class Hints:
             return None
         properties = flat.get("properties")
         return properties if isinstance(properties, dict) else None
+
+    def _local_branches(self, schema: Mapping[str, Any]) -> list[Flat] | None:
+        """For an object whose only whole-value keyword is one ``oneOf``/``anyOf`` group (GitHub's
+        ``oneOf: [private-user, public-user]``): the flat forms of the parent and of each branch, when
+        none of them reads a property's value but through that property's own schema, else ``None``."""
+        flat = self._flat(schema)
+        choices = flat.get("_choices")
+        if not choices or len(choices) != 1 or any(k in flat for k in _WHOLE_VALUE_KEYS if k != "_choices"):
+            return None
+        flats = [flat]
+        for branch in choices[0][1]:
+            if not isinstance(branch, dict):
+                return None
+            branch_flat = self._flat(branch)
+            if any(key in branch_flat for key in _WHOLE_VALUE_KEYS):
+                return None
+            flats.append(branch_flat)
+        return flats
+
+    def _place_branched(
+        self,
+        out: dict[str, Any],
+        key: str,
+        raw: Any,
+        flats: list[Flat],
+        schema: Mapping[str, Any],
+        ctx: Context,
+    ) -> dict[str, Any] | None:
+        """Place ``raw`` at ``key`` of a conforming body under one branch group: where the candidate fits
+        every schema that reads ``key`` (the parent's and each branch's) exactly as the old value does, no
+        branch changes its verdict, so the body still conforms; otherwise the whole body is checked."""
+        check = ctx.checker.is_valid
+        readers = [_reader(flat, key) for flat in flats]
+        old = out[key]
+        before = [check(old, reader) for reader in readers]
+        for candidate in _coercions(raw):
+            if all(check(candidate, reader) is was for reader, was in zip(readers, before)):
+                return {**out, key: candidate}
+            trial = {**out, key: candidate}
+            if check(trial, schema):
+                return trial
+        return None
 
     def _place_local(
         self, out: dict[str, Any], key: str, raw: Any, prop: Any, ctx: Context
@@ -105,6 +151,14 @@ class Hints:
             if ctx.checker.is_valid(trial, schema):
                 return trial
         return None
+
+
+def _reader(flat: Flat, key: str) -> Any:
+    """The schema a flat object (with no ``patternProperties``) reads property ``key``'s value with."""
+    properties = flat.get("properties")
+    if isinstance(properties, dict) and key in properties:
+        return properties[key]
+    return flat.get("additionalProperties", True)
 
 
 def hint_targets(hint: str, value: Mapping[str, Any]) -> list[tuple[str, ...]]:

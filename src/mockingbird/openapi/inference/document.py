@@ -72,6 +72,7 @@ class Placement:
         example: the name of the response's example (``""``: its body was not kept as one).
         headers: the response's own headers worth replaying (``Location``, ``ETag``, ``X-RateLimit-*``...):
             not the framing, date, server or credential ones.
+        body: the request's JSON body, secrets masked (``NOT_JSON``: none, or not JSON).
     """
 
     operation: str
@@ -80,6 +81,7 @@ class Placement:
     status: int
     example: str
     headers: tuple[tuple[str, str], ...] = ()
+    body: Any = NOT_JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +223,11 @@ class _Operation:
                 and lower not in KEY_HEADERS | _PLAIN_HEADERS | ALWAYS_CREDENTIAL_HEADERS | secret
             ) and not lower.startswith("x-forwarded-"):
                 self.header_values[key].append(value)
+        sent: Any = NOT_JSON
         if exchange.request_body:
+            sent = json_body(exchange.request_body)
+            if sent is not NOT_JSON:
+                sent = redact_value(sent)
             self.with_body += 1
             if not exchange.request_truncated:  # a cut body describes nothing
                 mime = media_type(exchange.request_headers) or "application/octet-stream"
@@ -254,6 +260,7 @@ class _Operation:
             exchange.status,
             name if kept else "",
             replayed,
+            sent,
         )
 
     def build(self, op_id: str) -> dict[str, Any]:

@@ -14,6 +14,9 @@ Decisions, for users and for the other areas:
   discriminator value selects the branch that must validate (explicit ``mapping`` and implicit schema names).
 * ``additionalProperties: false`` next to ``allOf``/``anyOf``/``oneOf`` becomes ``unevaluatedProperties: false``:
   taken literally it rejects every property the branches declare, which is never what the author meant.
+* ``type: null`` (or a type array with null) next to ``oneOf``/``anyOf``/``allOf`` branches that visibly reject
+  null becomes ``anyOf: [<the rest>, {type: null}]``: a converted 3.0 ``nullable`` (Vercel's spec), which taken
+  literally admits no value (or never null). The generator still reads it as written (``docs/schemas.md``).
 * **readOnly / writeOnly by mode.** In ``"request"`` mode a ``readOnly`` property is not required; in
   ``"response"`` mode a ``writeOnly`` property is not required. Sending a readOnly property in a request is
   *accepted* (as Prism does): clients often send back what they read. ``"plain"`` mode changes nothing.

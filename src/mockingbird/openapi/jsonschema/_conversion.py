@@ -62,6 +62,47 @@ _DROPPED = frozenset(
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+def _rejects_null(branch: Any) -> bool:
+    """Whether a branch visibly rejects null: a ``$ref`` (a named schema), a type without null, or an
+    ``enum``/``const`` without it. Anything else (``{}``, a bare ``properties``) may admit it."""
+    if not isinstance(branch, dict):
+        return branch is False
+    if "$ref" in branch:
+        return True
+    kind = branch.get("type")
+    if isinstance(kind, str):
+        return kind != "null"
+    if isinstance(kind, list) and kind:
+        return "null" not in kind
+    enum = branch.get("enum")
+    if isinstance(enum, list):
+        return None not in enum
+    return "const" in branch and branch["const"] is not None
+
+
+def _null_is_dead(schema: dict[str, Any]) -> bool:
+    """Whether ``schema``'s own branches reject null: some ``allOf`` branch does, or every branch of its
+    ``oneOf`` or ``anyOf``. Then a null in its ``type`` can never match."""
+    all_of, one_of, any_of = schema.get("allOf"), schema.get("oneOf"), schema.get("anyOf")
+    return (
+        (isinstance(all_of, list) and any(_rejects_null(b) for b in all_of))
+        or (isinstance(one_of, list) and bool(one_of) and all(_rejects_null(b) for b in one_of))
+        or (isinstance(any_of, list) and bool(any_of) and all(_rejects_null(b) for b in any_of))
+    )
+
+
+def _null_or_branches(out: dict[str, Any], kind: Any) -> dict[str, Any]:
+    """``{type: null, oneOf: [string, number]}`` (Vercel's, converted from a 3.0 ``nullable``) read as meant:
+    null, or what the branches accept. Taken literally it accepts nothing (a type array: no null)."""
+    rest = [t for t in kind if t != "null"] if isinstance(kind, list) else []
+    inner = dict(out)
+    if rest:
+        inner["type"] = rest[0] if len(rest) == 1 else rest
+    else:
+        del inner["type"]
+    return {"anyOf": [inner, {"type": "null"}]}
+
+
 class SchemaConverter:
     """Converts canonical schemas of one spec into standalone documents, memoising converted ``$ref`` targets.
 
@@ -160,6 +201,9 @@ class SchemaConverter:
                     out["required"] = kept
                 else:
                     del out["required"]
+        kind = out.get("type")
+        if (kind == "null" or (isinstance(kind, list) and "null" in kind)) and _null_is_dead(out):
+            return _null_or_branches(out, kind)
         return out
 
     def _discriminate(
