@@ -225,11 +225,11 @@ class _Operation:
                 self.header_values[key].append(value)
         sent: Any = NOT_JSON
         if exchange.request_body:
-            sent = json_body(exchange.request_body)
-            if sent is not NOT_JSON:
-                sent = redact_value(sent)
             self.with_body += 1
-            if not exchange.request_truncated:  # a cut body describes nothing
+            if not exchange.request_truncated:  # a cut body describes nothing, nor is it a replay condition
+                sent = json_body(exchange.request_body)
+                if sent is not NOT_JSON:
+                    sent = redact_value(sent)
                 mime = media_type(exchange.request_headers) or "application/octet-stream"
                 self.requests[mime].add(mime, exchange.request_body, name)
         kept = False
