@@ -51,6 +51,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/echo", {}),
     ("PUT", "/echo?x=~y", {"content": b"put"}),
     ("DELETE", "/echo", {}),
+    ("GET", "/x/../echo?d=/../", {}),  # dot segments: removed from the path (by the plan, as httpx does)
 ]
 
 

@@ -111,6 +111,8 @@ class AsyncFetcher(FetchCore):
         if upload is not None:
             headers = {**(headers or {}), **upload.framing()}
         plain = _PLAIN.fullmatch(url) if referrer is None else None
+        if plain is not None and "/." in plain.group(2).partition("?")[0]:
+            plain = None  # dot segments: httpx removes them, the plan sends what it makes of them
         try:
             # A URL the user named, on an origin this fetcher checked already, with a path and query
             # httpx would send unchanged: the first hop goes straight out (the plan's check and
