@@ -35,7 +35,8 @@ async def _moved(request: Request) -> Response:
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
-    routes = [Route("/echo", _echo, methods=["GET", "POST", "PUT", "DELETE"]), Route("/moved", _moved)]
+    methods = ["GET", "POST", "PUT", "DELETE"]
+    routes = [Route("/", _echo), Route("/echo", _echo, methods=methods), Route("/moved", _moved)]
     with ThreadedServer(Starlette(routes=routes)) as url:
         yield url
 
@@ -51,7 +52,13 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("POST", "/echo", {}),
     ("PUT", "/echo?x=~y", {"content": b"put"}),
     ("DELETE", "/echo", {}),
-    ("GET", "/x/../echo?d=/../", {}),  # dot segments: removed from the path (by the plan, as httpx does)
+    ("GET", "/x/../echo?d=/../", {}),
+    ("GET", "/echo?", {}),
+    (
+        "GET",
+        "?x=1",
+        {},
+    ),  # no path: the target is /?x=1  # dot segments: removed from the path (by the plan, as httpx does)
 ]
 
 

@@ -121,7 +121,7 @@ class AsyncFetcher(FetchCore):
             known = self._checked.get(plain.group(1)) if plain is not None else None
             answer: Answer | None = None
             if plain is not None and known is not None:
-                answer = await self._direct(method, known, plain.group(2) or "/", whole, headers, upload)
+                answer = await self._direct(method, known, _target(plain.group(2)), whole, headers, upload)
             if answer is not None and not _redirect(answer):
                 streamed = self._answered(answer, url, known, raise_status, where)
             else:
@@ -248,6 +248,11 @@ class Streamed:
         except _FAILURES as exc:
             raise self._core.failed(exc, self._where) from None
         self._body.done()
+
+
+def _target(written: str) -> str:
+    """The request target of a URL's path and query, as httpx makes it (an empty path is ``/``)."""
+    return written if written.startswith("/") else "/" + written
 
 
 def _redirect(answer: Answer) -> bool:
