@@ -30,13 +30,20 @@ async def _echo(request: Request) -> Response:
 
 
 async def _moved(request: Request) -> Response:
+    await asyncio.sleep(float(request.query_params.get("wait", "0")))
     return Response(status_code=307, headers={"location": request.query_params["to"]})
+
+
+async def _slow(request: Request) -> Response:
+    await asyncio.sleep(0.7)
+    return Response(b"late")
 
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
     methods = ["GET", "POST", "PUT", "DELETE"]
     routes = [Route("/", _echo), Route("/echo", _echo, methods=methods), Route("/moved", _moved)]
+    routes.append(Route("/slow", _slow))
     with ThreadedServer(Starlette(routes=routes)) as url:
         yield url
 
@@ -108,3 +115,14 @@ def test_an_error_status_on_a_direct_hop_fails_as_through_the_plan(origin: str) 
             return (await _fetch(fetcher, "GET", origin + "/echo?status=418")).status
 
     assert asyncio.run(steps()) == 418  # without raise_status: the answer
+
+
+def test_a_redirect_after_a_direct_hop_gets_no_new_deadline(origin: str) -> None:
+    async def steps() -> None:
+        async with AsyncFetcher(FetchPolicy(timeout=1.0).trusting(origin)) as fetcher:
+            await _fetch(fetcher, "GET", origin + "/echo")
+            # 0.7 s before the redirect, 0.7 s after it: each within the second, both not.
+            with pytest.raises(FetchError, match="no complete answer within 1 s"):
+                await _fetch(fetcher, "GET", origin + "/moved?wait=0.7&to=/slow")
+
+    asyncio.run(steps())

@@ -146,7 +146,10 @@ class AsyncFetcher(FetchCore):
         # A step whose check cannot resolve a name (an address, a pinned host; a final answer)
         # runs inline: a thread hop per step cost a proxied call about a millisecond.
         inline = self.resolved(url)
+        deadline = self._clock.deadline
         step = _advance(plan, None) if inline else await asyncio.to_thread(_advance, plan, None)
+        if answer is not None:  # the first hop went out directly: its deadline still runs, not a new one
+            self._clock.deadline = deadline
         first = step
         while isinstance(step, httpx.Request):  # the plan's first step is always a request
             if answer is None:
