@@ -81,7 +81,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         body_file = Path(tmp) / "body.json"
         body_file.write_bytes(BODY)
-        api, url = _api(str(body_file))
+        api, port = _api(str(body_file))
+        url = f"http://127.0.0.1:{port}"
         try:
             figures = asyncio.run(_measure(url, args.calls))
         finally:

@@ -288,7 +288,8 @@ def test_bodies_stream_through_and_big_ones_are_capped() -> None:
                 httpx.get(url + "/stream/5000")
             declared = httpx.get(url + "/whole/5000")  # past the cap before a byte is sent
             assert declared.status_code == 502 and "larger than" in declared.text
-    assert [len(e.response_body) for e in proxy.exchanges] == [50, 0, 0]
+    kept = [(len(e.response_body), e.response_truncated) for e in proxy.exchanges]
+    assert kept == [(50, False), (100, True), (100, True)]  # a cut body is marked so
 
 
 def test_through_an_api_that_does_not_answer_is_a_502_naming_it(

@@ -35,6 +35,7 @@ from mockingbird.fetching._hosts import (
     system_resolver,
 )
 from mockingbird.fetching._policy import FetchPolicy, FetchResult, Referrer
+from mockingbird.fetching._wire import Upload
 
 __all__ = [
     "METADATA_ADDRESSES",
@@ -46,6 +47,7 @@ __all__ = [
     "Referrer",
     "Resolver",
     "Streamed",
+    "Upload",
     "classify",
     "fetch",
     "origin",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import httpcore
@@ -34,11 +34,13 @@ from mockingbird.fetching._policy import FetchPolicy, FetchResult, Head, Referre
 from mockingbird.fetching._transport import Clock, PinnedBackend, PinnedTransport
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_HEADERS = {
+DEFAULT_HEADERS = {  # what every fetch sends unless told otherwise
     "accept": "application/json, application/yaml, text/yaml, text/plain;q=0.9, */*;q=0.8",
     "accept-encoding": "gzip, deflate",
     "user-agent": "mockingbird",
 }
+# Dropped when a redirect turns a request into a GET without its body (a streamed body's framing too).
+_BODY_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
 Where = tuple[str, str, str]  # referring document, pointer, the URL asked for
 
 
@@ -93,7 +95,7 @@ class FetchCore:
         """
         user_named, trusted, source, pointer = self._scope(url, referrer)
         current, came_from = url, ""
-        sent = {**_HEADERS, **(headers or {})}
+        sent = {**DEFAULT_HEADERS, **(headers or {})}
         for hop in range(self.policy.max_redirects + 1):
             address, parsed = self._check(current, user_named, trusted, (source, pointer, url, came_from))
             request = httpx.Request(method, parsed, headers=sent, content=content)
@@ -110,7 +112,7 @@ class FetchCore:
                     )
                 if response.status_code in (301, 302, 303) and method not in ("GET", "HEAD"):
                     method, content = "GET", None  # what browsers and httpx do: the body is not re-sent
-                    sent = {k: v for k, v in sent.items() if k != "content-type"}
+                    sent = {k: v for k, v in sent.items() if k not in _BODY_HEADERS}
                 current, came_from = str(response.url.join(location)), current
                 continue
             if raise_status and response.status_code >= 400:
@@ -237,8 +239,12 @@ class FetchCore:
         Raises:
             FetchError: the declared length is past the size cap.
         """
+        return self.capped(response.headers, where)
+
+    def capped(self, headers: Mapping[str, str], where: Where) -> Body:
+        """A reader of a body with these (first-value) headers under the size cap (see ``body``)."""
         cap = self.policy.max_bytes - (self._spent or 0)
-        declared = response.headers.get("content-length", "")
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise self._too_large(where)
         return Body(self, cap, where)

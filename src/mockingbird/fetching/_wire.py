@@ -5,8 +5,9 @@ addresses the policy checked for the host (``pinned``; the ``Host`` header and T
 keep the name), every step (connecting, TLS, sending, each read) waits no longer than the fetch's
 deadline (``Clock``), and an answer's connection is kept for the next request only when its body
 was read to the end; a kept connection the server closed before a byte of the answer came is
-replaced once. Bodies are decoded (``gzip``, ``deflate``) in pieces of at most 64 KiB, so the
-size cap counts a compressed body as it inflates.
+replaced once (not when a streamed request body, an ``Upload``, had begun to go). Bodies are
+decoded (``gzip``, ``deflate``) in pieces of at most 64 KiB, so the size cap counts a compressed
+body as it inflates.
 
 Why not httpx: its async client costs about five times the CPU of a bare h11 exchange per request
 (its request and response models over httpcore over anyio), and ``mockingbird record`` sends
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import asynccontextmanager
 
 import h11
@@ -43,6 +44,41 @@ Origin = tuple[str, str, int]  # scheme, host (as pinned), port
 
 class WireError(Exception):
     """A connection failed, closed early or broke the protocol."""
+
+
+class Upload:
+    """A request body sent as it comes (a proxy passing on what its client is still sending).
+
+    Args:
+        chunks: the body's pieces.
+        length: the declared length (sent as ``Content-Length``), or ``None``: sent chunked.
+
+    It can be sent once: ``started`` says whether its first piece was taken.
+    """
+
+    def __init__(self, chunks: AsyncIterable[bytes], length: int | None = None) -> None:
+        self._chunks = chunks
+        self.length = length
+        self.started = False
+
+    def framing(self) -> dict[str, str]:
+        """The header that frames it: its length, or chunked transfer coding."""
+        if self.length is not None:
+            return {"content-length": str(self.length)}
+        return {"transfer-encoding": "chunked"}
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """Its pieces, once.
+
+        Raises:
+            WireError: it was sent already (a redirect cannot send it again).
+        """
+        if self.started:
+            raise WireError("a streamed request body cannot be sent twice (a redirect asked for it again)")
+        self.started = True
+        async for chunk in self._chunks:
+            if chunk:
+                yield chunk
 
 
 class _Connection:
@@ -163,9 +199,17 @@ class Wire:
         self._idle: dict[Origin, list[_Connection]] = {}
 
     async def send(
-        self, method: str, origin: Origin, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
+        self,
+        method: str,
+        origin: Origin,
+        target: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | Upload,
     ) -> Answer:
         """Send one request and read the answer's head (its body is left to ``Answer.chunks``).
+
+        ``body`` is the whole body, or an ``Upload`` sent piece by piece (its framing header
+        must be among ``headers``).
 
         Raises:
             WireError, h11.ProtocolError, OSError: no connection, or it failed.
@@ -181,17 +225,26 @@ class Wire:
                     conn.close()
                     # A kept connection the server closed meanwhile (not a byte of an answer came):
                     # once more on a new one.
-                    if not reused or conn.received:
+                    if not reused or conn.received or (isinstance(body, Upload) and body.started):
                         raise
                 except BaseException:
                     conn.close()
                     raise
 
     @staticmethod
-    async def _exchange(conn: _Connection, request: h11.Request, body: bytes) -> h11.Response:
+    async def _exchange(conn: _Connection, request: h11.Request, body: bytes | Upload) -> h11.Response:
         conn.received = 0
         data = conn.h11.send(request) or b""
-        if body:
+        if isinstance(body, Upload):
+            writer = conn.writer
+            writer.write(data)
+            data = b""
+            async for (
+                chunk
+            ) in body.chunks():  # each piece written as it comes, under the socket's back-pressure
+                writer.write(conn.h11.send(h11.Data(data=chunk)) or b"")
+                await writer.drain()
+        elif body:
             data += conn.h11.send(h11.Data(data=body)) or b""
         conn.writer.write(data + (conn.h11.send(h11.EndOfMessage()) or b""))
         await conn.writer.drain()

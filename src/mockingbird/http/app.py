@@ -316,6 +316,9 @@ class MockApp:
         response = answer.response
         if self.through is not None and response.source in _SPEC_SOURCES:
             target = raw_path + (f"?{request.query}" if request.query else "")
+            if answer.fault is None:  # streamed as it comes; a fault may cut or trickle it: read whole
+                await self._relay(self.through, scope, send, request, answer, target, rid, ts, start)
+                return
             forwarded = await self.through.forward(method, target, raw_headers, body)
             response = MockResponse(forwarded.status, forwarded.pairs(), forwarded.body, "proxy")
         if answer.operation is not None:
@@ -375,6 +378,36 @@ class MockApp:
             await _trickle(send, out, fault.trickle)
         else:
             await send({"type": "http.response.body", "body": out})
+        if self.after_answer is not None:
+            self.after_answer(request, answer, rid)
+
+    async def _relay(
+        self, through: Forwarder, scope: Scope, send: Send, request: MockRequest, answer: Answer, target: str,
+        rid: bytes, ts: float, start: float,
+    ) -> None:  # fmt: skip
+        """``--through``: the real API's answer passed on as it comes; the log keeps the first
+        ``body_limit`` bytes of its body (and its whole size: the row says it was cut)."""
+        meta = scope["state"]["mockingbird"]
+        if answer.operation is not None:
+            extra = answer.response.extra
+            meta["operation"] = extra["graphql"]["key"] if "graphql" in extra else answer.operation.key
+        meta["source"] = "proxy"
+        meta["scenario"] = scenario = self.engine.scenario
+        origin = request.headers.get("origin")
+        cors = _cors(origin.encode("latin-1")) if origin is not None and _ORIGIN.fullmatch(origin) else []
+        more = [*cors, (b"x-request-id", rid)]  # the id last, as the log's row builder reads it
+        recorder = self.recorder
+        limit = recorder.body_limit if recorder is not None else 0
+        method, body, error = request.method, request.body, answer.error
+        got = await through.relay(send, method, target, scope["headers"], body, more=more, keep=limit)
+        if recorder is not None:
+            recorder.emit((
+                ts, (perf_counter() - start) * 1000.0, got.status, method, scope["path"],
+                scope.get("query_string", b""), scope["headers"], got.headers, body[:limit] or None, len(body),
+                got.kept or None, got.size, request.client, rid, meta["operation"], "proxy", error is not None,
+                scenario, False, {"error": error} if error is not None else None,
+            ))  # fmt: skip
+        await send({"type": "http.response.body", "body": b""})
         if self.after_answer is not None:
             self.after_answer(request, answer, rid)
 

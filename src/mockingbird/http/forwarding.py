@@ -4,10 +4,11 @@ Used by ``mockingbird record`` (``RecordingProxy``) and by ``serve --through`` (
 operation no override answers goes to the real API). Requests go through the one fetch policy
 (``mockingbird.fetching``: deadline, size cap, host rules); the target is a URL the user named,
 so its origin is trusted. Hop-by-hop headers are dropped both ways and ``Host`` is the
-target's. ``forward`` reads the whole body (decoded, under the size cap: ``--through``, whose
-answer is logged like any), so the answer's ``Content-Encoding`` and ``Content-Length`` are
-dropped and ``Content-Length`` set anew; ``stream`` hands the body over chunk by chunk (the
-recorder passes it on as it comes).
+target's. ``stream`` hands the answer's body over chunk by chunk (the recorder passes it on as
+it comes); ``relay`` passes an answer on to an ASGI client as it comes and keeps only the
+beginning of its body (``--through``: for the log); ``forward`` reads the whole body (decoded,
+under the size cap: ``--through`` under a chaos fault, which may cut or trickle it), so the
+answer's ``Content-Encoding`` and ``Content-Length`` are dropped and ``Content-Length`` set anew.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mockingbird.errors import FetchError
-from mockingbird.fetching import AsyncFetcher, FetchPolicy, Streamed
+from mockingbird.fetching import AsyncFetcher, FetchPolicy, Streamed, Upload
+
+if TYPE_CHECKING:
+    from starlette.types import Send
 
 HOP_BY_HOP = frozenset(
     {
@@ -47,6 +52,46 @@ class Forwarded:
         return [*self.pairs(), (b"content-length", str(len(self.body)).encode())]
 
 
+class Kept:
+    """The first ``limit`` bytes of a body that streams by (what a recording keeps of it)."""
+
+    __slots__ = ("chunks", "limit", "size")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.size = 0  # the whole body's, kept or not
+
+    def add(self, chunk: bytes) -> None:
+        """Count one more piece, keeping what fits under the limit."""
+        room = self.limit - self.size
+        if room > 0 and chunk:
+            self.chunks.append(chunk if len(chunk) <= room else chunk[:room])
+        self.size += len(chunk)
+
+    def body(self) -> bytes:
+        """What was kept."""
+        chunks = self.chunks
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the body ran past the limit (what was kept is its beginning)."""
+        return self.size > self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """What ``Forwarder.relay`` passed on: its status and headers, the beginning of its body, its size;
+    ``reached`` is false when the API did not answer (the 502 said so)."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    kept: bytes
+    size: int
+    reached: bool = True
+
+
 class Forwarder:
     """Sends requests on to ``target`` (a base URL; its path prefixes every request's).
 
@@ -71,7 +116,11 @@ class Forwarder:
 
     @asynccontextmanager
     async def stream(
-        self, method: str, path_and_query: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
+        self,
+        method: str,
+        path_and_query: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes | Upload,
     ) -> AsyncIterator[Streamed]:
         """Send one request on and hand over the answer before its body is read (``Streamed.chunks``).
 
@@ -88,6 +137,53 @@ class Forwarder:
                 yield answer
         finally:
             self._idle.append(fetcher)
+
+    async def relay(
+        self,
+        send: Send,
+        method: str,
+        path_and_query: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes | Upload,
+        *,
+        more: Sequence[tuple[bytes, bytes]] = (),
+        keep: int = 0,
+    ) -> Relayed:
+        """Send one request on and pass its answer to ``send`` as it comes, all but the last (empty)
+        body message, which is the caller's to send (after logging the exchange).
+
+        Args:
+            send: the ASGI client's ``send``.
+            more: headers added to the answer's (``X-Request-ID``, CORS).
+            keep: the most bytes of the body kept in ``Relayed.kept`` (the log's body limit).
+
+        A failure to reach the API is passed on as a 502 answer. Past the size cap mid-body the
+        ``FetchError`` propagates: the server drops the connection, so the client sees a cut body.
+        """
+        started = False
+        try:
+            async with self.stream(method, path_and_query, headers, body) as answer:
+                sent = [*self.end_to_end(answer), *more]
+                await send({"type": "http.response.start", "status": answer.status, "headers": sent})
+                started = True
+                kept = Kept(keep)
+                async for chunk in answer.chunks():
+                    kept.add(chunk)
+                    if method != "HEAD":
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                return Relayed(answer.status, sent, kept.body(), kept.size)
+        except FetchError as exc:
+            if started:
+                raise
+            text = f"the real API did not answer: {exc.problem}\n".encode()
+        sent = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", b"%d" % len(text)),
+            *more,
+        ]
+        await send({"type": "http.response.start", "status": 502, "headers": sent})
+        await send({"type": "http.response.body", "body": text, "more_body": True})
+        return Relayed(502, sent, text[:keep], len(text), reached=False)
 
     @staticmethod
     def end_to_end(answer: Streamed) -> list[tuple[bytes, bytes]]:

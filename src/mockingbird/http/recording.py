@@ -1,11 +1,14 @@
 """``RecordingProxy``: a reverse proxy that records what a real API answers (``mockingbird record``).
 
 Every request is forwarded to the target by a ``Forwarder`` (``forwarding.py``: the one fetch
-policy, hop-by-hop headers, ``Host``) and answered with the real response, its body streamed
-as it comes; a request body past ``max_body`` gets 413 unsent, no answer (or a declared length
-past the fetch size cap) a 502, and a body that runs past the cap a dropped connection. Each
-exchange is kept in memory (for ``write_recording``) and, wrapped in ``RequestLogMiddleware``,
-logged to the log store like any served request.
+policy, hop-by-hop headers, ``Host``) and answered with the real response. Both bodies stream:
+a request body that comes in several pieces goes on piece by piece (an ``Upload``), the
+answer's body goes back as it comes, and only the first ``keep_bytes`` of each is kept (a cut
+body is marked truncated), so a body of any size passes in bounded memory. No answer (or a
+declared length past the fetch size cap) is a 502, a body that runs past the cap a dropped
+connection. Each exchange is kept in memory (for ``write_recording``) and, wrapped in
+``RequestLogMiddleware``, logged to the log store like any served request (its bodies cut
+at the log's own limit).
 
 ``write_recording`` infers the OpenAPI 3.1 document (``openapi.inference``) and writes it with
 a scenario that replays every recorded answer.
@@ -13,7 +16,7 @@ a scenario that replays every recorded answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,8 @@ import orjson
 import yaml
 from starlette.types import Receive, Scope, Send
 
-from mockingbird.errors import FetchError
-from mockingbird.fetching import FetchPolicy
-from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder
+from mockingbird.fetching import FetchPolicy, Upload
+from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
 from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
 from mockingbird.records import RESERVED_PREFIX
@@ -37,11 +39,11 @@ class RecordingProxy:
     Args:
         target: the real API's base URL (``http(s)://host[:port][/base]``).
         policy: the fetch policy (deadline and size cap per request); the target's origin is trusted.
-        max_body: the largest request body forwarded (a larger one gets 413).
         max_exchanges: the most exchanges kept (memory is bounded); later ones are still passed on,
             and counted in ``unrecorded``.
-        keep_bytes: the largest response body kept for the recording (a larger one is passed on
-            whole, up to the fetch size cap, but recorded without its body).
+        keep_bytes: the most bytes of each body (request and response) kept for the recording: a
+            longer body is passed on whole (a response up to the fetch size cap) and recorded cut,
+            marked ``request_truncated``/``response_truncated`` (inference leaves a cut body out).
         on_stop: called by ``POST /__mockingbird/record/stop`` with the proxy; returns the files it
             wrote (the CLI writes the recording, then stops the server). ``None``: no such route.
 
@@ -58,13 +60,11 @@ class RecordingProxy:
         target: str,
         *,
         policy: FetchPolicy | None = None,
-        max_body: int = 16 * 1024 * 1024,
         on_stop: Callable[[RecordingProxy], Sequence[str]] | None = None,
         keep_bytes: int = 1024 * 1024,
         max_exchanges: int = 100_000,
     ) -> None:
         self.forwarder = Forwarder(target, policy=policy)
-        self.max_body = max_body
         self.on_stop = on_stop
         self.keep_bytes = keep_bytes
         self.max_exchanges = max_exchanges
@@ -83,54 +83,46 @@ class RecordingProxy:
         if scope["path"] == CONTROL_PATH or scope["path"].startswith(CONTROL_PATH + "/"):
             await self._control(scope, send)
             return
-        body = await _read_body(receive, self.max_body)
-        if body is None:
-            await _answer(send, 413, b"request body too large to record\n")
-            return
         method: str = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         query: bytes = scope.get("query_string", b"")
         target = raw_path.decode("latin-1").split("?", 1)[0] + (
             f"?{query.decode('latin-1')}" if query else ""
         )
-        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        started = False
-        kept: list[bytes] | None = []
-        try:
-            async with self.forwarder.stream(method, target, scope["headers"], body) as answer:
-                await send({"type": "http.response.start", "status": answer.status,
-                            "headers": self.forwarder.end_to_end(answer)})  # fmt: skip
-                started = True
-                size = 0
-                # Past the size cap mid-body, chunks() raises: the server drops the connection, so
-                # the client sees a cut body, never a short one that looks whole.
-                async for chunk in answer.chunks():
-                    if method != "HEAD":
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    size += len(chunk)
-                    if kept is not None and size <= self.keep_bytes:
-                        kept.append(chunk)
-                    else:
-                        kept = None  # too big to be an example: the exchange keeps its status and headers
-                await send({"type": "http.response.body", "body": b""})
-        except FetchError as exc:
-            if started:
-                raise
-            await _answer(send, 502, f"the real API did not answer: {exc.problem}\n".encode())
+        keep = self.keep_bytes
+        sent = Kept(keep)
+        first = await receive()
+        chunk: bytes = first.get("body", b"")
+        sent.add(chunk)
+        body: bytes | Upload = chunk
+        if first.get("more_body", False):  # a body in several pieces: passed on as it comes
+            body = Upload(_rest(chunk, receive, sent), _declared(scope["headers"]))
+        # Past the size cap mid-body relay raises: the server drops the connection, so the client
+        # sees a cut body, never a short one that looks whole.
+        got = await self.forwarder.relay(send, method, target, scope["headers"], body, keep=keep)
+        await send({"type": "http.response.body", "body": b""})
+        if not got.reached:
             return
         if len(self.exchanges) >= self.max_exchanges:
             self.unrecorded += 1
             return
-        reply = tuple((k, v) for k, v in answer.headers if k.lower() not in HOP_BY_HOP)
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        reply = tuple(
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in got.headers
+            if k.decode("latin-1") not in HOP_BY_HOP
+        )
         self.exchanges.append(
             Exchange(
                 method,
                 target,
-                answer.status,
+                got.status,
                 headers,
-                body,
+                sent.body(),
                 reply,
-                b"".join(kept) if kept is not None else b"",
+                got.kept,
+                request_truncated=sent.truncated,
+                response_truncated=got.size > keep,
             )
         )
 
@@ -147,21 +139,31 @@ class RecordingProxy:
             await _answer(send, 404, b"not a recorder route\n")
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
+async def _rest(first: bytes, receive: Receive, kept: Kept) -> AsyncIterator[bytes]:
+    """A request body's pieces as the client sends them, ``first`` included; each counted in ``kept``.
+
+    Raises:
+        ConnectionResetError: the client went away before its body ended (the target must not take
+            a cut body for a whole one).
+    """
+    yield first
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
+            raise ConnectionResetError("the client went away before its request body ended")
+        chunk: bytes = message.get("body", b"")
+        kept.add(chunk)
+        yield chunk
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return
+
+
+def _declared(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
+    """A request's declared body length, or ``None`` (chunked)."""
+    for key, value in headers:
+        if key.lower() == b"content-length" and value.isdigit():
+            return int(value)
+    return None
 
 
 async def _answer(send: Send, status: int, text: bytes, content_type: bytes = b"text/plain") -> None:
@@ -210,5 +212,7 @@ def write_recording(
 
 
 def _yaml(document: Any) -> str:
-    text: str = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    # libyaml's emitter when PyYAML has it: the pure-Python one took ~30 s for 8,000 exchanges.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
     return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 
 from mockingbird.openapi.inference import Exchange, infer_document
+from mockingbird.openapi.inference.exchanges import NOT_JSON
 from mockingbird.openapi.loading import spec_from_document
 
 JSON = (("Content-Type", "application/json"),)
@@ -115,3 +116,17 @@ def test_a_replay_of_requests_with_one_body_has_no_body_conditions() -> None:
     same = orjson.dumps({"q": "lamp"})
     inference = infer_document([Exchange("POST", "/search", 200, request_body=same) for _ in range(2)])
     assert [o.get("when") for o in replay_scenario(inference.placements)["overrides"]] == [None, None]
+
+
+def test_a_cut_body_describes_nothing_and_is_no_replay_condition() -> None:
+    whole = Exchange("POST", "/pets", 201, JSON, b'{"name": "Rex"}', JSON, b'{"id": 1}')
+    # What a recorder kept of longer bodies: their beginnings ("12" of "123456" even parses as JSON).
+    cut = Exchange("POST", "/pets", 201, JSON, b"12", JSON, b'{"id": 2, "na',
+                   request_truncated=True, response_truncated=True)  # fmt: skip
+    inference = infer_document([whole, cut])
+    post = inference.document["paths"]["/pets"]["post"]
+    assert list(post["responses"]["201"]["content"]["application/json"]["examples"]) == ["recorded-1"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"  # "12" left out
+    assert post["requestBody"]["required"] is True  # both requests had a body
+    assert [p.example for p in inference.placements] == ["recorded-1", ""]
+    assert [p.body for p in inference.placements] == [{"name": "Rex"}, NOT_JSON]

@@ -225,14 +225,15 @@ class _Operation:
                 self.header_values[key].append(value)
         sent: Any = NOT_JSON
         if exchange.request_body:
-            sent = json_body(exchange.request_body)
-            if sent is not NOT_JSON:
-                sent = redact_value(sent)
             self.with_body += 1
-            mime = media_type(exchange.request_headers) or "application/octet-stream"
-            self.requests[mime].add(mime, exchange.request_body, name)
+            if not exchange.request_truncated:  # a cut body describes nothing, nor is it a replay condition
+                sent = json_body(exchange.request_body)
+                if sent is not NOT_JSON:
+                    sent = redact_value(sent)
+                mime = media_type(exchange.request_headers) or "application/octet-stream"
+                self.requests[mime].add(mime, exchange.request_body, name)
         kept = False
-        if exchange.response_body:
+        if exchange.response_body and not exchange.response_truncated:
             mime = media_type(exchange.response_headers)
             if not mime:
                 mime = (

@@ -33,6 +33,8 @@ class Exchange:
         description: a description for its operation.
         credentials: names of headers and query parameters the source knows carry credentials
             (lower-case header names, query names as sent), beyond the ones recognised by name.
+        request_truncated / response_truncated: the body is only the beginning of a longer one (a
+            recorder's cap): it is left out of schemas and examples.
 
     Example:
         >>> Exchange("get", "https://api.test/pets/1?x=2", 200).path
@@ -51,6 +53,8 @@ class Exchange:
     summary: str = ""
     description: str = ""
     credentials: frozenset[str] = frozenset()
+    request_truncated: bool = False
+    response_truncated: bool = False
 
     @property
     def path(self) -> str:

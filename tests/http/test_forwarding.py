@@ -1,0 +1,253 @@
+"""Bodies far larger than what is kept pass through ``mockingbird record`` and ``serve --through``.
+
+A real target (Starlette on 127.0.0.1) serves a generated 50 MiB body and hashes what it is sent;
+the proxy runs as a child process (the CLI, as users run it), so its peak memory is its own. The
+client must get every byte (checked by SHA-256), the proxy's peak memory must not grow by the body's
+size, and what is kept (the log row, the recording) is only the beginning of it, marked truncated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from mockingbird import MockServer
+from mockingbird.fetching import FetchPolicy
+from mockingbird.http.recording import RecordingProxy
+from mockingbird.http.server import ThreadedServer
+from mockingbird.query import LogQuery
+from mockingbird.records import DEFAULT_BODY_LIMIT
+from mockingbird.store import open_store
+
+BLOCK = random.Random(7).randbytes(64 * 1024)
+BLOCKS = 800
+SIZE = len(BLOCK) * BLOCKS  # 50 MiB
+DIGEST = hashlib.sha256(BLOCK * BLOCKS).hexdigest()
+# What a proxy holding the whole body would need at least once: its peak may grow by far less.
+GROWTH = SIZE // 3
+# What the log keeps of it: its first bytes, as the log stores bodies (text, undecodable bytes replaced).
+KEPT = (BLOCK * 2)[:DEFAULT_BODY_LIMIT].decode("utf-8", "replace")
+
+SPEC = """\
+openapi: 3.1.0
+info: {title: blobs, version: "1"}
+paths:
+  /blob:
+    get:
+      responses:
+        "200":
+          description: a big body
+          content:
+            application/octet-stream:
+              schema: {type: string, format: binary}
+"""
+
+
+def _blocks() -> Iterator[bytes]:
+    for _ in range(BLOCKS):
+        yield BLOCK
+
+
+def _target() -> Starlette:
+    async def blob(request: Request) -> Response:
+        async def chunks() -> AsyncIterator[bytes]:
+            for block in _blocks():
+                yield block
+
+        return StreamingResponse(
+            chunks(), media_type="application/octet-stream", headers={"content-length": str(SIZE)}
+        )
+
+    async def upload(request: Request) -> Response:
+        digest, size = hashlib.sha256(), 0
+        async for chunk in request.stream():
+            digest.update(chunk)
+            size += len(chunk)
+        return JSONResponse({"size": size, "sha256": digest.hexdigest()})
+
+    async def small(request: Request) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def moved(request: Request) -> Response:
+        return Response(status_code=307, headers={"location": "/upload"})
+
+    return Starlette(
+        routes=[
+            Route("/blob", blob),
+            Route("/upload", upload, methods=["POST"]),
+            Route("/moved", moved, methods=["POST"]),
+            Route("/small", small),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[str]:
+    with ThreadedServer(_target()) as url:
+        yield url
+
+
+def _peak_kib(pid: int) -> int:
+    """A process's peak resident memory so far (``VmHWM``), in KiB."""
+    found = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    assert found is not None
+    return int(found.group(1))
+
+
+def _download(url: str) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with httpx.stream("GET", url, timeout=60) as response:
+        assert response.status_code == 200
+        # The declared length passes on (the body is not decoded), and the mock's request id is added.
+        assert response.headers["content-length"] == str(SIZE) and response.headers["x-request-id"]
+        for chunk in response.iter_bytes():
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    child.send_signal(signal.SIGINT)
+    try:
+        child.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def test_record_passes_50_mib_both_ways_whole_in_bounded_memory(target: str, tmp_path: Path) -> None:
+    out = tmp_path / "rec"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mockingbird", "record", target, "--port", "0", "--out", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert child.stderr is not None
+        found = re.search(rb"at (http://\S+?)/ ", child.stderr.readline())
+        assert found is not None, "the recorder did not start"
+        url = found.group(1).decode()
+        assert httpx.get(url + "/small").json() == {"ok": True}  # warm: the forward path is loaded
+        before = _peak_kib(child.pid)
+        assert _download(url + "/blob") == (SIZE, DIGEST)
+        sent = httpx.post(url + "/upload", content=_blocks(), timeout=60)  # chunked, as it is generated
+        assert sent.json() == {"size": SIZE, "sha256": DIGEST}
+        grown = (_peak_kib(child.pid) - before) * 1024
+        assert grown < GROWTH, f"the recorder's peak memory grew by {grown} bytes for a {SIZE}-byte body"
+    finally:
+        _stop(child)
+    store = open_store(out / "record.db")
+    try:
+        rows = {r.path: r for r in store.query(LogQuery(limit=10)).items}
+    finally:
+        store.close()
+    blob, upload = rows["/blob"], rows["/upload"]
+    assert blob.response_truncated and blob.response_body == KEPT  # the log's own limit
+    assert upload.request_truncated and not upload.response_truncated
+    recorded = (out / "openapi.yaml").read_text()
+    assert "/blob" in recorded and "/upload" in recorded
+
+
+def test_through_passes_a_50_mib_answer_whole_in_bounded_memory(target: str, tmp_path: Path) -> None:
+    spec = tmp_path / "blobs.yaml"
+    spec.write_text(SPEC)
+    read, write = os.pipe()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mockingbird", "serve", str(spec), "--through", target, "--port", "0",
+         "--ready-fd", str(write), "--log-db", str(tmp_path / "log.db"), "--log-writer", "thread"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write,),
+    )  # fmt: skip
+    os.close(write)
+    try:
+        with os.fdopen(read) as ready:
+            line = ready.readline()
+        assert line, "serve did not start"
+        url = json.loads(line)["url"]
+        assert httpx.get(url + "/health").status_code == 200
+        before = _peak_kib(child.pid)
+        assert _download(url + "/blob") == (SIZE, DIGEST)
+        grown = (_peak_kib(child.pid) - before) * 1024
+        assert grown < GROWTH, f"serve's peak memory grew by {grown} bytes for a {SIZE}-byte body"
+    finally:
+        _stop(child)
+    store = open_store(tmp_path / "log.db")
+    try:
+        (row,) = [r for r in store.query(LogQuery(limit=10)).items if r.path == "/blob"]
+    finally:
+        store.close()
+    assert row.source == "proxy" and row.status == 200
+    assert row.response_truncated and row.response_body == KEPT
+
+
+def test_a_request_body_in_pieces_goes_on_as_it_comes_and_is_kept_cut(target: str) -> None:
+    proxy = RecordingProxy(target, keep_bytes=1000)
+    with ThreadedServer(proxy) as url:
+        sent = httpx.post(url + "/upload", content=iter([BLOCK] * 8))  # chunked: no declared length
+        length = httpx.post(url + "/upload", content=BLOCK[:300])
+    assert sent.json() == {"size": 8 * len(BLOCK), "sha256": hashlib.sha256(BLOCK * 8).hexdigest()}
+    assert length.json()["size"] == 300
+    cut, whole = proxy.exchanges
+    assert cut.request_body == BLOCK[:1000] and cut.request_truncated
+    assert whole.request_body == BLOCK[:300] and not whole.request_truncated
+
+
+def test_a_streamed_body_is_never_sent_twice_when_a_redirect_asks_for_it(target: str) -> None:
+    proxy = RecordingProxy(target, policy=FetchPolicy(timeout=10))
+    with ThreadedServer(proxy) as url:
+        whole = httpx.post(url + "/moved", content=BLOCK[:300])  # one piece: followed, body and all
+        # Past the server's read buffer (64 KiB): the proxy gets it in several pieces, whatever the timing.
+        pieces = httpx.post(url + "/moved", content=iter([BLOCK] * 8))
+    assert whole.json() == {"size": 300, "sha256": hashlib.sha256(BLOCK[:300]).hexdigest()}
+    assert pieces.status_code == 502 and "cannot be sent twice" in pieces.text
+
+
+SMALL_SPEC = """\
+openapi: 3.1.0
+info: {title: small, version: "1"}
+paths:
+  /small:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {type: object}
+"""
+
+
+def test_through_adds_cors_and_one_request_id_and_a_fault_still_cuts_the_answer(
+    target: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "small.yaml"
+    spec.write_text(SMALL_SPEC)
+    with MockServer(spec, through=target, log_db=tmp_path / "log.db") as mock:
+        streamed = httpx.get(
+            mock.url + "/small", headers={"origin": "http://app.test", "x-request-id": "r-1"}
+        )
+        mock.chaos(faults={"truncate": 1.0})
+        cut = httpx.get(mock.url + "/small")
+        rows = mock.requests(path="/small")
+    assert streamed.json() == {"ok": True} and streamed.headers["x-request-id"] == "r-1"
+    assert streamed.headers["access-control-allow-origin"] == "http://app.test"
+    assert cut.content == b'{"ok":true}'[: len(b'{"ok":true}') // 2]  # read whole, then cut in half
+    logged = {r.correlation_id: r for r in rows}["r-1"]
+    assert logged.source == "proxy" and logged.response_body == '{"ok":true}'
+    assert (
+        logged.response_headers["x-request-id"] == "r-1"
+        and "access-control-allow-origin" in logged.response_headers
+    )
