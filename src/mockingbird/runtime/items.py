@@ -54,6 +54,7 @@ class _Creation(NamedTuple):
     missing: frozenset[str]
     drop: frozenset[str]
     fill: tuple[tuple[str, Callable[[random.Random], Any]], ...] | None
+    fresh_id: bool  # the id is always drawn (read-only, or an integer), never the one a client sent
 
 
 class ItemMaker:
@@ -101,6 +102,10 @@ class ItemMaker:
         one is refused when the generator reports a problem (reading a whole item strictly would cost
         0.5 ms a request)."""
         return self.validators.get(schema, "response").is_valid(value)
+
+    def checker(self, schema: Any) -> Callable[[Any], bool]:
+        """``conforms`` for one schema, compiled once: for callers that check against it again and again."""
+        return self.validators.get(schema, "response").is_valid
 
     def new_id(self, collection: Collection, bucket: Bucket, rng: random.Random) -> Any:
         """A fresh id for ``bucket``, typed as the id property says."""
@@ -173,7 +178,8 @@ class ItemMaker:
                 break  # the partial schema's generation: it leaves writeOnly values out, hints apply
             drawers.append((name, draw))
         fill = tuple(drawers) if len(drawers) == len(missing) and not scoped else None
-        plan = _Creation(missing, (shape.read_only | shape.write_only) & sent, fill)
+        fresh_id = collection.id_field in shape.read_only or collection.id_kind == "integer"
+        plan = _Creation(missing, (shape.read_only | shape.write_only) & sent, fill, fresh_id)
         if len(self._creations) < _MAX_PARTIALS:
             self._creations[memo] = plan
         return plan
@@ -216,8 +222,7 @@ class ItemMaker:
             item = self.complete(collection, sent, template, keep_read_only=False)
         id_field = collection.id_field
         chosen = sent.get(id_field)
-        if (id_field in self._shape(collection).read_only or collection.id_kind == "integer"
-                or not isinstance(chosen, str) or not chosen or chosen in bucket.items):  # fmt: skip
+        if plan.fresh_id or not isinstance(chosen, str) or not chosen or chosen in bucket.items:
             chosen = self.new_id(collection, bucket, rng)  # else a name the client chose (a username, a key)
         item[id_field] = chosen
         return item  # checked against the response schema before it is answered and stored

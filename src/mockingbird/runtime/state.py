@@ -26,10 +26,11 @@ been created elsewhere a moment ago).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlencode
 
 import orjson
@@ -64,7 +65,18 @@ Persist = Callable[[Sequence[StateWrite]], None]
 _NOT_FOUND = Preferences(code="404")
 _MAX_PLANS = 1024
 _MAX_ENCODED = 65536
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")  # a uuid, a number: put in a path as it is
 _TOTALS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items")
+
+
+class _Plan(NamedTuple):
+    """What state answers of one operation keep of the builder's (per operation and ``Accept``)."""
+
+    base: MockResponse | None  # the builder's answer: status, headers, content type (``None``: it refuses)
+    schema: Any  # the documented JSON schema a body must meet
+    json_body: bool  # whether the content type is JSON
+    is_valid: Callable[[Any], bool] | None  # the schema's compiled response check
+    location_at: int | None  # where a documented ``Location`` header sits in ``base.headers``
 
 
 def _number(query: Mapping[str, list[str]], name: str | None) -> int | None:
@@ -107,7 +119,7 @@ class StateHook:
         }  # fmt: skip
         self._lock = threading.Lock()
         self._position = 0
-        self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any, bool]] = {}
+        self._plans: dict[tuple[str, str | None], _Plan] = {}
         self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
 
     # -- state as a whole ----------------------------------------------------------------------
@@ -196,11 +208,13 @@ class StateHook:
         if self.persist is not None:
             self.persist(writes)
 
-    def _put(self, path: str, scope: tuple[str, ...], item: Document, id_field: str) -> StateWrite:
+    def _put(
+        self, path: str, scope: tuple[str, ...], item: Document, id_field: str, encoded: bytes | None = None
+    ) -> StateWrite:
         # Positions order a bucket's items in the store: the clock's nanoseconds (strictly increasing here),
         # so items created after a restart still sort after those from before it.
         self._position = max(time.time_ns(), self._position + 1)
-        return StateWrite("put", path, scope, str(item[id_field]), item, self._position)
+        return StateWrite("put", path, scope, str(item[id_field]), item, self._position, encoded)
 
     def _bucket(self, collection: Collection, scope: tuple[str, ...]) -> Bucket:
         key = (collection.path, scope)
@@ -251,7 +265,7 @@ class StateHook:
             return None  # the client asked for a documented response itself
         collection, role = found
         params = matched.path_params
-        scope = tuple(params.get(name, "") for name in collection.scope)
+        scope = tuple([params.get(name, "") for name in collection.scope]) if collection.scope else ()
         if role == "read":  # the common case, without the lock: a dict read sees a whole item or none
             known = self._buckets.get((collection.path, scope))
             item = known.items.get(params.get(collection.id_param, "")) if known is not None else None
@@ -329,13 +343,18 @@ class StateHook:
             return None
         item_id = str(item[collection.id_field])
         request = matched.request
-        host = request.headers.get("host")  # an absolute URI, as `format: uri` asks
-        safe = item_id.isascii() and item_id.replace("-", "").replace("_", "").isalnum()  # a uuid, a number
-        where = f"{request.path.rstrip('/')}/{item_id if safe else quote(item_id, safe='')}"
-        answer = self._answer(matched, item, location=f"http://{host}{where}" if host else where)
+        accept = request.headers.get("accept")
+        plan = self._plans.get((matched.operation.key, accept)) or self._plan(matched, accept)
+        location = None
+        if plan.location_at is not None:  # documented: an absolute URI, as `format: uri` asks
+            host = request.headers.get("host")
+            where = f"{request.path.rstrip('/')}/{item_id if _SAFE_ID.fullmatch(item_id) else quote(item_id, safe='')}"
+            location = f"http://{host}{where}" if host else where
+        answer = self._answer(matched, item, location=location, plan=plan, creation=True)
         if answer is not None:
             bucket.items[item_id] = item
-            self._write([self._put(collection.path, scope, item, collection.id_field)])
+            # The answer's body is the item's JSON, as the store keeps it: handed over, not encoded again.
+            self._write([self._put(collection.path, scope, item, collection.id_field, answer.body)])
         return answer
 
     def _list(self, matched: Matched, collection: Collection, bucket: Bucket) -> MockResponse | None:
@@ -367,14 +386,14 @@ class StateHook:
 
     def _answer(
         self, matched: Matched, value: Any, *, location: str | None = None, total: int | None = None,
-        envelope: bool = False, link: str | None = None,
+        envelope: bool = False, link: str | None = None, plan: _Plan | None = None, creation: bool = False,
     ) -> MockResponse | None:  # fmt: skip
-        """The builder's answer for the operation with ``value`` as its body, when it conforms."""
-        accept = matched.request.headers.get("accept")
-        plan = self._plans.get((matched.operation.key, accept))
+        """The builder's answer for the operation with ``value`` as its body, when it conforms (``creation``:
+        a new item, whose encoding is not memoised; ``plan``: the operation's, when the caller has it)."""
         if plan is None:
-            plan = self._plan(matched, accept)
-        base, schema, json_body = plan
+            accept = matched.request.headers.get("accept")
+            plan = self._plans.get((matched.operation.key, accept)) or self._plan(matched, accept)
+        base, schema, json_body, is_valid, location_at = plan
         if base is None:
             return None
         if base.status in (204, 205, 304) or not base.body and schema is None:
@@ -387,11 +406,18 @@ class StateHook:
             for counter in _TOTALS:  # an envelope's count tells the truth
                 if isinstance(value.get(counter), int) and total is not None:
                     value[counter] = total
-        body = self._encode(schema, value, memo=total is None and location is None)  # reads, not creations
+        if creation or total is not None or is_valid is None:
+            body = orjson.dumps(value) if (is_valid or self.maker.checker(schema))(value) else None
+        else:
+            body = self._encode(schema, value, is_valid)  # reads: memoised
         if body is None:
             return None
-        if location is None and total is None and link is None:  # the builder's headers as they are
-            return MockResponse(base.status, base.headers, body, "state", base.content_type)
+        if total is None and link is None:
+            if location is None or location_at is None:  # the builder's headers as they are
+                return MockResponse(base.status, base.headers, body, "state", base.content_type)
+            headers = base.headers.copy()  # a creation: the documented Location names the new item
+            headers[location_at] = (b"location", location.encode("latin-1", "replace"))
+            return MockResponse(base.status, headers, body, "state", base.content_type)
         headers = []
         for name, raw in base.headers:
             if name == b"location" and location is not None:
@@ -403,22 +429,20 @@ class StateHook:
             headers.append((b"link", link.encode("latin-1", "replace")))
         return MockResponse(base.status, headers, body, "state", base.content_type)
 
-    def _encode(self, schema: Any, value: Any, *, memo: bool) -> bytes | None:
-        """``value`` as JSON when it conforms to ``schema``, else ``None``; ``memo``: memoised (stored
+    def _encode(self, schema: Any, value: Any, is_valid: Callable[[Any], bool]) -> bytes | None:
+        """``value`` as JSON when it conforms to ``schema`` (``is_valid``), else ``None``, memoised (stored
         items: replaced, never changed in place, so the same object always encodes the same)."""
-        if not memo:
-            return orjson.dumps(value) if self.maker.conforms(schema, value) else None
         key = (id(schema), id(value))
         known = self._encoded.get(key)
         if known is not None and known[0] is value:
             return known[1]
-        body = orjson.dumps(value) if self.maker.conforms(schema, value) else None
+        body = orjson.dumps(value) if is_valid(value) else None
         if len(self._encoded) >= _MAX_ENCODED:
             self._encoded.clear()
         self._encoded[key] = (value, body)
         return body
 
-    def _plan(self, matched: Matched, accept: str | None) -> tuple[MockResponse | None, Any, bool]:
+    def _plan(self, matched: Matched, accept: str | None) -> _Plan:
         """The builder's answer for an operation's template path (status, headers, content type: what
         state answers keep), the documented JSON schema its body must meet, and whether its content type
         is JSON; kept per (operation, Accept), so a new id costs no generated body of the builder's.
@@ -429,7 +453,13 @@ class StateHook:
         except SelectionError:
             base = None
         json_body = base is not None and base.content_type is not None and is_json(base.content_type)
-        plan = (base, json_schema_of(pick_status(op, None)[0]), json_body)
+        schema = json_schema_of(pick_status(op, None)[0])
+        at = (
+            next((i for i, (name, _) in enumerate(base.headers) if name == b"location"), None)
+            if base
+            else None
+        )
+        plan = _Plan(base, schema, json_body, None if schema is None else self.maker.checker(schema), at)
         if len(self._plans) < _MAX_PLANS:
             self._plans[(op.key, accept)] = plan
         return plan
