@@ -56,7 +56,7 @@ from mockingbird.runtime.responses import pick_status
 
 if TYPE_CHECKING:
     from mockingbird.control.store import Document
-    from mockingbird.openapi.model import Spec
+    from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.hooks import Matched
     from mockingbird.runtime.items import ItemMaker
     from mockingbird.runtime.responses import ResponseBuilder
@@ -120,6 +120,7 @@ class StateHook:
         self._lock = threading.Lock()
         self._position = 0
         self._plans: dict[tuple[str, str | None], _Plan] = {}
+        self._by_op: dict[int, tuple[Operation, str, tuple[Collection, str] | None]] = {}
         self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
 
     # -- state as a whole ----------------------------------------------------------------------
@@ -257,7 +258,13 @@ class StateHook:
 
     def respond(self, matched: Matched) -> MockResponse | None:
         """The answer from state, or ``None`` for operations (or requests) state does not answer."""
-        found = self._routes.get(matched.operation.key)
+        op = matched.operation
+        known_op = self._by_op.get(id(op))  # `Operation.key` is built on every read: looked up by identity
+        if known_op is None or known_op[0] is not op:
+            known_op = (op, op.key, self._routes.get(op.key))
+            if len(self._by_op) < _MAX_PLANS:
+                self._by_op[id(op)] = known_op
+        _, key, found = known_op
         if found is None:
             return None
         request = matched.request
@@ -284,7 +291,7 @@ class StateHook:
             if role == "list":
                 return self._list(matched, collection, bucket)
             if role == "create":
-                return self._create(matched, collection, scope, bucket, body)
+                return self._create(matched, key, collection, scope, bucket, body)
             item_id = params.get(collection.id_param, "")
             item = bucket.items.get(item_id)
             if item is None and self.shared is not None:  # made by another replica a moment ago?
@@ -334,7 +341,13 @@ class StateHook:
         return new
 
     def _create(
-        self, matched: Matched, collection: Collection, scope: tuple[str, ...], bucket: Bucket, body: Any
+        self,
+        matched: Matched,
+        key: str,
+        collection: Collection,
+        scope: tuple[str, ...],
+        bucket: Bucket,
+        body: Any,
     ) -> MockResponse | None:
         if not isinstance(body, dict):
             return None
@@ -344,7 +357,7 @@ class StateHook:
         item_id = str(item[collection.id_field])
         request = matched.request
         accept = request.headers.get("accept")
-        plan = self._plans.get((matched.operation.key, accept)) or self._plan(matched, accept)
+        plan = self._plans.get((key, accept)) or self._plan(matched, accept)
         location = None
         if plan.location_at is not None:  # documented: an absolute URI, as `format: uri` asks
             host = request.headers.get("host")
