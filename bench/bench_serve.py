@@ -112,11 +112,13 @@ class Server:
 _LOG_DIR = tempfile.mkdtemp(prefix="bench-serve-")
 
 
-def mock_server(spec: Path, port: int, server: str = "granian", *extra: str) -> Server:
-    """``mockingbird serve`` with its defaults (validation, auth and request logging on)."""
+def mock_server(
+    spec: Path, port: int, server: str = "granian", *extra: str, env: dict[str, str] | None = None
+) -> Server:
+    """``mockingbird serve`` with its defaults (validation, auth and request logging on); ``env`` added."""
     db = os.path.join(_LOG_DIR, f"{spec.stem}-{port}.db")
     argv = [str(VENV_BIN / "mockingbird"), "serve", str(spec), "--port", str(port), "--server", server]
-    return Server([*argv, "--log-db", db, *extra], port)
+    return Server([*argv, "--log-db", db, *extra], port, env)
 
 
 _DISTINCT_LUA = """

@@ -8,13 +8,17 @@ one request's cost, start-up excluded. Both cases keep the defaults (validation,
 its writer process); the stateful one counts the state writer thread too (it runs in this process) and ends
 with a flush, so every creation is stored in the SQLite control store.
 
-Usage: .venv/bin/python bench/bench_state_instructions.py [--small 500 --large 2500]
+``--before SRC`` counts the stateful case once more from another checkout's ``src`` (``PYTHONPATH``): a
+change's before and after in one run.
+
+Usage: .venv/bin/python bench/bench_state_instructions.py [--small 500 --large 2500] [--before OTHER/src]
 Needs valgrind (``apt-get install -y valgrind``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -64,6 +68,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", type=int, default=500)
     parser.add_argument("--large", type=int, default=2500)
+    parser.add_argument("--before", help="another checkout's src: its stateful case counted too")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("bench_state_instructions.py needs valgrind: apt-get install -y valgrind", file=sys.stderr)
@@ -74,9 +79,12 @@ def main() -> int:
         script.write_text(HARNESS)
         body_file = Path(tmp) / "body"
         body_file.write_bytes(b"")
-        for case in ("plain", "stateful"):
-            small = instructions(script, case, PETSTORE, "/pets", args.small, body_file)
-            large = instructions(script, case, PETSTORE, "/pets", args.large, body_file)
+        for case in ("plain", "stateful", *(("before",) if args.before else ())):
+            if case == "before":  # the other checkout first on the path
+                os.environ["PYTHONPATH"] = str(args.before)
+            run = "stateful" if case == "before" else case
+            small = instructions(script, run, PETSTORE, "/pets", args.small, body_file)
+            large = instructions(script, run, PETSTORE, "/pets", args.large, body_file)
             per_request[case] = (large - small) / (args.large - args.small)
     plain = per_request["plain"]
     print("petstore POST /pets: instructions per request (callgrind), served runtime, log on")
@@ -84,6 +92,10 @@ def main() -> int:
     print(
         f"  {'--stateful (created and stored)':40} {per_request['stateful']:9.0f}  {per_request['stateful'] / plain:.2f}x"
     )
+    if "before" in per_request:
+        print(
+            f"  {'--stateful, ' + str(args.before):40} {per_request['before']:9.0f}  {per_request['before'] / plain:.2f}x"
+        )
     return 0
 
 

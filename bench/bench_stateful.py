@@ -14,7 +14,11 @@ the cases are measured in interleaved rounds (best of ``--rounds``), so a burst 
 elsewhere does not favour one side. It prints req/s, p99 latency and the ratio; target: 0.7.
 These 2 cores are shared: quote ratios.
 
+``--before SRC`` adds a third server, ``--stateful`` on another checkout's ``src`` (``PYTHONPATH``), measured
+in the same rounds: a change's before and after against the same baseline.
+
 Usage: .venv/bin/python bench/bench_stateful.py [--duration 3] [--rounds 2] [--connections 32] [--no-log]
+       [--before OTHER_CHECKOUT/src]
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ def main() -> int:
         "--rounds", type=int, default=2, help="interleaved rounds; the best of each case is kept"
     )
     parser.add_argument("--no-log", action="store_true", help="both servers without the request log")
+    parser.add_argument("--before", help="another checkout's src: a third server, --stateful, run from it")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench_stateful.py needs wrk: install it with `apt-get install -y wrk`", file=sys.stderr)
@@ -85,6 +90,9 @@ def main() -> int:
         log = ("--no-log",) if args.no_log else ()
         servers["plain"] = mock_server(PETSTORE, free_port(), "granian", *log)
         servers["stateful"] = mock_server(PETSTORE, free_port(), "granian", "--stateful", *log)
+        if args.before:  # the other checkout first on the path
+            env = {"PYTHONPATH": args.before}
+            servers["before"] = mock_server(PETSTORE, free_port(), "granian", "--stateful", *log, env=env)
         for srv in servers.values():
             srv.wait_ready()
         pet_id = create(servers["stateful"].port)
@@ -95,6 +103,9 @@ def main() -> int:
             "post-plain": ("plain", "/pets", True),
             "post-stateful": ("stateful", "/pets", True),
         }
+        if args.before:
+            create(servers["before"].port)
+            cases["post-before"] = ("before", "/pets", True)
         best: dict[str, tuple[float, float]] = {}
         for _ in range(args.rounds):
             for label, (key, path, post) in cases.items():
@@ -122,6 +133,8 @@ def main() -> int:
     print("\nPOST /pets (a new pet every request)")
     row("without --stateful (a generated answer)", best["post-plain"], best["post-plain"][0])
     row("--stateful (created and stored)", best["post-stateful"], best["post-plain"][0], 0.70)
+    if "post-before" in best:
+        row(f"--stateful, {args.before}", best["post-before"], best["post-plain"][0], 0.70)
     return 0
 
 

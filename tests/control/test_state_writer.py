@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from mockingbird.control import open_control_store
@@ -38,3 +40,17 @@ def test_a_failed_write_is_counted_and_the_writer_goes_on(tmp_path: Path) -> Non
     writer.flush()
     assert store.read_state() == {("/p", ()): [("2", {"id": 2})]}
     writer.close()
+
+
+def test_a_put_that_carries_its_encoding_is_stored_as_that_text(tmp_path: Path) -> None:
+    store = open_control_store(tmp_path / "c.db")
+    writer = StateWriter(store)
+    item = {"id": "a", "name": "Rex"}
+    writer([StateWrite("put", "/p", (), "a", item, 1, b'{"id": "a", "name": "Rex"}')])  # spaced: not orjson's
+    writer.close()
+    assert store.read_state() == {("/p", ()): [("a", item)]}
+    store.close()
+    with closing(sqlite3.connect(tmp_path / "c.db")) as raw:
+        assert raw.execute("SELECT body FROM control_state_items").fetchall() == [
+            ('{"id": "a", "name": "Rex"}',)
+        ]

@@ -72,3 +72,29 @@ def test_complete_keeps_stored_read_only_values_and_drops_write_only_ones() -> N
         users, {"id": 1, "createdAt": "2024-01-01T00:00:00Z"}, stored, fill_required=False
     )
     assert "name" not in patched  # a patch that removed a required value is not silently undone
+
+
+def test_creations_draw_what_the_partial_schema_gives_and_fall_back_to_it() -> None:
+    fast, found = _maker(PETSTORE, seed=9)
+    slow = _maker(PETSTORE, seed=9)[0]
+    slow.generator.draw = lambda schema, name=None: None  # type: ignore[method-assign]  # no drawers: the partial schema
+    pets = found["/pets"]
+    bodies = [
+        {"name": "Rex", "species": {"kind": "dog", "breed": "Lab"}},
+        {"id": "mine", "name": "Tom", "status": "pending", "species": {"kind": "cat"}, "createdAt": "x"},
+        {"name": "Kit", "species": {"kind": "cat"}, "microchipCode": "123456789012345"},
+    ]
+    made = [(fast.create(pets, (), Bucket(), b), slow.create(pets, (), Bucket(), b)) for b in bodies * 3]
+    assert all(mine == theirs and mine is not None for mine, theirs in made)
+    assert all(fast._creations[key].fill is not None for key in fast._creations)
+    assert all(slow._creations[key].fill is None for key in slow._creations)
+    third = made[2][0]
+    assert third is not None and "microchipCode" not in third and third["createdAt"] != "x"
+
+
+def test_a_nested_creation_takes_its_scope_through_the_partial_schema() -> None:
+    maker, found = _maker(SHOP)
+    orders = found["/users/{userId}/orders"]
+    item = maker.create(orders, ("7",), Bucket(), {"userId": 7})
+    assert item is not None and maker.conforms(orders.item_schema, item)
+    assert all(plan.fill is None for plan in maker._creations.values())  # hints: the generator's path

@@ -92,9 +92,12 @@ def state_statements(writes: Sequence[StateWrite]) -> list[tuple[str, tuple[Any,
             scope = scopes[write.scope] = orjson.dumps(list(write.scope)).decode()
         if write.op == "put":
             document = write.document
-            body = encode_document(
-                "state", write.collection, document if type(document) is dict else dict(document or {})
-            )
+            if write.encoded is not None and write.collection and type(document) is dict:
+                body = write.encoded.decode()  # the caller's encoding of this very item
+            else:
+                body = encode_document(
+                    "state", write.collection, document if type(document) is dict else dict(document or {})
+                )
             statements.append((_PUT_ITEM, (write.collection, scope, write.item_id, write.position, body)))
         elif write.op == "delete":
             statements.append((_DELETE_ITEM, (write.collection, scope, write.item_id)))

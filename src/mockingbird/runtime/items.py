@@ -42,6 +42,21 @@ class _Shape(NamedTuple):
     write_only: frozenset[str]
 
 
+class _Creation(NamedTuple):
+    """How a creation completes a body with a given set of keys, worked out once per collection and key set.
+
+    ``drop``: the sent keys the item loses (read-only ones, which are generated, and writeOnly ones);
+    ``fill``: the missing values' drawers, in the order the generator draws them (``None``: generate the
+    missing values from a partial schema instead: a scoped collection's hints, or a value the RNG alone
+    cannot make).
+    """
+
+    missing: frozenset[str]
+    drop: frozenset[str]
+    fill: tuple[tuple[str, Callable[[random.Random], Any]], ...] | None
+    fresh_id: bool  # the id is always drawn (read-only, or an integer), never the one a client sent
+
+
 class ItemMaker:
     """Makes and checks the items of a spec's collections.
 
@@ -63,6 +78,7 @@ class ItemMaker:
         self.claim = claim
         self._partials: dict[tuple[str, frozenset[str]], Document] = {}
         self._shapes: dict[str, _Shape] = {}
+        self._creations: dict[tuple[str, tuple[str, ...]], _Creation] = {}
         self._rng = random.Random(f"{seed}|state|created")  # the same items for the same requests in order
 
     def _shape(self, collection: Collection) -> _Shape:
@@ -92,6 +108,10 @@ class ItemMaker:
         one is refused when the generator reports a problem (reading a whole item strictly would cost
         0.5 ms a request)."""
         return self.validators.get(schema, "response").is_valid(value)
+
+    def checker(self, schema: Any) -> Callable[[Any], bool]:
+        """``conforms`` for one schema, compiled once: for callers that check against it again and again."""
+        return self.validators.get(schema, "response").is_valid
 
     def new_id(
         self, collection: Collection, bucket: Bucket, rng: random.Random, scope: tuple[str, ...] | None = None
@@ -159,40 +179,72 @@ class ItemMaker:
                 made.append(item)
         return made
 
+    def _creation(self, collection: Collection, keys: tuple[str, ...], scoped: bool) -> _Creation:
+        """The plan of a creation from a body with ``keys`` (kept: clients send the same few key sets)."""
+        memo = (collection.path, keys)
+        plan = self._creations.get(memo)
+        if plan is not None:
+            return plan
+        shape = self._shape(collection)
+        sent = frozenset(keys)
+        missing = (shape.read_only | (shape.required - sent)) - {collection.id_field}
+        drawers: list[tuple[str, Callable[[random.Random], Any]]] = []
+        for name in sorted(missing) if not scoped else ():  # the partial schema's order: by name
+            schema = shape.props.get(name)
+            draw = self.generator.draw(schema, name)
+            if draw is None or name in shape.write_only or _write_only(self.generator, schema):
+                break  # the partial schema's generation: it leaves writeOnly values out, hints apply
+            drawers.append((name, draw))
+        fill = tuple(drawers) if len(drawers) == len(missing) and not scoped else None
+        fresh_id = collection.id_field in shape.read_only or collection.id_kind == "integer"
+        plan = _Creation(missing, (shape.read_only | shape.write_only) & sent, fill, fresh_id)
+        if len(self._creations) < _MAX_PARTIALS:
+            self._creations[memo] = plan
+        return plan
+
     def create(
         self, collection: Collection, scope: tuple[str, ...], bucket: Bucket, sent: Document
     ) -> Document | None:
         """A new item from what a client sent (``None`` when its missing values cannot be generated).
 
         Only the values the client left out are generated (read-only ones, required ones it did not
-        send), from a schema of just those properties: the rest of the item is what it sent.
+        send), as the generator makes them for a schema of just those properties: the rest of the item is
+        what it sent. One RNG serves every creation (seeding a ``Random`` per request would cost more than
+        the rest), so the same requests in the same order make the same items.
         """
-        rng = (
-            self._rng
-        )  # one source for every creation: seeding a Random per request costs more than the rest
-        shape = self._shape(collection)
-        missing = (shape.read_only | (shape.required - sent.keys())) - {collection.id_field}
-        template: Document = {}
-        if missing:
-            hints = dict(zip(collection.scope, scope, strict=False))
-            try:
-                problems: list[str] = []
-                value = self.generator.generate(
-                    self._partial(collection, missing), rng=rng, hints=hints or None, problems=problems
-                )
-            except SchemaGenerationError:
-                return None
-            if problems:
-                return None  # a best effort for a contradictory schema: never stored
-            template = value if isinstance(value, dict) else {}
-        item = self.complete(collection, sent, template, keep_read_only=False)
-        chosen = sent.get(collection.id_field)
-        if (collection.id_field in shape.read_only or collection.id_kind == "integer" or not isinstance(chosen, str)
-                or not chosen or chosen in bucket.items):  # fmt: skip
+        rng = self._rng
+        plan = self._creation(collection, tuple(sent), bool(scope))
+        fill = plan.fill
+        if fill is not None:  # drawn straight from the RNG: the same values the partial schema would give
+            drop = plan.drop
+            item = {k: v for k, v in sent.items() if k not in drop} if drop else dict(sent)
+            for name, draw in fill:
+                item[name] = draw(rng)
+        else:
+            template: Document = {}
+            if plan.missing:
+                hints = dict(zip(collection.scope, scope, strict=False))
+                try:
+                    problems: list[str] = []
+                    value = self.generator.generate(
+                        self._partial(collection, plan.missing),
+                        rng=rng,
+                        hints=hints or None,
+                        problems=problems,
+                    )
+                except SchemaGenerationError:
+                    return None
+                if problems:
+                    return None  # a best effort for a contradictory schema: never stored
+                template = value if isinstance(value, dict) else {}
+            item = self.complete(collection, sent, template, keep_read_only=False)
+        id_field = collection.id_field
+        chosen = sent.get(id_field)
+        if plan.fresh_id or not isinstance(chosen, str) or not chosen or chosen in bucket.items:
             chosen = self.new_id(
                 collection, bucket, rng, scope
             )  # else a name the client chose (a username, a key)
-        item[collection.id_field] = chosen
+        item[id_field] = chosen
         return item  # checked against the response schema before it is answered and stored
 
     def complete(
@@ -227,6 +279,13 @@ class ItemMaker:
         """``item`` without the properties the item schema marks ``writeOnly``."""
         write_only = self._shape(collection).write_only
         return {k: v for k, v in item.items() if k not in write_only} if write_only & item.keys() else item
+
+
+def _write_only(generator: DataGenerator, schema: Any) -> bool:
+    """Whether a property of this schema may be writeOnly to the generator (its own flag or a referenced one)."""
+    return isinstance(schema, dict) and (
+        schema.get("writeOnly") is True or bool(generator.flat(schema).get("writeOnly"))
+    )
 
 
 def _uuid4(bits: int) -> str:

@@ -8,11 +8,11 @@ in memory per collection and scope (``control/buckets.py``), and hands every cha
 * ``GET /pets``: list, filtered by query parameters naming item properties, paged as the spec
   declares (limit/offset, page/per_page, cursor); a documented ``X-Total-Count`` tells the total;
 * ``GET /pets/{id}``: the item, or 404 in the shape the spec documents (its 404, ``4XX`` or ``default``; a
-  documented 4xx error's shape; problem+json when none fits: ``_not_found``);
+  documented 4xx error's shape; problem+json when none fits: ``runtime/state_answers.py``);
 * ``PUT`` replaces, ``PATCH`` merges (JSON Merge Patch; JSON Patch for ``application/json-patch+json``),
   ``DELETE`` removes.
 
-The status, headers and content type are the response builder's for the operation (so ``Accept``
+The status, headers and content type are the response builder's for the operation (``StateAnswers``: so ``Accept``
 and documented headers behave as without state); only the body is the state's, and only when it
 validates against the documented response schema: otherwise the hook passes and the builder
 answers, so state never makes the mock answer what its spec rejects. A request that asks for
@@ -26,6 +26,7 @@ been created elsewhere a moment ago).
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -46,25 +47,20 @@ from mockingbird.control.buckets import (
     parse_state_document,
 )
 from mockingbird.control.store import ControlStore, StateChange, StateWrite, StoredState
-from mockingbird.errors import SchemaGenerationError, SelectionError
-from mockingbird.openapi.matching.negotiation import Preferences, is_json
-from mockingbird.openapi.resources import Collection, infer_collections, json_schema_of
+from mockingbird.openapi.resources import Collection, infer_collections
 from mockingbird.runtime.messages import MockResponse
-from mockingbird.runtime.problem import build_problem
-from mockingbird.runtime.responses import pick_status
+from mockingbird.runtime.state_answers import StateAnswers
 
 if TYPE_CHECKING:
     from mockingbird.control.store import Document
-    from mockingbird.openapi.model import Spec
+    from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.hooks import Matched
     from mockingbird.runtime.items import ItemMaker
     from mockingbird.runtime.responses import ResponseBuilder
 
 Persist = Callable[[Sequence[StateWrite]], None]
-_NOT_FOUND = Preferences(code="404")
 _MAX_PLANS = 1024
-_MAX_ENCODED = 65536
-_TOTALS = ("total", "count", "total_count", "totalCount", "totalItems", "total_items")
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")  # a uuid, a number: put in a path as it is
 
 
 def _number(query: Mapping[str, list[str]], name: str | None) -> int | None:
@@ -107,8 +103,8 @@ class StateHook:
         }  # fmt: skip
         self._lock = threading.Lock()
         self._position = 0
-        self._plans: dict[tuple[str, str | None], tuple[MockResponse | None, Any, bool]] = {}
-        self._encoded: dict[tuple[int, int], tuple[Any, bytes | None]] = {}
+        self._by_op: dict[int, tuple[Operation, str, tuple[Collection, str] | None]] = {}
+        self.answers = StateAnswers(builder, maker)
 
     # -- state as a whole ----------------------------------------------------------------------
 
@@ -196,11 +192,13 @@ class StateHook:
         if self.persist is not None:
             self.persist(writes)
 
-    def _put(self, path: str, scope: tuple[str, ...], item: Document, id_field: str) -> StateWrite:
+    def _put(
+        self, path: str, scope: tuple[str, ...], item: Document, id_field: str, encoded: bytes | None = None
+    ) -> StateWrite:
         # Positions order a bucket's items in the store: the clock's nanoseconds (strictly increasing here),
         # so items created after a restart still sort after those from before it.
         self._position = max(time.time_ns(), self._position + 1)
-        return StateWrite("put", path, scope, str(item[id_field]), item, self._position)
+        return StateWrite("put", path, scope, str(item[id_field]), item, self._position, encoded)
 
     def _bucket(self, collection: Collection, scope: tuple[str, ...]) -> Bucket:
         key = (collection.path, scope)
@@ -243,7 +241,13 @@ class StateHook:
 
     def respond(self, matched: Matched) -> MockResponse | None:
         """The answer from state, or ``None`` for operations (or requests) state does not answer."""
-        found = self._routes.get(matched.operation.key)
+        op = matched.operation
+        known_op = self._by_op.get(id(op))  # `Operation.key` is built on every read: looked up by identity
+        if known_op is None or known_op[0] is not op:
+            known_op = (op, op.key, self._routes.get(op.key))
+            if len(self._by_op) < _MAX_PLANS:
+                self._by_op[id(op)] = known_op
+        _, key, found = known_op
         if found is None:
             return None
         request = matched.request
@@ -251,12 +255,12 @@ class StateHook:
             return None  # the client asked for a documented response itself
         collection, role = found
         params = matched.path_params
-        scope = tuple(params.get(name, "") for name in collection.scope)
+        scope = tuple([params.get(name, "") for name in collection.scope]) if collection.scope else ()
         if role == "read":  # the common case, without the lock: a dict read sees a whole item or none
             known = self._buckets.get((collection.path, scope))
             item = known.items.get(params.get(collection.id_param, "")) if known is not None else None
             if item is not None:
-                return self._answer(matched, item)
+                return self.answers.answer(matched, item)
         body = matched.validation.body if matched.validation is not None else None
         if body is None and request.body:
             try:
@@ -265,12 +269,12 @@ class StateHook:
                 return None
         with self._lock:
             if self._gone and self._is_gone(collection, scope):
-                return self._not_found(matched, collection, "", parent=True)
+                return self.answers.not_found(matched, collection, "", parent=True)
             bucket = self._bucket(collection, scope)
             if role == "list":
                 return self._list(matched, collection, bucket)
             if role == "create":
-                return self._create(matched, collection, scope, bucket, body)
+                return self._create(matched, key, collection, scope, bucket, body)
             item_id = params.get(collection.id_param, "")
             item = bucket.items.get(item_id)
             if item is None and self.shared is not None:  # made by another replica a moment ago?
@@ -280,27 +284,27 @@ class StateHook:
                 if item is not None:
                     bucket.items[item_id] = item
             if item is None:
-                return self._not_found(matched, collection, item_id)
+                return self.answers.not_found(matched, collection, item_id)
             if role == "read":
-                return self._answer(matched, item)
+                return self.answers.answer(matched, item)
             if role == "remove":
                 del bucket.items[item_id]
                 self._write([StateWrite("delete", collection.path, scope, item_id),
                              *self._orphan(collection, (*scope, item_id))])  # fmt: skip
-                return self._answer(matched, item)
+                return self.answers.answer(matched, item)
             changed = self._change(matched, collection, item, body, role)
             if isinstance(changed, MockResponse):
                 return changed
             bucket.items[item_id] = changed
             self._write([StateWrite("put", collection.path, scope, item_id, changed)])
-            return self._answer(matched, changed)
+            return self.answers.answer(matched, changed)
 
     def _change(
         self, matched: Matched, collection: Collection, item: Document, body: Any, role: str
     ) -> Document | MockResponse:
         if role == "replace":
             if not isinstance(body, dict):
-                return self._problem(matched, 400, "The body of a replacement is an object.")
+                return self.answers.problem(matched, 400, "The body of a replacement is an object.")
             new = self.maker.complete(collection, body, item)
         else:
             media = matched.validation.media_type if matched.validation is not None else None
@@ -310,17 +314,25 @@ class StateHook:
                 else:
                     new = merge_patch(item, body)
             except PatchError as exc:
-                return self._problem(matched, 422, f"The patch does not apply: {exc}.")
+                return self.answers.problem(matched, 422, f"The patch does not apply: {exc}.")
             if not isinstance(new, dict):
-                return self._problem(matched, 422, "The patch does not leave an object.")
+                return self.answers.problem(matched, 422, "The patch does not leave an object.")
             new = self.maker.complete(collection, new, item, fill_required=False)
         new[collection.id_field] = item[collection.id_field]  # an item keeps its id
         if not self.maker.conforms(collection.item_schema, new):
-            return self._problem(matched, 422, f"The result would not be a valid item of {collection.path}.")
+            return self.answers.problem(
+                matched, 422, f"The result would not be a valid item of {collection.path}."
+            )
         return new
 
     def _create(
-        self, matched: Matched, collection: Collection, scope: tuple[str, ...], bucket: Bucket, body: Any
+        self,
+        matched: Matched,
+        key: str,
+        collection: Collection,
+        scope: tuple[str, ...],
+        bucket: Bucket,
+        body: Any,
     ) -> MockResponse | None:
         if not isinstance(body, dict):
             return None
@@ -329,13 +341,18 @@ class StateHook:
             return None
         item_id = str(item[collection.id_field])
         request = matched.request
-        host = request.headers.get("host")  # an absolute URI, as `format: uri` asks
-        safe = item_id.isascii() and item_id.replace("-", "").replace("_", "").isalnum()  # a uuid, a number
-        where = f"{request.path.rstrip('/')}/{item_id if safe else quote(item_id, safe='')}"
-        answer = self._answer(matched, item, location=f"http://{host}{where}" if host else where)
+        accept = request.headers.get("accept")
+        plan = self.answers.plan(matched, key, accept)
+        location = None
+        if plan.location_at is not None:  # documented: an absolute URI, as `format: uri` asks
+            host = request.headers.get("host")
+            where = f"{request.path.rstrip('/')}/{item_id if _SAFE_ID.fullmatch(item_id) else quote(item_id, safe='')}"
+            location = f"http://{host}{where}" if host else where
+        answer = self.answers.answer(matched, item, location=location, plan=plan, creation=True)
         if answer is not None:
             bucket.items[item_id] = item
-            self._write([self._put(collection.path, scope, item, collection.id_field)])
+            # The answer's body is the item's JSON, as the store keeps it: handed over, not encoded again.
+            self._write([self._put(collection.path, scope, item, collection.id_field, answer.body)])
         return answer
 
     def _list(self, matched: Matched, collection: Collection, bucket: Bucket) -> MockResponse | None:
@@ -358,123 +375,7 @@ class StateHook:
             rest = [(k, v) for k, vs in query.items() if k != paging.cursor for v in vs]
             link = f'<{matched.request.path}?{urlencode([*rest, (paging.cursor, window.next_cursor)])}>; rel="next"'
         if collection.list_field is None:
-            return self._answer(matched, page, total=len(items), link=link)
-        return self._answer(
+            return self.answers.answer(matched, page, total=len(items), link=link)
+        return self.answers.answer(
             matched, {collection.list_field: page}, total=len(items), envelope=True, link=link
         )
-
-    # -- answers --------------------------------------------------------------------------------
-
-    def _answer(
-        self, matched: Matched, value: Any, *, location: str | None = None, total: int | None = None,
-        envelope: bool = False, link: str | None = None,
-    ) -> MockResponse | None:  # fmt: skip
-        """The builder's answer for the operation with ``value`` as its body, when it conforms."""
-        accept = matched.request.headers.get("accept")
-        plan = self._plans.get((matched.operation.key, accept))
-        if plan is None:
-            plan = self._plan(matched, accept)
-        base, schema, json_body = plan
-        if base is None:
-            return None
-        if base.status in (204, 205, 304) or not base.body and schema is None:
-            return MockResponse(base.status, list(base.headers), base.body, "state", base.content_type)
-        if schema is None or not json_body:
-            return None
-        if envelope and isinstance(value, dict):
-            generated = orjson.loads(base.body) if base.body else {}
-            value = {**generated, **value} if isinstance(generated, dict) else value
-            for counter in _TOTALS:  # an envelope's count tells the truth
-                if isinstance(value.get(counter), int) and total is not None:
-                    value[counter] = total
-        body = self._encode(schema, value, memo=total is None and location is None)  # reads, not creations
-        if body is None:
-            return None
-        if location is None and total is None and link is None:  # the builder's headers as they are
-            return MockResponse(base.status, base.headers, body, "state", base.content_type)
-        headers = []
-        for name, raw in base.headers:
-            if name == b"location" and location is not None:
-                raw = location.encode("latin-1", "replace")
-            elif name == b"x-total-count" and total is not None:
-                raw = str(total).encode()
-            headers.append((name, raw))
-        if link is not None:  # where the next page of a cursor-paged list starts (RFC 8288)
-            headers.append((b"link", link.encode("latin-1", "replace")))
-        return MockResponse(base.status, headers, body, "state", base.content_type)
-
-    def _encode(self, schema: Any, value: Any, *, memo: bool) -> bytes | None:
-        """``value`` as JSON when it conforms to ``schema``, else ``None``; ``memo``: memoised (stored
-        items: replaced, never changed in place, so the same object always encodes the same)."""
-        if not memo:
-            return orjson.dumps(value) if self.maker.conforms(schema, value) else None
-        key = (id(schema), id(value))
-        known = self._encoded.get(key)
-        if known is not None and known[0] is value:
-            return known[1]
-        body = orjson.dumps(value) if self.maker.conforms(schema, value) else None
-        if len(self._encoded) >= _MAX_ENCODED:
-            self._encoded.clear()
-        self._encoded[key] = (value, body)
-        return body
-
-    def _plan(self, matched: Matched, accept: str | None) -> tuple[MockResponse | None, Any, bool]:
-        """The builder's answer for an operation's template path (status, headers, content type: what
-        state answers keep), the documented JSON schema its body must meet, and whether its content type
-        is JSON; kept per (operation, Accept), so a new id costs no generated body of the builder's.
-        ``None``: the builder refuses."""
-        op = matched.operation
-        try:
-            base: MockResponse | None = self.builder.build(op, method=op.method, path=op.path, accept=accept)
-        except SelectionError:
-            base = None
-        json_body = base is not None and base.content_type is not None and is_json(base.content_type)
-        plan = (base, json_schema_of(pick_status(op, None)[0]), json_body)
-        if len(self._plans) < _MAX_PLANS:
-            self._plans[(op.key, accept)] = plan
-        return plan
-
-    def _build(self, matched: Matched, prefer: Preferences | None) -> MockResponse:
-        request = matched.request
-        kwargs: dict[str, Any] = {} if prefer is None else {"prefer": prefer}
-        return self.builder.build(matched.operation, method=request.method, path=request.path,
-                                  query=request.query, path_params=matched.path_params,
-                                  accept=request.headers.get("accept"), **kwargs)  # fmt: skip
-
-    def _not_found(
-        self, matched: Matched, collection: Collection, item_id: str, *, parent: bool = False
-    ) -> MockResponse:
-        """An unknown or removed item: 404 in the best shape the operation documents (``docs/stateful.md``).
-
-        The documented 404, else the ``4XX`` range or the ``default`` response sent with status 404 (both
-        cover it); else a documented 4xx response's shape under status 404 (the client parses the API's own
-        error format; only the status is undocumented); else problem+json.
-        """
-        responses = matched.operation.responses
-        shaped = _NOT_FOUND if ("404" in responses or "4XX" in responses or "default" in responses) else None
-        if shaped is None:
-            error = next(
-                (s for s in sorted(responses) if s.isdigit() and s[0] == "4" and responses[s].content), None
-            )
-            shaped = Preferences(code=error) if error is not None else None
-        if shaped is not None:
-            try:
-                found = self._build(matched, shaped)
-            except (SelectionError, SchemaGenerationError):
-                pass
-            else:
-                return MockResponse(404, list(found.headers), found.body, "state", found.content_type)
-        detail = (
-            f"{matched.request.path}: the item it belongs to was removed."
-            if parent
-            else f"{collection.path} has no item {item_id!r}."
-        )
-        return self._problem(matched, 404, detail)
-
-    def _problem(self, matched: Matched, status: int, detail: str) -> MockResponse:
-        documented = matched.operation.responses
-        if str(status) not in documented and status in (400, 422):  # the client error the spec documents
-            status = next((int(s) for s in ("422", "400") if s in documented), status)
-        problem = build_problem(status, detail)
-        problem.source = "state"
-        return problem

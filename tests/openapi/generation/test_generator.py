@@ -987,3 +987,43 @@ def test_path_ids_are_echoed_by_their_common_spellings() -> None:
     }
     value = gen.generate(user, rng=random.Random(1), hints={"user_id": "12", "team_slug": "core"})
     assert (value["id"], value["slug"]) == (12, "core")
+
+
+DRAWN = {
+    "status": {"$ref": "#/components/schemas/Status"},
+    "createdAt": {"type": "string", "format": "date-time"},
+    "code": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]{2}$"},
+    "email": {"type": "string"},
+    "count": {"type": "integer", "minimum": 3, "maximum": 90},
+    "price": {"type": "number", "exclusiveMinimum": 0},
+    "flag": {"type": "boolean"},
+    "kind": {"const": "pet"},
+    "nothing": {"type": "null"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DRAWN))
+def test_a_drawer_gives_what_the_generator_gives_for_the_same_rng(name: str) -> None:
+    components = {"Status": {"type": "string", "enum": ["available", "pending", None]}}
+    gen = DataGenerator(lambda ref: components[ref.rsplit("/", 1)[1]])
+    draw = gen.draw(DRAWN[name], name)
+    assert draw is not None
+    for seed in range(20):
+        one, two = random.Random(seed), random.Random(seed)
+        assert draw(one) == gen.generate(DRAWN[name], rng=two, name=name)
+        assert one.random() == two.random()  # the same draws, in the same number
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"type": "string"}}},
+        {"type": "array", "items": {"type": "integer"}},
+        {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+        {"type": ["string", "null"]},
+        {"enum": [{"a": 1}]},
+        True,
+    ],
+)
+def test_a_schema_that_needs_more_than_the_rng_has_no_drawer(schema: Any) -> None:
+    assert DataGenerator(lambda ref: {}).draw(schema, "x") is None

@@ -14,6 +14,8 @@ closures belongs to the ``Compiler`` of one generator.
 from __future__ import annotations
 
 import copy
+import random
+from collections.abc import Callable
 from typing import Any
 
 from mockingbird.errors import SchemaGenerationError
@@ -27,6 +29,8 @@ from mockingbird.openapi.generation._structures import Structures, allowed, sing
 _GENERIC_KEYS = ("_false", "_huge", "_conflict", "_choices", "_nots", "_conds")
 _SCALARS = (str, int, float, bool, type(None))
 _MAX_NESTING = 60
+Draw = Callable[[random.Random], Any]
+"""A value drawn from the RNG alone (``Compiler.draw``)."""
 
 
 def _unset(ctx: Context, depth: int) -> Any:
@@ -164,6 +168,36 @@ class Compiler:
 
         return run
 
+    def draw(self, schema: Any, name: str | None) -> Draw | None:
+        """A closure ``fn(rng) -> value`` for a schema whose compiled closure needs nothing but the RNG: a
+        scalar ``const`` or ``enum``, a string, a number, a boolean or ``null`` (``None`` for anything else).
+        It draws what the compiled closure draws, in the same order: the same RNG state, the same value."""
+        if not isinstance(schema, dict):
+            return None
+        flat = self._core.flat(schema)
+        if any(flat.get(k) for k in _GENERIC_KEYS):
+            return None
+        if "const" in flat:
+            const = flat["const"]
+            return (lambda rng: const) if isinstance(const, _SCALARS) else None
+        types = flat.get("type")
+        enum = flat.get("enum")
+        if enum:
+            choices = _enum_choices(enum, types)
+            return (
+                (lambda rng: rng.choice(choices)) if all(isinstance(e, _SCALARS) for e in choices) else None
+            )
+        if types and len(types) > 1:
+            return None
+        kind = types[0] if types else infer_type(flat)
+        if kind == "string":
+            return compile_string(flat, name)
+        if kind == "integer" or kind == "number":
+            return compile_number(flat, name, integer=kind == "integer")
+        if kind == "boolean":
+            return lambda rng: rng.random() < 0.5
+        return (lambda rng: None) if kind == "null" else None
+
     def _compile_flat(self, flat: Flat, name: str | None) -> Compiled | None:
         if "const" in flat:
             const = flat["const"]
@@ -173,8 +207,7 @@ class Compiler:
         types = flat.get("type")
         enum = flat.get("enum")
         if enum:
-            fitting = [e for e in enum if types is None or type_fits(e, types)] or list(enum)
-            choices = tuple(e for e in fitting if e is not None) or tuple(fitting)
+            choices = _enum_choices(enum, types)
             if all(isinstance(e, _SCALARS) for e in choices):
                 return lambda ctx, depth: ctx.rng.choice(choices)
             return lambda ctx, depth: copy.deepcopy(ctx.rng.choice(choices))
@@ -297,6 +330,12 @@ class Compiler:
             return out
 
         return run
+
+
+def _enum_choices(enum: Any, types: Any) -> tuple[Any, ...]:
+    """The values of ``enum`` a value is drawn from: those of the declared types, ``null`` only when alone."""
+    fitting = [e for e in enum if types is None or type_fits(e, types)] or list(enum)
+    return tuple(e for e in fitting if e is not None) or tuple(fitting)
 
 
 def _ref_of(schema: Any) -> str | None:

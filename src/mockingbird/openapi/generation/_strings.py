@@ -166,11 +166,15 @@ def _days() -> tuple[str, ...]:
     return tuple((start + datetime.timedelta(days=i)).isoformat() for i in range(_SPAN // 86400))
 
 
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))  # looked up: formatting three `:02d` took half the time
+
+
 def random_datetime(rng: Random) -> str:
     """An RFC 3339 UTC date-time between 2020 and 2026, whole seconds."""
     hours, rest = divmod(rng.randrange(86400), 3600)
     minutes, seconds = divmod(rest, 60)
-    return f"{rng.choice(_days())}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
+    two = _TWO_DIGITS
+    return f"{rng.choice(_days())}T{two[hours]}:{two[minutes]}:{two[seconds]}Z"
 
 
 def random_uuid(rng: Random) -> str:

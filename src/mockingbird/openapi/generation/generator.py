@@ -100,6 +100,19 @@ class DataGenerator:
         self._compile = self._compiler.compile
         self.flat_runner: Callable[[Flat, str | None], Compiled | None] = self._compiler.flat_runner
 
+    def draw(self, schema: Any, name: str | None = None) -> Callable[[random.Random], Any] | None:
+        """A drawer of ``schema``'s values from the RNG alone, when its compiled form needs nothing else (a
+        scalar ``const`` or ``enum``, a string, a number, a boolean, ``null``), else ``None``.
+
+        ``draw(schema, name)(rng)`` gives what ``gen_node(schema, ctx, depth, name)`` gives for a ``ctx`` on the
+        same RNG, at a fraction of the cost: for callers that fill the same few properties again and again.
+
+        Example:
+            >>> DataGenerator(lambda ref: {}).draw({"enum": ["a"]})(random.Random(0))
+            'a'
+        """
+        return self._compiler.draw(schema, name)
+
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema`` (see ``_merge``)."""
         return self._flattener.flat(schema)
