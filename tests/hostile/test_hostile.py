@@ -134,10 +134,10 @@ def _assert_refused(case: Case, proc: subprocess.Popen[bytes]) -> None:
     assert proc.returncode == 2, f"exit {proc.returncode}: {err.decode()[-2000:]}"
     assert len(lines) == 1 and lines[0].startswith("error: "), lines
     assert case.match in lines[0], lines[0]
-    deadline = (
-        float(case.args[case.args.index("--fetch-timeout") + 1]) if "--fetch-timeout" in case.args else 0
-    )
-    assert elapsed < deadline + 10, f"refused only after {elapsed:.1f} s"
+    # The deadline is what such a case tests: it holds. The others have the 30 s hang guard above.
+    if "--fetch-timeout" in case.args:
+        deadline = float(case.args[case.args.index("--fetch-timeout") + 1])
+        assert elapsed < deadline + 10, f"refused only after {elapsed:.1f} s"
 
 
 def _assert_healthy(case: Case, proc: subprocess.Popen[bytes], url: str) -> None:
