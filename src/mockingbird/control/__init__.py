@@ -34,7 +34,7 @@ def control_path_beside(log_path: Path) -> Path:
     if beside.exists() or not log_path.is_file():
         return beside
     try:
-        conn = sqlite3.connect(f"file:{log_path}?mode=ro", uri=True, timeout=10.0)
+        conn = sqlite3.connect(f"{log_path.resolve().as_uri()}?mode=ro", uri=True, timeout=10.0)
         try:
             held = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'control_state'"
