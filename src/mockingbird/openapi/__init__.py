@@ -12,7 +12,21 @@ Example:
     >>> spec = load_spec("examples/petstore.yaml")
 """
 
-from mockingbird.openapi.loading import load_spec
+from typing import TYPE_CHECKING, Any
+
 from mockingbird.openapi.model import Operation, Spec
 
+if TYPE_CHECKING:
+    from mockingbird.openapi.loading import load_spec
+
 __all__ = ["Operation", "Spec", "load_spec"]
+
+
+def __getattr__(name: str) -> Any:
+    # The loader (and the fetching stack under it) is imported on first use: importing a subpackage, such as
+    # the generator a GraphQL mock uses, must not pay for it.
+    if name == "load_spec":
+        from mockingbird.openapi.loading import load_spec
+
+        return load_spec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
