@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,40 @@ def test_githubs_schema_loads_with_its_quirks_warned_and_answers_then_comes_from
         assert result.errors is None
         assert result.data == {"__schema": {"queryType": {"name": "Query"}}, "__type": {"name": "Repository"}}
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_deferred_cache_write_is_handed_over_and_keeps_the_schema_once_run(tmp_path: Path) -> None:
+    from graphql import print_schema
+
+    writes: list[Callable[[], None]] = []
+    first, first_warnings = load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache", defer_write=writes.append)
+    assert len(writes) == 1 and not (tmp_path / "cache").exists()  # nothing written yet
+    writes[0]()
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    again, again_warnings = load_schema(str(SCHEMAS), cache_dir=tmp_path / "cache", defer_write=writes.append)
+    assert len(writes) == 1  # read from the cache: nothing more to write
+    assert print_schema(again) == print_schema(first) and again_warnings == first_warnings
+    load_schema(
+        str(ROOT / "examples" / "faker.graphql"), cache_dir=tmp_path / "faker", defer_write=writes.append
+    )
+    assert len(writes) == 1  # a schema that is not cached hands over no write
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_a_schema_leaves_the_garbage_collector_as_it_found_it(enabled: bool, tmp_path: Path) -> None:
+    """The collector is paused while a schema is read (even one refused), and only restarted if it ran before."""
+    broken = tmp_path / "broken.graphql"
+    broken.write_text("type Query {\n  name String\n}\n")
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert load_schema(str(SHOP))[0].query_type is not None
+        assert gc.isenabled() is enabled
+        with pytest.raises(SpecError):
+            load_schema(str(broken), cache_dir=tmp_path / "cache")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_generate_refuses_a_graphql_schema_in_one_line(tmp_path: Path) -> None:

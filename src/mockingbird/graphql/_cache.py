@@ -15,6 +15,7 @@ import orjson
 
 import graphql
 from graphql import GraphQLSchema, build_client_schema, introspection_from_schema
+from mockingbird.graphql._gc import collector_paused
 
 _VERSION = "1"  # of what is kept: bump when the loader's reading changes
 
@@ -52,7 +53,10 @@ def keep_schema(
 ) -> None:
     """Keep ``schema`` for these texts."""
     try:
-        introspection = introspection_from_schema(schema, specified_by_url=True, directive_is_repeatable=True)
+        with collector_paused():
+            introspection = introspection_from_schema(
+                schema, specified_by_url=True, directive_is_repeatable=True
+            )
         cache_dir.mkdir(parents=True, exist_ok=True)
         target = cache_dir / f"{_key(sources)}.json"
         partial = target.with_suffix(f".{os.getpid()}.tmp")

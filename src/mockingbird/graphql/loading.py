@@ -14,7 +14,7 @@ Broken input is one ``SpecError`` line: ``file:line:column: <the parser's messag
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from graphql import (
 )
 from mockingbird.documents import DEFAULT_BUDGETS, Budgets, parse_json, read_file
 from mockingbird.errors import DocumentError, SpecError
+from mockingbird.graphql._gc import collector_paused
 
 SDL_SUFFIXES = (".graphql", ".gql", ".graphqls", ".sdl")
 # graphql-faker's directives, declared for a schema that uses them without declaring them.
@@ -94,7 +95,11 @@ def looks_like_graphql(source: str, head: bytes | None = None) -> bool:
 
 
 def load_schema(
-    source: str, *, budgets: Budgets = DEFAULT_BUDGETS, cache_dir: Path | None = None
+    source: str,
+    *,
+    budgets: Budgets = DEFAULT_BUDGETS,
+    cache_dir: Path | None = None,
+    defer_write: Callable[[Callable[[], None]], None] | None = None,
 ) -> tuple[GraphQLSchema, list[str]]:
     """The schema in ``source`` (an SDL file, a folder of SDL files, or an introspection JSON file).
 
@@ -105,6 +110,8 @@ def load_schema(
             hash (graphql-core's parser is pure Python: GitHub's 1.2 MB SDL takes over a second, its
             introspection result a quarter of that). Schemas using graphql-faker's directives are not
             cached (an introspection result does not keep directives applied to fields). ``None``: no cache.
+        defer_write: given, a schema read afresh is not written to the cache now: the write is handed to it,
+            to be run later (a server runs it once its first answer is out). ``None``: written before returning.
 
     Returns:
         The executable schema and the tolerated problems, one line each.
@@ -116,29 +123,41 @@ def load_schema(
     sources = sdl_sources(source, budgets)
     if len(sources) == 1 and sources[0][0] == source and sources[0][1].lstrip().startswith("{"):
         return schema_from_introspection(parse_json(sources[0][1], source, budgets), source), []
-    return schema_from_sdl(sources, cache_dir)
+    return schema_from_sdl(sources, cache_dir, defer_write=defer_write)
 
 
 def schema_from_sdl(
-    sources: Sequence[tuple[str, str]], cache_dir: Path | None = None
+    sources: Sequence[tuple[str, str]],
+    cache_dir: Path | None = None,
+    *,
+    defer_write: Callable[[Callable[[], None]], None] | None = None,
 ) -> tuple[GraphQLSchema, list[str]]:
     """The schema of one or several SDL texts ``(name, text)`` read as one document (through the cache
-    in ``cache_dir``, see ``load_schema``).
+    in ``cache_dir``, see ``load_schema``, which tells what ``defer_write`` does).
 
     Raises:
         SpecError: a syntax error or a schema broken beyond tolerance, located ``name:line:column``.
     """
-    if cache_dir is None:
-        return _schema_from_sdl(sources)
-    from mockingbird.graphql._cache import cached_schema, keep_schema
+    with collector_paused():
+        if cache_dir is None:
+            return _schema_from_sdl(sources)
+        from mockingbird.graphql._cache import cached_schema, keep_schema
 
-    found = cached_schema(cache_dir, sources)
-    if found is not None:
-        return found
-    schema, warnings = _schema_from_sdl(sources)
-    if not any(f"@{name}" in text for name in FAKER_DIRECTIVES for _, text in sources):
-        keep_schema(cache_dir, sources, schema, warnings)
-    return schema, warnings
+        found = cached_schema(cache_dir, sources)
+        if found is not None:
+            return found
+        schema, warnings = _schema_from_sdl(sources)
+        if not _uses_faker_directives(sources):
+            if defer_write is None:
+                keep_schema(cache_dir, sources, schema, warnings)
+            else:
+                defer_write(lambda: keep_schema(cache_dir, sources, schema, warnings))
+        return schema, warnings
+
+
+def _uses_faker_directives(sources: Sequence[tuple[str, str]]) -> bool:
+    """Whether a text mentions graphql-faker's directives (maybe only in a description: a cheap first look)."""
+    return any(f"@{name}" in text for name in FAKER_DIRECTIVES for _, text in sources)
 
 
 def sdl_sources(source: str, budgets: Budgets = DEFAULT_BUDGETS) -> list[tuple[str, str]]:
@@ -178,7 +197,8 @@ def schema_from_introspection(document: Any, source: str) -> GraphQLSchema:
     if not isinstance(document, dict) or not isinstance(document.get("__schema"), dict):
         raise SpecError(source, "", 'not a GraphQL introspection result: no "__schema" object')
     try:
-        return build_client_schema(document)  # type: ignore[arg-type]
+        with collector_paused():
+            return build_client_schema(document)  # type: ignore[arg-type]
     except (TypeError, GraphQLError, KeyError) as exc:
         raise SpecError(source, "/__schema", str(exc).strip()) from None
 
@@ -193,11 +213,11 @@ def _schema_from_sdl(sources: Sequence[tuple[str, str]]) -> tuple[GraphQLSchema,
         except GraphQLSyntaxError as exc:
             raise _located(exc, name) from None
     warnings: list[str] = []
-    declared = {d.name.value for d in definitions if isinstance(d, DirectiveDefinitionNode)}
-    used = _used_directives(definitions)
-    for name in sorted(used - declared):
-        if name in FAKER_DIRECTIVES:
-            definitions.extend(parse(FAKER_DIRECTIVES[name]).definitions)
+    if _uses_faker_directives(sources):  # else walking the whole document for the directives used is wasted
+        declared = {d.name.value for d in definitions if isinstance(d, DirectiveDefinitionNode)}
+        for name in sorted(_used_directives(definitions) - declared):
+            if name in FAKER_DIRECTIVES:
+                definitions.extend(parse(FAKER_DIRECTIVES[name]).definitions)
     definitions = _drop_repeated_fields(definitions, warnings)
     document = DocumentNode(definitions=tuple(definitions))
     from graphql.validation.validate import validate_sdl
