@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.polling import eventually
 
 from mockingbird.config import ServeConfig
 from mockingbird.control import open_control_store
@@ -136,3 +137,32 @@ def test_without_admin_the_log_still_runs_and_admin_is_not_served(pets_spec: Spe
         assert httpx.get(url + "/admin/api/info", timeout=10).status_code == 404
         runtime.store.flush()
         assert runtime.store.stats()["written"] == 1  # the 404 itself
+
+
+def test_a_graphql_schema_read_afresh_goes_to_the_cache_only_after_the_first_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache write is kept off the way to the first answer: nothing is written before it, the cache file
+    is there once it went out (written by a thread of its own), and a second start reads it."""
+    from mockingbird.graphql.api import load_served_api
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache = tmp_path / "xdg" / "mockingbird" / "graphql"
+    schema = tmp_path / "hello.graphql"
+    schema.write_text("type Query { hello: String! }\n")
+    config = ServeConfig(spec=str(schema), log=False)
+    runtime = build_runtime(load_served_api(config), config)
+    assert not cache.exists()
+    with ThreadedServer(runtime.asgi) as url:
+        assert not cache.exists()
+        reply = httpx.post(url + "/graphql", json={"query": "{ hello }"}, timeout=10)
+        assert isinstance(reply.json()["data"]["hello"], str)
+        assert eventually(lambda: len(list(cache.glob("*.json"))), 1, within=60) == 1  # renamed when whole
+        for thread in threading.enumerate():
+            if thread.name == "mockingbird-graphql-cache":
+                thread.join(timeout=60)
+        assert [p.suffix for p in cache.iterdir()] == [".json"]
+        assert httpx.post(url + "/graphql", json={"query": "{ hello }"}, timeout=10).status_code == 200
+    assert "mockingbird-graphql-cache" not in {t.name for t in threading.enumerate()}
+    again = load_served_api(config)
+    assert again.graphql is not None and again.graphql.cache_write is None  # read from the cache

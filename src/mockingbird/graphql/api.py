@@ -9,7 +9,7 @@ schema in ``Spec.graphql``; the engine hands those requests to the GraphQL answe
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,10 +33,13 @@ class GraphQLApi:
     schema: GraphQLSchema
     settings: GraphQLSettings
     extension: Extension | None = None  # extend mode (``--extend URL``)
+    # The schema cache's write, left for the server to run once its first answer is out (``load_served_api``).
+    cache_write: Callable[[], None] | None = None
 
 
 def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
-                 warnings: list[str] | None = None, extension: Extension | None = None) -> Spec:  # fmt: skip
+                 warnings: list[str] | None = None, extension: Extension | None = None,
+                 cache_write: Callable[[], None] | None = None) -> Spec:  # fmt: skip
     """The ``Spec`` of a GraphQL mock: GET and POST on ``settings.path``.
 
     Raises:
@@ -67,13 +70,17 @@ def graphql_spec(schema: GraphQLSchema, source: str, settings: GraphQLSettings,
     }
     return Spec(title=f"{title} (GraphQL)", version="graphql", source=source, operations=operations,
                 warnings=list(warnings or ()), document=document,
-                graphql=GraphQLApi(schema, settings, extension))  # fmt: skip
+                graphql=GraphQLApi(schema, settings, extension, cache_write))  # fmt: skip
 
 
 def load_api(source: str | os.PathLike[str], *, policy: FetchPolicy | None = None,
-             graphql: GraphQLSettings | None = None, postman_env: str | None = None) -> Spec:  # fmt: skip
+             graphql: GraphQLSettings | None = None, postman_env: str | None = None,
+             defer_cache: bool = False) -> Spec:  # fmt: skip
     """The API in ``source``: a GraphQL schema (SDL, a folder of SDL files, an introspection
     result) or an OpenAPI/Swagger document, told apart by content.
+
+    ``defer_cache``: an SDL schema read afresh is not written to the schema cache here; the write is left in
+    ``Spec.graphql.cache_write`` (a server runs it after its first answer: see ``load_schema``).
 
     Raises:
         SpecError: as ``load_spec`` or ``load_schema``.
@@ -95,15 +102,21 @@ def load_api(source: str | os.PathLike[str], *, policy: FetchPolicy | None = Non
     if looks_like_graphql(text):
         from mockingbird.graphql._cache import default_cache_dir
 
-        schema, warnings = load_schema(text, cache_dir=default_cache_dir())
-        return graphql_spec(schema, text, graphql or GraphQLSettings(), warnings)
+        writes: list[Callable[[], None]] = []
+        schema, warnings = load_schema(
+            text, cache_dir=default_cache_dir(), defer_write=writes.append if defer_cache else None
+        )
+        return graphql_spec(
+            schema, text, graphql or GraphQLSettings(), warnings, cache_write=writes[0] if writes else None
+        )
     from mockingbird.openapi import load_spec
 
     return load_spec(text, policy=policy, postman_env=postman_env)
 
 
 def load_served_api(config: ServeConfig, *, policy: FetchPolicy | None = None) -> Spec:
-    """``load_api`` for ``config``'s spec, with its GraphQL settings.
+    """``load_api`` for ``config``'s spec, with its GraphQL settings; a GraphQL schema's cache write is left
+    to the server (``build_runtime`` runs ``Spec.graphql.cache_write`` after the first answer).
 
     Raises:
         SpecError: as ``load_api``.
@@ -130,7 +143,9 @@ def load_served_api(config: ServeConfig, *, policy: FetchPolicy | None = None) -
     if config.graphql_introspect:
         assert policy is not None
         return graphql_spec(introspect(config.spec, policy), config.spec, settings)
-    return load_api(config.spec, policy=policy, graphql=settings, postman_env=config.postman_env)
+    return load_api(
+        config.spec, policy=policy, graphql=settings, postman_env=config.postman_env, defer_cache=True
+    )
 
 
 def introspect(url: str, policy: FetchPolicy, extra: Mapping[str, str] | None = None) -> GraphQLSchema:

@@ -153,6 +153,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
         )
         mock.on_shutdown.append(runtime.close)
         _mount_mcp(mock, config)
+        _write_cache_after_first_answer(mock)
         return runtime
 
     from mockingbird.http.admin.auth import check_admin_exposure
@@ -239,7 +240,28 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
     holder.append(runtime)
     mock.on_shutdown.append(runtime.close)
     _mount_mcp(mock, config)
+    _write_cache_after_first_answer(mock)
     return runtime
+
+
+def _write_cache_after_first_answer(mock: MockApp) -> None:
+    """A GraphQL schema read afresh goes to the schema cache once the first answer is out, in a thread: the
+    write (GitHub's schema: 0.3 s of CPU) is kept off the time to the first answer. Not a daemon thread: a
+    process that stops right after still finishes it (a partial file is never read: it is renamed when whole)."""
+    write = mock.spec.graphql.cache_write if mock.spec.graphql is not None else None
+    if write is None:
+        return
+    import threading
+
+    previous = mock.after_answer
+
+    def after(request: Any, answer: Any, request_id: bytes) -> None:
+        mock.after_answer = previous  # once: later answers go straight to what was there
+        threading.Thread(target=write, name="mockingbird-graphql-cache").start()
+        if previous is not None:
+            previous(request, answer, request_id)
+
+    mock.after_answer = after
 
 
 def _mount_mcp(mock: MockApp, config: ServeConfig) -> None:
@@ -266,6 +288,8 @@ def _mount_mcp(mock: MockApp, config: ServeConfig) -> None:
 def _deliveries(mock: MockApp, config: ServeConfig, store: LogStore | None) -> Deliveries | None:
     """The spec's callbacks and webhooks, when it has any; the app calls back after answers only
     when some operation declares callbacks."""
+    if not mock.spec.webhooks and not any(op.callbacks for op in mock.spec.operations):
+        return None  # without importing the delivery stack (and the fetching one under it)
     from mockingbird.http.deliveries import build_deliveries
 
     deliveries = build_deliveries(mock.spec, config, store)
@@ -286,7 +310,6 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
         DocumentError: a state file that cannot be read or parsed, or is past a parse budget.
     """
     from mockingbird.control.files import load_scenario_files
-    from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
     from mockingbird.runtime.controller import attach_control
     from mockingbird.store.writing import default_replica
 
@@ -303,8 +326,11 @@ def _control(mock: MockApp, control: ControlStore, config: ServeConfig) -> MockC
     loaded = controller.load_scenarios(load_scenario_files(config.scenarios)) if config.scenarios else []
     if config.scenario is not None:
         controller.activate(config.scenario)
-    elif (replay := mock.spec.document.get(REPLAY_EXTENSION)) in loaded:
-        controller.activate(replay)  # a recording's replay scenario, loaded beside its document
+    elif loaded:  # the importers are imported only when there is a scenario to pick
+        from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
+
+        if (replay := mock.spec.document.get(REPLAY_EXTENSION)) in loaded:
+            controller.activate(replay)  # a recording's replay scenario, loaded beside its document
     _strict_replay(controller, mock, config.strict_replay)
     if config.through is not None:
         from mockingbird.fetching import FetchPolicy

@@ -371,7 +371,7 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
     from mockingbird.fetching import FetchPolicy
     from mockingbird.graphql.api import load_served_api
     from mockingbird.http.runtime import build_runtime
-    from mockingbird.http.server import bind_socket, serve_app
+    from mockingbird.http.server import bind_socket, freeze_loaded, serve_app
 
     host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
@@ -382,6 +382,7 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
         allow_hosts=frozenset(config.allow_ref_hosts),
     )
     spec = load_served_api(config, policy=policy)
+    freeze_loaded()
     runtime = build_runtime(spec, config)
     load_seconds = time.monotonic() - _STARTED
 
