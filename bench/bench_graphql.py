@@ -11,7 +11,11 @@ Measured in one run on this machine, with Debian's ``wrk`` over loopback, both u
 4. the time from starting ``mockingbird serve`` on GitHub's schema (npm ``@octokit/graphql-schema``,
    SDL) to its first answered query. Target: under 2 s on an idle machine.
 
+Each GitHub start runs with a fresh cache folder (uncached: the schema text never seen before), then again on it
+(cached). ``--baseline-src OTHER/src`` times another checkout's code the same way, interleaved, with ratios.
+
 Usage: .venv/bin/python bench/bench_graphql.py [--duration 3] [--rounds 2] [--connections 32] [--first-only]
+       [--first-rounds 3] [--baseline-src DIR]
 """
 
 from __future__ import annotations
@@ -47,10 +51,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds (best kept)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--first-only", action="store_true", help="only GitHub's start to first answer")
+    parser.add_argument("--first-rounds", type=int, default=3, help="GitHub starts per variant (best kept)")
+    parser.add_argument("--baseline-src", type=Path, help="also time another checkout's src/, interleaved")
     args = parser.parse_args()
     if not args.first_only:
         _throughput(args)
-    _first_answer()
+    _first_answer(args.first_rounds, args.baseline_src)
 
 
 def _throughput(args: argparse.Namespace) -> None:
@@ -97,32 +103,54 @@ def _throughput(args: argparse.Namespace) -> None:
         row("@graphql-tools/mock on graphql-http (Node)", best_apollo, best_base[0])
 
 
-def _first_answer() -> None:
-    from bench_serve import ROOT, VENV_BIN, Server, free_port
+def _first_answer(rounds: int, baseline: Path | None) -> None:
+    from bench_serve import ROOT
 
     github = ROOT / "tests" / "npm" / "node_modules" / "@octokit" / "graphql-schema" / "schema.graphql"
     if not github.exists():
         print("GitHub's schema is missing: (cd tests/npm && npm ci)")
         return
-    cache = {"XDG_CACHE_HOME": tempfile.mkdtemp(prefix="bench-graphql-cache-")}  # cold on the first run only
-    firsts: list[tuple[float, float]] = []
-    for _ in range(4):
-        port = free_port()
-        started = time.perf_counter()
-        argv = [str(VENV_BIN / "mockingbird"), "serve", str(github), "--port", str(port), "--no-log"]
-        with Server(argv, port, cache) as server:
-            server.started = started
-            server.wait_ready("/health")
-            data = _post(f"http://127.0.0.1:{port}/graphql", '{ repository(owner: "o", name: "n") { name } }')
-            first = time.perf_counter() - started
-            cpu = _cpu_seconds(server.proc.pid)
-        assert "errors" not in data, data
-        firsts.append((first, cpu))
-    cold, (first, cpu) = firsts[0], min(firsts[1:])
-    print(
-        f"GitHub's schema (SDL): first answer {cold[0]:.2f} s after start uncached ({cold[1]:.2f} s of CPU); "
-        f"cached {first:.2f} s (best of 3), {cpu:.2f} s of CPU (the time on an idle core; target: under 2 s)"
-    )
+    variants: list[tuple[str, dict[str, str]]] = [("this checkout", {})]
+    if baseline is not None:  # another checkout's src/ first on the path: same run, same load
+        variants.append((f"baseline {baseline}", {"PYTHONPATH": str(baseline.resolve())}))
+    times: dict[str, dict[str, list[tuple[float, float]]]] = {
+        n: {"uncached": [], "cached": []} for n, _ in variants
+    }
+    for _ in range(rounds):
+        for name, env in variants:
+            cache = tempfile.mkdtemp(prefix="bench-graphql-cache-")  # cold for the first start only
+            times[name]["uncached"].append(_start_to_answer(github, {**env, "XDG_CACHE_HOME": cache}))
+            times[name]["cached"].append(_start_to_answer(github, {**env, "XDG_CACHE_HOME": cache}))
+            shutil.rmtree(cache, ignore_errors=True)
+    print(f"GitHub's schema (SDL): start to first answer, best of {rounds} (wall s, CPU s; target: under 2 s wall "
+          f"on an idle machine); load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    base = times[variants[-1][0]] if baseline is not None else None
+    for name, _ in variants:
+        for kind in ("uncached", "cached"):
+            wall, cpu = min(times[name][kind])
+            ratio = ""
+            if base is not None:
+                base_wall, base_cpu = min(base[kind])
+                ratio = f"  (x{wall / base_wall:.2f} wall, x{cpu / base_cpu:.2f} CPU of the baseline)"
+            print(f"  {name:<40} {kind:<9} {wall:5.2f} s  {cpu:5.2f} s CPU{ratio}")
+
+
+def _start_to_answer(schema: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from starting ``mockingbird serve`` on ``schema`` to its first answered query, and the CPU seconds
+    its processes spent by then."""
+    from bench_serve import VENV_BIN, Server, free_port
+
+    port = free_port()
+    started = time.perf_counter()
+    argv = [str(VENV_BIN / "mockingbird"), "serve", str(schema), "--port", str(port), "--no-log"]
+    with Server(argv, port, env) as server:
+        server.started = started
+        server.wait_ready("/health")
+        data = _post(f"http://127.0.0.1:{port}/graphql", '{ repository(owner: "o", name: "n") { name } }')
+        first = time.perf_counter() - started
+        cpu = _cpu_seconds(server.proc.pid)
+    assert "errors" not in data, data
+    return first, cpu
 
 
 def _cpu_seconds(group: int) -> float:

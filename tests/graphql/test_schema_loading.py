@@ -71,6 +71,28 @@ def test_an_unknown_type_is_an_error_at_its_place(tmp_path: Path) -> None:
         load_schema(str(broken))
 
 
+def test_a_broken_interface_is_an_error_at_its_place_and_a_deprecation_mismatch_a_warning(
+    tmp_path: Path,
+) -> None:
+    """Schemas are read without node places first (finding a place scans the whole text); a refused one is read
+    again with them, so its error still names file, line and column."""
+    broken = tmp_path / "iface.graphql"
+    broken.write_text("interface Node {\n  id: ID!\n}\ntype User implements Node {\n  name: String\n}\n"
+                      "type Query {\n  me: User\n}\n")  # fmt: skip
+    with pytest.raises(SpecError) as caught:
+        load_schema(str(broken))
+    assert (
+        str(caught.value) == f"{broken}:2:3: Interface field Node.id expected but User does not provide it."
+    )
+    tolerated = tmp_path / "deprecated.graphql"
+    tolerated.write_text(broken.read_text().replace("name: String", 'id: ID! @deprecated(reason: "old")'))
+    schema, warnings = load_schema(str(tolerated))
+    assert warnings == [
+        "Interface field Node.id is not deprecated, so implementation field User.id must not be deprecated."
+    ]
+    assert graphql_sync(schema, "{ me { id } }", root_value={"me": {"id": "1"}}).data == {"me": {"id": "1"}}
+
+
 def test_a_field_defined_twice_with_different_types_is_an_error(tmp_path: Path) -> None:
     broken = tmp_path / "twice.graphql"
     broken.write_text("type Query {\n  a: String\n  a: Int\n}\n")

@@ -204,12 +204,22 @@ def schema_from_introspection(document: Any, source: str) -> GraphQLSchema:
 
 
 def _schema_from_sdl(sources: Sequence[tuple[str, str]]) -> tuple[GraphQLSchema, list[str]]:
+    """Read without the places of the nodes first: graphql-core finds the line and column of every problem it
+    reports by scanning the text from its start (GitHub's twelve tolerated deprecation mismatches: 0.17 s of
+    validation's 0.21 s). A refused schema is read again with them, for the error's ``file:line:column``."""
+    try:
+        return _read_sdl(sources, located=False)
+    except SpecError:
+        return _read_sdl(sources, located=True)
+
+
+def _read_sdl(sources: Sequence[tuple[str, str]], *, located: bool) -> tuple[GraphQLSchema, list[str]]:
     if not sources:
         raise SpecError("schema", "", "no GraphQL schema files")
     definitions: list[Any] = []
     for name, text in sources:
         try:
-            definitions.extend(parse(Source(text, name)).definitions)
+            definitions.extend(parse(Source(text, name), no_location=not located).definitions)
         except GraphQLSyntaxError as exc:
             raise _located(exc, name) from None
     warnings: list[str] = []

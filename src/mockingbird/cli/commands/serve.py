@@ -368,19 +368,28 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
         SpecError: the spec cannot be loaded.
         StoreError: a store cannot be opened.
     """
-    from mockingbird.fetching import FetchPolicy
     from mockingbird.graphql.api import load_served_api
+    from mockingbird.graphql.loading import looks_like_graphql
     from mockingbird.http.runtime import build_runtime
     from mockingbird.http.server import bind_socket, freeze_loaded, serve_app
 
     host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
     bind_socket(host, config.port).close()
-    policy = FetchPolicy(
-        timeout=config.fetch_timeout,
-        max_bytes=config.fetch_max_bytes,
-        allow_hosts=frozenset(config.allow_ref_hosts),
-    )
+    policy = None  # a GraphQL schema file fetches nothing: the fetching stack stays unimported on its way
+    if (
+        config.graphql_introspect
+        or config.graphql_extend
+        or "://" in config.spec
+        or not looks_like_graphql(config.spec)
+    ):
+        from mockingbird.fetching import FetchPolicy
+
+        policy = FetchPolicy(
+            timeout=config.fetch_timeout,
+            max_bytes=config.fetch_max_bytes,
+            allow_hosts=frozenset(config.allow_ref_hosts),
+        )
     spec = load_served_api(config, policy=policy)
     freeze_loaded()
     runtime = build_runtime(spec, config)
