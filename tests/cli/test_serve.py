@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from tests.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 PETSTORE = ROOT / "examples" / "petstore.yaml"
@@ -38,7 +39,7 @@ class Served:
 
 
 @contextmanager
-def serving(*args: str, timeout: float = 30.0) -> Iterator[Served]:
+def serving(*args: str, timeout: float = 30.0, env: dict[str, str] | None = None) -> Iterator[Served]:
     port = _free_port()
     workdir = tempfile.mkdtemp(prefix="mockingbird-serve-")  # the default log db goes under ./.mockingbird
     proc = subprocess.Popen(
@@ -47,6 +48,7 @@ def serving(*args: str, timeout: float = 30.0) -> Iterator[Served]:
         stderr=subprocess.PIPE,
         start_new_session=True,
         cwd=workdir,
+        env={**os.environ, **(env or {})},
     )
     served = Served(f"http://127.0.0.1:{port}", proc)
     try:
@@ -79,6 +81,23 @@ def test_serves_the_bundled_petstore_with_docs_and_health() -> None:
         assert health["status"] == "ok" and health["operations"] > 0
         assert "swagger-ui" in httpx.get(f"{url}/docs").text
         assert httpx.get(f"{url}/no/such/route").status_code == 404
+
+
+def test_a_graphql_schema_warns_once_answers_and_is_cached_after_its_first_answer(tmp_path: Path) -> None:
+    """Read afresh, then from the cache (written after the first answer): the tolerated problem is shown once
+    each time, and the answers are the schema's."""
+    schema = tmp_path / "deprecated.graphql"
+    schema.write_text('interface Node {\n  id: ID!\n}\ntype User implements Node {\n  id: ID! @deprecated(reason: "x")\n'
+                      "  name: String!\n}\ntype Query {\n  me: User!\n}\n")  # fmt: skip
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    cache = tmp_path / "xdg" / "mockingbird" / "graphql"
+    for _ in range(2):  # read, then from the cache
+        with serving(str(schema), "--no-log", env=env) as served:
+            reply = httpx.post(f"{served.url}/graphql", json={"query": "{ me { id name } }"}, timeout=10)
+            me = reply.json()["data"]["me"]
+            assert isinstance(me["id"], str) and isinstance(me["name"], str)
+            assert eventually(lambda: len(list(cache.glob("*.json"))), 1, within=60) == 1
+        assert served.stderr.decode().count("implementation field User.id must not be deprecated") == 1
 
 
 def test_prints_a_summary_to_stderr_and_nothing_to_stdout() -> None:

@@ -154,3 +154,26 @@ def test_serve_app_tunes_gc_and_stops_on_sigterm_in_its_own_process() -> None:
                          timeout=60, check=False)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:4] == ["before 0", "frozen True gen0 10000", "shutdown", "returned"]
+
+
+_FROZEN_WHEN_LOADED = textwrap.dedent(
+    """
+    import gc
+    from mockingbird.http.server import frozen_when_loaded
+
+    before = gc.get_freeze_count()
+    with frozen_when_loaded():
+        inside = gc.isenabled()
+        loaded = [[i] for i in range(50_000)]  # what a spec load keeps
+    print(inside, gc.isenabled(), gc.get_freeze_count() - before >= 50_000, flush=True)
+    """
+)
+
+
+def test_what_serve_loads_is_frozen_out_of_the_collector_in_its_own_process() -> None:
+    """No collection while the spec loads, everything it made in the permanent generation afterwards, the
+    collector on again."""
+    out = subprocess.run([sys.executable, "-c", _FROZEN_WHEN_LOADED], capture_output=True, text=True,
+                         timeout=60, check=False)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "True"]

@@ -371,7 +371,7 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
     from mockingbird.graphql.api import load_served_api
     from mockingbird.graphql.loading import looks_like_graphql
     from mockingbird.http.runtime import build_runtime
-    from mockingbird.http.server import bind_socket, freeze_loaded, serve_app
+    from mockingbird.http.server import bind_socket, frozen_when_loaded, serve_app
 
     host = config.host
     # Bind check before the (possibly slow) spec load: a busy port fails at once.
@@ -390,8 +390,8 @@ def serve(config: ServeConfig, *, ready_fd: int | None = None) -> None:
             max_bytes=config.fetch_max_bytes,
             allow_hosts=frozenset(config.allow_ref_hosts),
         )
-    spec = load_served_api(config, policy=policy)
-    freeze_loaded()
+    with frozen_when_loaded():
+        spec = load_served_api(config, policy=policy)
     runtime = build_runtime(spec, config)
     load_seconds = time.monotonic() - _STARTED
 
