@@ -93,6 +93,18 @@ def test_a_broken_interface_is_an_error_at_its_place_and_a_deprecation_mismatch_
     assert graphql_sync(schema, "{ me { id } }", root_value={"me": {"id": "1"}}).data == {"me": {"id": "1"}}
 
 
+def test_a_list_field_defined_twice_is_told_apart_by_its_whole_type(tmp_path: Path) -> None:
+    same = tmp_path / "same.graphql"
+    same.write_text("type Query {\n  a: [ID!]!\n  a: [ID!]!\n}\n")
+    assert load_schema(str(same))[1] == ["Query.a is defined twice with the same type: the second is ignored"]
+    other = tmp_path / "other.graphql"
+    other.write_text("type Query {\n  a: [ID!]!\n  a: [[ID]]\n}\n")
+    with pytest.raises(
+        SpecError, match=r"other.graphql:3:3: Query.a is defined twice: as \[ID!\]! and as \[\[ID\]\]"
+    ):
+        load_schema(str(other))
+
+
 def test_a_field_defined_twice_with_different_types_is_an_error(tmp_path: Path) -> None:
     broken = tmp_path / "twice.graphql"
     broken.write_text("type Query {\n  a: String\n  a: Int\n}\n")

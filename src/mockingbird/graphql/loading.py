@@ -24,9 +24,10 @@ from graphql.language import (
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    ListTypeNode,
+    NonNullTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
-    print_ast,
 )
 
 from graphql import (
@@ -278,7 +279,7 @@ def _drop_repeated_fields(definitions: list[Any], warnings: list[str]) -> list[A
         kept = []
         for fld in node.fields:
             key = (node.name.value, fld.name.value)
-            shown = print_ast(fld.type)
+            shown = _type_text(fld.type)
             if key not in seen:
                 seen[key] = shown
                 kept.append(fld)
@@ -295,6 +296,15 @@ def _drop_repeated_fields(definitions: list[Any], warnings: list[str]) -> list[A
             node = _copy(node, fields=tuple(kept))
         out.append(node)
     return out
+
+
+def _type_text(node: Any) -> str:
+    """A type reference as SDL writes it (``[ID!]!``): what ``print_ast`` gives, without its visitor."""
+    if isinstance(node, NonNullTypeNode):
+        return _type_text(node.type) + "!"
+    if isinstance(node, ListTypeNode):
+        return f"[{_type_text(node.type)}]"
+    return str(node.name.value)
 
 
 def _copy(node: Any, **changes: Any) -> Any:
