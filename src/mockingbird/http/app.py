@@ -319,7 +319,9 @@ class MockApp:
             if answer.fault is None:  # streamed as it comes; a fault may cut or trickle it: read whole
                 await self._relay(self.through, scope, send, request, answer, target, rid, ts, start)
                 return
-            forwarded = await self.through.forward(method, target, raw_headers, body)
+            from mockingbird.http.forwarding import own_origin  # loaded with the Forwarder already
+
+            forwarded = await self.through.forward(method, target, raw_headers, body, own_origin(scope))
             response = MockResponse(forwarded.status, forwarded.pairs(), forwarded.body, "proxy")
         if answer.operation is not None:
             # A GraphQL request is logged under its operation ("GraphQL query GetUser"), not the endpoint.
@@ -387,6 +389,8 @@ class MockApp:
     ) -> None:  # fmt: skip
         """``--through``: the real API's answer passed on as it comes; the log keeps the first
         ``body_limit`` bytes of its body (and its whole size: the row says it was cut)."""
+        from mockingbird.http.forwarding import own_origin  # loaded with the Forwarder already
+
         meta = scope["state"]["mockingbird"]
         if answer.operation is not None:
             extra = answer.response.extra
@@ -399,7 +403,9 @@ class MockApp:
         recorder = self.recorder
         limit = recorder.body_limit if recorder is not None else 0
         method, body, error = request.method, request.body, answer.error
-        got = await through.relay(send, method, target, scope["headers"], body, more=more, keep=limit)
+        got = await through.relay(
+            send, method, target, scope["headers"], body, more=more, keep=limit, own=own_origin(scope)
+        )
         if recorder is not None:
             recorder.emit((
                 ts, (perf_counter() - start) * 1000.0, got.status, method, scope["path"],

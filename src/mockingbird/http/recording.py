@@ -6,7 +6,8 @@ a request body that comes in several pieces goes on piece by piece (an ``Upload`
 answer's body goes back as it comes, and only the first ``keep_bytes`` of each is kept (a cut
 body is marked truncated), so a body of any size passes in bounded memory. No answer (or a
 declared length past the fetch size cap) is a 502, a body that runs past the cap a dropped
-connection. Each exchange is kept in memory (for ``write_recording``) and, wrapped in
+connection. A redirect is not followed: the 3xx is passed on and recorded as the answer (its
+``Location`` pointed back at the proxy when it named the target). Each exchange is kept in memory (for ``write_recording``) and, wrapped in
 ``RequestLogMiddleware``, logged to the log store like any served request (its bodies cut
 at the log's own limit).
 
@@ -25,7 +26,7 @@ import yaml
 from starlette.types import Receive, Scope, Send
 
 from mockingbird.fetching import FetchPolicy, Upload
-from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept
+from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept, own_origin
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
 from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
 from mockingbird.records import RESERVED_PREFIX
@@ -99,7 +100,9 @@ class RecordingProxy:
             body = Upload(_rest(chunk, receive, sent), _declared(scope["headers"]))
         # Past the size cap mid-body relay raises: the server drops the connection, so the client
         # sees a cut body, never a short one that looks whole.
-        got = await self.forwarder.relay(send, method, target, scope["headers"], body, keep=keep)
+        got = await self.forwarder.relay(
+            send, method, target, scope["headers"], body, keep=keep, own=own_origin(scope)
+        )
         await send({"type": "http.response.body", "body": b""})
         if not got.reached:
             return
