@@ -56,6 +56,19 @@ paths:
           content:
             application/octet-stream:
               schema: {type: string, format: binary}
+  /upload:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [name], properties: {name: {type: string}}}
+      responses:
+        "200":
+          description: what arrived
+          content:
+            application/json:
+              schema: {type: object}
 """
 
 
@@ -169,7 +182,9 @@ def test_record_passes_50_mib_both_ways_whole_in_bounded_memory(target: str, tmp
     assert "/blob" in recorded and "/upload" in recorded
 
 
-def test_through_passes_a_50_mib_answer_whole_in_bounded_memory(target: str, tmp_path: Path) -> None:
+def test_through_passes_50_mib_both_ways_whole_in_bounded_memory(target: str, tmp_path: Path) -> None:
+    """The upload is relayed unread: it is not JSON, as the spec says it must be, and is past --max-body
+    (16 MiB), yet nothing overrides its operation, so the real API gets it whole and answers it."""
     spec = tmp_path / "blobs.yaml"
     spec.write_text(SPEC)
     read, write = os.pipe()
@@ -185,19 +200,68 @@ def test_through_passes_a_50_mib_answer_whole_in_bounded_memory(target: str, tmp
         assert line, "serve did not start"
         url = json.loads(line)["url"]
         assert httpx.get(url + "/health").status_code == 200
+        assert (
+            httpx.post(url + "/upload", content=b"{}").json()["size"] == 2
+        )  # warm: the relay path is loaded
         before = _peak_kib(child.pid)
         assert _download(url + "/blob") == (SIZE, DIGEST)
+        sent = httpx.post(
+            url + "/upload", content=_blocks(), timeout=60,
+            headers={"authorization": "Bearer up-secret", "x-request-id": "big-upload"},
+        )  # chunked, as it is generated  # fmt: skip
+        assert sent.json() == {"size": SIZE, "sha256": DIGEST}
+        declared = httpx.post(url + "/upload", content=BLOCK * 300, timeout=60)  # one Content-Length
+        assert declared.json()["size"] == len(BLOCK) * 300
         grown = (_peak_kib(child.pid) - before) * 1024
         assert grown < GROWTH, f"serve's peak memory grew by {grown} bytes for a {SIZE}-byte body"
     finally:
         _stop(child)
     store = open_store(tmp_path / "log.db")
     try:
-        (row,) = [r for r in store.query(LogQuery(limit=10)).items if r.path == "/blob"]
+        rows = [r for r in store.query(LogQuery(limit=10)).items if r.path in ("/blob", "/upload")]
     finally:
         store.close()
-    assert row.source == "proxy" and row.status == 200
-    assert row.response_truncated and row.response_body == KEPT
+    blob = next(r for r in rows if r.path == "/blob")
+    assert blob.source == "proxy" and blob.status == 200
+    assert blob.response_truncated and blob.response_body == KEPT
+    upload = next(r for r in rows if r.correlation_id == "big-upload")
+    assert upload.source == "proxy" and upload.operation == "POST /upload" and upload.status == 200
+    assert upload.request_truncated and upload.request_body == KEPT  # the log's own limit
+    assert upload.request_headers["authorization"] != "Bearer up-secret"  # masked as any logged credential
+    assert json.loads(upload.response_body or "") == {"size": SIZE, "sha256": DIGEST}
+
+
+def test_through_checks_a_request_where_an_override_applies_and_relays_the_rest_untouched(
+    target: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "blobs.yaml"
+    spec.write_text(SPEC)
+    sha = lambda body: hashlib.sha256(body).hexdigest()
+    post = lambda url, body: httpx.post(
+        url + "/upload", content=body, headers={"content-type": "application/json"}
+    )
+    with MockServer(spec, through=target, log_db=tmp_path / "log.db") as mock:
+        url = mock.url
+        unchecked = post(url, b"not json")  # no override of POST /upload: relayed unread
+        mock.override(
+            "POST /upload", body={"mocked": True}, when=[{"in": "body", "pointer": "/name", "equals": "m"}]
+        )
+        refused = post(url, b"not json")  # now the mock reads it first: checked, refused
+        mocked = post(url, b'{"name": "m"}')
+        relayed = post(url, b'{"name": "real"}')  # checked, no override matches: the real API's answer
+        logged = sorted(
+            (r.status or 0, r.source or "", str(r.request_body)) for r in mock.requests(path="/upload")
+        )
+    assert unchecked.json() == {"size": 8, "sha256": sha(b"not json")}
+    assert refused.status_code == 400 and "size" not in refused.text
+    assert mocked.json() == {"mocked": True}
+    assert relayed.json() == {"size": 16, "sha256": sha(b'{"name": "real"}')}
+    assert logged == [
+        (200, "override", '{"name": "m"}'),
+        (200, "proxy", "not json"),
+        (200, "proxy", '{"name": "real"}'),
+        (400, "error", "not json"),
+    ]
 
 
 def test_a_request_body_in_pieces_goes_on_as_it_comes_and_is_kept_cut(target: str) -> None:

@@ -29,7 +29,7 @@ from mockingbird.errors import FetchError
 from mockingbird.fetching import AsyncFetcher, FetchPolicy, Streamed, Upload
 
 if TYPE_CHECKING:
-    from starlette.types import Scope, Send
+    from starlette.types import Receive, Scope, Send
 
 HOP_BY_HOP = frozenset(
     {
@@ -318,3 +318,42 @@ def _origin(url: SplitResult) -> tuple[str, str | None, int]:
     """
     scheme = url.scheme.lower()
     return scheme, url.hostname, url.port or (443 if scheme == "https" else 80)
+
+
+async def request_body(scope: Scope, receive: Receive, kept: Kept) -> bytes | Upload:
+    """A request's body to send on: whole when it came in one piece, else an ``Upload`` that passes
+    each piece on as the client sends it (with its declared length, else chunked); every piece is
+    counted in ``kept`` (what a recording or the log keeps of it)."""
+    first = await receive()
+    chunk: bytes = first.get("body", b"")
+    kept.add(chunk)
+    if not first.get("more_body", False):
+        return chunk
+    return Upload(_rest(chunk, receive, kept), _declared(scope["headers"]))
+
+
+async def _rest(first: bytes, receive: Receive, kept: Kept) -> AsyncIterator[bytes]:
+    """A request body's pieces as the client sends them, ``first`` included; each counted in ``kept``.
+
+    Raises:
+        ConnectionResetError: the client went away before its body ended (the target must not take
+            a cut body for a whole one).
+    """
+    yield first
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionResetError("the client went away before its request body ended")
+        chunk: bytes = message.get("body", b"")
+        kept.add(chunk)
+        yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+def _declared(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
+    """A request's declared body length, or ``None`` (chunked)."""
+    for key, value in headers:
+        if key.lower() == b"content-length" and value.isdigit():
+            return int(value)
+    return None

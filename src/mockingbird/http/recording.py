@@ -17,7 +17,7 @@ a scenario that replays every recorded answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ import orjson
 import yaml
 from starlette.types import Receive, Scope, Send
 
-from mockingbird.fetching import FetchPolicy, Upload
-from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept, own_origin
+from mockingbird.fetching import FetchPolicy
+from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept, own_origin, request_body
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
 from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
 from mockingbird.records import RESERVED_PREFIX
@@ -92,12 +92,7 @@ class RecordingProxy:
         )
         keep = self.keep_bytes
         sent = Kept(keep)
-        first = await receive()
-        chunk: bytes = first.get("body", b"")
-        sent.add(chunk)
-        body: bytes | Upload = chunk
-        if first.get("more_body", False):  # a body in several pieces: passed on as it comes
-            body = Upload(_rest(chunk, receive, sent), _declared(scope["headers"]))
+        body = await request_body(scope, receive, sent)
         # Past the size cap mid-body relay raises: the server drops the connection, so the client
         # sees a cut body, never a short one that looks whole.
         got = await self.forwarder.relay(
@@ -140,33 +135,6 @@ class RecordingProxy:
                           b"application/json")  # fmt: skip
         else:
             await _answer(send, 404, b"not a recorder route\n")
-
-
-async def _rest(first: bytes, receive: Receive, kept: Kept) -> AsyncIterator[bytes]:
-    """A request body's pieces as the client sends them, ``first`` included; each counted in ``kept``.
-
-    Raises:
-        ConnectionResetError: the client went away before its body ended (the target must not take
-            a cut body for a whole one).
-    """
-    yield first
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionResetError("the client went away before its request body ended")
-        chunk: bytes = message.get("body", b"")
-        kept.add(chunk)
-        yield chunk
-        if not message.get("more_body", False):
-            return
-
-
-def _declared(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
-    """A request's declared body length, or ``None`` (chunked)."""
-    for key, value in headers:
-        if key.lower() == b"content-length" and value.isdigit():
-            return int(value)
-    return None
 
 
 async def _answer(send: Send, status: int, text: bytes, content_type: bytes = b"text/plain") -> None:
