@@ -162,7 +162,7 @@ class Forwarder:
 
         Args:
             send: the ASGI client's ``send``.
-            more: headers added to the answer's (``X-Request-ID``, CORS).
+            more: headers added to the answer's (``X-Request-ID``, which replaces the API's own; CORS).
             keep: the most bytes of the body kept in ``Relayed.kept`` (the log's body limit).
             own: the proxy's origin (``own_origin``): a ``Location`` on the target is rewritten to it.
 
@@ -172,7 +172,10 @@ class Forwarder:
         started = False
         try:
             async with self.stream(method, path_and_query, headers, body) as answer:
-                sent = [*self.located(self.end_to_end(answer), own), *more]
+                answered = self.located(self.end_to_end(answer), own)
+                if more and any(k == b"x-request-id" for k, _ in more):  # ours replaces the API's own
+                    answered = [(k, v) for k, v in answered if k != b"x-request-id"]
+                sent = [*answered, *more]
                 await send({"type": "http.response.start", "status": answer.status, "headers": sent})
                 started = True
                 kept = Kept(keep)
