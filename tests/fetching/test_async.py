@@ -5,7 +5,7 @@ like any hop. A real Starlette server on 127.0.0.1 echoes what it received."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import orjson
@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mockingbird.errors import FetchError, FetchRefusedError
-from mockingbird.fetching import AsyncFetcher, FetchPolicy, FetchResult
+from mockingbird.fetching import AsyncFetcher, FetchPolicy, FetchResult, Upload
 from mockingbird.http.server import ThreadedServer
 
 
@@ -42,7 +42,11 @@ async def _slow(request: Request) -> Response:
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
     methods = ["GET", "POST", "PUT", "DELETE"]
-    routes = [Route("/", _echo), Route("/echo", _echo, methods=methods), Route("/moved", _moved)]
+    routes = [
+        Route("/", _echo),
+        Route("/echo", _echo, methods=methods),
+        Route("/moved", _moved, methods=["GET", "POST"]),
+    ]
     routes.append(Route("/slow", _slow))
     with ThreadedServer(Starlette(routes=routes)) as url:
         yield url
@@ -124,5 +128,32 @@ def test_a_redirect_after_a_direct_hop_gets_no_new_deadline(origin: str) -> None
             # 0.7 s before the redirect, 0.7 s after it: each within the second, both not.
             with pytest.raises(FetchError, match="no complete answer within 1 s"):
                 await _fetch(fetcher, "GET", origin + "/moved?wait=0.7&to=/slow")
+
+    asyncio.run(steps())
+
+
+def test_without_following_a_redirect_is_the_answer_on_the_first_and_on_a_direct_hop(origin: str) -> None:
+    policy = FetchPolicy(timeout=10, follow_redirects=False).trusting(origin)
+
+    async def steps() -> list[FetchResult]:
+        async with AsyncFetcher(
+            policy
+        ) as fetcher:  # the first fetch goes through the plan, the second directly
+            return [await _fetch(fetcher, "GET", origin + "/moved?to=/echo") for _ in range(2)]
+
+    for answer in asyncio.run(steps()):
+        assert (answer.status, dict(answer.headers)["location"]) == (307, "/echo")
+        assert answer.final_url == origin + "/moved?to=/echo"
+
+
+def test_a_streamed_body_is_never_sent_twice_when_a_followed_redirect_asks_for_it(origin: str) -> None:
+    async def pieces() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            yield b"x" * 1000
+
+    async def steps() -> None:
+        async with AsyncFetcher(FetchPolicy(timeout=10).trusting(origin)) as fetcher:
+            with pytest.raises(FetchError, match="cannot be sent twice"):
+                await _fetch(fetcher, "POST", origin + "/moved?to=/echo", content=Upload(pieces()))
 
     asyncio.run(steps())

@@ -16,7 +16,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -28,7 +28,8 @@ from starlette.routing import Route
 
 from mockingbird import MockServer
 from mockingbird.fetching import FetchPolicy
-from mockingbird.http.recording import RecordingProxy
+from mockingbird.http.forwarding import rewrite_location
+from mockingbird.http.recording import RecordingProxy, write_recording
 from mockingbird.http.server import ThreadedServer
 from mockingbird.query import LogQuery
 from mockingbird.records import DEFAULT_BODY_LIMIT
@@ -55,6 +56,19 @@ paths:
           content:
             application/octet-stream:
               schema: {type: string, format: binary}
+  /upload:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [name], properties: {name: {type: string}}}
+      responses:
+        "200":
+          description: what arrived
+          content:
+            application/json:
+              schema: {type: object}
 """
 
 
@@ -83,15 +97,21 @@ def _target() -> Starlette:
     async def small(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
-    async def moved(request: Request) -> Response:
-        return Response(status_code=307, headers={"location": "/upload"})
+    def moving(status: int, path: str) -> Callable[[Request], Awaitable[Response]]:
+        async def moved(request: Request) -> Response:
+            location = REDIRECTS[path].replace("{target}", str(request.base_url).rstrip("/"))
+            return Response(status_code=status, headers={"location": location})
+
+        return moved
 
     return Starlette(
         routes=[
             Route("/blob", blob),
             Route("/upload", upload, methods=["POST"]),
-            Route("/moved", moved, methods=["POST"]),
-            Route("/small", small),
+            Route("/moved", moving(307, "/moved"), methods=["POST"]),
+            Route("/relative", moving(301, "/relative"), methods=["POST"]),
+            Route("/away", moving(302, "/away"), methods=["POST"]),
+            Route("/small", small, methods=["GET", "POST"]),
         ]
     )
 
@@ -162,7 +182,9 @@ def test_record_passes_50_mib_both_ways_whole_in_bounded_memory(target: str, tmp
     assert "/blob" in recorded and "/upload" in recorded
 
 
-def test_through_passes_a_50_mib_answer_whole_in_bounded_memory(target: str, tmp_path: Path) -> None:
+def test_through_passes_50_mib_both_ways_whole_in_bounded_memory(target: str, tmp_path: Path) -> None:
+    """The upload is relayed unread: it is not JSON, as the spec says it must be, and is past --max-body
+    (16 MiB), yet nothing overrides its operation, so the real API gets it whole and answers it."""
     spec = tmp_path / "blobs.yaml"
     spec.write_text(SPEC)
     read, write = os.pipe()
@@ -178,19 +200,68 @@ def test_through_passes_a_50_mib_answer_whole_in_bounded_memory(target: str, tmp
         assert line, "serve did not start"
         url = json.loads(line)["url"]
         assert httpx.get(url + "/health").status_code == 200
+        assert (
+            httpx.post(url + "/upload", content=b"{}").json()["size"] == 2
+        )  # warm: the relay path is loaded
         before = _peak_kib(child.pid)
         assert _download(url + "/blob") == (SIZE, DIGEST)
+        sent = httpx.post(
+            url + "/upload", content=_blocks(), timeout=60,
+            headers={"authorization": "Bearer up-secret", "x-request-id": "big-upload"},
+        )  # chunked, as it is generated  # fmt: skip
+        assert sent.json() == {"size": SIZE, "sha256": DIGEST}
+        declared = httpx.post(url + "/upload", content=BLOCK * 300, timeout=60)  # one Content-Length
+        assert declared.json()["size"] == len(BLOCK) * 300
         grown = (_peak_kib(child.pid) - before) * 1024
         assert grown < GROWTH, f"serve's peak memory grew by {grown} bytes for a {SIZE}-byte body"
     finally:
         _stop(child)
     store = open_store(tmp_path / "log.db")
     try:
-        (row,) = [r for r in store.query(LogQuery(limit=10)).items if r.path == "/blob"]
+        rows = [r for r in store.query(LogQuery(limit=10)).items if r.path in ("/blob", "/upload")]
     finally:
         store.close()
-    assert row.source == "proxy" and row.status == 200
-    assert row.response_truncated and row.response_body == KEPT
+    blob = next(r for r in rows if r.path == "/blob")
+    assert blob.source == "proxy" and blob.status == 200
+    assert blob.response_truncated and blob.response_body == KEPT
+    upload = next(r for r in rows if r.correlation_id == "big-upload")
+    assert upload.source == "proxy" and upload.operation == "POST /upload" and upload.status == 200
+    assert upload.request_truncated and upload.request_body == KEPT  # the log's own limit
+    assert upload.request_headers["authorization"] != "Bearer up-secret"  # masked as any logged credential
+    assert json.loads(upload.response_body or "") == {"size": SIZE, "sha256": DIGEST}
+
+
+def test_through_checks_a_request_where_an_override_applies_and_relays_the_rest_untouched(
+    target: str, tmp_path: Path
+) -> None:
+    spec = tmp_path / "blobs.yaml"
+    spec.write_text(SPEC)
+    sha = lambda body: hashlib.sha256(body).hexdigest()
+    post = lambda url, body: httpx.post(
+        url + "/upload", content=body, headers={"content-type": "application/json"}
+    )
+    with MockServer(spec, through=target, log_db=tmp_path / "log.db") as mock:
+        url = mock.url
+        unchecked = post(url, b"not json")  # no override of POST /upload: relayed unread
+        mock.override(
+            "POST /upload", body={"mocked": True}, when=[{"in": "body", "pointer": "/name", "equals": "m"}]
+        )
+        refused = post(url, b"not json")  # now the mock reads it first: checked, refused
+        mocked = post(url, b'{"name": "m"}')
+        relayed = post(url, b'{"name": "real"}')  # checked, no override matches: the real API's answer
+        logged = sorted(
+            (r.status or 0, r.source or "", str(r.request_body)) for r in mock.requests(path="/upload")
+        )
+    assert unchecked.json() == {"size": 8, "sha256": sha(b"not json")}
+    assert refused.status_code == 400 and "size" not in refused.text
+    assert mocked.json() == {"mocked": True}
+    assert relayed.json() == {"size": 16, "sha256": sha(b'{"name": "real"}')}
+    assert logged == [
+        (200, "override", '{"name": "m"}'),
+        (200, "proxy", "not json"),
+        (200, "proxy", '{"name": "real"}'),
+        (400, "error", "not json"),
+    ]
 
 
 def test_a_request_body_in_pieces_goes_on_as_it_comes_and_is_kept_cut(target: str) -> None:
@@ -205,14 +276,69 @@ def test_a_request_body_in_pieces_goes_on_as_it_comes_and_is_kept_cut(target: st
     assert whole.request_body == BLOCK[:300] and not whole.request_truncated
 
 
-def test_a_streamed_body_is_never_sent_twice_when_a_redirect_asks_for_it(target: str) -> None:
+REDIRECTS = {
+    "/moved": "{target}/upload",  # on the target: pointed back at the proxy
+    "/relative": "/small",  # a path: the client resolves it against the proxy already
+    "/away": "https://elsewhere.test/login?next=%2F",  # another host: passed on untouched
+}
+
+
+def _redirected(base: str) -> dict[str, httpx.Response]:
+    return {path: httpx.post(base + path, content=BLOCK[:300]) for path in REDIRECTS}
+
+
+def test_record_hands_a_redirect_to_the_client_and_records_it(target: str, tmp_path: Path) -> None:
     proxy = RecordingProxy(target, policy=FetchPolicy(timeout=10))
     with ThreadedServer(proxy) as url:
-        whole = httpx.post(url + "/moved", content=BLOCK[:300])  # one piece: followed, body and all
-        # Past the server's read buffer (64 KiB): the proxy gets it in several pieces, whatever the timing.
-        pieces = httpx.post(url + "/moved", content=iter([BLOCK] * 8))
-    assert whole.json() == {"size": 300, "sha256": hashlib.sha256(BLOCK[:300]).hexdigest()}
-    assert pieces.status_code == 502 and "cannot be sent twice" in pieces.text
+        answers = _redirected(url)
+        # A client that follows the rewritten Location comes back through the proxy, body and all (307).
+        followed = httpx.post(url + "/moved", content=BLOCK[:300], follow_redirects=True)
+    assert {p: (a.status_code, a.headers["location"]) for p, a in answers.items()} == {
+        "/moved": (307, url + "/upload"),
+        "/relative": (301, "/small"),
+        "/away": (302, REDIRECTS["/away"]),
+    }
+    assert followed.json() == {"size": 300, "sha256": hashlib.sha256(BLOCK[:300]).hexdigest()}
+    recorded = [(e.method, e.path, e.status) for e in proxy.exchanges]
+    assert recorded[:3] == [("POST", "/moved", 307), ("POST", "/relative", 301), ("POST", "/away", 302)]
+    assert recorded[3:] == [("POST", "/moved", 307), ("POST", "/upload", 200)]
+    spec_path, _ = write_recording(proxy.exchanges, tmp_path, server=target)
+    assert "'307'" in spec_path.read_text() or '"307"' in spec_path.read_text()
+
+
+REDIRECT_SPEC = """\
+openapi: 3.1.0
+info: {title: moves, version: "1"}
+paths:
+""" + "".join(
+    f"""\
+  {path}:
+    post:
+      responses:
+        "200": {{description: ok}}
+"""
+    for path in REDIRECTS
+)
+
+
+def test_through_hands_a_redirect_to_the_client_as_it_came(target: str, tmp_path: Path) -> None:
+    spec = tmp_path / "moves.yaml"
+    spec.write_text(REDIRECT_SPEC)
+    with MockServer(spec, through=target, log_db=tmp_path / "log.db") as mock:
+        url = mock.url
+        answers = _redirected(url)
+        rows = {r.path: r for r in mock.requests()}
+    assert {p: (a.status_code, a.headers["location"]) for p, a in answers.items()} == {
+        "/moved": (307, url + "/upload"),
+        "/relative": (301, "/small"),
+        "/away": (302, REDIRECTS["/away"]),
+    }
+    assert {p: (r.status, r.source) for p, r in rows.items()} == {
+        "/moved": (307, "proxy"),
+        "/relative": (301, "proxy"),
+        "/away": (302, "proxy"),
+    }
+    assert rows["/moved"].response_headers["location"] == url + "/upload"
 
 
 SMALL_SPEC = """\
@@ -251,3 +377,21 @@ def test_through_adds_cors_and_one_request_id_and_a_fault_still_cuts_the_answer(
         logged.response_headers["x-request-id"] == "r-1"
         and "access-control-allow-origin" in logged.response_headers
     )
+
+
+@pytest.mark.parametrize(
+    ("location", "rewritten"),
+    [
+        ("http://api.test/v1/items/4?x=1", "http://127.0.0.1:8080/items/4?x=1"),
+        ("HTTP://API.TEST:80/v1", "http://127.0.0.1:8080/"),
+        ("//api.test/v1/a", "http://127.0.0.1:8080/a"),
+        ("/v1/items", "/items"),  # the proxy adds the base path back
+        ("items/4", "items/4"),  # relative to the request's path, which the proxy mirrors
+        ("http://api.test/other", "http://api.test/other"),  # outside the base path: no proxy path for it
+        ("https://api.test/v1/a", "https://api.test/v1/a"),  # another origin (scheme)
+        ("http://api.test:81/v1/a", "http://api.test:81/v1/a"),  # another origin (port)
+        ("http://api.test:bad/", "http://api.test:bad/"),  # not a URL: passed on
+    ],
+)
+def test_a_location_on_the_target_is_pointed_at_the_proxy(location: str, rewritten: str) -> None:
+    assert rewrite_location(location, "http://api.test/v1", "http://127.0.0.1:8080") == rewritten

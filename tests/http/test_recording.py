@@ -27,7 +27,7 @@ from tests.http.test_schemathesis import CHECKS, REFUSALS, _credentials, _no_emp
 
 from mockingbird import MockServer
 from mockingbird.fetching import FetchPolicy
-from mockingbird.http.logging import RequestLogMiddleware
+from mockingbird.http.logging import RequestLogMiddleware, RequestRecorder
 from mockingbird.http.recording import RecordingProxy, write_recording
 from mockingbird.http.server import ThreadedServer
 from mockingbird.openapi import load_spec
@@ -325,3 +325,28 @@ def test_a_target_with_a_base_path_is_recorded_as_the_clients_called_it(tmp_path
     assert spec.document["servers"] == [{"url": api_url + "/v1"}]
     with MockServer(spec_path, scenarios=(str(tmp_path / "scenarios"),)) as mock:
         assert httpx.get(mock.url + "/items/1", headers={"Authorization": TOKEN}).json() == ITEMS[0]
+
+
+def test_a_proxy_with_a_recorder_logs_each_exchange_itself_with_one_request_id(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "log.db")
+    try:
+        with ThreadedServer(_api()) as api_url:
+            proxy = RecordingProxy(api_url, recorder=RequestRecorder(store))
+            with ThreadedServer(proxy) as proxy_url:
+                named = httpx.get(
+                    proxy_url + "/items/1", headers={"Authorization": TOKEN, "X-Request-ID": "r-7"}
+                )
+                fresh = httpx.get(proxy_url + "/items/2?x=1", headers={"Authorization": TOKEN})
+                status = httpx.get(proxy_url + "/__mockingbird/record")  # the proxy's own route: logged too
+        store.flush()
+        rows = {r.path: r for r in store.query(LogQuery(limit=10, include_admin=True)).items}
+    finally:
+        store.close()
+    assert named.headers.get_list("x-request-id") == ["r-7"] and len(fresh.headers["x-request-id"]) == 32
+    assert status.json()["exchanges"] == 2
+    first, second = rows["/items/1"], rows["/items/2"]
+    assert (first.status, first.source, first.correlation_id) == (200, "proxy", "r-7")
+    assert second.correlation_id == fresh.headers["x-request-id"] and second.query == "x=1"
+    assert first.response_body is not None and '"lamp"' in str(first.response_body)
+    assert first.request_headers["authorization"] != TOKEN  # masked as any logged credential
+    assert rows["/__mockingbird/record"].status == 200

@@ -122,7 +122,7 @@ class AsyncFetcher(FetchCore):
             answer: Answer | None = None
             if plain is not None and known is not None:
                 answer = await self._direct(method, known, _target(plain.group(2)), whole, headers, upload)
-            if answer is not None and not _redirect(answer):
+            if answer is not None and not (self.policy.follow_redirects and _redirect(answer)):
                 streamed = self._answered(answer, url, known, raise_status, where)
             else:
                 streamed, answer = await self._planned(

@@ -102,7 +102,7 @@ class FetchCore:
             request.extensions["timeout"] = httpx.Timeout(self._clock.left(None)).as_dict()
             response = yield request
             location = response.headers.get("location")
-            if response.status_code in _REDIRECTS and location:
+            if response.status_code in _REDIRECTS and location and self.policy.follow_redirects:
                 if hop == self.policy.max_redirects:
                     raise FetchError(
                         source,
@@ -130,7 +130,7 @@ class FetchCore:
         """Whether the plan's step after ``response`` needs no name lookup: it is the answer, or a
         redirect to an address or pinned host."""
         location = response.headers.get("location")
-        if response.status_code not in _REDIRECTS or not location:
+        if response.status_code not in _REDIRECTS or not location or not self.policy.follow_redirects:
             return True
         try:
             return self.resolved(str(response.url.join(location)))

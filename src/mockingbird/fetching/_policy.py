@@ -22,6 +22,8 @@ class FetchPolicy:
         timeout: seconds for the whole fetch: resolving, connecting, redirects, the body (30).
         max_bytes: the largest body, counted while it streams, after decompression (64 MiB).
         max_redirects: redirects followed before giving up (5).
+        follow_redirects: follow redirects (on by default); off, a 3xx is the answer, as a reverse
+            proxy hands it to its client (``record``, ``serve --through``).
         allow_hosts: hosts (``HOST`` or ``HOST:PORT``) a remote document may reference;
             ``*`` allows every public host. A private, loopback or link-local host must be
             named exactly.
@@ -40,6 +42,7 @@ class FetchPolicy:
     timeout: float = 30.0
     max_bytes: int = 64 * 1024 * 1024
     max_redirects: int = 5
+    follow_redirects: bool = True
     allow_hosts: frozenset[str] = frozenset()
     trusted_origins: frozenset[str] = frozenset()
     resolver: Resolver = field(default=system_resolver, compare=False)

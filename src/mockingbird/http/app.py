@@ -51,7 +51,8 @@ from time import perf_counter, time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mockingbird.http.connections import drop_connection
-from mockingbird.openapi.model import Spec
+from mockingbird.openapi.matching.routing import RouteMatch
+from mockingbird.openapi.model import Operation, Spec
 from mockingbird.records import RESERVED_PREFIX, Capture
 from mockingbird.runtime.engine import Answer, MockEngine, MockRequest, headers_from_pairs
 from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks
@@ -289,6 +290,9 @@ class MockApp:
         body = b""
         too_large = False
         if "content-length" in headers and headers["content-length"] != "0" or "transfer-encoding" in headers:
+            if self.through is not None and (op := self._relayed_unread(method, scope)) is not None:
+                await self._relay_as_sent(self.through, scope, receive, send, op, rid, ts, start)
+                return
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body:
                 too_large = True  # refused before a byte of it is read
@@ -296,10 +300,7 @@ class MockApp:
                 read = await _read_body(receive, self.max_body)
                 too_large = read is None
                 body = read or b""
-        raw = scope.get("raw_path")
-        raw_path = raw.decode("latin-1") if raw else scope["path"]
-        if "?" in raw_path:  # some servers keep the query in raw_path
-            raw_path = raw_path.split("?", 1)[0]
+        raw_path = _path_of(scope)
         query_b: bytes = scope.get("query_string", b"")
         # ASGI's client is a (host, port) pair or None: handed on as it is.
         request = MockRequest(method, raw_path, query_b.decode("latin-1") if query_b else "", headers, body,
@@ -319,7 +320,9 @@ class MockApp:
             if answer.fault is None:  # streamed as it comes; a fault may cut or trickle it: read whole
                 await self._relay(self.through, scope, send, request, answer, target, rid, ts, start)
                 return
-            forwarded = await self.through.forward(method, target, raw_headers, body)
+            from mockingbird.http.forwarding import own_origin  # loaded with the Forwarder already
+
+            forwarded = await self.through.forward(method, target, raw_headers, body, own_origin(scope))
             response = MockResponse(forwarded.status, forwarded.pairs(), forwarded.body, "proxy")
         if answer.operation is not None:
             # A GraphQL request is logged under its operation ("GraphQL query GetUser"), not the endpoint.
@@ -387,6 +390,8 @@ class MockApp:
     ) -> None:  # fmt: skip
         """``--through``: the real API's answer passed on as it comes; the log keeps the first
         ``body_limit`` bytes of its body (and its whole size: the row says it was cut)."""
+        from mockingbird.http.forwarding import own_origin  # loaded with the Forwarder already
+
         meta = scope["state"]["mockingbird"]
         if answer.operation is not None:
             extra = answer.response.extra
@@ -399,7 +404,9 @@ class MockApp:
         recorder = self.recorder
         limit = recorder.body_limit if recorder is not None else 0
         method, body, error = request.method, request.body, answer.error
-        got = await through.relay(send, method, target, scope["headers"], body, more=more, keep=limit)
+        got = await through.relay(
+            send, method, target, scope["headers"], body, more=more, keep=limit, own=own_origin(scope)
+        )
         if recorder is not None:
             recorder.emit((
                 ts, (perf_counter() - start) * 1000.0, got.status, method, scope["path"],
@@ -410,6 +417,59 @@ class MockApp:
         await send({"type": "http.response.body", "body": b""})
         if self.after_answer is not None:
             self.after_answer(request, answer, rid)
+
+    def _relayed_unread(self, method: str, scope: Scope) -> Operation | None:
+        """``--through``: the operation of a request the spec would answer whatever its body says, so it
+        goes to the real API untouched (its body streamed, unread, unchecked); ``None`` when something
+        may read the body first: chaos, state, callbacks, an override of the operation, a variant chosen
+        by the request, a GraphQL endpoint."""
+        engine = self.engine
+        hooks = engine.hooks
+        if hooks.faults or hooks.state or engine.graphql is not None or self.after_answer is not None:
+            return None
+        found = engine.router.match(method, _path_of(scope))
+        if not isinstance(found, RouteMatch) or found.variants:
+            return None  # unrouted: the engine answers 404/405 as ever
+        key = found.operation.key
+        for hook in hooks.overrides:
+            covers = getattr(hook, "covers", None)  # OverrideHook's; any other hook may answer anything
+            if covers is None or covers(key):
+                return None
+        return found.operation
+
+    async def _relay_as_sent(
+        self, through: Forwarder, scope: Scope, receive: Receive, send: Send, operation: Operation, rid: bytes,
+        ts: float, start: float,
+    ) -> None:  # fmt: skip
+        """``--through`` for a request relayed unread: its body goes on piece by piece as the client sends
+        it (never held whole, so ``--max-body`` does not bound it) and the answer comes back as it comes;
+        the log keeps the first ``body_limit`` bytes of each body, and their whole sizes."""
+        from mockingbird.http.forwarding import Kept, own_origin, request_body
+
+        meta = scope["state"]["mockingbird"]
+        meta["operation"] = operation.key
+        meta["source"] = "proxy"
+        meta["scenario"] = scenario = self.engine.scenario
+        origin = headers_from_pairs(scope["headers"]).get("origin")
+        cors = _cors(origin.encode("latin-1")) if origin is not None and _ORIGIN.fullmatch(origin) else []
+        more = [*cors, (b"x-request-id", rid)]  # the id last, as the log's row builder reads it
+        recorder = self.recorder
+        limit = recorder.body_limit if recorder is not None else 0
+        query: bytes = scope.get("query_string", b"")
+        target = _path_of(scope) + (f"?{query.decode('latin-1')}" if query else "")
+        method: str = scope["method"]
+        sent = Kept(limit)
+        body = await request_body(scope, receive, sent)
+        got = await through.relay(
+            send, method, target, scope["headers"], body, more=more, keep=limit, own=own_origin(scope)
+        )
+        if recorder is not None:
+            recorder.emit((
+                ts, (perf_counter() - start) * 1000.0, got.status, method, scope["path"], query, scope["headers"],
+                got.headers, sent.body() or None, sent.size, got.kept or None, got.size, scope.get("client"), rid,
+                operation.key, "proxy", False, scenario, False, None,
+            ))  # fmt: skip
+        await send({"type": "http.response.body", "body": b""})
 
     async def _serve_side(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -469,6 +529,15 @@ class MockApp:
                 await run_hooks(self.on_shutdown)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _path_of(scope: Scope) -> str:
+    """The request's path as sent (percent-escapes kept), without a query some servers keep in it."""
+    raw = scope.get("raw_path")
+    raw_path: str = raw.decode("latin-1") if raw else scope["path"]
+    if "?" in raw_path:  # some servers keep the query in raw_path
+        raw_path = raw_path.split("?", 1)[0]
+    return raw_path
 
 
 def _cors(origin: bytes) -> list[tuple[bytes, bytes]]:

@@ -9,6 +9,11 @@ it comes); ``relay`` passes an answer on to an ASGI client as it comes and keeps
 beginning of its body (``--through``: for the log); ``forward`` reads the whole body (decoded,
 under the size cap: ``--through`` under a chaos fault, which may cut or trickle it), so the
 answer's ``Content-Encoding`` and ``Content-Length`` are dropped and ``Content-Length`` set anew.
+
+Redirects are never followed: a 3xx is the answer, passed on and recorded as it came, but for its
+``Location``. A ``Location`` on the target (its origin, under its base path) is rewritten to the
+proxy's own origin (``own_origin``), so the client comes back through the proxy; one to another
+host is passed on untouched (``rewrite_location``).
 """
 
 from __future__ import annotations
@@ -16,14 +21,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from mockingbird.errors import FetchError
 from mockingbird.fetching import AsyncFetcher, FetchPolicy, Streamed, Upload
 
 if TYPE_CHECKING:
-    from starlette.types import Send
+    from starlette.types import Receive, Scope, Send
 
 HOP_BY_HOP = frozenset(
     {
@@ -106,7 +112,8 @@ class Forwarder:
 
     def __init__(self, target: str, *, policy: FetchPolicy | None = None) -> None:
         self.target = target.rstrip("/")
-        self.policy = (policy or FetchPolicy()).trusting(self.target)
+        # A 3xx is handed to the client as it is (the proxy never follows it).
+        self.policy = replace((policy or FetchPolicy()).trusting(self.target), follow_redirects=False)
         # A fetcher runs one request at a time (its deadline is shared): a pool, grown on demand.
         self._idle: list[AsyncFetcher] = []
 
@@ -148,14 +155,16 @@ class Forwarder:
         *,
         more: Sequence[tuple[bytes, bytes]] = (),
         keep: int = 0,
+        own: str = "",
     ) -> Relayed:
         """Send one request on and pass its answer to ``send`` as it comes, all but the last (empty)
         body message, which is the caller's to send (after logging the exchange).
 
         Args:
             send: the ASGI client's ``send``.
-            more: headers added to the answer's (``X-Request-ID``, CORS).
+            more: headers added to the answer's (``X-Request-ID``, which replaces the API's own; CORS).
             keep: the most bytes of the body kept in ``Relayed.kept`` (the log's body limit).
+            own: the proxy's origin (``own_origin``): a ``Location`` on the target is rewritten to it.
 
         A failure to reach the API is passed on as a 502 answer. Past the size cap mid-body the
         ``FetchError`` propagates: the server drops the connection, so the client sees a cut body.
@@ -163,7 +172,10 @@ class Forwarder:
         started = False
         try:
             async with self.stream(method, path_and_query, headers, body) as answer:
-                sent = [*self.end_to_end(answer), *more]
+                answered = self.located(self.end_to_end(answer), own)
+                if more and any(k == b"x-request-id" for k, _ in more):  # ours replaces the API's own
+                    answered = [(k, v) for k, v in answered if k != b"x-request-id"]
+                sent = [*answered, *more]
                 await send({"type": "http.response.start", "status": answer.status, "headers": sent})
                 started = True
                 kept = Kept(keep)
@@ -197,6 +209,20 @@ class Forwarder:
             if k.lower() not in dropped
         ]
 
+    def located(self, headers: list[tuple[bytes, bytes]], own: str) -> list[tuple[bytes, bytes]]:
+        """``headers`` with a ``Location`` on the target rewritten to ``own`` (see ``rewrite_location``)."""
+        if not own or not any(k == b"location" for k, _ in headers):
+            return headers
+        return [
+            (
+                k,
+                rewrite_location(v.decode("latin-1"), self.target, own).encode("latin-1")
+                if k == b"location"
+                else v,
+            )
+            for k, v in headers
+        ]
+
     @staticmethod
     def _sent(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
         sent = {
@@ -208,9 +234,15 @@ class Forwarder:
         return sent
 
     async def forward(
-        self, method: str, path_and_query: str, headers: Sequence[tuple[bytes, bytes]], body: bytes
+        self,
+        method: str,
+        path_and_query: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        own: str = "",
     ) -> Forwarded:
-        """Send one request on; a failure to reach the API is a ``502`` answer, never an exception."""
+        """Send one request on; a failure to reach the API is a ``502`` answer, never an exception.
+        ``own``: the proxy's origin, as ``relay``'s."""
         fetcher = self._idle.pop() if self._idle else AsyncFetcher(self.policy)
         try:
             result = await fetcher.send(
@@ -222,10 +254,109 @@ class Forwarder:
             return Forwarded(502, (("content-type", "text/plain; charset=utf-8"),), text)
         finally:
             self._idle.append(fetcher)
-        kept = tuple((k, v) for k, v in result.headers if k.lower() not in _DECODED)
+        kept = tuple(
+            (k, rewrite_location(v, self.target, own) if own and k.lower() == "location" else v)
+            for k, v in result.headers
+            if k.lower() not in _DECODED
+        )
         return Forwarded(result.status, kept, result.content)
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
         idle, self._idle = self._idle, []
         await asyncio.gather(*(fetcher.aclose() for fetcher in idle))
+
+
+def own_origin(scope: Scope) -> str:
+    """The origin a client reached the proxy at: its scheme and ``Host`` (else the server's address)."""
+    scheme: str = scope.get("scheme", "http")
+    for key, value in scope["headers"]:
+        if key == b"host" and value:
+            return f"{scheme}://{value.decode('latin-1')}"
+    server: Any = scope.get("server")
+    if not server:
+        return ""
+    host, port = server[0], server[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}" if port is None else f"{scheme}://{shown}:{port}"
+
+
+def rewrite_location(location: str, target: str, own: str) -> str:
+    """A ``Location`` from the target as the proxy's client should follow it. PURE.
+
+    One on the target (its origin, at or under its base path) points at the proxy's origin ``own``
+    instead (an absolute-path one loses the base path, which the proxy adds back); anything else
+    (another host, a path outside the base, a relative path) is returned as it is.
+
+    Example:
+        >>> rewrite_location("http://api.test/v1/items/4", "http://api.test/v1", "http://127.0.0.1:8080")
+        'http://127.0.0.1:8080/items/4'
+        >>> rewrite_location("https://login.test/", "http://api.test/v1", "http://127.0.0.1:8080")
+        'https://login.test/'
+    """
+    try:
+        found, base = urlsplit(location), urlsplit(target)
+        if found.scheme or found.netloc:  # absolute, or scheme-relative
+            found = urlsplit(urljoin(target + "/", location))
+            if _origin(found) != _origin(base):
+                return location
+        elif not location.startswith("/"):
+            return location  # relative to the request's path, which the proxy mirrors
+    except ValueError:
+        return location  # not a URL: passed on, the client makes of it what it can
+    prefix = base.path.rstrip("/")
+    path = found.path
+    if prefix and path != prefix and not path.startswith(prefix + "/"):
+        return location
+    rest = path[len(prefix) :] or "/"
+    tail = (f"?{found.query}" if found.query else "") + (f"#{found.fragment}" if found.fragment else "")
+    return own + rest + tail if found.scheme or found.netloc else rest + tail
+
+
+def _origin(url: SplitResult) -> tuple[str, str | None, int]:
+    """(scheme, host, port) with the default port spelt out, for comparing origins.
+
+    Raises:
+        ValueError: the port is not a number.
+    """
+    scheme = url.scheme.lower()
+    return scheme, url.hostname, url.port or (443 if scheme == "https" else 80)
+
+
+async def request_body(scope: Scope, receive: Receive, kept: Kept) -> bytes | Upload:
+    """A request's body to send on: whole when it came in one piece, else an ``Upload`` that passes
+    each piece on as the client sends it (with its declared length, else chunked); every piece is
+    counted in ``kept`` (what a recording or the log keeps of it)."""
+    first = await receive()
+    chunk: bytes = first.get("body", b"")
+    kept.add(chunk)
+    if not first.get("more_body", False):
+        return chunk
+    return Upload(_rest(chunk, receive, kept), _declared(scope["headers"]))
+
+
+async def _rest(first: bytes, receive: Receive, kept: Kept) -> AsyncIterator[bytes]:
+    """A request body's pieces as the client sends them, ``first`` included; each counted in ``kept``.
+
+    Raises:
+        ConnectionResetError: the client went away before its body ended (the target must not take
+            a cut body for a whole one).
+    """
+    yield first
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionResetError("the client went away before its request body ended")
+        chunk: bytes = message.get("body", b"")
+        kept.add(chunk)
+        yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+def _declared(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
+    """A request's declared body length, or ``None`` (chunked)."""
+    for key, value in headers:
+        if key.lower() == b"content-length" and value.isdigit():
+            return int(value)
+    return None

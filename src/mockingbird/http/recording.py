@@ -6,9 +6,13 @@ a request body that comes in several pieces goes on piece by piece (an ``Upload`
 answer's body goes back as it comes, and only the first ``keep_bytes`` of each is kept (a cut
 body is marked truncated), so a body of any size passes in bounded memory. No answer (or a
 declared length past the fetch size cap) is a 502, a body that runs past the cap a dropped
-connection. Each exchange is kept in memory (for ``write_recording``) and, wrapped in
+connection. A redirect is not followed: the 3xx is passed on and recorded as the answer (its
+``Location`` pointed back at the proxy when it named the target). Each exchange is kept in memory (for ``write_recording``) and, wrapped in
 ``RequestLogMiddleware``, logged to the log store like any served request (its bodies cut
-at the log's own limit).
+at the log's own limit). With a ``recorder`` (what ``mockingbird record`` passes) the proxy hands
+each forwarded exchange's capture to it itself, as ``MockApp`` does (one tuple, no wrapped
+``receive``/``send``: a fifth of the proxy's own CPU per call went to the wrapping middleware);
+its control routes go through the recorder's middleware.
 
 ``write_recording`` infers the OpenAPI 3.1 document (``openapi.inference``) and writes it with
 a scenario that replays every recorded answer.
@@ -16,21 +20,29 @@ a scenario that replays every recorded answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import random
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from time import perf_counter, time
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import yaml
 from starlette.types import Receive, Scope, Send
 
-from mockingbird.fetching import FetchPolicy, Upload
-from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept
+from mockingbird.fetching import FetchPolicy
+from mockingbird.http.forwarding import HOP_BY_HOP, Forwarder, Kept, own_origin, request_body
 from mockingbird.openapi.inference import Exchange, infer_document, replay_scenario
 from mockingbird.openapi.inference.replay import REPLAY_EXTENSION
 from mockingbird.records import RESERVED_PREFIX
 
+if TYPE_CHECKING:
+    from mockingbird.http.logging import RequestRecorder
+
 CONTROL_PATH = f"{RESERVED_PREFIX}/record"
+_ids = random.Random()  # request ids need uniqueness, not secrecy (as MockApp's)
+_RID = re.compile(rb"[\x21-\x7e]{1,128}")
 
 
 class RecordingProxy:
@@ -46,6 +58,8 @@ class RecordingProxy:
             marked ``request_truncated``/``response_truncated`` (inference leaves a cut body out).
         on_stop: called by ``POST /__mockingbird/record/stop`` with the proxy; returns the files it
             wrote (the CLI writes the recording, then stops the server). ``None``: no such route.
+        recorder: log every exchange through it (source ``proxy``; the answer gets an
+            ``X-Request-ID``: the client's when sane, else a new one, in place of the API's own).
 
     ``GET /__mockingbird/record`` says what is being recorded (target, exchanges so far); paths
     under ``/__mockingbird/record`` are the proxy's own and are never forwarded.
@@ -63,8 +77,11 @@ class RecordingProxy:
         on_stop: Callable[[RecordingProxy], Sequence[str]] | None = None,
         keep_bytes: int = 1024 * 1024,
         max_exchanges: int = 100_000,
+        recorder: RequestRecorder | None = None,
     ) -> None:
         self.forwarder = Forwarder(target, policy=policy)
+        self.recorder = recorder
+        self._control_app = recorder.wrap(self._control_asgi) if recorder is not None else self._control_asgi
         self.on_stop = on_stop
         self.keep_bytes = keep_bytes
         self.max_exchanges = max_exchanges
@@ -81,8 +98,11 @@ class RecordingProxy:
         if scope["type"] != "http":
             return
         if scope["path"] == CONTROL_PATH or scope["path"].startswith(CONTROL_PATH + "/"):
-            await self._control(scope, send)
+            await self._control_app(scope, receive, send)
             return
+        recorder = self.recorder
+        ts = time() if recorder is not None else 0.0
+        start = perf_counter()
         method: str = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         query: bytes = scope.get("query_string", b"")
@@ -91,15 +111,36 @@ class RecordingProxy:
         )
         keep = self.keep_bytes
         sent = Kept(keep)
-        first = await receive()
-        chunk: bytes = first.get("body", b"")
-        sent.add(chunk)
-        body: bytes | Upload = chunk
-        if first.get("more_body", False):  # a body in several pieces: passed on as it comes
-            body = Upload(_rest(chunk, receive, sent), _declared(scope["headers"]))
+        body = await request_body(scope, receive, sent)
         # Past the size cap mid-body relay raises: the server drops the connection, so the client
         # sees a cut body, never a short one that looks whole.
-        got = await self.forwarder.relay(send, method, target, scope["headers"], body, keep=keep)
+        more: list[tuple[bytes, bytes]] = []
+        rid = b""
+        if recorder is not None:
+            rid = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+            if not _RID.fullmatch(rid):
+                rid = b"%032x" % _ids.getrandbits(128)
+            more.append((b"x-request-id", rid))
+        try:
+            got = await self.forwarder.relay(
+                send, method, target, scope["headers"], body, more=more, keep=keep, own=own_origin(scope)
+            )
+        except Exception as exc:  # the answer was cut mid-body (the server drops the connection): logged so
+            if recorder is not None:
+                recorder.emit((
+                    ts, (perf_counter() - start) * 1000.0, None, method, scope["path"], query, scope["headers"], [],
+                    sent.body()[: recorder.body_limit] or None, sent.size, None, 0, scope.get("client"), rid, None,
+                    "proxy", True, None, False, {"error": f"the answer was cut: {exc}"},
+                ))  # fmt: skip
+            raise
+        if recorder is not None:  # queued before the last (empty) chunk: what the client received is logged
+            limit = recorder.body_limit
+            asked, answered = sent.body(), got.kept
+            recorder.emit((
+                ts, (perf_counter() - start) * 1000.0, got.status, method, scope["path"], query, scope["headers"],
+                got.headers, asked[:limit] or None, sent.size, answered[:limit] or None, got.size, scope.get("client"),
+                rid, None, "proxy", False, None, False, None,
+            ))  # fmt: skip
         await send({"type": "http.response.body", "body": b""})
         if not got.reached:
             return
@@ -126,7 +167,7 @@ class RecordingProxy:
             )
         )
 
-    async def _control(self, scope: Scope, send: Send) -> None:
+    async def _control_asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, method = scope["path"], scope["method"]
         if path == CONTROL_PATH and method == "GET":
             status = {"target": self.forwarder.target, "exchanges": len(self.exchanges)}
@@ -137,33 +178,6 @@ class RecordingProxy:
                           b"application/json")  # fmt: skip
         else:
             await _answer(send, 404, b"not a recorder route\n")
-
-
-async def _rest(first: bytes, receive: Receive, kept: Kept) -> AsyncIterator[bytes]:
-    """A request body's pieces as the client sends them, ``first`` included; each counted in ``kept``.
-
-    Raises:
-        ConnectionResetError: the client went away before its body ended (the target must not take
-            a cut body for a whole one).
-    """
-    yield first
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionResetError("the client went away before its request body ended")
-        chunk: bytes = message.get("body", b"")
-        kept.add(chunk)
-        yield chunk
-        if not message.get("more_body", False):
-            return
-
-
-def _declared(headers: Sequence[tuple[bytes, bytes]]) -> int | None:
-    """A request's declared body length, or ``None`` (chunked)."""
-    for key, value in headers:
-        if key.lower() == b"content-length" and value.isdigit():
-            return int(value)
-    return None
 
 
 async def _answer(send: Send, status: int, text: bytes, content_type: bytes = b"text/plain") -> None:

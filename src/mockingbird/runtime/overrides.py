@@ -210,6 +210,12 @@ class OverrideHook:
         """Stored overrides that no longer check against the spec (skipped)."""
         return list(self._set.errors)
 
+    def covers(self, key: str) -> bool:
+        """Whether an override may answer the operation ``key`` (``serve --through`` relays the others
+        unread); a GraphQL operation's override may answer any."""
+        compiled = self._set
+        return key in compiled.by_operation or bool(compiled.by_graphql_operation)
+
     def respond(self, matched: Matched) -> MockResponse | None:
         candidates = self._set.by_operation.get(matched.operation.key)
         named: list[_Compiled] | None = None

@@ -102,3 +102,60 @@ def test_a_file_of_no_known_format_is_one_line_saying_what_it_looks_like(tmp_pat
     assert result.returncode == 2
     assert "Postman environment" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+BODIES = FIXTURES / "postman-Bodies.json"
+
+
+def test_postman_form_raw_and_graphql_bodies_become_typed_request_bodies() -> None:
+    spec = load_spec(BODIES)
+    content = {
+        op.key: spec.document["paths"][op.path][op.method.lower()]["requestBody"]["content"]
+        for op in spec.iter_operations()
+    }
+    form = content["POST /profiles"]["multipart/form-data"]
+    assert form["schema"] == {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "full name (spaces allowed)"},
+            "email": {"type": "string"},
+            "avatar": {"type": "string", "format": "binary", "description": "a square picture"},
+        },
+        "required": ["name", "email", "avatar"],  # the disabled nickname is left out
+    }
+    assert form["examples"]["created"]["value"] == {
+        "name": "Ann Lee",
+        "email": "ann@example.test",
+        "avatar": "avatar.png",
+    }
+    login = content["POST /login"]["application/x-www-form-urlencoded"]
+    assert login["schema"]["properties"] == {
+        "username": {"type": "string", "description": "the login name"},
+        "password": {"type": "string"},
+    }
+    assert next(iter(login["examples"].values()))["value"] == {"username": "ann", "password": "[REDACTED]"}
+    assert list(content["PUT /note"]) == ["application/xml"]
+    assert list(content["POST /say"]) == ["text/plain"]  # language text: not sniffed as JSON
+    graphql = content["POST /graphql"]["application/json"]
+    assert next(iter(graphql["examples"].values()))["value"]["variables"] == {"id": "1"}
+
+
+def test_a_served_postman_form_takes_a_valid_form_and_refuses_an_invalid_one() -> None:
+    with MockServer(BODIES) as mock:
+        made = httpx.post(
+            f"{mock.url}/profiles",
+            data={"name": "Bo", "email": "bo@example.test"},
+            files={"avatar": ("bo.png", b"\x89PNG....", "image/png")},
+        )
+        # multipart without the file; the same fields urlencoded are another media type
+        no_file = httpx.post(
+            f"{mock.url}/profiles", files={"name": (None, "Bo"), "email": (None, "bo@example.test")}
+        )
+        urlencoded = httpx.post(f"{mock.url}/profiles", data={"name": "Bo", "email": "bo@example.test"})
+        logged_in = httpx.post(f"{mock.url}/login", data={"username": "bo", "password": "pw"})
+        no_password = httpx.post(f"{mock.url}/login", data={"username": "bo"})
+    assert made.status_code == 201 and made.json() == {"id": 7, "name": "Ann Lee"}
+    assert no_file.status_code in (400, 422) and "avatar" in no_file.text
+    assert urlencoded.status_code == 415
+    assert logged_in.status_code == 200
+    assert no_password.status_code in (400, 422) and "password" in no_password.text

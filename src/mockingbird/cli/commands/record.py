@@ -76,11 +76,10 @@ def command(
         asyncio.get_running_loop().call_later(0.2, os.kill, os.getpid(), signal.SIGINT)
         return written
 
-    proxy = RecordingProxy(target, policy=FetchPolicy(timeout=timeout, max_bytes=max_bytes), on_stop=stop)
-    app: ASGIApp = proxy
+    recorder = None
     store = None
     if log:
-        from mockingbird.http.logging import RequestLogMiddleware
+        from mockingbird.http.logging import RequestRecorder
         from mockingbird.openapi.checks.security import CredentialFields
         from mockingbird.openapi.inference.document import KEY_HEADERS, KEY_QUERY
         from mockingbird.store import open_store
@@ -88,9 +87,10 @@ def command(
         Path(out).mkdir(parents=True, exist_ok=True)
         store = open_store(log_db if log_db is not None else Path(out) / "record.db")
         # The credentials the inference recognises are masked in the log too (http/redaction.py).
-        app = RequestLogMiddleware(
-            proxy, store, redact=CredentialFields.build(headers=KEY_HEADERS, query=KEY_QUERY)
-        )
+        recorder = RequestRecorder(store, redact=CredentialFields.build(headers=KEY_HEADERS, query=KEY_QUERY))
+    policy = FetchPolicy(timeout=timeout, max_bytes=max_bytes)
+    proxy = RecordingProxy(target, policy=policy, on_stop=stop, recorder=recorder)
+    app: ASGIApp = proxy
 
     def on_listening(bound: int) -> None:
         click.echo(f"recording {target} at http://{host}:{bound}/ (Ctrl-C writes {out}/)", err=True)

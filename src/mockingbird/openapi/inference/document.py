@@ -25,6 +25,7 @@ from mockingbird.openapi.checks.security import ALWAYS_CREDENTIAL_HEADERS
 from mockingbird.openapi.inference.exchanges import (
     NOT_JSON,
     Exchange,
+    FormField,
     Headers,
     header,
     is_json,
@@ -158,6 +159,7 @@ class _Body:
         self.texts = False
         self.binary = False
         self.examples: dict[str, Any] = {}
+        self.forms: list[tuple[FormField, ...]] = []
 
     def add(self, mime: str, body: bytes, name: str) -> bool:
         """Add one body; ``True`` when it was kept as the named example."""
@@ -176,7 +178,47 @@ class _Body:
         self.examples.setdefault(name, {"value": value})
         return True
 
+    def add_form(self, fields: tuple[FormField, ...], name: str) -> None:
+        """Add one form its source described field by field (a Postman ``formdata``/``urlencoded`` body)."""
+        self.forms.append(fields)
+        value: dict[str, Any] = {}
+        for item in fields:
+            shown = REDACTED if SECRET_MEMBERS.match(item.name) else item.value
+            if item.name not in value:
+                value[item.name] = shown
+            elif isinstance(value[item.name], list):
+                value[item.name].append(shown)
+            else:
+                value[item.name] = [value[item.name], shown]
+        self.examples.setdefault(name, {"value": value})
+
+    def _form_schema(self) -> dict[str, Any]:
+        """An object of the forms' fields: text as strings, files as binary strings, a field sent twice
+        an array of them; required: the fields every form sent; descriptions kept."""
+        properties: dict[str, dict[str, Any]] = {}
+        repeated: set[str] = set()
+        for form in self.forms:
+            names = [item.name for item in form]
+            repeated.update(n for n in names if names.count(n) > 1)
+            for item in form:
+                field = properties.setdefault(item.name, {"type": "string"})
+                if item.file:
+                    field["format"] = "binary"
+                if item.description:
+                    field.setdefault("description", item.description)
+        for name in repeated:
+            field = properties[name]
+            described = {"description": field.pop("description")} if "description" in field else {}
+            properties[name] = {"type": "array", "items": field, **described}
+        required = [n for n in properties if all(any(i.name == n for i in form) for form in self.forms)]
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
+        return schema
+
     def media(self) -> dict[str, Any]:
+        if self.forms:
+            return {"schema": self._form_schema(), "examples": self.examples}
         if self.binary:
             return {"schema": {}}
         schema = {"type": "string"} if self.texts else infer_schema(self.samples)
@@ -224,7 +266,11 @@ class _Operation:
             ) and not lower.startswith("x-forwarded-"):
                 self.header_values[key].append(value)
         sent: Any = NOT_JSON
-        if exchange.request_body:
+        if exchange.form:  # a form the source described field by field: its fields make the schema
+            self.with_body += 1
+            mime = media_type(exchange.request_headers) or "multipart/form-data"
+            self.requests[mime].add_form(exchange.form, name)
+        elif exchange.request_body:
             self.with_body += 1
             if not exchange.request_truncated:  # a cut body describes nothing, nor is it a replay condition
                 sent = json_body(exchange.request_body)

@@ -16,6 +16,23 @@ Headers = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
+class FormField:
+    """One field of a form body as its source describes it (a Postman ``formdata``/``urlencoded`` entry).
+
+    Args:
+        name: the field's name.
+        value: its example value (a file field's: the file's name, when known).
+        file: a file upload (a binary string), not a text field.
+        description: what the source says of it.
+    """
+
+    name: str
+    value: str = ""
+    file: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """One request and the response it got.
 
@@ -35,6 +52,8 @@ class Exchange:
             (lower-case header names, query names as sent), beyond the ones recognised by name.
         request_truncated / response_truncated: the body is only the beginning of a longer one (a
             recorder's cap): it is left out of schemas and examples.
+        form: the request body's fields, when the source describes a form rather than sending bytes
+            (its media type is the request's ``Content-Type``): they make its schema and example.
 
     Example:
         >>> Exchange("get", "https://api.test/pets/1?x=2", 200).path
@@ -55,6 +74,7 @@ class Exchange:
     credentials: frozenset[str] = frozenset()
     request_truncated: bool = False
     response_truncated: bool = False
+    form: tuple[FormField, ...] = ()
 
     @property
     def path(self) -> str:

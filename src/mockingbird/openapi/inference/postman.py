@@ -8,7 +8,9 @@ the collection's variables, then an environment's (``--postman-env``), which win
 segment ``:name`` or ``{{name}}`` stays a path parameter of that name. Auth settings
 (collection, folder or request: the nearest wins) become the credentials the request carries,
 hence security schemes: ``bearer``, ``basic``, ``apikey`` (header or query), ``oauth2`` (a
-bearer token).
+bearer token). Bodies: ``raw`` (typed by ``options.raw.language``), ``urlencoded`` and ``formdata``
+(forms described field by field: text fields strings, file fields binary, descriptions kept,
+disabled fields left out) and ``graphql`` (JSON).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from mockingbird.openapi.inference.exchanges import Exchange, Headers
+import orjson
+
+from mockingbird.openapi.inference.exchanges import Exchange, FormField, Headers
 
 _VAR = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _SEGMENT_VAR = re.compile(r"^(?::[A-Za-z_][\w.-]*|\{\{\s*[\w.-]+\s*\}\})$")
@@ -150,30 +154,78 @@ def _url(raw: Any, ctx: _Context, extra_query: list[tuple[str, str]]) -> str:
     return host_text.rstrip("/") + "/" + "/".join(out) + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-def _body(raw: Any, ctx: _Context) -> tuple[bytes, str]:
+# ``options.raw.language`` -> the media type Postman sends the raw body as.
+_RAW_LANGUAGES = {
+    "json": "application/json", "xml": "application/xml", "html": "text/html", "text": "text/plain",
+    "javascript": "application/javascript",
+}  # fmt: skip
+Body = tuple[bytes, str, tuple[FormField, ...]]  # the bytes sent, their media type, a form's fields
+
+
+def _body(raw: Any, ctx: _Context) -> Body:
+    """A request's body: ``raw`` (its language names the media type), ``urlencoded`` and ``formdata``
+    (the fields, ``disabled`` ones left out: a form the inference describes field by field) and
+    ``graphql`` (a JSON ``{query, variables}``, as Postman posts it)."""
     if not isinstance(raw, dict):
-        return b"", ""
+        return b"", "", ()
     mode = raw.get("mode")
     if mode == "raw" and isinstance(raw.get("raw"), str) and raw["raw"]:
-        language = (
-            raw.get("options", {}).get("raw", {}).get("language")
-            if isinstance(raw.get("options"), dict)
-            else None
-        )
-        mime = {"json": "application/json", "xml": "application/xml", "html": "text/html"}.get(
-            language or "", ""
-        )
+        options = raw.get("options")
+        settings = options.get("raw") if isinstance(options, dict) else None
+        language = settings.get("language") if isinstance(settings, dict) else None
+        mime = _RAW_LANGUAGES.get(language, "") if isinstance(language, str) else ""
         text = ctx.resolve(raw["raw"])
         if not mime and text.lstrip().startswith(("{", "[")):
             mime = "application/json"
-        return text.encode("utf-8"), mime or "text/plain"
+        return text.encode("utf-8"), mime or "text/plain", ()
     if mode == "urlencoded":
-        pairs = [(ctx.resolve(k), ctx.resolve(v)) for k, v in _pairs(raw.get("urlencoded"))]
-        return urlencode(pairs).encode(), "application/x-www-form-urlencoded"
-    return b"", ""
+        form = _form(raw.get("urlencoded"), ctx)
+        body = urlencode([(f.name, f.value) for f in form]).encode()
+        return body, "application/x-www-form-urlencoded", form
+    if mode == "formdata":
+        return b"", "multipart/form-data", _form(raw.get("formdata"), ctx)
+    if mode == "graphql" and isinstance(raw.get("graphql"), dict):
+        graphql = raw["graphql"]
+        sent: dict[str, Any] = {"query": ctx.resolve(str(graphql.get("query") or ""))}
+        variables = graphql.get("variables")
+        if isinstance(variables, str) and variables.strip():
+            try:
+                sent["variables"] = orjson.loads(ctx.resolve(variables))
+            except orjson.JSONDecodeError:
+                pass  # Postman keeps what was typed; a body with unparsable variables is sent without them
+        elif isinstance(variables, dict):
+            sent["variables"] = variables
+        return orjson.dumps(sent), "application/json", ()
+    return b"", "", ()
 
 
-def _request(raw: Any, ctx: _Context) -> tuple[str, str, Headers, bytes, frozenset[str]]:
+def _form(raw: Any, ctx: _Context) -> tuple[FormField, ...]:
+    """The enabled fields of a ``formdata`` or ``urlencoded`` list (``type: file`` ones as files)."""
+    if not isinstance(raw, list):
+        return ()
+    out: list[FormField] = []
+    for entry in raw:
+        if not isinstance(entry, dict) or entry.get("key") is None or entry.get("disabled", False):
+            continue
+        file = entry.get("type") == "file"
+        source = entry.get("src")
+        if file:  # the file's name stands for its content
+            shown = source[0] if isinstance(source, list) and source else source
+            value = str(shown).rsplit("/", 1)[-1] if isinstance(shown, str) else ""
+        else:
+            value = "" if entry.get("value") is None else ctx.resolve(str(entry["value"]))
+        described = entry.get("description")
+        if isinstance(described, dict):  # v2.1 may say {content, type}
+            described = described.get("content")
+        text = described if isinstance(described, str) else ""
+        out.append(FormField(ctx.resolve(str(entry["key"])), value, file, text))
+    return tuple(out)
+
+
+Request = tuple[str, str, Headers, bytes, frozenset[str], tuple[FormField, ...]]
+
+
+def _request(raw: Any, ctx: _Context) -> Request:
     if isinstance(raw, str):
         raw = {"url": raw, "method": "GET"}
     if not isinstance(raw, dict):
@@ -181,12 +233,12 @@ def _request(raw: Any, ctx: _Context) -> tuple[str, str, Headers, bytes, frozens
     auth = raw.get("auth", ctx.auth) if "auth" in raw else ctx.auth
     auth_headers, auth_query = _credentials(auth, ctx)
     headers = tuple((ctx.resolve(k), ctx.resolve(v)) for k, v in _pairs(raw.get("header"))) + auth_headers
-    body, mime = _body(raw.get("body"), ctx)
+    body, mime, form = _body(raw.get("body"), ctx)
     if mime and not any(k.lower() == "content-type" for k, _ in headers):
         headers += (("Content-Type", mime),)
     method = str(raw.get("method") or "GET").upper()
     secret = frozenset([k.lower() for k, _ in auth_headers] + [k for k, _ in auth_query])
-    return method, _url(raw.get("url"), ctx, auth_query), headers, body, secret
+    return method, _url(raw.get("url"), ctx, auth_query), headers, body, secret, form
 
 
 def _item_exchanges(item: dict[str, Any], ctx: _Context) -> Iterator[Exchange]:
@@ -195,7 +247,7 @@ def _item_exchanges(item: dict[str, Any], ctx: _Context) -> Iterator[Exchange]:
         item.get("request", {}).get("description") if isinstance(item.get("request"), dict) else None
     )
     text = description if isinstance(description, str) else ""
-    method, url, headers, body, secret = _request(item.get("request"), ctx)
+    method, url, headers, body, secret, form = _request(item.get("request"), ctx)
     responses = [r for r in item.get("response") or [] if isinstance(r, dict)]
     if not responses:
         yield Exchange(
@@ -208,11 +260,12 @@ def _item_exchanges(item: dict[str, Any], ctx: _Context) -> Iterator[Exchange]:
             summary=summary,
             description=text,
             credentials=secret,
+            form=form,
         )
         return
     for response in responses:
         if "originalRequest" in response:
-            method, url, headers, body, secret = _request(response["originalRequest"], ctx)
+            method, url, headers, body, secret, form = _request(response["originalRequest"], ctx)
         code = response.get("code")
         yield Exchange(
             method=method,
@@ -227,6 +280,7 @@ def _item_exchanges(item: dict[str, Any], ctx: _Context) -> Iterator[Exchange]:
             summary=summary,
             description=text,
             credentials=secret,
+            form=form,
         )
 
 
