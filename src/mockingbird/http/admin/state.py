@@ -119,6 +119,11 @@ STATE_SCHEMAS: dict[str, Any] = {
             "scope": {"type": "array", "items": {"type": "string"}},
             "operations": {"type": "object", "additionalProperties": {"type": "string"}},
             "items": {"type": "integer", "minimum": 0},
+            "deleted": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "A GraphQL entity type's deleted ids (its path is graphql:<Type>).",
+            },
         },
     },
 }
