@@ -84,11 +84,11 @@ def classify(
     entity = entity_type(schema, name[found.end() :].lstrip("_"), return_type)
     if entity is None:
         return None
-    if kind == "create":
+    if kind == "create" and "id" not in args and any(isinstance(v, list) for v in args.values()):
         many = [
-            v for v in args.values() if isinstance(v, list) and v and all(isinstance(i, Mapping) for i in v)
+            v for v in args.values() if v and isinstance(v, list) and all(isinstance(i, Mapping) for i in v)
         ]
-        if len(many) == 1 and "id" not in args:  # createUsers(input: [UserInput!]!): one entity per item
+        if len(many) == 1:  # createUsers(input: [UserInput!]!): one entity per item
             batch = tuple((i.get("id"), kept_values(entity, i)) for i in many[0])
             if all(not isinstance(i, (dict, list)) for i, _ in batch):
                 return Change(kind, entity.name, None, {}, batch=batch)
@@ -113,7 +113,12 @@ def kept_values(owner: GraphQLObjectType, given: Mapping[str, Any]) -> dict[str,
             linked = _reference(owner, key, value)
             if linked is not None:
                 values.setdefault(linked[0], linked[1])
-        elif key != "id":
+        elif key == "id":
+            continue
+        elif not isinstance(value, (Mapping, list)):  # the common case: a scalar or an enum value
+            if fits(value, field.type):
+                values[key] = value
+        else:
             kept = _keep(value, field.type)
             if kept is not _SKIP:
                 values[key] = kept
