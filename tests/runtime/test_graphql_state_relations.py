@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXTransport
@@ -121,6 +122,10 @@ def test_deleted_ids_survive_an_export_and_import(url: str, tmp_path: Path) -> N
     exported = httpx.get(f"{url}/admin/api/state").json()
     [entry] = [c for c in exported["collections"] if c["collection"] == "graphql:User"]
     assert entry["deleted"] == [gone["id"]] and [u["id"] for u in entry["items"]] == [kept["id"]]
+    documented = httpx.get(f"{url}/admin/api/openapi.json").json()["components"]["schemas"]["State"]
+    assert jsonschema_rs.Draft202012Validator(documented).is_valid(
+        exported
+    )  # the admin API's document says so
     assert httpx.post(f"{url}/admin/api/state/reset").status_code == 200
     assert ask(url, READ_USER, id=gone["id"])["user"] is not None  # forgotten: generated again
     loaded = httpx.put(f"{url}/admin/api/state", json=exported)
