@@ -331,8 +331,10 @@ class DataResolver:
             found = entities.get(type_.name, str(given_id))
             if found:
                 fixed.update(found)
-                if any(isinstance(v, (Mapping, list)) for v in found.values()):  # nested objects, references
-                    fixed = Linked(fixed, type_, f"{type_.name}#{given_id}", self._linked)
+                for value in found.values():  # nested objects, references (kept as JSON: dicts and lists)
+                    if isinstance(value, (dict, list)):
+                        fixed = Linked(fixed, type_, f"{type_.name}#{given_id}", self._linked)
+                        break
         return Node(type_, f"{type_.name}#{given_id}", fixed, echo, level, target)
 
     def _linked(self, type_: GraphQLOutputType, key: str, value: Any) -> Any:

@@ -115,7 +115,9 @@ def kept_values(owner: GraphQLObjectType, given: Mapping[str, Any]) -> dict[str,
                 values.setdefault(linked[0], linked[1])
         elif key == "id":
             continue
-        elif not isinstance(value, (Mapping, list)):  # the common case: a scalar or an enum value
+        elif not isinstance(
+            value, (dict, list)
+        ):  # the common case: a scalar or an enum value (args are dicts)
             if fits(value, field.type):
                 values[key] = value
         else:
