@@ -14,6 +14,7 @@ from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXTransport
 
 from mockingbird import MockServer
+from mockingbird.runtime.graphql_state import GraphQLEntities
 
 SHOP = Path(__file__).with_name("shop_state.graphql")
 USERS = "mutation($input: [UserInput!]!) { createUsers(input: $input) { id name email } }"
@@ -162,3 +163,32 @@ def test_the_admin_lists_the_graphql_types_held_in_state_with_their_counts(url: 
     assert httpx.post(f"{url}/admin/api/state/reset").status_code == 200
     listed = {c["path"]: c for c in httpx.get(f"{url}/admin/api/state/collections").json()["items"]}
     assert (listed["graphql:User"]["items"], listed["graphql:User"]["deleted"]) == (0, 0)
+
+
+def test_an_update_on_another_replica_finds_the_object_at_once(pg_dsn: str) -> None:
+    """Two replicas on one PostgreSQL store: an object made on one can be updated on the other right away."""
+    with (
+        MockServer(SHOP, seed=5, stateful=True, control_db=pg_dsn) as one,
+        MockServer(SHOP, seed=5, stateful=True, control_db=pg_dsn) as two,
+    ):
+        one.state.reset()
+        for _ in range(5):  # each time before the other replica's NOTIFY can have been read
+            made = ask(one.url, USERS, input=[{"name": "Ada", "email": "ada@example.org"}])["createUsers"][0]
+            renamed = ask(
+                two.url,
+                'mutation($id: ID!) { updateUser(id: $id, name: "Ada L.") { id name } }',
+                id=made["id"],
+            )
+            assert renamed == {"updateUser": {"id": made["id"], "name": "Ada L."}}
+        reply = post(two.url, 'mutation { updateUser(id: "nobody", name: "Ghost") { id } }')
+        assert reply["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
+
+
+def test_an_update_on_a_shared_store_reads_it_again_before_not_found() -> None:
+    """What another replica stored, not yet announced here: read on the miss (and only on a shared store)."""
+    stored: dict[Any, Any] = {}
+    shared = GraphQLEntities(None, {}, read=lambda: stored)
+    alone = GraphQLEntities(None, {})
+    stored[("graphql:User", ())] = [("u-1", {"name": "Ada"})]  # another replica's write
+    assert shared.exists("User", "u-1") and shared.get("User", "u-1") == {"name": "Ada"}
+    assert not alone.exists("User", "u-1") and not shared.exists("User", "u-2")

@@ -79,6 +79,10 @@ class EntityStore(Protocol):
         """Whether a mutation deleted this entity (and none made it again)."""
         ...
 
+    def exists(self, type_name: str, entity_id: str) -> bool:
+        """Whether an entity is kept (what an update needs), wherever the store keeps it."""
+        ...
+
     def ids(self, type_name: str) -> list[str]:
         """The ids of the kept entities of a type, oldest first."""
         ...
@@ -218,7 +222,7 @@ class DataResolver:
         if change.kind == "delete":
             before = entities.delete(type_name, str(entity_id)) or {}
             return {**done, **before, **flat, "id": entity_id}, type_name, None
-        if change.kind == "update" and not change.upsert and entities.get(type_name, str(entity_id)) is None:
+        if change.kind == "update" and not change.upsert and not entities.exists(type_name, str(entity_id)):
             raise not_found(type_name, entity_id)
         entities.put(type_name, str(entity_id), change.values)
         return {**done, **flat, "id": entity_id}, type_name, None

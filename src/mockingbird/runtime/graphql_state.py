@@ -30,10 +30,13 @@ class GraphQLEntities:
     Args:
         persist: receives every change, in order (a ``StateWriter``), or ``None`` for memory only.
         stored: what the control store holds (its ``graphql:`` buckets are taken).
+        read: a fleet's shared store's ``read_state``: read again before an update answers ``NOT_FOUND``.
     """
 
-    def __init__(self, persist: Callable[[Sequence[StateWrite]], None] | None, stored: StoredState) -> None:
+    def __init__(self, persist: Callable[[Sequence[StateWrite]], None] | None, stored: StoredState,
+                 read: Callable[[], StoredState] | None = None) -> None:  # fmt: skip
         self._persist = persist
+        self._read = read
         self._lock = threading.Lock()
         self._items: dict[str, dict[str, dict[str, Any]]] = {}  # type -> id -> values, oldest first
         self._deleted: set[tuple[str, str]] = set()
@@ -63,6 +66,16 @@ class GraphQLEntities:
         """The kept values of an entity, or ``None``."""
         kept = self._items.get(type_name)
         return None if kept is None else kept.get(entity_id)
+
+    def exists(self, type_name: str, entity_id: str) -> bool:
+        """Whether an entity is kept (an update's check). On a fleet's shared store a miss reads the store
+        again first: another replica may have made it a moment ago (its NOTIFY not yet here)."""
+        if self.get(type_name, entity_id) is not None:
+            return True
+        if self._read is None or (type_name, entity_id) in self._deleted:
+            return False
+        self.reload(self._read)
+        return self.get(type_name, entity_id) is not None
 
     def put(self, type_name: str, entity_id: str, values: Mapping[str, Any]) -> None:
         """Keep (merge) values of an entity (one deleted before is back)."""

@@ -66,7 +66,8 @@ class StateControl:
             from mockingbird.runtime.graphql_state import GraphQLEntities
 
             self._hook, self._writer = build_state_hook(engine, store)
-            self._entities = GraphQLEntities(self._writer, store.read_state())
+            self._entities = GraphQLEntities(self._writer, store.read_state(),
+                                             store.read_state if store.shared else None)  # fmt: skip
             engine.graphql.service.resolver.entities = self._entities
 
     @property
