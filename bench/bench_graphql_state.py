@@ -7,8 +7,9 @@ the same query (``tests/runtime/blog.graphql``), in answers per CPU second:
 1. a list of 20 users x 5 fields, and one user by id, with the stateful mode on and no entity kept, then with
    100 created users (the list then shows kept ones first);
 2. a create mutation (``createUser``), plain (its input echoed) and stateful (kept, a new id each time);
-3. with ``--before DIR`` (a ``src`` folder of an earlier version), the plain mock's list query in a child
-   process per version: what the request path of a mock without ``--stateful`` pays for the change.
+3. with ``--before DIR`` (a ``src`` folder of an earlier version), the plain list query and the stateful
+   cases (the list and by id with 100 kept, a create) in a child process per version and case: what the
+   request path pays for the change, with and without ``--stateful``.
 
 Usage: .venv/bin/python bench/bench_graphql_state.py [--rounds 3] [--seconds 1] [--before /tmp/old/src]
 """
@@ -70,10 +71,11 @@ def main() -> None:
     parser.add_argument(
         "--before", help="an earlier version's src folder: the plain list query, before and now"
     )
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:  # one version's plain list query rate, for --before
-        print(_rate(_service(False), LIST, args.seconds))
+    if args.child:  # one version's rate of one case, for --before
+        stateful, kept, body = VERSIONED[args.child]
+        print(_rate(_service(stateful, kept), body, args.seconds))
         return
     plain, empty, hundred, creating = _service(False), _service(True), _service(True, 100), _service(True)
     cases = {
@@ -83,25 +85,36 @@ def main() -> None:
         "create, stateful": (creating, CREATE),
     }  # fmt: skip
     if args.before:
-        cases["list, plain, before (baseline)"] = cases["list, plain, now"] = (plain, LIST)
+        for case in VERSIONED:
+            cases[f"{case}, before (baseline)"] = cases[f"{case}, now"] = (plain, LIST)
     best: dict[str, float] = dict.fromkeys(cases, 0.0)
     for _ in range(args.rounds):
         for name, (ask, body) in cases.items():
-            if "before" in name or "now" in name:
-                rate = _child(args.before if "before" in name else str(ROOT / "src"), args.seconds)
+            case, _, version = name.rpartition(", ")
+            if version in ("before (baseline)", "now"):
+                rate = _child(args.before if version != "now" else str(ROOT / "src"), case, args.seconds)
             else:
                 rate = _rate(ask, body, args.seconds)
             best[name] = max(best[name], rate)
     base = 0.0
-    print(f"{'case':34} {'answers/s':>10} {'ratio':>7}")
+    print(f"{'case':44} {'answers/s':>10} {'ratio':>7}")
     for name, rate in best.items():
         base = rate if "baseline" in name else base
-        print(f"{name:34} {rate:10.0f} {rate / base:7.0%}")
+        print(f"{name:44} {rate:10.0f} {rate / base:7.0%}")
 
 
-def _child(src: str, seconds: float) -> float:
+# The cases run in a child process per version (--before): stateful, entities kept first, the request.
+VERSIONED = {
+    "list, plain": (False, 0, LIST),
+    "list, stateful, 100 kept": (True, 100, LIST),
+    "by id, stateful, 100 kept": (True, 100, ONE),
+    "create, stateful": (True, 0, CREATE),
+}
+
+
+def _child(src: str, case: str, seconds: float) -> float:
     env = {**os.environ, "PYTHONPATH": src}
-    out = subprocess.run([sys.executable, __file__, "--child", "--seconds", str(seconds)], env=env,
+    out = subprocess.run([sys.executable, __file__, "--child", case, "--seconds", str(seconds)], env=env,
                          capture_output=True, text=True, check=True)  # fmt: skip
     return float(json.loads(out.stdout.strip()))
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLSchema
 from mockingbird.config import ServeConfig
 from mockingbird.errors import ConfigError, DocumentError, SpecError
-from mockingbird.graphql.extend import Extension, Forward
+from mockingbird.graphql.extend import AsyncForward, Extension, Forward
 from mockingbird.graphql.loading import load_schema, looks_like_graphql
 from mockingbird.graphql.protocol import GRAPHQL_JSON, JSON, GraphQLSettings
 from mockingbird.openapi.model import MediaType, Operation, RequestBody, Response, Spec
@@ -199,7 +199,7 @@ def extended_spec(source: str, url: str, policy: FetchPolicy, settings: GraphQLS
 
     remote = introspect(url, policy, headers)
     schema, added, warnings = extend_schema_with(remote, url, sdl_sources(source), default_cache_dir())
-    extension = Extension(url, added, forwarder(url, policy, headers))
+    extension = Extension(url, added, forwarder(url, policy, headers), async_forwarder(url, policy, headers))
     return graphql_spec(schema, source, settings, warnings, extension)
 
 
@@ -218,20 +218,55 @@ def forwarder(url: str, policy: FetchPolicy, headers: Mapping[str, str] | None =
     configured = dict(headers or {})
 
     def forward(params: Mapping[str, Any], client: Mapping[str, str]) -> Mapping[str, Any]:
-        sent = {**configured, "content-type": "application/json", "accept": "application/json"}
-        sent.update({k: v for k, v in client.items() if k in _FORWARDED_HEADERS or k.startswith("x-")})
         try:
             with Fetcher(trusted) as fetcher:
-                result = fetcher.send(
-                    "POST", url, content=orjson.dumps(params), headers=sent, raise_status=False
-                )
-            answer = orjson.loads(result.content)
-        except (MockingbirdError, orjson.JSONDecodeError) as exc:
+                result = fetcher.send("POST", url, content=orjson.dumps(params),
+                                      headers=_sent_headers(configured, client), raise_status=False)  # fmt: skip
+        except MockingbirdError as exc:
             return {"errors": [{"message": f"the real API at {url} failed: {exc}"}]}
-        if not isinstance(answer, dict):
-            return {
-                "errors": [{"message": f"the real API at {url} answered HTTP {result.status}, not GraphQL"}]
-            }
-        return answer
+        return _remote_answer(url, result.status, result.content)
 
     return forward
+
+
+def async_forwarder(url: str, policy: FetchPolicy, headers: Mapping[str, str] | None = None) -> AsyncForward:
+    """``forwarder`` awaited: the same request through ``fetching.AsyncFetcher`` (the same policy: host rules,
+    deadline, size cap), so a slow real API holds only the requests waiting for it."""
+    import orjson
+
+    from mockingbird.errors import MockingbirdError
+    from mockingbird.fetching import AsyncFetcher
+
+    trusted = policy.trusting(url)
+    configured = dict(headers or {})
+
+    async def forward(params: Mapping[str, Any], client: Mapping[str, str]) -> Mapping[str, Any]:
+        try:
+            async with AsyncFetcher(
+                trusted
+            ) as fetcher:  # one per request: a fetcher's deadline is its request's
+                result = await fetcher.send("POST", url, content=orjson.dumps(params),
+                                            headers=_sent_headers(configured, client), raise_status=False)  # fmt: skip
+        except MockingbirdError as exc:
+            return {"errors": [{"message": f"the real API at {url} failed: {exc}"}]}
+        return _remote_answer(url, result.status, result.content)
+
+    return forward
+
+
+def _sent_headers(configured: Mapping[str, str], client: Mapping[str, str]) -> dict[str, str]:
+    sent = {**configured, "content-type": "application/json", "accept": "application/json"}
+    sent.update({k: v for k, v in client.items() if k in _FORWARDED_HEADERS or k.startswith("x-")})
+    return sent
+
+
+def _remote_answer(url: str, status: int, content: bytes) -> Mapping[str, Any]:
+    import orjson
+
+    try:
+        answer = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        return {"errors": [{"message": f"the real API at {url} failed: {exc}"}]}
+    if not isinstance(answer, dict):
+        return {"errors": [{"message": f"the real API at {url} answered HTTP {status}, not GraphQL"}]}
+    return answer

@@ -39,7 +39,8 @@ from graphql import (
     get_named_type,
 )
 from mockingbird.graphql.leaves import LeafMakers, directive_args
-from mockingbird.graphql.mutations import as_id, classify, fits, flatten
+from mockingbird.graphql.linking import Linked
+from mockingbird.graphql.mutations import as_id, classify, fits, flatten, not_found
 
 PAGE_ARGS = (
     "first",
@@ -76,6 +77,10 @@ class EntityStore(Protocol):
 
     def deleted(self, type_name: str, entity_id: str) -> bool:
         """Whether a mutation deleted this entity (and none made it again)."""
+        ...
+
+    def exists(self, type_name: str, entity_id: str) -> bool:
+        """Whether an entity is kept (what an update needs), wherever the store keeps it."""
         ...
 
     def ids(self, type_name: str) -> list[str]:
@@ -175,7 +180,9 @@ class DataResolver:
             child_echo = flatten(args)
             level = _ECHO_LEVELS
             if self.entities is not None:  # a stateful mock: create, update or delete an entity
-                child_echo, target = self._change(name, args, child_echo, info.return_type, key)
+                child_echo, target, made = self._change(name, args, child_echo, info.return_type, key)
+                if made is not None:  # a bulk create: the entities it made
+                    return made
             for candidate in (name, "id"):  # deleteUser(id:) returning ID!: the id it was given (or made)
                 if candidate in child_echo and fits(child_echo[candidate], info.return_type):
                     return as_id(child_echo[candidate], info.return_type)
@@ -190,22 +197,51 @@ class DataResolver:
         )
 
     def _change(self, name: str, args: Mapping[str, Any], flat: dict[str, Any], returned: GraphQLOutputType,
-                key: str) -> tuple[dict[str, Any], str | None]:  # fmt: skip
+                key: str) -> tuple[dict[str, Any], str | None, Any]:  # fmt: skip
         """A stateful mock's mutation field: the change it makes (``graphql/mutations.py``), then what its
-        answer echoes and the entity type the echoed ``id`` is for."""
+        answer echoes, the entity type the echoed ``id`` is for, and a bulk create's answer (else ``None``).
+
+        Raises:
+            GraphQLError: an update of an entity never kept (``NOT_FOUND``); nothing is stored.
+        """
         entities = self.entities
         change = classify(self.schema, name, args, flat, returned)
         if entities is None or change is None:
-            return flat, None
+            return flat, None, None
         type_name, entity_id = change.type_name, change.entity_id
+        done = {name: True, "success": True, "ok": True}  # removePost(id:): Boolean!, payloads' flags
+        if change.batch is not None:
+            made = []
+            for position, (given, values) in enumerate(change.batch):
+                made_id = self._new_id(type_name, f"{key}[{position}]") if given is None else given
+                entities.put(type_name, str(made_id), values)
+                made.append(made_id)
+            return done, type_name, self._made(type_name, made, returned, key, done)
         if entity_id is None:
             entity_id = self._new_id(type_name, key)
-        done = {name: True, "success": True, "ok": True}  # removePost(id:): Boolean!, payloads' flags
         if change.kind == "delete":
             before = entities.delete(type_name, str(entity_id)) or {}
-            return {**done, **before, **flat, "id": entity_id}, type_name
+            return {**done, **before, **flat, "id": entity_id}, type_name, None
+        if change.kind == "update" and not change.upsert and not entities.exists(type_name, str(entity_id)):
+            raise not_found(type_name, entity_id)
         entities.put(type_name, str(entity_id), change.values)
-        return {**done, **flat, "id": entity_id}, type_name
+        return {**done, **flat, "id": entity_id}, type_name, None
+
+    def _made(self, type_name: str, ids: list[Any], returned: GraphQLOutputType, key: str,
+              done: dict[str, Any]) -> Any:  # fmt: skip
+        """A bulk create's answer: its entities, as a list of them, or in the payload's list field."""
+        entity = self.schema.type_map[type_name]
+        assert isinstance(entity, GraphQLObjectType)
+        nodes = [self._entity(entity, f"{key}[{n}]", i, None, 0) for n, i in enumerate(ids)]
+        named = get_named_type(returned)
+        if named is entity:
+            return nodes if isinstance(_unwrap(returned), GraphQLList) else (nodes[0] if nodes else None)
+        if not isinstance(named, GraphQLObjectType):  # createUsers(...): [ID!]! or Boolean!
+            many = isinstance(_unwrap(returned), GraphQLList)
+            return [as_id(i, named) for i in ids] if many else True
+        fixed = {f: nodes if isinstance(_unwrap(t.type), GraphQLList) else (nodes[0] if nodes else None)
+                 for f, t in named.fields.items() if get_named_type(t.type) is entity}  # fmt: skip
+        return Node(named, key, fixed, done, _ECHO_LEVELS)
 
     def _new_id(self, type_name: str, key: str) -> Any:
         """A new entity's id, as its type says (seeded: the same requests give the same ids), not yet in use."""
@@ -299,7 +335,27 @@ class DataResolver:
             found = entities.get(type_.name, str(given_id))
             if found:
                 fixed.update(found)
+                for value in found.values():  # nested objects, references (kept as JSON: dicts and lists)
+                    if isinstance(value, (dict, list)):
+                        fixed = Linked(fixed, type_, f"{type_.name}#{given_id}", self._linked)
+                        break
         return Node(type_, f"{type_.name}#{given_id}", fixed, echo, level, target)
+
+    def _linked(self, type_: GraphQLOutputType, key: str, value: Any) -> Any:
+        """A kept nested value as the answer shows it: an object (a reference: the kept entity it names)
+        whose fields not given are generated, or a list of them."""
+        named = get_named_type(type_)
+        if isinstance(_unwrap(type_), GraphQLList) and isinstance(value, list):
+            return [self._linked(_unwrap(type_).of_type, f"{key}[{n}]", v) for n, v in enumerate(value)]
+        if not isinstance(named, GraphQLObjectType) or not isinstance(value, Mapping):
+            return value
+        if "id" not in named.fields:
+            return Node(named, key, Linked(dict(value), named, key, self._linked))
+        node = self._entity(named, key, value.get("id"), None, 0)
+        kept = node.fixed if node is not None else None
+        if node is not None and kept is not None and value.keys() - kept.keys():  # what the input gave
+            node.fixed = Linked({**value, **kept}, named, node.key, self._linked)
+        return node
 
     def _kept_ids(self, item: Any) -> list[str]:
         """The ids of the kept entities of a list's item type (a stateful mock's), oldest first."""

@@ -8,11 +8,15 @@ interfaces and unions resolve), and the operation is run again locally over the 
 real field reads the real value, an added field is generated as in any mock (seeded by the real
 object's ``id`` when it has one). The real API's errors come first in the answer. Subscriptions
 are not forwarded (they are generated).
+
+The forward is split from the rest (``forwarded_params``, then ``finish_extended`` over the real answer), so
+that a server awaits the real API (``Extension.forward_async``) without holding its loop: a slow real API
+delays only the requests that wait for it. ``run_extended`` does both with the blocking ``forward``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +49,8 @@ from mockingbird.graphql.loading import schema_from_sdl
 
 Forward = Callable[[Mapping[str, Any], Mapping[str, str]], Mapping[str, Any]]
 """Sends ``{query, variables, operationName}`` (and the client's headers) to the real API; its JSON answer."""
+AsyncForward = Callable[[Mapping[str, Any], Mapping[str, str]], Awaitable[Mapping[str, Any]]]
+"""``Forward`` awaited: the server's loop goes on answering other requests meanwhile."""
 _ID_ALIAS = "mockingbirdId__"
 _TYPENAME = FieldNode(name=NameNode(value="__typename"))
 
@@ -57,12 +63,14 @@ class Extension:
         url: the real API.
         added: the ``(type, field)`` coordinates the local SDL adds (a new type's fields included; a new
             type itself is ``(type, "")``).
-        forward: sends a document to the real API.
+        forward: sends a document to the real API (blocking).
+        forward_async: the same, awaited (what a server uses when it is set).
     """
 
     url: str
     added: frozenset[tuple[str, str]]
     forward: Forward
+    forward_async: AsyncForward | None = None
 
 
 def extend_schema_with(remote: GraphQLSchema, url: str, sources: list[tuple[str, str]], cache_dir: Path | None = None
@@ -166,14 +174,29 @@ def run_extended(mock: DataResolver, extension: Extension, document: DocumentNod
                  headers: Mapping[str, str], overrides: Any = None) -> dict[str, Any]:  # fmt: skip
     """One query or mutation in extend mode: the real API's part forwarded, the added fields generated
     over its answer; the formatted result (the real API's errors first)."""
-    schema = mock.schema
+    params = forwarded_params(mock.schema, extension, document, operation, variables)
+    remote = extension.forward(params, headers) if params is not None else {"data": {}}
+    return finish_extended(mock, extension, document, operation, variables, remote, overrides)
+
+
+def forwarded_params(schema: GraphQLSchema, extension: Extension, document: DocumentNode,
+                     operation: OperationDefinitionNode, variables: Mapping[str, Any] | None,
+                     ) -> dict[str, Any] | None:  # fmt: skip
+    """The request for the real API (``{query, variables, operationName}``), or ``None``: nothing to ask it."""
     forwarded = forwarded_document(schema, document, operation, extension.added)
-    remote: Mapping[str, Any] = {"data": {}}
-    if forwarded is not None:
-        params: dict[str, Any] = {"query": print_ast(forwarded), "variables": dict(variables or {})}
-        if operation.name is not None:
-            params["operationName"] = operation.name.value
-        remote = extension.forward(params, headers)
+    if forwarded is None:
+        return None
+    params: dict[str, Any] = {"query": print_ast(forwarded), "variables": dict(variables or {})}
+    if operation.name is not None:
+        params["operationName"] = operation.name.value
+    return params
+
+
+def finish_extended(mock: DataResolver, extension: Extension, document: DocumentNode,
+                    operation: OperationDefinitionNode, variables: Mapping[str, Any] | None,
+                    remote: Mapping[str, Any], overrides: Any = None) -> dict[str, Any]:  # fmt: skip
+    """The formatted result of an operation over the real API's answer ``remote`` (its errors first)."""
+    schema = mock.schema
     data = remote.get("data")
     errors = [e for e in remote.get("errors") or () if isinstance(e, dict)]
     if not isinstance(data, dict):

@@ -11,7 +11,7 @@ once per text (a bounded cache); depth and complexity are limited before anythin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,7 +34,7 @@ from graphql import (
     validate,
 )
 from mockingbird.graphql.data import DataResolver
-from mockingbird.graphql.extend import Extension, run_extended
+from mockingbird.graphql.extend import Extension, finish_extended, forwarded_params
 from mockingbird.graphql.limits import measure
 
 JSON = "application/json"
@@ -75,6 +75,9 @@ class GraphQLReply:
     root_fields: tuple[str, ...] = ()
     error_count: int = 0
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    pending: Callable[[], Awaitable[GraphQLReply]] | None = (
+        None  # extend mode: the reply once the real API answers
+    )
 
 
 @dataclass(slots=True)
@@ -193,16 +196,24 @@ class GraphQLService:
             error = GraphQLError("subscriptions are not served over HTTP requests")
             return _errors(refused, [error], media, name, kind, fields)
         resolver = self.resolver
-        if self.extension is not None:
-            mixed = run_extended(
-                resolver, self.extension, document, operation, variables, headers or {}, overrides
-            )
-            status = 200
-            if mixed.get("data") is None and not any(e.get("path") for e in mixed["errors"]):
-                status = refused
-                mixed.pop("data", None)
-            errors = len(mixed.get("errors") or ())
-            return GraphQLReply(status, media, orjson.dumps(mixed), name, kind, fields, errors)
+        extension = self.extension
+        if extension is not None:
+            ask = forwarded_params(self.schema, extension, document, operation, variables)
+            forward_async = extension.forward_async
+            if ask is None or forward_async is None:
+                real = extension.forward(ask, headers or {}) if ask is not None else {"data": {}}
+                return _mixed(finish_extended(resolver, extension, document, operation, variables, real,
+                                              overrides), refused, media, name, kind, fields)  # fmt: skip
+            sent = ask
+
+            async def pending() -> GraphQLReply:
+                answered = await forward_async(sent, headers or {})
+                mixed = finish_extended(
+                    resolver, extension, document, operation, variables, answered, overrides
+                )
+                return _mixed(mixed, refused, media, name, kind, fields)
+
+            return GraphQLReply(200, media, b"", name, kind, fields, pending=pending)
         root_type = self.schema.get_root_type(operation.operation)
         result = execute(
             self.schema, document, resolver.root(root_type, echo=operation.operation == OperationType.MUTATION),
@@ -283,6 +294,17 @@ def _check_params(params: Any) -> str | None:
 def _request_error(status: int, message: str, media: str) -> GraphQLReply:
     body = orjson.dumps({"errors": [{"message": message}]})
     return GraphQLReply(status, media, body, error_count=1)
+
+
+def _mixed(mixed: dict[str, Any], refused: int, media: str, name: str | None, kind: str,
+           fields: tuple[str, ...]) -> GraphQLReply:  # fmt: skip
+    """The reply of an operation in extend mode (``mixed``: its result over the real API's answer)."""
+    status = 200
+    if mixed.get("data") is None and not any(e.get("path") for e in mixed["errors"]):
+        status = refused
+        mixed.pop("data", None)
+    errors = len(mixed.get("errors") or ())
+    return GraphQLReply(status, media, orjson.dumps(mixed), name, kind, fields, errors)
 
 
 def _errors(

@@ -264,6 +264,9 @@ class ApiToolServer:
         error: str | None = None
         try:
             answer = app.engine.answer(request)
+            pending = answer.response.pending
+            if pending is not None:  # extend mode: the real API awaited (a pending answer is never memoised)
+                answer.response = await pending()
         except Exception as exc:
             log.exception("tool %s failed", tool.name)
             answer = Answer(build_problem(500, "The mock failed to build this response; see the server log."))

@@ -315,6 +315,13 @@ class MockApp:
             answer = Answer(build_problem(500, "The mock failed to build this response; see the server log."))
             error = f"{type(exc).__name__}: {exc}"
         response = answer.response
+        if response.pending is not None:  # extend mode: awaited here, so the loop answers others meanwhile
+            try:
+                response = await response.pending()
+            except Exception as exc:  # noqa: BLE001 (top-level handler, as above)
+                traceback.print_exc(file=sys.stderr)
+                response = build_problem(500, "The mock failed to build this response; see the server log.")
+                error = f"{type(exc).__name__}: {exc}"
         if self.through is not None and response.source in _SPEC_SOURCES:
             target = raw_path + (f"?{request.query}" if request.query else "")
             if answer.fault is None:  # streamed as it comes; a fault may cut or trickle it: read whole

@@ -218,7 +218,7 @@ def build_runtime(spec: Spec, config: ServeConfig) -> Runtime:
                         state=True,
                     ),
                     **STATE_SCHEMAS,
-                    "State": state_schema(infer_collections(spec)),
+                    "State": state_schema(infer_collections(spec), graphql=spec.graphql is not None),
                 },
                 # Per-operation statuses and bodies: built on the first request for the document, then kept.
                 "lazy_schemas": lambda: operation_shapes(spec),

@@ -155,7 +155,7 @@ class MockEngine:
             if found_answer is not None:
                 return found_answer
             answer = self._answer(request)
-            if answer.error is not None or not self._memoable:
+            if answer.error is not None or not self._memoable or answer.response.pending is not None:
                 return answer
             op = answer.operation
             keep: bool | None

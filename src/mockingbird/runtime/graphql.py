@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockingbird.graphql.graphiql import graphiql_page
-from mockingbird.graphql.protocol import GraphQLService
+from mockingbird.graphql.protocol import GraphQLReply, GraphQLService
 from mockingbird.runtime.hooks import Matched, ResponseHook
 from mockingbird.runtime.messages import MockResponse
 from mockingbird.runtime.overrides import OverrideHook
@@ -54,6 +54,17 @@ class GraphQLAnswers:
             if isinstance(hook, OverrideHook):
                 fields.update(hook.field_overrides(matched, applied))
         reply = self.service.answer(request.method, request.query, headers, request.body, fields or None)
+        response = self._response(reply, applied)
+        later = reply.pending
+        if later is not None:  # extend mode: the real API's part is awaited by the adapter, off this call
+
+            async def pending() -> MockResponse:
+                return self._response(await later(), applied)
+
+            response.pending = pending
+        return response
+
+    def _response(self, reply: GraphQLReply, applied: list[Override]) -> MockResponse:
         media = reply.content_type
         pairs = [(b"content-type", f"{media}; charset=utf-8".encode()), *reply.headers]
         kind = reply.operation_type or "request"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -42,6 +42,8 @@ class MockResponse:
     content_type: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _wire: list[tuple[bytes, bytes]] | None = None
+    # An answer that waits on I/O (extend mode's real API): the adapter awaits it for the response to send.
+    pending: Callable[[], Awaitable[MockResponse]] | None = None
 
     def wire_headers(self) -> list[tuple[bytes, bytes]]:
         """``headers`` plus ``content-length``, computed once (cached responses are reused)."""

@@ -66,7 +66,8 @@ class StateControl:
             from mockingbird.runtime.graphql_state import GraphQLEntities
 
             self._hook, self._writer = build_state_hook(engine, store)
-            self._entities = GraphQLEntities(self._writer, store.read_state())
+            self._entities = GraphQLEntities(self._writer, store.read_state(),
+                                             store.read_state if store.shared else None)  # fmt: skip
             engine.graphql.service.resolver.entities = self._entities
 
     @property
@@ -125,16 +126,22 @@ class StateControl:
         self.hook.check(rest)
 
     def collections(self) -> list[Document]:
-        """The collections the spec describes: path, item path, id property, scope, operations, item count."""
+        """The collections the spec describes: path, item path, id property, scope, operations, item count;
+        a stateful GraphQL mock's entity types too (``graphql:<Type>``, with their deleted count)."""
         hook = self.hook
         counts: dict[str, int] = {}
         for entry in hook.export()["collections"]:
             counts[entry["collection"]] = counts.get(entry["collection"], 0) + len(entry["items"])
-        return [
+        rows: list[Document] = [
             {"path": c.path, "item_path": c.item_path, "id": c.id_field, "id_kind": c.id_kind,
              "scope": list(c.scope), "operations": dict(c.operations), "items": counts.get(c.path, 0)}
             for c in hook.collections.values()
         ]  # fmt: skip
+        if self._entities is not None and self.engine.graphql is not None:
+            from mockingbird.runtime.graphql_state import type_rows
+
+            rows += type_rows(self.engine.graphql.service.schema, self._entities.counts())
+        return rows
 
     def reload(self, changes: Sequence[StateChange] | None = None) -> None:
         """Take the state another replica stored (a fleet's shared store; ``None``: all of it); no-op

@@ -501,3 +501,27 @@ def test_the_state_tab_shows_collections_and_items_resets_and_imports(
         assert httpx.get(f"{mock.url}/pets").json() == [pet]
     # The browser reports the refused import itself (a 422 answer), and nothing else.
     assert [e for e in console.errors if "status of 422" not in e] == [] and len(console.errors) == 1
+
+
+def test_the_state_tab_lists_a_graphql_mocks_types_with_their_counts(
+    tmp_path: Path, page: tuple[Page, Console]
+) -> None:
+    p, console = page
+    schema = Path(__file__).parents[2] / "runtime" / "shop_state.graphql"
+    with MockServer(schema, stateful=True, auth=False, log_db=tmp_path / "log.db") as mock:
+        made = 'mutation { createUsers(input: [{name: "A", email: "a@x.org"}, {name: "B", email: "b@x.org"}]) { id } }'
+        users = httpx.post(f"{mock.url}/graphql", json={"query": made}).json()["data"]["createUsers"]
+        gone = f'mutation {{ deleteUser(id: "{users[0]["id"]}") }}'
+        assert httpx.post(f"{mock.url}/graphql", json={"query": gone}).json() == {
+            "data": {"deleteUser": True}
+        }
+        p.goto(f"{mock.url}/admin#state")
+        row = p.locator("#state-table tbody tr[data-path='graphql:User']")
+        expect(row.locator("td.num")).to_have_text("1 (1 deleted)")
+        expect(row).to_contain_text("createUsers, addUsers, updateUser, upsertUser, deleteUser")
+        expect(p.locator("#state-table tbody tr[data-path='graphql:Tag'] td.num")).to_have_text("0")
+        expect(p.locator("#state-items")).to_contain_text(users[1]["id"])
+        p.click("#state-reset")
+        expect(row.locator("td.num")).to_have_text("0")
+        p.screenshot(path="/tmp/mockingbird-admin-graphql-state.png")
+    assert console.errors == []

@@ -70,9 +70,10 @@ def state_routes(controller: MockController) -> list[BaseRoute]:
 _SCOPE_VALUE = {"type": ["string", "integer"]}
 
 
-def state_schema(collections: Sequence[Collection]) -> dict[str, Any]:
+def state_schema(collections: Sequence[Collection], *, graphql: bool = False) -> dict[str, Any]:
     """The ``State`` document as the server checks it (``control.buckets.parse_state_document``): each entry
-    names one of the spec's collections, exactly its scope parameters, and items carrying their id."""
+    names one of the spec's collections, exactly its scope parameters, and items carrying their id; with
+    ``graphql``, a GraphQL mock's ``graphql:<Type>`` entries too (items, deleted ids)."""
     entries: list[dict[str, Any]] = [
         {
             "type": "object",
@@ -99,6 +100,17 @@ def state_schema(collections: Sequence[Collection]) -> dict[str, Any]:
         }
         for c in collections
     ]
+    if graphql:
+        entries.append({
+            "type": "object",
+            "required": ["collection"],
+            "properties": {
+                "collection": {"type": "string", "pattern": "^graphql:", "description": "graphql:<Type>"},
+                "scope": {"type": "object", "maxProperties": 0},
+                "items": {"type": "array", "items": {"type": "object", "required": ["id"]}},
+                "deleted": {"type": "array", "items": {"type": ["string", "integer"]}},
+            },
+        })  # fmt: skip
     return {
         "type": "object",
         "required": ["collections"],
@@ -119,6 +131,11 @@ STATE_SCHEMAS: dict[str, Any] = {
             "scope": {"type": "array", "items": {"type": "string"}},
             "operations": {"type": "object", "additionalProperties": {"type": "string"}},
             "items": {"type": "integer", "minimum": 0},
+            "deleted": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "A GraphQL entity type's deleted ids (its path is graphql:<Type>).",
+            },
         },
     },
 }

@@ -199,7 +199,8 @@
     $("#state-table tbody").replaceChildren(...collections.items.map((c) =>
       el("tr", { dataset: { path: c.path } },
         el("td", { class: "mono", text: c.path }), el("td", { class: "mono", text: c.item_path }),
-        el("td", { class: "num", text: String(c.items) }), el("td", { class: "mono", text: `${c.id} (${c.id_kind})` }),
+        el("td", { class: "num", text: c.deleted ? `${c.items} (${c.deleted} deleted)` : String(c.items) }),
+        el("td", { class: "mono", text: `${c.id} (${c.id_kind})` }),
         el("td", { class: "muted", text: Object.keys(c.operations).join(", ") }))));
     $("#state-items").textContent = JSON.stringify(exported, null, 2);
     $("#state-export").href = `${API}/state`;
