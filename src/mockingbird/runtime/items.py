@@ -303,8 +303,11 @@ def _write_only(generator: DataGenerator, schema: Any) -> bool:
     )
 
 
+_UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)  # the variant's two bits, the version's four
+_UUID_SET = (0x8000 << 48) | (4 << 76)  # variant RFC 4122, version 4
+
+
 def _uuid4(bits: int) -> str:
-    """``str(uuid.UUID(int=bits, version=4))``, the same text at half the cost (a creation's uuid)."""
-    n = (bits & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
-    h = f"{n:032x}"
+    """``str(uuid.UUID(int=bits, version=4))``, the same text at a third of the cost (a creation's uuid)."""
+    h = "%032x" % (bits & _UUID_CLEAR | _UUID_SET)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
