@@ -100,6 +100,27 @@ def test_created_uuids_are_version_4_unique_and_sort_in_creation_order() -> None
     assert first is not None and first["id"] > ids[0]
 
 
+def test_replicas_sharing_a_store_never_create_one_uuid() -> None:
+    """Replicas of a fleet run with one seed; their created uuids still differ (the drawn bits are each
+    process's own), while those of a mock alone are the same for the same seed."""
+    spec = load_spec(str(PETSTORE))
+
+    def maker(claim: bool) -> ItemMaker:
+        return ItemMaker(DataGenerator(spec.resolve), ValidatorCache(spec.resolve), seed=4,
+                         claim=(lambda collection, scope, floor: floor) if claim else None)  # fmt: skip
+
+    pets = next(c for c in infer_collections(spec) if c.path == "/pets")
+    sent = {"name": "Rex", "species": {"kind": "cat"}}
+
+    def first_ids(made: ItemMaker) -> list[str]:
+        return [(made.create(pets, (), Bucket(), sent) or {})["id"] for _ in range(3)]
+
+    assert first_ids(maker(False)) == first_ids(maker(False))
+    replica_a, replica_b = first_ids(maker(True)), first_ids(maker(True))
+    assert not set(replica_a) & set(replica_b)
+    assert all(uuid.UUID(i).version == 4 for i in replica_a + replica_b)
+
+
 def test_creations_draw_what_the_partial_schema_gives_and_fall_back_to_it() -> None:
     fast, found = _maker(PETSTORE, seed=9)
     slow = _maker(PETSTORE, seed=9)[0]

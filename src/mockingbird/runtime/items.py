@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -66,7 +67,8 @@ class ItemMaker:
         generator: the spec's data generator (the response builder's).
         validators: the spec's validator cache.
         seed: the mock's seed.
-        claim: numbers created items in a store replicas share (``ControlStore.claim_number``), so two
+        claim: numbers created items in a store replicas share (``ControlStore.claim_number``; created uuids
+            then take their drawn bits from a source of this process's own), so two
             replicas creating at one moment never pick one id; ``None``: this process numbers alone.
     """
 
@@ -84,6 +86,9 @@ class ItemMaker:
         self._rng = random.Random(f"{seed}|state|created")  # the same items for the same requests in order
         # The leading 48 bits of created uuids: drawn once, then counted up (see ``_next_lead``).
         self._lead = random.Random(f"{seed}|state|lead").getrandbits(40) << 8
+        # Replicas sharing a store run with one seed: a created uuid's drawn bits come from a source of this
+        # process's own there, so two replicas creating at one moment never make one id.
+        self._own: random.Random | None = None if claim is None else random.Random(os.urandom(16))
 
     def _shape(self, collection: Collection) -> _Shape:
         shape = self._shapes.get(collection.path)
@@ -128,7 +133,8 @@ class ItemMaker:
                 while (drawn := _uuid4(rng.getrandbits(128))) in bucket.items:
                     pass
                 return drawn
-            while (drawn := _uuid4(self._next_lead() << 80 | rng.getrandbits(80))) in bucket.items:
+            source = rng if self._own is None else self._own
+            while (drawn := _uuid4(self._next_lead() << 80 | source.getrandbits(80))) in bucket.items:
                 pass
             return drawn
         if not bucket.next_number:  # first id since the bucket was made or loaded: past every numeric one
