@@ -48,6 +48,23 @@ def test_a_creation_names_the_new_item_in_the_documented_location() -> None:
     assert dict(plan.base.headers)[b"location"] != b"http://h/pets/x"  # the kept plan is not changed
 
 
+def test_a_creations_short_path_answers_as_the_general_one() -> None:
+    """``created`` (a creation's common case) gives what ``answer(..., creation=True)`` gives: the same status,
+    headers and body, the Location naming the item, and nothing for an item the response schema rejects."""
+    answers, engine = _answers()
+    matched = _matched(engine, "POST", "/pets")
+    plan = answers.plan(matched, "POST /pets", None)
+    for location in ("http://h/pets/x", None):
+        short = answers.created(matched, PET, location, plan)
+        general = answers.answer(matched, PET, location=location, plan=plan, creation=True)
+        assert short is not None and general is not None
+        assert (short.status, short.headers, short.body, short.source, short.content_type) == (
+            general.status, general.headers, general.body, general.source, general.content_type
+        )  # fmt: skip
+    assert answers.created(matched, {**PET, "status": "lost"}, "http://h/pets/x", plan) is None
+    assert answers.answer(matched, {**PET, "status": "lost"}, plan=plan, creation=True) is None
+
+
 def test_a_body_the_response_schema_rejects_is_never_answered() -> None:
     answers, engine = _answers()
     matched = _matched(engine, "GET", f"/pets/{PET['id']}")

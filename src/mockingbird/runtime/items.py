@@ -3,8 +3,9 @@
 ``ItemMaker`` knows one spec's collections (``openapi/resources.py``) and makes the items the
 ``StateHook`` (``runtime/state.py``) keeps:
 
-* **new ids** typed as the schema says: the next integer of the bucket, a uuid drawn from a
-  seeded random source, or a string (the next number as text);
+* **new ids** typed as the schema says: the next integer of the bucket, a version-4 uuid drawn from a
+  seeded random source (a created item's with a leading part that counts up, so ids sort in creation
+  order), or a string (the next number as text);
 * **seeded items**: generated from the item schema by the shared ``DataGenerator``, the same for a
   given seed, collection and scope (a nested item's ``userId``-like property takes the scope's value);
 * **completed items**: what a client sent, plus generated values for the read-only properties and
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 SEED_ITEMS = 3
 """How many items a collection starts with, per scope."""
 _MAX_PARTIALS = 256
+_LEAD_MASK = (1 << 48) - 1
 
 
 class _Shape(NamedTuple):
@@ -64,7 +67,8 @@ class ItemMaker:
         generator: the spec's data generator (the response builder's).
         validators: the spec's validator cache.
         seed: the mock's seed.
-        claim: numbers created items in a store replicas share (``ControlStore.claim_number``), so two
+        claim: numbers created items in a store replicas share (``ControlStore.claim_number``; created uuids
+            then take their drawn bits from a source of this process's own), so two
             replicas creating at one moment never pick one id; ``None``: this process numbers alone.
     """
 
@@ -80,6 +84,11 @@ class ItemMaker:
         self._shapes: dict[str, _Shape] = {}
         self._creations: dict[tuple[str, tuple[str, ...]], _Creation] = {}
         self._rng = random.Random(f"{seed}|state|created")  # the same items for the same requests in order
+        # The leading 48 bits of created uuids: drawn once, then counted up (see ``_next_lead``).
+        self._lead = random.Random(f"{seed}|state|lead").getrandbits(40) << 8
+        # Replicas sharing a store run with one seed: a created uuid's drawn bits come from a source of this
+        # process's own there, so two replicas creating at one moment never make one id.
+        self._own: random.Random | None = None if claim is None else random.Random(os.urandom(16))
 
     def _shape(self, collection: Collection) -> _Shape:
         shape = self._shapes.get(collection.path)
@@ -120,7 +129,12 @@ class ItemMaker:
         claimed from the shared store when there is one."""
         if collection.id_kind == "uuid":
             # The draws repeat after a restart (the same seed): skip the ids the bucket already holds.
-            while (drawn := _uuid4(rng.getrandbits(128))) in bucket.items:
+            if scope is None:  # a seeded item's: all its bits drawn
+                while (drawn := _uuid4(rng.getrandbits(128))) in bucket.items:
+                    pass
+                return drawn
+            source = rng if self._own is None else self._own
+            while (drawn := _uuid4(self._next_lead() << 80 | source.getrandbits(80))) in bucket.items:
                 pass
             return drawn
         if not bucket.next_number:  # first id since the bucket was made or loaded: past every numeric one
@@ -139,6 +153,13 @@ class ItemMaker:
                 pass
         bucket.next_number = number + 1
         return number if collection.id_kind == "integer" else str(number)
+
+    def _next_lead(self) -> int:
+        """The leading 48 bits of a created uuid: one more than the last one's (the rest is drawn). Created ids
+        sort in the order they were made, as time-ordered uuids do, so the store inserts each one next to the
+        last instead of on a random page of a large table (four times the writer's work at 100,000 items)."""
+        self._lead = (self._lead + 1) & _LEAD_MASK
+        return self._lead
 
     def _partial(self, collection: Collection, names: frozenset[str]) -> Document:
         """An object schema of some of the item's properties, all required; kept, so the generator's
@@ -288,8 +309,11 @@ def _write_only(generator: DataGenerator, schema: Any) -> bool:
     )
 
 
+_UUID_CLEAR = ~(0xC000 << 48) & ~(0xF000 << 64)  # the variant's two bits, the version's four
+_UUID_SET = (0x8000 << 48) | (4 << 76)  # variant RFC 4122, version 4
+
+
 def _uuid4(bits: int) -> str:
-    """``str(uuid.UUID(int=bits, version=4))``, the same text at half the cost (a creation's uuid)."""
-    n = (bits & ~(0xC000 << 48) | (0x8000 << 48)) & ~(0xF000 << 64) | (4 << 76)
-    h = f"{n:032x}"
+    """``str(uuid.UUID(int=bits, version=4))``, the same text at a third of the cost (a creation's uuid)."""
+    h = "%032x" % (bits & _UUID_CLEAR | _UUID_SET)
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -105,6 +105,9 @@ class StateHook:
         self._position = 0
         self._by_op: dict[int, tuple[Operation, str, tuple[Collection, str] | None]] = {}
         self.answers = StateAnswers(builder, maker)
+        self._locations: dict[
+            tuple[str | None, str], str
+        ] = {}  # (Host, collection path) -> a Location's start
 
     # -- state as a whole ----------------------------------------------------------------------
 
@@ -346,9 +349,15 @@ class StateHook:
         location = None
         if plan.location_at is not None:  # documented: an absolute URI, as `format: uri` asks
             host = request.headers.get("host")
-            where = f"{request.path.rstrip('/')}/{item_id if _SAFE_ID.fullmatch(item_id) else quote(item_id, safe='')}"
-            location = f"http://{host}{where}" if host else where
-        answer = self.answers.answer(matched, item, location=location, plan=plan, creation=True)
+            prefix = self._locations.get((host, request.path))
+            if prefix is None:
+                where = f"{request.path.rstrip('/')}/"
+                prefix = f"http://{host}{where}" if host else where
+                if len(self._locations) >= _MAX_PLANS:
+                    self._locations.clear()
+                self._locations[(host, request.path)] = prefix
+            location = prefix + (item_id if _SAFE_ID.fullmatch(item_id) else quote(item_id, safe=""))
+        answer = self.answers.created(matched, item, location, plan)
         if answer is not None:
             bucket.items[item_id] = item
             # The answer's body is the item's JSON, as the store keeps it: handed over, not encoded again.
