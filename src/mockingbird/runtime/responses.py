@@ -256,11 +256,11 @@ class ResponseBuilder:
         hints: Mapping[str, str],
     ) -> tuple[Any, str, bool]:
         """(value, source, static): static values are the same for every request."""
-        from mockingbird.errors import ExampleNotFoundError
-        from mockingbird.openapi.generation.examples import spec_example
-
         generator = self._get_generator()
         if prefer.example is not None:
+            from mockingbird.errors import ExampleNotFoundError
+            from mockingbird.openapi.generation.examples import spec_example
+
             try:
                 chosen = spec_example(media, generator, name=prefer.example)
             except ExampleNotFoundError as exc:
@@ -273,7 +273,9 @@ class ResponseBuilder:
                 ) from None
             if chosen is not None:
                 return chosen.value, "example", True
-        if not prefer.dynamic:
+        if not prefer.dynamic:  # (a generated body, Prefer: dynamic=true, pays for no import statement)
+            from mockingbird.openapi.generation.examples import spec_example
+
             chosen = spec_example(media, generator)
             if chosen is not None and self._conforms(operation, media, chosen.value):
                 return chosen.value, "example", True
