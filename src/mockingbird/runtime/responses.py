@@ -153,6 +153,8 @@ class ResponseBuilder:
         self._generator: DataGenerator | None = None
         self._validators: ValidatorCache | None = None
         self._conformity: dict[int, bool] = {}
+        # id(operation) -> (operation, its default response and status)
+        self._statuses: dict[int, tuple[Operation, Response, int]] = {}
         self.skipped_examples: list[str] = []
 
     def build(
@@ -184,7 +186,13 @@ class ResponseBuilder:
         memo = self._generated.get(memo_key)
         if memo is not None:
             return memo
-        response, status = pick_status(operation, prefer.code)
+        if prefer.code is None:  # the default status is the operation's own: chosen once
+            picked = self._statuses.get(id(operation))
+            if picked is None or picked[0] is not operation:
+                picked = self._statuses[id(operation)] = (operation, *pick_status(operation, None))
+            _, response, status = picked
+        else:
+            response, status = pick_status(operation, prefer.code)
         media: MediaType | None = None
         if response.content:
             ctype = negotiate(accept, list(response.content))
@@ -246,6 +254,7 @@ class ResponseBuilder:
         self._fast.clear()
         self._generated.clear()
         self._generated_bytes = 0
+        self._statuses.clear()
 
     def _body(
         self,

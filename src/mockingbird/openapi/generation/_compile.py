@@ -195,15 +195,26 @@ class Compiler:
 
         def run(ctx: Context, depth: int) -> Any:
             refs = ctx.refs
-            if refs and any(refs.get(ref) for ref in refs_of):
-                order = branch_order(flat, branches, ctx, depth)
-            elif deep_check(ctx, depth):
-                order = deep_order
-            else:
-                shuffled = list(good)
+            if refs:
+                for ref in refs_of:
+                    if refs.get(ref):
+                        return run_choice(
+                            flat, branch_order(flat, branches, ctx, depth), ctx, depth, name, schema
+                        )
+            if deep_check(ctx, depth):
+                return run_choice(flat, deep_order, ctx, depth, name, schema)
+            shuffled = list(good)
+            bits = ctx.bits
+            if bits is None:
                 ctx.rng.shuffle(shuffled)
-                order = shuffled + rest
-            return run_choice(flat, order, ctx, depth, name, schema)
+            else:  # Random.shuffle, its _randbelow drawn in place
+                for i in range(len(shuffled) - 1, 0, -1):
+                    k = (i + 1).bit_length()
+                    j = bits(k)
+                    while j > i:
+                        j = bits(k)
+                    shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
+            return run_choice(flat, shuffled + rest, ctx, depth, name, schema)
 
         return run
 

@@ -179,8 +179,9 @@ def random_datetime(rng: Random) -> str:
 
 def random_uuid(rng: Random) -> str:
     """A version-4 UUID string drawn from ``rng``."""
-    h = f"{rng.getrandbits(128):032x}"
-    variant = "89ab"[int(h[16], 16) & 3]
+    bits = rng.getrandbits(128)
+    h = f"{bits:032x}"
+    variant = "89ab"[(bits >> 60) & 3]  # the 17th hex digit's low two bits
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
