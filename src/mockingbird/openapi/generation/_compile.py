@@ -4,11 +4,14 @@
 the schema and the property name (names choose realistic values), compiling it on first
 use. Compilation works out once what the generic path would redo on every call: the
 flattened schema, the chosen type, string pools pre-filtered by length and pattern, number
-windows, and each object's property list per mode. Anything unusual (``oneOf``/``anyOf``,
-``not``, ``if``, discriminator values, ``min/maxProperties``, pattern properties, map
-objects, spec examples) compiles to a call of the generic path, so the two never disagree
-on what is valid: the closures are only shortcuts for the common shapes. The table of
-closures belongs to the ``Compiler`` of one generator.
+windows, each object's property list per mode with its discriminator values (``_containers``),
+a lone ``anyOf``'s picks and an exclusive ``oneOf``'s branch order. One closure makes one value:
+leaves (``_leaves``), objects and arrays count the node and enter their ``$ref`` themselves, and
+call their children's closures directly. Anything unusual (overlapping ``oneOf`` branches, ``not``,
+``if``, ``min/maxProperties``, pattern properties, map objects, spec examples) compiles to a call of
+the generic path, so the two never disagree on what is valid: the closures are only shortcuts for
+the common shapes, drawing the same values in the same order. The table of closures belongs to the
+``Compiler`` of one generator.
 """
 
 from __future__ import annotations

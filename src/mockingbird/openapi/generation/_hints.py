@@ -141,12 +141,17 @@ class Hints:
         """Place ``raw`` at ``key`` of a conforming body under one branch group: where the candidate fits
         every schema that reads ``key`` (the parent's and each branch's) exactly as the old value does, no
         branch changes its verdict, so the body still conforms; otherwise the whole body is checked."""
-        check = ctx.checker.is_valid
+        checker = ctx.checker
+        check = checker.is_valid
         readers = [_reader(flat, key) for flat in flats]
+        scalar_checks = [checker.scalar_check(reader) for reader in readers]
         old = out[key]
-        before = [check(old, reader) for reader in readers]
+        before = [_verdict(check, old, reader, fast) for reader, fast in zip(readers, scalar_checks)]
         for candidate in _coercions(raw):
-            if all(check(candidate, reader) is was for reader, was in zip(readers, before)):
+            if all(
+                _verdict(check, candidate, reader, fast) is was
+                for reader, fast, was in zip(readers, scalar_checks, before)
+            ):
                 return {**out, key: candidate}
             trial = {**out, key: candidate}
             if check(trial, schema):
@@ -173,6 +178,15 @@ class Hints:
             if ctx.checker.is_valid(trial, schema):
                 return trial
         return None
+
+
+def _verdict(
+    check: Callable[[Any, Any], bool], value: Any, schema: Any, fast: Callable[[Any], bool] | None
+) -> bool:
+    """``check(value, schema)``, through ``fast`` (``Checker.scalar_check``) for a string or a number."""
+    if fast is not None and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return fast(value)
+    return check(value, schema)
 
 
 def _reader(flat: Flat, key: str) -> Any:
