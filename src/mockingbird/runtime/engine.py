@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from mockingbird.errors import SchemaGenerationError, SelectionError
-from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, parse_prefer
+from mockingbird.openapi.matching.negotiation import NO_PREFERENCES, Preferences, parse_prefer
 from mockingbird.openapi.matching.routing import RouteMatch, Router
 from mockingbird.openapi.matching.variants import select_variant
 from mockingbird.runtime.hooks import NO_HOOKS, Fault, Hooks, Matched, Revision
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mockingbird.runtime")
 MEMO_SIZE = 1024  # bounded small: a new URL every request (no hit) should not pin thousands of answers
+_PREFER_MEMO_SIZE = 256
 
 
 @dataclass(slots=True)
@@ -126,6 +127,7 @@ class MockEngine:
         self._memo_seen = self.revision.value
         self._memoable = not hooks
         self._header_free: dict[tuple[str, int], bool] = {}  # (method, id(operation)) -> may be memoised
+        self._prefers: dict[str, Preferences] = {}  # Prefer header -> what it asks (see _parse_prefer)
         self._graphql: GraphQLAnswers | None = None
         if spec.graphql is not None:  # a GraphQL schema: its endpoint's answers are the GraphQL builder's
             from mockingbird.runtime.graphql import GraphQLAnswers
@@ -248,7 +250,13 @@ class MockEngine:
         headers = request.headers
         prefer_h = headers.get("prefer")
         query = request.query
-        prefer = parse_prefer(prefer_h, query) if (prefer_h or "__" in query) else NO_PREFERENCES
+        if "__" in query:
+            prefer = parse_prefer(prefer_h, query)
+        elif prefer_h:
+            # A client sends the same few Prefer headers again and again: parsed once each.
+            prefer = self._prefers.get(prefer_h) or self._parse_prefer(prefer_h)
+        else:
+            prefer = NO_PREFERENCES
         try:
             response = self.builder.build(
                 op, method=method, path=request.path, query=query, path_params=params, prefer=prefer,
@@ -260,6 +268,12 @@ class MockEngine:
             # The spec's schema admits no value (e.g. ``false``, contradictory constraints).
             response = build_problem(500, f"{op.key}: no response can satisfy its schema: {exc}")
         return Answer(response, op, params, validation, fault)
+
+    def _parse_prefer(self, header: str) -> Preferences:
+        if len(self._prefers) >= _PREFER_MEMO_SIZE:  # the header is the client's: keep the memo bounded
+            self._prefers.clear()
+        prefer = self._prefers[header] = parse_prefer(header)
+        return prefer
 
     def _get_checker(self) -> RequestChecker:
         if self._checker is None:

@@ -153,6 +153,8 @@ class ResponseBuilder:
         self._generator: DataGenerator | None = None
         self._validators: ValidatorCache | None = None
         self._conformity: dict[int, bool] = {}
+        # id(operation) -> (operation, its default response and status)
+        self._statuses: dict[int, tuple[Operation, Response, int]] = {}
         self.skipped_examples: list[str] = []
 
     def build(
@@ -184,7 +186,13 @@ class ResponseBuilder:
         memo = self._generated.get(memo_key)
         if memo is not None:
             return memo
-        response, status = pick_status(operation, prefer.code)
+        if prefer.code is None:  # the default status is the operation's own: chosen once
+            picked = self._statuses.get(id(operation))
+            if picked is None or picked[0] is not operation:
+                picked = self._statuses[id(operation)] = (operation, *pick_status(operation, None))
+            _, response, status = picked
+        else:
+            response, status = pick_status(operation, prefer.code)
         media: MediaType | None = None
         if response.content:
             ctype = negotiate(accept, list(response.content))
@@ -246,6 +254,7 @@ class ResponseBuilder:
         self._fast.clear()
         self._generated.clear()
         self._generated_bytes = 0
+        self._statuses.clear()
 
     def _body(
         self,
@@ -256,11 +265,11 @@ class ResponseBuilder:
         hints: Mapping[str, str],
     ) -> tuple[Any, str, bool]:
         """(value, source, static): static values are the same for every request."""
-        from mockingbird.errors import ExampleNotFoundError
-        from mockingbird.openapi.generation.examples import spec_example
-
         generator = self._get_generator()
         if prefer.example is not None:
+            from mockingbird.errors import ExampleNotFoundError
+            from mockingbird.openapi.generation.examples import spec_example
+
             try:
                 chosen = spec_example(media, generator, name=prefer.example)
             except ExampleNotFoundError as exc:
@@ -273,7 +282,9 @@ class ResponseBuilder:
                 ) from None
             if chosen is not None:
                 return chosen.value, "example", True
-        if not prefer.dynamic:
+        if not prefer.dynamic:  # (a generated body, Prefer: dynamic=true, pays for no import statement)
+            from mockingbird.openapi.generation.examples import spec_example
+
             chosen = spec_example(media, generator)
             if chosen is not None and self._conforms(operation, media, chosen.value):
                 return chosen.value, "example", True

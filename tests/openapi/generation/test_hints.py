@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
 import pytest
 
-from mockingbird.openapi.generation._hints import Hints, hint_targets
+from mockingbird.openapi.generation._check import Checker
+from mockingbird.openapi.generation._hints import Hints, _coercions, hint_targets
 from mockingbird.openapi.generation.generator import DataGenerator
 
 SCHEMAS: list[dict[str, Any]] = [
@@ -128,3 +130,54 @@ def test_targets_follow_the_common_spellings() -> None:
     assert hint_targets("issue_number", value) == [("number",)]
     assert hint_targets("owner", value) == [("owner",), ("owner", "login")]
     assert hint_targets("repo", value) == [("name",)]
+
+
+def _all_coercions(raw: str) -> list[Any]:
+    """Every parse tried, as the placement did before it skipped texts no number parse takes."""
+    out: list[Any] = []
+    try:
+        out.append(int(raw))
+    except ValueError:
+        pass
+    try:
+        number = float(raw)
+        if math.isfinite(number):
+            out.append(number)
+    except ValueError:
+        pass
+    return [*out, raw]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["42", " 7 ", "+3", "-0", "1_000", "1e3", "1E-2", ".5", "5.", "inf", "nan", "-Infinity", "0x1f", "12ab",
+     "0b6f6c2e-6f2a-4c44-9a8e-1f0c7d9d2a11", "00000031-0000-4000-8000-000000000031", "octocat", "", " ",
+     "1 2", "\x1c9", "٣", "4.5e", "e5", "--1", "1__0"],
+)  # fmt: skip
+def test_coercions_skip_only_what_no_number_parse_takes(raw: str) -> None:
+    assert _coercions(raw) == _all_coercions(raw)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "format": "uuid", "readOnly": True},
+        {"type": "string", "minLength": 3, "maxLength": 5, "pattern": "^[a-z0-9]+$"},
+        {"type": ["integer", "null"], "minimum": 1, "maximum": 100},
+        {"type": "number", "exclusiveMinimum": 0, "multipleOf": 0.5},
+        {"type": "whatever"},
+        {},
+    ],
+)
+def test_the_scalar_check_agrees_with_the_full_check(schema: dict[str, Any]) -> None:
+    checker = Checker(lambda ref: {})
+    check = checker.scalar_check(schema)
+    assert check is not None
+    for value in ("42", "abc", "abcdef", "ab", 42, 0, 101, 2.5, 0.25, -1, 1e300, ""):
+        assert check(value) == checker.is_valid(value, schema), (value, schema)
+
+
+def test_schemas_read_beyond_a_scalar_get_no_scalar_check() -> None:
+    checker = Checker(lambda ref: {})
+    for schema in ({"$ref": "#/x"}, {"enum": [1]}, {"const": "a"}, {"anyOf": [{}]}, {"not": {}}, True):
+        assert checker.scalar_check(schema) is None

@@ -17,6 +17,13 @@ from typing import Any
 from mockingbird.openapi.generation._strings import pattern_matches
 
 _MAX_DEPTH = 48
+# Keywords of a schema that read more than a scalar's type, length, pattern and bounds.
+_READERS = ("$ref", "allOf", "anyOf", "oneOf", "not", "if", "const", "enum")
+
+
+def _anything(value: Any) -> bool:
+    return True
+
 
 TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "null": lambda v: v is None,
@@ -75,6 +82,8 @@ class Checker:
         """
         self._resolve = resolve
         self._exempt = exempt
+        # id(schema) -> (schema, its scalar check or None): see ``scalar_check``.
+        self._scalar: dict[int, tuple[Any, Callable[[Any], bool] | None]] = {}
 
     def _exempted(self, schema: Any) -> bool:
         for _ in range(8):
@@ -100,6 +109,44 @@ class Checker:
         if isinstance(ref, str) and not self.is_valid(value, self._resolve(ref), depth + 1):
             return False
         return self._keywords(value, schema, depth)
+
+    def scalar_check(self, schema: Any) -> Callable[[Any], bool] | None:
+        """``is_valid(value, schema)`` for a string, int or float ``value`` (not a bool) as a closure, worked
+        out once per schema: when ``schema`` is a dict that no ``$ref``, ``allOf``/``anyOf``/``oneOf``,
+        ``not``, ``if``, ``const`` or ``enum`` reads; else ``None`` (call ``is_valid``). A path id is checked
+        against a property's schema this way once per request."""
+        hit = self._scalar.get(id(schema))
+        if hit is None:
+            hit = self._scalar[id(schema)] = (schema, self._build_scalar_check(schema))
+        return hit[1]
+
+    def _build_scalar_check(self, schema: Any) -> Callable[[Any], bool] | None:
+        if not isinstance(schema, dict) or any(key in schema for key in _READERS):
+            return None
+        types = schema.get("type")
+        names = (types,) if isinstance(types, str) else types if isinstance(types, (list, tuple)) else ()
+        kinds = tuple(TYPE_CHECKS.get(t, _anything) for t in names)
+        number = self._number
+        # What ``_string`` reads, read once.
+        shortest = _num(schema.get("minLength"), 0)
+        longest = _num(schema.get("maxLength"), math.inf)
+        pattern = schema.get("pattern")
+        pattern = pattern if isinstance(pattern, str) else None
+
+        def check(value: Any) -> bool:
+            if kinds:
+                for kind in kinds:
+                    if kind(value):
+                        break
+                else:
+                    return False
+            if isinstance(value, str):
+                return shortest <= len(value) <= longest and (
+                    pattern is None or pattern_matches(pattern, value)
+                )
+            return number(value, schema)
+
+        return check
 
     def _keywords(self, value: Any, schema: Mapping[str, Any], depth: int) -> bool:
         get = schema.get

@@ -23,13 +23,15 @@ from __future__ import annotations
 from typing import Any
 
 from mockingbird.openapi.generation._check import json_equal
-from mockingbird.openapi.generation._core import Context, GenerationCore
+from mockingbird.openapi.generation._core import Compiled, Context, GenerationCore
 from mockingbird.openapi.generation._merge import Flat, Flattener, merge_flat
 
 _MISSING: Any = object()
 _SCALAR_TYPES = ("string", "integer", "number", "boolean")
 # Values that violate most property schemas: used to make a oneOf value fail other branches.
 _POISONS: tuple[Any, ...] = (None, 0, "", False, [], {})
+# A branch worked out: the parent merged with it, its compiled closure (``None``: the generic path), its $ref.
+_Run = tuple[Flat, Compiled | None, str | None]
 
 
 def _overlap(x: str, y: str) -> bool:
@@ -49,11 +51,20 @@ class Choices:
         self._flattener = flattener
         self._branches: dict[int, tuple[list[Any], list[tuple[str | None, int]]]] = {}
         self._exclusive: dict[int, tuple[list[Any], bool]] = {}
+        self._plans: dict[tuple[int, str | None], tuple[Flat, list[_Run | None]]] = {}
 
     def gen_choice(self, flat: Flat, ctx: Context, depth: int, name: str | None, raw: Any) -> Any:
         """A value for ``flat`` with its first ``oneOf``/``anyOf`` group decided."""
+        branches = flat["_choices"][0][1]
+        order = self.branch_order(flat, branches, ctx, depth)
+        return self.run_choice(flat, order, ctx, depth, name, raw)
+
+    def run_choice(
+        self, flat: Flat, order: list[int], ctx: Context, depth: int, name: str | None, raw: Any
+    ) -> Any:
+        """A value for ``flat``'s first choice group, trying its branches in ``order`` (``branch_order``)."""
         kind, branches, _discriminator = flat["_choices"][0]
-        order = self._branch_order(flat, branches, ctx, depth)
+        runs = self._runs(flat, name)
         attempts = (order * 3)[:6]
         value: Any = None
         problems = ctx.problems
@@ -63,12 +74,10 @@ class Choices:
         exclusive = checked and self.exclusive(branches)
         for attempt, index in enumerate(attempts):
             mark = len(problems)
-            branch = branches[index]
-            merged = self._flattener.merge_choice(flat, 0, branch)
-            runner = core.flat_runner(merged, name)
-            ref = branch.get("$ref") if isinstance(branch, dict) else None
-            if not isinstance(ref, str):
-                ref = None
+            run = runs[index]
+            if run is None:
+                run = runs[index] = self._branch_run(flat, branches[index], name)
+            merged, runner, ref = run
             seen = ctx.refs.get(ref, 0) if ref is not None else -1
             if ref is not None:  # entering the branch's $ref: track it for recursion bounds
                 ctx.refs[ref] = seen + 1
@@ -109,6 +118,20 @@ class Choices:
             del problems[start:]  # the next draw starts afresh: keep only the last one's reasons
         problems.append(f"{flat.get('_ref') or name or 'schema'}: no value matches exactly one oneOf branch")
         return value
+
+    def _runs(self, flat: Flat, name: str | None) -> list[_Run | None]:
+        """Per branch of ``flat``'s first choice group: its run, worked out on first use (cached)."""
+        key = (id(flat), name)
+        hit = self._plans.get(key)
+        if hit is None:
+            hit = self._plans[key] = (flat, [None] * len(flat["_choices"][0][1]))
+        return hit[1]
+
+    def _branch_run(self, flat: Flat, branch: Any, name: str | None) -> _Run:
+        """``flat`` merged with ``branch``, its compiled closure (``None``: the generic path) and its ``$ref``."""
+        merged = self._flattener.merge_choice(flat, 0, branch)
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        return merged, self._core.flat_runner(merged, name), ref if isinstance(ref, str) else None
 
     def _elsewhere(self, value: Any, index: int, branches: list[Any], ctx: Context) -> bool:
         """Whether ``value`` also matches a branch of ``branches`` other than ``index``."""
@@ -157,7 +180,8 @@ class Choices:
             hit = self._exclusive[id(branches)] = (branches, found)
         return hit[1]
 
-    def _branch_order(self, flat: Flat, branches: list[Any], ctx: Context, depth: int) -> list[int]:
+    def branch_order(self, flat: Flat, branches: list[Any], ctx: Context, depth: int) -> list[int]:
+        """The order ``run_choice`` tries the branches in (a random one first for ``oneOf``, while shallow)."""
         own = flat.get("_ref")
         if own is not None:
             for i, branch in enumerate(branches):

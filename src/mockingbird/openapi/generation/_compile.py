@@ -4,11 +4,14 @@
 the schema and the property name (names choose realistic values), compiling it on first
 use. Compilation works out once what the generic path would redo on every call: the
 flattened schema, the chosen type, string pools pre-filtered by length and pattern, number
-windows, and each object's property list per mode. Anything unusual (``oneOf``/``anyOf``,
-``not``, ``if``, discriminator values, ``min/maxProperties``, pattern properties, map
-objects, spec examples) compiles to a call of the generic path, so the two never disagree
-on what is valid: the closures are only shortcuts for the common shapes. The table of
-closures belongs to the ``Compiler`` of one generator.
+windows, each object's property list per mode with its discriminator values (``_containers``),
+a lone ``anyOf``'s picks and an exclusive ``oneOf``'s branch order. One closure makes one value:
+leaves (``_leaves``), objects and arrays count the node and enter their ``$ref`` themselves, and
+call their children's closures directly. Anything unusual (overlapping ``oneOf`` branches, ``not``,
+``if``, ``min/maxProperties``, pattern properties, map objects, spec examples) compiles to a call of
+the generic path, so the two never disagree on what is valid: the closures are only shortcuts for
+the common shapes, drawing the same values in the same order. The table of closures belongs to the
+``Compiler`` of one generator.
 """
 
 from __future__ import annotations
@@ -20,15 +23,14 @@ from typing import Any
 
 from mockingbird.errors import SchemaGenerationError
 from mockingbird.openapi.generation._choices import Choices
-from mockingbird.openapi.generation._core import Compiled, Context, GenerationCore, infer_type, type_fits
-from mockingbird.openapi.generation._faker_pools import naming_hint
-from mockingbird.openapi.generation._merge import Flat, Flattener, ref_name
+from mockingbird.openapi.generation._containers import Children, compile_array, compile_object
+from mockingbird.openapi.generation._core import Compiled, Context, GenerationCore, infer_type
+from mockingbird.openapi.generation._leaves import MAX_NESTING, SCALARS, TOO_DEEP, compile_leaf, enum_choices
+from mockingbird.openapi.generation._merge import Flat, Flattener
 from mockingbird.openapi.generation._primitives import compile_number, compile_string
-from mockingbird.openapi.generation._structures import Structures, allowed, singular
+from mockingbird.openapi.generation._structures import Structures
 
 _GENERIC_KEYS = ("_false", "_huge", "_conflict", "_choices", "_nots", "_conds")
-_SCALARS = (str, int, float, bool, type(None))
-_MAX_NESTING = 60
 Draw = Callable[[random.Random], Any]
 """A value drawn from the RNG alone (``Compiler.draw``)."""
 
@@ -59,12 +61,19 @@ class Compiler:
         self._choices = choices
         self._structures = structures
         self.fast: dict[tuple[int, str | None], Compiled | None] = {}
+        self._limits = (core.max_depth, core.max_nodes)
+        self._children = Children(self.compiled)
 
     def compile(self, schema: Any, name: str | None) -> Compiled:
         """Build the closure of ``schema`` under property ``name`` and remember it."""
         fn = self._build(schema, name)
         self.fast[(id(schema), name)] = fn
         return fn
+
+    def compiled(self, schema: Any, name: str | None) -> Compiled:
+        """The closure of ``schema`` under property ``name``, compiled on first use (``gen_node``'s lookup)."""
+        fn = self.fast.get((id(schema), name))
+        return fn if fn is not None else self.compile(schema, name)
 
     def flat_runner(self, flat: Flat, name: str | None) -> Compiled | None:
         """A compiled closure for an already flat schema (a decided choice), or ``None`` when
@@ -83,44 +92,33 @@ class Compiler:
         if not isinstance(schema, dict):
             return lambda ctx, depth: slow(schema, ctx, depth, name)
         flat = self._core.flat(schema)  # also keeps `schema` (and its id) alive
-        if not any(flat.get(k) for k in _GENERIC_KEYS):
-            body = self._compile_flat(flat, name)
-        else:
-            body = self._compile_any_of(flat, name, schema)
-        if body is None:
-            return lambda ctx, depth: slow(schema, ctx, depth, name)
         ref = flat.get("_ref")
-        if ref is None:
+        if not any(flat.get(k) for k in _GENERIC_KEYS):
+            fn = self._counted(flat, name, ref)
+        else:
+            body = self._compile_any_of(flat, name, schema) or self._compile_one_of(flat, name, schema)
+            fn = _wrap(body, ref) if body is not None else None
+        if fn is None:
+            return lambda ctx, depth: slow(schema, ctx, depth, name)
+        return fn
 
-            def run(ctx: Context, depth: int) -> Any:
-                ctx.budget += 1
-                if depth > _MAX_NESTING:
-                    raise SchemaGenerationError(
-                        "the schema requires unbounded nesting (a required recursive $ref)"
-                    )
-                return body(ctx, depth)
-
-            return run
-
-        def run_ref(ctx: Context, depth: int) -> Any:
-            ctx.budget += 1
-            if depth > _MAX_NESTING:
-                raise SchemaGenerationError(
-                    "the schema requires unbounded nesting (a required recursive $ref)"
-                )
-            refs = ctx.refs
-            seen = refs.get(ref, 0)
-            refs[ref] = seen + 1
-            if seen == 1:
-                ctx.cycles += 1
-            try:
-                return body(ctx, depth)
-            finally:
-                refs[ref] = seen
-                if seen == 1:
-                    ctx.cycles -= 1
-
-        return run_ref
+    def _counted(self, flat: Flat, name: str | None, ref: str | None) -> Compiled | None:
+        """The closure of a schema's plain flat form, counting the node and entering ``ref`` itself (one call
+        per value, where a wrapper around ``_compile_flat`` would make two)."""
+        leaf = compile_leaf(flat, name, self._limits)
+        if leaf is not None:
+            return leaf
+        types = flat.get("type")
+        kind = types[0] if types and len(types) == 1 else None if types else infer_type(flat)
+        if kind == "object":
+            plan = self._structures.object_plan(flat)
+            return compile_object(flat, name, plan, self._core, self._children, counted=True, ref=ref)
+        if kind == "array":
+            array = compile_array(flat, name, self._core, self._children, counted=True, ref=ref)
+            if array is not None:
+                return array
+        body = self._compile_flat(flat, name)  # a nullable object or array; an array with prefixItems ...
+        return _wrap(body, ref) if body is not None else None
 
     def _compile_any_of(self, flat: Flat, name: str | None, schema: Any) -> Compiled | None:
         """A lone ``anyOf`` (Stripe's nullable and expandable fields): the generic path's choice
@@ -168,6 +166,61 @@ class Compiler:
 
         return run
 
+    def _compile_one_of(self, flat: Flat, name: str | None, schema: Any) -> Compiled | None:
+        """A lone ``oneOf`` whose branches no value can match two of (``Choices.exclusive``: a discriminator,
+        distinct types): the branch order is worked out once, so a call draws the shuffle and runs the branch.
+        While a branch's ``$ref`` is entered (recursion), the generic order is used."""
+        choices = flat.get("_choices")
+        if (
+            not choices
+            or len(choices) != 1
+            or choices[0][0] != "oneOf"
+            or any(flat.get(k) for k in ("_false", "_huge", "_conflict", "_nots", "_conds"))
+        ):
+            return None
+        branches = choices[0][1]
+        if len(branches) < 2 or not self._choices.exclusive(branches):
+            return None
+        own = flat.get("_ref")
+        info = self._choices.branch_info(branches)
+        refs_of = tuple(ref for ref, _ in info if ref is not None)
+        run_choice = self._choices.run_choice
+        if own is not None and own in refs_of:
+            first = next(i for i, (ref, _) in enumerate(info) if ref == own)
+            fixed = [first] + [j for j in range(len(branches)) if j != first]
+            return lambda ctx, depth: run_choice(flat, fixed, ctx, depth, name, schema)
+        costs = [cost for _, cost in info]
+        deep_order = sorted(range(len(branches)), key=lambda i: (costs[i], i))
+        good = tuple(i for i, c in enumerate(costs) if 0 < c < 3)
+        rest = sorted((i for i in range(len(branches)) if i not in good), key=lambda i: (costs[i], i))
+        deep_check = self._core.is_deep
+        branch_order = self._choices.branch_order
+
+        def run(ctx: Context, depth: int) -> Any:
+            refs = ctx.refs
+            if refs:
+                for ref in refs_of:
+                    if refs.get(ref):
+                        return run_choice(
+                            flat, branch_order(flat, branches, ctx, depth), ctx, depth, name, schema
+                        )
+            if deep_check(ctx, depth):
+                return run_choice(flat, deep_order, ctx, depth, name, schema)
+            shuffled = list(good)
+            bits = ctx.bits
+            if bits is None:
+                ctx.rng.shuffle(shuffled)
+            else:  # Random.shuffle, its _randbelow drawn in place
+                for i in range(len(shuffled) - 1, 0, -1):
+                    k = (i + 1).bit_length()
+                    j = bits(k)
+                    while j > i:
+                        j = bits(k)
+                    shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
+            return run_choice(flat, shuffled + rest, ctx, depth, name, schema)
+
+        return run
+
     def draw(self, schema: Any, name: str | None) -> Draw | None:
         """A closure ``fn(rng) -> value`` for a schema whose compiled closure needs nothing but the RNG: a
         scalar ``const`` or ``enum``, a string, a number, a boolean or ``null`` (``None`` for anything else).
@@ -179,14 +232,12 @@ class Compiler:
             return None
         if "const" in flat:
             const = flat["const"]
-            return (lambda rng: const) if isinstance(const, _SCALARS) else None
+            return (lambda rng: const) if isinstance(const, SCALARS) else None
         types = flat.get("type")
         enum = flat.get("enum")
         if enum:
-            choices = _enum_choices(enum, types)
-            return (
-                (lambda rng: rng.choice(choices)) if all(isinstance(e, _SCALARS) for e in choices) else None
-            )
+            choices = enum_choices(enum, types)
+            return (lambda rng: rng.choice(choices)) if all(isinstance(e, SCALARS) for e in choices) else None
         if types and len(types) > 1:
             return None
         kind = types[0] if types else infer_type(flat)
@@ -199,16 +250,18 @@ class Compiler:
         return (lambda rng: None) if kind == "null" else None
 
     def _compile_flat(self, flat: Flat, name: str | None) -> Compiled | None:
+        """The closure of a flat schema without the node count or ``$ref`` entry (a decided choice's runner,
+        or the body ``_wrap`` completes)."""
         if "const" in flat:
             const = flat["const"]
-            if isinstance(const, _SCALARS):
+            if isinstance(const, SCALARS):
                 return lambda ctx, depth: const
             return lambda ctx, depth: copy.deepcopy(const)
         types = flat.get("type")
         enum = flat.get("enum")
         if enum:
-            choices = _enum_choices(enum, types)
-            if all(isinstance(e, _SCALARS) for e in choices):
+            choices = enum_choices(enum, types)
+            if all(isinstance(e, SCALARS) for e in choices):
                 return lambda ctx, depth: ctx.rng.choice(choices)
             return lambda ctx, depth: copy.deepcopy(ctx.rng.choice(choices))
         if types and len(types) > 1:
@@ -235,116 +288,43 @@ class Compiler:
         if kind == "null":
             return lambda ctx, depth: None
         if kind == "array":
-            return self._compile_array(flat, name)
+            array = compile_array(flat, name, self._core, self._children, counted=False, ref=None)
+            if array is not None:
+                return array
+            gen_array = self._structures.gen_array
+            return lambda ctx, depth: gen_array(flat, ctx, depth, name)
         if kind == "object":
-            return self._compile_object(flat, name)
+            plan = self._structures.object_plan(flat)
+            return compile_object(flat, name, plan, self._core, self._children, counted=False, ref=None)
         return None
 
-    def _compile_object(self, flat: Flat, name: str | None) -> Compiled | None:
-        plan = self._structures.object_plan(flat)
-        if (
-            flat.get("_force")
-            or flat.get("minProperties")
-            or plan.forbidden
-            or flat.get("maxProperties") is not None
-            or flat.get("dependentRequired")
-            or plan.pattern_items
-            or (not plan.entries and isinstance(plan.additional, dict))
-        ):
-            return None
-        closed = flat.get("_closed")
-        context = ref_name(flat["_ref"]) if isinstance(flat.get("_ref"), str) else name
-        by_mode: dict[str, list[tuple[str, Any, bool, str | None, str]]] = {"response": [], "request": []}
-        for pname, schema, required, read_only, write_only in plan.entries:
-            if closed and not allowed(pname, closed):
-                if required:
-                    return None  # the generic path reports the contradiction
-                continue
-            recursion = _ref_of(schema)
-            entry = (pname, schema, required, recursion, naming_hint(pname, context))
-            if not write_only:
-                by_mode["response"].append(entry)
-            if not read_only:
-                by_mode["request"].append(entry)
-        response, request = tuple(by_mode["response"]), tuple(by_mode["request"])
-        deep_check = self._core.is_deep
-        gen = self._core.gen_node
 
-        def run(ctx: Context, depth: int) -> dict[str, Any]:
-            deep = deep_check(ctx, depth)
-            refs = ctx.refs
-            child = depth + 1
-            out: dict[str, Any] = {}
-            problems = ctx.problems
-            for pname, schema, required, recursion, hint in response if ctx.mode == "response" else request:
-                if required:
-                    out[pname] = gen(schema, ctx, child, hint)
-                    continue
-                if deep or (recursion is not None and refs.get(recursion)):
-                    continue
-                mark = len(problems)
-                value = gen(schema, ctx, child, hint)
-                if len(problems) > mark:
-                    del problems[mark:]  # contradictory and optional: leave it out (see _structures)
-                    continue
-                out[pname] = value
-            return out
+def _wrap(body: Compiled, ref: str | None) -> Compiled:
+    """``body`` as ``gen_generic`` runs a schema: the node counted, the nesting bounded, ``ref`` entered."""
+    if ref is None:
+
+        def run(ctx: Context, depth: int) -> Any:
+            ctx.budget += 1
+            if depth > MAX_NESTING:
+                raise SchemaGenerationError(TOO_DEEP)
+            return body(ctx, depth)
 
         return run
 
-    def _compile_array(self, flat: Flat, name: str | None) -> Compiled:
-        gen_array = self._structures.gen_array
-        if (
-            "prefixItems" in flat
-            or "contains" in flat
-            or flat.get("uniqueItems")
-            or flat.get("items") is False
-        ):
-            return lambda ctx, depth: gen_array(flat, ctx, depth, name)
-        items = flat.get("items", True)
-        min_items = flat.get("minItems", 0)
-        max_items = flat.get("maxItems")
-        min_items = min_items if isinstance(min_items, int) else 0
-        high = 2 if not isinstance(max_items, int) else min(2, max_items)
-        low = min(max(1, min_items), high) if high >= 1 else 0
-        recursion = _ref_of({"items": items})
-        item_name = singular(name)
-        deep_check = self._core.is_deep
-        gen = self._core.gen_node
+    def run_ref(ctx: Context, depth: int) -> Any:
+        ctx.budget += 1
+        if depth > MAX_NESTING:
+            raise SchemaGenerationError(TOO_DEEP)
+        refs = ctx.refs
+        seen = refs.get(ref, 0)
+        refs[ref] = seen + 1
+        if seen == 1:
+            ctx.cycles += 1
+        try:
+            return body(ctx, depth)
+        finally:
+            refs[ref] = seen
+            if seen == 1:
+                ctx.cycles -= 1
 
-        def run(ctx: Context, depth: int) -> list[Any]:
-            if deep_check(ctx, depth) or (recursion is not None and ctx.refs.get(recursion)):
-                count = min_items
-            else:
-                count = max(min_items, ctx.rng.randint(low, high)) if high >= low else min_items
-            child = depth + 1
-            problems = ctx.problems
-            out: list[Any] = []
-            for index in range(count):
-                mark = len(problems)
-                value = gen(items, ctx, child, item_name)
-                if len(problems) > mark and index >= min_items:
-                    del problems[mark:]  # no item can conform, and no more are needed: stop here
-                    break
-                out.append(value)
-            return out
-
-        return run
-
-
-def _enum_choices(enum: Any, types: Any) -> tuple[Any, ...]:
-    """The values of ``enum`` a value is drawn from: those of the declared types, ``null`` only when alone."""
-    fitting = [e for e in enum if types is None or type_fits(e, types)] or list(enum)
-    return tuple(e for e in fitting if e is not None) or tuple(fitting)
-
-
-def _ref_of(schema: Any) -> str | None:
-    """The ``$ref`` a property (or its array items) points to: re-entering it means recursion."""
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str):
-            return ref
-        items = schema.get("items")
-        if isinstance(items, dict) and isinstance(items.get("$ref"), str):
-            return str(items["$ref"])
-    return None
+    return run_ref

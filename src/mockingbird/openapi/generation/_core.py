@@ -21,7 +21,7 @@ Mode = Literal["response", "request"]
 class Context:
     """Per-call state: the RNG, the mode, the refs on the current path and the node budget."""
 
-    __slots__ = ("budget", "checker", "cycles", "mode", "problems", "refs", "rng", "use_examples")
+    __slots__ = ("bits", "budget", "checker", "cycles", "mode", "problems", "refs", "rng", "use_examples")
 
     def __init__(
         self, rng: random.Random, mode: Mode, use_examples: bool, checker: Checker, problems: list[str] | None
@@ -30,6 +30,9 @@ class Context:
         # optional property, array item or map entry be left out instead (see _structures).
         self.problems: list[str] = problems if problems is not None else []
         self.rng = rng
+        # ``rng.getrandbits`` when ``rng`` is a plain ``random.Random``: compiled leaves then draw what
+        # ``choice``/``randint`` would, without their two Python calls (see ``_leaves``).
+        self.bits: Callable[[int], int] | None = rng.getrandbits if type(rng) is random.Random else None
         self.mode = mode
         self.use_examples = use_examples
         self.refs: dict[str, int] = {}
@@ -45,8 +48,15 @@ Compiled = Callable[[Context, int], Any]
 class GenerationCore(Protocol):
     """The calls the parts make back into their ``DataGenerator``."""
 
+    max_depth: int
+    max_nodes: int
+
     def flat(self, schema: Mapping[str, Any]) -> Flat:
         """The cached flat form of ``schema``."""
+        ...
+
+    def conforms(self, value: Any, schema: Any, *, mode: Mode = "response") -> bool:
+        """Whether ``value`` fits ``schema`` (the generator's own check, ``mode``'s exemptions)."""
         ...
 
     def gen_node(self, schema: Any, ctx: Context, depth: int, name: str | None) -> Any:

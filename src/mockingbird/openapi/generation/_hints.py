@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from mockingbird.openapi.generation._core import Context
@@ -33,6 +34,9 @@ _WHOLE_VALUE_KEYS = (
     "patternProperties",
 )
 # "id", "petId", "pet_id", "petID", "pet-id" (not "paid")
+# An ASCII character that int() and float() both refuse anywhere in their argument (they take digits,
+# "_", ".", signs, "e"/"E" and surrounding whitespace; "inf"/"nan" parse but are not finite).
+_NOT_NUMERIC = re.compile(r"[^0-9_.eE+\-\s\x1c-\x1f]")
 _ID_HINT = re.compile(r"(^[Ii][Dd]$)|([a-z0-9]Id$)|([_-][Ii][Dd]$)|([a-z0-9]ID$)")
 
 
@@ -45,6 +49,8 @@ class Hints:
 
     def __init__(self, flat: Callable[[Mapping[str, Any]], Flat]) -> None:
         self._flat = flat
+        # id(schema) -> (schema, its local properties, its local branches): both read once per schema.
+        self._shapes: dict[int, tuple[Mapping[str, Any], Mapping[str, Any] | None, list[Flat] | None]] = {}
 
     def apply(
         self,
@@ -62,15 +68,30 @@ class Hints:
         only the new value is checked, not the whole body again.
         """
         out = dict(value)
-        properties = self._local_properties(schema) if clean else None
-        branches = self._local_branches(schema) if clean and properties is None else None
+        properties: Mapping[str, Any] | None = None
+        branches: list[Flat] | None = None
+        if clean:
+            shape = self._shapes.get(id(schema))
+            if shape is None:
+                properties = self._local_properties(schema)
+                branches = self._local_branches(schema) if properties is None else None
+                shape = self._shapes[id(schema)] = (schema, properties, branches)
+            properties, branches = shape[1], shape[2]
         if "owner" in hints and "repo" in hints and "full_name" in out:
             hints = {**hints, "full_name": f"{hints['owner']}/{hints['repo']}"}
         for hint, raw in hints.items():
-            for target in hint_targets(hint, out):
-                local = properties.get(target[0], _MISSING) if properties and len(target) == 1 else _MISSING
+            for target in _wanted(hint):  # hint_targets(hint, out), read in place
+                key = target[0]
+                if key not in out:
+                    continue
+                if len(target) == 1:
+                    local = properties.get(key, _MISSING) if properties else _MISSING
+                elif isinstance(out[key], dict) and target[1] in out[key]:
+                    local = _MISSING
+                else:
+                    continue
                 if local is not _MISSING:
-                    placed = self._place_local(out, target[0], raw, local, ctx)
+                    placed = self._place_local(out, key, raw, local, ctx)
                 elif branches is not None and len(target) == 1:
                     placed = self._place_branched(out, target[0], raw, branches, schema, ctx)
                 else:
@@ -120,12 +141,17 @@ class Hints:
         """Place ``raw`` at ``key`` of a conforming body under one branch group: where the candidate fits
         every schema that reads ``key`` (the parent's and each branch's) exactly as the old value does, no
         branch changes its verdict, so the body still conforms; otherwise the whole body is checked."""
-        check = ctx.checker.is_valid
+        checker = ctx.checker
+        check = checker.is_valid
         readers = [_reader(flat, key) for flat in flats]
+        scalar_checks = [checker.scalar_check(reader) for reader in readers]
         old = out[key]
-        before = [check(old, reader) for reader in readers]
+        before = [_verdict(check, old, reader, fast) for reader, fast in zip(readers, scalar_checks)]
         for candidate in _coercions(raw):
-            if all(check(candidate, reader) is was for reader, was in zip(readers, before)):
+            if all(
+                _verdict(check, candidate, reader, fast) is was
+                for reader, fast, was in zip(readers, scalar_checks, before)
+            ):
                 return {**out, key: candidate}
             trial = {**out, key: candidate}
             if check(trial, schema):
@@ -135,8 +161,9 @@ class Hints:
     def _place_local(
         self, out: dict[str, Any], key: str, raw: Any, prop: Any, ctx: Context
     ) -> dict[str, Any] | None:
+        check = ctx.checker.scalar_check(prop)
         for candidate in _coercions(raw):
-            if ctx.checker.is_valid(candidate, prop):
+            if check(candidate) if check is not None else ctx.checker.is_valid(candidate, prop):
                 return {**out, key: candidate}
         return None
 
@@ -153,6 +180,15 @@ class Hints:
         return None
 
 
+def _verdict(
+    check: Callable[[Any, Any], bool], value: Any, schema: Any, fast: Callable[[Any], bool] | None
+) -> bool:
+    """``check(value, schema)``, through ``fast`` (``Checker.scalar_check``) for a string or a number."""
+    if fast is not None and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return fast(value)
+    return check(value, schema)
+
+
 def _reader(flat: Flat, key: str) -> Any:
     """The schema a flat object (with no ``patternProperties``) reads property ``key``'s value with."""
     properties = flat.get("properties")
@@ -165,6 +201,16 @@ def hint_targets(hint: str, value: Mapping[str, Any]) -> list[tuple[str, ...]]:
     """Where a path parameter shows up in a body: its own name, ``id`` for an id (``petId``,
     ``user_id``), ``number`` for ``issue_number``, ``slug`` for a slug, ``name`` for ``repo`` and
     ``owner.login`` for ``owner`` (a repository), in that order; only keys ``value`` has."""
+    return [
+        t
+        for t in _wanted(hint)
+        if t[0] in value and (len(t) == 1 or (isinstance(value[t[0]], dict) and t[1] in value[t[0]]))
+    ]
+
+
+@lru_cache(maxsize=1024)
+def _wanted(hint: str) -> tuple[tuple[str, ...], ...]:
+    """Every place ``hint_targets`` may name for ``hint``, in order (a pure function of the name: cached)."""
     wanted: list[tuple[str, ...]] = [(hint,)]
     lower = hint.lower()
     if _ID_HINT.search(hint):
@@ -177,17 +223,17 @@ def hint_targets(hint: str, value: Mapping[str, Any]) -> list[tuple[str, ...]]:
         wanted.append(("name",))
     if lower in ("owner", "org", "user", "username"):
         wanted += [("owner", "login"), ("login",)]
-    return [
-        t
-        for t in wanted
-        if t[0] in value and (len(t) == 1 or (isinstance(value[t[0]], dict) and t[1] in value[t[0]]))
-    ]
+    return tuple(wanted)
 
 
 def _coercions(raw: Any) -> list[Any]:
     """``raw`` as an int, a float and a string, in that order of preference."""
-    out: list[Any] = []
     text = str(raw)
+    if text.isascii() and _NOT_NUMERIC.search(text):
+        # A character neither int() nor float() takes (a letter but e/E, a slash): only the text is left.
+        # "inf" and "nan" are letters too, and would be left out anyway (not finite).
+        return [text]
+    out: list[Any] = []
     try:
         out.append(int(text))
     except ValueError:

@@ -87,6 +87,15 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
     the length and pattern constraints; constraint-free computed formats call their maker
     directly; everything else goes through ``gen_string``.
     """
+    found = string_plan(flat, name)
+    if isinstance(found, tuple):
+        return lambda rng: rng.choice(found)
+    return found
+
+
+def string_plan(flat: dict[str, Any], name: str | None) -> tuple[str, ...] | Callable[[Random], str]:
+    """How ``compile_string`` draws: a pool of values to choose from uniformly (``rng.choice``), or a maker
+    ``rng -> str`` (a format's, a name category's, else ``gen_string``)."""
     min_len = flat.get("minLength", 0)
     max_len = flat.get("maxLength")
     min_len = min_len if isinstance(min_len, int) else 0
@@ -101,14 +110,14 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
             v for v in category_pool("image_url") or () if _string_ok(v, min_len, max_len, patterns)
         )
         if len(images) >= 8:
-            return lambda rng: rng.choice(images)  # an avatar URL is a URI too, and reads better
+            return images  # an avatar URL is a URI too, and reads better
     maker = format_maker(fmt) if fmt is not None else None
     if fmt is not None and maker is not None:
         values = format_pool(fmt)
         if values is not None:
             fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
             if len(fitting) >= 8:
-                return lambda rng: rng.choice(fitting)
+                return fitting
         elif not constrained:
             return maker
     elif category is not None and not patterns:
@@ -116,7 +125,7 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
         if values is not None:
             fitting = tuple(v for v in values if _string_ok(v, min_len, max_len, patterns))
             if len(fitting) >= 8:
-                return lambda rng: rng.choice(fitting)
+                return fitting
         elif not constrained:
             computed = category_maker(category)
             if computed is not None:
@@ -124,7 +133,7 @@ def compile_string(flat: dict[str, Any], name: str | None) -> Callable[[Random],
     elif fmt is None and not patterns:
         words = tuple(v for v in category_pool("word") or () if _string_ok(v, min_len, max_len, ()))
         if len(words) >= 8:
-            return lambda rng: rng.choice(words)
+            return words
     return lambda rng: gen_string(flat, rng, name)
 
 
@@ -265,7 +274,7 @@ def compile_number(
         if a > b:
             return lambda rng: a
         a, b = int(a), int(b)
-        return lambda rng: rng.randint(a, b)
+        return _Randint(a, b)
     middle = (lo + hi) / 2
     fallback = middle if _inside(middle, low, low_ex, high, high_ex) else lo
 
@@ -275,6 +284,24 @@ def compile_number(
         return value if _inside(value, low, low_ex, high, high_ex) else fallback
 
     return draw
+
+
+class _Randint:
+    """``rng.randint(low, high)`` as a drawer that says its bounds (``integer_range``)."""
+
+    __slots__ = ("high", "low")
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low = low
+        self.high = high
+
+    def __call__(self, rng: Random) -> int:
+        return rng.randint(self.low, self.high)
+
+
+def integer_range(draw: Callable[[Random], int | float]) -> tuple[int, int] | None:
+    """``(low, high)`` when ``draw`` (from ``compile_number``) is ``rng.randint(low, high)``, else ``None``."""
+    return (draw.low, draw.high) if isinstance(draw, _Randint) else None
 
 
 def _window(

@@ -159,28 +159,29 @@ def from_pattern(pattern: str, rng: Random, min_length: int = 0, max_length: int
 
 
 @lru_cache(maxsize=1)
-def _days() -> tuple[str, ...]:
+def days() -> tuple[str, ...]:
     import datetime
 
     start = datetime.date(2020, 1, 1)
     return tuple((start + datetime.timedelta(days=i)).isoformat() for i in range(_SPAN // 86400))
 
 
-_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))  # looked up: formatting three `:02d` took half the time
+TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))  # looked up: formatting three `:02d` took half the time
 
 
 def random_datetime(rng: Random) -> str:
     """An RFC 3339 UTC date-time between 2020 and 2026, whole seconds."""
     hours, rest = divmod(rng.randrange(86400), 3600)
     minutes, seconds = divmod(rest, 60)
-    two = _TWO_DIGITS
-    return f"{rng.choice(_days())}T{two[hours]}:{two[minutes]}:{two[seconds]}Z"
+    two = TWO_DIGITS
+    return f"{rng.choice(days())}T{two[hours]}:{two[minutes]}:{two[seconds]}Z"
 
 
 def random_uuid(rng: Random) -> str:
     """A version-4 UUID string drawn from ``rng``."""
-    h = f"{rng.getrandbits(128):032x}"
-    variant = "89ab"[int(h[16], 16) & 3]
+    bits = rng.getrandbits(128)
+    h = f"{bits:032x}"
+    variant = "89ab"[(bits >> 60) & 3]  # the 17th hex digit's low two bits
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
@@ -207,7 +208,7 @@ def _email(rng: Random) -> str:
 _FORMATS: dict[str, Callable[[Random], str]] = {
     "date-time": random_datetime,
     "datetime": random_datetime,
-    "date": lambda rng: rng.choice(_days()),
+    "date": lambda rng: rng.choice(days()),
     "time": lambda rng: random_datetime(rng)[11:],
     "duration": _duration,
     "email": _email,
