@@ -207,7 +207,14 @@ class Router:
         hit = self._memo.get(memo_key)
         if hit is not None:
             return hit
-        result = self._match(method.upper(), raw_path)
+        upper = method.upper()
+        # What `_match` tries first (the exact static path, then the greedy walk), without its frames.
+        static = self._static.get(raw_path)
+        op = None
+        if static is not None:
+            op = static.get(upper) or (static.get("GET") if upper == "HEAD" else None)
+        quick = RouteMatch(op, {}) if op is not None else self._greedy(upper, raw_path)
+        result = quick if quick is not None else self._match(upper, raw_path)
         if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()
         self._memo[memo_key] = result
@@ -236,6 +243,8 @@ class Router:
         if entry is None:
             return None
         op, names, variants = entry
+        if len(names) == 1:  # the common case, without dict(zip(...))'s two objects
+            return RouteMatch(op, {names[0]: captured[0]}, variants)
         return RouteMatch(op, dict(zip(names, captured)), variants)
 
     def _match(self, method: str, raw_path: str) -> RouteMatch | RouteMiss:
