@@ -16,16 +16,36 @@ refusal reads exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from mockingbird.openapi.checks._styles import Shape, coerce
-
-if TYPE_CHECKING:
-    from mockingbird.openapi.checks.validation import _ParamPlan
+from mockingbird.openapi.jsonschema import SchemaValidator
 
 QuickCheck = Callable[[Mapping[str, str]], "dict[str, Any] | None"]
 """``quick(path_params)``: the coerced path values of a valid request, or ``None`` (run the generic path)."""
+
+
+class ParamPlan(Protocol):
+    """What the quick check reads of a parameter's plan (``validation._ParamPlan``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def style(self) -> str: ...
+    @property
+    def content_json(self) -> bool | None: ...
+    @property
+    def shape(self) -> Shape: ...
+    @property
+    def validator(self) -> SchemaValidator | None: ...
+
+
+P = TypeVar("P", bound=ParamPlan)
 
 # Keywords that constrain nothing: a compiled schema of only these accepts every string.
 _ANNOTATIONS = frozenset({"$schema", "title", "description", "examples", "default", "deprecated", "$comment"})
@@ -36,9 +56,7 @@ def _accepts_any_string(document: Mapping[str, Any]) -> bool:
     return kept in ({}, {"type": "string"})
 
 
-def build_quick_check(
-    params: list[_ParamPlan], absent_without_query: Callable[[_ParamPlan], bool]
-) -> QuickCheck | None:
+def build_quick_check(params: Sequence[P], absent_without_query: Callable[[P], bool]) -> QuickCheck | None:
     """The quick check of an operation with these parameter plans, or ``None`` when it does not qualify.
 
     It qualifies when every parameter is a ``simple``-style scalar path parameter, or a query parameter
