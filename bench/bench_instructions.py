@@ -15,6 +15,7 @@ Cases, each against the raw ASGI app of ``bench/_raw_app.py`` returning the same
 
 Usage: .venv/bin/python bench/bench_instructions.py [--spec SPEC --path PATH] [--small 500 --large 2500]
        [--distinct] [--prefer dynamic=true] [--cases raw,nolog]
+       (a ``{n}`` in PATH: a new number there each request, e.g. ``/repos/octocat/hello/issues/{n}``)
 Needs valgrind (``apt-get install -y valgrind``).
 """
 
@@ -82,7 +83,7 @@ async def send(message):
 
 async def main():
     for i in range(n):
-        p = path % (i, i) if distinct else path
+        p = path % ((i,) * path.count("%")) if distinct else path
         scope = {"type": "http", "method": "GET", "path": p, "raw_path": p.encode(), "query_string": b"",
                  "headers": headers, "client": ("127.0.0.1", 5000), "state": {}}
         await app(scope, receive, send)
@@ -126,7 +127,8 @@ def main() -> int:
     parser.add_argument(
         "--distinct",
         action="store_true",
-        help="a new URL each request (PATH's last segment becomes a new id): the answer memo misses",
+        help="a new URL each request (PATH's last segment becomes a new uuid; '{n}' in PATH, a new number "
+        "there instead, e.g. /repos/octocat/hello/issues/{n}): the answer memo misses",
     )
     parser.add_argument("--cases", default="raw,nolog,capture,logged", help="comma-separated cases to run")
     args = parser.parse_args()
@@ -141,8 +143,14 @@ def main() -> int:
         from mockingbird.http.app import MockApp
         from mockingbird.openapi import load_spec
 
-        body_file.write_bytes(_body(MockApp(load_spec(str(args.spec))), args.path))
-        path = args.path.rsplit("/", 1)[0] + "/%08x-0000-4000-8000-%012x" if args.distinct else args.path
+        if "{n}" in args.path:  # a new number each request where the id is an integer
+            path = args.path.replace("{n}", "%d")
+        elif args.distinct:
+            path = args.path.rsplit("/", 1)[0] + "/%08x-0000-4000-8000-%012x"
+        else:
+            path = args.path
+        first = path % ((1,) * path.count("%"))
+        body_file.write_bytes(_body(MockApp(load_spec(str(args.spec))), first))
         cases = [c for c in args.cases.split(",") if c]
         per_request: dict[str, float] = {}
         for case in ["raw", *(c for c in cases if c != "raw")]:
@@ -150,7 +158,7 @@ def main() -> int:
             large = instructions(script, case, args.spec, path, args.large, body_file, args.prefer)
             per_request[case] = (large - small) / (args.large - args.small)
     raw = per_request["raw"]
-    shown = f"{path}{' (a new id each request)' if args.distinct else ''}"
+    shown = f"{path}{' (a new id each request)' if '%' in path else ''}"
     prefer = f", Prefer: {args.prefer}" if args.prefer else ""
     print(f"{args.spec.name} GET {shown}{prefer}: instructions per request (callgrind), ratio to raw ASGI")
     labels = {

@@ -93,10 +93,10 @@ def test_a_revision_bump_forgets_memoised_verdicts(spec: Spec) -> None:
     revision = Revision()
     checker = RequestChecker(spec, validate=True, auth=True, revision=revision)
     op = _op(spec, "GET /items/{id}")
-    first = checker.check(op, "GET", {"id": "1"}, "", {}, b"")
-    assert checker.check(op, "GET", {"id": "1"}, "", {}, b"") is first
+    first = checker.check(op, "GET", {"id": "1"}, "limit=5", {}, b"")  # a query: the memoised path
+    assert checker.check(op, "GET", {"id": "1"}, "limit=5", {}, b"") is first
     revision.bump()
-    again = checker.check(op, "GET", {"id": "1"}, "", {}, b"")
+    again = checker.check(op, "GET", {"id": "1"}, "limit=5", {}, b"")
     assert again is not first and again == first
 
 

@@ -16,6 +16,7 @@ from mockingbird.runtime.hooks import Revision
 from mockingbird.runtime.problem import problem_from_document
 
 if TYPE_CHECKING:
+    from mockingbird.openapi.checks._quick import QuickCheck
     from mockingbird.openapi.checks.validation import ValidationResult
     from mockingbird.openapi.model import Operation, Spec
     from mockingbird.runtime.messages import MockResponse
@@ -47,10 +48,16 @@ class RequestChecker:
     """
 
     def __init__(self, spec: Spec, *, validate: bool, auth: bool, revision: Revision | None = None) -> None:
-        from mockingbird.openapi.checks.validation import RequestParts, RequestValidator, format_problem
+        from mockingbird.openapi.checks.validation import (
+            RequestParts,
+            RequestValidator,
+            ValidationResult,
+            format_problem,
+        )
 
         # Bound once: an import statement in `_check` cost ~9,000 instructions a request on a memo miss.
         self._request_parts = RequestParts
+        self._result = ValidationResult
         self._format_problem = format_problem
         self.spec = spec
         self.validate = validate
@@ -59,6 +66,8 @@ class RequestChecker:
         self._seen = self.revision.value
         self._validator = RequestValidator(spec) if validate else None
         self._header_need: dict[int, bool] = {}
+        # id(operation) -> (its quick check or None, its key): learnt on the operation's first request
+        self._quick: dict[int, tuple[QuickCheck | None, str]] = {}
         self._memo: dict[tuple[Any, ...], Verdict] = {}
 
     def needs_headers(self, op: Operation) -> bool:
@@ -85,7 +94,18 @@ class RequestChecker:
         """(a problem response or ``None``, the validation result when validation ran).
 
         Security first (as Prism: no credentials is 401 whatever the body), then validation.
+        A request with no query string to an operation with only plain path parameters (and no
+        security to enforce) takes the operation's quick check (``openapi/checks/_quick.py``): the
+        same result for a valid request, the generic path for any other.
         """
+        try:
+            quick, op_key = self._quick[id(op)]
+        except KeyError:
+            quick, op_key = self._learn_quick(op)
+        if quick is not None and not query:
+            values = quick(path_params)
+            if values is not None:
+                return None, self._result(op_key, (), values, {}, {}, {})
         if self.needs_headers(op):
             return self._check(op, method, path_params, query, body, headers)
         if self._seen != self.revision.value:
@@ -101,6 +121,13 @@ class RequestChecker:
             self._memo.clear()
         self._memo[key] = verdict
         return verdict
+
+    def _learn_quick(self, op: Operation) -> tuple[QuickCheck | None, str]:
+        quick = None
+        if self._validator is not None and not (self.auth and op.security):
+            quick = self._validator.quick(op)
+        self._quick[id(op)] = (quick, op.key)
+        return quick, op.key
 
     def warm(self, operations: Iterable[Operation]) -> int:
         """Compile the validators of ``operations`` ahead of traffic; returns how many."""

@@ -125,3 +125,30 @@ def test_thousand_operations_route_to_the_right_one() -> None:
     found = router.match("GET", "/api99/items/5/sub9")
     assert isinstance(found, RouteMatch) and found.operation.path == "/api99/items/{id}/sub9"
     assert router.operation_count == 1000
+
+
+class _SearchOnly(Router):
+    """The router with its greedy shortcut off: every match takes the backtracking search."""
+
+    def _greedy(self, method: str, path: str) -> RouteMatch | None:
+        return None
+
+
+def test_greedy_walk_answers_as_the_backtracking_search_does() -> None:
+    """The shortcut a new URL takes gives the search's answer on literals, templates, dead ends,
+    in-segment templates, HEAD, trailing slashes, percent-encoding and a base path."""
+    keys = (
+        "GET /pets/{petId}", "GET /pets/mine", "DELETE /pets/{petId}", "GET /a/b/c", "GET /a/{x}/d",
+        "GET /files/{name}.{ext}", "GET /files/{id}", "GET /users/{u}/repos/{r}/", "HEAD /only-head/{h}",
+        "GET /test path > x", "POST /", "GET /x/{y}/#X-Amz-Target=T.Get", "GET /x/{y}/",
+    )  # fmt: skip
+    ops = [Operation(method=k.split(" ", 1)[0], path=k.split(" ", 1)[1]) for k in keys]
+    fast, slow = Router(ops, "/v1"), _SearchOnly(ops, "/v1")
+    paths = [
+        "/pets/42", "/pets/mine", "/pets/", "/pets/mine/", "/a/b/c", "/a/b/d", "/a/q/d", "/a/b/e",
+        "/files/x.txt", "/files/x", "/users/o/repos/r", "/users/o/repos/r/", "/users//repos/r",
+        "/only-head/1", "/test%20path%20%3E%20x", "/pets/a%2Fb", "/", "/v1/pets/7", "/v1", "/x/1", "/x/1/", "",
+    ]  # fmt: skip
+    for method in ("GET", "HEAD", "DELETE", "POST", "\x00"):
+        for path in paths:
+            assert fast.match(method, path) == slow.match(method, path), (method, path)

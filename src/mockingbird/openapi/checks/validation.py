@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockingbird.openapi.checks._bodies import OPAQUE, MalformedBody, decode_body, decode_json, is_empty_file
+from mockingbird.openapi.checks._quick import QuickCheck, build_quick_check
 from mockingbird.openapi.checks._styles import (
     _ABSENT,
     _MALFORMED,
@@ -67,9 +68,12 @@ _TITLES = {
 _SLUGS = {400: "invalid-request", 401: "unauthorized", 415: "unsupported-media-type", 422: "invalid-body"}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class RequestParts:
     """The parts of an HTTP request that validation looks at, as the runtime extracted them.
+
+    Not frozen (nor is ``ValidationResult``): both are built on every checked request, and a frozen
+    dataclass's ``__init__`` pays a call per field. Treat them as read-only.
 
     ``path_params`` are raw strings already URL-decoded by the router; ``query`` holds the decoded pairs in
     order (``parse_qsl(..., keep_blank_values=True)``); ``headers`` has lower-case names; ``content_type`` is
@@ -85,7 +89,7 @@ class RequestParts:
     body: bytes = b""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ValidationResult:
     """Every violation found, and the parsed values so the runtime can reuse them.
 
@@ -247,6 +251,22 @@ class RequestValidator:
                 self._media_plan(plan, key, media)
             count += 1
         return count
+
+    def quick(self, operation: Operation) -> QuickCheck | None:
+        """A check of ``operation`` for requests with no query string and no body (``checks/_quick.py``).
+
+        ``None`` when the operation does not qualify (a body, a header, cookie or styled parameter, a
+        required query parameter). The caller keeps security checks and ``validate`` for the rest.
+        """
+        if operation.request_body is not None:
+            return None
+        plan = self._plan(operation)
+        empty = RequestParts()
+
+        def absent_without_query(p: _ParamPlan) -> bool:
+            return self._param_value(p, empty, {}, plan.declared_names, []) is _ABSENT
+
+        return build_quick_check(plan.params, absent_without_query)
 
     # -- validation ----------------------------------------------------------------------------------------
 
