@@ -29,7 +29,7 @@ from starlette.routing import Route
 from mockingbird import MockServer
 from mockingbird.fetching import FetchPolicy
 from mockingbird.http.forwarding import rewrite_location
-from mockingbird.http.recording import RecordingProxy, write_recording
+from mockingbird.http.recording import RecordingProxy, portable_location, write_recording
 from mockingbird.http.server import ThreadedServer
 from mockingbird.query import LogQuery
 from mockingbird.records import DEFAULT_BODY_LIMIT
@@ -302,8 +302,24 @@ def test_record_hands_a_redirect_to_the_client_and_records_it(target: str, tmp_p
     recorded = [(e.method, e.path, e.status) for e in proxy.exchanges]
     assert recorded[:3] == [("POST", "/moved", 307), ("POST", "/relative", 301), ("POST", "/away", 302)]
     assert recorded[3:] == [("POST", "/moved", 307), ("POST", "/upload", 200)]
+    # What is recorded points at no port of the recording: a replay on any port sends clients to itself.
+    locations = [dict(e.response_headers)["location"] for e in proxy.exchanges[:3]]
+    assert locations == ["/upload", "/small", REDIRECTS["/away"]]
     spec_path, _ = write_recording(proxy.exchanges, tmp_path, server=target)
     assert "'307'" in spec_path.read_text() or '"307"' in spec_path.read_text()
+    with MockServer(spec_path, scenarios=(str(tmp_path / "scenarios"),)) as replay:
+        sent = {"content-type": "application/octet-stream"}
+        moved = httpx.post(replay.url + "/moved", content=BLOCK[:300], headers=sent)
+    assert (moved.status_code, moved.headers["location"]) == (307, "/upload")
+
+
+def test_a_recorded_location_on_the_proxy_becomes_a_path() -> None:
+    own = "http://127.0.0.1:8080"
+    assert portable_location(own + "/items/4?x=1", own) == "/items/4?x=1"
+    assert portable_location(own, own) == "/"
+    assert portable_location(own + "?next=2", own) == "/?next=2"
+    assert portable_location("http://127.0.0.1:80800/x", own) == "http://127.0.0.1:80800/x"
+    assert portable_location("https://login.test/", own) == "https://login.test/"
 
 
 REDIRECT_SPEC = """\

@@ -121,9 +121,10 @@ class RecordingProxy:
             if not _RID.fullmatch(rid):
                 rid = b"%032x" % _ids.getrandbits(128)
             more.append((b"x-request-id", rid))
+        own = own_origin(scope)
         try:
             got = await self.forwarder.relay(
-                send, method, target, scope["headers"], body, more=more, keep=keep, own=own_origin(scope)
+                send, method, target, scope["headers"], body, more=more, keep=keep, own=own
             )
         except Exception as exc:  # the answer was cut mid-body (the server drops the connection): logged so
             if recorder is not None:
@@ -149,9 +150,9 @@ class RecordingProxy:
             return
         headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
         reply = tuple(
-            (k.decode("latin-1"), v.decode("latin-1"))
-            for k, v in got.headers
-            if k.decode("latin-1") not in HOP_BY_HOP
+            (name, portable_location(value, own) if name == "location" else value)
+            for name, value in ((k.decode("latin-1"), v.decode("latin-1")) for k, v in got.headers)
+            if name not in HOP_BY_HOP
         )
         self.exchanges.append(
             Exchange(
@@ -230,3 +231,19 @@ def _yaml(document: Any) -> str:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True)
     return text
+
+
+def portable_location(location: str, own: str) -> str:
+    """A recorded ``Location`` that pointed at the recording proxy, as an absolute path, so a replay on
+    any host or port sends its clients to itself. PURE.
+
+    Example:
+        >>> portable_location("http://127.0.0.1:8080/items/4?x=1", "http://127.0.0.1:8080")
+        '/items/4?x=1'
+        >>> portable_location("https://login.test/", "http://127.0.0.1:8080")
+        'https://login.test/'
+    """
+    if own and location.startswith(own) and location[len(own) : len(own) + 1] in ("", "/", "?", "#"):
+        rest = location[len(own) :]
+        return rest if rest.startswith("/") else "/" + rest
+    return location
