@@ -28,6 +28,7 @@ Example responses are static, so ``ResponseBuilder`` caches their encoded bytes 
 from __future__ import annotations
 
 import random
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +146,7 @@ class ResponseBuilder:
         # (operation id, Accept) -> the default answer, when it is static: one lookup per request.
         self._fast: dict[tuple[int, str | None], MockResponse] = {}
         # Generated answers are a pure function of (seed, request): a bounded LRU of them.
-        self._generated: dict[tuple[Any, ...], MockResponse] = {}
+        self._generated: OrderedDict[tuple[Any, ...], MockResponse] = OrderedDict()
         self._generated_bytes = 0
         # Generated bodies: a seeded pool per response, read by a hash of the request (runtime/body_pool.py).
         self.pool = BodyPool(seed)
@@ -259,8 +260,8 @@ class ResponseBuilder:
         self._generated[key] = result
         self._generated_bytes += len(result.body)
         while len(self._generated) > GENERATED_CACHE_SIZE or self._generated_bytes > GENERATED_CACHE_BYTES:
-            oldest = next(iter(self._generated))
-            self._generated_bytes -= len(self._generated.pop(oldest).body)
+            # O(1): a dict's next(iter()) walks the holes its evictions left at the front
+            self._generated_bytes -= len(self._generated.popitem(last=False)[1].body)
 
     def clear_caches(self) -> None:
         """Forget cached answers (``revision.bump()`` does it on the next request)."""
