@@ -28,7 +28,6 @@ Example responses are static, so ``ResponseBuilder`` caches their encoded bytes 
 from __future__ import annotations
 
 import random
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +50,7 @@ if TYPE_CHECKING:
     from mockingbird.openapi.generation.generator import DataGenerator
     from mockingbird.openapi.jsonschema import ValidatorCache
 
-GENERATED_CACHE_SIZE = 4096
 STATIC_CACHE_SIZE = 16384
-GENERATED_CACHE_BYTES = 32 * 1024 * 1024  # big specs answer 100 KB bodies: bound memory, not just entries
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
 
@@ -145,9 +142,6 @@ class ResponseBuilder:
         self._cache: dict[tuple[str, int, str | None, str | None, str | None], MockResponse] = {}
         # (operation id, Accept) -> the default answer, when it is static: one lookup per request.
         self._fast: dict[tuple[int, str | None], MockResponse] = {}
-        # Generated answers are a pure function of (seed, request): a bounded LRU of them.
-        self._generated: OrderedDict[tuple[Any, ...], MockResponse] = OrderedDict()
-        self._generated_bytes = 0
         # Generated bodies: a seeded pool per response, read by a hash of the request (runtime/body_pool.py).
         self.pool = BodyPool(seed)
         self._generator: DataGenerator | None = None
@@ -155,6 +149,8 @@ class ResponseBuilder:
         self._conformity: dict[int, bool] = {}
         # id(operation) -> (operation, its default response and status)
         self._statuses: dict[int, tuple[Operation, Response, int]] = {}
+        # (id(response), Accept) -> (response, the negotiated documented content type)
+        self._negotiated: dict[tuple[int, str | None], tuple[Response, str]] = {}
         self.skipped_examples: list[str] = []
 
     def build(
@@ -182,10 +178,6 @@ class ResponseBuilder:
             fast = self._fast.get((id(operation), accept))
             if fast is not None:
                 return fast
-        memo_key = (id(operation), method, path, query, prefer, accept)
-        memo = self._generated.get(memo_key)
-        if memo is not None:
-            return memo
         if prefer.code is None:  # the default status is the operation's own: chosen once
             picked = self._statuses.get(id(operation))
             if picked is None or picked[0] is not operation:
@@ -195,7 +187,15 @@ class ResponseBuilder:
             response, status = pick_status(operation, prefer.code)
         media: MediaType | None = None
         if response.content:
-            ctype = negotiate(accept, list(response.content))
+            negotiated = self._negotiated.get((id(response), accept))
+            if negotiated is not None and negotiated[0] is response:
+                ctype: str | None = negotiated[1]
+            else:
+                ctype = negotiate(accept, list(response.content))
+                if ctype is not None:
+                    if len(self._negotiated) >= STATIC_CACHE_SIZE:  # keyed by the client's Accept: bounded
+                        self._negotiated.clear()
+                    self._negotiated[(id(response), accept)] = (response, ctype)
             if ctype is None:
                 available = list(response.content)
                 raise SelectionError(
@@ -251,25 +251,14 @@ class ResponseBuilder:
             self._cache[key] = result
             if default:
                 self._fast[(id(operation), accept)] = result
-        else:
-            self._remember(memo_key, result)
         return result
-
-    def _remember(self, key: tuple[Any, ...], result: MockResponse) -> None:
-        """Keep a generated answer, evicting the oldest past the entry or byte budget."""
-        self._generated[key] = result
-        self._generated_bytes += len(result.body)
-        while len(self._generated) > GENERATED_CACHE_SIZE or self._generated_bytes > GENERATED_CACHE_BYTES:
-            # O(1): a dict's next(iter()) walks the holes its evictions left at the front
-            self._generated_bytes -= len(self._generated.popitem(last=False)[1].body)
 
     def clear_caches(self) -> None:
         """Forget cached answers (``revision.bump()`` does it on the next request)."""
         self._cache.clear()
         self._fast.clear()
-        self._generated.clear()
-        self._generated_bytes = 0
         self._statuses.clear()
+        self._negotiated.clear()
         self.pool.clear()
 
     def _body(
