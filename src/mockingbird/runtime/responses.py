@@ -10,15 +10,16 @@ Selection follows Prism, with these documented decisions:
 * **Content type.** Negotiated against ``Accept`` (q-values, wildcards; ties go to
   JSON, then spec order). Nothing acceptable is a ``SelectionError`` with 406.
 * **Body.** The spec's example first (``mockingbird.openapi.generation.examples``), else data
-  generated from the schema (``mockingbird.openapi.generation.generator``) with a
-  ``random.Random`` seeded from (server seed, method, path, query): the same request
-  always gets the same body. ``Prefer: dynamic=true`` generates even when an example
-  exists; ``Prefer: example=name`` picks a named example (unknown: 400 listing the
-  names). Path parameters are passed to the generator as hints, so ``/pets/42``
-  answers with ``"id": 42`` where the schema has an id field. 204, 205, 304 and
-  ``HEAD`` send no body.
+  generated from the schema (``mockingbird.openapi.generation.generator``): a request reads
+  one entry of a seeded pool of bodies for its response (``runtime/body_pool.py``), picked
+  by a stable hash of (server seed, method, path, query), so the same request always gets
+  the same body. ``Prefer: dynamic=true`` generates even when an example exists;
+  ``Prefer: example=name`` picks a named example (unknown: 400 listing the names). Path
+  parameters are placed into a copy of the entry (``DataGenerator.place``), so ``/pets/42``
+  answers with ``"id": 42`` where the schema has an id field. 204, 205, 304 and ``HEAD``
+  send no body.
 * **Headers.** Every documented response header gets a value (example, else
-  generated from its schema), plus ``Content-Type``.
+  generated from its schema; a pooled body's from its entry's random source), plus ``Content-Type``.
 
 Example responses are static, so ``ResponseBuilder`` caches their encoded bytes per
 (operation, status, content type, example name): serving one is a dict lookup.
@@ -39,6 +40,7 @@ from mockingbird.openapi.matching.negotiation import (
     negotiate,
 )
 from mockingbird.openapi.model import MISSING, Header, MediaType, Operation, Response, Spec
+from mockingbird.runtime.body_pool import BodyPool, PoolEntry, PoolKey
 from mockingbird.runtime.encoding import encode_body
 from mockingbird.runtime.headers import candidates, field_value, realistic_value
 from mockingbird.runtime.hooks import Revision
@@ -48,9 +50,7 @@ if TYPE_CHECKING:
     from mockingbird.openapi.generation.generator import DataGenerator
     from mockingbird.openapi.jsonschema import ValidatorCache
 
-GENERATED_CACHE_SIZE = 4096
 STATIC_CACHE_SIZE = 16384
-GENERATED_CACHE_BYTES = 32 * 1024 * 1024  # big specs answer 100 KB bodies: bound memory, not just entries
 NO_BODY_STATUSES = frozenset({204, 205, 304})
 _SKIP_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding", "connection"})
 
@@ -120,11 +120,6 @@ def format_header_value(value: Any) -> str:
     return str(value)
 
 
-def request_rng(seed: int, method: str, path: str, query: str) -> random.Random:
-    """The per-request random source: same seed and request, same data."""
-    return random.Random(f"{seed}|{method}|{path}|{query}")
-
-
 class ResponseBuilder:
     """Builds ``MockResponse``s for a spec; caches static (example) responses.
 
@@ -147,14 +142,15 @@ class ResponseBuilder:
         self._cache: dict[tuple[str, int, str | None, str | None, str | None], MockResponse] = {}
         # (operation id, Accept) -> the default answer, when it is static: one lookup per request.
         self._fast: dict[tuple[int, str | None], MockResponse] = {}
-        # Generated answers are a pure function of (seed, request): a bounded LRU of them.
-        self._generated: dict[tuple[Any, ...], MockResponse] = {}
-        self._generated_bytes = 0
+        # Generated bodies: a seeded pool per response, read by a hash of the request (runtime/body_pool.py).
+        self.pool = BodyPool(seed)
         self._generator: DataGenerator | None = None
         self._validators: ValidatorCache | None = None
         self._conformity: dict[int, bool] = {}
         # id(operation) -> (operation, its default response and status)
         self._statuses: dict[int, tuple[Operation, Response, int]] = {}
+        # (id(response), Accept) -> (response, the negotiated documented content type)
+        self._negotiated: dict[tuple[int, str | None], tuple[Response, str]] = {}
         self.skipped_examples: list[str] = []
 
     def build(
@@ -182,10 +178,6 @@ class ResponseBuilder:
             fast = self._fast.get((id(operation), accept))
             if fast is not None:
                 return fast
-        memo_key = (id(operation), method, path, query, prefer, accept)
-        memo = self._generated.get(memo_key)
-        if memo is not None:
-            return memo
         if prefer.code is None:  # the default status is the operation's own: chosen once
             picked = self._statuses.get(id(operation))
             if picked is None or picked[0] is not operation:
@@ -195,7 +187,15 @@ class ResponseBuilder:
             response, status = pick_status(operation, prefer.code)
         media: MediaType | None = None
         if response.content:
-            ctype = negotiate(accept, list(response.content))
+            negotiated = self._negotiated.get((id(response), accept))
+            if negotiated is not None and negotiated[0] is response:
+                ctype: str | None = negotiated[1]
+            else:
+                ctype = negotiate(accept, list(response.content))
+                if ctype is not None:
+                    if len(self._negotiated) >= STATIC_CACHE_SIZE:  # keyed by the client's Accept: bounded
+                        self._negotiated.clear()
+                    self._negotiated[(id(response), accept)] = (response, ctype)
             if ctype is None:
                 available = list(response.content)
                 raise SelectionError(
@@ -215,11 +215,24 @@ class ResponseBuilder:
         value: Any = MISSING
         source = "empty"
         static = True
-        rng = request_rng(self.seed, method, path, query)
+        entry: PoolEntry | None = None
+        made = False
         if status not in NO_BODY_STATUSES and media is not None:
-            value, source, static = self._body(operation, media, prefer, rng, path_params or {})
-        header_rng = random.Random(f"{self.seed}|{operation.key}|{status}") if static else rng
-        headers = self._headers(response.headers, header_rng)
+            value, source, static = self._body(operation, media, prefer)
+        if static:
+            headers = self._headers(response.headers, random.Random(f"{self.seed}|{operation.key}|{status}"))
+        else:
+            assert media is not None  # only a schema is generated from
+            pool_key: PoolKey = (operation.key, status, media.content_type, dynamic)
+            k = self.pool.slot(method, path, query)
+            entry = self.pool.get(pool_key, k)
+            if entry is None:
+                made = True
+                entry = self._entry(response, media, dynamic, self.pool.rng(pool_key, k))
+            value = entry.value
+            if path_params:
+                value = self._get_generator().place(value, media.schema, path_params, clean=entry.clean)
+            headers = list(entry.headers)
         content_type: str | None = None
         body = b""
         if media is not None and status not in NO_BODY_STATUSES:
@@ -228,6 +241,8 @@ class ResponseBuilder:
             headers.append((b"content-type", content_type.encode("latin-1")))
             if value is not MISSING:
                 body = encode_body(value, content_type, media.schema, self.spec.resolve)
+        if entry is not None and made:
+            self.pool.put(pool_key, k, entry, len(body) + 64)
         result = MockResponse(status, headers, body, source, content_type)
         if static and not dynamic:
             if len(self._cache) >= STATIC_CACHE_SIZE:  # keys carry the client's Accept: keep them bounded
@@ -236,35 +251,24 @@ class ResponseBuilder:
             self._cache[key] = result
             if default:
                 self._fast[(id(operation), accept)] = result
-        else:
-            self._remember(memo_key, result)
         return result
-
-    def _remember(self, key: tuple[Any, ...], result: MockResponse) -> None:
-        """Keep a generated answer, evicting the oldest past the entry or byte budget."""
-        self._generated[key] = result
-        self._generated_bytes += len(result.body)
-        while len(self._generated) > GENERATED_CACHE_SIZE or self._generated_bytes > GENERATED_CACHE_BYTES:
-            oldest = next(iter(self._generated))
-            self._generated_bytes -= len(self._generated.pop(oldest).body)
 
     def clear_caches(self) -> None:
         """Forget cached answers (``revision.bump()`` does it on the next request)."""
         self._cache.clear()
         self._fast.clear()
-        self._generated.clear()
-        self._generated_bytes = 0
         self._statuses.clear()
+        self._negotiated.clear()
+        self.pool.clear()
 
     def _body(
         self,
         operation: Operation,
         media: MediaType,
         prefer: Preferences,
-        rng: random.Random,
-        hints: Mapping[str, str],
     ) -> tuple[Any, str, bool]:
-        """(value, source, static): static values are the same for every request."""
+        """(value, source, static): static values are the same for every request; a body to generate
+        (from the pool, see ``build``) is ``(MISSING, "generated", False)``."""
         generator = self._get_generator()
         if prefer.example is not None:
             from mockingbird.errors import ExampleNotFoundError
@@ -290,10 +294,15 @@ class ResponseBuilder:
                 return chosen.value, "example", True
         if media.schema is None:
             return MISSING, "empty", True
-        value = generator.generate(
-            media.schema, rng=rng, hints=hints or None, mode="response", use_examples=not prefer.dynamic
+        return MISSING, "generated", False
+
+    def _entry(self, response: Response, media: MediaType, dynamic: bool, rng: random.Random) -> PoolEntry:
+        """A pool entry: a body generated from ``rng``, then the headers from what ``rng`` has left."""
+        problems: list[str] = []
+        value = self._get_generator().generate(
+            media.schema, rng=rng, mode="response", use_examples=not dynamic, problems=problems
         )
-        return value, "generated", False
+        return PoolEntry(value, not problems, tuple(self._headers(response.headers, rng)))
 
     def _conforms(self, operation: Operation, media: MediaType, value: Any) -> bool:
         """Whether a spec example validates against its schema (checked once per media type).

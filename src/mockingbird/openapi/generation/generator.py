@@ -94,6 +94,7 @@ class DataGenerator:
         self._structures = Structures(self)
         self._choices = Choices(self, self._flattener)
         self._hints = Hints(self._flattener.flat)
+        self._placing: dict[str, Context] = {}
         self._compiler = Compiler(self, self._flattener, self._choices, self._structures)
         # Read on every generated node: bound here so the lookup is one dict access.
         self._fast = self._compiler.fast
@@ -170,6 +171,27 @@ class DataGenerator:
         if hints and isinstance(value, dict) and isinstance(schema, dict):
             value = self._hints.apply(value, schema, hints, ctx, clean=len(ctx.problems) == start)
         return value
+
+    def place(
+        self,
+        value: Any,
+        schema: Any,
+        hints: Mapping[str, Any],
+        *,
+        mode: Mode = "response",
+        clean: bool = False,
+    ) -> Any:
+        """``value`` with the path parameters ``hints`` placed, as ``generate(..., hints=hints)`` places them.
+
+        ``value`` is never changed: the result copies the dicts on the way to a placed field (the rest is
+        shared). ``clean``: ``value`` was generated without a reported problem (``problems`` stayed empty).
+        """
+        if not hints or not isinstance(value, dict) or not isinstance(schema, dict):
+            return value
+        ctx = self._placing.get(mode)
+        if ctx is None:  # placement reads only the checker: one context per mode serves every call
+            ctx = self._placing[mode] = Context(random.Random(0), mode, False, self._checkers[mode], None)
+        return self._hints.apply(value, schema, hints, ctx, clean=clean)
 
     # -- core ---------------------------------------------------------------------------------
 
