@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import uvicorn
 from gql import Client, gql
 from gql.transport.httpx import HTTPXTransport
 from starlette.applications import Starlette
@@ -28,6 +25,7 @@ from mockingbird.fetching import FetchPolicy
 from mockingbird.graphql.api import forwarder
 from mockingbird.graphql.extend import Extension, extend_schema_with, forwarded_document
 from mockingbird.graphql.protocol import GRAPHQL_JSON, GraphQLService, GraphQLSettings
+from mockingbird.http.server import ThreadedServer
 
 REAL_SDL = """
 type Query { user(id: ID!): User  users(first: Int): [User!]!  search: [Result!]!  boom: String }
@@ -88,21 +86,8 @@ class RealApi:
 @pytest.fixture(scope="module")
 def real() -> Iterator[tuple[RealApi, str]]:
     api = RealApi()
-    server = uvicorn.Server(
-        uvicorn.Config(api.app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield api, f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with ThreadedServer(api.app) as url:
+        yield api, url + "/graphql"
 
 
 @pytest.fixture(scope="module")

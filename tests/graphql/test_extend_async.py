@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -22,6 +20,7 @@ from graphql import build_schema, graphql_sync
 from mockingbird import MockServer
 from mockingbird.fetching import FetchPolicy
 from mockingbird.graphql.api import async_forwarder
+from mockingbird.http.server import ThreadedServer
 
 REAL_SDL = "type Query { slow: String  fast: String }"
 LOCAL_SDL = "extend type Query { local: Int }"
@@ -49,22 +48,11 @@ class SlowApi:
 @pytest.fixture
 def slow() -> Iterator[tuple[SlowApi, str]]:
     api = SlowApi()
-    server = uvicorn.Server(
-        uvicorn.Config(api.app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield api, f"http://127.0.0.1:{port}/graphql"
-    finally:
-        api.release.set()
-        server.should_exit = True
-        thread.join(10)
+    with ThreadedServer(api.app) as url:
+        try:
+            yield api, url + "/graphql"
+        finally:
+            api.release.set()  # a handler still waiting lets the server stop
 
 
 def test_a_request_waiting_on_a_slow_real_api_does_not_hold_the_others(
